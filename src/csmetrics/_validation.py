@@ -1,0 +1,264 @@
+"""Vectorized column conversion and validation, and the one place data errors are built.
+
+Every check takes a whole column and a boolean mask of the rows that break a rule; no check
+loops over rows in Python except on the error path, where it only pinpoints the bad rows of
+a column that numpy refused to convert as a whole.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
+
+ErrorMode = Literal["raise", "skip"]
+
+
+@dataclass
+class Checker:
+    """Collects rule violations of one input: raises on the first, or marks rows to skip.
+
+    With ``errors="skip"``, each bad row is remembered with the first rule it broke, so the
+    caller can drop exactly those rows and hand them back to the user.
+    """
+
+    n_rows: int
+    context: str
+    errors: ErrorMode = "raise"
+    bad: NDArray[np.bool_] = field(init=False)
+    reasons: list[tuple[NDArray[np.int64], str, str]] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.errors not in ("raise", "skip"):
+            raise InvalidParameterError(f"errors must be 'raise' or 'skip', got {self.errors!r}.")
+        self.bad = np.zeros(self.n_rows, dtype=bool)
+
+    def check(
+        self,
+        violates: NDArray[np.bool_],
+        column: str,
+        rule: str,
+        *,
+        error: type[DataValidationError] = DataValidationError,
+    ) -> None:
+        """Record rows where ``violates`` is true as breaking ``rule`` on ``column``."""
+        positions = np.flatnonzero(violates)
+        if positions.size == 0:
+            return
+        if self.errors == "raise":
+            raise error(
+                column=column,
+                rule=rule,
+                count=positions.size,
+                positions=positions[:5].tolist(),
+                n_rows=self.n_rows,
+                context=self.context,
+            )
+        new = positions[~self.bad[positions]]
+        if new.size:
+            self.reasons.append((new, column, rule))
+            self.bad[new] = True
+
+
+def fail(column: str, rule: str, violates: NDArray[np.bool_], context: str) -> None:
+    """Raise a :class:`DataValidationError` for the rows marked in ``violates``, if any."""
+    Checker(violates.size, context).check(violates, column, rule)
+
+
+# --- reading columns from any tabular input -------------------------------------------------
+
+
+def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], Any]]:
+    """Column names of ``data`` and a function returning one column as a numpy array.
+
+    Accepts a mapping of sequences, a pandas or polars DataFrame or a pyarrow Table, without
+    importing any of those libraries: they are recognised by the methods they carry.
+    """
+    if isinstance(data, Mapping):
+        names = [str(k) for k in data]
+        return names, lambda name: _as_array(data[name])
+    if hasattr(data, "column_names") and hasattr(data, "column"):  # pyarrow.Table
+        return list(data.column_names), lambda name: _as_array(data.column(name))
+    if hasattr(data, "columns") and hasattr(data, "__getitem__"):  # pandas / polars DataFrame
+        return [str(c) for c in data.columns], lambda name: _as_array(data[name])
+    raise InvalidParameterError(
+        f"{context}: expected a mapping of columns, a pandas or polars DataFrame or a pyarrow "
+        f"Table, got {type(data).__name__}."
+    )
+
+
+def _as_array(values: Any) -> NDArray[Any]:
+    module = type(values).__module__
+    if module.startswith("pandas") and hasattr(values, "dtype"):
+        dtype = values.dtype
+        if str(dtype).startswith("datetime64[") and "," in str(dtype):  # tz-aware
+            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        if getattr(dtype, "kind", "O") in "iufbM" or str(dtype).startswith("datetime64"):
+            return np.asarray(values.to_numpy())
+        return np.asarray(values.to_numpy(dtype=object, na_value=None))
+    if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
+        try:
+            return np.asarray(values.to_numpy(zero_copy_only=False))  # pyarrow
+        except TypeError:
+            return np.asarray(values.to_numpy())  # polars
+    if isinstance(values, np.ndarray):
+        return values
+    return np.asarray(list(values) if not isinstance(values, list | tuple) else values,
+                      dtype=object)
+
+
+def require(names: Iterable[str], wanted: str, context: str) -> None:
+    names = list(names)
+    if wanted not in names:
+        raise ColumnNotFoundError(wanted, names, context=context)
+
+
+# --- conversions ---------------------------------------------------------------------------
+
+
+def is_missing(values: NDArray[Any]) -> NDArray[np.bool_]:
+    """True where a value is None, NaN or NaT, for any dtype."""
+    kind = values.dtype.kind
+    if kind == "f":
+        return np.asarray(np.isnan(values))
+    if kind in "mM":
+        return np.asarray(np.isnat(values))
+    if kind == "O":
+        return np.fromiter(
+            (v is None or (isinstance(v, float) and v != v) or _is_nat(v) for v in values),
+            dtype=bool,
+            count=values.size,
+        )
+    return np.zeros(values.shape, dtype=bool)
+
+
+def _is_nat(v: object) -> bool:
+    return (isinstance(v, np.datetime64) and bool(np.isnat(v))) or type(v).__name__ == "NaTType"
+
+
+def to_float(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.float64]:
+    """Column as float64; non-numbers break a rule (they are left as NaN when skipping)."""
+    if values.dtype.kind in "iufb":
+        return values.astype(np.float64, copy=False)
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        pass
+    out = np.full(values.size, np.nan)
+    bad = np.zeros(values.size, dtype=bool)
+    for i, v in enumerate(values):  # error path only: find which rows are not numbers
+        try:
+            out[i] = np.nan if v is None else float(v)
+        except (TypeError, ValueError):
+            bad[i] = True
+    checker.check(bad, column, "must be a number")
+    return out
+
+
+_DAY = np.timedelta64(1, "D")
+
+
+def to_dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.datetime64]:
+    """Column as ``datetime64[D]``; missing values become NaT, unreadable ones break a rule.
+
+    Timestamps with a time of day are truncated to their date: subscription spans are whole
+    days.
+    """
+    if values.dtype.kind == "M":
+        return values.astype("datetime64[D]")
+    if values.dtype.kind == "U":
+        try:
+            return values.astype("datetime64[D]")
+        except ValueError:
+            values = values.astype(object)
+    out = np.full(values.size, np.datetime64("NaT"), dtype="datetime64[D]")
+    try:
+        fast = np.array(values, dtype="datetime64[us]")
+        return fast.astype("datetime64[D]")
+    except (TypeError, ValueError):
+        pass
+    bad = np.zeros(values.size, dtype=bool)
+    for i, v in enumerate(values):  # error path or exotic objects (tz-aware timestamps)
+        if v is None or (isinstance(v, float) and v != v) or _is_nat(v):
+            continue
+        try:
+            if isinstance(v, _dt.datetime):
+                out[i] = np.datetime64(v.date(), "D")
+            elif isinstance(v, _dt.date):
+                out[i] = np.datetime64(v, "D")
+            elif isinstance(v, str):
+                out[i] = np.datetime64(_dt.date.fromisoformat(v.strip()[:10]), "D")
+            else:
+                out[i] = np.datetime64(v, "D")
+        except (TypeError, ValueError):
+            bad[i] = True
+    checker.check(bad, column, "must be a date (ISO 'YYYY-MM-DD', date, or datetime64)")
+    return out
+
+
+def to_codes(
+    values: NDArray[Any], column: str, checker: Checker, *, required: bool
+) -> tuple[NDArray[np.int64], NDArray[Any]]:
+    """Factorize a column into integer codes (into sorted categories); missing is code -1."""
+    missing = is_missing(values)
+    if required:
+        checker.check(missing, column, "must not be missing (None/NaN)")
+    if values.dtype.kind == "f":
+        whole = np.isfinite(values) & (values == np.round(values))
+        if bool(whole[~missing].all()):
+            values = np.where(missing, 0, values).astype(np.int64)
+    if not missing.any():
+        cats, codes = _unique_inverse(values)
+        return codes, cats
+    present = values[~missing]
+    cats, inner = _unique_inverse(present)
+    codes = np.full(values.size, -1, dtype=np.int64)
+    codes[~missing] = inner
+    return codes, cats
+
+
+def _unique_inverse(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.int64]]:
+    if values.dtype.kind == "O":
+        try:
+            cats, inv = np.unique(values, return_inverse=True)
+        except TypeError:  # mixed types (ints and strings): compare as text
+            cats, inv = np.unique(values.astype(str), return_inverse=True)
+    else:
+        cats, inv = np.unique(values, return_inverse=True)
+    return cats, inv.astype(np.int64, copy=False).reshape(-1)
+
+
+def lookup(
+    categories: NDArray[Any], mapping: Mapping[Any, Any], context: str, what: str
+) -> NDArray[Any]:
+    """Map each category through ``mapping``; categories the mapping lacks are an error.
+
+    Matching is a sorted search over the mapping's keys, so a customer-to-segment mapping of
+    millions of entries costs a sort, not a Python loop per customer.
+    """
+    keys = np.asarray(list(mapping.keys()))
+    values = np.empty(keys.size, dtype=object)
+    values[:] = list(mapping.values())
+    cats = categories
+    if keys.dtype.kind != cats.dtype.kind and {keys.dtype.kind, cats.dtype.kind} != {"i", "u"}:
+        keys, cats = keys.astype(str), cats.astype(str)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    pos = np.searchsorted(sorted_keys, cats)
+    pos_clipped = np.minimum(pos, max(sorted_keys.size - 1, 0))
+    found = (pos < sorted_keys.size) & (
+        sorted_keys[pos_clipped] == cats if sorted_keys.size else np.zeros(cats.size, bool)
+    )
+    if not found.all():
+        shown = ", ".join(repr(c) for c in categories[~found][:5].tolist())
+        raise InvalidParameterError(
+            f"{context}: {int((~found).sum()):,} of {categories.size:,} {what} have no entry in "
+            f"the mapping given as by= (first: {shown}); map every one of them to a segment."
+        )
+    return values[order[pos_clipped]]

@@ -1,0 +1,87 @@
+"""The ``csmetrics`` command.
+
+``csmetrics report --demo`` prints the revenue report of a bundled, seeded synthetic
+portfolio: MRR today, the monthly MRR bridge and MRR by plan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from csmetrics import __version__
+from csmetrics.exceptions import CSMetricsError
+from csmetrics.periods import Period
+from csmetrics.tables import SubscriptionTable
+
+EXIT_OK, EXIT_DATA_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="csmetrics", description="Customer-success metrics for subscription businesses.")
+    parser.add_argument("--version", action="version", version=f"csmetrics {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    report = commands.add_parser("report", help="print a revenue report")
+    report.add_argument("--demo", action="store_true",
+                        help="use the bundled synthetic demo portfolio")
+    report.add_argument("--period", default=None,
+                        help="last period of the report, e.g. 2024-12 (default: the data's last)")
+    report.add_argument("--months", type=int, default=12,
+                        help="months in the MRR bridge (default 12)")
+    return parser
+
+
+def report_text(subs: SubscriptionTable, last: Period, months: int) -> str:
+    """The text report: headline MRR, the bridge of ``months`` months ending at ``last``,
+    and MRR by plan on ``last``'s final day."""
+    from csmetrics.revenue import mrr, mrr_movements
+
+    first = last - (months - 1)
+    bridge = mrr_movements(subs, first, last)
+    by_plan = mrr(subs, last, by="plan")
+    start_mrr, end_mrr = float(bridge["starting_mrr"][0]), float(bridge["ending_mrr"][-1])
+    growth = f"{end_mrr / start_mrr - 1:+.1%}" if start_mrr else "n/a"
+    lines = [
+        f"csmetrics revenue report, {first} to {last} ({bridge.currency})",
+        f"{subs!r}",
+        "",
+        f"MRR on {last.end}: {end_mrr:,.2f} ({growth} over the window; "
+        f"{int(bridge['ending_customers'][-1]):,} paying customers)",
+        "",
+        str(bridge.select("period", "starting_mrr", "new", "expansion", "contraction", "churn",
+                          "reactivation", "ending_mrr")),
+        "",
+        str(bridge.select("period", "new_customers", "churned_customers",
+                          "reactivated_customers", "ending_customers", title="Customers")),
+        "",
+        str(by_plan),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 bad data, 2 bad usage)."""
+    args = _parser().parse_args(argv)
+    if not args.demo:
+        print("csmetrics report: give --demo (loading your own files arrives with "
+              "read_subscriptions_csv).", file=sys.stderr)
+        return EXIT_USAGE
+    from csmetrics.datasets import demo_portfolio
+
+    try:
+        subs = demo_portfolio()
+        last = (Period.parse(args.period, "month") if args.period
+                else Period.parse("2024-12", "month"))
+        if args.months < 1:
+            raise CSMetricsError("--months must be >= 1")
+        print(report_text(subs, last, args.months))
+    except CSMetricsError as exc:
+        print(f"csmetrics report: {exc}", file=sys.stderr)
+        return EXIT_DATA_ERROR
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

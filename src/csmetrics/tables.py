@@ -1,0 +1,463 @@
+"""Validated, frozen, columnar tables: the form every metric reads.
+
+A table is built once, from records or from columns, and checked as a whole with vectorized
+rules. Every metric then trusts it. Ids become integer codes into a sorted array of the
+original ids; dates become ``datetime64[D]``; money stays ``float64`` as given, and each row's
+MRR is also kept as an exact integer (1/100 of the currency's minor unit) so that sums are
+exact and order-independent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import ValidationError
+
+from csmetrics._currency import MINOR_UNITS
+from csmetrics._kernels import revenue as kr
+from csmetrics._validation import (
+    Checker,
+    ErrorMode,
+    column_getter,
+    is_missing,
+    to_codes,
+    to_dates,
+    to_float,
+)
+from csmetrics.exceptions import ColumnNotFoundError, DataValidationError
+from csmetrics.records import INTERVALS, Subscription
+from csmetrics.results import SkippedRows, TableResult
+
+__all__ = ["SubscriptionTable"]
+
+_OPTIONAL_DEFAULTS: dict[str, Any] = {
+    "subscription_id": None,
+    "plan": None,
+    "end": None,
+    "currency": "USD",
+    "interval": "month",
+    "interval_count": 1,
+    "quantity": 1.0,
+    "discount": 0.0,
+}
+_COLUMNS = ("customer_id", "subscription_id", "plan", "start", "end", "amount", "currency",
+            "interval", "interval_count", "quantity", "discount")
+
+
+def _readonly(a: NDArray[Any]) -> NDArray[Any]:
+    a = np.ascontiguousarray(a)
+    a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class SubscriptionTable:
+    """Subscription spans as validated, read-only numpy columns.
+
+    Build one with :meth:`from_records` or :meth:`from_columns`; do not call the constructor.
+    Each row is a span of one subscription with a constant price (see
+    :class:`csmetrics.Subscription` for the meaning of each column).
+
+    Attributes
+    ----------
+    customer_codes : ndarray of int64
+        Index of each row's customer into ``customer_ids`` (sorted unique ids).
+    subscription_codes, plan_codes : ndarray of int64
+        Codes into ``subscription_ids`` and ``plans``; -1 where not given.
+    start, end : ndarray of datetime64[D]
+        Span bounds, ``end`` exclusive and NaT while open.
+    amount, quantity, discount : ndarray of float64
+    interval : ndarray of int8
+        Codes into :data:`csmetrics.records.INTERVALS`.
+    interval_count : ndarray of int64
+    currency_codes : ndarray of int64
+        Codes into ``currencies`` (upper-case ISO 4217).
+    mrr_units : ndarray of int64
+        Each row's MRR in 1/100 of its currency's minor unit.
+    source_rows : ndarray of int64
+        Each row's position in the input it was built from.
+    skipped : SkippedRows
+        Input rows left out with ``errors="skip"`` and the rule each broke (empty otherwise).
+
+    Examples
+    --------
+    >>> subs = SubscriptionTable.from_columns({
+    ...     "customer_id": ["a", "b", "b"],
+    ...     "start": ["2024-01-01", "2024-01-10", "2024-03-01"],
+    ...     "end": [None, "2024-03-01", None],
+    ...     "amount": [100, 1200, 1500],
+    ...     "interval": ["month", "year", "year"],
+    ... })
+    >>> subs
+    SubscriptionTable(3 rows, 2 customers, 2024-01-01 to open, USD)
+    >>> len(subs), subs.customer_ids.tolist()
+    (3, ['a', 'b'])
+    """
+
+    customer_codes: NDArray[np.int64]
+    customer_ids: NDArray[Any]
+    subscription_codes: NDArray[np.int64]
+    subscription_ids: NDArray[Any]
+    plan_codes: NDArray[np.int64]
+    plans: NDArray[Any]
+    start: NDArray[np.datetime64]
+    end: NDArray[np.datetime64]
+    amount: NDArray[np.float64]
+    currency_codes: NDArray[np.int64]
+    currencies: NDArray[np.str_]
+    interval: NDArray[np.int8]
+    interval_count: NDArray[np.int64]
+    quantity: NDArray[np.float64]
+    discount: NDArray[np.float64]
+    mrr_units: NDArray[np.int64]
+    source_rows: NDArray[np.int64]
+    skipped: SkippedRows = field(default_factory=lambda: SkippedRows.empty())
+
+    # --- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def from_records(
+        cls, records: Iterable[Subscription | Mapping[str, Any]], *, errors: ErrorMode = "raise"
+    ) -> SubscriptionTable:
+        """Build a table from :class:`Subscription` records or dicts of their fields.
+
+        Dicts are validated as records; a failure names the field, the rule and the rows.
+        The records then go through the same vectorized checks as :meth:`from_columns`
+        (duplicates and overlaps are rules across rows), so both paths agree.
+
+        Examples
+        --------
+        >>> from csmetrics import Subscription
+        >>> SubscriptionTable.from_records([
+        ...     Subscription(customer_id="a", start="2024-01-01", amount=50),
+        ...     {"customer_id": "b", "start": "2024-02-01", "amount": 90, "interval": "quarter"},
+        ... ])
+        SubscriptionTable(2 rows, 2 customers, 2024-01-01 to open, USD)
+        """
+        rows: list[Subscription] = []
+        failures: dict[tuple[str, str], list[int]] = {}
+        kept: list[int] = []
+        for i, rec in enumerate(records):
+            if isinstance(rec, Subscription):
+                rows.append(rec)
+                kept.append(i)
+                continue
+            try:
+                rows.append(Subscription.model_validate(rec))
+                kept.append(i)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                where = ".".join(str(p) for p in err["loc"]) or "start, end"
+                failures.setdefault((where, err["msg"]), []).append(i)
+        n = len(rows) + sum(len(v) for v in failures.values())
+        if failures:
+            (column, rule), positions = min(failures.items(), key=lambda kv: kv[1][0])
+            if errors == "raise":
+                raise DataValidationError(
+                    column=column, rule=f"must be valid ({rule})", count=len(positions),
+                    positions=positions, n_rows=n, context="SubscriptionTable.from_records",
+                )
+        columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+        for rec in rows:
+            for name in _COLUMNS:
+                value = getattr(rec, name)
+                columns[name].append(float(value) if name == "amount" else value)
+        table = cls.from_columns(columns, errors=errors, _context="SubscriptionTable.from_records")
+        if not failures:
+            return table
+        source = np.asarray(kept, dtype=np.int64)
+        skipped_pos = [p for ps in failures.values() for p in ps]
+        skipped_rule = [f"{c}: {r}" for (c, r), ps in failures.items() for _ in ps]
+        own = SkippedRows.build(skipped_pos, skipped_rule)
+        inner = table.skipped.remap(source)
+        return replace(table, source_rows=_readonly(source[table.source_rows]),
+                       skipped=SkippedRows.concat(own, inner))
+
+    @classmethod
+    def from_columns(
+        cls,
+        data: Any,
+        *,
+        customer_id: str = "customer_id",
+        subscription_id: str = "subscription_id",
+        plan: str = "plan",
+        start: str = "start",
+        end: str = "end",
+        amount: str = "amount",
+        currency: str = "currency",
+        interval: str = "interval",
+        interval_count: str = "interval_count",
+        quantity: str = "quantity",
+        discount: str = "discount",
+        errors: ErrorMode = "raise",
+        _context: str = "SubscriptionTable.from_columns",
+    ) -> SubscriptionTable:
+        """Build a table from columns: a mapping of arrays or lists, or a DataFrame.
+
+        Parameters
+        ----------
+        data : mapping, pandas.DataFrame, polars.DataFrame or pyarrow.Table
+            The input. DataFrame libraries are recognised, not imported.
+        customer_id, subscription_id, plan, start, end, amount, currency, interval, \
+interval_count, quantity, discount : str
+            Name of the column holding each field, when it differs from the field name.
+            ``customer_id``, ``start`` and ``amount`` are required. An optional column that
+            is absent takes its default (no id, no plan, open-ended, "USD", "month", 1, 1, 0);
+            an optional column *renamed* here must exist.
+        errors : {"raise", "skip"}, default "raise"
+            ``"raise"`` stops at the first rule broken. ``"skip"`` leaves bad rows out and
+            lists them, with the rule each broke, in the table's ``skipped``.
+
+        Raises
+        ------
+        ColumnNotFoundError
+            A required (or explicitly named) column is missing.
+        DataValidationError
+            A value breaks a rule: missing value, not a number or date, negative amount or
+            quantity, discount outside 0..1, interval_count not a whole number >= 1, end
+            before start, unknown interval, malformed or unknown currency, duplicate
+            ``(subscription_id, start)``, or overlapping spans of one subscription.
+
+        Notes
+        -----
+        Validation is vectorized: 3 million rows of numeric ids and datetime64 dates take
+        well under a second. The message names the column, the rule, the number of rows and
+        the first positions (0-based, in input order).
+        """
+        ctx = _context
+        names, get = column_getter(data, ctx)
+        renamed = {"customer_id": customer_id, "subscription_id": subscription_id, "plan": plan,
+                   "start": start, "end": end, "amount": amount, "currency": currency,
+                   "interval": interval, "interval_count": interval_count, "quantity": quantity,
+                   "discount": discount}
+        raw: dict[str, NDArray[Any] | None] = {}
+        for field_name, source in renamed.items():
+            if source in names:
+                raw[field_name] = get(source)
+            elif field_name in _OPTIONAL_DEFAULTS and source == field_name:
+                raw[field_name] = None
+            else:
+                raise ColumnNotFoundError(source, names, context=ctx)
+        lengths = {k: v.shape[0] for k, v in raw.items() if v is not None}
+        if len(set(lengths.values())) > 1:
+            sizes = ", ".join(f"{renamed[k]!r}: {n:,}" for k, n in lengths.items())
+            raise DataValidationError(
+                column=", ".join(renamed[k] for k in lengths), rule="must all have one length",
+                count=len(lengths), positions=[], n_rows=max(lengths.values()),
+                context=f"{ctx} ({sizes})",
+            )
+        n = next(iter(lengths.values()))
+        chk = Checker(n, ctx, errors)
+
+        def col(field_name: str) -> NDArray[Any]:
+            v = raw[field_name]
+            if v is None:
+                return np.full(n, _OPTIONAL_DEFAULTS[field_name], dtype=object)
+            return v
+
+        cust_codes, cust_ids = to_codes(col("customer_id"), renamed["customer_id"], chk,
+                                        required=True)
+        sub_codes, sub_ids = to_codes(col("subscription_id"), renamed["subscription_id"], chk,
+                                      required=False)
+        plan_codes, plans = to_codes(col("plan"), renamed["plan"], chk, required=False)
+
+        start_d = to_dates(col("start"), renamed["start"], chk)
+        chk.check(np.isnat(start_d) & ~chk.bad, renamed["start"], "must not be missing")
+        end_d = (np.full(n, np.datetime64("NaT"), dtype="datetime64[D]") if raw["end"] is None
+                 else to_dates(col("end"), renamed["end"], chk))
+        chk.check(end_d < start_d, renamed["end"], f"must not be before '{renamed['start']}'")
+
+        amt = _number(col("amount"), renamed["amount"], chk, required=True)
+        chk.check(amt < 0, renamed["amount"], "must be >= 0")
+        qty = _number(col("quantity"), renamed["quantity"], chk, required=True)
+        chk.check(qty < 0, renamed["quantity"], "must be >= 0")
+        disc = _number(col("discount"), renamed["discount"], chk, required=True)
+        chk.check((disc < 0) | (disc > 1), renamed["discount"], "must be between 0 and 1")
+        count_f = _number(col("interval_count"), renamed["interval_count"], chk, required=True)
+        chk.check((count_f < 1) | (count_f != np.floor(count_f)), renamed["interval_count"],
+                  "must be a whole number >= 1")
+        count = np.where(chk.bad, 1, np.nan_to_num(count_f, nan=1.0)).astype(np.int64)
+
+        interval_codes = _categorical(col("interval"), renamed["interval"], chk, INTERVALS,
+                                      "must be one of 'day', 'week', 'month', 'quarter', 'year'")
+        cur_codes, currencies = _currencies(col("currency"), renamed["currency"], chk)
+
+        digits = np.array([MINOR_UNITS.get(c, 2) for c in currencies.tolist()], dtype=np.int64)
+        safe = ~chk.bad
+        mrr = kr.row_mrr(np.where(safe, amt, 0.0), np.where(safe, qty, 0.0),
+                         np.where(safe, disc, 0.0), interval_codes, count)
+        chk.check(mrr >= kr.MAX_ROW_MRR, renamed["amount"],
+                  f"must give a monthly amount below {kr.MAX_ROW_MRR:,.0f}")
+        units = kr.row_mrr_units(np.where(chk.bad, 0.0, mrr), digits[cur_codes])
+
+        _check_subscription_spans(sub_codes, start_d, end_d, renamed, chk)
+
+        keep = np.flatnonzero(~chk.bad) if chk.bad.any() else None
+        skipped = SkippedRows.from_checker(chk)
+        table = cls(
+            customer_codes=cust_codes, customer_ids=cust_ids, subscription_codes=sub_codes,
+            subscription_ids=sub_ids, plan_codes=plan_codes, plans=plans, start=start_d,
+            end=end_d, amount=amt, currency_codes=cur_codes, currencies=currencies,
+            interval=interval_codes, interval_count=count, quantity=qty, discount=disc,
+            mrr_units=units, source_rows=np.arange(n, dtype=np.int64), skipped=skipped,
+        )
+        return table if keep is None else table.take(keep)._compact()
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                object.__setattr__(self, f.name, _readonly(value))
+
+    # --- access -----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(self.customer_codes.size)
+
+    @property
+    def n_customers(self) -> int:
+        """Distinct customers in the table."""
+        return int(self.customer_ids.size)
+
+    def take(self, indices: Sequence[int] | NDArray[np.integer[Any]] | NDArray[np.bool_]
+             ) -> SubscriptionTable:
+        """The rows at ``indices`` (positions or a boolean mask), as a new table.
+
+        Categories (customer ids, plans, currencies) are kept whole, so codes stay comparable
+        with the original table.
+        """
+        idx = np.asarray(indices)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        row_fields = [f.name for f in fields(self) if f.name not in (
+            "customer_ids", "subscription_ids", "plans", "currencies", "skipped")]
+        return replace(self, **{name: getattr(self, name)[idx] for name in row_fields})
+
+    def _compact(self) -> SubscriptionTable:
+        """Drop customer ids no row refers to (after skipping bad rows)."""
+        cats, codes = np.unique(self.customer_codes, return_inverse=True)
+        return replace(self, customer_ids=self.customer_ids[cats],
+                       customer_codes=codes.astype(np.int64).reshape(-1))
+
+    def column(self, name: str) -> NDArray[Any]:
+        """One column decoded to its original values (ids, names, strings, None where absent).
+
+        Examples
+        --------
+        >>> subs = SubscriptionTable.from_columns({"customer_id": [7, 3], "amount": [5, 9],
+        ...                                        "start": ["2024-01-01", "2024-02-01"]})
+        >>> subs.column("customer_id").tolist(), subs.column("interval").tolist()
+        ([7, 3], ['month', 'month'])
+        """
+        coded = {"customer_id": (self.customer_codes, self.customer_ids),
+                 "subscription_id": (self.subscription_codes, self.subscription_ids),
+                 "plan": (self.plan_codes, self.plans),
+                 "currency": (self.currency_codes, self.currencies)}
+        if name in coded:
+            codes, cats = coded[name]
+            out = np.empty(codes.size, dtype=object)
+            out[:] = None
+            has = codes >= 0
+            out[has] = cats[codes[has]]
+            return out
+        if name == "interval":
+            return np.asarray(INTERVALS, dtype=object)[self.interval]
+        if name in ("start", "end", "amount", "interval_count", "quantity", "discount"):
+            return np.asarray(getattr(self, name))
+        raise ColumnNotFoundError(name, _COLUMNS, context="SubscriptionTable.column")
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        """Columns as lists of Python values, in input column order."""
+        return {name: self.column(name).tolist() for name in _COLUMNS}
+
+    def to_pandas(self) -> Any:
+        """The table as a pandas DataFrame (needs the ``pandas`` extra)."""
+        return TableResult(self._decoded(), title="subscriptions").to_pandas()
+
+    def _decoded(self) -> dict[str, NDArray[Any]]:
+        return {name: self.column(name) for name in _COLUMNS}
+
+    def __repr__(self) -> str:
+        if len(self) == 0:
+            return "SubscriptionTable(0 rows)"
+        first = str(self.start.min())
+        last = "open" if np.isnat(self.end).any() else str(self.end.max())
+        cur = ", ".join(self.currencies[np.unique(self.currency_codes)].tolist())
+        rows, cust = len(self), self.n_customers
+        skipped = f", {len(self.skipped):,} skipped" if len(self.skipped) else ""
+        return (f"SubscriptionTable({rows:,} row{'s' * (rows != 1)}, {cust:,} "
+                f"customer{'s' * (cust != 1)}, {first} to {last}, {cur}{skipped})")
+
+    def _repr_html_(self) -> str:
+        return TableResult(self._decoded(), title=repr(self))._repr_html_()
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+def _number(values: NDArray[Any], column: str, chk: Checker, *, required: bool
+            ) -> NDArray[np.float64]:
+    out = to_float(values, column, chk)
+    if required:
+        chk.check(np.isnan(out) & ~chk.bad, column, "must not be missing (None/NaN)")
+        chk.check(np.isinf(out), column, "must be finite")
+    return out
+
+
+def _categorical(values: NDArray[Any], column: str, chk: Checker, allowed: Sequence[str],
+                 rule: str) -> NDArray[np.int8]:
+    missing = is_missing(values)
+    chk.check(missing, column, "must not be missing (None/NaN)")
+    present = np.where(missing, allowed[0], values)
+    cats, inv = np.unique(present.astype(str), return_inverse=True)
+    lowered = [c.strip().lower() for c in cats.tolist()]
+    lut = np.array([allowed.index(c) if c in allowed else -1 for c in lowered], dtype=np.int64)
+    codes = lut[inv.reshape(-1)]
+    chk.check(codes < 0, column, rule)
+    return np.where(codes < 0, 0, codes).astype(np.int8)
+
+
+def _currencies(values: NDArray[Any], column: str, chk: Checker
+                ) -> tuple[NDArray[np.int64], NDArray[np.str_]]:
+    missing = is_missing(values)
+    chk.check(missing, column, "must not be missing (None/NaN)")
+    present = np.where(missing, "USD", values).astype(str)
+    cats, inv = np.unique(present, return_inverse=True)
+    codes = inv.reshape(-1).astype(np.int64)
+    upper = np.array([c.strip().upper() for c in cats.tolist()], dtype=str)
+    malformed = ~np.char.isalpha(upper) | (np.char.str_len(upper) != 3) if upper.size else upper
+    chk.check(np.asarray(malformed, dtype=bool)[codes], column,
+              "must be a 3-letter ISO 4217 currency code")
+    unknown = np.array([c not in MINOR_UNITS for c in upper.tolist()], dtype=bool)
+    chk.check(unknown[codes] & ~chk.bad, column, "must be a known ISO 4217 currency code")
+    # Canonical upper-case categories, merged ("usd" and "USD" are one currency).
+    good = np.where(unknown, "USD", upper)
+    final, remap = np.unique(good, return_inverse=True)
+    return remap.reshape(-1).astype(np.int64)[codes], final
+
+
+def _check_subscription_spans(sub_codes: NDArray[np.int64], start: NDArray[np.datetime64],
+                              end: NDArray[np.datetime64], names: Mapping[str, str],
+                              chk: Checker) -> None:
+    """Spans of one subscription must have distinct starts and must not overlap."""
+    has = np.flatnonzero((sub_codes >= 0) & ~np.isnat(start))
+    if has.size < 2:
+        return
+    order = has[np.lexsort((start[has], sub_codes[has]))]
+    s, e, c = start[order], end[order], sub_codes[order]
+    same = c[1:] == c[:-1]
+    dup = np.zeros(start.size, dtype=bool)
+    dup[order[1:][same & (s[1:] == s[:-1])]] = True
+    chk.check(dup, f"{names['subscription_id']}, {names['start']}",
+              "must be unique per subscription (duplicate span)")
+    prev_end = e[:-1]
+    overlap = same & (s[1:] != s[:-1]) & (np.isnat(prev_end) | (prev_end > s[1:]))
+    bad = np.zeros(start.size, dtype=bool)
+    bad[order[1:][overlap]] = True
+    chk.check(bad, names["start"],
+              "must not fall inside an earlier span of the same subscription (overlap)")
+
