@@ -1,0 +1,337 @@
+"""SubscriptionTable: every validation rule (boundary accepted, next value rejected, message),
+input formats, skipping, and the record model."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pydantic
+import pytest
+
+import csmetrics as cm
+from csmetrics import DataValidationError, Subscription, SubscriptionTable
+
+
+def table(**overrides: list[Any]) -> SubscriptionTable:
+    """Two valid rows, with any column replaced."""
+    cols: dict[str, list[Any]] = {
+        "customer_id": ["a", "b"],
+        "subscription_id": ["s1", "s2"],
+        "start": ["2024-01-01", "2024-01-01"],
+        "end": [None, "2024-06-01"],
+        "amount": [10.0, 20.0],
+    }
+    cols.update(overrides)
+    return SubscriptionTable.from_columns(cols)
+
+
+def rejects(match: str, **overrides: list[Any]) -> DataValidationError:
+    with pytest.raises(DataValidationError, match=match) as info:
+        table(**overrides)
+    return info.value
+
+
+class TestRules:
+    def test_amount_zero_accepted_negative_rejected(self) -> None:
+        assert table(amount=[0.0, 20.0]).amount.tolist() == [0.0, 20.0]
+        err = rejects("must be >= 0", amount=[10.0, -0.01])
+        assert str(err) == ("SubscriptionTable.from_columns: column 'amount' must be >= 0; "
+                            "1 of 2 rows breaks this rule (at row 1).")
+        assert (err.column, err.count, err.positions, err.n_rows) == ("amount", 1, (1,), 2)
+
+    def test_amount_missing_and_nan_and_text(self) -> None:
+        rejects("column 'amount' must not be missing", amount=[None, 1.0])
+        rejects("column 'amount' must not be missing", amount=[float("nan"), 1.0])
+        rejects("column 'amount' must be finite", amount=[float("inf"), 1.0])
+        rejects("column 'amount' must be a number.*at row 1", amount=[1.0, "ten"])
+
+    def test_end_equal_to_start_accepted_day_before_rejected(self) -> None:
+        t = table(end=["2024-01-01", None])
+        assert t.end[0] == np.datetime64("2024-01-01")
+        err = rejects("column 'end' must not be before 'start'", end=["2023-12-31", None])
+        assert err.positions == (0,)
+
+    def test_start_missing_or_unreadable(self) -> None:
+        rejects("column 'start' must not be missing", start=[None, "2024-01-01"])
+        rejects("column 'start' must be a date", start=["2024-13-01", "2024-01-01"])
+        rejects("column 'end' must be a date", end=["soon", None])
+
+    def test_customer_id_missing(self) -> None:
+        rejects("column 'customer_id' must not be missing", customer_id=["a", None])
+
+    def test_quantity_zero_accepted_negative_rejected(self) -> None:
+        assert table(quantity=[0, 1]).quantity.tolist() == [0.0, 1.0]
+        rejects("column 'quantity' must be >= 0", quantity=[1, -1])
+
+    def test_discount_bounds(self) -> None:
+        assert table(discount=[0.0, 1.0]).discount.tolist() == [0.0, 1.0]
+        rejects("column 'discount' must be between 0 and 1", discount=[1.01, 0])
+        rejects("column 'discount' must be between 0 and 1", discount=[0, -0.01])
+
+    def test_interval_count_whole_and_at_least_one(self) -> None:
+        assert table(interval_count=[1, 36]).interval_count.tolist() == [1, 36]
+        rejects("column 'interval_count' must be a whole number >= 1", interval_count=[0, 1])
+        rejects("column 'interval_count' must be a whole number >= 1", interval_count=[1.5, 1])
+
+    def test_interval_known_values_case_insensitive(self) -> None:
+        t = table(interval=["Year", "week"])
+        assert t.column("interval").tolist() == ["year", "week"]
+        err = rejects("column 'interval' must be one of 'day', 'week', 'month'",
+                      interval=["month", "monthly"])
+        assert err.positions == (1,)
+
+    def test_currency_well_formed_and_known(self) -> None:
+        t = table(currency=["usd", "EUR"])
+        assert t.currencies.tolist() == ["EUR", "USD"]
+        assert t.column("currency").tolist() == ["USD", "EUR"]
+        rejects("must be a 3-letter ISO 4217 currency code", currency=["USD", "US"])
+        rejects("must be a 3-letter ISO 4217 currency code", currency=["US1", "USD"])
+        rejects("must be a known ISO 4217 currency code", currency=["USD", "XYZ"])
+
+    def test_duplicate_subscription_start(self) -> None:
+        err = rejects(r"column 'subscription_id, start' must be unique per subscription",
+                      subscription_id=["s1", "s1"], end=["2024-02-01", "2024-03-01"])
+        assert err.count == 1
+        # The same start on different subscriptions is fine.
+        table(subscription_id=["s1", "s2"])
+
+    def test_overlapping_spans_of_one_subscription(self) -> None:
+        rejects("must not fall inside an earlier span of the same subscription",
+                subscription_id=["s", "s"], start=["2024-01-01", "2024-02-01"],
+                end=["2024-03-01", None])
+        rejects("overlap", subscription_id=["s", "s"], start=["2024-01-01", "2024-02-01"],
+                end=[None, None])
+        # Back to back (end == next start) is the normal way to record a price change.
+        t = table(subscription_id=["s", "s"], start=["2024-01-01", "2024-03-01"],
+                  end=["2024-03-01", None])
+        assert len(t) == 2
+
+    def test_rows_without_subscription_id_may_overlap(self) -> None:
+        t = table(subscription_id=[None, None], start=["2024-01-01", "2024-01-01"])
+        assert t.subscription_codes.tolist() == [-1, -1]
+
+    def test_positions_show_the_first_five_and_count_all(self) -> None:
+        amounts = [-1.0] * 7 + [1.0] * 3
+        cols = {"customer_id": list("abcdefghij"), "start": ["2024-01-01"] * 10,
+                "amount": amounts}
+        with pytest.raises(DataValidationError) as info:
+            SubscriptionTable.from_columns(cols)
+        assert "7 of 10 rows break this rule (first at rows 0, 1, 2, 3, 4)" in str(info.value)
+        assert info.value.count == 7
+
+    def test_large_positions_are_formatted_with_separators(self) -> None:
+        n = 12_000
+        amount = np.ones(n)
+        amount[[9_311, 11_002]] = -1
+        with pytest.raises(DataValidationError, match=r"2 of 12,000 rows break this rule "
+                           r"\(first at rows 9,311, 11,002\)"):
+            SubscriptionTable.from_columns({"customer_id": np.arange(n),
+                                            "start": np.full(n, np.datetime64("2024-01-01")),
+                                            "amount": amount})
+
+
+class TestColumns:
+    def test_missing_required_column_lists_available_and_suggests(self) -> None:
+        with pytest.raises(cm.ColumnNotFoundError) as info:
+            SubscriptionTable.from_columns({"customer_id": [1], "start": ["2024-01-01"],
+                                            "amout": [1]})
+        msg = str(info.value)
+        assert "column 'amount' not found" in msg and "'amout'" in msg
+        assert "Did you mean 'amout'?" in msg
+        assert isinstance(info.value, KeyError)
+
+    def test_renamed_columns(self) -> None:
+        t = SubscriptionTable.from_columns(
+            {"account": ["x"], "begins": ["2024-01-01"], "price": [5.0]},
+            customer_id="account", start="begins", amount="price")
+        assert cm.mrr(t, "2024-01") == 5.0
+
+    def test_a_renamed_optional_column_must_exist(self) -> None:
+        with pytest.raises(cm.ColumnNotFoundError, match="'ends'"):
+            SubscriptionTable.from_columns(
+                {"customer_id": ["x"], "start": ["2024-01-01"], "amount": [5.0]}, end="ends")
+
+    def test_columns_of_different_lengths(self) -> None:
+        with pytest.raises(DataValidationError, match="must all have one length"):
+            SubscriptionTable.from_columns({"customer_id": [1, 2], "start": ["2024-01-01"],
+                                            "amount": [1, 2]})
+
+    def test_not_a_table(self) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="expected a mapping of columns"):
+            SubscriptionTable.from_columns(42)
+
+    def test_dates_in_many_forms(self) -> None:
+        t = table(start=[dt.date(2024, 1, 1), dt.datetime(2024, 1, 2, 13, 30)])
+        assert t.start.tolist() == [dt.date(2024, 1, 1), dt.date(2024, 1, 2)]
+        t = table(start=np.array(["2024-01-01T10:00", "2024-01-02T23:59"],
+                                 dtype="datetime64[m]"))
+        assert t.start.tolist() == [dt.date(2024, 1, 1), dt.date(2024, 1, 2)]
+
+    def test_integer_and_mixed_ids(self) -> None:
+        t = table(customer_id=[10, 3])
+        assert t.customer_ids.tolist() == [3, 10]
+        assert t.column("customer_id").tolist() == [10, 3]
+        mixed = table(customer_id=[10, "3"])
+        assert mixed.n_customers == 2
+
+    def test_pandas_polars_and_arrow_give_the_same_table(self) -> None:
+        pd = pytest.importorskip("pandas")
+        pl = pytest.importorskip("polars")
+        pa = pytest.importorskip("pyarrow")
+        cols = {"customer_id": ["a", "b", "a"], "plan": ["x", None, "y"],
+                "start": [dt.date(2024, 1, 1), dt.date(2024, 1, 5), dt.date(2024, 3, 1)],
+                "end": [dt.date(2024, 3, 1), None, None], "amount": [10.0, 20.0, 30.0],
+                "currency": ["USD", "usd", "USD"]}
+        reference = SubscriptionTable.from_columns(cols).to_dict()
+        frames = [pd.DataFrame(cols), pl.DataFrame(cols), pa.table(cols)]
+        for frame in frames:
+            assert SubscriptionTable.from_columns(frame).to_dict() == reference
+
+    def test_pandas_datetime_and_tz_aware_columns(self) -> None:
+        pd = pytest.importorskip("pandas")
+        frame = pd.DataFrame({
+            "customer_id": [1, 2],
+            "start": pd.to_datetime(["2024-01-01 23:00", "2024-01-02 00:00"]).tz_localize("UTC"),
+            "end": pd.to_datetime([None, "2024-02-01"]),
+            "amount": [1.0, 2.0],
+        })
+        t = SubscriptionTable.from_columns(frame)
+        assert t.start.tolist() == [dt.date(2024, 1, 1), dt.date(2024, 1, 2)]
+        assert np.isnat(t.end[0])
+
+    def test_missing_extra_names_the_extra(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import builtins
+
+        real_import = builtins.__import__
+
+        def no_pandas(name: str, *args: Any, **kwargs: Any) -> Any:
+            if name == "pandas":
+                raise ImportError("no pandas here")
+            return real_import(name, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "__import__", no_pandas)
+        monkeypatch.delitem(__import__("sys").modules, "pandas", raising=False)
+        with pytest.raises(ImportError, match=r"pip install 'csmetrics\[pandas\]'"):
+            table().to_pandas()
+
+
+class TestSkip:
+    def test_skip_returns_every_bad_row_with_its_rule(self) -> None:
+        cols = {"customer_id": ["a", "b", "c", None, "e"],
+                "start": ["2024-01-01", "2024-01-01", "2024-02-01", "2024-01-01", "2024-01-01"],
+                "end": [None, None, "2024-01-01", None, None],
+                "amount": [1.0, -2.0, 3.0, 4.0, 5.0]}
+        t = SubscriptionTable.from_columns(cols, errors="skip")
+        assert t.column("customer_id").tolist() == ["a", "e"]
+        assert t.source_rows.tolist() == [0, 4]
+        assert t.customer_ids.tolist() == ["a", "e"]
+        assert t.skipped.to_dict() == {
+            "row": [1, 2, 3],
+            "column": ["amount", "end", "customer_id"],
+            "rule": ["must be >= 0", "must not be before 'start'",
+                     "must not be missing (None/NaN)"],
+        }
+        assert "2 skipped" not in repr(t) and "3 skipped" in repr(t)
+        assert len(t) + len(t.skipped) == 5
+
+    def test_skip_keeps_mrr_of_good_rows(self) -> None:
+        t = SubscriptionTable.from_columns(
+            {"customer_id": ["a", "b"], "start": ["2024-01-01"] * 2, "amount": [5.0, "x"]},
+            errors="skip")
+        assert cm.mrr(t, "2024-01") == 5.0
+
+    def test_unknown_errors_mode(self) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="'raise' or 'skip'"):
+            SubscriptionTable.from_columns({"customer_id": [1], "start": ["2024-01-01"],
+                                            "amount": [1]}, errors="ignore")  # type: ignore[arg-type]
+
+
+class TestRecords:
+    def test_record_rules(self) -> None:
+        ok = {"customer_id": "a", "start": "2024-01-01", "amount": 0}
+        Subscription(**ok)  # type: ignore[arg-type]
+        bad: list[dict[str, Any]] = [
+            {**ok, "amount": -1},
+            {**ok, "amount": float("nan")},
+            {**ok, "amount": Decimal("NaN")},
+            {**ok, "end": "2023-12-31"},
+            {**ok, "currency": "XYZ"},
+            {**ok, "interval": "monthly"},
+            {**ok, "interval_count": 0},
+            {**ok, "quantity": -1},
+            {**ok, "discount": 1.5},
+            {**ok, "colour": "red"},
+        ]
+        for fields in bad:
+            with pytest.raises(pydantic.ValidationError):
+                Subscription(**fields)
+
+    def test_records_are_frozen(self) -> None:
+        s = Subscription(customer_id="a", start=dt.date(2024, 1, 1), amount=1)
+        with pytest.raises(pydantic.ValidationError):
+            s.amount = 2  # type: ignore[misc]
+
+    def test_decimal_amount_and_lowercase_currency(self) -> None:
+        s = Subscription(customer_id="a", start=dt.date(2024, 1, 1), amount=Decimal("19.99"),
+                         currency="eur")
+        assert s.currency == "EUR"
+        assert cm.mrr([s], "2024-01") == 19.99
+
+    def test_from_records_names_field_and_rows(self) -> None:
+        recs: list[dict[str, Any]] = [
+            {"customer_id": "a", "start": "2024-01-01", "amount": 1},
+            {"customer_id": "b", "start": "2024-01-01", "amount": -1},
+            {"customer_id": "c", "start": "2024-01-01", "amount": -3},
+        ]
+        with pytest.raises(DataValidationError, match=r"column 'amount' .*2 of 3 rows break "
+                           r"this rule \(first at rows 1, 2\)"):
+            SubscriptionTable.from_records(recs)
+
+    def test_from_records_skip(self) -> None:
+        recs: list[dict[str, Any]] = [
+            {"customer_id": "a", "start": "2024-01-01", "amount": 1, "subscription_id": 1},
+            {"customer_id": "b", "start": "2024-01-01", "amount": -1},
+            {"customer_id": "c", "start": "2024-01-01", "amount": 3, "subscription_id": 1},
+        ]
+        t = SubscriptionTable.from_records(recs, errors="skip")
+        assert t.column("customer_id").tolist() == ["a"]
+        assert t.skipped["row"].tolist() == [1, 2]
+        assert t.skipped["column"].tolist() == ["amount", "subscription_id, start"]
+
+    def test_records_and_columns_build_equal_tables(self) -> None:
+        recs = [Subscription(customer_id="a", start=dt.date(2024, 1, 1), amount=10,
+                             interval="year", plan="p"),
+                Subscription(customer_id="b", start=dt.date(2024, 2, 1), amount=5,
+                             end=dt.date(2024, 5, 1))]
+        cols = {"customer_id": ["a", "b"], "start": ["2024-01-01", "2024-02-01"],
+                "end": [None, "2024-05-01"], "amount": [10, 5], "interval": ["year", "month"],
+                "plan": ["p", None]}
+        assert (SubscriptionTable.from_records(recs).to_dict()
+                == SubscriptionTable.from_columns(cols).to_dict())
+
+
+class TestTableAPI:
+    def test_len_take_and_repr(self) -> None:
+        t = table()
+        assert len(t) == 2
+        assert repr(t) == "SubscriptionTable(2 rows, 2 customers, 2024-01-01 to open, USD)"
+        one = t.take([1])
+        assert len(one) == 1 and one.column("customer_id").tolist() == ["b"]
+        assert len(t.take(np.array([True, False]))) == 1
+
+    def test_arrays_are_read_only(self) -> None:
+        t = table()
+        with pytest.raises(ValueError, match="read-only"):
+            t.amount[0] = 5
+
+    def test_html_escapes_values(self) -> None:
+        t = table(customer_id=["<script>", "b"])
+        html = t._repr_html_()
+        assert "<script>" not in html and "&lt;script&gt;" in html
+
+    def test_unknown_column(self) -> None:
+        with pytest.raises(cm.ColumnNotFoundError):
+            table().column("colour")
