@@ -1,0 +1,92 @@
+"""The command line and the synthetic datasets."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import csmetrics as cm
+from csmetrics.cli import main
+from csmetrics.datasets import demo_portfolio, synthetic_columns, synthetic_portfolio
+
+
+def test_report_demo_prints_the_bridge(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--demo"]) == 0
+    out = capsys.readouterr().out
+    assert "csmetrics revenue report, 2024-01 to 2024-12 (USD)" in out
+    assert "MRR movements (USD)" in out and "reactivation" in out
+    # The headline equals the library's own number.
+    assert f"MRR on 2024-12-31: {cm.mrr(demo_portfolio(), '2024-12'):,.2f}" in out
+
+
+def test_report_demo_with_period_and_months(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--demo", "--period", "2024-06", "--months", "3"]) == 0
+    assert "2024-04 to 2024-06" in capsys.readouterr().out
+
+
+def test_report_without_data_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report"]) == 2
+    assert "--demo" in capsys.readouterr().err
+
+
+def test_bad_period_is_a_data_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--demo", "--period", "soon"]) == 1
+    assert "cannot read 'soon'" in capsys.readouterr().err
+
+
+def test_unknown_command_exits_2() -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["dance"])
+    assert info.value.code == 2
+
+
+def test_installed_console_script_runs() -> None:
+    exe = Path(sys.executable).with_name("csmetrics")
+    if not exe.exists():
+        pytest.skip("console script not installed in this environment")
+    done = subprocess.run([str(exe), "report", "--demo", "--months", "2"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "MRR movements" in done.stdout
+
+
+class TestDatasets:
+    def test_same_seed_same_portfolio_other_seed_differs(self) -> None:
+        a, b = synthetic_columns(500, seed=1), synthetic_columns(500, seed=1)
+        c = synthetic_columns(500, seed=2)
+        assert all(np.array_equal(a[k].astype(str), b[k].astype(str)) for k in a)
+        assert not np.array_equal(a["amount"], c["amount"])
+
+    def test_portfolio_is_valid_and_has_every_movement(self) -> None:
+        subs = synthetic_portfolio(2_000, months=24, seed=4)
+        assert subs.n_customers == 2_000 and len(subs.skipped) == 0
+        r = cm.mrr_movements(subs, "2022-01", "2023-12")
+        for col in ("new", "expansion", "contraction", "churn", "reactivation"):
+            assert r[col].sum() > 0, col
+        intervals = set(subs.column("interval").tolist())
+        assert intervals == {"month", "year"}
+        assert np.isnat(subs.end).any()          # open-ended subscriptions
+        assert (subs.start < np.datetime64("2022-01-01")).any()  # customers before the window
+
+    def test_nothing_starts_after_the_data_end(self) -> None:
+        subs = synthetic_portfolio(1_000, months=12, seed=9, start="2023-01")
+        assert subs.start.max() < np.datetime64("2024-01-01")
+        ends = subs.end[~np.isnat(subs.end)]
+        assert ends.max() < np.datetime64("2024-01-01")
+
+    def test_several_currencies(self) -> None:
+        subs = synthetic_portfolio(300, months=6, seed=1, currencies=("USD", "EUR", "JPY"))
+        assert subs.currencies.tolist() == ["EUR", "JPY", "USD"]
+        with pytest.raises(cm.CurrencyMismatchError):
+            cm.mrr(subs, "2022-06")
+        assert len(cm.mrr(subs, "2022-06", by="currency")) == 3
+
+    def test_bad_arguments(self) -> None:
+        with pytest.raises(cm.InvalidParameterError):
+            synthetic_columns(0)
+        with pytest.raises(cm.InvalidParameterError):
+            synthetic_columns(10, currencies=("XXX",))

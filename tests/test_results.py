@@ -1,0 +1,84 @@
+"""Result objects: text, HTML, dict and DataFrame views."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import csmetrics as cm
+from csmetrics import Subscription
+
+
+@pytest.fixture
+def bridge() -> cm.MRRMovements:
+    subs = [Subscription(customer_id="<b>&co", start="2024-01-10", amount=1234.5, plan="x"),
+            Subscription(customer_id="z", start="2023-11-02", end="2024-02-02", amount=10)]
+    return cm.mrr_movements(subs, "2024-01", "2024-02")
+
+
+def test_repr_is_one_line(bridge: cm.MRRMovements) -> None:
+    assert repr(bridge) == "MRRMovements(2 periods, 2024-01 to 2024-02, USD)"
+    assert "\n" not in repr(bridge.details())
+
+
+def test_str_is_an_aligned_table_with_money_formatting(bridge: cm.MRRMovements) -> None:
+    text = str(bridge).splitlines()
+    assert text[0] == "MRR movements (USD)"
+    assert text[1].split()[:3] == ["period", "starting_mrr", "new"]
+    assert text[2].split()[:3] == ["2024-01", "10.00", "1,234.50"]
+    assert len({len(line) for line in text[1:]}) <= 2  # right-aligned columns
+
+
+def test_long_results_are_elided_in_text() -> None:
+    r = cm.TableResult({"i": np.arange(100)}, title="t")
+    lines = str(r).splitlines()
+    assert "…" in lines[17] and len(lines) == 2 + 31
+
+
+def test_html_is_a_table_with_every_string_escaped(bridge: cm.MRRMovements) -> None:
+    html = bridge.details()._repr_html_()
+    assert html.startswith('<table class="csmetrics">')
+    assert "&lt;b&gt;&amp;co" in html and "<b>" not in html
+
+
+def test_to_dict_is_json_ready(bridge: cm.MRRMovements) -> None:
+    d = bridge.to_dict()
+    assert d["period"] == ["2024-01", "2024-02"]
+    assert d["new"] == [1234.5, 0.0]
+    assert json.loads(json.dumps(d)) == d
+
+
+def test_to_pandas_and_polars(bridge: cm.MRRMovements) -> None:
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    frame = bridge.to_pandas()
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.columns) == list(bridge.column_names)
+    assert frame["ending_mrr"].tolist() == [1244.5, 1234.5]
+    assert bridge.to_polars()["churn"].to_list() == [0.0, 10.0]
+
+
+def test_results_are_read_only(bridge: cm.MRRMovements) -> None:
+    with pytest.raises(AttributeError):
+        bridge.title = "x"  # type: ignore[misc]
+    with pytest.raises(ValueError, match="read-only"):
+        bridge["new"][0] = 1.0
+
+
+def test_unknown_column(bridge: cm.MRRMovements) -> None:
+    with pytest.raises(cm.ColumnNotFoundError, match="Did you mean 'churn'"):
+        bridge["chrun"]
+
+
+def test_select_keeps_money_formatting(bridge: cm.MRRMovements) -> None:
+    s = bridge.select("period", "new", title="New")
+    assert str(s).splitlines() == ["New", "period        new", "2024-01  1,234.50",
+                                   "2024-02      0.00"]
+
+
+def test_nan_and_bool_cells() -> None:
+    r = cm.TableResult({"x": [np.nan, 0.5], "ok": [True, False], "m": [np.nan, 1.0]},
+                       money=("m",))
+    assert str(r).splitlines() == ["  x   ok     m", "NaN  yes   NaN", "0.5   no  1.00"]
