@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -31,7 +31,7 @@ def test_chartmogul_syncalytics_walkthrough() -> None:
     # while Gold runs -> Contraction $60; cancelling Gold, the last one, at the end of the
     # paid year -> Churn $166.67; re-subscribing to 3 Gold monthly ($50 x 3 = $150) ->
     # Reactivation $150.
-    subs = [
+    subs: ClassVar[list[Subscription]] = [
         sub("syncalytics", "2024-01-10", 500, quantity=4, interval="year",
             subscription_id="gold", end="2025-01-10"),
         sub("syncalytics", "2024-02-20", 30, quantity=2, subscription_id="silver",
@@ -51,7 +51,7 @@ def test_chartmogul_syncalytics_walkthrough() -> None:
 
 
 def test_counts_follow_movements() -> None:
-    subs = [sub("a", "2024-01-05", 10), sub("b", "2024-01-20", 20, end="2024-02-15"),
+    subs: ClassVar[list[Subscription]] = [sub("a", "2024-01-05", 10), sub("b", "2024-01-20", 20, end="2024-02-15"),
             sub("b", "2024-03-01", 20)]
     r = cm.mrr_movements(subs, "2024-01", "2024-03")
     got = rows(r, "starting_customers", "new_customers", "churned_customers",
@@ -136,7 +136,8 @@ class TestEdges:
         subs = [sub("a", "2024-01-01", 1200, interval="year", end="2025-01-01")]
         r = cm.mrr_movements(subs, "2024-01", "2025-01")
         assert r["ending_mrr"].tolist() == [100.0] * 12 + [0.0]
-        assert r["new"][0] == 100 and r["churn"][-1] == 100
+        assert r["new"][0] == 100
+        assert r["churn"][-1] == 100
 
     def test_quarterly_frequency_nets_changes_inside_a_quarter(self) -> None:
         subs = [sub("a", "2024-01-10", 10, end="2024-02-10"), sub("b", "2024-02-01", 20)]
@@ -169,7 +170,7 @@ class TestEdges:
 
 
 class TestSegments:
-    subs = [
+    subs: ClassVar[list[Subscription]] = [
         sub("a", "2024-01-01", 100, plan="basic", subscription_id="a1", end="2024-02-15"),
         sub("a", "2024-02-15", 300, plan="pro", subscription_id="a1"),
         sub("b", "2024-01-01", 100, plan="basic"),

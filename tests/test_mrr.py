@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pytest
 
@@ -98,7 +100,7 @@ class TestNormalisation:
 
 
 class TestSnapshots:
-    subs = [sub("a", "2024-03-15", 100, end="2024-05-10")]
+    subs: ClassVar[list[Subscription]] = [sub("a", "2024-03-15", 100, end="2024-05-10")]
 
     def test_period_means_its_last_day(self) -> None:
         assert cm.mrr(self.subs, "2024-02") == 0
@@ -134,7 +136,7 @@ class TestSnapshots:
 
 
 class TestSegments:
-    subs = [
+    subs: ClassVar[list[Subscription]] = [
         sub("a", "2024-01-01", 100, plan="pro"),
         sub("a", "2024-01-01", 20, plan="addon", subscription_id="x"),
         sub("b", "2024-01-01", 50, plan="basic"),
@@ -168,7 +170,7 @@ class TestSegments:
 
 
 class TestCurrencies:
-    subs = [sub("a", "2024-01-01", 100), sub("b", "2024-01-01", 80, currency="EUR")]
+    subs: ClassVar[list[Subscription]] = [sub("a", "2024-01-01", 100), sub("b", "2024-01-01", 80, currency="EUR")]
 
     def test_mixed_currencies_are_never_summed(self) -> None:
         with pytest.raises(cm.CurrencyMismatchError, match="EUR, USD") as info:

@@ -34,13 +34,15 @@ def test_str_is_an_aligned_table_with_money_formatting(bridge: cm.MRRMovements) 
 def test_long_results_are_elided_in_text() -> None:
     r = cm.TableResult({"i": np.arange(100)}, title="t")
     lines = str(r).splitlines()
-    assert "…" in lines[17] and len(lines) == 2 + 31
+    assert "…" in lines[17]
+    assert len(lines) == 2 + 31
 
 
 def test_html_is_a_table_with_every_string_escaped(bridge: cm.MRRMovements) -> None:
     html = bridge.details()._repr_html_()
     assert html.startswith('<table class="csmetrics">')
-    assert "&lt;b&gt;&amp;co" in html and "<b>" not in html
+    assert "&lt;b&gt;&amp;co" in html
+    assert "<b>" not in html
 
 
 def test_to_dict_is_json_ready(bridge: cm.MRRMovements) -> None:
@@ -52,7 +54,7 @@ def test_to_dict_is_json_ready(bridge: cm.MRRMovements) -> None:
 
 def test_to_pandas_and_polars(bridge: cm.MRRMovements) -> None:
     pd = pytest.importorskip("pandas")
-    pl = pytest.importorskip("polars")
+    pytest.importorskip("polars")
     frame = bridge.to_pandas()
     assert isinstance(frame, pd.DataFrame)
     assert list(frame.columns) == list(bridge.column_names)

@@ -139,7 +139,8 @@ class TestColumns:
             SubscriptionTable.from_columns({"customer_id": [1], "start": ["2024-01-01"],
                                             "amout": [1]})
         msg = str(info.value)
-        assert "column 'amount' not found" in msg and "'amout'" in msg
+        assert "column 'amount' not found" in msg
+        assert "'amout'" in msg
         assert "Did you mean 'amout'?" in msg
         assert isinstance(info.value, KeyError)
 
@@ -234,7 +235,8 @@ class TestSkip:
             "rule": ["must be >= 0", "must not be before 'start'",
                      "must not be missing (None/NaN)"],
         }
-        assert "2 skipped" not in repr(t) and "3 skipped" in repr(t)
+        assert "2 skipped" not in repr(t)
+        assert "3 skipped" in repr(t)
         assert len(t) + len(t.skipped) == 5
 
     def test_skip_keeps_mrr_of_good_rows(self) -> None:
@@ -319,7 +321,8 @@ class TestTableAPI:
         assert len(t) == 2
         assert repr(t) == "SubscriptionTable(2 rows, 2 customers, 2024-01-01 to open, USD)"
         one = t.take([1])
-        assert len(one) == 1 and one.column("customer_id").tolist() == ["b"]
+        assert len(one) == 1
+        assert one.column("customer_id").tolist() == ["b"]
         assert len(t.take(np.array([True, False]))) == 1
 
     def test_arrays_are_read_only(self) -> None:
@@ -330,7 +333,8 @@ class TestTableAPI:
     def test_html_escapes_values(self) -> None:
         t = table(customer_id=["<script>", "b"])
         html = t._repr_html_()
-        assert "<script>" not in html and "&lt;script&gt;" in html
+        assert "<script>" not in html
+        assert "&lt;script&gt;" in html
 
     def test_unknown_column(self) -> None:
         with pytest.raises(cm.ColumnNotFoundError):
