@@ -51,7 +51,7 @@ def test_chartmogul_syncalytics_walkthrough() -> None:
 
 
 def test_counts_follow_movements() -> None:
-    subs: ClassVar[list[Subscription]] = [sub("a", "2024-01-05", 10), sub("b", "2024-01-20", 20, end="2024-02-15"),
+    subs = [sub("a", "2024-01-05", 10), sub("b", "2024-01-20", 20, end="2024-02-15"),
             sub("b", "2024-03-01", 20)]
     r = cm.mrr_movements(subs, "2024-01", "2024-03")
     got = rows(r, "starting_customers", "new_customers", "churned_customers",

@@ -170,7 +170,8 @@ class TestSegments:
 
 
 class TestCurrencies:
-    subs: ClassVar[list[Subscription]] = [sub("a", "2024-01-01", 100), sub("b", "2024-01-01", 80, currency="EUR")]
+    subs: ClassVar[list[Subscription]] = [
+        sub("a", "2024-01-01", 100), sub("b", "2024-01-01", 80, currency="EUR")]
 
     def test_mixed_currencies_are_never_summed(self) -> None:
         with pytest.raises(cm.CurrencyMismatchError, match="EUR, USD") as info:
