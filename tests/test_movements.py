@@ -31,7 +31,7 @@ def test_chartmogul_syncalytics_walkthrough() -> None:
     # while Gold runs -> Contraction $60; cancelling Gold, the last one, at the end of the
     # paid year -> Churn $166.67; re-subscribing to 3 Gold monthly ($50 x 3 = $150) ->
     # Reactivation $150.
-    subs: ClassVar[list[Subscription]] = [
+    subs = [
         sub("syncalytics", "2024-01-10", 500, quantity=4, interval="year",
             subscription_id="gold", end="2025-01-10"),
         sub("syncalytics", "2024-02-20", 30, quantity=2, subscription_id="silver",
