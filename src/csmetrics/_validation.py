@@ -130,16 +130,12 @@ def is_missing(values: NDArray[Any]) -> NDArray[np.bool_]:
     if kind in "mM":
         return np.asarray(np.isnat(values))
     if kind == "O":
-        return np.fromiter(
-            (v is None or (isinstance(v, float) and v != v) or _is_nat(v) for v in values),
-            dtype=bool,
-            count=values.size,
-        )
+        # Elementwise comparisons run in C: None equals None, and NaN, NaT and pandas' NA
+        # family are the values that are not equal to themselves.
+        with np.errstate(invalid="ignore"):
+            unequal = np.asarray(values != values, dtype=bool)
+        return np.asarray(np.equal(values, None), dtype=bool) | unequal
     return np.zeros(values.shape, dtype=bool)
-
-
-def _is_nat(v: object) -> bool:
-    return (isinstance(v, np.datetime64) and bool(np.isnat(v))) or type(v).__name__ == "NaTType"
 
 
 def to_float(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.float64]:
@@ -185,7 +181,7 @@ def to_dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.
         pass
     bad = np.zeros(values.size, dtype=bool)
     for i, v in enumerate(values):  # error path or exotic objects (tz-aware timestamps)
-        if v is None or (isinstance(v, float) and v != v) or _is_nat(v):
+        if v is None or v != v:
             continue
         try:
             if isinstance(v, _dt.datetime):
@@ -214,24 +210,63 @@ def to_codes(
         if bool(whole[~missing].all()):
             values = np.where(missing, 0, values).astype(np.int64)
     if not missing.any():
-        cats, codes = _unique_inverse(values)
+        cats, codes = factorize(values)
         return codes, cats
     present = values[~missing]
-    cats, inner = _unique_inverse(present)
+    cats, inner = factorize(present)
     codes = np.full(values.size, -1, dtype=np.int64)
     codes[~missing] = inner
     return codes, cats
 
 
-def _unique_inverse(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.int64]]:
+def factorize(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.int64]]:
+    """Sorted distinct values and each value's index into them (a factorization).
+
+    Fast paths keep ingestion at numpy speed: integers in a compact range are counted rather
+    than sorted, and text with few distinct values (plans, currencies) is matched against
+    the distinct values of a sample by binary search, falling back to a full sort when the
+    sample missed some.
+    """
+    if values.size == 0:
+        return values[:0], np.zeros(0, dtype=np.int64)
     if values.dtype.kind == "O":
-        try:
-            cats, inv = np.unique(values, return_inverse=True)
-        except TypeError:  # mixed types (ints and strings): compare as text
-            cats, inv = np.unique(values.astype(str), return_inverse=True)
-    else:
+        values = _narrow_objects(values)
+    kind = values.dtype.kind
+    if kind in "iu":
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo <= 4 * values.size:
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            shifted = values - lo
+            present[shifted] = True
+            rank = np.cumsum(present, dtype=np.int64) - 1
+            return np.flatnonzero(present).astype(values.dtype) + lo, rank[shifted]
+    if kind in "US":
+        sample = np.unique(values[:: max(1, values.size // 4096)])
+        pos = np.minimum(np.searchsorted(sample, values), sample.size - 1)
+        if bool((sample[pos] == values).all()):
+            return sample, pos.astype(np.int64, copy=False)
+    try:
         cats, inv = np.unique(values, return_inverse=True)
+    except TypeError:  # incomparable objects: compare as text
+        cats, inv = np.unique(values.astype(str), return_inverse=True)
     return cats, inv.astype(np.int64, copy=False).reshape(-1)
+
+
+def _narrow_objects(values: NDArray[Any]) -> NDArray[Any]:
+    """An object column of text or of integers as a native numpy column, when it is one.
+
+    Columns whose first value is text are compared as text throughout (ids mixing 3 and
+    "3" are one id).
+    """
+    first = values[0]
+    try:
+        if isinstance(first, str):
+            return values.astype(str)
+        if isinstance(first, int | np.integer) and not isinstance(first, bool):
+            return values.astype(np.int64)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    return values
 
 
 def lookup(

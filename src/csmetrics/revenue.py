@@ -35,7 +35,8 @@ period by period, because every amount is an integer number of cents.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, overload
 
 import numpy as np
@@ -169,16 +170,19 @@ class MRRMovements(TableResult):
 
     periods: tuple[str, ...]
     currency: str
-    _detail: Mapping[str, NDArray[Any]]
+    _detail: Callable[[], dict[str, NDArray[Any]]]
 
     def __init__(self, columns: Mapping[str, Any], *, periods: tuple[str, ...], currency: str,
-                 detail: Mapping[str, NDArray[Any]]) -> None:
+                 detail: Callable[[], dict[str, NDArray[Any]]]) -> None:
         super().__init__(columns, title=f"MRR movements ({currency})", money=_MONEY)
         self._set(periods=periods, currency=currency, _detail=detail)
 
     def details(self) -> MovementDetails:
-        """Every per-customer change behind the bridge (see :class:`MovementDetails`)."""
-        return MovementDetails(self._detail, title=f"MRR changes ({self.currency})",
+        """Every per-customer change behind the bridge (see :class:`MovementDetails`).
+
+        Built on request: the bridge itself never materialises per-customer rows.
+        """
+        return MovementDetails(self._detail(), title=f"MRR changes ({self.currency})",
                                money=("previous_mrr", "mrr", "change"))
 
     def __repr__(self) -> str:
@@ -302,7 +306,7 @@ def mrr_movements(
                                              else "")
     return MRRMovements(
         ordered, periods=grid.labels, currency=currency,
-        detail=_details(points, seg, table, labels, base, n_periods, digits),
+        detail=partial(_details, points, seg, table, labels, base, n_periods, digits),
     )
 
 
