@@ -133,8 +133,9 @@ def is_missing(values: NDArray[Any]) -> NDArray[np.bool_]:
         # Elementwise comparisons run in C: None equals None, and NaN, NaT and pandas' NA
         # family are the values that are not equal to themselves.
         with np.errstate(invalid="ignore"):
-            unequal = np.asarray(values != values, dtype=bool)
-        return np.asarray(np.equal(values, None), dtype=bool) | unequal
+            unequal: NDArray[np.bool_] = np.asarray(values != values, dtype=np.bool_)
+        is_none: NDArray[np.bool_] = np.asarray(values == np.array(None), dtype=np.bool_)
+        return is_none | unequal
     return np.zeros(values.shape, dtype=bool)
 
 
