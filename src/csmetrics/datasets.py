@@ -61,9 +61,9 @@ def synthetic_columns(
     Returns
     -------
     dict of str to ndarray
-        ``customer_id`` (str), ``subscription_id`` (int), ``plan``, ``start``, ``end``
-        (``datetime64[D]``, NaT while open), ``amount``, ``currency``, ``interval``,
-        ``interval_count``, ``quantity``, ``discount``.
+        ``customer_id``, ``plan``, ``currency``, ``interval`` (numpy strings),
+        ``subscription_id`` (int), ``start``, ``end`` (``datetime64[D]``, NaT while open),
+        ``amount``, ``interval_count``, ``quantity``, ``discount``.
 
     Examples
     --------
@@ -132,7 +132,7 @@ def synthetic_columns(
     stage_end = np.where(stage_end >= data_end, np.datetime64("NaT"), stage_end)
 
     cur_idx = np.arange(n) % len(currencies)
-    cur_names = np.asarray(list(currencies), dtype=object)
+    cur_names = np.asarray(list(currencies), dtype=str)
     rate = np.array([_ROUGH_RATE[c] for c in currencies])[cur_idx]
     digits = np.array([MINOR_UNITS[c] for c in currencies])[cur_idx]
     price = _round_to(_SEAT_PRICE[plan] * rate[:, None], digits[:, None])
@@ -156,8 +156,8 @@ def synthetic_columns(
     return {
         "customer_id": ids[customer][order],
         "subscription_id": np.concatenate([sub_main, a * 10 + 9])[order],
-        "plan": np.concatenate([np.asarray(PLANS, dtype=object)[plan[keep]],
-                                np.full(a.size, "addon", dtype=object)])[order],
+        "plan": np.concatenate([np.asarray(PLANS)[plan[keep]],
+                                np.full(a.size, "addon")])[order],
         "start": np.concatenate([stage_start[keep], addon_start[a]])[order],
         "end": np.concatenate([stage_end[keep], addon_end[a]])[order],
         "amount": np.concatenate([amount[keep],
