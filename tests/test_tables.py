@@ -171,6 +171,19 @@ class TestColumns:
                                  dtype="datetime64[m]"))
         assert t.start.tolist() == [dt.date(2024, 1, 1), dt.date(2024, 1, 2)]
 
+    def test_iso_strings_with_times_and_offsets_are_taken_in_utc(self) -> None:
+        # 23:30 at UTC-5 is 04:30 the next day in UTC; naive times are taken as they are.
+        t = table(start=["2024-01-15T23:30:00-05:00", "2024-01-15T23:30:00"])
+        assert t.start.astype(str).tolist() == ["2024-01-16", "2024-01-15"]
+        t = table(start=np.array(["2024-01-15T23:30Z", "2024-02-01"]))
+        assert t.start.astype(str).tolist() == ["2024-01-15", "2024-02-01"]
+        tz = dt.timezone(dt.timedelta(hours=-5))
+        t = table(start=[dt.datetime(2024, 1, 15, 23, 30, tzinfo=tz), dt.date(2024, 2, 1)])
+        assert t.start.astype(str).tolist() == ["2024-01-16", "2024-02-01"]
+
+    def test_non_iso_date_strings_are_rejected_not_guessed(self) -> None:
+        rejects("column 'start' must be a date", start=["01/02/2024", "2024-01-01"])
+
     def test_integer_and_mixed_ids(self) -> None:
         t = table(customer_id=[10, 3])
         assert t.customer_ids.tolist() == [3, 10]

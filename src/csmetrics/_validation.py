@@ -8,11 +8,13 @@ a column that numpy refused to convert as a whole.
 from __future__ import annotations
 
 import datetime as _dt
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+from dateutil.parser import isoparse
 from numpy.typing import NDArray
 
 from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
@@ -165,38 +167,48 @@ def to_dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.
     """Column as ``datetime64[D]``; missing values become NaT, unreadable ones break a rule.
 
     Timestamps with a time of day are truncated to their date: subscription spans are whole
-    days.
+    days. Timezone-aware timestamps (objects or ISO 8601 strings with an offset) are
+    converted to UTC first; naive ones are taken as they are.
     """
     if values.dtype.kind == "M":
         return values.astype("datetime64[D]")
-    if values.dtype.kind == "U":
+    # numpy warns on timezone offsets and on tz-aware objects: those take the slow path,
+    # which converts them to UTC explicitly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if values.dtype.kind == "U":
+            try:
+                return values.astype("datetime64[D]")
+            except (ValueError, Warning):
+                values = values.astype(object)
         try:
-            return values.astype("datetime64[D]")
-        except ValueError:
-            values = values.astype(object)
+            return np.array(values, dtype="datetime64[us]").astype("datetime64[D]")
+        except (TypeError, ValueError, Warning):
+            pass
     out = np.full(values.size, np.datetime64("NaT"), dtype="datetime64[D]")
-    try:
-        fast = np.array(values, dtype="datetime64[us]")
-        return fast.astype("datetime64[D]")
-    except (TypeError, ValueError):
-        pass
     bad = np.zeros(values.size, dtype=bool)
-    for i, v in enumerate(values):  # error path or exotic objects (tz-aware timestamps)
+    for i, v in enumerate(values):  # error path, or objects numpy cannot read by itself
         if v is None or v != v:
             continue
         try:
-            if isinstance(v, _dt.datetime):
-                out[i] = np.datetime64(v.date(), "D")
-            elif isinstance(v, _dt.date):
-                out[i] = np.datetime64(v, "D")
-            elif isinstance(v, str):
-                out[i] = np.datetime64(_dt.date.fromisoformat(v.strip()[:10]), "D")
-            else:
-                out[i] = np.datetime64(v, "D")
-        except (TypeError, ValueError):
+            out[i] = _one_date(v)
+        except (TypeError, ValueError, OverflowError):
             bad[i] = True
-    checker.check(bad, column, "must be a date (ISO 'YYYY-MM-DD', date, or datetime64)")
+    checker.check(bad, column, "must be a date (ISO 8601 such as '2024-03-15', a date, "
+                  "or a datetime64)")
     return out
+
+
+def _one_date(v: object) -> np.datetime64:
+    if isinstance(v, str):
+        v = isoparse(v.strip())
+    if isinstance(v, _dt.datetime):
+        if v.tzinfo is not None:
+            v = v.astimezone(_dt.timezone.utc)
+        return np.datetime64(v.date(), "D")
+    if isinstance(v, _dt.date):
+        return np.datetime64(v, "D")
+    return np.datetime64(v, "D")
 
 
 def to_codes(

@@ -200,5 +200,11 @@ def synthetic_portfolio(
 
 
 def demo_portfolio() -> SubscriptionTable:
-    """The small portfolio used by ``csmetrics report --demo``: 400 customers, 2023-2024."""
+    """The small portfolio used by ``csmetrics report --demo``: 400 customers, 2023-2024.
+
+    Examples
+    --------
+    >>> demo_portfolio().n_customers
+    400
+    """
     return synthetic_portfolio(400, months=24, seed=2024, start="2023-01")

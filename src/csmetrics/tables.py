@@ -226,8 +226,21 @@ interval_count, quantity, discount : str
         Notes
         -----
         Validation is vectorized: 3 million rows of numeric ids and datetime64 dates take
-        well under a second. The message names the column, the rule, the number of rows and
-        the first positions (0-based, in input order).
+        under a second. The message names the column, the rule, the number of rows and
+        the first positions (0-based, in input order). Dates may be ``datetime64``, dates,
+        datetimes or ISO 8601 strings; timezone-aware values are converted to UTC and any
+        time of day is dropped.
+
+        Examples
+        --------
+        >>> subs = SubscriptionTable.from_columns(
+        ...     {"account": ["a", "b"], "since": ["2024-01-01", "2024-02-15"],
+        ...      "price": [50, -5]},
+        ...     customer_id="account", start="since", amount="price", errors="skip")
+        >>> subs
+        SubscriptionTable(1 row, 1 customer, 2024-01-01 to open, USD, 1 skipped)
+        >>> subs.skipped.to_dict()
+        {'row': [1], 'column': ['price'], 'rule': ['must be >= 0']}
         """
         ctx = _context
         names, get = column_getter(data, ctx)
