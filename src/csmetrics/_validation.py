@@ -208,7 +208,10 @@ def _one_date(v: object) -> np.datetime64:
         return np.datetime64(v.date(), "D")
     if isinstance(v, _dt.date):
         return np.datetime64(v, "D")
-    return np.datetime64(v, "D")
+    if isinstance(v, np.datetime64):
+        day: np.datetime64 = v.astype("datetime64[D]")
+        return day
+    raise TypeError(f"not a date: {v!r}")
 
 
 def to_codes(
