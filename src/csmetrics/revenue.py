@@ -35,28 +35,26 @@ period by period, because every amount is an integer number of cents.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._currency import MINOR_UNITS
+from csmetrics._engine import Run, as_table, conversion, run, split_by_currency
 from csmetrics._kernels import revenue as kr
-from csmetrics._segments import By, Segmentation, currency_digits, segment
-from csmetrics.periods import (
-    Frequency,
-    PeriodLike,
-    period_ends_before,
-    snapshot_date,
-    snapshot_grid,
-)
+from csmetrics._ratios import divide
+from csmetrics._segments import By, currency_digits, segment
+from csmetrics.fx import FxRates
+from csmetrics.periods import Frequency, PeriodLike, snapshot_date
+from csmetrics.policies import MetricPolicy
 from csmetrics.results import TableResult
 from csmetrics.tables import SubscriptionTable
 
-__all__ = ["MRRMovements", "MovementDetails", "mrr", "mrr_movements", "mrr_series"]
+__all__ = ["MRRMovements", "MovementDetails", "arpa", "mrr", "mrr_movements", "mrr_series"]
 
-_OPEN = np.iinfo(np.int64).max
 _MONEY = ("starting_mrr", "new", "expansion", "contraction", "churn", "reactivation",
           "ending_mrr")
 _COUNTS = ("starting_customers", "new_customers", "expansion_customers",
@@ -64,24 +62,19 @@ _COUNTS = ("starting_customers", "new_customers", "expansion_customers",
            "ending_customers")
 
 
-def _check_table(subscriptions: Any, context: str) -> SubscriptionTable:
-    if isinstance(subscriptions, SubscriptionTable):
-        return subscriptions
-    if isinstance(subscriptions, list | tuple):
-        return SubscriptionTable.from_records(subscriptions)
-    return SubscriptionTable.from_columns(subscriptions, _context=context)
-
-
 # --- mrr -------------------------------------------------------------------------------------
 
 
 @overload
-def mrr(subscriptions: Any, at: PeriodLike, *, by: None = None) -> float: ...
+def mrr(subscriptions: Any, at: PeriodLike, *, by: None = None, fx: FxRates | None = None
+        ) -> float: ...
 @overload
-def mrr(subscriptions: Any, at: PeriodLike, *, by: str | Mapping[Any, Any]) -> TableResult: ...
+def mrr(subscriptions: Any, at: PeriodLike, *, by: str | Mapping[Any, Any],
+        fx: FxRates | None = None) -> TableResult: ...
 
 
-def mrr(subscriptions: Any, at: PeriodLike, *, by: By = None) -> float | TableResult:
+def mrr(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None = None
+        ) -> float | TableResult:
     """Monthly recurring revenue on one day, in the table's currency.
 
     Parameters
@@ -93,6 +86,9 @@ def mrr(subscriptions: Any, at: PeriodLike, *, by: By = None) -> float | TableRe
     by : str or mapping, optional
         Split by a column (``"plan"``, ``"currency"``, ``"interval"``) or by a mapping from
         customer id to segment.
+    fx : FxRates, optional
+        Exchange rates: MRR in each currency is converted at its rate on the day (the latest
+        dated on or before it) and summed in the reporting currency.
 
     Returns
     -------
@@ -125,20 +121,68 @@ def mrr(subscriptions: Any, at: PeriodLike, *, by: By = None) -> float | TableRe
     >>> mrr(subs, "2024-03")          # + 10 * 52 / 12 = 43.33
     173.33
     """
-    table = _check_table(subscriptions, "mrr")
+    table = as_table(subscriptions, "mrr")
     seg = segment(table, by, "mrr")
     day = snapshot_date(at)
     active = kr.active_on(table.start, table.end, day)
-    digits, _ = currency_digits(table, seg, active, "mrr")
     minor = kr.entity_minor_at(seg.entity_of_row, table.mrr_units, active, seg.n_entities)
+    if fx is None:
+        digits, _ = currency_digits(table, seg, active, "mrr")
+        totals = kr.bincount_int(seg.segment_of_entity, minor, seg.n_segments)
+    else:
+        inner, outer, currency = split_by_currency(table, seg)
+        local = kr.entity_minor_at(inner.entity_of_row, table.mrr_units, active,
+                                   inner.n_entities)
+        cells = kr.bincount_int(inner.segment_of_entity, local, inner.n_segments)
+        factor = conversion(table, currency, fx, np.array([day]))[:, 0]
+        totals = kr.bincount_int(outer, np.rint(cells * factor).astype(np.int64),
+                                 seg.n_segments)
+        digits = np.full(seg.n_segments, MINOR_UNITS[fx.reporting_currency], dtype=np.int64)
     scale = 10.0 ** digits
-    totals = kr.bincount_int(seg.segment_of_entity, minor, seg.n_segments)
     if by is None:
         return float(totals[0] / scale[0])
     customers = np.bincount(seg.segment_of_entity, weights=minor > 0, minlength=seg.n_segments)
     return TableResult({seg.name or "segment": seg.labels, "mrr": totals / scale,
                         "customers": customers.astype(np.int64)},
                        title=f"MRR on {day}", money=("mrr",))
+
+
+def arpa(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None = None
+         ) -> float | TableResult:
+    """Average revenue per account: MRR over paying customers (MRR > 0) on a day.
+
+    Free accounts are never in the denominator (ARPA is about paying accounts, whatever the
+    policy on free customers). No paying customer gives NaN with a warning.
+
+    Examples
+    --------
+    >>> from csmetrics import Subscription
+    >>> subs = [Subscription(customer_id="a", start="2024-01-01", amount=100),
+    ...         Subscription(customer_id="b", start="2024-01-01", amount=50),
+    ...         Subscription(customer_id="c", start="2024-01-01", amount=50, discount=1)]
+    >>> arpa(subs, "2024-01")     # 150 / 2 paying customers
+    75.0
+    """
+    table = as_table(subscriptions, "arpa")
+    total = mrr(table, at, fx=fx) if by is None else mrr(table, at, by=by, fx=fx)
+    if isinstance(total, TableResult):
+        values = divide(total["mrr"], total["customers"], context="arpa",
+                        what="the number of paying customers")
+        name = total.column_names[0]
+        return TableResult({name: total[name], "arpa": values, "mrr": total["mrr"],
+                            "customers": total["customers"]},
+                           title=total.title.replace("MRR", "ARPA"), money=("arpa", "mrr"))
+    paying = _paying_customers(table, at)
+    return float(divide(np.array([total]), np.array([paying]), context="arpa",
+                        what="the number of paying customers")[0])
+
+
+def _paying_customers(table: SubscriptionTable, at: PeriodLike) -> int:
+    day = snapshot_date(at)
+    active = kr.active_on(table.start, table.end, day)
+    minor = kr.entity_minor_at(table.customer_codes, table.mrr_units, active,
+                               table.n_customers)
+    return int((minor > 0).sum())
 
 
 # --- movements -------------------------------------------------------------------------------
@@ -173,8 +217,8 @@ class MRRMovements(TableResult):
     _detail: Callable[[], dict[str, NDArray[Any]]]
 
     def __init__(self, columns: Mapping[str, Any], *, periods: tuple[str, ...], currency: str,
-                 detail: Callable[[], dict[str, NDArray[Any]]]) -> None:
-        super().__init__(columns, title=f"MRR movements ({currency})", money=_MONEY)
+                 money: Sequence[str], detail: Callable[[], dict[str, NDArray[Any]]]) -> None:
+        super().__init__(columns, title=f"MRR movements ({currency})", money=money)
         self._set(periods=periods, currency=currency, _detail=detail)
 
     def details(self) -> MovementDetails:
@@ -201,6 +245,8 @@ def mrr_movements(
     *,
     freq: str | Frequency = "month",
     by: By = None,
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
 ) -> MRRMovements:
     """The MRR bridge from ``start`` to ``end``: new, expansion, contraction, churn, reactivation.
 
@@ -218,6 +264,15 @@ def mrr_movements(
         Split by a column (``"plan"``, ``"currency"``, ``"interval"``; a customer changing
         plan then leaves one segment and joins the other) or by a mapping from customer id
         to segment (segments then add up to the total, movement by movement).
+    policy : MetricPolicy, optional
+        How free customers, late returns and customers who come and go between two
+        snapshots are treated (default ``MetricPolicy()``: $0 is not a customer, a return
+        is always a reactivation, in-between customers are not counted).
+    fx : FxRates, optional
+        Exchange rates into a reporting currency. Required when the subscriptions that count
+        hold several currencies (unless split ``by="currency"``); adds an ``fx`` column with
+        the effect of rates moving, so that ``starting_mrr + new + expansion +
+        reactivation - contraction - churn + fx == ending_mrr``.
 
     Returns
     -------
@@ -262,37 +317,27 @@ def mrr_movements(
     2024-01       100.00  50.00   0.00          0.00      150.00
     2024-02       150.00   0.00  50.00         40.00      140.00
     """
-    table = _check_table(subscriptions, "mrr_movements")
-    seg = segment(table, by, "mrr_movements")
-    grid = snapshot_grid(start, end, freq)
-    history = (period_ends_before(table.start.min(), grid.dates[0], grid.freq)
-               if len(table) else np.empty(0, dtype="datetime64[D]"))
-    snaps = np.concatenate([history, grid.dates]).astype(np.int64)
-    base, n_periods = history.size, len(grid.labels)
-
-    start_days = table.start.astype(np.int64)
-    open_rows = np.isnat(table.end)
-    end_days = np.where(open_rows, _OPEN, table.end.astype(np.int64))
-    counted = (start_days <= snaps[-1]) & (open_rows | (end_days > snaps[0]))
-    digits, currencies = currency_digits(table, seg, counted, "mrr_movements")
-
-    points = kr.change_points(seg.entity_of_row, start_days, end_days, table.mrr_units, snaps)
-    b = kr.bridge(points, seg.segment_of_entity, seg.n_segments, base, n_periods)
-
+    r = run(subscriptions, start, end, freq=freq, by=by, policy=policy, fx=fx,
+            context="mrr_movements")
+    b, seg, n_periods = r.bridge, r.seg, r.n_periods
     # Period-major rows: for each period, every segment.
     n_seg = seg.n_segments
     per = np.repeat(np.arange(n_periods), n_seg)
     sg = np.tile(np.arange(n_seg), n_periods)
-    scale = (10.0 ** digits)[sg]
+    scale = r.scale[sg]
     starting = np.concatenate([b.starting[:, None], b.ending[:, :-1]], axis=1)
     starting_count = np.concatenate([b.starting_count[:, None], b.ending_count[:, :-1]], axis=1)
-    labels = np.asarray(grid.labels, dtype=object)
+    labels = np.asarray(r.grid.labels, dtype=object)
     cols: dict[str, Any] = {"period": labels[per]}
     if seg.name is not None:
         cols[seg.name] = seg.labels[sg]
     cols["starting_mrr"] = starting[sg, per] / scale
     for i, name in enumerate(kr.MOVEMENT_NAMES):
         cols[name] = b.amounts[i][sg, per] / scale
+    money = list(_MONEY)
+    if fx is not None:
+        cols["fx"] = r.fx_line[sg, per] / scale
+        money.insert(money.index("ending_mrr"), "fx")
     cols["ending_mrr"] = b.ending[sg, per] / scale
     cols["starting_customers"] = starting_count[sg, per]
     count_names = dict(zip(kr.MOVEMENT_NAMES, _COUNTS[1:6], strict=True))
@@ -300,30 +345,44 @@ def mrr_movements(
         cols[count_names[name]] = b.counts[i][sg, per]
     cols["ending_customers"] = b.ending_count[sg, per]
     ordered = {k: cols[k] for k in ("period", *(() if seg.name is None else (seg.name,)),
-                                    *_MONEY, *_COUNTS)}
-    used = sorted({c for c in currencies if c})
-    currency = ", ".join(used) if used else (table.currencies[0] if table.currencies.size
-                                             else "")
-    return MRRMovements(
-        ordered, periods=grid.labels, currency=currency,
-        detail=partial(_details, points, seg, table, labels, base, n_periods, digits),
-    )
+                                    *money, *_COUNTS)}
+    return MRRMovements(ordered, periods=r.grid.labels, currency=r.currency, money=money,
+                        detail=partial(_details, r))
 
 
-def _details(points: kr.ChangePoints, seg: Segmentation, table: SubscriptionTable,
-             labels: NDArray[Any], base: int, n_periods: int, digits: NDArray[np.int64]
-             ) -> dict[str, NDArray[Any]]:
-    inside = np.flatnonzero((points.snapshot > base) & (points.snapshot <= base + n_periods))
-    inside = inside[np.argsort(points.snapshot[inside], kind="stable")]  # period, then entity
+def _details(r: Run) -> dict[str, NDArray[Any]]:
+    points, base, n_periods = r.points, r.base, r.n_periods
+    kind = points.movement()
+    inside = np.flatnonzero((points.snapshot > base) & (points.snapshot <= base + n_periods)
+                            & (kind >= 0))
     ent = points.entity[inside]
-    sg = seg.segment_of_entity[ent]
-    scale = 10.0 ** digits[sg]
+    period = points.snapshot[inside] - base - 1
     prev, cur = points.previous[inside], points.current[inside]
-    detail: dict[str, NDArray[Any]] = {"period": labels[points.snapshot[inside] - base - 1]}
-    if seg.name is not None:
-        detail[seg.name] = seg.labels[sg]
-    detail["customer_id"] = table.customer_ids[seg.customer_of_entity[ent]]
-    detail["movement"] = np.asarray(kr.MOVEMENT_NAMES, dtype=object)[points.movement()[inside]]
+    kind = kind[inside]
+    if r.extra is not None and r.extra.entity.size:
+        x = r.extra
+        zeros = np.zeros(x.entity.size, dtype=np.int64)
+        ent = np.concatenate([ent, x.entity, x.entity])
+        period = np.concatenate([period, x.period - 1, x.period - 1])
+        prev = np.concatenate([prev, zeros, x.peak])
+        cur = np.concatenate([cur, x.peak, zeros])
+        kind = np.concatenate([kind, np.where(x.returning, kr.REACTIVATION, kr.NEW),
+                               np.full(x.entity.size, kr.CHURN)]).astype(np.int8)
+    order = np.lexsort((np.arange(ent.size), ent, period))
+    ent, period, prev, cur, kind = ent[order], period[order], prev[order], cur[order], kind[order]
+    inner_seg = r.inner.segment_of_entity[ent]
+    currency_code = r.currency_of_inner[inner_seg]
+    digits = np.array([MINOR_UNITS.get(str(c), 2) for c in r.table.currencies.tolist()] or [2],
+                      dtype=np.int64)
+    scale = np.power(10.0, digits[np.maximum(currency_code, 0)])
+    detail: dict[str, NDArray[Any]] = {
+        "period": np.asarray(r.grid.labels, dtype=object)[period]}
+    if r.seg.name is not None:
+        detail[r.seg.name] = r.seg.labels[r.outer_of_inner[inner_seg]]
+    detail["customer_id"] = r.table.customer_ids[r.inner.customer_of_entity[ent]]
+    detail["movement"] = np.asarray(kr.MOVEMENT_NAMES, dtype=object)[kind]
+    if r.rates is not None:
+        detail["currency"] = r.table.currencies.astype(object)[currency_code]
     detail["previous_mrr"] = prev / scale
     detail["mrr"] = cur / scale
     detail["change"] = (cur - prev) / scale
@@ -337,6 +396,7 @@ def mrr_series(
     *,
     freq: str | Frequency = "month",
     by: By = None,
+    fx: FxRates | None = None,
 ) -> TableResult:
     """MRR at the end of every period from ``start`` to ``end``.
 
@@ -350,6 +410,8 @@ def mrr_series(
         Period length; each period's value is the MRR on its last day.
     by : str or mapping, optional
         Split by a column or a customer-to-segment mapping, as in :func:`mrr`.
+    fx : FxRates, optional
+        Exchange rates; each period's MRR is converted at the rates of its last day.
 
     Returns
     -------
@@ -375,8 +437,8 @@ def mrr_series(
     2024-Q2    0.00          0
     2024-Q3    0.00          0
     """
-    bridge = mrr_movements(subscriptions, start, end, freq=freq, by=by)
-    keys = [k for k in bridge.column_names if k not in _MONEY and k not in _COUNTS]
+    bridge = mrr_movements(subscriptions, start, end, freq=freq, by=by, fx=fx)
+    keys = [k for k in bridge.column_names if k not in bridge.money and k not in _COUNTS]
     cols = {k: bridge[k] for k in keys}
     cols["mrr"] = bridge["ending_mrr"]
     cols["customers"] = bridge["ending_customers"]

@@ -9,6 +9,7 @@ input in any order gives the same answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,28 +68,49 @@ def entity_minor_at(
 
 @dataclass(frozen=True)
 class ChangePoints:
-    """Where an entity's MRR (in minor units) changes between consecutive snapshots.
+    """Where an entity's state changes between consecutive snapshots.
 
-    One row per (entity, snapshot) at which the rounded MRR differs from the previous
-    snapshot, sorted by entity then snapshot. ``previous`` is 0 before an entity's first
-    snapshot, and ``seen_before`` tells whether the entity had positive MRR at any earlier
-    snapshot (which makes a return a reactivation rather than new).
+    One row per (entity, snapshot) at which the entity's MRR (in minor units) or its being a
+    customer differs from the previous snapshot, sorted by entity then snapshot. ``previous``
+    is 0 and ``was_customer`` false before an entity's first snapshot. ``returning`` marks a
+    start that follows an earlier churn (within the reactivation window, if one is set):
+    such a start is a reactivation rather than new.
     """
 
     entity: I64
     snapshot: I64
     previous: I64
     current: I64
-    seen_before: NDArray[np.bool_]
+    was_customer: NDArray[np.bool_]
+    is_customer: NDArray[np.bool_]
+    returning: NDArray[np.bool_]
+    width: int
 
     def movement(self) -> NDArray[np.int8]:
-        """Movement code of each change point (see ``MOVEMENT_NAMES``)."""
+        """Movement code of each change point (``MOVEMENT_NAMES``), -1 for none."""
+        was, now = self.was_customer, self.is_customer
         prev, cur = self.previous, self.current
         return np.select(
-            [prev == 0, cur == 0, cur > prev],
-            [np.where(self.seen_before, REACTIVATION, NEW), CHURN, EXPANSION],
-            CONTRACTION,
+            [~was & now, was & ~now, was & now & (cur > prev), was & now & (cur < prev)],
+            [np.where(self.returning, REACTIVATION, NEW), CHURN, EXPANSION, CONTRACTION],
+            -1,
         ).astype(np.int8)
+
+    def lookup(self, entity: I64, snapshot: I64) -> I64:
+        """Index of each entity's last change point at or before ``snapshot``; -1 if none."""
+        keys = self.entity * self.width + self.snapshot
+        idx = np.searchsorted(keys, entity * self.width + snapshot, side="right") - 1
+        ok = idx >= 0
+        ok[ok] = self.entity[idx[ok]] == entity[ok]
+        return np.where(ok, idx, -1)
+
+    def state_at(self, entity: I64, snapshot: I64) -> tuple[I64, NDArray[np.bool_]]:
+        """MRR (minor units) and customer flag of each entity at ``snapshot``."""
+        idx = self.lookup(entity, snapshot)
+        has = idx >= 0
+        safe = np.maximum(idx, 0)
+        return (np.where(has, self.current[safe], 0),
+                np.where(has, self.is_customer[safe], False))
 
 
 def change_points(
@@ -97,50 +119,153 @@ def change_points(
     end_days: I64,
     units: I64,
     snapshots: I64,
+    *,
+    free_is_customer: bool = False,
+    reactivation_window: int | None = None,
 ) -> ChangePoints:
     """Every change of every entity's MRR across the sorted ``snapshots`` (days since epoch).
 
     Event-based: each row adds its units at the first snapshot on or after its start and
     removes them at the first snapshot on or after its end, so the work is proportional to
     rows, not to entities x snapshots. ``end_days`` holds a huge value for open rows.
+
+    An entity is a customer at a snapshot when its MRR is positive or, with
+    ``free_is_customer``, when it has any active row. A return counts as ``returning`` when
+    the entity was a customer at an earlier snapshot and, with ``reactivation_window``
+    (days), when the snapshot of the return is at most that many days after the snapshot at
+    which the churn was recorded.
     """
     n_snap = snapshots.size
     first = np.searchsorted(snapshots, start_days, side="left")
     stop = np.searchsorted(snapshots, end_days, side="left")
-    live = (first < stop) & (units != 0)
+    live = (first < stop) & ((units != 0) | free_is_customer)
     ends = live & (stop < n_snap)
-    width = np.int64(n_snap + 1)
+    width = n_snap + 1
     keys = np.concatenate([entity[live] * width + first[live], entity[ends] * width + stop[ends]])
     deltas = np.concatenate([units[live], -units[ends]])
+    row_deltas = np.concatenate([np.ones(int(live.sum()), np.int64),
+                                 -np.ones(int(ends.sum()), np.int64)])
 
     # Exports sorted by customer give keys in a few long runs, which timsort merges in
     # linear time; otherwise quicksort is faster.
     descents = np.count_nonzero(keys[1:] < keys[:-1])
     order = np.argsort(keys, kind="stable" if descents < keys.size // 64 else None)
-    keys, deltas = keys[order], deltas[order]
+    keys, deltas, row_deltas = keys[order], deltas[order], row_deltas[order]
     starts = np.flatnonzero(_heads(keys))
     keys = keys[starts]
     deltas = np.add.reduceat(deltas, starts) if starts.size else deltas[:0]
+    row_deltas = np.add.reduceat(row_deltas, starts) if starts.size else row_deltas[:0]
 
     ent = keys // width
     snap = keys - ent * width
     new_entity = _heads(ent)
-    group = np.cumsum(new_entity) - 1
-    running = np.cumsum(deltas)
-    level_units = running - (running - deltas)[new_entity][group]
-    current = units_to_minor(level_units)
+    current = units_to_minor(_running_within(deltas, new_entity))
+    is_customer = (_running_within(row_deltas, new_entity) > 0 if free_is_customer
+                   else current > 0)
 
-    previous = np.zeros_like(current)
-    previous[1:] = current[:-1]
-    previous[new_entity] = 0
-    changed = current != previous
-    ent, snap, previous, current = ent[changed], snap[changed], previous[changed], current[changed]
+    previous = _shift_within(current, new_entity, 0)
+    was_customer = _shift_within(is_customer, new_entity, False)
+    changed = (current != previous) | (is_customer != was_customer)
+    ent, snap = ent[changed], snap[changed]
+    previous, current = previous[changed], current[changed]
+    was_customer, is_customer = was_customer[changed], is_customer[changed]
     new_entity = _heads(ent)
 
-    positive = (current > 0).astype(np.int64)
-    seen = np.cumsum(positive) - positive
-    seen_before = (seen - seen[new_entity][np.cumsum(new_entity) - 1]) > 0
-    return ChangePoints(ent, snap, previous, current, seen_before)
+    seen = _running_within(is_customer.astype(np.int64), new_entity) - is_customer
+    returning = (seen > 0) & ~was_customer & is_customer
+    if reactivation_window is not None and returning.any():
+        # The point before a return is the churn it returns from.
+        gap = snapshots[np.minimum(snap, n_snap - 1)] - snapshots[np.maximum(
+            _shift_within(snap, new_entity, 0), 0)]
+        returning &= gap <= reactivation_window
+    return ChangePoints(ent, snap, previous, current, was_customer, is_customer, returning,
+                        width)
+
+
+def _running_within(values: I64, heads: NDArray[np.bool_]) -> I64:
+    """Cumulative sum restarting at every head."""
+    running: I64 = np.cumsum(values)
+    out: I64 = running - (running - values)[heads][np.cumsum(heads) - 1]
+    return out
+
+
+def _shift_within(values: NDArray[Any], heads: NDArray[np.bool_], fill: Any) -> NDArray[Any]:
+    """Each element's predecessor within its run; ``fill`` at every head."""
+    out = np.empty_like(values)
+    out[1:] = values[:-1]
+    out[heads] = fill
+    return out
+
+
+@dataclass(frozen=True)
+class Transients:
+    """Customers who start and stop between two consecutive snapshots (never seen at one).
+
+    One row per (entity, period): the period index (1-based after the base snapshot), the
+    peak MRR the entity reached inside it (minor units), and whether it is a return.
+    """
+
+    entity: I64
+    period: I64
+    peak: I64
+    returning: NDArray[np.bool_]
+
+
+def transients(
+    points: ChangePoints,
+    entity: I64,
+    start_days: I64,
+    end_days: I64,
+    units: I64,
+    snapshots: I64,
+    base: int,
+    *,
+    free_is_customer: bool = False,
+    reactivation_window: int | None = None,
+) -> Transients:
+    """Entities whose spans in a period all fall strictly between its two snapshots."""
+    first = np.searchsorted(snapshots, start_days, side="left")
+    stop = np.searchsorted(snapshots, end_days, side="left")
+    inside = ((first == stop) & (first > base) & (first < snapshots.size)
+              & (end_days > start_days) & ((units > 0) | free_is_customer))
+    rows = np.flatnonzero(inside)
+    if rows.size:
+        ent, k = entity[rows], first[rows]
+        _, before = points.state_at(ent, k - 1)
+        _, after = points.state_at(ent, k)
+        rows = rows[~before & ~after]
+    ent, k = entity[rows], first[rows].astype(np.int64)
+    # Peak MRR per (entity, period): sweep the spans' starts and ends in day order, ends
+    # first on a tie (an end is exclusive).
+    group_key = ent * points.width + k
+    ev_key = np.concatenate([group_key, group_key])
+    ev_day = np.concatenate([start_days[rows], end_days[rows]])
+    ev_units = np.concatenate([units[rows], -units[rows]])
+    order = np.lexsort((ev_units, ev_day, ev_key))
+    ev_key, ev_units = ev_key[order], ev_units[order]
+    heads = _heads(ev_key)
+    level = _running_within(ev_units, heads)
+    starts = np.flatnonzero(heads)
+    peak_units = np.maximum.reduceat(level, starts) if starts.size else level[:0]
+    g_key = ev_key[starts]
+    g_ent = g_key // points.width
+    g_k = g_key - g_ent * points.width
+    last = points.lookup(g_ent, g_k - 1)
+    had = last >= 0
+    safe = np.maximum(last, 0)
+    # Any earlier point means the entity was a customer before (it is not one now).
+    returning = had & _was_ever_customer(points, g_ent, g_k)
+    if reactivation_window is not None:
+        gap = snapshots[g_k] - snapshots[points.snapshot[safe]]
+        returning &= gap <= reactivation_window
+    return Transients(g_ent, g_k - base, units_to_minor(peak_units), returning)
+
+
+def _was_ever_customer(points: ChangePoints, entity: I64, snapshot: I64) -> NDArray[np.bool_]:
+    """Whether each entity was a customer at any snapshot before ``snapshot``."""
+    idx = points.lookup(entity, snapshot - 1)
+    counted = _running_within(points.is_customer.astype(np.int64), _heads(points.entity))
+    return (idx >= 0) & (counted[np.maximum(idx, 0)] > 0)
 
 
 def _heads(sorted_codes: I64) -> NDArray[np.bool_]:
@@ -168,31 +293,38 @@ class Bridge:
 
 
 def bridge(points: ChangePoints, segment_of_entity: I64, n_segments: int, base: int,
-           n_periods: int) -> Bridge:
+           n_periods: int, extra: Transients | None = None) -> Bridge:
     """Aggregate change points into a bridge for periods ``base+1 .. base+n_periods``.
 
-    Points at snapshots up to ``base`` only build the starting position.
+    Points at snapshots up to ``base`` only build the starting position. ``extra``
+    customers who came and went inside a period are added as a start (new or reactivation)
+    and a churn of their peak MRR, which leaves every ending position unchanged.
     """
     seg = segment_of_entity[points.entity]
     delta = points.current - points.previous
-    joins = (points.previous == 0).astype(np.int64) - (points.current == 0).astype(np.int64)
+    joins = points.is_customer.astype(np.int64) - points.was_customer.astype(np.int64)
     before = points.snapshot <= base
     starting = bincount_int(seg[before], delta[before], n_segments)
     starting_count = bincount_int(seg[before], joins[before], n_segments)
 
     inside = ~before & (points.snapshot <= base + n_periods)
-    seg_in, per_in = seg[inside], points.snapshot[inside] - base - 1
-    kind = points.movement()[inside]
-    magnitude = np.abs(delta[inside])
-    cell = seg_in * n_periods + per_in
+    kind = points.movement()
+    moved = inside & (kind >= 0)
     size = n_segments * n_periods
-    flat = kind.astype(np.int64) * size + cell
+    cell = seg * n_periods + (points.snapshot - base - 1)
+    flat = kind[moved].astype(np.int64) * size + cell[moved]
+    magnitude = np.abs(delta[moved])
+    if extra is not None and extra.entity.size:
+        x_cell = segment_of_entity[extra.entity] * n_periods + (extra.period - 1)
+        x_kind = np.where(extra.returning, REACTIVATION, NEW).astype(np.int64)
+        flat = np.concatenate([flat, x_kind * size + x_cell, CHURN * size + x_cell])
+        magnitude = np.concatenate([magnitude, extra.peak, extra.peak])
     shape = (len(MOVEMENT_NAMES), n_segments, n_periods)
     amounts = bincount_int(flat, magnitude, len(MOVEMENT_NAMES) * size).reshape(shape)
     counts = np.bincount(flat, minlength=len(MOVEMENT_NAMES) * size).reshape(shape)
 
-    net = bincount_int(cell, delta[inside], size).reshape(n_segments, n_periods)
-    net_count = bincount_int(cell, joins[inside], size).reshape(n_segments, n_periods)
+    net = bincount_int(cell[inside], delta[inside], size).reshape(n_segments, n_periods)
+    net_count = bincount_int(cell[inside], joins[inside], size).reshape(n_segments, n_periods)
     ending = starting[:, None] + np.cumsum(net, axis=1)
     ending_count = starting_count[:, None] + np.cumsum(net_count, axis=1)
     return Bridge(starting, ending, amounts, counts, starting_count, ending_count)
@@ -201,3 +333,18 @@ def bridge(points: ChangePoints, segment_of_entity: I64, n_segments: int, base: 
 def bincount_int(codes: I64, values: I64, size: int) -> I64:
     """Exact integer sums of ``values`` per code (float64 bincount, exact below 2**53)."""
     return np.rint(np.bincount(codes, weights=values, minlength=size)).astype(np.int64)
+
+
+def cohort_levels(points: ChangePoints, n_entities: int, base: int, final: int
+                  ) -> tuple[I64, I64, NDArray[np.bool_]]:
+    """Each entity's MRR at snapshots ``base`` and ``final`` (minor units), and whether it
+    stopped being a customer at some snapshot in between (``base < s <= final``)."""
+    entities = np.arange(n_entities, dtype=np.int64)
+    idx_base = points.lookup(entities, np.full(n_entities, base, dtype=np.int64))
+    idx_final = points.lookup(entities, np.full(n_entities, final, dtype=np.int64))
+    lapses = _running_within((~points.is_customer).astype(np.int64), _heads(points.entity))
+    start = np.where(idx_base >= 0, points.current[np.maximum(idx_base, 0)], 0)
+    end = np.where(idx_final >= 0, points.current[np.maximum(idx_final, 0)], 0)
+    lapsed_final = np.where(idx_final >= 0, lapses[np.maximum(idx_final, 0)], 0)
+    lapsed_base = np.where(idx_base >= 0, lapses[np.maximum(idx_base, 0)], 0)
+    return start, end, lapsed_final > lapsed_base
