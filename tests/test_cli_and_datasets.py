@@ -34,9 +34,16 @@ def test_report_without_data_is_a_usage_error(capsys: pytest.CaptureFixture[str]
     assert "--demo" in capsys.readouterr().err
 
 
-def test_bad_period_is_a_data_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["report", "--demo", "--period", "soon"]) == 1
+def test_bad_options_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--demo", "--period", "soon"]) == 2
     assert "cannot read 'soon'" in capsys.readouterr().err
+    assert main(["report", "--demo", "--months", "0"]) == 2
+
+
+def test_a_quarter_ends_the_report_at_its_last_month(capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    assert main(["report", "--demo", "--period", "2024-Q3", "--months", "3"]) == 0
+    assert "2024-07 to 2024-09" in capsys.readouterr().out
 
 
 def test_unknown_command_exits_2() -> None:

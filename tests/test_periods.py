@@ -20,7 +20,6 @@ from csmetrics.periods import Period, parse_frequency, period_range, snapshot_gr
         ("2024-Q1", "2024-Q1", dt.date(2024, 1, 1), dt.date(2024, 3, 31)),
         ("2024q4", "2024-Q4", dt.date(2024, 10, 1), dt.date(2024, 12, 31)),
         ("2024", "2024", dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
-        ("FY2024", "2024", dt.date(2024, 1, 1), dt.date(2024, 12, 31)),
     ],
 )
 def test_parse_calendar_periods(text: str, label: str, start: dt.date, end: dt.date) -> None:
@@ -36,6 +35,13 @@ def test_fiscal_year_starting_in_april_is_named_after_its_end() -> None:
     # A calendar month lands in the fiscal period holding it.
     assert str(Period.parse("2025-02", "year-apr")) == "FY2025"
     assert str(Period.parse("2025-04", "year-apr")) == "FY2026"
+
+
+def test_fiscal_period_needs_a_fiscal_frequency() -> None:
+    with pytest.raises(cm.InvalidParameterError, match="fiscal frequency"):
+        Period.parse("FY2025")
+    # With a calendar frequency FY2024 is the calendar year.
+    assert str(Period.parse("FY2024", "year")) == "2024"
 
 
 def test_fiscal_quarters_off_the_calendar_grid() -> None:

@@ -156,7 +156,8 @@ class TestColumns:
                 {"customer_id": ["x"], "start": ["2024-01-01"], "amount": [5.0]}, end="ends")
 
     def test_columns_of_different_lengths(self) -> None:
-        with pytest.raises(DataValidationError, match="must all have one length"):
+        with pytest.raises(cm.InvalidParameterError,
+                           match="must all have one length; 'customer_id' has 2, 'start' has 1"):
             SubscriptionTable.from_columns({"customer_id": [1, 2], "start": ["2024-01-01"],
                                             "amount": [1, 2]})
 
@@ -352,3 +353,99 @@ class TestTableAPI:
     def test_unknown_column(self) -> None:
         with pytest.raises(cm.ColumnNotFoundError):
             table().column("colour")
+
+
+class TestInputPitfalls:
+    """Inputs that once slipped through (found in review): each now errors or reads right."""
+
+    def test_numbers_and_compact_strings_are_not_dates(self) -> None:
+        rejects("must be a date, not a number", start=[20240101, 20240102])
+        rejects("must be a date", start=["20240105", "2024-01-01"])
+
+    def test_column_names_differing_in_case_are_used(self) -> None:
+        t = SubscriptionTable.from_columns({"customer_id": ["a"], "start": ["2024-01-01"],
+                                            "amount": [1200], "Interval": ["year"],
+                                            "Currency": ["EUR"]})
+        assert t.column("interval").tolist() == ["year"]
+        assert t.currencies.tolist() == ["EUR"]
+        assert cm.mrr(t, "2024-01") == 100.0
+
+    def test_a_misspelled_optional_column_is_an_error_not_a_default(self) -> None:
+        with pytest.raises(cm.ColumnNotFoundError, match="'curency' looks like a misspelling"):
+            SubscriptionTable.from_columns({"customer_id": ["a"], "start": ["2024-01-01"],
+                                            "amount": [10], "curency": ["EUR"]})
+
+    def test_arrow_dictionary_columns_keep_their_nulls(self) -> None:
+        pa = pytest.importorskip("pyarrow")
+        data = pa.table({"customer_id": pa.array(["a", None, "c"]).dictionary_encode(),
+                         "start": ["2024-01-01"] * 3, "amount": [1.0, 2.0, 3.0]})
+        with pytest.raises(DataValidationError, match=r"customer_id' must not be missing.*row 1"):
+            SubscriptionTable.from_columns(data)
+
+    def test_pandas_na_in_object_columns_is_missing(self) -> None:
+        pd = pytest.importorskip("pandas")
+        rejects("customer_id' must not be missing", customer_id=["a", pd.NA])
+        rejects("amount' must not be missing", amount=[1.0, pd.NA])
+
+    def test_ids_that_only_look_alike_stay_apart(self) -> None:
+        assert table(customer_id=[3, "03"]).n_customers == 2
+        assert table(customer_id=[1, 1.7]).n_customers == 2
+
+    def test_skip_drops_every_span_inside_an_open_one(self) -> None:
+        cols = {"customer_id": ["a"] * 3, "subscription_id": ["s"] * 3,
+                "start": ["2024-01-01", "2024-02-01", "2024-04-01"],
+                "end": [None, "2024-03-01", "2024-05-01"], "amount": [10.0, 20.0, 30.0]}
+        skipped = SubscriptionTable.from_columns(cols, errors="skip")
+        assert skipped.skipped["row"].tolist() == [1, 2]
+        assert cm.mrr(skipped, "2024-04-15") == 10.0
+
+    def test_empty_spans_are_neither_duplicates_nor_overlaps(self) -> None:
+        t = table(subscription_id=["s", "s"], start=["2024-01-01", "2024-01-01"],
+                  end=["2024-01-01", None])
+        assert cm.mrr(t, "2024-01") == 20.0
+
+    def test_records_read_values_as_the_columns_do(self) -> None:
+        pd = pytest.importorskip("pandas")
+        tokyo = dt.timezone(dt.timedelta(hours=9))
+        rows: list[dict[str, Any]] = [
+            {"customer_id": "a", "start": dt.datetime(2024, 1, 1, 0, 30, tzinfo=tokyo),
+             "amount": 5, "interval": " Month", "end": pd.NaT, "plan": float("nan")},
+            {"customer_id": "b", "start": "2024-01-02T10:00:00", "amount": 7,
+             "end": "2024-03-01"},
+        ]
+        via_records = SubscriptionTable.from_records(rows).to_dict()
+        cols = {k: [r.get(k) for r in rows] for k in ("customer_id", "start", "amount", "end")}
+        cols["interval"] = [" Month", "month"]
+        via_columns = SubscriptionTable.from_columns(cols).to_dict()
+        assert via_records["start"] == via_columns["start"] == [dt.date(2023, 12, 31),
+                                                                dt.date(2024, 1, 2)]
+        assert via_records["interval"] == via_columns["interval"] == ["month", "month"]
+        assert via_records["end"] == via_columns["end"]
+
+    def test_take_keeps_ids_but_counts_only_customers_with_rows(self) -> None:
+        t = table().take([0])
+        assert t.n_customers == 1
+        assert "1 customer," in repr(t)
+        assert cm.mrr(t, "2024-01", by={"a": "x"})["mrr"].tolist() == [10.0]
+        assert len(table().take([])) == 0
+
+    def test_mapping_keys_that_went_through_floats(self) -> None:
+        t = table(customer_id=[1, 2])
+        assert cm.mrr(t, "2024-01", by={1.0: "x", 2.0: "y"})["mrr"].tolist() == [10.0, 20.0]
+        with pytest.raises(cm.InvalidParameterError, match="no entry"):
+            cm.mrr(t, "2024-01", by={1: "x", 2: float("nan")})
+
+    def test_tables_and_results_pickle(self) -> None:
+        import pickle
+
+        t = table()
+        again = pickle.loads(pickle.dumps(t))
+        assert again.to_dict() == t.to_dict()
+        r = cm.mrr_movements(t, "2024-01", "2024-06")
+        assert pickle.loads(pickle.dumps(r)).to_dict() == r.to_dict()
+        assert pickle.loads(pickle.dumps(r)).details().to_dict() == r.details().to_dict()
+
+    def test_old_rows_in_another_currency_do_not_block_a_later_window(self) -> None:
+        t = table(currency=["USD", "EUR"], start=["2024-01-01", "2019-01-01"],
+                  end=[None, "2019-06-01"])
+        assert cm.mrr_series(t, "2024-01", "2024-03")["mrr"].tolist() == [10.0] * 3

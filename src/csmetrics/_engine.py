@@ -85,7 +85,9 @@ def run(subscriptions: Any, start: PeriodLike, end: PeriodLike, *, freq: str | F
     start_days = table.start.astype(np.int64)
     open_rows = np.isnat(table.end)
     end_days = np.where(open_rows, OPEN, table.end.astype(np.int64))
-    counted = (start_days <= snaps[-1]) & (open_rows | (end_days > snaps[0]))
+    # Rows with money inside the window; history before it only tells new from returning.
+    counted = ((start_days <= snaps[-1]) & (open_rows | (end_days > snaps[base]))
+               & (table.mrr_units != 0))
 
     if fx is None:
         inner = seg

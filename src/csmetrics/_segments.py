@@ -49,7 +49,7 @@ class Segmentation:
 
 def segment(table: SubscriptionTable, by: By, context: str) -> Segmentation:
     """Entities and segments of ``table`` for ``by``."""
-    n_cust = table.n_customers
+    n_cust = int(table.customer_ids.size)
     customers = np.arange(n_cust, dtype=np.int64)
     if by is None:
         return Segmentation(None, np.array([None], dtype=object), table.customer_codes,
@@ -62,7 +62,12 @@ def segment(table: SubscriptionTable, by: By, context: str) -> Segmentation:
                             pairs // width)
     if isinstance(by, Mapping) or (hasattr(by, "keys") and hasattr(by, "__getitem__")):
         mapping = by if isinstance(by, Mapping) else dict(by.items())
-        values = lookup(table.customer_ids, mapping, context, "customers")
+        # Only customers with rows need a segment (a table from take() keeps every id).
+        present = np.bincount(table.customer_codes, minlength=n_cust) > 0
+        values = np.empty(n_cust, dtype=object)
+        values[present] = lookup(table.customer_ids[present], mapping, context, "customers")
+        if not present.all():
+            values[~present] = values[present][0] if present.any() else "(none)"
         try:
             labels, seg = np.unique(values, return_inverse=True)
         except TypeError:
@@ -102,17 +107,23 @@ def currency_digits(table: SubscriptionTable, seg: Segmentation, rows: NDArray[n
     pair_seg, pair_cur = pairs // max(n_cur, 1), pairs % max(n_cur, 1)
     per_seg = np.bincount(pair_seg, minlength=n_seg)
     if (per_seg > 1).any():
-        mixed = np.flatnonzero(per_seg > 1)[0]
-        names = table.currencies[pair_cur[pair_seg == mixed]].tolist()
-        first_rows = np.flatnonzero(rows)[:5]
-        hint = ("split by currency with by='currency', " if seg.name is None else "") + (
-            "or select one currency with table.take()")
+        mixed = int(np.flatnonzero(per_seg > 1)[0])
+        codes = pair_cur[pair_seg == mixed]
+        names = table.currencies[codes].tolist()
+        in_seg = rows.copy()
+        in_seg[rows] = row_seg == mixed
+        counts = np.bincount(table.currency_codes[in_seg], minlength=n_cur)
+        majority = int(np.argmax(counts))
+        odd = in_seg & (table.currency_codes != majority)
+        where = "" if seg.name is None else f" (segment {seg.labels[mixed]!r})"
+        hint = ("split with by='currency', pass fx= rates, " if seg.name is None else
+                "pass fx= rates, ") + "or select one currency with table.take()"
         raise CurrencyMismatchError(
             column="currency",
-            rule=f"must hold one currency per result, found {', '.join(names)} "
-                 f"(amounts in different currencies are never summed without exchange rates; "
-                 f"{hint})",
-            count=int(rows.sum()), positions=table.source_rows[first_rows].tolist(),
+            rule=f"must hold one currency per result{where}, found {', '.join(names)}; "
+                 f"amounts in different currencies are never summed without exchange rates "
+                 f"({hint}); rows not in {table.currencies[majority]}",
+            count=int(odd.sum()), positions=table.source_rows[np.flatnonzero(odd)[:5]].tolist(),
             n_rows=len(table), context=context,
         )
     currency = np.full(n_seg, -1, dtype=np.int64)

@@ -7,7 +7,9 @@ a column that numpy refused to convert as a whole.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -105,12 +107,22 @@ def _as_array(values: Any) -> NDArray[Any]:
             return np.asarray(values.to_numpy())
         return np.asarray(values.to_numpy(dtype=object, na_value=None))
     if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
+        value_type = getattr(getattr(values, "type", None), "value_type", None)
+        if value_type is not None and hasattr(values, "cast"):
+            # pyarrow dictionary columns lose their nulls in to_numpy(): decode them first.
+            values = values.cast(value_type)
         try:
             return np.asarray(values.to_numpy(zero_copy_only=False))  # pyarrow
         except TypeError:
             return np.asarray(values.to_numpy())  # polars
     if isinstance(values, np.ndarray):
+        if values.ndim != 1:
+            raise InvalidParameterError(
+                f"a column must be one-dimensional, got an array of shape {values.shape}.")
         return values
+    if isinstance(values, str | bytes) or not hasattr(values, "__iter__"):
+        raise InvalidParameterError(
+            f"a column must be a sequence of values, got the single value {values!r}.")
     return np.asarray(list(values) if not isinstance(values, list | tuple) else values,
                       dtype=object)
 
@@ -132,19 +144,40 @@ def is_missing(values: NDArray[Any]) -> NDArray[np.bool_]:
     if kind in "mM":
         return np.asarray(np.isnat(values))
     if kind == "O":
-        # Elementwise comparisons run in C: None equals None, and NaN, NaT and pandas' NA
-        # family are the values that are not equal to themselves.
-        with np.errstate(invalid="ignore"):
-            unequal: NDArray[np.bool_] = np.asarray(values != values, dtype=np.bool_)
-        is_none: NDArray[np.bool_] = np.asarray(values == np.array(None), dtype=np.bool_)
-        return is_none | unequal
+        # Elementwise comparisons run in C: None equals None, and NaN and NaT are the values
+        # that are not equal to themselves. pandas' NA refuses to be a bool: slow path.
+        try:
+            with np.errstate(invalid="ignore"):
+                unequal: NDArray[np.bool_] = np.asarray(values != values, dtype=np.bool_)
+            is_none: NDArray[np.bool_] = np.asarray(values == np.array(None), dtype=np.bool_)
+            return is_none | unequal
+        except TypeError:
+            return np.fromiter((missing_one(v) for v in values), dtype=bool,
+                               count=values.size)
     return np.zeros(values.shape, dtype=bool)
+
+
+def missing_one(v: object) -> bool:
+    """Whether one value is missing: None, NaN, NaT or pandas' NA."""
+    if v is None or type(v).__name__ in ("NAType", "NaTType"):
+        return True
+    try:
+        return bool(v != v)
+    except (TypeError, ValueError):
+        return False
 
 
 def to_float(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.float64]:
     """Column as float64; non-numbers break a rule (they are left as NaN when skipping)."""
+    if values.dtype.kind == "b":
+        checker.check(np.ones(values.size, dtype=bool), column, "must be a number, not a bool")
     if values.dtype.kind in "iufb":
         return values.astype(np.float64, copy=False)
+    if values.dtype.kind == "O":
+        missing = is_missing(values)
+        if missing.any():
+            values = values.copy()
+            values[missing] = None
     try:
         return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
@@ -170,8 +203,38 @@ def to_dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.
     days. Timezone-aware timestamps (objects or ISO 8601 strings with an offset) are
     converted to UTC first; naive ones are taken as they are.
     """
+    if values.dtype.kind in "iufb":
+        checker.check(np.ones(values.size, dtype=bool), column,
+                      "must be a date, not a number (give dates, ISO strings or datetime64)")
+        return np.full(values.size, np.datetime64("NaT"), dtype="datetime64[D]")
+    days = _dates(values, column, checker)
+    # Compact strings such as "20240105" parse as the year 20,240,105: only plausible
+    # calendar dates are accepted.
+    implausible = ~np.isnat(days) & ((days < _EARLIEST) | (days > _LATEST))
+    checker.check(implausible, column, "must be a date between 1900-01-01 and 2199-12-31")
+    return np.where(implausible, np.datetime64("NaT"), days)
+
+
+_EARLIEST = np.datetime64("1900-01-01")
+_LATEST = np.datetime64("2199-12-31")
+
+
+def _dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.datetime64]:
     if values.dtype.kind == "M":
         return values.astype("datetime64[D]")
+    if values.dtype.kind == "O":
+        missing = is_missing(values)
+        present = values[~missing]
+        if present.size and isinstance(present[0], str):
+            # Text: read it as numpy text, so numbers mixed in cannot pass as microseconds.
+            text = np.full(values.size, "NaT", dtype=object)
+            text[~missing] = present
+            with contextlib.suppress(TypeError, ValueError):
+                values = text.astype(str)
+        elif present.size and isinstance(present[0], int | float | np.number):
+            checker.check(~missing, column,
+                          "must be a date, not a number (give dates, ISO strings or datetime64)")
+            return np.full(values.size, np.datetime64("NaT"), dtype="datetime64[D]")
     # numpy warns on timezone offsets and on tz-aware objects: those take the slow path,
     # which converts them to UTC explicitly.
     with warnings.catch_warnings():
@@ -181,17 +244,18 @@ def to_dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.
                 return values.astype("datetime64[D]")
             except (ValueError, Warning):
                 values = values.astype(object)
-        try:
-            return np.array(values, dtype="datetime64[us]").astype("datetime64[D]")
-        except (TypeError, ValueError, Warning):
-            pass
+        else:
+            try:
+                return np.array(values, dtype="datetime64[us]").astype("datetime64[D]")
+            except (TypeError, ValueError, Warning):
+                pass
     out = np.full(values.size, np.datetime64("NaT"), dtype="datetime64[D]")
     bad = np.zeros(values.size, dtype=bool)
     for i, v in enumerate(values):  # error path, or objects numpy cannot read by itself
-        if v is None or v != v:
+        if missing_one(v) or v == "NaT":
             continue
         try:
-            out[i] = _one_date(v)
+            out[i] = one_date(v)
         except (TypeError, ValueError, OverflowError):
             bad[i] = True
     checker.check(bad, column, "must be a date (ISO 8601 such as '2024-03-15', a date, "
@@ -199,9 +263,18 @@ def to_dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.
     return out
 
 
-def _one_date(v: object) -> np.datetime64:
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ].*)?$")
+
+
+def one_date(v: object) -> np.datetime64:
+    """One value as a ``datetime64[D]``: tz-aware values in UTC, any time of day dropped."""
+    if isinstance(v, int | float):
+        raise TypeError("a number is not a date")
     if isinstance(v, str):
-        v = isoparse(v.strip())
+        text = v.strip()
+        if not _ISO_DATE.match(text):
+            raise ValueError(f"not an ISO 8601 date: {v!r}")
+        v = isoparse(text)
     if isinstance(v, _dt.datetime):
         if v.tzinfo is not None:
             v = v.astimezone(_dt.timezone.utc)
@@ -279,7 +352,10 @@ def _narrow_objects(values: NDArray[Any]) -> NDArray[Any]:
         if isinstance(first, str):
             return values.astype(str)
         if isinstance(first, int | np.integer) and not isinstance(first, bool):
-            return values.astype(np.int64)
+            ints = values.astype(np.int64)
+            if bool((ints.astype(object) == values).all()):
+                return ints
+            return values.astype(str)
     except (TypeError, ValueError, OverflowError):
         pass
     return values
@@ -294,8 +370,13 @@ def lookup(
     millions of entries costs a sort, not a Python loop per customer.
     """
     keys = np.asarray(list(mapping.keys()))
+    if keys.dtype.kind == "f" and bool(np.all(np.isfinite(keys) & (keys == np.round(keys)))):
+        keys = keys.astype(np.int64)  # ids that went through a float column (pandas + NaN)
     values = np.empty(keys.size, dtype=object)
     values[:] = list(mapping.values())
+    if keys.size and np.unique(keys).size != keys.size:
+        raise InvalidParameterError(f"{context}: the mapping given as by= repeats some keys.")
+    unmapped = is_missing(values)
     cats = categories
     if keys.dtype.kind != cats.dtype.kind and {keys.dtype.kind, cats.dtype.kind} != {"i", "u"}:
         keys, cats = keys.astype(str), cats.astype(str)
@@ -306,6 +387,8 @@ def lookup(
     found = (pos < sorted_keys.size) & (
         sorted_keys[pos_clipped] == cats if sorted_keys.size else np.zeros(cats.size, bool)
     )
+    if sorted_keys.size:
+        found &= ~unmapped[order[pos_clipped]]  # a key mapped to None/NaN has no segment
     if not found.all():
         shown = ", ".join(repr(c) for c in categories[~found][:5].tolist())
         raise InvalidParameterError(

@@ -27,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--demo", action="store_true",
                         help="use the bundled synthetic demo portfolio")
     report.add_argument("--period", default=None,
-                        help="last period of the report, e.g. 2024-12 (default: the data's last)")
+                        help="last month of the report, or a quarter/year whose last month "
+                             "ends it, e.g. 2024-12 or 2024-Q4 (default: 2024-12, the demo's "
+                             "last month)")
     report.add_argument("--months", type=int, default=12,
                         help="months in the MRR bridge (default 12)")
     return parser
@@ -71,12 +73,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from csmetrics.datasets import demo_portfolio
 
     try:
-        subs = demo_portfolio()
-        last = (Period.parse(args.period, "month") if args.period
-                else Period.parse("2024-12", "month"))
-        if args.months < 1:
-            raise CSMetricsError("--months must be >= 1")
-        print(report_text(subs, last, args.months))
+        last = Period.parse(Period.parse(args.period).end if args.period else "2024-12",
+                            "month")
+    except CSMetricsError as exc:
+        print(f"csmetrics report: --period: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.months < 1:
+        print("csmetrics report: --months must be >= 1", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        print(report_text(demo_portfolio(), last, args.months))
     except CSMetricsError as exc:
         print(f"csmetrics report: {exc}", file=sys.stderr)
         return EXIT_DATA_ERROR

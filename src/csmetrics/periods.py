@@ -320,7 +320,12 @@ def _parse_str(text: str, freq: str | Frequency | None) -> _dt.date | _Span:
         first = int(m[1]) * 12 - epoch
         return first, first + 11, Frequency(12)
     elif m := _RE_FISCAL.match(text):
-        anchor = parse_frequency(freq).fiscal_start if freq is not None else 1
+        if freq is None:
+            raise InvalidParameterError(
+                f"{text!r} is a fiscal period, and no fiscal frequency says when the fiscal "
+                "year starts: use freq='year-<mon>' (e.g. 'year-apr'), or write the calendar "
+                f"year as '{m[1]}'.")
+        anchor = parse_frequency(freq).fiscal_start
         fy_first = (int(m[1]) - 1) * 12 + anchor - 1 - epoch
         if anchor == 1:
             fy_first += 12

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._currency import MINOR_UNITS
+from csmetrics._validation import missing_one, one_date
 
 __all__ = ["INTERVALS", "Interval", "Subscription"]
 
@@ -75,6 +76,33 @@ class Subscription(BaseModel):
     interval_count: int = Field(default=1, ge=1)
     quantity: float = Field(default=1.0, ge=0, allow_inf_nan=False)
     discount: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _missing_values_are_none(cls, data: Any) -> Any:
+        # A row from a DataFrame carries NaN, NaT or pd.NA where a value is missing.
+        if isinstance(data, dict):
+            return {k: None if missing_one(v) else v for k, v in data.items()}
+        return data
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _dates_as_the_columns_read_them(cls, v: Any) -> Any:
+        # The same reading as SubscriptionTable.from_columns: ISO 8601 strings, dates,
+        # datetimes (tz-aware ones in UTC) and datetime64, any time of day dropped.
+        if v is None or (isinstance(v, _dt.date) and not isinstance(v, _dt.datetime)):
+            return v
+        try:
+            return one_date(v).astype(_dt.date)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                "must be a date (ISO 8601 such as '2024-03-15', a date, or a datetime64)"
+            ) from exc
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _interval_case_insensitive(cls, v: Any) -> Any:
+        return v.strip().lower() if isinstance(v, str) else v
 
     @field_validator("amount")
     @classmethod

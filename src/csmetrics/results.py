@@ -54,7 +54,7 @@ class TableResult:
     {'plan': ['basic', '<pro>'], 'mrr': [1200.5, 30.0]}
     """
 
-    columns: Mapping[str, NDArray[Any]]
+    _columns: dict[str, NDArray[Any]]
     title: str
     money: tuple[str, ...]
 
@@ -71,9 +71,14 @@ class TableResult:
         lengths = {a.shape[0] for a in arrays.values()}
         if len(lengths) > 1:
             raise ValueError(f"columns of a result must have one length, got {sorted(lengths)}")
-        object.__setattr__(self, "columns", MappingProxyType(arrays))
+        object.__setattr__(self, "_columns", arrays)
         object.__setattr__(self, "title", title)
         object.__setattr__(self, "money", tuple(money))
+
+    @property
+    def columns(self) -> Mapping[str, NDArray[Any]]:
+        """The columns, read-only, in display order."""
+        return MappingProxyType(self._columns)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is read-only")
@@ -125,7 +130,7 @@ class TableResult:
     def to_polars(self) -> Any:
         """The result as a ``polars.DataFrame`` (needs ``pip install 'csmetrics[polars]'``)."""
         pl = require("polars", "polars", f"{type(self).__name__}.to_polars()")
-        return pl.DataFrame({k: np.array(v) for k, v in self.columns.items()})
+        return pl.DataFrame({k: _plain(v) for k, v in self.columns.items()})
 
     # --- display -------------------------------------------------------------------------------
 

@@ -127,7 +127,7 @@ def mrr(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None
     active = kr.active_on(table.start, table.end, day)
     minor = kr.entity_minor_at(seg.entity_of_row, table.mrr_units, active, seg.n_entities)
     if fx is None:
-        digits, _ = currency_digits(table, seg, active, "mrr")
+        digits, _ = currency_digits(table, seg, active & (table.mrr_units != 0), "mrr")
         totals = kr.bincount_int(seg.segment_of_entity, minor, seg.n_segments)
     else:
         inner, outer, currency = split_by_currency(table, seg)
@@ -181,7 +181,7 @@ def _paying_customers(table: SubscriptionTable, at: PeriodLike) -> int:
     day = snapshot_date(at)
     active = kr.active_on(table.start, table.end, day)
     minor = kr.entity_minor_at(table.customer_codes, table.mrr_units, active,
-                               table.n_customers)
+                               table.customer_ids.size)
     return int((minor > 0).sum())
 
 

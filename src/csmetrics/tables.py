@@ -9,6 +9,7 @@ exact and order-independent.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -29,7 +30,7 @@ from csmetrics._validation import (
     to_dates,
     to_float,
 )
-from csmetrics.exceptions import ColumnNotFoundError, DataValidationError
+from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
 from csmetrics.records import INTERVALS, Subscription
 from csmetrics.results import SkippedRows, TableResult
 
@@ -248,6 +249,7 @@ interval_count, quantity, discount : str
                    "start": start, "end": end, "amount": amount, "currency": currency,
                    "interval": interval, "interval_count": interval_count, "quantity": quantity,
                    "discount": discount}
+        renamed = _match_columns(renamed, names, ctx)
         raw: dict[str, NDArray[Any] | None] = {}
         for field_name, source in renamed.items():
             if source in names:
@@ -258,12 +260,8 @@ interval_count, quantity, discount : str
                 raise ColumnNotFoundError(source, names, context=ctx)
         lengths = {k: v.shape[0] for k, v in raw.items() if v is not None}
         if len(set(lengths.values())) > 1:
-            sizes = ", ".join(f"{renamed[k]!r}: {n:,}" for k, n in lengths.items())
-            raise DataValidationError(
-                column=", ".join(renamed[k] for k in lengths), rule="must all have one length",
-                count=len(lengths), positions=[], n_rows=max(lengths.values()),
-                context=f"{ctx} ({sizes})",
-            )
+            sizes = ", ".join(f"'{renamed[k]}' has {n:,}" for k, n in lengths.items())
+            raise InvalidParameterError(f"{ctx}: columns must all have one length; {sizes}.")
         n = next(iter(lengths.values()))
         chk = Checker(n, ctx, errors)
 
@@ -334,8 +332,9 @@ interval_count, quantity, discount : str
 
     @property
     def n_customers(self) -> int:
-        """Distinct customers in the table."""
-        return int(self.customer_ids.size)
+        """Distinct customers with at least one row in the table."""
+        present = np.bincount(self.customer_codes, minlength=self.customer_ids.size) > 0
+        return int(present.sum())
 
     def take(self, indices: Sequence[int] | NDArray[np.integer[Any]] | NDArray[np.bool_]
              ) -> SubscriptionTable:
@@ -347,6 +346,7 @@ interval_count, quantity, discount : str
         idx = np.asarray(indices)
         if idx.dtype == bool:
             idx = np.flatnonzero(idx)
+        idx = idx.astype(np.int64, copy=False)
         row_fields = [f.name for f in fields(self) if f.name not in (
             "customer_ids", "subscription_ids", "plans", "currencies", "skipped")]
         return replace(self, **{name: getattr(self, name)[idx] for name in row_fields})
@@ -451,25 +451,64 @@ def _currencies(values: NDArray[Any], column: str, chk: Checker
     return remap.reshape(-1).astype(np.int64)[codes], final
 
 
+def _match_columns(renamed: dict[str, str], names: list[str], ctx: str) -> dict[str, str]:
+    """Resolve optional columns left at their default name.
+
+    A column differing only in case ("Interval") is used. An unused column close to an
+    absent optional field ("curency") is an error rather than silently ignored: its values
+    would otherwise be replaced by the default.
+    """
+    lower = {n.lower(): n for n in names}
+    used = {v for v in renamed.values() if v in names}
+    out = dict(renamed)
+    for field_name, source in renamed.items():
+        if source in names or source != field_name:
+            continue
+        if field_name.lower() in lower and lower[field_name.lower()] not in used:
+            out[field_name] = lower[field_name.lower()]
+            used.add(out[field_name])
+            continue
+        if field_name in _OPTIONAL_DEFAULTS:
+            unused = [n for n in names if n not in used]
+            close = difflib.get_close_matches(field_name, unused, n=1, cutoff=0.8)
+            if close:
+                raise ColumnNotFoundError(
+                    field_name, names,
+                    context=f"{ctx} (column '{close[0]}' looks like a misspelling; pass "
+                            f"{field_name}='{close[0]}' to use it or rename it)")
+    return out
+
+
 def _check_subscription_spans(sub_codes: NDArray[np.int64], start: NDArray[np.datetime64],
                               end: NDArray[np.datetime64], names: Mapping[str, str],
                               chk: Checker) -> None:
-    """Spans of one subscription must have distinct starts and must not overlap."""
-    has = np.flatnonzero((sub_codes >= 0) & ~np.isnat(start))
+    """Spans of one subscription must have distinct starts and must not overlap.
+
+    Empty spans (``end == start``) hold no day, so they neither duplicate nor overlap. Each
+    span is compared with the latest end of all earlier spans of its subscription, so an
+    open span overlaps everything after it.
+    """
+    has = np.flatnonzero((sub_codes >= 0) & ~np.isnat(start) & ~chk.bad & ~(end == start))
     if has.size < 2:
         return
     days = start[has].astype(np.int64)
-    key = sub_codes[has] * np.int64(1 << 32) + (days - days.min())
+    lo = int(days.min())
+    key = sub_codes[has] * np.int64(1 << 32) + (days - lo)
     # Exports usually come sorted by subscription and start: then no sort is needed.
-    order = has if bool((key[1:] >= key[:-1]).all()) else has[np.argsort(key)]
+    order = has if bool((key[1:] >= key[:-1]).all()) else has[np.argsort(key, kind="stable")]
     s, e, c = start[order], end[order], sub_codes[order]
     same = c[1:] == c[:-1]
     dup = np.zeros(start.size, dtype=bool)
     dup[order[1:][same & (s[1:] == s[:-1])]] = True
     chk.check(dup, f"{names['subscription_id']}, {names['start']}",
               "must be unique per subscription (duplicate span)")
-    prev_end = e[:-1]
-    overlap = same & (s[1:] != s[:-1]) & (np.isnat(prev_end) | (prev_end > s[1:]))
+    # Running latest end per subscription: groups are contiguous and offset so that the
+    # running maximum restarts at each new subscription.
+    end_rel = np.where(np.isnat(e), np.int64(1 << 31), e.astype(np.int64) - lo)
+    group = np.cumsum(np.concatenate([[True], ~same])) - 1
+    latest = np.maximum.accumulate(group * np.int64(1 << 32) + end_rel) - group * np.int64(1 << 32)
+    start_rel = s.astype(np.int64) - lo
+    overlap = same & (s[1:] != s[:-1]) & (latest[:-1] > start_rel[1:])
     bad = np.zeros(start.size, dtype=bool)
     bad[order[1:][overlap]] = True
     chk.check(bad, names["start"],

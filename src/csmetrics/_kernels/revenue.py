@@ -106,6 +106,8 @@ class ChangePoints:
 
     def state_at(self, entity: I64, snapshot: I64) -> tuple[I64, NDArray[np.bool_]]:
         """MRR (minor units) and customer flag of each entity at ``snapshot``."""
+        if self.entity.size == 0:
+            return np.zeros(entity.size, np.int64), np.zeros(entity.size, bool)
         idx = self.lookup(entity, snapshot)
         has = idx >= 0
         safe = np.maximum(idx, 0)
@@ -250,19 +252,19 @@ def transients(
     g_key = ev_key[starts]
     g_ent = g_key // points.width
     g_k = g_key - g_ent * points.width
-    last = points.lookup(g_ent, g_k - 1)
-    had = last >= 0
-    safe = np.maximum(last, 0)
-    # Any earlier point means the entity was a customer before (it is not one now).
-    returning = had & _was_ever_customer(points, g_ent, g_k)
-    if reactivation_window is not None:
-        gap = snapshots[g_k] - snapshots[points.snapshot[safe]]
+    returning = _was_ever_customer(points, g_ent, g_k)
+    if reactivation_window is not None and returning.any():
+        # The last point before the period is the churn this return follows.
+        last = points.lookup(g_ent, g_k - 1)
+        gap = snapshots[g_k] - snapshots[points.snapshot[np.maximum(last, 0)]]
         returning &= gap <= reactivation_window
     return Transients(g_ent, g_k - base, units_to_minor(peak_units), returning)
 
 
 def _was_ever_customer(points: ChangePoints, entity: I64, snapshot: I64) -> NDArray[np.bool_]:
     """Whether each entity was a customer at any snapshot before ``snapshot``."""
+    if points.entity.size == 0:
+        return np.zeros(entity.size, dtype=bool)
     idx = points.lookup(entity, snapshot - 1)
     counted = _running_within(points.is_customer.astype(np.int64), _heads(points.entity))
     return (idx >= 0) & (counted[np.maximum(idx, 0)] > 0)
@@ -340,6 +342,9 @@ def cohort_levels(points: ChangePoints, n_entities: int, base: int, final: int
     """Each entity's MRR at snapshots ``base`` and ``final`` (minor units), and whether it
     stopped being a customer at some snapshot in between (``base < s <= final``)."""
     entities = np.arange(n_entities, dtype=np.int64)
+    if points.entity.size == 0:
+        none = np.zeros(n_entities, dtype=np.int64)
+        return none, none, np.zeros(n_entities, dtype=bool)
     idx_base = points.lookup(entities, np.full(n_entities, base, dtype=np.int64))
     idx_final = points.lookup(entities, np.full(n_entities, final, dtype=np.int64))
     lapses = _running_within((~points.is_customer).astype(np.int64), _heads(points.entity))
