@@ -64,6 +64,51 @@ class TestPublished:
         assert cm.quick_ratio(subs, "2024-01", "2024-01", include_reactivation=False) == 2.0
 
 
+def test_skok_customer_churn_against_dollar_churn() -> None:
+    # David Skok (Matrix Partners, "SaaS Metrics" talk, slide "Customer Churn vs $ Dollar
+    # Churn"): customer 1 at $1k MRR, customer 2 at $5k; customer 2 churns: customer churn
+    # 50%, dollar churn 83% (5 / 6 = 0.8333).
+    subs = [sub("c1", "2023-06-01", 1_000), sub("c2", "2023-06-01", 5_000, end="2024-01-10")]
+    assert cm.logo_churn_rate(subs, "2024-01", "2024-01") == 0.5
+    assert cm.revenue_churn_rate(subs, "2024-01", "2024-01") == pytest.approx(5 / 6)
+
+
+@pytest.mark.parametrize(
+    ("lost", "revenue_churn", "logo_churn"),
+    [(["m1", "m2"], 6_000 / 34_500, 0.2), (["big"], 10_000 / 34_500, 0.1)],
+)
+def test_treehouse_mrr_churn_example(lost: list[str], revenue_churn: float,
+                                     logo_churn: float) -> None:
+    # Treehouse, "MRR Churn Example": 10 customers paying $34,500 MRR (one at $10,000, eight
+    # at $3,000, one at $500). Losing two medium customers: gross MRR churn 17.39%, customer
+    # churn 20%; losing the big one: 28.99% and 10%.
+    sizes = {"big": 10_000, "small": 500} | {f"m{i}": 3_000 for i in range(1, 9)}
+    subs = [sub(c, "2023-06-01", amount, end="2024-01-15" if c in lost else None)
+            for c, amount in sizes.items()]
+    assert cm.revenue_churn_rate(subs, "2024-01", "2024-01") == pytest.approx(revenue_churn)
+    assert cm.logo_churn_rate(subs, "2024-01", "2024-01") == pytest.approx(logo_churn)
+
+
+def test_ordway_cohort_nrr_example() -> None:
+    # Ordway, "Understanding SaaS Net Revenue Retention": 1,000 customers generating $10M on
+    # 31 Dec 2022 represent $12M on 31 Dec 2023: NRR 120%. Scaled to $1,000 each; 100 churn
+    # (-$100k) and 300 double (+$300k): 1,000,000 -> 1,200,000. New 2023 customers are not
+    # in the cohort, however much they pay.
+    subs = []
+    for i in range(1_000):
+        if i < 100:
+            subs.append(sub(f"c{i}", "2022-01-01", 1_000, end="2023-05-01"))
+        elif i < 400:
+            subs += [sub(f"c{i}", "2022-01-01", 1_000, subscription_id=i, end="2023-07-01"),
+                     sub(f"c{i}", "2023-07-01", 2_000, subscription_id=i)]
+        else:
+            subs.append(sub(f"c{i}", "2022-01-01", 1_000))
+    subs.append(sub("newcomer", "2023-03-01", 50_000))
+    assert cm.net_revenue_retention(subs, "2023-01", "2023-12") == pytest.approx(1.2)
+    # GRR keeps only the losses: (1,000,000 - 100,000) / 1,000,000.
+    assert cm.gross_revenue_retention(subs, "2023-01", "2023-12") == pytest.approx(0.9)
+
+
 # --- the same month under each vendor's policy -----------------------------------------------
 
 
@@ -367,3 +412,40 @@ def test_fx_converted_bridge_closes(rows: list[dict[str, Any]]) -> None:
     gained = c["new"] + c["expansion"] + c["reactivation"] + c["fx"]
     assert (c["starting_mrr"] + gained - c["contraction"] - c["churn"] == c["ending_mrr"]).all()
     assert (c["starting_mrr"][1:] == c["ending_mrr"][:-1]).all()
+
+
+def docs_month() -> list[Subscription]:
+    """The worked example of docs/policies.md."""
+    return [
+        sub("a", "2023-11-01", 10, end="2024-02-10"),
+        sub("b", "2023-11-01", 10), sub("c", "2023-11-01", 10),
+        sub("d", "2023-11-01", 10, subscription_id="d", end="2024-02-15"),
+        sub("d", "2024-02-15", 20, subscription_id="d"),
+        sub("e", "2024-02-05", 10), sub("f", "2024-02-03", 25, end="2024-02-20"),
+        sub("g", "2023-09-01", 15, end="2023-12-10"), sub("g", "2024-02-12", 15),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("policy", "logo", "new", "churn", "net_churn", "quick"),
+    [
+        (MetricPolicy(), 0.25, 10, 10, -0.375, 3.5),
+        (MetricPolicy.profitwell(), 0.25, 10, 10, -0.375, 3.5),
+        (MetricPolicy.chartmogul(), 0.5, 35, 35, 0.25, 60 / 35),
+        (MetricPolicy.maxio(), 0.5, 35, 35, 0.25, 60 / 35),
+        (MetricPolicy.stripe(), 2 / 7, 35, 35, 0.25, 60 / 35),
+        (MetricPolicy.baremetrics(), 0.5, 35, 35, 0.625, 45 / 35),
+    ],
+)
+def test_docs_worked_example(policy: MetricPolicy, logo: float, new: float, churn: float,
+                             net_churn: float, quick: float) -> None:
+    # Hand-worked in docs/policies.md, "Worked example: one month, six answers".
+    subs = docs_month()
+    m = cm.mrr_movements(subs, "2024-02", "2024-02", policy=policy)
+    assert (m["new"][0], m["churn"][0], m["reactivation"][0]) == (new, churn, 15)
+    assert m["ending_mrr"][0] == 65 and m["ending_customers"][0] == 5
+    assert cm.logo_churn_rate(subs, "2024-02", "2024-02", policy=policy) == pytest.approx(logo)
+    assert cm.revenue_churn_rate(subs, "2024-02", "2024-02", net=True,
+                                 policy=policy) == pytest.approx(net_churn)
+    assert cm.quick_ratio(subs, "2024-02", "2024-02", policy=policy) == pytest.approx(quick)
+    assert cm.net_revenue_retention(subs, "2024-02", "2024-02", policy=policy) == 1.0

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from csmetrics import __version__
 from csmetrics.exceptions import CSMetricsError
 from csmetrics.periods import Period
+from csmetrics.results import TableResult
 from csmetrics.tables import SubscriptionTable
 
 EXIT_OK, EXIT_DATA_ERROR, EXIT_USAGE = 0, 1, 2
@@ -38,11 +39,30 @@ def _parser() -> argparse.ArgumentParser:
 def report_text(subs: SubscriptionTable, last: Period, months: int) -> str:
     """The text report: headline MRR, the bridge of ``months`` months ending at ``last``,
     and MRR by plan on ``last``'s final day."""
-    from csmetrics.revenue import mrr, mrr_movements
+    from csmetrics.churn import logo_churn_rate, quick_ratio, revenue_churn_rate
+    from csmetrics.retention import gross_revenue_retention, net_revenue_retention
+    from csmetrics.revenue import arpa, mrr, mrr_movements
 
     first = last - (months - 1)
     bridge = mrr_movements(subs, first, last)
     by_plan = mrr(subs, last, by="plan")
+    window = f"{first} to {last}"
+    ratios = TableResult({
+        "metric": ["logo churn rate", "gross revenue churn", "net revenue churn",
+                   "net revenue retention (cohort)", "gross revenue retention (cohort)",
+                   "quick ratio", f"ARPA on {last.end}"],
+        "value": [logo_churn_rate(subs, first, last), revenue_churn_rate(subs, first, last),
+                  revenue_churn_rate(subs, first, last, net=True),
+                  net_revenue_retention(subs, first, last),
+                  gross_revenue_retention(subs, first, last), quick_ratio(subs, first, last),
+                  arpa(subs, last)],
+        "definition": ["churned / customers at start", "(churn + contraction) / start MRR",
+                       "(churn + contraction - expansion - reactivation) / start MRR",
+                       "start customers' MRR at end / at start",
+                       "as NRR, each customer capped at its start MRR",
+                       "(new + expansion + reactivation) / (churn + contraction)",
+                       "MRR / paying customers"],
+    }, title=f"Churn and retention, {window} (fractions; MRR in {bridge.currency})")
     start_mrr, end_mrr = float(bridge["starting_mrr"][0]), float(bridge["ending_mrr"][-1])
     growth = f"{end_mrr / start_mrr - 1:+.1%}" if start_mrr else "n/a"
     lines = [
@@ -57,6 +77,8 @@ def report_text(subs: SubscriptionTable, last: Period, months: int) -> str:
         "",
         str(bridge.select("period", "new_customers", "churned_customers",
                           "reactivated_customers", "ending_customers", title="Customers")),
+        "",
+        str(ratios),
         "",
         str(by_plan),
     ]
