@@ -103,6 +103,30 @@ def _window(subscriptions: Any, start: PeriodLike, end: PeriodLike, freq: str | 
     return run(subscriptions, start, end, freq=freq, by=by, policy=pol, fx=fx, context=context)
 
 
+
+@overload
+def logo_churn_rate(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    denominator: ChurnDenominator | None = None,
+    by: None = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+) -> float: ...
+@overload
+def logo_churn_rate(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    denominator: ChurnDenominator | None = None,
+    by: str | Mapping[Any, Any],
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+) -> TableResult: ...
+
 def logo_churn_rate(
     subscriptions: Any,
     start: PeriodLike,
@@ -165,6 +189,28 @@ def logo_churn_rate(
                        name="logo_churn_rate", title=f"Logo churn rate ({mode})")
 
 
+
+@overload
+def customer_retention_rate(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    by: None = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+) -> float: ...
+@overload
+def customer_retention_rate(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    by: str | Mapping[Any, Any],
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+) -> TableResult: ...
+
 def customer_retention_rate(
     subscriptions: Any,
     start: PeriodLike,
@@ -201,6 +247,32 @@ def customer_retention_rate(
                                            "starting_customers": b.starting_count},
                        name="customer_retention_rate", title="Customer retention rate")
 
+
+
+@overload
+def revenue_churn_rate(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    net: bool = False,
+    by: None = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> float: ...
+@overload
+def revenue_churn_rate(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    net: bool = False,
+    by: str | Mapping[Any, Any],
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> TableResult: ...
 
 def revenue_churn_rate(
     subscriptions: Any,
@@ -252,6 +324,32 @@ def revenue_churn_rate(
                        title=f"{'Net' if net else 'Gross'} revenue churn rate",
                        money=("lost_mrr", "starting_mrr"))
 
+
+
+@overload
+def quick_ratio(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    include_reactivation: bool | None = None,
+    by: None = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> float: ...
+@overload
+def quick_ratio(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    include_reactivation: bool | None = None,
+    by: str | Mapping[Any, Any],
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> TableResult: ...
 
 def quick_ratio(
     subscriptions: Any,

@@ -26,8 +26,9 @@ values use the converted movements and leave the ``fx`` line out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,6 +48,32 @@ __all__ = ["gross_revenue_retention", "net_revenue_retention", "nrr_series"]
 Method = Literal["cohort", "bridge"]
 I64 = NDArray[np.int64]
 
+
+
+@overload
+def net_revenue_retention(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    method: Method = "cohort",
+    by: None = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> float: ...
+@overload
+def net_revenue_retention(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    method: Method = "cohort",
+    by: str | Mapping[Any, Any],
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> TableResult: ...
 
 def net_revenue_retention(
     subscriptions: Any,
@@ -103,6 +130,32 @@ def net_revenue_retention(
     """
     return _retention(subscriptions, start, end, method, by, freq, policy, fx, gross=False)
 
+
+
+@overload
+def gross_revenue_retention(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    method: Method = "cohort",
+    by: None = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> float: ...
+@overload
+def gross_revenue_retention(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    method: Method = "cohort",
+    by: str | Mapping[Any, Any],
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> TableResult: ...
 
 def gross_revenue_retention(
     subscriptions: Any,

@@ -147,6 +147,14 @@ def mrr(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None
                        title=f"MRR on {day}", money=("mrr",))
 
 
+@overload
+def arpa(subscriptions: Any, at: PeriodLike, *, by: None = None, fx: FxRates | None = None
+         ) -> float: ...
+@overload
+def arpa(subscriptions: Any, at: PeriodLike, *, by: str | Mapping[Any, Any],
+         fx: FxRates | None = None) -> TableResult: ...
+
+
 def arpa(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None = None
          ) -> float | TableResult:
     """Average revenue per account: MRR over paying customers (MRR > 0) on a day.
