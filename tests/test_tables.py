@@ -72,9 +72,13 @@ class TestRules:
         rejects("column 'discount' must be between 0 and 1", discount=[0, -0.01])
 
     def test_interval_count_whole_and_at_least_one(self) -> None:
-        assert table(interval_count=[1, 36]).interval_count.tolist() == [1, 36]
-        rejects("column 'interval_count' must be a whole number >= 1", interval_count=[0, 1])
-        rejects("column 'interval_count' must be a whole number >= 1", interval_count=[1.5, 1])
+        assert table(interval_count=[1, 10_000]).interval_count.tolist() == [1, 10_000]
+        rejects("interval_count' must be a whole number from 1 to 10,000",
+                interval_count=[10_001, 1])
+        rule = "column 'interval_count' must be a whole number from 1 to 10,000"
+        rejects(rule, interval_count=[0, 1])
+        rejects(rule, interval_count=[1.5, 1])
+        rejects(rule, interval_count=[10_001, 1])
 
     def test_interval_known_values_case_insensitive(self) -> None:
         t = table(interval=["Year", "week"])

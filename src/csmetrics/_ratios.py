@@ -31,9 +31,9 @@ def divide(numerator: NDArray[Any], denominator: NDArray[Any], *, context: str, 
 
 def rate_result(seg: Segmentation, by: object, values: NDArray[np.float64],
                 extra: dict[str, NDArray[Any]], *, name: str, title: str,
-                money: tuple[str, ...] = ()) -> float | TableResult:
+                money: tuple[str, ...] = (), digits: Any = 2) -> float | TableResult:
     """A float without ``by``; with it, one row per segment: the rate and its parts."""
     if by is None:
         return float(values[0])
     columns: dict[str, Any] = {seg.name or "segment": seg.labels, name: values, **extra}
-    return TableResult(columns, title=title, money=money)
+    return TableResult(columns, title=title, money=money, digits=digits)

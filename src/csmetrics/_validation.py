@@ -84,6 +84,9 @@ def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], A
     Accepts a mapping of sequences, a pandas or polars DataFrame or a pyarrow Table, without
     importing any of those libraries: they are recognised by the methods they carry.
     """
+    if type(data).__name__ == "LazyFrame":
+        raise InvalidParameterError(f"{context}: a polars LazyFrame must be collected first: "
+                                    "pass frame.collect().")
     if isinstance(data, Mapping):
         names = [str(k) for k in data]
         return names, lambda name: _as_array(data[name])

@@ -322,7 +322,7 @@ def revenue_churn_rate(
                                            "starting_mrr": r.bridge.starting / scale},
                        name="revenue_churn_rate",
                        title=f"{'Net' if net else 'Gross'} revenue churn rate",
-                       money=("lost_mrr", "starting_mrr"))
+                       money=("lost_mrr", "starting_mrr"), digits=r.digits)
 
 
 
@@ -387,5 +387,5 @@ def quick_ratio(
     return rate_result(r.seg, by, values, {"gained_mrr": gained / scale,
                                            "lost_mrr": lost / scale},
                        name="quick_ratio", title="Quick ratio",
-                       money=("gained_mrr", "lost_mrr"))
+                       money=("gained_mrr", "lost_mrr"), digits=r.digits)
 

@@ -51,7 +51,7 @@ class Subscription(BaseModel):
     interval : {"day", "week", "month", "quarter", "year"}, default "month"
         Billing interval.
     interval_count : int, default 1
-        Intervals per billing period (2 with ``"year"`` is a two-year term); >= 1.
+        Intervals per billing period (2 with ``"year"`` is a two-year term); 1 to 10,000.
     quantity : float, default 1
         Units (seats) billed; >= 0. The charge is ``amount * quantity``.
     discount : float, default 0
@@ -73,7 +73,7 @@ class Subscription(BaseModel):
     amount: Decimal | int | float
     currency: str = "USD"
     interval: Interval = "month"
-    interval_count: int = Field(default=1, ge=1)
+    interval_count: int = Field(default=1, ge=1, le=10_000)
     quantity: float = Field(default=1.0, ge=0, allow_inf_nan=False)
     discount: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
 

@@ -37,7 +37,10 @@ class TableResult:
     title : str
         Shown above the printed table and as the HTML caption.
     money : sequence of str
-        Columns shown with two decimals and thousands separators.
+        Columns shown as money: thousands separators and ``digits`` decimals.
+    digits : int or array-like of int, default 2
+        Decimals of the money columns: one number, or one per row (a result whose rows are
+        in currencies with different minor units, such as USD and JPY).
 
     Examples
     --------
@@ -57,9 +60,10 @@ class TableResult:
     _columns: dict[str, NDArray[Any]]
     title: str
     money: tuple[str, ...]
+    _digits: NDArray[np.int64]
 
     def __init__(self, columns: Mapping[str, ArrayLike], *, title: str = "",
-                 money: Sequence[str] = ()) -> None:
+                 money: Sequence[str] = (), digits: int | ArrayLike = 2) -> None:
         arrays: dict[str, NDArray[Any]] = {}
         for name, values in columns.items():
             a = np.asarray(values)
@@ -74,6 +78,9 @@ class TableResult:
         object.__setattr__(self, "_columns", arrays)
         object.__setattr__(self, "title", title)
         object.__setattr__(self, "money", tuple(money))
+        n = next(iter(lengths)) if lengths else 0
+        object.__setattr__(self, "_digits", np.broadcast_to(
+            np.asarray(digits, dtype=np.int64), (n,)).copy())
 
     @property
     def columns(self) -> Mapping[str, NDArray[Any]]:
@@ -114,7 +121,7 @@ class TableResult:
         """A plain result with only the named columns, in that order."""
         return TableResult({n: self[n] for n in names},
                            title=self.title if title is None else title,
-                           money=[n for n in names if n in self.money])
+                           money=[n for n in names if n in self.money], digits=self._digits)
 
     # --- conversions --------------------------------------------------------------------------
 
@@ -177,7 +184,8 @@ class TableResult:
     def _format(self, name: str, values: NDArray[Any]) -> list[str]:
         kind = values.dtype.kind
         if name in self.money and kind in "iuf":
-            return [_money(v) for v in values.tolist()]
+            return [_money(v, d) for v, d in zip(values.tolist(), self._digits.tolist(),
+                                                 strict=True)]
         if kind in "iu":
             return [f"{v:,}" for v in values.tolist()]
         if kind == "f":
@@ -187,8 +195,8 @@ class TableResult:
         return ["" if v is None else str(v) for v in values.tolist()]
 
 
-def _money(v: float) -> str:
-    return "NaN" if v != v else f"{v:,.2f}"
+def _money(v: float, digits: int) -> str:
+    return "NaN" if v != v else f"{v:,.{digits}f}"
 
 
 def _number(v: float) -> str:

@@ -205,7 +205,7 @@ def _retention(subscriptions: Any, start: PeriodLike, end: PeriodLike, method: M
     return rate_result(r.seg, by, values, {"starting_mrr": starting / scale,
                                            "retained_mrr": retained / scale},
                        name=name, title=f"{label} (cohort)",
-                       money=("starting_mrr", "retained_mrr"))
+                       money=("starting_mrr", "retained_mrr"), digits=r.digits)
 
 
 def _cohort_sums(r: Run, base: int, final: int, gross: bool) -> tuple[I64, I64]:
@@ -312,7 +312,7 @@ def nrr_series(
         cols["retained_mrr"] = retained[per, sg] / r.scale[sg]
         money = ("starting_mrr", "retained_mrr")
     return TableResult(cols, title=f"Trailing {window}-period NRR and GRR ({method})",
-                       money=money)
+                       money=money, digits=r.digits[sg])
 
 
 def _slice(r: Run, j: int, window: int) -> Run:

@@ -144,7 +144,7 @@ def mrr(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None
     customers = np.bincount(seg.segment_of_entity, weights=minor > 0, minlength=seg.n_segments)
     return TableResult({seg.name or "segment": seg.labels, "mrr": totals / scale,
                         "customers": customers.astype(np.int64)},
-                       title=f"MRR on {day}", money=("mrr",))
+                       title=f"MRR on {day}", money=("mrr",), digits=digits)
 
 
 @overload
@@ -179,7 +179,8 @@ def arpa(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | Non
         name = total.column_names[0]
         return TableResult({name: total[name], "arpa": values, "mrr": total["mrr"],
                             "customers": total["customers"]},
-                           title=total.title.replace("MRR", "ARPA"), money=("arpa", "mrr"))
+                           title=total.title.replace("MRR", "ARPA"), money=("arpa", "mrr"),
+                           digits=total._digits)
     paying = _paying_customers(table, at)
     return float(divide(np.array([total]), np.array([paying]), context="arpa",
                         what="the number of paying customers")[0])
@@ -225,8 +226,10 @@ class MRRMovements(TableResult):
     _detail: Callable[[], dict[str, NDArray[Any]]]
 
     def __init__(self, columns: Mapping[str, Any], *, periods: tuple[str, ...], currency: str,
-                 money: Sequence[str], detail: Callable[[], dict[str, NDArray[Any]]]) -> None:
-        super().__init__(columns, title=f"MRR movements ({currency})", money=money)
+                 money: Sequence[str], detail: Callable[[], dict[str, NDArray[Any]]],
+                 digits: NDArray[np.int64] | int = 2) -> None:
+        super().__init__(columns, title=f"MRR movements ({currency})", money=money,
+                         digits=digits)
         self._set(periods=periods, currency=currency, _detail=detail)
 
     def details(self) -> MovementDetails:
@@ -234,8 +237,10 @@ class MRRMovements(TableResult):
 
         Built on request: the bridge itself never materialises per-customer rows.
         """
-        return MovementDetails(self._detail(), title=f"MRR changes ({self.currency})",
-                               money=("previous_mrr", "mrr", "change"))
+        detail = dict(self._detail())
+        digits = detail.pop("_digits")
+        return MovementDetails(detail, title=f"MRR changes ({self.currency})",
+                               money=("previous_mrr", "mrr", "change"), digits=digits)
 
     def __repr__(self) -> str:
         n = len(self.periods)
@@ -355,7 +360,7 @@ def mrr_movements(
     ordered = {k: cols[k] for k in ("period", *(() if seg.name is None else (seg.name,)),
                                     *money, *_COUNTS)}
     return MRRMovements(ordered, periods=r.grid.labels, currency=r.currency, money=money,
-                        detail=partial(_details, r))
+                        detail=partial(_details, r), digits=r.digits[sg])
 
 
 def _details(r: Run) -> dict[str, NDArray[Any]]:
@@ -382,7 +387,8 @@ def _details(r: Run) -> dict[str, NDArray[Any]]:
     currency_code = r.currency_of_inner[inner_seg]
     digits = np.array([MINOR_UNITS.get(str(c), 2) for c in r.table.currencies.tolist()] or [2],
                       dtype=np.int64)
-    scale = np.power(10.0, digits[np.maximum(currency_code, 0)])
+    row_digits = digits[np.maximum(currency_code, 0)]
+    scale = np.power(10.0, row_digits)
     detail: dict[str, NDArray[Any]] = {
         "period": np.asarray(r.grid.labels, dtype=object)[period]}
     if r.seg.name is not None:
@@ -394,6 +400,7 @@ def _details(r: Run) -> dict[str, NDArray[Any]]:
     detail["previous_mrr"] = prev / scale
     detail["mrr"] = cur / scale
     detail["change"] = (cur - prev) / scale
+    detail["_digits"] = row_digits
     return detail
 
 
@@ -450,4 +457,5 @@ def mrr_series(
     cols = {k: bridge[k] for k in keys}
     cols["mrr"] = bridge["ending_mrr"]
     cols["customers"] = bridge["ending_customers"]
-    return TableResult(cols, title=f"MRR ({bridge.currency})", money=("mrr",))
+    return TableResult(cols, title=f"MRR ({bridge.currency})", money=("mrr",),
+                       digits=bridge._digits)

@@ -153,7 +153,8 @@ class SubscriptionTable:
                 kept.append(i)
             except ValidationError as exc:
                 err = exc.errors()[0]
-                where = ".".join(str(p) for p in err["loc"]) or "start, end"
+                # The field name, without pydantic's union branch ("customer_id.str").
+                where = str(err["loc"][0]) if err["loc"] else "start, end"
                 failures.setdefault((where, err["msg"]), []).append(i)
         n = len(rows) + sum(len(v) for v in failures.values())
         if failures:
@@ -290,8 +291,8 @@ interval_count, quantity, discount : str
         disc = _number(col("discount"), renamed["discount"], chk, required=True)
         chk.check((disc < 0) | (disc > 1), renamed["discount"], "must be between 0 and 1")
         count_f = _number(col("interval_count"), renamed["interval_count"], chk, required=True)
-        chk.check((count_f < 1) | (count_f != np.floor(count_f)), renamed["interval_count"],
-                  "must be a whole number >= 1")
+        chk.check((count_f < 1) | (count_f != np.floor(count_f)) | (count_f > 10_000),
+                  renamed["interval_count"], "must be a whole number from 1 to 10,000")
         count = np.where(chk.bad, 1, np.nan_to_num(count_f, nan=1.0)).astype(np.int64)
 
         interval_codes = _categorical(col("interval"), renamed["interval"], chk, INTERVALS,
@@ -391,6 +392,10 @@ interval_count, quantity, discount : str
     def to_pandas(self) -> Any:
         """The table as a pandas DataFrame (needs the ``pandas`` extra)."""
         return TableResult(self._decoded(), title="subscriptions").to_pandas()
+
+    def to_polars(self) -> Any:
+        """The table as a polars DataFrame (needs the ``polars`` extra)."""
+        return TableResult(self._decoded(), title="subscriptions").to_polars()
 
     def _decoded(self) -> dict[str, NDArray[Any]]:
         return {name: self.column(name) for name in _COLUMNS}
