@@ -8,6 +8,9 @@ the portfolio holds several currencies.
 
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +62,7 @@ class Run:
     currency: str
     rates: NDArray[np.float64] | None  # (n_inner, 1 + n_periods) with fx, else None
     policy: MetricPolicy
+    fx_source: FxRates | None
 
     @property
     def n_periods(self) -> int:
@@ -70,11 +74,43 @@ class Run:
         return np.power(10.0, self.digits)
 
 
+_CACHE: weakref.WeakKeyDictionary[SubscriptionTable, OrderedDict[Hashable, Run]] = (
+    weakref.WeakKeyDictionary())
+_CACHE_SIZE = 4
+
+
 def run(subscriptions: Any, start: PeriodLike, end: PeriodLike, *, freq: str | Frequency,
         by: By, policy: MetricPolicy | None, fx: FxRates | None, context: str) -> Run:
-    """Compute the bridge of a window (see the module documentation)."""
+    """Compute the bridge of a window (see the module documentation).
+
+    Tables are immutable, so the last few runs of each table are kept: asking for NRR, GRR
+    and churn of one window computes its bridge once. Only hashable options are cached
+    (a ``by=`` mapping is not).
+    """
     table = as_table(subscriptions, context)
     pol = resolve(policy)
+    key: Hashable | None = None
+    if by is None or isinstance(by, str):
+        key = (_hashable(start), _hashable(end), str(freq), by, pol, id(fx) if fx else None)
+        cached = _CACHE.get(table, OrderedDict()).get(key)
+        if cached is not None and (fx is None or cached.fx_source is fx):
+            return cached
+    result = _run(table, start, end, freq=freq, by=by, pol=pol, fx=fx, context=context)
+    if key is not None:
+        entries = _CACHE.setdefault(table, OrderedDict())
+        entries[key] = result
+        while len(entries) > _CACHE_SIZE:
+            entries.popitem(last=False)
+    return result
+
+
+def _hashable(value: PeriodLike) -> Hashable:
+    return str(value) if isinstance(value, np.datetime64) else value
+
+
+def _run(table: SubscriptionTable, start: PeriodLike, end: PeriodLike, *,
+         freq: str | Frequency, by: By, pol: MetricPolicy, fx: FxRates | None,
+         context: str) -> Run:
     seg = segment(table, by, context)
     grid = snapshot_grid(start, end, freq)
     history = (period_ends_before(table.start.min(), grid.dates[0], grid.freq)
@@ -118,7 +154,7 @@ def run(subscriptions: Any, start: PeriodLike, end: PeriodLike, *, freq: str | F
     currency = ", ".join(used) if used else (str(table.currencies[0]) if table.currencies.size
                                              else "")
     return Run(table, seg, inner, outer_of_inner, currency_of_inner, grid, snaps, base,
-               points, extra, b, fx_line, digits, currency, rates, pol)
+               points, extra, b, fx_line, digits, currency, rates, pol, fx)
 
 
 def conversion(table: SubscriptionTable, currency_of_inner: I64, fx: FxRates,
