@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import baselines  # noqa: E402
+import baselines
 
 START, END = "2024-01", "2024-12"
 BASE_DAY, FINAL_DAY = np.datetime64("2023-12-31"), np.datetime64("2024-12-31")
