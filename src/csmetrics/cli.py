@@ -82,7 +82,27 @@ def report_text(subs: SubscriptionTable, last: Period, months: int) -> str:
         "",
         str(by_plan),
     ]
+    lines += _cohort_lines(subs, last)
     return "\n".join(lines)
+
+
+def _cohort_lines(subs: SubscriptionTable, last: Period) -> list[str]:
+    """Logo cohorts of the last six months, median lifetime and lifetime value."""
+    from csmetrics.cohorts import cohort_table, survival_curve
+    from csmetrics.value import lifetime_value
+
+    cohorts = cohort_table(subs, start=last - 5, end=last)
+    median = survival_curve(subs, at=last).median
+    return [
+        "",
+        str(cohorts.select("cohort", "customers", *map(str, cohorts.ages),
+                           title="Logo cohorts: share of each month's new customers still "
+                                 "paying, by months since joining")),
+        "",
+        f"Median customer lifetime (Kaplan-Meier, censored at {last.end}): {median:g} months",
+        "",
+        str(lifetime_value(subs, at=last)),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
