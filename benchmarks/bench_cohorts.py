@@ -131,7 +131,7 @@ def run(n: int, repeat: int) -> list[tuple[str, float, float]]:
 
     from csmetrics.cohorts import cohort_table, survival_curve
     from csmetrics.datasets import synthetic_portfolio
-    from csmetrics.value import ShiftedBetaGeometric
+    from csmetrics.sbg import ShiftedBetaGeometric
 
     subs = synthetic_portfolio(n, months=36, seed=11, start="2022-01")
     frame = pd.DataFrame({"customer": subs.customer_codes,

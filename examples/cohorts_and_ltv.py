@@ -10,14 +10,13 @@ import numpy as np
 
 import csmetrics as cm
 from csmetrics.cohorts import cohort_table, survival_curve
+from csmetrics.payments import Payment, transactional_lifetime_value
+from csmetrics.sbg import ShiftedBetaGeometric
 from csmetrics.value import (
-    Payment,
-    ShiftedBetaGeometric,
     cac_payback_months,
     customer_lifetime_value,
     lifetime_value,
     ltv_to_cac,
-    transactional_lifetime_value,
 )
 
 subs = cm.datasets.demo_portfolio()

@@ -12,7 +12,7 @@ import pytest
 from csmetrics.cohorts import cohort_table, kaplan_meier, survival_curve
 from csmetrics.datasets import demo_portfolio
 from csmetrics.exceptions import UndefinedMetricWarning
-from csmetrics.value import ShiftedBetaGeometric
+from csmetrics.sbg import ShiftedBetaGeometric
 
 
 @pytest.fixture

@@ -20,17 +20,19 @@ from csmetrics.exceptions import (
     InvalidParameterError,
     UndefinedMetricWarning,
 )
-from csmetrics.results import TableResult
-from csmetrics.value import (
+from csmetrics.payments import (
     Payment,
     PaymentTable,
     average_order_value,
+    purchase_frequency,
+    transactional_lifetime_value,
+)
+from csmetrics.results import TableResult
+from csmetrics.value import (
     cac_payback_months,
     customer_lifetime_value,
     lifetime_value,
     ltv_to_cac,
-    purchase_frequency,
-    transactional_lifetime_value,
 )
 
 

@@ -30,6 +30,13 @@ from csmetrics.exceptions import (
     UndefinedMetricWarning,
 )
 from csmetrics.fx import FxRates
+from csmetrics.payments import (
+    Payment,
+    PaymentTable,
+    average_order_value,
+    purchase_frequency,
+    transactional_lifetime_value,
+)
 from csmetrics.periods import Frequency, Period, period_range
 from csmetrics.policies import MetricPolicy
 from csmetrics.records import Subscription
@@ -43,19 +50,14 @@ from csmetrics.revenue import (
     mrr_movements,
     mrr_series,
 )
+from csmetrics.sbg import ShiftedBetaGeometric
 from csmetrics.tables import SubscriptionTable
 from csmetrics.value import (
     LifetimeValue,
-    Payment,
-    PaymentTable,
-    ShiftedBetaGeometric,
-    average_order_value,
     cac_payback_months,
     customer_lifetime_value,
     lifetime_value,
     ltv_to_cac,
-    purchase_frequency,
-    transactional_lifetime_value,
 )
 
 __version__ = "0.1.0"

@@ -364,7 +364,7 @@ def customer_lifetimes(subscriptions: Any, *, at: PeriodLike, by: By = None) -> 
     Notes
     -----
     The lifetimes are those :func:`survival_curve` estimates from, and the per-customer
-    durations :meth:`csmetrics.value.ShiftedBetaGeometric.fit` takes:
+    durations :meth:`csmetrics.sbg.ShiftedBetaGeometric.fit` takes:
     ``ShiftedBetaGeometric.fit(durations=lt["lifetime"], churned=lt["churned"])``.
 
     Examples

@@ -16,7 +16,7 @@ from csmetrics._optional import require
 
 if TYPE_CHECKING:
     from csmetrics.cohorts import CohortTable, SurvivalCurve
-    from csmetrics.value import ShiftedBetaGeometric
+    from csmetrics.sbg import ShiftedBetaGeometric
 
 __all__ = ["plot_cohort_table", "plot_sbg_projection", "plot_survival_curve"]
 
@@ -153,7 +153,7 @@ def plot_sbg_projection(model: ShiftedBetaGeometric, *, periods: int | None = No
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from csmetrics.value import ShiftedBetaGeometric
+    >>> from csmetrics.sbg import ShiftedBetaGeometric
     >>> sbg = ShiftedBetaGeometric.fit([1000, 631, 468, 382, 326, 289, 262, 241])
     >>> ax = plot_sbg_projection(sbg, periods=12)
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
