@@ -20,9 +20,16 @@ from numpy.typing import NDArray
 from csmetrics._currency import MINOR_UNITS
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods import Period
+from csmetrics.survey_data import synthetic_survey_columns, synthetic_surveys
 from csmetrics.tables import SubscriptionTable
 
-__all__ = ["demo_portfolio", "synthetic_columns", "synthetic_portfolio"]
+__all__ = [
+    "demo_portfolio",
+    "synthetic_columns",
+    "synthetic_portfolio",
+    "synthetic_survey_columns",
+    "synthetic_surveys",
+]
 
 PLANS = ("starter", "growth", "pro", "enterprise")
 _SEAT_PRICE = np.array([15.0, 35.0, 75.0, 150.0])  # per seat per month, USD
