@@ -23,7 +23,16 @@ from csmetrics.tables import SubscriptionTable
 
 By: TypeAlias = str | Mapping[Any, Any] | None
 """A column of the table (``"plan"``, ``"currency"``, ``"interval"``) or a mapping from
-customer id to segment (a dict or a pandas Series)."""
+customer id to segment (a dict or a pandas Series). A mapping with a ``segment_name``
+attribute names the result's segment column after it."""
+
+
+class NamedSegments(dict[Any, Any]):
+    """A customer -> segment mapping that names its result column (``"region"``)."""
+
+    def __init__(self, name: str, mapping: Mapping[Any, Any]) -> None:
+        super().__init__(mapping)
+        self.segment_name = name
 
 SEGMENT_COLUMNS = ("plan", "currency", "interval")
 
@@ -72,7 +81,8 @@ def segment(table: SubscriptionTable, by: By, context: str) -> Segmentation:
             labels, seg = np.unique(values, return_inverse=True)
         except TypeError:
             labels, seg = np.unique(values.astype(str), return_inverse=True)
-        return Segmentation("segment", labels.astype(object), table.customer_codes,
+        name = str(getattr(by, "segment_name", "segment"))
+        return Segmentation(name, labels.astype(object), table.customer_codes,
                             seg.reshape(-1).astype(np.int64), customers)
     raise InvalidParameterError(
         f"{context}: by must be None, a column name ({', '.join(SEGMENT_COLUMNS)}) or a mapping "

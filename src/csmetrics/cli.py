@@ -1,132 +1,239 @@
 """The ``csmetrics`` command.
 
-``csmetrics report --demo`` prints the revenue report of a bundled, seeded synthetic
-portfolio: MRR today, the monthly MRR bridge and MRR by plan.
+``csmetrics report --demo`` prints the full report of a bundled synthetic portfolio;
+``csmetrics report --subscriptions subs.csv [--surveys answers.csv] ...`` the report of your
+own exports, as text, JSON or a self-contained HTML page with charts. ``csmetrics mrr`` and
+``csmetrics nps`` print single metrics (as a table, CSV or JSON).
+
+Exit codes: 0 success; 1 the data break a rule (the message names file, lines, column and
+rule); 2 a usage error (an unknown option, a bad period, a file that cannot be read).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from csmetrics import __version__
-from csmetrics.exceptions import CSMetricsError
-from csmetrics.periods import Period
-from csmetrics.results import TableResult
-from csmetrics.tables import SubscriptionTable
+from csmetrics.exceptions import CSMetricsError, DataValidationError, InvalidParameterError
 
 EXIT_OK, EXIT_DATA_ERROR, EXIT_USAGE = 0, 1, 2
 
 
+class _UsageError(Exception):
+    """A problem with the command line rather than with the data."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="csmetrics", description="Customer-success metrics for subscription businesses.")
+        prog="csmetrics", description="Customer-success metrics for subscription businesses.",
+        epilog="Exit codes: 0 ok, 1 the data break a rule, 2 usage error.")
     parser.add_argument("--version", action="version", version=f"csmetrics {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    report = commands.add_parser("report", help="print a revenue report")
-    report.add_argument("--demo", action="store_true",
-                        help="use the bundled synthetic demo portfolio")
-    report.add_argument("--period", default=None,
-                        help="last month of the report, or a quarter/year whose last month "
-                             "ends it, e.g. 2024-12 or 2024-Q4 (default: 2024-12, the demo's "
-                             "last month)")
-    report.add_argument("--months", type=int, default=12,
-                        help="months in the MRR bridge (default 12)")
+
+    def inputs(cmd: argparse.ArgumentParser, *, surveys: bool = True) -> None:
+        cmd.add_argument("--demo", action="store_true",
+                         help="use the bundled synthetic demo data")
+        cmd.add_argument("--subscriptions", metavar="CSV", help="subscriptions export")
+        if surveys:
+            cmd.add_argument("--surveys", metavar="CSV", help="survey answers export")
+        cmd.add_argument("--columns", metavar="FIELD=COLUMN", nargs="+", default=[],
+                         help="map a field to a column of your files, e.g. "
+                              "customer_id='Customer ID' amount=Amount")
+        cmd.add_argument("--date-format", metavar="FMT",
+                         help="strptime format of subscription dates (default ISO 8601)")
+
+    report = commands.add_parser("report", help="every metric the data support")
+    inputs(report)
+    report.add_argument("--customers", metavar="CSV",
+                        help="customer attributes (customer_id plus columns usable with --by)")
+    report.add_argument("--period", help="last month of the report, or a quarter/year whose "
+                        "last month ends it (default: the data's last month)")
+    report.add_argument("--months", type=int, default=12, help="months in the window (12)")
+    report.add_argument("--by", help="split segment sections by a subscription column "
+                        "(plan, currency, interval) or a customer attribute")
+    report.add_argument("--format", choices=("text", "json", "html"), default="text")
+    report.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
+
+    mrr = commands.add_parser("mrr", help="MRR movements by period")
+    inputs(mrr, surveys=False)
+    mrr.add_argument("--start", required=False, help="first period (default: 11 before --end)")
+    mrr.add_argument("--end", required=False, help="last period (default: the data's last)")
+    mrr.add_argument("--freq", default="month", help="month, quarter, year or year-<mon>")
+    mrr.add_argument("--by", help="split by plan, currency or interval")
+    mrr.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    mrr.add_argument("--output", metavar="FILE")
+
+    nps = commands.add_parser("nps", help="NPS with its confidence interval")
+    nps.add_argument("--demo", action="store_true")
+    nps.add_argument("--surveys", metavar="CSV")
+    nps.add_argument("--columns", metavar="FIELD=COLUMN", nargs="+", default=[])
+    nps.add_argument("--survey-name", help="survey of every row, for an export without a "
+                     "survey column (e.g. nps)")
+    nps.add_argument("--by", help="customer_id, respondent_id, or none")
+    nps.add_argument("--trend", choices=("month", "quarter", "year"),
+                     help="one row per period instead of one overall")
+    nps.add_argument("--format", choices=("text", "csv", "json"), default="text")
+    nps.add_argument("--output", metavar="FILE")
     return parser
 
 
-def report_text(subs: SubscriptionTable, last: Period, months: int) -> str:
-    """The text report: headline MRR, the bridge of ``months`` months ending at ``last``,
-    and MRR by plan on ``last``'s final day."""
-    from csmetrics.churn import logo_churn_rate, quick_ratio, revenue_churn_rate
-    from csmetrics.retention import gross_revenue_retention, net_revenue_retention
-    from csmetrics.revenue import arpa, mrr, mrr_movements
-
-    first = last - (months - 1)
-    bridge = mrr_movements(subs, first, last)
-    by_plan = mrr(subs, last, by="plan")
-    window = f"{first} to {last}"
-    ratios = TableResult({
-        "metric": ["logo churn rate", "gross revenue churn", "net revenue churn",
-                   "net revenue retention (cohort)", "gross revenue retention (cohort)",
-                   "quick ratio", f"ARPA on {last.end}"],
-        "value": [logo_churn_rate(subs, first, last), revenue_churn_rate(subs, first, last),
-                  revenue_churn_rate(subs, first, last, net=True),
-                  net_revenue_retention(subs, first, last),
-                  gross_revenue_retention(subs, first, last), quick_ratio(subs, first, last),
-                  arpa(subs, last)],
-        "definition": ["churned / customers at start", "(churn + contraction) / start MRR",
-                       "(churn + contraction - expansion - reactivation) / start MRR",
-                       "start customers' MRR at end / at start",
-                       "as NRR, each customer capped at its start MRR",
-                       "(new + expansion + reactivation) / (churn + contraction)",
-                       "MRR / paying customers"],
-    }, title=f"Churn and retention, {window} (fractions; MRR in {bridge.currency})")
-    start_mrr, end_mrr = float(bridge["starting_mrr"][0]), float(bridge["ending_mrr"][-1])
-    growth = f"{end_mrr / start_mrr - 1:+.1%}" if start_mrr else "n/a"
-    lines = [
-        f"csmetrics revenue report, {first} to {last} ({bridge.currency})",
-        f"{subs!r}",
-        "",
-        f"MRR on {last.end}: {end_mrr:,.2f} ({growth} over the window; "
-        f"{int(bridge['ending_customers'][-1]):,} paying customers)",
-        "",
-        str(bridge.select("period", "starting_mrr", "new", "expansion", "contraction", "churn",
-                          "reactivation", "ending_mrr")),
-        "",
-        str(bridge.select("period", "new_customers", "churned_customers",
-                          "reactivated_customers", "ending_customers", title="Customers")),
-        "",
-        str(ratios),
-        "",
-        str(by_plan),
-    ]
-    lines += _cohort_lines(subs, last)
-    return "\n".join(lines)
+def _columns(pairs: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not sep or not field or not column:
+            raise _UsageError(f"--columns takes FIELD=COLUMN pairs, got {pair!r}")
+        out[field.strip()] = column.strip()
+    return out
 
 
-def _cohort_lines(subs: SubscriptionTable, last: Period) -> list[str]:
-    """Logo cohorts of the last six months, median lifetime and lifetime value."""
-    from csmetrics.cohorts import cohort_table, survival_curve
-    from csmetrics.value import lifetime_value
+def _read(kind: str, path: str, columns: dict[str, str], **kw: Any) -> Any:
+    from csmetrics import io
 
-    cohorts = cohort_table(subs, start=last - 5, end=last)
-    median = survival_curve(subs, at=last).median
-    return [
-        "",
-        str(cohorts.select("cohort", "customers", *map(str, cohorts.ages),
-                           title="Logo cohorts: share of each month's new customers still "
-                                 "paying, by months since joining")),
-        "",
-        f"Median customer lifetime (Kaplan-Meier, censored at {last.end}): {median:g} months",
-        "",
-        str(lifetime_value(subs, at=last)),
-    ]
+    fields = {"subscriptions": io._FIELDS,
+              "surveys": ("customer_id", "respondent_id", "survey", "score", "submitted_at",
+                          "weight")}[kind]
+    mine = {k: v for k, v in columns.items() if k in fields}
+    if not Path(path).is_file() and path != "-":
+        raise _UsageError(f"--{kind}: no such file: {path}")
+    if kind == "subscriptions":
+        return io.read_subscriptions_csv(path, columns=mine, **kw)
+    return io.read_surveys_csv(path, columns=mine, **kw)
+
+
+def _portfolio(args: argparse.Namespace) -> Any:
+    from csmetrics.portfolio import Portfolio
+
+    if args.demo:
+        from csmetrics.datasets import demo_portfolio, demo_surveys
+
+        return Portfolio(subscriptions=demo_portfolio(), surveys=demo_surveys())
+    columns = _columns(args.columns)
+    known = {"customer_id", "subscription_id", "plan", "start", "end", "amount", "currency",
+             "interval", "interval_count", "quantity", "discount", "respondent_id", "survey",
+             "score", "submitted_at", "weight"}
+    unknown = sorted(set(columns) - known)
+    if unknown:
+        raise _UsageError(f"--columns: unknown fields {unknown}")
+    subs = (_read("subscriptions", args.subscriptions, columns, date_format=args.date_format)
+            if args.subscriptions else None)
+    surveys = (_read("surveys", args.surveys, columns)
+               if getattr(args, "surveys", None) else None)
+    if subs is None and surveys is None:
+        raise _UsageError("give --demo, or at least one of --subscriptions and --surveys")
+    customers = None
+    if getattr(args, "customers", None):
+        from csmetrics.io import read_csv_columns
+
+        if not Path(args.customers).is_file():
+            raise _UsageError(f"--customers: no such file: {args.customers}")
+        customers = read_csv_columns(args.customers)
+    return Portfolio(subscriptions=subs, surveys=surveys, customers=customers)
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _table_out(table: Any, fmt: str) -> str:
+    from csmetrics.io import write_csv
+
+    if fmt == "csv":
+        return write_csv(table.to_dict())
+    if fmt == "json":
+        from csmetrics.portfolio import _json_safe
+
+        return json.dumps(_json_safe(table.to_dict()), indent=2, allow_nan=False, default=str)
+    return str(table)
+
+
+def _run_report(args: argparse.Namespace) -> str:
+    if args.months < 1:
+        raise _UsageError("--months must be >= 1")
+    portfolio = _portfolio(args)
+    period = _period(args.period, "--period")
+    report = portfolio.report(period, by=args.by, months=args.months)
+    if args.format == "json":
+        return str(report.to_json())
+    if args.format == "html":
+        return str(report.to_html())
+    return str(report)
+
+
+def _run_mrr(args: argparse.Namespace) -> str:
+    from csmetrics.periods import Period
+    from csmetrics.revenue import mrr_movements
+
+    portfolio = _portfolio(args)
+    if portfolio.subscriptions is None:
+        raise _UsageError("mrr needs --subscriptions or --demo")
+    end = _period(args.end, "--end") or portfolio.last_period()
+    start = _period(args.start, "--start") or Period.parse(end, "month") - 11
+    return _table_out(mrr_movements(portfolio.subscriptions, start, end, freq=args.freq,
+                                    by=args.by), args.format)
+
+
+def _run_nps(args: argparse.Namespace) -> str:
+    from csmetrics.surveys import net_promoter_score, survey_trend
+
+    if args.demo:
+        from csmetrics.datasets import demo_surveys
+
+        table = demo_surveys()
+    elif args.surveys:
+        if not Path(args.surveys).is_file():
+            raise _UsageError(f"--surveys: no such file: {args.surveys}")
+        from csmetrics.io import read_surveys_csv
+
+        table = read_surveys_csv(args.surveys, columns=_columns(args.columns),
+                                 survey_name=args.survey_name)
+    else:
+        raise _UsageError("nps needs --surveys or --demo")
+    if args.trend:
+        result: Any = survey_trend(table, metric="nps", freq=args.trend)
+    else:
+        result = net_promoter_score(table, by=args.by)
+    return _table_out(result, args.format)
+
+
+def _period(value: str | None, option: str) -> Any:
+    if value is None:
+        return None
+    from csmetrics.periods import Period
+
+    try:
+        return Period.parse(Period.parse(value).end, "month")
+    except CSMetricsError as exc:
+        raise _UsageError(f"{option}: {exc}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 bad data, 2 bad usage)."""
     args = _parser().parse_args(argv)
-    if not args.demo:
-        print("csmetrics report: give --demo (loading your own files arrives with "
-              "read_subscriptions_csv).", file=sys.stderr)
-        return EXIT_USAGE
-    from csmetrics.datasets import demo_portfolio
-
+    run = {"report": _run_report, "mrr": _run_mrr, "nps": _run_nps}[args.command]
     try:
-        last = Period.parse(Period.parse(args.period).end if args.period else "2024-12",
-                            "month")
-    except CSMetricsError as exc:
-        print(f"csmetrics report: --period: {exc}", file=sys.stderr)
+        text = run(args)
+        _emit(text, getattr(args, "output", None))
+    except _UsageError as exc:
+        print(f"csmetrics {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if args.months < 1:
-        print("csmetrics report: --months must be >= 1", file=sys.stderr)
+    except (DataValidationError, KeyError) as exc:
+        message = str(exc) if isinstance(exc, DataValidationError) else str(exc).strip("'\"")
+        print(f"csmetrics {args.command}: {message}", file=sys.stderr)
+        return EXIT_DATA_ERROR
+    except (InvalidParameterError, OSError, UnicodeDecodeError) as exc:
+        print(f"csmetrics {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        print(report_text(demo_portfolio(), last, args.months))
     except CSMetricsError as exc:
-        print(f"csmetrics report: {exc}", file=sys.stderr)
+        print(f"csmetrics {args.command}: {exc}", file=sys.stderr)
         return EXIT_DATA_ERROR
     return EXIT_OK
 

@@ -20,11 +20,12 @@ from numpy.typing import NDArray
 from csmetrics._currency import MINOR_UNITS
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods import Period
-from csmetrics.survey_data import synthetic_survey_columns, synthetic_surveys
+from csmetrics.survey_data import SurveyTable, synthetic_survey_columns, synthetic_surveys
 from csmetrics.tables import SubscriptionTable
 
 __all__ = [
     "demo_portfolio",
+    "demo_surveys",
     "synthetic_columns",
     "synthetic_portfolio",
     "synthetic_survey_columns",
@@ -215,3 +216,15 @@ def demo_portfolio() -> SubscriptionTable:
     400
     """
     return synthetic_portfolio(400, months=24, seed=2024, start="2023-01")
+
+
+def demo_surveys() -> SurveyTable:
+    """NPS, CSAT and CES answers of the demo portfolio's customers, 2023-2024.
+
+    Examples
+    --------
+    >>> demo_surveys().n_customers <= 400
+    True
+    """
+    return synthetic_surveys(demo_portfolio().customer_ids, months=24, start="2023-01",
+                             seed=2024)

@@ -1,4 +1,5 @@
-"""Charts of cohorts, survival and the sBG model (needs ``pip install 'csmetrics[plot]'``).
+"""Charts (needs ``pip install 'csmetrics[plot]'``): the MRR bridge and its movements over
+time, the NRR/GRR trend, NPS bands, cohorts, survival and the sBG model.
 
 matplotlib is imported when a chart is drawn, never when csmetrics is imported. Every
 function draws on ``ax`` (or on a new figure's axes) and returns the matplotlib ``Axes``, so
@@ -16,9 +17,22 @@ from csmetrics._optional import require
 
 if TYPE_CHECKING:
     from csmetrics.cohorts import CohortTable, SurvivalCurve
+    from csmetrics.results import TableResult
+    from csmetrics.revenue import MRRMovements
     from csmetrics.sbg import ShiftedBetaGeometric
+    from csmetrics.surveys import NetPromoterScore
 
-__all__ = ["plot_cohort_table", "plot_sbg_projection", "plot_survival_curve"]
+__all__ = [
+    "plot_cohort_table",
+    "plot_mrr_bridge",
+    "plot_mrr_movements",
+    "plot_nps",
+    "plot_retention_trend",
+    "plot_sbg_projection",
+    "plot_survival_curve",
+]
+
+_GAIN, _LOSS, _LEVEL, _FX = "#2a9d8f", "#e76f51", "#457b9d", "#b8b8b8"
 
 
 def _axes(ax: Any, purpose: str) -> Any:
@@ -170,4 +184,147 @@ def plot_sbg_projection(model: ShiftedBetaGeometric, *, periods: int | None = No
     ax.set_ylabel("share still active")
     ax.set_title(proj.title)
     ax.legend()
+    return ax
+
+
+def _totals(movements: MRRMovements, name: str) -> float:
+    return float(np.asarray(movements[name]).sum())
+
+
+def plot_mrr_bridge(movements: MRRMovements, *, ax: Any = None) -> Any:
+    """Waterfall of a window's MRR bridge: starting MRR, each movement, ending MRR.
+
+    Parameters
+    ----------
+    movements : MRRMovements
+        From :func:`csmetrics.mrr_movements` (without ``by``: one row per period).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from csmetrics import mrr_movements
+    >>> from csmetrics.datasets import demo_portfolio
+    >>> ax = plot_mrr_bridge(mrr_movements(demo_portfolio(), "2024-01", "2024-12"))
+    >>> [t.get_text() for t in ax.get_xticklabels()][:3]
+    ['start', 'new', 'expansion']
+    """
+    ax = _axes(ax, "plot_mrr_bridge")
+    start = float(np.asarray(movements["starting_mrr"])[0])
+    end = float(np.asarray(movements["ending_mrr"])[-1])
+    steps = [("new", 1), ("expansion", 1), ("reactivation", 1), ("contraction", -1),
+             ("churn", -1)]
+    if "fx" in movements.column_names:
+        steps.append(("fx", 1))
+    labels, bottoms, heights, colours = ["start"], [0.0], [start], [_LEVEL]
+    level = start
+    for name, sign in steps:
+        change = sign * _totals(movements, name)
+        labels.append(name)
+        bottoms.append(level if change >= 0 else level + change)
+        heights.append(abs(change))
+        colours.append(_FX if name == "fx" else _GAIN if change >= 0 else _LOSS)
+        level += change
+    labels.append("end")
+    bottoms.append(0.0)
+    heights.append(end)
+    colours.append(_LEVEL)
+    x = np.arange(len(labels))
+    ax.bar(x, heights, bottom=bottoms, color=colours)
+    ax.set_xticks(x, labels)
+    ax.set_ylabel(f"MRR ({movements.currency})")
+    first, last = movements.periods[0], movements.periods[-1]
+    ax.set_title(f"MRR bridge, {first} to {last}")
+    return ax
+
+
+def plot_mrr_movements(movements: MRRMovements, *, ax: Any = None) -> Any:
+    """Each period's movements as stacked bars: gains above zero, losses below, net as a line.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from csmetrics import mrr_movements
+    >>> from csmetrics.datasets import demo_portfolio
+    >>> ax = plot_mrr_movements(mrr_movements(demo_portfolio(), "2024-01", "2024-06"))
+    >>> len(ax.patches)        # 6 periods x 5 movements
+    30
+    """
+    ax = _axes(ax, "plot_mrr_movements")
+    periods = list(movements.periods)
+    x = np.arange(len(periods))
+    up = np.zeros(len(periods))
+    down = np.zeros(len(periods))
+    shades = {"new": "#2a9d8f", "expansion": "#8ab17d", "reactivation": "#b5e48c",
+              "contraction": "#f4a261", "churn": "#e76f51"}
+    for name, colour in shades.items():
+        values = np.asarray(movements[name], dtype=float)
+        if name in ("contraction", "churn"):
+            ax.bar(x, -values, bottom=down, color=colour, label=name)
+            down -= values
+        else:
+            ax.bar(x, values, bottom=up, color=colour, label=name)
+            up += values
+    ax.plot(x, up + down, color="#222222", marker="o", label="net")
+    ax.axhline(0, color="#888888", linewidth=0.8)
+    ax.set_xticks(x, periods, rotation=45, ha="right")
+    ax.set_ylabel(f"MRR change ({movements.currency})")
+    ax.legend(fontsize="small", ncol=3)
+    return ax
+
+
+def plot_retention_trend(series: TableResult, *, ax: Any = None) -> Any:
+    """NRR and GRR over time, from :func:`csmetrics.nrr_series` (without ``by``).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from csmetrics import nrr_series
+    >>> from csmetrics.datasets import demo_portfolio
+    >>> ax = plot_retention_trend(nrr_series(demo_portfolio(), "2024-06", "2024-12"))
+    >>> [line.get_label() for line in ax.get_lines()][:2]
+    ['NRR', 'GRR']
+    """
+    ax = _axes(ax, "plot_retention_trend")
+    periods = [str(p) for p in np.asarray(series["period"]).tolist()]
+    x = np.arange(len(periods))
+    ax.plot(x, np.asarray(series["nrr"], dtype=float), marker="o", color=_LEVEL, label="NRR")
+    ax.plot(x, np.asarray(series["grr"], dtype=float), marker="s", color=_LOSS, label="GRR")
+    ax.axhline(1.0, color="#888888", linewidth=0.8, linestyle="--")
+    ax.set_xticks(x, periods, rotation=45, ha="right")
+    ax.set_ylabel("retention (fraction)")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_nps(nps: NetPromoterScore, *, ax: Any = None) -> Any:
+    """Shares of detractors, passives and promoters, titled with the NPS and its interval.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from csmetrics import net_promoter_score
+    >>> ax = plot_nps(net_promoter_score([10, 9, 8, 7, 3, 10, 9, 6]))   # (4 - 2) / 8
+    >>> ax.get_title().split(" (")[0]
+    'NPS 25.0'
+    """
+    ax = _axes(ax, "plot_nps")
+    shares = [float(np.asarray(nps[c])[0]) for c in
+              ("detractor_share", "passive_share", "promoter_share")]
+    ax.bar(["detractors (0-6)", "passives (7-8)", "promoters (9-10)"], shares,
+           color=[_LOSS, _FX, _GAIN])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of answers")
+    low, high = (float(np.asarray(nps[c])[0]) for c in ("ci_low", "ci_high"))
+    score, n = float(np.asarray(nps["nps"])[0]), int(np.asarray(nps["n"])[0])
+    level = getattr(nps, "confidence", 0.95)
+    ax.set_title(f"NPS {score:.1f} ({level:.0%} CI {low:.1f} to {high:.1f}), n = {n:,}")
     return ax

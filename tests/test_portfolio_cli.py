@@ -1,0 +1,208 @@
+"""Portfolio reports, CSV loading, the command line, and the HTML report in a real browser."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import csmetrics as cm
+from csmetrics.cli import main
+from csmetrics.io import CSVDataError, escape_csv_cell, read_subscriptions_csv, write_csv
+from csmetrics.portfolio import Portfolio
+
+SUBS_CSV = """Customer ID,Plan,Start (UTC),Ended At (UTC),Amount,Interval
+acme,pro,2024-01-15,,1200,year
+globex,team,2024-02-01,2024-06-10,90,quarter
+initech,team,2024-03-05,,49,month
+"""
+
+
+@pytest.fixture
+def subs_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "subs.csv"
+    path.write_text(SUBS_CSV)
+    return path
+
+
+STRIPE_COLUMNS = {"customer_id": "Customer ID", "plan": "Plan", "start": "Start (UTC)",
+                  "end": "Ended At (UTC)", "amount": "Amount", "interval": "Interval"}
+
+
+class TestCSV:
+    def test_read_with_a_column_mapping(self, subs_csv: Path) -> None:
+        subs = read_subscriptions_csv(subs_csv, columns=STRIPE_COLUMNS)
+        # acme 1200/12 = 100, globex 90/3 = 30, initech 49 on 31 March.
+        assert cm.mrr(subs, "2024-03") == 179.0
+        assert cm.mrr(subs, "2024-06") == 149.0
+
+    def test_error_names_file_line_column_and_rule(self, tmp_path: Path) -> None:
+        path = tmp_path / "bad.csv"
+        path.write_text("customer_id,start,amount\na,2024-01-01,10\nb,2024-01-01,-5\n"
+                        "c,2024-01-01,oops\n")
+        with pytest.raises(CSVDataError) as info:
+            read_subscriptions_csv(path)
+        message = str(info.value)
+        assert f"{path}: line 4" in message
+        assert "column 'amount' must be a number" in message
+        assert info.value.lines == (4,)
+
+    def test_missing_mapped_column_lists_those_present(self, subs_csv: Path) -> None:
+        with pytest.raises(cm.ColumnNotFoundError, match="'Customer ID'"):
+            read_subscriptions_csv(subs_csv, columns={"customer_id": "Customer"})
+
+    def test_date_format(self, tmp_path: Path) -> None:
+        path = tmp_path / "eu.csv"
+        path.write_text("customer_id,start,amount\na,15/01/2024,10\nb,31/02/2024,10\n")
+        with pytest.raises(CSVDataError, match=r"line 3: column 'start' must be a date in "
+                           r"the format '%d/%m/%Y'"):
+            read_subscriptions_csv(path, date_format="%d/%m/%Y")
+
+    def test_empty_file_and_ragged_rows(self, tmp_path: Path) -> None:
+        empty = tmp_path / "empty.csv"
+        empty.write_text("")
+        with pytest.raises(cm.InvalidParameterError, match="empty"):
+            read_subscriptions_csv(empty)
+        ragged = tmp_path / "ragged.csv"
+        ragged.write_text("customer_id,start,amount\na,2024-01-01,10,extra\n")
+        with pytest.raises(cm.InvalidParameterError, match="line 2 has 4 cells"):
+            read_subscriptions_csv(ragged)
+
+    def test_formula_cells_are_escaped(self) -> None:
+        assert escape_csv_cell("=1+1") == "'=1+1"
+        assert escape_csv_cell("@SUM(A1)") == "'@SUM(A1)"
+        assert escape_csv_cell("+33 1 23") == "'+33 1 23"
+        assert escape_csv_cell("-cmd") == "'-cmd"
+        assert escape_csv_cell("acme") == "acme"
+        assert escape_csv_cell(-12.5) == "-12.5"
+        text = write_csv({"customer": ["=HYPERLINK(\"x\")", "ok"], "mrr": [1.0, -2.0]})
+        assert text.splitlines() == ["customer,mrr", "\"'=HYPERLINK(\"\"x\"\")\",1.0",
+                                     "ok,-2.0"]
+
+
+class TestPortfolio:
+    def test_subscriptions_only(self) -> None:
+        report = Portfolio(subscriptions=cm.datasets.demo_portfolio()).report()
+        keys = [s.key for s in report.sections]
+        assert keys == ["summary", "mrr_bridge", "retention", "mrr_by_segment", "cohorts",
+                        "lifetime"]
+        assert report.period == "2024-12"
+        assert report["summary"].table["value"][0] == cm.mrr(cm.datasets.demo_portfolio(),
+                                                              "2024-12")
+
+    def test_surveys_only(self) -> None:
+        report = Portfolio(surveys=cm.datasets.demo_surveys()).report("2024-Q4", months=3)
+        assert [s.key for s in report.sections] == ["surveys", "nps_trend"]
+        assert report.first == "2024-10"
+        assert report["surveys"].table["metric"].tolist() == ["NPS", "CSAT", "CES"]
+
+    def test_needs_some_data(self) -> None:
+        with pytest.raises(cm.InvalidParameterError):
+            Portfolio()
+
+    def test_by_a_customer_attribute(self) -> None:
+        subs = cm.datasets.demo_portfolio()
+        ids = subs.customer_ids.tolist()
+        customers = {"customer_id": ids, "region": ["EU" if i % 2 else "US"
+                                                    for i in range(len(ids))]}
+        report = Portfolio(subscriptions=subs, customers=customers).report(by="region")
+        assert report["mrr_by_segment"].table["region"].tolist() == ["EU", "US"]
+        assert report["mrr_by_segment"].table["mrr"].sum() == pytest.approx(
+            cm.mrr(subs, "2024-12"))
+
+    def test_json_is_strict_and_html_is_escaped(self) -> None:
+        subs = [cm.Subscription(customer_id="<script>alert(1)</script>", start="2024-01-01",
+                                amount=10, plan="<b>pro</b>")]
+        report = Portfolio(subscriptions=subs).report("2024-03", months=3)
+        data = json.loads(report.to_json())          # NaN would not parse: it is null
+        assert data["period"] == "2024-03"
+        page = report.to_html(charts=False)
+        assert "<script>" not in page
+        assert "<b>pro</b>" not in page
+        assert "&lt;b&gt;pro&lt;/b&gt;" in page
+
+
+class TestCLI:
+    def test_report_formats(self, tmp_path: Path, subs_csv: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+        cols = [f"{k}={v}" for k, v in STRIPE_COLUMNS.items()]
+        base = ["report", "--subscriptions", str(subs_csv), "--columns", *cols,
+                "--period", "2024-06", "--months", "6"]
+        assert main(base) == 0
+        assert "MRR on 2024-06-30" in capsys.readouterr().out
+        assert main([*base, "--format", "json"]) == 0
+        assert json.loads(capsys.readouterr().out)["period"] == "2024-06"
+        out = tmp_path / "r.html"
+        assert main([*base, "--format", "html", "--output", str(out)]) == 0
+        assert out.read_text().startswith("<!DOCTYPE html>")
+
+    def test_exit_codes(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["report"]) == 2
+        assert main(["report", "--subscriptions", str(tmp_path / "nope.csv")]) == 2
+        assert "no such file" in capsys.readouterr().err
+        bad = tmp_path / "bad.csv"
+        bad.write_text("customer_id,start,amount\na,2024-01-01,-1\n")
+        assert main(["report", "--subscriptions", str(bad)]) == 1
+        err = capsys.readouterr().err
+        assert f"{bad}: line 2: column 'amount' must be >= 0" in err
+        assert main(["report", "--demo", "--period", "someday"]) == 2
+        assert main(["report", "--demo", "--months", "0"]) == 2
+        assert main(["report", "--subscriptions", str(bad), "--columns", "nonsense"]) == 2
+        with pytest.raises(SystemExit) as info:
+            main(["report", "--format", "pdf"])
+        assert info.value.code == 2
+
+    def test_missing_column_is_a_data_error(self, subs_csv: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["report", "--subscriptions", str(subs_csv)]) == 1
+        assert "column 'customer_id' not found" in capsys.readouterr().err
+
+    def test_mrr_csv_output(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["mrr", "--demo", "--start", "2024-01", "--end", "2024-03",
+                     "--format", "csv"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert lines[0].startswith("period,starting_mrr,new")
+        assert len(lines) == 4
+
+    def test_nps(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        path = tmp_path / "nps.csv"
+        path.write_text("account,score,date\na,10,2024-01-05\nb,6,2024-01-09\nc,9,2024-02-01\n")
+        assert main(["nps", "--surveys", str(path), "--columns", "customer_id=account",
+                     "submitted_at=date", "--survey-name", "nps", "--format", "json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert data["nps"] == [pytest.approx(100 * (2 - 1) / 3)]
+        assert main(["nps", "--surveys", str(path), "--columns", "customer_id=account",
+                     "submitted_at=date", "--survey-name", "nps", "--trend", "month"]) == 0
+        assert "2024-02" in capsys.readouterr().out
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="needs Debian's chromium (installed by .ci/run)")
+def test_html_report_renders_its_charts_in_a_browser(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    page = tmp_path / "report.html"
+    report = Portfolio(subscriptions=cm.datasets.demo_portfolio(),
+                       surveys=cm.datasets.demo_surveys()).report()
+    page.write_text(report.to_html(charts=True))
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
+    chromium = _chromium()
+    assert chromium is not None
+    dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    # Every chart-bearing section holds a rendered SVG with drawn paths.
+    assert dom.count("<svg") == sum(s.chart is not None for s in report.sections) >= 6
+    assert dom.count("<path") > 50
+    shot = tmp_path / "shot.png"
+    subprocess.run([chromium, *flags, "--window-size=1200,3000", f"--screenshot={shot}",
+                    page.as_uri()], capture_output=True, timeout=120, check=True)
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(png) > 20_000  # a blank page compresses to a few kilobytes
