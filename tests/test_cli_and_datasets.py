@@ -101,3 +101,12 @@ class TestDatasets:
             synthetic_columns(0)
         with pytest.raises(cm.InvalidParameterError):
             synthetic_columns(10, currencies=("XXX",))
+
+
+def test_import_stays_light() -> None:
+    # scipy, pandas, polars, pyarrow and matplotlib load only when a function needs them.
+    code = ("import sys, csmetrics; heavy = ('scipy', 'pandas', 'polars', 'pyarrow', "
+            "'matplotlib', 'duckdb'); print([m for m in heavy if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

@@ -30,6 +30,7 @@ from csmetrics.exceptions import (
     UndefinedMetricWarning,
 )
 from csmetrics.fx import FxRates
+from csmetrics.io import read_subscriptions_csv, read_surveys_csv
 from csmetrics.payments import (
     Payment,
     PaymentTable,
@@ -39,6 +40,7 @@ from csmetrics.payments import (
 )
 from csmetrics.periods import Frequency, Period, period_range
 from csmetrics.policies import MetricPolicy
+from csmetrics.portfolio import Portfolio, PortfolioReport
 from csmetrics.records import Subscription
 from csmetrics.results import SkippedRows, TableResult
 from csmetrics.retention import gross_revenue_retention, net_revenue_retention, nrr_series
@@ -100,6 +102,8 @@ __all__ = [
     "Payment",
     "PaymentTable",
     "Period",
+    "Portfolio",
+    "PortfolioReport",
     "ShiftedBetaGeometric",
     "SkippedRows",
     "Subscription",
@@ -143,6 +147,8 @@ __all__ = [
     "period_range",
     "purchase_frequency",
     "quick_ratio",
+    "read_subscriptions_csv",
+    "read_surveys_csv",
     "revenue_churn_rate",
     "survey_trend",
     "survival_curve",
