@@ -318,17 +318,39 @@ class TestFx:
         assert r["fx"].tolist() == [0.0, 10.0]
         assert r["ending_mrr"].tolist() == [160.0, 230.0]
         assert cm.mrr(self.subs(), "2024-02", fx=self.fx()) == 230.0
-        assert r.details()["currency"].tolist() == ["EUR"]
+        d = r.details()   # per customer, in USD at the month's rate
+        assert (d["customer_id"].tolist(), d["movement"].tolist(), d["change"].tolist()) == (
+            ["eu"], ["expansion"], [60.0])
 
     def test_cohort_nrr_with_fx_is_constant_currency(self) -> None:
         # Both ends at the final rate 1.20: (150 x 1.2 + 50) / (100 x 1.2 + 50) = 230 / 170.
         nrr = cm.net_revenue_retention(self.subs(), "2024-01", "2024-02", fx=self.fx())
         assert nrr == pytest.approx(230 / 170)
 
+    def test_a_customer_changing_currency_is_one_customer(self) -> None:
+        # a moves from EUR 100 to USD 110 at EUR 1.00: an expansion of 10, not a churn of
+        # 100 and a new 110; c pays EUR 100 + USD 50 and drops the USD line: contraction.
+        fx = cm.FxRates.constant({"EUR": 1.0}, reporting_currency="USD")
+        subs = [sub("a", "2023-06-01", 100, currency="EUR", end="2024-02-10"),
+                sub("a", "2024-02-10", 110),
+                sub("c", "2023-06-01", 100, currency="EUR"),
+                sub("c", "2023-06-01", 50, subscription_id="c2", end="2024-02-10")]
+        r = cm.mrr_movements(subs, "2024-02", "2024-02", fx=fx)
+        assert [r[k][0] for k in ("new", "expansion", "contraction", "churn", "fx")] == [
+            0, 10, 50, 0, 0]
+        assert (r["starting_customers"][0], r["ending_customers"][0]) == (2, 2)
+        assert cm.net_revenue_retention(subs, "2024-02", "2024-02", fx=fx) == 210 / 250
+        assert cm.logo_churn_rate(subs, "2024-02", "2024-02") == 0.0   # counts need no fx
+
+    def test_rates_are_needed_only_where_there_is_money(self) -> None:
+        old_gbp = [*self.subs(), sub("x", "2019-01-01", 9, currency="GBP", end="2019-06-01")]
+        r = cm.mrr_movements(old_gbp, "2024-01", "2024-02", fx=self.fx())
+        assert r["ending_mrr"].tolist() == [160.0, 230.0]
+
     def test_missing_rate_is_an_error(self) -> None:
         late = cm.FxRates.from_columns({"date": ["2024-02-01"], "currency": ["EUR"],
                                         "rate": [1.2]}, reporting_currency="USD")
-        with pytest.raises(cm.DataValidationError, match="EUR rate on or before"):
+        with pytest.raises(cm.DataValidationError, match="no EUR rate on or before 2023-12-31"):
             cm.mrr_movements(self.subs(), "2024-01", "2024-02", fx=late)
 
     def test_bad_rates(self) -> None:
@@ -450,3 +472,25 @@ def test_docs_worked_example(policy: MetricPolicy, logo: float, new: float, chur
                                  policy=policy) == pytest.approx(net_churn)
     assert cm.quick_ratio(subs, "2024-02", "2024-02", policy=policy) == pytest.approx(quick)
     assert cm.net_revenue_retention(subs, "2024-02", "2024-02", policy=policy) == 1.0
+
+
+@settings(max_examples=40)
+@given(portfolios(monthly_only=True))
+def test_fx_at_a_rate_of_one_changes_nothing(rows: list[dict[str, Any]]) -> None:
+    # Converting EUR at exactly 1.0 must give the bridge of the same rows all in USD:
+    # customers billed in both currencies, or moving between them, stay one customer.
+    cols = columns(rows)
+    mixed = dict(cols, currency=["EUR" if i % 2 else "USD" for i in range(len(rows))])
+    single = dict(cols, currency=["USD"] * len(rows))
+    fx = cm.FxRates.constant({"EUR": 1.0}, reporting_currency="USD")
+    a = cm.mrr_movements(mixed, "2023-07", "2024-12", fx=fx)
+    b = cm.mrr_movements(single, "2023-07", "2024-12")
+    for col in b.column_names:
+        assert np.array_equal(a[col], b[col]), col
+    assert (a["fx"] == 0).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", cm.UndefinedMetricWarning)
+        for method in ("cohort", "bridge"):
+            x = cm.net_revenue_retention(mixed, "2023-07", "2024-06", fx=fx, method=method)
+            y = cm.net_revenue_retention(single, "2023-07", "2024-06", method=method)
+            assert (np.isnan(x) and np.isnan(y)) or x == pytest.approx(y)

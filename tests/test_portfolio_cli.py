@@ -11,7 +11,13 @@ import pytest
 
 import csmetrics as cm
 from csmetrics.cli import main
-from csmetrics.io import CSVDataError, escape_csv_cell, read_subscriptions_csv, write_csv
+from csmetrics.io import (
+    CSVDataError,
+    CSVFormatError,
+    escape_csv_cell,
+    read_subscriptions_csv,
+    write_csv,
+)
 from csmetrics.portfolio import Portfolio
 
 SUBS_CSV = """Customer ID,Plan,Start (UTC),Ended At (UTC),Amount,Interval
@@ -64,12 +70,31 @@ class TestCSV:
     def test_empty_file_and_ragged_rows(self, tmp_path: Path) -> None:
         empty = tmp_path / "empty.csv"
         empty.write_text("")
-        with pytest.raises(cm.InvalidParameterError, match="empty"):
+        with pytest.raises(CSVFormatError, match="empty"):
             read_subscriptions_csv(empty)
         ragged = tmp_path / "ragged.csv"
         ragged.write_text("customer_id,start,amount\na,2024-01-01,10,extra\n")
-        with pytest.raises(cm.InvalidParameterError, match="line 2 has 4 cells"):
+        with pytest.raises(CSVFormatError, match="line 2 has 4 cells"):
             read_subscriptions_csv(ragged)
+        twice = tmp_path / "twice.csv"
+        twice.write_text("customer_id,start,amount,amount\na,2024-01-01,10,999\n")
+        with pytest.raises(CSVFormatError, match="repeats column 'amount'"):
+            read_subscriptions_csv(twice)
+
+    def test_lines_count_blank_lines(self, tmp_path: Path) -> None:
+        path = tmp_path / "gaps.csv"
+        path.write_text("customer_id,start,amount\na,2024-01-01,10\n\nb,2024-01-01,-5\n")
+        with pytest.raises(CSVDataError, match=r"gaps.csv: line 4: column 'amount'"):
+            read_subscriptions_csv(path)
+        subs = read_subscriptions_csv(path, errors="skip")
+        assert subs.skipped["rule"].tolist() == ["must be >= 0 (line 4)"]
+
+    def test_date_format_with_skip_skips_the_bad_dates(self, tmp_path: Path) -> None:
+        path = tmp_path / "eu.csv"
+        path.write_text("customer_id,start,amount\na,15/01/2024,10\nb,31/02/2024,10\n")
+        subs = read_subscriptions_csv(path, date_format="%d/%m/%Y", errors="skip")
+        assert len(subs) == 1
+        assert subs.skipped["row"].tolist() == [1]
 
     def test_formula_cells_are_escaped(self) -> None:
         assert escape_csv_cell("=1+1") == "'=1+1"
@@ -113,6 +138,24 @@ class TestPortfolio:
         assert report["mrr_by_segment"].table["mrr"].sum() == pytest.approx(
             cm.mrr(subs, "2024-12"))
 
+    def test_long_reports_show_every_row_and_leave_matplotlib_alone(self) -> None:
+        matplotlib = pytest.importorskip("matplotlib")
+        matplotlib.use("pdf")
+        report = Portfolio(subscriptions=cm.datasets.demo_portfolio()).report(months=24)
+        page = report.to_html(charts=True)
+        assert all(f">{p}<" in page for p in cm.period_range("2023-01", "2024-12"))
+        assert "2023-07" in str(report)
+        assert matplotlib.get_backend().lower() == "pdf"
+
+    def test_plots_refuse_segmented_results(self) -> None:
+        pytest.importorskip("matplotlib")
+        from csmetrics.plotting import plot_mrr_bridge
+
+        split = cm.mrr_movements(cm.datasets.demo_portfolio(), "2024-01", "2024-03",
+                                 by="plan")
+        with pytest.raises(cm.InvalidParameterError, match="split by segment"):
+            plot_mrr_bridge(split)
+
     def test_json_is_strict_and_html_is_escaped(self) -> None:
         subs = [cm.Subscription(customer_id="<script>alert(1)</script>", start="2024-01-01",
                                 amount=10, plan="<b>pro</b>")]
@@ -154,6 +197,27 @@ class TestCLI:
         with pytest.raises(SystemExit) as info:
             main(["report", "--format", "pdf"])
         assert info.value.code == 2
+
+    def test_option_values_are_usage_errors(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["report", "--demo", "--by", "nope"]) == 2
+        assert "split by one of plan, currency, interval" in capsys.readouterr().err
+        assert main(["nps", "--demo", "--by", "none"]) == 0
+        assert main(["nps", "--demo", "--by", "plan"]) == 2
+
+    def test_fiscal_periods_on_the_command_line(self, capsys: pytest.CaptureFixture[str]
+                                                ) -> None:
+        assert main(["mrr", "--demo", "--freq", "year-apr", "--start", "FY2024",
+                     "--end", "FY2025"]) == 0
+        out = capsys.readouterr().out
+        assert "FY2024" in out
+        assert "FY2025" in out
+
+    def test_customer_file_problems_are_data_errors(self, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+        twice = tmp_path / "customers.csv"
+        twice.write_text("customer_id,region\ncus_001,EU\ncus_001,US\n")
+        assert main(["report", "--demo", "--customers", str(twice)]) == 1
+        assert "customer_id' must be unique" in capsys.readouterr().err
 
     def test_missing_column_is_a_data_error(self, subs_csv: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from csmetrics.periods import Period
+from csmetrics.policies import MetricPolicy
 from csmetrics.results import TableResult
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[
                    f"paying customers on {last.end}", f"ARPA on {last.end}",
                    "net new MRR"],
         "value": [end_mrr, start_mrr, growth,
-                  customer_count(subs, last, policy=pol),
+                  customer_count(subs, last),   # paying: MRR > 0, whatever the policy
                   arpa(subs, last, fx=fx), end_mrr - start_mrr],
     }, title="")
     sections = [ReportSection(
@@ -53,15 +54,21 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[
         chart=lambda ax: plotting.plot_mrr_movements(bridge, ax=ax)))
 
     window = (first, last)
+    policy = pol if pol is not None else MetricPolicy()
+    denominators = {"start": "churned / customers at start",
+                    "start_plus_new": "churned / (customers at start + new and returning)",
+                    "average": "churned / mean of customers at start and at end"}
+    react_net = " - reactivation" if policy.reactivation_offsets_net_churn else ""
+    react_quick = " + reactivation" if policy.quick_ratio_includes_reactivation else ""
     if by is None:
         rows = [
             ("logo churn rate", logo_churn_rate(subs, *window, policy=pol),
-             "churned / customers at start"),
+             denominators[policy.churn_denominator]),
             ("gross revenue churn", revenue_churn_rate(subs, *window, policy=pol, fx=fx),
              "(churn + contraction) / start MRR"),
             ("net revenue churn", revenue_churn_rate(subs, *window, net=True, policy=pol,
                                                      fx=fx),
-             "(churn + contraction - expansion - reactivation) / start MRR"),
+             f"(churn + contraction - expansion{react_net}) / start MRR"),
             ("net revenue retention (cohort)",
              net_revenue_retention(subs, *window, policy=pol, fx=fx),
              "start customers' MRR at end / at start"),
@@ -69,7 +76,7 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[
              gross_revenue_retention(subs, *window, policy=pol, fx=fx),
              "as NRR, each customer capped at its start MRR"),
             ("quick ratio", quick_ratio(subs, *window, policy=pol, fx=fx),
-             "(new + expansion + reactivation) / (churn + contraction)"),
+             f"(new + expansion{react_quick}) / (churn + contraction)"),
         ]
         retention = TableResult({"metric": [r[0] for r in rows], "value": [r[1] for r in rows],
                                  "definition": [r[2] for r in rows]}, title="")
@@ -101,7 +108,7 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[
         chart=lambda ax: plotting.plot_cohort_table(cohorts, ax=ax)))
 
     curve = survival_curve(subs, at=last)
-    ltv = lifetime_value(subs, at=last)
+    ltv = lifetime_value(subs, at=last, fx=fx)
     median = curve.median
     lines = (f"Median customer lifetime (Kaplan-Meier, censored at {last.end}): "
              f"{median:g} months" if median == median else

@@ -175,7 +175,8 @@ def to_float(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.
     if values.dtype.kind == "b":
         checker.check(np.ones(values.size, dtype=bool), column, "must be a number, not a bool")
     if values.dtype.kind in "iufb":
-        return values.astype(np.float64, copy=False)
+        # A copy: the table freezes its arrays, and must not freeze the caller's.
+        return values.astype(np.float64, copy=True)
     if values.dtype.kind == "O":
         missing = is_missing(values)
         if missing.any():

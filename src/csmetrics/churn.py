@@ -96,11 +96,12 @@ def customer_count(subscriptions: Any, at: PeriodLike, *, by: By = None,
 
 def _window(subscriptions: Any, start: PeriodLike, end: PeriodLike, freq: str | Frequency,
             by: By, policy: MetricPolicy | None, context: str, fx: FxRates | None = None,
-            transients: bool | None = None) -> Run:
+            transients: bool | None = None, money: bool = True) -> Run:
     pol = resolve(policy)
     if transients is not None:
         pol = pol.model_copy(update={"same_period_churn": transients and pol.same_period_churn})
-    return run(subscriptions, start, end, freq=freq, by=by, policy=pol, fx=fx, context=context)
+    return run(subscriptions, start, end, freq=freq, by=by, policy=pol, fx=fx, context=context,
+               money=money)
 
 
 
@@ -168,7 +169,7 @@ def logo_churn_rate(
     >>> logo_churn_rate(subs, "2024-01", "2024-01")     # 2 of the 10 December customers
     0.2
     """
-    r = _window(subscriptions, start, end, freq, by, policy, "logo_churn_rate")
+    r = _window(subscriptions, start, end, freq, by, policy, "logo_churn_rate", money=False)
     mode = denominator or r.policy.churn_denominator
     b = r.bridge
     churned = b.counts[_CHURN].sum(axis=1)
@@ -237,7 +238,7 @@ def customer_retention_rate(
     0.5
     """
     r = _window(subscriptions, start, end, freq, by, policy, "customer_retention_rate",
-                transients=False)
+                transients=False, money=False)
     b = r.bridge
     joined = (b.counts[_NEW] + b.counts[_REACT]).sum(axis=1)
     retained = b.ending_count[:, -1] - joined

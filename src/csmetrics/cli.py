@@ -20,6 +20,7 @@ from typing import Any
 
 from csmetrics import __version__
 from csmetrics.exceptions import CSMetricsError, DataValidationError, InvalidParameterError
+from csmetrics.io import CSVFormatError
 
 EXIT_OK, EXIT_DATA_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -109,10 +110,18 @@ def _read(kind: str, path: str, columns: dict[str, str], **kw: Any) -> Any:
 def _portfolio(args: argparse.Namespace) -> Any:
     from csmetrics.portfolio import Portfolio
 
+    customers = None
+    if getattr(args, "customers", None):
+        from csmetrics.io import read_csv_columns
+
+        if not Path(args.customers).is_file():
+            raise _UsageError(f"--customers: no such file: {args.customers}")
+        customers = read_csv_columns(args.customers)
     if args.demo:
         from csmetrics.datasets import demo_portfolio, demo_surveys
 
-        return Portfolio(subscriptions=demo_portfolio(), surveys=demo_surveys())
+        return Portfolio(subscriptions=demo_portfolio(), surveys=demo_surveys(),
+                         customers=customers)
     columns = _columns(args.columns)
     known = {"customer_id", "subscription_id", "plan", "start", "end", "amount", "currency",
              "interval", "interval_count", "quantity", "discount", "respondent_id", "survey",
@@ -126,13 +135,6 @@ def _portfolio(args: argparse.Namespace) -> Any:
                if getattr(args, "surveys", None) else None)
     if subs is None and surveys is None:
         raise _UsageError("give --demo, or at least one of --subscriptions and --surveys")
-    customers = None
-    if getattr(args, "customers", None):
-        from csmetrics.io import read_csv_columns
-
-        if not Path(args.customers).is_file():
-            raise _UsageError(f"--customers: no such file: {args.customers}")
-        customers = read_csv_columns(args.customers)
     return Portfolio(subscriptions=subs, surveys=surveys, customers=customers)
 
 
@@ -155,10 +157,20 @@ def _table_out(table: Any, fmt: str) -> str:
     return str(table)
 
 
+def _check_by(portfolio: Any, by: str | None) -> None:
+    if by is None:
+        return
+    allowed = ["plan", "currency", "interval", *sorted(portfolio.customers or {})]
+    if by not in allowed:
+        raise _UsageError(f"--by {by!r}: split by one of {', '.join(allowed)} "
+                          "(customer attributes come from --customers)")
+
+
 def _run_report(args: argparse.Namespace) -> str:
     if args.months < 1:
         raise _UsageError("--months must be >= 1")
     portfolio = _portfolio(args)
+    _check_by(portfolio, args.by)
     period = _period(args.period, "--period")
     report = portfolio.report(period, by=args.by, months=args.months)
     if args.format == "json":
@@ -175,8 +187,10 @@ def _run_mrr(args: argparse.Namespace) -> str:
     portfolio = _portfolio(args)
     if portfolio.subscriptions is None:
         raise _UsageError("mrr needs --subscriptions or --demo")
-    end = _period(args.end, "--end") or portfolio.last_period()
-    start = _period(args.start, "--start") or Period.parse(end, "month") - 11
+    if args.by is not None and args.by not in ("plan", "currency", "interval"):
+        raise _UsageError(f"--by {args.by!r}: split by plan, currency or interval")
+    end = _period(args.end, "--end", args.freq) or portfolio.last_period()
+    start = _period(args.start, "--start", args.freq) or Period.parse(end, "month") - 11
     return _table_out(mrr_movements(portfolio.subscriptions, start, end, freq=args.freq,
                                     by=args.by), args.format)
 
@@ -197,20 +211,24 @@ def _run_nps(args: argparse.Namespace) -> str:
                                  survey_name=args.survey_name)
     else:
         raise _UsageError("nps needs --surveys or --demo")
+    by = None if args.by in (None, "none") else args.by
+    if by not in (None, "customer_id", "respondent_id"):
+        raise _UsageError(f"--by {args.by!r}: use customer_id, respondent_id or none")
     if args.trend:
-        result: Any = survey_trend(table, metric="nps", freq=args.trend)
+        result: Any = survey_trend(table, metric="nps", freq=args.trend, by=by)
     else:
-        result = net_promoter_score(table, by=args.by)
+        result = net_promoter_score(table, by=by)
     return _table_out(result, args.format)
 
 
-def _period(value: str | None, option: str) -> Any:
+def _period(value: str | None, option: str, freq: str | None = None) -> Any:
+    """The last month of the period ``value`` names (read with ``freq`` for fiscal names)."""
     if value is None:
         return None
     from csmetrics.periods import Period
 
     try:
-        return Period.parse(Period.parse(value).end, "month")
+        return Period.parse(Period.parse(value, freq).end, "month")
     except CSMetricsError as exc:
         raise _UsageError(f"{option}: {exc}") from None
 
@@ -225,8 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UsageError as exc:
         print(f"csmetrics {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (DataValidationError, KeyError) as exc:
-        message = str(exc) if isinstance(exc, DataValidationError) else str(exc).strip("'\"")
+    except (DataValidationError, KeyError, CSVFormatError) as exc:
+        message = str(exc) if not isinstance(exc, KeyError) else str(exc).strip("'\"")
         print(f"csmetrics {args.command}: {message}", file=sys.stderr)
         return EXIT_DATA_ERROR
     except (InvalidParameterError, OSError, UnicodeDecodeError) as exc:

@@ -25,7 +25,23 @@ from csmetrics._currency import MINOR_UNITS
 from csmetrics._validation import Checker, column_getter, require, to_dates, to_float
 from csmetrics.exceptions import DataValidationError, InvalidParameterError
 
-__all__ = ["FxRates"]
+__all__ = ["FxRates", "MissingRateError"]
+
+
+class MissingRateError(DataValidationError):
+    """A currency holds money at a snapshot but has no rate dated on or before it."""
+
+    def __init__(self, currency: str, reporting: str, dates: NDArray[np.datetime64]) -> None:
+        self.currency = currency
+        self.dates = tuple(str(d) for d in dates)
+        super().__init__(column="rate", rule="", count=len(self.dates), positions=[],
+                         n_rows=len(self.dates), context="fx")
+
+    def _message(self) -> str:
+        shown = ", ".join(self.dates[:5])
+        return (f"fx: no {self.currency} rate on or before {self.dates[0]}, where {self.currency}"
+                f" MRR must be converted; {len(self.dates)} snapshot(s) need one ({shown}). "
+                f"Add {self.currency} rates dated on or before them.")
 
 
 class FxRates:
@@ -106,14 +122,17 @@ class FxRates:
         far_past = np.full(codes.size, np.datetime64("0001-01-01"), dtype="datetime64[D]")
         return cls(rep, codes, far_past, values)
 
-    def rates(self, currencies: list[str], snapshots: NDArray[np.datetime64]
-              ) -> NDArray[np.float64]:
+    def rates(self, currencies: list[str], snapshots: NDArray[np.datetime64], *,
+              needed: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:
         """Rate of each currency (rows) at each snapshot (columns): the latest on or before.
+
+        ``needed`` (same shape) marks the cells that hold money; a missing rate is an error
+        only there (elsewhere the rate is never used and reads 1).
 
         Raises
         ------
-        DataValidationError
-            A currency has no rate on or before a snapshot.
+        MissingRateError
+            A currency holding money at a snapshot has no rate on or before it.
         """
         out = np.ones((len(currencies), snapshots.size))
         for i, code in enumerate(currencies):  # one pass per currency, not per row
@@ -122,15 +141,14 @@ class FxRates:
             mine = self.currencies == code
             days, values = self.dates[mine], self.values[mine]
             idx = np.searchsorted(days, snapshots, side="right") - 1
-            if (idx < 0).any():
-                missing = np.flatnonzero(idx < 0)
-                raise DataValidationError(
-                    column="rate",
-                    rule=f"must have a {code} rate on or before every snapshot (first missing: "
-                         f"{snapshots[missing[0]]})",
-                    count=missing.size, positions=missing.tolist(), n_rows=snapshots.size,
-                    context="fx")
-            out[i] = values[idx]
+            lacking = idx < 0
+            if needed is not None:
+                lacking &= needed[i]
+            if lacking.any():
+                raise MissingRateError(code, self.reporting_currency,
+                                       snapshots[np.flatnonzero(lacking)])
+            if values.size:   # else: no rate at all, and none needed
+                out[i] = np.where(idx < 0, 1.0, values[np.maximum(idx, 0)])
         return out
 
     def __repr__(self) -> str:

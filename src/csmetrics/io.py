@@ -30,14 +30,19 @@ import csv
 import datetime as _dt
 import io
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from csmetrics._validation import ErrorMode
-from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
+from csmetrics.exceptions import (
+    ColumnNotFoundError,
+    CSMetricsError,
+    DataValidationError,
+    InvalidParameterError,
+)
 from csmetrics.tables import SubscriptionTable
 
 if TYPE_CHECKING:
@@ -45,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CSVDataError",
+    "CSVFormatError",
     "escape_csv_cell",
     "read_csv_columns",
     "read_subscriptions_csv",
@@ -58,12 +64,17 @@ _DATE_FIELDS = ("start", "end")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+class CSVFormatError(CSMetricsError, ValueError):
+    """A file is not a CSV table csmetrics can read (empty, malformed, repeated header)."""
+
+
 class CSVDataError(DataValidationError):
     """A CSV file breaks a rule; ``path`` and ``lines`` (1-based, header = 1) say where."""
 
-    def __init__(self, path: str, error: DataValidationError) -> None:
+    def __init__(self, path: str, error: DataValidationError,
+                 lines: Sequence[int] | None = None) -> None:
         self.path = path
-        self.lines = tuple(p + 2 for p in error.positions)
+        self.lines = tuple(lines[p] if lines is not None else p + 2 for p in error.positions)
         shown = ", ".join(f"{line:,}" for line in self.lines)
         where = "line" if len(self.lines) == 1 else "lines"
         super().__init__(
@@ -93,9 +104,17 @@ def read_csv_columns(path: str | Path, *, encoding: str = "utf-8-sig",
     ------
     FileNotFoundError
         The file does not exist.
-    InvalidParameterError
-        The file is empty, or a line has more cells than the header.
+    CSVFormatError
+        The file is empty or not valid CSV, a header repeats, or a line has more cells than
+        the header.
     """
+    columns, _ = _read_csv(path, encoding=encoding, progress=progress)
+    return columns
+
+
+def _read_csv(path: str | Path, *, encoding: str, progress: bool | None
+              ) -> tuple[dict[str, list[str | None]], list[int]]:
+    """Columns, and the file line of each data row (blank lines are skipped)."""
     name = str(path)
     handle: Any
     handle = sys.stdin if name == "-" else open(path, newline="", encoding=encoding)  # noqa: SIM115
@@ -105,12 +124,20 @@ def read_csv_columns(path: str | Path, *, encoding: str = "utf-8-sig",
         try:
             header = next(reader)
         except StopIteration:
-            raise InvalidParameterError(f"{name}: the file is empty (no header line).") from None
+            raise CSVFormatError(f"{name}: the file is empty (no header line).") from None
+        except csv.Error as exc:
+            raise CSVFormatError(f"{name}: line 1: not valid CSV ({exc}).") from None
         header = [h.strip() for h in header]
+        repeated = sorted({h for h in header if header.count(h) > 1})
+        if repeated:
+            raise CSVFormatError(
+                f"{name}: the header repeats column {', '.join(map(repr, repeated))}; "
+                "every column needs its own name.")
         columns: list[list[str | None]] = [[] for _ in header]
-        for line_no, row in enumerate(reader, start=2):
+        lines: list[int] = []
+        for line_no, row in _rows(reader, name):
             if len(row) > len(header):
-                raise InvalidParameterError(
+                raise CSVFormatError(
                     f"{name}: line {line_no} has {len(row)} cells but the header has "
                     f"{len(header)}.")
             if not any(cell.strip() for cell in row):
@@ -118,6 +145,7 @@ def read_csv_columns(path: str | Path, *, encoding: str = "utf-8-sig",
             for j in range(len(header)):
                 cell = row[j].strip() if j < len(row) else ""
                 columns[j].append(cell or None)
+            lines.append(line_no)
             if show and line_no % 100_000 == 0:
                 print(f"\r{name}: {line_no - 1:,} rows read", end="", file=sys.stderr)
         if show:
@@ -125,7 +153,16 @@ def read_csv_columns(path: str | Path, *, encoding: str = "utf-8-sig",
     finally:
         if handle is not sys.stdin:
             handle.close()
-    return dict(zip(header, columns, strict=True))
+    return dict(zip(header, columns, strict=True)), lines
+
+
+def _rows(reader: Any, name: str) -> Iterable[tuple[int, list[str]]]:
+    """Rows with their file line numbers; a malformed file is a clear error."""
+    try:
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as exc:
+        raise CSVFormatError(f"{name}: line {reader.line_num}: not valid CSV ({exc}).") from None
 
 
 def read_subscriptions_csv(
@@ -178,7 +215,7 @@ def read_subscriptions_csv(
     SubscriptionTable(1 row, 1 customer, 2024-01-15 to open, USD)
     """
     name = str(path)
-    raw = read_csv_columns(path, encoding=encoding, progress=progress)
+    raw, lines = _read_csv(path, encoding=encoding, progress=progress)
     mapping = dict(columns or {})
     unknown = sorted(set(mapping) - set(_FIELDS))
     if unknown:
@@ -188,17 +225,16 @@ def read_subscriptions_csv(
         if source not in raw:
             raise ColumnNotFoundError(source, list(raw), context=f"{name} (for {field_name})")
     data: dict[str, Any] = dict(raw)
-    if date_format is not None:
-        for field_name in _DATE_FIELDS:
-            source = mapping.get(field_name, field_name)
-            if source in data:
-                data[source] = _parse_dates(name, source, data[source], date_format)
     try:
-        return SubscriptionTable.from_columns(data, errors=errors, _context=name, **mapping)
-    except CSVDataError:
-        raise
+        if date_format is not None:
+            for field_name in _DATE_FIELDS:
+                source = mapping.get(field_name, field_name)
+                if source in data:
+                    data[source] = _parse_dates(source, data[source], date_format, errors)
+        table = SubscriptionTable.from_columns(data, errors=errors, _context=name, **mapping)
     except DataValidationError as exc:
-        raise CSVDataError(name, exc) from None
+        raise CSVDataError(name, exc, lines) from None
+    return _with_lines(table, lines)
 
 
 def read_surveys_csv(
@@ -230,7 +266,7 @@ def read_surveys_csv(
     from csmetrics.survey_data import SurveyTable
 
     name = str(path)
-    raw = read_csv_columns(path, encoding=encoding, progress=progress)
+    raw, lines = _read_csv(path, encoding=encoding, progress=progress)
     mapping: dict[str, Any] = dict(columns or {})
     fields = ("customer_id", "respondent_id", "survey", "score", "submitted_at", "weight")
     unknown = sorted(set(mapping) - set(fields))
@@ -243,13 +279,12 @@ def read_surveys_csv(
     try:
         return SurveyTable.from_columns(raw, survey_name=survey_name, errors=errors,
                                         _context=name, **mapping)
-    except CSVDataError:
-        raise
     except DataValidationError as exc:
-        raise CSVDataError(name, exc) from None
+        raise CSVDataError(name, exc, lines) from None
 
 
-def _parse_dates(name: str, column: str, values: list[str | None], fmt: str) -> list[Any]:
+def _parse_dates(column: str, values: list[str | None], fmt: str, errors: ErrorMode
+                 ) -> list[Any]:
     out: list[Any] = []
     bad: list[int] = []
     for i, v in enumerate(values):  # strptime has no vectorized form; I/O boundary only
@@ -259,13 +294,27 @@ def _parse_dates(name: str, column: str, values: list[str | None], fmt: str) -> 
         try:
             out.append(_dt.datetime.strptime(v, fmt).date())
         except ValueError:
-            out.append(None)
+            out.append(v)   # left as text: with errors="skip" the table skips it as no date
             bad.append(i)
-    if bad:
-        raise CSVDataError(name, DataValidationError(
-            column=column, rule=f"must be a date in the format {fmt!r}", count=len(bad),
-            positions=bad, n_rows=len(values)))
+    if bad and errors == "raise":
+        raise DataValidationError(column=column, rule=f"must be a date in the format {fmt!r}",
+                                  count=len(bad), positions=bad, n_rows=len(values))
     return out
+
+
+def _with_lines(table: SubscriptionTable, lines: Sequence[int]) -> SubscriptionTable:
+    """The table, its skipped rows' positions noted with their file lines."""
+    if not len(table.skipped):
+        return table
+    from dataclasses import replace
+
+    from csmetrics.results import SkippedRows
+
+    skipped = table.skipped
+    line = np.asarray(lines, dtype=np.int64)[np.asarray(skipped["row"], dtype=np.int64)]
+    rules = [f"{r} (line {n})" for r, n in zip(skipped["rule"].tolist(), line.tolist(),
+                                               strict=True)]
+    return replace(table, skipped=SkippedRows(skipped["row"], skipped["column"], rules))
 
 
 def escape_csv_cell(value: object) -> str:

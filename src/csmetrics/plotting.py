@@ -191,6 +191,15 @@ def _totals(movements: MRRMovements, name: str) -> float:
     return float(np.asarray(movements[name]).sum())
 
 
+def _one_row_per_period(result: Any, periods: int, purpose: str) -> None:
+    if len(result) != periods:
+        from csmetrics.exceptions import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"{purpose}: the result is split by segment ({len(result)} rows for {periods} "
+            "periods); compute it without by= or plot one segment's rows.")
+
+
 def plot_mrr_bridge(movements: MRRMovements, *, ax: Any = None) -> Any:
     """Waterfall of a window's MRR bridge: starting MRR, each movement, ending MRR.
 
@@ -214,6 +223,7 @@ def plot_mrr_bridge(movements: MRRMovements, *, ax: Any = None) -> Any:
     >>> [t.get_text() for t in ax.get_xticklabels()][:3]
     ['start', 'new', 'expansion']
     """
+    _one_row_per_period(movements, len(movements.periods), "plot_mrr_bridge")
     ax = _axes(ax, "plot_mrr_bridge")
     start = float(np.asarray(movements["starting_mrr"])[0])
     end = float(np.asarray(movements["ending_mrr"])[-1])
@@ -256,6 +266,7 @@ def plot_mrr_movements(movements: MRRMovements, *, ax: Any = None) -> Any:
     >>> len(ax.patches)        # 6 periods x 5 movements
     30
     """
+    _one_row_per_period(movements, len(movements.periods), "plot_mrr_movements")
     ax = _axes(ax, "plot_mrr_movements")
     periods = list(movements.periods)
     x = np.arange(len(periods))
@@ -292,8 +303,9 @@ def plot_retention_trend(series: TableResult, *, ax: Any = None) -> Any:
     >>> [line.get_label() for line in ax.get_lines()][:2]
     ['NRR', 'GRR']
     """
-    ax = _axes(ax, "plot_retention_trend")
     periods = [str(p) for p in np.asarray(series["period"]).tolist()]
+    _one_row_per_period(series, len(set(periods)), "plot_retention_trend")
+    ax = _axes(ax, "plot_retention_trend")
     x = np.arange(len(periods))
     ax.plot(x, np.asarray(series["nrr"], dtype=float), marker="o", color=_LEVEL, label="NRR")
     ax.plot(x, np.asarray(series["grr"], dtype=float), marker="s", color=_LOSS, label="GRR")

@@ -24,7 +24,7 @@ import numpy as np
 from csmetrics._engine import as_table
 from csmetrics._optional import require as require_module
 from csmetrics._segments import NamedSegments
-from csmetrics._validation import column_getter, factorize, require
+from csmetrics._validation import column_getter, factorize, fail, is_missing, require
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 from csmetrics.fx import FxRates
 from csmetrics.periods import Period, PeriodLike
@@ -93,7 +93,7 @@ class PortfolioReport:
             out += ["", section.title, "-" * len(section.title)]
             out += list(section.lines)
             if section.table is not None:
-                text = str(section.table).splitlines()
+                text = section.table.to_text(max_rows=None).splitlines()
                 out += text[1:] if section.table.title else text
         return "\n".join(out)
 
@@ -118,7 +118,7 @@ class PortfolioReport:
             if draw and section.chart is not None:
                 parts.append(f'<figure class="chart">{_svg(section.chart)}</figure>')
             if section.table is not None:
-                parts.append(f'<div class="table">{section.table._repr_html_()}</div>')
+                parts.append(f'<div class="table">{section.table.to_html(max_rows=None)}</div>')
             parts.append("</section>")
         body = "\n".join(parts)
         return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -149,22 +149,20 @@ def _can_draw() -> bool:
 
 
 def _svg(draw: Callable[[Any], Any]) -> str:
-    """Draw a chart on a fresh figure and return it as an inline ``<svg>`` element."""
+    """Draw a chart on a fresh figure and return it as an inline ``<svg>`` element.
+
+    The figure is made without pyplot, so the user's matplotlib backend and open figures
+    are left alone (a notebook keeps its inline plots).
+    """
     import io
 
-    matplotlib = require_module("matplotlib", "plot", "charts in the HTML report")
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(8, 3.6))
-    try:
-        draw(ax)
-        fig.tight_layout()
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg")
-    finally:
-        plt.close(fig)
+    figure = require_module("matplotlib.figure", "plot", "charts in the HTML report")
+    fig = figure.Figure(figsize=(8, 3.6))
+    ax = fig.subplots()
+    draw(ax)
+    fig.tight_layout()
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg")
     text = buffer.getvalue()
     return text[text.index("<svg"):]
 
@@ -294,12 +292,24 @@ def _as_surveys(surveys: Any) -> SurveyTable:
 
 
 def _attributes(customers: Any) -> dict[str, dict[Any, Any]]:
-    """Customer attribute columns as ``{attribute: {customer_id: value}}``."""
-    names, get = column_getter(customers, "Portfolio(customers=)")
-    require(names, "customer_id", "Portfolio(customers=)")
+    """Customer attribute columns as ``{attribute: {customer_id: value}}``.
+
+    A customer with no value for an attribute is in the segment ``"(none)"``: nothing is
+    dropped, and the report shows how many have no value.
+    """
+    ctx = "Portfolio(customers=)"
+    names, get = column_getter(customers, ctx)
+    require(names, "customer_id", ctx)
     ids = get("customer_id")
+    fail("customer_id", "must not be missing", is_missing(ids), ctx)
     _, codes = factorize(ids)
-    if np.unique(codes).size != codes.size:
-        raise InvalidParameterError("Portfolio(customers=): customer_id must be unique.")
-    return {name: dict(zip(ids.tolist(), get(name).tolist(), strict=True))
-            for name in names if name != "customer_id"}
+    counts = np.bincount(codes)
+    fail("customer_id", "must be unique (one row per customer)", counts[codes] > 1, ctx)
+    out = {}
+    for name in names:
+        if name == "customer_id":
+            continue
+        values = np.asarray(get(name), dtype=object)
+        values[is_missing(values)] = "(none)"
+        out[name] = dict(zip(ids.tolist(), values.tolist(), strict=True))
+    return out

@@ -147,7 +147,12 @@ class TableResult:
         return f"{type(self).__name__}({n:,} row{'s' * (n != 1)}: {names})"
 
     def __str__(self) -> str:
-        cells = self._cells()
+        return self.to_text()
+
+    def to_text(self, *, max_rows: int | None = _MAX_ROWS) -> str:
+        """The aligned text table; longer than ``max_rows`` rows, the middle is elided
+        (``max_rows=None`` shows every row)."""
+        cells = self._cells(max_rows)
         header = list(self.columns)
         widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(header)]
         left = [self.columns[h].dtype.kind == "O" and h not in self.money for h in header]
@@ -163,7 +168,11 @@ class TableResult:
         return "\n".join(out)
 
     def _repr_html_(self) -> str:
-        cells = self._cells()
+        return self.to_html()
+
+    def to_html(self, *, max_rows: int | None = _MAX_ROWS) -> str:
+        """An HTML ``<table>`` with every string escaped (rows elided as in :meth:`to_text`)."""
+        cells = self._cells(max_rows)
         esc = html.escape
         head = "".join(f"<th>{esc(h)}</th>" for h in self.columns)
         body = "".join(
@@ -173,10 +182,11 @@ class TableResult:
         return (f'<table class="csmetrics">{caption}<thead><tr>{head}</tr></thead>'
                 f"<tbody>{body}</tbody></table>")
 
-    def _cells(self) -> list[list[str]]:
+    def _cells(self, max_rows: int | None = _MAX_ROWS) -> list[list[str]]:
         n = len(self)
-        rows = list(range(n)) if n <= _MAX_ROWS else [
-            *range(_EDGE_ROWS), -1, *range(n - _EDGE_ROWS, n)]
+        edge = _EDGE_ROWS if max_rows is None else min(_EDGE_ROWS, max(max_rows // 2 - 1, 1))
+        rows = list(range(n)) if max_rows is None or n <= max_rows else [
+            *range(edge), -1, *range(n - edge, n)]
         formatted = {name: self._format(name, values) for name, values in self.columns.items()}
         return [["…" for _ in formatted] if r < 0 else [f[r] for f in formatted.values()]
                 for r in rows]

@@ -210,22 +210,31 @@ def _retention(subscriptions: Any, start: PeriodLike, end: PeriodLike, method: M
 
 def _cohort_sums(r: Run, base: int, final: int, gross: bool) -> tuple[I64, I64]:
     """Per user segment: the cohort's MRR at ``base`` and its retained MRR at ``final``."""
-    start_lv, end_lv, lapsed = kr.cohort_levels(r.points, r.inner.n_entities, base, final)
+    n_out = r.seg.n_segments
+    if r.entity_points is None:
+        start_lv, end_lv, lapsed = kr.cohort_levels(r.points, r.inner.n_entities, base, final)
+    else:
+        # Constant currency: every pair's local MRR at both ends at the final rates, summed
+        # per entity; lapses are the entity's, not a currency's.
+        assert r.pair_entity is not None
+        assert r.pair_currency is not None
+        assert r.currency_factor is not None
+        pair_start, pair_end, _ = kr.cohort_levels(r.points, r.inner.n_entities, base, final)
+        rate = r.currency_factor[r.pair_currency, final - r.base]
+        n_ent = r.seg.n_entities
+        start_lv = np.rint(np.bincount(r.pair_entity, weights=pair_start * rate,
+                                       minlength=n_ent)).astype(np.int64)
+        end_lv = np.rint(np.bincount(r.pair_entity, weights=pair_end * rate,
+                                     minlength=n_ent)).astype(np.int64)
+        _, _, lapsed = kr.cohort_levels(r.entity_points, n_ent, base, final)
     in_cohort = start_lv > 0
     kept = np.where(lapsed & ~r.policy.returning_revenue_in_nrr, 0, end_lv)
     if gross:
         kept = np.minimum(kept, start_lv)
-    inner_seg = r.inner.segment_of_entity
-    n_inner = r.inner.n_segments
-    s = kr.bincount_int(inner_seg[in_cohort], start_lv[in_cohort], n_inner)
-    k = kr.bincount_int(inner_seg[in_cohort], kept[in_cohort], n_inner)
-    if r.rates is not None:  # constant currency: both at the final snapshot's rates
-        factor = r.rates[:, final - r.base]
-        s = np.rint(s * factor).astype(np.int64)
-        k = np.rint(k * factor).astype(np.int64)
-    n_out = r.seg.n_segments
-    return (kr.bincount_int(r.outer_of_inner, s, n_out),
-            kr.bincount_int(r.outer_of_inner, k, n_out))
+    segment = r.seg.segment_of_entity if r.entity_points is not None else (
+        r.outer_of_inner[r.inner.segment_of_entity])
+    return (kr.bincount_int(segment[in_cohort], start_lv[in_cohort], n_out),
+            kr.bincount_int(segment[in_cohort], kept[in_cohort], n_out))
 
 
 def _chained(r: Run, gross: bool, name: str) -> NDArray[np.float64]:
@@ -274,6 +283,9 @@ def nrr_series(
     """
     if window < 1:
         raise InvalidParameterError(f"nrr_series: window must be >= 1, got {window}.")
+    if method not in ("cohort", "bridge"):
+        raise InvalidParameterError(f"nrr_series: method must be 'cohort' or 'bridge', "
+                                    f"got {method!r}.")
     f = parse_frequency(freq)
     first = Period.parse(start, f) - (window - 1)
     pol = resolve(policy).model_copy(update={"same_period_churn": False})

@@ -364,7 +364,9 @@ def mrr_movements(
 
 
 def _details(r: Run) -> dict[str, NDArray[Any]]:
-    points, base, n_periods = r.points, r.base, r.n_periods
+    converted = r.entity_points is not None
+    points = r.entity_points if r.entity_points is not None else r.points
+    base, n_periods = r.base, r.n_periods
     kind = points.movement()
     inside = np.flatnonzero((points.snapshot > base) & (points.snapshot <= base + n_periods)
                             & (kind >= 0))
@@ -374,29 +376,42 @@ def _details(r: Run) -> dict[str, NDArray[Any]]:
     kind = kind[inside]
     if r.extra is not None and r.extra.entity.size:
         x = r.extra
-        zeros = np.zeros(x.entity.size, dtype=np.int64)
-        ent = np.concatenate([ent, x.entity, x.entity])
+        x_ent, x_peak = x.entity, x.peak
+        if converted:
+            assert r.pair_entity is not None
+            assert r.pair_currency is not None
+            assert r.currency_factor is not None
+            rate = r.currency_factor[r.pair_currency[x_ent],
+                                     np.minimum(x.period, r.currency_factor.shape[1] - 1)]
+            x_ent, x_peak = r.pair_entity[x_ent], np.rint(x_peak * rate).astype(np.int64)
+        zeros = np.zeros(x_ent.size, dtype=np.int64)
+        ent = np.concatenate([ent, x_ent, x_ent])
         period = np.concatenate([period, x.period - 1, x.period - 1])
-        prev = np.concatenate([prev, zeros, x.peak])
-        cur = np.concatenate([cur, x.peak, zeros])
+        prev = np.concatenate([prev, zeros, x_peak])
+        cur = np.concatenate([cur, x_peak, zeros])
         kind = np.concatenate([kind, np.where(x.returning, kr.REACTIVATION, kr.NEW),
-                               np.full(x.entity.size, kr.CHURN)]).astype(np.int8)
+                               np.full(x_ent.size, kr.CHURN)]).astype(np.int8)
     order = np.lexsort((np.arange(ent.size), ent, period))
     ent, period, prev, cur, kind = ent[order], period[order], prev[order], cur[order], kind[order]
-    inner_seg = r.inner.segment_of_entity[ent]
-    currency_code = r.currency_of_inner[inner_seg]
-    digits = np.array([MINOR_UNITS.get(str(c), 2) for c in r.table.currencies.tolist()] or [2],
-                      dtype=np.int64)
-    row_digits = digits[np.maximum(currency_code, 0)]
+    if converted:   # user entities, in the reporting currency
+        segment = r.seg.segment_of_entity[ent]
+        customer = r.seg.customer_of_entity[ent]
+        row_digits = r.digits[segment]
+    else:
+        inner_seg = r.inner.segment_of_entity[ent]
+        segment = r.outer_of_inner[inner_seg]
+        customer = r.inner.customer_of_entity[ent]
+        currency_code = r.currency_of_inner[inner_seg]
+        digits = np.array([MINOR_UNITS.get(str(c), 2) for c in r.table.currencies.tolist()]
+                          or [2], dtype=np.int64)
+        row_digits = digits[np.maximum(currency_code, 0)]
     scale = np.power(10.0, row_digits)
     detail: dict[str, NDArray[Any]] = {
         "period": np.asarray(r.grid.labels, dtype=object)[period]}
     if r.seg.name is not None:
-        detail[r.seg.name] = r.seg.labels[r.outer_of_inner[inner_seg]]
-    detail["customer_id"] = r.table.customer_ids[r.inner.customer_of_entity[ent]]
+        detail[r.seg.name] = r.seg.labels[segment]
+    detail["customer_id"] = r.table.customer_ids[customer]
     detail["movement"] = np.asarray(kr.MOVEMENT_NAMES, dtype=object)[kind]
-    if r.rates is not None:
-        detail["currency"] = r.table.currencies.astype(object)[currency_code]
     detail["previous_mrr"] = prev / scale
     detail["mrr"] = cur / scale
     detail["change"] = (cur - prev) / scale

@@ -46,6 +46,7 @@ from csmetrics.exceptions import (
     InvalidParameterError,
     UndefinedMetricWarning,
 )
+from csmetrics.fx import FxRates
 from csmetrics.periods import Period, PeriodLike, snapshot_date
 from csmetrics.results import TableResult
 
@@ -323,6 +324,7 @@ def lifetime_value(
     timing: Timing = "start",
     horizon: float | None = None,
     by: str | Mapping[Any, Any] | None = None,
+    fx: FxRates | None = None,
 ) -> LifetimeValue:
     """Lifetime value from the data: ARPA at ``at`` over a trailing mean of monthly churn.
 
@@ -339,6 +341,9 @@ def lifetime_value(
     by : str or mapping, optional
         Split by a column or a mapping from customer id to segment, as in
         :func:`csmetrics.mrr_movements`.
+    fx : FxRates, optional
+        Exchange rates, for a portfolio billed in several currencies (ARPA in the reporting
+        currency).
 
     Returns
     -------
@@ -377,7 +382,7 @@ def lifetime_value(
                                     f"got {window!r}.")
     at_day = snapshot_date(at)
     first = Period.parse(at_day, "month") - int(window)
-    bridge = mrr_movements(subscriptions, first, at_day, freq="month", by=by)
+    bridge = mrr_movements(subscriptions, first, at_day, freq="month", by=by, fx=fx)
     seg_cols = [] if by is None else [by if isinstance(by, str) else "segment"]
     periods = list(dict.fromkeys(bridge["period"].tolist()))
     n_per = len(periods)
