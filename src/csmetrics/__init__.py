@@ -22,6 +22,7 @@ from csmetrics.cohorts import (
     survival_curve,
 )
 from csmetrics.exceptions import (
+    AccountNotFoundError,
     ColumnNotFoundError,
     CSMetricsError,
     CurrencyMismatchError,
@@ -30,6 +31,22 @@ from csmetrics.exceptions import (
     UndefinedMetricWarning,
 )
 from csmetrics.fx import FxRates
+from csmetrics.health import (
+    AtRiskAccounts,
+    Band,
+    HealthScorecard,
+    HealthScores,
+    HealthTrend,
+    Linear,
+    Measure,
+    MissingPolicy,
+    NamedBands,
+    ScoreExplanation,
+    Steps,
+    at_risk,
+    health_rollup,
+    health_trend,
+)
 from csmetrics.io import read_subscriptions_csv, read_surveys_csv
 from csmetrics.payments import (
     Payment,
@@ -83,6 +100,9 @@ from csmetrics.value import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccountNotFoundError",
+    "AtRiskAccounts",
+    "Band",
     "CSMetricsError",
     "CohortTable",
     "ColumnNotFoundError",
@@ -93,19 +113,28 @@ __all__ = [
     "DataValidationError",
     "Frequency",
     "FxRates",
+    "HealthScorecard",
+    "HealthScores",
+    "HealthTrend",
     "InvalidParameterError",
     "LifetimeValue",
+    "Linear",
     "MRRMovements",
+    "Measure",
     "MetricPolicy",
+    "MissingPolicy",
     "MovementDetails",
+    "NamedBands",
     "NetPromoterScore",
     "Payment",
     "PaymentTable",
     "Period",
     "Portfolio",
     "PortfolioReport",
+    "ScoreExplanation",
     "ShiftedBetaGeometric",
     "SkippedRows",
+    "Steps",
     "Subscription",
     "SubscriptionTable",
     "SurveyEstimate",
@@ -118,6 +147,7 @@ __all__ = [
     "UndefinedMetricWarning",
     "__version__",
     "arpa",
+    "at_risk",
     "average_order_value",
     "cac_payback_months",
     "cohort_table",
@@ -133,6 +163,8 @@ __all__ = [
     "customer_satisfaction_score",
     "datasets",
     "gross_revenue_retention",
+    "health_rollup",
+    "health_trend",
     "kaplan_meier",
     "lifetime_value",
     "logo_churn_rate",

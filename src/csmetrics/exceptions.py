@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Sequence
 
 __all__ = [
+    "AccountNotFoundError",
     "CSMetricsError",
     "ColumnNotFoundError",
     "CurrencyMismatchError",
@@ -105,6 +106,13 @@ class ColumnNotFoundError(CSMetricsError, KeyError):
         hint = f" Did you mean '{close[0]}'?" if close else ""
         listed = ", ".join(repr(a) for a in self.available) or "none"
         return f"{prefix}column '{self.column}' not found; available columns: {listed}.{hint}"
+
+
+class AccountNotFoundError(CSMetricsError, KeyError):
+    """An account asked for (``explain(customer_id)``) is not among the results."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class UndefinedMetricWarning(UserWarning):
