@@ -20,16 +20,29 @@ from numpy.typing import NDArray
 from csmetrics._currency import MINOR_UNITS
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods import Period
+from csmetrics.support import synthetic_ticket_columns, synthetic_tickets
 from csmetrics.survey_data import SurveyTable, synthetic_survey_columns, synthetic_surveys
 from csmetrics.tables import SubscriptionTable
+from csmetrics.usage_data import (
+    synthetic_seats,
+    synthetic_usage,
+    synthetic_usage_columns,
+)
 
 __all__ = [
     "demo_portfolio",
     "demo_surveys",
+    "demo_tickets",
+    "demo_usage",
     "synthetic_columns",
     "synthetic_portfolio",
+    "synthetic_seats",
     "synthetic_survey_columns",
     "synthetic_surveys",
+    "synthetic_ticket_columns",
+    "synthetic_tickets",
+    "synthetic_usage",
+    "synthetic_usage_columns",
 ]
 
 PLANS = ("starter", "growth", "pro", "enterprise")
@@ -227,4 +240,34 @@ def demo_surveys() -> SurveyTable:
     True
     """
     return synthetic_surveys(demo_portfolio().customer_ids, months=24, start="2023-01",
+                             seed=2024)
+
+
+def demo_usage() -> UsageTable:
+    """Product usage of the demo portfolio's customers over the last 90 days of 2024, with
+    seat-holders drawn up to each account's seats on 31 December 2024 (some accounts use
+    more seats than they bought).
+
+    Examples
+    --------
+    >>> demo_usage().at.max() < np.datetime64("2025-01-01")
+    True
+    """
+    from csmetrics.usage import seats_at
+
+    subs = demo_portfolio()
+    seats = seats_at(subs, "2024-12", plans=[p for p in PLANS])
+    return synthetic_usage(seats["customer_id"], seats=np.maximum(seats["seats"], 1),
+                           start="2024-10-03", days=90, seed=2024)
+
+
+def demo_tickets() -> SupportTicketTable:
+    """Support tickets of the demo portfolio's customers over the last 90 days of 2024.
+
+    Examples
+    --------
+    >>> len(demo_tickets()) > 0
+    True
+    """
+    return synthetic_tickets(demo_portfolio().customer_ids, start="2024-10-03", days=90,
                              seed=2024)
