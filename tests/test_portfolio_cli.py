@@ -198,6 +198,25 @@ class TestCLI:
             main(["report", "--format", "pdf"])
         assert info.value.code == 2
 
+    def test_usage_and_tickets_files(self, tmp_path: Path, subs_csv: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+        usage = tmp_path / "usage.csv"
+        usage.write_text("customer_id,user_id,at,feature\nacme,ann,2024-06-20T10:00:00Z,"
+                         "reports\nacme,bob,2024-06-21T10:00:00Z,reports\n")
+        tickets = tmp_path / "tickets.csv"
+        tickets.write_text("customer_id,opened_at,resolved_at,contacts\n"
+                           "acme,2024-06-01T09:00:00Z,,1\n")
+        cols = [f"{k}={v}" for k, v in STRIPE_COLUMNS.items()]
+        assert main(["report", "--subscriptions", str(subs_csv), "--columns", *cols,
+                     "--usage", str(usage), "--tickets", str(tickets),
+                     "--period", "2024-06", "--format", "json"]) == 0
+        keys = [s["key"] for s in json.loads(capsys.readouterr().out)["sections"]]
+        assert keys[-3:] == ["utilization", "health", "at_risk"]
+        bad = tmp_path / "bad_usage.csv"
+        bad.write_text("customer_id,user_id,at\nacme,ann,yesterday\n")
+        assert main(["report", "--usage", str(bad)]) == 1
+        assert f"{bad}: line 2" in capsys.readouterr().err
+
     def test_option_values_are_usage_errors(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["report", "--demo", "--by", "nope"]) == 2
         assert "split by one of plan, currency, interval" in capsys.readouterr().err
@@ -252,8 +271,10 @@ def test_html_report_renders_its_charts_in_a_browser(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     page = tmp_path / "report.html"
     report = Portfolio(subscriptions=cm.datasets.demo_portfolio(),
-                       surveys=cm.datasets.demo_surveys()).report()
+                       surveys=cm.datasets.demo_surveys(), usage=cm.datasets.demo_usage(),
+                       tickets=cm.datasets.demo_tickets()).report()
     page.write_text(report.to_html(charts=True))
+    assert "health" in [s.key for s in report.sections]
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update",
              "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]

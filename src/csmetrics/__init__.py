@@ -70,6 +70,7 @@ from csmetrics.revenue import (
     mrr_series,
 )
 from csmetrics.sbg import ShiftedBetaGeometric
+from csmetrics.signals import account_signals, standard_scorecard
 from csmetrics.support import (
     FirstContactResolution,
     SupportTicket,
@@ -185,6 +186,7 @@ __all__ = [
     "UsageEvent",
     "UsageTable",
     "__version__",
+    "account_signals",
     "active_users",
     "active_users_series",
     "active_users_trend",
@@ -232,6 +234,7 @@ __all__ = [
     "read_surveys_csv",
     "revenue_churn_rate",
     "seats_at",
+    "standard_scorecard",
     "stickiness",
     "survey_trend",
     "survival_curve",

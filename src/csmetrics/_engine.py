@@ -38,6 +38,39 @@ def as_table(subscriptions: Any, context: str) -> SubscriptionTable:
     return SubscriptionTable.from_columns(subscriptions, _context=context)
 
 
+def as_surveys(surveys: Any) -> Any:
+    """A validated SurveyTable from a table, a list of records, or columns."""
+    from csmetrics.survey_data import SurveyTable
+
+    if isinstance(surveys, SurveyTable):
+        return surveys
+    if isinstance(surveys, list | tuple):
+        return SurveyTable.from_records(surveys)
+    return SurveyTable.from_columns(surveys)
+
+
+def as_usage(usage: Any) -> Any:
+    """A validated UsageTable from a table, a list of records, or columns."""
+    from csmetrics.usage_data import UsageTable
+
+    if isinstance(usage, UsageTable):
+        return usage
+    if isinstance(usage, list | tuple):
+        return UsageTable.from_records(usage)
+    return UsageTable.from_columns(usage)
+
+
+def as_tickets(tickets: Any) -> Any:
+    """A validated SupportTicketTable from a table, a list of records, or columns."""
+    from csmetrics.support import SupportTicketTable
+
+    if isinstance(tickets, SupportTicketTable):
+        return tickets
+    if isinstance(tickets, list | tuple):
+        return SupportTicketTable.from_records(tickets)
+    return SupportTicketTable.from_columns(tickets)
+
+
 @dataclass(frozen=True)
 class Run:
     """Everything a window's metrics are computed from.

@@ -174,5 +174,46 @@ def _estimate(result: TableResult, column: str) -> tuple[float, float, float, in
 
 
 def extra_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[ReportSection]:
-    """Usage and health sections (when those tables are given)."""
-    return []
+    """Usage, support and health sections (when those tables are given)."""
+    from csmetrics import plotting
+    from csmetrics.health import at_risk, health_rollup
+    from csmetrics.portfolio import ReportSection
+    from csmetrics.signals import account_signals, standard_scorecard
+
+    sections: list[ReportSection] = []
+    if p.usage is None and p.tickets is None:
+        return sections
+    if p.usage is not None and p.subscriptions is not None:
+        from csmetrics.usage import license_utilization
+
+        util = license_utilization(p.usage, p.subscriptions, at=last.end, by="all")
+        sections.append(ReportSection(
+            "utilization", f"Licence utilization, the 30 days to {last.end}",
+            util.select(*util.column_names[1:], title=""),
+            lines=("active users over seats bought, not clamped: overage counts as use and "
+                   "is flagged (over_limit: accounts using more seats than they bought)",)))
+    signals = account_signals(subscriptions=p.subscriptions, usage=p.usage, surveys=p.surveys,
+                              tickets=p.tickets, at=last)
+    cols = dict(signals.columns)
+    if "mrr" in cols:   # score paying accounts
+        paying = np.asarray(cols["mrr"]) > 0
+        cols = {k: np.asarray(v)[paying] for k, v in cols.items()}
+    card = standard_scorecard()
+    present = [m for m in card.measures if m.name in cols]
+    if not present:
+        return sections
+    card = card.model_copy(update={"measures": tuple(present), "groups": tuple(
+        (g, w) for g, w in card.groups if any(m.group == g for m in present))})
+    scores = card.score(cols, mrr="mrr" if "mrr" in cols else None)
+    rollup = health_rollup(scores)
+    risky = at_risk(scores)
+    sections.append(ReportSection(
+        "health", f"Health on {last.end} (standard scorecard; paying accounts)",
+        rollup.select(*rollup.column_names, title=""),
+        lines=(f"measures: {', '.join(m.name for m in present)}; bands red [0, 50], "
+               "yellow (50, 75], green (75, 100]",),
+        chart=lambda ax: plotting.plot_health_bands(rollup, ax=ax)))
+    shown = risky.select(*risky.column_names, title="")
+    sections.append(ReportSection(
+        "at_risk", f"Accounts at risk ({len(risky)} in the red band, by MRR)", shown))
+    return sections

@@ -42,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--subscriptions", metavar="CSV", help="subscriptions export")
         if surveys:
             cmd.add_argument("--surveys", metavar="CSV", help="survey answers export")
+            cmd.add_argument("--usage", metavar="CSV", help="product usage events "
+                             "(customer_id, user_id, at, feature)")
+            cmd.add_argument("--tickets", metavar="CSV", help="support tickets "
+                             "(customer_id, opened_at, resolved_at, contacts)")
         cmd.add_argument("--columns", metavar="FIELD=COLUMN", nargs="+", default=[],
                          help="map a field to a column of your files, e.g. "
                               "customer_id='Customer ID' amount=Amount")
@@ -118,10 +122,10 @@ def _portfolio(args: argparse.Namespace) -> Any:
             raise _UsageError(f"--customers: no such file: {args.customers}")
         customers = read_csv_columns(args.customers)
     if args.demo:
-        from csmetrics.datasets import demo_portfolio, demo_surveys
+        from csmetrics.datasets import demo_portfolio, demo_surveys, demo_tickets, demo_usage
 
         return Portfolio(subscriptions=demo_portfolio(), surveys=demo_surveys(),
-                         customers=customers)
+                         usage=demo_usage(), tickets=demo_tickets(), customers=customers)
     columns = _columns(args.columns)
     known = {"customer_id", "subscription_id", "plan", "start", "end", "amount", "currency",
              "interval", "interval_count", "quantity", "discount", "respondent_id", "survey",
@@ -133,9 +137,34 @@ def _portfolio(args: argparse.Namespace) -> Any:
             if args.subscriptions else None)
     surveys = (_read("surveys", args.surveys, columns)
                if getattr(args, "surveys", None) else None)
-    if subs is None and surveys is None:
-        raise _UsageError("give --demo, or at least one of --subscriptions and --surveys")
-    return Portfolio(subscriptions=subs, surveys=surveys, customers=customers)
+    usage = _read_table("usage", getattr(args, "usage", None))
+    tickets = _read_table("tickets", getattr(args, "tickets", None))
+    if subs is None and surveys is None and usage is None and tickets is None:
+        raise _UsageError("give --demo, or at least one of --subscriptions, --surveys, "
+                          "--usage and --tickets")
+    return Portfolio(subscriptions=subs, surveys=surveys, usage=usage, tickets=tickets,
+                     customers=customers)
+
+
+def _read_table(kind: str, path: str | None) -> Any:
+    """Usage events or support tickets from a CSV file with the fields' own column names."""
+    if path is None:
+        return None
+    if not Path(path).is_file():
+        raise _UsageError(f"--{kind}: no such file: {path}")
+    from csmetrics.io import CSVDataError, _read_csv
+
+    raw, lines = _read_csv(path, encoding="utf-8-sig", progress=None)
+    try:
+        if kind == "usage":
+            from csmetrics.usage_data import UsageTable
+
+            return UsageTable.from_columns(raw)
+        from csmetrics.support import SupportTicketTable
+
+        return SupportTicketTable.from_columns(raw)
+    except DataValidationError as exc:
+        raise CSVDataError(path, exc, lines) from None
 
 
 def _emit(text: str, output: str | None) -> None:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "plot_cohort_table",
+    "plot_health_bands",
     "plot_mrr_bridge",
     "plot_mrr_movements",
     "plot_nps",
@@ -339,4 +340,40 @@ def plot_nps(nps: NetPromoterScore, *, ax: Any = None) -> Any:
     score, n = float(np.asarray(nps["nps"])[0]), int(np.asarray(nps["n"])[0])
     level = getattr(nps, "confidence", 0.95)
     ax.set_title(f"NPS {score:.1f} ({level:.0%} CI {low:.1f} to {high:.1f}), n = {n:,}")
+    return ax
+
+
+def plot_health_bands(rollup: TableResult, *, ax: Any = None) -> Any:
+    """Share of accounts and of MRR in each health band, from :func:`csmetrics.health_rollup`
+    (without ``by``).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from csmetrics import HealthScorecard, Linear, Measure, health_rollup
+    >>> card = HealthScorecard(measures=[Measure(name="x", rule=Linear(low=0, high=1))])
+    >>> scores = card.score({"customer_id": [1, 2, 3], "x": [0.1, 0.6, 0.9],
+    ...                      "mrr": [10, 20, 30]}, mrr="mrr")
+    >>> ax = plot_health_bands(health_rollup(scores))
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['red', 'yellow', 'green', 'unscored']
+    """
+    _one_row_per_period(rollup, 1, "plot_health_bands")
+    ax = _axes(ax, "plot_health_bands")
+    bands = [c[len("share_"):] for c in rollup.column_names
+             if c.startswith("share_")]
+    accounts = [float(np.asarray(rollup[f"share_{b}"])[0]) for b in bands]
+    money = [float(np.asarray(rollup[f"mrr_share_{b}"])[0])
+             if f"mrr_share_{b}" in rollup.column_names else 0.0 for b in bands]
+    x = np.arange(len(bands))
+    colours = {"red": _LOSS, "yellow": "#e9c46a", "green": _GAIN}
+    ax.bar(x - 0.2, accounts, width=0.4, color=[colours.get(b, _FX) for b in bands],
+           label="accounts")
+    ax.bar(x + 0.2, money, width=0.4, color=[colours.get(b, _FX) for b in bands], alpha=0.5,
+           hatch="//", label="MRR")
+    ax.set_xticks(x, bands)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share")
+    ax.legend(fontsize="small")
     return ax

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from csmetrics._engine import as_table
+from csmetrics._engine import as_surveys, as_table, as_tickets, as_usage
 from csmetrics._optional import require as require_module
 from csmetrics._segments import NamedSegments
 from csmetrics._validation import column_getter, factorize, fail, is_missing, require
@@ -32,7 +32,7 @@ from csmetrics.policies import MetricPolicy
 from csmetrics.results import TableResult
 
 if TYPE_CHECKING:
-    from csmetrics.survey_data import SurveyTable
+    pass
 
 __all__ = ["Portfolio", "PortfolioReport", "ReportSection"]
 
@@ -67,7 +67,8 @@ class PortfolioReport:
         Its first period.
     sections : tuple of ReportSection
         In order: summary, MRR bridge, churn and retention, MRR by segment, cohorts,
-        lifetime, then surveys, usage and health where those tables exist.
+        lifetime, then surveys, licence utilization, health and the at-risk list where
+        those tables exist.
     """
 
     def __init__(self, title: str, first: str, period: str,
@@ -209,9 +210,9 @@ class Portfolio:
                  policy: MetricPolicy | None = None) -> None:
         self.subscriptions = (None if subscriptions is None
                               else as_table(subscriptions, "Portfolio(subscriptions=)"))
-        self.surveys = None if surveys is None else _as_surveys(surveys)
-        self.usage = usage
-        self.tickets = tickets
+        self.surveys = None if surveys is None else as_surveys(surveys)
+        self.usage = None if usage is None else as_usage(usage)
+        self.tickets = None if tickets is None else as_tickets(tickets)
         self.customers = None if customers is None else _attributes(customers)
         self.fx = fx
         self.policy = policy
@@ -241,6 +242,8 @@ class Portfolio:
                 dates.append(ends.max() - np.timedelta64(1, "D"))
         if self.surveys is not None and len(self.surveys):
             dates.append(self.surveys.submitted_at.max())
+        if self.usage is not None and len(self.usage):
+            dates.append(self.usage.at.max().astype("datetime64[D]"))
         if not dates:
             raise InvalidParameterError("Portfolio.report: the data hold no dates; give period=.")
         return Period.parse(max(dates), "month")
@@ -279,16 +282,6 @@ class Portfolio:
             sections += rs.extra_sections(self, first, last, segment)
         title = f"csmetrics report, {first} to {last}"
         return PortfolioReport(title, str(first), str(last), sections)
-
-
-def _as_surveys(surveys: Any) -> SurveyTable:
-    from csmetrics.survey_data import SurveyTable
-
-    if isinstance(surveys, SurveyTable):
-        return surveys
-    if isinstance(surveys, list | tuple):
-        return SurveyTable.from_records(surveys)
-    return SurveyTable.from_columns(surveys)
 
 
 def _attributes(customers: Any) -> dict[str, dict[Any, Any]]:

@@ -1,0 +1,225 @@
+"""Per-account signals in one call, and a standard scorecard to score them.
+
+:func:`account_signals` assembles, for every account in any of the tables given, the
+standard customer-success measures as one table that a :class:`~csmetrics.HealthScorecard`
+scores directly:
+
+=====================  ===============================================================
+column                 definition (all at ``at``)
+=====================  ===============================================================
+``mrr``                MRR on ``at`` (subscriptions)
+``mrr_change``         ``(MRR at at - MRR ``mrr_months`` months earlier) / the earlier
+                       MRR`` (NaN where there was none)
+``utilization``        active users in the last ``window`` over seats bought (usage and
+                       subscriptions; unclamped: 1.4 is 40% overage)
+``active_users_trend`` active users in the last ``window`` over the ``window`` before
+``stickiness``         mean daily active users over active users in the last 30 days
+``adoption_breadth``   share of ``key_features`` used in the last ``window``
+``nps``                the account's NPS over the last ``survey_days`` days (-100..100)
+``open_tickets``       tickets open at ``at``
+=====================  ===============================================================
+
+A column is present when its table is given; a value is NaN where it is undefined for that
+account (no seats, no answers, no earlier MRR), never 0: the scorecard's missing policy
+decides what NaN means.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csmetrics._currency import MINOR_UNITS
+from csmetrics._engine import as_surveys, as_table, as_tickets, as_usage
+from csmetrics._kernels import revenue as kr
+from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
+from csmetrics.health import HealthScorecard, Linear, Measure, Steps
+from csmetrics.periods import Period, PeriodLike, snapshot_date
+from csmetrics.results import TableResult
+
+__all__ = ["account_signals", "standard_scorecard"]
+
+
+def account_signals(
+    *,
+    subscriptions: Any = None,
+    usage: Any = None,
+    surveys: Any = None,
+    tickets: Any = None,
+    at: PeriodLike,
+    window: str = "30D",
+    key_features: Sequence[str] | None = None,
+    survey_days: int = 180,
+    mrr_months: int = 3,
+) -> TableResult:
+    """The standard per-account measures (see the module documentation) in one table.
+
+    Parameters
+    ----------
+    subscriptions, usage, surveys, tickets : tables, optional
+        Any of them; each adds its columns.
+    at : period or date
+        The day the signals are read (a period means its last day).
+    window : str, default "30D"
+        The usage window.
+    key_features : sequence of str, optional
+        Features counted by ``adoption_breadth`` (default: every feature of the usage table).
+    survey_days : int, default 180
+        Days of answers behind each account's NPS.
+    mrr_months : int, default 3
+        Months back for ``mrr_change``.
+
+    Returns
+    -------
+    TableResult
+        ``customer_id`` (every account of any table, sorted) and one column per signal.
+
+    Examples
+    --------
+    >>> from csmetrics.datasets import demo_portfolio, demo_usage, demo_tickets
+    >>> signals = account_signals(subscriptions=demo_portfolio(), usage=demo_usage(),
+    ...                           tickets=demo_tickets(), at="2024-12")
+    >>> signals.column_names
+    ('customer_id', 'mrr', 'mrr_change', 'utilization', 'active_users_trend', 'stickiness', 'adoption_breadth', 'open_tickets')
+    """  # noqa: E501
+    if all(t is None for t in (subscriptions, usage, surveys, tickets)):
+        raise InvalidParameterError("account_signals: give at least one table.")
+    subs = None if subscriptions is None else as_table(subscriptions, "account_signals")
+    usage = None if usage is None else as_usage(usage)
+    surveys = None if surveys is None else as_surveys(surveys)
+    tickets = None if tickets is None else as_tickets(tickets)
+    day = snapshot_date(at)
+    ids = _all_ids(subs, usage, surveys, tickets)
+    cols: dict[str, Any] = {"customer_id": ids}
+    with warnings.catch_warnings():
+        # Undefined per-account values are NaN by design here; the scorecard handles them.
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        if subs is not None:
+            now = _mrr_by_id(subs, day, ids)
+            earlier_day = np.datetime64(Period.parse(day, "month").start, "D") - np.timedelta64(
+                1, "D")
+            earlier_period = Period.parse(earlier_day, "month") - (mrr_months - 1)
+            before = _mrr_by_id(subs, snapshot_date(earlier_period), ids)
+            cols["mrr"] = now
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cols["mrr_change"] = np.where(before > 0, (now - before) / before, np.nan)
+        if usage is not None:
+            from csmetrics.usage import (
+                active_users_trend,
+                adoption_breadth,
+                license_utilization,
+                stickiness,
+            )
+
+            at_day = day.astype(_dt.date)
+            if subs is not None:
+                cols["utilization"] = _metric(license_utilization(
+                    usage, subs, at=at_day, window=window, customers=ids), "utilization")
+            cols["active_users_trend"] = _metric(active_users_trend(
+                usage, at=at_day, window=window, customers=ids), "ratio")
+            cols["stickiness"] = _metric(stickiness(usage, at=at_day, customers=ids),
+                                         "stickiness")
+            features = list(key_features) if key_features is not None else [
+                str(f) for f in np.asarray(usage.features).tolist()]
+            if features:
+                cols["adoption_breadth"] = _metric(adoption_breadth(
+                    usage, features, at=at_day, window=window, customers=ids), "breadth")
+        if surveys is not None:
+            cols["nps"] = _account_nps(surveys, day, survey_days, ids)
+        if tickets is not None:
+            from csmetrics.support import open_tickets
+
+            cols["open_tickets"] = _metric(open_tickets(tickets, at=day.astype(_dt.date),
+                                                        customers=ids), "open_tickets")
+    return TableResult(cols, title=f"Account signals on {day}", money=("mrr",))
+
+
+def standard_scorecard() -> HealthScorecard:
+    """A reasonable starting scorecard for :func:`account_signals`' columns.
+
+    Usage 50% (utilization 0.2 -> 0 points to 0.9 -> 100, active-users trend, breadth),
+    customer voice 25% (NPS -50 -> 0 to 50 -> 100), support 15% (open tickets, fewer is
+    better), revenue 10% (MRR change, -20% -> 0 to +10% -> 100). Missing measures are left
+    out and the rest re-weighted (coverage is reported). Adjust it to your business.
+
+    Examples
+    --------
+    >>> [m.name for m in standard_scorecard().measures][:3]
+    ['utilization', 'active_users_trend', 'adoption_breadth']
+    """
+    return HealthScorecard(
+        measures=(
+            Measure(name="utilization", group="usage", weight=3,
+                    rule=Linear(low=0.2, high=0.9)),
+            Measure(name="active_users_trend", group="usage", weight=2,
+                    rule=Steps(thresholds=(0.8, 0.95, 1.05), points=(0, 40, 70, 100))),
+            Measure(name="adoption_breadth", group="usage", weight=1,
+                    rule=Linear(low=0.2, high=0.8)),
+            Measure(name="nps", group="voice", weight=1, rule=Linear(low=-50, high=50)),
+            Measure(name="open_tickets", group="support", weight=1, direction="lower",
+                    rule=Linear(low=0, high=5)),
+            Measure(name="mrr_change", group="revenue", weight=1,
+                    rule=Linear(low=-0.2, high=0.1)),
+        ),
+        groups=(("usage", 50.0), ("voice", 25.0), ("support", 15.0), ("revenue", 10.0)),
+    )
+
+
+def _all_ids(*tables: Any) -> NDArray[Any]:
+    """Every account id of the tables given, sorted (ids of one kind: text or numbers)."""
+    parts = [np.asarray(t.customer_ids, dtype=object)[np.unique(t.customer_codes)]
+             for t in tables if t is not None]
+    merged = np.concatenate(parts) if parts else np.empty(0, dtype=object)
+    try:
+        return np.unique(merged)
+    except TypeError:
+        return np.unique(merged.astype(str)).astype(object)
+
+
+def _positions(ids: NDArray[Any], keys: NDArray[Any]) -> tuple[NDArray[np.int64],
+                                                                NDArray[np.bool_]]:
+    """Where each of ``keys`` sits in the sorted ``ids``, and whether it is there."""
+    pos = np.searchsorted(ids, keys)
+    clipped = np.minimum(pos, max(ids.size - 1, 0))
+    found = (pos < ids.size) & (ids[clipped] == keys) if ids.size else np.zeros(keys.size, bool)
+    return clipped.astype(np.int64), np.asarray(found, dtype=bool)
+
+
+def _mrr_by_id(subs: Any, day: np.datetime64, ids: NDArray[Any]) -> NDArray[np.float64]:
+    active = kr.active_on(subs.start, subs.end, day)
+    minor = kr.entity_minor_at(subs.customer_codes, subs.mrr_units, active,
+                               int(subs.customer_ids.size))
+    # In the table's currency; with several, each account's own (a signal, never summed).
+    codes = np.unique(subs.currency_codes)
+    digits = MINOR_UNITS.get(str(subs.currencies[codes[0]]), 2) if codes.size == 1 else 2
+    out = np.zeros(ids.size)
+    pos, found = _positions(ids, np.asarray(subs.customer_ids, dtype=object))
+    out[pos[found]] = minor[found] / 10.0 ** digits
+    return out
+
+
+def _metric(result: Any, column: str) -> NDArray[np.float64]:
+    values: NDArray[np.float64] = np.asarray(result[column], dtype=np.float64)
+    return values
+
+
+def _account_nps(surveys: Any, day: np.datetime64, days: int, ids: NDArray[Any]
+                 ) -> NDArray[np.float64]:
+    from csmetrics.surveys import net_promoter_score
+
+    first = (day - np.timedelta64(days - 1, "D")).astype(_dt.date)
+    recent = surveys.between(first, day.astype(_dt.date))
+    out = np.full(ids.size, np.nan)
+    has_nps = "nps" in set(np.asarray(recent.surveys).tolist()) if len(recent) else False
+    if not has_nps:
+        return out
+    result = net_promoter_score(recent, by="customer_id")
+    keys = np.asarray(result[result.column_names[0]], dtype=object)
+    pos, found = _positions(ids, keys)
+    out[pos[found]] = np.asarray(result["nps"], dtype=np.float64)[found]
+    return out

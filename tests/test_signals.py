@@ -1,0 +1,92 @@
+"""account_signals: every signal worked by hand on two accounts, and the report's health."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import csmetrics as cm
+from csmetrics.portfolio import Portfolio
+from csmetrics.signals import account_signals, standard_scorecard
+
+
+def tables() -> dict[str, object]:
+    subs = [
+        cm.Subscription(customer_id="a", start="2024-01-01", amount=50, quantity=2),
+        cm.Subscription(customer_id="b", start="2024-08-15", end="2024-10-01", amount=30,
+                        quantity=3, subscription_id="b"),
+        cm.Subscription(customer_id="b", start="2024-10-01", amount=20, quantity=3,
+                        subscription_id="b"),
+    ]
+    usage = {  # December window (2 to 31 Dec) and the 30 days before it
+        "customer_id": ["a", "a", "a", "a", "b", "b", "b"],
+        "user_id": ["u1", "u2", "u3", "u1", "v1", "v1", "v2"],
+        "at": ["2024-12-10T09:00:00Z", "2024-12-10T10:00:00Z", "2024-12-10T11:00:00Z",
+               "2024-11-10T09:00:00Z", "2024-12-10T09:00:00Z", "2024-11-10T09:00:00Z",
+               "2024-11-12T09:00:00Z"],
+        "feature": ["reports", "reports", "reports", "reports", "reports", "export", "export"],
+    }
+    surveys = {"customer_id": ["a", "a", "b"], "survey": ["nps"] * 3, "score": [10, 9, 5],
+               "submitted_at": ["2024-12-01", "2024-12-05", "2024-11-20"]}
+    tickets = {"customer_id": ["a", "b"],
+               "opened_at": ["2024-12-20T10:00:00Z", "2024-12-01T10:00:00Z"],
+               "resolved_at": [None, "2024-12-03T10:00:00Z"], "contacts": [1, 2]}
+    return {"subscriptions": subs, "usage": usage, "surveys": surveys, "tickets": tickets}
+
+
+def test_each_signal_by_hand() -> None:
+    t = tables()
+    s = account_signals(**t, at="2024-12", key_features=["reports", "export"])  # type: ignore[arg-type]
+    assert s["customer_id"].tolist() == ["a", "b"]
+    # MRR: a 50 x 2 = 100; b 20 x 3 = 60 (it was 30 x 3 = 90 on 30 September).
+    assert s["mrr"].tolist() == [100.0, 60.0]
+    assert s["mrr_change"][0] == 0.0
+    assert s["mrr_change"][1] == pytest.approx((60 - 90) / 90)
+    # Utilization: a has 3 active users on 2 seats (1.5, overage kept); b 1 of 3.
+    assert s["utilization"][0] == 1.5
+    assert s["utilization"][1] == pytest.approx(1 / 3)
+    # Active users now over the 30 days before: a 3 / 1; b 1 / 2.
+    assert s["active_users_trend"].tolist() == [3.0, 0.5]
+    # Breadth of ["reports", "export"] in December: a reports only; b reports only.
+    assert s["adoption_breadth"].tolist() == [0.5, 0.5]
+    # NPS over 180 days: a two promoters = 100; b one detractor = -100.
+    assert s["nps"].tolist() == [100.0, -100.0]
+    # Open on 31 December: a's ticket; b's was resolved on the 3rd.
+    assert s["open_tickets"].tolist() == [1, 0]
+
+
+def test_undefined_signals_are_nan_not_zero() -> None:
+    t = tables()
+    s = account_signals(subscriptions=t["subscriptions"], surveys=t["surveys"], at="2024-10")
+    # b had no MRR three months before October (it started in August): no change defined.
+    assert math.isnan(s["mrr_change"][1])
+    # No answers in the 180 days before October for b or a.
+    assert math.isnan(s["nps"][0])
+
+
+def test_the_standard_scorecard_scores_the_signals() -> None:
+    t = tables()
+    s = account_signals(**t, at="2024-12", key_features=["reports", "export"])  # type: ignore[arg-type]
+    scores = standard_scorecard().score(s, mrr="mrr")
+    assert scores["coverage"].tolist() == [1.0, 1.0]
+    assert all(0 <= v <= 100 for v in scores["score"].tolist())
+    assert scores.explain("a").score == scores["score"][0]
+
+
+def test_report_with_every_table_has_health_and_at_risk() -> None:
+    report = Portfolio(subscriptions=cm.datasets.demo_portfolio(),
+                       surveys=cm.datasets.demo_surveys(), usage=cm.datasets.demo_usage(),
+                       tickets=cm.datasets.demo_tickets()).report()
+    keys = [s.key for s in report.sections]
+    assert keys[-3:] == ["utilization", "health", "at_risk"]
+    health = report["health"].table
+    shares = [health[f"share_{b}"][0] for b in ("red", "yellow", "green", "unscored")]
+    assert sum(shares) == pytest.approx(1.0)
+    # Only paying accounts are scored: as many as paying customers on 31 December.
+    assert health["accounts"][0] == cm.customer_count(cm.datasets.demo_portfolio(), "2024-12")
+
+
+def test_needs_a_table() -> None:
+    with pytest.raises(cm.InvalidParameterError):
+        account_signals(at="2024-12")
