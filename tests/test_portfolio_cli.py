@@ -291,3 +291,20 @@ def test_html_report_renders_its_charts_in_a_browser(tmp_path: Path) -> None:
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(png) > 20_000  # a blank page compresses to a few kilobytes
+
+
+def test_usage_and_tickets_readers_map_columns_and_name_lines(tmp_path: Path) -> None:
+    from csmetrics.io import read_tickets_csv, read_usage_csv
+
+    events = tmp_path / "events.csv"
+    events.write_text("account,user,time\na,ann,2024-01-05T10:00:00Z\nb,bob,soon\n")
+    with pytest.raises(CSVDataError, match=r"events.csv: line 3: column 'time'"):
+        read_usage_csv(events, columns={"customer_id": "account", "user_id": "user",
+                                        "at": "time"})
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text("account,opened,closed,contacts\na,2024-01-05T10:00:00Z,,1\n")
+    table = read_tickets_csv(tickets, columns={"customer_id": "account", "opened_at": "opened",
+                                               "resolved_at": "closed"})
+    assert len(table) == 1
+    with pytest.raises(cm.InvalidParameterError, match="unknown fields"):
+        read_tickets_csv(tickets, columns={"owner": "account"})

@@ -47,7 +47,12 @@ from csmetrics.health import (
     health_rollup,
     health_trend,
 )
-from csmetrics.io import read_subscriptions_csv, read_surveys_csv
+from csmetrics.io import (
+    read_subscriptions_csv,
+    read_surveys_csv,
+    read_tickets_csv,
+    read_usage_csv,
+)
 from csmetrics.payments import (
     Payment,
     PaymentTable,
@@ -232,6 +237,8 @@ __all__ = [
     "quick_ratio",
     "read_subscriptions_csv",
     "read_surveys_csv",
+    "read_tickets_csv",
+    "read_usage_csv",
     "revenue_churn_rate",
     "seats_at",
     "standard_scorecard",

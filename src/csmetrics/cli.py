@@ -152,19 +152,9 @@ def _read_table(kind: str, path: str | None) -> Any:
         return None
     if not Path(path).is_file():
         raise _UsageError(f"--{kind}: no such file: {path}")
-    from csmetrics.io import CSVDataError, _read_csv
+    from csmetrics import io
 
-    raw, lines = _read_csv(path, encoding="utf-8-sig", progress=None)
-    try:
-        if kind == "usage":
-            from csmetrics.usage_data import UsageTable
-
-            return UsageTable.from_columns(raw)
-        from csmetrics.support import SupportTicketTable
-
-        return SupportTicketTable.from_columns(raw)
-    except DataValidationError as exc:
-        raise CSVDataError(path, exc, lines) from None
+    return io.read_usage_csv(path) if kind == "usage" else io.read_tickets_csv(path)
 
 
 def _emit(text: str, output: str | None) -> None:

@@ -55,6 +55,8 @@ __all__ = [
     "read_csv_columns",
     "read_subscriptions_csv",
     "read_surveys_csv",
+    "read_tickets_csv",
+    "read_usage_csv",
     "write_csv",
 ]
 
@@ -279,6 +281,67 @@ def read_surveys_csv(
     try:
         return SurveyTable.from_columns(raw, survey_name=survey_name, errors=errors,
                                         _context=name, **mapping)
+    except DataValidationError as exc:
+        raise CSVDataError(name, exc, lines) from None
+
+
+def read_usage_csv(path: str | Path, *, columns: Mapping[str, str] | None = None,
+                   errors: ErrorMode = "raise", encoding: str = "utf-8-sig",
+                   progress: bool | None = None) -> Any:
+    """Read product usage events from a CSV export into a validated ``UsageTable``.
+
+    ``columns`` maps the fields (``customer_id``, ``user_id``, ``at``, ``feature``,
+    ``duration_s``) to the file's column names. Timestamps with an offset are taken in UTC,
+    naive ones as UTC. Errors name the file, the lines, the column and the rule.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "events.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("account,user,time\\na,ann,2024-01-05T10:00:00Z\\n")
+    >>> read_usage_csv(path, columns={"customer_id": "account", "user_id": "user",
+    ...                "at": "time"})
+    UsageTable(1 event, 1 account, 1 user, 0 features, 2024-01-05 to 2024-01-05 UTC)
+    """
+    from csmetrics.usage_data import UsageTable
+
+    return _read_table(UsageTable, path, columns,
+                       ("customer_id", "user_id", "at", "feature", "duration_s"),
+                       errors, encoding, progress)
+
+
+def read_tickets_csv(path: str | Path, *, columns: Mapping[str, str] | None = None,
+                     errors: ErrorMode = "raise", encoding: str = "utf-8-sig",
+                     progress: bool | None = None) -> Any:
+    """Read support tickets from a CSV export into a validated ``SupportTicketTable``.
+
+    ``columns`` maps the fields (``customer_id``, ``ticket_id``, ``opened_at``,
+    ``resolved_at``, ``contacts``) to the file's column names; an empty ``resolved_at`` is
+    a ticket still open. Errors name the file, the lines, the column and the rule.
+    """
+    from csmetrics.support import SupportTicketTable
+
+    return _read_table(SupportTicketTable, path, columns,
+                       ("customer_id", "ticket_id", "opened_at", "resolved_at", "contacts"),
+                       errors, encoding, progress)
+
+
+def _read_table(kind: Any, path: str | Path, columns: Mapping[str, str] | None,
+                fields: Sequence[str], errors: ErrorMode, encoding: str,
+                progress: bool | None) -> Any:
+    name = str(path)
+    raw, lines = _read_csv(path, encoding=encoding, progress=progress)
+    mapping: dict[str, Any] = dict(columns or {})
+    unknown = sorted(set(mapping) - set(fields))
+    if unknown:
+        raise InvalidParameterError(
+            f"{name}: columns= maps unknown fields {unknown}; the fields are {list(fields)}.")
+    for field_name, source in mapping.items():
+        if source not in raw:
+            raise ColumnNotFoundError(source, list(raw), context=f"{name} (for {field_name})")
+    try:
+        return kind.from_columns(raw, errors=errors, _context=name, **mapping)
     except DataValidationError as exc:
         raise CSVDataError(name, exc, lines) from None
 
