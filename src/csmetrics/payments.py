@@ -14,11 +14,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from csmetrics._currency import MINOR_UNITS
 from csmetrics._validation import (
@@ -29,6 +29,7 @@ from csmetrics._validation import (
     to_codes,
     to_dates,
     to_float,
+    validate_records,
 )
 from csmetrics.exceptions import (
     ColumnNotFoundError,
@@ -168,32 +169,11 @@ class PaymentTable:
         >>> PaymentTable.from_records([Payment(customer_id=1, date="2024-05-01", amount=10)])
         PaymentTable(1 payment, 1 customer, 2024-05-01 to 2024-05-01, USD)
         """
-        rows: list[Payment] = []
-        kept: list[int] = []
-        bad: list[tuple[int, str, str]] = []
-        for i, rec in enumerate(records):
-            try:
-                rows.append(rec if isinstance(rec, Payment) else Payment.model_validate(rec))
-                kept.append(i)
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                bad.append((i, ".".join(str(p) for p in err["loc"]), err["msg"]))
-        if bad and errors == "raise":
-            i, column, rule = bad[0]
-            same = [p for p, c, r in bad if (c, r) == (column, rule)]
-            raise DataValidationError(column=column, rule=f"must be valid ({rule})",
-                                      count=len(same), positions=same,
-                                      n_rows=len(rows) + len(bad),
-                                      context="PaymentTable.from_records")
-        columns = {name: [getattr(r, name) for r in rows] for name in _PAYMENT_COLUMNS}
-        columns["amount"] = [float(v) for v in columns["amount"]]
-        table = cls.from_columns(columns, errors=errors, _context="PaymentTable.from_records")
-        if not bad:
-            return table
-        source = np.asarray(kept, dtype=np.int64)
-        own = SkippedRows.build([b[0] for b in bad], [f"{b[1]}: {b[2]}" for b in bad])
-        return replace(table, source_rows=_readonly(source[table.source_rows]),
-                       skipped=SkippedRows.concat(own, table.skipped.remap(source)))
+        ctx = "PaymentTable.from_records"
+        batch = validate_records(records, Payment, ctx, errors)
+        columns = batch.columns(_PAYMENT_COLUMNS, convert={"amount": float})
+        return cast(PaymentTable, batch.merge(
+            cls.from_columns(columns, errors=errors, _context=ctx)))
 
     @classmethod
     def from_columns(cls, data: Any, *, customer_id: str = "customer_id", date: str = "date",

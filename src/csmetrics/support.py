@@ -29,14 +29,22 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._kernels import usage as ku
-from csmetrics._validation import Checker, ErrorMode, column_getter, missing_one, to_codes, to_float
+from csmetrics._validation import (
+    Checker,
+    ErrorMode,
+    column_getter,
+    missing_one,
+    to_codes,
+    to_float,
+    validate_records,
+)
 from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
 from csmetrics.periods import PeriodLike
 from csmetrics.results import SkippedRows, TableResult
@@ -190,42 +198,11 @@ class SupportTicketTable:
         ... ], errors="skip").skipped.to_dict()
         {'row': [1], 'column': ['contacts'], 'rule': ['must be valid (Input should be greater than or equal to 0)']}
         """  # noqa: E501
-        rows: list[SupportTicket] = []
-        failures: dict[tuple[str, str], list[int]] = {}
-        kept: list[int] = []
-        for i, rec in enumerate(records):
-            if isinstance(rec, SupportTicket):
-                rows.append(rec)
-                kept.append(i)
-                continue
-            try:
-                rows.append(SupportTicket.model_validate(rec))
-                kept.append(i)
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                where = str(err["loc"][0]) if err["loc"] else "record"
-                failures.setdefault((where, err["msg"]), []).append(i)
-        n = len(rows) + sum(len(v) for v in failures.values())
-        if failures and errors == "raise":
-            (column, rule), pos = min(failures.items(), key=lambda kv: kv[1][0])
-            raise DataValidationError(column=column, rule=f"must be valid ({rule})",
-                                      count=len(pos), positions=pos, n_rows=n,
-                                      context="SupportTicketTable.from_records")
-        columns: dict[str, Any] = {}
-        for name in _COLUMNS:
-            col = np.empty(len(rows), dtype=object)
-            col[:] = [getattr(r, name) for r in rows]
-            columns[name] = col
-        table = cls.from_columns(columns, errors=errors,
-                                 _context="SupportTicketTable.from_records")
-        if not failures:
-            return table
-        source = np.asarray(kept, dtype=np.int64)
-        own = SkippedRows.build([p for ps in failures.values() for p in ps],
-                                [f"{c}: must be valid ({r})" for (c, r), ps in failures.items()
-                                 for _ in ps])
-        return replace(table, source_rows=_readonly(source[table.source_rows]),
-                       skipped=SkippedRows.concat(own, table.skipped.remap(source)))
+        ctx = "SupportTicketTable.from_records"
+        batch = validate_records(records, SupportTicket, ctx, errors)
+        columns = batch.columns(_COLUMNS)
+        return cast(SupportTicketTable, batch.merge(
+            cls.from_columns(columns, errors=errors, _context=ctx)))
 
     @classmethod
     def from_columns(

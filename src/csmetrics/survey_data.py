@@ -16,11 +16,11 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csmetrics._validation import (
     Checker,
@@ -31,6 +31,7 @@ from csmetrics._validation import (
     to_codes,
     to_dates,
     to_float,
+    validate_records,
 )
 from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
 from csmetrics.periods import Period, _parse
@@ -298,39 +299,11 @@ class SurveyTable:
         ... ], errors="skip").skipped.to_dict()
         {'row': [1], 'column': ['score'], 'rule': ["must be on its survey's scale (nps: 0-10)"]}
         """
-        rows: list[SurveyResponse] = []
-        failures: dict[tuple[str, str], list[int]] = {}
-        kept: list[int] = []
-        for i, rec in enumerate(records):
-            if isinstance(rec, SurveyResponse):
-                rows.append(rec)
-                kept.append(i)
-                continue
-            try:
-                rows.append(SurveyResponse.model_validate(rec))
-                kept.append(i)
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                where = ".".join(str(p) for p in err["loc"]) or "record"
-                failures.setdefault((where, err["msg"]), []).append(i)
-        n = len(rows) + sum(len(v) for v in failures.values())
-        if failures and errors == "raise":
-            (column, rule), positions = min(failures.items(), key=lambda kv: kv[1][0])
-            raise DataValidationError(
-                column=column, rule=f"must be valid ({rule})", count=len(positions),
-                positions=positions, n_rows=n, context="SurveyTable.from_records",
-            )
-        columns: dict[str, list[Any]] = {name: [getattr(r, name) for r in rows]
-                                         for name in _COLUMNS}
-        table = cls.from_columns(columns, scales=scales, errors=errors,
-                                 _context="SurveyTable.from_records")
-        if not failures:
-            return table
-        source = np.asarray(kept, dtype=np.int64)
-        own = SkippedRows.build([p for ps in failures.values() for p in ps],
-                                [f"{c}: {r}" for (c, r), ps in failures.items() for _ in ps])
-        return replace(table, source_rows=_readonly(source[table.source_rows]),
-                       skipped=SkippedRows.concat(own, table.skipped.remap(source)))
+        ctx = "SurveyTable.from_records"
+        batch = validate_records(records, SurveyResponse, ctx, errors)
+        columns = batch.columns(_COLUMNS)
+        return cast(SurveyTable, batch.merge(
+            cls.from_columns(columns, scales=scales, errors=errors, _context=ctx)))
 
     @classmethod
     def from_columns(

@@ -12,11 +12,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import ValidationError
 
 from csmetrics._currency import MINOR_UNITS
 from csmetrics._kernels import revenue as kr
@@ -29,8 +28,9 @@ from csmetrics._validation import (
     to_codes,
     to_dates,
     to_float,
+    validate_records,
 )
-from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
+from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 from csmetrics.records import INTERVALS, Subscription
 from csmetrics.results import SkippedRows, TableResult
 
@@ -140,45 +140,11 @@ class SubscriptionTable:
         ... ])
         SubscriptionTable(2 rows, 2 customers, 2024-01-01 to open, USD)
         """
-        rows: list[Subscription] = []
-        failures: dict[tuple[str, str], list[int]] = {}
-        kept: list[int] = []
-        for i, rec in enumerate(records):
-            if isinstance(rec, Subscription):
-                rows.append(rec)
-                kept.append(i)
-                continue
-            try:
-                rows.append(Subscription.model_validate(rec))
-                kept.append(i)
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                # The field name, without pydantic's union branch ("customer_id.str").
-                where = str(err["loc"][0]) if err["loc"] else "start, end"
-                failures.setdefault((where, err["msg"]), []).append(i)
-        n = len(rows) + sum(len(v) for v in failures.values())
-        if failures:
-            (column, rule), positions = min(failures.items(), key=lambda kv: kv[1][0])
-            if errors == "raise":
-                raise DataValidationError(
-                    column=column, rule=f"must be valid ({rule})", count=len(positions),
-                    positions=positions, n_rows=n, context="SubscriptionTable.from_records",
-                )
-        columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
-        for rec in rows:
-            for name in _COLUMNS:
-                value = getattr(rec, name)
-                columns[name].append(float(value) if name == "amount" else value)
-        table = cls.from_columns(columns, errors=errors, _context="SubscriptionTable.from_records")
-        if not failures:
-            return table
-        source = np.asarray(kept, dtype=np.int64)
-        skipped_pos = [p for ps in failures.values() for p in ps]
-        skipped_rule = [f"{c}: {r}" for (c, r), ps in failures.items() for _ in ps]
-        own = SkippedRows.build(skipped_pos, skipped_rule)
-        inner = table.skipped.remap(source)
-        return replace(table, source_rows=_readonly(source[table.source_rows]),
-                       skipped=SkippedRows.concat(own, inner))
+        ctx = "SubscriptionTable.from_records"
+        batch = validate_records(records, Subscription, ctx, errors)
+        columns = batch.columns(_COLUMNS, convert={"amount": float})
+        return cast(SubscriptionTable, batch.merge(
+            cls.from_columns(columns, errors=errors, _context=ctx)))
 
     @classmethod
     def from_columns(

@@ -29,12 +29,12 @@ import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from dateutil.parser import isoparse
 from numpy.typing import ArrayLike, NDArray
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._kernels import usage as ku
 from csmetrics._validation import (
@@ -48,6 +48,7 @@ from csmetrics._validation import (
     missing_one,
     to_codes,
     to_float,
+    validate_records,
 )
 from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
 from csmetrics.periods import PeriodLike, _parse, snapshot_date
@@ -504,42 +505,11 @@ class UsageTable:
         >>> t.at.tolist()
         [datetime.datetime(2024, 5, 1, 6, 0)]
         """  # noqa: E501
-        rows: list[UsageEvent] = []
-        failures: dict[tuple[str, str], list[int]] = {}
-        kept: list[int] = []
-        for i, rec in enumerate(records):
-            if isinstance(rec, UsageEvent):
-                rows.append(rec)
-                kept.append(i)
-                continue
-            try:
-                rows.append(UsageEvent.model_validate(rec))
-                kept.append(i)
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                where = str(err["loc"][0]) if err["loc"] else "record"
-                failures.setdefault((where, err["msg"]), []).append(i)
-        n = len(rows) + sum(len(v) for v in failures.values())
-        if failures and errors == "raise":
-            (column, rule), pos = min(failures.items(), key=lambda kv: kv[1][0])
-            raise DataValidationError(column=column, rule=f"must be valid ({rule})",
-                                      count=len(pos), positions=pos, n_rows=n,
-                                      context="UsageTable.from_records")
-        columns: dict[str, Any] = {}
-        for name in _COLUMNS:
-            col = np.empty(len(rows), dtype=object)
-            col[:] = [getattr(r, name) for r in rows]
-            columns[name] = col
-        table = cls.from_columns(columns, features=features, errors=errors,
-                                 _context="UsageTable.from_records")
-        if not failures:
-            return table
-        source = np.asarray(kept, dtype=np.int64)
-        own = SkippedRows.build([p for ps in failures.values() for p in ps],
-                                [f"{c}: must be valid ({r})" for (c, r), ps in failures.items()
-                                 for _ in ps])
-        return replace(table, source_rows=_readonly(source[table.source_rows]),
-                       skipped=SkippedRows.concat(own, table.skipped.remap(source)))
+        ctx = "UsageTable.from_records"
+        batch = validate_records(records, UsageEvent, ctx, errors)
+        columns = batch.columns(_COLUMNS)
+        return cast(UsageTable, batch.merge(
+            cls.from_columns(columns, features=features, errors=errors, _context=ctx)))
 
     @classmethod
     def from_columns(
