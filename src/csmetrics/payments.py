@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from csmetrics._currency import MINOR_UNITS
+from csmetrics._table_base import readonly
 from csmetrics._validation import (
     Checker,
     ErrorMode,
@@ -108,11 +109,6 @@ _PAYMENT_COLUMNS = ("customer_id", "date", "amount", "currency", "payment_id")
 _MAX_AMOUNT = 1e12
 
 
-def _readonly(a: NDArray[Any]) -> NDArray[Any]:
-    a = np.ascontiguousarray(a)
-    a.flags.writeable = False
-    return a
-
 
 @dataclass(frozen=True, repr=False, eq=False)
 class PaymentTable:
@@ -157,7 +153,7 @@ class PaymentTable:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray):
-                object.__setattr__(self, f.name, _readonly(value))
+                object.__setattr__(self, f.name, readonly(value))
 
     @classmethod
     def from_records(cls, records: Iterable[Payment | Mapping[str, Any]], *,

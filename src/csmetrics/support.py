@@ -28,14 +28,15 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal, cast
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Literal, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._kernels import usage as ku
+from csmetrics._table_base import ColumnTable
 from csmetrics._validation import (
     Checker,
     ErrorMode,
@@ -136,14 +137,9 @@ class SupportTicket(BaseModel):
 _COLUMNS = ("customer_id", "ticket_id", "opened_at", "resolved_at", "contacts")
 
 
-def _readonly(a: NDArray[Any]) -> NDArray[Any]:
-    a = np.ascontiguousarray(a)
-    a.flags.writeable = False
-    return a
-
 
 @dataclass(frozen=True, repr=False, eq=False)
-class SupportTicketTable:
+class SupportTicketTable(ColumnTable):
     """Support tickets as validated, read-only numpy columns.
 
     Build one with :meth:`from_records` or :meth:`from_columns`; rows keep input order.
@@ -171,6 +167,9 @@ class SupportTicketTable:
     >>> t
     SupportTicketTable(3 tickets, 2 accounts, 1 open, 2024-03-01 to 2024-03-03 UTC)
     """
+
+    _FIELDS: ClassVar[tuple[str, ...]] = tuple(_COLUMNS)
+    _NOUN: ClassVar[str] = "support tickets"
 
     customer_codes: I64
     customer_ids: NDArray[Any]
@@ -310,12 +309,6 @@ class SupportTicketTable:
                    ticket_ids=tick_ids, opened_at=opened, resolved_at=resolved,
                    contacts=touches, source_rows=rows_kept, skipped=skipped)
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, np.ndarray):
-                object.__setattr__(self, f.name, _readonly(value))
-
     def __len__(self) -> int:
         return int(self.customer_codes.size)
 
@@ -354,17 +347,6 @@ class SupportTicketTable:
             return out
         raise ColumnNotFoundError(name, _COLUMNS, context="SupportTicketTable.column")
 
-    def to_dict(self) -> dict[str, list[Any]]:
-        """Columns as lists of Python values, in field order."""
-        return TableResult(self._decoded()).to_dict()
-
-    def to_pandas(self) -> Any:
-        """The table as a pandas DataFrame (needs the ``pandas`` extra)."""
-        return TableResult(self._decoded(), title="support tickets").to_pandas()
-
-    def _decoded(self) -> dict[str, NDArray[Any]]:
-        return {name: self.column(name) for name in _COLUMNS}
-
     def __repr__(self) -> str:
         n = len(self)
         if n == 0:
@@ -376,9 +358,6 @@ class SupportTicketTable:
                 f"account{'s' * (accounts != 1)}, {still_open:,} open, "
                 f"{str(self.opened_at.min())[:10]} to {str(self.opened_at.max())[:10]} "
                 f"UTC{skipped})")
-
-    def _repr_html_(self) -> str:
-        return TableResult(self._decoded(), title=repr(self))._repr_html_()
 
 
 def _present(values: NDArray[Any] | None) -> NDArray[Any]:

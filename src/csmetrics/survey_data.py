@@ -16,12 +16,13 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
-from typing import Any, TypeAlias, cast
+from typing import Any, ClassVar, TypeAlias, cast
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from csmetrics._table_base import ColumnTable
 from csmetrics._validation import (
     Checker,
     ErrorMode,
@@ -35,7 +36,7 @@ from csmetrics._validation import (
 )
 from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
 from csmetrics.periods import Period, _parse
-from csmetrics.results import SkippedRows, TableResult
+from csmetrics.results import SkippedRows
 
 __all__ = [
     "SCALES",
@@ -213,14 +214,9 @@ class SurveyResponse(BaseModel):
 _COLUMNS = ("customer_id", "respondent_id", "survey", "score", "submitted_at", "weight")
 
 
-def _readonly(a: NDArray[Any]) -> NDArray[Any]:
-    a = np.ascontiguousarray(a)
-    a.flags.writeable = False
-    return a
-
 
 @dataclass(frozen=True, repr=False, eq=False)
-class SurveyTable:
+class SurveyTable(ColumnTable):
     """Survey responses as validated, read-only numpy columns.
 
     Build one with :meth:`from_records` or :meth:`from_columns`; do not call the constructor.
@@ -260,6 +256,9 @@ class SurveyTable:
     >>> t
     SurveyTable(3 responses, 2 customers, csat 1 / nps 2, 2024-01-05 to 2024-02-11)
     """
+
+    _FIELDS: ClassVar[tuple[str, ...]] = tuple(_COLUMNS)
+    _NOUN: ClassVar[str] = "survey responses"
 
     customer_codes: NDArray[np.int64]
     customer_ids: NDArray[Any]
@@ -452,12 +451,6 @@ class SurveyTable:
             return table
         return table.take(np.flatnonzero(~chk.bad))._compact()
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, np.ndarray):
-                object.__setattr__(self, f.name, _readonly(value))
-
     # --- access -------------------------------------------------------------------------------
 
     def __len__(self) -> int:
@@ -556,17 +549,6 @@ class SurveyTable:
             return np.asarray(getattr(self, name))
         raise ColumnNotFoundError(name, _COLUMNS, context="SurveyTable.column")
 
-    def to_dict(self) -> dict[str, list[Any]]:
-        """Columns as lists of Python values, in field order."""
-        return TableResult(self._decoded()).to_dict()
-
-    def to_pandas(self) -> Any:
-        """The table as a pandas DataFrame (needs the ``pandas`` extra)."""
-        return TableResult(self._decoded(), title="survey responses").to_pandas()
-
-    def _decoded(self) -> dict[str, NDArray[Any]]:
-        return {name: self.column(name) for name in _COLUMNS}
-
     def __repr__(self) -> str:
         n = len(self)
         if n == 0:
@@ -579,9 +561,6 @@ class SurveyTable:
         return (f"SurveyTable({n:,} response{'s' * (n != 1)}, {cust:,} "
                 f"customer{'s' * (cust != 1)}, {mix}, {self.submitted_at.min()} to "
                 f"{self.submitted_at.max()}{skipped})")
-
-    def _repr_html_(self) -> str:
-        return TableResult(self._decoded(), title=repr(self))._repr_html_()
 
 
 def _surveys(values: NDArray[Any], column: str, known: Mapping[str, SurveyScale], chk: Checker

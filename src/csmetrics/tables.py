@@ -12,13 +12,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._currency import MINOR_UNITS
 from csmetrics._kernels import revenue as kr
+from csmetrics._table_base import ColumnTable
 from csmetrics._validation import (
     Checker,
     ErrorMode,
@@ -32,7 +33,7 @@ from csmetrics._validation import (
 )
 from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 from csmetrics.records import INTERVALS, Subscription
-from csmetrics.results import SkippedRows, TableResult
+from csmetrics.results import SkippedRows
 
 __all__ = ["SubscriptionTable"]
 
@@ -50,14 +51,9 @@ _COLUMNS = ("customer_id", "subscription_id", "plan", "start", "end", "amount", 
             "interval", "interval_count", "quantity", "discount")
 
 
-def _readonly(a: NDArray[Any]) -> NDArray[Any]:
-    a = np.ascontiguousarray(a)
-    a.flags.writeable = False
-    return a
-
 
 @dataclass(frozen=True, repr=False, eq=False)
-class SubscriptionTable:
+class SubscriptionTable(ColumnTable):
     """Subscription spans as validated, read-only numpy columns.
 
     Build one with :meth:`from_records` or :meth:`from_columns`; do not call the constructor.
@@ -99,6 +95,9 @@ class SubscriptionTable:
     >>> len(subs), subs.customer_ids.tolist()
     (3, ['a', 'b'])
     """
+
+    _FIELDS: ClassVar[tuple[str, ...]] = tuple(_COLUMNS)
+    _NOUN: ClassVar[str] = "subscriptions"
 
     customer_codes: NDArray[np.int64]
     customer_ids: NDArray[Any]
@@ -286,12 +285,6 @@ interval_count, quantity, discount : str
         )
         return table if keep is None else table.take(keep)._compact()
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, np.ndarray):
-                object.__setattr__(self, f.name, _readonly(value))
-
     # --- access -----------------------------------------------------------------------------
 
     def __len__(self) -> int:
@@ -352,19 +345,8 @@ interval_count, quantity, discount : str
         raise ColumnNotFoundError(name, _COLUMNS, context="SubscriptionTable.column")
 
     def to_dict(self) -> dict[str, list[Any]]:
-        """Columns as lists of Python values, in input column order."""
+        """Columns as lists of Python values (dates as ``datetime.date``), in field order."""
         return {name: self.column(name).tolist() for name in _COLUMNS}
-
-    def to_pandas(self) -> Any:
-        """The table as a pandas DataFrame (needs the ``pandas`` extra)."""
-        return TableResult(self._decoded(), title="subscriptions").to_pandas()
-
-    def to_polars(self) -> Any:
-        """The table as a polars DataFrame (needs the ``polars`` extra)."""
-        return TableResult(self._decoded(), title="subscriptions").to_polars()
-
-    def _decoded(self) -> dict[str, NDArray[Any]]:
-        return {name: self.column(name) for name in _COLUMNS}
 
     def __repr__(self) -> str:
         if len(self) == 0:
@@ -377,8 +359,6 @@ interval_count, quantity, discount : str
         return (f"SubscriptionTable({rows:,} row{'s' * (rows != 1)}, {cust:,} "
                 f"customer{'s' * (cust != 1)}, {first} to {last}, {cur}{skipped})")
 
-    def _repr_html_(self) -> str:
-        return TableResult(self._decoded(), title=repr(self))._repr_html_()
 
 
 # --- rules -----------------------------------------------------------------------------------

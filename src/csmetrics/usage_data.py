@@ -28,8 +28,8 @@ import datetime as _dt
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
-from typing import Any, cast
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, cast
 
 import numpy as np
 from dateutil.parser import isoparse
@@ -37,6 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._kernels import usage as ku
+from csmetrics._table_base import ColumnTable
 from csmetrics._validation import (
     Checker,
     ErrorMode,
@@ -52,7 +53,7 @@ from csmetrics._validation import (
 )
 from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
 from csmetrics.periods import PeriodLike, _parse, snapshot_date
-from csmetrics.results import SkippedRows, TableResult
+from csmetrics.results import SkippedRows
 
 __all__ = [
     "UsageEvent",
@@ -421,14 +422,9 @@ _COLUMNS = ("customer_id", "user_id", "at", "feature", "duration_s")
 _OPTIONAL = ("feature", "duration_s")
 
 
-def _readonly(a: NDArray[Any]) -> NDArray[Any]:
-    a = np.ascontiguousarray(a)
-    a.flags.writeable = False
-    return a
-
 
 @dataclass(frozen=True, repr=False, eq=False)
-class UsageTable:
+class UsageTable(ColumnTable):
     """Usage events as validated, read-only numpy columns.
 
     Build one with :meth:`from_records` or :meth:`from_columns`; do not call the constructor.
@@ -465,6 +461,9 @@ class UsageTable:
     >>> usage
     UsageTable(3 events, 2 accounts, 3 users, 2 features, 2024-03-01 to 2024-03-02 UTC)
     """
+
+    _FIELDS: ClassVar[tuple[str, ...]] = tuple(_COLUMNS)
+    _NOUN: ClassVar[str] = "usage events"
 
     customer_codes: I64
     customer_ids: NDArray[Any]
@@ -635,12 +634,6 @@ class UsageTable:
                    member_user=member_user, at=when, feature_codes=feat_codes, features=feats,
                    duration_s=dur, source_rows=rows_kept, skipped=skipped)
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, np.ndarray):
-                object.__setattr__(self, f.name, _readonly(value))
-
     # --- access -----------------------------------------------------------------------------
 
     def __len__(self) -> int:
@@ -732,21 +725,6 @@ class UsageTable:
             return np.asarray(getattr(self, name))
         raise ColumnNotFoundError(name, _COLUMNS, context="UsageTable.column")
 
-    def to_dict(self) -> dict[str, list[Any]]:
-        """Columns as lists of Python values, in field order."""
-        return TableResult(self._decoded()).to_dict()
-
-    def to_pandas(self) -> Any:
-        """The table as a pandas DataFrame (needs the ``pandas`` extra); ``at`` is naive UTC."""
-        return TableResult(self._decoded(), title="usage events").to_pandas()
-
-    def to_polars(self) -> Any:
-        """The table as a polars DataFrame (needs the ``polars`` extra)."""
-        return TableResult(self._decoded(), title="usage events").to_polars()
-
-    def _decoded(self) -> dict[str, NDArray[Any]]:
-        return {name: self.column(name) for name in _COLUMNS}
-
     def __repr__(self) -> str:
         n = len(self)
         if n == 0:
@@ -760,9 +738,6 @@ class UsageTable:
         return (f"UsageTable({n:,} event{'s' * (n != 1)}, {accounts:,} "
                 f"account{'s' * (accounts != 1)}, {users:,} user{'s' * (users != 1)}, "
                 f"{feats:,} feature{'s' * (feats != 1)}, {first} to {last} UTC{skipped})")
-
-    def _repr_html_(self) -> str:
-        return TableResult(self._decoded(), title=repr(self))._repr_html_()
 
 
 def _declared(codes: I64, cats: NDArray[Any], declared: Sequence[Any], column: str,
