@@ -308,3 +308,26 @@ def test_usage_and_tickets_readers_map_columns_and_name_lines(tmp_path: Path) ->
     assert len(table) == 1
     with pytest.raises(cm.InvalidParameterError, match="unknown fields"):
         read_tickets_csv(tickets, columns={"owner": "account"})
+
+
+def test_columns_apply_to_usage_files_and_missing_attributes_are_none(
+        tmp_path: Path, subs_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    usage = tmp_path / "usage.csv"
+    usage.write_text("account,user,time\nacme,ann,2024-06-20T10:00:00Z\n")
+    customers = tmp_path / "customers.csv"
+    customers.write_text("customer_id,region\nacme,EU\n")      # globex, initech unlisted
+    cols = [f"{k}={v}" for k, v in STRIPE_COLUMNS.items()]
+    assert main(["report", "--subscriptions", str(subs_csv), "--usage", str(usage),
+                 "--customers", str(customers), "--by", "region", "--period", "2024-06",
+                 "--columns", *cols, "customer_id=account", "user_id=user", "at=time",
+                 "--format", "json"]) == 0
+    sections = {s["key"]: s for s in json.loads(capsys.readouterr().out)["sections"]}
+    assert sections["mrr_by_segment"]["columns"]["region"] == ["(none)", "EU"]
+
+
+def test_empty_survey_file_is_a_clear_error(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "answers.csv"
+    empty.write_text("customer_id,survey,score,submitted_at\n")
+    assert main(["nps", "--surveys", str(empty)]) == 2
+    assert "no answers to survey 'nps'" in capsys.readouterr().err

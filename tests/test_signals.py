@@ -90,3 +90,47 @@ def test_report_with_every_table_has_health_and_at_risk() -> None:
 def test_needs_a_table() -> None:
     with pytest.raises(cm.InvalidParameterError):
         account_signals(at="2024-12")
+
+
+class TestReviewFindings:
+    def test_reports_without_subscriptions(self) -> None:
+        usage_only = Portfolio(usage=cm.datasets.demo_usage()).report("2024-12")
+        assert [s.key for s in usage_only.sections] == ["health"]
+        tickets = Portfolio(surveys=cm.datasets.demo_surveys(),
+                            tickets=cm.datasets.demo_tickets()).report()
+        assert tickets.period == "2024-12"
+
+    def test_mrr_per_account_respects_currencies(self) -> None:
+        subs = [cm.Subscription(customer_id="us", start="2024-01-01", amount=100),
+                cm.Subscription(customer_id="jp", start="2024-01-01", amount=10_000,
+                                currency="JPY"),
+                cm.Subscription(customer_id="mix", start="2024-01-01", amount=100),
+                cm.Subscription(customer_id="mix", start="2024-01-01", amount=10_000,
+                                currency="JPY", subscription_id="m2")]
+        own = account_signals(subscriptions=subs, at="2024-12")["mrr"]
+        # jp 10,000 yen; mix is in two currencies: undefined without rates; us 100 dollars.
+        assert own[0] == 10_000.0
+        assert math.isnan(own[1])
+        assert own[2] == 100.0
+        fx = cm.FxRates.constant({"JPY": 0.0067}, reporting_currency="USD")
+        assert account_signals(subscriptions=subs, at="2024-12", fx=fx)["mrr"].tolist() == [
+            67.0, 167.0, 100.0]
+
+    def test_number_and_text_ids_across_tables(self) -> None:
+        subs = {"customer_id": [1, 2], "start": ["2024-01-01"] * 2, "amount": [10, 20]}
+        usage = {"customer_id": ["1", "3"], "user_id": ["a", "b"],
+                 "at": ["2024-12-10T00:00:00Z"] * 2}
+        s = account_signals(subscriptions=subs, usage=usage, at="2024-12")
+        assert s["customer_id"].tolist() == ["1", "2", "3"]
+        assert s["utilization"][0] == 1.0
+
+    def test_mrr_change_compares_the_same_day_months_before(self) -> None:
+        subs = [cm.Subscription(customer_id="a", start="2024-09-20", amount=10),
+                cm.Subscription(customer_id="b", start="2024-01-01", end="2024-09-20",
+                                amount=10)]
+        change = account_signals(subscriptions=subs, at="2024-12-15")["mrr_change"]
+        # On 15 September a had no MRR (undefined change) and b paid 10 (now 0: -100%).
+        assert math.isnan(change[0])
+        assert change[1] == -1.0
+        with pytest.raises(cm.InvalidParameterError):
+            account_signals(subscriptions=subs, at="2024-12", mrr_months=0)

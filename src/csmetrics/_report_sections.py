@@ -193,10 +193,15 @@ def extra_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[Re
             lines=("active users over seats bought, not clamped: overage counts as use and "
                    "is flagged (over_limit: accounts using more seats than they bought)",)))
     signals = account_signals(subscriptions=p.subscriptions, usage=p.usage, surveys=p.surveys,
-                              tickets=p.tickets, at=last)
+                              tickets=p.tickets, at=last, fx=p.fx)
     cols = dict(signals.columns)
     if "mrr" in cols:   # score paying accounts
         paying = np.asarray(cols["mrr"]) > 0
+        if not paying.any():
+            sections.append(ReportSection(
+                "health", f"Health on {last.end}",
+                lines=(f"no paying account on {last.end}: nothing to score",)))
+            return sections
         cols = {k: np.asarray(v)[paying] for k, v in cols.items()}
     card = standard_scorecard()
     present = [m for m in card.measures if m.name in cols]
@@ -206,13 +211,16 @@ def extra_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[Re
         (g, w) for g, w in card.groups if any(m.group == g for m in present))})
     scores = card.score(cols, mrr="mrr" if "mrr" in cols else None)
     rollup = health_rollup(scores)
-    risky = at_risk(scores)
     sections.append(ReportSection(
-        "health", f"Health on {last.end} (standard scorecard; paying accounts)",
+        "health", f"Health on {last.end} (standard scorecard; "
+        f"{'paying accounts' if 'mrr' in cols else 'every account'})",
         rollup.select(*rollup.column_names, title=""),
         lines=(f"measures: {', '.join(m.name for m in present)}; bands red [0, 50], "
                "yellow (50, 75], green (75, 100]",),
         chart=lambda ax: plotting.plot_health_bands(rollup, ax=ax)))
+    if "mrr" not in cols:   # the at-risk list ranks MRR at risk: it needs subscriptions
+        return sections
+    risky = at_risk(scores)
     shown = risky.select(*risky.column_names, title="")
     sections.append(ReportSection(
         "at_risk", f"Accounts at risk ({len(risky)} in the red band, by MRR)", shown))

@@ -453,12 +453,13 @@ class RecordBatch:
 
 
 def validate_records(records: Iterable[Any], model: type[Any], context: str,
-                     errors: ErrorMode) -> RecordBatch:
+                     errors: ErrorMode, whole_record: str = "record") -> RecordBatch:
     """Validate records (instances of the pydantic ``model`` or mappings of its fields).
 
     A failing mapping is recorded with its field and pydantic's message; with
     ``errors="raise"`` the first kind of failure raises a :class:`DataValidationError`
-    naming the field, the rule, how many records and which.
+    naming the field, the rule, how many records and which. A rule across fields (pydantic
+    gives it no field) is reported under ``whole_record`` (e.g. ``"start, end"``).
     """
     from pydantic import ValidationError
 
@@ -474,7 +475,7 @@ def validate_records(records: Iterable[Any], model: type[Any], context: str,
         except ValidationError as exc:
             err = exc.errors()[0]
             # The field name, without pydantic's union branch ("customer_id.str").
-            where = str(err["loc"][0]) if err["loc"] else "record"
+            where = str(err["loc"][0]) if err["loc"] else whole_record
             batch.failures.setdefault((where, err["msg"]), []).append(i)
     if batch.failures and errors == "raise":
         (column, rule), positions = min(batch.failures.items(), key=lambda kv: kv[1][0])

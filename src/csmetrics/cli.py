@@ -87,25 +87,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _columns(pairs: Sequence[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
+def _columns(pairs: Sequence[str]) -> dict[str, list[str]]:
+    """FIELD=COLUMN pairs; a field may be given several times, one per file's naming."""
+    out: dict[str, list[str]] = {}
     for pair in pairs:
         field, sep, column = pair.partition("=")
         if not sep or not field or not column:
             raise _UsageError(f"--columns takes FIELD=COLUMN pairs, got {pair!r}")
-        out[field.strip()] = column.strip()
+        out.setdefault(field.strip(), []).append(column.strip())
     return out
 
 
-def _read(kind: str, path: str, columns: dict[str, str], **kw: Any) -> Any:
+def _read(kind: str, path: str, columns: dict[str, list[str]], **kw: Any) -> Any:
     from csmetrics import io
 
-    fields = {"subscriptions": io._FIELDS,
-              "surveys": ("customer_id", "respondent_id", "survey", "score", "submitted_at",
-                          "weight")}[kind]
-    mine = {k: v for k, v in columns.items() if k in fields}
     if not Path(path).is_file() and path != "-":
         raise _UsageError(f"--{kind}: no such file: {path}")
+    mine = _mapping_for(path, kind, columns)
     if kind == "subscriptions":
         return io.read_subscriptions_csv(path, columns=mine, **kw)
     return io.read_surveys_csv(path, columns=mine, **kw)
@@ -127,9 +125,8 @@ def _portfolio(args: argparse.Namespace) -> Any:
         return Portfolio(subscriptions=demo_portfolio(), surveys=demo_surveys(),
                          usage=demo_usage(), tickets=demo_tickets(), customers=customers)
     columns = _columns(args.columns)
-    known = {"customer_id", "subscription_id", "plan", "start", "end", "amount", "currency",
-             "interval", "interval_count", "quantity", "discount", "respondent_id", "survey",
-             "score", "submitted_at", "weight"}
+    known = {*_FIELDS_OF["subscriptions"], *_FIELDS_OF["surveys"], *_FIELDS_OF["usage"],
+             *_FIELDS_OF["tickets"]}
     unknown = sorted(set(columns) - known)
     if unknown:
         raise _UsageError(f"--columns: unknown fields {unknown}")
@@ -137,8 +134,8 @@ def _portfolio(args: argparse.Namespace) -> Any:
             if args.subscriptions else None)
     surveys = (_read("surveys", args.surveys, columns)
                if getattr(args, "surveys", None) else None)
-    usage = _read_table("usage", getattr(args, "usage", None))
-    tickets = _read_table("tickets", getattr(args, "tickets", None))
+    usage = _read_table("usage", getattr(args, "usage", None), columns)
+    tickets = _read_table("tickets", getattr(args, "tickets", None), columns)
     if subs is None and surveys is None and usage is None and tickets is None:
         raise _UsageError("give --demo, or at least one of --subscriptions, --surveys, "
                           "--usage and --tickets")
@@ -146,15 +143,46 @@ def _portfolio(args: argparse.Namespace) -> Any:
                      customers=customers)
 
 
-def _read_table(kind: str, path: str | None) -> Any:
-    """Usage events or support tickets from a CSV file with the fields' own column names."""
+def _read_table(kind: str, path: str | None, columns: dict[str, list[str]]) -> Any:
+    """Usage events or support tickets from a CSV file (``--columns`` maps their fields)."""
     if path is None:
         return None
     if not Path(path).is_file():
         raise _UsageError(f"--{kind}: no such file: {path}")
     from csmetrics import io
 
-    return io.read_usage_csv(path) if kind == "usage" else io.read_tickets_csv(path)
+    mine = _mapping_for(path, kind, columns)
+    if kind == "usage":
+        return io.read_usage_csv(path, columns=mine)
+    return io.read_tickets_csv(path, columns=mine)
+
+
+def _mapping_for(path: str, kind: str, columns: dict[str, list[str]]) -> dict[str, str]:
+    """The ``--columns`` pairs that apply to this file: for each of its fields, the first
+    named column the file has. Where it has none of them but has the field's own name, no
+    mapping; where it has neither, the first name, which the reader reports as missing."""
+    from csmetrics.io import csv_header
+
+    header = set(csv_header(path)) if path != "-" else set()
+    out: dict[str, str] = {}
+    for field, names in columns.items():
+        if field not in _FIELDS_OF[kind]:
+            continue
+        present = [n for n in names if n in header]
+        if present:
+            out[field] = present[0]
+        elif field not in header:
+            out[field] = names[0]
+    return out
+
+
+_FIELDS_OF = {
+    "subscriptions": ("customer_id", "subscription_id", "plan", "start", "end", "amount",
+                      "currency", "interval", "interval_count", "quantity", "discount"),
+    "surveys": ("customer_id", "respondent_id", "survey", "score", "submitted_at", "weight"),
+    "usage": ("customer_id", "user_id", "at", "feature", "duration_s"),
+    "tickets": ("customer_id", "ticket_id", "opened_at", "resolved_at", "contacts"),
+}
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -226,8 +254,8 @@ def _run_nps(args: argparse.Namespace) -> str:
             raise _UsageError(f"--surveys: no such file: {args.surveys}")
         from csmetrics.io import read_surveys_csv
 
-        table = read_surveys_csv(args.surveys, columns=_columns(args.columns),
-                                 survey_name=args.survey_name)
+        table = read_surveys_csv(args.surveys, columns=_mapping_for(
+            args.surveys, "surveys", _columns(args.columns)), survey_name=args.survey_name)
     else:
         raise _UsageError("nps needs --surveys or --demo")
     by = None if args.by in (None, "none") else args.by

@@ -32,7 +32,7 @@ import io
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -236,7 +236,7 @@ def read_subscriptions_csv(
         table = SubscriptionTable.from_columns(data, errors=errors, _context=name, **mapping)
     except DataValidationError as exc:
         raise CSVDataError(name, exc, lines) from None
-    return _with_lines(table, lines)
+    return cast(SubscriptionTable, _with_lines(table, lines))
 
 
 def read_surveys_csv(
@@ -279,10 +279,11 @@ def read_surveys_csv(
         if source not in raw:
             raise ColumnNotFoundError(source, list(raw), context=f"{name} (for {field_name})")
     try:
-        return SurveyTable.from_columns(raw, survey_name=survey_name, errors=errors,
-                                        _context=name, **mapping)
+        table = SurveyTable.from_columns(raw, survey_name=survey_name, errors=errors,
+                                         _context=name, **mapping)
     except DataValidationError as exc:
         raise CSVDataError(name, exc, lines) from None
+    return cast("SurveyTable", _with_lines(table, lines))
 
 
 def read_usage_csv(path: str | Path, *, columns: Mapping[str, str] | None = None,
@@ -341,9 +342,10 @@ def _read_table(kind: Any, path: str | Path, columns: Mapping[str, str] | None,
         if source not in raw:
             raise ColumnNotFoundError(source, list(raw), context=f"{name} (for {field_name})")
     try:
-        return kind.from_columns(raw, errors=errors, _context=name, **mapping)
+        table = kind.from_columns(raw, errors=errors, _context=name, **mapping)
     except DataValidationError as exc:
         raise CSVDataError(name, exc, lines) from None
+    return _with_lines(table, lines)
 
 
 def _parse_dates(column: str, values: list[str | None], fmt: str, errors: ErrorMode
@@ -365,7 +367,7 @@ def _parse_dates(column: str, values: list[str | None], fmt: str, errors: ErrorM
     return out
 
 
-def _with_lines(table: SubscriptionTable, lines: Sequence[int]) -> SubscriptionTable:
+def _with_lines(table: Any, lines: Sequence[int]) -> Any:
     """The table, its skipped rows' positions noted with their file lines."""
     if not len(table.skipped):
         return table
@@ -378,6 +380,15 @@ def _with_lines(table: SubscriptionTable, lines: Sequence[int]) -> SubscriptionT
     rules = [f"{r} (line {n})" for r, n in zip(skipped["rule"].tolist(), line.tolist(),
                                                strict=True)]
     return replace(table, skipped=SkippedRows(skipped["row"], skipped["column"], rules))
+
+
+def csv_header(path: str | Path, *, encoding: str = "utf-8-sig") -> list[str]:
+    """The column names on the first line of a CSV file (empty for an empty file)."""
+    with open(path, newline="", encoding=encoding) as handle:
+        try:
+            return [h.strip() for h in next(csv.reader(handle))]
+        except (StopIteration, csv.Error):
+            return []
 
 
 def escape_csv_cell(value: object) -> str:

@@ -370,8 +370,9 @@ def plot_health_bands(rollup: TableResult, *, ax: Any = None) -> Any:
     colours = {"red": _LOSS, "yellow": "#e9c46a", "green": _GAIN}
     ax.bar(x - 0.2, accounts, width=0.4, color=[colours.get(b, _FX) for b in bands],
            label="accounts")
-    ax.bar(x + 0.2, money, width=0.4, color=[colours.get(b, _FX) for b in bands], alpha=0.5,
-           hatch="//", label="MRR")
+    if any(f"mrr_share_{b}" in rollup.column_names for b in bands):
+        ax.bar(x + 0.2, money, width=0.4, color=[colours.get(b, _FX) for b in bands],
+               alpha=0.5, hatch="//", label="MRR")
     ax.set_xticks(x, bands)
     ax.set_ylim(0, 1)
     ax.set_ylabel("share")

@@ -228,7 +228,13 @@ class Portfolio:
     def segment(self, by: str | Mapping[Any, Any] | None) -> str | Mapping[Any, Any] | None:
         """``by`` resolved: a customer attribute name becomes a customer -> value mapping."""
         if isinstance(by, str) and self.customers is not None and by in self.customers:
-            return NamedSegments(by, self.customers[by])
+            values = self.customers[by]
+            # Customers the attribute file does not list are in "(none)": nothing dropped.
+            known = set()
+            for table in (self.subscriptions, self.surveys, self.usage, self.tickets):
+                if table is not None:
+                    known.update(table.customer_ids.tolist())
+            return NamedSegments(by, {c: values.get(c, "(none)") for c in known})
         return by
 
     def last_period(self) -> Period:
@@ -244,6 +250,8 @@ class Portfolio:
             dates.append(self.surveys.submitted_at.max())
         if self.usage is not None and len(self.usage):
             dates.append(self.usage.at.max().astype("datetime64[D]"))
+        if self.tickets is not None and len(self.tickets):
+            dates.append(self.tickets.opened_at.max().astype("datetime64[D]"))
         if not dates:
             raise InvalidParameterError("Portfolio.report: the data hold no dates; give period=.")
         return Period.parse(max(dates), "month")

@@ -32,14 +32,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from dateutil.relativedelta import relativedelta
 from numpy.typing import NDArray
 
 from csmetrics._currency import MINOR_UNITS
 from csmetrics._engine import as_surveys, as_table, as_tickets, as_usage
 from csmetrics._kernels import revenue as kr
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
+from csmetrics.fx import FxRates
 from csmetrics.health import HealthScorecard, Linear, Measure, Steps
-from csmetrics.periods import Period, PeriodLike, snapshot_date
+from csmetrics.periods import PeriodLike, snapshot_date
 from csmetrics.results import TableResult
 
 __all__ = ["account_signals", "standard_scorecard"]
@@ -56,6 +58,7 @@ def account_signals(
     key_features: Sequence[str] | None = None,
     survey_days: int = 180,
     mrr_months: int = 3,
+    fx: FxRates | None = None,
 ) -> TableResult:
     """The standard per-account measures (see the module documentation) in one table.
 
@@ -72,7 +75,10 @@ def account_signals(
     survey_days : int, default 180
         Days of answers behind each account's NPS.
     mrr_months : int, default 3
-        Months back for ``mrr_change``.
+        Months back for ``mrr_change`` (the same day of the month, or the month's last day).
+    fx : FxRates, optional
+        Exchange rates: each account's MRR in the reporting currency. Without them, MRR is
+        in each account's own currency, and NaN for an account billed in several.
 
     Returns
     -------
@@ -89,6 +95,10 @@ def account_signals(
     """  # noqa: E501
     if all(t is None for t in (subscriptions, usage, surveys, tickets)):
         raise InvalidParameterError("account_signals: give at least one table.")
+    if mrr_months < 1 or survey_days < 1:
+        raise InvalidParameterError(
+            f"account_signals: mrr_months and survey_days must be >= 1, got {mrr_months} and "
+            f"{survey_days}.")
     subs = None if subscriptions is None else as_table(subscriptions, "account_signals")
     usage = None if usage is None else as_usage(usage)
     surveys = None if surveys is None else as_surveys(surveys)
@@ -100,11 +110,9 @@ def account_signals(
         # Undefined per-account values are NaN by design here; the scorecard handles them.
         warnings.simplefilter("ignore", UndefinedMetricWarning)
         if subs is not None:
-            now = _mrr_by_id(subs, day, ids)
-            earlier_day = np.datetime64(Period.parse(day, "month").start, "D") - np.timedelta64(
-                1, "D")
-            earlier_period = Period.parse(earlier_day, "month") - (mrr_months - 1)
-            before = _mrr_by_id(subs, snapshot_date(earlier_period), ids)
+            now = _mrr_by_id(subs, day, ids, fx)
+            earlier = day.astype(_dt.date) - relativedelta(months=mrr_months)
+            before = _mrr_by_id(subs, np.datetime64(earlier, "D"), ids, fx)
             cols["mrr"] = now
             with np.errstate(divide="ignore", invalid="ignore"):
                 cols["mrr_change"] = np.where(before > 0, (now - before) / before, np.nan)
@@ -183,24 +191,54 @@ def _all_ids(*tables: Any) -> NDArray[Any]:
 
 def _positions(ids: NDArray[Any], keys: NDArray[Any]) -> tuple[NDArray[np.int64],
                                                                 NDArray[np.bool_]]:
-    """Where each of ``keys`` sits in the sorted ``ids``, and whether it is there."""
+    """Where each of ``keys`` sits in the sorted ``ids``, and whether it is there (ids that
+    fell back to text, because the tables mix number and text ids, are matched as text)."""
+    if ids.size and isinstance(ids[0], str):
+        keys = np.asarray([str(k) for k in keys.tolist()], dtype=object)
     pos = np.searchsorted(ids, keys)
     clipped = np.minimum(pos, max(ids.size - 1, 0))
     found = (pos < ids.size) & (ids[clipped] == keys) if ids.size else np.zeros(keys.size, bool)
     return clipped.astype(np.int64), np.asarray(found, dtype=bool)
 
 
-def _mrr_by_id(subs: Any, day: np.datetime64, ids: NDArray[Any]) -> NDArray[np.float64]:
-    active = kr.active_on(subs.start, subs.end, day)
-    minor = kr.entity_minor_at(subs.customer_codes, subs.mrr_units, active,
-                               int(subs.customer_ids.size))
-    # In the table's currency; with several, each account's own (a signal, never summed).
-    codes = np.unique(subs.currency_codes)
-    digits = MINOR_UNITS.get(str(subs.currencies[codes[0]]), 2) if codes.size == 1 else 2
+def _mrr_by_id(subs: Any, day: np.datetime64, ids: NDArray[Any], fx: FxRates | None
+               ) -> NDArray[np.float64]:
+    """Each account's MRR on ``day``: in the reporting currency with ``fx``; otherwise in its
+    own currency, NaN for an account billed in several."""
+    from csmetrics.revenue import mrr
+
     out = np.zeros(ids.size)
-    pos, found = _positions(ids, np.asarray(subs.customer_ids, dtype=object))
-    out[pos[found]] = minor[found] / 10.0 ** digits
+    if fx is not None:
+        per = mrr(subs, day, by=_PerCustomer(subs), fx=fx)
+        keys, values = np.asarray(per[per.column_names[0]], dtype=object), per["mrr"]
+    else:
+        active = kr.active_on(subs.start, subs.end, day) & (subs.mrr_units != 0)
+        n_cur = max(int(subs.currencies.size), 1)
+        pair = subs.customer_codes[active] * n_cur + subs.currency_codes[active]
+        pairs, inverse = np.unique(pair, return_inverse=True)
+        units = np.rint(np.bincount(inverse.reshape(-1), weights=subs.mrr_units[active],
+                                    minlength=pairs.size)).astype(np.int64)
+        digits = np.array([MINOR_UNITS.get(str(c), 2) for c in subs.currencies.tolist()]
+                          or [2], dtype=np.int64)
+        amount = kr.units_to_minor(units) / np.power(10.0, digits[pairs % n_cur])
+        customer = pairs // n_cur
+        several = np.bincount(customer, minlength=subs.customer_ids.size) > 1
+        values = np.bincount(customer, weights=amount, minlength=subs.customer_ids.size)
+        values[several] = np.nan
+        keys = np.asarray(subs.customer_ids, dtype=object)
+    pos, found = _positions(ids, keys)
+    out[pos[found]] = np.asarray(values, dtype=np.float64)[found]
     return out
+
+
+class _PerCustomer(dict[Any, Any]):
+    """Every customer of a table as its own segment (one MRR per account)."""
+
+    segment_name = "customer_id"
+
+    def __init__(self, subs: Any) -> None:
+        ids = subs.customer_ids.tolist()
+        super().__init__(zip(ids, ids, strict=True))
 
 
 def _metric(result: Any, column: str) -> NDArray[np.float64]:

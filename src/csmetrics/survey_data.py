@@ -415,10 +415,15 @@ class SurveyTable(ColumnTable):
         else:
             sv_codes, surveys = _surveys(raw["survey"], survey, known, chk)
 
-        low = np.array([known[s].low for s in surveys.tolist()], dtype=np.float64)[sv_codes]
-        high = np.array([known[s].high for s in surveys.tolist()], dtype=np.float64)[sv_codes]
-        whole = np.array([known[s].integer for s in surveys.tolist()], dtype=bool)[sv_codes]
-        scale_text = ", ".join(f"{s}: {known[s]}" for s in surveys.tolist())
+        # "" stands for rows whose survey is missing or unknown (already marked bad): no scale.
+        names = surveys.tolist()
+        low = np.array([known[s].low if s in known else np.nan for s in names] or [np.nan],
+                       dtype=np.float64)[sv_codes]
+        high = np.array([known[s].high if s in known else np.nan for s in names] or [np.nan],
+                        dtype=np.float64)[sv_codes]
+        whole = np.array([known[s].integer if s in known else False for s in names] or [False],
+                         dtype=bool)[sv_codes]
+        scale_text = ", ".join(f"{s}: {known[s]}" for s in names if s in known)
         values = to_float(required("score"), score, chk)
         chk.check(np.isnan(values) & ~chk.bad, score, "must not be missing (None/NaN)")
         with np.errstate(invalid="ignore"):

@@ -140,7 +140,7 @@ class SubscriptionTable(ColumnTable):
         SubscriptionTable(2 rows, 2 customers, 2024-01-01 to open, USD)
         """
         ctx = "SubscriptionTable.from_records"
-        batch = validate_records(records, Subscription, ctx, errors)
+        batch = validate_records(records, Subscription, ctx, errors, whole_record="start, end")
         columns = batch.columns(_COLUMNS, convert={"amount": float})
         return cast(SubscriptionTable, batch.merge(
             cls.from_columns(columns, errors=errors, _context=ctx)))
