@@ -91,10 +91,12 @@ class TestCSV:
 
     def test_date_format_with_skip_skips_the_bad_dates(self, tmp_path: Path) -> None:
         path = tmp_path / "eu.csv"
-        path.write_text("customer_id,start,amount\na,15/01/2024,10\nb,31/02/2024,10\n")
+        path.write_text("customer_id,start,amount\na,15/01/2024,10\nb,31/02/2024,10\n"
+                        "c,2024-01-07,10\n")
         subs = read_subscriptions_csv(path, date_format="%d/%m/%Y", errors="skip")
         assert len(subs) == 1
-        assert subs.skipped["row"].tolist() == [1]
+        # The ISO date is not in the given format: skipped too, never read another way.
+        assert subs.skipped["row"].tolist() == [1, 2]
 
     def test_formula_cells_are_escaped(self) -> None:
         assert escape_csv_cell("=1+1") == "'=1+1"

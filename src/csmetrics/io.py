@@ -359,7 +359,9 @@ def _parse_dates(column: str, values: list[str | None], fmt: str, errors: ErrorM
         try:
             out.append(_dt.datetime.strptime(v, fmt).date())
         except ValueError:
-            out.append(v)   # left as text: with errors="skip" the table skips it as no date
+            # Marked unreadable, so that with errors="skip" the table skips it as no date
+            # (never reading it in another format).
+            out.append(f"not {fmt}: {v}")
             bad.append(i)
     if bad and errors == "raise":
         raise DataValidationError(column=column, rule=f"must be a date in the format {fmt!r}",
