@@ -107,7 +107,7 @@ class TestRules:
         with pytest.raises(ColumnNotFoundError, match="Did you mean 'scores'"):
             SurveyTable.from_columns({"customer_id": [1], "survey": ["nps"], "scores": [9],
                                       "submitted_at": ["2024-01-01"]})
-        with pytest.raises(DataValidationError, match="must all have one length"):
+        with pytest.raises(InvalidParameterError, match="must all have one length"):
             table(score=[9, 4])
 
     def test_survey_name_for_data_without_a_survey_column(self) -> None:

@@ -149,7 +149,7 @@ def test_missing_and_misnamed_columns() -> None:
     with pytest.raises(ColumnNotFoundError):
         UsageTable.from_columns({"customer_id": [1], "user_id": [1], "at": ["2024-01-01"]},
                                 feature="event_name")
-    with pytest.raises(DataValidationError, match="must all have one length"):
+    with pytest.raises(InvalidParameterError, match="must all have one length"):
         UsageTable.from_columns({"customer_id": [1, 2], "user_id": [1], "at": ["2024-01-01"]})
 
 

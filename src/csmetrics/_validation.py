@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import difflib
 import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -483,3 +484,50 @@ def validate_records(records: Iterable[Any], model: type[Any], context: str,
                                   count=len(positions), positions=positions,
                                   n_rows=batch.n_input, context=context)
     return batch
+
+
+# --- columns by field name -------------------------------------------------------------------
+
+
+def read_columns(data: Any, renamed: Mapping[str, str], optional: Iterable[str],
+                 context: str) -> tuple[dict[str, NDArray[Any] | None], int, dict[str, str]]:
+    """The input's column for each field (``renamed``: field -> column name), ``None`` for
+    an optional field that is absent under its own name; the row count; and the column name
+    each field was read from (for messages).
+
+    Missing required (or explicitly renamed) columns raise :class:`ColumnNotFoundError`
+    listing those present. An optional field absent under its own name takes a column that
+    differs only in case ("Interval"); an unused column close to its name ("curency") is an
+    error rather than silently ignored, since its values would otherwise be replaced by the
+    default. Columns of different lengths are an error.
+    """
+    names, get = column_getter(data, context)
+    optional = set(optional)
+    lower = {n.lower(): n for n in names}
+    used = {v for v in renamed.values() if v in names}
+    raw: dict[str, NDArray[Any] | None] = {}
+    resolved = dict(renamed)
+    for field_name, source in renamed.items():
+        if source not in names and source == field_name:
+            match = lower.get(field_name.lower())
+            if match is not None and match not in used:
+                source = resolved[field_name] = match
+                used.add(match)
+            elif field_name in optional:
+                close = difflib.get_close_matches(
+                    field_name, [n for n in names if n not in used], n=1, cutoff=0.8)
+                if close:
+                    raise ColumnNotFoundError(
+                        field_name, names,
+                        context=f"{context} (column '{close[0]}' looks like a misspelling; "
+                                f"pass {field_name}='{close[0]}' to use it or rename it)")
+                raw[field_name] = None
+                continue
+        if source not in names:
+            raise ColumnNotFoundError(source, names, context=context)
+        raw[field_name] = get(source)
+    lengths = {k: v.shape[0] for k, v in raw.items() if v is not None}
+    if len(set(lengths.values())) > 1:
+        sizes = ", ".join(f"'{renamed[k]}' has {n:,}" for k, n in lengths.items())
+        raise InvalidParameterError(f"{context}: columns must all have one length; {sizes}.")
+    return raw, next(iter(lengths.values()), 0), resolved

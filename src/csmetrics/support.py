@@ -40,13 +40,13 @@ from csmetrics._table_base import ColumnTable
 from csmetrics._validation import (
     Checker,
     ErrorMode,
-    column_getter,
     missing_one,
+    read_columns,
     to_codes,
     to_float,
     validate_records,
 )
-from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
+from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 from csmetrics.periods import PeriodLike
 from csmetrics.results import SkippedRows, TableResult
 from csmetrics.usage import AccountResult, By, _finish, _ratio, _segments, _subscriptions, _warn
@@ -248,25 +248,10 @@ class SupportTicketTable(ColumnTable):
           1  resolved_at  must not be before 'opened_at'
         """
         ctx = _context
-        names, get = column_getter(data, ctx)
         renamed = {"customer_id": customer_id, "ticket_id": ticket_id, "opened_at": opened_at,
                    "resolved_at": resolved_at, "contacts": contacts}
-        raw: dict[str, NDArray[Any] | None] = {}
-        for field_name, column in renamed.items():
-            if column in names:
-                raw[field_name] = get(column)
-            elif field_name in ("ticket_id", "resolved_at", "contacts") and column == field_name:
-                raw[field_name] = None
-            else:
-                raise ColumnNotFoundError(column, names, context=ctx)
-        lengths = {k: v.shape[0] for k, v in raw.items() if v is not None}
-        if len(set(lengths.values())) > 1:
-            sizes = ", ".join(f"{renamed[k]!r}: {n:,}" for k, n in lengths.items())
-            raise DataValidationError(
-                column=", ".join(renamed[k] for k in lengths), rule="must all have one length",
-                count=len(lengths), positions=[], n_rows=max(lengths.values()),
-                context=f"{ctx} ({sizes})")
-        n = next(iter(lengths.values()))
+        raw, n, renamed = read_columns(data, renamed, ("ticket_id", "resolved_at", "contacts"),
+                                       ctx)
         chk = Checker(n, ctx, errors)
         cust_raw, opened_raw = _present(raw["customer_id"]), _present(raw["opened_at"])
         cust, cust_ids = to_codes(cust_raw, customer_id, chk, required=True)
@@ -281,6 +266,7 @@ class SupportTicketTable(ColumnTable):
             chk.check(dup, ticket_id, "must be unique (repeated ticket id)")
         opened = to_timestamps(opened_raw, opened_at, chk)
         chk.check(np.isnat(opened) & ~chk.bad, opened_at, "must not be missing")
+        resolved: NDArray[Any]
         if raw["resolved_at"] is None:
             resolved = np.full(n, np.datetime64("NaT", "us"))
         else:

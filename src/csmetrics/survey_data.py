@@ -26,15 +26,15 @@ from csmetrics._table_base import ColumnTable
 from csmetrics._validation import (
     Checker,
     ErrorMode,
-    column_getter,
     factorize,
     is_missing,
+    read_columns,
     to_codes,
     to_dates,
     to_float,
     validate_records,
 )
-from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
+from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 from csmetrics.periods import Period, _parse
 from csmetrics.results import SkippedRows
 
@@ -365,30 +365,15 @@ class SurveyTable(ColumnTable):
           2  ltr     must not be missing (None/NaN)
         """
         ctx = _context
-        names, get = column_getter(data, ctx)
         known = resolve_scales(scales)
         renamed = {"customer_id": customer_id, "respondent_id": respondent_id,
                    "survey": survey, "score": score, "submitted_at": submitted_at,
                    "weight": weight}
-        optional = {"respondent_id", "weight"} | ({"survey"} if survey_name is not None
-                                                  else set())
-        raw: dict[str, NDArray[Any] | None] = {}
-        for field_name, source in renamed.items():
-            if source in names and not (field_name == "survey" and survey_name is not None):
-                raw[field_name] = get(source)
-            elif field_name in optional and source == field_name:
-                raw[field_name] = None
-            else:
-                raise ColumnNotFoundError(source, names, context=ctx)
-        lengths = {k: v.shape[0] for k, v in raw.items() if v is not None}
-        if len(set(lengths.values())) > 1:
-            sizes = ", ".join(f"{renamed[k]!r}: {n:,}" for k, n in lengths.items())
-            raise DataValidationError(
-                column=", ".join(renamed[k] for k in lengths), rule="must all have one length",
-                count=len(lengths), positions=[], n_rows=max(lengths.values()),
-                context=f"{ctx} ({sizes})",
-            )
-        n = next(iter(lengths.values()))
+        if survey_name is not None:   # one survey for every row: a survey column is ignored
+            del renamed["survey"]
+        raw, n, renamed = read_columns(data, renamed, {"respondent_id", "weight"}, ctx)
+        if survey_name is not None:
+            raw["survey"], renamed["survey"] = None, survey
         chk = Checker(n, ctx, errors)
 
         def required(field_name: str) -> NDArray[Any]:

@@ -9,7 +9,6 @@ exact and order-independent.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar, cast
@@ -23,15 +22,15 @@ from csmetrics._table_base import ColumnTable
 from csmetrics._validation import (
     Checker,
     ErrorMode,
-    column_getter,
     factorize,
     is_missing,
+    read_columns,
     to_codes,
     to_dates,
     to_float,
     validate_records,
 )
-from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
+from csmetrics.exceptions import ColumnNotFoundError
 from csmetrics.records import INTERVALS, Subscription
 from csmetrics.results import SkippedRows
 
@@ -210,25 +209,11 @@ interval_count, quantity, discount : str
         {'row': [1], 'column': ['price'], 'rule': ['must be >= 0']}
         """
         ctx = _context
-        names, get = column_getter(data, ctx)
         renamed = {"customer_id": customer_id, "subscription_id": subscription_id, "plan": plan,
                    "start": start, "end": end, "amount": amount, "currency": currency,
                    "interval": interval, "interval_count": interval_count, "quantity": quantity,
                    "discount": discount}
-        renamed = _match_columns(renamed, names, ctx)
-        raw: dict[str, NDArray[Any] | None] = {}
-        for field_name, source in renamed.items():
-            if source in names:
-                raw[field_name] = get(source)
-            elif field_name in _OPTIONAL_DEFAULTS and source == field_name:
-                raw[field_name] = None
-            else:
-                raise ColumnNotFoundError(source, names, context=ctx)
-        lengths = {k: v.shape[0] for k, v in raw.items() if v is not None}
-        if len(set(lengths.values())) > 1:
-            sizes = ", ".join(f"'{renamed[k]}' has {n:,}" for k, n in lengths.items())
-            raise InvalidParameterError(f"{ctx}: columns must all have one length; {sizes}.")
-        n = next(iter(lengths.values()))
+        raw, n, renamed = read_columns(data, renamed, _OPTIONAL_DEFAULTS, ctx)
         chk = Checker(n, ctx, errors)
 
         def col(field_name: str) -> NDArray[Any]:
@@ -400,34 +385,6 @@ def _currencies(values: NDArray[Any], column: str, chk: Checker
     good = np.where(unknown, "USD", upper)
     final, remap = np.unique(good, return_inverse=True)
     return remap.reshape(-1).astype(np.int64)[codes], final
-
-
-def _match_columns(renamed: dict[str, str], names: list[str], ctx: str) -> dict[str, str]:
-    """Resolve optional columns left at their default name.
-
-    A column differing only in case ("Interval") is used. An unused column close to an
-    absent optional field ("curency") is an error rather than silently ignored: its values
-    would otherwise be replaced by the default.
-    """
-    lower = {n.lower(): n for n in names}
-    used = {v for v in renamed.values() if v in names}
-    out = dict(renamed)
-    for field_name, source in renamed.items():
-        if source in names or source != field_name:
-            continue
-        if field_name.lower() in lower and lower[field_name.lower()] not in used:
-            out[field_name] = lower[field_name.lower()]
-            used.add(out[field_name])
-            continue
-        if field_name in _OPTIONAL_DEFAULTS:
-            unused = [n for n in names if n not in used]
-            close = difflib.get_close_matches(field_name, unused, n=1, cutoff=0.8)
-            if close:
-                raise ColumnNotFoundError(
-                    field_name, names,
-                    context=f"{ctx} (column '{close[0]}' looks like a misspelling; pass "
-                            f"{field_name}='{close[0]}' to use it or rename it)")
-    return out
 
 
 def _check_subscription_spans(sub_codes: NDArray[np.int64], start: NDArray[np.datetime64],

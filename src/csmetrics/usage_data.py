@@ -43,15 +43,15 @@ from csmetrics._validation import (
     ErrorMode,
     _as_array,
     _narrow_objects,
-    column_getter,
     factorize,
     is_missing,
     missing_one,
+    read_columns,
     to_codes,
     to_float,
     validate_records,
 )
-from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
+from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 from csmetrics.periods import PeriodLike, _parse, snapshot_date
 from csmetrics.results import SkippedRows
 
@@ -572,31 +572,15 @@ class UsageTable(ColumnTable):
           2  ts      must not be missing
         """  # noqa: E501
         ctx = _context
-        names, get = column_getter(data, ctx)
         renamed = {"customer_id": customer_id, "user_id": user_id, "at": at,
                    "feature": feature, "duration_s": duration_s}
-        raw: dict[str, NDArray[Any] | None] = {}
-        for field_name, source in renamed.items():
-            if source in names:
-                raw[field_name] = get(source)
-            elif field_name in _OPTIONAL and source == field_name:
-                raw[field_name] = None
-            else:
-                raise ColumnNotFoundError(source, names, context=ctx)
-        lengths = {k: v.shape[0] for k, v in raw.items() if v is not None}
-        if len(set(lengths.values())) > 1:
-            sizes = ", ".join(f"{renamed[k]!r}: {n:,}" for k, n in lengths.items())
-            raise DataValidationError(
-                column=", ".join(renamed[k] for k in lengths), rule="must all have one length",
-                count=len(lengths), positions=[], n_rows=max(lengths.values()),
-                context=f"{ctx} ({sizes})")
-        n = next(iter(lengths.values()))
+        raw, n, renamed = read_columns(data, renamed, _OPTIONAL, ctx)
         chk = Checker(n, ctx, errors)
 
         def required(name: str) -> NDArray[Any]:
             values = raw[name]
             if values is None:  # unreachable: absent required columns raised above
-                raise ColumnNotFoundError(renamed[name], names, context=ctx)
+                raise ColumnNotFoundError(renamed[name], list(renamed.values()), context=ctx)
             return values
 
         cust_codes, cust_ids = to_codes(required("customer_id"), customer_id, chk, required=True)
