@@ -565,3 +565,19 @@ def test_account_results_print_and_convert() -> None:
     assert "Active users" in str(r)
     with pytest.raises(InvalidParameterError, match="0 rows for customer 'zz'"):
         r.value("zz")
+
+
+def test_pooled_utilization_divides_out() -> None:
+    # Account c has an active user but no seats: pooled, only seated accounts' users are
+    # divided by the seats, and the row says so (seated_active_users).
+    import warnings
+
+    from csmetrics.usage import license_utilization
+
+    events = {"customer_id": ["a", "a", "c"], "user_id": [1, 2, 3], "at": ["2024-03-10"] * 3}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pooled = license_utilization(events, {"a": 4, "c": 0}, at="2024-03-31", by="all")
+    assert pooled["active_users"].tolist() == [3]
+    assert pooled["seated_active_users"].tolist() == [2]
+    assert pooled["utilization"].tolist() == [2 / 4]

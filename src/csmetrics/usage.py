@@ -297,7 +297,8 @@ def license_utilization(usage: Any, seats: Any, *, at: PeriodLike | _dt.datetime
     -------
     AccountResult or TableResult
         ``customer_id``, ``active_users``, ``seats``, ``utilization`` (metric, unclamped),
-        ``unused_seats`` (``max(seats - active, 0)``), ``overage``
+        ``seated_active_users`` (the active users of accounts with seats, which pooled
+        rows divide by the seats), ``unused_seats`` (``max(seats - active, 0)``), ``overage``
         (``max(active - seats, 0)``) and ``over_limit`` (utilization > 1). Attributes
         ``accounts_over_limit`` and ``accounts_without_seats``.
 
@@ -324,12 +325,12 @@ def license_utilization(usage: Any, seats: Any, *, at: PeriodLike | _dt.datetime
     >>> events = {"customer_id": ["a"] * 3 + ["b"] * 3, "user_id": [1, 2, 3, 4, 5, 6],
     ...           "at": ["2024-03-10"] * 6}
     >>> r = license_utilization(events, {"a": 4, "b": 2, "c": 0}, at="2024-03-31")
-    >>> print(r)
+    >>> print(r.select("customer_id", "active_users", "seats", "utilization", "overage"))
     Licence utilization (30 days 2024-03-02 to 2024-03-31)
-    customer_id  active_users  seats  utilization  unused_seats  overage  over_limit
-    a                       3      4         0.75             1        0  no
-    b                       3      2          1.5             0        1  yes
-    c                       0      0          NaN             0        0  no
+    customer_id  active_users  seats  utilization  overage
+    a                       3      4         0.75        0
+    b                       3      2          1.5        1
+    c                       0      0          NaN        0
     """
     ctx = "license_utilization"
     table = _usage(usage, ctx)
@@ -343,12 +344,17 @@ def license_utilization(usage: Any, seats: Any, *, at: PeriodLike | _dt.datetime
     over = np.where(known, np.maximum(active - np.nan_to_num(seat), 0.0), np.nan)
     unused = np.where(known, np.maximum(np.nan_to_num(seat) - active, 0.0), np.nan)
     over_limit = np.nan_to_num(util) > 1
+    # Pooled rows divide the active users of accounts that have seats by those seats: the
+    # column says which active users that is, so a pooled row divides out.
+    seated_active = np.where(seat > 0, active, 0.0)
     result = AccountResult(
-        {"customer_id": rows.ids, "active_users": active, "seats": seat, "utilization": util,
-         "unused_seats": unused, "overage": over, "over_limit": over_limit},
+        {"customer_id": rows.ids, "active_users": active, "seated_active_users": seated_active,
+         "seats": seat, "utilization": util, "unused_seats": unused, "overage": over,
+         "over_limit": over_limit},
         title=f"Licence utilization ({win.describe()})", metric="utilization",
-        sums=("active_users", "seats", "unused_seats", "overage", "over_limit"),
-        ratios={"utilization": ("active_users", "seats")},
+        sums=("active_users", "seated_active_users", "seats", "unused_seats", "overage",
+              "over_limit"),
+        ratios={"utilization": ("seated_active_users", "seats")},
         accounts_over_limit=int(over_limit.sum()),
         accounts_without_seats=int((~(seat > 0)).sum()))
     return _finish(result, by)
