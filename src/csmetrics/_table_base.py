@@ -23,6 +23,15 @@ def readonly(a: NDArray[Any]) -> NDArray[Any]:
     return a
 
 
+def decode(codes: NDArray[np.int64], categories: NDArray[Any]) -> NDArray[Any]:
+    """Integer codes back to their original values (``None`` where the code is -1)."""
+    out = np.empty(codes.size, dtype=object)
+    out[:] = None
+    has = codes >= 0
+    out[has] = categories[codes[has]]
+    return out
+
+
 class ColumnTable:
     """Mixin of the table dataclasses: freezes their arrays and gives the common views.
 

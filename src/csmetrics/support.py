@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike, NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._kernels import usage as ku
-from csmetrics._table_base import ColumnTable
+from csmetrics._table_base import ColumnTable, decode
 from csmetrics._validation import (
     Checker,
     ErrorMode,
@@ -319,12 +319,7 @@ class SupportTicketTable(ColumnTable):
         coded = {"customer_id": (self.customer_codes, self.customer_ids),
                  "ticket_id": (self.ticket_codes, self.ticket_ids)}
         if name in coded:
-            codes, cats = coded[name]
-            out = np.empty(codes.size, dtype=object)
-            out[:] = None
-            has = codes >= 0
-            out[has] = cats[codes[has]]
-            return out
+            return decode(*coded[name])
         if name in ("opened_at", "resolved_at"):
             return np.asarray(getattr(self, name))
         if name == "contacts":

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from csmetrics._table_base import ColumnTable
+from csmetrics._table_base import ColumnTable, decode
 from csmetrics._validation import (
     Checker,
     ErrorMode,
@@ -529,12 +529,7 @@ class SurveyTable(ColumnTable):
                  "respondent_id": (self.respondent_codes, self.respondent_ids),
                  "survey": (self.survey_codes, self.surveys)}
         if name in coded:
-            codes, cats = coded[name]
-            out = np.empty(codes.size, dtype=object)
-            out[:] = None
-            has = codes >= 0
-            out[has] = cats[codes[has]]
-            return out
+            return decode(*coded[name])
         if name in ("score", "submitted_at", "weight"):
             return np.asarray(getattr(self, name))
         raise ColumnNotFoundError(name, _COLUMNS, context="SurveyTable.column")

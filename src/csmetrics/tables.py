@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from csmetrics._currency import MINOR_UNITS
 from csmetrics._kernels import revenue as kr
-from csmetrics._table_base import ColumnTable
+from csmetrics._table_base import ColumnTable, decode
 from csmetrics._validation import (
     Checker,
     ErrorMode,
@@ -317,12 +317,7 @@ interval_count, quantity, discount : str
                  "plan": (self.plan_codes, self.plans),
                  "currency": (self.currency_codes, self.currencies)}
         if name in coded:
-            codes, cats = coded[name]
-            out = np.empty(codes.size, dtype=object)
-            out[:] = None
-            has = codes >= 0
-            out[has] = cats[codes[has]]
-            return out
+            return decode(*coded[name])
         if name == "interval":
             return np.asarray(INTERVALS, dtype=object)[self.interval]
         if name in ("start", "end", "amount", "interval_count", "quantity", "discount"):

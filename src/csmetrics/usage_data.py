@@ -37,7 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._kernels import usage as ku
-from csmetrics._table_base import ColumnTable
+from csmetrics._table_base import ColumnTable, decode
 from csmetrics._validation import (
     Checker,
     ErrorMode,
@@ -699,12 +699,7 @@ class UsageTable(ColumnTable):
                  "user_id": (self.user_codes, self.user_ids),
                  "feature": (self.feature_codes, self.features)}
         if name in coded:
-            codes, cats = coded[name]
-            out = np.empty(codes.size, dtype=object)
-            out[:] = None
-            has = codes >= 0
-            out[has] = cats[codes[has]]
-            return out
+            return decode(*coded[name])
         if name in ("at", "duration_s"):
             return np.asarray(getattr(self, name))
         raise ColumnNotFoundError(name, _COLUMNS, context="UsageTable.column")
