@@ -129,9 +129,10 @@ def scipy_sbg(durations: np.ndarray, churned: np.ndarray) -> tuple[float, float]
 def run(n: int, repeat: int) -> list[tuple[str, float, float]]:
     import pandas as pd
 
-    from csmetrics.cohorts import cohort_table, survival_curve
-    from csmetrics.datasets import synthetic_portfolio
-    from csmetrics.sbg import ShiftedBetaGeometric
+    from csmetrics.datasets.subscriptions import synthetic_portfolio
+    from csmetrics.value.cohorts import cohort_table
+    from csmetrics.value.sbg import ShiftedBetaGeometric
+    from csmetrics.value.survival import survival_curve
 
     subs = synthetic_portfolio(n, months=36, seed=11, start="2022-01")
     frame = pd.DataFrame({"customer": subs.customer_codes,

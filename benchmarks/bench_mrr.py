@@ -41,7 +41,7 @@ IMPLEMENTATIONS = ("csmetrics", "pandas", "duckdb")
 
 def make_input(n_customers: int, path: Path) -> int:
     """Write the seeded synthetic portfolio's columns (integer customer ids) to ``path``."""
-    from csmetrics.datasets import synthetic_columns
+    from csmetrics.datasets.subscriptions import synthetic_columns
 
     cols = synthetic_columns(n_customers, months=36, seed=11, start=START)
     ids = np.unique(cols["customer_id"], return_inverse=True)[1].astype(np.int64)
@@ -117,7 +117,7 @@ def measure(impl: str, input_path: Path, out_dir: Path, repeat: int) -> dict[str
 def bench_from_columns(n_rows_target: int = 3_000_000) -> None:
     """Time table construction (all validation included) on about ``n_rows_target`` rows."""
     import csmetrics as cm
-    from csmetrics.datasets import synthetic_columns
+    from csmetrics.datasets.subscriptions import synthetic_columns
 
     cols = synthetic_columns(int(n_rows_target / 2.35), months=36, seed=3, start=START)
     int_ids = dict(cols, customer_id=np.unique(cols["customer_id"], return_inverse=True)[1])

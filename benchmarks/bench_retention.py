@@ -28,7 +28,7 @@ BASE_DAY, FINAL_DAY = np.datetime64("2023-12-31"), np.datetime64("2024-12-31")
 
 
 def make_columns(n_customers: int) -> dict[str, np.ndarray]:
-    from csmetrics.datasets import synthetic_columns
+    from csmetrics.datasets.subscriptions import synthetic_columns
 
     cols = synthetic_columns(n_customers, months=36, seed=11, start="2022-01")
     ids = np.unique(cols["customer_id"], return_inverse=True)[1].astype(np.int64)

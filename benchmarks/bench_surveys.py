@@ -82,12 +82,8 @@ def main() -> None:
     args = parser.parse_args()
     n, repeat = args.n, args.repeat
 
-    from csmetrics.survey_data import SurveyTable
-    from csmetrics.surveys import (
-        customer_satisfaction_score,
-        net_promoter_score,
-        survey_trend,
-    )
+    from csmetrics.surveys import customer_satisfaction_score, net_promoter_score, survey_trend
+    from csmetrics.tables.surveys import SurveyTable
 
     rng = np.random.default_rng(2024)
     scores = rng.choice(11, size=n, p=NPS_P).astype(np.int64)

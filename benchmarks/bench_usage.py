@@ -76,8 +76,9 @@ def main() -> None:
     parser.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
     args = parser.parse_args()
 
+    from csmetrics.datasets.usage import synthetic_seats, synthetic_usage_columns
+    from csmetrics.tables.usage import UsageTable
     from csmetrics.usage import license_utilization
-    from csmetrics.usage_data import UsageTable, synthetic_seats, synthetic_usage_columns
 
     n_accounts = max(1, args.events // EVENTS_PER_ACCOUNT)
     ids = np.arange(n_accounts, dtype=np.int64)

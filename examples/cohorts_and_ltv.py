@@ -9,15 +9,17 @@ from __future__ import annotations
 import numpy as np
 
 import csmetrics as cm
-from csmetrics.cohorts import cohort_table, survival_curve
-from csmetrics.payments import Payment, transactional_lifetime_value
-from csmetrics.sbg import ShiftedBetaGeometric
-from csmetrics.value import (
-    cac_payback_months,
-    customer_lifetime_value,
-    lifetime_value,
-    ltv_to_cac,
+from csmetrics.tables.payments import Payment
+from csmetrics.value.cohorts import cohort_table
+from csmetrics.value.lifetime import (
+      cac_payback_months,
+      customer_lifetime_value,
+      lifetime_value,
+      ltv_to_cac,
 )
+from csmetrics.value.sbg import ShiftedBetaGeometric
+from csmetrics.value.survival import survival_curve
+from csmetrics.value.transactional import transactional_lifetime_value
 
 subs = cm.datasets.demo_portfolio()
 print(subs)

@@ -6,7 +6,7 @@ Run: python examples/survey_analysis.py
 
 from __future__ import annotations
 
-from csmetrics.survey_data import SurveyTable, synthetic_survey_columns
+from csmetrics.datasets.surveys import synthetic_survey_columns
 from csmetrics.surveys import (
     compare_nps,
     compare_proportions,
@@ -17,6 +17,7 @@ from csmetrics.surveys import (
     nps_sample_size,
     survey_trend,
 )
+from csmetrics.tables.surveys import SurveyTable
 
 columns = synthetic_survey_columns(2_000, months=12, start="2024-01", seed=42)
 responses = SurveyTable.from_columns(columns)

@@ -13,13 +13,11 @@ import warnings
 import numpy as np
 
 from csmetrics import SubscriptionTable, TableResult, UndefinedMetricWarning
-from csmetrics.datasets import synthetic_portfolio
-from csmetrics.support import (
-    first_contact_resolution_rate,
-    open_tickets,
-    synthetic_tickets,
-    trial_conversion_rate,
-)
+from csmetrics.datasets.subscriptions import synthetic_portfolio
+from csmetrics.datasets.tickets import synthetic_tickets
+from csmetrics.datasets.usage import synthetic_usage
+from csmetrics.revenue.trials import trial_conversion_rate
+from csmetrics.support.metrics import first_contact_resolution_rate, open_tickets
 from csmetrics.usage import (
     AdoptionRule,
     Milestone,
@@ -30,7 +28,6 @@ from csmetrics.usage import (
     stickiness,
     time_to_value,
 )
-from csmetrics.usage_data import synthetic_usage
 
 AT = "2024-12-31"
 SEAT_PLANS = ["starter", "growth", "pro", "enterprise"]   # add-ons carry no seats

@@ -11,7 +11,7 @@ import pytest
 
 import csmetrics as cm
 from csmetrics.cli import main
-from csmetrics.datasets import demo_portfolio, synthetic_columns, synthetic_portfolio
+from csmetrics.datasets.subscriptions import demo_portfolio, synthetic_columns, synthetic_portfolio
 
 
 def test_report_demo_prints_the_bridge(capsys: pytest.CaptureFixture[str]) -> None:

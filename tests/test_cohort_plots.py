@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from csmetrics.cohorts import cohort_table, kaplan_meier, survival_curve
-from csmetrics.datasets import demo_portfolio
+from csmetrics.datasets.subscriptions import demo_portfolio
 from csmetrics.exceptions import UndefinedMetricWarning
-from csmetrics.sbg import ShiftedBetaGeometric
+from csmetrics.value.cohorts import cohort_table
+from csmetrics.value.sbg import ShiftedBetaGeometric
+from csmetrics.value.survival import kaplan_meier, survival_curve
 
 
 @pytest.fixture

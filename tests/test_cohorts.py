@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 
 import csmetrics as cm
 from csmetrics import Subscription
-from csmetrics.cohorts import CohortTable, cohort_table
 from csmetrics.exceptions import (
     CurrencyMismatchError,
     InvalidParameterError,
     UndefinedMetricWarning,
 )
+from csmetrics.value.cohorts import CohortTable, cohort_table
 
 
 def sub(customer: str, start: str, amount: float, **kw: Any) -> Subscription:

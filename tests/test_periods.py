@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import csmetrics as cm
-from csmetrics.periods import Period, parse_frequency, period_range, snapshot_grid
+from csmetrics.periods.calendar import Period, parse_frequency, period_range, snapshot_grid
 
 
 @pytest.mark.parametrize(

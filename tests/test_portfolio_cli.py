@@ -11,14 +11,14 @@ import pytest
 
 import csmetrics as cm
 from csmetrics.cli import main
-from csmetrics.io import (
+from csmetrics.io.csv import (
     CSVDataError,
     CSVFormatError,
     escape_csv_cell,
     read_subscriptions_csv,
     write_csv,
 )
-from csmetrics.portfolio import Portfolio
+from csmetrics.report.portfolio import Portfolio
 
 SUBS_CSV = """Customer ID,Plan,Start (UTC),Ended At (UTC),Amount,Interval
 acme,pro,2024-01-15,,1200,year
@@ -151,7 +151,7 @@ class TestPortfolio:
 
     def test_plots_refuse_segmented_results(self) -> None:
         pytest.importorskip("matplotlib")
-        from csmetrics.plotting import plot_mrr_bridge
+        from csmetrics.plotting.charts import plot_mrr_bridge
 
         split = cm.mrr_movements(cm.datasets.demo_portfolio(), "2024-01", "2024-03",
                                  by="plan")
@@ -296,7 +296,7 @@ def test_html_report_renders_its_charts_in_a_browser(tmp_path: Path) -> None:
 
 
 def test_usage_and_tickets_readers_map_columns_and_name_lines(tmp_path: Path) -> None:
-    from csmetrics.io import read_tickets_csv, read_usage_csv
+    from csmetrics.io.csv import read_tickets_csv, read_usage_csv
 
     events = tmp_path / "events.csv"
     events.write_text("account,user,time\na,ann,2024-01-05T10:00:00Z\nb,bob,soon\n")

@@ -15,7 +15,7 @@ from csmetrics.exceptions import (
     InvalidParameterError,
     UndefinedMetricWarning,
 )
-from csmetrics.sbg import ShiftedBetaGeometric
+from csmetrics.value.sbg import ShiftedBetaGeometric
 
 # Fader, P. S. and Hardie, B. G. S. (2007), "How to Project Customer Retention", Journal of
 # Interactive Marketing 21(1), 76-90, Table 1: customers of two segments acquired at the start

@@ -7,8 +7,8 @@ import math
 import pytest
 
 import csmetrics as cm
-from csmetrics.portfolio import Portfolio
-from csmetrics.signals import account_signals, standard_scorecard
+from csmetrics.health.signals import account_signals, standard_scorecard
+from csmetrics.report.portfolio import Portfolio
 
 
 def tables() -> dict[str, object]:

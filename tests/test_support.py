@@ -15,16 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csmetrics import Subscription
+from csmetrics.datasets.tickets import synthetic_ticket_columns, synthetic_tickets
 from csmetrics.exceptions import DataValidationError, InvalidParameterError, UndefinedMetricWarning
-from csmetrics.support import (
-    SupportTicket,
-    SupportTicketTable,
-    first_contact_resolution_rate,
-    open_tickets,
-    synthetic_ticket_columns,
-    synthetic_tickets,
-    trial_conversion_rate,
-)
+from csmetrics.revenue.trials import trial_conversion_rate
+from csmetrics.support.metrics import first_contact_resolution_rate, open_tickets
+from csmetrics.tables.tickets import SupportTicket, SupportTicketTable
 
 
 def tickets(rows: list[tuple[Any, str, str | None, int | None]]) -> SupportTicketTable:

@@ -458,7 +458,7 @@ class TestCsat:
             customer_satisfaction_score([4.5])
 
     def test_non_integer_scale(self) -> None:
-        from csmetrics.survey_data import SurveyScale
+        from csmetrics.tables.surveys import SurveyScale
 
         slider = SurveyScale(0, 100, integer=False)
         r = customer_satisfaction_score([80.5, 70.0, 90.25, 10.0], scale=slider,

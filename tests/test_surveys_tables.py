@@ -11,18 +11,12 @@ import numpy as np
 import pydantic
 import pytest
 
+from csmetrics.datasets.surveys import synthetic_survey_columns, synthetic_surveys
 from csmetrics.exceptions import (
     ColumnNotFoundError,
     DataValidationError,
     InvalidParameterError,
     UndefinedMetricWarning,
-)
-from csmetrics.survey_data import (
-    SurveyResponse,
-    SurveyScale,
-    SurveyTable,
-    synthetic_survey_columns,
-    synthetic_surveys,
 )
 from csmetrics.surveys import (
     customer_effort_score,
@@ -30,6 +24,7 @@ from csmetrics.surveys import (
     net_promoter_score,
     survey_trend,
 )
+from csmetrics.tables.surveys import SurveyResponse, SurveyScale, SurveyTable
 
 
 def table(**overrides: list[Any]) -> SurveyTable:

@@ -16,12 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csmetrics import Subscription
-from csmetrics.cohorts import SurvivalCurve, customer_lifetimes, kaplan_meier, survival_curve
 from csmetrics.exceptions import (
     DataValidationError,
     InvalidParameterError,
     UndefinedMetricWarning,
 )
+from csmetrics.value.survival import SurvivalCurve, customer_lifetimes, kaplan_meier, survival_curve
 
 Z95 = 1.959963984540054
 

@@ -14,6 +14,7 @@ import pytest
 
 from csmetrics import Subscription, SubscriptionTable
 from csmetrics.exceptions import DataValidationError, InvalidParameterError, UndefinedMetricWarning
+from csmetrics.tables.usage import UsageTable
 from csmetrics.usage import (
     AccountResult,
     AdoptionRule,
@@ -30,7 +31,6 @@ from csmetrics.usage import (
     stickiness,
     time_to_value,
 )
-from csmetrics.usage_data import UsageTable
 
 
 def events(rows: list[tuple[object, object, str]], **extra: list[object]) -> UsageTable:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import UndefinedMetricWarning
+from csmetrics.tables.usage import UsageEvent, UsageTable
 from csmetrics.usage import (
     AdoptionRule,
     Milestone,
@@ -31,7 +32,6 @@ from csmetrics.usage import (
     stickiness,
     time_to_value,
 )
-from csmetrics.usage_data import UsageEvent, UsageTable
 
 EPOCH = dt.datetime(2024, 3, 1)
 AT = dt.date(2024, 3, 31)

@@ -8,15 +8,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
+from csmetrics.datasets.usage import synthetic_seats, synthetic_usage, synthetic_usage_columns
 from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
-from csmetrics.usage_data import (
-    UsageEvent,
-    UsageTable,
-    synthetic_seats,
-    synthetic_usage,
-    synthetic_usage_columns,
-    window_days,
-)
+from csmetrics.periods.days import window_days
+from csmetrics.tables.usage import UsageEvent, UsageTable
 
 UTC = dt.timezone.utc
 

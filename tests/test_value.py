@@ -20,19 +20,18 @@ from csmetrics.exceptions import (
     InvalidParameterError,
     UndefinedMetricWarning,
 )
-from csmetrics.payments import (
-    Payment,
-    PaymentTable,
-    average_order_value,
-    purchase_frequency,
-    transactional_lifetime_value,
-)
 from csmetrics.results import TableResult
-from csmetrics.value import (
+from csmetrics.tables.payments import Payment, PaymentTable
+from csmetrics.value.lifetime import (
     cac_payback_months,
     customer_lifetime_value,
     lifetime_value,
     ltv_to_cac,
+)
+from csmetrics.value.transactional import (
+    average_order_value,
+    purchase_frequency,
+    transactional_lifetime_value,
 )
 
 

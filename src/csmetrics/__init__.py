@@ -6,21 +6,6 @@ out, each with its definition stated in its docstring and in ``docs/``.
 """
 
 from csmetrics import datasets
-from csmetrics.churn import (
-    customer_count,
-    customer_retention_rate,
-    logo_churn_rate,
-    quick_ratio,
-    revenue_churn_rate,
-)
-from csmetrics.cohorts import (
-    CohortTable,
-    SurvivalCurve,
-    cohort_table,
-    customer_lifetimes,
-    kaplan_meier,
-    survival_curve,
-)
 from csmetrics.exceptions import (
     AccountNotFoundError,
     ColumnNotFoundError,
@@ -43,9 +28,11 @@ from csmetrics.health import (
     NamedBands,
     ScoreExplanation,
     Steps,
+    account_signals,
     at_risk,
     health_rollup,
     health_trend,
+    standard_scorecard,
 )
 from csmetrics.io import (
     read_subscriptions_csv,
@@ -53,39 +40,33 @@ from csmetrics.io import (
     read_tickets_csv,
     read_usage_csv,
 )
-from csmetrics.payments import (
-    Payment,
-    PaymentTable,
-    average_order_value,
-    purchase_frequency,
-    transactional_lifetime_value,
-)
 from csmetrics.periods import Frequency, Period, period_range
 from csmetrics.policies import MetricPolicy
-from csmetrics.portfolio import Portfolio, PortfolioReport
-from csmetrics.records import Subscription
+from csmetrics.report import Portfolio, PortfolioReport
 from csmetrics.results import SkippedRows, TableResult
-from csmetrics.retention import gross_revenue_retention, net_revenue_retention, nrr_series
 from csmetrics.revenue import (
     MovementDetails,
     MRRMovements,
+    TrialConversion,
     arpa,
+    customer_count,
+    customer_retention_rate,
+    gross_revenue_retention,
+    logo_churn_rate,
     mrr,
     mrr_movements,
     mrr_series,
-)
-from csmetrics.sbg import ShiftedBetaGeometric
-from csmetrics.signals import account_signals, standard_scorecard
-from csmetrics.support import (
-    FirstContactResolution,
-    SupportTicket,
-    SupportTicketTable,
-    TrialConversion,
-    first_contact_resolution_rate,
-    open_tickets,
+    net_revenue_retention,
+    nrr_series,
+    quick_ratio,
+    revenue_churn_rate,
     trial_conversion_rate,
 )
-from csmetrics.survey_data import SurveyResponse, SurveyScale, SurveyTable
+from csmetrics.support import (
+    FirstContactResolution,
+    first_contact_resolution_rate,
+    open_tickets,
+)
 from csmetrics.surveys import (
     Comparison,
     CustomerEffortScore,
@@ -103,7 +84,19 @@ from csmetrics.surveys import (
     nps_sample_size,
     survey_trend,
 )
-from csmetrics.tables import SubscriptionTable
+from csmetrics.tables import (
+    Payment,
+    PaymentTable,
+    Subscription,
+    SubscriptionTable,
+    SupportTicket,
+    SupportTicketTable,
+    SurveyResponse,
+    SurveyScale,
+    SurveyTable,
+    UsageEvent,
+    UsageTable,
+)
 from csmetrics.usage import (
     AccountResult,
     AdoptionRate,
@@ -122,13 +115,22 @@ from csmetrics.usage import (
     stickiness,
     time_to_value,
 )
-from csmetrics.usage_data import UsageEvent, UsageTable
 from csmetrics.value import (
+    CohortTable,
     LifetimeValue,
+    ShiftedBetaGeometric,
+    SurvivalCurve,
+    average_order_value,
     cac_payback_months,
+    cohort_table,
     customer_lifetime_value,
+    customer_lifetimes,
+    kaplan_meier,
     lifetime_value,
     ltv_to_cac,
+    purchase_frequency,
+    survival_curve,
+    transactional_lifetime_value,
 )
 
 __version__ = "0.1.0"

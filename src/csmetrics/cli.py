@@ -20,7 +20,7 @@ from typing import Any
 
 from csmetrics import __version__
 from csmetrics.exceptions import CSMetricsError, DataValidationError, InvalidParameterError
-from csmetrics.io import CSVFormatError
+from csmetrics.io.csv import CSVFormatError
 
 EXIT_OK, EXIT_DATA_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -110,17 +110,22 @@ def _read(kind: str, path: str, columns: dict[str, list[str]], **kw: Any) -> Any
 
 
 def _portfolio(args: argparse.Namespace) -> Any:
-    from csmetrics.portfolio import Portfolio
+    from csmetrics.report.portfolio import Portfolio
 
     customers = None
     if getattr(args, "customers", None):
-        from csmetrics.io import read_csv_columns
+        from csmetrics.io.csv import read_csv_columns
 
         if not Path(args.customers).is_file():
             raise _UsageError(f"--customers: no such file: {args.customers}")
         customers = read_csv_columns(args.customers)
     if args.demo:
-        from csmetrics.datasets import demo_portfolio, demo_surveys, demo_tickets, demo_usage
+        from csmetrics.datasets.subscriptions import (
+            demo_portfolio,
+            demo_surveys,
+            demo_tickets,
+            demo_usage,
+        )
 
         return Portfolio(subscriptions=demo_portfolio(), surveys=demo_surveys(),
                          usage=demo_usage(), tickets=demo_tickets(), customers=customers)
@@ -161,7 +166,7 @@ def _mapping_for(path: str, kind: str, columns: dict[str, list[str]]) -> dict[st
     """The ``--columns`` pairs that apply to this file: for each of its fields, the first
     named column the file has. Where it has none of them but has the field's own name, no
     mapping; where it has neither, the first name, which the reader reports as missing."""
-    from csmetrics.io import csv_header
+    from csmetrics.io.csv import csv_header
 
     header = set(csv_header(path)) if path != "-" else set()
     out: dict[str, str] = {}
@@ -193,12 +198,12 @@ def _emit(text: str, output: str | None) -> None:
 
 
 def _table_out(table: Any, fmt: str) -> str:
-    from csmetrics.io import write_csv
+    from csmetrics.io.csv import write_csv
 
     if fmt == "csv":
         return write_csv(table.to_dict())
     if fmt == "json":
-        from csmetrics.portfolio import _json_safe
+        from csmetrics.report.portfolio import _json_safe
 
         return json.dumps(_json_safe(table.to_dict()), indent=2, allow_nan=False, default=str)
     return str(table)
@@ -228,8 +233,8 @@ def _run_report(args: argparse.Namespace) -> str:
 
 
 def _run_mrr(args: argparse.Namespace) -> str:
-    from csmetrics.periods import Period
-    from csmetrics.revenue import mrr_movements
+    from csmetrics.periods.calendar import Period
+    from csmetrics.revenue.movements import mrr_movements
 
     portfolio = _portfolio(args)
     if portfolio.subscriptions is None:
@@ -246,13 +251,13 @@ def _run_nps(args: argparse.Namespace) -> str:
     from csmetrics.surveys import net_promoter_score, survey_trend
 
     if args.demo:
-        from csmetrics.datasets import demo_surveys
+        from csmetrics.datasets.subscriptions import demo_surveys
 
         table = demo_surveys()
     elif args.surveys:
         if not Path(args.surveys).is_file():
             raise _UsageError(f"--surveys: no such file: {args.surveys}")
-        from csmetrics.io import read_surveys_csv
+        from csmetrics.io.csv import read_surveys_csv
 
         table = read_surveys_csv(args.surveys, columns=_mapping_for(
             args.surveys, "surveys", _columns(args.columns)), survey_name=args.survey_name)
@@ -272,7 +277,7 @@ def _period(value: str | None, option: str, freq: str | None = None) -> Any:
     """The last month of the period ``value`` names (read with ``freq`` for fiscal names)."""
     if value is None:
         return None
-    from csmetrics.periods import Period
+    from csmetrics.periods.calendar import Period
 
     try:
         return Period.parse(Period.parse(value, freq).end, "month")

@@ -21,8 +21,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._currency import MINOR_UNITS
-from csmetrics._validation import Checker, column_getter, require, to_dates, to_float
+from csmetrics._core.checks import Checker
+from csmetrics._core.columns import column_getter, require
+from csmetrics._core.convert import to_dates, to_float
+from csmetrics._core.currency import MINOR_UNITS
 from csmetrics.exceptions import DataValidationError, InvalidParameterError
 
 __all__ = ["FxRates", "MissingRateError"]

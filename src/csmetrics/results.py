@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from csmetrics._optional import require
+from csmetrics._core.optional import require
 
 if TYPE_CHECKING:
-    from csmetrics._validation import Checker
+    from csmetrics._core.checks import Checker
 
 __all__ = ["SkippedRows", "TableResult"]
 

@@ -1,0 +1,114 @@
+"""Reading columns from any tabular input by field name."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
+
+
+def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], Any]]:
+    """Column names of ``data`` and a function returning one column as a numpy array.
+
+    Accepts a mapping of sequences, a pandas or polars DataFrame or a pyarrow Table, without
+    importing any of those libraries: they are recognised by the methods they carry.
+    """
+    if type(data).__name__ == "LazyFrame":
+        raise InvalidParameterError(f"{context}: a polars LazyFrame must be collected first: "
+                                    "pass frame.collect().")
+    if isinstance(data, Mapping):
+        names = [str(k) for k in data]
+        return names, lambda name: _as_array(data[name])
+    if hasattr(data, "column_names") and hasattr(data, "column"):  # pyarrow.Table
+        return list(data.column_names), lambda name: _as_array(data.column(name))
+    if hasattr(data, "columns") and hasattr(data, "__getitem__"):  # pandas / polars DataFrame
+        return [str(c) for c in data.columns], lambda name: _as_array(data[name])
+    raise InvalidParameterError(
+        f"{context}: expected a mapping of columns, a pandas or polars DataFrame or a pyarrow "
+        f"Table, got {type(data).__name__}."
+    )
+
+
+def _as_array(values: Any) -> NDArray[Any]:
+    module = type(values).__module__
+    if module.startswith("pandas") and hasattr(values, "dtype"):
+        dtype = values.dtype
+        if str(dtype).startswith("datetime64[") and "," in str(dtype):  # tz-aware
+            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        if getattr(dtype, "kind", "O") in "iufbM" or str(dtype).startswith("datetime64"):
+            return np.asarray(values.to_numpy())
+        return np.asarray(values.to_numpy(dtype=object, na_value=None))
+    if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
+        value_type = getattr(getattr(values, "type", None), "value_type", None)
+        if value_type is not None and hasattr(values, "cast"):
+            # pyarrow dictionary columns lose their nulls in to_numpy(): decode them first.
+            values = values.cast(value_type)
+        try:
+            return np.asarray(values.to_numpy(zero_copy_only=False))  # pyarrow
+        except TypeError:
+            return np.asarray(values.to_numpy())  # polars
+    if isinstance(values, np.ndarray):
+        if values.ndim != 1:
+            raise InvalidParameterError(
+                f"a column must be one-dimensional, got an array of shape {values.shape}.")
+        return values
+    if isinstance(values, str | bytes) or not hasattr(values, "__iter__"):
+        raise InvalidParameterError(
+            f"a column must be a sequence of values, got the single value {values!r}.")
+    return np.asarray(list(values) if not isinstance(values, list | tuple) else values,
+                      dtype=object)
+
+
+def require(names: Iterable[str], wanted: str, context: str) -> None:
+    names = list(names)
+    if wanted not in names:
+        raise ColumnNotFoundError(wanted, names, context=context)
+
+
+def read_columns(data: Any, renamed: Mapping[str, str], optional: Iterable[str],
+                 context: str) -> tuple[dict[str, NDArray[Any] | None], int, dict[str, str]]:
+    """The input's column for each field (``renamed``: field -> column name), ``None`` for
+    an optional field that is absent under its own name; the row count; and the column name
+    each field was read from (for messages).
+
+    Missing required (or explicitly renamed) columns raise :class:`ColumnNotFoundError`
+    listing those present. An optional field absent under its own name takes a column that
+    differs only in case ("Interval"); an unused column close to its name ("curency") is an
+    error rather than silently ignored, since its values would otherwise be replaced by the
+    default. Columns of different lengths are an error.
+    """
+    names, get = column_getter(data, context)
+    optional = set(optional)
+    lower = {n.lower(): n for n in names}
+    used = {v for v in renamed.values() if v in names}
+    raw: dict[str, NDArray[Any] | None] = {}
+    resolved = dict(renamed)
+    for field_name, source in renamed.items():
+        if source not in names and source == field_name:
+            match = lower.get(field_name.lower())
+            if match is not None and match not in used:
+                source = resolved[field_name] = match
+                used.add(match)
+            elif field_name in optional:
+                close = difflib.get_close_matches(
+                    field_name, [n for n in names if n not in used], n=1, cutoff=0.8)
+                if close:
+                    raise ColumnNotFoundError(
+                        field_name, names,
+                        context=f"{context} (column '{close[0]}' looks like a misspelling; "
+                                f"pass {field_name}='{close[0]}' to use it or rename it)")
+                raw[field_name] = None
+                continue
+        if source not in names:
+            raise ColumnNotFoundError(source, names, context=context)
+        raw[field_name] = get(source)
+    lengths = {k: v.shape[0] for k, v in raw.items() if v is not None}
+    if len(set(lengths.values())) > 1:
+        sizes = ", ".join(f"'{renamed[k]}' has {n:,}" for k, n in lengths.items())
+        raise InvalidParameterError(f"{context}: columns must all have one length; {sizes}.")
+    return raw, next(iter(lengths.values()), 0), resolved

@@ -1,0 +1,246 @@
+"""Vectorized column conversion: missing values, numbers, dates, integer codes.
+
+Every conversion takes a whole column; no check loops over rows in Python except on the error
+path, where it only pinpoints the bad rows of a column that numpy refused to convert whole."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import re
+import warnings
+from typing import Any
+
+import numpy as np
+from dateutil.parser import isoparse
+from numpy.typing import NDArray
+
+from csmetrics._core.checks import Checker
+
+
+def is_missing(values: NDArray[Any]) -> NDArray[np.bool_]:
+    """True where a value is None, NaN or NaT, for any dtype."""
+    kind = values.dtype.kind
+    if kind == "f":
+        return np.asarray(np.isnan(values))
+    if kind in "mM":
+        return np.asarray(np.isnat(values))
+    if kind == "O":
+        # Elementwise comparisons run in C: None equals None, and NaN and NaT are the values
+        # that are not equal to themselves. pandas' NA refuses to be a bool: slow path.
+        try:
+            with np.errstate(invalid="ignore"):
+                unequal: NDArray[np.bool_] = np.asarray(values != values, dtype=np.bool_)
+            is_none: NDArray[np.bool_] = np.asarray(values == np.array(None), dtype=np.bool_)
+            return is_none | unequal
+        except TypeError:
+            return np.fromiter((missing_one(v) for v in values), dtype=bool,
+                               count=values.size)
+    return np.zeros(values.shape, dtype=bool)
+
+
+def missing_one(v: object) -> bool:
+    """Whether one value is missing: None, NaN, NaT or pandas' NA."""
+    if v is None or type(v).__name__ in ("NAType", "NaTType"):
+        return True
+    try:
+        return bool(v != v)
+    except (TypeError, ValueError):
+        return False
+
+
+def to_float(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.float64]:
+    """Column as float64; non-numbers break a rule (they are left as NaN when skipping)."""
+    if values.dtype.kind == "b":
+        checker.check(np.ones(values.size, dtype=bool), column, "must be a number, not a bool")
+    if values.dtype.kind in "iufb":
+        # A copy: the table freezes its arrays, and must not freeze the caller's.
+        return values.astype(np.float64, copy=True)
+    if values.dtype.kind == "O":
+        missing = is_missing(values)
+        if missing.any():
+            values = values.copy()
+            values[missing] = None
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        pass
+    out = np.full(values.size, np.nan)
+    bad = np.zeros(values.size, dtype=bool)
+    for i, v in enumerate(values):  # error path only: find which rows are not numbers
+        try:
+            out[i] = np.nan if v is None else float(v)
+        except (TypeError, ValueError):
+            bad[i] = True
+    checker.check(bad, column, "must be a number")
+    return out
+
+
+_DAY = np.timedelta64(1, "D")
+
+
+def to_dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.datetime64]:
+    """Column as ``datetime64[D]``; missing values become NaT, unreadable ones break a rule.
+
+    Timestamps with a time of day are truncated to their date: subscription spans are whole
+    days. Timezone-aware timestamps (objects or ISO 8601 strings with an offset) are
+    converted to UTC first; naive ones are taken as they are.
+    """
+    if values.dtype.kind in "iufb":
+        checker.check(np.ones(values.size, dtype=bool), column,
+                      "must be a date, not a number (give dates, ISO strings or datetime64)")
+        return np.full(values.size, np.datetime64("NaT"), dtype="datetime64[D]")
+    days = _dates(values, column, checker)
+    # Compact strings such as "20240105" parse as the year 20,240,105: only plausible
+    # calendar dates are accepted.
+    implausible = ~np.isnat(days) & ((days < _EARLIEST) | (days > _LATEST))
+    checker.check(implausible, column, "must be a date between 1900-01-01 and 2199-12-31")
+    return np.where(implausible, np.datetime64("NaT"), days)
+
+
+_EARLIEST = np.datetime64("1900-01-01")
+
+
+_LATEST = np.datetime64("2199-12-31")
+
+
+def _dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.datetime64]:
+    if values.dtype.kind == "M":
+        return values.astype("datetime64[D]")
+    if values.dtype.kind == "O":
+        missing = is_missing(values)
+        present = values[~missing]
+        if present.size and isinstance(present[0], str):
+            # Text: read it as numpy text, so numbers mixed in cannot pass as microseconds.
+            text = np.full(values.size, "NaT", dtype=object)
+            text[~missing] = present
+            with contextlib.suppress(TypeError, ValueError):
+                values = text.astype(str)
+        elif present.size and isinstance(present[0], int | float | np.number):
+            checker.check(~missing, column,
+                          "must be a date, not a number (give dates, ISO strings or datetime64)")
+            return np.full(values.size, np.datetime64("NaT"), dtype="datetime64[D]")
+    # numpy warns on timezone offsets and on tz-aware objects: those take the slow path,
+    # which converts them to UTC explicitly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if values.dtype.kind == "U":
+            try:
+                return values.astype("datetime64[D]")
+            except (ValueError, Warning):
+                values = values.astype(object)
+        else:
+            try:
+                return np.array(values, dtype="datetime64[us]").astype("datetime64[D]")
+            except (TypeError, ValueError, Warning):
+                pass
+    out = np.full(values.size, np.datetime64("NaT"), dtype="datetime64[D]")
+    bad = np.zeros(values.size, dtype=bool)
+    for i, v in enumerate(values):  # error path, or objects numpy cannot read by itself
+        if missing_one(v) or v == "NaT":
+            continue
+        try:
+            out[i] = one_date(v)
+        except (TypeError, ValueError, OverflowError):
+            bad[i] = True
+    checker.check(bad, column, "must be a date (ISO 8601 such as '2024-03-15', a date, "
+                  "or a datetime64)")
+    return out
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ].*)?$")
+
+
+def one_date(v: object) -> np.datetime64:
+    """One value as a ``datetime64[D]``: tz-aware values in UTC, any time of day dropped."""
+    if isinstance(v, int | float):
+        raise TypeError("a number is not a date")
+    if isinstance(v, str):
+        text = v.strip()
+        if not _ISO_DATE.match(text):
+            raise ValueError(f"not an ISO 8601 date: {v!r}")
+        v = isoparse(text)
+    if isinstance(v, _dt.datetime):
+        if v.tzinfo is not None:
+            v = v.astimezone(_dt.timezone.utc)
+        return np.datetime64(v.date(), "D")
+    if isinstance(v, _dt.date):
+        return np.datetime64(v, "D")
+    if isinstance(v, np.datetime64):
+        day: np.datetime64 = v.astype("datetime64[D]")
+        return day
+    raise TypeError(f"not a date: {v!r}")
+
+
+def to_codes(
+    values: NDArray[Any], column: str, checker: Checker, *, required: bool
+) -> tuple[NDArray[np.int64], NDArray[Any]]:
+    """Factorize a column into integer codes (into sorted categories); missing is code -1."""
+    missing = is_missing(values)
+    if required:
+        checker.check(missing, column, "must not be missing (None/NaN)")
+    if values.dtype.kind == "f":
+        whole = np.isfinite(values) & (values == np.round(values))
+        if bool(whole[~missing].all()):
+            values = np.where(missing, 0, values).astype(np.int64)
+    if not missing.any():
+        cats, codes = factorize(values)
+        return codes, cats
+    present = values[~missing]
+    cats, inner = factorize(present)
+    codes = np.full(values.size, -1, dtype=np.int64)
+    codes[~missing] = inner
+    return codes, cats
+
+
+def factorize(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.int64]]:
+    """Sorted distinct values and each value's index into them (a factorization).
+
+    Fast paths keep ingestion at numpy speed: integers in a compact range are counted rather
+    than sorted, and text with few distinct values (plans, currencies) is matched against
+    the distinct values of a sample by binary search, falling back to a full sort when the
+    sample missed some.
+    """
+    if values.size == 0:
+        return values[:0], np.zeros(0, dtype=np.int64)
+    if values.dtype.kind == "O":
+        values = _narrow_objects(values)
+    kind = values.dtype.kind
+    if kind in "iu":
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo <= 4 * values.size:
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            shifted = values - lo
+            present[shifted] = True
+            rank = np.cumsum(present, dtype=np.int64) - 1
+            return np.flatnonzero(present).astype(values.dtype) + lo, rank[shifted]
+    if kind in "US":
+        sample = np.unique(values[:: max(1, values.size // 4096)])
+        pos = np.minimum(np.searchsorted(sample, values), sample.size - 1)
+        if bool((sample[pos] == values).all()):
+            return sample, pos.astype(np.int64, copy=False)
+    try:
+        cats, inv = np.unique(values, return_inverse=True)
+    except TypeError:  # incomparable objects: compare as text
+        cats, inv = np.unique(values.astype(str), return_inverse=True)
+    return cats, inv.astype(np.int64, copy=False).reshape(-1)
+
+
+def _narrow_objects(values: NDArray[Any]) -> NDArray[Any]:
+    """An object column of text or of integers as a native numpy column, when it is one.
+
+    Columns whose first value is text are compared as text throughout (ids mixing 3 and
+    "3" are one id).
+    """
+    first = values[0]
+    try:
+        if isinstance(first, str):
+            return values.astype(str)
+        if isinstance(first, int | np.integer) and not isinstance(first, bool):
+            ints = values.astype(np.int64)
+            if bool((ints.astype(object) == values).all()):
+                return ints
+            return values.astype(str)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    return values

@@ -1,0 +1,35 @@
+"""Customer health: scorecards of measures with explicit rules, weights, missing-data policy and
+bands; per-account explanations, roll-ups, trends, at-risk lists and the standard signals."""
+
+from csmetrics.exceptions import AccountNotFoundError
+from csmetrics.health.rollups import (
+    AtRiskAccounts,
+    HealthTrend,
+    at_risk,
+    health_rollup,
+    health_trend,
+)
+from csmetrics.health.rules import Band, Linear, NamedBands, Steps
+from csmetrics.health.scorecard import HealthScorecard, Measure, MissingPolicy
+from csmetrics.health.scores import HealthScores, ScoreExplanation
+from csmetrics.health.signals import account_signals, standard_scorecard
+
+__all__ = [
+    "AccountNotFoundError",
+    "AtRiskAccounts",
+    "Band",
+    "HealthScorecard",
+    "HealthScores",
+    "HealthTrend",
+    "Linear",
+    "Measure",
+    "MissingPolicy",
+    "NamedBands",
+    "ScoreExplanation",
+    "Steps",
+    "account_signals",
+    "at_risk",
+    "health_rollup",
+    "health_trend",
+    "standard_scorecard",
+]

@@ -1,0 +1,262 @@
+"""Per-account signals in one call, and a standard scorecard to score them.
+
+:func:`account_signals` assembles, for every account in any of the tables given, the
+standard customer-success measures as one table that a :class:`~csmetrics.HealthScorecard`
+scores directly:
+
+=====================  ===============================================================
+column                 definition (all at ``at``)
+=====================  ===============================================================
+``mrr``                MRR on ``at`` (subscriptions)
+``mrr_change``         ``(MRR at at - MRR ``mrr_months`` months earlier) / the earlier
+                       MRR`` (NaN where there was none)
+``utilization``        active users in the last ``window`` over seats bought (usage and
+                       subscriptions; unclamped: 1.4 is 40% overage)
+``active_users_trend`` active users in the last ``window`` over the ``window`` before
+``stickiness``         mean daily active users over active users in the last 30 days
+``adoption_breadth``   share of ``key_features`` used in the last ``window``
+``nps``                the account's NPS over the last ``survey_days`` days (-100..100)
+``open_tickets``       tickets open at ``at``
+=====================  ===============================================================
+
+A column is present when its table is given; a value is NaN where it is undefined for that
+account (no seats, no answers, no earlier MRR), never 0: the scorecard's missing policy
+decides what NaN means.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from dateutil.relativedelta import relativedelta
+from numpy.typing import NDArray
+
+from csmetrics._core.currency import MINOR_UNITS
+from csmetrics._kernels import revenue as kr
+from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
+from csmetrics.fx import FxRates
+from csmetrics.health.rules import Linear, Steps
+from csmetrics.health.scorecard import HealthScorecard, Measure
+from csmetrics.periods.calendar import PeriodLike, snapshot_date
+from csmetrics.results import TableResult
+from csmetrics.tables.coerce import as_surveys, as_table, as_tickets, as_usage
+
+
+def account_signals(
+    *,
+    subscriptions: Any = None,
+    usage: Any = None,
+    surveys: Any = None,
+    tickets: Any = None,
+    at: PeriodLike,
+    window: str = "30D",
+    key_features: Sequence[str] | None = None,
+    survey_days: int = 180,
+    mrr_months: int = 3,
+    fx: FxRates | None = None,
+) -> TableResult:
+    """The standard per-account measures (see the module documentation) in one table.
+
+    Parameters
+    ----------
+    subscriptions, usage, surveys, tickets : tables, optional
+        Any of them; each adds its columns.
+    at : period or date
+        The day the signals are read (a period means its last day).
+    window : str, default "30D"
+        The usage window.
+    key_features : sequence of str, optional
+        Features counted by ``adoption_breadth`` (default: every feature of the usage table).
+    survey_days : int, default 180
+        Days of answers behind each account's NPS.
+    mrr_months : int, default 3
+        Months back for ``mrr_change`` (the same day of the month, or the month's last day).
+    fx : FxRates, optional
+        Exchange rates: each account's MRR in the reporting currency. Without them, MRR is
+        in each account's own currency, and NaN for an account billed in several.
+
+    Returns
+    -------
+    TableResult
+        ``customer_id`` (every account of any table, sorted) and one column per signal.
+
+    Examples
+    --------
+    >>> from csmetrics.datasets import demo_portfolio, demo_usage, demo_tickets
+    >>> signals = account_signals(subscriptions=demo_portfolio(), usage=demo_usage(),
+    ...                           tickets=demo_tickets(), at="2024-12")
+    >>> signals.column_names
+    ('customer_id', 'mrr', 'mrr_change', 'utilization', 'active_users_trend', 'stickiness', 'adoption_breadth', 'open_tickets')
+    """  # noqa: E501
+    if all(t is None for t in (subscriptions, usage, surveys, tickets)):
+        raise InvalidParameterError("account_signals: give at least one table.")
+    if mrr_months < 1 or survey_days < 1:
+        raise InvalidParameterError(
+            f"account_signals: mrr_months and survey_days must be >= 1, got {mrr_months} and "
+            f"{survey_days}.")
+    subs = None if subscriptions is None else as_table(subscriptions, "account_signals")
+    usage = None if usage is None else as_usage(usage)
+    surveys = None if surveys is None else as_surveys(surveys)
+    tickets = None if tickets is None else as_tickets(tickets)
+    day = snapshot_date(at)
+    ids = _all_ids(subs, usage, surveys, tickets)
+    cols: dict[str, Any] = {"customer_id": ids}
+    with warnings.catch_warnings():
+        # Undefined per-account values are NaN by design here; the scorecard handles them.
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        if subs is not None:
+            now = _mrr_by_id(subs, day, ids, fx)
+            earlier = day.astype(_dt.date) - relativedelta(months=mrr_months)
+            before = _mrr_by_id(subs, np.datetime64(earlier, "D"), ids, fx)
+            cols["mrr"] = now
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cols["mrr_change"] = np.where(before > 0, (now - before) / before, np.nan)
+        if usage is not None:
+            from csmetrics.usage import (
+                active_users_trend,
+                adoption_breadth,
+                license_utilization,
+                stickiness,
+            )
+
+            at_day = day.astype(_dt.date)
+            if subs is not None:
+                cols["utilization"] = _metric(license_utilization(
+                    usage, subs, at=at_day, window=window, customers=ids), "utilization")
+            cols["active_users_trend"] = _metric(active_users_trend(
+                usage, at=at_day, window=window, customers=ids), "ratio")
+            cols["stickiness"] = _metric(stickiness(usage, at=at_day, customers=ids),
+                                         "stickiness")
+            features = list(key_features) if key_features is not None else [
+                str(f) for f in np.asarray(usage.features).tolist()]
+            if features:
+                cols["adoption_breadth"] = _metric(adoption_breadth(
+                    usage, features, at=at_day, window=window, customers=ids), "breadth")
+        if surveys is not None:
+            cols["nps"] = _account_nps(surveys, day, survey_days, ids)
+        if tickets is not None:
+            from csmetrics.support.metrics import open_tickets
+
+            cols["open_tickets"] = _metric(open_tickets(tickets, at=day.astype(_dt.date),
+                                                        customers=ids), "open_tickets")
+    return TableResult(cols, title=f"Account signals on {day}", money=("mrr",))
+
+
+def standard_scorecard() -> HealthScorecard:
+    """A reasonable starting scorecard for :func:`account_signals`' columns.
+
+    Usage 50% (utilization 0.2 -> 0 points to 0.9 -> 100, active-users trend, breadth),
+    customer voice 25% (NPS -50 -> 0 to 50 -> 100), support 15% (open tickets, fewer is
+    better), revenue 10% (MRR change, -20% -> 0 to +10% -> 100). Missing measures are left
+    out and the rest re-weighted (coverage is reported). Adjust it to your business.
+
+    Examples
+    --------
+    >>> [m.name for m in standard_scorecard().measures][:3]
+    ['utilization', 'active_users_trend', 'adoption_breadth']
+    """
+    return HealthScorecard(
+        measures=(
+            Measure(name="utilization", group="usage", weight=3,
+                    rule=Linear(low=0.2, high=0.9)),
+            Measure(name="active_users_trend", group="usage", weight=2,
+                    rule=Steps(thresholds=(0.8, 0.95, 1.05), points=(0, 40, 70, 100))),
+            Measure(name="adoption_breadth", group="usage", weight=1,
+                    rule=Linear(low=0.2, high=0.8)),
+            Measure(name="nps", group="voice", weight=1, rule=Linear(low=-50, high=50)),
+            Measure(name="open_tickets", group="support", weight=1, direction="lower",
+                    rule=Linear(low=0, high=5)),
+            Measure(name="mrr_change", group="revenue", weight=1,
+                    rule=Linear(low=-0.2, high=0.1)),
+        ),
+        groups=(("usage", 50.0), ("voice", 25.0), ("support", 15.0), ("revenue", 10.0)),
+    )
+
+
+def _all_ids(*tables: Any) -> NDArray[Any]:
+    """Every account id of the tables given, sorted (ids of one kind: text or numbers)."""
+    parts = [np.asarray(t.customer_ids, dtype=object)[np.unique(t.customer_codes)]
+             for t in tables if t is not None]
+    merged = np.concatenate(parts) if parts else np.empty(0, dtype=object)
+    try:
+        return np.unique(merged)
+    except TypeError:
+        return np.unique(merged.astype(str)).astype(object)
+
+
+def _positions(ids: NDArray[Any], keys: NDArray[Any]) -> tuple[NDArray[np.int64],
+                                                                NDArray[np.bool_]]:
+    """Where each of ``keys`` sits in the sorted ``ids``, and whether it is there (ids that
+    fell back to text, because the tables mix number and text ids, are matched as text)."""
+    if ids.size and isinstance(ids[0], str):
+        keys = np.asarray([str(k) for k in keys.tolist()], dtype=object)
+    pos = np.searchsorted(ids, keys)
+    clipped = np.minimum(pos, max(ids.size - 1, 0))
+    found = (pos < ids.size) & (ids[clipped] == keys) if ids.size else np.zeros(keys.size, bool)
+    return clipped.astype(np.int64), np.asarray(found, dtype=bool)
+
+
+def _mrr_by_id(subs: Any, day: np.datetime64, ids: NDArray[Any], fx: FxRates | None
+               ) -> NDArray[np.float64]:
+    """Each account's MRR on ``day``: in the reporting currency with ``fx``; otherwise in its
+    own currency, NaN for an account billed in several."""
+    from csmetrics.revenue.movements import mrr
+
+    out = np.zeros(ids.size)
+    if fx is not None:
+        per = mrr(subs, day, by=_PerCustomer(subs), fx=fx)
+        keys, values = np.asarray(per[per.column_names[0]], dtype=object), per["mrr"]
+    else:
+        active = kr.active_on(subs.start, subs.end, day) & (subs.mrr_units != 0)
+        n_cur = max(int(subs.currencies.size), 1)
+        pair = subs.customer_codes[active] * n_cur + subs.currency_codes[active]
+        pairs, inverse = np.unique(pair, return_inverse=True)
+        units = np.rint(np.bincount(inverse.reshape(-1), weights=subs.mrr_units[active],
+                                    minlength=pairs.size)).astype(np.int64)
+        digits = np.array([MINOR_UNITS.get(str(c), 2) for c in subs.currencies.tolist()]
+                          or [2], dtype=np.int64)
+        amount = kr.units_to_minor(units) / np.power(10.0, digits[pairs % n_cur])
+        customer = pairs // n_cur
+        several = np.bincount(customer, minlength=subs.customer_ids.size) > 1
+        values = np.bincount(customer, weights=amount, minlength=subs.customer_ids.size)
+        values[several] = np.nan
+        keys = np.asarray(subs.customer_ids, dtype=object)
+    pos, found = _positions(ids, keys)
+    out[pos[found]] = np.asarray(values, dtype=np.float64)[found]
+    return out
+
+
+class _PerCustomer(dict[Any, Any]):
+    """Every customer of a table as its own segment (one MRR per account)."""
+
+    segment_name = "customer_id"
+
+    def __init__(self, subs: Any) -> None:
+        ids = subs.customer_ids.tolist()
+        super().__init__(zip(ids, ids, strict=True))
+
+
+def _metric(result: Any, column: str) -> NDArray[np.float64]:
+    values: NDArray[np.float64] = np.asarray(result[column], dtype=np.float64)
+    return values
+
+
+def _account_nps(surveys: Any, day: np.datetime64, days: int, ids: NDArray[Any]
+                 ) -> NDArray[np.float64]:
+    from csmetrics.surveys import net_promoter_score
+
+    first = (day - np.timedelta64(days - 1, "D")).astype(_dt.date)
+    recent = surveys.between(first, day.astype(_dt.date))
+    out = np.full(ids.size, np.nan)
+    has_nps = "nps" in set(np.asarray(recent.surveys).tolist()) if len(recent) else False
+    if not has_nps:
+        return out
+    result = net_promoter_score(recent, by="customer_id")
+    keys = np.asarray(result[result.column_names[0]], dtype=object)
+    pos, found = _positions(ids, keys)
+    out[pos[found]] = np.asarray(result["nps"], dtype=np.float64)[found]
+    return out

@@ -1,0 +1,25 @@
+"""Reading exports (CSV) into validated tables, and writing results as formula-safe CSV."""
+
+from csmetrics.io.csv import (
+    CSVDataError,
+    CSVFormatError,
+    escape_csv_cell,
+    read_csv_columns,
+    read_subscriptions_csv,
+    read_surveys_csv,
+    read_tickets_csv,
+    read_usage_csv,
+    write_csv,
+)
+
+__all__ = [
+    "CSVDataError",
+    "CSVFormatError",
+    "escape_csv_cell",
+    "read_csv_columns",
+    "read_subscriptions_csv",
+    "read_surveys_csv",
+    "read_tickets_csv",
+    "read_usage_csv",
+    "write_csv",
+]

@@ -1,0 +1,43 @@
+"""Revenue metrics: MRR and its movements, churn, retention (NRR, GRR) and trial conversion.
+
+Every metric here reads subscription spans and shares one bridge engine
+(:mod:`csmetrics.revenue.engine`): the change points of each customer's MRR between
+consecutive snapshots.
+"""
+
+from csmetrics.revenue.churn import (
+    customer_count,
+    customer_retention_rate,
+    logo_churn_rate,
+    quick_ratio,
+    revenue_churn_rate,
+)
+from csmetrics.revenue.movements import (
+    MovementDetails,
+    MRRMovements,
+    arpa,
+    mrr,
+    mrr_movements,
+    mrr_series,
+)
+from csmetrics.revenue.retention import gross_revenue_retention, net_revenue_retention, nrr_series
+from csmetrics.revenue.trials import TrialConversion, trial_conversion_rate
+
+__all__ = [
+    "MRRMovements",
+    "MovementDetails",
+    "TrialConversion",
+    "arpa",
+    "customer_count",
+    "customer_retention_rate",
+    "gross_revenue_retention",
+    "logo_churn_rate",
+    "mrr",
+    "mrr_movements",
+    "mrr_series",
+    "net_revenue_retention",
+    "nrr_series",
+    "quick_ratio",
+    "revenue_churn_rate",
+    "trial_conversion_rate",
+]

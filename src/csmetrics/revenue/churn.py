@@ -1,0 +1,385 @@
+"""Customer counts, logo churn and retention, revenue churn, and the quick ratio.
+
+Windows and counting
+--------------------
+A rate over a window from ``start`` to ``end`` counts events at every snapshot of ``freq``
+inside it (month ends by default): a customer *churns* at a snapshot where it stops being a
+customer (its MRR falls to zero, or, with ``free_customers="customers"``, its last
+subscription ends), and *joins* where it becomes one, as new or as a reactivation. A
+customer who churns twice in the window is two churn events. ``S`` is the number of
+customers at the base snapshot (the end of the period before ``start``), ``E`` at the final
+one, ``C`` the churn events and ``N`` the joins (new and reactivated) in the window.
+
+* logo churn rate = ``C / S`` (``denominator="start"``), ``C / (S + N)``
+  (``"start_plus_new"``, Stripe), or ``C / ((S + E) / 2)`` (``"average"``);
+* customer retention rate = ``(E - N) / S``. Because ``E = S + N - C`` exactly, this is
+  ``1 - C / S``: retention and start-denominated logo churn add up to 1 (customers who came
+  and went between two snapshots aside, see ``MetricPolicy.same_period_churn``);
+* gross revenue churn = ``(churn + contraction) / starting MRR``; net revenue churn also
+  subtracts expansion and, when the policy says so, reactivation (ChartMogul's net MRR churn);
+* quick ratio = ``(new + expansion [+ reactivation]) / (churn + contraction)``.
+
+Zero denominators give NaN with an :class:`~csmetrics.UndefinedMetricWarning`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, overload
+
+import numpy as np
+
+from csmetrics._kernels import revenue as kr
+from csmetrics.exceptions import InvalidParameterError
+from csmetrics.fx import FxRates
+from csmetrics.periods.calendar import Frequency, PeriodLike, snapshot_date
+from csmetrics.policies import ChurnDenominator, MetricPolicy, resolve
+from csmetrics.results import TableResult
+from csmetrics.revenue.engine import Run, run
+from csmetrics.revenue.ratios import divide, rate_result
+from csmetrics.revenue.segments import By, segment
+from csmetrics.tables.coerce import as_table
+
+_NEW, _EXP, _CON, _CHURN, _REACT = (kr.NEW, kr.EXPANSION, kr.CONTRACTION, kr.CHURN,
+                                    kr.REACTIVATION)
+
+
+@overload
+def customer_count(subscriptions: Any, at: PeriodLike, *, by: None = None,
+                   policy: MetricPolicy | None = None) -> int: ...
+@overload
+def customer_count(subscriptions: Any, at: PeriodLike, *, by: str | Mapping[Any, Any],
+                   policy: MetricPolicy | None = None) -> TableResult: ...
+
+
+def customer_count(subscriptions: Any, at: PeriodLike, *, by: By = None,
+                   policy: MetricPolicy | None = None) -> int | TableResult:
+    """Number of customers on a day (or at a period's last day).
+
+    A customer is an account with MRR > 0 on the day; with
+    ``policy.free_customers == "customers"``, any account with an active subscription,
+    free or not.
+
+    Examples
+    --------
+    >>> from csmetrics import Subscription
+    >>> subs = [Subscription(customer_id="a", start="2024-01-01", amount=10),
+    ...         Subscription(customer_id="b", start="2024-01-01", amount=10, discount=1)]
+    >>> customer_count(subs, "2024-01")
+    1
+    >>> customer_count(subs, "2024-01", policy=MetricPolicy(free_customers="customers"))
+    2
+    """
+    table = as_table(subscriptions, "customer_count")
+    pol = resolve(policy)
+    seg = segment(table, by, "customer_count")
+    day = snapshot_date(at)
+    active = kr.active_on(table.start, table.end, day)
+    minor = kr.entity_minor_at(seg.entity_of_row, table.mrr_units, active, seg.n_entities)
+    if pol.free_customers == "customers":
+        alive = np.bincount(seg.entity_of_row[active], minlength=seg.n_entities) > 0
+    else:
+        alive = minor > 0
+    counts = np.bincount(seg.segment_of_entity[alive], minlength=seg.n_segments)
+    if by is None:
+        return int(counts[0])
+    return TableResult({seg.name or "segment": seg.labels, "customers": counts},
+                       title=f"Customers on {day}")
+
+
+def _window(subscriptions: Any, start: PeriodLike, end: PeriodLike, freq: str | Frequency,
+            by: By, policy: MetricPolicy | None, context: str, fx: FxRates | None = None,
+            transients: bool | None = None, money: bool = True) -> Run:
+    pol = resolve(policy)
+    if transients is not None:
+        pol = pol.model_copy(update={"same_period_churn": transients and pol.same_period_churn})
+    return run(subscriptions, start, end, freq=freq, by=by, policy=pol, fx=fx, context=context,
+               money=money)
+
+
+
+@overload
+def logo_churn_rate(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    denominator: ChurnDenominator | None = None,
+    by: None = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+) -> float: ...
+@overload
+def logo_churn_rate(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    denominator: ChurnDenominator | None = None,
+    by: str | Mapping[Any, Any],
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+) -> TableResult: ...
+
+def logo_churn_rate(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    denominator: ChurnDenominator | None = None,
+    by: By = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+) -> float | TableResult:
+    """Share of customers lost over a window (logo or customer churn rate), as a fraction.
+
+    Parameters
+    ----------
+    subscriptions : SubscriptionTable, list of Subscription, or columns
+        The subscription spans.
+    start, end : period or date
+        The window, inclusive (see ``docs/definitions.md``, "Windows").
+    denominator : {"start", "start_plus_new", "average"}, optional
+        ``C / S``, ``C / (S + N)`` or ``C / ((S + E) / 2)`` (see the module documentation);
+        default: the policy's ``churn_denominator`` ("start").
+    by : str or mapping, optional
+        Split by a column or a customer-to-segment mapping.
+    freq : str, default "month"
+        Snapshots at which churn is recognised inside the window.
+    policy : MetricPolicy, optional
+        Free customers, same-period churners, reactivation window.
+
+    Returns
+    -------
+    float or TableResult
+        The rate; with ``by``, per segment with ``churned`` and ``denominator`` columns.
+
+    Examples
+    --------
+    >>> from csmetrics import Subscription
+    >>> subs = [Subscription(customer_id=c, start="2023-12-01", amount=10,
+    ...                      end="2024-01-20" if c in "ab" else None) for c in "abcdefghij"]
+    >>> logo_churn_rate(subs, "2024-01", "2024-01")     # 2 of the 10 December customers
+    0.2
+    """
+    r = _window(subscriptions, start, end, freq, by, policy, "logo_churn_rate", money=False)
+    mode = denominator or r.policy.churn_denominator
+    b = r.bridge
+    churned = b.counts[_CHURN].sum(axis=1)
+    joined = (b.counts[_NEW] + b.counts[_REACT]).sum(axis=1)
+    start_n, end_n = b.starting_count, b.ending_count[:, -1]
+    if mode == "start":
+        den = start_n.astype(np.float64)
+    elif mode == "start_plus_new":
+        den = (start_n + joined).astype(np.float64)
+    elif mode == "average":
+        den = (start_n + end_n) / 2.0
+    else:
+        raise InvalidParameterError(
+            f"logo_churn_rate: denominator must be 'start', 'start_plus_new' or 'average', "
+            f"got {mode!r}.")
+    values = divide(churned, den, context="logo_churn_rate", what=f"the {mode} customer count")
+    return rate_result(r.seg, by, values, {"churned": churned, "denominator": den},
+                       name="logo_churn_rate", title=f"Logo churn rate ({mode})")
+
+
+
+@overload
+def customer_retention_rate(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    by: None = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+) -> float: ...
+@overload
+def customer_retention_rate(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    by: str | Mapping[Any, Any],
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+) -> TableResult: ...
+
+def customer_retention_rate(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    by: By = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+) -> float | TableResult:
+    """Customer retention rate ``(E - N) / S`` over a window, as a fraction.
+
+    ``S`` customers at the base snapshot, ``E`` at the final one, ``N`` customers who joined
+    in the window (new and reactivated). Since ``E = S + N - C``, this equals
+    ``1 - logo_churn_rate(..., denominator="start")`` when same-period churners are not
+    counted; it does not count customers who came and went between snapshots at all.
+
+    Examples
+    --------
+    >>> from csmetrics import Subscription
+    >>> subs = [Subscription(customer_id="a", start="2023-12-01", amount=10),
+    ...         Subscription(customer_id="b", start="2023-12-01", end="2024-02-10", amount=10),
+    ...         Subscription(customer_id="c", start="2024-02-01", amount=10)]
+    >>> customer_retention_rate(subs, "2024-01", "2024-03")   # (2 - 1) / 2
+    0.5
+    """
+    r = _window(subscriptions, start, end, freq, by, policy, "customer_retention_rate",
+                transients=False, money=False)
+    b = r.bridge
+    joined = (b.counts[_NEW] + b.counts[_REACT]).sum(axis=1)
+    retained = b.ending_count[:, -1] - joined
+    values = divide(retained, b.starting_count, context="customer_retention_rate",
+                    what="the starting customer count")
+    return rate_result(r.seg, by, values, {"retained": retained,
+                                           "starting_customers": b.starting_count},
+                       name="customer_retention_rate", title="Customer retention rate")
+
+
+
+@overload
+def revenue_churn_rate(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    net: bool = False,
+    by: None = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> float: ...
+@overload
+def revenue_churn_rate(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    net: bool = False,
+    by: str | Mapping[Any, Any],
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> TableResult: ...
+
+def revenue_churn_rate(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    net: bool = False,
+    by: By = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> float | TableResult:
+    """MRR churn rate over a window, as a fraction of the starting MRR.
+
+    Gross: ``(churn + contraction) / starting MRR``. Net (``net=True``): ``(churn +
+    contraction - expansion - reactivation) / starting MRR``, with reactivation only when
+    ``policy.reactivation_offsets_net_churn`` (ChartMogul's net MRR churn includes it); net
+    churn below zero means expansion outgrew losses.
+
+    Examples
+    --------
+    >>> from csmetrics import Subscription
+    >>> # ChartMogul Help, "Metric: MRR Churn Rate": $100 at the start, $10 churn, $10
+    >>> # contraction, $10 expansion: gross 20%, net 10%.
+    >>> subs = [
+    ...     Subscription(customer_id="a", start="2023-12-01", end="2024-01-15", amount=10),
+    ...     Subscription(customer_id="b", start="2023-12-01", end="2024-01-15", amount=20,
+    ...                  subscription_id="b"),
+    ...     Subscription(customer_id="b", start="2024-01-15", amount=10, subscription_id="b"),
+    ...     Subscription(customer_id="c", start="2023-12-01", end="2024-01-15", amount=70,
+    ...                  subscription_id="c"),
+    ...     Subscription(customer_id="c", start="2024-01-15", amount=80, subscription_id="c"),
+    ... ]
+    >>> revenue_churn_rate(subs, "2024-01", "2024-01"), revenue_churn_rate(
+    ...     subs, "2024-01", "2024-01", net=True)
+    (0.2, 0.1)
+    """
+    r = _window(subscriptions, start, end, freq, by, policy, "revenue_churn_rate", fx)
+    a = r.bridge.amounts.sum(axis=2)
+    lost = a[_CHURN] + a[_CON]
+    if net:
+        lost = lost - a[_EXP] - (a[_REACT] if r.policy.reactivation_offsets_net_churn else 0)
+    values = divide(lost, r.bridge.starting, context="revenue_churn_rate",
+                    what="the starting MRR")
+    scale = r.scale
+    return rate_result(r.seg, by, values, {"lost_mrr": lost / scale,
+                                           "starting_mrr": r.bridge.starting / scale},
+                       name="revenue_churn_rate",
+                       title=f"{'Net' if net else 'Gross'} revenue churn rate",
+                       money=("lost_mrr", "starting_mrr"), digits=r.digits)
+
+
+
+@overload
+def quick_ratio(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    include_reactivation: bool | None = None,
+    by: None = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> float: ...
+@overload
+def quick_ratio(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    include_reactivation: bool | None = None,
+    by: str | Mapping[Any, Any],
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> TableResult: ...
+
+def quick_ratio(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    include_reactivation: bool | None = None,
+    by: By = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> float | TableResult:
+    """SaaS quick ratio: MRR gained over MRR lost in a window.
+
+    ``(new + expansion + reactivation) / (churn + contraction)``. ``include_reactivation``
+    (default: the policy's, True) drops reactivation from the gains when False, as
+    Baremetrics does. Over 1 the business grows; no losses give NaN with a warning.
+
+    Examples
+    --------
+    >>> from csmetrics import Subscription
+    >>> subs = [Subscription(customer_id="a", start="2023-12-01", end="2024-01-10", amount=10),
+    ...         Subscription(customer_id="b", start="2024-01-05", amount=40)]
+    >>> quick_ratio(subs, "2024-01", "2024-01")
+    4.0
+    """
+    r = _window(subscriptions, start, end, freq, by, policy, "quick_ratio", fx)
+    with_react = (r.policy.quick_ratio_includes_reactivation if include_reactivation is None
+                  else include_reactivation)
+    a = r.bridge.amounts.sum(axis=2)
+    gained = a[_NEW] + a[_EXP] + (a[_REACT] if with_react else 0)
+    lost = a[_CHURN] + a[_CON]
+    values = divide(gained, lost, context="quick_ratio", what="lost MRR (churn + contraction)")
+    scale = r.scale
+    return rate_result(r.seg, by, values, {"gained_mrr": gained / scale,
+                                           "lost_mrr": lost / scale},
+                       name="quick_ratio", title="Quick ratio",
+                       money=("gained_mrr", "lost_mrr"), digits=r.digits)
+

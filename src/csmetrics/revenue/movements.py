@@ -1,0 +1,475 @@
+"""Monthly recurring revenue and its movements.
+
+Definitions
+-----------
+**Row MRR.** A span's monthly recurring revenue is its charge normalised to one calendar month:
+``amount * quantity * (1 - discount) / (months_per_interval * interval_count)`` with a day
+being 12/365 of a month, a week 12/52, a month 1, a quarter 3 and a year 12. So a $1,200
+yearly plan is $100 MRR, a $90 quarterly plan $30, a $10 weekly plan $43.33.
+
+**Customer MRR on a day.** The sum of the row MRR of the customer's spans active that day
+(``start <= day < end``), rounded to the currency's minor unit (cents). Rounding the customer's
+total, not each row, keeps three $33.3333 seats at $100.00.
+
+**MRR of a period.** The MRR on the period's last day (the *snapshot*). A subscription that
+starts on 15 March counts in March; one that ends on 15 March (end exclusive) does not.
+
+**Movements.** For each customer and period, compare the MRR at the previous snapshot (``P``)
+with the MRR at this one (``L``); a change smaller than a cent is no change:
+
+============  ==================================================  ==========
+movement      when                                                amount
+============  ==================================================  ==========
+new           P = 0, L > 0, never positive at an earlier snapshot  L
+reactivation  P = 0, L > 0, positive at some earlier snapshot      L
+expansion     0 < P < L                                            L - P
+contraction   0 < L < P                                            P - L
+churn         P > 0, L = 0                                         P
+============  ==================================================  ==========
+
+"Earlier snapshot" looks back to the first period in the data, not only the window, so a
+customer who left before the window and returns inside it is a reactivation. The bridge
+``starting + new + expansion + reactivation - contraction - churn = ending`` holds exactly,
+period by period, because every amount is an integer number of cents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Any, overload
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csmetrics._core.currency import MINOR_UNITS
+from csmetrics._kernels import revenue as kr
+from csmetrics.fx import FxRates
+from csmetrics.periods.calendar import Frequency, PeriodLike, snapshot_date
+from csmetrics.policies import MetricPolicy
+from csmetrics.results import TableResult
+from csmetrics.revenue.engine import Run, conversion, run, split_by_currency
+from csmetrics.revenue.ratios import divide
+from csmetrics.revenue.segments import By, currency_digits, segment
+from csmetrics.tables.coerce import as_table
+from csmetrics.tables.subscriptions import SubscriptionTable
+
+_MONEY = ("starting_mrr", "new", "expansion", "contraction", "churn", "reactivation",
+          "ending_mrr")
+_COUNTS = ("starting_customers", "new_customers", "expansion_customers",
+           "contraction_customers", "churned_customers", "reactivated_customers",
+           "ending_customers")
+
+
+# --- mrr -------------------------------------------------------------------------------------
+
+
+@overload
+def mrr(subscriptions: Any, at: PeriodLike, *, by: None = None, fx: FxRates | None = None
+        ) -> float: ...
+@overload
+def mrr(subscriptions: Any, at: PeriodLike, *, by: str | Mapping[Any, Any],
+        fx: FxRates | None = None) -> TableResult: ...
+
+
+def mrr(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None = None
+        ) -> float | TableResult:
+    """Monthly recurring revenue on one day, in the table's currency.
+
+    Parameters
+    ----------
+    subscriptions : SubscriptionTable, list of Subscription, or columns
+        The subscription spans (anything :meth:`SubscriptionTable.from_columns` reads).
+    at : period or date
+        A date, or a period whose last day is used (``"2024-03"`` is 31 March 2024).
+    by : str or mapping, optional
+        Split by a column (``"plan"``, ``"currency"``, ``"interval"``) or by a mapping from
+        customer id to segment.
+    fx : FxRates, optional
+        Exchange rates: MRR in each currency is converted at its rate on the day (the latest
+        dated on or before it) and summed in the reporting currency.
+
+    Returns
+    -------
+    float or TableResult
+        The total MRR; with ``by``, a table with one row per segment and columns
+        ``segment`` (named after ``by``), ``mrr`` and ``customers`` (customers with MRR > 0).
+
+    Raises
+    ------
+    CurrencyMismatchError
+        The active spans of one result hold more than one currency.
+
+    Notes
+    -----
+    Each customer's MRR is the sum of the normalised MRR of their spans active on the day
+    (``start <= day < end``), rounded to the currency's minor unit; the total is the sum over
+    customers. See the module documentation for the normalisation. MRR of an empty table is
+    0: a sum over no customers, not an undefined ratio.
+
+    Examples
+    --------
+    >>> from csmetrics import Subscription
+    >>> subs = [
+    ...     Subscription(customer_id="a", start="2024-01-10", amount=1200, interval="year"),
+    ...     Subscription(customer_id="b", start="2024-02-01", amount=90, interval="quarter"),
+    ...     Subscription(customer_id="c", start="2024-03-15", amount=10, interval="week"),
+    ... ]
+    >>> mrr(subs, "2024-02")          # 100 + 30
+    130.0
+    >>> mrr(subs, "2024-03")          # + 10 * 52 / 12 = 43.33
+    173.33
+    """
+    table = as_table(subscriptions, "mrr")
+    seg = segment(table, by, "mrr")
+    day = snapshot_date(at)
+    active = kr.active_on(table.start, table.end, day)
+    minor = kr.entity_minor_at(seg.entity_of_row, table.mrr_units, active, seg.n_entities)
+    if fx is None:
+        digits, _ = currency_digits(table, seg, active & (table.mrr_units != 0), "mrr")
+        totals = kr.bincount_int(seg.segment_of_entity, minor, seg.n_segments)
+    else:
+        inner, outer, currency = split_by_currency(table, seg)
+        local = kr.entity_minor_at(inner.entity_of_row, table.mrr_units, active,
+                                   inner.n_entities)
+        cells = kr.bincount_int(inner.segment_of_entity, local, inner.n_segments)
+        factor = conversion(table, currency, fx, np.array([day]))[:, 0]
+        totals = kr.bincount_int(outer, np.rint(cells * factor).astype(np.int64),
+                                 seg.n_segments)
+        digits = np.full(seg.n_segments, MINOR_UNITS[fx.reporting_currency], dtype=np.int64)
+    scale = 10.0 ** digits
+    if by is None:
+        return float(totals[0] / scale[0])
+    customers = np.bincount(seg.segment_of_entity, weights=minor > 0, minlength=seg.n_segments)
+    return TableResult({seg.name or "segment": seg.labels, "mrr": totals / scale,
+                        "customers": customers.astype(np.int64)},
+                       title=f"MRR on {day}", money=("mrr",), digits=digits)
+
+
+@overload
+def arpa(subscriptions: Any, at: PeriodLike, *, by: None = None, fx: FxRates | None = None
+         ) -> float: ...
+@overload
+def arpa(subscriptions: Any, at: PeriodLike, *, by: str | Mapping[Any, Any],
+         fx: FxRates | None = None) -> TableResult: ...
+
+
+def arpa(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None = None
+         ) -> float | TableResult:
+    """Average revenue per account: MRR over paying customers (MRR > 0) on a day.
+
+    Free accounts are never in the denominator (ARPA is about paying accounts, whatever the
+    policy on free customers). No paying customer gives NaN with a warning.
+
+    Examples
+    --------
+    >>> from csmetrics import Subscription
+    >>> subs = [Subscription(customer_id="a", start="2024-01-01", amount=100),
+    ...         Subscription(customer_id="b", start="2024-01-01", amount=50),
+    ...         Subscription(customer_id="c", start="2024-01-01", amount=50, discount=1)]
+    >>> arpa(subs, "2024-01")     # 150 / 2 paying customers
+    75.0
+    """
+    table = as_table(subscriptions, "arpa")
+    total = mrr(table, at, fx=fx) if by is None else mrr(table, at, by=by, fx=fx)
+    if isinstance(total, TableResult):
+        values = divide(total["mrr"], total["customers"], context="arpa",
+                        what="the number of paying customers")
+        name = total.column_names[0]
+        return TableResult({name: total[name], "arpa": values, "mrr": total["mrr"],
+                            "customers": total["customers"]},
+                           title=total.title.replace("MRR", "ARPA"), money=("arpa", "mrr"),
+                           digits=total._digits)
+    paying = _paying_customers(table, at)
+    return float(divide(np.array([total]), np.array([paying]), context="arpa",
+                        what="the number of paying customers")[0])
+
+
+def _paying_customers(table: SubscriptionTable, at: PeriodLike) -> int:
+    day = snapshot_date(at)
+    active = kr.active_on(table.start, table.end, day)
+    minor = kr.entity_minor_at(table.customer_codes, table.mrr_units, active,
+                               table.customer_ids.size)
+    return int((minor > 0).sum())
+
+
+# --- movements -------------------------------------------------------------------------------
+
+
+class MovementDetails(TableResult):
+    """Per-customer MRR changes behind an :class:`MRRMovements` bridge.
+
+    One row per customer (and segment) and period in which the customer's MRR changed, with
+    ``movement``, ``previous_mrr``, ``mrr`` and the signed ``change``.
+    """
+
+    def __repr__(self) -> str:
+        return f"MovementDetails({len(self):,} changes)"
+
+
+class MRRMovements(TableResult):
+    """An MRR bridge: one row per period (and segment) with each movement.
+
+    Columns: ``period``, the segment column when split ``by``, ``starting_mrr``, ``new``,
+    ``expansion``, ``contraction``, ``churn``, ``reactivation``, ``ending_mrr`` (money, all
+    amounts positive) and the customer counts ``starting_customers``, ``new_customers``,
+    ``expansion_customers``, ``contraction_customers``, ``churned_customers``,
+    ``reactivated_customers``, ``ending_customers``.
+
+    ``starting_mrr + new + expansion + reactivation - contraction - churn == ending_mrr`` in
+    every row, exactly in cents.
+    """
+
+    periods: tuple[str, ...]
+    currency: str
+    _detail: Callable[[], dict[str, NDArray[Any]]]
+
+    def __init__(self, columns: Mapping[str, Any], *, periods: tuple[str, ...], currency: str,
+                 money: Sequence[str], detail: Callable[[], dict[str, NDArray[Any]]],
+                 digits: NDArray[np.int64] | int = 2) -> None:
+        super().__init__(columns, title=f"MRR movements ({currency})", money=money,
+                         digits=digits)
+        self._set(periods=periods, currency=currency, _detail=detail)
+
+    def details(self) -> MovementDetails:
+        """Every per-customer change behind the bridge (see :class:`MovementDetails`).
+
+        Built on request: the bridge itself never materialises per-customer rows.
+        """
+        detail = dict(self._detail())
+        digits = detail.pop("_digits")
+        return MovementDetails(detail, title=f"MRR changes ({self.currency})",
+                               money=("previous_mrr", "mrr", "change"), digits=digits)
+
+    def __repr__(self) -> str:
+        n = len(self.periods)
+        span = f"{self.periods[0]} to {self.periods[-1]}" if n else "no periods"
+        seg = ""
+        if len(self) != n and n:
+            seg = f" x {len(self) // n} segments"
+        return f"MRRMovements({n} period{'s' * (n != 1)}{seg}, {span}, {self.currency})"
+
+
+def mrr_movements(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    freq: str | Frequency = "month",
+    by: By = None,
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> MRRMovements:
+    """The MRR bridge from ``start`` to ``end``: new, expansion, contraction, churn, reactivation.
+
+    Parameters
+    ----------
+    subscriptions : SubscriptionTable, list of Subscription, or columns
+        The subscription spans.
+    start, end : period or date
+        The window, inclusive. With periods, the base snapshot is the last day of the period
+        before ``start`` and the final one the last day of ``end``; with dates, the dates
+        themselves are the first and last snapshots, with the period ends between them.
+    freq : {"month", "quarter", "year"} or fiscal "quarter-<mon>" / "year-<mon>"
+        Period length.
+    by : str or mapping, optional
+        Split by a column (``"plan"``, ``"currency"``, ``"interval"``; a customer changing
+        plan then leaves one segment and joins the other) or by a mapping from customer id
+        to segment (segments then add up to the total, movement by movement).
+    policy : MetricPolicy, optional
+        How free customers, late returns and customers who come and go between two
+        snapshots are treated (default ``MetricPolicy()``: $0 is not a customer, a return
+        is always a reactivation, in-between customers are not counted).
+    fx : FxRates, optional
+        Exchange rates into a reporting currency. Required when the subscriptions that count
+        hold several currencies (unless split ``by="currency"``); adds an ``fx`` column with
+        the effect of rates moving, so that ``starting_mrr + new + expansion +
+        reactivation - contraction - churn + fx == ending_mrr``.
+
+    Returns
+    -------
+    MRRMovements
+        One row per period and segment; ``.details()`` lists every per-customer change.
+
+    Raises
+    ------
+    CurrencyMismatchError
+        One result would sum more than one currency.
+    InvalidParameterError
+        The window is empty or a period cannot be read.
+
+    Notes
+    -----
+    Movements are per customer between consecutive snapshots (see the module documentation
+    for the table of rules). Consequences worth knowing:
+
+    * A customer who starts and cancels between two snapshots never shows.
+    * A second subscription of an active customer is expansion; cancelling one of two is
+      contraction; cancelling the last is churn.
+    * An open-ended span never churns at the edge of the data: there is no hidden "today".
+    * Customers active before ``start`` are in ``starting_mrr``; a return after an earlier
+      churn is reactivation however long ago the churn was, including before ``start``.
+    * With a quarterly or yearly ``freq`` the snapshots are quarter or year ends, so
+      changes within a period net out.
+
+    Examples
+    --------
+    >>> from csmetrics import Subscription
+    >>> subs = [
+    ...     Subscription(customer_id="a", start="2023-12-01", amount=100),
+    ...     Subscription(customer_id="b", start="2024-01-15", end="2024-02-10", amount=50),
+    ...     Subscription(customer_id="c", start="2023-06-01", end="2023-09-01", amount=40),
+    ...     Subscription(customer_id="c", start="2024-02-01", amount=40),
+    ... ]
+    >>> bridge = mrr_movements(subs, "2024-01", "2024-02")
+    >>> print(bridge.select("period", "starting_mrr", "new", "churn", "reactivation",
+    ...                     "ending_mrr"))
+    MRR movements (USD)
+    period  starting_mrr    new  churn  reactivation  ending_mrr
+    2024-01       100.00  50.00   0.00          0.00      150.00
+    2024-02       150.00   0.00  50.00         40.00      140.00
+    """
+    r = run(subscriptions, start, end, freq=freq, by=by, policy=policy, fx=fx,
+            context="mrr_movements")
+    b, seg, n_periods = r.bridge, r.seg, r.n_periods
+    # Period-major rows: for each period, every segment.
+    n_seg = seg.n_segments
+    per = np.repeat(np.arange(n_periods), n_seg)
+    sg = np.tile(np.arange(n_seg), n_periods)
+    scale = r.scale[sg]
+    starting = np.concatenate([b.starting[:, None], b.ending[:, :-1]], axis=1)
+    starting_count = np.concatenate([b.starting_count[:, None], b.ending_count[:, :-1]], axis=1)
+    labels = np.asarray(r.grid.labels, dtype=object)
+    cols: dict[str, Any] = {"period": labels[per]}
+    if seg.name is not None:
+        cols[seg.name] = seg.labels[sg]
+    cols["starting_mrr"] = starting[sg, per] / scale
+    for i, name in enumerate(kr.MOVEMENT_NAMES):
+        cols[name] = b.amounts[i][sg, per] / scale
+    money = list(_MONEY)
+    if fx is not None:
+        cols["fx"] = r.fx_line[sg, per] / scale
+        money.insert(money.index("ending_mrr"), "fx")
+    cols["ending_mrr"] = b.ending[sg, per] / scale
+    cols["starting_customers"] = starting_count[sg, per]
+    count_names = dict(zip(kr.MOVEMENT_NAMES, _COUNTS[1:6], strict=True))
+    for i, name in enumerate(kr.MOVEMENT_NAMES):
+        cols[count_names[name]] = b.counts[i][sg, per]
+    cols["ending_customers"] = b.ending_count[sg, per]
+    ordered = {k: cols[k] for k in ("period", *(() if seg.name is None else (seg.name,)),
+                                    *money, *_COUNTS)}
+    return MRRMovements(ordered, periods=r.grid.labels, currency=r.currency, money=money,
+                        detail=partial(_details, r), digits=r.digits[sg])
+
+
+def _details(r: Run) -> dict[str, NDArray[Any]]:
+    converted = r.entity_points is not None
+    points = r.entity_points if r.entity_points is not None else r.points
+    base, n_periods = r.base, r.n_periods
+    kind = points.movement()
+    inside = np.flatnonzero((points.snapshot > base) & (points.snapshot <= base + n_periods)
+                            & (kind >= 0))
+    ent = points.entity[inside]
+    period = points.snapshot[inside] - base - 1
+    prev, cur = points.previous[inside], points.current[inside]
+    kind = kind[inside]
+    if r.extra is not None and r.extra.entity.size:
+        x = r.extra
+        x_ent, x_peak = x.entity, x.peak
+        if converted:
+            assert r.pair_entity is not None
+            assert r.pair_currency is not None
+            assert r.currency_factor is not None
+            rate = r.currency_factor[r.pair_currency[x_ent],
+                                     np.minimum(x.period, r.currency_factor.shape[1] - 1)]
+            x_ent, x_peak = r.pair_entity[x_ent], np.rint(x_peak * rate).astype(np.int64)
+        zeros = np.zeros(x_ent.size, dtype=np.int64)
+        ent = np.concatenate([ent, x_ent, x_ent])
+        period = np.concatenate([period, x.period - 1, x.period - 1])
+        prev = np.concatenate([prev, zeros, x_peak])
+        cur = np.concatenate([cur, x_peak, zeros])
+        kind = np.concatenate([kind, np.where(x.returning, kr.REACTIVATION, kr.NEW),
+                               np.full(x_ent.size, kr.CHURN)]).astype(np.int8)
+    order = np.lexsort((np.arange(ent.size), ent, period))
+    ent, period, prev, cur, kind = ent[order], period[order], prev[order], cur[order], kind[order]
+    if converted:   # user entities, in the reporting currency
+        segment = r.seg.segment_of_entity[ent]
+        customer = r.seg.customer_of_entity[ent]
+        row_digits = r.digits[segment]
+    else:
+        inner_seg = r.inner.segment_of_entity[ent]
+        segment = r.outer_of_inner[inner_seg]
+        customer = r.inner.customer_of_entity[ent]
+        currency_code = r.currency_of_inner[inner_seg]
+        digits = np.array([MINOR_UNITS.get(str(c), 2) for c in r.table.currencies.tolist()]
+                          or [2], dtype=np.int64)
+        row_digits = digits[np.maximum(currency_code, 0)]
+    scale = np.power(10.0, row_digits)
+    detail: dict[str, NDArray[Any]] = {
+        "period": np.asarray(r.grid.labels, dtype=object)[period]}
+    if r.seg.name is not None:
+        detail[r.seg.name] = r.seg.labels[segment]
+    detail["customer_id"] = r.table.customer_ids[customer]
+    detail["movement"] = np.asarray(kr.MOVEMENT_NAMES, dtype=object)[kind]
+    detail["previous_mrr"] = prev / scale
+    detail["mrr"] = cur / scale
+    detail["change"] = (cur - prev) / scale
+    detail["_digits"] = row_digits
+    return detail
+
+
+def mrr_series(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    freq: str | Frequency = "month",
+    by: By = None,
+    fx: FxRates | None = None,
+) -> TableResult:
+    """MRR at the end of every period from ``start`` to ``end``.
+
+    Parameters
+    ----------
+    subscriptions : SubscriptionTable, list of Subscription, or columns
+        The subscription spans.
+    start, end : period or date
+        First and last period, inclusive.
+    freq : {"month", "quarter", "year"} or a fiscal "quarter-<mon>" / "year-<mon>"
+        Period length; each period's value is the MRR on its last day.
+    by : str or mapping, optional
+        Split by a column or a customer-to-segment mapping, as in :func:`mrr`.
+    fx : FxRates, optional
+        Exchange rates; each period's MRR is converted at the rates of its last day.
+
+    Returns
+    -------
+    TableResult
+        Columns ``period``, the segment column when split, ``mrr`` and ``customers``
+        (customers with MRR > 0).
+
+    Notes
+    -----
+    Each value equals ``mrr(subscriptions, period)``; the series is computed from the same
+    change events as :func:`mrr_movements`, so it costs one pass over the rows, not one per
+    period.
+
+    Examples
+    --------
+    >>> from csmetrics import Subscription
+    >>> subs = [Subscription(customer_id="a", start="2024-01-01", end="2024-06-01",
+    ...                      amount=600, interval="year", quantity=2)]
+    >>> print(mrr_series(subs, "2024-Q1", "2024-Q3", freq="quarter"))
+    MRR (USD)
+    period      mrr  customers
+    2024-Q1  100.00          1
+    2024-Q2    0.00          0
+    2024-Q3    0.00          0
+    """
+    bridge = mrr_movements(subscriptions, start, end, freq=freq, by=by, fx=fx)
+    keys = [k for k in bridge.column_names if k not in bridge.money and k not in _COUNTS]
+    cols = {k: bridge[k] for k in keys}
+    cols["mrr"] = bridge["ending_mrr"]
+    cols["customers"] = bridge["ending_customers"]
+    return TableResult(cols, title=f"MRR ({bridge.currency})", money=("mrr",),
+                       digits=bridge._digits)

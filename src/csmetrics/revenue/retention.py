@@ -1,0 +1,335 @@
+"""Net and gross revenue retention (NRR, GRR), over a window and as a rolling series.
+
+Two definitions, both named, because they answer different questions and differ a lot on
+the same data:
+
+* **cohort** (the investor definition; SaaS Capital): take the customers paying at the base
+  snapshot (the end of the period before ``start``); NRR is their MRR at the final snapshot
+  over their MRR at the base one. GRR caps each customer's ending MRR at its starting MRR,
+  so it counts only losses. Customers who join during the window are not in the cohort.
+  Whether a cohort customer who churned in the window and came back by its end counts with
+  its ending MRR is ``policy.returning_revenue_in_nrr`` (default yes; ChartMogul and
+  Baremetrics leave reactivation out).
+* **bridge** (chained): for each period ``k`` of ``freq`` inside the window,
+  ``NRR_k = (start_k + expansion_k - contraction_k - churn_k) / start_k`` and
+  ``GRR_k = (start_k - contraction_k - churn_k) / start_k``; the window's value is the
+  product of the periods' values. Reactivation is never in it: a returning customer was not
+  paying at the start of its period.
+
+Chaining monthly values is not the cohort value: a customer who expands in March and churns
+in June lifts three monthly NRRs and lowers one, but is simply lost in the cohort view.
+
+With ``fx``, cohort NRR and GRR are in constant currency (starting and ending MRR both at
+the final snapshot's rates), so exchange-rate moves are neither expansion nor churn; bridge
+values use the converted movements and leave the ``fx`` line out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, Literal, overload
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csmetrics._kernels import revenue as kr
+from csmetrics.exceptions import InvalidParameterError
+from csmetrics.fx import FxRates
+from csmetrics.periods.calendar import Frequency, Period, PeriodLike, parse_frequency
+from csmetrics.policies import MetricPolicy, resolve
+from csmetrics.results import TableResult
+from csmetrics.revenue.engine import Run, run
+from csmetrics.revenue.ratios import divide, rate_result
+from csmetrics.revenue.segments import By
+
+Method = Literal["cohort", "bridge"]
+I64 = NDArray[np.int64]
+
+
+
+@overload
+def net_revenue_retention(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    method: Method = "cohort",
+    by: None = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> float: ...
+@overload
+def net_revenue_retention(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    method: Method = "cohort",
+    by: str | Mapping[Any, Any],
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> TableResult: ...
+
+def net_revenue_retention(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    method: Method = "cohort",
+    by: By = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> float | TableResult:
+    """Net revenue retention (NRR) over a window, as a fraction (1.08 is 108%).
+
+    Parameters
+    ----------
+    subscriptions : SubscriptionTable, list of Subscription, or columns
+        The subscription spans.
+    start, end : period or date
+        The window, inclusive: ``("2024-01", "2024-12")`` is the year-2024 NRR of the
+        customers paying on 31 December 2023.
+    method : {"cohort", "bridge"}, default "cohort"
+        See the module documentation.
+    by : str or mapping, optional
+        Split by a column or a customer-to-segment mapping (NRR is a ratio: segment values
+        do not add up; their ``starting_mrr`` and ``retained_mrr`` columns do).
+    freq : str, default "month"
+        Period length of the bridge method's chain (and of the snapshots looked at).
+    policy : MetricPolicy, optional
+        ``returning_revenue_in_nrr`` and ``free_customers`` matter here.
+    fx : FxRates, optional
+        Exchange rates (constant-currency, see the module documentation).
+
+    Returns
+    -------
+    float or TableResult
+        NRR; with ``by``, per segment with ``starting_mrr`` and ``retained_mrr`` (cohort)
+        or without them (bridge).
+
+    Examples
+    --------
+    >>> from csmetrics import Subscription
+    >>> subs = [
+    ...     Subscription(customer_id="a", start="2023-06-01", amount=100, subscription_id="a",
+    ...                  end="2024-03-01"),
+    ...     Subscription(customer_id="a", start="2024-03-01", amount=150, subscription_id="a"),
+    ...     Subscription(customer_id="b", start="2023-06-01", end="2024-05-01", amount=100),
+    ...     Subscription(customer_id="c", start="2024-02-01", amount=500),   # not in the cohort
+    ... ]
+    >>> net_revenue_retention(subs, "2024-01", "2024-12")     # 150 / 200
+    0.75
+    >>> gross_revenue_retention(subs, "2024-01", "2024-12")   # min(150, 100) / 200
+    0.5
+    """
+    return _retention(subscriptions, start, end, method, by, freq, policy, fx, gross=False)
+
+
+
+@overload
+def gross_revenue_retention(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    method: Method = "cohort",
+    by: None = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> float: ...
+@overload
+def gross_revenue_retention(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    method: Method = "cohort",
+    by: str | Mapping[Any, Any],
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> TableResult: ...
+
+def gross_revenue_retention(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    method: Method = "cohort",
+    by: By = None,
+    freq: str | Frequency = "month",
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> float | TableResult:
+    """Gross revenue retention (GRR) over a window, as a fraction between 0 and 1.
+
+    As :func:`net_revenue_retention`, with each cohort customer's ending MRR capped at its
+    starting MRR (cohort), or without expansion (bridge): only losses count.
+
+    Examples
+    --------
+    >>> from csmetrics import Subscription
+    >>> subs = [Subscription(customer_id="a", start="2023-01-01", amount=100,
+    ...                      subscription_id="a", end="2024-06-01"),
+    ...         Subscription(customer_id="a", start="2024-06-01", amount=60,
+    ...                      subscription_id="a")]
+    >>> gross_revenue_retention(subs, "2024-01", "2024-12")
+    0.6
+    """
+    return _retention(subscriptions, start, end, method, by, freq, policy, fx, gross=True)
+
+
+def _retention(subscriptions: Any, start: PeriodLike, end: PeriodLike, method: Method, by: By,
+               freq: str | Frequency, policy: MetricPolicy | None, fx: FxRates | None, *,
+               gross: bool) -> float | TableResult:
+    name = "gross_revenue_retention" if gross else "net_revenue_retention"
+    if method not in ("cohort", "bridge"):
+        raise InvalidParameterError(f"{name}: method must be 'cohort' or 'bridge', "
+                                    f"got {method!r}.")
+    pol = resolve(policy).model_copy(update={"same_period_churn": False})
+    r = run(subscriptions, start, end, freq=freq, by=by, policy=pol, fx=fx, context=name)
+    label = "GRR" if gross else "NRR"
+    if method == "bridge":
+        values = _chained(r, gross, name)
+        return rate_result(r.seg, by, values, {}, name=name, title=f"{label} (bridge, chained)")
+    starting, retained = _cohort_sums(r, r.base, r.base + r.n_periods, gross)
+    values = divide(retained, starting, context=name, what="the cohort's starting MRR")
+    scale = r.scale
+    return rate_result(r.seg, by, values, {"starting_mrr": starting / scale,
+                                           "retained_mrr": retained / scale},
+                       name=name, title=f"{label} (cohort)",
+                       money=("starting_mrr", "retained_mrr"), digits=r.digits)
+
+
+def _cohort_sums(r: Run, base: int, final: int, gross: bool) -> tuple[I64, I64]:
+    """Per user segment: the cohort's MRR at ``base`` and its retained MRR at ``final``."""
+    n_out = r.seg.n_segments
+    if r.entity_points is None:
+        start_lv, end_lv, lapsed = kr.cohort_levels(r.points, r.inner.n_entities, base, final)
+    else:
+        # Constant currency: every pair's local MRR at both ends at the final rates, summed
+        # per entity; lapses are the entity's, not a currency's.
+        assert r.pair_entity is not None
+        assert r.pair_currency is not None
+        assert r.currency_factor is not None
+        pair_start, pair_end, _ = kr.cohort_levels(r.points, r.inner.n_entities, base, final)
+        rate = r.currency_factor[r.pair_currency, final - r.base]
+        n_ent = r.seg.n_entities
+        start_lv = np.rint(np.bincount(r.pair_entity, weights=pair_start * rate,
+                                       minlength=n_ent)).astype(np.int64)
+        end_lv = np.rint(np.bincount(r.pair_entity, weights=pair_end * rate,
+                                     minlength=n_ent)).astype(np.int64)
+        _, _, lapsed = kr.cohort_levels(r.entity_points, n_ent, base, final)
+    in_cohort = start_lv > 0
+    kept = np.where(lapsed & ~r.policy.returning_revenue_in_nrr, 0, end_lv)
+    if gross:
+        kept = np.minimum(kept, start_lv)
+    segment = r.seg.segment_of_entity if r.entity_points is not None else (
+        r.outer_of_inner[r.inner.segment_of_entity])
+    return (kr.bincount_int(segment[in_cohort], start_lv[in_cohort], n_out),
+            kr.bincount_int(segment[in_cohort], kept[in_cohort], n_out))
+
+
+def _chained(r: Run, gross: bool, name: str) -> NDArray[np.float64]:
+    b = r.bridge
+    start = np.concatenate([b.starting[:, None], b.ending[:, :-1]], axis=1)
+    kept = start - b.amounts[kr.CONTRACTION] - b.amounts[kr.CHURN]
+    if not gross:
+        kept = kept + b.amounts[kr.EXPANSION]
+    per_period = divide(kept, start, context=name, what="a period's starting MRR")
+    chained: NDArray[np.float64] = np.prod(per_period, axis=1)
+    return chained
+
+
+def nrr_series(
+    subscriptions: Any,
+    start: PeriodLike,
+    end: PeriodLike,
+    *,
+    window: int = 12,
+    freq: str | Frequency = "month",
+    method: Method = "cohort",
+    by: By = None,
+    policy: MetricPolicy | None = None,
+    fx: FxRates | None = None,
+) -> TableResult:
+    """Rolling NRR and GRR: for every period from ``start`` to ``end``, the retention over
+    the ``window`` periods ending with it (trailing twelve months by default).
+
+    Returns
+    -------
+    TableResult
+        Columns ``period`` (the window's last period), the segment column when split,
+        ``window_start`` (its first period), ``nrr`` and ``grr``; for the cohort method also
+        ``starting_mrr`` and ``retained_mrr`` (net).
+
+    Examples
+    --------
+    >>> from csmetrics import Subscription
+    >>> subs = [Subscription(customer_id="a", start="2023-01-01", amount=100,
+    ...                      subscription_id="a", end="2023-07-01"),
+    ...         Subscription(customer_id="a", start="2023-07-01", amount=120,
+    ...                      subscription_id="a")]
+    >>> s = nrr_series(subs, "2023-06", "2023-08", window=3)
+    >>> s["window_start"].tolist(), s["nrr"].tolist()
+    (['2023-04', '2023-05', '2023-06'], [1.0, 1.2, 1.2])
+    """
+    if window < 1:
+        raise InvalidParameterError(f"nrr_series: window must be >= 1, got {window}.")
+    if method not in ("cohort", "bridge"):
+        raise InvalidParameterError(f"nrr_series: method must be 'cohort' or 'bridge', "
+                                    f"got {method!r}.")
+    f = parse_frequency(freq)
+    first = Period.parse(start, f) - (window - 1)
+    pol = resolve(policy).model_copy(update={"same_period_churn": False})
+    r = run(subscriptions, first, end, freq=f, by=by, policy=pol, fx=fx, context="nrr_series")
+    labels = r.grid.labels
+    n_out = r.n_periods - window + 1
+    n_seg = r.seg.n_segments
+    nrr = np.empty((n_out, n_seg))
+    grr = np.empty((n_out, n_seg))
+    starting = np.zeros((n_out, n_seg), dtype=np.int64)
+    retained = np.zeros((n_out, n_seg), dtype=np.int64)
+    for j in range(n_out):  # one pass per output period (tens), each vectorized over customers
+        base, final = r.base + j, r.base + j + window
+        if method == "cohort":
+            s, k = _cohort_sums(r, base, final, gross=False)
+            _, g = _cohort_sums(r, base, final, gross=True)
+            starting[j], retained[j] = s, k
+            nrr[j] = divide(k, s, context="nrr_series", what="the cohort's starting MRR")
+            grr[j] = divide(g, s, context="nrr_series", what="the cohort's starting MRR")
+        else:
+            sub = _slice(r, j, window)
+            nrr[j] = _chained(sub, False, "nrr_series")
+            grr[j] = _chained(sub, True, "nrr_series")
+    per = np.repeat(np.arange(n_out), n_seg)
+    sg = np.tile(np.arange(n_seg), n_out)
+    lab = np.asarray(labels, dtype=object)
+    cols: dict[str, Any] = {"period": lab[per + window - 1]}
+    if r.seg.name is not None:
+        cols[r.seg.name] = r.seg.labels[sg]
+    cols["window_start"] = lab[per]
+    cols["nrr"] = nrr[per, sg]
+    cols["grr"] = grr[per, sg]
+    money: tuple[str, ...] = ()
+    if method == "cohort":
+        cols["starting_mrr"] = starting[per, sg] / r.scale[sg]
+        cols["retained_mrr"] = retained[per, sg] / r.scale[sg]
+        money = ("starting_mrr", "retained_mrr")
+    return TableResult(cols, title=f"Trailing {window}-period NRR and GRR ({method})",
+                       money=money, digits=r.digits[sg])
+
+
+def _slice(r: Run, j: int, window: int) -> Run:
+    """The run restricted to periods ``j .. j + window - 1`` (for the chained method)."""
+    b = r.bridge
+    ending = b.ending[:, j:j + window]
+    starting = b.starting if j == 0 else b.ending[:, j - 1]
+    sub = kr.Bridge(starting, ending, b.amounts[:, :, j:j + window],
+                    b.counts[:, :, j:j + window], b.starting_count, b.ending_count)
+    return replace(r, bridge=sub)

@@ -1,0 +1,186 @@
+"""Trial conversion.
+
+A trial is an account whose first subscription spans are free ($0 MRR, e.g. an amount of 0 or
+a 100% discount); it converts when a paid span (MRR > 0) starts later. The rate is converted
+trials over trials started in the window (ChartMogul's trial-to-paid conversion rate), with
+trials still undecided at at reported apart."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csmetrics._kernels import usage as ku
+from csmetrics.exceptions import InvalidParameterError
+from csmetrics.periods.calendar import PeriodLike
+from csmetrics.periods.days import day_number, span_days, utc_day
+from csmetrics.results import TableResult
+from csmetrics.usage.common import By, _ratio, _segments, _subscriptions
+
+I64 = NDArray[np.int64]
+
+
+class TrialConversion(TableResult):
+    """Trial-to-paid conversion of the trials started in a window.
+
+    Columns (one row, or one per segment): ``trials``, ``converted``, ``not_converted``,
+    ``pending`` (undecided at ``at``), ``conversion_rate`` (``converted / trials``),
+    ``decided_rate`` (``converted / (converted + not_converted)``) and
+    ``median_days_to_convert`` (of the converted trials).
+
+    Attributes
+    ----------
+    rate : float
+        The conversion rate of a single-row result.
+    trials_detail : TableResult
+        One row per trial: ``customer_id``, ``trial_start``, ``trial_end`` (NaT while the
+        free span is open), ``converted_at``, ``days_to_convert`` and ``status``
+        (``"converted"``, ``"not converted"``, ``"pending"``).
+    at : numpy.datetime64
+    """
+
+    rate: float
+    trials_detail: TableResult
+    at: np.datetime64
+
+    def __repr__(self) -> str:
+        if len(self) == 1:
+            return (f"TrialConversion(rate={self.rate:.4g}, trials={int(self['trials'][0]):,}, "
+                    f"pending={int(self['pending'][0]):,})")
+        return f"TrialConversion({len(self)} segments)"
+
+
+def trial_conversion_rate(subscriptions: Any, *, start: PeriodLike, end: PeriodLike,
+                          at: PeriodLike | _dt.datetime | None = None,
+                          within_days: int | None = None, by: By = None) -> TrialConversion:
+    """Share of the trials started from ``start`` to ``end`` that converted to paid (0-1).
+
+    Parameters
+    ----------
+    subscriptions : SubscriptionTable, list of Subscription, or columns
+    start, end : period or date
+        Trials starting from the first day of ``start`` to the last day of ``end``.
+    at : date, period or timestamp, optional
+        What is known: a paid span starting after ``at`` is not (yet) a conversion.
+        Default: the last day of ``end``.
+    within_days : int, optional
+        Count a conversion only when the paid span starts within this many days of the
+        trial's start (ChartMogul's "trial-to-paid in days" filter).
+    by : mapping or "all", optional
+        One row per segment (a mapping from customer id to segment).
+
+    Returns
+    -------
+    TrialConversion
+        Counts and rates; ``.rate`` and ``.trials_detail`` (one row per trial).
+
+    Notes
+    -----
+    A *trial* is an account whose earliest spans (those starting on its first start date)
+    all have MRR 0, and its *trial start* is that date; its *trial end* is the latest end
+    of the free spans starting before its first paid span. It *converts* when a span with
+    MRR > 0 starts on or after the trial start and on or before ``at`` (and, with
+    ``within_days``, no later than ``trial start + within_days``). Otherwise it is *pending*
+    while the outcome is open at ``at`` (the free span is still running, or the
+    ``within_days`` period has not elapsed) and *not converted* after. The rate counts
+    every trial of the window in its denominator, pending ones included, as ChartMogul
+    does, so it can still rise as pending trials convert; ``decided_rate`` leaves them out.
+
+    References
+    ----------
+    ChartMogul, "Metric: Trial-to-paid conversion rate": if 10 customers started a trial in
+    May 2015 and 5 became paying customers, the conversion rate for May 2015 is 50%.
+
+    Examples
+    --------
+    >>> from csmetrics import Subscription
+    >>> subs = [
+    ...     Subscription(customer_id="a", start="2024-01-03", end="2024-01-17", amount=0),
+    ...     Subscription(customer_id="a", start="2024-01-17", amount=49),
+    ...     Subscription(customer_id="b", start="2024-01-10", end="2024-01-24", amount=0),
+    ...     Subscription(customer_id="c", start="2024-01-25", amount=0),
+    ...     Subscription(customer_id="d", start="2024-01-05", amount=49),
+    ... ]
+    >>> tc = trial_conversion_rate(subs, start="2024-01", end="2024-01")
+    >>> tc.rate, tc["pending"].tolist(), tc["decided_rate"].tolist()
+    (0.3333333333333333, [1], [0.5])
+    >>> tc.trials_detail["status"].tolist()
+    ['converted', 'not converted', 'pending']
+    """
+    ctx = "trial_conversion_rate"
+    subs = _subscriptions(subscriptions, ctx)
+    if within_days is not None and (not isinstance(within_days, int | np.integer)
+                                    or within_days < 0):
+        raise InvalidParameterError(f"{ctx}: within_days must be a whole number >= 0.")
+    first_day, _ = span_days(start, ctx)
+    _, last_day = span_days(end, ctx)
+    if last_day < first_day:
+        raise InvalidParameterError(f"{ctx}: end {end!r} is before start {start!r}.")
+    at_day = last_day if at is None else day_number(utc_day(at, ctx))
+    n = subs.customer_ids.size
+    big = np.iinfo(np.int64).max
+    code = subs.customer_codes
+    s_day = subs.start.astype(np.int64)
+    e_day = np.where(np.isnat(subs.end), big, subs.end.astype(np.int64))
+    paid = subs.mrr_units > 0
+    first_start = np.full(n, big, dtype=np.int64)
+    np.minimum.at(first_start, code, s_day)
+    first_paid = np.full(n, big, dtype=np.int64)
+    np.minimum.at(first_paid, code[paid], s_day[paid])
+    # A trial: nothing paid starts on the first start date, so every first span is free.
+    trial = (first_start < big) & (first_paid > first_start)
+    # Trial end: the latest end of the free spans that start before the first paid span.
+    free = ~paid & (s_day < first_paid[code])
+    trial_end = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(trial_end, code[free], e_day[free])
+    in_cohort = trial & (first_start >= first_day) & (first_start <= last_day)
+    limit = np.full(n, at_day, dtype=np.int64)
+    if within_days is not None:
+        limit = np.minimum(limit, first_start + int(within_days))
+    converted = in_cohort & (first_paid <= limit)
+    if within_days is None:
+        open_at = trial_end > at_day  # the free span is still running after at
+    else:
+        open_at = (first_start + int(within_days) > at_day) & (first_paid > at_day)
+    pending = in_cohort & ~converted & open_at
+    lost = in_cohort & ~converted & ~pending
+    idx = np.flatnonzero(in_cohort)
+    status = np.where(converted[idx], "converted", np.where(pending[idx], "pending",
+                                                             "not converted")).astype(object)
+    days = np.where(converted[idx], first_paid[idx] - first_start[idx], np.nan)
+    detail = TableResult({
+        "customer_id": subs.customer_ids[idx],
+        "trial_start": first_start[idx].astype("datetime64[D]"),
+        "trial_end": np.where(trial_end[idx] == big, np.iinfo(np.int64).min,
+                              trial_end[idx]).view("datetime64[D]"),
+        "converted_at": np.where(converted[idx], first_paid[idx],
+                                 np.iinfo(np.int64).min).view("datetime64[D]"),
+        "days_to_convert": days, "status": status}, title="Trials")
+    if by is None:
+        name, labels, seg = "segment", np.array([None], dtype=object), np.zeros(idx.size,
+                                                                                np.int64)
+    else:
+        name, labels, seg = _segments(np.asarray(subs.customer_ids[idx]), by, ctx)
+    k = labels.size
+    trials = np.bincount(seg, minlength=k)
+    conv = np.bincount(seg[converted[idx]], minlength=k)
+    not_conv = np.bincount(seg[lost[idx]], minlength=k)
+    pend = np.bincount(seg[pending[idx]], minlength=k)
+    ok = converted[idx]
+    cols: dict[str, Any] = {} if by is None else {name: labels}
+    cols.update(
+        trials=trials.astype(np.int64), converted=conv.astype(np.int64),
+        not_converted=not_conv.astype(np.int64), pending=pend.astype(np.int64),
+        conversion_rate=_ratio(conv, trials, context=ctx, what="the number of trials"),
+        decided_rate=_ratio(conv, conv + not_conv, context=ctx,
+                            what="the number of decided trials"),
+        median_days_to_convert=ku.per_group_median(seg[ok], days[ok], k))
+    window = f"{np.datetime64(first_day, 'D')} to {np.datetime64(last_day, 'D')}"
+    result = TrialConversion(cols, title=f"Trial conversion (trials started {window}, "
+                                         f"as of {np.datetime64(at_day, 'D')})")
+    result._set(rate=float(cols["conversion_rate"][0]) if k == 1 else float("nan"),
+                trials_detail=detail, at=np.datetime64(at_day, "D"))
+    return result

@@ -1,0 +1,41 @@
+"""Support signals: first contact resolution and open tickets."""
+
+from typing import Any
+
+from csmetrics._core.warnings import warn_deprecated
+from csmetrics.support.metrics import (
+    FirstContactResolution,
+    first_contact_resolution_rate,
+    open_tickets,
+)
+from csmetrics.tables.tickets import SupportTicket, SupportTicketTable
+
+__all__ = [
+    "FirstContactResolution",
+    "SupportTicket",
+    "SupportTicketTable",
+    "first_contact_resolution_rate",
+    "open_tickets",
+]
+
+_MOVED = {
+    "TrialConversion": "csmetrics.revenue",
+    "trial_conversion_rate": "csmetrics.revenue",
+    "synthetic_ticket_columns": "csmetrics.datasets",
+    "synthetic_tickets": "csmetrics.datasets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Names that lived here before 0.2, kept one release with a warning (PEP 562).
+    if name not in _MOVED:
+        raise AttributeError(f"module 'csmetrics.support' has no attribute {name!r}")
+    warn_deprecated(f"csmetrics.support.{name} moved to {_MOVED[name]}.{name}; the old name "
+                    "will be removed in 0.3.")
+    if _MOVED[name] == "csmetrics.revenue":
+        from csmetrics import revenue
+
+        return getattr(revenue, name)
+    from csmetrics import datasets  # deprecated alias only: datasets sit above support
+
+    return getattr(datasets, name)

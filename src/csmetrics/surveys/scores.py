@@ -1,0 +1,409 @@
+"""Survey metrics: NPS, CSAT and CES with confidence intervals, comparisons, weights and trends.
+
+Definitions
+-----------
+**Net Promoter Score.** On the 0-10 "how likely are you to recommend" question, answers 0-6
+are *detractors*, 7-8 *passives* and 9-10 *promoters*. ``NPS = 100 * (promoters - detractors)
+/ answers``, from -100 to 100. Only whole numbers 0-10 are answers: 6.5, 11, -1, NaN and
+missing scores are errors (or, with ``errors="skip"``, rows handed back), never put in a band.
+
+**CSAT.** The share of satisfied answers (a fraction), by default the top two points of a
+1-5 scale (4 and 5), with the mean score beside it.
+
+**CES.** CES 2.0 asks for agreement with "the company made it easy for me to handle my
+issue" on 1-7 (higher is easier): the mean and the share agreeing (5-7). CES 1.0 asks "how
+much effort did you personally have to put forth?" on 1-5 (lower is easier): the mean and
+the share answering low effort (1-2). The result states its polarity.
+
+**Intervals.** NPS: adjusted-Wald (default; Sauro and Lewis, after Rocks 2016), Wald, or a
+seeded percentile bootstrap. Shares: Wilson (1927) score interval. Means: Student t. With
+weights, every interval uses Kish's effective sample size ``(Σw)^2 / Σw^2``.
+
+**Undefined is not zero.** No answers (or only zero weights) give NaN with an
+:class:`~csmetrics.exceptions.UndefinedMetricWarning`.
+
+The formulas, edge cases and references are in ``docs/surveys.md`` and in each function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from csmetrics._core.checks import ErrorMode
+from csmetrics.exceptions import InvalidParameterError
+
+# The metrics' parts live in private modules, layered without cycles: results
+# (_survey_results), input handling (_survey_inputs), counting and intervals (_survey_stats),
+# then tests (_survey_compare) and trends (_survey_trend). Their public names are re-exported
+# here, the one public home of the survey API.
+from csmetrics.surveys.inputs import (
+    AccountWeighting,
+    By,
+    WeightType,
+    _check_options,
+    _load,
+    _weigh_accounts,
+)
+from csmetrics.surveys.results import (
+    CustomerEffortScore,
+    CustomerSatisfactionScore,
+    NetPromoterScore,
+    _fmt,
+)
+from csmetrics.surveys.stats import (
+    _CES,
+    _DEFAULT_SATISFIED,
+    _INTERVAL_NAMES,
+    _ces_version,
+    _label_column,
+    _nps_columns,
+    _pick,
+    _present,
+    _share_mean_columns,
+    _tally,
+    _threshold,
+    _warn,
+)
+from csmetrics.tables.surveys import SurveyScale, SurveyScaleLike, SurveyTable
+
+Interval = Literal["adjusted_wald", "wald", "bootstrap"]
+
+
+# --- NPS -------------------------------------------------------------------------------------
+
+
+def net_promoter_score(
+    scores: Any,
+    *,
+    weights: ArrayLike | None = None,
+    confidence: float = 0.95,
+    interval: Interval = "adjusted_wald",
+    by: By = None,
+    weight_type: WeightType = "sampling",
+    survey: str = "nps",
+    account_weighting: AccountWeighting = "response",
+    revenue: Mapping[Any, Any] | None = None,
+    n_resamples: int = 2_000,
+    seed: int | np.random.Generator | None = 0,
+    errors: ErrorMode = "raise",
+) -> NetPromoterScore:
+    """Net Promoter Score (-100 to 100) with its confidence interval, counts and shares.
+
+    Parameters
+    ----------
+    scores : array-like of int or SurveyTable
+        Answers to "how likely are you to recommend ...?" on the 0-10 scale, or a
+        :class:`~csmetrics.survey_data.SurveyTable` (its ``survey`` rows are used).
+    weights : array-like of float, optional
+        One weight per answer (finite, >= 0). Not with a table, which has its own.
+    confidence : float, default 0.95
+        Confidence level of the interval.
+    interval : {"adjusted_wald", "wald", "bootstrap"}, default "adjusted_wald"
+        How the interval is computed (see Notes).
+    by : array-like, str or mapping, optional
+        Segments: one label per answer; with a table also ``"customer_id"``,
+        ``"respondent_id"`` or a dict from customer id to segment.
+    weight_type : {"sampling", "frequency"}, default "sampling"
+        ``"sampling"`` weights (survey weights) change the estimate, and the interval uses
+        Kish's effective sample size. ``"frequency"`` weights are whole numbers counting
+        identical answers: a weight of 3 is three answers.
+    survey : str, default "nps"
+        With a table, the survey whose answers are used (its scale must be 0-10).
+    account_weighting : {"response", "account", "revenue"}, default "response"
+        With a table: every answer counts, every account counts once (the average of its
+        answers), or accounts count by their revenue (``revenue=``).
+    revenue : mapping, optional
+        Customer id to revenue (>= 0), for ``account_weighting="revenue"``.
+    n_resamples : int, default 2000
+        Bootstrap resamples.
+    seed : int or numpy Generator, default 0
+        Bootstrap seed: the same data and seed give the same interval.
+    errors : {"raise", "skip"}, default "raise"
+        For an array: stop at an invalid answer, or leave invalid answers out and list them
+        in the result's ``skipped``.
+
+    Returns
+    -------
+    NetPromoterScore
+        One row (one per segment with ``by``): ``nps``, ``ci_low``, ``ci_high``, ``se``
+        (NPS points), ``n``, ``effective_n``, the counts and shares of promoters, passives
+        and detractors. ``.score`` and ``.confidence_interval()`` read a single row.
+
+    Raises
+    ------
+    DataValidationError
+        An answer is missing, not a number, off the 0-10 scale or not a whole number (6.5
+        is in no band), or a weight is missing, infinite or negative.
+    InvalidParameterError
+        An option is not one of those listed, or a table's survey is not on 0-10.
+
+    Notes
+    -----
+    With ``p`` and ``d`` the (weighted) shares of promoters (9-10) and detractors (0-6) and
+    ``n`` the (effective) number of answers, ``NPS = 100 (p - d)``.
+
+    * **Wald**: ``NPS ± z 100 sqrt((p + d - (p - d)^2) / n)``. It collapses to a single
+      point when every answer is in one band.
+    * **Adjusted-Wald** (Sauro and Lewis, following Rocks 2016): add 3/4 of an answer to
+      the promoters and to the detractors and 3 to ``n``, then the Wald formula. The interval
+      is centred on the adjusted score, so it is pulled towards 0 and, for a handful of
+      answers all in one band, need not contain the raw score. Coverage is close to nominal
+      even for small samples.
+    * **Bootstrap**: percentiles of the NPS of ``n_resamples`` resamples of the answers
+      (with their weights), drawn with a seeded generator; ``se`` is their standard deviation.
+
+    Bounds are clipped to -100..100. No answers (or only zero weights) give NaN with an
+    :class:`~csmetrics.exceptions.UndefinedMetricWarning`, never 0. Answers are counted in
+    one pass of ``np.bincount`` over the integer scores (and segment codes).
+
+    References
+    ----------
+    Reichheld, F. (2003). The One Number You Need to Grow. Harvard Business Review.
+    Rocks, B. (2016). Interval Estimation for the "Net Promoter Score". The American
+    Statistician 70(4), 365-372.
+    Sauro, J. and Lewis, J. R. (2016). Quantifying the User Experience, 2nd ed.; Lewis and
+    Sauro (2020-2021), "Confidence Intervals for Net Promoter Scores", MeasuringU.
+    Kish, L. (1965). Survey Sampling. Wiley.
+
+    Examples
+    --------
+    >>> r = net_promoter_score([10, 9, 9, 8, 7, 6, 3, 10, 9, 5])
+    >>> r.score                       # 5 promoters, 3 detractors in 10 answers
+    20.0
+    >>> [round(x, 1) for x in r.confidence_interval()]     # adjusted-Wald
+    [-30.3, 61.1]
+    >>> net_promoter_score([9, 10, 6], interval="wald").confidence_interval()[1] <= 100
+    True
+    """
+    ctx = "net_promoter_score"
+    _check_options(ctx, confidence, interval=(interval, tuple(_INTERVAL_NAMES)),
+                   weight_type=(weight_type, ("sampling", "frequency")),
+                   account_weighting=(account_weighting, ("response", "account", "revenue")))
+    data = _load(scores, context=ctx, survey=survey, scale=None, weights=weights,
+                 weight_type=weight_type, by=by, errors=errors)
+    if (data.scale.low, data.scale.high, data.scale.integer) != (0, 10, True):
+        raise InvalidParameterError(
+            f"{ctx}: survey {survey!r} is on a {data.scale} scale; NPS needs 0-10 answers.")
+    data = _weigh_accounts(data, account_weighting, revenue)
+    t = _tally(data)
+    cols = _nps_columns(t, confidence=confidence, interval=interval,
+                        n_resamples=n_resamples, seed=seed)
+    keep = _present(t)
+    _warn(ctx, _pick(~(t.sum_w > 0), keep), "no answers (or only zero weights)")
+    by_text = f" by {t.data.by_name}" if t.data.by_name else ""
+    return NetPromoterScore(
+        _label_column(t.data, cols, keep),
+        title=f"Net Promoter Score{by_text} ({confidence:.0%} "
+              f"{_INTERVAL_NAMES[interval]} interval)",
+        metric="nps", headline="nps", confidence=confidence, by=t.data.by_name,
+        skipped=t.data.skipped, interval=interval)
+
+
+# --- CSAT and CES ----------------------------------------------------------------------------
+
+
+def customer_satisfaction_score(
+    scores: Any,
+    *,
+    scale: SurveyScaleLike | None = None,
+    satisfied_at: float | None = None,
+    confidence: float = 0.95,
+    by: By = None,
+    weights: ArrayLike | None = None,
+    weight_type: WeightType = "sampling",
+    survey: str = "csat",
+    account_weighting: AccountWeighting = "response",
+    revenue: Mapping[Any, Any] | None = None,
+    errors: ErrorMode = "raise",
+) -> CustomerSatisfactionScore:
+    """CSAT: the share of satisfied answers (a fraction) with a Wilson interval, and the mean.
+
+    Parameters
+    ----------
+    scores : array-like or SurveyTable
+        Answers to "how satisfied were you ...?", or a table (its ``survey`` rows).
+    scale : (low, high) or SurveyScale, default (1, 5)
+        The answer scale; with a table, the table's scale of the survey.
+    satisfied_at : float, optional
+        Lowest satisfied answer. Default: the top two points of a 1-5 (4) or 1-7 (6) scale,
+        the top three of 1-10 or 0-10 (8); other scales need it.
+    confidence : float, default 0.95
+    by, weights, weight_type, survey, account_weighting, revenue, errors
+        As in :func:`net_promoter_score`.
+
+    Returns
+    -------
+    CustomerSatisfactionScore
+        ``csat`` (fraction satisfied), its Wilson ``ci_low`` and ``ci_high``, ``mean`` with
+        ``mean_ci_low`` and ``mean_ci_high`` (t-interval), ``sd``, ``n``, ``effective_n``
+        and ``satisfied`` (weighted count), one row per segment.
+
+    Raises
+    ------
+    DataValidationError
+        An answer is missing, off the scale or (on an integer scale) not a whole number.
+    InvalidParameterError
+        A bad option, or no default threshold for the scale.
+
+    Notes
+    -----
+    ``csat = satisfied / n`` (weighted). Its interval is Wilson's score interval with the
+    effective ``n``: ``(p + z^2/2n ± z sqrt(p(1 - p)/n + z^2/4n^2)) / (1 + z^2/n)``, which
+    stays within 0..1 and is sensible at 0% and 100%. The mean's interval is
+    ``mean ± t(n - 1) s / sqrt(n)`` with ``s`` the sample standard deviation (weighted:
+    ``s^2 = Σw(x - m)^2 / Σw * n/(n - 1)`` with Kish's ``n``), clipped to the scale; it is
+    NaN, with a warning, for fewer than two (effective) answers. No answers give NaN.
+
+    References
+    ----------
+    Wilson, E. B. (1927). Probable Inference, the Law of Succession, and Statistical
+    Inference. Journal of the American Statistical Association 22, 209-212.
+
+    Examples
+    --------
+    >>> r = customer_satisfaction_score([5, 4, 4, 3, 5, 2, 5, 4])
+    >>> r.score, r.value("mean")       # 6 of 8 answered 4 or 5
+    (0.75, 4.0)
+    >>> [round(x, 4) for x in r.confidence_interval()]
+    [0.4093, 0.9285]
+    """
+    ctx = "customer_satisfaction_score"
+    _check_options(ctx, confidence, weight_type=(weight_type, ("sampling", "frequency")),
+                   account_weighting=(account_weighting, ("response", "account", "revenue")))
+    parsed = None if scale is None else SurveyScale.parse(scale)
+    if parsed is None and not isinstance(scores, SurveyTable):
+        parsed = SurveyScale(1, 5, label="satisfaction")
+    data = _load(scores, context=ctx, survey=survey, scale=parsed, weights=weights,
+                 weight_type=weight_type, by=by, errors=errors)
+    threshold = _threshold(satisfied_at, _DEFAULT_SATISFIED, data.scale, ctx, "satisfied_at")
+    t = _tally(_weigh_accounts(data, account_weighting, revenue))
+    c, empty, no_spread = _share_mean_columns(t, confidence=confidence, threshold=threshold,
+                                              at_most=False)
+    keep = _present(t)
+    _warn(ctx, _pick(empty, keep), "no answers (or only zero weights)")
+    _warn(ctx, _pick(no_spread, keep),
+          "fewer than two (effective) answers, so no interval for the mean")
+    cols = {"csat": c["share"], "ci_low": c["lo"], "ci_high": c["hi"], "mean": c["mean"],
+            "mean_ci_low": c["m_lo"], "mean_ci_high": c["m_hi"], "sd": c["sd"], "n": t.n,
+            "effective_n": t.n_eff, "satisfied": c["hit"]}
+    by_text = f" by {t.data.by_name}" if t.data.by_name else ""
+    return CustomerSatisfactionScore(
+        _label_column(t.data, cols, keep),
+        title=f"CSAT{by_text}: share answering >= {_fmt(threshold)} on {t.data.scale} "
+              f"({confidence:.0%} Wilson interval)",
+        metric="csat", headline="csat", confidence=confidence, by=t.data.by_name,
+        skipped=t.data.skipped, scale=t.data.scale, satisfied_at=threshold)
+
+
+def customer_effort_score(
+    scores: Any,
+    *,
+    version: str = "2.0",
+    scale: SurveyScaleLike | None = None,
+    easy_at: float | None = None,
+    confidence: float = 0.95,
+    by: By = None,
+    weights: ArrayLike | None = None,
+    weight_type: WeightType = "sampling",
+    survey: str = "ces",
+    account_weighting: AccountWeighting = "response",
+    revenue: Mapping[Any, Any] | None = None,
+    errors: ErrorMode = "raise",
+) -> CustomerEffortScore:
+    """Customer Effort Score: the mean with its t-interval and the share on the easy side.
+
+    Parameters
+    ----------
+    scores : array-like or SurveyTable
+        The answers, or a table (its ``survey`` rows).
+    version : {"2.0", "1.0"}, default "2.0"
+        CES 2.0: agreement with "the company made it easy for me to handle my issue", 1-7,
+        **higher is easier**. CES 1.0: "how much effort did you personally have to put
+        forth to handle your request?", 1-5, **lower is easier**.
+    scale : (low, high) or SurveyScale, optional
+        Default 1-7 for 2.0 and 1-5 for 1.0; with a table, the table's scale of the survey.
+    easy_at : float, optional
+        The threshold of the easy side: answers ``>= easy_at`` (2.0) or ``<= easy_at``
+        (1.0). Defaults: 2.0 on 1-7 is 5 (somewhat agree or more), on 1-5 is 4, on 1-10 is
+        8; 1.0 on 1-5 is 2 (low or very low effort).
+    confidence : float, default 0.95
+    by, weights, weight_type, survey, account_weighting, revenue, errors
+        As in :func:`net_promoter_score`.
+
+    Returns
+    -------
+    CustomerEffortScore
+        ``ces`` (mean) with ``ci_low`` and ``ci_high`` (t-interval), ``sd``, ``easy_share``
+        with ``easy_ci_low`` and ``easy_ci_high`` (Wilson), ``n`` and ``effective_n``, one
+        row per segment; ``polarity`` and ``higher_is_easier`` say which way is better.
+
+    Raises
+    ------
+    DataValidationError
+        An answer is missing, off the scale or not a whole number.
+    InvalidParameterError
+        A bad option or version, or no default ``easy_at`` for the scale.
+
+    Notes
+    -----
+    The intervals are those of :func:`customer_satisfaction_score`: Student t for the mean
+    (NaN with a warning below two effective answers) and Wilson for the share. A CES 1.0 mean
+    of 2.1 is *better* than one of 2.8; a CES 2.0 mean of 5.6 is better than 5.1. Comparing
+    means across versions is meaningless; the result states its version and polarity.
+
+    References
+    ----------
+    Dixon, M., Freeman, K. and Toman, N. (2010). Stop Trying to Delight Your Customers.
+    Harvard Business Review (CES 1.0). CEB / Gartner (2013), The Effortless Experience:
+    CES 2.0.
+
+    Examples
+    --------
+    >>> r = customer_effort_score([7, 6, 5, 5, 3, 6, 2, 7])
+    >>> r.score, r.value("easy_share"), r.polarity
+    (5.125, 0.75, 'higher is easier')
+    >>> customer_effort_score([1, 2, 2, 4, 5], version="1.0").polarity
+    'lower is easier'
+    """
+    ctx = "customer_effort_score"
+    ver = _ces_version(version, ctx)
+    spec = _CES[ver]
+    _check_options(ctx, confidence, weight_type=(weight_type, ("sampling", "frequency")),
+                   account_weighting=(account_weighting, ("response", "account", "revenue")))
+    parsed = None if scale is None else SurveyScale.parse(scale)
+    if parsed is None and not isinstance(scores, SurveyTable):
+        parsed = spec["scale"]  # type: ignore[assignment]
+    data = _load(scores, context=ctx, survey=survey, scale=parsed, weights=weights,
+                 weight_type=weight_type, by=by, errors=errors)
+    higher = bool(spec["higher"])
+    if (ver == "1.0" and easy_at is None and isinstance(scores, SurveyTable)
+            and (data.scale.low, data.scale.high) != (1, 5)):
+        raise InvalidParameterError(
+            f"{ctx}: CES 1.0 is answered on 1-5, but the table's scale of survey {survey!r} "
+            f"is {data.scale}; declare scales={{{survey!r}: (1, 5)}} when building the table "
+            "(or give easy_at).")
+    threshold = _threshold(easy_at, spec["easy"], data.scale, ctx, "easy_at")  # type: ignore[arg-type]
+    t = _tally(_weigh_accounts(data, account_weighting, revenue))
+    c, empty, no_spread = _share_mean_columns(t, confidence=confidence, threshold=threshold,
+                                              at_most=not higher)
+    keep = _present(t)
+    _warn(ctx, _pick(empty, keep), "no answers (or only zero weights)")
+    _warn(ctx, _pick(no_spread, keep),
+          "fewer than two (effective) answers, so no interval for the mean")
+    polarity = "higher is easier" if higher else "lower is easier"
+    cols = {"ces": c["mean"], "ci_low": c["m_lo"], "ci_high": c["m_hi"], "sd": c["sd"],
+            "easy_share": c["share"], "easy_ci_low": c["lo"], "easy_ci_high": c["hi"],
+            "n": t.n, "effective_n": t.n_eff}
+    by_text = f" by {t.data.by_name}" if t.data.by_name else ""
+    side = ">=" if higher else "<="
+    return CustomerEffortScore(
+        _label_column(t.data, cols, keep),
+        title=f"Customer Effort Score {ver}{by_text}: mean on {t.data.scale}, {polarity}; "
+              f"easy {side} {_fmt(threshold)} ({confidence:.0%} intervals)",
+        metric="ces", headline="ces", confidence=confidence, by=t.data.by_name,
+        skipped=t.data.skipped, version=ver, scale=t.data.scale, higher_is_easier=higher,
+        easy_at=threshold, polarity=polarity)

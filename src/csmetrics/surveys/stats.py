@@ -1,0 +1,298 @@
+"""Counting and interval arithmetic shared by the survey metrics, comparisons and trends.
+
+Validated answers (:class:`~csmetrics._survey_inputs._Data`) are counted per segment in a
+:class:`_Tally`, from which the NPS columns (adjusted-Wald, Wald or bootstrap) and the
+share-and-mean columns of CSAT and CES (Wilson and Student t) are computed. ``scipy.stats``
+is imported on first use only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csmetrics._core.checks import Checker
+from csmetrics._core.convert import factorize
+from csmetrics._kernels import surveys as ks
+from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
+from csmetrics.surveys.inputs import Floats, _check_scores, _check_weights, _Data, _drop_bad
+from csmetrics.surveys.results import _fmt
+from csmetrics.tables.surveys import SurveyScale
+
+_INTERVAL_NAMES = {"adjusted_wald": "adjusted-Wald", "wald": "Wald", "bootstrap": "bootstrap"}
+_DEFAULT_SATISFIED = {(1, 5): 4, (1, 7): 6, (1, 10): 8, (0, 10): 8}
+_CES = {
+    "2.0": {"scale": SurveyScale(1, 7, label="agreement"), "higher": True,
+            "easy": {(1, 7): 5, (1, 5): 4, (1, 10): 8}},
+    "1.0": {"scale": SurveyScale(1, 5, label="effort"), "higher": False,
+            "easy": {(1, 5): 2}},
+}
+
+
+# --- counting --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """Answers counted per group: the raw material of every metric."""
+
+    data: _Data
+    n: NDArray[np.int64]
+    rows: NDArray[np.int64]
+    sum_w: Floats
+    n_eff: Floats
+    counts: Floats | None
+    mean: Floats
+    sum_sq: Floats
+
+    def total_at(self, threshold: float, at_most: bool) -> Floats:
+        """Weighted number of answers ``>= threshold`` (or ``<=`` with ``at_most``)."""
+        d = self.data
+        if self.counts is not None:
+            points = d.scale.low + np.arange(self.counts.shape[1])
+            hit = points <= threshold if at_most else points >= threshold
+            return np.asarray(self.counts[:, hit].sum(axis=1), dtype=np.float64)
+        return ks.share_at_least(d.values.astype(np.float64, copy=False), threshold,
+                                 groups=d.groups, n_groups=d.n_groups, weights=d.weights,
+                                 at_most=at_most)
+
+
+def _tally(data: _Data) -> _Tally:
+    if data.scale.integer:
+        kernel_args: dict[str, Any] = {"groups": data.groups, "n_groups": data.n_groups,
+                                       "weights": data.weights}
+        low, points = int(data.scale.low), data.scale.n_points
+        lc = ks.level_counts(data.values, low, points, **kernel_args)
+        if not lc.ok:  # find the rows at fault, then raise, or skip them and count again
+            chk = Checker(data.values.size, data.context, data.errors)
+            _check_scores(data.values.astype(np.float64), data.scale, data.column, chk)
+            if data.weights is not None:
+                _check_weights(data.weights, chk)
+            data = _drop_bad(data, chk)
+            kernel_args.update(groups=data.groups, weights=data.weights)
+            lc = ks.level_counts(data.values, low, points, **kernel_args)
+            if not lc.ok:
+                raise InvalidParameterError(
+                    f"{data.context}: weights are too large: their squares overflow float64.")
+        counts: Floats | None = lc.counts
+        n, sum_w, sum_w2 = lc.n, lc.sum_w, lc.sum_w2
+        mean, sum_sq = ks.level_moments(lc.counts, data.scale.low)
+    else:
+        m = ks.moments(data.values.astype(np.float64, copy=False), groups=data.groups,
+                       n_groups=data.n_groups, weights=data.weights)
+        counts, n, sum_w, sum_w2, mean, sum_sq = None, m.n, m.sum_w, m.sum_w2, m.mean, m.sum_sq
+    rows = n
+    if data.unit_n_eff is not None:
+        n_eff = data.unit_n_eff
+    elif data.weights is None:
+        n_eff = n.astype(np.float64)
+    elif data.weight_type == "frequency":
+        n_eff = sum_w
+        n = np.rint(sum_w).astype(np.int64)
+    else:
+        n_eff = ks.kish(sum_w, sum_w2)
+    return _Tally(data, n, rows, sum_w, n_eff, counts, mean, sum_sq)
+
+
+def _present(t: _Tally, n_periods: int = 1) -> NDArray[np.int64] | None:
+    """Result rows to keep when integer labels were used as codes: segments with answers."""
+    if not t.data.sparse_labels:
+        return None
+    seg_has_rows = t.rows.reshape(n_periods, -1).sum(axis=0) > 0
+    if seg_has_rows.all():
+        return None
+    keep = np.flatnonzero(seg_has_rows)
+    rows = np.arange(n_periods)[:, None] * seg_has_rows.size + keep[None, :]
+    return np.asarray(rows.reshape(-1), dtype=np.int64)
+
+
+def _keep(cols: Mapping[str, Any], idx: NDArray[np.int64] | None) -> dict[str, Any]:
+    return dict(cols) if idx is None else {k: np.asarray(v)[idx] for k, v in cols.items()}
+
+
+def _label_column(data: _Data, cols: dict[str, Any], keep: NDArray[np.int64] | None
+                  ) -> dict[str, Any]:
+    """The columns with the segment labels first, limited to the segments with answers."""
+    if data.by_name is not None:
+        cols = {data.by_name: data.labels, **cols}
+    return _keep(cols, keep)
+
+
+def _pick(mask: NDArray[np.bool_], keep: NDArray[np.int64] | None) -> NDArray[np.bool_]:
+    return mask if keep is None else mask[keep]
+
+
+def _warn(context: str, undefined: NDArray[np.bool_], what: str, unit: str = "result") -> None:
+    k = int(undefined.sum())
+    if k:
+        total = undefined.size
+        warnings.warn(
+            f"{context}: {k:,} of {total:,} {unit}{'s' * (total != 1)} "
+            f"{'has' if k == 1 else 'have'} {what}; NaN is reported, not 0.",
+            UndefinedMetricWarning, stacklevel=3)
+
+
+# --- distributions ---------------------------------------------------------------------------
+
+
+def _stats() -> Any:
+    """``scipy.stats``, imported on first use so that ``import csmetrics`` stays light."""
+    return importlib.import_module("scipy.stats")
+
+
+def _z(confidence: float, two_sided: bool = True) -> float:
+    norm = _stats().norm
+    return float(norm.ppf(0.5 + confidence / 2 if two_sided else confidence))
+
+
+def _t(confidence: float, df: Floats, two_sided: bool = True) -> Floats:
+    t = _stats().t
+    q = 0.5 + confidence / 2 if two_sided else confidence
+    with np.errstate(invalid="ignore"):
+        return np.asarray(t.ppf(q, np.where(df > 0, df, np.nan)), dtype=np.float64)
+
+
+def _two_sided_p(stat: Floats) -> Floats:
+    norm = _stats().norm
+    return np.asarray(2.0 * norm.sf(np.abs(stat)), dtype=np.float64)
+
+
+def _ratio(num: Floats, den: Floats) -> Floats:
+    """``num / den``, with 0/0 = 0 (no difference and no spread) and x/0 = ±inf."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where((den == 0) & (num == 0), 0.0, num / den)
+
+
+# --- NPS -------------------------------------------------------------------------------------
+
+
+def _nps_parts(t: _Tally) -> tuple[Floats, Floats, Floats, Floats, Floats]:
+    assert t.counts is not None
+    det = t.counts[:, :7].sum(axis=1)
+    pas = t.counts[:, 7:9].sum(axis=1)
+    pro = t.counts[:, 9:].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return det, pas, pro, pro / t.sum_w, det / t.sum_w
+
+
+def _nps_interval(p: Floats, d: Floats, n_eff: Floats, z: float, interval: str
+                  ) -> tuple[Floats, Floats, Floats]:
+    """Centre, standard error and the (centre - z se, centre + z se) method of ``interval``."""
+    if interval == "wald":
+        return ks.nps_wald(p, d, n_eff, z)[0], ks.nps_wald(p, d, n_eff, z)[1], n_eff
+    centre, se = ks.nps_adjusted_wald(p, d, n_eff)
+    return centre, se, n_eff + 3.0
+
+
+def _nps_columns(t: _Tally, *, confidence: float, interval: str, n_resamples: int,
+                 seed: int | np.random.Generator | None) -> dict[str, Any]:
+    det, pas, pro, p, d = _nps_parts(t)
+    empty = ~(t.sum_w > 0)
+    z = _z(confidence)
+    if interval == "bootstrap":
+        lo, hi, se = _bootstrap(t, det, pas, pro, confidence, n_resamples, seed)
+    else:
+        centre, se, _ = _nps_interval(p, d, t.n_eff, z, interval)
+        lo, hi = centre - z * se, centre + z * se
+    nan = np.where(empty, np.nan, 1.0)
+    with np.errstate(invalid="ignore"):
+        return {
+            "nps": 100.0 * (pro - det) / np.where(empty, np.nan, t.sum_w),
+            "ci_low": np.clip(100.0 * lo, -100.0, 100.0) * nan,
+            "ci_high": np.clip(100.0 * hi, -100.0, 100.0) * nan,
+            "se": 100.0 * se * nan,
+            "n": t.n,
+            "effective_n": t.n_eff,
+            "promoters": pro,
+            "passives": pas,
+            "detractors": det,
+            "promoter_share": p,
+            "passive_share": pas / np.where(empty, np.nan, t.sum_w),
+            "detractor_share": d,
+        }
+
+
+def _bootstrap(t: _Tally, det: Floats, pas: Floats, pro: Floats, confidence: float,
+               n_resamples: int, seed: int | np.random.Generator | None
+               ) -> tuple[Floats, Floats, Floats]:
+    d = t.data
+    if d.unit_n_eff is not None:
+        raise InvalidParameterError(
+            f"{d.context}: the bootstrap resamples answers, which account weighting does not "
+            "allow; use interval='adjusted_wald' or 'wald'.")
+    if not (isinstance(n_resamples, int) and n_resamples >= 2):
+        raise InvalidParameterError(f"{d.context}: n_resamples must be an integer >= 2.")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    g_count = d.n_groups
+    if d.weights is None or d.weight_type == "frequency":
+        cell_group = np.repeat(np.arange(g_count), 3)
+        cell_value = np.tile([-1.0, 0.0, 1.0], g_count)
+        cell_weight = np.ones(3 * g_count)
+        cell_count = np.rint(np.stack([det, pas, pro], axis=1).reshape(-1)).astype(np.int64)
+    else:
+        v = d.values
+        cat = (v >= 9).astype(np.int64) - (v <= 6).astype(np.int64) + 1
+        groups = np.zeros(v.size, dtype=np.int64) if d.groups is None else d.groups
+        w_values, w_codes = factorize(d.weights)
+        key = (groups * 3 + cat) * np.int64(w_values.size) + w_codes
+        cells, cell_count = np.unique(key, return_counts=True)
+        cell_weight = w_values[cells % w_values.size].astype(np.float64)
+        cell_group = cells // w_values.size // 3
+        cell_value = (cells // w_values.size % 3 - 1).astype(np.float64)
+    alpha = 1.0 - confidence
+    return ks.bootstrap_nps(cell_group, cell_value, cell_weight, cell_count.astype(np.int64),
+                            g_count, n_resamples, rng, (alpha / 2, 1.0 - alpha / 2))
+
+
+# --- CSAT and CES ----------------------------------------------------------------------------
+
+
+def _share_mean_columns(t: _Tally, *, confidence: float, threshold: float, at_most: bool
+                        ) -> tuple[dict[str, Floats], NDArray[np.bool_], NDArray[np.bool_]]:
+    """Share at the threshold with Wilson bounds, and the mean with t bounds, per group."""
+    scale = t.data.scale
+    empty = ~(t.sum_w > 0)
+    hit = t.total_at(threshold, at_most)
+    z = _z(confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = hit / t.sum_w
+        lo, hi = ks.wilson(share, t.n_eff, z)
+        var = ks.sample_variance(t.sum_sq, t.sum_w, t.n_eff)
+        no_spread = ~(t.n_eff > 1)
+        sd = np.where(no_spread, np.nan, np.sqrt(np.maximum(var, 0.0)))
+        se = sd / np.sqrt(t.n_eff)
+        tq = _t(confidence, t.n_eff - 1.0)
+        mean = np.where(empty, np.nan, t.mean)
+        m_lo = np.clip(mean - tq * se, scale.low, scale.high)
+        m_hi = np.clip(mean + tq * se, scale.low, scale.high)
+    return ({"share": share, "lo": lo, "hi": hi, "mean": mean, "m_lo": m_lo, "m_hi": m_hi,
+             "sd": sd, "hit": hit}, empty, no_spread & ~empty)
+
+
+def _threshold(value: float | None, defaults: Mapping[tuple[int, int], float],
+               scale: SurveyScale, context: str, name: str) -> float:
+    if value is None:
+        key = (int(scale.low), int(scale.high)) if scale.integer else None
+        if key not in defaults:
+            raise InvalidParameterError(
+                f"{context}: there is no default {name} for the {scale} scale; give one, "
+                f"such as {name}={_fmt(scale.high)}.")
+        return float(defaults[key])  # type: ignore[index]
+    if not (isinstance(value, int | float) and scale.low <= value <= scale.high):
+        raise InvalidParameterError(
+            f"{context}: {name} must be a number on the {scale} scale, got {value!r}.")
+    return float(value)
+
+
+def _ces_version(version: Any, context: str) -> str:
+    text = str(version).strip()
+    mapped = {"2": "2.0", "2.0": "2.0", "1": "1.0", "1.0": "1.0"}.get(text)
+    if mapped is None:
+        raise InvalidParameterError(f"{context}: version must be '2.0' or '1.0', got {version!r}.")
+    return mapped

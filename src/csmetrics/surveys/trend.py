@@ -1,0 +1,231 @@
+"""Survey metrics over time: :func:`survey_trend`, with the change from period to period.
+
+Re-exported by :mod:`csmetrics.surveys`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, Literal
+
+import numpy as np
+
+from csmetrics._kernels import surveys as ks
+from csmetrics.exceptions import InvalidParameterError
+from csmetrics.periods.calendar import Frequency, PeriodLike, parse_frequency
+from csmetrics.periods.days import day_bounds
+from csmetrics.surveys.inputs import (
+    AccountWeighting,
+    By,
+    Floats,
+    _check_options,
+    _load,
+    _weigh_accounts,
+)
+from csmetrics.surveys.results import SurveyTrend
+from csmetrics.surveys.stats import (
+    _CES,
+    _DEFAULT_SATISFIED,
+    _ces_version,
+    _keep,
+    _nps_columns,
+    _nps_interval,
+    _pick,
+    _present,
+    _ratio,
+    _share_mean_columns,
+    _stats,
+    _t,
+    _Tally,
+    _tally,
+    _threshold,
+    _two_sided_p,
+    _warn,
+    _z,
+)
+from csmetrics.tables.surveys import SurveyTable
+
+
+def survey_trend(
+    table: SurveyTable,
+    *,
+    metric: Literal["nps", "csat", "ces"] = "nps",
+    freq: str | Frequency = "month",
+    by: By = None,
+    start: PeriodLike | None = None,
+    end: PeriodLike | None = None,
+    survey: str | None = None,
+    confidence: float = 0.95,
+    interval: Literal["adjusted_wald", "wald"] = "adjusted_wald",
+    satisfied_at: float | None = None,
+    version: str = "2.0",
+    account_weighting: AccountWeighting = "response",
+    revenue: Mapping[Any, Any] | None = None,
+) -> SurveyTrend:
+    """A survey metric per period (and segment), flagging significant changes.
+
+    Parameters
+    ----------
+    table : SurveyTable
+        The responses; ``submitted_at`` places each in a period.
+    metric : {"nps", "csat", "ces"}, default "nps"
+        NPS (points), CSAT (share satisfied) or CES (mean).
+    freq : {"month", "quarter", "year"} or fiscal "quarter-<mon>" / "year-<mon>"
+        Period length.
+    by : str, mapping or array, optional
+        Segments, as in :func:`net_promoter_score` with a table.
+    start, end : period or date, optional
+        The window (inclusive); default from the first to the last response.
+    survey : str, optional
+        The survey to read; default the metric's name.
+    confidence : float, default 0.95
+    interval : {"adjusted_wald", "wald"}, default "adjusted_wald"
+        NPS intervals and change tests.
+    satisfied_at : float, optional
+        CSAT threshold (see :func:`customer_satisfaction_score`).
+    version : {"2.0", "1.0"}, default "2.0"
+        CES version (see :func:`customer_effort_score`).
+    account_weighting : {"response", "account", "revenue"}, default "response"
+        B2B aggregation: every answer counts; every account counts once in each period (its
+        answers averaged first); or accounts weighted by ``revenue``.
+    revenue : mapping, optional
+        Customer id to revenue, for ``account_weighting="revenue"``.
+
+    Returns
+    -------
+    SurveyTrend
+        One row per period (and segment, period-major): the metric, ``ci_low``, ``ci_high``,
+        ``n``, ``effective_n``, ``change`` from the previous period of the same segment,
+        ``change_ci_low``, ``change_ci_high``, ``p_value`` and ``significant``.
+
+    Notes
+    -----
+    Every period from the first to the last is listed, so gaps show: a period without
+    answers has NaN values (with one :class:`~csmetrics.exceptions.UndefinedMetricWarning`)
+    and no change on either side of it. The change tests are those of :func:`compare_nps`
+    (NPS), :func:`compare_proportions` (CSAT; ``significant`` when Newcombe's interval
+    excludes 0) and :func:`compare_means` (CES, Welch). Each period is tested against the
+    one before only: over many periods, some flags are expected by chance alone (about one
+    in twenty at 95%).
+
+    Examples
+    --------
+    >>> from csmetrics.datasets import synthetic_surveys
+    >>> t = synthetic_surveys(300, months=6, start="2024-01", seed=2)
+    >>> trend = survey_trend(t, freq="quarter")
+    >>> trend["period"].tolist()
+    ['2024-Q1', '2024-Q2']
+    """
+    ctx = "survey_trend"
+    _check_options(ctx, confidence, metric=(metric, ("nps", "csat", "ces")),
+                   interval=(interval, ("adjusted_wald", "wald")),
+                   account_weighting=(account_weighting, ("response", "account", "revenue")))
+    if not isinstance(table, SurveyTable):
+        raise InvalidParameterError(f"{ctx}: expected a SurveyTable, got {type(table).__name__}.")
+    f = parse_frequency(freq)
+    data = _load(table, context=ctx, survey=survey or metric, scale=None, weights=None,
+                 weight_type="sampling", by=by, errors="raise")
+    if metric == "nps" and (data.scale.low, data.scale.high, data.scale.integer) != (0, 10, True):
+        raise InvalidParameterError(f"{ctx}: NPS needs a 0-10 survey, got {data.scale}.")
+    assert data.dates is not None
+    pidx = f.period_index(data.dates.astype("datetime64[M]").astype(np.int64))
+    if start is None and end is None and pidx.size == 0:
+        raise InvalidParameterError(f"{ctx}: there are no answers to place in periods.")
+    first = int(pidx.min()) if start is None else int(f.period_index(np.array(
+        [day_bounds(start)[0].astype("datetime64[M]").astype(np.int64)]))[0])
+    last = int(pidx.max()) if end is None else int(f.period_index(np.array(
+        [day_bounds(end)[1].astype("datetime64[M]").astype(np.int64)]))[0])
+    if last < first:
+        raise InvalidParameterError(f"{ctx}: end {end!r} is before start {start!r}.")
+    keep = (pidx >= first) & (pidx <= last)
+    if not keep.all():
+        idx = np.flatnonzero(keep)
+        data = replace(data, values=data.values[idx],
+                       weights=None if data.weights is None else data.weights[idx],
+                       groups=None if data.groups is None else data.groups[idx],
+                       customers=None if data.customers is None else data.customers[idx],
+                       dates=data.dates[idx])
+        pidx = pidx[idx]
+    n_periods = (last - first) // f.months + 1
+    n_seg = data.n_groups
+    seg = np.zeros(pidx.size, np.int64) if data.groups is None else data.groups
+    data = replace(data, groups=(pidx - first) // f.months * n_seg + seg,
+                   n_groups=n_periods * n_seg)
+    t = _tally(_weigh_accounts(data, account_weighting, revenue))
+    labels = tuple(f.label(first + k * f.months) for k in range(n_periods))
+    per = np.repeat(np.arange(n_periods), n_seg)
+    cols: dict[str, Any] = {"period": np.asarray(labels, dtype=object)[per]}
+    if data.by_name is not None:
+        cols[data.by_name] = np.tile(data.labels, n_periods)
+    cols.update(_trend_columns(t, metric, confidence, interval, satisfied_at, version, ctx,
+                               n_periods, n_seg))
+    rows = _present(t, n_periods)
+    cols = _keep(cols, rows)
+    _warn(ctx, _pick(~(t.sum_w > 0), rows), "no answers", unit="period row")
+    by_text = f" by {data.by_name}" if data.by_name else ""
+    return SurveyTrend(cols, title=f"{metric.upper()} by {f.name}{by_text} ({confidence:.0%} "
+                                   "intervals; change vs previous period)",
+                       metric=metric, freq=f, periods=labels, confidence=confidence,
+                       account_weighting=account_weighting)
+
+
+def _trend_columns(t: _Tally, metric: str, confidence: float, interval: str,
+                   satisfied_at: float | None, version: str, ctx: str, n_periods: int,
+                   n_seg: int) -> dict[str, Any]:
+    z = _z(confidence)
+    shape = (n_periods, n_seg)
+
+    def shifted(a: Floats) -> tuple[Floats, Floats]:
+        """Each period's value and the previous period's (NaN for the first)."""
+        grid = a.reshape(shape)
+        prev = np.vstack([np.full((1, n_seg), np.nan), grid[:-1]])
+        return grid.reshape(-1), prev.reshape(-1)
+
+    if metric == "nps":
+        c = _nps_columns(t, confidence=confidence, interval=interval, n_resamples=2,
+                         seed=None)
+        value, low, high = c["nps"], c["ci_low"], c["ci_high"]
+        centre, se, _ = _nps_interval(c["promoter_share"], c["detractor_share"], t.n_eff, z,
+                                      interval)
+        cur, prev = shifted(centre)
+        se_cur, se_prev = shifted(se)
+        diff, dse = cur - prev, np.hypot(se_cur, se_prev)
+        stat = _ratio(diff, dse)
+        p = _two_sided_p(stat)
+        v_cur, v_prev = shifted(value)
+        change, c_lo, c_hi = v_cur - v_prev, 100 * (diff - z * dse), 100 * (diff + z * dse)
+        significant = p < 1 - confidence
+    else:
+        ver = _ces_version(version, ctx)
+        higher = metric == "csat" or bool(_CES[ver]["higher"])
+        defaults = _DEFAULT_SATISFIED if metric == "csat" else _CES[ver]["easy"]
+        threshold = _threshold(satisfied_at, defaults, t.data.scale, ctx,  # type: ignore[arg-type]
+                               "satisfied_at" if metric == "csat" else "easy_at")
+        c2, _, _ = _share_mean_columns(t, confidence=confidence, threshold=threshold,
+                                       at_most=not higher)
+        n_cur, n_prev = shifted(t.n_eff)
+        if metric == "csat":
+            value, low, high = c2["share"], c2["lo"], c2["hi"]
+            cur, prev = shifted(value)
+            change = cur - prev
+            c_lo, c_hi = ks.newcombe(cur, n_cur, prev, n_prev, z)
+            stat = ks.pooled_z(cur, n_cur, prev, n_prev)
+            stat = np.where((cur == prev) & np.isnan(stat), 0.0, stat)
+            p = _two_sided_p(stat)
+            significant = (c_lo > 0) | (c_hi < 0)
+        else:
+            value, low, high = c2["mean"], c2["m_lo"], c2["m_hi"]
+            cur, prev = shifted(value)
+            v_cur, v_prev = shifted(c2["sd"] ** 2)
+            change, dse, df = ks.welch(cur, v_cur, n_cur, prev, v_prev, n_prev)
+            stat = _ratio(change, dse)
+            student = _stats().t
+            with np.errstate(invalid="ignore"):
+                p = np.asarray(2.0 * student.sf(np.abs(stat), df), dtype=np.float64)
+            tq = _t(confidence, df)
+            c_lo, c_hi = change - tq * dse, change + tq * dse
+            significant = p < 1 - confidence
+    return {metric: value, "ci_low": low, "ci_high": high, "n": t.n, "effective_n": t.n_eff,
+            "change": change, "change_ci_low": c_lo, "change_ci_high": c_hi,
+            "p_value": p, "significant": np.asarray(significant, dtype=bool)}

@@ -1,0 +1,233 @@
+"""Payments: the record and the validated table of one-off transactions."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
+from typing import Any, cast
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from csmetrics._core.checks import Checker, ErrorMode
+from csmetrics._core.columns import column_getter
+from csmetrics._core.convert import to_codes, to_dates, to_float
+from csmetrics._core.currency import MINOR_UNITS
+from csmetrics.exceptions import (
+    ColumnNotFoundError,
+    DataValidationError,
+)
+from csmetrics.results import SkippedRows
+from csmetrics.tables.base import readonly
+from csmetrics.tables.records import validate_records
+from csmetrics.tables.subscriptions import _currencies
+
+
+class Payment(BaseModel):
+    """One payment (a one-off purchase or an invoice paid).
+
+    Parameters
+    ----------
+    customer_id : str or int
+        The paying account.
+    date : date
+        Day the payment was made.
+    amount : Decimal, int or float
+        Amount paid, excluding tax; >= 0 (net refunds into the amount before).
+    currency : str, default "USD"
+        ISO 4217 code.
+    payment_id : str or int, optional
+        Identifies the payment.
+
+    Examples
+    --------
+    >>> Payment(customer_id="acme", date="2024-03-15", amount=49.9)
+    Payment(customer_id='acme', date=datetime.date(2024, 3, 15), amount=49.9, currency='USD', payment_id=None)
+    """  # noqa: E501
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    customer_id: str | int
+    date: _dt.date
+    amount: Decimal | int | float
+    currency: str = "USD"
+    payment_id: str | int | None = None
+
+    @field_validator("amount")
+    @classmethod
+    def _amount_is_finite_and_not_negative(cls, v: Decimal | int | float
+                                           ) -> Decimal | int | float:
+        if (isinstance(v, Decimal) and not v.is_finite()) or (
+                isinstance(v, float) and not math.isfinite(v)):
+            raise ValueError("must be a finite number")
+        if v < 0:
+            raise ValueError("must be >= 0")
+        return v
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_is_iso_4217(cls, v: str) -> str:
+        code = v.strip().upper()
+        if code not in MINOR_UNITS:
+            raise ValueError(f"{v!r} is not an ISO 4217 currency code")
+        return code
+
+
+_PAYMENT_COLUMNS = ("customer_id", "date", "amount", "currency", "payment_id")
+
+
+_MAX_AMOUNT = 1e12
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class PaymentTable:
+    """Payments as validated, read-only numpy columns.
+
+    Build one with :meth:`from_records` or :meth:`from_columns`.
+
+    Attributes
+    ----------
+    customer_codes : ndarray of int64
+        Index of each payment's customer into ``customer_ids`` (sorted unique ids).
+    date : ndarray of datetime64[D]
+    amount : ndarray of float64
+    amount_minor : ndarray of int64
+        Each amount in minor units of its currency (cents), rounded half to even.
+    currency_codes : ndarray of int64
+        Codes into ``currencies``.
+    source_rows : ndarray of int64
+        Each row's position in the input.
+    skipped : SkippedRows
+        Rows left out with ``errors="skip"``.
+
+    Examples
+    --------
+    >>> PaymentTable.from_columns({"customer_id": ["a", "b", "a"],
+    ...                            "date": ["2024-01-03", "2024-01-09", "2024-02-11"],
+    ...                            "amount": [20, 35.5, 12]})
+    PaymentTable(3 payments, 2 customers, 2024-01-03 to 2024-02-11, USD)
+    """
+
+    customer_codes: NDArray[np.int64]
+    customer_ids: NDArray[Any]
+    date: NDArray[np.datetime64]
+    amount: NDArray[np.float64]
+    amount_minor: NDArray[np.int64]
+    currency_codes: NDArray[np.int64]
+    currencies: NDArray[np.str_]
+    source_rows: NDArray[np.int64]
+    skipped: SkippedRows = field(default_factory=lambda: SkippedRows.empty())
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                object.__setattr__(self, f.name, readonly(value))
+
+    @classmethod
+    def from_records(cls, records: Iterable[Payment | Mapping[str, Any]], *,
+                     errors: ErrorMode = "raise") -> PaymentTable:
+        """Build a table from :class:`Payment` records or dicts of their fields.
+
+        Examples
+        --------
+        >>> PaymentTable.from_records([Payment(customer_id=1, date="2024-05-01", amount=10)])
+        PaymentTable(1 payment, 1 customer, 2024-05-01 to 2024-05-01, USD)
+        """
+        ctx = "PaymentTable.from_records"
+        batch = validate_records(records, Payment, ctx, errors)
+        columns = batch.columns(_PAYMENT_COLUMNS, convert={"amount": float})
+        return cast(PaymentTable, batch.merge(
+            cls.from_columns(columns, errors=errors, _context=ctx)))
+
+    @classmethod
+    def from_columns(cls, data: Any, *, customer_id: str = "customer_id", date: str = "date",
+                     amount: str = "amount", currency: str = "currency",
+                     errors: ErrorMode = "raise",
+                     _context: str = "PaymentTable.from_columns") -> PaymentTable:
+        """Build a table from columns: a mapping of arrays or lists, or a DataFrame.
+
+        Parameters
+        ----------
+        data : mapping, pandas.DataFrame, polars.DataFrame or pyarrow.Table
+        customer_id, date, amount, currency : str
+            Names of the columns; ``currency`` is optional (default "USD").
+        errors : {"raise", "skip"}, default "raise"
+            Stop at the first broken rule, or leave bad rows out and list them in
+            ``skipped``.
+
+        Raises
+        ------
+        ColumnNotFoundError
+            A required column is missing.
+        DataValidationError
+            A missing customer or date, an unreadable date, an amount that is missing,
+            negative, not finite or too large, or an unknown currency.
+        """
+        ctx = _context
+        names, get = column_getter(data, ctx)
+        for wanted in (customer_id, date, amount):
+            if wanted not in names:
+                raise ColumnNotFoundError(wanted, names, context=ctx)
+        cust_raw, date_raw, amount_raw = get(customer_id), get(date), get(amount)
+        n = int(np.asarray(cust_raw).shape[0])
+        sizes = {np.asarray(v).shape[0] for v in (cust_raw, date_raw, amount_raw)}
+        cur_raw = get(currency) if currency in names else np.full(n, "USD", dtype=object)
+        sizes.add(np.asarray(cur_raw).shape[0])
+        if len(sizes) > 1:
+            raise DataValidationError(column=f"{customer_id}, {date}, {amount}",
+                                      rule="must all have one length", count=len(sizes),
+                                      positions=[], n_rows=max(sizes), context=ctx)
+        chk = Checker(n, ctx, errors)
+        codes, ids = to_codes(np.asarray(cust_raw), customer_id, chk, required=True)
+        days = to_dates(np.asarray(date_raw), date, chk)
+        chk.check(np.isnat(days) & ~chk.bad, date, "must not be missing")
+        amt = to_float(np.asarray(amount_raw), amount, chk)
+        chk.check(np.isnan(amt) & ~chk.bad, amount, "must not be missing (None/NaN)")
+        chk.check(np.isinf(amt), amount, "must be finite")
+        chk.check(amt < 0, amount, "must be >= 0 (net refunds into the amount)")
+        chk.check(amt >= _MAX_AMOUNT, amount, f"must be below {_MAX_AMOUNT:,.0f}")
+        cur_codes, currencies = _currencies(np.asarray(cur_raw, dtype=object), currency, chk)
+        digits = np.array([MINOR_UNITS[c] for c in currencies.tolist()], dtype=np.int64)
+        safe = np.where(chk.bad, 0.0, np.nan_to_num(amt))
+        minor = np.rint(safe * 10.0 ** digits[cur_codes]).astype(np.int64)
+        table = cls(customer_codes=codes, customer_ids=ids, date=days, amount=amt,
+                    amount_minor=minor, currency_codes=cur_codes, currencies=currencies,
+                    source_rows=np.arange(n, dtype=np.int64),
+                    skipped=SkippedRows.from_checker(chk))
+        if not chk.bad.any():
+            return table
+        return table.take(np.flatnonzero(~chk.bad))
+
+    def __len__(self) -> int:
+        return int(self.customer_codes.size)
+
+    @property
+    def n_customers(self) -> int:
+        """Distinct customers with at least one payment."""
+        return int(np.unique(self.customer_codes).size)
+
+    def take(self, indices: NDArray[np.integer[Any]] | NDArray[np.bool_]) -> PaymentTable:
+        """The rows at ``indices`` (positions or a boolean mask), as a new table."""
+        idx = np.asarray(indices)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        rows = ("customer_codes", "date", "amount", "amount_minor", "currency_codes",
+                "source_rows")
+        return replace(self, **{name: getattr(self, name)[idx] for name in rows})
+
+    def __repr__(self) -> str:
+        n = len(self)
+        if n == 0:
+            return "PaymentTable(0 payments)"
+        cur = ", ".join(self.currencies[np.unique(self.currency_codes)].tolist())
+        k = self.n_customers
+        skipped = f", {len(self.skipped):,} skipped" if len(self.skipped) else ""
+        return (f"PaymentTable({n:,} payment{'s' * (n != 1)}, {k:,} customer{'s' * (k != 1)}, "
+                f"{self.date.min()} to {self.date.max()}, {cur}{skipped})")
+
+

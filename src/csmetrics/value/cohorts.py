@@ -1,0 +1,278 @@
+"""Cohort tables: logo and revenue retention of acquisition cohorts."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csmetrics._kernels import cohorts as kc
+from csmetrics._kernels import revenue as kr
+from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
+from csmetrics.periods.calendar import (
+    Frequency,
+    PeriodLike,
+    parse_frequency,
+    period_ends_before,
+    period_range,
+)
+from csmetrics.results import TableResult
+from csmetrics.revenue.segments import By, Segmentation, currency_digits, segment
+from csmetrics.tables.subscriptions import SubscriptionTable
+
+_OPEN = np.iinfo(np.int64).max
+
+
+_DAY = np.timedelta64(1, "D")
+
+
+CohortKind = Literal["logo", "revenue"]
+
+
+def _as_table(subscriptions: Any, context: str) -> SubscriptionTable:
+    if isinstance(subscriptions, SubscriptionTable):
+        return subscriptions
+    if isinstance(subscriptions, list | tuple):
+        return SubscriptionTable.from_records(subscriptions)
+    return SubscriptionTable.from_columns(subscriptions, _context=context)
+
+
+def _change_points(table: SubscriptionTable, seg: Segmentation, snaps: NDArray[np.int64]
+                   ) -> kr.ChangePoints:
+    start_days = table.start.astype(np.int64)
+    open_rows = np.isnat(table.end)
+    end_days = np.where(open_rows, _OPEN, table.end.astype(np.int64))
+    return kr.change_points(seg.entity_of_row, start_days, end_days, table.mrr_units, snaps)
+
+
+def _labels(snaps: NDArray[np.datetime64], f: Frequency) -> NDArray[Any]:
+    months = snaps.astype("datetime64[M]").astype(np.int64)
+    return np.array([f.label(int(m)) for m in f.period_index(months)], dtype=object)
+
+
+def _last_data_day(table: SubscriptionTable) -> np.datetime64:
+    ends = table.end[~np.isnat(table.end)]
+    last = table.start.max()
+    return max(last, ends.max()) if ends.size else last
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, UndefinedMetricWarning, stacklevel=3)
+
+
+class CohortTable(TableResult):
+    """A cohort table: one row per cohort (and segment), one column per age.
+
+    Columns: ``cohort``, the segment column when split ``by``, ``customers`` (cohort size),
+    ``starting_mrr`` (revenue tables), then one column per age ``"0"``, ``"1"``, ... holding
+    the share (NaN where censored).
+
+    Attributes
+    ----------
+    kind : {"logo", "revenue"}
+    freq : Frequency
+    cohorts : tuple of str
+        Cohort label of each row.
+    ages : tuple of int
+        Age of each value column, in periods of ``freq``.
+    values : ndarray of float64, shape (rows, ages)
+        The shares, NaN where censored or where the cohort is empty: ready for a heat map.
+    active : ndarray of float64, shape (rows, ages)
+        Customers of the cohort with MRR > 0 at each age (NaN where censored).
+    mrr : ndarray of float64 or None
+        The cohort's MRR at each age, in the table's currency (revenue tables only).
+    sizes : ndarray of int64
+        Customers in each cohort.
+    """
+
+    kind: str
+    freq: Frequency
+    cohorts: tuple[str, ...]
+    ages: tuple[int, ...]
+    values: NDArray[np.float64]
+    active: NDArray[np.float64]
+    mrr: NDArray[np.float64] | None
+    sizes: NDArray[np.int64]
+    currency: str
+
+    def __init__(self, columns: Mapping[str, Any], *, kind: str, freq: Frequency,
+                 values: NDArray[np.float64], active: NDArray[np.float64],
+                 mrr: NDArray[np.float64] | None, currency: str) -> None:
+        unit = freq.name.split("-")[0]
+        title = f"{kind.capitalize()} cohorts by {unit} (share of age 0)"
+        money = ("starting_mrr",) if kind == "revenue" else ()
+        super().__init__(columns, title=title, money=money)
+        for a in (values, active, *(() if mrr is None else (mrr,))):
+            a.flags.writeable = False
+        n_ages = values.shape[1] if values.shape[0] else 0
+        self._set(kind=kind, freq=freq, cohorts=tuple(str(c) for c in columns["cohort"]),
+                  ages=tuple(range(n_ages)), values=values, active=active, mrr=mrr,
+                  sizes=np.asarray(columns["customers"], dtype=np.int64), currency=currency)
+
+    def plot(self, ax: Any = None, **kwargs: Any) -> Any:
+        """A heat map of the shares (needs the ``plot`` extra); returns the matplotlib Axes."""
+        from csmetrics.plotting.charts import plot_cohort_table
+
+        return plot_cohort_table(self, ax=ax, **kwargs)
+
+    def __repr__(self) -> str:
+        n = len(self)
+        span = f", {self.cohorts[0]} to {self.cohorts[-1]}" if n else ""
+        return (f"CohortTable({self.kind}, {n} row{'s' * (n != 1)} x {len(self.ages)} "
+                f"ages{span})")
+
+
+def cohort_table(
+    subscriptions: Any,
+    *,
+    freq: str | Frequency = "month",
+    kind: CohortKind = "logo",
+    start: PeriodLike | None = None,
+    end: PeriodLike | None = None,
+    by: By = None,
+) -> CohortTable:
+    """Share of each cohort still paying (logo) or of its starting MRR (revenue), by age.
+
+    Parameters
+    ----------
+    subscriptions : SubscriptionTable, list of Subscription, or columns
+        The subscription spans.
+    freq : {"month", "quarter", "year"} or a fiscal "quarter-<mon>" / "year-<mon>"
+        Period of cohorts and ages; each age is read at the period's last day.
+    kind : {"logo", "revenue"}, default "logo"
+        Customers still paying over cohort size, or cohort MRR over its MRR at age 0.
+    start, end : period or date, optional
+        First and last cohort shown; ``end`` is also the last period observed, so every
+        later cell is censored (NaN). A date stands for the period containing it. Defaults:
+        the first cohort in the data, and the period holding the latest date in the table
+        (the latest start or end). With open-ended spans the data do not say when they were
+        exported, so pass ``end`` to state it.
+    by : str or mapping, optional
+        Split by a column (``"plan"``, ``"currency"``, ``"interval"``; the unit is then the
+        customer within the segment, so a plan change starts a new cohort of the new plan)
+        or by a mapping from customer id to segment.
+
+    Returns
+    -------
+    CohortTable
+        One row per cohort (segment-major when split) and one column per age.
+
+    Raises
+    ------
+    InvalidParameterError
+        Unknown ``kind``, ``start`` after ``end``, or an empty table without a window.
+    CurrencyMismatchError
+        A revenue table would sum MRR in several currencies (split with ``by="currency"``).
+
+    Warns
+    -----
+    UndefinedMetricWarning
+        Some cohorts in the window have no customers (their shares are NaN).
+
+    Notes
+    -----
+    A customer's cohort is the period of their first positive-MRR snapshot, looking back to
+    the start of the data, so customers who first paid before ``start`` are in no row, even
+    if they return inside the window. Cells are computed from MRR change events: each change
+    adds to its cohort's cell at its age and a running sum along ages gives the levels, so
+    the cost follows the number of changes, not customers x periods.
+
+    Examples
+    --------
+    >>> from csmetrics import Subscription
+    >>> subs = [
+    ...     Subscription(customer_id="a", start="2024-01-05", end="2024-03-10", amount=10),
+    ...     Subscription(customer_id="b", start="2024-01-20", amount=30),
+    ...     Subscription(customer_id="c", start="2024-02-01", end="2024-03-05", amount=10),
+    ...     Subscription(customer_id="c", start="2024-04-15", amount=10),
+    ...     Subscription(customer_id="d", start="2024-03-20", amount=20),
+    ...     Subscription(customer_id="e", start="2024-04-02", amount=20),
+    ... ]
+    >>> print(cohort_table(subs, end="2024-04"))  # c left in March and came back in April
+    Logo cohorts by month (share of age 0)
+    cohort   customers  0    1    2    3
+    2024-01          2  1    1  0.5  0.5
+    2024-02          1  1    0    1  NaN
+    2024-03          1  1    1  NaN  NaN
+    2024-04          1  1  NaN  NaN  NaN
+    >>> cohort_table(subs, end="2024-04", kind="revenue").values[0].tolist()  # a: $10, b: $30
+    [1.0, 1.0, 0.75, 0.75]
+    """
+    ctx = "cohort_table"
+    if kind not in ("logo", "revenue"):
+        raise InvalidParameterError(f"{ctx}: kind must be 'logo' or 'revenue', got {kind!r}.")
+    table = _as_table(subscriptions, ctx)
+    f = parse_frequency(freq)
+    seg = segment(table, by, ctx)
+    if len(table) == 0 and (start is None or end is None):
+        raise InvalidParameterError(
+            f"{ctx}: the table is empty, so the window cannot be inferred; pass start and end.")
+
+    # Periods are read in ``freq`` (fiscal names need it): a window's end is the last period
+    # of ``freq`` the value covers ("2024-Q1" with months is March), its start the first.
+    end_value: PeriodLike = end if end is not None else _last_data_day(table)
+    end_period = period_range(end_value, end_value, f)[-1]
+    last_day = np.datetime64(end_period.end, "D")
+    first_day = table.start.min() if len(table) else last_day
+    if start is not None:
+        start_period = period_range(start, start, f)[0]
+        if start_period > end_period:
+            raise InvalidParameterError(f"{ctx}: start {start!r} is after end {end!r}.")
+        first_day = min(first_day, np.datetime64(start_period.start, "D"))
+    snaps = period_ends_before(first_day, last_day + _DAY, f)
+    labels = _labels(snaps, f)
+    currency = ""
+    if kind == "revenue":
+        digits, names = currency_digits(table, seg, table.start <= last_day, ctx)
+        currency = ", ".join(sorted({c for c in names if c}))
+    last = snaps.size - 1
+
+    points = _change_points(table, seg, snaps.astype(np.int64))
+    cohort = kc.first_snapshot(points, seg.n_entities)
+    if start is not None:
+        first_row = int(np.searchsorted(snaps, np.datetime64(start_period.end, "D")))
+    else:
+        present = cohort[cohort >= 0]
+        first_row = int(present.min()) if present.size else last + 1
+    n_cohorts = max(last - first_row + 1, 0)
+    n_ages = max(n_cohorts, 1)
+    n_seg = seg.n_segments
+    row = np.where(cohort >= first_row, seg.segment_of_entity * n_cohorts + cohort - first_row,
+                   -1)
+    levels = kc.cohort_levels(points, cohort, row, n_seg * n_cohorts, n_ages)
+
+    age = np.arange(n_ages)
+    cohort_idx = np.tile(np.arange(n_cohorts), n_seg)
+    censored = age[None, :] > (n_cohorts - 1 - cohort_idx)[:, None]
+    active = np.where(censored, np.nan, levels.active.astype(np.float64))
+    sizes = levels.active[:, 0].astype(np.int64)
+    empty = sizes == 0
+    if empty.any():
+        _warn(f"{ctx}: {int(empty.sum())} of {empty.size} cohorts have no customers; their "
+              "shares are NaN.")
+    mrr: NDArray[np.float64] | None = None
+    if kind == "logo":
+        base = np.where(empty, np.nan, sizes.astype(np.float64))
+        values = active / base[:, None]
+    else:
+        scale = (10.0 ** digits)[np.repeat(np.arange(n_seg), n_cohorts)]
+        mrr = np.where(censored, np.nan, levels.mrr / scale[:, None])
+        # Every member pays at age 0 (that is what makes the cohort), so only an empty
+        # cohort starts at zero MRR.
+        start_mrr = levels.mrr[:, 0].astype(np.float64)
+        values = np.where(censored, np.nan,
+                          levels.mrr / np.where(start_mrr > 0, start_mrr, np.nan)[:, None])
+
+    cols: dict[str, Any] = {"cohort": np.tile(labels[first_row:], n_seg)}
+    if seg.name is not None:
+        cols[seg.name] = np.repeat(seg.labels, n_cohorts)
+    cols["customers"] = sizes
+    if mrr is not None:
+        cols["starting_mrr"] = mrr[:, 0] if n_cohorts else np.zeros(0)
+    for k in range(n_ages if n_cohorts else 0):
+        cols[str(k)] = values[:, k]
+    return CohortTable(cols, kind=kind, freq=f, values=values, active=active, mrr=mrr,
+                       currency=currency)
