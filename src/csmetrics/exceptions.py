@@ -18,6 +18,8 @@ __all__ = [
     "CurrencyMismatchError",
     "DataValidationError",
     "InvalidParameterError",
+    "MissingDependencyError",
+    "SignatureError",
     "UndefinedMetricWarning",
 ]
 
@@ -81,6 +83,18 @@ class CurrencyMismatchError(DataValidationError):
 
 class InvalidParameterError(CSMetricsError, ValueError):
     """An option passed to a function is not one it accepts."""
+
+
+class SignatureError(InvalidParameterError, TypeError):
+    """A call does not match the function's signature (a missing, unknown or repeated
+    argument); also a ``TypeError``, as Python raises for any function."""
+
+
+class MissingDependencyError(CSMetricsError, ImportError):
+    """An optional extra (pandas, polars, matplotlib ...) is needed and not installed.
+
+    The message names the ``pip install 'csmetrics[extra]'`` that provides it.
+    """
 
 
 class ColumnNotFoundError(CSMetricsError, KeyError):

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.checks import Checker
-from csmetrics._core.columns import column_getter, require
+from csmetrics._core.columns import column_getter, require_column
 from csmetrics._core.convert import to_dates, to_float
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics.exceptions import DataValidationError, InvalidParameterError
@@ -91,7 +91,7 @@ class FxRates:
         rep = _code(reporting_currency, "reporting_currency")
         names, get = column_getter(data, ctx)
         for col in (date, currency, rate):
-            require(names, col, ctx)
+            require_column(names, col, ctx)
         cur = np.char.upper(np.char.strip(np.asarray(get(currency), dtype=str)))
         chk = Checker(cur.size, ctx)
         chk.check(np.array([c not in MINOR_UNITS for c in cur.tolist()], dtype=bool), currency,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from csmetrics._core.optional import require
+from csmetrics._core.optional import import_optional
 
 if TYPE_CHECKING:
     from csmetrics._core.checks import Checker
@@ -131,12 +131,12 @@ class TableResult:
 
     def to_pandas(self) -> Any:
         """The result as a ``pandas.DataFrame`` (needs ``pip install 'csmetrics[pandas]'``)."""
-        pd = require("pandas", "pandas", f"{type(self).__name__}.to_pandas()")
+        pd = import_optional("pandas", "pandas", f"{type(self).__name__}.to_pandas()")
         return pd.DataFrame({k: np.array(v) for k, v in self.columns.items()})
 
     def to_polars(self) -> Any:
         """The result as a ``polars.DataFrame`` (needs ``pip install 'csmetrics[polars]'``)."""
-        pl = require("polars", "polars", f"{type(self).__name__}.to_polars()")
+        pl = import_optional("polars", "polars", f"{type(self).__name__}.to_polars()")
         return pl.DataFrame({k: _plain(v) for k, v in self.columns.items()})
 
     # --- display -------------------------------------------------------------------------------

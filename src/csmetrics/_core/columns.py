@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -64,7 +64,8 @@ def _as_array(values: Any) -> NDArray[Any]:
                       dtype=object)
 
 
-def require(names: Iterable[str], wanted: str, context: str) -> None:
+def require_column(names: Iterable[str], wanted: str, context: str) -> None:
+    """Raise :class:`ColumnNotFoundError` (listing the columns present) unless ``wanted`` is one."""
     names = list(names)
     if wanted not in names:
         raise ColumnNotFoundError(wanted, names, context=context)
@@ -112,3 +113,27 @@ def read_columns(data: Any, renamed: Mapping[str, str], optional: Iterable[str],
         sizes = ", ".join(f"'{renamed[k]}' has {n:,}" for k, n in lengths.items())
         raise InvalidParameterError(f"{context}: columns must all have one length; {sizes}.")
     return raw, next(iter(lengths.values()), 0), resolved
+
+
+def match_columns(available: Sequence[str], wanted: Iterable[str], context: str
+                  ) -> dict[str, str]:
+    """The input column each wanted name reads from: itself, or the one column that differs
+    from it only in case ("Region" for "region").
+
+    Raises
+    ------
+    ColumnNotFoundError
+        A wanted column is not in the input (the message lists those present).
+    """
+    lower: dict[str, list[str]] = {}
+    for name in available:
+        lower.setdefault(name.lower(), []).append(name)
+    out = {}
+    for name in wanted:
+        if name in available:
+            out[name] = name
+        elif len(lower.get(name.lower(), [])) == 1:
+            out[name] = lower[name.lower()][0]
+        else:
+            raise ColumnNotFoundError(name, available, context=context)
+    return out

@@ -8,20 +8,16 @@ counts with one ``bincount``, so a fit costs the same for a thousand or a millio
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from types import ModuleType
 
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._core.optional import scipy
+
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
-
-def scipy(module: str) -> ModuleType:
-    """A scipy submodule, imported on first use (scipy is a dependency, loaded lazily)."""
-    return importlib.import_module(f"scipy.{module}")
 
 
 # --- closed-form lifetime value ---------------------------------------------------------------

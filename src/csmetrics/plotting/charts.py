@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from csmetrics._core.optional import require
+from csmetrics._core.optional import import_optional
 
 if TYPE_CHECKING:
     from csmetrics.results import TableResult
@@ -28,7 +28,7 @@ _GAIN, _LOSS, _LEVEL, _FX = "#2a9d8f", "#e76f51", "#457b9d", "#b8b8b8"
 
 
 def _axes(ax: Any, purpose: str) -> Any:
-    plt = require("matplotlib.pyplot", "plot", purpose)
+    plt = import_optional("matplotlib.pyplot", "plot", purpose)
     if ax is None:
         _, ax = plt.subplots()
     return ax

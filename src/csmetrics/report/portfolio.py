@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from csmetrics._core.checks import fail
-from csmetrics._core.columns import column_getter, require
+from csmetrics._core.columns import column_getter, require_column
 from csmetrics._core.convert import factorize, is_missing
-from csmetrics._core.optional import require as require_module
+from csmetrics._core.optional import import_optional, installed
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 from csmetrics.fx import FxRates
 from csmetrics.periods.calendar import Period, PeriodLike
@@ -143,11 +143,7 @@ _CSS = (
 
 
 def _can_draw() -> bool:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return installed("matplotlib")
 
 
 def _svg(draw: Callable[[Any], Any]) -> str:
@@ -158,7 +154,7 @@ def _svg(draw: Callable[[Any], Any]) -> str:
     """
     import io
 
-    figure = require_module("matplotlib.figure", "plot", "charts in the HTML report")
+    figure = import_optional("matplotlib.figure", "plot", "charts in the HTML report")
     fig = figure.Figure(figsize=(8, 3.6))
     ax = fig.subplots()
     draw(ax)
@@ -301,7 +297,7 @@ def _attributes(customers: Any) -> dict[str, dict[Any, Any]]:
     """
     ctx = "Portfolio(customers=)"
     names, get = column_getter(customers, ctx)
-    require(names, "customer_id", ctx)
+    require_column(names, "customer_id", ctx)
     ids = get("customer_id")
     fail("customer_id", "must not be missing", is_missing(ids), ctx)
     _, codes = factorize(ids)

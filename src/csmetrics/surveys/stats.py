@@ -8,7 +8,6 @@ is imported on first use only.
 
 from __future__ import annotations
 
-import importlib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from numpy.typing import NDArray
 
 from csmetrics._core.checks import Checker
 from csmetrics._core.convert import factorize
+from csmetrics._core.optional import scipy
 from csmetrics._kernels import surveys as ks
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 from csmetrics.surveys.inputs import Floats, _check_scores, _check_weights, _Data, _drop_bad
@@ -142,8 +142,8 @@ def _warn(context: str, undefined: NDArray[np.bool_], what: str, unit: str = "re
 
 
 def _stats() -> Any:
-    """``scipy.stats``, imported on first use so that ``import csmetrics`` stays light."""
-    return importlib.import_module("scipy.stats")
+    """``scipy.stats``, imported on first use."""
+    return scipy("stats")
 
 
 def _z(confidence: float, two_sided: bool = True) -> float:

@@ -1,19 +1,41 @@
-"""What every validated table shares: frozen numpy columns and the same views.
+"""The one template every validated table is built on.
 
-The tables (subscriptions, survey answers, usage events, tickets, payments) are frozen
-dataclasses of read-only arrays, each with its own fields and rules. They share freezing
-their arrays, decoding columns for display, and the dict / pandas / polars / HTML views.
+A table (subscriptions, survey responses, usage events, tickets, payments) is a frozen
+dataclass of read-only numpy columns: ids as integer codes into sorted categories, dates as
+``datetime64``, money as exact integers beside the amounts given. Each table declares its
+fields and its rules; the template gives all of them the same machinery:
+
+* freezing every array (the caller's arrays are copied, never frozen);
+* ``take`` (rows by position or mask) and ``compact`` (drop ids no row uses);
+* ``column`` (a field decoded to its original values) and the dict / pandas / polars / HTML
+  views;
+* ``segment_column``: the codes of a column that ``by=`` may name (an id, a categorical
+  field, or an input column kept with ``segments=``);
+* ``from_records`` through the table's pydantic record, so records and columns accept and
+  refuse the same values.
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
-from typing import Any, ClassVar
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import fields, replace
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics.results import TableResult
+from csmetrics._core.checks import Checker
+from csmetrics._core.columns import column_getter, match_columns
+from csmetrics._core.convert import to_codes
+from csmetrics.exceptions import ColumnNotFoundError
+from csmetrics.results import SkippedRows, TableResult
+from csmetrics.tables.records import validate_records
+
+I64 = NDArray[np.int64]
+Coded = tuple[I64, NDArray[Any]]
+"""A categorical column: each row's code (-1 where missing) and the sorted categories."""
+
+_T = TypeVar("_T", bound="ColumnTable")
 
 
 def readonly(a: NDArray[Any]) -> NDArray[Any]:
@@ -23,7 +45,7 @@ def readonly(a: NDArray[Any]) -> NDArray[Any]:
     return a
 
 
-def decode(codes: NDArray[np.int64], categories: NDArray[Any]) -> NDArray[Any]:
+def decode(codes: I64, categories: NDArray[Any]) -> NDArray[Any]:
     """Integer codes back to their original values (``None`` where the code is -1)."""
     out = np.empty(codes.size, dtype=object)
     out[:] = None
@@ -32,29 +54,205 @@ def decode(codes: NDArray[np.int64], categories: NDArray[Any]) -> NDArray[Any]:
     return out
 
 
-class ColumnTable:
-    """Mixin of the table dataclasses: freezes their arrays and gives the common views.
+def recode(codes: I64, categories: NDArray[Any]) -> Coded:
+    """Codes and categories with the categories no code refers to dropped (-1 stays -1).
 
-    A table lists its decoded columns in ``_FIELDS`` and decodes one with ``column(name)``.
+    Used after rows are skipped, so a table lists only ids its rows use.
+    """
+    if categories.size == 0:
+        return codes, categories
+    used = np.zeros(categories.size + 1, dtype=bool)
+    used[codes + 1] = True
+    used = used[1:]
+    new = np.cumsum(used, dtype=np.int64) - 1
+    return (np.where(codes >= 0, new[np.maximum(codes, 0)], -1).astype(np.int64),
+            categories[used])
+
+
+class ColumnTable:
+    """Template of the table dataclasses (see the module documentation).
+
+    A table declares, as class variables:
+
+    ``_FIELDS``
+        its columns in display order (what ``to_dict`` and ``column`` give);
+    ``_CODED``
+        field -> (codes attribute, categories attribute) for its categorical fields;
+    ``_SHARED``
+        attributes that are not one value per row (categories, scales ...);
+    ``_COMPACT``
+        coded fields whose unused categories ``compact`` drops;
+    ``_RECORD``
+        its pydantic record, and ``_RECORD_CONVERT`` field -> function applied to record
+        values before they are read as columns;
+    ``_NOUN``
+        what a row is, in plural ("subscriptions").
+
+    Every table has ``customer_codes``, ``customer_ids``, ``source_rows`` (each row's position
+    in the input), ``skipped`` and ``segments`` (input columns kept for ``by=``).
     """
 
     _FIELDS: ClassVar[tuple[str, ...]] = ()
+    _CODED: ClassVar[Mapping[str, tuple[str, str]]] = {}
+    _SHARED: ClassVar[tuple[str, ...]] = ()
+    _COMPACT: ClassVar[tuple[str, ...]] = ("customer_id",)
+    _RECORD: ClassVar[Any] = None
+    _RECORD_CONVERT: ClassVar[Mapping[str, Any]] = {}
     _NOUN: ClassVar[str] = "rows"
+
+    customer_codes: I64
+    customer_ids: NDArray[Any]
+    source_rows: I64
+    skipped: SkippedRows
+    segments: Mapping[str, Coded]
 
     def __post_init__(self) -> None:
         for f in fields(self):  # type: ignore[arg-type]
             value = getattr(self, f.name)
             if isinstance(value, np.ndarray):
                 object.__setattr__(self, f.name, readonly(value))
+        object.__setattr__(self, "segments", {
+            name: (readonly(codes), readonly(cats)) for name, (codes, cats) in
+            self.segments.items()})
 
-    def column(self, name: str) -> NDArray[Any]:  # pragma: no cover - every table has one
-        raise NotImplementedError
+    # --- building ---------------------------------------------------------------------------
+
+    @classmethod
+    def _from_records(cls: type[_T], records: Iterable[Any], *, errors: Any, context: str,
+                      whole_record: str = "record", **options: Any) -> _T:
+        """Records validated one by one, then through ``from_columns`` like any columns."""
+        batch = validate_records(records, cls._RECORD, context, errors,
+                                 whole_record=whole_record)
+        columns = batch.columns(cls._FIELDS, convert=cls._RECORD_CONVERT)
+        table = cls.from_columns(columns, errors=errors, _context=context,  # type: ignore[attr-defined]
+                                 **options)
+        merged: _T = batch.merge(table)
+        return merged
+
+    def _keep_segments(self: _T, data: Any, names: Sequence[str], checker: Checker,
+                       rows: I64 | None = None) -> _T:
+        """The table with the input columns ``names`` kept as segments (for ``by=``);
+        ``rows`` are the input positions of the table's rows when some were dropped."""
+        if not names:
+            return self
+        available, get = column_getter(data, checker.context)
+        kept: dict[str, Coded] = {}
+        for name, source in match_columns(available, names, checker.context).items():
+            codes, cats = to_codes(get(source), source, checker, required=False)
+            kept[name] = (codes, cats.astype(object)) if rows is None else recode(
+                codes[rows], cats.astype(object))
+        return replace(self, segments=kept)  # type: ignore[type-var]
+
+    def _finish(self: _T, checker: Checker) -> _T:
+        """The table without the rows ``checker`` marked bad, which go to ``skipped``."""
+        table = replace(self, skipped=SkippedRows.from_checker(checker))  # type: ignore[type-var]
+        if not checker.bad.any():
+            return table
+        return table.take(np.flatnonzero(~checker.bad)).compact()
+
+    # --- access -----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(self.customer_codes.size)
+
+    @property
+    def n_customers(self) -> int:
+        """Distinct customers (accounts) with at least one row in the table."""
+        present = np.bincount(self.customer_codes, minlength=self.customer_ids.size) > 0
+        return int(present.sum())
+
+    def take(self: _T, indices: Sequence[int] | NDArray[np.integer[Any]] | NDArray[np.bool_]
+             ) -> _T:
+        """The rows at ``indices`` (positions or a boolean mask), as a new table.
+
+        Categories (ids, plans, currencies ...) are kept whole, so codes stay comparable with
+        the original table.
+        """
+        idx = np.asarray(indices)
+        if idx.dtype == bool:
+            idx = np.flatnonzero(idx)
+        idx = idx.astype(np.int64, copy=False)
+        shared = {*self._SHARED, "skipped", "segments",
+                  *(cats for _, cats in self._CODED.values())}
+        rows = {f.name: getattr(self, f.name)[idx] for f in fields(self)  # type: ignore[arg-type]
+                if f.name not in shared}
+        rows["segments"] = {k: (codes[idx], cats) for k, (codes, cats) in self.segments.items()}
+        return replace(self, **rows)  # type: ignore[type-var]
+
+    def compact(self: _T) -> _T:
+        """The table with the categories of ``_COMPACT`` fields that no row uses dropped."""
+        changes: dict[str, Any] = {}
+        for name in self._COMPACT:
+            code_attr, cat_attr = self._CODED[name]
+            codes, cats = recode(getattr(self, code_attr), getattr(self, cat_attr))
+            changes[code_attr], changes[cat_attr] = codes, cats
+        changes["segments"] = {k: recode(codes, cats) for k, (codes, cats) in
+                               self.segments.items()}
+        return replace(self, **changes)  # type: ignore[type-var]
+
+    def column(self, name: str) -> NDArray[Any]:
+        """One column decoded to its original values (ids, names, ``None`` where absent).
+
+        Raises
+        ------
+        ColumnNotFoundError
+            The table has no such column.
+        """
+        if name in self._CODED:
+            code_attr, cat_attr = self._CODED[name]
+            return decode(getattr(self, code_attr), getattr(self, cat_attr))
+        if name in self.segments:
+            return decode(*self.segments[name])
+        special = self._column(name)
+        if special is not None:
+            return special
+        if name in self._FIELDS:
+            return np.asarray(getattr(self, name))
+        raise ColumnNotFoundError(name, (*self._FIELDS, *self.segments),
+                                  context=f"{type(self).__name__}.column")
+
+    def _column(self, name: str) -> NDArray[Any] | None:
+        """A column that is neither coded nor stored as is (``interval``); None otherwise."""
+        return None
+
+    @property
+    def segment_columns(self) -> tuple[str, ...]:
+        """The columns ``by=`` may name: the id, the categorical fields, the kept segments."""
+        return (*self._CODED, *self._extra_segments(), *self.segments)
+
+    def segment_column(self, name: str, context: str = "by") -> Coded:
+        """Codes (-1 where missing) and categories of the column ``by=name`` splits by.
+
+        Raises
+        ------
+        ColumnNotFoundError
+            ``name`` is not one of :attr:`segment_columns`.
+        """
+        if name in self._CODED:
+            code_attr, cat_attr = self._CODED[name]
+            return getattr(self, code_attr), np.asarray(getattr(self, cat_attr), dtype=object)
+        if name in self.segments:
+            return self.segments[name]
+        extra = self._extra_segments()
+        if name in extra:
+            return extra[name]
+        hint = ("" if name not in self._FIELDS else
+                f"; '{name}' is not a column to split by")
+        raise ColumnNotFoundError(name, self.segment_columns,
+                                  context=f"{context} (by={name!r}{hint}; keep other input "
+                                          "columns with segments=)")
+
+    def _extra_segments(self) -> Mapping[str, Coded]:
+        """Categorical columns stored as something other than codes (``interval``)."""
+        return {}
+
+    # --- views ------------------------------------------------------------------------------
 
     def _decoded(self) -> dict[str, NDArray[Any]]:
-        return {name: self.column(name) for name in self._FIELDS}
+        return {name: self.column(name) for name in (*self._FIELDS, *self.segments)}
 
     def to_dict(self) -> dict[str, list[Any]]:
-        """Columns as lists of Python values, in field order."""
+        """Columns as lists of Python values, in field order (kept segments last)."""
         return TableResult(self._decoded()).to_dict()
 
     def to_pandas(self) -> Any:
@@ -68,16 +266,5 @@ class ColumnTable:
     def _repr_html_(self) -> str:
         return TableResult(self._decoded(), title=repr(self))._repr_html_()
 
-
-def recode(codes: NDArray[np.int64], cats: NDArray[Any]) -> tuple[NDArray[np.int64], NDArray[Any]]:
-    """Codes and categories with the categories no code refers to dropped (-1 stays -1).
-
-    Used after rows are skipped, so a table lists only ids its rows use.
-    """
-    if cats.size == 0:
-        return codes, cats
-    used = np.zeros(cats.size + 1, dtype=bool)
-    used[codes + 1] = True
-    used = used[1:]
-    new = np.cumsum(used, dtype=np.int64) - 1
-    return np.where(codes >= 0, new[np.maximum(codes, 0)], -1).astype(np.int64), cats[used]
+    def _skipped_text(self) -> str:
+        return f", {len(self.skipped):,} skipped" if len(self.skipped) else ""

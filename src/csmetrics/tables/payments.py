@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,8 +22,7 @@ from csmetrics.exceptions import (
     DataValidationError,
 )
 from csmetrics.results import SkippedRows
-from csmetrics.tables.base import readonly
-from csmetrics.tables.records import validate_records
+from csmetrics.tables.base import Coded, ColumnTable
 from csmetrics.tables.subscriptions import _currencies
 
 
@@ -84,7 +83,7 @@ _MAX_AMOUNT = 1e12
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class PaymentTable:
+class PaymentTable(ColumnTable):
     """Payments as validated, read-only numpy columns.
 
     Build one with :meth:`from_records` or :meth:`from_columns`.
@@ -112,6 +111,16 @@ class PaymentTable:
     PaymentTable(3 payments, 2 customers, 2024-01-03 to 2024-02-11, USD)
     """
 
+    _FIELDS: ClassVar[tuple[str, ...]] = ("customer_id", "date", "amount", "currency")
+    _CODED: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "customer_id": ("customer_codes", "customer_ids"),
+        "currency": ("currency_codes", "currencies"),
+    }
+    _COMPACT: ClassVar[tuple[str, ...]] = ()  # payments keep every customer id they read
+    _RECORD: ClassVar[Any] = Payment
+    _RECORD_CONVERT: ClassVar[Mapping[str, Any]] = {"amount": float}
+    _NOUN: ClassVar[str] = "payments"
+
     customer_codes: NDArray[np.int64]
     customer_ids: NDArray[Any]
     date: NDArray[np.datetime64]
@@ -121,12 +130,7 @@ class PaymentTable:
     currencies: NDArray[np.str_]
     source_rows: NDArray[np.int64]
     skipped: SkippedRows = field(default_factory=lambda: SkippedRows.empty())
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, np.ndarray):
-                object.__setattr__(self, f.name, readonly(value))
+    segments: Mapping[str, Coded] = field(default_factory=dict)
 
     @classmethod
     def from_records(cls, records: Iterable[Payment | Mapping[str, Any]], *,
@@ -138,16 +142,12 @@ class PaymentTable:
         >>> PaymentTable.from_records([Payment(customer_id=1, date="2024-05-01", amount=10)])
         PaymentTable(1 payment, 1 customer, 2024-05-01 to 2024-05-01, USD)
         """
-        ctx = "PaymentTable.from_records"
-        batch = validate_records(records, Payment, ctx, errors)
-        columns = batch.columns(_PAYMENT_COLUMNS, convert={"amount": float})
-        return cast(PaymentTable, batch.merge(
-            cls.from_columns(columns, errors=errors, _context=ctx)))
+        return cls._from_records(records, errors=errors, context="PaymentTable.from_records")
 
     @classmethod
     def from_columns(cls, data: Any, *, customer_id: str = "customer_id", date: str = "date",
                      amount: str = "amount", currency: str = "currency",
-                     errors: ErrorMode = "raise",
+                     segments: Sequence[str] = (), errors: ErrorMode = "raise",
                      _context: str = "PaymentTable.from_columns") -> PaymentTable:
         """Build a table from columns: a mapping of arrays or lists, or a DataFrame.
 
@@ -156,6 +156,8 @@ class PaymentTable:
         data : mapping, pandas.DataFrame, polars.DataFrame or pyarrow.Table
         customer_id, date, amount, currency : str
             Names of the columns; ``currency`` is optional (default "USD").
+        segments : sequence of str, optional
+            Other columns of the input to keep as segments, so that ``by=`` can name them.
         errors : {"raise", "skip"}, default "raise"
             Stop at the first broken rule, or leave bad rows out and list them in
             ``skipped``.
@@ -197,28 +199,8 @@ class PaymentTable:
         minor = np.rint(safe * 10.0 ** digits[cur_codes]).astype(np.int64)
         table = cls(customer_codes=codes, customer_ids=ids, date=days, amount=amt,
                     amount_minor=minor, currency_codes=cur_codes, currencies=currencies,
-                    source_rows=np.arange(n, dtype=np.int64),
-                    skipped=SkippedRows.from_checker(chk))
-        if not chk.bad.any():
-            return table
-        return table.take(np.flatnonzero(~chk.bad))
-
-    def __len__(self) -> int:
-        return int(self.customer_codes.size)
-
-    @property
-    def n_customers(self) -> int:
-        """Distinct customers with at least one payment."""
-        return int(np.unique(self.customer_codes).size)
-
-    def take(self, indices: NDArray[np.integer[Any]] | NDArray[np.bool_]) -> PaymentTable:
-        """The rows at ``indices`` (positions or a boolean mask), as a new table."""
-        idx = np.asarray(indices)
-        if idx.dtype == bool:
-            idx = np.flatnonzero(idx)
-        rows = ("customer_codes", "date", "amount", "amount_minor", "currency_codes",
-                "source_rows")
-        return replace(self, **{name: getattr(self, name)[idx] for name in rows})
+                    source_rows=np.arange(n, dtype=np.int64))
+        return table._keep_segments(data, segments, chk)._finish(chk)
 
     def __repr__(self) -> str:
         n = len(self)
@@ -226,7 +208,7 @@ class PaymentTable:
             return "PaymentTable(0 payments)"
         cur = ", ".join(self.currencies[np.unique(self.currency_codes)].tolist())
         k = self.n_customers
-        skipped = f", {len(self.skipped):,} skipped" if len(self.skipped) else ""
+        skipped = self._skipped_text()
         return (f"PaymentTable({n:,} payment{'s' * (n != 1)}, {k:,} customer{'s' * (k != 1)}, "
                 f"{self.date.min()} to {self.date.max()}, {cur}{skipped})")
 

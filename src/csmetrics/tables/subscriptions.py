@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,10 +34,8 @@ from csmetrics._core.convert import (
 )
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._kernels import revenue as kr
-from csmetrics.exceptions import ColumnNotFoundError
 from csmetrics.results import SkippedRows
-from csmetrics.tables.base import ColumnTable, decode
-from csmetrics.tables.records import validate_records
+from csmetrics.tables.base import Coded, ColumnTable
 
 Interval = Literal["day", "week", "month", "quarter", "year"]
 
@@ -213,6 +211,14 @@ class SubscriptionTable(ColumnTable):
     """
 
     _FIELDS: ClassVar[tuple[str, ...]] = tuple(_COLUMNS)
+    _CODED: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "customer_id": ("customer_codes", "customer_ids"),
+        "subscription_id": ("subscription_codes", "subscription_ids"),
+        "plan": ("plan_codes", "plans"),
+        "currency": ("currency_codes", "currencies"),
+    }
+    _RECORD: ClassVar[Any] = Subscription
+    _RECORD_CONVERT: ClassVar[Mapping[str, Any]] = {"amount": float}
     _NOUN: ClassVar[str] = "subscriptions"
 
     customer_codes: NDArray[np.int64]
@@ -233,6 +239,7 @@ class SubscriptionTable(ColumnTable):
     mrr_units: NDArray[np.int64]
     source_rows: NDArray[np.int64]
     skipped: SkippedRows = field(default_factory=lambda: SkippedRows.empty())
+    segments: Mapping[str, Coded] = field(default_factory=dict)
 
     # --- construction ---------------------------------------------------------------------
 
@@ -255,11 +262,8 @@ class SubscriptionTable(ColumnTable):
         ... ])
         SubscriptionTable(2 rows, 2 customers, 2024-01-01 to open, USD)
         """
-        ctx = "SubscriptionTable.from_records"
-        batch = validate_records(records, Subscription, ctx, errors, whole_record="start, end")
-        columns = batch.columns(_COLUMNS, convert={"amount": float})
-        return cast(SubscriptionTable, batch.merge(
-            cls.from_columns(columns, errors=errors, _context=ctx)))
+        return cls._from_records(records, errors=errors, context="SubscriptionTable.from_records",
+                                 whole_record="start, end")
 
     @classmethod
     def from_columns(
@@ -277,6 +281,7 @@ class SubscriptionTable(ColumnTable):
         interval_count: str = "interval_count",
         quantity: str = "quantity",
         discount: str = "discount",
+        segments: Sequence[str] = (),
         errors: ErrorMode = "raise",
         _context: str = "SubscriptionTable.from_columns",
     ) -> SubscriptionTable:
@@ -292,6 +297,9 @@ interval_count, quantity, discount : str
             ``customer_id``, ``start`` and ``amount`` are required. An optional column that
             is absent takes its default (no id, no plan, open-ended, "USD", "month", 1, 1, 0);
             an optional column *renamed* here must exist.
+        segments : sequence of str, optional
+            Other columns of the input to keep as segments, so that ``by=`` can name them
+            (``segments=["region"]``, then ``mrr(subs, at, by="region")``).
         errors : {"raise", "skip"}, default "raise"
             ``"raise"`` stops at the first rule broken. ``"skip"`` leaves bad rows out and
             lists them, with the rule each broke, in the table's ``skipped``.
@@ -376,51 +384,19 @@ interval_count, quantity, discount : str
 
         _check_subscription_spans(sub_codes, start_d, end_d, renamed, chk)
 
-        keep = np.flatnonzero(~chk.bad) if chk.bad.any() else None
-        skipped = SkippedRows.from_checker(chk)
         table = cls(
             customer_codes=cust_codes, customer_ids=cust_ids, subscription_codes=sub_codes,
             subscription_ids=sub_ids, plan_codes=plan_codes, plans=plans, start=start_d,
             end=end_d, amount=amt, currency_codes=cur_codes, currencies=currencies,
             interval=interval_codes, interval_count=count, quantity=qty, discount=disc,
-            mrr_units=units, source_rows=np.arange(n, dtype=np.int64), skipped=skipped,
+            mrr_units=units, source_rows=np.arange(n, dtype=np.int64),
         )
-        return table if keep is None else table.take(keep)._compact()
+        return table._keep_segments(data, segments, chk)._finish(chk)
 
     # --- access -----------------------------------------------------------------------------
 
-    def __len__(self) -> int:
-        return int(self.customer_codes.size)
-
-    @property
-    def n_customers(self) -> int:
-        """Distinct customers with at least one row in the table."""
-        present = np.bincount(self.customer_codes, minlength=self.customer_ids.size) > 0
-        return int(present.sum())
-
-    def take(self, indices: Sequence[int] | NDArray[np.integer[Any]] | NDArray[np.bool_]
-             ) -> SubscriptionTable:
-        """The rows at ``indices`` (positions or a boolean mask), as a new table.
-
-        Categories (customer ids, plans, currencies) are kept whole, so codes stay comparable
-        with the original table.
-        """
-        idx = np.asarray(indices)
-        if idx.dtype == bool:
-            idx = np.flatnonzero(idx)
-        idx = idx.astype(np.int64, copy=False)
-        row_fields = [f.name for f in fields(self) if f.name not in (
-            "customer_ids", "subscription_ids", "plans", "currencies", "skipped")]
-        return replace(self, **{name: getattr(self, name)[idx] for name in row_fields})
-
-    def _compact(self) -> SubscriptionTable:
-        """Drop customer ids no row refers to (after skipping bad rows)."""
-        cats, codes = np.unique(self.customer_codes, return_inverse=True)
-        return replace(self, customer_ids=self.customer_ids[cats],
-                       customer_codes=codes.astype(np.int64).reshape(-1))
-
-    def column(self, name: str) -> NDArray[Any]:
-        """One column decoded to its original values (ids, names, strings, None where absent).
+    def _column(self, name: str) -> NDArray[Any] | None:
+        """``interval`` decoded from its codes.
 
         Examples
         --------
@@ -429,21 +405,16 @@ interval_count, quantity, discount : str
         >>> subs.column("customer_id").tolist(), subs.column("interval").tolist()
         ([7, 3], ['month', 'month'])
         """
-        coded = {"customer_id": (self.customer_codes, self.customer_ids),
-                 "subscription_id": (self.subscription_codes, self.subscription_ids),
-                 "plan": (self.plan_codes, self.plans),
-                 "currency": (self.currency_codes, self.currencies)}
-        if name in coded:
-            return decode(*coded[name])
         if name == "interval":
             return np.asarray(INTERVALS, dtype=object)[self.interval]
-        if name in ("start", "end", "amount", "interval_count", "quantity", "discount"):
-            return np.asarray(getattr(self, name))
-        raise ColumnNotFoundError(name, _COLUMNS, context="SubscriptionTable.column")
+        return None
+
+    def _extra_segments(self) -> Mapping[str, Coded]:
+        return {"interval": (self.interval.astype(np.int64), np.asarray(INTERVALS, dtype=object))}
 
     def to_dict(self) -> dict[str, list[Any]]:
         """Columns as lists of Python values (dates as ``datetime.date``), in field order."""
-        return {name: self.column(name).tolist() for name in _COLUMNS}
+        return {name: self.column(name).tolist() for name in (*_COLUMNS, *self.segments)}
 
     def __repr__(self) -> str:
         if len(self) == 0:
@@ -452,9 +423,8 @@ interval_count, quantity, discount : str
         last = "open" if np.isnat(self.end).any() else str(self.end.max())
         cur = ", ".join(self.currencies[np.unique(self.currency_codes)].tolist())
         rows, cust = len(self), self.n_customers
-        skipped = f", {len(self.skipped):,} skipped" if len(self.skipped) else ""
         return (f"SubscriptionTable({rows:,} row{'s' * (rows != 1)}, {cust:,} "
-                f"customer{'s' * (cust != 1)}, {first} to {last}, {cur}{skipped})")
+                f"customer{'s' * (cust != 1)}, {first} to {last}, {cur}{self._skipped_text()})")
 
 
 def _number(values: NDArray[Any], column: str, chk: Checker, *, required: bool

@@ -13,9 +13,9 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, ClassVar, TypeAlias, cast
+from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,11 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
 from csmetrics._core.convert import factorize, is_missing, to_codes, to_dates, to_float
-from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
+from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.days import day_bounds
 from csmetrics.results import SkippedRows
-from csmetrics.tables.base import ColumnTable, decode
-from csmetrics.tables.records import validate_records
+from csmetrics.tables.base import Coded, ColumnTable
 
 
 @dataclass(frozen=True)
@@ -234,6 +233,14 @@ class SurveyTable(ColumnTable):
     """
 
     _FIELDS: ClassVar[tuple[str, ...]] = tuple(_COLUMNS)
+    _CODED: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "customer_id": ("customer_codes", "customer_ids"),
+        "respondent_id": ("respondent_codes", "respondent_ids"),
+        "survey": ("survey_codes", "surveys"),
+    }
+    _SHARED: ClassVar[tuple[str, ...]] = ("scales", "weighted")
+    _COMPACT: ClassVar[tuple[str, ...]] = ("customer_id", "survey")
+    _RECORD: ClassVar[Any] = SurveyResponse
     _NOUN: ClassVar[str] = "survey responses"
 
     customer_codes: NDArray[np.int64]
@@ -249,6 +256,7 @@ class SurveyTable(ColumnTable):
     source_rows: NDArray[np.int64]
     skipped: SkippedRows = field(default_factory=lambda: SkippedRows.empty())
     weighted: bool = False
+    segments: Mapping[str, Coded] = field(default_factory=dict)
 
     # --- construction ---------------------------------------------------------------------
 
@@ -274,11 +282,8 @@ class SurveyTable(ColumnTable):
         ... ], errors="skip").skipped.to_dict()
         {'row': [1], 'column': ['score'], 'rule': ["must be on its survey's scale (nps: 0-10)"]}
         """
-        ctx = "SurveyTable.from_records"
-        batch = validate_records(records, SurveyResponse, ctx, errors)
-        columns = batch.columns(_COLUMNS)
-        return cast(SurveyTable, batch.merge(
-            cls.from_columns(columns, scales=scales, errors=errors, _context=ctx)))
+        return cls._from_records(records, errors=errors, context="SurveyTable.from_records",
+                                 scales=scales)
 
     @classmethod
     def from_columns(
@@ -293,6 +298,7 @@ class SurveyTable(ColumnTable):
         weight: str = "weight",
         survey_name: str | None = None,
         scales: Mapping[str, SurveyScaleLike] | None = None,
+        segments: Sequence[str] = (),
         errors: ErrorMode = "raise",
         _context: str = "SurveyTable.from_columns",
     ) -> SurveyTable:
@@ -313,6 +319,8 @@ class SurveyTable(ColumnTable):
         scales : mapping of str to SurveyScale or (low, high), optional
             Scales of surveys of your own, or overrides of the built-in ones (``"nps"`` 0-10,
             ``"csat"`` 1-5, ``"ces"`` 1-7). A survey with no known scale is an error.
+        segments : sequence of str, optional
+            Other columns of the input to keep as segments, so that ``by=`` can name them.
         errors : {"raise", "skip"}, default "raise"
             ``"raise"`` stops at the first rule broken. ``"skip"`` leaves bad rows out and
             lists them, with the rule each broke, in the table's ``skipped``.
@@ -410,22 +418,11 @@ class SurveyTable(ColumnTable):
             respondent_ids=resp_ids, survey_codes=sv_codes, surveys=surveys,
             score=values, submitted_at=dates, weight=w,
             scales=MappingProxyType(known), source_rows=np.arange(n, dtype=np.int64),
-            skipped=SkippedRows.from_checker(chk),
             weighted=raw["weight"] is not None and bool((w[~chk.bad] != 1.0).any()),
         )
-        if not chk.bad.any():
-            return table
-        return table.take(np.flatnonzero(~chk.bad))._compact()
+        return table._keep_segments(data, segments, chk)._finish(chk)
 
     # --- access -------------------------------------------------------------------------------
-
-    def __len__(self) -> int:
-        return int(self.score.size)
-
-    @property
-    def n_customers(self) -> int:
-        """Distinct customers with at least one response."""
-        return int(self.customer_ids.size)
 
     def scale_of(self, survey: str) -> SurveyScale:
         """The scale of ``survey`` (case-insensitive)."""
@@ -454,19 +451,6 @@ class SurveyTable(ColumnTable):
             return None
         return np.flatnonzero(self.survey_codes == found[0])
 
-    def take(self, indices: Sequence[int] | NDArray[np.integer[Any]] | NDArray[np.bool_]
-             ) -> SurveyTable:
-        """The rows at ``indices`` (positions or a boolean mask), as a new table.
-
-        Ids and survey names are kept whole, so codes stay comparable with the original.
-        """
-        idx = np.asarray(indices)
-        if idx.dtype == bool:
-            idx = np.flatnonzero(idx)
-        row_fields = [f.name for f in fields(self) if f.name not in (
-            "customer_ids", "respondent_ids", "surveys", "scales", "skipped", "weighted")]
-        return replace(self, **{name: getattr(self, name)[idx] for name in row_fields})
-
     def between(self, start: Any, end: Any) -> SurveyTable:
         """Rows submitted from the start of period (or date) ``start`` to the end of ``end``.
 
@@ -482,35 +466,6 @@ class SurveyTable(ColumnTable):
         _, last = day_bounds(end)
         return self.take((self.submitted_at >= first) & (self.submitted_at <= last))
 
-    def _compact(self) -> SurveyTable:
-        """Drop ids and survey names no row refers to (after skipping bad rows)."""
-        cats, codes = np.unique(self.customer_codes, return_inverse=True)
-        s_cats, s_codes = np.unique(self.survey_codes, return_inverse=True)
-        return replace(self, customer_ids=self.customer_ids[cats],
-                       customer_codes=codes.astype(np.int64).reshape(-1),
-                       surveys=self.surveys[s_cats],
-                       survey_codes=s_codes.astype(np.int64).reshape(-1))
-
-    def column(self, name: str) -> NDArray[Any]:
-        """One column decoded to its original values (ids, survey names, None where absent).
-
-        Examples
-        --------
-        >>> t = SurveyTable.from_columns({"customer_id": [7, 3], "score": [9, 10],
-        ...                               "submitted_at": ["2024-01-01", "2024-01-02"]},
-        ...                              survey_name="nps")
-        >>> t.column("customer_id").tolist(), t.column("survey").tolist()
-        ([7, 3], ['nps', 'nps'])
-        """
-        coded = {"customer_id": (self.customer_codes, self.customer_ids),
-                 "respondent_id": (self.respondent_codes, self.respondent_ids),
-                 "survey": (self.survey_codes, self.surveys)}
-        if name in coded:
-            return decode(*coded[name])
-        if name in ("score", "submitted_at", "weight"):
-            return np.asarray(getattr(self, name))
-        raise ColumnNotFoundError(name, _COLUMNS, context="SurveyTable.column")
-
     def __repr__(self) -> str:
         n = len(self)
         if n == 0:
@@ -519,10 +474,9 @@ class SurveyTable(ColumnTable):
         mix = " / ".join(f"{s} {c:,}" for s, c in zip(self.surveys.tolist(), per.tolist(),
                                                      strict=True) if c)
         cust = self.n_customers
-        skipped = f", {len(self.skipped):,} skipped" if len(self.skipped) else ""
         return (f"SurveyTable({n:,} response{'s' * (n != 1)}, {cust:,} "
                 f"customer{'s' * (cust != 1)}, {mix}, {self.submitted_at.min()} to "
-                f"{self.submitted_at.max()}{skipped})")
+                f"{self.submitted_at.max()}{self._skipped_text()})")
 
 
 def _surveys(values: NDArray[Any], column: str, known: Mapping[str, SurveyScale], chk: Checker

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, cast
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,10 +20,9 @@ from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
 from csmetrics._core.convert import missing_one, to_codes, to_float
 from csmetrics._core.timestamps import as_datetime, to_timestamps
-from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
+from csmetrics.exceptions import InvalidParameterError
 from csmetrics.results import SkippedRows
-from csmetrics.tables.base import ColumnTable, decode, recode
-from csmetrics.tables.records import validate_records
+from csmetrics.tables.base import Coded, ColumnTable, recode
 
 I64 = NDArray[np.int64]
 
@@ -111,6 +110,12 @@ class SupportTicketTable(ColumnTable):
     """
 
     _FIELDS: ClassVar[tuple[str, ...]] = tuple(_COLUMNS)
+    _CODED: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "customer_id": ("customer_codes", "customer_ids"),
+        "ticket_id": ("ticket_codes", "ticket_ids"),
+    }
+    _COMPACT: ClassVar[tuple[str, ...]] = ()  # from_columns compacts; take() keeps accounts
+    _RECORD: ClassVar[Any] = SupportTicket
     _NOUN: ClassVar[str] = "support tickets"
 
     customer_codes: I64
@@ -122,6 +127,7 @@ class SupportTicketTable(ColumnTable):
     contacts: I64
     source_rows: I64
     skipped: SkippedRows = field(default_factory=lambda: SkippedRows.empty())
+    segments: Mapping[str, Coded] = field(default_factory=dict)
 
     @classmethod
     def from_records(cls, records: Iterable[SupportTicket | Mapping[str, Any]], *,
@@ -139,11 +145,8 @@ class SupportTicketTable(ColumnTable):
         ... ], errors="skip").skipped.to_dict()
         {'row': [1], 'column': ['contacts'], 'rule': ['must be valid (Input should be greater than or equal to 0)']}
         """  # noqa: E501
-        ctx = "SupportTicketTable.from_records"
-        batch = validate_records(records, SupportTicket, ctx, errors)
-        columns = batch.columns(_COLUMNS)
-        return cast(SupportTicketTable, batch.merge(
-            cls.from_columns(columns, errors=errors, _context=ctx)))
+        return cls._from_records(records, errors=errors,
+                                 context="SupportTicketTable.from_records")
 
     @classmethod
     def from_columns(
@@ -155,6 +158,7 @@ class SupportTicketTable(ColumnTable):
         opened_at: str = "opened_at",
         resolved_at: str = "resolved_at",
         contacts: str = "contacts",
+        segments: Sequence[str] = (),
         errors: ErrorMode = "raise",
         _context: str = "SupportTicketTable.from_columns",
     ) -> SupportTicketTable:
@@ -166,6 +170,8 @@ class SupportTicketTable(ColumnTable):
         customer_id, ticket_id, opened_at, resolved_at, contacts : str
             Column names. ``customer_id`` and ``opened_at`` are required; ``ticket_id``,
             ``resolved_at`` (all open) and ``contacts`` (unknown) are optional.
+        segments : sequence of str, optional
+            Other columns of the input to keep as segments, so that ``by=`` can name them.
         errors : {"raise", "skip"}, default "raise"
 
         Raises
@@ -233,42 +239,23 @@ class SupportTicketTable(ColumnTable):
             cust, cust_ids = recode(cust[rows_kept], cust_ids)
             tick, tick_ids = recode(tick[rows_kept], tick_ids)
             opened, resolved, touches = opened[rows_kept], resolved[rows_kept], touches[rows_kept]
-        return cls(customer_codes=cust, customer_ids=cust_ids, ticket_codes=tick,
-                   ticket_ids=tick_ids, opened_at=opened, resolved_at=resolved,
-                   contacts=touches, source_rows=rows_kept, skipped=skipped)
-
-    def __len__(self) -> int:
-        return int(self.customer_codes.size)
+        table = cls(customer_codes=cust, customer_ids=cust_ids, ticket_codes=tick,
+                    ticket_ids=tick_ids, opened_at=opened, resolved_at=resolved,
+                    contacts=touches, source_rows=rows_kept, skipped=skipped)
+        return table._keep_segments(data, segments, chk, rows=rows_kept)
 
     @property
     def n_customers(self) -> int:
         """Distinct accounts the table knows."""
         return int(self.customer_ids.size)
 
-    def take(self, indices: Sequence[int] | NDArray[np.integer[Any]] | NDArray[np.bool_]
-             ) -> SupportTicketTable:
-        """The rows at ``indices`` (positions or a boolean mask); ids are kept whole."""
-        idx = np.asarray(indices)
-        if idx.dtype == bool:
-            idx = np.flatnonzero(idx)
-        idx = idx.astype(np.int64, copy=False)
-        row_fields = ("customer_codes", "ticket_codes", "opened_at", "resolved_at", "contacts",
-                      "source_rows")
-        return replace(self, **{name: getattr(self, name)[idx] for name in row_fields})
-
-    def column(self, name: str) -> NDArray[Any]:
-        """One column decoded to its original values (None where absent or unknown)."""
-        coded = {"customer_id": (self.customer_codes, self.customer_ids),
-                 "ticket_id": (self.ticket_codes, self.ticket_ids)}
-        if name in coded:
-            return decode(*coded[name])
-        if name in ("opened_at", "resolved_at"):
-            return np.asarray(getattr(self, name))
+    def _column(self, name: str) -> NDArray[Any] | None:
+        """``contacts`` with ``None`` where unknown."""
         if name == "contacts":
             out = self.contacts.astype(object)
             out[self.contacts < 0] = None
             return out
-        raise ColumnNotFoundError(name, _COLUMNS, context="SupportTicketTable.column")
+        return None
 
     def __repr__(self) -> str:
         n = len(self)
@@ -276,7 +263,7 @@ class SupportTicketTable(ColumnTable):
             return "SupportTicketTable(0 tickets)"
         accounts = int((np.bincount(self.customer_codes, minlength=self.n_customers) > 0).sum())
         still_open = int(np.isnat(self.resolved_at).sum())
-        skipped = f", {len(self.skipped):,} skipped" if len(self.skipped) else ""
+        skipped = self._skipped_text()
         return (f"SupportTicketTable({n:,} ticket{'s' * (n != 1)}, {accounts:,} "
                 f"account{'s' * (accounts != 1)}, {still_open:,} open, "
                 f"{str(self.opened_at.min())[:10]} to {str(self.opened_at.max())[:10]} "

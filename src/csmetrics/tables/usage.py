@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, cast
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,8 +29,7 @@ from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.days import day_bounds_us, span_days
 from csmetrics.results import SkippedRows
-from csmetrics.tables.base import ColumnTable, decode, recode
-from csmetrics.tables.records import validate_records
+from csmetrics.tables.base import Coded, ColumnTable, recode
 
 I64 = NDArray[np.int64]
 
@@ -126,6 +125,14 @@ class UsageTable(ColumnTable):
     """
 
     _FIELDS: ClassVar[tuple[str, ...]] = tuple(_COLUMNS)
+    _CODED: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "customer_id": ("customer_codes", "customer_ids"),
+        "user_id": ("user_codes", "user_ids"),
+        "feature": ("feature_codes", "features"),
+    }
+    _SHARED: ClassVar[tuple[str, ...]] = ("member_customer", "member_user")
+    _COMPACT: ClassVar[tuple[str, ...]] = ()  # from_columns compacts; take() keeps accounts
+    _RECORD: ClassVar[Any] = UsageEvent
     _NOUN: ClassVar[str] = "usage events"
 
     customer_codes: I64
@@ -141,6 +148,7 @@ class UsageTable(ColumnTable):
     duration_s: NDArray[np.float64]
     source_rows: I64
     skipped: SkippedRows = field(default_factory=lambda: SkippedRows.empty())
+    segments: Mapping[str, Coded] = field(default_factory=dict)
 
     # --- construction ---------------------------------------------------------------------
 
@@ -167,11 +175,8 @@ class UsageTable(ColumnTable):
         >>> t.at.tolist()
         [datetime.datetime(2024, 5, 1, 6, 0)]
         """  # noqa: E501
-        ctx = "UsageTable.from_records"
-        batch = validate_records(records, UsageEvent, ctx, errors)
-        columns = batch.columns(_COLUMNS)
-        return cast(UsageTable, batch.merge(
-            cls.from_columns(columns, features=features, errors=errors, _context=ctx)))
+        return cls._from_records(records, errors=errors, context="UsageTable.from_records",
+                                 features=features)
 
     @classmethod
     def from_columns(
@@ -184,6 +189,7 @@ class UsageTable(ColumnTable):
         feature: str = "feature",
         duration_s: str = "duration_s",
         features: Sequence[Any] | None = None,
+        segments: Sequence[str] = (),
         errors: ErrorMode = "raise",
         _context: str = "UsageTable.from_columns",
     ) -> UsageTable:
@@ -202,6 +208,9 @@ class UsageTable(ColumnTable):
             The feature catalogue. Metrics refuse a feature name the table does not know
             (most likely a typo); a feature with no event yet is known only when declared
             here. When given, every event's feature must be one of them.
+        segments : sequence of str, optional
+            Other columns of the input to keep as segments, so that ``by=`` can name them
+            (account-level attributes such as ``"plan"`` or ``"region"``).
         errors : {"raise", "skip"}, default "raise"
             ``"raise"`` stops at the first rule broken. ``"skip"`` leaves bad rows out and
             lists them, with the rule each broke, in the table's ``skipped``.
@@ -276,15 +285,13 @@ class UsageTable(ColumnTable):
         else:
             rows_kept = np.arange(n, dtype=np.int64)
         member, member_cust, member_user = _members(cust_codes, user_codes, user_ids.size)
-        return cls(customer_codes=cust_codes, customer_ids=cust_ids, user_codes=user_codes,
-                   user_ids=user_ids, member_codes=member, member_customer=member_cust,
-                   member_user=member_user, at=when, feature_codes=feat_codes, features=feats,
-                   duration_s=dur, source_rows=rows_kept, skipped=skipped)
+        table = cls(customer_codes=cust_codes, customer_ids=cust_ids, user_codes=user_codes,
+                    user_ids=user_ids, member_codes=member, member_customer=member_cust,
+                    member_user=member_user, at=when, feature_codes=feat_codes,
+                    features=feats, duration_s=dur, source_rows=rows_kept, skipped=skipped)
+        return table._keep_segments(data, segments, chk, rows=rows_kept)
 
     # --- access -----------------------------------------------------------------------------
-
-    def __len__(self) -> int:
-        return int(self.customer_codes.size)
 
     @property
     def n_customers(self) -> int:
@@ -318,21 +325,6 @@ class UsageTable(ColumnTable):
             f"present: {shown}).{hint} A feature without events yet is known when declared "
             "with UsageTable.from_columns(..., features=[...]).")
 
-    def take(self, indices: Sequence[int] | NDArray[np.integer[Any]] | NDArray[np.bool_]
-             ) -> UsageTable:
-        """The rows at ``indices`` (positions or a boolean mask), as a new table.
-
-        Ids, users and features are kept whole, so codes stay comparable with the original
-        and every account of the original still gets a row in per-account results.
-        """
-        idx = np.asarray(indices)
-        if idx.dtype == bool:
-            idx = np.flatnonzero(idx)
-        idx = idx.astype(np.int64, copy=False)
-        row_fields = ("customer_codes", "user_codes", "member_codes", "at", "feature_codes",
-                      "duration_s", "source_rows")
-        return replace(self, **{name: getattr(self, name)[idx] for name in row_fields})
-
     def between(self, start: PeriodLike, end: PeriodLike) -> UsageTable:
         """Events from the first UTC day of ``start`` to the last UTC day of ``end``.
 
@@ -349,25 +341,6 @@ class UsageTable(ColumnTable):
         lo, hi = day_bounds_us(first, last)
         return self.take(ku.in_window(self.t_us, lo, hi))
 
-    def column(self, name: str) -> NDArray[Any]:
-        """One column decoded to its original values (ids, feature names, None where absent).
-
-        Examples
-        --------
-        >>> t = UsageTable.from_columns({"customer_id": [7, 3], "user_id": ["x", "y"],
-        ...                              "at": ["2024-01-01", "2024-01-02"]})
-        >>> t.column("customer_id").tolist(), t.column("feature").tolist()
-        ([7, 3], [None, None])
-        """
-        coded = {"customer_id": (self.customer_codes, self.customer_ids),
-                 "user_id": (self.user_codes, self.user_ids),
-                 "feature": (self.feature_codes, self.features)}
-        if name in coded:
-            return decode(*coded[name])
-        if name in ("at", "duration_s"):
-            return np.asarray(getattr(self, name))
-        raise ColumnNotFoundError(name, _COLUMNS, context="UsageTable.column")
-
     def __repr__(self) -> str:
         n = len(self)
         if n == 0:
@@ -377,7 +350,7 @@ class UsageTable(ColumnTable):
         feats = int(np.unique(self.feature_codes[self.feature_codes >= 0]).size
                     ) if self.features.size else 0
         first, last = str(self.at.min())[:10], str(self.at.max())[:10]
-        skipped = f", {len(self.skipped):,} skipped" if len(self.skipped) else ""
+        skipped = self._skipped_text()
         return (f"UsageTable({n:,} event{'s' * (n != 1)}, {accounts:,} "
                 f"account{'s' * (accounts != 1)}, {users:,} user{'s' * (users != 1)}, "
                 f"{feats:,} feature{'s' * (feats != 1)}, {first} to {last} UTC{skipped})")

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.checks import fail
+from csmetrics._core.optional import scipy
 from csmetrics._kernels import value as kv
 from csmetrics.exceptions import (
     InvalidParameterError,
@@ -238,7 +239,7 @@ class ShiftedBetaGeometric:
         """
         if not 0 < confidence < 1:
             raise InvalidParameterError("summary: confidence must be between 0 and 1.")
-        z = float(kv.scipy("special").ndtri(0.5 + confidence / 2))
+        z = float(scipy("special").ndtri(0.5 + confidence / 2))
         est = np.array([self.alpha, self.beta])
         se = np.sqrt(np.diag(self.covariance))
         return TableResult({"parameter": np.array(["alpha", "beta"], dtype=object),

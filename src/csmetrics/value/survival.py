@@ -9,8 +9,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.checks import fail
+from csmetrics._core.optional import scipy
 from csmetrics._kernels import cohorts as kc
-from csmetrics._kernels.value import scipy
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import (
     PeriodLike,
