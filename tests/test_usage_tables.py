@@ -10,7 +10,7 @@ import pytest
 
 from csmetrics.datasets.usage import synthetic_seats, synthetic_usage, synthetic_usage_columns
 from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
-from csmetrics.periods.days import window_days
+from csmetrics.periods.windows import window_days
 from csmetrics.tables.usage import UsageEvent, UsageTable
 
 UTC = dt.timezone.utc
@@ -256,8 +256,10 @@ def test_tables_are_read_only() -> None:
 def test_windows_are_whole_days() -> None:
     assert window_days("30D", "x") == 30
     assert window_days(" 7d ", "x") == 7
-    assert window_days(28, "x") == 28
-    for bad in ("1M", "0D", "", 2.5, True):
+    assert window_days("4W", "x") == 28
+    with pytest.warns(DeprecationWarning, match="window='28D'"):
+        assert window_days(28, "x") == 28   # a bare number of days, before 0.2
+    for bad in ("1M", "0D", "", 2.5, True, "30"):
         with pytest.raises(InvalidParameterError):
             window_days(bad, "x")  # type: ignore[arg-type]
 

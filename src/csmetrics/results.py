@@ -1,27 +1,37 @@
 """Result objects: named columns that print well, render in Jupyter and convert.
 
-Every tabular result is a :class:`TableResult`: a frozen set of equal-length, read-only numpy
+Every result is a :class:`TableResult`: a frozen set of equal-length, read-only numpy
 columns with a one-line ``repr``, an aligned text table for ``print``, an HTML table for
 notebooks (every string escaped), and ``to_dict()``, ``to_pandas()`` and ``to_polars()``.
 The rendering needs neither pandas nor any other optional library.
+
+A metric's result has one row without ``by=`` and one row per segment with it, and names its
+*value column* (``mrr``, ``nps``, ``logo_churn_rate`` ...): with one row, ``result.value``
+and ``float(result)`` give the number, and ``result.row(label)`` picks one segment's row.
 """
 
 from __future__ import annotations
 
+import copy
 import html
 from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from csmetrics._core.formatting import format_money, format_number
 from csmetrics._core.optional import import_optional
+from csmetrics._core.warnings import warn_deprecated
+from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 
 if TYPE_CHECKING:
     from csmetrics._core.checks import Checker
 
-__all__ = ["SkippedRows", "TableResult"]
+__all__ = ["MetricResult", "SkippedRows", "TableResult"]
+
+_R = TypeVar("_R", bound="TableResult")
 
 _MAX_ROWS = 40
 _EDGE_ROWS = 15
@@ -41,6 +51,11 @@ class TableResult:
     digits : int or array-like of int, default 2
         Decimals of the money columns: one number, or one per row (a result whose rows are
         in currencies with different minor units, such as USD and JPY).
+    value : str, optional
+        The value column: what ``result.value`` and ``float(result)`` read from a one-row
+        result.
+    segment : str, optional
+        The segment column (the ``by=`` column); ``result.row(label)`` looks labels up in it.
 
     Examples
     --------
@@ -60,10 +75,13 @@ class TableResult:
     _columns: dict[str, NDArray[Any]]
     title: str
     money: tuple[str, ...]
+    value_column: str | None
+    segment_column: str | None
     _digits: NDArray[np.int64]
 
     def __init__(self, columns: Mapping[str, ArrayLike], *, title: str = "",
-                 money: Sequence[str] = (), digits: int | ArrayLike = 2) -> None:
+                 money: Sequence[str] = (), digits: int | ArrayLike = 2,
+                 value: str | None = None, segment: str | None = None) -> None:
         arrays: dict[str, NDArray[Any]] = {}
         for name, values in columns.items():
             a = np.asarray(values)
@@ -78,6 +96,10 @@ class TableResult:
         object.__setattr__(self, "_columns", arrays)
         object.__setattr__(self, "title", title)
         object.__setattr__(self, "money", tuple(money))
+        for attr, column in (("value_column", value), ("segment_column", segment)):
+            if column is not None and column not in arrays:
+                raise ValueError(f"the {attr.split('_')[0]} column {column!r} is not a column")
+            object.__setattr__(self, attr, column)
         n = next(iter(lengths)) if lengths else 0
         object.__setattr__(self, "_digits", np.broadcast_to(
             np.asarray(digits, dtype=np.int64), (n,)).copy())
@@ -101,8 +123,6 @@ class TableResult:
         try:
             return self.columns[name]
         except KeyError:
-            from csmetrics.exceptions import ColumnNotFoundError
-
             raise ColumnNotFoundError(name, list(self.columns),
                                       context=type(self).__name__) from None
 
@@ -121,7 +141,83 @@ class TableResult:
         """A plain result with only the named columns, in that order."""
         return TableResult({n: self[n] for n in names},
                            title=self.title if title is None else title,
-                           money=[n for n in names if n in self.money], digits=self._digits)
+                           money=[n for n in names if n in self.money], digits=self._digits,
+                           value=self.value_column if self.value_column in names else None,
+                           segment=self.segment_column if self.segment_column in names
+                           else None)
+
+    # --- the single value ---------------------------------------------------------------------
+
+    def _single(self) -> None:
+        if self.value_column is None:
+            raise InvalidParameterError(
+                f"{type(self).__name__} has no single value; read its columns "
+                f"({', '.join(self.columns)}).")
+        if len(self) != 1:
+            per = f" (one per {self.segment_column!r})" if self.segment_column else ""
+            raise InvalidParameterError(
+                f"{type(self).__name__} has {len(self):,} rows{per}: read the column "
+                f"result[{self.value_column!r}], or pick one with result.row(label).")
+
+    @property
+    def value(self) -> Any:
+        """The number in the value column of a one-row result (a result without ``by=``).
+
+        Raises
+        ------
+        InvalidParameterError
+            The result has several rows (read a column, or ``row(label)``), or no value
+            column.
+        """
+        legacy = hasattr(self, "_legacy_value")
+        if legacy and (len(self) != 1 or self.value_column is None):
+            return _LegacyAccessor(self)
+        number = float(self)
+        return _LegacyValue(number, self) if legacy else number
+
+    def __float__(self) -> float:
+        self._single()
+        assert self.value_column is not None
+        return float(self.columns[self.value_column][0])
+
+    def __int__(self) -> int:
+        return int(float(self))
+
+    def __format__(self, spec: str) -> str:
+        """``f"{result:.1%}"`` formats the single value; an empty spec gives ``str``."""
+        return format(float(self), spec) if spec else str(self)
+
+    def row(self: _R, label: Any) -> _R:
+        """The one-row result of segment ``label`` (a value of the segment column).
+
+        Raises
+        ------
+        InvalidParameterError
+            The result has no segment column, or no (or more than one) row of ``label``.
+        """
+        if self.segment_column is None:
+            if len(self) == 1:
+                return self
+            raise InvalidParameterError(f"{type(self).__name__} has no segment column to pick "
+                                        "a row by.")
+        labels = self.columns[self.segment_column].tolist()
+        exact = [i for i, v in enumerate(labels) if v == label]
+        hits = exact or [i for i, v in enumerate(labels) if str(v) == str(label)]
+        if len(hits) != 1:
+            shown = ", ".join(repr(v) for v in labels[:10])
+            more = ", ..." if len(labels) > 10 else ""
+            raise InvalidParameterError(
+                f"{type(self).__name__}: {len(hits)} rows of {self.segment_column} "
+                f"{label!r}; segments: {shown}{more}.")
+        return self._rows(np.array(hits, dtype=np.int64))
+
+    def _rows(self: _R, idx: NDArray[np.int64]) -> _R:
+        """A copy with only the rows ``idx`` (every attribute kept)."""
+        new = copy.copy(self)
+        object.__setattr__(new, "_columns", {k: _frozen(v[idx]) for k, v in
+                                             self._columns.items()})
+        object.__setattr__(new, "_digits", self._digits[idx].copy())
+        return new
 
     # --- conversions --------------------------------------------------------------------------
 
@@ -143,6 +239,10 @@ class TableResult:
 
     def __repr__(self) -> str:
         n = len(self)
+        if n == 1 and self.value_column is not None:
+            v = self.columns[self.value_column][0]
+            shown = format_number(float(v)) if isinstance(v, int | float | np.number) else repr(v)
+            return f"{type(self).__name__}({self.value_column}={shown})"
         names = ", ".join(self.columns)
         return f"{type(self).__name__}({n:,} row{'s' * (n != 1)}: {names})"
 
@@ -194,25 +294,89 @@ class TableResult:
     def _format(self, name: str, values: NDArray[Any]) -> list[str]:
         kind = values.dtype.kind
         if name in self.money and kind in "iuf":
-            return [_money(v, d) for v, d in zip(values.tolist(), self._digits.tolist(),
-                                                 strict=True)]
+            return [format_money(v, d) for v, d in zip(values.tolist(), self._digits.tolist(),
+                                                       strict=True)]
         if kind in "iu":
             return [f"{v:,}" for v in values.tolist()]
         if kind == "f":
-            return [_number(v) for v in values.tolist()]
+            return [format_number(v) for v in values.tolist()]
         if kind == "b":
             return ["yes" if v else "no" for v in values.tolist()]
         return ["" if v is None else str(v) for v in values.tolist()]
 
 
-def _money(v: float, digits: int) -> str:
-    return "NaN" if v != v else f"{v:,.{digits}f}"
+def _frozen(a: NDArray[Any]) -> NDArray[Any]:
+    a = np.ascontiguousarray(a)
+    a.flags.writeable = False
+    return a
 
 
-def _number(v: float) -> str:
-    if v != v:
-        return "NaN"
-    return f"{v:,.4f}".rstrip("0").rstrip(".") if abs(v) < 1e15 else f"{v:.4g}"
+class _LegacyValue(float):
+    """A result's single value, still callable as ``value(...)`` was before 0.2."""
+
+    _result: Any
+
+    def __new__(cls, number: float, result: Any) -> _LegacyValue:
+        obj = super().__new__(cls, number)
+        obj._result = result
+        return obj
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _legacy_call(self._result, args, kwargs)
+
+
+class _LegacyAccessor:
+    """``result.value`` of a result with several rows: an error when used as a number,
+    the old ``value(...)`` lookup (deprecated) when called."""
+
+    def __init__(self, result: Any) -> None:
+        self._result = result
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _legacy_call(self._result, args, kwargs)
+
+    def __float__(self) -> float:
+        return float(self._result)
+
+    def __repr__(self) -> str:
+        try:
+            return repr(float(self._result))
+        except InvalidParameterError as exc:
+            return f"<no single value: {exc}>"
+
+
+def _legacy_call(result: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
+    name = type(result).__name__
+    warn_deprecated(f"{name}.value(...) is deprecated and will be removed in 0.3: read "
+                    "result[column], or result.row(label).value for one segment; "
+                    "result.value is now the single value.")
+    return result._legacy_value(*args, **kwargs)
+
+
+class MetricResult(TableResult):
+    """A metric: one row without ``by=``, one row per segment with it.
+
+    The value column holds the metric; the others hold its parts (numerator, denominator,
+    counts), so a result reconciles by hand. ``result.value`` and ``float(result)`` read the
+    number of a one-row result; ``result.row(label)`` picks a segment.
+
+    Examples
+    --------
+    >>> r = MetricResult({"nrr": [1.08], "starting_mrr": [100.0]}, value="nrr",
+    ...                  title="NRR", money=("starting_mrr",))
+    >>> r, float(r), f"{r:.0%}"
+    (MetricResult(nrr=1.08), 1.08, '108%')
+    >>> by = MetricResult({"plan": ["basic", "pro"], "nrr": [0.9, 1.2]}, value="nrr",
+    ...                   segment="plan")
+    >>> by.row("pro").value
+    1.2
+    """
+
+    def __init__(self, columns: Mapping[str, ArrayLike], *, value: str, title: str = "",
+                 money: Sequence[str] = (), digits: int | ArrayLike = 2,
+                 segment: str | None = None) -> None:
+        super().__init__(columns, title=title, money=money, digits=digits, value=value,
+                         segment=segment)
 
 
 def _plain(values: NDArray[Any]) -> list[Any]:

@@ -1,4 +1,4 @@
-"""Mapping ids through a mapping by sorted search (the by= mapping path)."""
+"""Mapping ids through a mapping by sorted search (the ``by=`` mapping path)."""
 
 from __future__ import annotations
 
@@ -9,41 +9,44 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.convert import is_missing
+from csmetrics._core.ids import comparable, positions
 from csmetrics.exceptions import InvalidParameterError
 
 
-def lookup(
-    categories: NDArray[Any], mapping: Mapping[Any, Any], context: str, what: str
-) -> NDArray[Any]:
-    """Map each category through ``mapping``; categories the mapping lacks are an error.
+def lookup(categories: NDArray[Any], mapping: Mapping[Any, Any], context: str, what: str, *,
+           missing: Any = None, required: bool = False) -> NDArray[Any]:
+    """Each category's value in ``mapping``: ``missing`` where the mapping lacks it or maps
+    it to None/NaN, or, with ``required``, an error naming the first categories it lacks.
 
-    Matching is a sorted search over the mapping's keys, so a customer-to-segment mapping of
-    millions of entries costs a sort, not a Python loop per customer.
+    Matching is a sorted search over the mapping's keys (integers with integers, anything
+    else as text), so a mapping of millions of customers costs a sort, not a Python loop.
+
+    Examples
+    --------
+    >>> lookup(np.array(["a", "b", "c"]), {"a": "EU", "c": None}, "demo", "customers",
+    ...        missing="(none)").tolist()
+    ['EU', '(none)', '(none)']
     """
-    keys = np.asarray(list(mapping.keys()))
-    if keys.dtype.kind == "f" and bool(np.all(np.isfinite(keys) & (keys == np.round(keys)))):
-        keys = keys.astype(np.int64)  # ids that went through a float column (pandas + NaN)
+    keys = np.empty(len(mapping), dtype=object)
+    keys[:] = list(mapping.keys())
     values = np.empty(keys.size, dtype=object)
     values[:] = list(mapping.values())
-    if keys.size and np.unique(keys).size != keys.size:
-        raise InvalidParameterError(f"{context}: the mapping given as by= repeats some keys.")
-    unmapped = is_missing(values)
-    cats = categories
-    if keys.dtype.kind != cats.dtype.kind and {keys.dtype.kind, cats.dtype.kind} != {"i", "u"}:
-        keys, cats = keys.astype(str), cats.astype(str)
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    pos = np.searchsorted(sorted_keys, cats)
-    pos_clipped = np.minimum(pos, max(sorted_keys.size - 1, 0))
-    found = (pos < sorted_keys.size) & (
-        sorted_keys[pos_clipped] == cats if sorted_keys.size else np.zeros(cats.size, bool)
-    )
-    if sorted_keys.size:
-        found &= ~unmapped[order[pos_clipped]]  # a key mapped to None/NaN has no segment
-    if not found.all():
-        shown = ", ".join(repr(c) for c in categories[~found][:5].tolist())
+    if keys.size > 1:
+        ordered = np.sort(comparable(keys, keys[:1])[0])
+        if bool((ordered[1:] == ordered[:-1]).any()):
+            raise InvalidParameterError(f"{context}: the mapping given as by= repeats some "
+                                        "keys.")
+    pos = positions(keys, np.asarray(categories)) if keys.size else np.full(
+        len(categories), -1, dtype=np.int64)
+    found = pos >= 0
+    if keys.size:
+        found &= ~is_missing(values)[np.maximum(pos, 0)]  # mapped to None/NaN: no segment
+    if required and not found.all():
+        shown = ", ".join(repr(c) for c in np.asarray(categories)[~found][:5].tolist())
         raise InvalidParameterError(
-            f"{context}: {int((~found).sum()):,} of {categories.size:,} {what} have no entry in "
-            f"the mapping given as by= (first: {shown}); map every one of them to a segment."
-        )
-    return values[order[pos_clipped]]
+            f"{context}: {int((~found).sum()):,} of {len(categories):,} {what} have no entry "
+            f"in the mapping (first: {shown}); map every one of them.")
+    out = np.empty(len(categories), dtype=object)
+    out[:] = missing
+    out[found] = values[pos[found]]
+    return out

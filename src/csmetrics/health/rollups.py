@@ -55,7 +55,7 @@ def _segments(scores: TableResult, ids: NDArray[Any], by: Any, context: str
         name = "segment"
         mapping = by if isinstance(by, Mapping) else dict(by.items())
         cats, codes = factorize(ids)
-        values = lookup(cats, mapping, context, "accounts")[codes]
+        values = lookup(cats, mapping, context, "accounts", required=True)[codes]
     else:
         name = "segment"
         values = _as_array(by).reshape(-1) if not isinstance(by, list | tuple) else (

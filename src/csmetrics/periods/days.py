@@ -1,9 +1,8 @@
-"""Days and trailing windows: the UTC day a value names, spans of days, window lengths."""
+"""Days: the UTC day a value names, the span of days a period covers, day bounds."""
 
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from typing import Any
 
 import numpy as np
@@ -11,23 +10,6 @@ import numpy as np
 from csmetrics._core.timestamps import US_PER_DAY
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike, _parse, snapshot_date
-
-_WINDOW = re.compile(r"^\s*(\d+)\s*[dD]\s*$")
-
-
-def window_days(window: str | int, context: str) -> int:
-    """Length in days of a window given as ``"30D"`` (or a whole number of days)."""
-    if isinstance(window, int | np.integer) and not isinstance(window, bool):
-        days = int(window)
-    elif isinstance(window, str) and (m := _WINDOW.match(window)):
-        days = int(m[1])
-    else:
-        raise InvalidParameterError(
-            f"{context}: window must be a number of days such as '30D', '28D', '7D' or '1D', "
-            f"got {window!r}.")
-    if not 1 <= days <= 36_600:
-        raise InvalidParameterError(f"{context}: window must be 1 to 36,600 days, got {window!r}.")
-    return days
 
 
 def utc_day(at: PeriodLike | _dt.datetime, context: str) -> np.datetime64:

@@ -73,7 +73,8 @@ def segment(table: SubscriptionTable, by: By, context: str) -> Segmentation:
         # Only customers with rows need a segment (a table from take() keeps every id).
         present = np.bincount(table.customer_codes, minlength=n_cust) > 0
         values = np.empty(n_cust, dtype=object)
-        values[present] = lookup(table.customer_ids[present], mapping, context, "customers")
+        values[present] = lookup(table.customer_ids[present], mapping, context, "customers",
+                                  required=True)
         if not present.all():
             values[~present] = values[present][0] if present.any() else "(none)"
         try:

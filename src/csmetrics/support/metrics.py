@@ -24,7 +24,8 @@ from csmetrics._core.ids import id_array, positions
 from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
-from csmetrics.periods.days import day_bounds_us, day_number, span_days, utc_day, window_days
+from csmetrics.periods.days import day_bounds_us, day_number, span_days, utc_day
+from csmetrics.periods.windows import window_days
 from csmetrics.results import TableResult
 from csmetrics.tables.tickets import SupportTicketTable
 from csmetrics.usage.common import AccountResult, By, _finish, _ratio, _warn

@@ -251,7 +251,7 @@ def _load_table(table: SurveyTable, *, context: str, survey: str, scale: SurveyS
         n_groups, by_name = int(labels.size), by
     elif isinstance(by, Mapping):
         present = np.unique(cust)
-        seg = lookup(table.customer_ids[present], by, context, "customers")
+        seg = lookup(table.customer_ids[present], by, context, "customers", required=True)
         seg_codes, labels, sparse = _factorize_labels(np.asarray(seg), context)
         per_customer = np.zeros(table.n_customers, dtype=np.int64)
         per_customer[present] = seg_codes
@@ -313,7 +313,7 @@ def _weigh_accounts(data: _Data, mode: AccountWeighting, revenue: Mapping[Any, A
     else:
         assert revenue is not None
         present = np.unique(pair_cust)
-        raw = lookup(data.customer_ids[present], revenue, ctx, "customers")
+        raw = lookup(data.customer_ids[present], revenue, ctx, "customers", required=True)
         try:
             values = np.asarray(raw, dtype=np.float64)
         except (TypeError, ValueError):

@@ -21,7 +21,8 @@ from csmetrics._core.ids import id_array, positions
 from csmetrics._core.lookup import lookup
 from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
-from csmetrics.periods.days import day_bounds_us, day_number, utc_day, window_days
+from csmetrics.periods.days import day_bounds_us, day_number, utc_day
+from csmetrics.periods.windows import window_days
 from csmetrics.results import TableResult
 from csmetrics.tables.subscriptions import Subscription, SubscriptionTable
 from csmetrics.tables.usage import UsageTable
@@ -171,7 +172,7 @@ def _segments(ids: NDArray[Any], by: By, context: str) -> tuple[str, NDArray[Any
     if isinstance(by, Mapping) or (hasattr(by, "keys") and hasattr(by, "__getitem__")):
         mapping: Mapping[Any, Any] = by if isinstance(by, Mapping) else dict(
             by.items())  # type: ignore[attr-defined]
-        values = lookup(np.asarray(ids), mapping, context, "accounts")
+        values = lookup(np.asarray(ids), mapping, context, "accounts", required=True)
         try:
             labels, seg = np.unique(values, return_inverse=True)
         except TypeError:

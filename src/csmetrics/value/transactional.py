@@ -87,7 +87,7 @@ def _payment_segments(table: PaymentTable, by: str | Mapping[Any, Any] | None, c
         return "currency", table.currencies.astype(object), table.currency_codes
     if isinstance(by, str):
         raise ColumnNotFoundError(by, ["currency"], context=f"{context} (by=)")
-    values = lookup(table.customer_ids, by, context, "customers")
+    values = lookup(table.customer_ids, by, context, "customers", required=True)
     try:
         labels, seg_of_customer = np.unique(values, return_inverse=True)
     except TypeError:

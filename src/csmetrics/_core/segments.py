@@ -1,0 +1,201 @@
+"""The one ``by=`` resolver: what a segment is, for every metric.
+
+``by`` has one meaning everywhere:
+
+* ``None``: the whole portfolio, one row;
+* a column name of the input: one row per value of that column. The id column
+  (``"customer_id"``) gives the per-account view; a categorical field (``"plan"``,
+  ``"survey"``, ``"feature"``) or an input column kept with ``segments=`` splits by it;
+* a mapping from customer id to segment (a dict, or a pandas Series indexed by id): one row
+  per segment; ids the mapping lacks (or maps to None/NaN) are in the segment ``"(none)"``,
+  so nothing is dropped. A mapping with a ``segment_name`` attribute, or a named Series,
+  names the result's segment column; otherwise it is ``"segment"``.
+
+Metrics whose data are bare arrays (answers, durations) have no column names: for them a
+sequence of labels, one per row, is the column itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeAlias
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csmetrics._core.convert import factorize, is_missing
+from csmetrics._core.lookup import lookup
+from csmetrics.exceptions import InvalidParameterError
+
+By: TypeAlias = "str | Mapping[Any, Any] | None"
+"""What ``by=`` accepts (see the module documentation)."""
+
+NONE_LABEL = "(none)"
+"""The segment of ids a ``by=`` mapping does not map, and of rows with no value."""
+
+I64 = NDArray[np.int64]
+
+
+class SegmentSource(Protocol):
+    """What the resolver reads from a table: its customers and its segment columns."""
+
+    @property
+    def customer_codes(self) -> I64: ...
+
+    @property
+    def customer_ids(self) -> NDArray[Any]: ...
+
+    def segment_column(self, name: str, context: str = ...) -> tuple[I64, NDArray[Any]]: ...
+
+
+@dataclass(frozen=True)
+class Segments:
+    """The segment of every row of a table for one ``by=``.
+
+    Attributes
+    ----------
+    name : str or None
+        The result's segment column (``None``: the whole portfolio, no segment column).
+    labels : ndarray of object
+        One label per segment, in result order.
+    of_row : ndarray of int64
+        The segment code of each row.
+    per_customer : bool
+        Whether ``by`` assigns segments to customers (``None``, a mapping, the id column),
+        so that a customer is in one segment whatever its rows.
+    """
+
+    name: str | None
+    labels: NDArray[Any]
+    of_row: I64
+    per_customer: bool
+
+    @property
+    def n(self) -> int:
+        """Number of segments."""
+        return int(self.labels.size)
+
+
+def is_mapping(by: object) -> bool:
+    """Whether ``by`` is a mapping from id to segment (a dict, a pandas Series)."""
+    return isinstance(by, Mapping) or (
+        hasattr(by, "keys") and hasattr(by, "__getitem__") and not hasattr(by, "columns"))
+
+
+def whole(n_rows: int) -> Segments:
+    """Every row in one segment: the portfolio."""
+    return Segments(None, np.array([None], dtype=object), np.zeros(n_rows, dtype=np.int64),
+                    True)
+
+
+def from_codes(name: str, codes: I64, categories: NDArray[Any], *, per_customer: bool = False
+               ) -> Segments:
+    """Segments of a categorical column: one per category some row uses, in category order;
+    rows without a value (code -1) in ``"(none)"``."""
+    used = np.zeros(categories.size + 1, dtype=bool)
+    used[codes + 1] = True
+    present = np.flatnonzero(used[1:])
+    rank = np.full(categories.size, -1, dtype=np.int64)
+    rank[present] = np.arange(present.size)
+    labels = np.asarray(categories, dtype=object)[present]
+    of_row = np.where(codes >= 0, rank[np.maximum(codes, 0)], present.size).astype(np.int64)
+    if used[0]:
+        labels = np.concatenate([labels, np.array([NONE_LABEL], dtype=object)])
+    return Segments(name, labels, of_row, per_customer)
+
+
+def from_mapping(by: Any, customer_ids: NDArray[Any], customer_codes: I64, context: str
+                 ) -> Segments:
+    """Segments of a customer id -> segment mapping; unmapped ids in ``"(none)"``."""
+    mapping: Mapping[Any, Any] = by if isinstance(by, Mapping) else dict(by.items())
+    present = np.zeros(customer_ids.size, dtype=bool)
+    present[customer_codes] = True
+    seg_of_customer = np.full(customer_ids.size, -1, dtype=np.int64)
+    labels = np.empty(0, dtype=object)
+    if present.any():
+        values = lookup(customer_ids[present], mapping, context, "customers",
+                        missing=NONE_LABEL)
+        mapped = ~_is_none_label(values)
+        if mapped.any():
+            labels, inner = factorize(_comparable(values[mapped]))
+            labels = np.asarray(labels, dtype=object)
+            codes = np.full(values.size, -1, dtype=np.int64)
+            codes[mapped] = inner
+        else:
+            codes = np.full(values.size, -1, dtype=np.int64)
+        seg_of_customer[present] = codes
+    name = _mapping_name(by)
+    return from_codes(name, seg_of_customer[customer_codes], labels, per_customer=True)
+
+
+def from_labels(labels: Any, n_rows: int, context: str, name: str = "segment") -> Segments:
+    """Segments from one label per row (for metrics whose data are bare arrays)."""
+    values = np.asarray(labels if not hasattr(labels, "to_numpy") else labels.to_numpy())
+    if values.ndim != 1 or values.size != n_rows:
+        raise InvalidParameterError(
+            f"{context}: by must have one label per value ({n_rows:,}), got shape "
+            f"{values.shape}.")
+    missing = is_missing(values)
+    codes = np.full(n_rows, -1, dtype=np.int64)
+    cats = np.empty(0, dtype=object)
+    if (~missing).any():
+        cats, inner = factorize(_comparable(values[~missing]))
+        codes[~missing] = inner
+    label_name = getattr(labels, "name", None)
+    return from_codes(label_name if isinstance(label_name, str) else name, codes,
+                      np.asarray(cats, dtype=object))
+
+
+def resolve(by: Any, source: SegmentSource, context: str, *, id_column: str = "customer_id"
+            ) -> Segments:
+    """The segments of ``source``'s rows for ``by`` (see the module documentation).
+
+    Raises
+    ------
+    ColumnNotFoundError
+        ``by`` names no segment column of the table (the message lists those there are).
+    InvalidParameterError
+        ``by`` is neither None, a column name nor a mapping.
+    """
+    codes = source.customer_codes
+    if by is None:
+        return whole(codes.size)
+    if isinstance(by, str):
+        column_codes, categories = source.segment_column(by, context)
+        return from_codes(by, column_codes, categories, per_customer=by == id_column)
+    if is_mapping(by):
+        return from_mapping(by, source.customer_ids, codes, context)
+    raise InvalidParameterError(
+        f"{context}: by must be None, a column name or a mapping from customer id to segment, "
+        f"got {type(by).__name__}.")
+
+
+def one_segment_per_customer(segments: Segments, customer_codes: I64, n_customers: int
+                             ) -> bool:
+    """Whether every customer's rows sit in one segment (an account-level column)."""
+    if segments.per_customer or customer_codes.size == 0:
+        return True
+    first = np.full(n_customers, -1, dtype=np.int64)
+    first[customer_codes[::-1]] = segments.of_row[::-1]
+    return bool((first[customer_codes] == segments.of_row).all())
+
+
+def _mapping_name(by: Any) -> str:
+    name = getattr(by, "segment_name", None)
+    if not isinstance(name, str):
+        name = getattr(by, "name", None)
+    return name if isinstance(name, str) and name else "segment"
+
+
+def _is_none_label(values: NDArray[Any]) -> NDArray[np.bool_]:
+    return np.asarray(values == np.array(NONE_LABEL, dtype=object), dtype=bool)
+
+
+def _comparable(values: NDArray[Any]) -> NDArray[Any]:
+    """Labels in a form that sorts: as they are, or as text when they mix types."""
+    try:
+        np.argsort(values)
+    except TypeError:
+        return values.astype(str).astype(object)
+    return values
