@@ -23,7 +23,7 @@ def test_report_demo_prints_the_bridge(capsys: pytest.CaptureFixture[str]) -> No
         assert title in out
     # The headline equals the library's own number.
     headline = next(line for line in out.splitlines() if line.startswith("MRR on 2024-12-31"))
-    assert headline.split()[-1] == f"{cm.mrr(demo_portfolio(), '2024-12'):,.2f}"
+    assert headline.split()[-1] == f"{float(cm.mrr(demo_portfolio(), '2024-12')):,.2f}"
 
 
 def test_report_demo_with_period_and_months(capsys: pytest.CaptureFixture[str]) -> None:
@@ -93,7 +93,7 @@ class TestDatasets:
         subs = synthetic_portfolio(300, months=6, seed=1, currencies=("USD", "EUR", "JPY"))
         assert subs.currencies.tolist() == ["EUR", "JPY", "USD"]
         with pytest.raises(cm.CurrencyMismatchError):
-            cm.mrr(subs, "2022-06")
+            float(cm.mrr(subs, "2022-06"))
         assert len(cm.mrr(subs, "2022-06", by="currency")) == 3
 
     def test_bad_arguments(self) -> None:

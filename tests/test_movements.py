@@ -76,7 +76,7 @@ class TestEdges:
         subs = [sub("a", "2020-01-01", 10), sub("b", "2024-06-01", 10, interval="year")]
         r = cm.mrr_movements(subs, "2024-01", "2024-12")
         assert r["churn"].sum() == 0
-        assert r["ending_mrr"][-1] == cm.mrr(subs, "2024-12") == 10.83
+        assert r["ending_mrr"][-1] == float(cm.mrr(subs, "2024-12")) == 10.83
 
     def test_customers_before_the_window_are_in_starting_mrr(self) -> None:
         subs = [sub("a", "2019-05-17", 70), sub("b", "2023-12-31", 30)]
@@ -223,7 +223,7 @@ class TestDetails:
 def test_mrr_series_equals_mrr_at_each_period_end() -> None:
     subs = cm.datasets.synthetic_portfolio(300, months=18, seed=5)
     series = cm.mrr_series(subs, "2022-01", "2023-06")
-    expected = [cm.mrr(subs, p) for p in cm.period_range("2022-01", "2023-06")]
+    expected = [float(cm.mrr(subs, p)) for p in cm.period_range("2022-01", "2023-06")]
     assert series["mrr"].tolist() == pytest.approx(expected, abs=1e-9)
     by_plan = cm.mrr_series(subs, "2023-06", "2023-06", by="plan")
     snapshot = cm.mrr(subs, "2023-06", by="plan")

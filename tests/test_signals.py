@@ -84,7 +84,7 @@ def test_report_with_every_table_has_health_and_at_risk() -> None:
     shares = [health[f"share_{b}"][0] for b in ("red", "yellow", "green", "unscored")]
     assert sum(shares) == pytest.approx(1.0)
     # Only paying accounts are scored: as many as paying customers on 31 December.
-    assert health["accounts"][0] == cm.customer_count(cm.datasets.demo_portfolio(), "2024-12")
+    assert health["accounts"][0] == int(cm.customer_count(cm.datasets.demo_portfolio(), "2024-12"))
 
 
 def test_needs_a_table() -> None:

@@ -206,7 +206,7 @@ class TestLifetimes:
         assert "median lifetime is not reached" in messages
         assert "churned at once" in messages
         assert curve.segment_name == "plan"
-        assert curve.medians["plan"].tolist() == ["pro", None]  # rows without a plan last
+        assert curve.medians["plan"].tolist() == ["pro", "(none)"]  # no plan: last
         # 'pro' (c 4+, e 1+) has no churn: its median is not reached, hence the warning.
         assert math.isnan(curve.medians["median"][0])
         assert curve.medians["median"][1] == 1.5

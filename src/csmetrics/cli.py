@@ -234,7 +234,7 @@ def _run_report(args: argparse.Namespace) -> str:
 
 def _run_mrr(args: argparse.Namespace) -> str:
     from csmetrics.periods.calendar import Period
-    from csmetrics.revenue.movements import mrr_movements
+    from csmetrics.revenue import mrr_movements
 
     portfolio = _portfolio(args)
     if portfolio.subscriptions is None:

@@ -25,6 +25,7 @@ from csmetrics._core.checks import Checker
 from csmetrics._core.columns import column_getter, require_column
 from csmetrics._core.convert import to_dates, to_float
 from csmetrics._core.currency import MINOR_UNITS
+from csmetrics._core.options import InstanceOf
 from csmetrics.exceptions import DataValidationError, InvalidParameterError
 
 __all__ = ["FxRates", "MissingRateError"]
@@ -164,3 +165,7 @@ def _code(value: str, what: str) -> str:
     if code not in MINOR_UNITS:
         raise InvalidParameterError(f"{what}: {value!r} is not an ISO 4217 currency code.")
     return code
+
+
+FX = InstanceOf((FxRates,), optional=True, what="FxRates")
+"""The ``fx=`` option."""

@@ -32,6 +32,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from csmetrics._core.options import InstanceOf
+
 __all__ = ["ChurnDenominator", "MetricPolicy"]
 
 ChurnDenominator = Literal["start", "start_plus_new", "average"]
@@ -108,6 +110,10 @@ class MetricPolicy(BaseModel):
     def maxio(cls) -> MetricPolicy:
         """Maxio (Chargify): a return within 90 days is a reactivation, later it is new."""
         return cls(reactivation_window_days=90, same_period_churn=True)
+
+
+POLICY = InstanceOf((MetricPolicy,), optional=True, what="a MetricPolicy")
+"""The ``policy=`` option."""
 
 
 def resolve(policy: MetricPolicy | None) -> MetricPolicy:

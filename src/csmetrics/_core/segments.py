@@ -77,6 +77,20 @@ class Segments:
         return int(self.labels.size)
 
 
+class NamedSegments(dict[Any, Any]):
+    """A customer -> segment mapping that names its result column (``"region"``).
+
+    Examples
+    --------
+    >>> NamedSegments("region", {"a": "EU"}).segment_name
+    'region'
+    """
+
+    def __init__(self, name: str, mapping: Mapping[Any, Any]) -> None:
+        super().__init__(mapping)
+        self.segment_name = name
+
+
 def is_mapping(by: object) -> bool:
     """Whether ``by`` is a mapping from id to segment (a dict, a pandas Series)."""
     return isinstance(by, Mapping) or (
@@ -96,10 +110,11 @@ def from_codes(name: str, codes: I64, categories: NDArray[Any], *, per_customer:
     used = np.zeros(categories.size + 1, dtype=bool)
     used[codes + 1] = True
     present = np.flatnonzero(used[1:])
-    rank = np.full(categories.size, -1, dtype=np.int64)
+    # Code -1 (no value) reads the last entry: the "(none)" segment after the present ones.
+    rank = np.full(categories.size + 1, present.size, dtype=np.int64)
     rank[present] = np.arange(present.size)
     labels = np.asarray(categories, dtype=object)[present]
-    of_row = np.where(codes >= 0, rank[np.maximum(codes, 0)], present.size).astype(np.int64)
+    of_row = rank[codes]
     if used[0]:
         labels = np.concatenate([labels, np.array([NONE_LABEL], dtype=object)])
     return Segments(name, labels, of_row, per_customer)

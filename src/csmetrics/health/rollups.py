@@ -20,12 +20,12 @@ from csmetrics._core.checks import Checker
 from csmetrics._core.columns import _as_array
 from csmetrics._core.convert import factorize, is_missing
 from csmetrics._core.lookup import lookup
+from csmetrics._core.ratios import divide
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 from csmetrics.health.compute import _aligned, _money
 from csmetrics.health.rules import Floats
 from csmetrics.health.scores import HealthScores, _fmt
 from csmetrics.results import TableResult
-from csmetrics.revenue.ratios import divide
 
 if TYPE_CHECKING:
     from csmetrics.health.scorecard import HealthScorecard

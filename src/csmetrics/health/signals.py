@@ -204,7 +204,7 @@ def _mrr_by_id(subs: Any, day: np.datetime64, ids: NDArray[Any], fx: FxRates | N
                ) -> NDArray[np.float64]:
     """Each account's MRR on ``day``: in the reporting currency with ``fx``; otherwise in its
     own currency, NaN for an account billed in several."""
-    from csmetrics.revenue.movements import mrr
+    from csmetrics.revenue import mrr
 
     out = np.zeros(ids.size)
     if fx is not None:

@@ -27,6 +27,7 @@ from typing import Literal, TypeAlias, Union
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._core.options import Satisfies
 from csmetrics.exceptions import InvalidParameterError
 
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -111,6 +112,11 @@ def parse_frequency(freq: str | Frequency) -> Frequency:
     fiscal_start = _MONTH_NAMES.index(anchor) + 1 if anchor else 1
     months = _FREQ_MONTHS[base]
     return Frequency(months, fiscal_start)  # type: ignore[arg-type]
+
+
+FREQ = Satisfies(parse_frequency, "a period length: 'month', 'quarter', 'year', or a fiscal "
+                 "'quarter-<mon>' / 'year-<mon>' such as 'year-apr'")
+"""The ``freq=`` option of every period metric."""
 
 
 @dataclass(frozen=True, order=True)

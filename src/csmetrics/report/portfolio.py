@@ -25,12 +25,12 @@ from csmetrics._core.checks import fail
 from csmetrics._core.columns import column_getter, require_column
 from csmetrics._core.convert import factorize, is_missing
 from csmetrics._core.optional import import_optional, installed
+from csmetrics._core.segments import NamedSegments
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 from csmetrics.fx import FxRates
 from csmetrics.periods.calendar import Period, PeriodLike
 from csmetrics.policies import MetricPolicy
 from csmetrics.results import TableResult
-from csmetrics.revenue.segments import NamedSegments
 from csmetrics.tables.coerce import as_surveys, as_table, as_tickets, as_usage
 
 if TYPE_CHECKING:

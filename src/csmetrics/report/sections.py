@@ -19,15 +19,14 @@ By = str | Mapping[Any, Any] | None
 
 def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[ReportSection]:
     """Summary, MRR bridge, churn and retention, MRR by segment, cohorts, lifetime."""
-    from csmetrics import plotting
     from csmetrics.report.portfolio import ReportSection
+    from csmetrics.revenue import arpa, mrr, mrr_movements
     from csmetrics.revenue.churn import (
         customer_count,
         logo_churn_rate,
         quick_ratio,
         revenue_churn_rate,
     )
-    from csmetrics.revenue.movements import arpa, mrr, mrr_movements
     from csmetrics.revenue.retention import (
         gross_revenue_retention,
         net_revenue_retention,
@@ -49,19 +48,19 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[
                    f"paying customers on {last.end}", f"ARPA on {last.end}",
                    "net new MRR"],
         "value": [end_mrr, start_mrr, growth,
-                  customer_count(subs, last),   # paying: MRR > 0, whatever the policy
-                  arpa(subs, last, fx=fx), end_mrr - start_mrr],
+                  float(customer_count(subs, last)),   # paying: MRR > 0, whatever the policy
+                  float(arpa(subs, last, fx=fx)), end_mrr - start_mrr],
     }, title="")
     sections = [ReportSection(
         "summary", f"Summary ({bridge.currency})", summary,
-        chart=lambda ax: plotting.plot_mrr_bridge(bridge, ax=ax))]
+        chart=lambda ax: bridge.plot("bridge", ax=ax))]
 
     money = [c for c in bridge.column_names if c in bridge.money]
     sections.append(ReportSection(
         "mrr_bridge", f"MRR movements by month ({bridge.currency})",
         bridge.select("period", *money, "new_customers", "churned_customers",
                       "reactivated_customers", "ending_customers", title=""),
-        chart=lambda ax: plotting.plot_mrr_movements(bridge, ax=ax)))
+        chart=lambda ax: bridge.plot("movements", ax=ax)))
 
     window = (first, last)
     policy = pol if pol is not None else MetricPolicy()
@@ -88,22 +87,23 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[
             ("quick ratio", quick_ratio(subs, *window, policy=pol, fx=fx),
              f"(new + expansion{react_quick}) / (churn + contraction)"),
         ]
-        retention = TableResult({"metric": [r[0] for r in rows], "value": [r[1] for r in rows],
+        retention = TableResult({"metric": [r[0] for r in rows],
+                                 "value": [float(r[1]) for r in rows],
                                  "definition": [r[2] for r in rows]}, title="")
     else:
         churn_t = logo_churn_rate(subs, *window, by=by, policy=pol)
         nrr_t = net_revenue_retention(subs, *window, by=by, policy=pol, fx=fx)
         grr_t = gross_revenue_retention(subs, *window, by=by, policy=pol, fx=fx)
-        name = churn_t.column_names[0]
+        name = churn_t.segment_column or "segment"
         retention = TableResult({
             name: churn_t[name], "logo_churn_rate": churn_t["logo_churn_rate"],
             "nrr": nrr_t["net_revenue_retention"], "grr": grr_t["gross_revenue_retention"],
             "starting_mrr": nrr_t["starting_mrr"]}, title="", money=("starting_mrr",))
-    trend = nrr_series(subs, first, last, window=min(12, len(bridge.periods)), policy=pol,
+    trend = nrr_series(subs, first, last, window=f"{min(12, len(bridge.periods))}M", policy=pol,
                        fx=fx)
     sections.append(ReportSection(
         "retention", f"Churn and retention, {first} to {last} (fractions)", retention,
-        chart=lambda ax: plotting.plot_retention_trend(trend, ax=ax)))
+        chart=lambda ax: trend.plot(ax=ax)))
 
     by_segment = mrr(subs, last, by=by if by is not None else "plan", fx=fx)
     sections.append(ReportSection("mrr_by_segment", f"MRR on {last.end} by "
@@ -115,7 +115,7 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[
         "cohorts", "Logo cohorts: share of each month's new customers still paying, by "
         "months since joining",
         cohorts.select("cohort", "customers", *map(str, cohorts.ages), title=""),
-        chart=lambda ax: plotting.plot_cohort_table(cohorts, ax=ax)))
+        chart=lambda ax: cohorts.plot(ax=ax)))
 
     curve = survival_curve(subs, at=last)
     ltv = lifetime_value(subs, at=last, fx=fx)
@@ -127,7 +127,7 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[
     sections.append(ReportSection(
         "lifetime", "Lifetime and lifetime value", ltv.select(*ltv.column_names, title=""),
         lines=(*lines, ltv.definition),
-        chart=lambda ax: plotting.plot_survival_curve(curve, ax=ax)))
+        chart=lambda ax: curve.plot(ax=ax)))
     return sections
 
 

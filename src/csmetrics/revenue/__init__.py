@@ -12,14 +12,8 @@ from csmetrics.revenue.churn import (
     quick_ratio,
     revenue_churn_rate,
 )
-from csmetrics.revenue.movements import (
-    MovementDetails,
-    MRRMovements,
-    arpa,
-    mrr,
-    mrr_movements,
-    mrr_series,
-)
+from csmetrics.revenue.movements import MovementDetails, MRRMovements, mrr_movements, mrr_series
+from csmetrics.revenue.mrr import arpa, mrr
 from csmetrics.revenue.retention import gross_revenue_retention, net_revenue_retention, nrr_series
 from csmetrics.revenue.trials import TrialConversion, trial_conversion_rate
 

@@ -24,19 +24,19 @@ Zero denominators give NaN with an :class:`~csmetrics.UndefinedMetricWarning`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
+from csmetrics._core.options import OneOf, validate_params
+from csmetrics._core.ratios import divide
 from csmetrics._kernels import revenue as kr
-from csmetrics.exceptions import InvalidParameterError
-from csmetrics.fx import FxRates
-from csmetrics.periods.calendar import Frequency, PeriodLike, snapshot_date
-from csmetrics.policies import ChurnDenominator, MetricPolicy, resolve
-from csmetrics.results import TableResult
+from csmetrics.fx import FX, FxRates
+from csmetrics.periods.calendar import FREQ, Frequency, PeriodLike, snapshot_date
+from csmetrics.policies import POLICY, ChurnDenominator, MetricPolicy, resolve
+from csmetrics.results import MetricResult
 from csmetrics.revenue.engine import Run, run
-from csmetrics.revenue.ratios import divide, rate_result
+from csmetrics.revenue.ratios import rate_result
 from csmetrics.revenue.segments import By, segment
 from csmetrics.tables.coerce import as_table
 
@@ -44,18 +44,30 @@ _NEW, _EXP, _CON, _CHURN, _REACT = (kr.NEW, kr.EXPANSION, kr.CONTRACTION, kr.CHU
                                     kr.REACTIVATION)
 
 
-@overload
-def customer_count(subscriptions: Any, at: PeriodLike, *, by: None = None,
-                   policy: MetricPolicy | None = None) -> int: ...
-@overload
-def customer_count(subscriptions: Any, at: PeriodLike, *, by: str | Mapping[Any, Any],
-                   policy: MetricPolicy | None = None) -> TableResult: ...
+_DENOMINATOR = OneOf("start", "start_plus_new", "average")
 
 
+@validate_params({"policy": POLICY})
 def customer_count(subscriptions: Any, at: PeriodLike, *, by: By = None,
-                   policy: MetricPolicy | None = None) -> int | TableResult:
+                   policy: MetricPolicy | None = None) -> MetricResult:
     """Number of customers on a day (or at a period's last day).
 
+    Parameters
+    ----------
+    subscriptions : SubscriptionTable, list of Subscription, or columns
+    at : period or date
+    by : str or mapping, optional
+        ``None`` (the portfolio), a column or a customer-to-segment mapping.
+    policy : MetricPolicy, optional
+        ``free_customers`` decides whether a $0 account is a customer.
+
+    Returns
+    -------
+    MetricResult
+        Value column ``customers``.
+
+    Notes
+    -----
     A customer is an account with MRR > 0 on the day; with
     ``policy.free_customers == "customers"``, any account with an active subscription,
     free or not.
@@ -65,12 +77,12 @@ def customer_count(subscriptions: Any, at: PeriodLike, *, by: By = None,
     >>> from csmetrics import Subscription
     >>> subs = [Subscription(customer_id="a", start="2024-01-01", amount=10),
     ...         Subscription(customer_id="b", start="2024-01-01", amount=10, discount=1)]
-    >>> customer_count(subs, "2024-01")
+    >>> int(customer_count(subs, "2024-01"))
     1
-    >>> customer_count(subs, "2024-01", policy=MetricPolicy(free_customers="customers"))
+    >>> int(customer_count(subs, "2024-01", policy=MetricPolicy(free_customers="customers")))
     2
     """
-    table = as_table(subscriptions, "customer_count")
+    table = as_table(subscriptions, "customer_count", by=by)
     pol = resolve(policy)
     seg = segment(table, by, "customer_count")
     day = snapshot_date(at)
@@ -81,10 +93,10 @@ def customer_count(subscriptions: Any, at: PeriodLike, *, by: By = None,
     else:
         alive = minor > 0
     counts = np.bincount(seg.segment_of_entity[alive], minlength=seg.n_segments)
-    if by is None:
-        return int(counts[0])
-    return TableResult({seg.name or "segment": seg.labels, "customers": counts},
-                       title=f"Customers on {day}")
+    cols: dict[str, Any] = {} if seg.name is None else {seg.name: seg.labels}
+    cols["customers"] = counts.astype(np.int64)
+    return MetricResult(cols, value="customers", title=f"Customers on {day}",
+                        segment=seg.name)
 
 
 def _window(subscriptions: Any, start: PeriodLike, end: PeriodLike, freq: str | Frequency,
@@ -97,30 +109,7 @@ def _window(subscriptions: Any, start: PeriodLike, end: PeriodLike, freq: str | 
                money=money)
 
 
-
-@overload
-def logo_churn_rate(
-    subscriptions: Any,
-    start: PeriodLike,
-    end: PeriodLike,
-    *,
-    denominator: ChurnDenominator | None = None,
-    by: None = None,
-    freq: str | Frequency = "month",
-    policy: MetricPolicy | None = None,
-) -> float: ...
-@overload
-def logo_churn_rate(
-    subscriptions: Any,
-    start: PeriodLike,
-    end: PeriodLike,
-    *,
-    denominator: ChurnDenominator | None = None,
-    by: str | Mapping[Any, Any],
-    freq: str | Frequency = "month",
-    policy: MetricPolicy | None = None,
-) -> TableResult: ...
-
+@validate_params({"denominator": _DENOMINATOR, "freq": FREQ, "policy": POLICY})
 def logo_churn_rate(
     subscriptions: Any,
     start: PeriodLike,
@@ -130,7 +119,7 @@ def logo_churn_rate(
     by: By = None,
     freq: str | Frequency = "month",
     policy: MetricPolicy | None = None,
-) -> float | TableResult:
+) -> MetricResult:
     """Share of customers lost over a window (logo or customer churn rate), as a fraction.
 
     Parameters
@@ -151,8 +140,8 @@ def logo_churn_rate(
 
     Returns
     -------
-    float or TableResult
-        The rate; with ``by``, per segment with ``churned`` and ``denominator`` columns.
+    MetricResult
+        Value column ``logo_churn_rate``, with its parts ``churned`` and ``denominator``.
 
     Examples
     --------
@@ -160,7 +149,7 @@ def logo_churn_rate(
     >>> subs = [Subscription(customer_id=c, start="2023-12-01", amount=10,
     ...                      end="2024-01-20" if c in "ab" else None) for c in "abcdefghij"]
     >>> logo_churn_rate(subs, "2024-01", "2024-01")     # 2 of the 10 December customers
-    0.2
+    MetricResult(logo_churn_rate=0.2)
     """
     r = _window(subscriptions, start, end, freq, by, policy, "logo_churn_rate", money=False)
     mode = denominator or r.policy.churn_denominator
@@ -172,39 +161,14 @@ def logo_churn_rate(
         den = start_n.astype(np.float64)
     elif mode == "start_plus_new":
         den = (start_n + joined).astype(np.float64)
-    elif mode == "average":
+    else:  # "average"
         den = (start_n + end_n) / 2.0
-    else:
-        raise InvalidParameterError(
-            f"logo_churn_rate: denominator must be 'start', 'start_plus_new' or 'average', "
-            f"got {mode!r}.")
     values = divide(churned, den, context="logo_churn_rate", what=f"the {mode} customer count")
-    return rate_result(r.seg, by, values, {"churned": churned, "denominator": den},
+    return rate_result(r.seg, values, {"churned": churned, "denominator": den},
                        name="logo_churn_rate", title=f"Logo churn rate ({mode})")
 
 
-
-@overload
-def customer_retention_rate(
-    subscriptions: Any,
-    start: PeriodLike,
-    end: PeriodLike,
-    *,
-    by: None = None,
-    freq: str | Frequency = "month",
-    policy: MetricPolicy | None = None,
-) -> float: ...
-@overload
-def customer_retention_rate(
-    subscriptions: Any,
-    start: PeriodLike,
-    end: PeriodLike,
-    *,
-    by: str | Mapping[Any, Any],
-    freq: str | Frequency = "month",
-    policy: MetricPolicy | None = None,
-) -> TableResult: ...
-
+@validate_params({"freq": FREQ, "policy": POLICY})
 def customer_retention_rate(
     subscriptions: Any,
     start: PeriodLike,
@@ -213,9 +177,29 @@ def customer_retention_rate(
     by: By = None,
     freq: str | Frequency = "month",
     policy: MetricPolicy | None = None,
-) -> float | TableResult:
+) -> MetricResult:
     """Customer retention rate ``(E - N) / S`` over a window, as a fraction.
 
+    Parameters
+    ----------
+    subscriptions : SubscriptionTable, list of Subscription, or columns
+    start, end : period or date
+        The window, inclusive.
+    by : str or mapping, optional
+        ``None`` (the portfolio), a column or a customer-to-segment mapping.
+    freq : str, default "month"
+        Snapshots at which changes are recognised inside the window.
+    policy : MetricPolicy, optional
+        Free customers, same-period churners, reactivation.
+
+    Returns
+    -------
+    MetricResult
+        Value column ``customer_retention_rate``, with ``retained`` and
+        ``starting_customers``.
+
+    Notes
+    -----
     ``S`` customers at the base snapshot, ``E`` at the final one, ``N`` customers who joined
     in the window (new and reactivated). Since ``E = S + N - C``, this equals
     ``1 - logo_churn_rate(..., denominator="start")`` when same-period churners are not
@@ -227,7 +211,7 @@ def customer_retention_rate(
     >>> subs = [Subscription(customer_id="a", start="2023-12-01", amount=10),
     ...         Subscription(customer_id="b", start="2023-12-01", end="2024-02-10", amount=10),
     ...         Subscription(customer_id="c", start="2024-02-01", amount=10)]
-    >>> customer_retention_rate(subs, "2024-01", "2024-03")   # (2 - 1) / 2
+    >>> float(customer_retention_rate(subs, "2024-01", "2024-03"))   # (2 - 1) / 2
     0.5
     """
     r = _window(subscriptions, start, end, freq, by, policy, "customer_retention_rate",
@@ -237,37 +221,12 @@ def customer_retention_rate(
     retained = b.ending_count[:, -1] - joined
     values = divide(retained, b.starting_count, context="customer_retention_rate",
                     what="the starting customer count")
-    return rate_result(r.seg, by, values, {"retained": retained,
-                                           "starting_customers": b.starting_count},
+    return rate_result(r.seg, values, {"retained": retained,
+                                       "starting_customers": b.starting_count},
                        name="customer_retention_rate", title="Customer retention rate")
 
 
-
-@overload
-def revenue_churn_rate(
-    subscriptions: Any,
-    start: PeriodLike,
-    end: PeriodLike,
-    *,
-    net: bool = False,
-    by: None = None,
-    freq: str | Frequency = "month",
-    policy: MetricPolicy | None = None,
-    fx: FxRates | None = None,
-) -> float: ...
-@overload
-def revenue_churn_rate(
-    subscriptions: Any,
-    start: PeriodLike,
-    end: PeriodLike,
-    *,
-    net: bool = False,
-    by: str | Mapping[Any, Any],
-    freq: str | Frequency = "month",
-    policy: MetricPolicy | None = None,
-    fx: FxRates | None = None,
-) -> TableResult: ...
-
+@validate_params({"freq": FREQ, "policy": POLICY, "fx": FX})
 def revenue_churn_rate(
     subscriptions: Any,
     start: PeriodLike,
@@ -278,9 +237,33 @@ def revenue_churn_rate(
     freq: str | Frequency = "month",
     policy: MetricPolicy | None = None,
     fx: FxRates | None = None,
-) -> float | TableResult:
+) -> MetricResult:
     """MRR churn rate over a window, as a fraction of the starting MRR.
 
+    Parameters
+    ----------
+    subscriptions : SubscriptionTable, list of Subscription, or columns
+    start, end : period or date
+        The window, inclusive.
+    by : str or mapping, optional
+        ``None`` (the portfolio), a column or a customer-to-segment mapping.
+    freq : str, default "month"
+        Snapshots at which changes are recognised inside the window.
+    policy : MetricPolicy, optional
+        Free customers, same-period churners, reactivation.
+    net : bool, default False
+        Gross churn, or net churn (expansion, and reactivation when the policy says so,
+        offset the losses).
+    fx : FxRates, optional
+        Exchange rates into a reporting currency.
+
+    Returns
+    -------
+    MetricResult
+        Value column ``revenue_churn_rate``, with ``lost_mrr`` and ``starting_mrr``.
+
+    Notes
+    -----
     Gross: ``(churn + contraction) / starting MRR``. Net (``net=True``): ``(churn +
     contraction - expansion - reactivation) / starting MRR``, with reactivation only when
     ``policy.reactivation_offsets_net_churn`` (ChartMogul's net MRR churn includes it); net
@@ -300,8 +283,8 @@ def revenue_churn_rate(
     ...                  subscription_id="c"),
     ...     Subscription(customer_id="c", start="2024-01-15", amount=80, subscription_id="c"),
     ... ]
-    >>> revenue_churn_rate(subs, "2024-01", "2024-01"), revenue_churn_rate(
-    ...     subs, "2024-01", "2024-01", net=True)
+    >>> float(revenue_churn_rate(subs, "2024-01", "2024-01")), float(revenue_churn_rate(
+    ...     subs, "2024-01", "2024-01", net=True))
     (0.2, 0.1)
     """
     r = _window(subscriptions, start, end, freq, by, policy, "revenue_churn_rate", fx)
@@ -312,39 +295,14 @@ def revenue_churn_rate(
     values = divide(lost, r.bridge.starting, context="revenue_churn_rate",
                     what="the starting MRR")
     scale = r.scale
-    return rate_result(r.seg, by, values, {"lost_mrr": lost / scale,
-                                           "starting_mrr": r.bridge.starting / scale},
+    return rate_result(r.seg, values, {"lost_mrr": lost / scale,
+                                       "starting_mrr": r.bridge.starting / scale},
                        name="revenue_churn_rate",
                        title=f"{'Net' if net else 'Gross'} revenue churn rate",
                        money=("lost_mrr", "starting_mrr"), digits=r.digits)
 
 
-
-@overload
-def quick_ratio(
-    subscriptions: Any,
-    start: PeriodLike,
-    end: PeriodLike,
-    *,
-    include_reactivation: bool | None = None,
-    by: None = None,
-    freq: str | Frequency = "month",
-    policy: MetricPolicy | None = None,
-    fx: FxRates | None = None,
-) -> float: ...
-@overload
-def quick_ratio(
-    subscriptions: Any,
-    start: PeriodLike,
-    end: PeriodLike,
-    *,
-    include_reactivation: bool | None = None,
-    by: str | Mapping[Any, Any],
-    freq: str | Frequency = "month",
-    policy: MetricPolicy | None = None,
-    fx: FxRates | None = None,
-) -> TableResult: ...
-
+@validate_params({"freq": FREQ, "policy": POLICY, "fx": FX})
 def quick_ratio(
     subscriptions: Any,
     start: PeriodLike,
@@ -355,19 +313,41 @@ def quick_ratio(
     freq: str | Frequency = "month",
     policy: MetricPolicy | None = None,
     fx: FxRates | None = None,
-) -> float | TableResult:
+) -> MetricResult:
     """SaaS quick ratio: MRR gained over MRR lost in a window.
 
-    ``(new + expansion + reactivation) / (churn + contraction)``. ``include_reactivation``
-    (default: the policy's, True) drops reactivation from the gains when False, as
-    Baremetrics does. Over 1 the business grows; no losses give NaN with a warning.
+    Parameters
+    ----------
+    subscriptions : SubscriptionTable, list of Subscription, or columns
+    start, end : period or date
+        The window, inclusive.
+    by : str or mapping, optional
+        ``None`` (the portfolio), a column or a customer-to-segment mapping.
+    freq : str, default "month"
+        Snapshots at which changes are recognised inside the window.
+    policy : MetricPolicy, optional
+        Free customers, same-period churners, reactivation.
+    include_reactivation : bool, optional
+        Whether reactivation MRR is a gain (default: the policy's, True; Baremetrics: no).
+    fx : FxRates, optional
+        Exchange rates into a reporting currency.
+
+    Returns
+    -------
+    MetricResult
+        Value column ``quick_ratio``, with ``gained_mrr`` and ``lost_mrr``.
+
+    Notes
+    -----
+    ``(new + expansion + reactivation) / (churn + contraction)``. Over 1 the business
+    grows; no losses give NaN with a warning.
 
     Examples
     --------
     >>> from csmetrics import Subscription
     >>> subs = [Subscription(customer_id="a", start="2023-12-01", end="2024-01-10", amount=10),
     ...         Subscription(customer_id="b", start="2024-01-05", amount=40)]
-    >>> quick_ratio(subs, "2024-01", "2024-01")
+    >>> float(quick_ratio(subs, "2024-01", "2024-01"))
     4.0
     """
     r = _window(subscriptions, start, end, freq, by, policy, "quick_ratio", fx)
@@ -378,8 +358,8 @@ def quick_ratio(
     lost = a[_CHURN] + a[_CON]
     values = divide(gained, lost, context="quick_ratio", what="lost MRR (churn + contraction)")
     scale = r.scale
-    return rate_result(r.seg, by, values, {"gained_mrr": gained / scale,
-                                           "lost_mrr": lost / scale},
+    return rate_result(r.seg, values, {"gained_mrr": gained / scale,
+                                       "lost_mrr": lost / scale},
                        name="quick_ratio", title="Quick ratio",
                        money=("gained_mrr", "lost_mrr"), digits=r.digits)
 

@@ -94,7 +94,7 @@ def run(subscriptions: Any, start: PeriodLike, end: PeriodLike, *, freq: str | F
     (a ``by=`` mapping is not). ``money=False`` is for metrics that only count customers:
     several currencies are then no obstacle.
     """
-    table = as_table(subscriptions, context)
+    table = as_table(subscriptions, context, by=by)
     pol = resolve(policy)
     key: Hashable | None = None
     if by is None or isinstance(by, str):

@@ -1,18 +1,6 @@
-"""Monthly recurring revenue and its movements.
+"""MRR movements (the bridge) and the MRR series.
 
-Definitions
------------
-**Row MRR.** A span's monthly recurring revenue is its charge normalised to one calendar month:
-``amount * quantity * (1 - discount) / (months_per_interval * interval_count)`` with a day
-being 12/365 of a month, a week 12/52, a month 1, a quarter 3 and a year 12. So a $1,200
-yearly plan is $100 MRR, a $90 quarterly plan $30, a $10 weekly plan $43.33.
-
-**Customer MRR on a day.** The sum of the row MRR of the customer's spans active that day
-(``start <= day < end``), rounded to the currency's minor unit (cents). Rounding the customer's
-total, not each row, keeps three $33.3333 seats at $100.00.
-
-**MRR of a period.** The MRR on the period's last day (the *snapshot*). A subscription that
-starts on 15 March counts in March; one that ends on 15 March (end exclusive) does not.
+Row and customer MRR, and the MRR of a period, are defined in :mod:`csmetrics.revenue.mrr`.
 
 **Movements.** For each customer and period, compare the MRR at the previous snapshot (``P``)
 with the MRR at this one (``L``); a change smaller than a cent is no change:
@@ -37,160 +25,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
+from csmetrics._core.options import OneOf, check_option, validate_params
 from csmetrics._kernels import revenue as kr
-from csmetrics.fx import FxRates
-from csmetrics.periods.calendar import Frequency, PeriodLike, snapshot_date
-from csmetrics.policies import MetricPolicy
-from csmetrics.results import TableResult
-from csmetrics.revenue.engine import Run, conversion, run, split_by_currency
-from csmetrics.revenue.ratios import divide
-from csmetrics.revenue.segments import By, currency_digits, segment
-from csmetrics.tables.coerce import as_table
-from csmetrics.tables.subscriptions import SubscriptionTable
+from csmetrics.fx import FX, FxRates
+from csmetrics.periods.calendar import FREQ, Frequency, PeriodLike
+from csmetrics.policies import POLICY, MetricPolicy
+from csmetrics.results import MetricResult, TableResult
+from csmetrics.revenue.engine import Run, run
+from csmetrics.revenue.segments import By
 
 _MONEY = ("starting_mrr", "new", "expansion", "contraction", "churn", "reactivation",
           "ending_mrr")
 _COUNTS = ("starting_customers", "new_customers", "expansion_customers",
            "contraction_customers", "churned_customers", "reactivated_customers",
            "ending_customers")
-
-
-# --- mrr -------------------------------------------------------------------------------------
-
-
-@overload
-def mrr(subscriptions: Any, at: PeriodLike, *, by: None = None, fx: FxRates | None = None
-        ) -> float: ...
-@overload
-def mrr(subscriptions: Any, at: PeriodLike, *, by: str | Mapping[Any, Any],
-        fx: FxRates | None = None) -> TableResult: ...
-
-
-def mrr(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None = None
-        ) -> float | TableResult:
-    """Monthly recurring revenue on one day, in the table's currency.
-
-    Parameters
-    ----------
-    subscriptions : SubscriptionTable, list of Subscription, or columns
-        The subscription spans (anything :meth:`SubscriptionTable.from_columns` reads).
-    at : period or date
-        A date, or a period whose last day is used (``"2024-03"`` is 31 March 2024).
-    by : str or mapping, optional
-        Split by a column (``"plan"``, ``"currency"``, ``"interval"``) or by a mapping from
-        customer id to segment.
-    fx : FxRates, optional
-        Exchange rates: MRR in each currency is converted at its rate on the day (the latest
-        dated on or before it) and summed in the reporting currency.
-
-    Returns
-    -------
-    float or TableResult
-        The total MRR; with ``by``, a table with one row per segment and columns
-        ``segment`` (named after ``by``), ``mrr`` and ``customers`` (customers with MRR > 0).
-
-    Raises
-    ------
-    CurrencyMismatchError
-        The active spans of one result hold more than one currency.
-
-    Notes
-    -----
-    Each customer's MRR is the sum of the normalised MRR of their spans active on the day
-    (``start <= day < end``), rounded to the currency's minor unit; the total is the sum over
-    customers. See the module documentation for the normalisation. MRR of an empty table is
-    0: a sum over no customers, not an undefined ratio.
-
-    Examples
-    --------
-    >>> from csmetrics import Subscription
-    >>> subs = [
-    ...     Subscription(customer_id="a", start="2024-01-10", amount=1200, interval="year"),
-    ...     Subscription(customer_id="b", start="2024-02-01", amount=90, interval="quarter"),
-    ...     Subscription(customer_id="c", start="2024-03-15", amount=10, interval="week"),
-    ... ]
-    >>> mrr(subs, "2024-02")          # 100 + 30
-    130.0
-    >>> mrr(subs, "2024-03")          # + 10 * 52 / 12 = 43.33
-    173.33
-    """
-    table = as_table(subscriptions, "mrr")
-    seg = segment(table, by, "mrr")
-    day = snapshot_date(at)
-    active = kr.active_on(table.start, table.end, day)
-    minor = kr.entity_minor_at(seg.entity_of_row, table.mrr_units, active, seg.n_entities)
-    if fx is None:
-        digits, _ = currency_digits(table, seg, active & (table.mrr_units != 0), "mrr")
-        totals = kr.bincount_int(seg.segment_of_entity, minor, seg.n_segments)
-    else:
-        inner, outer, currency = split_by_currency(table, seg)
-        local = kr.entity_minor_at(inner.entity_of_row, table.mrr_units, active,
-                                   inner.n_entities)
-        cells = kr.bincount_int(inner.segment_of_entity, local, inner.n_segments)
-        factor = conversion(table, currency, fx, np.array([day]))[:, 0]
-        totals = kr.bincount_int(outer, np.rint(cells * factor).astype(np.int64),
-                                 seg.n_segments)
-        digits = np.full(seg.n_segments, MINOR_UNITS[fx.reporting_currency], dtype=np.int64)
-    scale = 10.0 ** digits
-    if by is None:
-        return float(totals[0] / scale[0])
-    customers = np.bincount(seg.segment_of_entity, weights=minor > 0, minlength=seg.n_segments)
-    return TableResult({seg.name or "segment": seg.labels, "mrr": totals / scale,
-                        "customers": customers.astype(np.int64)},
-                       title=f"MRR on {day}", money=("mrr",), digits=digits)
-
-
-@overload
-def arpa(subscriptions: Any, at: PeriodLike, *, by: None = None, fx: FxRates | None = None
-         ) -> float: ...
-@overload
-def arpa(subscriptions: Any, at: PeriodLike, *, by: str | Mapping[Any, Any],
-         fx: FxRates | None = None) -> TableResult: ...
-
-
-def arpa(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None = None
-         ) -> float | TableResult:
-    """Average revenue per account: MRR over paying customers (MRR > 0) on a day.
-
-    Free accounts are never in the denominator (ARPA is about paying accounts, whatever the
-    policy on free customers). No paying customer gives NaN with a warning.
-
-    Examples
-    --------
-    >>> from csmetrics import Subscription
-    >>> subs = [Subscription(customer_id="a", start="2024-01-01", amount=100),
-    ...         Subscription(customer_id="b", start="2024-01-01", amount=50),
-    ...         Subscription(customer_id="c", start="2024-01-01", amount=50, discount=1)]
-    >>> arpa(subs, "2024-01")     # 150 / 2 paying customers
-    75.0
-    """
-    table = as_table(subscriptions, "arpa")
-    total = mrr(table, at, fx=fx) if by is None else mrr(table, at, by=by, fx=fx)
-    if isinstance(total, TableResult):
-        values = divide(total["mrr"], total["customers"], context="arpa",
-                        what="the number of paying customers")
-        name = total.column_names[0]
-        return TableResult({name: total[name], "arpa": values, "mrr": total["mrr"],
-                            "customers": total["customers"]},
-                           title=total.title.replace("MRR", "ARPA"), money=("arpa", "mrr"),
-                           digits=total._digits)
-    paying = _paying_customers(table, at)
-    return float(divide(np.array([total]), np.array([paying]), context="arpa",
-                        what="the number of paying customers")[0])
-
-
-def _paying_customers(table: SubscriptionTable, at: PeriodLike) -> int:
-    day = snapshot_date(at)
-    active = kr.active_on(table.start, table.end, day)
-    minor = kr.entity_minor_at(table.customer_codes, table.mrr_units, active,
-                               table.customer_ids.size)
-    return int((minor > 0).sum())
 
 
 # --- movements -------------------------------------------------------------------------------
@@ -226,10 +80,19 @@ class MRRMovements(TableResult):
 
     def __init__(self, columns: Mapping[str, Any], *, periods: tuple[str, ...], currency: str,
                  money: Sequence[str], detail: Callable[[], dict[str, NDArray[Any]]],
-                 digits: NDArray[np.int64] | int = 2) -> None:
+                 digits: NDArray[np.int64] | int = 2, segment: str | None = None) -> None:
         super().__init__(columns, title=f"MRR movements ({currency})", money=money,
-                         digits=digits)
+                         digits=digits, value="ending_mrr", segment=segment)
         self._set(periods=periods, currency=currency, _detail=detail)
+
+    def plot(self, kind: str = "bridge", *, ax: Any = None) -> Any:
+        """Draw the bridge (``kind="bridge"``: a waterfall from starting to ending MRR) or the
+        movements per period (``"movements"``); needs the ``plot`` extra."""
+        from csmetrics.plotting import plot_mrr_bridge, plot_mrr_movements
+
+        check_option("MRRMovements.plot", "kind", kind, OneOf("bridge", "movements"))
+        draw = plot_mrr_bridge if kind == "bridge" else plot_mrr_movements
+        return draw(self, ax=ax)
 
     def details(self) -> MovementDetails:
         """Every per-customer change behind the bridge (see :class:`MovementDetails`).
@@ -250,6 +113,7 @@ class MRRMovements(TableResult):
         return f"MRRMovements({n} period{'s' * (n != 1)}{seg}, {span}, {self.currency})"
 
 
+@validate_params({"freq": FREQ, "policy": POLICY, "fx": FX})
 def mrr_movements(
     subscriptions: Any,
     start: PeriodLike,
@@ -359,7 +223,7 @@ def mrr_movements(
     ordered = {k: cols[k] for k in ("period", *(() if seg.name is None else (seg.name,)),
                                     *money, *_COUNTS)}
     return MRRMovements(ordered, periods=r.grid.labels, currency=r.currency, money=money,
-                        detail=partial(_details, r), digits=r.digits[sg])
+                        detail=partial(_details, r), digits=r.digits[sg], segment=seg.name)
 
 
 def _details(r: Run) -> dict[str, NDArray[Any]]:
@@ -418,6 +282,7 @@ def _details(r: Run) -> dict[str, NDArray[Any]]:
     return detail
 
 
+@validate_params({"freq": FREQ, "fx": FX})
 def mrr_series(
     subscriptions: Any,
     start: PeriodLike,
@@ -426,7 +291,7 @@ def mrr_series(
     freq: str | Frequency = "month",
     by: By = None,
     fx: FxRates | None = None,
-) -> TableResult:
+) -> MetricResult:
     """MRR at the end of every period from ``start`` to ``end``.
 
     Parameters
@@ -438,19 +303,20 @@ def mrr_series(
     freq : {"month", "quarter", "year"} or a fiscal "quarter-<mon>" / "year-<mon>"
         Period length; each period's value is the MRR on its last day.
     by : str or mapping, optional
-        Split by a column or a customer-to-segment mapping, as in :func:`mrr`.
+        Split by a column or a customer-to-segment mapping, as in
+        :func:`~csmetrics.revenue.mrr.mrr`.
     fx : FxRates, optional
         Exchange rates; each period's MRR is converted at the rates of its last day.
 
     Returns
     -------
-    TableResult
-        Columns ``period``, the segment column when split, ``mrr`` and ``customers``
-        (customers with MRR > 0).
+    MetricResult
+        Columns ``period``, the segment column when split, ``mrr`` (the value column) and
+        ``customers`` (customers with MRR > 0).
 
     Notes
     -----
-    Each value equals ``mrr(subscriptions, period)``; the series is computed from the same
+    Each value equals ``float(mrr(subscriptions, period))``; the series is computed from the same
     change events as :func:`mrr_movements`, so it costs one pass over the rows, not one per
     period.
 
@@ -471,5 +337,5 @@ def mrr_series(
     cols = {k: bridge[k] for k in keys}
     cols["mrr"] = bridge["ending_mrr"]
     cols["customers"] = bridge["ending_customers"]
-    return TableResult(cols, title=f"MRR ({bridge.currency})", money=("mrr",),
-                       digits=bridge._digits)
+    return MetricResult(cols, value="mrr", title=f"MRR ({bridge.currency})", money=("mrr",),
+                        digits=bridge._digits, segment=bridge.segment_column)

@@ -1,39 +1,22 @@
-"""Ratios per segment, with undefined values as NaN and a warning, never a silent 0."""
+"""Rate results of the revenue metrics: the rate per segment, with its parts beside it."""
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics.exceptions import UndefinedMetricWarning
-from csmetrics.results import TableResult
+from csmetrics.results import MetricResult
 from csmetrics.revenue.segments import Segmentation
 
 
-def divide(numerator: NDArray[Any], denominator: NDArray[Any], *, context: str, what: str
-           ) -> NDArray[np.float64]:
-    """``numerator / denominator``; NaN with one :class:`UndefinedMetricWarning` where the
-    denominator is zero."""
-    num = np.asarray(numerator, dtype=np.float64)
-    den = np.asarray(denominator, dtype=np.float64)
-    zero = den == 0
-    if zero.any():
-        warnings.warn(
-            f"{context}: undefined for {int(zero.sum())} of {zero.size} result(s) because "
-            f"{what} is zero; returning NaN.", UndefinedMetricWarning, stacklevel=3)
-    out = np.full(num.shape, np.nan)
-    np.divide(num, den, out=out, where=~zero)
-    return out
-
-
-def rate_result(seg: Segmentation, by: object, values: NDArray[np.float64],
-                extra: dict[str, NDArray[Any]], *, name: str, title: str,
-                money: tuple[str, ...] = (), digits: Any = 2) -> float | TableResult:
-    """A float without ``by``; with it, one row per segment: the rate and its parts."""
-    if by is None:
-        return float(values[0])
-    columns: dict[str, Any] = {seg.name or "segment": seg.labels, name: values, **extra}
-    return TableResult(columns, title=title, money=money, digits=digits)
+def rate_result(seg: Segmentation, values: NDArray[np.float64], parts: dict[str, NDArray[Any]],
+                *, name: str, title: str, money: tuple[str, ...] = (), digits: Any = 2
+                ) -> MetricResult:
+    """One row per segment (one row without ``by``): the rate ``name``, then its parts."""
+    columns: dict[str, Any] = {} if seg.name is None else {seg.name: seg.labels}
+    columns[name] = values
+    columns.update(parts)
+    return MetricResult(columns, value=name, title=title, money=money, digits=digits,
+                        segment=seg.name)

@@ -26,53 +26,46 @@ values use the converted movements and leave the ``fx`` line out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Literal, overload
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._core.options import OneOf, validate_params
+from csmetrics._core.ratios import divide
 from csmetrics._kernels import revenue as kr
-from csmetrics.exceptions import InvalidParameterError
-from csmetrics.fx import FxRates
-from csmetrics.periods.calendar import Frequency, Period, PeriodLike, parse_frequency
-from csmetrics.policies import MetricPolicy, resolve
-from csmetrics.results import TableResult
+from csmetrics.fx import FX, FxRates
+from csmetrics.periods.calendar import FREQ, Frequency, Period, PeriodLike, parse_frequency
+from csmetrics.periods.windows import WindowLike, window_months
+from csmetrics.policies import POLICY, MetricPolicy, resolve
+from csmetrics.results import MetricResult
 from csmetrics.revenue.engine import Run, run
-from csmetrics.revenue.ratios import divide, rate_result
+from csmetrics.revenue.ratios import rate_result
 from csmetrics.revenue.segments import By
 
 Method = Literal["cohort", "bridge"]
 I64 = NDArray[np.int64]
+_METHOD = OneOf("cohort", "bridge")
+_OPTIONS = {"method": _METHOD, "freq": FREQ, "policy": POLICY, "fx": FX}
 
 
+class RetentionSeries(MetricResult):
+    """Rolling NRR and GRR: one row per period (and segment), value column ``nrr``.
 
-@overload
-def net_revenue_retention(
-    subscriptions: Any,
-    start: PeriodLike,
-    end: PeriodLike,
-    *,
-    method: Method = "cohort",
-    by: None = None,
-    freq: str | Frequency = "month",
-    policy: MetricPolicy | None = None,
-    fx: FxRates | None = None,
-) -> float: ...
-@overload
-def net_revenue_retention(
-    subscriptions: Any,
-    start: PeriodLike,
-    end: PeriodLike,
-    *,
-    method: Method = "cohort",
-    by: str | Mapping[Any, Any],
-    freq: str | Frequency = "month",
-    policy: MetricPolicy | None = None,
-    fx: FxRates | None = None,
-) -> TableResult: ...
+    Columns ``period`` (the window's last period), the segment column when split,
+    ``window_start`` (its first period), ``nrr`` and ``grr``; for the cohort method also
+    ``starting_mrr`` and ``retained_mrr`` (net).
+    """
 
+    def plot(self, *, ax: Any = None) -> Any:
+        """Draw NRR and GRR over the periods (needs the ``plot`` extra)."""
+        from csmetrics.plotting import plot_retention_trend
+
+        return plot_retention_trend(self, ax=ax)
+
+
+@validate_params(_OPTIONS)
 def net_revenue_retention(
     subscriptions: Any,
     start: PeriodLike,
@@ -83,7 +76,7 @@ def net_revenue_retention(
     freq: str | Frequency = "month",
     policy: MetricPolicy | None = None,
     fx: FxRates | None = None,
-) -> float | TableResult:
+) -> MetricResult:
     """Net revenue retention (NRR) over a window, as a fraction (1.08 is 108%).
 
     Parameters
@@ -107,9 +100,9 @@ def net_revenue_retention(
 
     Returns
     -------
-    float or TableResult
-        NRR; with ``by``, per segment with ``starting_mrr`` and ``retained_mrr`` (cohort)
-        or without them (bridge).
+    MetricResult
+        Value column ``net_revenue_retention``; the cohort method adds its parts,
+        ``starting_mrr`` and ``retained_mrr``.
 
     Examples
     --------
@@ -122,39 +115,14 @@ def net_revenue_retention(
     ...     Subscription(customer_id="c", start="2024-02-01", amount=500),   # not in the cohort
     ... ]
     >>> net_revenue_retention(subs, "2024-01", "2024-12")     # 150 / 200
-    0.75
-    >>> gross_revenue_retention(subs, "2024-01", "2024-12")   # min(150, 100) / 200
+    MetricResult(net_revenue_retention=0.75)
+    >>> float(gross_revenue_retention(subs, "2024-01", "2024-12"))   # min(150, 100) / 200
     0.5
     """
     return _retention(subscriptions, start, end, method, by, freq, policy, fx, gross=False)
 
 
-
-@overload
-def gross_revenue_retention(
-    subscriptions: Any,
-    start: PeriodLike,
-    end: PeriodLike,
-    *,
-    method: Method = "cohort",
-    by: None = None,
-    freq: str | Frequency = "month",
-    policy: MetricPolicy | None = None,
-    fx: FxRates | None = None,
-) -> float: ...
-@overload
-def gross_revenue_retention(
-    subscriptions: Any,
-    start: PeriodLike,
-    end: PeriodLike,
-    *,
-    method: Method = "cohort",
-    by: str | Mapping[Any, Any],
-    freq: str | Frequency = "month",
-    policy: MetricPolicy | None = None,
-    fx: FxRates | None = None,
-) -> TableResult: ...
-
+@validate_params(_OPTIONS)
 def gross_revenue_retention(
     subscriptions: Any,
     start: PeriodLike,
@@ -165,7 +133,7 @@ def gross_revenue_retention(
     freq: str | Frequency = "month",
     policy: MetricPolicy | None = None,
     fx: FxRates | None = None,
-) -> float | TableResult:
+) -> MetricResult:
     """Gross revenue retention (GRR) over a window, as a fraction between 0 and 1.
 
     As :func:`net_revenue_retention`, with each cohort customer's ending MRR capped at its
@@ -178,7 +146,7 @@ def gross_revenue_retention(
     ...                      subscription_id="a", end="2024-06-01"),
     ...         Subscription(customer_id="a", start="2024-06-01", amount=60,
     ...                      subscription_id="a")]
-    >>> gross_revenue_retention(subs, "2024-01", "2024-12")
+    >>> float(gross_revenue_retention(subs, "2024-01", "2024-12"))
     0.6
     """
     return _retention(subscriptions, start, end, method, by, freq, policy, fx, gross=True)
@@ -186,22 +154,19 @@ def gross_revenue_retention(
 
 def _retention(subscriptions: Any, start: PeriodLike, end: PeriodLike, method: Method, by: By,
                freq: str | Frequency, policy: MetricPolicy | None, fx: FxRates | None, *,
-               gross: bool) -> float | TableResult:
+               gross: bool) -> MetricResult:
     name = "gross_revenue_retention" if gross else "net_revenue_retention"
-    if method not in ("cohort", "bridge"):
-        raise InvalidParameterError(f"{name}: method must be 'cohort' or 'bridge', "
-                                    f"got {method!r}.")
     pol = resolve(policy).model_copy(update={"same_period_churn": False})
     r = run(subscriptions, start, end, freq=freq, by=by, policy=pol, fx=fx, context=name)
     label = "GRR" if gross else "NRR"
     if method == "bridge":
         values = _chained(r, gross, name)
-        return rate_result(r.seg, by, values, {}, name=name, title=f"{label} (bridge, chained)")
+        return rate_result(r.seg, values, {}, name=name, title=f"{label} (bridge, chained)")
     starting, retained = _cohort_sums(r, r.base, r.base + r.n_periods, gross)
     values = divide(retained, starting, context=name, what="the cohort's starting MRR")
     scale = r.scale
-    return rate_result(r.seg, by, values, {"starting_mrr": starting / scale,
-                                           "retained_mrr": retained / scale},
+    return rate_result(r.seg, values, {"starting_mrr": starting / scale,
+                                       "retained_mrr": retained / scale},
                        name=name, title=f"{label} (cohort)",
                        money=("starting_mrr", "retained_mrr"), digits=r.digits)
 
@@ -246,27 +211,37 @@ def _chained(r: Run, gross: bool, name: str) -> NDArray[np.float64]:
     return chained
 
 
+@validate_params(_OPTIONS)
 def nrr_series(
     subscriptions: Any,
     start: PeriodLike,
     end: PeriodLike,
     *,
-    window: int = 12,
+    window: WindowLike = "12M",
     freq: str | Frequency = "month",
     method: Method = "cohort",
     by: By = None,
     policy: MetricPolicy | None = None,
     fx: FxRates | None = None,
-) -> TableResult:
+) -> RetentionSeries:
     """Rolling NRR and GRR: for every period from ``start`` to ``end``, the retention over
-    the ``window`` periods ending with it (trailing twelve months by default).
+    the ``window`` ending with it (trailing twelve months by default).
+
+    Parameters
+    ----------
+    subscriptions : SubscriptionTable, list of Subscription, or columns
+    start, end : period or date
+        The first and last period of the series (each the last period of its window).
+    window : str, default "12M"
+        The trailing window, a whole number of ``freq`` periods: ``"12M"``, ``"4Q"``,
+        ``"1Y"``. (A bare number of periods is deprecated.)
+    freq, method, by, policy, fx
+        As in :func:`net_revenue_retention`.
 
     Returns
     -------
-    TableResult
-        Columns ``period`` (the window's last period), the segment column when split,
-        ``window_start`` (its first period), ``nrr`` and ``grr``; for the cohort method also
-        ``starting_mrr`` and ``retained_mrr`` (net).
+    RetentionSeries
+        Value column ``nrr``; see :class:`RetentionSeries` for the columns.
 
     Examples
     --------
@@ -275,28 +250,26 @@ def nrr_series(
     ...                      subscription_id="a", end="2023-07-01"),
     ...         Subscription(customer_id="a", start="2023-07-01", amount=120,
     ...                      subscription_id="a")]
-    >>> s = nrr_series(subs, "2023-06", "2023-08", window=3)
+    >>> s = nrr_series(subs, "2023-06", "2023-08", window="3M")
     >>> s["window_start"].tolist(), s["nrr"].tolist()
     (['2023-04', '2023-05', '2023-06'], [1.0, 1.2, 1.2])
     """
-    if window < 1:
-        raise InvalidParameterError(f"nrr_series: window must be >= 1, got {window}.")
-    if method not in ("cohort", "bridge"):
-        raise InvalidParameterError(f"nrr_series: method must be 'cohort' or 'bridge', "
-                                    f"got {method!r}.")
     f = parse_frequency(freq)
-    first = Period.parse(start, f) - (window - 1)
+    legacy = {1: "M", 3: "Q", 12: "Y"}[f.months]
+    n_window = window_months(window, "nrr_series", per=f.months,
+                             legacy_unit=legacy) // f.months  # type: ignore[arg-type]
+    first = Period.parse(start, f) - (n_window - 1)
     pol = resolve(policy).model_copy(update={"same_period_churn": False})
     r = run(subscriptions, first, end, freq=f, by=by, policy=pol, fx=fx, context="nrr_series")
     labels = r.grid.labels
-    n_out = r.n_periods - window + 1
+    n_out = r.n_periods - n_window + 1
     n_seg = r.seg.n_segments
     nrr = np.empty((n_out, n_seg))
     grr = np.empty((n_out, n_seg))
     starting = np.zeros((n_out, n_seg), dtype=np.int64)
     retained = np.zeros((n_out, n_seg), dtype=np.int64)
     for j in range(n_out):  # one pass per output period (tens), each vectorized over customers
-        base, final = r.base + j, r.base + j + window
+        base, final = r.base + j, r.base + j + n_window
         if method == "cohort":
             s, k = _cohort_sums(r, base, final, gross=False)
             _, g = _cohort_sums(r, base, final, gross=True)
@@ -304,13 +277,13 @@ def nrr_series(
             nrr[j] = divide(k, s, context="nrr_series", what="the cohort's starting MRR")
             grr[j] = divide(g, s, context="nrr_series", what="the cohort's starting MRR")
         else:
-            sub = _slice(r, j, window)
+            sub = _slice(r, j, n_window)
             nrr[j] = _chained(sub, False, "nrr_series")
             grr[j] = _chained(sub, True, "nrr_series")
     per = np.repeat(np.arange(n_out), n_seg)
     sg = np.tile(np.arange(n_seg), n_out)
     lab = np.asarray(labels, dtype=object)
-    cols: dict[str, Any] = {"period": lab[per + window - 1]}
+    cols: dict[str, Any] = {"period": lab[per + n_window - 1]}
     if r.seg.name is not None:
         cols[r.seg.name] = r.seg.labels[sg]
     cols["window_start"] = lab[per]
@@ -321,8 +294,9 @@ def nrr_series(
         cols["starting_mrr"] = starting[per, sg] / r.scale[sg]
         cols["retained_mrr"] = retained[per, sg] / r.scale[sg]
         money = ("starting_mrr", "retained_mrr")
-    return TableResult(cols, title=f"Trailing {window}-period NRR and GRR ({method})",
-                       money=money, digits=r.digits[sg])
+    return RetentionSeries(cols, value="nrr",
+                           title=f"Trailing {n_window}-period NRR and GRR ({method})",
+                           money=money, digits=r.digits[sg], segment=r.seg.name)
 
 
 def _slice(r: Run, j: int, window: int) -> Run:

@@ -1,39 +1,27 @@
-"""Resolving ``by=`` into integer segment codes, shared by every metric that splits by segment.
+"""Entities and segments of subscriptions: the revenue side of ``by=``.
 
-Metrics are computed per *entity*. Without ``by``, or with a mapping of customers to segments,
-an entity is a customer. With ``by`` naming a column of the rows (a plan, a currency), a
-customer's rows can sit in several segments, so an entity is a (customer, segment) pair: a
-customer moving from plan A to plan B leaves A and joins B.
+``by`` is resolved once, by :func:`csmetrics._core.segments.resolve`, into a segment per row.
+Revenue metrics are computed per *entity*: without ``by``, with a customer mapping or with
+``by="customer_id"`` an entity is a customer. With ``by`` naming a column that can vary
+within a customer (a plan, a currency), a customer's rows can sit in several segments, so an
+entity is a (customer, segment) pair: a customer moving from plan A to plan B leaves A and
+joins B.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
-from csmetrics._core.lookup import lookup
-from csmetrics.exceptions import ColumnNotFoundError, CurrencyMismatchError, InvalidParameterError
-from csmetrics.tables.subscriptions import INTERVALS, SubscriptionTable
+from csmetrics._core.segments import By, resolve
+from csmetrics.exceptions import CurrencyMismatchError
+from csmetrics.tables.subscriptions import SubscriptionTable
 
-By: TypeAlias = str | Mapping[Any, Any] | None
-"""A column of the table (``"plan"``, ``"currency"``, ``"interval"``) or a mapping from
-customer id to segment (a dict or a pandas Series). A mapping with a ``segment_name``
-attribute names the result's segment column after it."""
-
-
-class NamedSegments(dict[Any, Any]):
-    """A customer -> segment mapping that names its result column (``"region"``)."""
-
-    def __init__(self, name: str, mapping: Mapping[Any, Any]) -> None:
-        super().__init__(mapping)
-        self.segment_name = name
-
-SEGMENT_COLUMNS = ("plan", "currency", "interval")
+__all__ = ["By", "Segmentation", "currency_digits", "segment"]
 
 
 @dataclass(frozen=True)
@@ -56,52 +44,21 @@ class Segmentation:
 
 
 def segment(table: SubscriptionTable, by: By, context: str) -> Segmentation:
-    """Entities and segments of ``table`` for ``by``."""
+    """Entities and segments of ``table`` for ``by`` (see the module documentation)."""
+    segs = resolve(by, table, context)
     n_cust = int(table.customer_ids.size)
     customers = np.arange(n_cust, dtype=np.int64)
-    if by is None:
-        return Segmentation(None, np.array([None], dtype=object), table.customer_codes,
-                            np.zeros(n_cust, dtype=np.int64), customers)
-    if isinstance(by, str):
-        codes, labels = _row_segments(table, by, context)
-        width = np.int64(labels.size)
-        pairs, entity = np.unique(table.customer_codes * width + codes, return_inverse=True)
-        return Segmentation(by, labels, entity.reshape(-1).astype(np.int64), pairs % width,
-                            pairs // width)
-    if isinstance(by, Mapping) or (hasattr(by, "keys") and hasattr(by, "__getitem__")):
-        mapping = by if isinstance(by, Mapping) else dict(by.items())
-        # Only customers with rows need a segment (a table from take() keeps every id).
-        present = np.bincount(table.customer_codes, minlength=n_cust) > 0
-        values = np.empty(n_cust, dtype=object)
-        values[present] = lookup(table.customer_ids[present], mapping, context, "customers",
-                                  required=True)
-        if not present.all():
-            values[~present] = values[present][0] if present.any() else "(none)"
-        try:
-            labels, seg = np.unique(values, return_inverse=True)
-        except TypeError:
-            labels, seg = np.unique(values.astype(str), return_inverse=True)
-        name = str(getattr(by, "segment_name", "segment"))
-        return Segmentation(name, labels.astype(object), table.customer_codes,
-                            seg.reshape(-1).astype(np.int64), customers)
-    raise InvalidParameterError(
-        f"{context}: by must be None, a column name ({', '.join(SEGMENT_COLUMNS)}) or a mapping "
-        f"from customer id to segment, got {type(by).__name__}."
-    )
-
-
-def _row_segments(table: SubscriptionTable, by: str, context: str
-                  ) -> tuple[NDArray[np.int64], NDArray[Any]]:
-    if by == "plan":
-        if not (table.plan_codes < 0).any():
-            return table.plan_codes, table.plans.astype(object)
-        labels = np.concatenate([table.plans.astype(object), np.array([None], dtype=object)])
-        return np.where(table.plan_codes < 0, labels.size - 1, table.plan_codes), labels
-    if by == "currency":
-        return table.currency_codes, table.currencies.astype(object)
-    if by == "interval":
-        return table.interval.astype(np.int64), np.asarray(INTERVALS, dtype=object)
-    raise ColumnNotFoundError(by, SEGMENT_COLUMNS, context=f"{context} (by=)")
+    if segs.per_customer:
+        # Customers without rows (a table from take() keeps every id) take segment 0; they
+        # have no change points, so they count nowhere.
+        of_customer = np.zeros(n_cust, dtype=np.int64)
+        of_customer[table.customer_codes] = segs.of_row
+        return Segmentation(segs.name, segs.labels, table.customer_codes, of_customer,
+                            customers)
+    width = np.int64(max(segs.n, 1))
+    pairs, entity = np.unique(table.customer_codes * width + segs.of_row, return_inverse=True)
+    return Segmentation(segs.name, segs.labels, entity.reshape(-1).astype(np.int64),
+                        pairs % width, pairs // width)
 
 
 def currency_digits(table: SubscriptionTable, seg: Segmentation, rows: NDArray[np.bool_],

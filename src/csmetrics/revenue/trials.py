@@ -13,17 +13,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._core.options import Interval, validate_params
+from csmetrics._core.ratios import divide
+from csmetrics._core.segments import By, resolve
 from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.days import day_number, span_days, utc_day
-from csmetrics.results import TableResult
-from csmetrics.usage.common import By, _ratio, _segments, _subscriptions
+from csmetrics.results import MetricResult, TableResult
+from csmetrics.tables.coerce import as_table
 
 I64 = NDArray[np.int64]
 
 
-class TrialConversion(TableResult):
+class TrialConversion(MetricResult):
     """Trial-to-paid conversion of the trials started in a window.
 
     Columns (one row, or one per segment): ``trials``, ``converted``, ``not_converted``,
@@ -53,7 +56,8 @@ class TrialConversion(TableResult):
         return f"TrialConversion({len(self)} segments)"
 
 
-def trial_conversion_rate(subscriptions: Any, *, start: PeriodLike, end: PeriodLike,
+@validate_params({"within_days": Interval(0, integer=True)})
+def trial_conversion_rate(subscriptions: Any, start: PeriodLike, end: PeriodLike, *,
                           at: PeriodLike | _dt.datetime | None = None,
                           within_days: int | None = None, by: By = None) -> TrialConversion:
     """Share of the trials started from ``start`` to ``end`` that converted to paid (0-1).
@@ -69,13 +73,15 @@ def trial_conversion_rate(subscriptions: Any, *, start: PeriodLike, end: PeriodL
     within_days : int, optional
         Count a conversion only when the paid span starts within this many days of the
         trial's start (ChartMogul's "trial-to-paid in days" filter).
-    by : mapping or "all", optional
-        One row per segment (a mapping from customer id to segment).
+    by : str or mapping, optional
+        ``None`` (every trial), a column (a row column such as ``"plan"`` takes the
+        trial's first span) or a customer-to-segment mapping: one row per segment.
 
     Returns
     -------
     TrialConversion
-        Counts and rates; ``.rate`` and ``.trials_detail`` (one row per trial).
+        Value column ``conversion_rate``, with the counts; ``.trials_detail`` lists every
+        trial.
 
     Notes
     -----
@@ -104,17 +110,14 @@ def trial_conversion_rate(subscriptions: Any, *, start: PeriodLike, end: PeriodL
     ...     Subscription(customer_id="c", start="2024-01-25", amount=0),
     ...     Subscription(customer_id="d", start="2024-01-05", amount=49),
     ... ]
-    >>> tc = trial_conversion_rate(subs, start="2024-01", end="2024-01")
-    >>> tc.rate, tc["pending"].tolist(), tc["decided_rate"].tolist()
+    >>> tc = trial_conversion_rate(subs, "2024-01", "2024-01")
+    >>> tc.value, tc["pending"].tolist(), tc["decided_rate"].tolist()
     (0.3333333333333333, [1], [0.5])
     >>> tc.trials_detail["status"].tolist()
     ['converted', 'not converted', 'pending']
     """
     ctx = "trial_conversion_rate"
-    subs = _subscriptions(subscriptions, ctx)
-    if within_days is not None and (not isinstance(within_days, int | np.integer)
-                                    or within_days < 0):
-        raise InvalidParameterError(f"{ctx}: within_days must be a whole number >= 0.")
+    subs = as_table(subscriptions, ctx, by=by)
     first_day, _ = span_days(start, ctx)
     _, last_day = span_days(end, ctx)
     if last_day < first_day:
@@ -159,28 +162,32 @@ def trial_conversion_rate(subscriptions: Any, *, start: PeriodLike, end: PeriodL
         "converted_at": np.where(converted[idx], first_paid[idx],
                                  np.iinfo(np.int64).min).view("datetime64[D]"),
         "days_to_convert": days, "status": status}, title="Trials")
-    if by is None:
-        name, labels, seg = "segment", np.array([None], dtype=object), np.zeros(idx.size,
-                                                                                np.int64)
-    else:
-        name, labels, seg = _segments(np.asarray(subs.customer_ids[idx]), by, ctx)
+    segs = resolve(by, subs, ctx)
+    # Each customer's segment is that of its first span (the trial), earliest row first.
+    first_row = np.lexsort((s_day, code))
+    heads = np.concatenate([[True], code[first_row][1:] != code[first_row][:-1]])
+    seg_of_customer = np.zeros(n, dtype=np.int64)
+    seg_of_customer[code[first_row][heads]] = segs.of_row[first_row][heads]
+    seg = seg_of_customer[idx]
+    name, labels = segs.name, segs.labels
     k = labels.size
     trials = np.bincount(seg, minlength=k)
     conv = np.bincount(seg[converted[idx]], minlength=k)
     not_conv = np.bincount(seg[lost[idx]], minlength=k)
     pend = np.bincount(seg[pending[idx]], minlength=k)
     ok = converted[idx]
-    cols: dict[str, Any] = {} if by is None else {name: labels}
+    cols: dict[str, Any] = {} if name is None else {name: labels}
     cols.update(
         trials=trials.astype(np.int64), converted=conv.astype(np.int64),
         not_converted=not_conv.astype(np.int64), pending=pend.astype(np.int64),
-        conversion_rate=_ratio(conv, trials, context=ctx, what="the number of trials"),
-        decided_rate=_ratio(conv, conv + not_conv, context=ctx,
+        conversion_rate=divide(conv, trials, context=ctx, what="the number of trials"),
+        decided_rate=divide(conv, conv + not_conv, context=ctx,
                             what="the number of decided trials"),
         median_days_to_convert=ku.per_group_median(seg[ok], days[ok], k))
     window = f"{np.datetime64(first_day, 'D')} to {np.datetime64(last_day, 'D')}"
-    result = TrialConversion(cols, title=f"Trial conversion (trials started {window}, "
-                                         f"as of {np.datetime64(at_day, 'D')})")
+    result = TrialConversion(cols, value="conversion_rate",
+                             title=f"Trial conversion (trials started {window}, as of "
+                                   f"{np.datetime64(at_day, 'D')})", segment=name)
     result._set(rate=float(cols["conversion_rate"][0]) if k == 1 else float("nan"),
                 trials_detail=detail, at=np.datetime64(at_day, "D"))
     return result

@@ -17,37 +17,55 @@ from csmetrics.tables.usage import UsageTable
 _T = TypeVar("_T", SubscriptionTable, SurveyTable, UsageTable, SupportTicketTable, PaymentTable)
 
 
-def coerce(kind: type[_T], data: Any, context: str) -> _T:
+def coerce(kind: type[_T], data: Any, context: str, *, by: object = None) -> _T:
     """``data`` as a ``kind`` table: a table as it is, records through ``from_records``,
     anything else (a mapping of columns, a DataFrame, an Arrow table) through
-    ``from_columns``; errors name ``context``."""
+    ``from_columns``; errors name ``context``.
+
+    When ``by`` names a column of raw input that is not one of the table's fields (a
+    ``"region"`` column of a DataFrame), the table keeps it as a segment, so ``by=`` can
+    split by any column of the input.
+    """
     if isinstance(data, kind):
         return data
     if isinstance(data, list | tuple):
         return kind.from_records(data)
-    return kind.from_columns(data, _context=context)
+    keep = [by] if isinstance(by, str) and by not in _FIELD_SEGMENTS[kind] else []
+    return kind.from_columns(data, segments=keep, _context=context)
 
 
-def as_table(subscriptions: Any, context: str) -> SubscriptionTable:
+_FIELD_SEGMENTS: dict[type, frozenset[str]] = {
+    SubscriptionTable: frozenset(("customer_id", "subscription_id", "plan", "currency",
+                                  "interval")),
+    SurveyTable: frozenset(SurveyTable._CODED),
+    UsageTable: frozenset(UsageTable._CODED),
+    SupportTicketTable: frozenset(SupportTicketTable._CODED),
+    PaymentTable: frozenset(PaymentTable._CODED),
+}
+
+
+def as_table(subscriptions: Any, context: str, *, by: object = None) -> SubscriptionTable:
     """Subscriptions as a :class:`SubscriptionTable`."""
-    return coerce(SubscriptionTable, subscriptions, context)
+    return coerce(SubscriptionTable, subscriptions, context, by=by)
 
 
-def as_surveys(surveys: Any, context: str = "surveys") -> SurveyTable:
+def as_surveys(surveys: Any, context: str = "surveys", *, by: object = None) -> SurveyTable:
     """Survey responses as a :class:`SurveyTable`."""
-    return coerce(SurveyTable, surveys, context)
+    return coerce(SurveyTable, surveys, context, by=by)
 
 
-def as_usage(usage: Any, context: str = "usage") -> UsageTable:
+def as_usage(usage: Any, context: str = "usage", *, by: object = None) -> UsageTable:
     """Usage events as a :class:`UsageTable`."""
-    return coerce(UsageTable, usage, context)
+    return coerce(UsageTable, usage, context, by=by)
 
 
-def as_tickets(tickets: Any, context: str = "tickets") -> SupportTicketTable:
+def as_tickets(tickets: Any, context: str = "tickets", *, by: object = None
+               ) -> SupportTicketTable:
     """Support tickets as a :class:`SupportTicketTable`."""
-    return coerce(SupportTicketTable, tickets, context)
+    return coerce(SupportTicketTable, tickets, context, by=by)
 
 
-def as_payments(payments: Any, context: str = "payments") -> PaymentTable:
+def as_payments(payments: Any, context: str = "payments", *, by: object = None
+                ) -> PaymentTable:
     """Payments as a :class:`PaymentTable`."""
-    return coerce(PaymentTable, payments, context)
+    return coerce(PaymentTable, payments, context, by=by)

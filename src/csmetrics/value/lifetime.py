@@ -364,7 +364,7 @@ def lifetime_value(
     >>> round(float(ltv.value / ltv["arpa"][0] * ltv["churn_rate"][0]), 12)  # ARPA / churn
     1.0
     """
-    from csmetrics.revenue.movements import mrr_movements
+    from csmetrics.revenue import mrr_movements
 
     ctx = "lifetime_value"
     if not isinstance(window, int | np.integer) or window < 1:
