@@ -185,12 +185,34 @@ class TestPresets:
         assert float(cm.logo_churn_rate(subs, "2024-02", "2024-02", policy=keep)) == 0.0
         assert float(cm.logo_churn_rate(subs, "2024-02", "2024-02")) == 1.0
 
-    def test_chartmogul_nrr_leaves_returning_revenue_out(self) -> None:
+    def test_chartmogul_nrr_counts_reactivation(self) -> None:
+        # Issue 10 audit: the preset left reactivation out of NRR, but ChartMogul Help,
+        # "Cohort: Net MRR Retention", says "MRR gained due to expansion and reactivation
+        # positively impacts the MRR retention rate". a ($100) churns in March and returns
+        # in June at $100; b pays $100 throughout: (100 + 100) / 200 = 1.0 under ChartMogul,
+        # as under the default; Baremetrics' NRR has no reactivation term: 100 / 200 = 0.5.
         subs = [sub("a", "2023-06-01", 100, end="2024-03-01"), sub("a", "2024-06-01", 100),
                 sub("b", "2023-06-01", 100)]
         assert float(cm.net_revenue_retention(subs, "2024-01", "2024-12")) == 1.0
         assert float(cm.net_revenue_retention(subs, "2024-01", "2024-12",
-                                        policy=MetricPolicy.chartmogul())) == 0.5
+                                              policy=MetricPolicy.chartmogul())) == 1.0
+        assert float(cm.net_revenue_retention(subs, "2024-01", "2024-12",
+                                              policy=MetricPolicy.baremetrics())) == 0.5
+
+    def test_chartmogul_keeps_customers_who_move_to_free(self) -> None:
+        # ChartMogul Help, "Configuring Subscription Analytics settings", Free Customer
+        # Handling: by default a paying customer who switches to a free plan (or a 100%
+        # discount) stays Active and does not count in the customer churn rate.
+        subs = [sub("a", "2023-12-01", 30, subscription_id="s", end="2024-02-10"),
+                sub("a", "2024-02-10", 30, discount=1, subscription_id="s"),
+                sub("b", "2023-12-01", 30)]
+        chartmogul = MetricPolicy.chartmogul()
+        assert chartmogul.free_customers == "customers"
+        assert float(cm.logo_churn_rate(subs, "2024-02", "2024-02", policy=chartmogul)) == 0.0
+        assert float(cm.logo_churn_rate(subs, "2024-02", "2024-02")) == 0.5
+        moved = cm.mrr_movements(subs, "2024-02", "2024-02", policy=chartmogul)
+        assert moved["contraction"].tolist() == [30.0]
+        assert moved["churn"].tolist() == [0.0]
 
 
 # --- retention ---------------------------------------------------------------------------------

@@ -9,8 +9,12 @@ Sources of the presets (vendor help pages, as published):
 
 * ChartMogul: "Metric: MRR Churn Rate" and "Chart: Net MRR Churn Rate" (net MRR churn offsets
   churn and contraction by expansion *and reactivation*); "MRR movements" (a return of a
-  former paying customer is a reactivation, whenever it happens); customer churn rate is
-  churned customers over customers at the start of the period.
+  former paying customer is a reactivation, whenever it happens); "Cohort: Net MRR Retention"
+  ("MRR gained due to expansion and reactivation positively impacts the MRR retention
+  rate"); "Configuring Subscription Analytics settings" (Free Customer Handling: by default a
+  paying customer who moves to a free plan or a 100% discount stays Active and out of the
+  customer churn rate); customer churn rate is churned customers over customers at the start
+  of the period.
 * Stripe: "Calculating churn rate in Billing": churned subscribers in the period over active
   subscribers at its start *plus new subscribers*; a subscriber who starts and churns within
   the period is in both; churn is going from non-zero MRR to zero MRR, and free plans are not
@@ -22,8 +26,13 @@ Sources of the presets (vendor help pages, as published):
 * ProfitWell (Paddle): "Are cancellations in the first month counted as churn?": customers
   who are new and churn in the same month are not counted as churned; "Why are my metrics
   different than Chargify": a customer who returns at any time is a reactivation.
-* Maxio (Chargify), from the same ProfitWell page: a return within 90 days is a
-  reactivation, later it is new; sign-up and churn in one month count in both new and churn.
+* Maxio (Chargify): its own help page "Churn Analytics" gives the subscriber churn rate as
+  churned subscribers over subscribers at the start of the period and a net MRR churn that
+  counts expansion and reactivation (the defaults here). The two rules that set the preset
+  apart, a return within 90 days is a reactivation (later it is new) and a sign-up and
+  cancellation in one month count in both new and churn, are **second-hand**: they come from
+  ProfitWell's comparison page "Why are my metrics in ProfitWell different than Chargify?";
+  no page of Maxio's or Chargify's own states them.
 """
 
 from __future__ import annotations
@@ -86,8 +95,9 @@ class MetricPolicy(BaseModel):
 
     @classmethod
     def chartmogul(cls) -> MetricPolicy:
-        """ChartMogul: reactivation at any time, offsets net MRR churn; NRR leaves it out."""
-        return cls(same_period_churn=True, returning_revenue_in_nrr=False)
+        """ChartMogul: reactivation at any time, in net MRR churn and in NRR; same-period
+        churners counted; a paying customer who moves to free stays a customer."""
+        return cls(same_period_churn=True, free_customers="customers")
 
     @classmethod
     def stripe(cls) -> MetricPolicy:
@@ -108,7 +118,8 @@ class MetricPolicy(BaseModel):
 
     @classmethod
     def maxio(cls) -> MetricPolicy:
-        """Maxio (Chargify): a return within 90 days is a reactivation, later it is new."""
+        """Maxio (Chargify): a return within 90 days is a reactivation, later it is new
+        (second-hand: from ProfitWell's comparison page, see the module documentation)."""
         return cls(reactivation_window_days=90, same_period_churn=True)
 
 
