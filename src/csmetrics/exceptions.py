@@ -1,6 +1,6 @@
 """Errors and warnings raised by csmetrics.
 
-Every exception derives from :class:`CSMetricsError`, so ``except CSMetricsError`` catches
+Every exception derives from ``CSMetricsError``, so ``except CSMetricsError`` catches
 anything this library raises on purpose. Each also derives from the built-in a caller would
 expect (``ValueError`` for bad data and bad options, ``KeyError`` for a missing column), so
 code written against the built-ins keeps working.
@@ -19,6 +19,7 @@ __all__ = [
     "DataValidationError",
     "InvalidParameterError",
     "MissingDependencyError",
+    "MissingRateError",
     "SignatureError",
     "UndefinedMetricWarning",
 ]
@@ -79,6 +80,22 @@ class DataValidationError(CSMetricsError, ValueError):
 
 class CurrencyMismatchError(DataValidationError):
     """Money in different currencies would be summed without exchange rates."""
+
+
+class MissingRateError(DataValidationError):
+    """A currency holds money at a snapshot but has no rate dated on or before it."""
+
+    def __init__(self, currency: str, reporting: str, dates: Sequence[object]) -> None:
+        self.currency = currency
+        self.dates = tuple(str(d) for d in dates)
+        super().__init__(column="rate", rule="", count=len(self.dates), positions=[],
+                         n_rows=len(self.dates), context="fx")
+
+    def _message(self) -> str:
+        shown = ", ".join(self.dates[:5])
+        return (f"fx: no {self.currency} rate on or before {self.dates[0]}, where {self.currency}"
+                f" MRR must be converted; {len(self.dates)} snapshot(s) need one ({shown}). "
+                f"Add {self.currency} rates dated on or before them.")
 
 
 class InvalidParameterError(CSMetricsError, ValueError):

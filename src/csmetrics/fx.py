@@ -26,31 +26,15 @@ from csmetrics._core.columns import column_getter, require_column
 from csmetrics._core.convert import to_dates, to_float
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.options import InstanceOf
-from csmetrics.exceptions import DataValidationError, InvalidParameterError
+from csmetrics.exceptions import InvalidParameterError, MissingRateError
 
-__all__ = ["FxRates", "MissingRateError"]
-
-
-class MissingRateError(DataValidationError):
-    """A currency holds money at a snapshot but has no rate dated on or before it."""
-
-    def __init__(self, currency: str, reporting: str, dates: NDArray[np.datetime64]) -> None:
-        self.currency = currency
-        self.dates = tuple(str(d) for d in dates)
-        super().__init__(column="rate", rule="", count=len(self.dates), positions=[],
-                         n_rows=len(self.dates), context="fx")
-
-    def _message(self) -> str:
-        shown = ", ".join(self.dates[:5])
-        return (f"fx: no {self.currency} rate on or before {self.dates[0]}, where {self.currency}"
-                f" MRR must be converted; {len(self.dates)} snapshot(s) need one ({shown}). "
-                f"Add {self.currency} rates dated on or before them.")
+__all__ = ["FX", "FxRates", "MissingRateError"]
 
 
 class FxRates:
     """Dated exchange rates from several currencies into one reporting currency.
 
-    Build with :meth:`from_columns` (dated rates) or :meth:`constant` (one rate each).
+    Build with ``from_columns()`` (dated rates) or ``constant()`` (one rate each).
 
     Examples
     --------
@@ -149,7 +133,7 @@ class FxRates:
                 lacking &= needed[i]
             if lacking.any():
                 raise MissingRateError(code, self.reporting_currency,
-                                       snapshots[np.flatnonzero(lacking)])
+                                       snapshots[np.flatnonzero(lacking)].tolist())
             if values.size:   # else: no rate at all, and none needed
                 out[i] = np.where(idx < 0, 1.0, values[np.maximum(idx, 0)])
         return out

@@ -1,7 +1,7 @@
 """Metric policies: the choices that make subscription-analytics vendors disagree.
 
 Two tools given the same subscriptions report different churn because they answer a handful
-of questions differently. A :class:`MetricPolicy` states every answer explicitly; the named
+of questions differently. A ``MetricPolicy`` states every answer explicitly; the named
 presets reproduce what each vendor documents. Every churn, retention and movement function
 takes ``policy=`` (default: ``MetricPolicy()``).
 
@@ -66,7 +66,7 @@ class MetricPolicy(BaseModel):
         end) count, as a start and a churn of their peak MRR in that period. They leave
         every MRR level unchanged, so bridges still close.
     churn_denominator : {"start", "start_plus_new", "average"}, default "start"
-        Default denominator of :func:`csmetrics.logo_churn_rate`.
+        Default denominator of ``csmetrics.logo_churn_rate()``.
     reactivation_offsets_net_churn : bool, default True
         Whether reactivation MRR offsets churn in net revenue churn.
     quick_ratio_includes_reactivation : bool, default True

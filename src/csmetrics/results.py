@@ -1,6 +1,6 @@
 """Result objects: named columns that print well, render in Jupyter and convert.
 
-Every result is a :class:`TableResult`: a frozen set of equal-length, read-only numpy
+Every result is a ``TableResult``: a frozen set of equal-length, read-only numpy
 columns with a one-line ``repr``, an aligned text table for ``print``, an HTML table for
 notebooks (every string escaped), and ``to_dict()``, ``to_pandas()`` and ``to_polars()``.
 The rendering needs neither pandas nor any other optional library.
@@ -271,7 +271,7 @@ class TableResult:
         return self.to_html()
 
     def to_html(self, *, max_rows: int | None = _MAX_ROWS) -> str:
-        """An HTML ``<table>`` with every string escaped (rows elided as in :meth:`to_text`)."""
+        """An HTML ``<table>`` with every string escaped (rows elided as in ``to_text()``)."""
         cells = self._cells(max_rows)
         esc = html.escape
         head = "".join(f"<th>{esc(h)}</th>" for h in self.columns)
@@ -421,7 +421,7 @@ class SkippedRows(TableResult):
 
     @classmethod
     def from_checker(cls, chk: Checker) -> SkippedRows:
-        """The rows a :class:`~csmetrics._validation.Checker` marked, with their first rule."""
+        """The rows a ``Checker`` marked, with their first rule."""
         if not chk.reasons:
             return cls.empty()
         rows = np.concatenate([r for r, _, _ in chk.reasons])

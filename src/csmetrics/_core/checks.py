@@ -60,5 +60,5 @@ class Checker:
 
 
 def fail(column: str, rule: str, violates: NDArray[np.bool_], context: str) -> None:
-    """Raise a :class:`DataValidationError` for the rows marked in ``violates``, if any."""
+    """Raise a ``DataValidationError`` for the rows marked in ``violates``, if any."""
     Checker(violates.size, context).check(violates, column, rule)

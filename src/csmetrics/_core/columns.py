@@ -65,7 +65,7 @@ def _as_array(values: Any) -> NDArray[Any]:
 
 
 def require_column(names: Iterable[str], wanted: str, context: str) -> None:
-    """Raise :class:`ColumnNotFoundError` (listing the columns present) unless ``wanted`` is one."""
+    """Raise ``ColumnNotFoundError`` (listing the columns present) unless ``wanted`` is one."""
     names = list(names)
     if wanted not in names:
         raise ColumnNotFoundError(wanted, names, context=context)
@@ -77,7 +77,7 @@ def read_columns(data: Any, renamed: Mapping[str, str], optional: Iterable[str],
     an optional field that is absent under its own name; the row count; and the column name
     each field was read from (for messages).
 
-    Missing required (or explicitly renamed) columns raise :class:`ColumnNotFoundError`
+    Missing required (or explicitly renamed) columns raise ``ColumnNotFoundError``
     listing those present. An optional field absent under its own name takes a column that
     differs only in case ("Interval"); an unused column close to its name ("curency") is an
     error rather than silently ignored, since its values would otherwise be replaced by the

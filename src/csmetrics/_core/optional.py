@@ -15,7 +15,7 @@ from csmetrics.exceptions import MissingDependencyError
 
 
 def import_optional(module: str, extra: str, purpose: str) -> ModuleType:
-    """Import ``module`` or raise :class:`MissingDependencyError` naming the extra to install.
+    """Import ``module`` or raise ``MissingDependencyError`` naming the extra to install.
 
     Examples
     --------

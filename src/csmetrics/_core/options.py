@@ -1,11 +1,11 @@
 """Options validated in one place, from declared constraints, with one message shape.
 
-A metric declares what each option accepts and is wrapped by :func:`validate_params`
+A metric declares what each option accepts and is wrapped by ``validate_params()``
 (the way scikit-learn's ``validate_params`` works): a bad value raises
-:class:`~csmetrics.InvalidParameterError` reading ``"<function>: <option> must be
+``InvalidParameterError`` reading ``"<function>: <option> must be
 <description>, got <value>."`` before the metric runs. The same decorator carries an
 option's old name for one release (``renamed=``) and an old argument order (``legacy=``),
-each with a :class:`DeprecationWarning`.
+each with a ``DeprecationWarning``.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def _short(v: float) -> str:
 
 
 def check_option(context: str, name: str, value: Any, constraint: Constraint) -> None:
-    """Raise :class:`InvalidParameterError` unless ``constraint`` accepts ``value``.
+    """Raise ``InvalidParameterError`` unless ``constraint`` accepts ``value``.
 
     Examples
     --------

@@ -12,7 +12,7 @@ def divide(numerator: ArrayLike, denominator: ArrayLike, *, context: str, what: 
            ) -> NDArray[np.float64]:
     """``numerator / denominator``, NaN where the denominator is zero or unknown (NaN).
 
-    One :class:`~csmetrics.UndefinedMetricWarning` names how many results are undefined and
+    One ``UndefinedMetricWarning`` names how many results are undefined and
     why (``what`` is the denominator, such as ``"the starting MRR"``).
 
     Examples

@@ -1,6 +1,6 @@
 """The warnings csmetrics gives, each pointing at the user's line.
 
-A warning's stack level is not counted by hand: :func:`find_stacklevel` walks out of the
+A warning's stack level is not counted by hand: ``find_stacklevel()`` walks out of the
 package (and out of the import machinery, for a warning given while a module is imported), so
 the warning names the first frame that is not csmetrics' own, whatever the depth of the call.
 """

@@ -36,7 +36,7 @@ _FREQ_ALIASES = {"m": "month", "monthly": "month", "q": "quarter", "quarterly": 
                  "y": "year", "a": "year", "yearly": "year", "annual": "year"}
 
 PeriodLike: TypeAlias = Union["Period", str, _dt.date, np.datetime64]
-"""Anything that names a period or a date: a :class:`Period`, a string, a date, a datetime64."""
+"""Anything that names a period or a date: a ``Period``, a string, a date, a datetime64."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ months, quarters and years that are whole periods of their ``freq``.
 
 A bare number was accepted before 0.2 in each function's own unit (days in the usage
 metrics, periods in ``nrr_series``, months in ``lifetime_value``); it still is, for one
-release, with a :class:`DeprecationWarning`.
+release, with a ``DeprecationWarning``.
 """
 
 from __future__ import annotations

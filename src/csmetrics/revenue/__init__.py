@@ -1,7 +1,7 @@
 """Revenue metrics: MRR and its movements, churn, retention (NRR, GRR) and trial conversion.
 
 Every metric here reads subscription spans and shares one bridge engine
-(:mod:`csmetrics.revenue.engine`): the change points of each customer's MRR between
+(``csmetrics.revenue.engine``): the change points of each customer's MRR between
 consecutive snapshots.
 """
 

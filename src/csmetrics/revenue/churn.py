@@ -19,7 +19,7 @@ one, ``C`` the churn events and ``N`` the joins (new and reactivated) in the win
   subtracts expansion and, when the policy says so, reactivation (ChartMogul's net MRR churn);
 * quick ratio = ``(new + expansion [+ reactivation]) / (churn + contraction)``.
 
-Zero denominators give NaN with an :class:`~csmetrics.UndefinedMetricWarning`.
+Zero denominators give NaN with an ``UndefinedMetricWarning``.
 """
 
 from __future__ import annotations

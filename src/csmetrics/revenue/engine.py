@@ -207,7 +207,7 @@ def conversion(table: SubscriptionTable, currency_of_inner: I64, fx: FxRates,
 def _currency_factors(table: SubscriptionTable, fx: FxRates, dates: NDArray[np.datetime64],
                       currency_of_inner: I64, has_money: NDArray[np.bool_]
                       ) -> NDArray[np.float64]:
-    """As :func:`conversion`, per currency of the table (rows: currency codes)."""
+    """As ``conversion()``, per currency of the table (rows: currency codes)."""
     n_cur = int(table.currencies.size)
     needed = np.zeros((n_cur, dates.size), dtype=bool)
     np.logical_or.at(needed, currency_of_inner, has_money)

@@ -1,6 +1,6 @@
 """MRR movements (the bridge) and the MRR series.
 
-Row and customer MRR, and the MRR of a period, are defined in :mod:`csmetrics.revenue.mrr`.
+Row and customer MRR, and the MRR of a period, are defined in ``csmetrics.revenue.mrr``.
 
 **Movements.** For each customer and period, compare the MRR at the previous snapshot (``P``)
 with the MRR at this one (``L``); a change smaller than a cent is no change:
@@ -51,7 +51,7 @@ _COUNTS = ("starting_customers", "new_customers", "expansion_customers",
 
 
 class MovementDetails(TableResult):
-    """Per-customer MRR changes behind an :class:`MRRMovements` bridge.
+    """Per-customer MRR changes behind an ``MRRMovements`` bridge.
 
     One row per customer (and segment) and period in which the customer's MRR changed, with
     ``movement``, ``previous_mrr``, ``mrr`` and the signed ``change``.
@@ -95,7 +95,7 @@ class MRRMovements(TableResult):
         return draw(self, ax=ax)
 
     def details(self) -> MovementDetails:
-        """Every per-customer change behind the bridge (see :class:`MovementDetails`).
+        """Every per-customer change behind the bridge (see ``MovementDetails``).
 
         Built on request: the bridge itself never materialises per-customer rows.
         """
@@ -304,7 +304,7 @@ def mrr_series(
         Period length; each period's value is the MRR on its last day.
     by : str or mapping, optional
         Split by a column or a customer-to-segment mapping, as in
-        :func:`~csmetrics.revenue.mrr.mrr`.
+        ``mrr()``.
     fx : FxRates, optional
         Exchange rates; each period's MRR is converted at the rates of its last day.
 
@@ -317,7 +317,7 @@ def mrr_series(
     Notes
     -----
     Each value equals ``float(mrr(subscriptions, period))``; the series is computed from the same
-    change events as :func:`mrr_movements`, so it costs one pass over the rows, not one per
+    change events as ``mrr_movements()``, so it costs one pass over the rows, not one per
     period.
 
     Examples

@@ -43,7 +43,7 @@ def mrr(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None
     Parameters
     ----------
     subscriptions : SubscriptionTable, list of Subscription, or columns
-        The subscription spans (anything :meth:`SubscriptionTable.from_columns` reads).
+        The subscription spans (anything ``SubscriptionTable.from_columns()`` reads).
     at : period or date
         A date, or a period whose last day is used (``"2024-03"`` is 31 March 2024).
     by : str or mapping, optional
@@ -127,7 +127,7 @@ def arpa(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | Non
     subscriptions : SubscriptionTable, list of Subscription, or columns
     at : period or date
     by, fx
-        As in :func:`mrr`.
+        As in ``mrr()``.
 
     Returns
     -------
@@ -139,7 +139,7 @@ def arpa(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | Non
     ``arpa = mrr / customers`` with ``customers`` the paying customers: free accounts are
     never in the denominator (ARPA is about paying accounts, whatever the policy on free
     customers). No paying customer gives NaN with an
-    :class:`~csmetrics.UndefinedMetricWarning`.
+    ``UndefinedMetricWarning``.
 
     Examples
     --------

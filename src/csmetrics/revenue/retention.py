@@ -136,7 +136,7 @@ def gross_revenue_retention(
 ) -> MetricResult:
     """Gross revenue retention (GRR) over a window, as a fraction between 0 and 1.
 
-    As :func:`net_revenue_retention`, with each cohort customer's ending MRR capped at its
+    As ``net_revenue_retention()``, with each cohort customer's ending MRR capped at its
     starting MRR (cohort), or without expansion (bridge): only losses count.
 
     Examples
@@ -236,12 +236,12 @@ def nrr_series(
         The trailing window, a whole number of ``freq`` periods: ``"12M"``, ``"4Q"``,
         ``"1Y"``. (A bare number of periods is deprecated.)
     freq, method, by, policy, fx
-        As in :func:`net_revenue_retention`.
+        As in ``net_revenue_retention()``.
 
     Returns
     -------
     RetentionSeries
-        Value column ``nrr``; see :class:`RetentionSeries` for the columns.
+        Value column ``nrr``; see ``RetentionSeries`` for the columns.
 
     Examples
     --------

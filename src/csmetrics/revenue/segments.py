@@ -1,6 +1,6 @@
 """Entities and segments of subscriptions: the revenue side of ``by=``.
 
-``by`` is resolved once, by :func:`csmetrics._core.segments.resolve`, into a segment per row.
+``by`` is resolved once, by ``csmetrics._core.segments.resolve()``, into a segment per row.
 Revenue metrics are computed per *entity*: without ``by``, with a customer mapping or with
 ``by="customer_id"`` an entity is a customer. With ``by`` naming a column that can vary
 within a customer (a plan, a currency), a customer's rows can sit in several segments, so an

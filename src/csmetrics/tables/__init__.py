@@ -2,7 +2,7 @@
 
 One module per entity, each holding its record (a pydantic model, the friendly door for small
 inputs) and its table (read-only numpy columns, the door at portfolio scale), all on the one
-:class:`~csmetrics.tables.base.ColumnTable` template.
+``ColumnTable`` template.
 """
 
 from csmetrics.tables.payments import Payment, PaymentTable

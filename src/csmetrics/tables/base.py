@@ -226,7 +226,7 @@ class ColumnTable:
         Raises
         ------
         ColumnNotFoundError
-            ``name`` is not one of :attr:`segment_columns`.
+            ``name`` is not one of ``segment_columns``.
         """
         if name in self._CODED:
             code_attr, cat_attr = self._CODED[name]

@@ -45,27 +45,27 @@ _FIELD_SEGMENTS: dict[type, frozenset[str]] = {
 
 
 def as_table(subscriptions: Any, context: str, *, by: object = None) -> SubscriptionTable:
-    """Subscriptions as a :class:`SubscriptionTable`."""
+    """Subscriptions as a ``SubscriptionTable``."""
     return coerce(SubscriptionTable, subscriptions, context, by=by)
 
 
 def as_surveys(surveys: Any, context: str = "surveys", *, by: object = None) -> SurveyTable:
-    """Survey responses as a :class:`SurveyTable`."""
+    """Survey responses as a ``SurveyTable``."""
     return coerce(SurveyTable, surveys, context, by=by)
 
 
 def as_usage(usage: Any, context: str = "usage", *, by: object = None) -> UsageTable:
-    """Usage events as a :class:`UsageTable`."""
+    """Usage events as a ``UsageTable``."""
     return coerce(UsageTable, usage, context, by=by)
 
 
 def as_tickets(tickets: Any, context: str = "tickets", *, by: object = None
                ) -> SupportTicketTable:
-    """Support tickets as a :class:`SupportTicketTable`."""
+    """Support tickets as a ``SupportTicketTable``."""
     return coerce(SupportTicketTable, tickets, context, by=by)
 
 
 def as_payments(payments: Any, context: str = "payments", *, by: object = None
                 ) -> PaymentTable:
-    """Payments as a :class:`PaymentTable`."""
+    """Payments as a ``PaymentTable``."""
     return coerce(PaymentTable, payments, context, by=by)

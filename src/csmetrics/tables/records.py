@@ -65,7 +65,7 @@ def validate_records(records: Iterable[Any], model: type[Any], context: str,
     """Validate records (instances of the pydantic ``model`` or mappings of its fields).
 
     A failing mapping is recorded with its field and pydantic's message; with
-    ``errors="raise"`` the first kind of failure raises a :class:`DataValidationError`
+    ``errors="raise"`` the first kind of failure raises a ``DataValidationError``
     naming the field, the rule, how many records and which. A rule across fields (pydantic
     gives it no field) is reported under ``whole_record`` (e.g. ``"start, end"``).
     """

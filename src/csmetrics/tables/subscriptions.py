@@ -170,9 +170,9 @@ _COLUMNS = ("customer_id", "subscription_id", "plan", "start", "end", "amount", 
 class SubscriptionTable(ColumnTable):
     """Subscription spans as validated, read-only numpy columns.
 
-    Build one with :meth:`from_records` or :meth:`from_columns`; do not call the constructor.
+    Build one with ``from_records()`` or ``from_columns()``; do not call the constructor.
     Each row is a span of one subscription with a constant price (see
-    :class:`csmetrics.Subscription` for the meaning of each column).
+    ``csmetrics.Subscription`` for the meaning of each column).
 
     Attributes
     ----------
@@ -184,7 +184,7 @@ class SubscriptionTable(ColumnTable):
         Span bounds, ``end`` exclusive and NaT while open.
     amount, quantity, discount : ndarray of float64
     interval : ndarray of int8
-        Codes into :data:`csmetrics.records.INTERVALS`.
+        Codes into ``csmetrics.records.INTERVALS``.
     interval_count : ndarray of int64
     currency_codes : ndarray of int64
         Codes into ``currencies`` (upper-case ISO 4217).
@@ -247,10 +247,10 @@ class SubscriptionTable(ColumnTable):
     def from_records(
         cls, records: Iterable[Subscription | Mapping[str, Any]], *, errors: ErrorMode = "raise"
     ) -> SubscriptionTable:
-        """Build a table from :class:`Subscription` records or dicts of their fields.
+        """Build a table from ``Subscription`` records or dicts of their fields.
 
         Dicts are validated as records; a failure names the field, the rule and the rows.
-        The records then go through the same vectorized checks as :meth:`from_columns`
+        The records then go through the same vectorized checks as ``from_columns()``
         (duplicates and overlaps are rules across rows), so both paths agree.
 
         Examples
