@@ -165,7 +165,8 @@ def trial_conversion_rate(subscriptions: Any, start: PeriodLike, end: PeriodLike
     segs = resolve(by, subs, ctx)
     # Each customer's segment is that of its first span (the trial), earliest row first.
     first_row = np.lexsort((s_day, code))
-    heads = np.concatenate([[True], code[first_row][1:] != code[first_row][:-1]])
+    ordered = code[first_row]
+    heads = np.concatenate([[True], ordered[1:] != ordered[:-1]])[:ordered.size]
     seg_of_customer = np.zeros(n, dtype=np.int64)
     seg_of_customer[code[first_row][heads]] = segs.of_row[first_row][heads]
     seg = seg_of_customer[idx]

@@ -1,0 +1,272 @@
+"""The contract every public metric keeps (docs/conventions.md), checked over one registry.
+
+``REGISTRY`` names every public metric once: the kind of data it reads, how to call it on that
+data, which of its columns add up across segments and which are money. The tests walk it:
+
+* the return type is the same with and without ``by=``, and one row gives ``float(result)``;
+* row order does not matter;
+* records, columns, pandas, polars and Arrow input give the same result;
+* the additive columns of a customer mapping's segments add up to the whole, and customers
+  the mapping lacks are in "(none)", not dropped;
+* scaling money scales the money columns and leaves rates alone;
+* empty input gives NaN with an UndefinedMetricWarning, never 0 (for the metrics that are
+  ratios);
+* a bad option is an InvalidParameterError with the one message shape.
+
+A public function that is not a metric over data (a reader, a formula of numbers, a planning
+calculator) is listed in ``NOT_METRICS`` with the reason; every other public function must be
+in the registry (``test_every_public_metric_is_in_the_registry``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+import csmetrics as cm
+from csmetrics.datasets import synthetic_columns
+from csmetrics.results import TableResult
+
+
+# --- the data of each kind, built once ---------------------------------------------------------
+
+
+def _subscriptions() -> dict[str, np.ndarray]:
+    cols = synthetic_columns(40, months=15, seed=5, start="2023-10")
+    return {k: v for k, v in cols.items() if k != "currency"}
+
+
+DATA: dict[str, Callable[[], dict[str, np.ndarray]]] = {"subscriptions": _subscriptions}
+MONEY_FIELDS = {"subscriptions": ("amount",)}
+RECORD = {"subscriptions": cm.Subscription}
+
+
+def as_records(kind: str, cols: Mapping[str, np.ndarray]) -> list[Any]:
+    """The columns as pydantic records, row by row (the record door)."""
+    names = list(cols)
+    n = len(next(iter(cols.values())))
+    out = []
+    for i in range(n):
+        row = {k: _python(cols[k][i]) for k in names}
+        out.append(RECORD[kind](**{k: v for k, v in row.items() if v is not None}))
+    return out
+
+
+def _python(v: Any) -> Any:
+    if isinstance(v, np.datetime64):
+        return None if np.isnat(v) else v.astype("datetime64[D]").item()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def customer_mapping(cols: Mapping[str, np.ndarray], *, leave_out: int = 0) -> dict[Any, str]:
+    """Customers alternately in "east" and "west"; the last ``leave_out`` left unmapped."""
+    ids = sorted(set(np.asarray(cols["customer_id"]).tolist()))
+    kept = ids[:len(ids) - leave_out] if leave_out else ids
+    return {c: ("east" if i % 2 else "west") for i, c in enumerate(kept)}
+
+
+# --- the registry -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How the common tests call one metric."""
+
+    name: str
+    data: str
+    call: Callable[..., TableResult]
+    additive: tuple[str, ...] = ()      # columns that add up over a customer mapping
+    money: tuple[str, ...] = ()         # columns that scale with the amounts
+    rates: tuple[str, ...] = ()         # columns that do not move when amounts scale
+    empty_is_nan: bool = True           # an empty input is NaN with a warning
+    bad_option: tuple[str, Any] | None = None  # an option value the metric refuses
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __call__(self, data: Any, **kwargs: Any) -> TableResult:
+        return self.call(data, **{**self.options, **kwargs})
+
+
+W = ("2024-01", "2024-12")
+REGISTRY: list[Spec] = [
+    Spec("mrr", "subscriptions", lambda d, **k: cm.mrr(d, "2024-06", **k),
+         additive=("mrr", "customers"), money=("mrr",), empty_is_nan=False,
+         bad_option=("fx", "EUR")),
+    Spec("arpa", "subscriptions", lambda d, **k: cm.arpa(d, "2024-06", **k),
+         additive=("mrr", "customers"), money=("arpa", "mrr"), bad_option=("fx", 1.1)),
+    Spec("customer_count", "subscriptions", lambda d, **k: cm.customer_count(d, "2024-06", **k),
+         additive=("customers",), rates=("customers",), empty_is_nan=False,
+         bad_option=("policy", "chartmogul")),
+    Spec("mrr_series", "subscriptions", lambda d, **k: cm.mrr_series(d, *W, **k),
+         additive=("mrr", "customers"), money=("mrr",), empty_is_nan=False,
+         bad_option=("freq", "fortnight")),
+    Spec("mrr_movements", "subscriptions", lambda d, **k: cm.mrr_movements(d, *W, **k),
+         additive=("starting_mrr", "new", "expansion", "contraction", "churn",
+                   "reactivation", "ending_mrr", "new_customers", "churned_customers"),
+         money=("starting_mrr", "new", "churn", "ending_mrr"), empty_is_nan=False,
+         bad_option=("freq", "weekly")),
+    Spec("logo_churn_rate", "subscriptions", lambda d, **k: cm.logo_churn_rate(d, *W, **k),
+         additive=("churned", "denominator"), rates=("logo_churn_rate",),
+         bad_option=("denominator", "end")),
+    Spec("customer_retention_rate", "subscriptions",
+         lambda d, **k: cm.customer_retention_rate(d, *W, **k),
+         additive=("retained", "starting_customers"), rates=("customer_retention_rate",),
+         bad_option=("freq", 3)),
+    Spec("revenue_churn_rate", "subscriptions",
+         lambda d, **k: cm.revenue_churn_rate(d, *W, **k),
+         additive=("lost_mrr", "starting_mrr"), money=("lost_mrr", "starting_mrr"),
+         rates=("revenue_churn_rate",), bad_option=("policy", {})),
+    Spec("quick_ratio", "subscriptions", lambda d, **k: cm.quick_ratio(d, *W, **k),
+         additive=("gained_mrr", "lost_mrr"), money=("gained_mrr", "lost_mrr"),
+         rates=("quick_ratio",), bad_option=("freq", "")),
+    Spec("net_revenue_retention", "subscriptions",
+         lambda d, **k: cm.net_revenue_retention(d, *W, **k),
+         additive=("starting_mrr", "retained_mrr"), money=("starting_mrr", "retained_mrr"),
+         rates=("net_revenue_retention",), bad_option=("method", "chained")),
+    Spec("gross_revenue_retention", "subscriptions",
+         lambda d, **k: cm.gross_revenue_retention(d, *W, **k),
+         additive=("starting_mrr", "retained_mrr"), money=("starting_mrr", "retained_mrr"),
+         rates=("gross_revenue_retention",), bad_option=("method", "Cohort")),
+    Spec("nrr_series", "subscriptions",
+         lambda d, **k: cm.nrr_series(d, "2024-10", "2024-12", **k),
+         additive=("starting_mrr", "retained_mrr"), money=("starting_mrr", "retained_mrr"),
+         rates=("nrr", "grr"), bad_option=("method", "chained"),
+         options={"window": "6M"}),
+    Spec("trial_conversion_rate", "subscriptions",
+         lambda d, **k: cm.trial_conversion_rate(d, *W, **k),
+         additive=("trials", "converted", "not_converted", "pending"),
+         rates=("conversion_rate",), bad_option=("within_days", -1)),
+]
+
+NOT_METRICS: dict[str, str] = {
+    "period_range": "lists periods; no data",
+    "read_subscriptions_csv": "a reader: the contract of readers is tested in test_portfolio_cli",
+    "read_surveys_csv": "a reader",
+    "read_usage_csv": "a reader",
+    "read_tickets_csv": "a reader",
+    "nps_sample_size": "a planning calculator of numbers, returning a whole number of answers",
+    "standard_scorecard": "builds a HealthScorecard; no data",
+}
+SPECS = {s.name: s for s in REGISTRY}
+
+
+def test_every_public_metric_is_in_the_registry() -> None:
+    functions = {n for n in cm.__all__ if inspect.isfunction(getattr(cm, n))}
+    missing = sorted(functions - set(SPECS) - set(NOT_METRICS))
+    assert missing == [], "add each to REGISTRY (or NOT_METRICS, with the reason)"
+
+
+def _data(kind: str) -> dict[str, np.ndarray]:
+    return DATA[kind]()
+
+
+def _quiet(fn: Callable[[], Any]) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn()
+
+
+def _same(a: TableResult, b: TableResult) -> None:
+    assert a.column_names == b.column_names
+    for name in a.column_names:
+        x, y = np.asarray(a[name]), np.asarray(b[name])
+        if x.dtype.kind in "fiu" and y.dtype.kind in "fiu":
+            np.testing.assert_allclose(x.astype(float), y.astype(float), rtol=1e-12,
+                                       equal_nan=True, err_msg=name)
+        else:
+            assert x.tolist() == y.tolist(), name
+
+
+# --- the common tests ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", REGISTRY, ids=lambda s: s.name)
+def test_one_result_type_with_and_without_by(spec: Spec) -> None:
+    cols = _data(spec.data)
+    whole = _quiet(lambda: spec(cols))
+    split = _quiet(lambda: spec(cols, by=customer_mapping(cols)))
+    assert type(whole) is type(split)
+    assert isinstance(whole, TableResult)
+    assert whole.value_column is not None
+    assert whole.segment_column is None and split.segment_column == "segment"
+    if len(whole) == 1:
+        assert float(whole) == pytest.approx(float(whole[whole.value_column][0]), nan_ok=True)
+        assert whole.value == float(whole) or np.isnan(float(whole))
+
+
+@pytest.mark.parametrize("spec", REGISTRY, ids=lambda s: s.name)
+def test_row_order_does_not_matter(spec: Spec) -> None:
+    cols = _data(spec.data)
+    order = np.random.default_rng(1).permutation(len(next(iter(cols.values()))))
+    shuffled = {k: v[order] for k, v in cols.items()}
+    _same(_quiet(lambda: spec(cols)), _quiet(lambda: spec(shuffled)))
+
+
+@pytest.mark.parametrize("spec", REGISTRY, ids=lambda s: s.name)
+def test_every_input_path_gives_the_same_result(spec: Spec) -> None:
+    pd = pytest.importorskip("pandas")
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    cols = _data(spec.data)
+    reference = _quiet(lambda: spec(cols))
+    for data in (as_records(spec.data, cols), pd.DataFrame(cols), pl.DataFrame(cols),
+                 pa.table({k: pa.array(v) for k, v in cols.items()})):
+        _same(reference, _quiet(lambda data=data: spec(data)))
+
+
+@pytest.mark.parametrize("spec", [s for s in REGISTRY if s.additive], ids=lambda s: s.name)
+def test_segments_of_a_customer_mapping_add_up(spec: Spec) -> None:
+    cols = _data(spec.data)
+    whole = _quiet(lambda: spec(cols))
+    split = _quiet(lambda: spec(cols, by=customer_mapping(cols, leave_out=3)))
+    assert "(none)" in split["segment"].tolist()   # unmapped customers are kept, not dropped
+    keys = [c for c in whole.column_names if whole[c].dtype.kind not in "fiub"]
+    for col in spec.additive:
+        if keys:  # a series: add up the segments of each period
+            groups = [tuple(split[k][i] for k in keys) for i in range(len(split))]
+            summed = {g: 0.0 for g in groups}
+            for g, v in zip(groups, split[col].tolist(), strict=True):
+                summed[g] += v
+            expected = {tuple(whole[k][i] for k in keys): whole[col][i]
+                        for i in range(len(whole))}
+            assert summed == pytest.approx(expected), col
+        else:
+            assert split[col].sum() == pytest.approx(whole[col].sum()), col
+
+
+@pytest.mark.parametrize("spec", [s for s in REGISTRY if s.money or s.rates],
+                         ids=lambda s: s.name)
+def test_scaling_money_scales_money_and_leaves_rates(spec: Spec) -> None:
+    cols = _data(spec.data)
+    scaled = {k: (v * 10 if k in MONEY_FIELDS[spec.data] else v) for k, v in cols.items()}
+    base, big = _quiet(lambda: spec(cols)), _quiet(lambda: spec(scaled))
+    for col in spec.money:
+        np.testing.assert_allclose(big[col], base[col] * 10, rtol=1e-9, atol=0.06,
+                                   equal_nan=True, err_msg=col)
+    for col in spec.rates:
+        np.testing.assert_allclose(big[col], base[col], rtol=1e-3, equal_nan=True,
+                                   err_msg=col)
+
+
+@pytest.mark.parametrize("spec", [s for s in REGISTRY if s.empty_is_nan], ids=lambda s: s.name)
+def test_empty_input_is_nan_with_a_warning(spec: Spec) -> None:
+    cols = _data(spec.data)
+    empty = {k: v[:0] for k, v in cols.items()}
+    with pytest.warns(cm.UndefinedMetricWarning):
+        result = spec(empty)
+    assert np.isnan(np.asarray(result[result.value_column], dtype=float)).all()
+
+
+@pytest.mark.parametrize("spec", [s for s in REGISTRY if s.bad_option], ids=lambda s: s.name)
+def test_a_bad_option_has_the_one_message_shape(spec: Spec) -> None:
+    assert spec.bad_option is not None
+    option, value = spec.bad_option
+    with pytest.raises(cm.InvalidParameterError, match=rf"^{spec.name}: {option} must be "):
+        spec(_data(spec.data), **{option: value})
