@@ -33,7 +33,6 @@ import csmetrics as cm
 from csmetrics.datasets import synthetic_columns
 from csmetrics.results import TableResult
 
-
 # --- the data of each kind, built once ---------------------------------------------------------
 
 
@@ -195,7 +194,8 @@ def test_one_result_type_with_and_without_by(spec: Spec) -> None:
     assert type(whole) is type(split)
     assert isinstance(whole, TableResult)
     assert whole.value_column is not None
-    assert whole.segment_column is None and split.segment_column == "segment"
+    assert whole.segment_column is None
+    assert split.segment_column == "segment"
     if len(whole) == 1:
         assert float(whole) == pytest.approx(float(whole[whole.value_column][0]), nan_ok=True)
         assert whole.value == float(whole) or np.isnan(float(whole))
@@ -231,7 +231,7 @@ def test_segments_of_a_customer_mapping_add_up(spec: Spec) -> None:
     for col in spec.additive:
         if keys:  # a series: add up the segments of each period
             groups = [tuple(split[k][i] for k in keys) for i in range(len(split))]
-            summed = {g: 0.0 for g in groups}
+            summed = dict.fromkeys(groups, 0.0)
             for g, v in zip(groups, split[col].tolist(), strict=True):
                 summed[g] += v
             expected = {tuple(whole[k][i] for k in keys): whole[col][i]
