@@ -259,9 +259,12 @@ def test_scaling_money_scales_money_and_leaves_rates(spec: Spec) -> None:
 def test_empty_input_is_nan_with_a_warning(spec: Spec) -> None:
     cols = _data(spec.data)
     empty = {k: v[:0] for k, v in cols.items()}
-    with pytest.warns(cm.UndefinedMetricWarning):
+    with pytest.warns(cm.UndefinedMetricWarning) as caught:
         result = spec(empty)
     assert np.isnan(np.asarray(result[result.value_column], dtype=float)).all()
+    # The warning points at the caller's line (this file), however deep it was raised.
+    undefined = [w for w in caught if issubclass(w.category, cm.UndefinedMetricWarning)]
+    assert {w.filename for w in undefined} == {__file__}
 
 
 @pytest.mark.parametrize("spec", [s for s in REGISTRY if s.bad_option], ids=lambda s: s.name)
@@ -270,3 +273,10 @@ def test_a_bad_option_has_the_one_message_shape(spec: Spec) -> None:
     option, value = spec.bad_option
     with pytest.raises(cm.InvalidParameterError, match=rf"^{spec.name}: {option} must be "):
         spec(_data(spec.data), **{option: value})
+
+
+def test_deprecation_warnings_point_at_the_caller() -> None:
+    cols = _data("subscriptions")
+    with pytest.warns(DeprecationWarning, match="window='6M'") as caught:
+        cm.nrr_series(cols, "2024-10", "2024-12", window=6)
+    assert caught[0].filename == __file__
