@@ -45,7 +45,7 @@ def synthetic_columns(
     start: str = "2022-01",
     currencies: Sequence[str] = ("USD",),
 ) -> dict[str, NDArray[Any]]:
-    """Columns of a synthetic portfolio, ready for :meth:`SubscriptionTable.from_columns`.
+    """Columns of a synthetic portfolio, ready for ``SubscriptionTable.from_columns``.
 
     Parameters
     ----------
@@ -191,7 +191,7 @@ def synthetic_portfolio(
     start: str = "2022-01",
     currencies: Sequence[str] = ("USD",),
 ) -> SubscriptionTable:
-    """A seeded synthetic :class:`SubscriptionTable` (see :func:`synthetic_columns`).
+    """A seeded synthetic ``SubscriptionTable`` (see ``synthetic_columns``).
 
     Examples
     --------

@@ -2,7 +2,7 @@
 
 ``read_subscriptions_csv`` reads a CSV export with the standard library's ``csv`` module (no
 pandas needed), maps its columns onto the record fields, and builds a validated
-:class:`~csmetrics.SubscriptionTable`. Errors name the file, the line (as a spreadsheet shows
+``SubscriptionTable``. Errors name the file, the line (as a spreadsheet shows
 it: the header is line 1), the column and the rule.
 
 Recipes
@@ -165,7 +165,7 @@ def read_subscriptions_csv(
     encoding: str = "utf-8-sig",
     progress: bool | None = None,
 ) -> SubscriptionTable:
-    """Read a subscriptions CSV export into a validated :class:`SubscriptionTable`.
+    """Read a subscriptions CSV export into a validated ``SubscriptionTable``.
 
     Parameters
     ----------
@@ -174,11 +174,11 @@ def read_subscriptions_csv(
     columns : mapping, optional
         Field name -> column name in the file, for the fields whose column is named
         differently (``{"customer_id": "Customer ID", "amount": "Amount"}``); see
-        :class:`csmetrics.Subscription` for the fields.
+        ``csmetrics.Subscription`` for the fields.
     date_format : str, optional
         ``strptime`` format of the date columns (``"%d/%m/%Y"``); default ISO 8601.
     errors : {"raise", "skip"}, default "raise"
-        As in :meth:`SubscriptionTable.from_columns`; skipped rows are in ``table.skipped``
+        As in ``SubscriptionTable.from_columns``; skipped rows are in ``table.skipped``
         with their 0-based data-row positions (line = position + 2).
     encoding : str, default "utf-8-sig"
         Text encoding.
@@ -242,7 +242,7 @@ def read_surveys_csv(
     ``columns`` maps the fields (``customer_id``, ``respondent_id``, ``survey``, ``score``,
     ``submitted_at``, ``weight``) to the file's column names; ``survey_name`` names the
     survey of every row for an export without a survey column (``"nps"``). Errors name the
-    file, the lines, the column and the rule, as :func:`read_subscriptions_csv`'s do.
+    file, the lines, the column and the rule, as ``read_subscriptions_csv``'s do.
 
     Examples
     --------

@@ -41,7 +41,7 @@ def plot_cohort_table(table: CohortTable, *, ax: Any = None, cmap: str = "viridi
     Parameters
     ----------
     table : CohortTable
-        From :func:`csmetrics.cohorts.cohort_table`.
+        From ``csmetrics.cohorts.cohort_table``.
     ax : matplotlib Axes, optional
         Where to draw; a new figure's axes by default.
     cmap : str, default "viridis"
@@ -96,7 +96,7 @@ def plot_survival_curve(curve: SurvivalCurve, *, ax: Any = None, band: bool = Tr
     Parameters
     ----------
     curve : SurvivalCurve
-        From :func:`csmetrics.cohorts.survival_curve` or :func:`~csmetrics.cohorts.kaplan_meier`.
+        From ``csmetrics.cohorts.survival_curve`` or ``kaplan_meier``.
     ax : matplotlib Axes, optional
         Where to draw.
     band : bool, default True
@@ -198,7 +198,7 @@ def plot_mrr_bridge(movements: MRRMovements, *, ax: Any = None) -> Any:
     Parameters
     ----------
     movements : MRRMovements
-        From :func:`csmetrics.mrr_movements` (without ``by``: one row per period).
+        From ``csmetrics.mrr_movements`` (without ``by``: one row per period).
     ax : matplotlib Axes, optional
 
     Returns
@@ -283,7 +283,7 @@ def plot_mrr_movements(movements: MRRMovements, *, ax: Any = None) -> Any:
 
 
 def plot_retention_trend(series: TableResult, *, ax: Any = None) -> Any:
-    """NRR and GRR over time, from :func:`csmetrics.nrr_series` (without ``by``).
+    """NRR and GRR over time, from ``csmetrics.nrr_series`` (without ``by``).
 
     Examples
     --------
@@ -335,7 +335,7 @@ def plot_nps(nps: NetPromoterScore, *, ax: Any = None) -> Any:
 
 
 def plot_health_bands(rollup: TableResult, *, ax: Any = None) -> Any:
-    """Share of accounts and of MRR in each health band, from :func:`csmetrics.health_rollup`
+    """Share of accounts and of MRR in each health band, from ``csmetrics.health_rollup``
     (without ``by``).
 
     Examples

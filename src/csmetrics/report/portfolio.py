@@ -4,7 +4,7 @@ support.
 ``Portfolio(subscriptions=..., surveys=..., usage=..., tickets=..., customers=...)`` holds
 whichever tables exist (each optional). ``portfolio.report(period)`` computes every metric the
 available data supports for the ``months`` months ending with ``period`` and returns a
-:class:`PortfolioReport`: a readable text report (``print``), rich HTML with charts in
+``PortfolioReport``: a readable text report (``print``), rich HTML with charts in
 Jupyter (``_repr_html_``) or as a self-contained file (``to_html``), and ``to_dict`` /
 ``to_json``.
 """
