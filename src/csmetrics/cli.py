@@ -203,9 +203,9 @@ def _table_out(table: Any, fmt: str) -> str:
     if fmt == "csv":
         return write_csv(table.to_dict())
     if fmt == "json":
-        from csmetrics.report.portfolio import _json_safe
+        from csmetrics.report.render import json_safe
 
-        return json.dumps(_json_safe(table.to_dict()), indent=2, allow_nan=False, default=str)
+        return json.dumps(json_safe(table.to_dict()), indent=2, allow_nan=False, default=str)
     return str(table)
 
 
