@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
+from csmetrics._kernels import revenue as kr
 from csmetrics.datasets.surveys import synthetic_surveys
 from csmetrics.datasets.tickets import synthetic_tickets
 from csmetrics.datasets.usage import synthetic_usage
@@ -236,12 +237,14 @@ def demo_usage() -> UsageTable:
     >>> str(demo_usage().at.max()) < "2025-01-01"
     True
     """
-    from csmetrics.usage import seats_at
-
     subs = demo_portfolio()
-    seats = seats_at(subs, "2024-12", plans=list(PLANS))
-    return synthetic_usage(seats["customer_id"], seats=np.maximum(seats["seats"], 1),
-                           start="2024-10-03", days=90, seed=2024)
+    # Seats: the quantity of each customer's plan spans (not add-ons) active that day.
+    active = kr.active_on(subs.start, subs.end, np.datetime64("2024-12-31"))
+    active &= np.isin(subs.column("plan"), np.array(PLANS, dtype=object))
+    seats = np.bincount(subs.customer_codes[active], weights=subs.quantity[active],
+                        minlength=subs.customer_ids.size)
+    return synthetic_usage(subs.customer_ids, seats=np.maximum(seats, 1), start="2024-10-03",
+                           days=90, seed=2024)
 
 
 def demo_tickets() -> SupportTicketTable:
