@@ -29,10 +29,16 @@ def plot_mrr_bridge(movements: MRRMovements, *, ax: Any = None) -> Any:
     movements : MRRMovements
         From ``csmetrics.mrr_movements`` (without ``by``: one row per period).
     ax : matplotlib Axes, optional
+        Where to draw; a new figure's axes by default.
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidParameterError
+        The movements are split by segment.
 
     Examples
     --------
@@ -77,6 +83,22 @@ def plot_mrr_bridge(movements: MRRMovements, *, ax: Any = None) -> Any:
 def plot_mrr_movements(movements: MRRMovements, *, ax: Any = None) -> Any:
     """Each period's movements as stacked bars: gains above zero, losses below, net as a line.
 
+    Parameters
+    ----------
+    movements : MRRMovements
+        From ``csmetrics.mrr_movements`` (without ``by``: one row per period).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure's axes by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InvalidParameterError
+        The movements are split by segment.
+
     Examples
     --------
     >>> import matplotlib
@@ -113,6 +135,23 @@ def plot_mrr_movements(movements: MRRMovements, *, ax: Any = None) -> Any:
 
 def plot_retention_trend(series: TableResult, *, ax: Any = None) -> Any:
     """NRR and GRR over time, from ``csmetrics.nrr_series`` (without ``by``).
+
+    Parameters
+    ----------
+    series : TableResult
+        A retention series with ``period``, ``nrr`` and ``grr`` columns, one row per period.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure's axes by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One line per ratio, and a dashed line at 1 (all revenue kept).
+
+    Raises
+    ------
+    InvalidParameterError
+        The series is split by segment.
 
     Examples
     --------

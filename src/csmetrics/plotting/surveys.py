@@ -15,6 +15,17 @@ if TYPE_CHECKING:
 def plot_nps(nps: NetPromoterScore, *, ax: Any = None) -> Any:
     """Shares of detractors, passives and promoters, titled with the NPS and its interval.
 
+    Parameters
+    ----------
+    nps : NetPromoterScore
+        From ``csmetrics.net_promoter_score`` (one row: without ``by``, or one segment's).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure's axes by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
     Examples
     --------
     >>> import matplotlib
