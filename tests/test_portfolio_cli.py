@@ -203,6 +203,23 @@ class TestOneReaderForEveryTable:
             READERS[kind](self.write(tmp_path, kind, f"{header},acct\n"))
 
 
+def test_bad_options_get_the_shared_message(tmp_path: Path) -> None:
+    path = tmp_path / "subs.csv"
+    path.write_text("customer_id,start,amount\na,2024-01-01,10\n")
+    for reader in READERS.values():
+        with pytest.raises(cm.InvalidParameterError,
+                           match=rf"^{reader.__name__}: errors must be one of 'raise', "
+                                 r"'skip', got 'ignore'\.$"):
+            reader(path, errors="ignore")  # type: ignore[operator]
+    subs = read_subscriptions_csv(path)
+    with pytest.raises(cm.InvalidParameterError, match=r"^Portfolio\.report: months must be "
+                       r"a whole number >= 1, got 0\.$"):
+        Portfolio(subscriptions=subs).report(months=0)
+    with pytest.raises(cm.InvalidParameterError, match=r"^Portfolio: fx must be FxRates or "
+                       r"None, got 'EUR'\.$"):
+        Portfolio(subscriptions=subs, fx="EUR")  # type: ignore[arg-type]
+
+
 def test_the_fields_of_each_adapter_are_its_records() -> None:
     assert FIELDS["subscriptions"] == tuple(cm.Subscription.model_fields)
     assert set(FIELDS["tickets"]) == {"customer_id", "ticket_id", "opened_at", "resolved_at",

@@ -18,11 +18,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
+from csmetrics._core.options import Interval, Satisfies, validate_params
 from csmetrics._kernels import revenue as kr
 from csmetrics.datasets.surveys import synthetic_surveys
 from csmetrics.datasets.tickets import synthetic_tickets
 from csmetrics.datasets.usage import synthetic_usage
-from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import Period
 from csmetrics.tables.subscriptions import SubscriptionTable
 from csmetrics.tables.surveys import SurveyTable
@@ -38,6 +38,13 @@ _STAGES = 6
 _DAYS_PER_MONTH = 30.44
 
 
+_CURRENCIES = Satisfies(
+    lambda c: not isinstance(c, str) and len(c) > 0 and all(v in _ROUGH_RATE for v in c),
+    "a non-empty sequence of some of " + ", ".join(sorted(_ROUGH_RATE)))
+_COUNT = Interval(1, integer=True)
+
+
+@validate_params({"n_customers": _COUNT, "months": _COUNT, "currencies": _CURRENCIES})
 def synthetic_columns(
     n_customers: int,
     *,
@@ -70,6 +77,12 @@ def synthetic_columns(
         ``subscription_id`` (int), ``start``, ``end`` (``datetime64[D]``, NaT while open),
         ``amount``, ``interval_count``, ``quantity``, ``discount``.
 
+    Raises
+    ------
+    InvalidParameterError
+        ``n_customers`` or ``months`` is not a whole number >= 1, or ``currencies`` names
+        a currency without a rough rate (USD, EUR, GBP, CAD, AUD, JPY).
+
     Examples
     --------
     >>> cols = synthetic_columns(1_000, months=12, seed=1)
@@ -77,12 +90,6 @@ def synthetic_columns(
     ...     "amount", "currency", "interval", "interval_count", "quantity", "discount"])
     True
     """
-    if n_customers < 1 or months < 1:
-        raise InvalidParameterError("n_customers and months must be >= 1.")
-    unknown = [c for c in currencies if c not in _ROUGH_RATE]
-    if unknown or not currencies:
-        raise InvalidParameterError(
-            f"currencies must be some of {sorted(_ROUGH_RATE)}, got {list(currencies)}.")
     rng = np.random.default_rng(seed)
     first = Period.parse(start, "month")
     window_start = np.datetime64(first.start, "D")

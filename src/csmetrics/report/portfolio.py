@@ -20,11 +20,12 @@ import numpy as np
 from csmetrics._core.checks import fail
 from csmetrics._core.columns import column_getter, require_column
 from csmetrics._core.convert import factorize, is_missing
+from csmetrics._core.options import Interval, check_option
 from csmetrics._core.segments import NamedSegments
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
-from csmetrics.fx import FxRates
+from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import Period, PeriodLike
-from csmetrics.policies import MetricPolicy
+from csmetrics.policies import POLICY, MetricPolicy
 from csmetrics.report import sections as rs
 from csmetrics.report.render import PortfolioReport, ReportSection
 from csmetrics.tables.coerce import as_surveys, as_table, as_tickets, as_usage
@@ -69,6 +70,8 @@ class Portfolio:
         self.usage = None if usage is None else as_usage(usage)
         self.tickets = None if tickets is None else as_tickets(tickets)
         self.customers = None if customers is None else _attributes(customers)
+        check_option("Portfolio", "fx", fx, FX)
+        check_option("Portfolio", "policy", policy, POLICY)
         self.fx = fx
         self.policy = policy
         if all(t is None for t in (self.subscriptions, self.surveys, usage, tickets)):
@@ -143,8 +146,7 @@ class Portfolio:
         InvalidParameterError
             ``months`` < 1, or no dates in the data and no ``period``.
         """
-        if months < 1:
-            raise InvalidParameterError(f"Portfolio.report: months must be >= 1, got {months}.")
+        check_option("Portfolio.report", "months", months, Interval(1, integer=True))
         last = (self.last_period() if period is None
                 else Period.parse(Period.parse(period).end, "month"))
         first = last - (months - 1)

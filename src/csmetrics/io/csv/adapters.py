@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from csmetrics._core.checks import ErrorMode
+from csmetrics._core.options import ERRORS, validate_params
 from csmetrics.io.csv.reader import read_table_csv
 from csmetrics.tables.subscriptions import Subscription, SubscriptionTable
 from csmetrics.tables.surveys import SurveyResponse, SurveyTable
@@ -45,6 +46,7 @@ FIELDS: Mapping[str, tuple[str, ...]] = {
 """The fields each adapter's ``columns=`` may map, by kind of file: the fields of its record."""
 
 
+@validate_params({"errors": ERRORS})
 def read_subscriptions_csv(
     path: str | Path,
     *,
@@ -106,6 +108,7 @@ def read_subscriptions_csv(
                           progress=progress)
 
 
+@validate_params({"errors": ERRORS})
 def read_surveys_csv(
     path: str | Path,
     *,
@@ -153,6 +156,7 @@ def read_surveys_csv(
                           survey_name=survey_name)
 
 
+@validate_params({"errors": ERRORS})
 def read_usage_csv(path: str | Path, *, columns: Mapping[str, str] | None = None,
                    errors: ErrorMode = "raise", encoding: str = "utf-8-sig",
                    progress: bool | None = None) -> UsageTable:
@@ -192,6 +196,7 @@ def read_usage_csv(path: str | Path, *, columns: Mapping[str, str] | None = None
                           errors=errors, encoding=encoding, progress=progress)
 
 
+@validate_params({"errors": ERRORS})
 def read_tickets_csv(path: str | Path, *, columns: Mapping[str, str] | None = None,
                      errors: ErrorMode = "raise", encoding: str = "utf-8-sig",
                      progress: bool | None = None) -> SupportTicketTable:

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from csmetrics._core.checks import ErrorMode
+from csmetrics._core.options import ERRORS, validate_params
 from csmetrics.exceptions import (
     ColumnNotFoundError,
     CSMetricsError,
@@ -59,6 +60,7 @@ class CSVDataError(DataValidationError):
         )
 
 
+@validate_params({"errors": ERRORS})
 def read_table_csv(
     kind: type[_T],
     path: str | Path,
