@@ -34,3 +34,10 @@ print(cm.mrr_movements(subs, "2024-01", "2024-09").select(
     "period", "starting_mrr", "new", "expansion", "churn", "ending_mrr"))
 print()
 print(cm.mrr_series(subs, "2024-Q1", "2024-Q3", freq="quarter", by="plan"))
+print()
+# Every metric returns one result: float() of a one-row result is the number, by= splits it
+# (the id column gives the per-account view), and a DataFrame with the field names can be
+# passed to a metric directly.
+print(f"MRR on 30 June 2024: {float(cm.mrr(subs, '2024-06')):,.2f}")
+print(cm.mrr(subs, "2024-06", by="customer_id"))
+print(cm.mrr(subs.to_pandas(), "2024-06", by="plan"))

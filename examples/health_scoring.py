@@ -85,8 +85,16 @@ with warnings.catch_warnings():
 print(repr(this_month))
 print(this_month.select("customer_id", "segment", "mrr", "score", "band", "coverage"))
 print()
-print(health_rollup(this_month, by="segment",
-                    band_points={"green": 100, "yellow": 60, "red": 40}))
+# One result type: without by= one row (float() is the mean score), with by= one row per
+# segment; a mapping from account id puts the accounts it does not list in "(none)".
+portfolio = health_rollup(this_month)
+by_segment = health_rollup(this_month, by="segment",
+                           band_points={"green": 100, "yellow": 60, "red": 40})
+print(f"mean score {float(portfolio):.1f}, Enterprise {by_segment.row('Enterprise').value:.1f}")
+print(by_segment)
+owners = {f"C{i:05d}": "team A" for i in range(0, N, 3)}      # team A owns a third
+print(health_rollup(this_month, by=owners).select("segment", "accounts", "mean_score",
+                                                   "share_red"))
 print()
 print(this_month.explain("C00007"))
 print()

@@ -97,10 +97,17 @@ class TestDatasets:
         assert len(cm.mrr(subs, "2022-06", by="currency")) == 3
 
     def test_bad_arguments(self) -> None:
-        with pytest.raises(cm.InvalidParameterError):
+        with pytest.raises(cm.InvalidParameterError, match=r"^synthetic_columns: n_customers "
+                           r"must be a whole number >= 1, got 0\.$"):
             synthetic_columns(0)
-        with pytest.raises(cm.InvalidParameterError):
+        with pytest.raises(cm.InvalidParameterError, match="months must be a whole number"):
+            synthetic_columns(10, months=0)
+        with pytest.raises(cm.InvalidParameterError, match=r"currencies must be a non-empty "
+                           r"sequence of some of AUD, CAD, EUR, GBP, JPY, USD, got \('XXX',\)"):
             synthetic_columns(10, currencies=("XXX",))
+        with pytest.raises(cm.InvalidParameterError, match="currencies must be"):
+            synthetic_columns(10, currencies=())
+
 
 
 def test_import_stays_light() -> None:

@@ -48,6 +48,7 @@ from csmetrics.exceptions import (
 from csmetrics.health import (
     AccountNotFoundError,
     Band,
+    HealthRollup,
     HealthScorecard,
     HealthScores,
     Linear,
@@ -691,7 +692,10 @@ class TestRollup:
         by_map = health_rollup(scores, by={"a": "s1", "b": "s2"}, mrr={"a": 10, "b": 30})
         assert by_map["segment"].tolist() == ["s1", "s2"]
         assert by_map["mrr_weighted_score"] == pytest.approx([20, 80])
-        by_array = health_rollup(scores, by=["s1", "s1"], mrr=[10, 30])
+        # Labels aligned with the rows are deprecated (by= is a column or a mapping), and
+        # still work for one release.
+        with pytest.warns(DeprecationWarning, match="aligned with the rows is deprecated"):
+            by_array = health_rollup(scores, by=["s1", "s1"], mrr=[10, 30])
         assert by_array["mrr_weighted_score"] == pytest.approx([(200 + 2400) / 40])
 
     def test_pandas_series_as_mappings(self) -> None:
@@ -784,3 +788,200 @@ class TestTrendAndRisk:
         b = other.score({"customer_id": ["c0"], "m": [20]})
         with pytest.raises(InvalidParameterError, match="different colour bands"):
             health_trend(a, b)
+
+
+# --- the contract: by=, one result type, option checks, warnings at the caller's line -----------
+
+
+class TestRollupContract:
+    # A: 20 ($100), 80 ($300); B: 60 ($100), 90 ($200); ids c0..c3.
+    def scores(self) -> HealthScores:
+        return portfolio([20, 80, 60, 90], [100, 300, 100, 200], ["A", "A", "B", "B"])
+
+    def test_without_by_one_row_and_no_segment_column(self) -> None:
+        r = health_rollup(self.scores())
+        assert isinstance(r, HealthRollup)
+        assert len(r) == 1
+        assert r.segment_column is None
+        assert r.column_names[0] == "accounts"
+        # (20 + 80 + 60 + 90) / 4 = 62.5; MRR-weighted (2000 + 24000 + 6000 + 18000) / 700.
+        assert float(r) == r.value == 62.5
+        assert r["mrr_weighted_score"][0] == pytest.approx(50000 / 700)
+        assert f"{r:.1f}" == "62.5"
+
+    def test_by_a_kept_column(self) -> None:
+        r = health_rollup(self.scores(), by="seg")
+        assert isinstance(r, HealthRollup)
+        assert r.column_names[0] == "seg"
+        assert r["seg"].tolist() == ["A", "B"]
+        assert r["mean_score"].tolist() == [50.0, 75.0]      # (20 + 80) / 2, (60 + 90) / 2
+        assert float(r.row("B")) == 75.0
+        with pytest.raises(InvalidParameterError, match="2 rows"):
+            float(r)
+
+    def test_by_the_id_column_is_the_per_account_view(self) -> None:
+        r = health_rollup(self.scores(), by="customer_id")
+        assert r["customer_id"].tolist() == ["c0", "c1", "c2", "c3"]
+        assert r["accounts"].tolist() == [1, 1, 1, 1]
+        assert r["mean_score"].tolist() == [20.0, 80.0, 60.0, 90.0]
+        assert float(r.row("c1")) == 80.0
+
+    def test_by_the_band_column(self) -> None:
+        # 20 red; 60 yellow; 80 and 90 green.
+        r = health_rollup(self.scores(), by="band")
+        assert r["band"].tolist() == ["green", "red", "yellow"]
+        assert r["accounts"].tolist() == [2, 1, 1]
+        assert r["mrr"].tolist() == [500.0, 100.0, 100.0]
+
+    def test_missing_values_of_a_column_are_in_none(self) -> None:
+        scores = portfolio([20, 80, 60], [1, 1, 1], ["A", None, "A"])  # type: ignore[list-item]
+        r = health_rollup(scores, by="seg")
+        assert r["seg"].tolist() == ["A", "(none)"]
+        assert r["accounts"].tolist() == [2, 1]
+        assert r["mean_score"].tolist() == [40.0, 80.0]
+
+    def test_mapping_puts_unmapped_accounts_in_none(self) -> None:
+        # c0 EU, c3 EU, c1 mapped to None, c2 not mapped: (none) holds 80 and 60.
+        r = health_rollup(self.scores(), by={"c0": "EU", "c3": "EU", "c1": None,
+                                             "zz": "US"})
+        assert r.column_names[0] == "segment"
+        assert r["segment"].tolist() == ["EU", "(none)"]
+        assert r["accounts"].tolist() == [2, 2]
+        assert r["mean_score"].tolist() == [55.0, 70.0]      # (20 + 90) / 2, (80 + 60) / 2
+        assert r["accounts"].sum() == 4                      # nothing dropped
+
+    def test_named_mapping_names_the_segment_column(self) -> None:
+        from csmetrics._core.segments import NamedSegments
+
+        r = health_rollup(self.scores(), by=NamedSegments("region", {"c0": "EU"}))
+        assert r["region"].tolist() == ["EU", "(none)"]
+        assert r.segment_column == "region"
+
+    def test_pandas_series_mapping_with_unmapped_ids(self) -> None:
+        pd = pytest.importorskip("pandas")
+        r = health_rollup(self.scores(), by=pd.Series({"c2": "x"}, name="tier"))
+        assert r["tier"].tolist() == ["x", "(none)"]
+        assert r["accounts"].tolist() == [1, 3]
+
+    def test_one_result_type_whatever_by(self) -> None:
+        scores = self.scores()
+        with pytest.warns(DeprecationWarning, match="health_rollup: by="):
+            labels = health_rollup(scores, by=["p", "q", "p", "q"])
+        results = [health_rollup(scores), health_rollup(scores, by="seg"),
+                   health_rollup(scores, by={"c0": "x"}), health_rollup(scores, by="customer_id"),
+                   labels]
+        assert {type(r) for r in results} == {HealthRollup}
+        assert all(r.value_column == "mean_score" for r in results)
+        assert labels["segment"].tolist() == ["p", "q"]
+        assert labels["mean_score"].tolist() == [40.0, 85.0]   # (20 + 60) / 2, (80 + 90) / 2
+
+    def test_segments_add_up_to_the_portfolio(self) -> None:
+        scores = self.scores()
+        whole = health_rollup(scores)
+        split = health_rollup(scores, by={"c0": "x", "c1": "y"})
+        assert split["accounts"].sum() == whole["accounts"][0]
+        assert split["mrr"].sum() == pytest.approx(whole["mrr"][0])
+
+    def test_unknown_column_lists_the_columns(self) -> None:
+        with pytest.raises(ColumnNotFoundError, match="keep="):
+            health_rollup(self.scores(), by="region")
+
+    def test_bad_options_get_the_shared_message(self) -> None:
+        scores = self.scores()
+        with pytest.raises(InvalidParameterError, match=r"^health_rollup: band_points must be "
+                           r"a mapping from band name to points \(finite numbers\), or None, "
+                           r"got 'x'\.$"):
+            health_rollup(scores, band_points="x")  # type: ignore[arg-type]
+        with pytest.raises(InvalidParameterError, match=r"^at_risk: min_drop must be a number "
+                           r"> 0, or None, got -5\.$"):
+            at_risk(scores, min_drop=-5)
+        with pytest.raises(InvalidParameterError, match=r"^at_risk: band must be a band name, "
+                           r"a sequence of band names, or None, got 3\.$"):
+            at_risk(scores, band=3)  # type: ignore[arg-type]
+        trend = health_trend(scores, scores)
+        with pytest.raises(InvalidParameterError, match=r"^HealthTrend\.transitions: weight "
+                           r"must be one of 'accounts', 'mrr', got 'seats'\.$"):
+            trend.transitions(weight="seats")  # type: ignore[arg-type]
+        with pytest.raises(InvalidParameterError, match="by must be None, a column"):
+            health_rollup(scores, by=3)
+
+    def test_empty_portfolio_is_nan_never_zero(self) -> None:
+        card = HealthScorecard(measures=[as_is("m")])
+        empty = card.score({"customer_id": np.array([], dtype=object),
+                            "m": np.array([], dtype=float)})
+        with pytest.warns(UndefinedMetricWarning):
+            r = health_rollup(empty)
+        assert r["accounts"].tolist() == [0]
+        assert math.isnan(float(r))
+        assert math.isnan(r["share_red"][0])
+
+    def test_warnings_point_at_the_callers_line(self) -> None:
+        card = HealthScorecard(measures=[as_is("m")])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            scores = card.score({"customer_id": ["a", "b"], "m": [None, 50],
+                                 "mrr": [0, 0]}, mrr="mrr")
+            health_rollup(scores)
+            at_risk(scores)
+        undefined = [w for w in caught if issubclass(w.category, UndefinedMetricWarning)]
+        assert len(undefined) == 4   # score: 1 unscored; roll-up: 2 ratios of MRR; share
+        assert {w.filename for w in undefined} == {__file__}
+
+    def test_at_risk_share_of_no_mrr_is_nan_with_a_warning(self) -> None:
+        scores = portfolio([20, 30], [0, 0], ["s", "s"])
+        with pytest.warns(UndefinedMetricWarning, match="at_risk"):
+            r = at_risk(scores)
+        assert r.mrr_at_risk == 0.0
+        assert math.isnan(r.share_of_mrr)
+
+    def test_prints_and_converts(self) -> None:
+        r = health_rollup(self.scores(), by="seg")
+        text = str(r).splitlines()
+        assert text[0] == "Health roll-up (health) by seg"
+        assert text[1].split()[:4] == ["seg", "accounts", "scored", "mean_score"]
+        assert r.to_dict()["seg"] == ["A", "B"]
+        assert repr(health_rollup(self.scores())) == "HealthRollup(mean_score=62.5)"
+
+
+class TestRollupPlot:
+    def test_plot_draws_on_the_given_axes_and_leaves_pyplot_alone(self) -> None:
+        pytest.importorskip("matplotlib")
+        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
+
+        before = plt.get_fignums()
+        fig = Figure()
+        ax = fig.subplots()
+        rollup = health_rollup(portfolio([20, 80, 60], [1, 2, 3], ["A", "A", "B"]))
+        assert rollup.plot(ax=ax) is ax
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["red", "yellow", "green",
+                                                                "unscored"]
+        # 3 bands + unscored, for accounts and for MRR.
+        assert len(ax.patches) == 8
+        assert plt.get_fignums() == before
+
+    def test_plot_without_axes_makes_one_figure(self) -> None:
+        pytest.importorskip("matplotlib")
+        import matplotlib
+        import matplotlib.pyplot as plt
+
+        backend = matplotlib.get_backend()
+        before = set(plt.get_fignums())
+        ax = health_rollup(portfolio([20], [1], ["A"])).plot()
+        try:
+            assert set(plt.get_fignums()) - before == {ax.figure.number}
+        finally:
+            plt.close(ax.figure)
+        assert set(plt.get_fignums()) == before
+        assert matplotlib.get_backend() == backend
+
+    def test_a_segmented_rollup_plots_one_segment(self) -> None:
+        pytest.importorskip("matplotlib")
+        from matplotlib.figure import Figure
+
+        rollup = health_rollup(portfolio([20, 80, 60], [1, 2, 3], ["A", "A", "B"]), by="seg")
+        with pytest.raises(InvalidParameterError, match=r"rollup\.row\(label\)\.plot\(\)"):
+            rollup.plot(ax=Figure().subplots())
+        ax = rollup.row("A").plot(ax=Figure().subplots())
+        heights = [p.get_height() for p in ax.patches[:4]]
+        assert heights == pytest.approx([0.5, 0, 0.5, 0])    # 20 red, 80 green of two

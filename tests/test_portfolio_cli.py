@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import csmetrics as cm
 from csmetrics.cli import main
 from csmetrics.io.csv import (
+    FIELDS,
     CSVDataError,
     CSVFormatError,
     escape_csv_cell,
     read_subscriptions_csv,
+    read_surveys_csv,
+    read_table_csv,
+    read_tickets_csv,
+    read_usage_csv,
     write_csv,
 )
 from csmetrics.report.portfolio import Portfolio
@@ -110,6 +118,125 @@ class TestCSV:
                                      "ok,-2.0"]
 
 
+# One case per adapter: a file whose columns carry other names than the fields, with one bad
+# value on line 3 (the header is line 1) in the column named last.
+ADAPTERS = {
+    "subscriptions": (cm.SubscriptionTable, "acct,begins,price\na,2024-01-01,10\n"
+                      "b,2024-01-01,-5\n",
+                      {"customer_id": "acct", "start": "begins", "amount": "price"},
+                      "column 'price' must be >= 0"),
+    "surveys": (cm.SurveyTable, "acct,survey,score,date\na,nps,9,2024-01-05\n"
+                "b,nps,11,2024-01-06\n", {"customer_id": "acct", "submitted_at": "date"},
+                "column 'score' must be on its survey's scale"),
+    "usage": (cm.UsageTable, "acct,user,time\na,ann,2024-01-05T10:00:00Z\nb,bob,soon\n",
+              {"customer_id": "acct", "user_id": "user", "at": "time"},
+              "column 'time' must be a timestamp"),
+    "tickets": (cm.SupportTicketTable, "acct,opened,contacts\na,2024-01-05T10:00:00Z,1\n"
+                "b,2024-01-06T10:00:00Z,-1\n", {"customer_id": "acct", "opened_at": "opened"},
+                "column 'contacts' must be a whole number >= 0"),
+}
+READERS = {"subscriptions": read_subscriptions_csv, "surveys": read_surveys_csv,
+           "usage": read_usage_csv, "tickets": read_tickets_csv}
+
+
+@pytest.mark.parametrize("kind", sorted(ADAPTERS))
+class TestOneReaderForEveryTable:
+    def write(self, tmp_path: Path, kind: str, text: str | None = None) -> Path:
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(ADAPTERS[kind][1] if text is None else text)
+        return path
+
+    def test_the_same_table_as_the_same_columns(self, tmp_path: Path, kind: str) -> None:
+        table_type, text, mapping, _ = ADAPTERS[kind]
+        good = "\n".join(text.splitlines()[:2]) + "\n"
+        table = READERS[kind](self.write(tmp_path, kind, good), columns=mapping)
+        header, row = (line.split(",") for line in good.splitlines())
+        direct = table_type.from_columns({h: [v] for h, v in zip(header, row, strict=True)},
+                                         **mapping)
+        assert type(table) is table_type
+        assert repr(table.to_dict()) == repr(direct.to_dict())      # NaN equal to NaN
+        generic = read_table_csv(table_type, self.write(tmp_path, kind, good),
+                                 fields=FIELDS[kind], columns=mapping)
+        assert repr(generic.to_dict()) == repr(table.to_dict())
+
+    def test_a_bad_value_names_file_line_column_and_rule(self, tmp_path: Path,
+                                                          kind: str) -> None:
+        _, _, mapping, rule = ADAPTERS[kind]
+        path = self.write(tmp_path, kind)
+        with pytest.raises(CSVDataError, match=rf"^{re.escape(str(path))}: line 3: "
+                           rf"{re.escape(rule)}") as info:
+            READERS[kind](path, columns=mapping)
+        assert info.value.lines == (3,)
+        assert info.value.path == str(path)
+
+    def test_skipped_rows_name_their_line(self, tmp_path: Path, kind: str) -> None:
+        _, text, mapping, _ = ADAPTERS[kind]
+        gappy = text.replace("\n", "\n\n", 2)     # a blank line 3: the bad row is on line 5
+        table = READERS[kind](self.write(tmp_path, kind, gappy), columns=mapping,
+                              errors="skip")
+        assert len(table) == 1
+        assert table.skipped["row"].tolist() == [1]
+        assert table.skipped["rule"][0].endswith("(line 5)")
+
+    def test_mapping_errors_are_the_same_for_every_table(self, tmp_path: Path,
+                                                         kind: str) -> None:
+        path = self.write(tmp_path, kind)
+        with pytest.raises(cm.InvalidParameterError,
+                           match=rf"^{re.escape(str(path))}: columns= maps unknown fields "
+                                 rf"\['owner'\]; the fields are \["):
+            READERS[kind](path, columns={"owner": "acct"})
+        with pytest.raises(cm.ColumnNotFoundError, match="'Account'") as info:
+            READERS[kind](path, columns={"customer_id": "Account"})
+        assert f"{path} (for customer_id)" in str(info.value)
+
+    def test_file_format_errors_are_the_same_for_every_table(self, tmp_path: Path,
+                                                             kind: str) -> None:
+        with pytest.raises(CSVFormatError, match="the file is empty"):
+            READERS[kind](self.write(tmp_path, kind, ""))
+        header = ADAPTERS[kind][1].splitlines()[0]
+        n = header.count(",") + 1
+        ragged = ",".join(["x"] * (n + 1))
+        with pytest.raises(CSVFormatError, match=f"line 2 has {n + 1} cells but the header "
+                           f"has {n}"):
+            READERS[kind](self.write(tmp_path, kind, f"{header}\n{ragged}\n"))
+        with pytest.raises(CSVFormatError, match="repeats column 'acct'"):
+            READERS[kind](self.write(tmp_path, kind, f"{header},acct\n"))
+
+
+def test_bad_options_get_the_shared_message(tmp_path: Path) -> None:
+    path = tmp_path / "subs.csv"
+    path.write_text("customer_id,start,amount\na,2024-01-01,10\n")
+    for reader in READERS.values():
+        with pytest.raises(cm.InvalidParameterError,
+                           match=rf"^{reader.__name__}: errors must be one of 'raise', "
+                                 r"'skip', got 'ignore'\.$"):
+            reader(path, errors="ignore")  # type: ignore[operator]
+    subs = read_subscriptions_csv(path)
+    with pytest.raises(cm.InvalidParameterError, match=r"^Portfolio\.report: months must be "
+                       r"a whole number >= 1, got 0\.$"):
+        Portfolio(subscriptions=subs).report(months=0)
+    with pytest.raises(cm.InvalidParameterError, match=r"^Portfolio: fx must be FxRates or "
+                       r"None, got 'EUR'\.$"):
+        Portfolio(subscriptions=subs, fx="EUR")  # type: ignore[arg-type]
+
+
+def test_the_fields_of_each_adapter_are_its_records() -> None:
+    assert FIELDS["subscriptions"] == tuple(cm.Subscription.model_fields)
+    assert set(FIELDS["tickets"]) == {"customer_id", "ticket_id", "opened_at", "resolved_at",
+                                      "contacts"}
+    assert FIELDS["usage"] == ("customer_id", "user_id", "at", "feature", "duration_s")
+
+
+def test_io_exports_the_reader_and_the_adapters() -> None:
+    import csmetrics.io as io
+    import csmetrics.io.csv as io_csv
+
+    for name in ("read_table_csv", "read_subscriptions_csv", "read_surveys_csv",
+                 "read_usage_csv", "read_tickets_csv", "write_csv", "escape_csv_cell",
+                 "read_csv_columns", "CSVDataError", "CSVFormatError"):
+        assert getattr(io, name) is getattr(io_csv, name)
+
+
 class TestPortfolio:
     def test_subscriptions_only(self) -> None:
         report = Portfolio(subscriptions=cm.datasets.demo_portfolio()).report()
@@ -151,7 +278,7 @@ class TestPortfolio:
 
     def test_plots_refuse_segmented_results(self) -> None:
         pytest.importorskip("matplotlib")
-        from csmetrics.plotting.charts import plot_mrr_bridge
+        from csmetrics.plotting import plot_mrr_bridge
 
         split = cm.mrr_movements(cm.datasets.demo_portfolio(), "2024-01", "2024-03",
                                  by="plan")
@@ -168,6 +295,90 @@ class TestPortfolio:
         assert "<script>" not in page
         assert "<b>pro</b>" not in page
         assert "&lt;b&gt;pro&lt;/b&gt;" in page
+
+
+class TestReportParts:
+    def test_charts_are_the_results_own_plots_and_leave_pyplot_alone(self) -> None:
+        pytest.importorskip("matplotlib")
+        import matplotlib.pyplot as plt
+
+        report = Portfolio(usage=cm.datasets.demo_usage(),
+                           tickets=cm.datasets.demo_tickets()).report("2024-12")
+        section = report["health"]
+        assert isinstance(section.table, cm.TableResult)
+        assert section.chart is not None
+        before = plt.get_fignums()
+        page = report.to_html(charts=True)
+        assert page.count("<svg") == 1
+        assert plt.get_fignums() == before
+
+    def test_chart_of_a_result_without_a_plot_is_none(self) -> None:
+        from csmetrics.report.render import chart_of
+
+        assert chart_of(cm.TableResult({"x": [1]})) is None
+        drawn: list[Any] = []
+
+        class Plottable:
+            def plot(self, *, ax: Any = None, kind: str = "") -> None:
+                drawn.append((ax, kind))
+
+        chart = chart_of(Plottable(), kind="bridge")
+        assert chart is not None
+        chart("the axes")
+        assert drawn == [("the axes", "bridge")]
+
+    def test_json_safe_makes_nan_and_infinity_null(self) -> None:
+        from csmetrics.report.render import json_safe
+
+        data = {"a": [1.0, float("nan")], "b": {"c": float("inf")}, "d": "x"}
+        assert json_safe(data) == {"a": [1.0, None], "b": {"c": None}, "d": "x"}
+        assert json.loads(json.dumps(json_safe(data), allow_nan=False))["a"] == [1.0, None]
+
+    def test_segment_names_a_customer_attribute_and_leaves_none_to_the_resolver(self) -> None:
+        from csmetrics._core.segments import NamedSegments
+
+        subs = [cm.Subscription(customer_id=c, start="2024-01-01", amount=10)
+                for c in ("a", "b", "c")]
+        customers = {"customer_id": ["a", "b"], "region": ["EU", None]}
+        p = Portfolio(subscriptions=subs, customers=customers)
+        mapping = p.segment("region")
+        assert isinstance(mapping, NamedSegments)
+        assert mapping.segment_name == "region"
+        assert dict(mapping) == {"a": "EU", "b": None}     # c is not listed at all
+        assert p.segment("plan") == "plan"
+        by_region = p.report("2024-03", by="region", months=3)["mrr_by_segment"].table
+        assert by_region is not None
+        # a in EU; b (no value) and c (not listed) in "(none)": 10 + 10.
+        assert by_region["region"].tolist() == ["EU", "(none)"]
+        assert by_region["mrr"].tolist() == [10.0, 20.0]
+
+    def test_report_classes_keep_their_old_module(self) -> None:
+        from csmetrics.report import portfolio, render
+
+        assert portfolio.ReportSection is render.ReportSection
+        assert portfolio.PortfolioReport is render.PortfolioReport
+
+
+def test_plotting_exports_every_chart_from_its_domain_module() -> None:
+    import csmetrics.plotting as plotting
+    from csmetrics.plotting import charts, health, revenue, surveys, value
+
+    homes = {"plot_mrr_bridge": revenue, "plot_mrr_movements": revenue,
+             "plot_retention_trend": revenue, "plot_cohort_table": value,
+             "plot_survival_curve": value, "plot_sbg_projection": value, "plot_nps": surveys,
+             "plot_health_bands": health}
+    assert sorted(plotting.__all__) == sorted(homes)
+    for name, module in homes.items():
+        assert getattr(plotting, name) is getattr(module, name)
+        assert getattr(charts, name) is getattr(module, name)    # the 0.1 path still works
+
+
+def test_importing_plotting_does_not_import_matplotlib() -> None:
+    code = ("import sys, csmetrics.plotting, csmetrics.report; "
+            "print('matplotlib' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "False"
 
 
 class TestCLI:

@@ -9,6 +9,7 @@ import pytest
 
 import csmetrics as cm
 from csmetrics import Subscription
+from csmetrics.results import MetricResult
 
 
 @pytest.fixture
@@ -84,3 +85,18 @@ def test_nan_and_bool_cells() -> None:
     r = cm.TableResult({"x": [np.nan, 0.5], "ok": [True, False], "m": [np.nan, 1.0]},
                        money=("m",))
     assert str(r).splitlines() == ["  x   ok     m", "NaN  yes   NaN", "0.5   no  1.00"]
+
+
+def test_a_health_rollup_is_a_metric_result_with_every_view() -> None:
+    pd = pytest.importorskip("pandas")
+    card = cm.HealthScorecard(measures=[cm.Measure(name="u", rule=cm.Linear(low=0, high=1))])
+    scores = card.score({"customer_id": ["a", "b"], "u": [0.2, 0.9], "seg": ["<x>", "y"]},
+                        keep=["seg"])
+    rollup = cm.health_rollup(scores, by="seg")
+    assert isinstance(rollup, MetricResult)
+    assert "&lt;x&gt;" in rollup._repr_html_()
+    assert "<x>" not in rollup._repr_html_()
+    frame = rollup.to_pandas()
+    assert isinstance(frame, pd.DataFrame)
+    assert frame["mean_score"].tolist() == [20.0, 90.0]   # 0.2 and 0.9 of the way to 100
+    assert rollup.row("y").value == 90.0

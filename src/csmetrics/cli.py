@@ -20,7 +20,18 @@ from typing import Any
 
 from csmetrics import __version__
 from csmetrics.exceptions import CSMetricsError, DataValidationError, InvalidParameterError
-from csmetrics.io.csv import CSVFormatError
+from csmetrics.io.csv import (
+    FIELDS,
+    CSVFormatError,
+    csv_header,
+    read_csv_columns,
+    read_subscriptions_csv,
+    read_surveys_csv,
+    read_tickets_csv,
+    read_usage_csv,
+    write_csv,
+)
+from csmetrics.report.render import json_safe
 
 EXIT_OK, EXIT_DATA_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -98,15 +109,19 @@ def _columns(pairs: Sequence[str]) -> dict[str, list[str]]:
     return out
 
 
-def _read(kind: str, path: str, columns: dict[str, list[str]], **kw: Any) -> Any:
-    from csmetrics import io
+_READERS: dict[str, Any] = {"subscriptions": read_subscriptions_csv,
+                            "surveys": read_surveys_csv, "usage": read_usage_csv,
+                            "tickets": read_tickets_csv}
 
+
+def _read(kind: str, path: str | None, columns: dict[str, list[str]], **kw: Any) -> Any:
+    """One export read by its table's adapter, ``--columns`` mapping its fields (None
+    without a path)."""
+    if path is None:
+        return None
     if not Path(path).is_file() and path != "-":
         raise _UsageError(f"--{kind}: no such file: {path}")
-    mine = _mapping_for(path, kind, columns)
-    if kind == "subscriptions":
-        return io.read_subscriptions_csv(path, columns=mine, **kw)
-    return io.read_surveys_csv(path, columns=mine, **kw)
+    return _READERS[kind](path, columns=_mapping_for(path, kind, columns), **kw)
 
 
 def _portfolio(args: argparse.Namespace) -> Any:
@@ -114,8 +129,6 @@ def _portfolio(args: argparse.Namespace) -> Any:
 
     customers = None
     if getattr(args, "customers", None):
-        from csmetrics.io.csv import read_csv_columns
-
         if not Path(args.customers).is_file():
             raise _UsageError(f"--customers: no such file: {args.customers}")
         customers = read_csv_columns(args.customers)
@@ -130,17 +143,14 @@ def _portfolio(args: argparse.Namespace) -> Any:
         return Portfolio(subscriptions=demo_portfolio(), surveys=demo_surveys(),
                          usage=demo_usage(), tickets=demo_tickets(), customers=customers)
     columns = _columns(args.columns)
-    known = {*_FIELDS_OF["subscriptions"], *_FIELDS_OF["surveys"], *_FIELDS_OF["usage"],
-             *_FIELDS_OF["tickets"]}
+    known = {field for fields in FIELDS.values() for field in fields}
     unknown = sorted(set(columns) - known)
     if unknown:
         raise _UsageError(f"--columns: unknown fields {unknown}")
-    subs = (_read("subscriptions", args.subscriptions, columns, date_format=args.date_format)
-            if args.subscriptions else None)
-    surveys = (_read("surveys", args.surveys, columns)
-               if getattr(args, "surveys", None) else None)
-    usage = _read_table("usage", getattr(args, "usage", None), columns)
-    tickets = _read_table("tickets", getattr(args, "tickets", None), columns)
+    subs = _read("subscriptions", args.subscriptions, columns, date_format=args.date_format)
+    surveys = _read("surveys", getattr(args, "surveys", None), columns)
+    usage = _read("usage", getattr(args, "usage", None), columns)
+    tickets = _read("tickets", getattr(args, "tickets", None), columns)
     if subs is None and surveys is None and usage is None and tickets is None:
         raise _UsageError("give --demo, or at least one of --subscriptions, --surveys, "
                           "--usage and --tickets")
@@ -148,30 +158,14 @@ def _portfolio(args: argparse.Namespace) -> Any:
                      customers=customers)
 
 
-def _read_table(kind: str, path: str | None, columns: dict[str, list[str]]) -> Any:
-    """Usage events or support tickets from a CSV file (``--columns`` maps their fields)."""
-    if path is None:
-        return None
-    if not Path(path).is_file():
-        raise _UsageError(f"--{kind}: no such file: {path}")
-    from csmetrics import io
-
-    mine = _mapping_for(path, kind, columns)
-    if kind == "usage":
-        return io.read_usage_csv(path, columns=mine)
-    return io.read_tickets_csv(path, columns=mine)
-
-
 def _mapping_for(path: str, kind: str, columns: dict[str, list[str]]) -> dict[str, str]:
     """The ``--columns`` pairs that apply to this file: for each of its fields, the first
     named column the file has. Where it has none of them but has the field's own name, no
     mapping; where it has neither, the first name, which the reader reports as missing."""
-    from csmetrics.io.csv import csv_header
-
     header = set(csv_header(path)) if path != "-" else set()
     out: dict[str, str] = {}
     for field, names in columns.items():
-        if field not in _FIELDS_OF[kind]:
+        if field not in FIELDS[kind]:
             continue
         present = [n for n in names if n in header]
         if present:
@@ -179,15 +173,6 @@ def _mapping_for(path: str, kind: str, columns: dict[str, list[str]]) -> dict[st
         elif field not in header:
             out[field] = names[0]
     return out
-
-
-_FIELDS_OF = {
-    "subscriptions": ("customer_id", "subscription_id", "plan", "start", "end", "amount",
-                      "currency", "interval", "interval_count", "quantity", "discount"),
-    "surveys": ("customer_id", "respondent_id", "survey", "score", "submitted_at", "weight"),
-    "usage": ("customer_id", "user_id", "at", "feature", "duration_s"),
-    "tickets": ("customer_id", "ticket_id", "opened_at", "resolved_at", "contacts"),
-}
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -198,14 +183,10 @@ def _emit(text: str, output: str | None) -> None:
 
 
 def _table_out(table: Any, fmt: str) -> str:
-    from csmetrics.io.csv import write_csv
-
     if fmt == "csv":
         return write_csv(table.to_dict())
     if fmt == "json":
-        from csmetrics.report.portfolio import _json_safe
-
-        return json.dumps(_json_safe(table.to_dict()), indent=2, allow_nan=False, default=str)
+        return json.dumps(json_safe(table.to_dict()), indent=2, allow_nan=False, default=str)
     return str(table)
 
 
@@ -255,12 +236,8 @@ def _run_nps(args: argparse.Namespace) -> str:
 
         table = demo_surveys()
     elif args.surveys:
-        if not Path(args.surveys).is_file():
-            raise _UsageError(f"--surveys: no such file: {args.surveys}")
-        from csmetrics.io.csv import read_surveys_csv
-
-        table = read_surveys_csv(args.surveys, columns=_mapping_for(
-            args.surveys, "surveys", _columns(args.columns)), survey_name=args.survey_name)
+        table = _read("surveys", args.surveys, _columns(args.columns),
+                      survey_name=args.survey_name)
     else:
         raise _UsageError("nps needs --surveys or --demo")
     by = None if args.by in (None, "none") else args.by

@@ -18,10 +18,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
+from csmetrics._core.options import Interval, Satisfies, validate_params
+from csmetrics._kernels import revenue as kr
 from csmetrics.datasets.surveys import synthetic_surveys
 from csmetrics.datasets.tickets import synthetic_tickets
 from csmetrics.datasets.usage import synthetic_usage
-from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import Period
 from csmetrics.tables.subscriptions import SubscriptionTable
 from csmetrics.tables.surveys import SurveyTable
@@ -37,6 +38,13 @@ _STAGES = 6
 _DAYS_PER_MONTH = 30.44
 
 
+_CURRENCIES = Satisfies(
+    lambda c: not isinstance(c, str) and len(c) > 0 and all(v in _ROUGH_RATE for v in c),
+    "a non-empty sequence of some of " + ", ".join(sorted(_ROUGH_RATE)))
+_COUNT = Interval(1, integer=True)
+
+
+@validate_params({"n_customers": _COUNT, "months": _COUNT, "currencies": _CURRENCIES})
 def synthetic_columns(
     n_customers: int,
     *,
@@ -45,7 +53,7 @@ def synthetic_columns(
     start: str = "2022-01",
     currencies: Sequence[str] = ("USD",),
 ) -> dict[str, NDArray[Any]]:
-    """Columns of a synthetic portfolio, ready for :meth:`SubscriptionTable.from_columns`.
+    """Columns of a synthetic portfolio, ready for ``SubscriptionTable.from_columns``.
 
     Parameters
     ----------
@@ -69,6 +77,12 @@ def synthetic_columns(
         ``subscription_id`` (int), ``start``, ``end`` (``datetime64[D]``, NaT while open),
         ``amount``, ``interval_count``, ``quantity``, ``discount``.
 
+    Raises
+    ------
+    InvalidParameterError
+        ``n_customers`` or ``months`` is not a whole number >= 1, or ``currencies`` names
+        a currency without a rough rate (USD, EUR, GBP, CAD, AUD, JPY).
+
     Examples
     --------
     >>> cols = synthetic_columns(1_000, months=12, seed=1)
@@ -76,12 +90,6 @@ def synthetic_columns(
     ...     "amount", "currency", "interval", "interval_count", "quantity", "discount"])
     True
     """
-    if n_customers < 1 or months < 1:
-        raise InvalidParameterError("n_customers and months must be >= 1.")
-    unknown = [c for c in currencies if c not in _ROUGH_RATE]
-    if unknown or not currencies:
-        raise InvalidParameterError(
-            f"currencies must be some of {sorted(_ROUGH_RATE)}, got {list(currencies)}.")
     rng = np.random.default_rng(seed)
     first = Period.parse(start, "month")
     window_start = np.datetime64(first.start, "D")
@@ -191,7 +199,7 @@ def synthetic_portfolio(
     start: str = "2022-01",
     currencies: Sequence[str] = ("USD",),
 ) -> SubscriptionTable:
-    """A seeded synthetic :class:`SubscriptionTable` (see :func:`synthetic_columns`).
+    """A seeded synthetic ``SubscriptionTable`` (see ``synthetic_columns``).
 
     Examples
     --------
@@ -236,12 +244,14 @@ def demo_usage() -> UsageTable:
     >>> str(demo_usage().at.max()) < "2025-01-01"
     True
     """
-    from csmetrics.usage import seats_at
-
     subs = demo_portfolio()
-    seats = seats_at(subs, "2024-12", plans=list(PLANS))
-    return synthetic_usage(seats["customer_id"], seats=np.maximum(seats["seats"], 1),
-                           start="2024-10-03", days=90, seed=2024)
+    # Seats: the quantity of each customer's plan spans (not add-ons) active that day.
+    active = kr.active_on(subs.start, subs.end, np.datetime64("2024-12-31"))
+    active &= np.isin(subs.column("plan"), np.array(PLANS, dtype=object))
+    seats = np.bincount(subs.customer_codes[active], weights=subs.quantity[active],
+                        minlength=subs.customer_ids.size)
+    return synthetic_usage(subs.customer_ids, seats=np.maximum(seats, 1), start="2024-10-03",
+                           days=90, seed=2024)
 
 
 def demo_tickets() -> SupportTicketTable:

@@ -2,22 +2,19 @@
 bands; per-account explanations, roll-ups, trends, at-risk lists and the standard signals."""
 
 from csmetrics.exceptions import AccountNotFoundError
-from csmetrics.health.rollups import (
-    AtRiskAccounts,
-    HealthTrend,
-    at_risk,
-    health_rollup,
-    health_trend,
-)
+from csmetrics.health.risk import AtRiskAccounts, at_risk
+from csmetrics.health.rollup import HealthRollup, health_rollup
 from csmetrics.health.rules import Band, Linear, NamedBands, Steps
 from csmetrics.health.scorecard import HealthScorecard, Measure, MissingPolicy
 from csmetrics.health.scores import HealthScores, ScoreExplanation
 from csmetrics.health.signals import account_signals, standard_scorecard
+from csmetrics.health.trend import HealthTrend, health_trend
 
 __all__ = [
     "AccountNotFoundError",
     "AtRiskAccounts",
     "Band",
+    "HealthRollup",
     "HealthScorecard",
     "HealthScores",
     "HealthTrend",

@@ -1,15 +1,14 @@
 """The arithmetic of a health scorecard: reading a measures table and scoring its accounts.
 
-A scorecard compiles to a :class:`_Plan` (its weights and bands as arrays). The columns of a
+A scorecard compiles to a ``_Plan`` (its weights and bands as arrays). The columns of a
 per-account measures table are read and validated (ids, numbers, labels, MRR), each measure's
-rule turns its column into points (:func:`_points`), and :func:`_evaluate` runs the kernels
+rule turns its column into points (``_points``), and ``_evaluate`` runs the kernels
 that aggregate the points into group and overall scores, coverage and bands. Used by
-:meth:`csmetrics.health.HealthScorecard.score`, the results and the roll-ups.
+``csmetrics.health.HealthScorecard.score``, the results and the roll-ups.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,15 +16,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._core.arrays import as_column
 from csmetrics._core.checks import Checker
-from csmetrics._core.columns import _as_array
 from csmetrics._core.convert import factorize, is_missing, to_float
+from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import health as kh
-from csmetrics.exceptions import (
-    ColumnNotFoundError,
-    InvalidParameterError,
-    UndefinedMetricWarning,
-)
+from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 from csmetrics.health.rules import Floats, Linear, NamedBands, Steps, _Intervals
 
 if TYPE_CHECKING:
@@ -69,9 +65,9 @@ _CONTEXT = "HealthScorecard.score"
 def _read_ids(data: Any, names: list[str], get: Callable[[str], Any], id_column: str
               ) -> NDArray[Any]:
     if id_column in names:
-        ids = _as_array(get(id_column))
+        ids = as_column(get(id_column))
     elif getattr(getattr(data, "index", None), "name", None) == id_column:
-        ids = _as_array(data.index)  # pandas, ids in the index
+        ids = as_column(data.index)  # pandas, ids in the index
     else:
         raise ColumnNotFoundError(id_column, names, context=f"{_CONTEXT} (id_column=)")
     ids = ids.reshape(-1)
@@ -105,7 +101,7 @@ def _repeated(ids: NDArray[Any]) -> NDArray[np.bool_]:
 
 
 def _column(get: Callable[[str], Any], name: str, n: int, id_column: str) -> NDArray[Any]:
-    values = _as_array(get(name)).reshape(-1)
+    values = as_column(get(name)).reshape(-1)
     if values.size != n:
         raise InvalidParameterError(f"{_CONTEXT}: column {name!r} has {values.size:,} values but "
                                     f"{id_column!r} has {n:,}; a measures table has one row "
@@ -182,12 +178,12 @@ def _aligned(values: Any, ids: NDArray[Any], names: list[str], get: Callable[[st
     if isinstance(values, str):
         if get is None or values not in names:
             raise ColumnNotFoundError(values, names, context=f"{context} ({what}=)")
-        out = _as_array(get(values)).reshape(-1)
+        out = as_column(get(values)).reshape(-1)
     elif isinstance(values, Mapping) or (hasattr(values, "index") and hasattr(values, "items")
                                          and not hasattr(values, "columns")):
         out = _mapped(ids, values, what, context)
     else:
-        out = _as_array(values).reshape(-1) if not isinstance(values, list | tuple) else (
+        out = as_column(values).reshape(-1) if not isinstance(values, list | tuple) else (
             np.asarray(values, dtype=object))
     if out.size != n:
         raise InvalidParameterError(f"{context}: {what}= has {out.size:,} values for {n:,} "
@@ -203,8 +199,8 @@ def _mapped(ids: NDArray[Any], mapping: Any, what: str, context: str) -> NDArray
         vals = np.empty(keys.size, dtype=object)
         vals[:] = list(mapping.values())
     else:  # pandas Series: its index is the key
-        keys = _as_array(mapping.index)
-        vals = _as_array(mapping)
+        keys = as_column(mapping.index)
+        vals = as_column(mapping)
     if keys.dtype.kind == "f" and bool(np.all(np.isfinite(keys) & (keys == np.round(keys)))):
         keys = keys.astype(np.int64)
     targets = ids
@@ -280,6 +276,5 @@ def _warn_unscored(score: Floats, cov: Floats, min_coverage: float, context: str
         reasons.append(f"{empty:,} have no measure with a value")
     if low:
         reasons.append(f"{low:,} have coverage below min_coverage={min_coverage:g}")
-    warnings.warn(f"{context}: {int(unscored.sum()):,} of {score.size:,} accounts have no score "
-                  f"({'; '.join(reasons)}); their score is NaN and their band None.",
-                  UndefinedMetricWarning, stacklevel=4)
+    warn_undefined(f"{context}: {int(unscored.sum()):,} of {score.size:,} accounts have no "
+                   f"score ({'; '.join(reasons)}); their score is NaN and their band None.")

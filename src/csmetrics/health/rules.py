@@ -1,9 +1,9 @@
 """Colour bands and scoring rules of a health scorecard, and their validation.
 
-:class:`Band` (a named interval with explicit inclusivity) and the rules that turn a
-measure's value into points: :class:`Linear`, :class:`Steps` and :class:`NamedBands`. The
+``Band`` (a named interval with explicit inclusivity) and the rules that turn a
+measure's value into points: ``Linear``, ``Steps`` and ``NamedBands``. The
 bands of a rule or a scorecard are checked to meet edge to edge, and compiled to arrays
-(:class:`_Intervals`) for the kernels. Re-exported by :mod:`csmetrics.health`.
+(``_Intervals``) for the kernels. Re-exported by ``csmetrics.health``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from csmetrics._core.formatting import format_bound
 from csmetrics._kernels import health as kh
 
 Direction = Literal["higher", "lower"]
@@ -28,15 +29,6 @@ Floats = NDArray[np.float64]
 # Frozen, strict models. JSON keeps infinite band edges as Infinity, so a scorecard saved with
 # model_dump_json() loads back unchanged with model_validate_json().
 _CONFIG = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="constants")
-
-
-def _num(v: float) -> str:
-    """A number as short text: 50, 0.25, -inf."""
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    if v == round(v) and abs(v) < 1e15:
-        return str(int(v))
-    return f"{v:.6g}"
 
 
 # --- intervals and bands ---------------------------------------------------------------------
@@ -115,8 +107,8 @@ class Band(BaseModel):
     @property
     def interval(self) -> str:
         """The band in interval notation, ``(50, 75]``."""
-        return (f"{'[' if self.low_closed else '('}{_num(self.low)}, {_num(self.high)}"
-                f"{']' if self.high_closed else ')'}")
+        return (f"{'[' if self.low_closed else '('}{format_bound(self.low)}, "
+                f"{format_bound(self.high)}{']' if self.high_closed else ')'}")
 
     def __str__(self) -> str:
         return f"{self.name} {self.interval}"
@@ -152,30 +144,32 @@ def _sorted_bands(bands: Sequence[Band], what: str,
         if a.high > b.low or (a.high == b.low and a.high_closed and b.low_closed):
             raise ValueError(
                 f"{what}: bands {a} and {b} overlap"
-                + (f" at {_num(a.high)}: an edge belongs to one band only" if a.high == b.low
-                   else "") + ".")
+                + (f" at {format_bound(a.high)}: an edge belongs to one band only"
+                   if a.high == b.low else "") + ".")
         if a.high < b.low or (a.high == b.low and not a.high_closed and not b.low_closed):
-            gap = (f"{_num(a.high)} is in neither" if a.high == b.low else
-                   f"values between {_num(a.high)} and {_num(b.low)} are in neither")
+            gap = (f"{format_bound(a.high)} is in neither" if a.high == b.low else
+                   f"values between {format_bound(a.high)} and {format_bound(b.low)} are in "
+                   "neither")
             raise ValueError(f"{what}: bands {a} and {b} leave a gap ({gap}).")
     if cover is not None:
         lo, hi = cover
         first, last = ordered[0], ordered[-1]
+        scale = f"[{format_bound(lo)}, {format_bound(hi)}]"
         if first.low > lo or (first.low == lo and not first.low_closed):
-            raise ValueError(f"{what}: bands must cover the scale [{_num(lo)}, {_num(hi)}]; "
-                             f"{_num(lo)} is in no band (lowest band: {first}).")
+            raise ValueError(f"{what}: bands must cover the scale {scale}; "
+                             f"{format_bound(lo)} is in no band (lowest band: {first}).")
         if last.high < hi or (last.high == hi and not last.high_closed):
-            raise ValueError(f"{what}: bands must cover the scale [{_num(lo)}, {_num(hi)}]; "
-                             f"{_num(hi)} is in no band (highest band: {last}).")
+            raise ValueError(f"{what}: bands must cover the scale {scale}; "
+                             f"{format_bound(hi)} is in no band (highest band: {last}).")
         if first.low < lo or last.high > hi:
-            raise ValueError(f"{what}: bands must lie within the scale [{_num(lo)}, "
-                             f"{_num(hi)}], got {first} to {last}.")
+            raise ValueError(f"{what}: bands must lie within the scale {scale}, got {first} to "
+                             f"{last}.")
     return ordered
 
 
 @dataclass(frozen=True)
 class _Intervals:
-    """Contiguous bands as arrays for :func:`csmetrics._kernels.health.interval_codes`."""
+    """Contiguous bands as arrays for ``csmetrics._kernels.health.interval_codes``."""
 
     edges: Floats
     upper_owns: NDArray[np.bool_]
@@ -225,10 +219,10 @@ class Linear(BaseModel):
         return self
 
     def describe(self, direction: Direction, scale: tuple[float, float]) -> str:
-        """The rule in words, for :meth:`HealthScores.explain`."""
+        """The rule in words, for ``HealthScores.explain``."""
         bottom, top = scale if direction == "higher" else scale[::-1]
-        return (f"linear: {_num(self.low)} -> {_num(bottom)}, {_num(self.high)} -> "
-                f"{_num(top)}, clamped")
+        return (f"linear: {format_bound(self.low)} -> {format_bound(bottom)}, "
+                f"{format_bound(self.high)} -> {format_bound(top)}, clamped")
 
 
 class Steps(BaseModel):
@@ -288,8 +282,8 @@ class Steps(BaseModel):
         return tuple(out)
 
     def describe(self) -> str:
-        """The rule in words, for :meth:`HealthScorecard.explain`."""
-        return "steps: " + ", ".join(f"{b.interval} -> {_num(p)}"
+        """The rule in words, for ``HealthScorecard.explain``."""
+        return "steps: " + ", ".join(f"{b.interval} -> {format_bound(p)}"
                                      for b, p in zip(self.bands(), self.points, strict=True))
 
 
@@ -362,11 +356,11 @@ class NamedBands(BaseModel):
         return tuple(pm[b.name] for b in self.bands)
 
     def describe(self) -> str:
-        """The rule in words, for :meth:`HealthScores.explain`."""
+        """The rule in words, for ``HealthScores.explain``."""
         pm = self.point_map
         if self.bands is None:
-            return "labels: " + ", ".join(f"{k} -> {_num(p)}" for k, p in pm.items())
-        return "bands: " + ", ".join(f"{b} -> {_num(pm[b.name])}" for b in self.bands)
+            return "labels: " + ", ".join(f"{k} -> {format_bound(p)}" for k, p in pm.items())
+        return "bands: " + ", ".join(f"{b} -> {format_bound(pm[b.name])}" for b in self.bands)
 
 
 Rule = Annotated[Linear | Steps | NamedBands, Field(discriminator="kind")]

@@ -2,10 +2,10 @@
 
 Definitions
 -----------
-**Measures and points.** A :class:`Measure` reads one per-account column (utilization, open
+**Measures and points.** A ``Measure`` reads one per-account column (utilization, open
 tickets, NPS, ...) and turns each value into *points* on the scorecard's scale (0-100 by
-default) with one rule: :class:`Linear` (a straight line between two values, clamped),
-:class:`Steps` (thresholds) or :class:`NamedBands` (named intervals, or text labels, each
+default) with one rule: ``Linear`` (a straight line between two values, clamped),
+``Steps`` (thresholds) or ``NamedBands`` (named intervals, or text labels, each
 worth a number of points). ``direction`` says whether higher or lower values are better.
 
 **Groups and the overall score.** Measures may sit in groups (Gainsight's measure groups,
@@ -20,7 +20,7 @@ means by minimums: Totango's *account health* model, where one poor metric makes
 poor.
 
 **Missing measures.** A measure with no value (None, NaN) follows the scorecard's
-:class:`MissingPolicy`: ``"renormalize"`` leaves it out and re-normalises the remaining
+``MissingPolicy``: ``"renormalize"`` leaves it out and re-normalises the remaining
 weights (in its group, and a group with no measure left drops out of the overall score),
 ``"zero"`` scores it at the bottom of the scale, ``"neutral"`` at the middle (or the
 measure's ``neutral`` points). ``min_coverage`` withholds the score (NaN, no band) of accounts
@@ -33,9 +33,9 @@ weight carried by measures with a value, is always reported.
 scheme: "except for the 0-X range, the From value is not included"). Bands must neither
 overlap nor leave gaps and must cover the scale.
 
-**Roll-ups.** :func:`health_rollup` gives, per segment, the mean and the MRR-weighted score
-and the share of accounts and of MRR in each band; :func:`health_trend` compares two scorings
-account by account; :func:`at_risk` lists accounts in a band (or falling fast) by MRR.
+**Roll-ups.** ``health_rollup`` gives, per segment, the mean and the MRR-weighted score
+and the share of accounts and of MRR in each band; ``health_trend`` compares two scorings
+account by account; ``at_risk`` lists accounts in a band (or falling fast) by MRR.
 
 The formulas, edge cases and vendor correspondences are in ``docs/health.md``.
 """
@@ -53,16 +53,17 @@ from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_valid
 
 from csmetrics._core.checks import Checker
 from csmetrics._core.columns import column_getter
+from csmetrics._core.formatting import format_bound
 from csmetrics.exceptions import (
     ColumnNotFoundError,
     InvalidParameterError,
 )
 
-# The scorecard's parts live in private modules, layered without cycles (the later ones refer
-# to HealthScorecard and Measure for type checking only): bands and rules (_health_rules), the
-# scoring arithmetic (_health_compute), results (_health_scores), then roll-ups, trends and
-# at-risk lists (_health_rollups). Their public names are re-exported here, the one public
-# home of the health API.
+# The scorecard's parts live in modules layered without cycles (the later ones refer to
+# HealthScorecard and Measure for type checking only): bands and rules (rules), the scoring
+# arithmetic (compute), results (scores), then roll-ups (rollup), trends (trend) and at-risk
+# lists (risk). Their public names are re-exported by csmetrics.health, the one public home
+# of the health API.
 from csmetrics.health.compute import (
     _CONTEXT,
     _aligned,
@@ -83,7 +84,6 @@ from csmetrics.health.rules import (
     Steps,
     _as_bands,
     _Intervals,
-    _num,
     _sorted_bands,
 )
 from csmetrics.health.scores import HealthScores
@@ -105,8 +105,8 @@ class Measure(BaseModel):
         Relative weight inside its group (or, ungrouped, in the overall score); >= 0.
     direction : {"higher", "lower"}, default "higher"
         Whether higher values are better (utilization) or lower ones (open tickets). It sets
-        which end of a :class:`Linear` rule scores the top of the scale, and the points of a
-        :class:`Steps` or numeric :class:`NamedBands` rule are checked to agree with it. Text
+        which end of a ``Linear`` rule scores the top of the scale, and the points of a
+        ``Steps`` or numeric ``NamedBands`` rule are checked to agree with it. Text
         labels have no order: it is not used for them.
     group : str, optional
         The measure group (dimension) it belongs to.
@@ -217,7 +217,7 @@ class HealthScorecard(BaseModel):
         Colour bands of the overall score, covering the scale with no overlap and no gap.
         Default ``{"red": "[0, 50]", "yellow": "(50, 75]", "green": "(75, 100]"}``.
     missing : MissingPolicy or {"renormalize", "zero", "neutral"}, default "renormalize"
-        What missing measures do (see :class:`MissingPolicy`).
+        What missing measures do (see ``MissingPolicy``).
     scale : (float, float), default (0, 100)
         Lowest and highest points. Linear rules span it; every other rule's points, the
         neutral points and the bands must lie within it.
@@ -307,7 +307,7 @@ class HealthScorecard(BaseModel):
             outside = [p for p in pts if not lo <= p <= hi]
             if outside:
                 raise ValueError(f"HealthScorecard: measure {m.name!r} gives points {outside} "
-                                 f"outside the scale [{_num(lo)}, {_num(hi)}].")
+                                 f"outside the scale [{format_bound(lo)}, {format_bound(hi)}].")
         self._plan = self._compile()
         return self
 
@@ -422,7 +422,7 @@ class HealthScorecard(BaseModel):
             The column of account ids.
         mrr : str, mapping or array-like, optional
             MRR of each account, carried into the result for the roll-ups and
-            :func:`at_risk`: a column of ``measures``, a mapping from account id to MRR (a
+            ``at_risk``: a column of ``measures``, a mapping from account id to MRR (a
             dict or pandas Series), or an array aligned with the rows. Finite, >= 0.
         keep : sequence of str, optional
             Other columns to carry into the result (a segment, an owner).

@@ -1,7 +1,7 @@
-"""Health scoring results: :class:`HealthScores` and one account's :class:`ScoreExplanation`.
+"""Health scoring results: ``HealthScores`` and one account's ``ScoreExplanation``.
 
-:meth:`HealthScores.explain` re-runs the scoring arithmetic on one account and writes out its
-group and overall formulas. Re-exported by :mod:`csmetrics.health`.
+``HealthScores.explain`` re-runs the scoring arithmetic on one account and writes out its
+group and overall formulas. Re-exported by ``csmetrics.health``.
 """
 
 from __future__ import annotations
@@ -13,13 +13,22 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.checks import Checker
+from csmetrics._core.formatting import format_bound, format_number
 from csmetrics.exceptions import AccountNotFoundError
 from csmetrics.health.compute import _evaluate, _Parts, _points
-from csmetrics.health.rules import Floats, Linear, _num
+from csmetrics.health.rules import Floats, Linear
 from csmetrics.results import TableResult
 
 if TYPE_CHECKING:
     from csmetrics.health.scorecard import HealthScorecard, Measure
+
+
+def _band_index(bands: NDArray[Any], names: tuple[str, ...]) -> NDArray[np.int64]:
+    """Position of each band name in ``names``; ``len(names)`` for no band."""
+    out = np.full(bands.size, len(names), dtype=np.int64)
+    for i, name in enumerate(names):
+        out[bands == name] = i
+    return out
 
 
 class HealthScores(TableResult):
@@ -29,9 +38,9 @@ class HealthScores(TableResult):
     withheld), ``band`` (None without a score), ``coverage``, any kept columns, ``mrr`` when
     given, and one column per measure with its contribution to the score.
 
-    Use :meth:`explain` for one account's arithmetic, :meth:`group_scores` for the measure
-    groups, :meth:`points` for every measure's points, and :func:`health_rollup`,
-    :func:`health_trend` and :func:`at_risk` for the portfolio.
+    Use ``explain`` for one account's arithmetic, ``group_scores`` for the measure
+    groups, ``points`` for every measure's points, and ``health_rollup``,
+    ``health_trend`` and ``at_risk`` for the portfolio.
     """
 
     scorecard: HealthScorecard
@@ -168,19 +177,13 @@ class ScoreExplanation(TableResult):
 
     def _format(self, name: str, values: NDArray[Any]) -> list[str]:
         if name == "value":  # measured values print short: 0.151631, not 0.15163057809548353
-            return ["" if v is None else _num(v) if isinstance(v, float) else str(v)
+            return ["" if v is None else format_bound(v) if isinstance(v, float) else str(v)
                     for v in values.tolist()]
         return super()._format(name, values)
 
     def __repr__(self) -> str:
-        return (f"ScoreExplanation({self.customer_id!r}: score {_fmt(self.score)}, band "
+        return (f"ScoreExplanation({self.customer_id!r}: score {format_number(self.score)}, band "
                 f"{self.band})")
-
-
-def _fmt(v: float) -> str:
-    if v != v:
-        return "NaN"
-    return f"{v:,.4f}".rstrip("0").rstrip(".")
 
 
 def _explain(scores: HealthScores, row: int, customer_id: Any) -> ScoreExplanation:
@@ -202,7 +205,7 @@ def _explain(scores: HealthScores, row: int, customer_id: Any) -> ScoreExplanati
         elif fill == "renormalize":
             status.append("missing")
         else:
-            status.append(f"missing -> {_num(plan.fill[j])}")
+            status.append(f"missing -> {format_bound(plan.fill[j])}")
     value_col = np.empty(m, dtype=object)
     value_col[:] = [None if not present[j] else _value(values[mm.name][0])
                     for j, mm in enumerate(card.measures)]
@@ -225,7 +228,7 @@ def _explain(scores: HealthScores, row: int, customer_id: Any) -> ScoreExplanati
         card.bands[plan.band_names.index(band)])
     lines.append(f"band: {band_text}")
     need = card.missing.min_coverage
-    lines.append(f"coverage: {_fmt(coverage)} of the weight has a value"
+    lines.append(f"coverage: {format_number(coverage)} of the weight has a value"
                  + (f" (minimum {need:g})" if need > 0 else ""))
     out = ScoreExplanation(table, title=f"Health score of {customer_id!r} (scorecard "
                                         f"{card.name!r})")
@@ -263,22 +266,23 @@ def _formulas(card: HealthScorecard, pts: Floats, present: NDArray[np.bool_], pa
         gscore = parts.group_scores[0, g]
         if plan.unit_is_group[g]:
             if worst:
-                terms = [_num(used[j]) for j in members if counts[j]]
+                terms = [format_bound(used[j]) for j in members if counts[j]]
                 body = f"min({', '.join(terms)})" if terms else "no value"
             else:
-                terms = [f"{_num(plan.within[j])} × {_num(used[j])}" for j in members
-                         if counts[j]]
+                terms = [f"{format_bound(plan.within[j])} × {format_bound(used[j])}"
+                         for j in members if counts[j]]
                 wsum = sum(plan.within[j] for j in members if counts[j])
-                body = (f"({' + '.join(terms)}) / {_num(wsum)}" if terms else "no value")
+                body = (f"({' + '.join(terms)}) / {format_bound(wsum)}" if terms else "no value")
             rounded = " (rounded)" if card.decimals is not None else ""
-            lines.append(f"{unit} = {body} = {_fmt(gscore)}{rounded}")
+            lines.append(f"{unit} = {body} = {format_number(gscore)}{rounded}")
         if gscore == gscore:
             unit_terms.append((plan.top[g], gscore))
     if worst:
-        body = f"min({', '.join(_fmt(s) for _, s in unit_terms)})"
+        body = f"min({', '.join(format_number(s) for _, s in unit_terms)})"
     else:
-        body = (f"({' + '.join(f'{_num(w)} × {_fmt(s)}' for w, s in unit_terms)}) / "
-                f"{_num(sum(w for w, _ in unit_terms))}")
+        terms = [f"{format_bound(w)} × {format_number(s)}" for w, s in unit_terms]
+        body = (f"({' + '.join(terms)}) / "
+                f"{format_bound(sum(w for w, _ in unit_terms))}")
     score = parts.score[0]
     tail = ""
     if missing_names and fill == "renormalize":
@@ -292,6 +296,6 @@ def _formulas(card: HealthScorecard, pts: Floats, present: NDArray[np.bool_], pa
         lines.append(f"score = none: {why}{tail}")
     else:
         rounded = " (rounded)" if card.decimals is not None else ""
-        lines.append(f"score = {body} = {_fmt(score)}{rounded}{tail}")
+        lines.append(f"score = {body} = {format_number(score)}{rounded}{tail}")
     return lines
 

@@ -9,17 +9,17 @@ import numpy as np
 
 from csmetrics.periods.calendar import Period
 from csmetrics.policies import MetricPolicy
+from csmetrics.report.render import ReportSection, chart_of
 from csmetrics.results import TableResult
 
 if TYPE_CHECKING:
-    from csmetrics.report.portfolio import Portfolio, ReportSection
+    from csmetrics.report.portfolio import Portfolio
 
 By = str | Mapping[Any, Any] | None
 
 
 def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[ReportSection]:
     """Summary, MRR bridge, churn and retention, MRR by segment, cohorts, lifetime."""
-    from csmetrics.report.portfolio import ReportSection
     from csmetrics.revenue import arpa, mrr, mrr_movements
     from csmetrics.revenue.churn import (
         customer_count,
@@ -133,8 +133,6 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[
 
 def survey_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[ReportSection]:
     """NPS, CSAT and CES with intervals for the window, and the monthly NPS trend."""
-    from csmetrics import plotting
-    from csmetrics.report.portfolio import ReportSection
     from csmetrics.surveys import (
         customer_effort_score,
         customer_satisfaction_score,
@@ -168,7 +166,7 @@ def survey_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[R
         "n": [r[4] for r in rows], "definition": [r[5] for r in rows]}, title="")
     sections = [ReportSection(
         "surveys", f"Surveys, {first} to {last} (95% intervals)", scores,
-        chart=None if nps is None else (lambda ax: plotting.plot_nps(nps, ax=ax)))]
+        chart=None if nps is None else chart_of(nps))]
     if nps is not None:
         trend = survey_trend(table, metric="nps", freq="month")
         sections.append(ReportSection(
@@ -185,10 +183,8 @@ def _estimate(result: TableResult, column: str) -> tuple[float, float, float, in
 
 def extra_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[ReportSection]:
     """Usage, support and health sections (when those tables are given)."""
-    from csmetrics import plotting
     from csmetrics.health import at_risk, health_rollup
     from csmetrics.health.signals import account_signals, standard_scorecard
-    from csmetrics.report.portfolio import ReportSection
 
     sections: list[ReportSection] = []
     if p.usage is None and p.tickets is None:
@@ -227,7 +223,7 @@ def extra_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[Re
         rollup.select(*rollup.column_names, title=""),
         lines=(f"measures: {', '.join(m.name for m in present)}; bands red [0, 50], "
                "yellow (50, 75], green (75, 100]",),
-        chart=lambda ax: plotting.plot_health_bands(rollup, ax=ax)))
+        chart=chart_of(rollup)))
     if "mrr" not in cols:   # the at-risk list ranks MRR at risk: it needs subscriptions
         return sections
     risky = at_risk(scores)

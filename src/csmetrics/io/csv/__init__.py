@@ -1,0 +1,36 @@
+"""CSV files: the one reader (``read_table_csv``), a thin adapter per table, and writing.
+
+Laid out as polars' ``io/csv``: the generic reader and its errors (``reader``), the adapters
+(``adapters``) and formula-safe writing (``writer``).
+"""
+
+from csmetrics.io.csv.adapters import (
+    FIELDS,
+    read_subscriptions_csv,
+    read_surveys_csv,
+    read_tickets_csv,
+    read_usage_csv,
+)
+from csmetrics.io.csv.reader import (
+    CSVDataError,
+    CSVFormatError,
+    csv_header,
+    read_csv_columns,
+    read_table_csv,
+)
+from csmetrics.io.csv.writer import escape_csv_cell, write_csv
+
+__all__ = [
+    "FIELDS",
+    "CSVDataError",
+    "CSVFormatError",
+    "csv_header",
+    "escape_csv_cell",
+    "read_csv_columns",
+    "read_subscriptions_csv",
+    "read_surveys_csv",
+    "read_table_csv",
+    "read_tickets_csv",
+    "read_usage_csv",
+    "write_csv",
+]

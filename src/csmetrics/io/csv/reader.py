@@ -1,0 +1,287 @@
+"""The one CSV reader: a file's columns as text, then a validated table, with errors that
+name the file, the line, the column and the rule.
+
+The file is read with the standard library's ``csv`` module (no pandas needed). Lines are
+counted as a spreadsheet shows them (the header is line 1, blank lines are skipped but
+counted), so an error or a skipped row points at the line to fix. Every table's adapter
+(``read_subscriptions_csv`` and the others, in ``io.csv.adapters``) is this reader with the
+table's fields.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from csmetrics._core.checks import ErrorMode
+from csmetrics._core.options import ERRORS, validate_params
+from csmetrics.exceptions import (
+    ColumnNotFoundError,
+    CSMetricsError,
+    DataValidationError,
+    InvalidParameterError,
+)
+from csmetrics.results import SkippedRows
+from csmetrics.tables.subscriptions import SubscriptionTable
+from csmetrics.tables.surveys import SurveyTable
+from csmetrics.tables.tickets import SupportTicketTable
+from csmetrics.tables.usage import UsageTable
+
+_T = TypeVar("_T", SubscriptionTable, SurveyTable, UsageTable, SupportTicketTable)
+
+
+class CSVFormatError(CSMetricsError, ValueError):
+    """A file is not a CSV table csmetrics can read (empty, malformed, repeated header)."""
+
+
+class CSVDataError(DataValidationError):
+    """A CSV file breaks a rule; ``path`` and ``lines`` (1-based, header = 1) say where."""
+
+    def __init__(self, path: str, error: DataValidationError,
+                 lines: Sequence[int] | None = None) -> None:
+        self.path = path
+        self.lines = tuple(lines[p] if lines is not None else p + 2 for p in error.positions)
+        shown = ", ".join(f"{line:,}" for line in self.lines)
+        where = "line" if len(self.lines) == 1 else "lines"
+        super().__init__(
+            column=error.column,
+            rule=error.rule,
+            count=error.count,
+            positions=error.positions,
+            n_rows=error.n_rows,
+            context=f"{path}: {where} {shown}",
+        )
+
+
+@validate_params({"errors": ERRORS})
+def read_table_csv(
+    kind: type[_T],
+    path: str | Path,
+    *,
+    fields: Sequence[str],
+    columns: Mapping[str, str] | None = None,
+    date_fields: Sequence[str] = (),
+    date_format: str | None = None,
+    errors: ErrorMode = "raise",
+    encoding: str = "utf-8-sig",
+    progress: bool | None = None,
+    **options: Any,
+) -> _T:
+    """Read a CSV file into a validated table of type ``kind`` (the generic reader).
+
+    Parameters
+    ----------
+    kind : type
+        The table: ``SubscriptionTable``, ``SurveyTable``, ``UsageTable`` or
+        ``SupportTicketTable``.
+    path : str or Path
+        The CSV file (header on the first line); ``"-"`` reads standard input.
+    fields : sequence of str
+        The table's fields, which ``columns`` may map.
+    columns : mapping, optional
+        Field name -> column name in the file, for the fields whose column is named
+        differently (``{"customer_id": "Customer ID"}``).
+    date_fields : sequence of str, optional
+        The fields ``date_format`` applies to.
+    date_format : str, optional
+        ``strptime`` format of the date fields (``"%d/%m/%Y"``); default ISO 8601.
+    errors : {"raise", "skip"}, default "raise"
+        As in the table's ``from_columns``; skipped rows are in ``table.skipped`` with their
+        0-based data-row positions, and each rule names the file line.
+    encoding : str, default "utf-8-sig"
+        Text encoding (the default also strips a spreadsheet's byte-order mark).
+    progress : bool, optional
+        Report rows read on standard error; default: only when it is a terminal.
+    **options
+        Passed on to ``kind.from_columns`` (``survey_name=`` for survey answers).
+
+    Returns
+    -------
+    table of type ``kind``
+        Validated, as ``kind.from_columns`` builds it from the file's text columns.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    CSVFormatError
+        The file is empty or not valid CSV, a header repeats, or a line has more cells than
+        the header.
+    InvalidParameterError
+        ``columns`` maps a field the table does not have.
+    ColumnNotFoundError
+        A mapped or required column is not in the file (the message lists those that are).
+    CSVDataError
+        A value breaks a rule: the message names the file, the lines, the column and the rule.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("account,opened\\na,2024-01-05T10:00:00Z\\n")
+    >>> read_table_csv(SupportTicketTable, path, fields=("customer_id", "opened_at"),
+    ...                columns={"customer_id": "account", "opened_at": "opened"}).n_customers
+    1
+    """
+    name = str(path)
+    raw, lines = _read_csv(path, encoding=encoding, progress=progress)
+    mapping: dict[str, Any] = dict(columns or {})
+    unknown = sorted(set(mapping) - set(fields))
+    if unknown:
+        raise InvalidParameterError(
+            f"{name}: columns= maps unknown fields {unknown}; the fields are {list(fields)}.")
+    for field_name, source in mapping.items():
+        if source not in raw:
+            raise ColumnNotFoundError(source, list(raw), context=f"{name} (for {field_name})")
+    data: dict[str, Any] = dict(raw)
+    try:
+        if date_format is not None:
+            for field_name in date_fields:
+                source = mapping.get(field_name, field_name)
+                if source in data:
+                    data[source] = _parse_dates(source, data[source], date_format, errors)
+        table = kind.from_columns(data, errors=errors, _context=name, **mapping, **options)
+    except DataValidationError as exc:
+        raise CSVDataError(name, exc, lines) from None
+    return _with_lines(table, lines)
+
+
+def read_csv_columns(path: str | Path, *, encoding: str = "utf-8-sig",
+                     progress: bool | None = None) -> dict[str, list[str | None]]:
+    """The columns of a CSV file as lists of strings (empty cells are ``None``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file; ``"-"`` reads standard input.
+    encoding : str, default "utf-8-sig"
+        Text encoding (the default also strips a spreadsheet's byte-order mark).
+    progress : bool, optional
+        Report rows read on standard error; default: only when it is a terminal.
+
+    Returns
+    -------
+    dict of str to list
+        One list per column of the header, in order; blank lines are left out.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    CSVFormatError
+        The file is empty or not valid CSV, a header repeats, or a line has more cells than
+        the header.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "c.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("customer_id,region\\na,EU\\n\\nb,\\n")
+    >>> read_csv_columns(path)
+    {'customer_id': ['a', 'b'], 'region': ['EU', None]}
+    """
+    columns, _ = _read_csv(path, encoding=encoding, progress=progress)
+    return columns
+
+
+def csv_header(path: str | Path, *, encoding: str = "utf-8-sig") -> list[str]:
+    """The column names on the first line of a CSV file (empty for an empty file)."""
+    with open(path, newline="", encoding=encoding) as handle:
+        try:
+            return [h.strip() for h in next(csv.reader(handle))]
+        except (StopIteration, csv.Error):
+            return []
+
+
+def _read_csv(path: str | Path, *, encoding: str, progress: bool | None
+              ) -> tuple[dict[str, list[str | None]], list[int]]:
+    """Columns, and the file line of each data row (blank lines are skipped)."""
+    name = str(path)
+    handle: Any
+    handle = sys.stdin if name == "-" else open(path, newline="", encoding=encoding)  # noqa: SIM115
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise CSVFormatError(f"{name}: the file is empty (no header line).") from None
+        except csv.Error as exc:
+            raise CSVFormatError(f"{name}: line 1: not valid CSV ({exc}).") from None
+        header = [h.strip() for h in header]
+        repeated = sorted({h for h in header if header.count(h) > 1})
+        if repeated:
+            raise CSVFormatError(
+                f"{name}: the header repeats column {', '.join(map(repr, repeated))}; "
+                "every column needs its own name.")
+        columns: list[list[str | None]] = [[] for _ in header]
+        lines: list[int] = []
+        for line_no, row in _rows(reader, name):
+            if len(row) > len(header):
+                raise CSVFormatError(
+                    f"{name}: line {line_no} has {len(row)} cells but the header has "
+                    f"{len(header)}.")
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line is not a row
+            for j in range(len(header)):
+                cell = row[j].strip() if j < len(row) else ""
+                columns[j].append(cell or None)
+            lines.append(line_no)
+            if show and line_no % 100_000 == 0:
+                print(f"\r{name}: {line_no - 1:,} rows read", end="", file=sys.stderr)
+        if show:
+            print(f"\r{name}: {len(columns[0]) if columns else 0:,} rows read", file=sys.stderr)
+    finally:
+        if handle is not sys.stdin:
+            handle.close()
+    return dict(zip(header, columns, strict=True)), lines
+
+
+def _rows(reader: Any, name: str) -> Iterable[tuple[int, list[str]]]:
+    """Rows with their file line numbers; a malformed file is a clear error."""
+    try:
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as exc:
+        raise CSVFormatError(f"{name}: line {reader.line_num}: not valid CSV ({exc}).") from None
+
+
+def _parse_dates(column: str, values: list[str | None], fmt: str, errors: ErrorMode
+                 ) -> list[Any]:
+    out: list[Any] = []
+    bad: list[int] = []
+    for i, v in enumerate(values):  # strptime has no vectorized form; I/O boundary only
+        if v is None:
+            out.append(None)
+            continue
+        try:
+            out.append(_dt.datetime.strptime(v, fmt).date())
+        except ValueError:
+            # Marked unreadable, so that with errors="skip" the table skips it as no date
+            # (never reading it in another format).
+            out.append(f"not {fmt}: {v}")
+            bad.append(i)
+    if bad and errors == "raise":
+        raise DataValidationError(column=column, rule=f"must be a date in the format {fmt!r}",
+                                  count=len(bad), positions=bad, n_rows=len(values))
+    return out
+
+
+def _with_lines(table: _T, lines: Sequence[int]) -> _T:
+    """The table, its skipped rows' positions noted with their file lines."""
+    if not len(table.skipped):
+        return table
+    skipped = table.skipped
+    line = np.asarray(lines, dtype=np.int64)[np.asarray(skipped["row"], dtype=np.int64)]
+    rules = [f"{r} (line {n})" for r, n in zip(skipped["rule"].tolist(), line.tolist(),
+                                               strict=True)]
+    return replace(table, skipped=SkippedRows(skipped["row"], skipped["column"], rules))

@@ -1,0 +1,164 @@
+"""Charts of value results: cohort heat maps, survival curves and the sBG projection.
+
+Every function draws on ``ax`` (or on a new figure's axes) and returns the matplotlib
+``Axes``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from csmetrics.plotting.axes import axes
+
+if TYPE_CHECKING:
+    from csmetrics.value.cohorts import CohortTable
+    from csmetrics.value.sbg import ShiftedBetaGeometric
+    from csmetrics.value.survival import SurvivalCurve
+
+
+def plot_cohort_table(table: CohortTable, *, ax: Any = None, cmap: str = "viridis",
+                      annotate: bool | None = None) -> Any:
+    """Heat map of a cohort table: cohorts down, ages across, censored cells blank.
+
+    Parameters
+    ----------
+    table : CohortTable
+        From ``csmetrics.cohort_table``.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure's axes by default.
+    cmap : str, default "viridis"
+        Colour map of the shares.
+    annotate : bool, optional
+        Write each share in its cell (default: when the table has at most 24 ages).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from csmetrics import cohort_table
+    >>> from csmetrics.datasets import demo_portfolio
+    >>> ax = plot_cohort_table(cohort_table(demo_portfolio(), start="2024-01", end="2024-06"))
+    >>> ax.get_xlabel()
+    'age (months)'
+    """
+    ax = axes(ax, "plot_cohort_table")
+    values = np.ma.masked_invalid(table.values)
+    vmax = 1.0 if table.kind == "logo" else max(1.0, float(np.nanmax(table.values, initial=1.0)))
+    image = ax.imshow(values, aspect="auto", cmap=cmap, vmin=0.0, vmax=vmax,
+                      interpolation="nearest")
+    n_rows, n_ages = table.values.shape
+    labels = list(table.cohorts)
+    seg_name = table.column_names[1]
+    if seg_name != "customers":  # split by segment: the segment column follows "cohort"
+        labels = [f"{s} {c}" for s, c in zip(table[seg_name], labels, strict=True)]
+    step = max(1, n_rows // 24)
+    ax.set_yticks(range(0, n_rows, step))
+    ax.set_yticklabels(labels[::step])
+    ax.set_xticks(range(0, n_ages, max(1, n_ages // 24)))
+    unit = table.freq.name.split("-")[0]
+    ax.set_xlabel(f"age ({unit}s)")
+    ax.set_ylabel("cohort")
+    ax.set_title(table.title)
+    if annotate if annotate is not None else n_ages <= 24:
+        for i, j in zip(*np.nonzero(~np.isnan(table.values)), strict=True):
+            v = table.values[i, j]
+            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7,
+                    color="white" if v < 0.6 * vmax else "black")
+    ax.figure.colorbar(image, ax=ax, label="share of age 0")
+    return ax
+
+
+def plot_survival_curve(curve: SurvivalCurve, *, ax: Any = None, band: bool = True) -> Any:
+    """Kaplan-Meier steps with the confidence band, one line per segment.
+
+    Parameters
+    ----------
+    curve : SurvivalCurve
+        From ``csmetrics.survival_curve`` or ``csmetrics.kaplan_meier``.
+    ax : matplotlib Axes, optional
+        Where to draw.
+    band : bool, default True
+        Shade the log-log confidence band.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from csmetrics import kaplan_meier
+    >>> ax = plot_survival_curve(kaplan_meier([1, 2, 2, 3, 5], [1, 1, 0, 1, 0]))
+    >>> ax.get_ylabel()
+    'survival'
+    """
+    ax = axes(ax, "plot_survival_curve")
+    time = curve[curve.time_name]
+    segs = curve[curve.segment_name] if curve.segment_name else np.zeros(len(curve), dtype=int)
+    for label in dict.fromkeys(segs.tolist()):
+        rows = segs == label
+        name = None if curve.segment_name is None else str(label)
+        (line,) = ax.step(time[rows], curve["survival"][rows], where="post", label=name)
+        if band:
+            lower = np.nan_to_num(curve["lower"][rows], nan=0.0)
+            upper = np.nan_to_num(curve["upper"][rows], nan=0.0)
+            ax.fill_between(time[rows], lower, upper, step="post", alpha=0.2,
+                            color=line.get_color(), linewidth=0)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(curve.time_name)
+    ax.set_ylabel("survival")
+    ax.set_title(f"{curve.title}, {curve.confidence:.0%} band" if band else curve.title)
+    if curve.segment_name is not None:
+        ax.legend(title=curve.segment_name)
+    return ax
+
+
+def plot_sbg_projection(model: ShiftedBetaGeometric, *, periods: int | None = None,
+                        observed: ArrayLike | None = None, ax: Any = None) -> Any:
+    """sBG survival projection against the observed survival (fit data or ``observed``).
+
+    Parameters
+    ----------
+    model : ShiftedBetaGeometric
+        A model (fitted, or from parameters with ``observed``).
+    periods : int, optional
+        Last period to project.
+    observed : sequence of counts, optional
+        Survivor counts of one cohort to compare against.
+    ax : matplotlib Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from csmetrics import ShiftedBetaGeometric
+    >>> sbg = ShiftedBetaGeometric.fit([1000, 631, 468, 382, 326, 289, 262, 241])
+    >>> ax = plot_sbg_projection(sbg, periods=12)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['sBG projection', 'observed']
+    """
+    ax = axes(ax, "plot_sbg_projection")
+    proj = model.projection(periods, observed=observed)
+    t = proj["period"]
+    ax.plot(t, proj["survival"], "-", label="sBG projection")
+    seen = ~np.isnan(proj["observed_survival"])
+    ax.plot(t[seen], proj["observed_survival"][seen], "o", label="observed")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("period")
+    ax.set_ylabel("share still active")
+    ax.set_title(proj.title)
+    ax.legend()
+    return ax
