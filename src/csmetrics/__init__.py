@@ -13,12 +13,16 @@ from csmetrics.exceptions import (
     CurrencyMismatchError,
     DataValidationError,
     InvalidParameterError,
+    MissingDependencyError,
+    MissingRateError,
+    SignatureError,
     UndefinedMetricWarning,
 )
 from csmetrics.fx import FxRates
 from csmetrics.health import (
     AtRiskAccounts,
     Band,
+    HealthRollup,
     HealthScorecard,
     HealthScores,
     HealthTrend,
@@ -43,10 +47,11 @@ from csmetrics.io import (
 from csmetrics.periods import Frequency, Period, period_range
 from csmetrics.policies import MetricPolicy
 from csmetrics.report import Portfolio, PortfolioReport
-from csmetrics.results import SkippedRows, TableResult
+from csmetrics.results import MetricResult, SkippedRows, TableResult
 from csmetrics.revenue import (
     MovementDetails,
     MRRMovements,
+    RetentionSeries,
     TrialConversion,
     arpa,
     customer_count,
@@ -153,6 +158,7 @@ __all__ = [
     "FirstContactResolution",
     "Frequency",
     "FxRates",
+    "HealthRollup",
     "HealthScorecard",
     "HealthScores",
     "HealthTrend",
@@ -162,8 +168,11 @@ __all__ = [
     "MRRMovements",
     "Measure",
     "MetricPolicy",
+    "MetricResult",
     "Milestone",
+    "MissingDependencyError",
     "MissingPolicy",
+    "MissingRateError",
     "MovementDetails",
     "NamedBands",
     "NetPromoterScore",
@@ -172,8 +181,10 @@ __all__ = [
     "Period",
     "Portfolio",
     "PortfolioReport",
+    "RetentionSeries",
     "ScoreExplanation",
     "ShiftedBetaGeometric",
+    "SignatureError",
     "SkippedRows",
     "Steps",
     "Subscription",

@@ -133,7 +133,7 @@ def from_mapping(by: Any, customer_ids: NDArray[Any], customer_codes: I64, conte
                         missing=NONE_LABEL)
         mapped = ~_is_none_label(values)
         if mapped.any():
-            labels, inner = factorize(_comparable(values[mapped]))
+            labels, inner = factorize(values[mapped])
             labels = np.asarray(labels, dtype=object)
             codes = np.full(values.size, -1, dtype=np.int64)
             codes[mapped] = inner
@@ -155,7 +155,7 @@ def from_labels(labels: Any, n_rows: int, context: str, name: str = "segment") -
     codes = np.full(n_rows, -1, dtype=np.int64)
     cats = np.empty(0, dtype=object)
     if (~missing).any():
-        cats, inner = factorize(_comparable(values[~missing]))
+        cats, inner = factorize(values[~missing])
         codes[~missing] = inner
     label_name = getattr(labels, "name", None)
     return from_codes(label_name if isinstance(label_name, str) else name, codes,
@@ -205,12 +205,3 @@ def _mapping_name(by: Any) -> str:
 
 def _is_none_label(values: NDArray[Any]) -> NDArray[np.bool_]:
     return np.asarray(values == np.array(NONE_LABEL, dtype=object), dtype=bool)
-
-
-def _comparable(values: NDArray[Any]) -> NDArray[Any]:
-    """Labels in a form that sorts: as they are, or as text when they mix types."""
-    try:
-        np.argsort(values)
-    except TypeError:
-        return values.astype(str).astype(object)
-    return values

@@ -14,12 +14,18 @@ from csmetrics.revenue.churn import (
 )
 from csmetrics.revenue.movements import MovementDetails, MRRMovements, mrr_movements, mrr_series
 from csmetrics.revenue.mrr import arpa, mrr
-from csmetrics.revenue.retention import gross_revenue_retention, net_revenue_retention, nrr_series
+from csmetrics.revenue.retention import (
+    RetentionSeries,
+    gross_revenue_retention,
+    net_revenue_retention,
+    nrr_series,
+)
 from csmetrics.revenue.trials import TrialConversion, trial_conversion_rate
 
 __all__ = [
     "MRRMovements",
     "MovementDetails",
+    "RetentionSeries",
     "TrialConversion",
     "arpa",
     "customer_count",
