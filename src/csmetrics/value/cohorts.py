@@ -140,6 +140,8 @@ def cohort_table(
     InvalidParameterError
         An unknown ``kind`` or ``freq``, ``start`` after ``end``, or an empty table without a
         window.
+    ColumnNotFoundError
+        ``by`` names no column of the input (the message lists those there are).
     CurrencyMismatchError
         A revenue table would sum MRR in several currencies (split with ``by="currency"``).
 

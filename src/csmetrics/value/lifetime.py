@@ -133,6 +133,8 @@ def lifetime_value(
     InvalidParameterError
         A bad option (a window not in months, quarters or years, a negative discount rate,
         an unknown timing ...).
+    ColumnNotFoundError
+        ``by`` names no column of the input.
 
     Warns
     -----

@@ -82,6 +82,11 @@ def customer_lifetimes(subscriptions: Any, at: PeriodLike, *, by: By = None) -> 
         ``churned`` (False: still paying at ``at``, the lifetime is right-censored). A list
         of customers, not a metric: it has no single value.
 
+    Raises
+    ------
+    ColumnNotFoundError
+        ``by`` names no column of the input (the message lists those there are).
+
     Notes
     -----
     These are the lifetimes ``survival_curve`` estimates from, and the per-customer
@@ -251,6 +256,8 @@ def survival_curve(subscriptions: Any, at: PeriodLike, *, by: By = None,
     ------
     InvalidParameterError
         ``confidence`` is not strictly between 0 and 1.
+    ColumnNotFoundError
+        ``by`` names no column of the input.
 
     Warns
     -----

@@ -227,7 +227,10 @@ def average_order_value(payments: Any, start: PeriodLike | None = None,
     CurrencyMismatchError
         A result would sum payments in several currencies (split with ``by="currency"``).
     InvalidParameterError
-        The window is empty (its end before its start).
+        The window is empty (its end before its start), or ``by`` is not None, a column
+        name or a mapping.
+    ColumnNotFoundError
+        ``by`` names no column of the input (the message lists those there are).
 
     Warns
     -----
