@@ -160,8 +160,8 @@ _FINITE = Interval(closed="neither")
 
 
 def _per_factor(freq: str | Frequency, win: _Window) -> float:
-    """Periods of ``freq`` per window month count: what turns a count over the window into a
-    count per period."""
+    """What turns a count over the window into a count per period of ``freq``: the months of
+    one period over the months of the window (1 for ``"window"``)."""
     if isinstance(freq, str) and freq == "window":
         return 1.0
     return float(parse_frequency(freq).months) / win.months
