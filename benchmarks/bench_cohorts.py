@@ -149,7 +149,7 @@ def run(n: int, repeat: int) -> list[tuple[str, float, float]]:
     agree((mine == counts[-k:, :k]).all(), "cohort counts disagree")
     rows.append(("cohort_table (logo, monthly)", t_cm, t_pd))
 
-    t_cm, curve = best_of(lambda: survival_curve(subs, at=END), repeat)
+    t_cm, curve = best_of(lambda: survival_curve(subs, END), repeat)
     t_pd, surv = best_of(lambda: pandas_survival(frame, snaps), 1)
     np.testing.assert_allclose(curve["survival"], surv, rtol=1e-12)
     rows.append(("survival_curve (Kaplan-Meier)", t_cm, t_pd))

@@ -4,6 +4,7 @@ against a naive oracle that reads the definition straight from the docs."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 from fractions import Fraction
 from typing import Any
@@ -153,9 +154,16 @@ class TestResult:
 
 
 class TestErrors:
-    def test_unknown_kind(self) -> None:
-        with pytest.raises(InvalidParameterError, match="kind must be 'logo' or 'revenue'"):
+    def test_bad_options_get_the_shared_message(self) -> None:
+        with pytest.raises(InvalidParameterError, match=re.escape(
+                "cohort_table: kind must be one of 'logo', 'revenue', got 'seats'.")):
             cohort_table(SUBS, kind="seats")  # type: ignore[arg-type]
+        with pytest.raises(InvalidParameterError, match=r"^cohort_table: freq must be a "
+                                                        r"period length.*got 'fortnight'\.$"):
+            cohort_table(SUBS, freq="fortnight")
+        with pytest.raises(InvalidParameterError, match="by must be None, a column name or a "
+                                                        "mapping"):
+            cohort_table(SUBS, by=3)  # type: ignore[arg-type]
 
     def test_start_after_end(self) -> None:
         with pytest.raises(InvalidParameterError, match="is after end"):
@@ -166,9 +174,14 @@ class TestErrors:
             {"customer_id": [], "start": np.array([], dtype="datetime64[D]"), "amount": []})
         with pytest.raises(InvalidParameterError, match="pass start and end"):
             cohort_table(empty)
-        with pytest.warns(UndefinedMetricWarning):
-            t = cohort_table(empty, start="2024-01", end="2024-02")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            t = cohort_table(empty, "2024-01", "2024-02")
+        # Empty input: every share NaN, with one warning that says why.
+        assert [w.category for w in caught] == [UndefinedMetricWarning]
+        assert "2 of 2 cohorts have no customers" in str(caught[0].message)
         assert t.sizes.tolist() == [0, 0]
+        assert np.isnan(t.values).all()
 
     def test_revenue_never_sums_two_currencies(self) -> None:
         subs = [sub("a", "2024-01-10", 10), sub("b", "2024-01-10", 10, currency="EUR")]
@@ -181,6 +194,61 @@ class TestErrors:
         with pytest.warns(UndefinedMetricWarning):
             assert cohort_table(subs, end="2024-02").sizes.tolist() == [2, 0]
 
+
+class TestContract:
+    """The metric contract (docs/conventions.md): signature, by=, one result type, inputs."""
+
+    def test_the_window_is_positional(self) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            by_keyword = cohort_table(SUBS, start="2024-03", end="2024-04")
+            positional = cohort_table(SUBS, "2024-03", "2024-04")
+        assert grid(positional) == grid(by_keyword)
+        with pytest.raises(TypeError):  # the options are keyword-only
+            cohort_table(SUBS, "2024-03", "2024-04", "quarter")  # type: ignore[misc]
+
+    def test_a_grid_has_no_single_value(self) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            t = cohort_table(SUBS, end="2024-04")
+        assert isinstance(t, CohortTable)
+        with pytest.raises(InvalidParameterError, match="CohortTable has no single value"):
+            _ = t.value
+        with pytest.raises(InvalidParameterError, match="no single value"):
+            float(t)
+
+    def test_by_mapping_puts_unmapped_customers_in_none(self) -> None:
+        # a and b mapped to "x"; c, d (and e, never paying) unmapped: "(none)", last.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            t = cohort_table(SUBS, end="2024-04", by={"a": "x", "b": "x"})
+            total = cohort_table(SUBS, end="2024-04")
+        assert t["segment"].tolist() == ["x"] * 4 + ["(none)"] * 4
+        # x: the January cohort {a, b}; (none): February {c}, March {d}.
+        assert t.sizes.tolist() == [2, 0, 0, 0, 0, 1, 1, 0]
+        assert t.sizes.reshape(2, 4).sum(axis=0).tolist() == total.sizes.tolist()
+
+    def test_by_an_input_column_of_raw_columns(self) -> None:
+        cols = {"customer_id": ["a", "b", "c"], "start": ["2024-01-10"] * 3,
+                "end": ["2024-02-20", None, None], "amount": [10, 10, 10],
+                "region": ["EU", "US", "EU"]}
+        with pytest.warns(UndefinedMetricWarning, match="4 of 6 cohorts have no customers"):
+            t = cohort_table(cols, "2024-01", "2024-03", by="region")
+        assert t["region"].tolist() == ["EU"] * 3 + ["US"] * 3
+        assert grid(t)[0] == [1.0, 0.5, 0.5]   # EU: a and c; a gone in February
+        assert grid(t)[3] == [1.0, 1.0, 1.0]
+
+    def test_records_columns_pandas_and_polars_give_one_table(self) -> None:
+        pd = pytest.importorskip("pandas")
+        pl = pytest.importorskip("polars")
+        cols = {k: [getattr(r, k) for r in SUBS] for k in
+                ("customer_id", "subscription_id", "start", "end", "amount")}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            results = [cohort_table(data, end="2024-04", kind="revenue").to_dict()
+                       for data in (SUBS, cols, pd.DataFrame(cols), pl.DataFrame(cols))]
+        for other in results[1:]:
+            np.testing.assert_equal(other, results[0])  # NaN where censored, in every one
 
 # --- properties ----------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import warnings
 from fractions import Fraction
 from typing import Any
@@ -250,14 +251,122 @@ class TestEdges:
             kaplan_meier([1, 2], [1, 2])
         with pytest.raises(InvalidParameterError, match="one length"):
             kaplan_meier([1, 2], [1])
-        with pytest.raises(InvalidParameterError, match="confidence"):
+        with pytest.raises(InvalidParameterError, match=re.escape(
+                "kaplan_meier: confidence must be a number between 0 and 1 (exclusive), "
+                "got 95.")):
             kaplan_meier([1, 2], [1, 0], confidence=95)
 
-    def test_groups(self) -> None:
+    def test_by_labels_aligned_with_the_durations(self) -> None:
         with pytest.warns(UndefinedMetricWarning):  # both groups end at S = 0
-            km = kaplan_meier([1, 2, 1, 3], [1, 1, 0, 1], groups=["x", "x", "y", "y"])
+            km = kaplan_meier([1, 2, 1, 3], [1, 1, 0, 1], by=["x", "x", "y", "y"])
         assert km.medians["segment"].tolist() == ["x", "y"]
         assert km.medians["median"].tolist() == [1.5, 3.0]
+        # x: 1, 2 both churn: S(1) = 1/2, exactly 1/2 until 2: median (1 + 2) / 2.
+        # y: 1+ censored, 3 churns: S = 1 until 3, then 0: median 3.
+        assert km.medians.row("y").value == 3.0
+        assert km["segment"].tolist() == ["x", "x", "x", "y", "y", "y", "y"]
+
+    def test_groups_is_the_deprecated_name_of_by(self) -> None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            old = kaplan_meier([1, 2, 1, 3], [1, 1, 0, 1], groups=["x", "x", "y", "y"])
+        deprecations = [w for w in caught if w.category is DeprecationWarning]
+        assert len(deprecations) == 1
+        assert re.match(r"kaplan_meier: groups= is deprecated .* use by=",
+                        str(deprecations[0].message))
+        assert deprecations[0].filename == __file__  # it points at the caller's line
+        assert old.medians["median"].tolist() == [1.5, 3.0]
+        with pytest.raises(TypeError, match="give by= only"):
+            kaplan_meier([1], [1], by=["x"], groups=["x"])
+
+    def test_missing_labels_are_none_and_a_series_names_the_column(self) -> None:
+        pd = pytest.importorskip("pandas")
+        labels = pd.Series(["a", None, "a", np.nan], name="plan")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            km = kaplan_meier([1, 2, 3, 4], [1, 0, 1, 0], by=labels)
+        assert km.segment_name == "plan"
+        assert km.medians["plan"].tolist() == ["a", "(none)"]
+        # a: 1 and 3 both churn: S(1) = 1/2 until 3, then 0: median 2.
+        assert km.medians.row("a").value == 2.0
+
+    def test_by_must_be_one_label_per_duration(self) -> None:
+        with pytest.raises(InvalidParameterError, match=r"one label per value \(3\)"):
+            kaplan_meier([1, 2, 3], [1, 0, 1], by=["x", "y"])
+        with pytest.raises(InvalidParameterError, match="one label per value"):
+            kaplan_meier([1, 2, 3], [1, 0, 1], by="plan")
+
+
+class TestContract:
+    """The metric contract (docs/conventions.md): signature, by=, one result type, inputs."""
+
+    def test_at_is_positional_and_by_keyword_still_works(self) -> None:
+        assert customer_lifetimes(HAND, "2024-06").to_dict() == customer_lifetimes(
+            HAND, at="2024-06").to_dict()
+        np.testing.assert_equal(survival_curve(HAND, "2024-06").to_dict(),
+                                survival_curve(HAND, at="2024-06").to_dict())
+
+    def test_a_curve_has_no_single_value_its_medians_do(self) -> None:
+        curve = survival_curve(HAND, "2024-06")
+        assert isinstance(curve, SurvivalCurve)
+        with pytest.raises(InvalidParameterError, match="SurvivalCurve has no single value"):
+            _ = curve.value
+        assert float(curve.medians) == curve.median == 2.0
+
+    def test_bad_confidence_gets_the_shared_message(self) -> None:
+        with pytest.raises(InvalidParameterError, match=re.escape(
+                "survival_curve: confidence must be a number between 0 and 1 (exclusive), "
+                "got 1.5.")):
+            survival_curve(HAND, "2024-06", confidence=1.5)
+
+    def test_by_mapping_puts_unmapped_customers_in_none(self) -> None:
+        # a, b mapped to "early"; c, e, f unmapped: "(none)" (d never paid at a month end).
+        with pytest.warns(UndefinedMetricWarning) as caught:
+            curve = survival_curve(HAND, "2024-06", by={"a": "early", "b": "early"})
+        # (none) never churns (median not reached); early ends at S = 0.
+        messages = " ".join(str(w.message) for w in caught)
+        assert "median lifetime is not reached" in messages
+        assert "churned at once" in messages
+        assert curve.medians["segment"].tolist() == ["early", "(none)"]
+        # early: b churns at 1 (S = 1/2), a at 2 (S = 0): S is 1/2 on [1, 2), median 1.5.
+        assert curve.medians.row("early").value == 1.5
+        lt = customer_lifetimes(HAND, "2024-06", by={"a": "early", "b": "early"})
+        assert dict(zip(lt["customer_id"], lt["segment"], strict=True)) == {
+            "a": "early", "b": "early", "c": "(none)", "e": "(none)", "f": "(none)"}
+
+    def test_by_customer_id_is_one_curve_per_customer(self) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            curve = survival_curve(HAND, "2024-06", by="customer_id")
+        assert curve.medians["customer_id"].tolist() == ["a", "b", "c", "d", "e", "f"]
+        # a churns after 2 months, b after 1; the others never churn (or never paid: d).
+        assert curve.medians["median"][:2].tolist() == [2.0, 1.0]
+
+    def test_records_columns_pandas_and_polars_give_one_curve(self) -> None:
+        pd = pytest.importorskip("pandas")
+        pl = pytest.importorskip("polars")
+        cols = {k: [getattr(r, k) for r in HAND] for k in
+                ("customer_id", "start", "end", "amount", "plan")}
+        curves = [survival_curve(data, "2024-06").to_dict()
+                  for data in (HAND, cols, pd.DataFrame(cols), pl.DataFrame(cols))]
+        lifetimes = [customer_lifetimes(data, "2024-06").to_dict()
+                     for data in (HAND, cols, pd.DataFrame(cols), pl.DataFrame(cols))]
+        for other in curves[1:]:
+            np.testing.assert_equal(other, curves[0])
+        for other in lifetimes[1:]:
+            assert other == lifetimes[0]
+
+    def test_empty_input_is_nan_with_one_warning(self) -> None:
+        empty = {"customer_id": [], "start": np.array([], dtype="datetime64[D]"), "amount": []}
+        for make in (lambda: survival_curve(empty, "2024-06"), lambda: kaplan_meier([], [])):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                curve = make()
+            assert [w.category for w in caught] == [UndefinedMetricWarning]
+            assert "no lifetimes" in str(caught[0].message)
+            assert len(curve) == 0
+            assert math.isnan(curve.median)
+        assert len(customer_lifetimes(empty, "2024-06")) == 0
 
 
 # --- properties -------------------------------------------------------------------------------

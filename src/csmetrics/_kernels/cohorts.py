@@ -1,7 +1,7 @@
 """Cohort and survival kernels: pure numpy over aligned arrays. No validation, no row loops.
 
 Both cohort tables and customer lifetimes are read off the MRR change points of
-:func:`csmetrics._kernels.revenue.change_points` (one row per entity and snapshot at which the
+``csmetrics._kernels.revenue.change_points`` (one row per entity and snapshot at which the
 entity's MRR in cents changes, sorted by entity then snapshot), so the work follows the
 number of changes, never customers x periods.
 """

@@ -86,7 +86,8 @@ _MAX_AMOUNT = 1e12
 class PaymentTable(ColumnTable):
     """Payments as validated, read-only numpy columns.
 
-    Build one with :meth:`from_records` or :meth:`from_columns`.
+    Build one with ``from_records`` or ``from_columns``; every metric of payments also takes
+    records or columns and builds the table itself.
 
     Attributes
     ----------
@@ -135,7 +136,7 @@ class PaymentTable(ColumnTable):
     @classmethod
     def from_records(cls, records: Iterable[Payment | Mapping[str, Any]], *,
                      errors: ErrorMode = "raise") -> PaymentTable:
-        """Build a table from :class:`Payment` records or dicts of their fields.
+        """Build a table from ``Payment`` records or dicts of their fields.
 
         Examples
         --------

@@ -1,13 +1,8 @@
 """Customer value: cohorts, survival, lifetime value, transactional value and the sBG model."""
 
 from csmetrics.value.cohorts import CohortTable, cohort_table
-from csmetrics.value.lifetime import (
-    LifetimeValue,
-    cac_payback_months,
-    customer_lifetime_value,
-    lifetime_value,
-    ltv_to_cac,
-)
+from csmetrics.value.formulas import cac_payback_months, customer_lifetime_value, ltv_to_cac
+from csmetrics.value.lifetime import LifetimeValue, lifetime_value
 from csmetrics.value.sbg import ShiftedBetaGeometric
 from csmetrics.value.survival import SurvivalCurve, customer_lifetimes, kaplan_meier, survival_curve
 from csmetrics.value.transactional import (

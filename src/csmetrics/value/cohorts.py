@@ -1,18 +1,19 @@
-"""Cohort tables: logo and revenue retention of acquisition cohorts."""
+"""Cohort tables: logo and revenue retention of acquisition cohorts, by age."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._core.options import OneOf, validate_params
+from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import cohorts as kc
-from csmetrics._kernels import revenue as kr
-from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
+from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import (
+    FREQ,
     Frequency,
     PeriodLike,
     parse_frequency,
@@ -20,47 +21,16 @@ from csmetrics.periods.calendar import (
     period_range,
 )
 from csmetrics.results import TableResult
-from csmetrics.revenue.segments import By, Segmentation, currency_digits, segment
-from csmetrics.tables.subscriptions import SubscriptionTable
+from csmetrics.revenue.segments import By, currency_digits, segment
+from csmetrics.tables.coerce import as_table
+from csmetrics.value.changes import change_points, last_data_day, period_labels
 
-_OPEN = np.iinfo(np.int64).max
-
+__all__ = ["CohortKind", "CohortTable", "cohort_table"]
 
 _DAY = np.timedelta64(1, "D")
 
-
 CohortKind = Literal["logo", "revenue"]
-
-
-def _as_table(subscriptions: Any, context: str) -> SubscriptionTable:
-    if isinstance(subscriptions, SubscriptionTable):
-        return subscriptions
-    if isinstance(subscriptions, list | tuple):
-        return SubscriptionTable.from_records(subscriptions)
-    return SubscriptionTable.from_columns(subscriptions, _context=context)
-
-
-def _change_points(table: SubscriptionTable, seg: Segmentation, snaps: NDArray[np.int64]
-                   ) -> kr.ChangePoints:
-    start_days = table.start.astype(np.int64)
-    open_rows = np.isnat(table.end)
-    end_days = np.where(open_rows, _OPEN, table.end.astype(np.int64))
-    return kr.change_points(seg.entity_of_row, start_days, end_days, table.mrr_units, snaps)
-
-
-def _labels(snaps: NDArray[np.datetime64], f: Frequency) -> NDArray[Any]:
-    months = snaps.astype("datetime64[M]").astype(np.int64)
-    return np.array([f.label(int(m)) for m in f.period_index(months)], dtype=object)
-
-
-def _last_data_day(table: SubscriptionTable) -> np.datetime64:
-    ends = table.end[~np.isnat(table.end)]
-    last = table.start.max()
-    return max(last, ends.max()) if ends.size else last
-
-
-def _warn(message: str) -> None:
-    warnings.warn(message, UndefinedMetricWarning, stacklevel=3)
+_KIND = OneOf("logo", "revenue")
 
 
 class CohortTable(TableResult):
@@ -68,7 +38,8 @@ class CohortTable(TableResult):
 
     Columns: ``cohort``, the segment column when split ``by``, ``customers`` (cohort size),
     ``starting_mrr`` (revenue tables), then one column per age ``"0"``, ``"1"``, ... holding
-    the share (NaN where censored).
+    the share (NaN where censored). A grid has no single value: ``float(table)`` and
+    ``table.value`` raise ``InvalidParameterError``; read the columns or ``values``.
 
     Attributes
     ----------
@@ -100,11 +71,11 @@ class CohortTable(TableResult):
 
     def __init__(self, columns: Mapping[str, Any], *, kind: str, freq: Frequency,
                  values: NDArray[np.float64], active: NDArray[np.float64],
-                 mrr: NDArray[np.float64] | None, currency: str) -> None:
+                 mrr: NDArray[np.float64] | None, currency: str, digits: Any = 2) -> None:
         unit = freq.name.split("-")[0]
         title = f"{kind.capitalize()} cohorts by {unit} (share of age 0)"
         money = ("starting_mrr",) if kind == "revenue" else ()
-        super().__init__(columns, title=title, money=money)
+        super().__init__(columns, title=title, money=money, digits=digits)
         for a in (values, active, *(() if mrr is None else (mrr,))):
             a.flags.writeable = False
         n_ages = values.shape[1] if values.shape[0] else 0
@@ -114,7 +85,7 @@ class CohortTable(TableResult):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """A heat map of the shares (needs the ``plot`` extra); returns the matplotlib Axes."""
-        from csmetrics.plotting.charts import plot_cohort_table
+        from csmetrics.plotting import plot_cohort_table
 
         return plot_cohort_table(self, ax=ax, **kwargs)
 
@@ -125,45 +96,52 @@ class CohortTable(TableResult):
                 f"ages{span})")
 
 
+@validate_params({"freq": FREQ, "kind": _KIND})
 def cohort_table(
     subscriptions: Any,
+    start: PeriodLike | None = None,
+    end: PeriodLike | None = None,
     *,
     freq: str | Frequency = "month",
     kind: CohortKind = "logo",
-    start: PeriodLike | None = None,
-    end: PeriodLike | None = None,
     by: By = None,
 ) -> CohortTable:
-    """Share of each cohort still paying (logo) or of its starting MRR (revenue), by age.
+    """Share of each acquisition cohort still paying (logo) or of its starting MRR (revenue),
+    by age in periods of ``freq``.
 
     Parameters
     ----------
     subscriptions : SubscriptionTable, list of Subscription, or columns
         The subscription spans.
-    freq : {"month", "quarter", "year"} or a fiscal "quarter-<mon>" / "year-<mon>"
-        Period of cohorts and ages; each age is read at the period's last day.
-    kind : {"logo", "revenue"}, default "logo"
-        Customers still paying over cohort size, or cohort MRR over its MRR at age 0.
     start, end : period or date, optional
         First and last cohort shown; ``end`` is also the last period observed, so every
         later cell is censored (NaN). A date stands for the period containing it. Defaults:
         the first cohort in the data, and the period holding the latest date in the table
         (the latest start or end). With open-ended spans the data do not say when they were
         exported, so pass ``end`` to state it.
+    freq : {"month", "quarter", "year"} or a fiscal "quarter-<mon>" / "year-<mon>"
+        Period of cohorts and ages; each age is read at the period's last day.
+    kind : {"logo", "revenue"}, default "logo"
+        Customers still paying over cohort size, or cohort MRR over its MRR at age 0.
     by : str or mapping, optional
-        Split by a column (``"plan"``, ``"currency"``, ``"interval"``; the unit is then the
-        customer within the segment, so a plan change starts a new cohort of the new plan)
-        or by a mapping from customer id to segment.
+        ``None``: one table for the portfolio. A column (``"plan"``, ``"currency"``,
+        ``"interval"``, any input column; the unit is then the customer within the segment,
+        so a plan change starts a new cohort of the new plan) or a mapping from customer id
+        to segment (ids it lacks in ``"(none)"``): one block of cohort rows per segment.
 
     Returns
     -------
     CohortTable
-        One row per cohort (segment-major when split) and one column per age.
+        One row per cohort (segment-major when split) and one column per age. A grid has
+        no single value: read its columns, or ``values`` for a heat map.
 
     Raises
     ------
     InvalidParameterError
-        Unknown ``kind``, ``start`` after ``end``, or an empty table without a window.
+        An unknown ``kind`` or ``freq``, ``start`` after ``end``, or an empty table without a
+        window.
+    ColumnNotFoundError
+        ``by`` names no column of the input (the message lists those there are).
     CurrencyMismatchError
         A revenue table would sum MRR in several currencies (split with ``by="currency"``).
 
@@ -176,9 +154,12 @@ def cohort_table(
     -----
     A customer's cohort is the period of their first positive-MRR snapshot, looking back to
     the start of the data, so customers who first paid before ``start`` are in no row, even
-    if they return inside the window. Cells are computed from MRR change events: each change
-    adds to its cohort's cell at its age and a running sum along ages gives the levels, so
-    the cost follows the number of changes, not customers x periods.
+    if they return inside the window. Age ``k`` of cohort ``c`` is the snapshot of period
+    ``c + k``. Logo cell: cohort customers with MRR > 0 at that snapshot over the cohort
+    size; revenue cell: the cohort's MRR at that snapshot over its MRR at age 0 (expansion,
+    contraction and reactivation included). Cells are computed from MRR change events:
+    each change adds to its cohort's cell at its age and a running sum along ages gives the
+    levels, so the cost follows the number of changes, not customers x periods.
 
     Examples
     --------
@@ -202,9 +183,7 @@ def cohort_table(
     [1.0, 1.0, 0.75, 0.75]
     """
     ctx = "cohort_table"
-    if kind not in ("logo", "revenue"):
-        raise InvalidParameterError(f"{ctx}: kind must be 'logo' or 'revenue', got {kind!r}.")
-    table = _as_table(subscriptions, ctx)
+    table = as_table(subscriptions, ctx, by=by)
     f = parse_frequency(freq)
     seg = segment(table, by, ctx)
     if len(table) == 0 and (start is None or end is None):
@@ -213,7 +192,7 @@ def cohort_table(
 
     # Periods are read in ``freq`` (fiscal names need it): a window's end is the last period
     # of ``freq`` the value covers ("2024-Q1" with months is March), its start the first.
-    end_value: PeriodLike = end if end is not None else _last_data_day(table)
+    end_value: PeriodLike = end if end is not None else last_data_day(table)
     end_period = period_range(end_value, end_value, f)[-1]
     last_day = np.datetime64(end_period.end, "D")
     first_day = table.start.min() if len(table) else last_day
@@ -223,14 +202,15 @@ def cohort_table(
             raise InvalidParameterError(f"{ctx}: start {start!r} is after end {end!r}.")
         first_day = min(first_day, np.datetime64(start_period.start, "D"))
     snaps = period_ends_before(first_day, last_day + _DAY, f)
-    labels = _labels(snaps, f)
+    labels = period_labels(snaps, f)
     currency = ""
+    digits = np.full(seg.n_segments, 2, dtype=np.int64)
     if kind == "revenue":
         digits, names = currency_digits(table, seg, table.start <= last_day, ctx)
         currency = ", ".join(sorted({c for c in names if c}))
     last = snaps.size - 1
 
-    points = _change_points(table, seg, snaps.astype(np.int64))
+    points = change_points(table, seg, snaps.astype(np.int64))
     cohort = kc.first_snapshot(points, seg.n_entities)
     if start is not None:
         first_row = int(np.searchsorted(snaps, np.datetime64(start_period.end, "D")))
@@ -251,8 +231,8 @@ def cohort_table(
     sizes = levels.active[:, 0].astype(np.int64)
     empty = sizes == 0
     if empty.any():
-        _warn(f"{ctx}: {int(empty.sum())} of {empty.size} cohorts have no customers; their "
-              "shares are NaN.")
+        warn_undefined(f"{ctx}: {int(empty.sum())} of {empty.size} cohorts have no customers; "
+                       "their shares are NaN.")
     mrr: NDArray[np.float64] | None = None
     if kind == "logo":
         base = np.where(empty, np.nan, sizes.astype(np.float64))
@@ -275,4 +255,4 @@ def cohort_table(
     for k in range(n_ages if n_cohorts else 0):
         cols[str(k)] = values[:, k]
     return CohortTable(cols, kind=kind, freq=f, values=values, active=active, mrr=mrr,
-                       currency=currency)
+                       currency=currency, digits=np.repeat(digits, n_cohorts))

@@ -20,38 +20,41 @@ from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.checks import fail
 from csmetrics._core.optional import scipy
-from csmetrics._kernels import value as kv
-from csmetrics.exceptions import (
-    InvalidParameterError,
-)
+from csmetrics._core.options import CONFIDENCE, Interval, Satisfies, check_option
+from csmetrics._core.warnings import warn_undefined
+from csmetrics._kernels import sbg as ks
+from csmetrics.exceptions import InvalidParameterError
 from csmetrics.results import TableResult
-from csmetrics.value.lifetime import _array, _out, _warn
+from csmetrics.value.arrays import as_floats, as_whole_numbers
+from csmetrics.value.sbg_fit import estimate, survivor_matrix
 
-# --- shifted-beta-geometric --------------------------------------------------------------------
+__all__ = ["ShiftedBetaGeometric"]
 
-
-def _t_array(t: ArrayLike, name: str, context: str, minimum: int) -> NDArray[np.float64]:
-    a = _array(t, name, context)
-    fail(name, f"must be a whole number >= {minimum}",
-         ((a < minimum) | (a != np.floor(a))).ravel(), context)
-    return a
-
-
-_GEOMETRIC = 1e4
-"""Above this alpha + beta the fitted beta distribution has a polarization below 1e-4: churn is
-the same for everyone and the sBG has become the geometric model, its limit."""
+F64 = NDArray[np.float64]
+_POSITIVE = Interval(0, math.inf, closed="neither")
+_PERIODS = Satisfies(lambda p: p is None or (isinstance(p, int | np.integer)
+                                             and not isinstance(p, bool) and p >= 1),
+                     "None or a whole number >= 1")
 
 
 class ShiftedBetaGeometric:
     """The shifted-beta-geometric model of contract duration (Fader and Hardie 2007).
 
     Build one from known parameters, ``ShiftedBetaGeometric(alpha, beta)``, or estimate
-    them with :meth:`fit`. Periods are renewal periods (months for monthly plans).
+    them with ``fit``. Periods are renewal periods (months for monthly plans). The model's
+    answers about periods ``t`` (``survival``, ``churn_probability``, ``retention_rate``,
+    ``discounted_expected_lifetime``, ``discounted_expected_residual_lifetime``) are always
+    float64 ndarrays, of the shape of their argument (0-d for a number).
 
     Parameters
     ----------
     alpha, beta : float
         Parameters (> 0) of the beta distribution of the per-period churn probability.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``alpha`` or ``beta`` is not a finite number > 0.
 
     Attributes
     ----------
@@ -97,18 +100,15 @@ class ShiftedBetaGeometric:
     n_customers: int
     n_churned: int
     converged: bool
-    _counts: kv.SurvivalCounts | None
+    _counts: ks.SurvivalCounts | None
 
     def __init__(self, alpha: float, beta: float) -> None:
         for name, v in (("alpha", alpha), ("beta", beta)):
-            if not (isinstance(v, int | float | np.floating | np.integer) and math.isfinite(v)
-                    and v > 0):
-                raise InvalidParameterError(
-                    f"ShiftedBetaGeometric: {name} must be a finite number > 0, got {v!r}.")
+            check_option("ShiftedBetaGeometric", name, v, _POSITIVE)
         self._init(float(alpha), float(beta), math.nan, np.full((2, 2), np.nan), None, True)
 
     def _init(self, alpha: float, beta: float, ll: float, cov: NDArray[np.float64],
-              counts: kv.SurvivalCounts | None, converged: bool) -> None:
+              counts: ks.SurvivalCounts | None, converged: bool) -> None:
         cov.flags.writeable = False
         n = 0 if counts is None else round(float(counts.churned.sum() + counts.censored.sum()))
         churned = 0 if counts is None else round(float(counts.churned.sum()))
@@ -119,8 +119,6 @@ class ShiftedBetaGeometric:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("ShiftedBetaGeometric is read-only")
-
-    # --- estimation -------------------------------------------------------------------------
 
     @classmethod
     def fit(cls, survivors: Any = None, *, durations: ArrayLike | None = None,
@@ -136,7 +134,7 @@ class ShiftedBetaGeometric:
         durations : array-like of int, optional
             Per customer, periods paid: for a churned customer the period T >= 1 at whose
             end they left; for an active one the periods survived so far (censored: T is
-            larger). :func:`csmetrics.cohorts.customer_lifetimes` gives these.
+            larger). ``csmetrics.customer_lifetimes`` gives these.
         churned : array-like of bool, optional
             With ``durations``: True where the customer churned.
 
@@ -176,48 +174,10 @@ class ShiftedBetaGeometric:
         >>> sbg.n_customers, sbg.n_churned
         (6, 3)
         """
-        ctx = "ShiftedBetaGeometric.fit"
-        if (survivors is None) == (durations is None):
-            raise InvalidParameterError(
-                f"{ctx}: pass either survivors (counts per period) or durations with churned.")
-        if survivors is not None:
-            if churned is not None:
-                raise InvalidParameterError(f"{ctx}: churned goes with durations, not "
-                                            "survivors.")
-            counts = kv.counts_from_survivors(_survivor_matrix(survivors, ctx))
-        elif durations is not None:
-            if churned is None:
-                raise InvalidParameterError(f"{ctx}: durations need churned (True where the "
-                                            "customer churned, False where still active).")
-            counts = _duration_counts(durations, churned, ctx)
-        total = counts.churned.sum() + counts.censored.sum()
-        if total == 0:
-            raise InvalidParameterError(f"{ctx}: there are no customers to fit.")
-        if counts.churned.sum() == 0:
-            raise InvalidParameterError(
-                f"{ctx}: no customer churned, so the data say nothing about how churn varies "
-                "across customers; the model cannot be estimated.")
-        if counts.churned[1] == total:
-            raise InvalidParameterError(
-                f"{ctx}: every customer churned in the first period; the model cannot be "
-                "estimated (the likelihood rises without bound as beta goes to 0).")
-        result = kv.fit(counts)
-        flat = result.alpha + result.beta > _GEOMETRIC
-        if result.at_bound or not result.converged or flat:
-            mean = result.alpha / (result.alpha + result.beta)
-            _warn(f"{ctx}: the likelihood is flat or still rising at alpha={result.alpha:.4g}, "
-                  f"beta={result.beta:.4g}: the data show little heterogeneity (a constant "
-                  f"churn probability of {mean:.4g} fits about as well) or are too few; alpha "
-                  "and beta are not identified separately, only their ratio.")
-        info = -result.hessian
-        if np.all(np.isfinite(info)) and np.linalg.det(info) > 0 and info[0, 0] > 0:
-            cov = np.asarray(np.linalg.inv(info), dtype=np.float64)
-        else:
-            _warn(f"{ctx}: the information matrix is singular; standard errors are NaN.")
-            cov = np.full((2, 2), np.nan)
+        est = estimate(survivors, durations, churned, "ShiftedBetaGeometric.fit")
         model = cls.__new__(cls)
-        model._init(result.alpha, result.beta, result.log_likelihood, cov, counts,
-                    result.converged and not result.at_bound)
+        model._init(est.alpha, est.beta, est.log_likelihood, est.covariance, est.counts,
+                    est.converged)
         return model
 
     @property
@@ -227,7 +187,9 @@ class ShiftedBetaGeometric:
         return {"alpha": float(se[0]), "beta": float(se[1])}
 
     def summary(self, confidence: float = 0.95) -> TableResult:
-        """Estimates with standard errors and Wald confidence limits.
+        """Estimates with standard errors and Wald confidence limits (``confidence`` level,
+        strictly between 0 and 1): columns ``parameter``, ``estimate``, ``std_error``,
+        ``lower`` and ``upper``.
 
         Examples
         --------
@@ -237,8 +199,7 @@ class ShiftedBetaGeometric:
         alpha             1
         beta              2
         """
-        if not 0 < confidence < 1:
-            raise InvalidParameterError("summary: confidence must be between 0 and 1.")
+        check_option("ShiftedBetaGeometric.summary", "confidence", confidence, CONFIDENCE)
         z = float(scipy("special").ndtri(0.5 + confidence / 2))
         est = np.array([self.alpha, self.beta])
         se = np.sqrt(np.diag(self.covariance))
@@ -246,9 +207,7 @@ class ShiftedBetaGeometric:
                             "estimate": est, "std_error": se, "lower": est - z * se,
                             "upper": est + z * se}, title="sBG parameters")
 
-    # --- the model's answers ----------------------------------------------------------------
-
-    def survival(self, t: ArrayLike) -> float | NDArray[np.float64]:
+    def survival(self, t: ArrayLike) -> F64:
         """Probability that a customer is still active after ``t`` periods, S(t).
 
         Examples
@@ -256,21 +215,22 @@ class ShiftedBetaGeometric:
         >>> ShiftedBetaGeometric(1.0, 1.0).survival([0, 1, 3])   # 1 / (t + 1)
         array([1.  , 0.5 , 0.25])
         """
-        a = _t_array(t, "t", "survival", 0)
-        return _out(np.exp(kv.log_survival(self.alpha, self.beta, a)))
+        a = as_whole_numbers(t, "t", "survival", 0)
+        return np.asarray(np.exp(ks.log_survival(self.alpha, self.beta, a)), dtype=np.float64)
 
-    def churn_probability(self, t: ArrayLike) -> float | NDArray[np.float64]:
+    def churn_probability(self, t: ArrayLike) -> F64:
         """Probability that a new customer churns at the end of period ``t`` (t >= 1), P(T=t).
 
         Examples
         --------
-        >>> ShiftedBetaGeometric(1.0, 1.0).churn_probability(1)
-        0.5
+        >>> ShiftedBetaGeometric(1.0, 1.0).churn_probability(1)      # a 0-d array
+        array(0.5)
         """
-        a = _t_array(t, "t", "churn_probability", 1)
-        return _out(np.exp(kv.log_churn_probability(self.alpha, self.beta, a)))
+        a = as_whole_numbers(t, "t", "churn_probability", 1)
+        return np.asarray(np.exp(ks.log_churn_probability(self.alpha, self.beta, a)),
+                          dtype=np.float64)
 
-    def retention_rate(self, t: ArrayLike) -> float | NDArray[np.float64]:
+    def retention_rate(self, t: ArrayLike) -> F64:
         """Share of customers active in period ``t - 1`` who renew for period ``t`` (t >= 1).
 
         ``r_t = (beta + t - 1) / (alpha + beta + t - 1)``, rising with t.
@@ -280,9 +240,9 @@ class ShiftedBetaGeometric:
         >>> ShiftedBetaGeometric(1.0, 3.0).retention_rate([1, 2])
         array([0.75, 0.8 ])
         """
-        a = _t_array(t, "t", "retention_rate", 1)
+        a = as_whole_numbers(t, "t", "retention_rate", 1)
         b = self.beta + a - 1.0
-        return _out(b / (self.alpha + b))
+        return np.asarray(b / (self.alpha + b), dtype=np.float64)
 
     def expected_lifetime(self) -> float:
         """Expected number of periods a new customer pays, E[T] = sum over t >= 0 of S(t).
@@ -299,13 +259,13 @@ class ShiftedBetaGeometric:
         3.0
         """
         if self.alpha <= 1:
-            _warn(f"expected_lifetime: alpha = {self.alpha:.4g} <= 1, so the expected lifetime "
-                  "is infinite; use discounted_expected_lifetime or the median.")
+            warn_undefined(f"expected_lifetime: alpha = {self.alpha:.4g} <= 1, so the expected "
+                           "lifetime is infinite; use discounted_expected_lifetime or the "
+                           "median.")
             return math.inf
         return (self.alpha + self.beta - 1.0) / (self.alpha - 1.0)
 
-    def discounted_expected_lifetime(self, discount_rate: ArrayLike
-                                     ) -> float | NDArray[np.float64]:
+    def discounted_expected_lifetime(self, discount_rate: ArrayLike) -> F64:
         """Discounted expected lifetime of a new customer: sum over t >= 0 of S(t) / (1+d)^t.
 
         Multiply by the margin per period to get the CLV of a new customer who pays at the
@@ -314,26 +274,26 @@ class ShiftedBetaGeometric:
         Parameters
         ----------
         discount_rate : float or array-like
-            Per period, > 0 (0 gives :meth:`expected_lifetime`).
+            Per period, >= 0 (0 gives ``expected_lifetime``).
 
         Examples
         --------
-        >>> round(ShiftedBetaGeometric(3.0, 4.0).discounted_expected_lifetime(0.1), 4)
+        >>> round(float(ShiftedBetaGeometric(3.0, 4.0).discounted_expected_lifetime(0.1)), 4)
         2.3749
         """
-        d = _array(discount_rate, "discount_rate", "discounted_expected_lifetime")
+        d = as_floats(discount_rate, "discount_rate", "discounted_expected_lifetime")
         fail("discount_rate", "must be >= 0", (d < 0).ravel(), "discounted_expected_lifetime")
         if np.any(d == 0):
             mean = self.expected_lifetime()
             pos = np.where(d > 0, d, 1.0)
-            out = np.where(d > 0, kv.hyp2f1_1(np.asarray(self.beta), np.asarray(
+            out = np.where(d > 0, ks.hyp2f1_1(np.asarray(self.beta), np.asarray(
                 self.alpha + self.beta), 1.0 / (1.0 + pos)), mean)
-            return _out(np.asarray(out, dtype=np.float64))
-        return _out(kv.hyp2f1_1(np.asarray(self.beta), np.asarray(self.alpha + self.beta),
-                                1.0 / (1.0 + d)))
+            return np.asarray(out, dtype=np.float64)
+        return np.asarray(ks.hyp2f1_1(np.asarray(self.beta), np.asarray(self.alpha + self.beta),
+                                      1.0 / (1.0 + d)), dtype=np.float64)
 
     def discounted_expected_residual_lifetime(self, discount_rate: ArrayLike, n: ArrayLike = 1
-                                              ) -> float | NDArray[np.float64]:
+                                              ) -> F64:
         """DERL: discounted expected future renewals of a customer in period ``n``.
 
         The customer has made ``n - 1`` renewals and we stand at the end of period ``n``,
@@ -361,25 +321,25 @@ class ShiftedBetaGeometric:
         array([3.31, 3.45, 3.59])
         """
         ctx = "discounted_expected_residual_lifetime"
-        d = _array(discount_rate, "discount_rate", ctx)
+        d = as_floats(discount_rate, "discount_rate", ctx)
         fail("discount_rate", "must be >= 0", (d < 0).ravel(), ctx)
-        k = _t_array(n, "n", ctx, 1)
+        k = as_whole_numbers(n, "n", ctx, 1)
         d, k = np.broadcast_arrays(d, k)
         b = self.beta + k
         ab = self.alpha + self.beta + k
         pos = np.where(d > 0, d, 1.0)
         lead = (b - 1.0) / (ab - 1.0)
         with np.errstate(divide="ignore"):
-            out = lead * kv.hyp2f1_1(b, ab, 1.0 / (1.0 + pos))
+            out = lead * ks.hyp2f1_1(b, ab, 1.0 / (1.0 + pos))
         if np.any(d == 0):
             if self.alpha <= 1:
-                _warn(f"{ctx}: alpha <= 1 and no discount: the expected residual lifetime is "
-                      "infinite.")
+                warn_undefined(f"{ctx}: alpha <= 1 and no discount: the expected residual "
+                               "lifetime is infinite.")
                 undiscounted = np.full(k.shape, np.inf)
             else:
                 undiscounted = (b - 1.0) / (self.alpha - 1.0)
             out = np.where(d > 0, out, undiscounted)
-        return _out(np.asarray(out, dtype=np.float64))
+        return np.asarray(out, dtype=np.float64)
 
     def projection(self, periods: int | None = None, *, observed: ArrayLike | None = None
                    ) -> TableResult:
@@ -400,6 +360,12 @@ class ShiftedBetaGeometric:
             ``period``, ``survival``, ``retention_rate`` (model), ``observed_survival`` and
             ``observed_retention`` (NaN where there is no observation).
 
+        Raises
+        ------
+        InvalidParameterError
+            ``periods`` is not None or a whole number >= 1, or ``observed`` holds more than
+            one cohort.
+
         Examples
         --------
         >>> sbg = ShiftedBetaGeometric.fit([1000, 631, 468, 382, 326, 289, 262, 241])
@@ -408,9 +374,10 @@ class ShiftedBetaGeometric:
         >>> float(proj["observed_survival"][12]), round(float(proj["survival"][12]), 3)
         (0.173, 0.17)
         """
+        check_option("ShiftedBetaGeometric.projection", "periods", periods, _PERIODS)
         obs_s: NDArray[np.float64] = np.zeros(0)
         if observed is not None:
-            obs = _survivor_matrix(observed, "projection")
+            obs = survivor_matrix(observed, "projection")
             if obs.shape[0] != 1:
                 raise InvalidParameterError("projection: observed must be one cohort's counts.")
             obs_s = obs[0] / obs[0, 0]
@@ -423,12 +390,9 @@ class ShiftedBetaGeometric:
             obs_s = np.asarray(np.cumprod(r), dtype=np.float64)
             obs_s = obs_s[~np.isnan(obs_s)]
         n_obs = obs_s.size
-        last = periods if periods is not None else max(n_obs - 1, 1)
-        if not isinstance(last, int | np.integer) or last < 1:
-            raise InvalidParameterError(f"projection: periods must be a whole number >= 1, "
-                                        f"got {periods!r}.")
+        last = int(periods) if periods is not None else max(n_obs - 1, 1)
         t = np.arange(last + 1, dtype=np.float64)
-        model_s = np.exp(kv.log_survival(self.alpha, self.beta, t))
+        model_s = np.exp(ks.log_survival(self.alpha, self.beta, t))
         model_r = np.full(t.size, np.nan)
         model_r[1:] = (self.beta + t[1:] - 1.0) / (self.alpha + self.beta + t[1:] - 1.0)
         o_s = np.full(t.size, np.nan)
@@ -445,7 +409,7 @@ class ShiftedBetaGeometric:
     def plot(self, periods: int | None = None, *, observed: ArrayLike | None = None,
              ax: Any = None) -> Any:
         """Projected survival against the observed (needs the ``plot`` extra)."""
-        from csmetrics.plotting.charts import plot_sbg_projection
+        from csmetrics.plotting import plot_sbg_projection
 
         return plot_sbg_projection(self, periods=periods, observed=observed, ax=ax)
 
@@ -453,57 +417,3 @@ class ShiftedBetaGeometric:
         fitted = "" if math.isnan(self.log_likelihood) else (
             f", log_likelihood={self.log_likelihood:.3f}, customers={self.n_customers:,}")
         return f"ShiftedBetaGeometric(alpha={self.alpha:.4g}, beta={self.beta:.4g}{fitted})"
-
-
-def _survivor_matrix(survivors: Any, context: str) -> NDArray[np.float64]:
-    """Survivor counts as (cohorts, periods + 1), NaN after each cohort's last period."""
-    try:
-        m = np.asarray(survivors, dtype=np.float64)
-    except (TypeError, ValueError):
-        rows = [np.asarray(s, dtype=np.float64).ravel() for s in survivors]
-        width = max((r.size for r in rows), default=0)
-        m = np.full((len(rows), width), np.nan)
-        for i, r in enumerate(rows):  # one pass per cohort, not per customer
-            m[i, :r.size] = r
-    if m.ndim == 1:
-        m = m[None, :]
-    if m.ndim != 2 or m.shape[1] == 0:
-        raise InvalidParameterError(f"{context}: survivors must be counts per period: one "
-                                    "sequence, several sequences, or a 2-d array.")
-    nan = np.isnan(m)
-    fail("survivors", "must have no gap: NaN may only follow a cohort's last count",
-         np.asarray((nan[:, :-1] & ~nan[:, 1:]).any(axis=1), dtype=bool), context)
-    fail("survivors", "must start with a count > 0 (the cohort's size)",
-         nan[:, 0] | (np.where(nan[:, 0], 0, m[:, 0]) <= 0), context)
-    fail("survivors", "must be finite and >= 0",
-         np.asarray((np.isinf(m) | (m < 0)).any(axis=1), dtype=bool), context)
-    with np.errstate(invalid="ignore"):
-        rising = (m[:, 1:] > m[:, :-1]) & ~nan[:, 1:]
-    fail("survivors", "must not increase from one period to the next (a cohort cannot gain "
-         "customers)", np.asarray(rising.any(axis=1), dtype=bool), context)
-    return m
-
-
-def _duration_counts(durations: ArrayLike, churned: ArrayLike, context: str
-                     ) -> kv.SurvivalCounts:
-    d = np.asarray(durations)
-    c = np.asarray(churned)
-    if d.ndim != 1 or c.shape != d.shape:
-        raise InvalidParameterError(f"{context}: durations and churned must be 1-d and of one "
-                                    f"length, got shapes {d.shape} and {c.shape}.")
-    try:
-        v = d.astype(np.float64)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"{context}: durations must be numbers.") from None
-    fail("durations", "must not be missing (NaN)", np.isnan(v), context)
-    fail("durations", "must be a whole number >= 0", (v < 0) | (v != np.floor(v)), context)
-    if c.dtype != bool:
-        try:
-            cf = c.astype(np.float64)
-        except (TypeError, ValueError):
-            raise InvalidParameterError(f"{context}: churned must be booleans.") from None
-        fail("churned", "must be True/False (or 1/0)", ~np.isin(cf, (0.0, 1.0)), context)
-        c = cf == 1.0
-    fail("durations", "must be >= 1 where churned (a customer pays at least one period)",
-         c & (v < 1), context)
-    return kv.counts_from_durations(v.astype(np.int64), c)

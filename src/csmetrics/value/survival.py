@@ -1,4 +1,18 @@
-"""Customer lifetimes and Kaplan-Meier survival curves with Greenwood errors."""
+"""Customer lifetimes and Kaplan-Meier survival curves with Greenwood errors.
+
+Definitions
+-----------
+**Lifetime.** The months from a customer's cohort snapshot (the first month end at which
+their MRR is positive) to the first month end at which it is 0 (churned), or, if still
+paying at the snapshot ``at``, to ``at`` (censored: the lifetime is longer). Only the first
+paying spell counts.
+
+**Kaplan-Meier.** ``S(t) = prod over s <= t of (1 - d_s / n_s)``, with ``d_s`` lifetimes
+ending in churn at ``s`` and ``n_s`` lifetimes of at least ``s`` (a lifetime censored at
+``s`` is at risk at ``s``). Greenwood's standard error is ``S(t) sqrt(sum d / (n (n - d)))``
+and the confidence limits are log-log, ``S ** exp(+-z sqrt(sum d / (n (n - d))) / |log S|)``
+(R's ``conf.type = "log-log"``).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +22,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from csmetrics._core.checks import fail
 from csmetrics._core.optional import scipy
+from csmetrics._core.options import CONFIDENCE, validate_params
+from csmetrics._core.segments import from_labels
+from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import cohorts as kc
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import (
@@ -18,15 +34,14 @@ from csmetrics.periods.calendar import (
     period_ends_before,
     snapshot_date,
 )
-from csmetrics.results import TableResult
+from csmetrics.results import MetricResult, TableResult
 from csmetrics.revenue.segments import By, Segmentation, segment
+from csmetrics.tables.coerce import as_table
 from csmetrics.tables.subscriptions import SubscriptionTable
-from csmetrics.value.cohorts import _as_table, _change_points, _labels, _warn
+from csmetrics.value.arrays import durations_and_churned
+from csmetrics.value.changes import change_points, period_labels
 
-_OPEN = np.iinfo(np.int64).max
-
-
-_DAY = np.timedelta64(1, "D")
+__all__ = ["SurvivalCurve", "customer_lifetimes", "kaplan_meier", "survival_curve"]
 
 
 def _lifetimes(table: SubscriptionTable, seg: Segmentation, at: PeriodLike
@@ -38,12 +53,12 @@ def _lifetimes(table: SubscriptionTable, seg: Segmentation, at: PeriodLike
     else:
         snaps = np.array([at_day])
     snaps = snaps.astype("datetime64[D]")
-    points = _change_points(table, seg, snaps.astype(np.int64))
+    points = change_points(table, seg, snaps.astype(np.int64))
     lt = kc.lifetimes(points, snaps.size - 1)
-    return lt, _labels(snaps, f)
+    return lt, period_labels(snaps, f)
 
 
-def customer_lifetimes(subscriptions: Any, *, at: PeriodLike, by: By = None) -> TableResult:
+def customer_lifetimes(subscriptions: Any, at: PeriodLike, *, by: By = None) -> TableResult:
     """Each customer's first paying lifetime in months, churned or censored at ``at``.
 
     Parameters
@@ -54,21 +69,28 @@ def customer_lifetimes(subscriptions: Any, *, at: PeriodLike, by: By = None) -> 
         The observation snapshot: a month's last day, or a date (then the last interval,
         from the previous month end to that date, is partial).
     by : str or mapping, optional
-        As in :func:`cohort_table`; with a column, the unit is the customer within the
-        segment.
+        A column (the unit is then the customer within the segment, so a plan change starts
+        a new lifetime in the new plan) or a mapping from customer id to segment (ids it
+        lacks in ``"(none)"``), added as a column beside each lifetime.
 
     Returns
     -------
     TableResult
         One row per customer (and segment) that had MRR > 0 at a month end up to ``at``:
         ``customer_id``, the segment column when split, ``cohort`` (month of the first
-        positive snapshot), ``lifetime`` (months, see the module notes) and ``churned``
-        (False: still paying at ``at``, the lifetime is right-censored).
+        positive snapshot), ``lifetime`` (months, see the module documentation) and
+        ``churned`` (False: still paying at ``at``, the lifetime is right-censored). A list
+        of customers, not a metric: it has no single value.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        ``by`` names no column of the input (the message lists those there are).
 
     Notes
     -----
-    The lifetimes are those :func:`survival_curve` estimates from, and the per-customer
-    durations :meth:`csmetrics.sbg.ShiftedBetaGeometric.fit` takes:
+    These are the lifetimes ``survival_curve`` estimates from, and the per-customer
+    durations ``ShiftedBetaGeometric.fit`` takes:
     ``ShiftedBetaGeometric.fit(durations=lt["lifetime"], churned=lt["churned"])``.
 
     Examples
@@ -76,14 +98,14 @@ def customer_lifetimes(subscriptions: Any, *, at: PeriodLike, by: By = None) -> 
     >>> from csmetrics import Subscription
     >>> subs = [Subscription(customer_id="a", start="2024-01-05", end="2024-04-02", amount=9),
     ...         Subscription(customer_id="b", start="2024-02-10", amount=9)]
-    >>> print(customer_lifetimes(subs, at="2024-06"))
+    >>> print(customer_lifetimes(subs, "2024-06"))
     Customer lifetimes (months, at 2024-06-30)
     customer_id  cohort   lifetime  churned
     a            2024-01         3  yes
     b            2024-02         4  no
     """
     ctx = "customer_lifetimes"
-    table = _as_table(subscriptions, ctx)
+    table = as_table(subscriptions, ctx, by=by)
     seg = segment(table, by, ctx)
     lt, labels = _lifetimes(table, seg, at)
     cols: dict[str, Any] = {"customer_id": table.customer_ids[seg.customer_of_entity[lt.entity]]}
@@ -99,35 +121,44 @@ class SurvivalCurve(TableResult):
     """A Kaplan-Meier survival curve (one per segment when split).
 
     Columns: the segment column when split, the time column (``month`` for
-    :func:`survival_curve`, ``time`` for :func:`kaplan_meier`), ``at_risk``, ``churned``,
+    ``survival_curve``, ``time`` for ``kaplan_meier``), ``at_risk``, ``churned``,
     ``censored``, ``survival``, ``std_error`` (Greenwood), ``lower`` and ``upper``
-    (log-log confidence limits). One row per time from 0 to the last observed time.
+    (log-log confidence limits). One row per time from 0 to the last observed time. A curve
+    has no single value (``.value`` raises); its one number is ``median``.
 
     Attributes
     ----------
     confidence : float
         Level of the confidence limits.
-    medians : TableResult
-        Median lifetime per segment with its confidence limits (``median``, ``lower``,
-        ``upper``; NaN where not reached).
+    medians : MetricResult
+        Median lifetime per segment with its confidence limits (value column ``median``,
+        then ``lower`` and ``upper``; NaN where not reached): ``curve.medians.row("pro")``.
     segment_name : str or None
         Name of the segment column, when split.
+    time_name : str
+        Name of the time column.
     """
 
     confidence: float
-    medians: TableResult
+    medians: MetricResult
     segment_name: str | None
     time_name: str
 
     def __init__(self, columns: Mapping[str, Any], *, title: str, confidence: float,
-                 medians: TableResult, segment_name: str | None, time_name: str) -> None:
+                 medians: MetricResult, segment_name: str | None, time_name: str) -> None:
         super().__init__(columns, title=title)
         self._set(confidence=confidence, medians=medians, segment_name=segment_name,
                   time_name=time_name)
 
     @property
     def median(self) -> float:
-        """The median lifetime of an unsplit curve (NaN when survival stays above 0.5)."""
+        """The median lifetime of an unsplit curve (NaN when survival stays above 0.5).
+
+        Raises
+        ------
+        InvalidParameterError
+            The curve is split into several segments (read ``medians``).
+        """
         if len(self.medians) != 1:
             raise InvalidParameterError(
                 "this curve is split by segment: read each segment's median from .medians.")
@@ -135,7 +166,7 @@ class SurvivalCurve(TableResult):
 
     def plot(self, ax: Any = None, **kwargs: Any) -> Any:
         """The curve as steps with its confidence band (needs the ``plot`` extra)."""
-        from csmetrics.plotting.charts import plot_survival_curve
+        from csmetrics.plotting import plot_survival_curve
 
         return plot_survival_curve(self, ax=ax, **kwargs)
 
@@ -146,17 +177,10 @@ class SurvivalCurve(TableResult):
         return f"SurvivalCurve({n} segments, {len(self):,} rows)"
 
 
-def _z(confidence: float, context: str) -> float:
-    if not 0 < confidence < 1:
-        raise InvalidParameterError(
-            f"{context}: confidence must be between 0 and 1, got {confidence!r}.")
-    return float(scipy("special").ndtri(0.5 + confidence / 2))
-
-
 def _curve(group: NDArray[np.int64], time: NDArray[np.int64], event: NDArray[np.bool_],
            labels: NDArray[Any], segment_name: str | None, time_name: str,
            confidence: float, title: str, context: str) -> SurvivalCurve:
-    z = _z(confidence, context)
+    z = float(scipy("special").ndtri(0.5 + confidence / 2))
     n_groups = labels.size
     km = kc.kaplan_meier(group, time, event, n_groups, z)
     median = kc.first_time_at_or_below(km.survival, 0.5)
@@ -168,16 +192,22 @@ def _curve(group: NDArray[np.int64], time: NDArray[np.int64], event: NDArray[np.
     # Times after a group's last observation carry no information; empty groups have none.
     n_times = km.survival.shape[1]
     observed = km.at_risk > 0
-    unreached = np.isnan(median) & (km.at_risk[:, 0] > 0)
+    members = km.at_risk[:, 0] > 0
+    if not members.all():  # an empty group's survival stays 1, so its median is NaN
+        which = "" if segment_name is None else (
+            f" in {int((~members).sum())} of {n_groups} segments")
+        warn_undefined(f"{context}: no lifetimes to estimate from{which}; survival and the "
+                       "median are undefined (NaN).")
+    unreached = np.isnan(median) & members
     if unreached.any():
         which = "" if segment_name is None else f" in {int(unreached.sum())} segments"
-        _warn(f"{context}: survival stays above 0.5{which} through the last observed time, "
-              "so the median lifetime is not reached (NaN).")
+        warn_undefined(f"{context}: survival stays above 0.5{which} through the last observed "
+                       "time, so the median lifetime is not reached (NaN).")
     emptied = np.isnan(km.std_error) & observed
     if emptied.any():
-        _warn(f"{context}: every customer still at risk churned at once (at {time_name} "
-              f"{int(np.nonzero(emptied)[1].min())}); survival is 0 from there and its "
-              "standard error and limits are NaN.")
+        warn_undefined(f"{context}: every customer still at risk churned at once (at "
+                       f"{time_name} {int(np.nonzero(emptied)[1].min())}); survival is 0 from "
+                       "there and its standard error and limits are NaN.")
     g, t = np.nonzero(observed)
     cols: dict[str, Any] = {}
     if segment_name is not None:
@@ -192,12 +222,14 @@ def _curve(group: NDArray[np.int64], time: NDArray[np.int64], event: NDArray[np.
     cols["upper"] = km.upper[g, t]
     med_cols: dict[str, Any] = {} if segment_name is None else {segment_name: labels}
     med_cols.update(median=median, lower=med_lower, upper=med_upper)
-    medians = TableResult(med_cols, title=f"Median {time_name}s ({confidence:.0%} limits)")
+    medians = MetricResult(med_cols, value="median", segment=segment_name,
+                           title=f"Median {time_name}s ({confidence:.0%} limits)")
     return SurvivalCurve(cols, title=title, confidence=confidence, medians=medians,
                          segment_name=segment_name, time_name=time_name)
 
 
-def survival_curve(subscriptions: Any, *, at: PeriodLike, by: By = None,
+@validate_params({"confidence": CONFIDENCE})
+def survival_curve(subscriptions: Any, at: PeriodLike, *, by: By = None,
                    confidence: float = 0.95) -> SurvivalCurve:
     """Kaplan-Meier curve of customer lifetime in months, active customers censored at ``at``.
 
@@ -206,11 +238,13 @@ def survival_curve(subscriptions: Any, *, at: PeriodLike, by: By = None,
     subscriptions : SubscriptionTable, list of Subscription, or columns
         The subscription spans.
     at : period or date
-        The observation snapshot (see :func:`customer_lifetimes`).
+        The observation snapshot (see ``customer_lifetimes``).
     by : str or mapping, optional
-        One curve per segment (a column, or a mapping from customer id to segment).
+        ``None``: one curve. A column (``"plan"``, ``"interval"``, any input column) or a
+        mapping from customer id to segment (ids it lacks in ``"(none)"``): one curve per
+        segment.
     confidence : float, default 0.95
-        Level of the log-log confidence limits.
+        Level of the log-log confidence limits, strictly between 0 and 1.
 
     Returns
     -------
@@ -218,33 +252,48 @@ def survival_curve(subscriptions: Any, *, at: PeriodLike, by: By = None,
         ``survival`` by ``month`` with Greenwood standard errors and confidence limits;
         ``.median`` (unsplit) or ``.medians`` the median lifetime.
 
+    Raises
+    ------
+    InvalidParameterError
+        ``confidence`` is not strictly between 0 and 1.
+    ColumnNotFoundError
+        ``by`` names no column of the input.
+
     Warns
     -----
     UndefinedMetricWarning
-        Survival never falls to 0.5 (the median is NaN), or every remaining customer
-        churns at once (the standard error after that is NaN).
+        Survival never falls to 0.5 (the median is NaN), every remaining customer churns at
+        once (the standard error after that is NaN), or there are no lifetimes at all.
 
     Notes
     -----
     See the module documentation for the definitions. Lifetimes are counted in month ends,
-    as in :func:`csmetrics.mrr_movements`: a customer who pays on 10 January and cancels on
-    5 March was paying on 31 January and 28 February, so their lifetime is 2 months. The
-    estimate is computed from counts per month (one ``bincount``), so a million customers
-    cost a few milliseconds after their lifetimes are known.
+    as in ``mrr_movements``: a customer who pays on 10 January and cancels on 5 March was
+    paying on 31 January and 28 February, so their lifetime is 2 months. The median is the
+    first time with ``S(t) <= 0.5``; where ``S`` is exactly 0.5 over an interval, the
+    midpoint of that interval and the first time below it (as R's ``survfit``). The estimate
+    is computed from counts per month (one ``bincount``), so a million customers cost a few
+    milliseconds after their lifetimes are known.
+
+    References
+    ----------
+    Kaplan, E. L. and Meier, P. (1958). Nonparametric estimation from incomplete
+    observations. JASA 53, 457-481. Greenwood, M. (1926). The errors of sampling of the
+    survivorship tables. Reports on Public Health and Medical Subjects 33.
 
     Examples
     --------
     >>> from csmetrics import Subscription
     >>> subs = [Subscription(customer_id=i, start="2024-01-10", end=end, amount=10)
     ...         for i, end in enumerate(["2024-03-05", "2024-03-20", "2024-05-02", None])]
-    >>> curve = survival_curve(subs, at="2024-06")
+    >>> curve = survival_curve(subs, "2024-06")
     >>> curve["survival"].round(3).tolist()
     [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
     >>> curve.median     # S is 0.5 from month 2 until month 4
     3.0
     """
     ctx = "survival_curve"
-    table = _as_table(subscriptions, ctx)
+    table = as_table(subscriptions, ctx, by=by)
     seg = segment(table, by, ctx)
     lt, _ = _lifetimes(table, seg, at)
     group = seg.segment_of_entity[lt.entity]
@@ -254,7 +303,8 @@ def survival_curve(subscriptions: Any, *, at: PeriodLike, by: By = None,
                   title, ctx)
 
 
-def kaplan_meier(durations: ArrayLike, churned: ArrayLike, *, groups: ArrayLike | None = None,
+@validate_params({"confidence": CONFIDENCE}, renamed={"groups": "by"})
+def kaplan_meier(durations: ArrayLike, churned: ArrayLike, *, by: ArrayLike | None = None,
                  confidence: float = 0.95) -> SurvivalCurve:
     """Kaplan-Meier curve from per-customer durations in whole periods.
 
@@ -265,21 +315,37 @@ def kaplan_meier(durations: ArrayLike, churned: ArrayLike, *, groups: ArrayLike 
     churned : array-like of bool
         True where the customer churned after ``durations`` periods; False where they were
         still active (right-censored: the lifetime is longer).
-    groups : array-like, optional
-        A segment label per customer, for one curve per segment.
+    by : array-like, optional
+        One segment label per customer, aligned with ``durations`` (the data are bare
+        arrays, so the labels are the column itself): one curve per segment, missing labels
+        (None, NaN) in ``"(none)"``. A pandas Series names the segment column. Before 0.2
+        this was ``groups=``, still accepted for one release with a ``DeprecationWarning``.
     confidence : float, default 0.95
-        Level of the log-log confidence limits.
+        Level of the log-log confidence limits, strictly between 0 and 1.
 
     Returns
     -------
     SurvivalCurve
-        As :func:`survival_curve`, with the time column named ``time``.
+        As ``survival_curve``, with the time column named ``time``.
 
     Raises
     ------
     DataValidationError
-        A duration is missing, negative or not a whole number, or the arrays differ in
-        length.
+        A duration is missing, negative or not a whole number, or a churn flag is not
+        True/False (1/0).
+    InvalidParameterError
+        The arrays differ in length, ``by`` has not one label per duration, or
+        ``confidence`` is not strictly between 0 and 1.
+
+    Notes
+    -----
+    The product-limit estimate of the module documentation, with Greenwood standard errors
+    and log-log limits; the median as in ``survival_curve``.
+
+    References
+    ----------
+    Kaplan, E. L. and Meier, P. (1958). Nonparametric estimation from incomplete
+    observations. JASA 53, 457-481.
 
     Examples
     --------
@@ -293,46 +359,13 @@ def kaplan_meier(durations: ArrayLike, churned: ArrayLike, *, groups: ArrayLike 
     23.0
     """
     ctx = "kaplan_meier"
-    d = np.asarray(durations)
-    e = np.asarray(churned)
-    if d.ndim != 1 or e.shape != d.shape:
-        raise InvalidParameterError(
-            f"{ctx}: durations and churned must be 1-d and of one length, got shapes "
-            f"{d.shape} and {e.shape}.")
-    time = _whole_periods(d, "durations", ctx)
-    event = _booleans(e, "churned", ctx)
-    if groups is None:
+    time, event = durations_and_churned(durations, churned, ctx)
+    if by is None:
         labels = np.array([None], dtype=object)
         code = np.zeros(time.size, dtype=np.int64)
         name = None
     else:
-        g = np.asarray(groups)
-        if g.shape != d.shape:
-            raise InvalidParameterError(f"{ctx}: groups must have one label per duration.")
-        labels, inverse = np.unique(g, return_inverse=True)
-        labels = labels.astype(object)
-        code = inverse.reshape(-1).astype(np.int64)
-        name = "segment"
+        segs = from_labels(by, time.size, ctx)
+        labels, code, name = segs.labels, segs.of_row, segs.name
     return _curve(code, time, event, labels, name, "time", confidence,
                   "Survival (Kaplan-Meier)", ctx)
-
-
-def _whole_periods(values: NDArray[Any], name: str, context: str) -> NDArray[np.int64]:
-    try:
-        v = values.astype(np.float64)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"{context}: {name} must be numbers.") from None
-    fail(name, "must not be missing (NaN)", np.isnan(v), context)
-    fail(name, "must be a whole number >= 0", (v < 0) | (v != np.floor(v)), context)
-    return v.astype(np.int64)
-
-
-def _booleans(values: NDArray[Any], name: str, context: str) -> NDArray[np.bool_]:
-    if values.dtype == bool:
-        return values
-    try:
-        v = values.astype(np.float64)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"{context}: {name} must be booleans (or 0/1).") from None
-    fail(name, "must be True/False (or 1/0)", ~np.isin(v, (0.0, 1.0)), context)
-    return np.asarray(v == 1.0, dtype=bool)

@@ -1,11 +1,27 @@
-"""Transactional value: average order value, purchase frequency and transactional CLV."""
+"""Transactional value: average order value, purchase frequency and transactional CLV.
+
+Definitions
+-----------
+Over a window from the first day of ``start`` to the last day of ``end`` (defaults: the
+months of the first and the last payment):
+
+* **average order value** = revenue / payments;
+* **purchase frequency** = payments / customers with a payment / the window's length in
+  periods of ``freq`` (a window of whole months has an exact length in months; a window of
+  arbitrary dates is ``days / 365.25`` years; ``freq="window"`` divides by nothing);
+* **transactional lifetime value** = average order value x purchase frequency x lifespan x
+  gross margin, the lifespan in periods of ``freq``: undiscounted, and the lifespan is an
+  input, not estimated from the payments.
+
+Money is never summed across currencies (split with ``by="currency"``).
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,17 +29,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
-from csmetrics._core.lookup import lookup
-from csmetrics.exceptions import (
-    ColumnNotFoundError,
-    CurrencyMismatchError,
-    InvalidParameterError,
-)
-from csmetrics.periods.calendar import Period, PeriodLike, snapshot_date
-from csmetrics.results import TableResult
+from csmetrics._core.options import Interval, Satisfies, validate_params
+from csmetrics._core.ratios import divide
+from csmetrics._core.segments import By, resolve
+from csmetrics.exceptions import CurrencyMismatchError, InvalidParameterError
+from csmetrics.periods.calendar import Frequency, Period, PeriodLike, parse_frequency, snapshot_date
+from csmetrics.results import MetricResult
 from csmetrics.tables.coerce import as_payments
 from csmetrics.tables.payments import PaymentTable
-from csmetrics.value.lifetime import _warn
+
+__all__ = ["average_order_value", "purchase_frequency", "transactional_lifetime_value"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -45,14 +60,17 @@ class _Window:
 
     @property
     def label(self) -> str:
-        return f"{self.first} to {self.last}"
+        return "no payments" if np.isnat(self.first) else f"{self.first} to {self.last}"
 
 
 def _window(table: PaymentTable, start: PeriodLike | None, end: PeriodLike | None,
             context: str) -> _Window:
+    """The payments dated from the first day of ``start`` to the last day of ``end``, and the
+    window's length in months. Without payments and a window to infer, the window is
+    unknown (its values are undefined)."""
     if len(table) == 0 and (start is None or end is None):
-        raise InvalidParameterError(f"{context}: no payments, so the window cannot be "
-                                    "inferred; pass start and end.")
+        nat = np.datetime64("NaT", "D")
+        return _Window(np.zeros(0, dtype=bool), nat, nat, math.nan)
     if start is None:
         first = table.date.min().astype("datetime64[M]").astype("datetime64[D]")
     elif _is_date(start):
@@ -78,25 +96,10 @@ def _window(table: PaymentTable, start: PeriodLike | None, end: PeriodLike | Non
     return _Window(rows, first, last, months)
 
 
-def _payment_segments(table: PaymentTable, by: str | Mapping[Any, Any] | None, context: str
-                      ) -> tuple[str | None, NDArray[Any], NDArray[np.int64]]:
-    """Segment name, labels and each row's segment code."""
-    if by is None:
-        return None, np.array([None], dtype=object), np.zeros(len(table), dtype=np.int64)
-    if by == "currency":
-        return "currency", table.currencies.astype(object), table.currency_codes
-    if isinstance(by, str):
-        raise ColumnNotFoundError(by, ["currency"], context=f"{context} (by=)")
-    values = lookup(table.customer_ids, by, context, "customers", required=True)
-    try:
-        labels, seg_of_customer = np.unique(values, return_inverse=True)
-    except TypeError:
-        labels, seg_of_customer = np.unique(values.astype(str), return_inverse=True)
-    return "segment", labels.astype(object), seg_of_customer.reshape(-1)[table.customer_codes]
-
-
 def _segment_currency(table: PaymentTable, rows: NDArray[np.bool_], seg: NDArray[np.int64],
                       n_seg: int, context: str) -> tuple[NDArray[np.int64], str]:
+    """Minor-unit digits of each segment's one currency, and the currencies used; a segment
+    whose payments in the window mix currencies is an error (never summed)."""
     n_cur = max(table.currencies.size, 1)
     pairs = np.unique(seg[rows] * n_cur + table.currency_codes[rows])
     per_seg = np.bincount(pairs // n_cur, minlength=n_seg)
@@ -126,57 +129,81 @@ class _PaymentStats:
     customers: NDArray[np.int64]
     window: _Window
     currency: str
+    digits: NDArray[np.int64]
 
 
-def _payment_stats(payments: Any, start: PeriodLike | None, end: PeriodLike | None,
-                   by: str | Mapping[Any, Any] | None, context: str) -> _PaymentStats:
-    table = as_payments(payments, context)
+def _payment_stats(payments: Any, start: PeriodLike | None, end: PeriodLike | None, by: By,
+                   context: str) -> _PaymentStats:
+    table = as_payments(payments, context, by=by)
     win = _window(table, start, end, context)
-    name, labels, seg = _payment_segments(table, by, context)
-    n_seg = labels.size
-    digits, currency = _segment_currency(table, win.rows, seg, n_seg, context)
-    s = seg[win.rows]
+    segs = resolve(by, table, context)
+    n_seg = segs.n
+    digits, currency = _segment_currency(table, win.rows, segs.of_row, n_seg, context)
+    s = segs.of_row[win.rows]
     revenue = np.bincount(s, weights=table.amount_minor[win.rows], minlength=n_seg)
     count = np.bincount(s, minlength=n_seg)
     n_cust = max(len(table.customer_ids), 1)
     pairs = np.unique(s * n_cust + table.customer_codes[win.rows])
     customers = np.bincount(pairs // n_cust, minlength=n_seg)
-    return _PaymentStats(name, labels, revenue / 10.0 ** digits, count.astype(np.int64),
-                         customers.astype(np.int64), win, currency)
+    return _PaymentStats(segs.name, segs.labels, revenue / 10.0 ** digits,
+                         count.astype(np.int64), customers.astype(np.int64), win, currency,
+                         digits)
 
 
-_PER_MONTHS = {"year": 12.0, "month": 1.0}
+def _is_freq(value: Any) -> Any:
+    return value == "window" or parse_frequency(value)
 
 
-def _per_factor(per: str, win: _Window, context: str) -> float:
-    if per == "window":
+_FREQ = Satisfies(_is_freq, "a period length ('month', 'quarter', 'year', or a fiscal "
+                  "'quarter-<mon>' / 'year-<mon>') or 'window' (the whole window)")
+_FINITE = Interval(closed="neither")
+
+
+def _per_factor(freq: str | Frequency, win: _Window) -> float:
+    """What turns a count over the window into a count per period of ``freq``: the months of
+    one period over the months of the window (1 for ``"window"``)."""
+    if isinstance(freq, str) and freq == "window":
         return 1.0
-    if per not in _PER_MONTHS:
-        raise InvalidParameterError(f"{context}: per must be 'year', 'month' or 'window', "
-                                    f"got {per!r}.")
-    return _PER_MONTHS[per] / win.months
+    return float(parse_frequency(freq).months) / win.months
 
 
-def _result(stats: _PaymentStats, columns: dict[str, NDArray[Any]], title: str,
-            money: Sequence[str], scalar: str) -> float | TableResult:
-    if stats.name is None:
-        return float(columns[scalar][0])
-    cols: dict[str, Any] = {stats.name: stats.labels, **columns}
-    return TableResult(cols, title=title, money=money)
+def _unit(freq: str | Frequency) -> str:
+    if isinstance(freq, str) and freq == "window":
+        return "window"
+    return parse_frequency(freq).name.split("-")[0]
 
 
-def _ratio(num: NDArray[np.float64], den: NDArray[np.int64], what: str, context: str
-           ) -> NDArray[np.float64]:
-    zero = den == 0
-    if zero.any():
-        _warn(f"{context}: {int(zero.sum())} segment(s) have no {what} in the window (NaN).")
-    return np.where(zero, np.nan, num / np.where(zero, 1, den))
+def _result(stats: _PaymentStats, columns: dict[str, NDArray[Any]], value: str, title: str,
+            money: Sequence[str]) -> MetricResult:
+    cols: dict[str, Any] = {} if stats.name is None else {stats.name: stats.labels}
+    cols.update(columns)
+    return MetricResult(cols, value=value, title=title, money=money, digits=stats.digits,
+                        segment=stats.name)
 
 
-def average_order_value(payments: Any, *, start: PeriodLike | None = None,
-                        end: PeriodLike | None = None,
-                        by: str | Mapping[Any, Any] | None = None) -> float | TableResult:
-    """Average amount of a payment in the window: revenue over the number of payments.
+def _per_payment(st: _PaymentStats, context: str) -> NDArray[np.float64]:
+    return divide(st.revenue, st.payments, context=context,
+                  what="the number of payments in the window")
+
+
+def _per_customer(st: _PaymentStats, context: str, *, warned: bool = False
+                  ) -> NDArray[np.float64]:
+    """Payments per paying customer. A segment without payments has no paying customer
+    either: with ``warned``, those rows were already reported (by ``_per_payment``), so they
+    are NaN here without a second warning."""
+    if not warned:
+        return divide(st.payments, st.customers, context=context,
+                      what="the number of paying customers in the window")
+    none = st.payments == 0
+    return divide(np.where(none, np.nan, st.payments), np.where(none, 1, st.customers),
+                  context=context, what="the number of paying customers in the window")
+
+
+@validate_params({})
+def average_order_value(payments: Any, start: PeriodLike | None = None,
+                        end: PeriodLike | None = None, *, by: By = None) -> MetricResult:
+    """Average amount of a payment in the window, in the payments' currency: revenue over the
+    number of payments.
 
     Parameters
     ----------
@@ -185,19 +212,35 @@ def average_order_value(payments: Any, *, start: PeriodLike | None = None,
     start, end : period or date, optional
         The window, inclusive (a period from its first to its last day). Defaults: the
         first day of the first payment's month and the last day of the last payment's month.
-    by : "currency" or mapping, optional
-        Split by currency or by a mapping from customer id to segment.
+    by : str or mapping, optional
+        ``None``: the portfolio. A column (``"currency"``, ``"customer_id"`` for one row per
+        customer, or any input column) or a mapping from customer id to segment (ids it
+        lacks in ``"(none)"``): one row per segment.
 
     Returns
     -------
-    float or TableResult
-        The average; split, a table with the segment, ``average_order_value``,
-        ``payments`` and ``revenue``.
+    MetricResult
+        Value column ``average_order_value``, with its parts ``payments`` and ``revenue``.
 
     Raises
     ------
     CurrencyMismatchError
-        The window holds payments in several currencies (split with ``by="currency"``).
+        A result would sum payments in several currencies (split with ``by="currency"``).
+    InvalidParameterError
+        The window is empty (its end before its start), or ``by`` is not None, a column
+        name or a mapping.
+    ColumnNotFoundError
+        ``by`` names no column of the input (the message lists those there are).
+
+    Warns
+    -----
+    UndefinedMetricWarning
+        A result has no payments in the window (NaN).
+
+    Notes
+    -----
+    ``revenue / payments`` over the payments dated in the window; revenue is summed in
+    minor units (cents), so it is exact.
 
     Examples
     --------
@@ -206,41 +249,58 @@ def average_order_value(payments: Any, *, start: PeriodLike | None = None,
     ...         Payment(customer_id="b", date="2024-02-09", amount=35),
     ...         Payment(customer_id="a", date="2024-03-11", amount=50)]
     >>> average_order_value(pays)
-    35.0
+    MetricResult(average_order_value=35)
     """
     ctx = "average_order_value"
     st = _payment_stats(payments, start, end, by, ctx)
-    aov = _ratio(st.revenue, st.payments, "payments", ctx)
+    aov = _per_payment(st, ctx)
     return _result(st, {"average_order_value": aov, "payments": st.payments,
-                        "revenue": st.revenue},
+                        "revenue": st.revenue}, "average_order_value",
                    f"Average order value, {st.window.label} ({st.currency})",
-                   ("average_order_value", "revenue"), "average_order_value")
+                   ("average_order_value", "revenue"))
 
 
-def purchase_frequency(payments: Any, *, start: PeriodLike | None = None,
-                       end: PeriodLike | None = None, per: str = "year",
-                       by: str | Mapping[Any, Any] | None = None) -> float | TableResult:
-    """Payments per paying customer, per year (or per month, or over the whole window).
+@validate_params({"freq": _FREQ}, renamed={"per": "freq"})
+def purchase_frequency(payments: Any, start: PeriodLike | None = None,
+                       end: PeriodLike | None = None, *, freq: str | Frequency = "year",
+                       by: By = None) -> MetricResult:
+    """Payments per paying customer, per period of ``freq`` (a year by default).
 
     Parameters
     ----------
     payments : PaymentTable, list of Payment, or columns
         The payments.
     start, end : period or date, optional
-        The window, as in :func:`average_order_value`.
-    per : {"year", "month", "window"}, default "year"
-        Unit of time: the count per customer is divided by the window's length in years or
-        months (whole calendar months when the window is made of whole months, otherwise
-        days / 365.25), or not at all.
-    by : "currency" or mapping, optional
-        Split by currency or by a mapping from customer id to segment.
+        The window, as in ``average_order_value``.
+    freq : str, default "year"
+        The period the count is per: ``"year"``, ``"quarter"`` or ``"month"`` (a fiscal
+        ``"year-apr"`` is the same length as ``"year"``), or ``"window"`` for the count over
+        the whole window. Before 0.2 this was ``per=``, still accepted for one release with
+        a ``DeprecationWarning``.
+    by : str or mapping, optional
+        As in ``average_order_value``.
 
     Returns
     -------
-    float or TableResult
-        ``payments / customers / length``, where customers are those with a payment in the
-        window; split, a table with the segment, ``purchase_frequency``, ``payments`` and
-        ``customers``.
+    MetricResult
+        Value column ``purchase_frequency``, with its parts ``payments`` and ``customers``
+        (customers with a payment in the window).
+
+    Raises
+    ------
+    InvalidParameterError
+        An unknown ``freq``, or an empty window.
+
+    Warns
+    -----
+    UndefinedMetricWarning
+        A result has no paying customers in the window (NaN).
+
+    Notes
+    -----
+    ``payments / customers / length``, the length of the window in periods of ``freq``:
+    whole calendar months when the window is made of whole months, otherwise
+    ``days / 365.25`` years.
 
     Examples
     --------
@@ -248,53 +308,64 @@ def purchase_frequency(payments: Any, *, start: PeriodLike | None = None,
     >>> pays = [Payment(customer_id="a", date="2024-01-03", amount=20),
     ...         Payment(customer_id="b", date="2024-02-09", amount=35),
     ...         Payment(customer_id="a", date="2024-03-11", amount=50)]
-    >>> purchase_frequency(pays, start="2024-01", end="2024-06")   # 3 / 2 per half-year
+    >>> float(purchase_frequency(pays, "2024-01", "2024-06"))   # 3 / 2 per half-year
     3.0
-    >>> purchase_frequency(pays, start="2024-01", end="2024-06", per="window")
+    >>> float(purchase_frequency(pays, "2024-01", "2024-06", freq="window"))
     1.5
     """
     ctx = "purchase_frequency"
     st = _payment_stats(payments, start, end, by, ctx)
-    freq = _ratio(st.payments.astype(np.float64), st.customers, "customers", ctx)
-    freq = freq * _per_factor(per, st.window, ctx)
-    return _result(st, {"purchase_frequency": freq, "payments": st.payments,
-                        "customers": st.customers},
-                   f"Purchases per customer per {per}, {st.window.label}", (),
-                   "purchase_frequency")
+    per_customer = _per_customer(st, ctx) * _per_factor(freq, st.window)
+    return _result(st, {"purchase_frequency": per_customer, "payments": st.payments,
+                        "customers": st.customers}, "purchase_frequency",
+                   f"Purchases per customer per {_unit(freq)}, {st.window.label}", ())
 
 
-def transactional_lifetime_value(payments: Any, *, lifespan: float,
-                                 start: PeriodLike | None = None,
-                                 end: PeriodLike | None = None, gross_margin: float = 1.0,
-                                 per: str = "year",
-                                 by: str | Mapping[Any, Any] | None = None
-                                 ) -> float | TableResult:
-    """Transactional CLV: average order value x purchase frequency x lifespan x margin.
+@validate_params({"lifespan": Interval(0, math.inf, closed="neither"),
+                  "gross_margin": _FINITE, "freq": _FREQ}, renamed={"per": "freq"})
+def transactional_lifetime_value(payments: Any, start: PeriodLike | None = None,
+                                 end: PeriodLike | None = None, *, lifespan: float,
+                                 gross_margin: float = 1.0, freq: str | Frequency = "year",
+                                 by: By = None) -> MetricResult:
+    """Transactional CLV, in the payments' currency: average order value x purchase frequency
+    x lifespan x margin.
 
     Parameters
     ----------
     payments : PaymentTable, list of Payment, or columns
         The payments.
-    lifespan : float
-        Expected customer lifespan, in units of ``per`` (years by default), > 0.
     start, end : period or date, optional
         The window the order value and frequency are measured over.
+    lifespan : float
+        Expected customer lifespan, in periods of ``freq`` (years by default), > 0.
     gross_margin : float, default 1.0
         Fraction of revenue kept as margin.
-    per : {"year", "month", "window"}, default "year"
-        Unit of the frequency and of ``lifespan``.
-    by : "currency" or mapping, optional
-        Split by currency or by a mapping from customer id to segment.
+    freq : str, default "year"
+        Unit of the frequency and of ``lifespan``, as in ``purchase_frequency`` (``per=``
+        before 0.2, still accepted for one release).
+    by : str or mapping, optional
+        As in ``average_order_value``.
 
     Returns
     -------
-    float or TableResult
-        The value; split, a table with ``average_order_value``, ``purchase_frequency`` and
-        ``lifetime_value``.
+    MetricResult
+        Value column ``lifetime_value``, with ``average_order_value`` and
+        ``purchase_frequency``.
+
+    Raises
+    ------
+    InvalidParameterError
+        A lifespan that is not a number > 0, a margin that is not finite, an unknown
+        ``freq``, or an empty window.
+
+    Warns
+    -----
+    UndefinedMetricWarning
+        A result has no payments in the window (NaN): one warning.
 
     Notes
     -----
-    ``AOV x frequency`` is revenue per customer per unit of time, so the value is
+    ``AOV x frequency`` is revenue per customer per period, so the value is
     ``revenue / customers / length x lifespan x margin``. Undiscounted; the lifespan is an
     input, not estimated from the payments (which would need a model of when one-off
     buyers are gone).
@@ -305,21 +376,15 @@ def transactional_lifetime_value(payments: Any, *, lifespan: float,
     >>> pays = [Payment(customer_id="a", date="2024-01-03", amount=20),
     ...         Payment(customer_id="b", date="2024-05-09", amount=35),
     ...         Payment(customer_id="a", date="2024-11-11", amount=50)]
-    >>> transactional_lifetime_value(pays, lifespan=3, start="2024", end="2024")
+    >>> float(transactional_lifetime_value(pays, "2024", "2024", lifespan=3))
     157.5
     """
     ctx = "transactional_lifetime_value"
-    if not (isinstance(lifespan, int | float) and math.isfinite(lifespan) and lifespan > 0):
-        raise InvalidParameterError(f"{ctx}: lifespan must be a finite number > 0, "
-                                    f"got {lifespan!r}.")
-    if not math.isfinite(gross_margin):
-        raise InvalidParameterError(f"{ctx}: gross_margin must be finite.")
     st = _payment_stats(payments, start, end, by, ctx)
-    aov = _ratio(st.revenue, st.payments, "payments", ctx)
-    freq = _ratio(st.payments.astype(np.float64), st.customers, "customers", ctx)
-    freq = freq * _per_factor(per, st.window, ctx)
-    value = aov * freq * lifespan * gross_margin
-    return _result(st, {"average_order_value": aov, "purchase_frequency": freq,
-                        "lifetime_value": value},
+    aov = _per_payment(st, ctx)
+    per_customer = _per_customer(st, ctx, warned=True) * _per_factor(freq, st.window)
+    value = aov * per_customer * lifespan * gross_margin
+    return _result(st, {"lifetime_value": value, "average_order_value": aov,
+                        "purchase_frequency": per_customer}, "lifetime_value",
                    f"Transactional lifetime value ({st.currency})",
-                   ("average_order_value", "lifetime_value"), "lifetime_value")
+                   ("average_order_value", "lifetime_value"))
