@@ -193,3 +193,27 @@ class TestCurrencies:
         subs = [sub("a", "2024-01-01", 100), sub("b", "2023-01-01", 80, currency="EUR",
                                                  end="2023-06-01")]
         assert float(cm.mrr(subs, "2024-01")) == 100.0
+
+
+def test_row_mrr_ties_round_half_to_even_as_in_decimal_arithmetic() -> None:
+    # Row MRR is kept in 1/100 cent, rounded half to even (docs/definitions.md). Decimal
+    # amounts over day and week intervals land on exact ties (499.95 x 5 seats x 0.9 daily is
+    # 68,430.65625 = 684,306,562.5 units) that binary floats put a few ulps to either side;
+    # the tie must go to the even unit, as exact arithmetic with Fractions gives.
+    from fractions import Fraction
+
+    from csmetrics._kernels import revenue as kr
+
+    months = {0: Fraction(12, 365), 1: Fraction(12, 52), 2: Fraction(1)}
+    cents = np.arange(1, 60_000, 37)
+    for interval, per in months.items():
+        for quantity in (1, 3, 5):
+            for discount in (Fraction(0), Fraction(1, 10), Fraction(1, 4), Fraction(1, 2)):
+                mrr = kr.row_mrr(cents / 100, np.full(cents.size, float(quantity)),
+                                 np.full(cents.size, float(discount)),
+                                 np.full(cents.size, interval, dtype=np.int8),
+                                 np.ones(cents.size, dtype=np.int64))
+                got = kr.row_mrr_units(mrr, np.full(cents.size, 2))
+                exact = [round(Fraction(int(c), 100) * quantity * (1 - discount) / per * 10_000)
+                         for c in cents]
+                assert got.tolist() == exact, (interval, quantity, discount)

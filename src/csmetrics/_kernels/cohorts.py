@@ -13,21 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._kernels.revenue import ChangePoints, bincount_int
+from csmetrics._kernels.primitives import bincount_int, heads
+from csmetrics._kernels.revenue import ChangePoints
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 B = NDArray[np.bool_]
 
 _NEVER = np.iinfo(np.int64).max
-
-
-def heads(sorted_codes: I64) -> B:
-    """True at the first element of each run of equal values."""
-    head = np.empty(sorted_codes.size, dtype=bool)
-    head[:1] = True
-    np.not_equal(sorted_codes[1:], sorted_codes[:-1], out=head[1:])
-    return head
 
 
 def first_snapshot(points: ChangePoints, n_entities: int) -> I64:

@@ -9,10 +9,17 @@ input in any order gives the same answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from csmetrics._kernels.primitives import (
+    bincount_int,
+    heads,
+    round_half_even,
+    running_within,
+    shift_within,
+)
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
@@ -40,10 +47,10 @@ def row_mrr(
 
 
 def row_mrr_units(mrr: F64, minor_digits: I64) -> I64:
-    """Row MRR as integer units of 1/100 minor unit, rounded half to even."""
+    """Row MRR as integer units of 1/100 minor unit, rounded half to even (a tie is judged
+    as in decimal arithmetic, see ``round_half_even``)."""
     scale = np.power(10.0, minor_digits) * UNITS_PER_MINOR
-    units: I64 = np.rint(mrr * scale).astype(np.int64)
-    return units
+    return round_half_even(mrr * scale)
 
 
 def units_to_minor(units: I64) -> I64:
@@ -153,50 +160,35 @@ def change_points(
     descents = np.count_nonzero(keys[1:] < keys[:-1])
     order = np.argsort(keys, kind="stable" if descents < keys.size // 64 else None)
     keys, deltas, row_deltas = keys[order], deltas[order], row_deltas[order]
-    starts = np.flatnonzero(_heads(keys))
+    starts = np.flatnonzero(heads(keys))
     keys = keys[starts]
     deltas = np.add.reduceat(deltas, starts) if starts.size else deltas[:0]
     row_deltas = np.add.reduceat(row_deltas, starts) if starts.size else row_deltas[:0]
 
     ent = keys // width
     snap = keys - ent * width
-    new_entity = _heads(ent)
-    current = units_to_minor(_running_within(deltas, new_entity))
-    is_customer = (_running_within(row_deltas, new_entity) > 0 if free_is_customer
+    new_entity = heads(ent)
+    current = units_to_minor(running_within(deltas, new_entity))
+    is_customer = (running_within(row_deltas, new_entity) > 0 if free_is_customer
                    else current > 0)
 
-    previous = _shift_within(current, new_entity, 0)
-    was_customer = _shift_within(is_customer, new_entity, False)
+    previous = shift_within(current, new_entity, 0)
+    was_customer = shift_within(is_customer, new_entity, False)
     changed = (current != previous) | (is_customer != was_customer)
     ent, snap = ent[changed], snap[changed]
     previous, current = previous[changed], current[changed]
     was_customer, is_customer = was_customer[changed], is_customer[changed]
-    new_entity = _heads(ent)
+    new_entity = heads(ent)
 
-    seen = _running_within(is_customer.astype(np.int64), new_entity) - is_customer
+    seen = running_within(is_customer.astype(np.int64), new_entity) - is_customer
     returning = (seen > 0) & ~was_customer & is_customer
     if reactivation_window is not None and returning.any():
         # The point before a return is the churn it returns from.
         gap = snapshots[np.minimum(snap, n_snap - 1)] - snapshots[np.maximum(
-            _shift_within(snap, new_entity, 0), 0)]
+            shift_within(snap, new_entity, 0), 0)]
         returning &= gap <= reactivation_window
     return ChangePoints(ent, snap, previous, current, was_customer, is_customer, returning,
                         width)
-
-
-def _running_within(values: I64, heads: NDArray[np.bool_]) -> I64:
-    """Cumulative sum restarting at every head."""
-    running: I64 = np.cumsum(values)
-    out: I64 = running - (running - values)[heads][np.cumsum(heads) - 1]
-    return out
-
-
-def _shift_within(values: NDArray[Any], heads: NDArray[np.bool_], fill: Any) -> NDArray[Any]:
-    """Each element's predecessor within its run; ``fill`` at every head."""
-    out = np.empty_like(values)
-    out[1:] = values[:-1]
-    out[heads] = fill
-    return out
 
 
 @dataclass(frozen=True)
@@ -245,9 +237,9 @@ def transients(
     ev_units = np.concatenate([units[rows], -units[rows]])
     order = np.lexsort((ev_units, ev_day, ev_key))
     ev_key, ev_units = ev_key[order], ev_units[order]
-    heads = _heads(ev_key)
-    level = _running_within(ev_units, heads)
-    starts = np.flatnonzero(heads)
+    group_start = heads(ev_key)
+    level = running_within(ev_units, group_start)
+    starts = np.flatnonzero(group_start)
     peak_units = np.maximum.reduceat(level, starts) if starts.size else level[:0]
     g_key = ev_key[starts]
     g_ent = g_key // points.width
@@ -266,16 +258,8 @@ def _was_ever_customer(points: ChangePoints, entity: I64, snapshot: I64) -> NDAr
     if points.entity.size == 0:
         return np.zeros(entity.size, dtype=bool)
     idx = points.lookup(entity, snapshot - 1)
-    counted = _running_within(points.is_customer.astype(np.int64), _heads(points.entity))
+    counted = running_within(points.is_customer.astype(np.int64), heads(points.entity))
     return (idx >= 0) & (counted[np.maximum(idx, 0)] > 0)
-
-
-def _heads(sorted_codes: I64) -> NDArray[np.bool_]:
-    """True at the first element of each run of equal values."""
-    head = np.empty(sorted_codes.size, dtype=bool)
-    head[:1] = True
-    np.not_equal(sorted_codes[1:], sorted_codes[:-1], out=head[1:])
-    return head
 
 
 @dataclass(frozen=True)
@@ -332,11 +316,6 @@ def bridge(points: ChangePoints, segment_of_entity: I64, n_segments: int, base: 
     return Bridge(starting, ending, amounts, counts, starting_count, ending_count)
 
 
-def bincount_int(codes: I64, values: I64, size: int) -> I64:
-    """Exact integer sums of ``values`` per code (float64 bincount, exact below 2**53)."""
-    return np.rint(np.bincount(codes, weights=values, minlength=size)).astype(np.int64)
-
-
 def cohort_levels(points: ChangePoints, n_entities: int, base: int, final: int
                   ) -> tuple[I64, I64, NDArray[np.bool_]]:
     """Each entity's MRR at snapshots ``base`` and ``final`` (minor units), and whether it
@@ -347,7 +326,7 @@ def cohort_levels(points: ChangePoints, n_entities: int, base: int, final: int
         return none, none, np.zeros(n_entities, dtype=bool)
     idx_base = points.lookup(entities, np.full(n_entities, base, dtype=np.int64))
     idx_final = points.lookup(entities, np.full(n_entities, final, dtype=np.int64))
-    lapses = _running_within((~points.is_customer).astype(np.int64), _heads(points.entity))
+    lapses = running_within((~points.is_customer).astype(np.int64), heads(points.entity))
     start = np.where(idx_base >= 0, points.current[np.maximum(idx_base, 0)], 0)
     end = np.where(idx_final >= 0, points.current[np.maximum(idx_final, 0)], 0)
     lapsed_final = np.where(idx_final >= 0, lapses[np.maximum(idx_final, 0)], 0)
@@ -402,10 +381,10 @@ def entity_points(
     previous = previous[changed].astype(np.int64)
     current = current[changed].astype(np.int64)
     was, now = was[changed], now[changed]
-    heads = _heads(ent)
-    seen = _running_within(now.astype(np.int64), heads) - now
+    first = heads(ent)
+    seen = running_within(now.astype(np.int64), first) - now
     returning = (seen > 0) & ~was & now
     if reactivation_window is not None and returning.any():
-        gap = snapshots[snap] - snapshots[np.maximum(_shift_within(snap, heads, 0), 0)]
+        gap = snapshots[snap] - snapshots[np.maximum(shift_within(snap, first, 0), 0)]
         returning &= gap <= reactivation_window
     return ChangePoints(ent, snap, previous, current, was, now, returning, width)

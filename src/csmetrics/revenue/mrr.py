@@ -25,6 +25,7 @@ from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.options import validate_params
 from csmetrics._core.ratios import divide
 from csmetrics._kernels import revenue as kr
+from csmetrics._kernels.primitives import bincount_int
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import PeriodLike, snapshot_date
 from csmetrics.results import MetricResult
@@ -99,14 +100,14 @@ def mrr(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None
     minor = kr.entity_minor_at(seg.entity_of_row, table.mrr_units, active, seg.n_entities)
     if fx is None:
         digits, _ = currency_digits(table, seg, active & (table.mrr_units != 0), ctx)
-        totals = kr.bincount_int(seg.segment_of_entity, minor, seg.n_segments)
+        totals = bincount_int(seg.segment_of_entity, minor, seg.n_segments)
     else:
         inner, outer, currency = split_by_currency(table, seg)
         local = kr.entity_minor_at(inner.entity_of_row, table.mrr_units, active,
                                    inner.n_entities)
-        cells = kr.bincount_int(inner.segment_of_entity, local, inner.n_segments)
+        cells = bincount_int(inner.segment_of_entity, local, inner.n_segments)
         factor = conversion(table, currency, fx, np.array([day]))[:, 0]
-        totals = kr.bincount_int(outer, np.rint(cells * factor).astype(np.int64),
+        totals = bincount_int(outer, np.rint(cells * factor).astype(np.int64),
                                  seg.n_segments)
         digits = np.full(seg.n_segments, MINOR_UNITS[fx.reporting_currency], dtype=np.int64)
     customers = np.bincount(seg.segment_of_entity[minor > 0], minlength=seg.n_segments)

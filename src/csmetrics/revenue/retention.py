@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 from csmetrics._core.options import OneOf, validate_params
 from csmetrics._core.ratios import divide
 from csmetrics._kernels import revenue as kr
+from csmetrics._kernels.primitives import bincount_int
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import FREQ, Frequency, Period, PeriodLike, parse_frequency
 from csmetrics.periods.windows import WindowLike, window_months
@@ -196,8 +197,8 @@ def _cohort_sums(r: Run, base: int, final: int, gross: bool) -> tuple[I64, I64]:
         kept = np.minimum(kept, start_lv)
     segment = r.seg.segment_of_entity if r.entity_points is not None else (
         r.outer_of_inner[r.inner.segment_of_entity])
-    return (kr.bincount_int(segment[in_cohort], start_lv[in_cohort], n_out),
-            kr.bincount_int(segment[in_cohort], kept[in_cohort], n_out))
+    return (bincount_int(segment[in_cohort], start_lv[in_cohort], n_out),
+            bincount_int(segment[in_cohort], kept[in_cohort], n_out))
 
 
 def _chained(r: Run, gross: bool, name: str) -> NDArray[np.float64]:

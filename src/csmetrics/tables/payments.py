@@ -17,6 +17,7 @@ from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import column_getter
 from csmetrics._core.convert import to_codes, to_dates, to_float
 from csmetrics._core.currency import MINOR_UNITS
+from csmetrics._kernels.primitives import round_half_even
 from csmetrics.exceptions import (
     ColumnNotFoundError,
     DataValidationError,
@@ -197,7 +198,7 @@ class PaymentTable(ColumnTable):
         cur_codes, currencies = _currencies(np.asarray(cur_raw, dtype=object), currency, chk)
         digits = np.array([MINOR_UNITS[c] for c in currencies.tolist()], dtype=np.int64)
         safe = np.where(chk.bad, 0.0, np.nan_to_num(amt))
-        minor = np.rint(safe * 10.0 ** digits[cur_codes]).astype(np.int64)
+        minor = round_half_even(safe * 10.0 ** digits[cur_codes])
         table = cls(customer_codes=codes, customer_ids=ids, date=days, amount=amt,
                     amount_minor=minor, currency_codes=cur_codes, currencies=currencies,
                     source_rows=np.arange(n, dtype=np.int64))

@@ -1,0 +1,82 @@
+"""Primitives every kernel shares: runs of sorted codes, sums within runs, exact integer sums,
+and rounding that float noise cannot tip.
+
+Pure numpy over whole arrays; no validation, no tables, no Python loop over rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+
+
+def heads(sorted_codes: NDArray[Any]) -> NDArray[np.bool_]:
+    """True at the first element of each run of equal values.
+
+    Examples
+    --------
+    >>> heads(np.array([3, 3, 5, 7, 7])).tolist()
+    [True, False, True, True, False]
+    """
+    head = np.empty(sorted_codes.size, dtype=bool)
+    head[:1] = True
+    np.not_equal(sorted_codes[1:], sorted_codes[:-1], out=head[1:])
+    return head
+
+
+def running_within(values: I64, starts: NDArray[np.bool_]) -> I64:
+    """Cumulative sum restarting at every True of ``starts`` (the heads of runs).
+
+    Examples
+    --------
+    >>> running_within(np.array([1, 2, 3, 4]), np.array([True, False, True, False])).tolist()
+    [1, 3, 3, 7]
+    """
+    running: I64 = np.cumsum(values)
+    out: I64 = running - (running - values)[starts][np.cumsum(starts) - 1]
+    return out
+
+
+def shift_within(values: NDArray[Any], starts: NDArray[np.bool_], fill: Any) -> NDArray[Any]:
+    """Each element's predecessor within its run; ``fill`` at every head.
+
+    Examples
+    --------
+    >>> shift_within(np.array([1, 2, 3, 4]), np.array([True, False, True, False]), 0).tolist()
+    [0, 1, 0, 3]
+    """
+    out = np.empty_like(values)
+    out[1:] = values[:-1]
+    out[starts] = fill
+    return out
+
+
+def bincount_int(codes: I64, values: I64, size: int) -> I64:
+    """Exact integer sums of ``values`` per code (float64 bincount, exact below 2**53)."""
+    return np.rint(np.bincount(codes, weights=values, minlength=size)).astype(np.int64)
+
+
+def round_half_even(x: F64) -> I64:
+    """``x`` rounded to whole numbers, ties to even, where a tie is judged before float noise.
+
+    Amounts are decimal (``499.95``), and arithmetic in binary floats lands an exact tie such as
+    ``684306562.5`` a few ulps above or below the half. A fractional part within float noise of
+    one half (1e-6, or 1e-14 of the value when larger) is taken as the tie it is in decimal, so
+    the result is what exact arithmetic gives; elsewhere this is ``np.rint``.
+
+    Examples
+    --------
+    >>> round_half_even(np.array([0.5, 1.5, 2.5000000001, 2.4999999999, 2.6])).tolist()
+    [0, 2, 2, 2, 3]
+    """
+    lower = np.floor(x)
+    tolerance = np.maximum(1e-6, np.abs(x) * 1e-14)
+    tie = np.abs(x - lower - 0.5) <= tolerance
+    odd = np.remainder(lower, 2.0) == 1.0
+    out: I64 = np.where(tie, lower + odd, np.rint(x)).astype(np.int64)
+    return out
