@@ -63,9 +63,14 @@ class Interval(Constraint):
     high: float = math.inf
     closed: str = "both"
     integer: bool = False
+    optional: bool = False
 
     @property
     def description(self) -> str:  # type: ignore[override]
+        text = self._describe()
+        return f"{text}, or None" if self.optional else text
+
+    def _describe(self) -> str:
         kind = "a whole number" if self.integer else "a number"
         if math.isinf(self.low) and math.isinf(self.high):
             return kind
@@ -79,10 +84,12 @@ class Interval(Constraint):
         return f"{kind} between {_short(self.low)} and {_short(self.high)} ({ends})"
 
     def accepts(self, value: Any) -> bool:
+        if value is None:
+            return self.optional
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
             return False
         v = float(value)
-        if v != v or (self.integer and v != round(v)):
+        if v != v or (self.integer and (math.isinf(v) or v != round(v))):
             return False
         lo_ok = v >= self.low if self.closed in ("both", "left") else v > self.low
         hi_ok = v <= self.high if self.closed in ("both", "right") else v < self.high
