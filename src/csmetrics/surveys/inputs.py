@@ -150,15 +150,32 @@ def label_segments(labels: NDArray[Any], n: int, context: str, name: str) -> Seg
         return from_labels(labels, n, context, name)  # raises its message about the length
     missing = is_missing(labels)
     has_missing = bool(missing.any())
-    cats, inner = factorize(labels[~missing] if has_missing else labels)
-    distinct = cats
-    codes = inner
-    if has_missing:
-        distinct = np.concatenate([np.asarray(cats, dtype=object), np.array([None], object)])
-        codes = np.full(n, cats.size, dtype=np.int64)
-        codes[~missing] = inner
+    codes = _own_codes(labels)
+    if codes is not None:  # labels 0 .. k - 1, each used: their own codes
+        distinct: NDArray[Any] = np.arange(int(labels.max()) + 1, dtype=labels.dtype)
+    else:
+        cats, inner = factorize(labels[~missing] if has_missing else labels)
+        distinct, codes = cats, inner
+        if has_missing:
+            distinct = np.concatenate([np.asarray(cats, dtype=object),
+                                       np.array([None], dtype=object)])
+            codes = np.full(n, cats.size, dtype=np.int64)
+            codes[~missing] = inner
     seg = from_labels(distinct, distinct.size, context, name)
-    return Segments(seg.name, seg.labels, seg.of_row[codes], False)
+    same = bool(np.array_equal(seg.of_row, np.arange(distinct.size)))
+    return Segments(seg.name, seg.labels, codes if same else seg.of_row[codes], False)
+
+
+def _own_codes(labels: NDArray[Any]) -> NDArray[np.int64] | None:
+    """The labels as codes when they are the integers 0 .. k - 1 with none of them unused
+    (segment numbers), read without a copy; otherwise None."""
+    if labels.dtype.kind != "i" or labels.size == 0:
+        return None
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0 or high >= labels.size or not bool(
+            (np.bincount(labels, minlength=high + 1) > 0).all()):
+        return None
+    return labels.astype(np.int64, copy=False)
 
 
 def _check_scores(values: Floats, scale: SurveyScale, column: str, chk: Checker) -> None:
