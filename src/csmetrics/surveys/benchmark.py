@@ -82,6 +82,12 @@ def compare_to_benchmark(
         ``estimate_ci_high`` (the same interval for the score itself: the benchmark added
         back), ``se``, ``statistic``, ``df``, ``p_value`` and ``significant``.
 
+    Raises
+    ------
+    InvalidParameterError
+        A bad option, a result of another metric, or a benchmark outside the measure's
+        range (-100..100 for NPS, strictly between 0 and 1 for a share).
+
     Notes
     -----
     * NPS: ``z = (centre - benchmark) / SE`` with the centre and SE of the result's interval

@@ -105,6 +105,14 @@ def compare_nps(a: Any, b: Any, *, confidence: float = 0.95,
         ``z``, ``p_value`` (two-sided) and ``significant`` (``p < 1 - confidence``, the same
         as the interval excluding 0).
 
+    Raises
+    ------
+    InvalidParameterError
+        A bad option, a result of another metric, or two segmented results whose segments
+        differ.
+    DataValidationError
+        Answers that are not valid 0-10 answers.
+
     Notes
     -----
     ``SE = sqrt(SE_a^2 + SE_b^2)`` with each standard error from the chosen method. The
@@ -198,6 +206,12 @@ def compare_proportions(a: Any, b: Any, *, confidence: float = 0.95) -> Comparis
         ``share_b``, ``ci_low``, ``ci_high`` (Newcombe), ``z`` and ``p_value`` (two-sided
         score test), and ``significant`` (the interval excludes 0).
 
+    Raises
+    ------
+    InvalidParameterError
+        A bad option, counts with ``successes > n`` (or negative), or sides of different
+        lengths.
+
     Notes
     -----
     Newcombe's hybrid score interval (method 10 of his 1998 comparison of eleven methods)
@@ -281,6 +295,14 @@ def compare_means(a: Any, b: Any, *, confidence: float = 0.95) -> Comparison:
         Value column ``difference`` (``mean_a - mean_b``); ``mean_a``, ``mean_b``,
         ``ci_low``, ``ci_high``, ``se``, ``t``, ``df`` (Welch-Satterthwaite), ``p_value``
         (two-sided) and ``significant``.
+
+    Raises
+    ------
+    InvalidParameterError
+        A bad option, survey data or a result of another metric, or sides of different
+        lengths.
+    DataValidationError
+        A value that is not a finite number.
 
     Notes
     -----

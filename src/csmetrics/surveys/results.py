@@ -86,6 +86,17 @@ class NetPromoterScore(SurveyEstimate):
     points), ``n`` (answers), ``effective_n``, ``promoters``, ``passives``, ``detractors``
     (weighted counts) and ``promoter_share``, ``passive_share``, ``detractor_share``
     (fractions). Attribute ``interval`` names the interval method.
+
+    Examples
+    --------
+    >>> from csmetrics.surveys import net_promoter_score
+    >>> r = net_promoter_score([10, 9, 8, 3])     # (2 - 1) / 4; adjusted centre 1 / 7
+    >>> r
+    NetPromoterScore(nps=25, 95% CI -44.1598 to 72.7312, n=4)
+    >>> float(r), r.value, r["promoters"].item()
+    (25.0, 25.0, 2.0)
+    >>> net_promoter_score([10, 3], by=["x", "y"]).row("y").value
+    -100.0
     """
 
     interval: str
@@ -139,6 +150,13 @@ class Comparison(MetricResult):
     that estimate: the interval is ``interval_centre ± z se`` and the statistic is
     ``interval_centre / se``. The statistic (``z`` or ``t``) and the two estimates are named
     after the metric. Attributes ``metric``, ``method``, ``confidence`` and ``alternative``.
+
+    Examples
+    --------
+    >>> from csmetrics.surveys import compare_nps
+    >>> c = compare_nps([9], [6])
+    >>> float(c), c["interval_centre"].item(), c.significant
+    (200.0, 50.0, False)
     """
 
     metric: str
