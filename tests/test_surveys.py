@@ -28,6 +28,7 @@ from csmetrics.surveys import (
 )
 
 Z = 1.959964
+NO_ANSWERS = r"because the number \(or total weight\) of answers is zero"
 
 
 def answers(promoters: int, passives: int, detractors: int) -> list[int]:
@@ -96,10 +97,10 @@ class TestPublished:
         drug1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
         drug2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
         c = compare_means(drug1, drug2)
-        assert c.value("mean_a") == pytest.approx(0.75)
-        assert c.value("mean_b") == pytest.approx(2.33)
-        assert c.value("t") == pytest.approx(-1.8608, abs=5e-5)
-        assert c.value("df") == pytest.approx(17.776, abs=5e-4)
+        assert c["mean_a"].item() == pytest.approx(0.75)
+        assert c["mean_b"].item() == pytest.approx(2.33)
+        assert c["t"].item() == pytest.approx(-1.8608, abs=5e-5)
+        assert c["df"].item() == pytest.approx(17.776, abs=5e-4)
         assert c.p_value == pytest.approx(0.07939, abs=5e-6)
         assert c.confidence_interval() == pytest.approx((-3.3654832, 0.2054832), abs=1e-6)
         assert not c.significant
@@ -114,7 +115,7 @@ class TestPublished:
         # width = 2 * 1.959964 * 2.7217 = 10.669 = 320.07 / 30.
         r = net_promoter_score(answers(300, 300, 300), interval="wald")
         assert r.score == 0.0
-        assert r.value("se") == pytest.approx(100 * math.sqrt(2 / 3 / 900), rel=1e-9)
+        assert r["se"].item() == pytest.approx(100 * math.sqrt(2 / 3 / 900), rel=1e-9)
         lo, hi = r.confidence_interval()
         assert hi - lo == pytest.approx(320.07 / 30, abs=1e-3)
 
@@ -132,10 +133,10 @@ class TestPublished:
         # 1..5 on a 1-5 scale: mean 3, s = sqrt(2.5) = 1.58114, SE = 0.70711;
         # t(0.975, 4) = 2.7764 (any t table), half-width 1.96324.
         r = customer_satisfaction_score([1, 2, 3, 4, 5])
-        assert r.value("mean") == 3.0
-        assert r.value("sd") == pytest.approx(math.sqrt(2.5))
-        assert r.value("mean_ci_low") == pytest.approx(3 - 1.96324, abs=1e-4)
-        assert r.value("mean_ci_high") == pytest.approx(3 + 1.96324, abs=1e-4)
+        assert r["mean"].item() == 3.0
+        assert r["sd"].item() == pytest.approx(math.sqrt(2.5))
+        assert r["mean_ci_low"].item() == pytest.approx(3 - 1.96324, abs=1e-4)
+        assert r["mean_ci_high"].item() == pytest.approx(3 + 1.96324, abs=1e-4)
 
 
 # --- NPS, worked by hand ---------------------------------------------------------------------
@@ -144,10 +145,10 @@ class TestPublished:
 class TestNetPromoterScore:
     def test_bands_0_to_6_7_to_8_9_to_10(self) -> None:
         r = net_promoter_score(list(range(11)))
-        assert (r.value("detractors"), r.value("passives"), r.value("promoters")) == (7, 2, 2)
+        assert (r["detractors"].item(), r["passives"].item(), r["promoters"].item()) == (7, 2, 2)
         # (2 - 7) / 11 = -45.4545
         assert r.score == pytest.approx(-500 / 11)
-        assert r.value("n") == 11
+        assert r["n"].item() == 11
 
     def test_adjusted_wald_by_hand(self) -> None:
         # 5 promoters, 2 passives, 3 detractors (Sauro and Lewis: add 3/4 to promoters and
@@ -157,7 +158,7 @@ class TestNetPromoterScore:
         # = [-0.303260, 0.610952].
         r = net_promoter_score([10, 9, 9, 8, 7, 6, 3, 10, 9, 5])
         assert r.score == 20.0
-        assert r.value("se") == pytest.approx(23.3222, abs=1e-4)
+        assert r["se"].item() == pytest.approx(23.3222, abs=1e-4)
         assert r.confidence_interval() == pytest.approx((-30.3260, 61.0952), abs=1e-4)
         assert r.interval == "adjusted_wald"
 
@@ -165,7 +166,7 @@ class TestNetPromoterScore:
         # p = .5, d = .3: Var = .8 - .04 = .76, SE = sqrt(.076) = 0.275681;
         # CI = 0.2 ± 0.540325 = [-0.340325, 0.740325].
         r = net_promoter_score([10, 9, 9, 8, 7, 6, 3, 10, 9, 5], interval="wald")
-        assert r.value("se") == pytest.approx(27.5681, abs=1e-4)
+        assert r["se"].item() == pytest.approx(27.5681, abs=1e-4)
         assert r.confidence_interval() == pytest.approx((-34.0325, 74.0325), abs=1e-4)
 
     def test_all_promoters(self) -> None:
@@ -191,7 +192,7 @@ class TestNetPromoterScore:
     def test_one_answer_a_9(self) -> None:
         r = net_promoter_score([9])
         assert r.score == 100.0
-        assert (r.value("promoters"), r.value("passives"), r.value("detractors")) == (1, 0, 0)
+        assert (r["promoters"].item(), r["passives"].item(), r["detractors"].item()) == (1, 0, 0)
         # Mirror image of the 6: [-.484987, .984987]. The adjusted interval does not
         # contain the raw 100 for a single answer: it is centred on the adjusted score.
         assert r.confidence_interval() == pytest.approx((-48.4987, 98.4987), abs=1e-4)
@@ -200,12 +201,12 @@ class TestNetPromoterScore:
         assert net_promoter_score([7]).score == 0.0
 
     def test_empty_input_is_nan_with_a_warning_never_zero(self) -> None:
-        with pytest.warns(UndefinedMetricWarning, match="no answers"):
+        with pytest.warns(UndefinedMetricWarning, match=NO_ANSWERS):
             r = net_promoter_score([])
         assert math.isnan(r.score)
         assert all(math.isnan(v) for v in r.confidence_interval())
-        assert r.value("n") == 0
-        assert r.value("promoters") == 0
+        assert r["n"].item() == 0
+        assert r["promoters"].item() == 0
 
     def test_the_issues_example_10_to_30_with_100_answers_is_not_significant(self) -> None:
         # 40/30/30 (NPS 10) then 50/30/20 (NPS 30), 100 answers each.
@@ -215,7 +216,7 @@ class TestNetPromoterScore:
         before, after = answers(40, 30, 30), answers(50, 30, 20)
         c = compare_nps(after, before, interval="wald")
         assert c.difference == 20.0
-        assert c.value("z") == pytest.approx(1.754116, abs=1e-5)
+        assert c["z"].item() == pytest.approx(1.754116, abs=1e-5)
         assert c.p_value == pytest.approx(0.079411, abs=1e-6)
         assert not c.significant
         # Adjusted: P_a = 40.75/103 = .395631, D_a = 30.75/103 = .298544,
@@ -224,16 +225,16 @@ class TestNetPromoterScore:
         # SE = sqrt((.684749 + .609341) / 103) = .112089; centre difference
         # = .291262 - .097087 = .194175; z = 1.732324, p = .083216.
         c = compare_nps(after, before)
-        assert c.value("z") == pytest.approx(1.732324, abs=1e-5)
+        assert c["z"].item() == pytest.approx(1.732324, abs=1e-5)
         assert c.p_value == pytest.approx(0.083216, abs=1e-6)
-        assert c.value("se") == pytest.approx(11.2089, abs=1e-4)
+        assert c["se"].item() == pytest.approx(11.2089, abs=1e-4)
         assert c.confidence_interval() == pytest.approx(
             (100 * (0.194175 - Z * 0.112089), 100 * (0.194175 + Z * 0.112089)), abs=1e-3)
 
     def test_shares_and_counts(self) -> None:
         r = net_promoter_score(answers(3, 1, 1))
-        assert (r.value("promoter_share"), r.value("passive_share"),
-                r.value("detractor_share")) == (0.6, 0.2, 0.2)
+        assert (r["promoter_share"].item(), r["passive_share"].item(),
+                r["detractor_share"].item()) == (0.6, 0.2, 0.2)
         assert r.score == pytest.approx(40.0)
 
     def test_input_types(self) -> None:
@@ -277,7 +278,7 @@ class TestNpsValidation:
 
     def test_skip_returns_what_it_skipped(self) -> None:
         r = net_promoter_score([10, 6.5, None, 11, 3, 9], errors="skip")
-        assert r.value("n") == 3
+        assert r["n"].item() == 3
         assert r.score == pytest.approx(100 / 3)     # 2 promoters, 1 detractor
         assert r.skipped.to_dict() == {
             "row": [1, 2, 3],
@@ -306,15 +307,20 @@ class TestNpsValidation:
             net_promoter_score([9, 10], weights=[1])
 
     def test_bad_options(self) -> None:
-        with pytest.raises(InvalidParameterError, match="confidence must be between 0 and 1"):
+        # The shared message shape: "<function>: <option> must be <description>, got <value>."
+        with pytest.raises(InvalidParameterError) as info:
             net_promoter_score([9], confidence=95)
-        with pytest.raises(InvalidParameterError, match="interval must be one of"):
+        assert str(info.value) == ("net_promoter_score: confidence must be a number between 0 "
+                                   "and 1 (exclusive), got 95.")
+        with pytest.raises(InvalidParameterError) as info:
             net_promoter_score([9], interval="exact")  # type: ignore[arg-type]
-        with pytest.raises(InvalidParameterError, match="one label per answer"):
+        assert str(info.value) == ("net_promoter_score: interval must be one of "
+                                   "'adjusted_wald', 'wald', 'bootstrap', got 'exact'.")
+        with pytest.raises(InvalidParameterError, match="one label per value"):
             net_promoter_score([9, 8], by=["a"])
-        with pytest.raises(InvalidParameterError, match="need a SurveyTable"):
+        with pytest.raises(InvalidParameterError, match="need survey data in a table form"):
             net_promoter_score([9, 8], by="customer_id")
-        with pytest.raises(InvalidParameterError, match="needs a SurveyTable"):
+        with pytest.raises(InvalidParameterError, match="needs survey data in a table form"):
             net_promoter_score([9, 8], account_weighting="account")
         with pytest.raises(InvalidParameterError, match="booleans"):
             net_promoter_score(np.array([True, False]))
@@ -340,10 +346,10 @@ class TestWeights:
         a = net_promoter_score(data, weights=w)
         b = net_promoter_score([10, 8, 2, 2, 9, 9, 9, 9])
         for col in ("nps", "promoters", "passives", "detractors", "promoter_share"):
-            assert a.value(col) == pytest.approx(b.value(col))
+            assert a[col].item() == pytest.approx(b[col].item())
         # Kish: (1 + 1 + 2 + 4)^2 / (1 + 1 + 4 + 16) = 64 / 22 = 2.909
-        assert a.value("effective_n") == pytest.approx(64 / 22)
-        assert a.value("n") == 4
+        assert a["effective_n"].item() == pytest.approx(64 / 22)
+        assert a["n"].item() == 4
 
     def test_weighted_adjusted_wald_by_hand(self) -> None:
         # Weighted shares p = 5/8 (10 and 9), d = 2/8, Kish n = 64/22 = 2.909091.
@@ -352,8 +358,8 @@ class TestWeights:
         # SE = sqrt(.650533 / 5.909091) = .331798.
         r = net_promoter_score([10, 8, 2, 9], weights=[1, 1, 2, 4])
         assert r.score == pytest.approx(37.5)
-        assert r.value("se") == pytest.approx(33.1798, abs=1e-3)
-        assert r.value("ci_low") == pytest.approx(100 * (0.184615 - Z * 0.331798), abs=1e-3)
+        assert r["se"].item() == pytest.approx(33.1798, abs=1e-3)
+        assert r["ci_low"].item() == pytest.approx(100 * (0.184615 - Z * 0.331798), abs=1e-3)
 
     def test_zero_total_weight_is_undefined(self) -> None:
         with pytest.warns(UndefinedMetricWarning):
@@ -362,14 +368,15 @@ class TestWeights:
 
     def test_frequency_weight_n_counts_answers(self) -> None:
         r = net_promoter_score([9, 3], weights=[5, 2], weight_type="frequency")
-        assert r.value("n") == 7
-        assert r.value("effective_n") == 7
+        assert r["n"].item() == 7
+        assert r["effective_n"].item() == 7
 
 
 class TestSegments:
     def test_by_labels(self) -> None:
+        # Missing labels are the segment "(none)", after the others: nothing is dropped.
         r = net_promoter_score([10, 0, 9, 9, 7], by=["b", "a", "b", "a", None])
-        assert r["segment"].tolist() == ["a", "b", None]
+        assert r["segment"].tolist() == ["a", "b", "(none)"]
         assert r["nps"].tolist() == [0.0, 100.0, 0.0]
         assert r["n"].tolist() == [2, 2, 1]
         assert repr(r) == "NetPromoterScore(3 segments by 'segment')"
@@ -384,7 +391,7 @@ class TestSegments:
         with pytest.raises(InvalidParameterError, match="2 rows"):
             _ = r.score
         assert r.row("y").score == -100.0
-        with pytest.raises(InvalidParameterError, match="no segment"):
+        with pytest.raises(InvalidParameterError, match="0 rows of segment 'z'"):
             r.row("z")
 
     def test_segments_sum_to_the_total_counts(self) -> None:
@@ -393,10 +400,10 @@ class TestSegments:
         seg = net_promoter_score(data, by=by)
         total = net_promoter_score(data)
         for col in ("promoters", "passives", "detractors", "n"):
-            assert seg[col].sum() == total.value(col)
+            assert seg[col].sum() == total[col].item()
 
     def test_empty_segment_after_skipping_warns(self) -> None:
-        with pytest.warns(UndefinedMetricWarning, match="1 of 2 results"):
+        with pytest.warns(UndefinedMetricWarning, match=r"1 of 2 result\(s\)"):
             r = net_promoter_score([10, 11], by=["a", "b"], errors="skip")
         assert math.isnan(r["nps"][1])
 
@@ -414,8 +421,8 @@ class TestBootstrap:
         data = answers(400, 300, 300)
         boot = net_promoter_score(data, interval="bootstrap", n_resamples=4000, seed=1)
         wald = net_promoter_score(data, interval="wald")
-        assert boot.value("se") == pytest.approx(wald.value("se"), rel=0.06)
-        assert boot.value("ci_low") == pytest.approx(wald.value("ci_low"), abs=0.8)
+        assert boot["se"].item() == pytest.approx(wald["se"].item(), rel=0.06)
+        assert boot["ci_low"].item() == pytest.approx(wald["ci_low"].item(), abs=0.8)
 
     def test_all_in_one_band_gives_a_point(self) -> None:
         r = net_promoter_score([9, 9, 9], interval="bootstrap")
@@ -440,7 +447,7 @@ class TestCsat:
         r = customer_satisfaction_score([5, 4, 3, 2, 1])
         assert r.score == pytest.approx(0.4)
         assert r.satisfied_at == 4
-        assert r.value("satisfied") == 2
+        assert r["satisfied"].item() == 2
 
     def test_documented_defaults_for_other_scales(self) -> None:
         assert customer_satisfaction_score([6, 5], scale=(1, 7)).score == 0.5
@@ -464,43 +471,43 @@ class TestCsat:
         r = customer_satisfaction_score([80.5, 70.0, 90.25, 10.0], scale=slider,
                                         satisfied_at=75)
         assert r.score == 0.5
-        assert r.value("mean") == pytest.approx(62.6875)
+        assert r["mean"].item() == pytest.approx(62.6875)
         with pytest.raises(DataValidationError, match="must be on the 0-100 scale"):
             customer_satisfaction_score([101.5], scale=slider, satisfied_at=75)
 
     def test_wilson_at_100_percent(self) -> None:
         # 10 of 10: Wilson lower bound = 10 / (10 + z^2) = 0.72246 (p = 1 closed form).
         r = customer_satisfaction_score([5] * 10)
-        assert r.value("ci_low") == pytest.approx(10 / (10 + Z * Z), abs=1e-6)
-        assert r.value("ci_high") == 1.0
-        assert customer_satisfaction_score([1] * 10).value("ci_low") == 0.0
+        assert r["ci_low"].item() == pytest.approx(10 / (10 + Z * Z), abs=1e-6)
+        assert r["ci_high"].item() == 1.0
+        assert customer_satisfaction_score([1] * 10)["ci_low"].item() == 0.0
 
     def test_one_answer_has_no_mean_interval(self) -> None:
         with pytest.warns(UndefinedMetricWarning, match="fewer than two"):
             r = customer_satisfaction_score([4])
-        assert r.value("mean") == 4
-        assert math.isnan(r.value("mean_ci_low"))
-        assert math.isnan(r.value("sd"))
+        assert r["mean"].item() == 4
+        assert math.isnan(r["mean_ci_low"].item())
+        assert math.isnan(r["sd"].item())
 
     def test_empty(self) -> None:
         with pytest.warns(UndefinedMetricWarning):
             r = customer_satisfaction_score([])
         assert math.isnan(r.score)
-        assert math.isnan(r.value("mean"))
+        assert math.isnan(r["mean"].item())
 
 
 class TestCes:
     def test_ces_2_higher_is_easier(self) -> None:
         r = customer_effort_score([7, 6, 5, 5, 3, 6, 2, 7])
         assert r.score == pytest.approx(41 / 8)
-        assert r.value("easy_share") == 0.75
+        assert r["easy_share"].item() == 0.75
         assert (r.version, r.higher_is_easier, r.polarity, r.easy_at) == (
             "2.0", True, "higher is easier", 5.0)
 
     def test_ces_1_lower_is_easier(self) -> None:
         r = customer_effort_score([1, 2, 2, 4, 5], version="1.0")
         assert r.score == pytest.approx(2.8)
-        assert r.value("easy_share") == pytest.approx(0.6)    # 1, 2, 2
+        assert r["easy_share"].item() == pytest.approx(0.6)    # 1, 2, 2
         assert (r.higher_is_easier, r.polarity) == (False, "lower is easier")
         assert "lower is easier" in r.title
         with pytest.raises(DataValidationError, match="1-5 scale"):
@@ -514,7 +521,7 @@ class TestCes:
     def test_ces_2_on_a_5_point_scale(self) -> None:
         r = customer_effort_score([4, 5, 3, 2], scale=(1, 5))
         assert r.easy_at == 4
-        assert r.value("easy_share") == 0.5
+        assert r["easy_share"].item() == 0.5
 
 
 # --- comparisons and benchmarks --------------------------------------------------------------
@@ -535,7 +542,7 @@ class TestComparisons:
 
     def test_identical_samples_are_not_different(self) -> None:
         c = compare_nps([9, 9], [9, 9], interval="wald")     # SE 0 and difference 0
-        assert c.value("z") == 0.0
+        assert c["z"].item() == 0.0
         assert c.p_value == 1.0
 
     def test_compare_means_of_results(self) -> None:
@@ -543,8 +550,8 @@ class TestComparisons:
         # t = 2.8284, df = .25 / (2 * .0625) = 2.
         c = compare_means(customer_satisfaction_score([4, 5]),
                           customer_satisfaction_score([2, 3]))
-        assert (c.difference, c.value("df")) == (2.0, pytest.approx(2.0))
-        assert c.value("t") == pytest.approx(2 / math.sqrt(0.5))
+        assert (c.difference, c["df"].item()) == (2.0, pytest.approx(2.0))
+        assert c["t"].item() == pytest.approx(2 / math.sqrt(0.5))
 
     def test_compare_means_needs_two_values(self) -> None:
         with pytest.warns(UndefinedMetricWarning, match="fewer than two"):
@@ -557,6 +564,27 @@ class TestComparisons:
         assert repr(c).startswith("Comparison(share: difference 0.2, 95% CI 0.0524 to 0.3339")
 
 
+class TestAuditCompareNpsCentre:
+    """Audit finding: compare_nps reported the raw difference a - b beside an interval centred
+    on the adjusted-Wald difference, so compare_nps([9], [6]) gave a difference of 200 with an
+    interval of (-53.9, 153.9) that does not contain it."""
+
+    def test_observed_difference_and_interval_centre_each_in_its_own_column(self) -> None:
+        # By hand (adjusted-Wald, Sauro and Lewis): a = one 9: P = 1.75/4 = .4375,
+        # D = .75/4 = .1875, centre .25, Var = .625 - .0625 = .5625, SE = sqrt(.5625/4) = .375;
+        # b = one 6 mirrors it: centre -.25, SE .375. Centre difference .5,
+        # SE = .375 sqrt(2) = .530330; CI = .5 ± 1.959964 * .530330 = [-.539421, 1.539421];
+        # z = .5 / .530330 = .942809.
+        c = compare_nps([9], [6])
+        assert c["difference"].tolist() == [200.0]              # observed: 100 - (-100)
+        assert c["interval_centre"].tolist() == pytest.approx([50.0])
+        lo, hi = c["ci_low"][0], c["ci_high"][0]
+        assert (lo, hi) == pytest.approx((-53.9421, 153.9421), abs=1e-3)
+        assert (lo + hi) / 2 == pytest.approx(c["interval_centre"][0])
+        assert c["z"][0] == pytest.approx(0.942809, abs=1e-6)
+        assert c["p_value"][0] == pytest.approx(math.erfc(0.942809 / math.sqrt(2)), abs=1e-6)
+
+
 class TestBenchmark:
     def test_nps_above_a_benchmark_by_hand(self) -> None:
         # 45 promoters, 35 passives, 20 detractors: P = 45.75/103 = .444175,
@@ -565,12 +593,17 @@ class TestBenchmark:
         # one-sided p = erfc(z / sqrt 2) / 2 = .029314.
         r = net_promoter_score(answers(45, 35, 20))
         c = compare_to_benchmark(r, 10)
-        assert c.value("statistic") == pytest.approx(1.890966, abs=1e-6)
+        assert c["statistic"].item() == pytest.approx(1.890966, abs=1e-6)
         assert c.p_value == pytest.approx(0.029314, abs=1e-6)
         assert c.significant
-        # The one-sided 95% bound uses z(.95) = 1.644854: .242718 - .124143 = .118575.
-        assert c.value("ci_low") == pytest.approx(11.8575, abs=1e-3)
-        assert c.value("ci_high") == math.inf
+        # The one-sided 95% bound uses z(.95) = 1.644854: .242718 - .124143 = .118575 on the
+        # NPS, so 11.8575 - 10 = 1.8575 on the difference from the benchmark.
+        assert c["estimate_ci_low"].item() == pytest.approx(11.8575, abs=1e-3)
+        assert c["ci_low"].item() == pytest.approx(1.8575, abs=1e-3)
+        assert c["ci_high"].item() == c["estimate_ci_high"].item() == math.inf
+        # Observed 25 - 10 = 15; the test is built on the adjusted centre 24.2718 - 10.
+        assert float(c) == 15.0
+        assert c["interval_centre"].item() == pytest.approx(14.2718, abs=1e-4)
         assert compare_to_benchmark(r, 30).p_value > 0.5
         assert compare_to_benchmark(r, 30, alternative="less").p_value < 0.5
         two = compare_to_benchmark(r, 10, alternative="two-sided")
@@ -580,15 +613,15 @@ class TestBenchmark:
         # 30 of 40 satisfied (.75) against .6: SE0 = sqrt(.6 * .4 / 40) = .077460,
         # z = .15 / .077460 = 1.936492, one-sided p = .026404.
         c = compare_to_benchmark(customer_satisfaction_score(satisfied(30, 40)), 0.6)
-        assert c.value("statistic") == pytest.approx(1.936492, abs=1e-5)
+        assert c["statistic"].item() == pytest.approx(1.936492, abs=1e-5)
         assert c.p_value == pytest.approx(0.026404, abs=1e-6)
 
     def test_mean_t_test_by_hand(self) -> None:
         # CES 2.0 answers 5, 6, 7, 6, 6: mean 6, s = sqrt(.5), SE = .316228,
         # t = (6 - 5) / .316228 = 3.162278 with 4 df; one-sided p = .01705 (t table).
         c = compare_to_benchmark(customer_effort_score([5, 6, 7, 6, 6]), 5)
-        assert c.value("statistic") == pytest.approx(3.162278, abs=1e-5)
-        assert c.value("df") == 4
+        assert c["statistic"].item() == pytest.approx(3.162278, abs=1e-5)
+        assert c["df"].item() == 4
         assert c.p_value == pytest.approx(0.01705, abs=1e-5)
 
     def test_ces_1_better_is_less(self) -> None:

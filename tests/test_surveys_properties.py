@@ -64,18 +64,18 @@ def test_intervals_narrow_as_n_grows(scores: list[int], k: int, interval: str) -
     # The same answers repeated k times: the same shares from k times the data.
     small = net_promoter_score(scores, interval=interval)  # type: ignore[arg-type]
     large = net_promoter_score(scores * k, interval=interval)  # type: ignore[arg-type]
-    assert large.value("se") <= small.value("se") + 1e-12
-    width = large.value("ci_high") - large.value("ci_low")
-    assert width <= small.value("ci_high") - small.value("ci_low") + 1e-9
+    assert large["se"].item() <= small["se"].item() + 1e-12
+    width = large["ci_high"].item() - large["ci_low"].item()
+    assert width <= small["ci_high"].item() - small["ci_low"].item() + 1e-9
 
 
 @given(csat_answers, st.integers(2, 5))
 def test_wilson_and_t_intervals_narrow_as_n_grows(scores: list[int], k: int) -> None:
     small, large = customer_satisfaction_score(scores), customer_satisfaction_score(scores * k)
-    assert (large.value("ci_high") - large.value("ci_low")
-            <= small.value("ci_high") - small.value("ci_low") + 1e-12)
-    small_mean = small.value("mean_ci_high") - small.value("mean_ci_low")
-    large_mean = large.value("mean_ci_high") - large.value("mean_ci_low")
+    assert (large["ci_high"].item() - large["ci_low"].item()
+            <= small["ci_high"].item() - small["ci_low"].item() + 1e-12)
+    small_mean = small["mean_ci_high"].item() - small["mean_ci_low"].item()
+    large_mean = large["mean_ci_high"].item() - large["mean_ci_low"].item()
     assert math.isnan(small_mean) or large_mean <= small_mean + 1e-9
 
 

@@ -203,7 +203,7 @@ class TestMetricsOfATable:
         r = net_promoter_score(t)
         # weights 2 (a 9) + 1 (a 4) + 1 (a 6): p = 1/2, d = 1/2 -> 0; Kish 16 / 6.
         assert r.score == 0.0
-        assert r.value("effective_n") == pytest.approx(16 / 6)
+        assert r["effective_n"].item() == pytest.approx(16 / 6)
         with pytest.raises(InvalidParameterError, match="carries its own weights"):
             net_promoter_score(t, weights=[1, 1, 1])
 
@@ -226,7 +226,7 @@ class TestMetricsOfATable:
             customer_effort_score(SurveyTable.from_columns(cols), version="1.0")
         t = SurveyTable.from_columns(cols, scales={"ces": (1, 5)})
         r = customer_effort_score(t, version="1.0")
-        assert (r.score, r.value("easy_share"), r.polarity) == (2.5, 0.5, "lower is easier")
+        assert (r.score, r["easy_share"].item(), r.polarity) == (2.5, 0.5, "lower is easier")
 
     def test_by_customer_mapping_array_and_id(self) -> None:
         t = SurveyTable.from_columns({
@@ -235,13 +235,18 @@ class TestMetricsOfATable:
         by_map = net_promoter_score(t, by={"a": "smb", "b": "smb", "c": "ent", "zz": "x"})
         assert by_map["segment"].tolist() == ["ent", "smb"]
         assert by_map["nps"].tolist() == [100.0, 0.0]           # smb: 10, 0, 7
-        by_array = net_promoter_score(t, by=["smb", "smb", "ent", "smb"])
+        # Labels aligned with the table's rows: the meaning before 0.2, deprecated.
+        with pytest.warns(DeprecationWarning, match="one label per row of a table"):
+            by_array = net_promoter_score(t, by=["smb", "smb", "ent", "smb"])
         assert by_array.to_dict() == by_map.to_dict()
         per_account = net_promoter_score(t, by="customer_id")
         assert per_account["customer_id"].tolist() == ["a", "b", "c"]
         assert per_account["n"].tolist() == [2, 1, 1]
-        with pytest.raises(InvalidParameterError, match="no entry in the mapping"):
-            net_promoter_score(t, by={"a": "smb"})
+        # Ids the mapping lacks are in "(none)": b (a 0) and c (a 9) -> (1 - 1) / 2 = 0.
+        partial = net_promoter_score(t, by={"a": "smb"})
+        assert partial["segment"].tolist() == ["smb", "(none)"]
+        assert partial["nps"].tolist() == [50.0, 0.0]           # smb: 10, 7
+        assert partial["n"].tolist() == [2, 2]
         with pytest.raises(ColumnNotFoundError):
             net_promoter_score(t, by="plan")
 
@@ -257,25 +262,25 @@ class TestAccountWeighting:
 
     def test_every_response_counts(self, t: SurveyTable) -> None:
         r = net_promoter_score(t)                # 2 promoters, 2 detractors of 4
-        assert (r.score, r.value("effective_n")) == (0.0, 4.0)
+        assert (r.score, r["effective_n"].item()) == (0.0, 4.0)
 
     def test_every_account_counts_once(self, t: SurveyTable) -> None:
         # A: 2/3 promoter, 1/3 detractor; B: detractor. Averaging the two accounts:
         # p = (2/3) / 2 = 1/3, d = (1/3 + 1) / 2 = 2/3, NPS = -33.33, n = 2 accounts.
         r = net_promoter_score(t, account_weighting="account")
         assert r.score == pytest.approx(-100 / 3)
-        assert r.value("effective_n") == pytest.approx(2.0)
-        assert r.value("n") == 4
+        assert r["effective_n"].item() == pytest.approx(2.0)
+        assert r["n"].item() == 4
         # Wald with n = 2: Var = 1/3 + 2/3 - 1/9 = 8/9, SE = 100 sqrt(4/9) = 66.67.
         w = net_promoter_score(t, account_weighting="account", interval="wald")
-        assert w.value("se") == pytest.approx(200 / 3)
+        assert w["se"].item() == pytest.approx(200 / 3)
 
     def test_revenue_weighted(self, t: SurveyTable) -> None:
         # A = 300, B = 100: p = 300 * 2/3 / 400 = .5, d = (300/3 + 100) / 400 = .5 -> 0.
         # Kish over accounts: 400^2 / (300^2 + 100^2) = 1.6.
         r = net_promoter_score(t, account_weighting="revenue", revenue={"A": 300, "B": 100})
         assert r.score == pytest.approx(0.0, abs=1e-12)
-        assert r.value("effective_n") == pytest.approx(1.6)
+        assert r["effective_n"].item() == pytest.approx(1.6)
 
     def test_revenue_errors(self, t: SurveyTable) -> None:
         with pytest.raises(InvalidParameterError, match="needs revenue="):
@@ -295,21 +300,26 @@ class TestAccountWeighting:
             "submitted_at": ["2024-01-01"] * 3}, survey_name="csat")
         # Account means: A = 4 (half satisfied), B = 1 -> mean 2.5, share 0.25.
         r = customer_satisfaction_score(t, account_weighting="account")
-        assert (r.value("mean"), r.score) == (2.5, 0.25)
+        assert (r["mean"].item(), r.score) == (2.5, 0.25)
 
 
 class TestTrend:
-    @pytest.fixture
-    def t(self) -> SurveyTable:
+    @staticmethod
+    def columns() -> dict[str, list[Any]]:
         # January: 10 answers, 2 promoters, 6 detractors (NPS -40); February: none;
         # March: 10 answers, 8 promoters, 1 detractor (NPS 70); April: the same as March.
+        # Each month's first five answers are team x, the next five team y.
         months = (["2024-01-15"] * 10 + ["2024-03-10"] * 10 + ["2024-04-02"] * 10)
         scores = ([10, 9] + [8, 7] + [0] * 6) + ([10] * 8 + [7, 2]) * 2
-        return SurveyTable.from_columns({"customer_id": list(range(30)), "score": scores,
-                                         "submitted_at": months}, survey_name="nps")
+        return {"customer_id": list(range(30)), "score": scores, "submitted_at": months,
+                "team": (["x"] * 5 + ["y"] * 5) * 3}
+
+    @pytest.fixture
+    def t(self) -> SurveyTable:
+        return SurveyTable.from_columns(self.columns(), survey_name="nps")
 
     def test_every_period_is_listed_and_gaps_are_nan(self, t: SurveyTable) -> None:
-        with pytest.warns(UndefinedMetricWarning, match="1 of 4 period rows"):
+        with pytest.warns(UndefinedMetricWarning, match=r"undefined for 1 of 4 result\(s\)"):
             tr = survey_trend(t)
         assert tr["period"].tolist() == ["2024-01", "2024-02", "2024-03", "2024-04"]
         assert tr["nps"][[0, 2, 3]].tolist() == pytest.approx([-40.0, 70.0, 70.0])
@@ -337,14 +347,25 @@ class TestTrend:
                             confidence=0.9)["significant"][1]
 
     def test_window_and_segments(self, t: SurveyTable) -> None:
-        # Each month's first five answers are segment x, the next five y. March and April
-        # x: 10 x5 -> 100; y: 10, 10, 10, 7, 2 -> (3 - 1) / 5 = 40.
-        tr = survey_trend(t, start="2024-03", end="2024-04", by=(["x"] * 5 + ["y"] * 5) * 3)
+        # March and April, team x: 10 x5 -> 100; team y: 10, 10, 10, 7, 2 -> (3 - 1) / 5 = 40.
+        # by= names a column of the raw input, which the table keeps by itself.
+        tr = survey_trend({**self.columns(), "survey": ["nps"] * 30}, "2024-03", "2024-04",
+                          by="team")
         assert tr["period"].tolist() == ["2024-03", "2024-03", "2024-04", "2024-04"]
-        assert tr["segment"].tolist() == ["x", "y", "x", "y"]
+        assert tr["team"].tolist() == ["x", "y", "x", "y"]
+        assert tr.segment_column == "team"
         assert tr["n"].tolist() == [5, 5, 5, 5]
         assert tr["nps"].tolist() == pytest.approx([100.0, 40.0, 100.0, 40.0])
         assert tr["change"][2:].tolist() == [0.0, 0.0]
+        # The same through a customer mapping: customers 20-24 and 25-29 are April's x and y.
+        teams = dict(zip(range(30), self.columns()["team"], strict=True))
+        by_map = survey_trend(t, start="2024-03", end="2024-04", by=teams)
+        assert by_map["segment"].tolist() == ["x", "y", "x", "y"]
+        assert by_map["nps"].tolist() == pytest.approx([100.0, 40.0, 100.0, 40.0])
+        # And, deprecated, labels aligned with the table's rows.
+        with pytest.warns(DeprecationWarning, match="one label per row of a table"):
+            old = survey_trend(t, start="2024-03", end="2024-04", by=self.columns()["team"])
+        assert old["nps"].tolist() == pytest.approx([100.0, 40.0, 100.0, 40.0])
 
     def test_csat_and_ces_trends(self) -> None:
         t = synthetic_surveys(400, months=6, start="2024-01", seed=5)
@@ -361,8 +382,8 @@ class TestTrend:
             survey_trend(t, metric="nss")  # type: ignore[arg-type]
         with pytest.raises(InvalidParameterError, match=r"end .* is before start"):
             survey_trend(t, start="2024-04", end="2024-01")
-        with pytest.raises(InvalidParameterError, match="expected a SurveyTable"):
-            survey_trend([1, 2])  # type: ignore[arg-type]
+        with pytest.raises(InvalidParameterError, match="an array of answers has no dates"):
+            survey_trend([1, 2])
 
 
 class TestSynthetic:

@@ -5,7 +5,7 @@ values (normal and t quantiles) are computed by the caller and passed in, so not
 imports scipy. Every function works on arrays of groups at once; a single estimate is a group
 of one.
 
-Counting walks the scores in blocks of :data:`BLOCK` rows so that the checks (is every score a
+Counting walks the scores in blocks of ``BLOCK`` rows so that the checks (is every score a
 whole number on the scale?) and the ``np.bincount`` read each block while it is in cache: the
 check costs a fraction of the count instead of a second trip through memory.
 """
@@ -233,6 +233,18 @@ def welch(m1: Floats, v1: Floats, n1: Floats, m2: Floats, v2: Floats, n2: Floats
         se = np.sqrt(a + b)
         df = (a + b) ** 2 / (a * a / (n1 - 1.0) + b * b / (n2 - 1.0))
     return m1 - m2, se, df
+
+
+def standardized(difference: Floats, se: Floats) -> Floats:
+    """The test statistic ``difference / se`` (z or t), at the limits where ``se`` is 0.
+
+    With no spread there is no sampling error: no difference (identical samples) is a
+    statistic of 0 (p-value 1) and any difference is ``±inf`` (p-value 0). NaN stays NaN
+    (an empty sample), which the caller reports as undefined.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where((se == 0) & (difference == 0), 0.0, difference / se),
+                          dtype=np.float64)
 
 
 def kish(sum_w: Floats, sum_w2: Floats) -> Floats:

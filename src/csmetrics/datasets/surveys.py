@@ -42,13 +42,13 @@ def synthetic_survey_columns(
     surveys: Sequence[str] = ("nps", "csat", "ces"),
     seed: int = 0,
 ) -> dict[str, NDArray[Any]]:
-    """Columns of synthetic NPS, CSAT and CES responses, for :meth:`SurveyTable.from_columns`.
+    """Columns of synthetic NPS, CSAT and CES responses, for ``SurveyTable.from_columns``.
 
     Each customer is in a segment (``smb`` 60%, ``mid-market`` 30%, ``enterprise`` 10%) with
     an annual revenue and a latent satisfaction; each response is that satisfaction plus
     noise, cut into the survey's scale (NPS 0-10, CSAT 1-5, CES 2.0 1-7 agreement, all
     higher-is-better). Mid-market satisfaction improves from the middle of the window (a
-    change to find with :func:`csmetrics.surveys.survey_trend`). Generation is vectorized:
+    change to find with ``csmetrics.surveys.survey_trend``). Generation is vectorized:
     ten million responses take a few seconds. The numbers are plausible, not calibrated.
 
     Parameters
@@ -152,7 +152,7 @@ def synthetic_surveys(
     surveys: Sequence[str] = ("nps", "csat", "ces"),
     seed: int = 0,
 ) -> SurveyTable:
-    """A :class:`SurveyTable` of synthetic responses (see :func:`synthetic_survey_columns`).
+    """A ``SurveyTable`` of synthetic responses (see ``synthetic_survey_columns``).
 
     Examples
     --------

@@ -1,16 +1,12 @@
 """Survey metrics: NPS, CSAT and CES with confidence intervals, comparisons, weights and trends.
 
 The parts are layered without cycles: results, input handling (inputs), counting and
-intervals (stats), the scores, then tests (compare) and trends (trend).
+intervals (stats), the scores, then the two-sample tests (compare), the benchmark test
+(benchmark), survey planning (sample_size) and trends (trend).
 """
 
-from csmetrics.surveys.compare import (
-    compare_means,
-    compare_nps,
-    compare_proportions,
-    compare_to_benchmark,
-    nps_sample_size,
-)
+from csmetrics.surveys.benchmark import compare_to_benchmark
+from csmetrics.surveys.compare import compare_means, compare_nps, compare_proportions
 from csmetrics.surveys.results import (
     Comparison,
     CustomerEffortScore,
@@ -19,6 +15,7 @@ from csmetrics.surveys.results import (
     SurveyEstimate,
     SurveyTrend,
 )
+from csmetrics.surveys.sample_size import nps_sample_size
 from csmetrics.surveys.scores import (
     customer_effort_score,
     customer_satisfaction_score,

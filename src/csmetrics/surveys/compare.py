@@ -1,57 +1,45 @@
-"""Tests of survey results: two samples, a benchmark, and the sample size of an NPS survey.
+"""Two-sample tests of survey results: NPS, proportions (CSAT, CES) and means.
 
-:func:`compare_nps` (z test on the NPS interval's standard errors), :func:`compare_proportions`
-(Newcombe's interval), :func:`compare_means` (Welch), :func:`compare_to_benchmark` (one-sample
-z or t) and :func:`nps_sample_size`. They are re-exported by :mod:`csmetrics.surveys`.
+``compare_nps`` (z test on the NPS interval's standard errors), ``compare_proportions``
+(Newcombe's interval) and ``compare_means`` (Welch). The one-sample test against a benchmark
+is in ``csmetrics.surveys.benchmark``; they are all re-exported by ``csmetrics.surveys``.
 """
 
 from __future__ import annotations
 
-import math
+import warnings
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._core.arraylike import as_1d
 from csmetrics._core.checks import Checker
 from csmetrics._core.convert import to_float
+from csmetrics._core.options import CONFIDENCE, validate_params
+from csmetrics._core.undefined import warn_if_undefined
 from csmetrics._kernels import surveys as ks
-from csmetrics.exceptions import InvalidParameterError
+from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 from csmetrics.results import TableResult
-from csmetrics.surveys.inputs import Floats, _as_1d, _check_options
+from csmetrics.surveys.inputs import Floats, is_answers
 from csmetrics.surveys.results import (
-    _E,
     Comparison,
     CustomerEffortScore,
     CustomerSatisfactionScore,
     NetPromoterScore,
     SurveyEstimate,
-    _fmt,
 )
+from csmetrics.surveys.scores import net_promoter_score
 from csmetrics.surveys.stats import (
     _INTERVAL_NAMES,
+    TEST_INTERVAL,
     _nps_interval,
-    _ratio,
-    _stats,
     _t,
     _two_sided_p,
-    _warn,
+    _welch_p,
     _z,
 )
 from csmetrics.tables.surveys import SurveyTable
-
-Alternative = Literal["greater", "less", "two-sided"]
-
-
-def _as_result(value: Any, kind: type[_E], make: Any, context: str) -> _E:
-    if isinstance(value, kind):
-        return value
-    if isinstance(value, SurveyEstimate | TableResult):
-        raise InvalidParameterError(
-            f"{context}: expected a {kind.__name__} or the answers to compute one, got a "
-            f"{type(value).__name__}.")
-    result: _E = make(value)
-    return result
 
 
 def _align(a: SurveyEstimate, b: SurveyEstimate, context: str
@@ -79,70 +67,103 @@ def _with_labels(by: str | None, labels: NDArray[Any] | None, cols: dict[str, An
     return cols if by is None or labels is None else {by: labels, **cols}
 
 
+def _as_nps(value: Any, context: str) -> NetPromoterScore:
+    """A ``NetPromoterScore``, or the answers (or survey data) to compute one from; its own
+    warnings are left to the comparison, which gives one for the whole call."""
+    if isinstance(value, NetPromoterScore):
+        return value
+    if isinstance(value, TableResult):
+        raise InvalidParameterError(
+            f"{context}: expected a NetPromoterScore or the answers to compute one, got a "
+            f"{type(value).__name__}.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        return net_promoter_score(value, interval="wald")
+
+
+@validate_params({"confidence": CONFIDENCE, "interval": TEST_INTERVAL})
 def compare_nps(a: Any, b: Any, *, confidence: float = 0.95,
                 interval: Literal["adjusted_wald", "wald"] = "adjusted_wald") -> Comparison:
     """Test the difference between two Net Promoter Scores (``a - b``, in NPS points).
 
     Parameters
     ----------
-    a, b : NetPromoterScore, array-like of 0-10 answers, or SurveyTable
-        The two independent samples (results of :func:`net_promoter_score`, for weights or
-        segments; segments are compared row by row).
+    a, b : NetPromoterScore, array-like of 0-10 answers, or survey data
+        The two independent samples: results of ``net_promoter_score`` (for weights or
+        segments; segments are compared row by row), answers, or survey data in any table
+        form.
     confidence : float, default 0.95
     interval : {"adjusted_wald", "wald"}, default "adjusted_wald"
-        Standard errors of each score, as in :func:`net_promoter_score`.
+        Standard errors (and centres) of each score, as in ``net_promoter_score``.
 
     Returns
     -------
     Comparison
-        ``nps_a``, ``nps_b``, ``difference`` (``nps_a - nps_b``), ``ci_low``, ``ci_high``,
-        ``se``, ``z``, ``p_value`` (two-sided) and ``significant`` (``p < 1 - confidence``,
-        the same as the interval excluding 0).
+        Value column ``difference``: the observed ``nps_a - nps_b``. Also ``nps_a``,
+        ``nps_b``, ``interval_centre`` (the difference of the interval method's centres,
+        which the interval and the test are built on), ``ci_low``, ``ci_high``, ``se``,
+        ``z``, ``p_value`` (two-sided) and ``significant`` (``p < 1 - confidence``, the same
+        as the interval excluding 0).
+
+    Raises
+    ------
+    InvalidParameterError
+        A bad option, a result of another metric, or two segmented results whose segments
+        differ.
+    DataValidationError
+        Answers that are not valid 0-10 answers.
 
     Notes
     -----
-    ``SE = sqrt(SE_a^2 + SE_b^2)`` with each standard error from the chosen method; ``z`` is
-    the difference of the (adjusted) centres over ``SE``, and the interval is that difference
-    ``± z_{1-α/2} SE``. This is the test Lewis and Sauro (MeasuringU, 2021) derived from the
-    adjusted-Wald interval. ``difference`` reports the raw scores' difference.
+    ``SE = sqrt(SE_a^2 + SE_b^2)`` with each standard error from the chosen method. The
+    interval is ``interval_centre ± z_{1-α/2} SE`` and the p-value tests the hypothesis that
+    the two true scores are equal with ``z = interval_centre / SE``: this is the test Lewis
+    and Sauro (MeasuringU, 2021) derived from the adjusted-Wald interval, whose centre adds
+    3/4 of an answer to the promoters and to the detractors of each sample. That estimate of
+    the difference, pulled towards 0, is what gives the interval its coverage for small
+    samples, so the test uses it too. With ``interval="wald"`` the centre is the observed
+    difference. With few answers the two can be far apart: one promoter against one
+    detractor is an observed difference of 200 points with an interval from -53.9 to 153.9
+    around an adjusted difference of 50.
+
+    References
+    ----------
+    Lewis, J. R. and Sauro, J. (2021). How to Statistically Compare Two Net Promoter
+    Scores. MeasuringU.
 
     Examples
     --------
     >>> last = [9] * 40 + [7] * 30 + [3] * 30     # NPS 10, 100 answers
     >>> this = [9] * 50 + [7] * 30 + [3] * 20     # NPS 30, 100 answers
     >>> c = compare_nps(this, last)
-    >>> c.difference, round(c.p_value, 3), c.significant
+    >>> float(c), round(c.p_value, 3), c.significant
     (20.0, 0.083, False)
-    """
+    >>> c = compare_nps([9], [6])                 # observed 200, adjusted centre 50
+    >>> float(c), round(c["interval_centre"].item(), 1), [round(v, 1) for v in c.confidence_interval()]
+    (200.0, 50.0, [-53.9, 153.9])
+    """  # noqa: E501
     ctx = "compare_nps"
-    _check_options(ctx, confidence, interval=(interval, ("adjusted_wald", "wald")))
-
-    def make(x: Any) -> NetPromoterScore:
-        # Imported here: csmetrics.surveys, which defines the metric, re-exports this module.
-        from csmetrics.surveys.scores import net_promoter_score
-
-        return net_promoter_score(x, interval="wald")
-
-    ra = _as_result(a, NetPromoterScore, make, ctx)
-    rb = _as_result(b, NetPromoterScore, make, ctx)
+    ra, rb = _as_nps(a, ctx), _as_nps(b, ctx)
     ia, ib, by, labels = _align(ra, rb, ctx)
     z = _z(confidence)
-    ca, sa, _ = _nps_interval(ra["promoter_share"][ia], ra["detractor_share"][ia],
-                              ra["effective_n"][ia], z, interval)
-    cb, sb, _ = _nps_interval(rb["promoter_share"][ib], rb["detractor_share"][ib],
-                              rb["effective_n"][ib], z, interval)
-    diff, se = ca - cb, np.hypot(sa, sb)
-    stat = _ratio(diff, se)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ca, sa = _nps_interval(ra["promoter_share"][ia], ra["detractor_share"][ia],
+                               ra["effective_n"][ia], interval)
+        cb, sb = _nps_interval(rb["promoter_share"][ib], rb["detractor_share"][ib],
+                               rb["effective_n"][ib], interval)
+    centre, se = ca - cb, np.hypot(sa, sb)
+    stat = ks.standardized(centre, se)
     p = _two_sided_p(stat)
+    warn_if_undefined(np.isnan(p), context=ctx, because="a sample has no answers")
     cols = {"nps_a": ra["nps"][ia], "nps_b": rb["nps"][ib],
-            "difference": ra["nps"][ia] - rb["nps"][ib],
-            "ci_low": np.clip(100 * (diff - z * se), -200, 200),
-            "ci_high": np.clip(100 * (diff + z * se), -200, 200), "se": 100 * se, "z": stat,
+            "difference": ra["nps"][ia] - rb["nps"][ib], "interval_centre": 100 * centre,
+            "ci_low": np.clip(100 * (centre - z * se), -200, 200),
+            "ci_high": np.clip(100 * (centre + z * se), -200, 200), "se": 100 * se, "z": stat,
             "p_value": p, "significant": p < 1 - confidence}
     return Comparison(_with_labels(by, labels, cols),
                       title=f"NPS a - b ({confidence:.0%} {_INTERVAL_NAMES[interval]} z test)",
                       metric="nps", method=f"{_INTERVAL_NAMES[interval]} z test",
-                      confidence=confidence)
+                      confidence=confidence, segment=by)
 
 
 def _as_share(x: Any, context: str) -> tuple[Floats, Floats, str | None, NDArray[Any] | None,
@@ -167,6 +188,7 @@ def _as_share(x: Any, context: str) -> tuple[Floats, Floats, str | None, NDArray
         f"{type(x).__name__}.")
 
 
+@validate_params({"confidence": CONFIDENCE})
 def compare_proportions(a: Any, b: Any, *, confidence: float = 0.95) -> Comparison:
     """Difference of two independent proportions (``a - b``) with Newcombe's interval.
 
@@ -180,18 +202,25 @@ def compare_proportions(a: Any, b: Any, *, confidence: float = 0.95) -> Comparis
     Returns
     -------
     Comparison
-        ``share_a``, ``share_b``, ``difference``, ``ci_low``, ``ci_high`` (Newcombe), ``z``
-        and ``p_value`` (two-sided score test), and ``significant`` (the interval excludes
-        0).
+        Value column ``difference`` (the observed ``share_a - share_b``); ``share_a``,
+        ``share_b``, ``ci_low``, ``ci_high`` (Newcombe), ``z`` and ``p_value`` (two-sided
+        score test), and ``significant`` (the interval excludes 0).
+
+    Raises
+    ------
+    InvalidParameterError
+        A bad option, counts with ``successes > n`` (or negative), or sides of different
+        lengths.
 
     Notes
     -----
     Newcombe's hybrid score interval (method 10 of his 1998 comparison of eleven methods)
     combines the Wilson intervals ``(l_a, u_a)`` and ``(l_b, u_b)``:
     ``d - sqrt((p_a - l_a)^2 + (u_b - p_b)^2)`` to ``d + sqrt((u_a - p_a)^2 + (p_b - l_b)^2)``.
-    It stays within -1..1 and behaves at 0% and 100%. The p-value is the pooled two-proportion
-    z test (uncorrected chi-square); in rare borderline cases it can disagree with the
-    interval, and ``significant`` follows the interval.
+    It is built around the observed difference ``d`` (which it always contains), stays
+    within -1..1 and behaves at 0% and 100%. The p-value is the pooled two-proportion z test
+    of the same observed difference (uncorrected chi-square); in rare borderline cases it
+    can disagree with the interval, and ``significant`` follows the interval.
 
     References
     ----------
@@ -201,11 +230,10 @@ def compare_proportions(a: Any, b: Any, *, confidence: float = 0.95) -> Comparis
     Examples
     --------
     >>> c = compare_proportions((56, 70), (48, 80))     # Newcombe (1998), example (a)
-    >>> round(c.difference, 4), [round(v, 4) for v in c.confidence_interval()]
+    >>> round(float(c), 4), [round(v, 4) for v in c.confidence_interval()]
     (0.2, [0.0524, 0.3339])
     """
     ctx = "compare_proportions"
-    _check_options(ctx, confidence)
     pa, na, by_a, lab_a, ra = _as_share(a, ctx)
     pb, nb, by_b, lab_b, rb = _as_share(b, ctx)
     if ra is not None and rb is not None:
@@ -218,7 +246,7 @@ def compare_proportions(a: Any, b: Any, *, confidence: float = 0.95) -> Comparis
     else:
         raise InvalidParameterError(f"{ctx}: a and b have {pa.size} and {pb.size} rows.")
     pa, na, pb, nb = pa[ia], na[ia], pb[ib], nb[ib]
-    _warn(ctx, ~((na > 0) & (nb > 0)), "an empty sample", unit="comparison")
+    warn_if_undefined(~((na > 0) & (nb > 0)), context=ctx, because="a sample is empty")
     lo, hi = ks.newcombe(pa, na, pb, nb, _z(confidence))
     stat = ks.pooled_z(pa, na, pb, nb)
     stat = np.where((pa == pb) & np.isnan(stat), 0.0, stat)
@@ -227,18 +255,18 @@ def compare_proportions(a: Any, b: Any, *, confidence: float = 0.95) -> Comparis
     return Comparison(_with_labels(by, labels, cols),
                       title=f"Share a - b ({confidence:.0%} Newcombe interval)",
                       metric="share", method="Newcombe hybrid score interval",
-                      confidence=confidence)
+                      confidence=confidence, segment=None if labels is None else by)
 
 
 def _as_mean(x: Any, context: str) -> tuple[Floats, Floats, Floats, SurveyEstimate | None]:
     if isinstance(x, CustomerSatisfactionScore | CustomerEffortScore):
         centre = x["mean"] if isinstance(x, CustomerSatisfactionScore) else x["ces"]
         return centre, x["sd"] ** 2, x["effective_n"], x
-    if isinstance(x, SurveyEstimate | TableResult | SurveyTable):
+    if isinstance(x, TableResult | SurveyTable) or not is_answers(x):
         raise InvalidParameterError(
             f"{context}: expected an array of values or a CSAT or CES result, got "
             f"{type(x).__name__}.")
-    values = _as_1d(x, context, "values")
+    values = as_1d(x, context, "values")
     chk = Checker(values.size, context)
     v = to_float(values, "values", chk) if values.dtype.kind not in "iuf" else values.astype(
         np.float64)
@@ -250,6 +278,7 @@ def _as_mean(x: Any, context: str) -> tuple[Floats, Floats, Floats, SurveyEstima
     return np.array([mean]), np.array([var]), np.array([n]), None
 
 
+@validate_params({"confidence": CONFIDENCE})
 def compare_means(a: Any, b: Any, *, confidence: float = 0.95) -> Comparison:
     """Welch's t test and interval for the difference of two means (``a - b``).
 
@@ -263,14 +292,24 @@ def compare_means(a: Any, b: Any, *, confidence: float = 0.95) -> Comparison:
     Returns
     -------
     Comparison
-        ``mean_a``, ``mean_b``, ``difference``, ``ci_low``, ``ci_high``, ``se``, ``t``,
-        ``df`` (Welch-Satterthwaite), ``p_value`` (two-sided) and ``significant``.
+        Value column ``difference`` (``mean_a - mean_b``); ``mean_a``, ``mean_b``,
+        ``ci_low``, ``ci_high``, ``se``, ``t``, ``df`` (Welch-Satterthwaite), ``p_value``
+        (two-sided) and ``significant``.
+
+    Raises
+    ------
+    InvalidParameterError
+        A bad option, survey data or a result of another metric, or sides of different
+        lengths.
+    DataValidationError
+        A value that is not a finite number.
 
     Notes
     -----
     ``SE = sqrt(s_a^2/n_a + s_b^2/n_b)``; ``df = SE^4 / ((s_a^2/n_a)^2/(n_a - 1) +
-    (s_b^2/n_b)^2/(n_b - 1))``; the interval is ``difference ± t_df SE``. Unlike Student's
-    pooled test it does not assume equal variances. Fewer than two values on a side give NaN.
+    (s_b^2/n_b)^2/(n_b - 1))``; the interval is ``difference ± t_df SE``, centred on the
+    observed difference that the t statistic tests. Unlike Student's pooled test it does
+    not assume equal variances. Fewer than two values on a side give NaN.
 
     References
     ----------
@@ -284,11 +323,10 @@ def compare_means(a: Any, b: Any, *, confidence: float = 0.95) -> Comparison:
     >>> drug1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
     >>> drug2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
     >>> c = compare_means(drug1, drug2)
-    >>> round(c.value("t"), 4), round(c.value("df"), 3), round(c.p_value, 5)
+    >>> round(c["t"].item(), 4), round(c["df"].item(), 3), round(c.p_value, 5)
     (-1.8608, 17.776, 0.07939)
     """
     ctx = "compare_means"
-    _check_options(ctx, confidence)
     ma, va, na, ra = _as_mean(a, ctx)
     mb, vb, nb, rb = _as_mean(b, ctx)
     if ra is not None and rb is not None:
@@ -303,209 +341,16 @@ def compare_means(a: Any, b: Any, *, confidence: float = 0.95) -> Comparison:
         by = None if longer is None else longer.by
         labels = None if longer is None or by is None else longer[by]
     ma, va, na, mb, vb, nb = ma[ia], va[ia], na[ia], mb[ib], vb[ib], nb[ib]
-    _warn(ctx, ~((na > 1) & (nb > 1)), "fewer than two values on a side", unit="comparison")
+    warn_if_undefined(~((na > 1) & (nb > 1)), context=ctx,
+                      because="a side has fewer than two values")
     diff, se, df = ks.welch(ma, va, na, mb, vb, nb)
-    student = _stats().t
-    stat = _ratio(diff, se)
-    with np.errstate(invalid="ignore"):
-        p = np.asarray(2.0 * student.sf(np.abs(stat), df), dtype=np.float64)
+    stat = ks.standardized(diff, se)
+    p = _welch_p(stat, df)
     tq = _t(confidence, df)
     cols = {"mean_a": ma, "mean_b": mb, "difference": diff, "ci_low": diff - tq * se,
             "ci_high": diff + tq * se, "se": se, "t": stat, "df": df, "p_value": p,
             "significant": p < 1 - confidence}
     return Comparison(_with_labels(by, labels, cols),
                       title=f"Mean a - b ({confidence:.0%} Welch t interval)",
-                      metric="mean", method="Welch t test", confidence=confidence)
-
-
-def compare_to_benchmark(
-    result: SurveyEstimate,
-    benchmark: float,
-    *,
-    alternative: Alternative = "greater",
-    confidence: float = 0.95,
-    measure: Literal["share", "mean"] | None = None,
-) -> Comparison:
-    """Test a score against a benchmark value, one-sided by default ("is it above 30?").
-
-    Parameters
-    ----------
-    result : NetPromoterScore, CustomerSatisfactionScore or CustomerEffortScore
-        The estimate (each segment is tested).
-    benchmark : float
-        The value to beat, in the measure's units: NPS points (-100..100), a fraction for a
-        share, scale points for a mean.
-    alternative : {"greater", "less", "two-sided"}, default "greater"
-        The alternative hypothesis: the true value is above (below, or not equal to) the
-        benchmark. For CES 1.0, where lower is better, "better" is ``"less"``.
-    confidence : float, default 0.95
-        The confidence bound (``ci_low`` for "greater", ``ci_high`` for "less") is one-sided
-        at this level, and ``significant`` means ``p < 1 - confidence``.
-    measure : {"share", "mean"}, optional
-        For CSAT (default ``"share"``) and CES (default ``"mean"``): which number to test.
-
-    Returns
-    -------
-    Comparison
-        ``estimate``, ``benchmark``, ``difference``, ``se``, ``statistic``, ``df``,
-        ``p_value``, ``ci_low``, ``ci_high`` (the open side infinite when one-sided) and
-        ``significant``.
-
-    Notes
-    -----
-    * NPS: ``z = (centre - benchmark) / SE`` with the centre and SE of the result's interval
-      method (the adjusted centre for adjusted-Wald; the score and the bootstrap SD for the
-      bootstrap).
-    * Shares: the one-sample score test ``z = (p - p0) / sqrt(p0 (1 - p0) / n)``, whose
-      inversion is Wilson's interval; the bound is the one-sided Wilson bound.
-    * Means: the one-sample t test ``t = (mean - m0) / (s / sqrt(n))`` with ``n - 1``
-      degrees of freedom.
-
-    Examples
-    --------
-    >>> from csmetrics.surveys import net_promoter_score
-    >>> r = net_promoter_score([10] * 45 + [8] * 35 + [5] * 20)     # NPS 25
-    >>> c = compare_to_benchmark(r, 10)                            # is it above 10?
-    >>> round(c.p_value, 4), c.significant
-    (0.0293, True)
-    """
-    ctx = "compare_to_benchmark"
-    _check_options(ctx, confidence, alternative=(alternative, ("greater", "less", "two-sided")))
-    if not isinstance(result, NetPromoterScore | CustomerSatisfactionScore
-                      | CustomerEffortScore):
-        raise InvalidParameterError(
-            f"{ctx}: expected a result of net_promoter_score, customer_satisfaction_score or "
-            f"customer_effort_score, got {type(result).__name__}.")
-    if not (isinstance(benchmark, int | float) and math.isfinite(benchmark)):
-        raise InvalidParameterError(f"{ctx}: benchmark must be a finite number.")
-    two = alternative == "two-sided"
-    zq = _z(confidence, two_sided=two)
-    b = float(benchmark)
-    df = np.full(len(result), np.nan)
-    if isinstance(result, NetPromoterScore):
-        if not -100 <= b <= 100:
-            raise InvalidParameterError(f"{ctx}: an NPS benchmark is between -100 and 100.")
-        p, d, n = result["promoter_share"], result["detractor_share"], result["effective_n"]
-        if result.interval == "bootstrap":
-            centre, se = result["nps"] / 100, result["se"] / 100
-        else:
-            centre, se, _ = _nps_interval(p, d, n, zq, result.interval)
-        estimate, what = result["nps"], "NPS"
-        stat = _ratio(centre - b / 100, se)
-        lo, hi = 100 * (centre - zq * se), 100 * (centre + zq * se)
-        se = 100 * se
-        lo, hi = np.clip(lo, -100, 100), np.clip(hi, -100, 100)
-    else:
-        default = "share" if isinstance(result, CustomerSatisfactionScore) else "mean"
-        which = measure or default
-        _check_options(ctx, confidence, measure=(which, ("share", "mean")))
-        n = result["effective_n"]
-        if which == "share":
-            estimate = result["csat"] if isinstance(result, CustomerSatisfactionScore) else (
-                result["easy_share"])
-            if not 0 < b < 1:
-                raise InvalidParameterError(f"{ctx}: a share benchmark is a fraction in (0, 1).")
-            with np.errstate(invalid="ignore", divide="ignore"):
-                se = np.sqrt(b * (1 - b) / n)
-            stat = _ratio(estimate - b, se)
-            lo, hi = ks.wilson(estimate, n, zq)
-            what = "share"
-        else:
-            estimate = result["mean"] if isinstance(result, CustomerSatisfactionScore) else (
-                result["ces"])
-            with np.errstate(invalid="ignore", divide="ignore"):
-                se = result["sd"] / np.sqrt(n)
-            df = n - 1.0
-            stat = _ratio(estimate - b, se)
-            tq = _t(confidence, df, two_sided=two)
-            lo, hi = estimate - tq * se, estimate + tq * se
-            what = "mean"
-    p_value = _p_value(stat, df, alternative)
-    if alternative == "greater":
-        hi = np.full(len(result), np.inf)
-    elif alternative == "less":
-        lo = np.full(len(result), -np.inf)
-    cols = {"estimate": estimate, "benchmark": np.full(len(result), b),
-            "difference": estimate - b, "se": se, "statistic": stat, "df": df,
-            "p_value": p_value, "ci_low": lo, "ci_high": hi,
-            "significant": p_value < 1 - confidence}
-    labels = None if result.by is None else result[result.by]
-    sign = {"greater": ">", "less": "<", "two-sided": "!="}[alternative]
-    return Comparison(_with_labels(result.by, labels, cols),
-                      title=f"{what} {sign} {_fmt(b)}? ({confidence:.0%}, {alternative})",
-                      metric=result.metric, method=f"one-sample {'t' if what == 'mean' else 'z'}"
-                      " test", confidence=confidence, alternative=alternative)
-
-
-def _p_value(stat: Floats, df: Floats, alternative: str) -> Floats:
-    norm, student = _stats().norm, _stats().t
-    use_t = np.isfinite(df)
-    with np.errstate(invalid="ignore"):
-        if alternative == "greater":
-            upper = np.where(use_t, student.sf(stat, np.where(use_t, df, 1)), norm.sf(stat))
-        elif alternative == "less":
-            upper = np.where(use_t, student.cdf(stat, np.where(use_t, df, 1)), norm.cdf(stat))
-        else:
-            upper = 2 * np.where(use_t, student.sf(np.abs(stat), np.where(use_t, df, 1)),
-                                 norm.sf(np.abs(stat)))
-    return np.asarray(np.where(np.isnan(stat), np.nan, upper), dtype=np.float64)
-
-
-def nps_sample_size(
-    margin: float,
-    *,
-    confidence: float = 0.95,
-    promoters: float | None = None,
-    detractors: float | None = None,
-    interval: Literal["adjusted_wald", "wald"] = "adjusted_wald",
-) -> int:
-    """Answers needed for an NPS interval of ``± margin`` points.
-
-    Parameters
-    ----------
-    margin : float
-        The half-width wanted, in NPS points (5 means ±5).
-    confidence : float, default 0.95
-    promoters, detractors : float, optional
-        Expected shares (fractions). Without them, the worst case (half promoters, half
-        detractors: the largest variance) is assumed, which never under-samples.
-    interval : {"adjusted_wald", "wald"}, default "adjusted_wald"
-        The method the interval will be computed with.
-
-    Returns
-    -------
-    int
-        The smallest number of answers whose expected margin is at most ``margin``.
-
-    Notes
-    -----
-    With ``V = p + d - (p - d)^2`` and ``z`` the normal quantile, the Wald margin is
-    ``100 z sqrt(V / n)``, so ``n = ceil((100 z)^2 V / margin^2)``; the adjusted-Wald margin
-    uses ``n + 3``, so three fewer answers are needed (taking ``V`` at the expected shares).
-    At ``p = d = 1/3`` and 95% this is the rule of thumb "margin ≈ 160 / sqrt(n)"
-    (Engelhardt, 2016).
-
-    Examples
-    --------
-    >>> nps_sample_size(5, promoters=1/3, detractors=1/3, interval="wald")
-    1025
-    >>> nps_sample_size(5)           # worst case
-    1534
-    """
-    ctx = "nps_sample_size"
-    _check_options(ctx, confidence, interval=(interval, ("adjusted_wald", "wald")))
-    if not (isinstance(margin, int | float) and 0 < margin <= 200 and math.isfinite(margin)):
-        raise InvalidParameterError(f"{ctx}: margin must be in NPS points, > 0, got {margin!r}.")
-    if (promoters is None) != (detractors is None):
-        raise InvalidParameterError(f"{ctx}: give both promoters and detractors, or neither.")
-    p = 0.5 if promoters is None else float(promoters)
-    d = 0.5 if detractors is None else float(detractors)
-    if not (0 <= p <= 1 and 0 <= d <= 1 and p + d <= 1):
-        raise InvalidParameterError(
-            f"{ctx}: promoters and detractors are shares with a sum of at most 1.")
-    var = p + d - (p - d) ** 2
-    n = (100 * _z(confidence)) ** 2 * var / margin ** 2
-    if interval == "adjusted_wald":
-        n -= 3
-    # Round away float noise before the ceiling: 1024.0000000001 answers is 1024.
-    return max(math.ceil(round(n, 9)), 1)
+                      metric="mean", method="Welch t test", confidence=confidence,
+                      segment=None if labels is None else by)

@@ -1,40 +1,55 @@
 """Input handling of the survey metrics: answers, weights, segments and account weighting.
 
-Scores come as an array or as a :class:`~csmetrics.survey_data.SurveyTable`; they are
-validated against their scale, aligned with their weights, segment codes (``by=``) and dates
-in a :class:`_Data`, and for B2B reweighted so that accounts, not answers, are the units.
+Answers come as an array (a list, numpy array, pandas or polars Series, Arrow array) or as
+survey data in any table form: a ``SurveyTable``, ``SurveyResponse`` records (or dicts of
+their fields), or columns (a mapping of arrays, a pandas or polars DataFrame, a pyarrow
+Table), which ``as_surveys`` turns into a ``SurveyTable``. Either way they are validated
+against their scale and aligned with their weights, segment codes (``by=``, through the one
+resolver of ``csmetrics._core.segments``) and dates in a ``_Data``; for B2B they can be
+reweighted so that accounts, not answers, are the units.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+import math
+import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from csmetrics._core.arraylike import as_1d
 from csmetrics._core.checks import Checker, ErrorMode
-from csmetrics._core.columns import _as_array
-from csmetrics._core.convert import factorize, to_codes, to_float
+from csmetrics._core.convert import factorize, is_missing, to_float
 from csmetrics._core.lookup import lookup
+from csmetrics._core.options import InstanceOf, OneOf, Satisfies
+from csmetrics._core.segments import Segments, from_labels, is_mapping, resolve
+from csmetrics._core.warnings import warn_deprecated
 from csmetrics._kernels import surveys as ks
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.results import SkippedRows, TableResult
-from csmetrics.tables.surveys import SurveyScale, SurveyTable
+from csmetrics.tables.coerce import as_surveys
+from csmetrics.tables.surveys import SurveyResponse, SurveyScale, SurveyTable
 
 WeightType = Literal["sampling", "frequency"]
 AccountWeighting = Literal["response", "account", "revenue"]
-By: TypeAlias = "str | Mapping[Any, Any] | ArrayLike | None"
-"""Segments: an array of labels aligned with the answers; with a :class:`SurveyTable`, also a
-column name (``"customer_id"``, ``"respondent_id"``) or a mapping from customer id to segment."""
+WEIGHT_TYPE = OneOf("sampling", "frequency")
+ACCOUNT_WEIGHTING = OneOf("response", "account", "revenue")
+SURVEY = InstanceOf((str,), what="a survey name (text)")
+REVENUE = Satisfies(lambda v: v is None or is_mapping(v),
+                    "a mapping from customer id to revenue, or None")
+SCALE = Satisfies(lambda v: v is None or SurveyScale.parse(v),
+                  "a SurveyScale or a (low, high) pair of numbers, or None")
+NUMBER = Satisfies(lambda v: v is None or (isinstance(v, numbers.Real) and not isinstance(
+    v, bool | np.bool_) and math.isfinite(v)), "a finite number, or None")
+SEED = InstanceOf((int, np.integer, np.random.Generator), optional=True,
+                  what="an integer seed or a numpy Generator")
 
 Floats = NDArray[np.float64]
 _NPS_SCALE = SurveyScale(0, 10, label="likelihood to recommend")
-
-
-# --- input -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -57,33 +72,40 @@ class _Data:
     dates: NDArray[np.datetime64] | None = None
     unit_n_eff: Floats | None = None
     column: str = "scores"
-    sparse_labels: bool = False
+
+    @property
+    def from_table(self) -> bool:
+        """Whether the answers came from survey data in a table form (which knows accounts)."""
+        return self.customers is not None
 
 
-def _check_options(context: str, confidence: float, **choices: tuple[Any, Sequence[Any]]
-                   ) -> None:
-    if not (isinstance(confidence, int | float) and 0 < confidence < 1):
-        raise InvalidParameterError(
-            f"{context}: confidence must be between 0 and 1 (such as 0.95), got {confidence!r}.")
-    for name, (value, allowed) in choices.items():
-        if value not in allowed:
-            listed = ", ".join(repr(a) for a in allowed)
-            raise InvalidParameterError(f"{context}: {name} must be one of {listed}, "
-                                        f"got {value!r}.")
+def is_answers(scores: Any) -> bool:
+    """Whether ``scores`` is an array of answers rather than survey data in a table form.
+
+    A table, a mapping of columns, a DataFrame, an Arrow table and a list of records (or of
+    dicts) are table forms; anything else (a list of numbers, an array, a Series) is answers.
+    """
+    if isinstance(scores, SurveyTable | Mapping):
+        return False
+    if hasattr(scores, "columns") or hasattr(scores, "column_names"):  # DataFrame, Arrow
+        return False
+    return not (isinstance(scores, list | tuple) and len(scores) > 0
+                and isinstance(scores[0], SurveyResponse | Mapping))
 
 
 def _load(scores: Any, *, context: str, survey: str, scale: SurveyScale | None,
-          weights: ArrayLike | None, weight_type: WeightType, by: By, errors: ErrorMode
+          weights: ArrayLike | None, weight_type: WeightType, by: Any, errors: ErrorMode
           ) -> _Data:
-    """Answers of a table's survey, or an array of scores, with weights and segments."""
-    if isinstance(scores, SurveyTable):
-        return _load_table(scores, context=context, survey=survey, scale=scale,
-                           weights=weights, by=by)
-    if isinstance(scores, TableResult | Mapping):
+    """Answers of a table's survey, or an array of answers, with weights and segments."""
+    if isinstance(scores, TableResult):
         raise InvalidParameterError(
-            f"{context}: scores must be an array of answers or a SurveyTable, got "
-            f"{type(scores).__name__}.")
-    values = _as_1d(scores, context, "scores")
+            f"{context}: scores must be answers or survey data (a SurveyTable, records or "
+            f"columns), got a {type(scores).__name__}.")
+    if not is_answers(scores):
+        table = as_surveys(scores, context, by=by if isinstance(by, str) else None)
+        return _load_table(table, context=context, survey=survey, scale=scale,
+                           weights=weights, by=by)
+    values = as_1d(scores, context, "scores")
     scale = scale if scale is not None else _NPS_SCALE
     n = values.size
     chk = Checker(n, context, errors)
@@ -96,24 +118,64 @@ def _load(scores: Any, *, context: str, survey: str, scale: SurveyScale | None,
         _check_scores(values.astype(np.float64, copy=False), scale, "scores", chk)
         if w is not None:
             _check_weights(w, chk)
-    groups, n_groups, labels, by_name, sparse = _groups_of_array(by, n, context)
+    if by is None:
+        groups, n_groups, labels, by_name = None, 1, np.array([None], dtype=object), None
+    else:
+        if isinstance(by, str | Mapping):
+            raise InvalidParameterError(
+                f"{context}: with an array of answers, by must be one label per answer; "
+                "column names and customer mappings need survey data in a table form (a "
+                "SurveyTable, records or columns).")
+        seg = label_segments(as_1d(by, context, "by"), n, context, _name_of(by))
+        groups, n_groups, labels, by_name = seg.of_row, seg.n, seg.labels, seg.name
     data = _Data(values, scale, w, weight_type, groups, n_groups, labels, by_name,
-                 SkippedRows.empty(), context, errors, sparse_labels=sparse)
+                 SkippedRows.empty(), context, errors)
     return _drop_bad(data, chk) if chk.bad.any() else data
 
 
-def _as_1d(values: Any, context: str, name: str) -> NDArray[Any]:
-    """A one-dimensional numpy view of a list, array, Series or Arrow/Polars column."""
-    if isinstance(values, np.ndarray):
-        arr = values
-    elif isinstance(values, list | tuple):
-        arr = np.asarray(values)
+def _name_of(by: Any) -> str:
+    """The segment column of labels: a named Series names it, otherwise ``"segment"``."""
+    name = getattr(by, "name", None)
+    return name if isinstance(name, str) and name else "segment"
+
+
+def label_segments(labels: NDArray[Any], n: int, context: str, name: str) -> Segments:
+    """``_core.segments.from_labels`` for one label per answer, at the speed of a count.
+
+    The resolver decides the segments, their order and ``"(none)"`` from the *distinct*
+    labels; each answer's segment is then read through its label's code. Handing the
+    resolver millions of labels would sort them all just to learn that they sort.
+    """
+    if labels.size != n:
+        return from_labels(labels, n, context, name)  # raises its message about the length
+    missing = is_missing(labels)
+    has_missing = bool(missing.any())
+    codes = _own_codes(labels)
+    if codes is not None:  # labels 0 .. k - 1, each used: their own codes
+        distinct: NDArray[Any] = np.arange(int(labels.max()) + 1, dtype=labels.dtype)
     else:
-        arr = _as_array(values)
-    if arr.ndim != 1:
-        raise InvalidParameterError(f"{context}: {name} must be one-dimensional, got shape "
-                                    f"{arr.shape}.")
-    return arr
+        cats, inner = factorize(labels[~missing] if has_missing else labels)
+        distinct, codes = cats, inner
+        if has_missing:
+            distinct = np.concatenate([np.asarray(cats, dtype=object),
+                                       np.array([None], dtype=object)])
+            codes = np.full(n, cats.size, dtype=np.int64)
+            codes[~missing] = inner
+    seg = from_labels(distinct, distinct.size, context, name)
+    same = bool(np.array_equal(seg.of_row, np.arange(distinct.size)))
+    return Segments(seg.name, seg.labels, codes if same else seg.of_row[codes], False)
+
+
+def _own_codes(labels: NDArray[Any]) -> NDArray[np.int64] | None:
+    """The labels as codes when they are the integers 0 .. k - 1 with none of them unused
+    (segment numbers), read without a copy; otherwise None."""
+    if labels.dtype.kind != "i" or labels.size == 0:
+        return None
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0 or high >= labels.size or not bool(
+            (np.bincount(labels, minlength=high + 1) > 0).all()):
+        return None
+    return labels.astype(np.int64, copy=False)
 
 
 def _check_scores(values: Floats, scale: SurveyScale, column: str, chk: Checker) -> None:
@@ -130,9 +192,9 @@ def _check_scores(values: Floats, scale: SurveyScale, column: str, chk: Checker)
 def _load_weights(weights: ArrayLike, n: int, weight_type: WeightType, context: str,
                   chk: Checker) -> Floats:
     """Weights as float64. Their values are checked while counting (or by
-    :func:`_check_weights` on the slow path), except the whole-number rule of frequency
-    weights, which is checked here."""
-    w = _as_1d(weights, context, "weights")
+    ``_check_weights`` on the slow path), except the whole-number rule of frequency weights,
+    which is checked here."""
+    w = as_1d(weights, context, "weights")
     if w.size != n:
         raise InvalidParameterError(
             f"{context}: weights must have one value per answer ({n:,}), got {w.size:,}.")
@@ -165,47 +227,32 @@ def _drop_bad(data: _Data, chk: Checker) -> _Data:
     )
 
 
-def _groups_of_array(by: By, n: int, context: str
-                     ) -> tuple[NDArray[np.int64] | None, int, NDArray[Any], str | None, bool]:
-    if by is None:
-        return None, 1, np.array([None], dtype=object), None, False
-    if isinstance(by, str | Mapping):
-        raise InvalidParameterError(
-            f"{context}: with an array of scores, by must be an array of segment labels (one "
-            "per answer); column names and customer mappings need a SurveyTable.")
-    labels = _as_1d(by, context, "by")
-    if labels.size != n:
-        raise InvalidParameterError(
-            f"{context}: by must have one label per answer ({n:,}), got {labels.size:,}.")
-    groups, cats, sparse = _factorize_labels(labels, context)
-    return groups, int(cats.size), cats, "segment", sparse
+@dataclass(frozen=True)
+class _SurveyRows:
+    """The rows of one survey of a table, as the ``by=`` resolver reads a table."""
 
+    table: SurveyTable
+    rows: NDArray[np.int64] | None
 
-def _factorize_labels(labels: NDArray[Any], context: str
-                      ) -> tuple[NDArray[np.int64], NDArray[Any], bool]:
-    """Segment codes, sorted labels, and whether some labels may have no rows.
+    def pick(self, a: NDArray[Any]) -> NDArray[Any]:
+        return a if self.rows is None else a[self.rows]
 
-    Small non-negative integers are their own codes, with no per-row remapping: the labels
-    are then ``0 .. max`` and those without rows are dropped after counting. Missing labels
-    (None, NaN) form a segment of their own, labelled None.
-    """
-    if labels.dtype.kind in "iu" and labels.size:
-        lo, hi = int(labels.min()), int(labels.max())
-        if lo >= 0 and hi <= 4 * labels.size + 1024:
-            return labels.astype(np.int64, copy=False), np.arange(hi + 1), True
-    if labels.dtype.kind == "f" and not np.isnan(labels).any():
-        cats, codes = factorize(labels)
-        return codes, cats, False
-    chk = Checker(labels.size, context)
-    codes, cats = to_codes(labels, "by", chk, required=False)
-    if (codes < 0).any():
-        codes = np.where(codes < 0, cats.size, codes)
-        cats = np.concatenate([cats.astype(object), np.array([None], dtype=object)])
-    return codes, cats, False
+    @property
+    def customer_codes(self) -> NDArray[np.int64]:
+        return self.pick(self.table.customer_codes)
+
+    @property
+    def customer_ids(self) -> NDArray[Any]:
+        return self.table.customer_ids
+
+    def segment_column(self, name: str, context: str = "by"
+                       ) -> tuple[NDArray[np.int64], NDArray[Any]]:
+        codes, categories = self.table.segment_column(name, context)
+        return self.pick(codes), categories
 
 
 def _load_table(table: SurveyTable, *, context: str, survey: str, scale: SurveyScale | None,
-                weights: ArrayLike | None, by: By) -> _Data:
+                weights: ArrayLike | None, by: Any) -> _Data:
     if weights is not None:
         raise InvalidParameterError(
             f"{context}: a SurveyTable carries its own weights (its 'weight' column); "
@@ -224,59 +271,36 @@ def _load_table(table: SurveyTable, *, context: str, survey: str, scale: SurveyS
         raise InvalidParameterError(
             f"{context}: scale {scale} disagrees with the table's scale of survey "
             f"{survey!r} ({own}); declare it when building the table with scales=.")
-    rows = table.survey_rows(survey)
-
-    def pick(a: NDArray[Any]) -> NDArray[Any]:
-        return a if rows is None else a[rows]
-
-    w = pick(table.weight)
-    weighted = table.weighted
-    cust = pick(table.customer_codes)
-    sparse = False
+    rows = _SurveyRows(table, table.survey_rows(survey))
     if by is None:
         groups, n_groups, labels, by_name = None, 1, np.array([None], dtype=object), None
-    elif isinstance(by, str):
-        if by == "customer_id":
-            groups, labels = _compact(cust, table.customer_ids)
-        elif by == "respondent_id":
-            resp = pick(table.respondent_codes)
-            groups, labels = _compact(np.where(resp < 0, table.respondent_ids.size, resp),
-                                      np.concatenate([table.respondent_ids.astype(object),
-                                                      np.array([None], dtype=object)]))
-        else:
-            from csmetrics.exceptions import ColumnNotFoundError
-
-            raise ColumnNotFoundError(by, ["customer_id", "respondent_id"],
-                                      context=f"{context} (by=)")
-        n_groups, by_name = int(labels.size), by
-    elif isinstance(by, Mapping):
-        present = np.unique(cust)
-        seg = lookup(table.customer_ids[present], by, context, "customers", required=True)
-        seg_codes, labels, sparse = _factorize_labels(np.asarray(seg), context)
-        per_customer = np.zeros(table.n_customers, dtype=np.int64)
-        per_customer[present] = seg_codes
-        groups, n_groups, by_name = per_customer[cust], int(labels.size), "segment"
     else:
-        full = _as_1d(by, context, "by")
-        if full.size != len(table):
-            raise InvalidParameterError(
-                f"{context}: by must be a column name, a customer mapping or one label per "
-                f"row of the table ({len(table):,}), got {full.size:,} labels.")
-        groups, labels, sparse = _factorize_labels(pick(full), context)
-        n_groups, by_name = int(labels.size), "segment"
-    return _Data(pick(table.score), own, w if weighted else None, "sampling", groups, n_groups,
-                 labels, by_name, SkippedRows.empty(), context, "raise",
-                 customers=cust, customer_ids=table.customer_ids,
-                 dates=pick(table.submitted_at), column="score", sparse_labels=sparse)
+        seg = _table_segments(by, table, rows, context)
+        groups, n_groups, labels, by_name = seg.of_row, seg.n, seg.labels, seg.name
+    return _Data(rows.pick(table.score), own, rows.pick(table.weight) if table.weighted
+                 else None, "sampling", groups, n_groups, labels, by_name,
+                 SkippedRows.empty(), context, "raise", customers=rows.customer_codes,
+                 customer_ids=table.customer_ids, dates=rows.pick(table.submitted_at),
+                 column="score")
 
 
-def _compact(codes: NDArray[np.int64], cats: NDArray[Any]
-             ) -> tuple[NDArray[np.int64], NDArray[Any]]:
-    present, inv = np.unique(codes, return_inverse=True)
-    return inv.reshape(-1).astype(np.int64), cats[present]
-
-
-# --- account weighting -----------------------------------------------------------------------
+def _table_segments(by: Any, table: SurveyTable, rows: _SurveyRows, context: str
+                    ) -> Segments:
+    """A column name or a customer mapping through the one resolver; labels aligned with the
+    table's rows (the meaning before 0.2) for one more release, with a DeprecationWarning."""
+    if isinstance(by, str) or is_mapping(by):
+        return resolve(by, rows, context)
+    warn_deprecated(
+        f"{context}: by= as one label per row of a table is deprecated and will be removed "
+        "in 0.3; keep the labels as a column of the input (or with segments= when building "
+        "the SurveyTable) and give its name, such as by='region'.")
+    full = as_1d(by, context, "by")
+    if full.size != len(table):
+        raise InvalidParameterError(
+            f"{context}: by must be a column name, a customer mapping or one label per "
+            f"row of the table ({len(table):,}), got {full.size:,} labels.")
+    picked = rows.pick(full)
+    return label_segments(picked, picked.size, context, _name_of(by))
 
 
 def _weigh_accounts(data: _Data, mode: AccountWeighting, revenue: Mapping[Any, Any] | None
@@ -296,8 +320,8 @@ def _weigh_accounts(data: _Data, mode: AccountWeighting, revenue: Mapping[Any, A
         return data
     if data.customers is None or data.customer_ids is None:
         raise InvalidParameterError(
-            f"{ctx}: account_weighting={mode!r} needs a SurveyTable, which knows each "
-            "answer's account.")
+            f"{ctx}: account_weighting={mode!r} needs survey data in a table form (a "
+            "SurveyTable, records or columns), which knows each answer's account.")
     if (mode == "revenue") != (revenue is not None):
         raise InvalidParameterError(
             f"{ctx}: account_weighting='revenue' needs revenue= (a mapping from customer id "

@@ -1,4 +1,4 @@
-"""Survey metrics: NPS, CSAT and CES with confidence intervals, comparisons, weights and trends.
+"""Survey metrics: NPS, CSAT and CES with confidence intervals, counts and segments.
 
 Definitions
 -----------
@@ -19,8 +19,8 @@ the share answering low effort (1-2). The result states its polarity.
 seeded percentile bootstrap. Shares: Wilson (1927) score interval. Means: Student t. With
 weights, every interval uses Kish's effective sample size ``(Σw)^2 / Σw^2``.
 
-**Undefined is not zero.** No answers (or only zero weights) give NaN with an
-:class:`~csmetrics.exceptions.UndefinedMetricWarning`.
+**Undefined is not zero.** No answers (or only zero weights) give NaN with one
+``UndefinedMetricWarning``.
 
 The formulas, edge cases and references are in ``docs/surveys.md`` and in each function.
 """
@@ -34,55 +34,66 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from csmetrics._core.checks import ErrorMode
+from csmetrics._core.formatting import format_number
+from csmetrics._core.options import CONFIDENCE, ERRORS, validate_params
+from csmetrics._core.segments import By
+from csmetrics._core.undefined import warn_if_undefined
 from csmetrics.exceptions import InvalidParameterError
-
-# The metrics' parts live in private modules, layered without cycles: results
-# (_survey_results), input handling (_survey_inputs), counting and intervals (_survey_stats),
-# then tests (_survey_compare) and trends (_survey_trend). Their public names are re-exported
-# here, the one public home of the survey API.
 from csmetrics.surveys.inputs import (
+    ACCOUNT_WEIGHTING,
+    NUMBER,
+    REVENUE,
+    SCALE,
+    SEED,
+    SURVEY,
+    WEIGHT_TYPE,
     AccountWeighting,
-    By,
     WeightType,
-    _check_options,
     _load,
     _weigh_accounts,
+    is_answers,
 )
 from csmetrics.surveys.results import (
     CustomerEffortScore,
     CustomerSatisfactionScore,
     NetPromoterScore,
-    _fmt,
 )
 from csmetrics.surveys.stats import (
     _CES,
     _DEFAULT_SATISFIED,
     _INTERVAL_NAMES,
+    CES_VERSION,
+    FEWER_THAN_TWO,
+    MEAN_INTERVAL,
+    NPS_INTERVAL,
+    RESAMPLES,
     _ces_version,
     _label_column,
     _nps_columns,
-    _pick,
-    _present,
     _share_mean_columns,
     _tally,
     _threshold,
-    _warn,
 )
-from csmetrics.tables.surveys import SurveyScale, SurveyScaleLike, SurveyTable
+from csmetrics.tables.surveys import SurveyScale, SurveyScaleLike
 
-Interval = Literal["adjusted_wald", "wald", "bootstrap"]
+IntervalMethod = Literal["adjusted_wald", "wald", "bootstrap"]
+
+_COMMON = {"confidence": CONFIDENCE, "weight_type": WEIGHT_TYPE, "survey": SURVEY,
+           "account_weighting": ACCOUNT_WEIGHTING, "revenue": REVENUE, "errors": ERRORS}
 
 
 # --- NPS -------------------------------------------------------------------------------------
 
 
+@validate_params({**_COMMON, "interval": NPS_INTERVAL, "n_resamples": RESAMPLES,
+                  "seed": SEED})
 def net_promoter_score(
     scores: Any,
     *,
+    by: By | ArrayLike = None,
     weights: ArrayLike | None = None,
     confidence: float = 0.95,
-    interval: Interval = "adjusted_wald",
-    by: By = None,
+    interval: IntervalMethod = "adjusted_wald",
     weight_type: WeightType = "sampling",
     survey: str = "nps",
     account_weighting: AccountWeighting = "response",
@@ -95,43 +106,52 @@ def net_promoter_score(
 
     Parameters
     ----------
-    scores : array-like of int or SurveyTable
-        Answers to "how likely are you to recommend ...?" on the 0-10 scale, or a
-        :class:`~csmetrics.survey_data.SurveyTable` (its ``survey`` rows are used).
+    scores : array-like of int, or survey data
+        Answers to "how likely are you to recommend ...?" on the 0-10 scale (a list, numpy
+        array, pandas or polars Series, Arrow array), or survey responses in any table form:
+        a ``SurveyTable``, a list of ``SurveyResponse`` records (or dicts of their fields),
+        or columns (a mapping of arrays, a pandas or polars DataFrame, a pyarrow Table).
+        Of survey data, the rows of ``survey`` are used.
+    by : str, mapping or array-like, optional
+        ``None``: one row. With survey data in a table form, a column (``"customer_id"``
+        for one row per account, ``"respondent_id"``, ``"survey"``, or any other column of
+        raw input, kept by itself) or a mapping from customer id to segment, whose unmapped
+        ids are in the segment ``"(none)"``. With an array of answers, one label per answer
+        (missing labels in ``"(none)"``).
     weights : array-like of float, optional
-        One weight per answer (finite, >= 0). Not with a table, which has its own.
+        One weight per answer (finite, >= 0). Not with survey data, which has its own.
     confidence : float, default 0.95
-        Confidence level of the interval.
+        Confidence level of the interval, strictly between 0 and 1.
     interval : {"adjusted_wald", "wald", "bootstrap"}, default "adjusted_wald"
         How the interval is computed (see Notes).
-    by : array-like, str or mapping, optional
-        Segments: one label per answer; with a table also ``"customer_id"``,
-        ``"respondent_id"`` or a dict from customer id to segment.
     weight_type : {"sampling", "frequency"}, default "sampling"
         ``"sampling"`` weights (survey weights) change the estimate, and the interval uses
         Kish's effective sample size. ``"frequency"`` weights are whole numbers counting
         identical answers: a weight of 3 is three answers.
     survey : str, default "nps"
-        With a table, the survey whose answers are used (its scale must be 0-10).
+        With survey data, the survey whose answers are used (its scale must be 0-10).
     account_weighting : {"response", "account", "revenue"}, default "response"
-        With a table: every answer counts, every account counts once (the average of its
-        answers), or accounts count by their revenue (``revenue=``).
+        With survey data: every answer counts, every account counts once (the average of
+        its answers), or accounts count by their revenue (``revenue=``).
     revenue : mapping, optional
         Customer id to revenue (>= 0), for ``account_weighting="revenue"``.
     n_resamples : int, default 2000
-        Bootstrap resamples.
+        Bootstrap resamples (at least 2).
     seed : int or numpy Generator, default 0
         Bootstrap seed: the same data and seed give the same interval.
     errors : {"raise", "skip"}, default "raise"
-        For an array: stop at an invalid answer, or leave invalid answers out and list them
-        in the result's ``skipped``.
+        For an array of answers: stop at an invalid answer, or leave invalid answers out
+        and list them in the result's ``skipped``. Survey data are checked when their table
+        is built (``SurveyTable.from_columns(..., errors="skip")`` skips there).
 
     Returns
     -------
     NetPromoterScore
-        One row (one per segment with ``by``): ``nps``, ``ci_low``, ``ci_high``, ``se``
-        (NPS points), ``n``, ``effective_n``, the counts and shares of promoters, passives
-        and detractors. ``.score`` and ``.confidence_interval()`` read a single row.
+        One row (one per segment with ``by``, the segment column first). Value column
+        ``nps``; ``ci_low``, ``ci_high``, ``se`` (NPS points), ``n``, ``effective_n``, the
+        counts and shares of promoters, passives and detractors. With one row,
+        ``float(result)``, ``result.value`` and ``result.score`` are the NPS and
+        ``result.confidence_interval()`` its bounds.
 
     Raises
     ------
@@ -140,6 +160,8 @@ def net_promoter_score(
         is in no band), or a weight is missing, infinite or negative.
     InvalidParameterError
         An option is not one of those listed, or a table's survey is not on 0-10.
+    ColumnNotFoundError
+        ``by`` names no column of the survey data.
 
     Notes
     -----
@@ -156,9 +178,9 @@ def net_promoter_score(
     * **Bootstrap**: percentiles of the NPS of ``n_resamples`` resamples of the answers
       (with their weights), drawn with a seeded generator; ``se`` is their standard deviation.
 
-    Bounds are clipped to -100..100. No answers (or only zero weights) give NaN with an
-    :class:`~csmetrics.exceptions.UndefinedMetricWarning`, never 0. Answers are counted in
-    one pass of ``np.bincount`` over the integer scores (and segment codes).
+    Bounds are clipped to -100..100. No answers (or only zero weights) give NaN with one
+    ``UndefinedMetricWarning``, never 0. Answers are counted in one pass of ``np.bincount``
+    over the integer scores (and segment codes).
 
     References
     ----------
@@ -172,31 +194,28 @@ def net_promoter_score(
     Examples
     --------
     >>> r = net_promoter_score([10, 9, 9, 8, 7, 6, 3, 10, 9, 5])
-    >>> r.score                       # 5 promoters, 3 detractors in 10 answers
+    >>> float(r)                      # 5 promoters, 3 detractors in 10 answers
     20.0
     >>> [round(x, 1) for x in r.confidence_interval()]     # adjusted-Wald
     [-30.3, 61.1]
-    >>> net_promoter_score([9, 10, 6], interval="wald").confidence_interval()[1] <= 100
-    True
+    >>> by = net_promoter_score([10, 0, 9, 7], by=["pro", "pro", "basic", None])
+    >>> by["segment"].tolist(), by["nps"].tolist()
+    (['basic', 'pro', '(none)'], [100.0, 0.0, 0.0])
+    >>> by.row("basic").value
+    100.0
     """
     ctx = "net_promoter_score"
-    _check_options(ctx, confidence, interval=(interval, tuple(_INTERVAL_NAMES)),
-                   weight_type=(weight_type, ("sampling", "frequency")),
-                   account_weighting=(account_weighting, ("response", "account", "revenue")))
     data = _load(scores, context=ctx, survey=survey, scale=None, weights=weights,
                  weight_type=weight_type, by=by, errors=errors)
     if (data.scale.low, data.scale.high, data.scale.integer) != (0, 10, True):
         raise InvalidParameterError(
             f"{ctx}: survey {survey!r} is on a {data.scale} scale; NPS needs 0-10 answers.")
-    data = _weigh_accounts(data, account_weighting, revenue)
-    t = _tally(data)
+    t = _tally(_weigh_accounts(data, account_weighting, revenue))
     cols = _nps_columns(t, confidence=confidence, interval=interval,
-                        n_resamples=n_resamples, seed=seed)
-    keep = _present(t)
-    _warn(ctx, _pick(~(t.sum_w > 0), keep), "no answers (or only zero weights)")
+                        n_resamples=n_resamples, seed=seed, context=ctx)
     by_text = f" by {t.data.by_name}" if t.data.by_name else ""
     return NetPromoterScore(
-        _label_column(t.data, cols, keep),
+        _label_column(t.data, cols),
         title=f"Net Promoter Score{by_text} ({confidence:.0%} "
               f"{_INTERVAL_NAMES[interval]} interval)",
         metric="nps", headline="nps", confidence=confidence, by=t.data.by_name,
@@ -206,13 +225,14 @@ def net_promoter_score(
 # --- CSAT and CES ----------------------------------------------------------------------------
 
 
+@validate_params({**_COMMON, "scale": SCALE, "satisfied_at": NUMBER})
 def customer_satisfaction_score(
     scores: Any,
     *,
+    by: By | ArrayLike = None,
     scale: SurveyScaleLike | None = None,
     satisfied_at: float | None = None,
     confidence: float = 0.95,
-    by: By = None,
     weights: ArrayLike | None = None,
     weight_type: WeightType = "sampling",
     survey: str = "csat",
@@ -224,23 +244,26 @@ def customer_satisfaction_score(
 
     Parameters
     ----------
-    scores : array-like or SurveyTable
-        Answers to "how satisfied were you ...?", or a table (its ``survey`` rows).
+    scores : array-like, or survey data
+        Answers to "how satisfied were you ...?", or survey responses in any table form (as
+        in ``net_promoter_score``; the rows of ``survey`` are used).
+    by : str, mapping or array-like, optional
+        As in ``net_promoter_score``.
     scale : (low, high) or SurveyScale, default (1, 5)
-        The answer scale; with a table, the table's scale of the survey.
+        The answer scale; with survey data, the table's scale of the survey.
     satisfied_at : float, optional
-        Lowest satisfied answer. Default: the top two points of a 1-5 (4) or 1-7 (6) scale,
-        the top three of 1-10 or 0-10 (8); other scales need it.
+        Lowest satisfied answer, on the scale. Default: the top two points of a 1-5 (4) or
+        1-7 (6) scale, the top three of 1-10 or 0-10 (8); other scales need it.
     confidence : float, default 0.95
-    by, weights, weight_type, survey, account_weighting, revenue, errors
-        As in :func:`net_promoter_score`.
+    weights, weight_type, survey, account_weighting, revenue, errors
+        As in ``net_promoter_score``.
 
     Returns
     -------
     CustomerSatisfactionScore
-        ``csat`` (fraction satisfied), its Wilson ``ci_low`` and ``ci_high``, ``mean`` with
-        ``mean_ci_low`` and ``mean_ci_high`` (t-interval), ``sd``, ``n``, ``effective_n``
-        and ``satisfied`` (weighted count), one row per segment.
+        Value column ``csat`` (fraction satisfied), its Wilson ``ci_low`` and ``ci_high``,
+        ``mean`` with ``mean_ci_low`` and ``mean_ci_high`` (t-interval), ``sd``, ``n``,
+        ``effective_n`` and ``satisfied`` (weighted count), one row per segment.
 
     Raises
     ------
@@ -266,47 +289,43 @@ def customer_satisfaction_score(
     Examples
     --------
     >>> r = customer_satisfaction_score([5, 4, 4, 3, 5, 2, 5, 4])
-    >>> r.score, r.value("mean")       # 6 of 8 answered 4 or 5
+    >>> float(r), r["mean"].item()       # 6 of 8 answered 4 or 5
     (0.75, 4.0)
     >>> [round(x, 4) for x in r.confidence_interval()]
     [0.4093, 0.9285]
     """
     ctx = "customer_satisfaction_score"
-    _check_options(ctx, confidence, weight_type=(weight_type, ("sampling", "frequency")),
-                   account_weighting=(account_weighting, ("response", "account", "revenue")))
     parsed = None if scale is None else SurveyScale.parse(scale)
-    if parsed is None and not isinstance(scores, SurveyTable):
+    if parsed is None and is_answers(scores):
         parsed = SurveyScale(1, 5, label="satisfaction")
     data = _load(scores, context=ctx, survey=survey, scale=parsed, weights=weights,
                  weight_type=weight_type, by=by, errors=errors)
     threshold = _threshold(satisfied_at, _DEFAULT_SATISFIED, data.scale, ctx, "satisfied_at")
     t = _tally(_weigh_accounts(data, account_weighting, revenue))
-    c, empty, no_spread = _share_mean_columns(t, confidence=confidence, threshold=threshold,
-                                              at_most=False)
-    keep = _present(t)
-    _warn(ctx, _pick(empty, keep), "no answers (or only zero weights)")
-    _warn(ctx, _pick(no_spread, keep),
-          "fewer than two (effective) answers, so no interval for the mean")
+    c, no_spread = _share_mean_columns(t, confidence=confidence, threshold=threshold,
+                                       at_most=False, context=ctx)
+    warn_if_undefined(no_spread, context=ctx, what=MEAN_INTERVAL, because=FEWER_THAN_TWO)
     cols = {"csat": c["share"], "ci_low": c["lo"], "ci_high": c["hi"], "mean": c["mean"],
             "mean_ci_low": c["m_lo"], "mean_ci_high": c["m_hi"], "sd": c["sd"], "n": t.n,
             "effective_n": t.n_eff, "satisfied": c["hit"]}
     by_text = f" by {t.data.by_name}" if t.data.by_name else ""
     return CustomerSatisfactionScore(
-        _label_column(t.data, cols, keep),
-        title=f"CSAT{by_text}: share answering >= {_fmt(threshold)} on {t.data.scale} "
-              f"({confidence:.0%} Wilson interval)",
+        _label_column(t.data, cols),
+        title=f"CSAT{by_text}: share answering >= {format_number(threshold)} on "
+              f"{t.data.scale} ({confidence:.0%} Wilson interval)",
         metric="csat", headline="csat", confidence=confidence, by=t.data.by_name,
         skipped=t.data.skipped, scale=t.data.scale, satisfied_at=threshold)
 
 
+@validate_params({**_COMMON, "version": CES_VERSION, "scale": SCALE, "easy_at": NUMBER})
 def customer_effort_score(
     scores: Any,
     *,
+    by: By | ArrayLike = None,
     version: str = "2.0",
     scale: SurveyScaleLike | None = None,
     easy_at: float | None = None,
     confidence: float = 0.95,
-    by: By = None,
     weights: ArrayLike | None = None,
     weight_type: WeightType = "sampling",
     survey: str = "ces",
@@ -314,32 +333,37 @@ def customer_effort_score(
     revenue: Mapping[Any, Any] | None = None,
     errors: ErrorMode = "raise",
 ) -> CustomerEffortScore:
-    """Customer Effort Score: the mean with its t-interval and the share on the easy side.
+    """Customer Effort Score: the mean (scale points) with its t-interval and the easy share.
 
     Parameters
     ----------
-    scores : array-like or SurveyTable
-        The answers, or a table (its ``survey`` rows).
+    scores : array-like, or survey data
+        The answers, or survey responses in any table form (as in ``net_promoter_score``;
+        the rows of ``survey`` are used).
+    by : str, mapping or array-like, optional
+        As in ``net_promoter_score``.
     version : {"2.0", "1.0"}, default "2.0"
         CES 2.0: agreement with "the company made it easy for me to handle my issue", 1-7,
         **higher is easier**. CES 1.0: "how much effort did you personally have to put
         forth to handle your request?", 1-5, **lower is easier**.
     scale : (low, high) or SurveyScale, optional
-        Default 1-7 for 2.0 and 1-5 for 1.0; with a table, the table's scale of the survey.
+        Default 1-7 for 2.0 and 1-5 for 1.0; with survey data, the table's scale of the
+        survey.
     easy_at : float, optional
         The threshold of the easy side: answers ``>= easy_at`` (2.0) or ``<= easy_at``
         (1.0). Defaults: 2.0 on 1-7 is 5 (somewhat agree or more), on 1-5 is 4, on 1-10 is
         8; 1.0 on 1-5 is 2 (low or very low effort).
     confidence : float, default 0.95
-    by, weights, weight_type, survey, account_weighting, revenue, errors
-        As in :func:`net_promoter_score`.
+    weights, weight_type, survey, account_weighting, revenue, errors
+        As in ``net_promoter_score``.
 
     Returns
     -------
     CustomerEffortScore
-        ``ces`` (mean) with ``ci_low`` and ``ci_high`` (t-interval), ``sd``, ``easy_share``
-        with ``easy_ci_low`` and ``easy_ci_high`` (Wilson), ``n`` and ``effective_n``, one
-        row per segment; ``polarity`` and ``higher_is_easier`` say which way is better.
+        Value column ``ces`` (mean) with ``ci_low`` and ``ci_high`` (t-interval), ``sd``,
+        ``easy_share`` with ``easy_ci_low`` and ``easy_ci_high`` (Wilson), ``n`` and
+        ``effective_n``, one row per segment; ``polarity`` and ``higher_is_easier`` say
+        which way is better.
 
     Raises
     ------
@@ -350,9 +374,9 @@ def customer_effort_score(
 
     Notes
     -----
-    The intervals are those of :func:`customer_satisfaction_score`: Student t for the mean
-    (NaN with a warning below two effective answers) and Wilson for the share. A CES 1.0 mean
-    of 2.1 is *better* than one of 2.8; a CES 2.0 mean of 5.6 is better than 5.1. Comparing
+    The intervals are those of ``customer_satisfaction_score``: Student t for the mean (NaN
+    with a warning below two effective answers) and Wilson for the share. A CES 1.0 mean of
+    2.1 is *better* than one of 2.8; a CES 2.0 mean of 5.6 is better than 5.1. Comparing
     means across versions is meaningless; the result states its version and polarity.
 
     References
@@ -364,23 +388,21 @@ def customer_effort_score(
     Examples
     --------
     >>> r = customer_effort_score([7, 6, 5, 5, 3, 6, 2, 7])
-    >>> r.score, r.value("easy_share"), r.polarity
+    >>> float(r), r["easy_share"].item(), r.polarity
     (5.125, 0.75, 'higher is easier')
     >>> customer_effort_score([1, 2, 2, 4, 5], version="1.0").polarity
     'lower is easier'
     """
     ctx = "customer_effort_score"
-    ver = _ces_version(version, ctx)
+    ver = _ces_version(version)
     spec = _CES[ver]
-    _check_options(ctx, confidence, weight_type=(weight_type, ("sampling", "frequency")),
-                   account_weighting=(account_weighting, ("response", "account", "revenue")))
     parsed = None if scale is None else SurveyScale.parse(scale)
-    if parsed is None and not isinstance(scores, SurveyTable):
+    if parsed is None and is_answers(scores):
         parsed = spec["scale"]  # type: ignore[assignment]
     data = _load(scores, context=ctx, survey=survey, scale=parsed, weights=weights,
                  weight_type=weight_type, by=by, errors=errors)
     higher = bool(spec["higher"])
-    if (ver == "1.0" and easy_at is None and isinstance(scores, SurveyTable)
+    if (ver == "1.0" and easy_at is None and data.from_table
             and (data.scale.low, data.scale.high) != (1, 5)):
         raise InvalidParameterError(
             f"{ctx}: CES 1.0 is answered on 1-5, but the table's scale of survey {survey!r} "
@@ -388,12 +410,9 @@ def customer_effort_score(
             "(or give easy_at).")
     threshold = _threshold(easy_at, spec["easy"], data.scale, ctx, "easy_at")  # type: ignore[arg-type]
     t = _tally(_weigh_accounts(data, account_weighting, revenue))
-    c, empty, no_spread = _share_mean_columns(t, confidence=confidence, threshold=threshold,
-                                              at_most=not higher)
-    keep = _present(t)
-    _warn(ctx, _pick(empty, keep), "no answers (or only zero weights)")
-    _warn(ctx, _pick(no_spread, keep),
-          "fewer than two (effective) answers, so no interval for the mean")
+    c, no_spread = _share_mean_columns(t, confidence=confidence, threshold=threshold,
+                                       at_most=not higher, context=ctx)
+    warn_if_undefined(no_spread, context=ctx, what=MEAN_INTERVAL, because=FEWER_THAN_TWO)
     polarity = "higher is easier" if higher else "lower is easier"
     cols = {"ces": c["mean"], "ci_low": c["m_lo"], "ci_high": c["m_hi"], "sd": c["sd"],
             "easy_share": c["share"], "easy_ci_low": c["lo"], "easy_ci_high": c["hi"],
@@ -401,9 +420,9 @@ def customer_effort_score(
     by_text = f" by {t.data.by_name}" if t.data.by_name else ""
     side = ">=" if higher else "<="
     return CustomerEffortScore(
-        _label_column(t.data, cols, keep),
+        _label_column(t.data, cols),
         title=f"Customer Effort Score {ver}{by_text}: mean on {t.data.scale}, {polarity}; "
-              f"easy {side} {_fmt(threshold)} ({confidence:.0%} intervals)",
+              f"easy {side} {format_number(threshold)} ({confidence:.0%} intervals)",
         metric="ces", headline="ces", confidence=confidence, by=t.data.by_name,
         skipped=t.data.skipped, version=ver, scale=t.data.scale, higher_is_easier=higher,
         easy_at=threshold, polarity=polarity)

@@ -1,14 +1,13 @@
 """Counting and interval arithmetic shared by the survey metrics, comparisons and trends.
 
-Validated answers (:class:`~csmetrics._survey_inputs._Data`) are counted per segment in a
-:class:`_Tally`, from which the NPS columns (adjusted-Wald, Wald or bootstrap) and the
+Validated answers (``_Data`` of ``csmetrics.surveys.inputs``) are counted per segment in a
+``_Tally``, from which the NPS columns (adjusted-Wald, Wald or bootstrap) and the
 share-and-mean columns of CSAT and CES (Wilson and Student t) are computed. ``scipy.stats``
 is imported on first use only.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,14 +17,19 @@ from numpy.typing import NDArray
 
 from csmetrics._core.checks import Checker
 from csmetrics._core.convert import factorize
+from csmetrics._core.formatting import format_bound
 from csmetrics._core.optional import scipy
+from csmetrics._core.options import Interval, OneOf, Satisfies, check_option
+from csmetrics._core.ratios import divide
 from csmetrics._kernels import surveys as ks
-from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
+from csmetrics.exceptions import InvalidParameterError
 from csmetrics.surveys.inputs import Floats, _check_scores, _check_weights, _Data, _drop_bad
-from csmetrics.surveys.results import _fmt
 from csmetrics.tables.surveys import SurveyScale
 
 _INTERVAL_NAMES = {"adjusted_wald": "adjusted-Wald", "wald": "Wald", "bootstrap": "bootstrap"}
+NPS_INTERVAL = OneOf("adjusted_wald", "wald", "bootstrap")
+TEST_INTERVAL = OneOf("adjusted_wald", "wald")
+RESAMPLES = Interval(2, closed="left", integer=True)
 _DEFAULT_SATISFIED = {(1, 5): 4, (1, 7): 6, (1, 10): 8, (0, 10): 8}
 _CES = {
     "2.0": {"scale": SurveyScale(1, 7, label="agreement"), "higher": True,
@@ -33,6 +37,10 @@ _CES = {
     "1.0": {"scale": SurveyScale(1, 5, label="effort"), "higher": False,
             "easy": {(1, 5): 2}},
 }
+_CES_VERSIONS = {"2": "2.0", "2.0": "2.0", "1": "1.0", "1.0": "1.0"}
+CES_VERSION = Satisfies(lambda v: str(v).strip() in _CES_VERSIONS, "'2.0' or '1.0'")
+NO_ANSWERS = "the number (or total weight) of answers"
+"""What a survey score is undefined for when it is zero (the ``divide`` message)."""
 
 
 # --- counting --------------------------------------------------------------------------------
@@ -100,42 +108,9 @@ def _tally(data: _Data) -> _Tally:
     return _Tally(data, n, rows, sum_w, n_eff, counts, mean, sum_sq)
 
 
-def _present(t: _Tally, n_periods: int = 1) -> NDArray[np.int64] | None:
-    """Result rows to keep when integer labels were used as codes: segments with answers."""
-    if not t.data.sparse_labels:
-        return None
-    seg_has_rows = t.rows.reshape(n_periods, -1).sum(axis=0) > 0
-    if seg_has_rows.all():
-        return None
-    keep = np.flatnonzero(seg_has_rows)
-    rows = np.arange(n_periods)[:, None] * seg_has_rows.size + keep[None, :]
-    return np.asarray(rows.reshape(-1), dtype=np.int64)
-
-
-def _keep(cols: Mapping[str, Any], idx: NDArray[np.int64] | None) -> dict[str, Any]:
-    return dict(cols) if idx is None else {k: np.asarray(v)[idx] for k, v in cols.items()}
-
-
-def _label_column(data: _Data, cols: dict[str, Any], keep: NDArray[np.int64] | None
-                  ) -> dict[str, Any]:
-    """The columns with the segment labels first, limited to the segments with answers."""
-    if data.by_name is not None:
-        cols = {data.by_name: data.labels, **cols}
-    return _keep(cols, keep)
-
-
-def _pick(mask: NDArray[np.bool_], keep: NDArray[np.int64] | None) -> NDArray[np.bool_]:
-    return mask if keep is None else mask[keep]
-
-
-def _warn(context: str, undefined: NDArray[np.bool_], what: str, unit: str = "result") -> None:
-    k = int(undefined.sum())
-    if k:
-        total = undefined.size
-        warnings.warn(
-            f"{context}: {k:,} of {total:,} {unit}{'s' * (total != 1)} "
-            f"{'has' if k == 1 else 'have'} {what}; NaN is reported, not 0.",
-            UndefinedMetricWarning, stacklevel=3)
+def _label_column(data: _Data, cols: dict[str, Any]) -> dict[str, Any]:
+    """The columns with the segment labels first."""
+    return cols if data.by_name is None else {data.by_name: data.labels, **cols}
 
 
 # --- distributions ---------------------------------------------------------------------------
@@ -163,47 +138,47 @@ def _two_sided_p(stat: Floats) -> Floats:
     return np.asarray(2.0 * norm.sf(np.abs(stat)), dtype=np.float64)
 
 
-def _ratio(num: Floats, den: Floats) -> Floats:
-    """``num / den``, with 0/0 = 0 (no difference and no spread) and x/0 = ±inf."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where((den == 0) & (num == 0), 0.0, num / den)
+def _welch_p(stat: Floats, df: Floats) -> Floats:
+    """Two-sided p-value of a t statistic with (Welch) degrees of freedom ``df``."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(2.0 * _stats().t.sf(np.abs(stat), df), dtype=np.float64)
 
 
 # --- NPS -------------------------------------------------------------------------------------
 
 
-def _nps_parts(t: _Tally) -> tuple[Floats, Floats, Floats, Floats, Floats]:
+def _nps_interval(p: Floats, d: Floats, n_eff: Floats, interval: str) -> tuple[Floats, Floats]:
+    """Centre and standard error (fractions) of NPS by ``interval`` ("wald" or adjusted).
+
+    The interval is ``centre ± z se``: the Wald centre is the observed ``p - d``; the
+    adjusted-Wald centre adds 3/4 of an answer to the promoters and to the detractors.
+    """
+    if interval == "wald":
+        return ks.nps_wald(p, d, n_eff, 0.0)
+    return ks.nps_adjusted_wald(p, d, n_eff)
+
+
+def _nps_columns(t: _Tally, *, confidence: float, interval: str, n_resamples: int,
+                 seed: int | np.random.Generator | None, context: str) -> dict[str, Any]:
+    """The NPS columns of every group; one warning for groups without answers."""
     assert t.counts is not None
     det = t.counts[:, :7].sum(axis=1)
     pas = t.counts[:, 7:9].sum(axis=1)
     pro = t.counts[:, 9:].sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return det, pas, pro, pro / t.sum_w, det / t.sum_w
-
-
-def _nps_interval(p: Floats, d: Floats, n_eff: Floats, z: float, interval: str
-                  ) -> tuple[Floats, Floats, Floats]:
-    """Centre, standard error and the (centre - z se, centre + z se) method of ``interval``."""
-    if interval == "wald":
-        return ks.nps_wald(p, d, n_eff, z)[0], ks.nps_wald(p, d, n_eff, z)[1], n_eff
-    centre, se = ks.nps_adjusted_wald(p, d, n_eff)
-    return centre, se, n_eff + 3.0
-
-
-def _nps_columns(t: _Tally, *, confidence: float, interval: str, n_resamples: int,
-                 seed: int | np.random.Generator | None) -> dict[str, Any]:
-    det, pas, pro, p, d = _nps_parts(t)
+    nps, p, passive, d = divide(np.stack([100.0 * (pro - det), pro, pas, det]), t.sum_w,
+                                context=context, what=NO_ANSWERS)
     empty = ~(t.sum_w > 0)
     z = _z(confidence)
     if interval == "bootstrap":
         lo, hi, se = _bootstrap(t, det, pas, pro, confidence, n_resamples, seed)
     else:
-        centre, se, _ = _nps_interval(p, d, t.n_eff, z, interval)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            centre, se = _nps_interval(p, d, t.n_eff, interval)
         lo, hi = centre - z * se, centre + z * se
     nan = np.where(empty, np.nan, 1.0)
     with np.errstate(invalid="ignore"):
         return {
-            "nps": 100.0 * (pro - det) / np.where(empty, np.nan, t.sum_w),
+            "nps": nps,
             "ci_low": np.clip(100.0 * lo, -100.0, 100.0) * nan,
             "ci_high": np.clip(100.0 * hi, -100.0, 100.0) * nan,
             "se": 100.0 * se * nan,
@@ -213,7 +188,7 @@ def _nps_columns(t: _Tally, *, confidence: float, interval: str, n_resamples: in
             "passives": pas,
             "detractors": det,
             "promoter_share": p,
-            "passive_share": pas / np.where(empty, np.nan, t.sum_w),
+            "passive_share": passive,
             "detractor_share": d,
         }
 
@@ -226,8 +201,6 @@ def _bootstrap(t: _Tally, det: Floats, pas: Floats, pro: Floats, confidence: flo
         raise InvalidParameterError(
             f"{d.context}: the bootstrap resamples answers, which account weighting does not "
             "allow; use interval='adjusted_wald' or 'wald'.")
-    if not (isinstance(n_resamples, int) and n_resamples >= 2):
-        raise InvalidParameterError(f"{d.context}: n_resamples must be an integer >= 2.")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     g_count = d.n_groups
     if d.weights is None or d.weight_type == "frequency":
@@ -247,21 +220,25 @@ def _bootstrap(t: _Tally, det: Floats, pas: Floats, pro: Floats, confidence: flo
         cell_value = (cells // w_values.size % 3 - 1).astype(np.float64)
     alpha = 1.0 - confidence
     return ks.bootstrap_nps(cell_group, cell_value, cell_weight, cell_count.astype(np.int64),
-                            g_count, n_resamples, rng, (alpha / 2, 1.0 - alpha / 2))
+                            g_count, int(n_resamples), rng, (alpha / 2, 1.0 - alpha / 2))
 
 
 # --- CSAT and CES ----------------------------------------------------------------------------
 
 
-def _share_mean_columns(t: _Tally, *, confidence: float, threshold: float, at_most: bool
-                        ) -> tuple[dict[str, Floats], NDArray[np.bool_], NDArray[np.bool_]]:
-    """Share at the threshold with Wilson bounds, and the mean with t bounds, per group."""
+def _share_mean_columns(t: _Tally, *, confidence: float, threshold: float, at_most: bool,
+                        context: str) -> tuple[dict[str, Floats], NDArray[np.bool_]]:
+    """Share at the threshold with Wilson bounds, and the mean with t bounds, per group.
+
+    One warning for groups without answers (from the share's division); the second value
+    flags the other groups whose mean has no interval (fewer than two effective answers).
+    """
     scale = t.data.scale
     empty = ~(t.sum_w > 0)
     hit = t.total_at(threshold, at_most)
+    share = divide(hit, t.sum_w, context=context, what=NO_ANSWERS)
     z = _z(confidence)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = hit / t.sum_w
         lo, hi = ks.wilson(share, t.n_eff, z)
         var = ks.sample_variance(t.sum_sq, t.sum_w, t.n_eff)
         no_spread = ~(t.n_eff > 1)
@@ -272,27 +249,27 @@ def _share_mean_columns(t: _Tally, *, confidence: float, threshold: float, at_mo
         m_lo = np.clip(mean - tq * se, scale.low, scale.high)
         m_hi = np.clip(mean + tq * se, scale.low, scale.high)
     return ({"share": share, "lo": lo, "hi": hi, "mean": mean, "m_lo": m_lo, "m_hi": m_hi,
-             "sd": sd, "hit": hit}, empty, no_spread & ~empty)
+             "sd": sd, "hit": hit}, no_spread & ~empty)
+
+
+MEAN_INTERVAL = "the mean's interval is"
+FEWER_THAN_TWO = "there are fewer than two (effective) answers"
 
 
 def _threshold(value: float | None, defaults: Mapping[tuple[int, int], float],
                scale: SurveyScale, context: str, name: str) -> float:
+    """``value`` checked to be on ``scale``, or the scale's documented default."""
     if value is None:
         key = (int(scale.low), int(scale.high)) if scale.integer else None
         if key not in defaults:
             raise InvalidParameterError(
                 f"{context}: there is no default {name} for the {scale} scale; give one, "
-                f"such as {name}={_fmt(scale.high)}.")
+                f"such as {name}={format_bound(scale.high)}.")
         return float(defaults[key])  # type: ignore[index]
-    if not (isinstance(value, int | float) and scale.low <= value <= scale.high):
-        raise InvalidParameterError(
-            f"{context}: {name} must be a number on the {scale} scale, got {value!r}.")
+    check_option(context, name, value, Interval(scale.low, scale.high))
     return float(value)
 
 
-def _ces_version(version: Any, context: str) -> str:
-    text = str(version).strip()
-    mapped = {"2": "2.0", "2.0": "2.0", "1": "1.0", "1.0": "1.0"}.get(text)
-    if mapped is None:
-        raise InvalidParameterError(f"{context}: version must be '2.0' or '1.0', got {version!r}.")
-    return mapped
+def _ces_version(version: Any) -> str:
+    """``"2.0"`` or ``"1.0"`` from any accepted spelling (checked by ``CES_VERSION``)."""
+    return _CES_VERSIONS[str(version).strip()]

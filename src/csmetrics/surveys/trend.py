@@ -1,6 +1,6 @@
-"""Survey metrics over time: :func:`survey_trend`, with the change from period to period.
+"""Survey metrics over time: ``survey_trend``, with the change from period to period.
 
-Re-exported by :mod:`csmetrics.surveys`.
+Re-exported by ``csmetrics.surveys``.
 """
 
 from __future__ import annotations
@@ -11,50 +11,61 @@ from typing import Any, Literal
 
 import numpy as np
 
+from csmetrics._core.options import CONFIDENCE, InstanceOf, OneOf, validate_params
+from csmetrics._core.segments import By
+from csmetrics._core.undefined import warn_if_undefined
 from csmetrics._kernels import surveys as ks
 from csmetrics.exceptions import InvalidParameterError
-from csmetrics.periods.calendar import Frequency, PeriodLike, parse_frequency
+from csmetrics.periods.calendar import FREQ, Frequency, PeriodLike, parse_frequency
 from csmetrics.periods.days import day_bounds
+from csmetrics.results import TableResult
 from csmetrics.surveys.inputs import (
+    ACCOUNT_WEIGHTING,
+    NUMBER,
+    REVENUE,
     AccountWeighting,
-    By,
     Floats,
-    _check_options,
     _load,
     _weigh_accounts,
+    is_answers,
 )
 from csmetrics.surveys.results import SurveyTrend
 from csmetrics.surveys.stats import (
     _CES,
     _DEFAULT_SATISFIED,
+    CES_VERSION,
+    FEWER_THAN_TWO,
+    MEAN_INTERVAL,
+    TEST_INTERVAL,
     _ces_version,
-    _keep,
     _nps_columns,
     _nps_interval,
-    _pick,
-    _present,
-    _ratio,
     _share_mean_columns,
-    _stats,
     _t,
     _Tally,
     _tally,
     _threshold,
     _two_sided_p,
-    _warn,
+    _welch_p,
     _z,
 )
-from csmetrics.tables.surveys import SurveyTable
+
+_METRIC = OneOf("nps", "csat", "ces")
+_SURVEY = InstanceOf((str,), optional=True, what="a survey name (text)")
 
 
+@validate_params({"metric": _METRIC, "freq": FREQ, "survey": _SURVEY, "confidence": CONFIDENCE,
+                  "interval": TEST_INTERVAL, "satisfied_at": NUMBER, "version": CES_VERSION,
+                  "account_weighting": ACCOUNT_WEIGHTING, "revenue": REVENUE},
+                 renamed={"table": "surveys"})
 def survey_trend(
-    table: SurveyTable,
+    surveys: Any,
+    start: PeriodLike | None = None,
+    end: PeriodLike | None = None,
     *,
     metric: Literal["nps", "csat", "ces"] = "nps",
     freq: str | Frequency = "month",
     by: By = None,
-    start: PeriodLike | None = None,
-    end: PeriodLike | None = None,
     survey: str | None = None,
     confidence: float = 0.95,
     interval: Literal["adjusted_wald", "wald"] = "adjusted_wald",
@@ -67,25 +78,30 @@ def survey_trend(
 
     Parameters
     ----------
-    table : SurveyTable
-        The responses; ``submitted_at`` places each in a period.
-    metric : {"nps", "csat", "ces"}, default "nps"
-        NPS (points), CSAT (share satisfied) or CES (mean).
-    freq : {"month", "quarter", "year"} or fiscal "quarter-<mon>" / "year-<mon>"
-        Period length.
-    by : str, mapping or array, optional
-        Segments, as in :func:`net_promoter_score` with a table.
+    surveys : SurveyTable, list of SurveyResponse (or dicts), or columns
+        The responses in any table form (a mapping of arrays, a pandas or polars DataFrame,
+        a pyarrow Table); ``submitted_at`` places each in a period. (Named ``table`` before
+        0.2; that keyword still works, with a DeprecationWarning, until 0.3.)
     start, end : period or date, optional
         The window (inclusive); default from the first to the last response.
+    metric : {"nps", "csat", "ces"}, default "nps"
+        NPS (points), CSAT (share satisfied) or CES (mean): the value column.
+    freq : {"month", "quarter", "year"} or fiscal "quarter-<mon>" / "year-<mon>"
+        Period length.
+    by : str or mapping, optional
+        A column (``"customer_id"``, ``"respondent_id"``, or any other column of raw input,
+        kept by itself) or a mapping from customer id to segment (unmapped ids in
+        ``"(none)"``), as in ``net_promoter_score``.
     survey : str, optional
         The survey to read; default the metric's name.
     confidence : float, default 0.95
     interval : {"adjusted_wald", "wald"}, default "adjusted_wald"
         NPS intervals and change tests.
     satisfied_at : float, optional
-        CSAT threshold (see :func:`customer_satisfaction_score`).
+        CSAT threshold, or the CES easy-side threshold (see
+        ``customer_satisfaction_score`` and ``customer_effort_score``).
     version : {"2.0", "1.0"}, default "2.0"
-        CES version (see :func:`customer_effort_score`).
+        CES version (see ``customer_effort_score``).
     account_weighting : {"response", "account", "revenue"}, default "response"
         B2B aggregation: every answer counts; every account counts once in each period (its
         answers averaged first); or accounts weighted by ``revenue``.
@@ -95,19 +111,27 @@ def survey_trend(
     Returns
     -------
     SurveyTrend
-        One row per period (and segment, period-major): the metric, ``ci_low``, ``ci_high``,
-        ``n``, ``effective_n``, ``change`` from the previous period of the same segment,
-        ``change_ci_low``, ``change_ci_high``, ``p_value`` and ``significant``.
+        One row per period (and segment, period-major): ``period``, the segment column, the
+        metric (the value column), ``ci_low``, ``ci_high``, ``n``, ``effective_n``,
+        ``change`` from the previous period of the same segment, ``change_ci_low``,
+        ``change_ci_high``, ``p_value`` and ``significant``.
+
+    Raises
+    ------
+    InvalidParameterError
+        A bad option, an array of answers (which has no dates), an empty table without a
+        window, or ``end`` before ``start``.
 
     Notes
     -----
     Every period from the first to the last is listed, so gaps show: a period without
-    answers has NaN values (with one :class:`~csmetrics.exceptions.UndefinedMetricWarning`)
-    and no change on either side of it. The change tests are those of :func:`compare_nps`
-    (NPS), :func:`compare_proportions` (CSAT; ``significant`` when Newcombe's interval
-    excludes 0) and :func:`compare_means` (CES, Welch). Each period is tested against the
-    one before only: over many periods, some flags are expected by chance alone (about one
-    in twenty at 95%).
+    answers has NaN values (with one ``UndefinedMetricWarning``) and no change on either
+    side of it. The change tests are those of ``compare_nps`` (NPS; ``change`` is the
+    observed change, while the interval and the p-value are built on the change of the
+    interval method's centres), ``compare_proportions`` (CSAT; ``significant`` when
+    Newcombe's interval excludes 0) and ``compare_means`` (CES, Welch). Each period is
+    tested against the one before only: over many periods, some flags are expected by
+    chance alone (about one in twenty at 95%).
 
     Examples
     --------
@@ -116,15 +140,17 @@ def survey_trend(
     >>> trend = survey_trend(t, freq="quarter")
     >>> trend["period"].tolist()
     ['2024-Q1', '2024-Q2']
+    >>> survey_trend(t, "2024-04", "2024-06", freq="quarter")["period"].tolist()
+    ['2024-Q2']
     """
     ctx = "survey_trend"
-    _check_options(ctx, confidence, metric=(metric, ("nps", "csat", "ces")),
-                   interval=(interval, ("adjusted_wald", "wald")),
-                   account_weighting=(account_weighting, ("response", "account", "revenue")))
-    if not isinstance(table, SurveyTable):
-        raise InvalidParameterError(f"{ctx}: expected a SurveyTable, got {type(table).__name__}.")
+    if isinstance(surveys, TableResult) or is_answers(surveys):
+        raise InvalidParameterError(
+            f"{ctx}: surveys must be survey data in a table form (a SurveyTable, "
+            "SurveyResponse records or columns with submitted_at), got "
+            f"{type(surveys).__name__}: an array of answers has no dates.")
     f = parse_frequency(freq)
-    data = _load(table, context=ctx, survey=survey or metric, scale=None, weights=None,
+    data = _load(surveys, context=ctx, survey=survey or metric, scale=None, weights=None,
                  weight_type="sampling", by=by, errors="raise")
     if metric == "nps" and (data.scale.low, data.scale.high, data.scale.integer) != (0, 10, True):
         raise InvalidParameterError(f"{ctx}: NPS needs a 0-10 survey, got {data.scale}.")
@@ -160,14 +186,11 @@ def survey_trend(
         cols[data.by_name] = np.tile(data.labels, n_periods)
     cols.update(_trend_columns(t, metric, confidence, interval, satisfied_at, version, ctx,
                                n_periods, n_seg))
-    rows = _present(t, n_periods)
-    cols = _keep(cols, rows)
-    _warn(ctx, _pick(~(t.sum_w > 0), rows), "no answers", unit="period row")
     by_text = f" by {data.by_name}" if data.by_name else ""
     return SurveyTrend(cols, title=f"{metric.upper()} by {f.name}{by_text} ({confidence:.0%} "
                                    "intervals; change vs previous period)",
                        metric=metric, freq=f, periods=labels, confidence=confidence,
-                       account_weighting=account_weighting)
+                       account_weighting=account_weighting, segment=data.by_name)
 
 
 def _trend_columns(t: _Tally, metric: str, confidence: float, interval: str,
@@ -184,26 +207,26 @@ def _trend_columns(t: _Tally, metric: str, confidence: float, interval: str,
 
     if metric == "nps":
         c = _nps_columns(t, confidence=confidence, interval=interval, n_resamples=2,
-                         seed=None)
+                         seed=None, context=ctx)
         value, low, high = c["nps"], c["ci_low"], c["ci_high"]
-        centre, se, _ = _nps_interval(c["promoter_share"], c["detractor_share"], t.n_eff, z,
-                                      interval)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            centre, se = _nps_interval(c["promoter_share"], c["detractor_share"], t.n_eff,
+                                       interval)
         cur, prev = shifted(centre)
         se_cur, se_prev = shifted(se)
         diff, dse = cur - prev, np.hypot(se_cur, se_prev)
-        stat = _ratio(diff, dse)
-        p = _two_sided_p(stat)
+        p = _two_sided_p(ks.standardized(diff, dse))
         v_cur, v_prev = shifted(value)
         change, c_lo, c_hi = v_cur - v_prev, 100 * (diff - z * dse), 100 * (diff + z * dse)
         significant = p < 1 - confidence
     else:
-        ver = _ces_version(version, ctx)
+        ver = _ces_version(version)
         higher = metric == "csat" or bool(_CES[ver]["higher"])
         defaults = _DEFAULT_SATISFIED if metric == "csat" else _CES[ver]["easy"]
         threshold = _threshold(satisfied_at, defaults, t.data.scale, ctx,  # type: ignore[arg-type]
-                               "satisfied_at" if metric == "csat" else "easy_at")
-        c2, _, _ = _share_mean_columns(t, confidence=confidence, threshold=threshold,
-                                       at_most=not higher)
+                               "satisfied_at")
+        c2, no_spread = _share_mean_columns(t, confidence=confidence, threshold=threshold,
+                                            at_most=not higher, context=ctx)
         n_cur, n_prev = shifted(t.n_eff)
         if metric == "csat":
             value, low, high = c2["share"], c2["lo"], c2["hi"]
@@ -215,14 +238,13 @@ def _trend_columns(t: _Tally, metric: str, confidence: float, interval: str,
             p = _two_sided_p(stat)
             significant = (c_lo > 0) | (c_hi < 0)
         else:
+            warn_if_undefined(no_spread, context=ctx, what=MEAN_INTERVAL,
+                              because=FEWER_THAN_TWO)
             value, low, high = c2["mean"], c2["m_lo"], c2["m_hi"]
             cur, prev = shifted(value)
             v_cur, v_prev = shifted(c2["sd"] ** 2)
             change, dse, df = ks.welch(cur, v_cur, n_cur, prev, v_prev, n_prev)
-            stat = _ratio(change, dse)
-            student = _stats().t
-            with np.errstate(invalid="ignore"):
-                p = np.asarray(2.0 * student.sf(np.abs(stat), df), dtype=np.float64)
+            p = _welch_p(ks.standardized(change, dse), df)
             tq = _t(confidence, df)
             c_lo, c_hi = change - tq * dse, change + tq * dse
             significant = p < 1 - confidence

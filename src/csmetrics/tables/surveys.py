@@ -74,7 +74,7 @@ class SurveyScale:
 
     @classmethod
     def parse(cls, value: SurveyScaleLike) -> SurveyScale:
-        """A scale from a :class:`SurveyScale` or a ``(low, high)`` pair of whole numbers."""
+        """A scale from a ``SurveyScale`` or a ``(low, high)`` pair of whole numbers."""
         if isinstance(value, SurveyScale):
             return value
         if isinstance(value, tuple | list) and len(value) == 2:
@@ -104,7 +104,7 @@ class SurveyScale:
 
 
 SurveyScaleLike: TypeAlias = "SurveyScale | tuple[float, float]"
-"""A :class:`SurveyScale` or a ``(low, high)`` pair of whole numbers."""
+"""A ``SurveyScale`` or a ``(low, high)`` pair of whole numbers."""
 
 
 SCALES: Mapping[str, SurveyScale] = MappingProxyType({
@@ -194,7 +194,7 @@ _COLUMNS = ("customer_id", "respondent_id", "survey", "score", "submitted_at", "
 class SurveyTable(ColumnTable):
     """Survey responses as validated, read-only numpy columns.
 
-    Build one with :meth:`from_records` or :meth:`from_columns`; do not call the constructor.
+    Build one with ``from_records`` or ``from_columns``; do not call the constructor.
     Rows keep their input order.
 
     Attributes
@@ -268,10 +268,10 @@ class SurveyTable(ColumnTable):
         scales: Mapping[str, SurveyScaleLike] | None = None,
         errors: ErrorMode = "raise",
     ) -> SurveyTable:
-        """Build a table from :class:`SurveyResponse` records or dicts of their fields.
+        """Build a table from ``SurveyResponse`` records or dicts of their fields.
 
         Dicts are validated as records (a failure names the field, the rule and the rows);
-        the records then pass the same vectorized checks as :meth:`from_columns`, including
+        the records then pass the same vectorized checks as ``from_columns``, including
         the score against its survey's scale, so both paths give the same table.
 
         Examples
