@@ -23,18 +23,36 @@ def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], A
                                     "pass frame.collect().")
     if isinstance(data, Mapping):
         names = [str(k) for k in data]
-        return names, lambda name: _as_array(data[name])
+        return names, lambda name: as_column(data[name])
     if hasattr(data, "column_names") and hasattr(data, "column"):  # pyarrow.Table
-        return list(data.column_names), lambda name: _as_array(data.column(name))
+        return list(data.column_names), lambda name: as_column(data.column(name))
     if hasattr(data, "columns") and hasattr(data, "__getitem__"):  # pandas / polars DataFrame
-        return [str(c) for c in data.columns], lambda name: _as_array(data[name])
+        return [str(c) for c in data.columns], lambda name: as_column(data[name])
     raise InvalidParameterError(
         f"{context}: expected a mapping of columns, a pandas or polars DataFrame or a pyarrow "
         f"Table, got {type(data).__name__}."
     )
 
 
-def _as_array(values: Any) -> NDArray[Any]:
+def as_column(values: Any) -> NDArray[Any]:
+    """A column as a one-dimensional numpy array, without importing any DataFrame library.
+
+    A pandas Series keeps its numbers and dates as they are (timezone-aware dates in UTC,
+    without their zone) and gives other values as objects with ``None`` where missing; a
+    polars Series or pyarrow array is converted with ``to_numpy``; a numpy array is returned
+    as it is; any other sequence becomes an object array.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``values`` is a single value (a string, a number), or an array of more than one
+        dimension.
+
+    Examples
+    --------
+    >>> as_column(["a", None]).tolist(), as_column((1, 2)).dtype.kind
+    (['a', None], 'O')
+    """
     module = type(values).__module__
     if module.startswith("pandas") and hasattr(values, "dtype"):
         dtype = values.dtype
@@ -137,3 +155,39 @@ def match_columns(available: Sequence[str], wanted: Iterable[str], context: str
         else:
             raise ColumnNotFoundError(name, available, context=context)
     return out
+
+
+def as_1d(values: Any, context: str, name: str) -> NDArray[Any]:
+    """``values`` as a one-dimensional numpy array (a view where numpy allows one).
+
+    Lists and tuples go through ``np.asarray`` (so ``[1, 2]`` is an integer array and
+    ``["a", None]`` an object array); Series and Arrow arrays are read as the columns of a
+    DataFrame are.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``values`` is not one-dimensional, or is a single value.
+
+    Examples
+    --------
+    >>> as_1d([9, 10, 3], "net_promoter_score", "scores").tolist()
+    [9, 10, 3]
+    >>> as_1d([[1, 2]], "net_promoter_score", "scores")
+    Traceback (most recent call last):
+    ...
+    csmetrics.exceptions.InvalidParameterError: net_promoter_score: scores must be one-dimensional, got shape (1, 2).
+    """  # noqa: E501
+    if isinstance(values, np.ndarray):
+        arr = values
+    elif isinstance(values, list | tuple):
+        arr = np.asarray(values)
+    else:
+        try:
+            arr = as_column(values)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"{context}: {name}: {exc}") from None
+    if arr.ndim != 1:
+        raise InvalidParameterError(f"{context}: {name} must be one-dimensional, got shape "
+                                    f"{arr.shape}.")
+    return arr

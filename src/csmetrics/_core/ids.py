@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._core.columns import _as_array
+from csmetrics._core.columns import as_column
 from csmetrics._core.convert import _narrow_objects, is_missing
 from csmetrics.exceptions import InvalidParameterError
 
@@ -58,7 +58,7 @@ def positions(categories: NDArray[Any], wanted: NDArray[Any]) -> I64:
 
 def id_array(values: Any, context: str, what: str) -> NDArray[Any]:
     """A list of ids as an object array; missing or repeated ids are an error."""
-    arr = _as_array(values) if not isinstance(values, np.ndarray) else values
+    arr = as_column(values) if not isinstance(values, np.ndarray) else values
     arr = np.asarray(arr)
     if arr.ndim != 1:
         raise InvalidParameterError(f"{context}: {what} must be a one-dimensional list of ids.")

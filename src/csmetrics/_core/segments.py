@@ -157,8 +157,8 @@ def from_labels(labels: Any, n_rows: int, context: str, name: str = "segment") -
     if (~missing).any():
         cats, inner = factorize(values[~missing])
         codes[~missing] = inner
-    label_name = getattr(labels, "name", None)
-    return from_codes(label_name if isinstance(label_name, str) else name, codes,
+    label_name = getattr(labels, "name", None)  # a named Series names the column
+    return from_codes(label_name if isinstance(label_name, str) and label_name else name, codes,
                       np.asarray(cats, dtype=object))
 
 

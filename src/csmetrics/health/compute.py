@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._core.arrays import as_column
 from csmetrics._core.checks import Checker
+from csmetrics._core.columns import as_column
 from csmetrics._core.convert import factorize, is_missing, to_float
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import health as kh

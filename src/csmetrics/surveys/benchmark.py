@@ -20,7 +20,7 @@ from csmetrics._core.options import (
     check_option,
     validate_params,
 )
-from csmetrics._core.undefined import warn_if_undefined
+from csmetrics._core.warnings import warn_if_undefined
 from csmetrics._kernels import surveys as ks
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.surveys.inputs import Floats

@@ -13,11 +13,11 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._core.arraylike import as_1d
 from csmetrics._core.checks import Checker
+from csmetrics._core.columns import as_1d
 from csmetrics._core.convert import to_float
 from csmetrics._core.options import CONFIDENCE, validate_params
-from csmetrics._core.undefined import warn_if_undefined
+from csmetrics._core.warnings import warn_if_undefined
 from csmetrics._kernels import surveys as ks
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 from csmetrics.results import TableResult

@@ -21,8 +21,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from csmetrics._core.arraylike import as_1d
 from csmetrics._core.checks import Checker, ErrorMode
+from csmetrics._core.columns import as_1d
 from csmetrics._core.convert import factorize, is_missing, to_float
 from csmetrics._core.lookup import lookup
 from csmetrics._core.options import InstanceOf, OneOf, Satisfies

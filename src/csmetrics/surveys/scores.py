@@ -37,7 +37,7 @@ from csmetrics._core.checks import ErrorMode
 from csmetrics._core.formatting import format_number
 from csmetrics._core.options import CONFIDENCE, ERRORS, validate_params
 from csmetrics._core.segments import By
-from csmetrics._core.undefined import warn_if_undefined
+from csmetrics._core.warnings import warn_if_undefined
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.surveys.inputs import (
     ACCOUNT_WEIGHTING,

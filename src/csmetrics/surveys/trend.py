@@ -13,7 +13,7 @@ import numpy as np
 
 from csmetrics._core.options import CONFIDENCE, InstanceOf, OneOf, validate_params
 from csmetrics._core.segments import By
-from csmetrics._core.undefined import warn_if_undefined
+from csmetrics._core.warnings import warn_if_undefined
 from csmetrics._kernels import surveys as ks
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import FREQ, Frequency, PeriodLike, parse_frequency

@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csmetrics._core.checks import Checker
-from csmetrics._core.columns import _as_array
+from csmetrics._core.columns import as_column
 from csmetrics._core.convert import to_dates
 from csmetrics._core.ids import id_array, positions
 from csmetrics._kernels import cohorts as kc
@@ -197,7 +197,7 @@ def _start_days(source: Any, context: str) -> tuple[NDArray[Any], I64]:
     if _is_mapping(source) and not _is_subscriptions(source):
         ids = np.empty(len(source), dtype=object)
         ids[:] = list(source.keys())
-        raw = _as_array(list(source.values()))
+        raw = as_column(list(source.values()))
         chk = Checker(raw.size, context)
         days = to_dates(raw, "start date", chk)
         missing = np.isnat(days)

@@ -51,7 +51,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.checks import Checker
-from csmetrics._core.columns import _as_array
+from csmetrics._core.columns import as_column
 from csmetrics._core.convert import to_float
 from csmetrics._core.ids import comparable, id_array, positions
 from csmetrics._kernels import revenue as kr
@@ -175,7 +175,7 @@ def _source(value: Any, at: Any, plans: Sequence[str] | None, what: str, context
         raise InvalidParameterError(f"{context}: plans= applies to seats from subscriptions.")
     if _is_mapping(value):
         keys = id_array(list(value.keys()), context, f"the keys of {what}")
-        raw = _as_array(list(value.values()))
+        raw = as_column(list(value.values()))
         amounts = to_float(raw, what, Checker(raw.size, context))
         _check_amounts(amounts, what, context)
         return _Source(keys, amounts, False)
@@ -196,7 +196,7 @@ def _amounts_for(rows: _Rows, source: _Source | None, value: Any, what: str, con
                  ) -> F64:
     """Seats (or eligible users) of each row."""
     if source is None:
-        arr = np.asarray(_as_array(value) if not isinstance(value, np.ndarray) else value)
+        arr = np.asarray(as_column(value) if not isinstance(value, np.ndarray) else value)
         amounts = to_float(arr, what, Checker(arr.size, context))
         if amounts.shape != (rows.ids.size,):
             raise InvalidParameterError(
