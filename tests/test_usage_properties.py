@@ -304,3 +304,66 @@ def test_group_median_and_kth_match_the_oracle(pairs: list[tuple[int, float]]) -
             assert np.isnan(med[k])
         ints = sorted(round(x * 1000) for x in vals)
         assert kth[k] == (ints[1] if len(ints) >= 2 else ku.NEVER)
+
+
+@settings(max_examples=50)
+@given(logs(), st.lists(st.sampled_from(["x", "y", None]), min_size=4, max_size=4),
+       st.lists(st.integers(0, 6), min_size=4, max_size=4))
+def test_segments_pool_their_accounts(rows: list[dict[str, Any]], labels: list[Any],
+                                      seats: list[int]) -> None:
+    # by= a mapping: each segment sums its accounts' counts (unmapped accounts in "(none)"),
+    # and its ratio is the ratio of the sums over the accounts where it is defined.
+    mapping = {c: lab for c, lab in zip(ACCOUNTS, labels, strict=True) if lab is not None}
+    segment_of = {c: mapping.get(c, "(none)") for c in ACCOUNTS}
+    t = build(rows)
+    seat_map = dict(zip(ACCOUNTS, seats, strict=True))
+    ctx = quiet()
+    try:
+        per = stickiness(t, "2024-03", customers=ACCOUNTS, by="customer_id")
+        seg = stickiness(t, "2024-03", customers=ACCOUNTS, by=mapping)
+        whole = stickiness(t, "2024-03", customers=ACCOUNTS)
+        util = license_utilization(t, seat_map, AT, customers=ACCOUNTS, by=mapping)
+        util_per = license_utilization(t, seat_map, AT, customers=ACCOUNTS, by="customer_id")
+    finally:
+        ctx.__exit__(None, None, None)
+    users = by_account(per, "active_users")
+    days = by_account(per, "user_days")
+    assert int(whole["active_users"][0]) == sum(users.values())
+    for i, label in enumerate(seg["segment"].tolist()):
+        members = [c for c in ACCOUNTS if segment_of[c] == label]
+        assert seg["accounts"][i] == len(members)
+        assert seg["active_users"][i] == sum(users[c] for c in members)
+        active = [c for c in members if users[c]]
+        if active:
+            assert seg["stickiness"][i] == pytest.approx(
+                sum(days[c] for c in active) / 31 / sum(users[c] for c in active))
+        else:
+            assert np.isnan(seg["stickiness"][i])
+    active_now = by_account(util_per, "active_users")
+    for i, label in enumerate(util["segment"].tolist()):
+        seated = [c for c in ACCOUNTS if segment_of[c] == label and seat_map[c] > 0]
+        if seated:
+            assert util["utilization"][i] == pytest.approx(
+                sum(active_now[c] for c in seated) / sum(seat_map[c] for c in seated))
+        else:
+            assert np.isnan(util["utilization"][i])
+
+
+@settings(max_examples=50)
+@given(logs())
+def test_active_users_by_feature_match_the_set_oracle(rows: list[dict[str, Any]]) -> None:
+    # by="feature": the users of each (account, feature), summed over the accounts.
+    users: dict[Any, set[Any]] = defaultdict(set)
+    accounts: dict[Any, set[Any]] = defaultdict(set)
+    for r in rows:
+        accounts[r["feature"]].add(r["customer_id"])
+        if in_window(r, 30):
+            users[r["feature"]].add((r["customer_id"], r["user_id"]))
+    got = active_users(build(rows), AT, by="feature")
+    labels = ["(none)" if f is None else f for f in got["feature"].tolist()]
+    for label, n, k in zip(labels, got["active_users"].tolist(), got["accounts"].tolist(),
+                           strict=True):
+        key = None if label == "(none)" else label
+        assert n == len(users[key])
+        assert k == len(accounts[key])
+    assert sorted(labels) == sorted("(none)" if f is None else f for f in accounts)
