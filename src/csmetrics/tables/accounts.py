@@ -57,8 +57,8 @@ from csmetrics._core.segments import (
 from csmetrics._core.warnings import warn_deprecated
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 
-__all__ = ["ACCOUNT", "BY", "AccountSet", "Pooling", "Split", "group_keys", "labels_of", "pool",
-           "resolve_by", "split", "union_ids"]
+__all__ = ["ACCOUNT", "BY", "AccountSet", "Pooling", "Split", "labels_of", "pool", "resolve_by",
+           "split", "union_ids"]
 
 I64 = NDArray[np.int64]
 
@@ -392,32 +392,14 @@ def _sum(values: NDArray[Any], group: I64, n: int) -> NDArray[Any]:
     return total
 
 
-def group_keys(*codes_and_sizes: tuple[ArrayLike, int]) -> tuple[I64, list[I64], int]:
-    """Groups of several keys (segment, feature, period ...): each entity's group, each
-    group's code in every key, and the number of groups (every combination, key-major).
+def labels_of(labels: Sequence[Any] | NDArray[Any]) -> NDArray[Any]:
+    """Labels as an object array (for result columns).
 
     Examples
     --------
-    >>> g, keys, n = group_keys((np.array([0, 1, 1]), 2), (np.array([1, 0, 1]), 2))
-    >>> g.tolist(), [k.tolist() for k in keys], n
-    ([1, 2, 3], [[0, 0, 1, 1], [0, 1, 0, 1]], 4)
+    >>> labels_of(["2024-01", None]).tolist()
+    ['2024-01', None]
     """
-    sizes = [int(s) for _, s in codes_and_sizes]
-    total = int(np.prod(sizes)) if sizes else 1
-    group = np.zeros(np.asarray(codes_and_sizes[0][0]).size if codes_and_sizes else 0,
-                     dtype=np.int64)
-    for codes, size in codes_and_sizes:
-        group = group * np.int64(size) + np.asarray(codes, dtype=np.int64)
-    rest = np.arange(total, dtype=np.int64)
-    keys: list[I64] = []
-    for size in reversed(sizes):
-        keys.append(rest % size)
-        rest = rest // size
-    return group, keys[::-1], total
-
-
-def labels_of(labels: Sequence[Any] | NDArray[Any]) -> NDArray[Any]:
-    """Labels as an object array (for result columns)."""
     out = np.empty(len(labels), dtype=object)
     out[:] = list(labels)
     return out
