@@ -1,9 +1,10 @@
-"""Usage, adoption and support signals for a synthetic portfolio, per account.
+"""Usage, adoption and support signals for a synthetic portfolio: pooled, and per account.
 
 Runs offline: subscriptions, usage events and tickets are generated from seeds. Prints
-licence utilization (with overage), stickiness, rule-based adoption, feature breadth,
-time to value (censored accounts kept), first contact resolution, open tickets and trial
-conversion, then the accounts whose seats go most unused.
+licence utilization (with overage), stickiness (and per feature), rule-based adoption,
+feature breadth, time to value (censored accounts kept), first contact resolution, open
+tickets and trial conversion, then the accounts whose seats go most unused. Every metric
+gives one row for the portfolio by default; by="customer_id" is the per-account view.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from csmetrics.datasets.subscriptions import synthetic_portfolio
 from csmetrics.datasets.tickets import synthetic_tickets
 from csmetrics.datasets.usage import synthetic_usage
 from csmetrics.revenue.trials import trial_conversion_rate
-from csmetrics.support.metrics import first_contact_resolution_rate, open_tickets
+from csmetrics.support import first_contact_resolution_rate, open_tickets
 from csmetrics.usage import (
     AdoptionRule,
     Milestone,
@@ -51,7 +52,7 @@ def trials(n: int = 300, seed: int = 7) -> SubscriptionTable:
 
 def main() -> None:
     subs = synthetic_portfolio(400, months=12, start="2024-01", seed=7)
-    seats = seats_at(subs, AT, plans=SEAT_PLANS)
+    seats = seats_at(subs, AT, plans=SEAT_PLANS, by="customer_id")
     paying = np.asarray(seats["customer_id"])[seats["seats"] > 0]
     seat_counts = np.asarray(seats["seats"])[seats["seats"] > 0]
     usage = synthetic_usage(paying, seats=seat_counts, start="2024-10-02", days=91, seed=7)
@@ -61,18 +62,20 @@ def main() -> None:
     # Accounts with no seats (or no events) are NaN with a warning by design; the demo
     # reports on the paying accounts, so the warnings are expected here.
     warnings.simplefilter("ignore", UndefinedMetricWarning)
-    util = license_utilization(usage, subs, at=AT, plans=SEAT_PLANS, customers=paying)
-    print(util.by_segment("all"))
+    print(license_utilization(usage, subs, AT, plans=SEAT_PLANS, customers=paying))
+    util = license_utilization(usage, subs, AT, plans=SEAT_PLANS, customers=paying,
+                               by="customer_id")
     print(f"accounts over their licence: {util.accounts_over_limit}\n")
 
-    print(stickiness(usage, month="2024-12", customers=paying).by_segment("all"))
-    adopted = adoption_rate(usage, AdoptionRule(min_active_days=3, key_features=(
-        "report", "dashboard")), at=AT, customers=paying)
+    print(stickiness(usage, "2024-12", customers=paying))
+    print(stickiness(usage, "2024-12", customers=paying, by="feature"))
+    adopted = adoption_rate(usage, AT, rule=AdoptionRule(min_active_days=3, key_features=(
+        "report", "dashboard")), customers=paying)
     print(f"\nfully adopted (3+ days a week with a report or dashboard, 4 weeks): "
-          f"{adopted.rate:.1%}")
-    breadth = adoption_breadth(usage, ["report", "export", "api", "integration"], at=AT,
+          f"{adopted:.1%}")
+    breadth = adoption_breadth(usage, AT, features=["report", "export", "api", "integration"],
                                customers=paying)
-    print(f"mean breadth of 4 key features: {np.mean(breadth['breadth']):.2f}")
+    print(f"mean breadth of 4 key features: {float(breadth):.2f}")
 
     # Time to value needs the usage since each start: the accounts that signed up after
     # the usage data begin.
@@ -80,17 +83,17 @@ def main() -> None:
     np.minimum.at(first, subs.customer_codes, subs.start)
     new = (first >= np.datetime64("2024-10-02")) & np.isin(subs.customer_ids, paying)
     starts = dict(zip(subs.customer_ids[new].tolist(), first[new].tolist(), strict=True))
-    ttv = time_to_value(starts, usage, milestone=Milestone(features=("report",), count=5),
-                        at=AT)
+    ttv = time_to_value(starts, usage, AT, milestone=Milestone(features=("report",), count=5),
+                        customers=list(starts))
     print(f"\n{ttv!r}")
     print(f"reached value within 30 days of start (Kaplan-Meier): {ttv.reached_within(30):.1%}")
 
-    fcr = first_contact_resolution_rate(tickets, start="2024-12", end="2024-12")
-    print(f"\nfirst contact resolution, December (of resolved tickets): {fcr.rate:.1%}")
-    backlog = open_tickets(tickets, at=AT, customers=paying)
+    fcr = first_contact_resolution_rate(tickets, "2024-12", "2024-12")
+    print(f"\nfirst contact resolution, December (of resolved tickets): {fcr:.1%}")
+    backlog = open_tickets(tickets, AT, customers=paying, by="customer_id")
     print(f"open tickets at {AT}: {int(backlog['open_tickets'].sum()):,} across "
           f"{int((backlog['open_tickets'] > 0).sum()):,} accounts")
-    print(trial_conversion_rate(trials(), start="2024-01", end="2024-06", at=AT))
+    print(trial_conversion_rate(trials(), "2024-01", "2024-06", at=AT))
 
     # Seats bought but unused: the ten largest accounts below 40% utilization.
     low = np.flatnonzero(np.nan_to_num(util["utilization"], nan=1.0) < 0.4)

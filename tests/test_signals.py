@@ -132,5 +132,18 @@ class TestReviewFindings:
         # On 15 September a had no MRR (undefined change) and b paid 10 (now 0: -100%).
         assert math.isnan(change[0])
         assert change[1] == -1.0
-        with pytest.raises(cm.InvalidParameterError):
-            account_signals(subscriptions=subs, at="2024-12", mrr_months=0)
+        with pytest.raises(cm.InvalidParameterError, match="window must be"):
+            account_signals(subscriptions=subs, at="2024-12", mrr_window="0M")
+
+    def test_the_windows_are_written_with_their_units_and_the_old_names_still_work(
+            self) -> None:
+        subs = [cm.Subscription(customer_id="a", start="2024-01-01", amount=10,
+                                end="2024-11-01", subscription_id="s"),
+                cm.Subscription(customer_id="a", start="2024-11-01", amount=15,
+                                subscription_id="s")]
+        new = account_signals(subs, at="2024-12", mrr_window="2M")["mrr_change"]
+        with pytest.warns(DeprecationWarning, match="mrr_months= is deprecated"):
+            old = account_signals(subscriptions=subs, at="2024-12", mrr_months=2)["mrr_change"]
+        assert new.tolist() == old.tolist() == [0.5]   # 15 against 10 at the end of October
+        with pytest.raises(cm.InvalidParameterError, match="give at="):
+            account_signals(subs)

@@ -142,7 +142,7 @@ def test_fcr_per_account_segments_and_undefined_accounts() -> None:
     t = tickets([("a", "2024-03-01", "2024-03-01T05:00", 1), ("a", "2024-03-02", "2024-03-04", 2),
                  ("b", "2024-03-02", "2024-03-03", 1)])
     with pytest.warns(UndefinedMetricWarning, match="1 of 3"):
-        r = first_contact_resolution_rate(t, customers=["a", "b", "c"])
+        r = first_contact_resolution_rate(t, customers=["a", "b", "c"], by="customer_id")
     assert r["fcr_rate"][:2].tolist() == [0.5, 1.0]
     assert np.isnan(r["fcr_rate"][2])
     seg = first_contact_resolution_rate(t, by={"a": "x", "b": "x"})
@@ -160,12 +160,15 @@ def test_fcr_errors() -> None:
     t = tickets([("a", "2024-03-01", "2024-03-01T05:00", 1)])
     with pytest.raises(InvalidParameterError, match="both start= and end="):
         first_contact_resolution_rate(t, start="2024-03")
-    with pytest.raises(InvalidParameterError, match="'resolved' or 'received'"):
+    with pytest.raises(InvalidParameterError, match="denominator must be one of 'resolved', "
+                                                    "'received', got 'handled'"):
         first_contact_resolution_rate(t, denominator="handled")  # type: ignore[arg-type]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert np.isnan(first_contact_resolution_rate(t, start="2023-01", end="2023-01").rate)
-    assert any("no ticket is counted" in str(w.message) for w in caught)
+    assert [str(w.message) for w in caught] == [
+        "first_contact_resolution_rate: undefined for 1 of 1 result(s) because the number of "
+        "tickets resolved (2023-01-01 to 2023-01-31) is zero; returning NaN."]
 
 
 # --- open tickets ------------------------------------------------------------------------------
@@ -177,7 +180,7 @@ def test_open_tickets_at_the_end_of_the_day() -> None:
                  ("a", "2024-03-10T00:00:00Z", "2024-03-31T23:00:00Z", 1),  # solved that day
                  ("b", "2024-04-01T00:00:00Z", None, None)])         # opened after
     with pytest.warns(UndefinedMetricWarning, match="1 of 2 accounts have no open ticket"):
-        r = open_tickets(t, at="2024-03-31", window="7D")
+        r = open_tickets(t, "2024-03-31", window="7D", by="customer_id")
     assert r["open_tickets"].tolist() == [2, 0]
     # The oldest open ticket of a was opened 31 days before the end of 31 March.
     assert r["oldest_open_days"][0] == 31.0
@@ -187,9 +190,13 @@ def test_open_tickets_at_the_end_of_the_day() -> None:
     assert r["resolved"].tolist() == [1, 0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)
-        assert open_tickets(t, at="2024-03-31", by="all")["open_tickets"].tolist() == [2]
-        assert open_tickets(t, at="2024-03-31", customers=["z", "a"])[
+        with pytest.warns(DeprecationWarning, match="by='all'"):
+            assert open_tickets(t, at="2024-03-31", by="all")["open_tickets"].tolist() == [2]
+        assert open_tickets(t, "2024-03-31", customers=["z", "a"], by="customer_id")[
             "open_tickets"].tolist() == [0, 2]
+    # Pooled, the oldest open ticket is the oldest of all (31 days), not a mean of ages.
+    pooled = open_tickets(t, "2024-03-31", window="7D")
+    assert (int(pooled), pooled["oldest_open_days"].tolist()) == (2, [31.0])
 
 
 # --- trial conversion --------------------------------------------------------------------------

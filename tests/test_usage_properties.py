@@ -83,8 +83,8 @@ def test_active_users_match_the_set_oracle(rows: list[dict[str, Any]], days: int
     for r in rows:
         if in_window(r, days):
             users[r["customer_id"]].add(r["user_id"])
-    got = by_account(active_users(build(rows), at=AT, window=days, customers=ACCOUNTS),
-                     "active_users")
+    got = by_account(active_users(build(rows), AT, window=f"{days}D", customers=ACCOUNTS,
+                                  by="customer_id"), "active_users")
     assert got == {c: len(users[c]) for c in ACCOUNTS}
 
 
@@ -98,22 +98,24 @@ def test_results_do_not_depend_on_row_order(rows: list[dict[str, Any]], rnd: Any
     seats = {c: i for i, c in enumerate(ACCOUNTS)}
     ctx = quiet()
     try:
+        per = {"customers": ACCOUNTS, "by": "customer_id"}
+        rule = AdoptionRule(min_active_days=2)
         pairs = [
-            (active_users(a, at=AT, customers=ACCOUNTS), active_users(b, at=AT,
-                                                                      customers=ACCOUNTS)),
-            (stickiness(a, month="2024-03", customers=ACCOUNTS),
-             stickiness(b, month="2024-03", customers=ACCOUNTS)),
-            (engagement(a, at=AT, customers=ACCOUNTS), engagement(b, at=AT, customers=ACCOUNTS)),
-            (license_utilization(a, seats, at=AT, customers=ACCOUNTS),
-             license_utilization(b, seats, at=AT, customers=ACCOUNTS)),
-            (feature_adoption(a, FEATURES, at=AT, customers=ACCOUNTS),
-             feature_adoption(b, FEATURES, at=AT, customers=ACCOUNTS)),
-            (adoption_rate(a, AdoptionRule(min_active_days=2), at=AT, customers=ACCOUNTS),
-             adoption_rate(b, AdoptionRule(min_active_days=2), at=AT, customers=ACCOUNTS)),
-            (time_to_value(starts, a, milestone=Milestone(count=2), at=AT, customers=ACCOUNTS),
-             time_to_value(starts, b, milestone=Milestone(count=2), at=AT, customers=ACCOUNTS)),
-            (active_users_series(a, start="2024-03-01", end="2024-04-10", freq="week"),
-             active_users_series(b, start="2024-03-01", end="2024-04-10", freq="week")),
+            (active_users(a, AT, **per), active_users(b, AT, **per)),
+            (active_users(a, AT, by="feature"), active_users(b, AT, by="feature")),
+            (stickiness(a, "2024-03", **per), stickiness(b, "2024-03", **per)),
+            (engagement(a, AT, **per), engagement(b, AT, **per)),
+            (engagement(a, AT), engagement(b, AT)),
+            (license_utilization(a, seats, AT, **per), license_utilization(b, seats, AT, **per)),
+            (feature_adoption(a, AT, feature=FEATURES, **per),
+             feature_adoption(b, AT, feature=FEATURES, **per)),
+            (adoption_rate(a, AT, rule=rule, **per), adoption_rate(b, AT, rule=rule, **per)),
+            (time_to_value(starts, a, AT, milestone=Milestone(count=2), **per),
+             time_to_value(starts, b, AT, milestone=Milestone(count=2), **per)),
+            (time_to_value(starts, a, AT, milestone=Milestone(count=2)).accounts_detail,
+             time_to_value(starts, b, AT, milestone=Milestone(count=2)).accounts_detail),
+            (active_users_series(a, "2024-03-01", "2024-04-10", freq="week"),
+             active_users_series(b, "2024-03-01", "2024-04-10", freq="week")),
         ]
     finally:
         ctx.__exit__(None, None, None)
@@ -130,10 +132,10 @@ def test_counts_never_exceed_distinct_users(rows: list[dict[str, Any]]) -> None:
         members[r["customer_id"]].add(r["user_id"])
     ctx = quiet()
     try:
-        active = by_account(active_users(t, at="2024-04-11", window=365, customers=ACCOUNTS),
-                            "active_users")
-        month = stickiness(t, month="2024-03", customers=ACCOUNTS)
-        feats = feature_adoption(t, FEATURES, at=AT, customers=ACCOUNTS)
+        active = by_account(active_users(t, "2024-04-11", window="365D", customers=ACCOUNTS,
+                                         by="customer_id"), "active_users")
+        month = stickiness(t, "2024-03", customers=ACCOUNTS, by="customer_id")
+        feats = feature_adoption(t, AT, feature=FEATURES, customers=ACCOUNTS, by="customer_id")
     finally:
         ctx.__exit__(None, None, None)
     for c in ACCOUNTS:
@@ -151,8 +153,8 @@ def test_utilization_is_active_over_seats_unclamped(rows: list[dict[str, Any]],
     t = build(rows)
     ctx = quiet()
     try:
-        r = license_utilization(t, dict(zip(ACCOUNTS, seats, strict=True)), at=AT,
-                                customers=ACCOUNTS)
+        r = license_utilization(t, dict(zip(ACCOUNTS, seats, strict=True)), AT,
+                                customers=ACCOUNTS, by="customer_id")
     finally:
         ctx.__exit__(None, None, None)
     active = r["active_users"].astype(float)
@@ -171,8 +173,8 @@ def test_stickiness_and_engagement_match_the_oracle(rows: list[dict[str, Any]]) 
     t = build(rows)
     ctx = quiet()
     try:
-        st_ = stickiness(t, month="2024-03", customers=ACCOUNTS)
-        en = engagement(t, at=AT, window=30, customers=ACCOUNTS)
+        st_ = stickiness(t, "2024-03", customers=ACCOUNTS, by="customer_id")
+        en = engagement(t, AT, window="30D", customers=ACCOUNTS, by="customer_id")
     finally:
         ctx.__exit__(None, None, None)
     for i, c in enumerate(ACCOUNTS):
@@ -201,8 +203,8 @@ def test_adoption_rule_matches_the_oracle(rows: list[dict[str, Any]], min_days: 
                                           min_users: int) -> None:
     rule = AdoptionRule(min_active_days=min_days, period_days=5, periods=3,
                         key_features=("x", "y"), min_users_per_day=min_users)
-    got = by_account(adoption_rate(build(rows), rule, at=AT, customers=ACCOUNTS),
-                     "periods_met")
+    got = by_account(adoption_rate(build(rows), AT, rule=rule, customers=ACCOUNTS,
+                                   by="customer_id"), "periods_met")
     first = AT - dt.timedelta(days=14)
     for c in ACCOUNTS:
         users_on: dict[dt.date, set[Any]] = defaultdict(set)
@@ -226,11 +228,12 @@ def test_time_to_value_matches_the_oracle(rows: list[dict[str, Any]], count: int
               "d": dt.date(2024, 3, 20)}
     ctx = quiet()
     try:
-        ttv = time_to_value(starts, build(rows), at=AT, customers=ACCOUNTS,
+        ttv = time_to_value(starts, build(rows), AT, customers=ACCOUNTS,
                             milestone=Milestone(features=("x",), count=count,
                                                 distinct_users=per_user))
     finally:
         ctx.__exit__(None, None, None)
+    detail = ttv.accounts_detail
     for i, c in enumerate(ACCOUNTS):
         s = starts[c]
         times = sorted(r["at"] for r in rows if r["customer_id"] == c and r["feature"] == "x"
@@ -242,12 +245,12 @@ def test_time_to_value_matches_the_oracle(rows: list[dict[str, Any]], count: int
                     first[r["user_id"]] = min(first.get(r["user_id"], r["at"]), r["at"])
             times = sorted(first.values())
         if s > AT:
-            assert ttv["status"][i] == "not started"
+            assert detail["status"][i] == "not started"
         elif len(times) >= count:
-            assert ttv["days_to_value"][i] == (times[count - 1].date() - s).days
+            assert detail["days_to_value"][i] == (times[count - 1].date() - s).days
         else:
-            assert ttv["status"][i] == "not yet reached"
-            assert ttv["observed_days"][i] == (AT - s).days
+            assert detail["status"][i] == "not yet reached"
+            assert detail["observed_days"][i] == (AT - s).days
     started = [c for c in ACCOUNTS if starts[c] <= AT]
     assert ttv.share_reached + ttv.share_not_reached == pytest.approx(1.0)
     assert ttv.started == len(started)
@@ -257,12 +260,12 @@ def test_time_to_value_matches_the_oracle(rows: list[dict[str, Any]], count: int
 @given(logs(max_rows=25))
 def test_breadth_and_series_match_the_oracle(rows: list[dict[str, Any]]) -> None:
     t = build(rows)
-    br = by_account(adoption_breadth(t, ["x", "y"], at=AT, customers=ACCOUNTS),
-                    "features_used")
+    br = by_account(adoption_breadth(t, AT, features=["x", "y"], customers=ACCOUNTS,
+                                     by="customer_id"), "features_used")
     for c in ACCOUNTS:
         used = {r["feature"] for r in rows if r["customer_id"] == c and in_window(r, 30)}
         assert br[c] == len(used & {"x", "y"})
-    s = active_users_series(t, start="2024-03", end="2024-04", customers=ACCOUNTS)
+    s = active_users_series(t, "2024-03", "2024-04", customers=ACCOUNTS, by="customer_id")
     for period, c, n in zip(s["period"], s["customer_id"], s["active_users"].tolist(),
                             strict=True):
         month = int(period[-2:])
@@ -301,3 +304,66 @@ def test_group_median_and_kth_match_the_oracle(pairs: list[tuple[int, float]]) -
             assert np.isnan(med[k])
         ints = sorted(round(x * 1000) for x in vals)
         assert kth[k] == (ints[1] if len(ints) >= 2 else ku.NEVER)
+
+
+@settings(max_examples=50)
+@given(logs(), st.lists(st.sampled_from(["x", "y", None]), min_size=4, max_size=4),
+       st.lists(st.integers(0, 6), min_size=4, max_size=4))
+def test_segments_pool_their_accounts(rows: list[dict[str, Any]], labels: list[Any],
+                                      seats: list[int]) -> None:
+    # by= a mapping: each segment sums its accounts' counts (unmapped accounts in "(none)"),
+    # and its ratio is the ratio of the sums over the accounts where it is defined.
+    mapping = {c: lab for c, lab in zip(ACCOUNTS, labels, strict=True) if lab is not None}
+    segment_of = {c: mapping.get(c, "(none)") for c in ACCOUNTS}
+    t = build(rows)
+    seat_map = dict(zip(ACCOUNTS, seats, strict=True))
+    ctx = quiet()
+    try:
+        per = stickiness(t, "2024-03", customers=ACCOUNTS, by="customer_id")
+        seg = stickiness(t, "2024-03", customers=ACCOUNTS, by=mapping)
+        whole = stickiness(t, "2024-03", customers=ACCOUNTS)
+        util = license_utilization(t, seat_map, AT, customers=ACCOUNTS, by=mapping)
+        util_per = license_utilization(t, seat_map, AT, customers=ACCOUNTS, by="customer_id")
+    finally:
+        ctx.__exit__(None, None, None)
+    users = by_account(per, "active_users")
+    days = by_account(per, "user_days")
+    assert int(whole["active_users"][0]) == sum(users.values())
+    for i, label in enumerate(seg["segment"].tolist()):
+        members = [c for c in ACCOUNTS if segment_of[c] == label]
+        assert seg["accounts"][i] == len(members)
+        assert seg["active_users"][i] == sum(users[c] for c in members)
+        active = [c for c in members if users[c]]
+        if active:
+            assert seg["stickiness"][i] == pytest.approx(
+                sum(days[c] for c in active) / 31 / sum(users[c] for c in active))
+        else:
+            assert np.isnan(seg["stickiness"][i])
+    active_now = by_account(util_per, "active_users")
+    for i, label in enumerate(util["segment"].tolist()):
+        seated = [c for c in ACCOUNTS if segment_of[c] == label and seat_map[c] > 0]
+        if seated:
+            assert util["utilization"][i] == pytest.approx(
+                sum(active_now[c] for c in seated) / sum(seat_map[c] for c in seated))
+        else:
+            assert np.isnan(util["utilization"][i])
+
+
+@settings(max_examples=50)
+@given(logs())
+def test_active_users_by_feature_match_the_set_oracle(rows: list[dict[str, Any]]) -> None:
+    # by="feature": the users of each (account, feature), summed over the accounts.
+    users: dict[Any, set[Any]] = defaultdict(set)
+    accounts: dict[Any, set[Any]] = defaultdict(set)
+    for r in rows:
+        accounts[r["feature"]].add(r["customer_id"])
+        if in_window(r, 30):
+            users[r["feature"]].add((r["customer_id"], r["user_id"]))
+    got = active_users(build(rows), AT, by="feature")
+    labels = ["(none)" if f is None else f for f in got["feature"].tolist()]
+    for label, n, k in zip(labels, got["active_users"].tolist(), got["accounts"].tolist(),
+                           strict=True):
+        key = None if label == "(none)" else label
+        assert n == len(users[key])
+        assert k == len(accounts[key])
+    assert sorted(labels) == sorted("(none)" if f is None else f for f in accounts)

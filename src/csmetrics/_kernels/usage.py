@@ -155,7 +155,7 @@ NEVER = np.iinfo(np.int64).max
 
 
 def kth_time(group: I64, t: I64, k: int, n_groups: int) -> I64:
-    """Per group, the ``k``-th smallest time (1-based); :data:`NEVER` with fewer than ``k``."""
+    """Per group, the ``k``-th smallest time (1-based); ``NEVER`` with fewer than ``k``."""
     out = np.full(n_groups, NEVER, dtype=np.int64)
     if t.size == 0:
         return out

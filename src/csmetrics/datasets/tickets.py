@@ -21,7 +21,7 @@ def synthetic_ticket_columns(customers: int | Sequence[Any] | NDArray[Any] = 200
                              start: str = "2024-01-01", days: int = 90,
                              tickets_per_account: float = 4.0, seed: int = 0
                              ) -> dict[str, NDArray[Any]]:
-    """Columns of synthetic support tickets, for :meth:`SupportTicketTable.from_columns`.
+    """Columns of synthetic support tickets, for ``SupportTicketTable.from_columns``.
 
     Each account raises a Poisson number of tickets (its own rate around
     ``tickets_per_account``; a tenth of accounts raise four times as many), opened at
@@ -67,7 +67,7 @@ def synthetic_ticket_columns(customers: int | Sequence[Any] | NDArray[Any] = 200
 def synthetic_tickets(customers: int | Sequence[Any] | NDArray[Any] = 200, *,
                       start: str = "2024-01-01", days: int = 90,
                       tickets_per_account: float = 4.0, seed: int = 0) -> SupportTicketTable:
-    """A :class:`SupportTicketTable` of synthetic tickets (see :func:`synthetic_ticket_columns`).
+    """A ``SupportTicketTable`` of synthetic tickets (see ``synthetic_ticket_columns``).
 
     Examples
     --------

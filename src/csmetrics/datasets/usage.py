@@ -34,7 +34,7 @@ def _customer_ids(customers: int | Sequence[Any] | NDArray[Any], context: str) -
 
 def synthetic_seats(customers: int | Sequence[Any] | NDArray[Any] = 200, *, seed: int = 0
                     ) -> dict[Any, int]:
-    """Licensed seats per account, as :func:`synthetic_usage_columns` draws them.
+    """Licensed seats per account, as ``synthetic_usage_columns`` draws them.
 
     Examples
     --------
@@ -61,9 +61,9 @@ def synthetic_usage_columns(
     events_per_active_day: float = 3.0,
     seed: int = 0,
 ) -> dict[str, NDArray[Any]]:
-    """Columns of synthetic usage events, for :meth:`UsageTable.from_columns`.
+    """Columns of synthetic usage events, for ``UsageTable.from_columns``.
 
-    Each account has licensed seats (given, or drawn as :func:`synthetic_seats` draws them)
+    Each account has licensed seats (given, or drawn as ``synthetic_seats`` draws them)
     and a number of users around 75% of them (a few accounts over-use their licence, some
     hardly use it). Each user has a habit, a probability of being active on a given day,
     which for a fifth of the accounts fades over the window (accounts drifting away). An
@@ -170,7 +170,7 @@ def synthetic_usage(
     events_per_active_day: float = 3.0,
     seed: int = 0,
 ) -> UsageTable:
-    """A :class:`UsageTable` of synthetic events (see :func:`synthetic_usage_columns`).
+    """A ``UsageTable`` of synthetic events (see ``synthetic_usage_columns``).
 
     Examples
     --------

@@ -8,14 +8,14 @@ scores directly:
 column                 definition (all at ``at``)
 =====================  ===============================================================
 ``mrr``                MRR on ``at`` (subscriptions)
-``mrr_change``         ``(MRR at at - MRR ``mrr_months`` months earlier) / the earlier
+``mrr_change``         ``(MRR at at - MRR ``mrr_window`` earlier) / the earlier
                        MRR`` (NaN where there was none)
 ``utilization``        active users in the last ``window`` over seats bought (usage and
                        subscriptions; unclamped: 1.4 is 40% overage)
 ``active_users_trend`` active users in the last ``window`` over the ``window`` before
 ``stickiness``         mean daily active users over active users in the last 30 days
 ``adoption_breadth``   share of ``key_features`` used in the last ``window``
-``nps``                the account's NPS over the last ``survey_days`` days (-100..100)
+``nps``                the account's NPS over the ``survey_window`` to ``at`` (-100..100)
 ``open_tickets``       tickets open at ``at``
 =====================  ===============================================================
 
@@ -36,27 +36,33 @@ from dateutil.relativedelta import relativedelta
 from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
+from csmetrics._core.ids import positions
+from csmetrics._core.options import InstanceOf, validate_params
 from csmetrics._kernels import revenue as kr
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
-from csmetrics.fx import FxRates
+from csmetrics.fx import FX, FxRates
 from csmetrics.health.rules import Linear, Steps
 from csmetrics.health.scorecard import HealthScorecard, Measure
 from csmetrics.periods.calendar import PeriodLike, snapshot_date
+from csmetrics.periods.windows import WindowLike, window_days, window_months
 from csmetrics.results import TableResult
 from csmetrics.tables.coerce import as_surveys, as_table, as_tickets, as_usage
 
 
+@validate_params({"fx": FX, "key_features": InstanceOf((list, tuple), optional=True,
+                                                       what="a list of feature names")},
+                 renamed={"survey_days": "survey_window", "mrr_months": "mrr_window"})
 def account_signals(
-    *,
     subscriptions: Any = None,
     usage: Any = None,
     surveys: Any = None,
     tickets: Any = None,
-    at: PeriodLike,
-    window: str = "30D",
+    at: PeriodLike | None = None,
+    *,
+    window: WindowLike = "30D",
     key_features: Sequence[str] | None = None,
-    survey_days: int = 180,
-    mrr_months: int = 3,
+    survey_window: WindowLike = "180D",
+    mrr_window: WindowLike = "3M",
     fx: FxRates | None = None,
 ) -> TableResult:
     """The standard per-account measures (see the module documentation) in one table.
@@ -64,17 +70,19 @@ def account_signals(
     Parameters
     ----------
     subscriptions, usage, surveys, tickets : tables, optional
-        Any of them; each adds its columns.
+        Any of them, in any table form; each adds its columns.
     at : period or date
-        The day the signals are read (a period means its last day).
+        The day the signals are read (a period means its last day). Required.
     window : str, default "30D"
         The usage window.
     key_features : sequence of str, optional
         Features counted by ``adoption_breadth`` (default: every feature of the usage table).
-    survey_days : int, default 180
-        Days of answers behind each account's NPS.
-    mrr_months : int, default 3
-        Months back for ``mrr_change`` (the same day of the month, or the month's last day).
+    survey_window : str, default "180D"
+        The answers behind each account's NPS: those of the window ending at ``at``.
+        (``survey_days=180``, the old name and unit, is deprecated.)
+    mrr_window : str, default "3M"
+        How far back ``mrr_change`` compares: ``"3M"`` is the same day three months earlier
+        (or that month's last day). (``mrr_months=3`` is deprecated.)
     fx : FxRates, optional
         Exchange rates: each account's MRR in the reporting currency. Without them, MRR is
         in each account's own currency, and NaN for an account billed in several.
@@ -82,29 +90,38 @@ def account_signals(
     Returns
     -------
     TableResult
-        ``customer_id`` (every account of any table, sorted) and one column per signal.
+        ``customer_id`` (every account of any table, sorted) and one column per signal;
+        ``result.row(customer_id)`` picks an account.
+
+    Raises
+    ------
+    InvalidParameterError
+        No table, no ``at``, or a bad option.
 
     Examples
     --------
     >>> from csmetrics.datasets import demo_portfolio, demo_usage, demo_tickets
-    >>> signals = account_signals(subscriptions=demo_portfolio(), usage=demo_usage(),
-    ...                           tickets=demo_tickets(), at="2024-12")
+    >>> signals = account_signals(demo_portfolio(), demo_usage(), tickets=demo_tickets(),
+    ...                           at="2024-12")
     >>> signals.column_names
     ('customer_id', 'mrr', 'mrr_change', 'utilization', 'active_users_trend', 'stickiness', 'adoption_breadth', 'open_tickets')
     """  # noqa: E501
+    ctx = "account_signals"
     if all(t is None for t in (subscriptions, usage, surveys, tickets)):
-        raise InvalidParameterError("account_signals: give at least one table.")
-    if mrr_months < 1 or survey_days < 1:
-        raise InvalidParameterError(
-            f"account_signals: mrr_months and survey_days must be >= 1, got {mrr_months} and "
-            f"{survey_days}.")
-    subs = None if subscriptions is None else as_table(subscriptions, "account_signals")
-    usage = None if usage is None else as_usage(usage)
-    surveys = None if surveys is None else as_surveys(surveys)
-    tickets = None if tickets is None else as_tickets(tickets)
+        raise InvalidParameterError(f"{ctx}: give at least one table.")
+    if at is None:
+        raise InvalidParameterError(f"{ctx}: give at=, the day the signals are read (there is "
+                                    "no hidden today).")
+    survey_days = window_days(survey_window, ctx)
+    mrr_months = window_months(mrr_window, ctx)
+    subs = None if subscriptions is None else as_table(subscriptions, ctx)
+    usage = None if usage is None else as_usage(usage, ctx)
+    surveys = None if surveys is None else as_surveys(surveys, ctx)
+    tickets = None if tickets is None else as_tickets(tickets, ctx)
     day = snapshot_date(at)
     ids = _all_ids(subs, usage, surveys, tickets)
     cols: dict[str, Any] = {"customer_id": ids}
+    per_account = "customer_id"
     with warnings.catch_warnings():
         # Undefined per-account values are NaN by design here; the scorecard handles them.
         warnings.simplefilter("ignore", UndefinedMetricWarning)
@@ -126,24 +143,27 @@ def account_signals(
             at_day = day.astype(_dt.date)
             if subs is not None:
                 cols["utilization"] = _metric(license_utilization(
-                    usage, subs, at=at_day, window=window, customers=ids), "utilization")
+                    usage, subs, at_day, window=window, customers=ids, by=per_account),
+                    "utilization")
             cols["active_users_trend"] = _metric(active_users_trend(
-                usage, at=at_day, window=window, customers=ids), "ratio")
-            cols["stickiness"] = _metric(stickiness(usage, at=at_day, customers=ids),
-                                         "stickiness")
+                usage, at_day, window=window, customers=ids, by=per_account), "ratio")
+            cols["stickiness"] = _metric(stickiness(
+                usage, at_day, window="30D", customers=ids, by=per_account), "stickiness")
             features = list(key_features) if key_features is not None else [
                 str(f) for f in np.asarray(usage.features).tolist()]
             if features:
                 cols["adoption_breadth"] = _metric(adoption_breadth(
-                    usage, features, at=at_day, window=window, customers=ids), "breadth")
+                    usage, at_day, features=features, window=window, customers=ids,
+                    by=per_account), "breadth")
         if surveys is not None:
             cols["nps"] = _account_nps(surveys, day, survey_days, ids)
         if tickets is not None:
-            from csmetrics.support.metrics import open_tickets
+            from csmetrics.support import open_tickets
 
-            cols["open_tickets"] = _metric(open_tickets(tickets, at=day.astype(_dt.date),
-                                                        customers=ids), "open_tickets")
-    return TableResult(cols, title=f"Account signals on {day}", money=("mrr",))
+            cols["open_tickets"] = _metric(open_tickets(
+                tickets, day.astype(_dt.date), customers=ids, by=per_account), "open_tickets")
+    return TableResult(cols, title=f"Account signals on {day}", money=("mrr",),
+                       segment="customer_id")
 
 
 def standard_scorecard() -> HealthScorecard:
@@ -190,14 +210,9 @@ def _all_ids(*tables: Any) -> NDArray[Any]:
 
 def _positions(ids: NDArray[Any], keys: NDArray[Any]) -> tuple[NDArray[np.int64],
                                                                 NDArray[np.bool_]]:
-    """Where each of ``keys`` sits in the sorted ``ids``, and whether it is there (ids that
-    fell back to text, because the tables mix number and text ids, are matched as text)."""
-    if ids.size and isinstance(ids[0], str):
-        keys = np.asarray([str(k) for k in keys.tolist()], dtype=object)
-    pos = np.searchsorted(ids, keys)
-    clipped = np.minimum(pos, max(ids.size - 1, 0))
-    found = (pos < ids.size) & (ids[clipped] == keys) if ids.size else np.zeros(keys.size, bool)
-    return clipped.astype(np.int64), np.asarray(found, dtype=bool)
+    """Where each of ``keys`` sits in ``ids``, and whether it is there."""
+    pos = positions(ids, keys)
+    return np.maximum(pos, 0), pos >= 0
 
 
 def _mrr_by_id(subs: Any, day: np.datetime64, ids: NDArray[Any], fx: FxRates | None
@@ -208,8 +223,8 @@ def _mrr_by_id(subs: Any, day: np.datetime64, ids: NDArray[Any], fx: FxRates | N
 
     out = np.zeros(ids.size)
     if fx is not None:
-        per = mrr(subs, day, by=_PerCustomer(subs), fx=fx)
-        keys, values = np.asarray(per[per.column_names[0]], dtype=object), per["mrr"]
+        per = mrr(subs, day, by="customer_id", fx=fx)
+        keys, values = np.asarray(per["customer_id"], dtype=object), per["mrr"]
     else:
         active = kr.active_on(subs.start, subs.end, day) & (subs.mrr_units != 0)
         n_cur = max(int(subs.currencies.size), 1)
@@ -230,16 +245,6 @@ def _mrr_by_id(subs: Any, day: np.datetime64, ids: NDArray[Any], fx: FxRates | N
     return out
 
 
-class _PerCustomer(dict[Any, Any]):
-    """Every customer of a table as its own segment (one MRR per account)."""
-
-    segment_name = "customer_id"
-
-    def __init__(self, subs: Any) -> None:
-        ids = subs.customer_ids.tolist()
-        super().__init__(zip(ids, ids, strict=True))
-
-
 def _metric(result: Any, column: str) -> NDArray[np.float64]:
     values: NDArray[np.float64] = np.asarray(result[column], dtype=np.float64)
     return values
@@ -256,7 +261,7 @@ def _account_nps(surveys: Any, day: np.datetime64, days: int, ids: NDArray[Any]
     if not has_nps:
         return out
     result = net_promoter_score(recent, by="customer_id")
-    keys = np.asarray(result[result.column_names[0]], dtype=object)
+    keys = np.asarray(result["customer_id"], dtype=object)
     pos, found = _positions(ids, keys)
     out[pos[found]] = np.asarray(result["nps"], dtype=np.float64)[found]
     return out

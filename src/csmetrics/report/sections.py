@@ -192,10 +192,10 @@ def extra_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[Re
     if p.usage is not None and p.subscriptions is not None:
         from csmetrics.usage import license_utilization
 
-        util = license_utilization(p.usage, p.subscriptions, at=last.end, by="all")
+        util = license_utilization(p.usage, p.subscriptions, last.end)
         sections.append(ReportSection(
             "utilization", f"Licence utilization, the 30 days to {last.end}",
-            util.select(*util.column_names[1:], title=""),
+            util.select(*util.column_names, title=""),
             lines=("active users over seats bought, not clamped: overage counts as use and "
                    "is flagged (over_limit: accounts using more seats than they bought)",)))
     signals = account_signals(subscriptions=p.subscriptions, usage=p.usage, surveys=p.surveys,

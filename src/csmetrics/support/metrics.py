@@ -9,67 +9,44 @@ first-contact resolution, as in Zendesk's one-touch formula (fewer than two agen
 zero_contacts="exclude" leaves such tickets out altogether.
 
 Open tickets. Open at the end of the UTC day at: opened before the day ends and not resolved
-by then."""
+by then.
+
+Both count tickets, so ``by=`` splits by accounts (``None``: every account together;
+``"customer_id"``; a mapping from customer id to segment) or by any column of the tickets:
+``"ticket_id"``, or a column kept with ``segments=`` such as a channel or a priority (FCR by
+channel). The accounts counted are ``customers=``, or every account with a ticket.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-from csmetrics._core.ids import id_array, positions
+from csmetrics._core.options import OneOf, validate_params
+from csmetrics._core.segments import By
+from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.days import day_bounds_us, day_number, span_days, utc_day
 from csmetrics.periods.windows import window_days
-from csmetrics.results import TableResult
+from csmetrics.tables.account_result import AccountResult
+from csmetrics.tables.accounts import BY, AccountSet, Pooling, Split, pool, resolve_by, split
+from csmetrics.tables.coerce import as_tickets
 from csmetrics.tables.tickets import SupportTicketTable
-from csmetrics.usage.common import AccountResult, By, _finish, _ratio, _warn
-
-I64 = NDArray[np.int64]
-
 
 _NAT = np.iinfo(np.int64).min
 
 
-def _tickets(tickets: Any, context: str) -> SupportTicketTable:
-    if isinstance(tickets, SupportTicketTable):
-        return tickets
-    if isinstance(tickets, list | tuple):
-        return SupportTicketTable.from_records(tickets)
-    return SupportTicketTable.from_columns(tickets, _context=context)
-
-
-@dataclass(frozen=True)
-class _Rows:
-    ids: NDArray[Any]
-    code: I64
-
-    def take(self, per_code: NDArray[Any], fill: Any) -> NDArray[Any]:
-        out = np.full(self.code.size, fill, dtype=np.result_type(per_code.dtype,
-                                                                 np.asarray(fill).dtype))
-        has = self.code >= 0
-        out[has] = per_code[self.code[has]]
-        return out
-
-
-def _rows(categories: NDArray[Any], customers: ArrayLike | None, context: str) -> _Rows:
-    if customers is None:
-        return _Rows(categories, np.arange(categories.size, dtype=np.int64))
-    ids = id_array(customers, context, "customers")
-    return _Rows(ids, positions(categories, ids))
-
-
 class FirstContactResolution(AccountResult):
-    """First contact resolution per account, and for all accounts together.
+    """First contact resolution, pooled or per segment.
 
-    Columns: ``customer_id``, ``tickets`` (the denominator), ``first_contact`` (tickets
-    resolved with at most one contact) and ``fcr_rate`` (metric). Attributes ``rate`` (all
-    tickets pooled), ``denominator`` and ``window`` (a description).
+    Columns: the segment column, ``accounts``, ``tickets`` (the denominator),
+    ``first_contact`` (tickets resolved with at most one contact) and ``fcr_rate`` (value
+    column). Attributes ``rate`` (every ticket of the result pooled) and ``denominator``.
     """
 
     rate: float
@@ -79,50 +56,70 @@ class FirstContactResolution(AccountResult):
         return f"FirstContactResolution(rate={self.rate:.4g}, denominator={self.denominator!r})"
 
 
+def _split(tickets: Any, by: By, customers: ArrayLike | None, context: str
+           ) -> tuple[SupportTicketTable, Split]:
+    by = resolve_by(by, context)
+    table = as_tickets(tickets, context, by=by)
+    acc = AccountSet.of(table.customer_ids, customers=customers, context=context)
+    return table, split(table, by, acc, context, row_fields=("ticket_id",))
+
+
+def _count(sp: Split, rows: Any) -> Any:
+    """Rows of ``rows`` (a mask) per counted entity."""
+    entity = sp.entity_of_row[rows]
+    return sp.take(ku.count(entity[entity >= 0], sp.n_entities), 0)
+
+
+@validate_params({"denominator": OneOf("resolved", "received"),
+                  "zero_contacts": OneOf("first_contact", "exclude"), "by": BY})
 def first_contact_resolution_rate(
     tickets: Any,
-    *,
-    denominator: Literal["resolved", "received"] = "resolved",
     start: PeriodLike | None = None,
     end: PeriodLike | None = None,
+    *,
+    denominator: Literal["resolved", "received"] = "resolved",
     zero_contacts: Literal["first_contact", "exclude"] = "first_contact",
     by: By = None,
     customers: ArrayLike | None = None,
-) -> FirstContactResolution | TableResult:
+) -> FirstContactResolution:
     """First contact resolution rate: the share of tickets resolved with one contact (0-1).
 
     Parameters
     ----------
     tickets : SupportTicketTable, list of SupportTicket, or columns
+    start, end : period or date, optional
+        The window, from the first UTC day of ``start`` to the last of ``end``. Without
+        them, every ticket.
     denominator : {"resolved", "received"}, default "resolved"
         ``"resolved"``: over the tickets resolved in the window (Zendesk one-touch share,
         Freshservice FCR %). ``"received"``: over the tickets opened in the window; a ticket
         not resolved by the end of the window is not (yet) a first-contact resolution.
-    start, end : period or date, optional
-        The window, from the first UTC day of ``start`` to the last of ``end``. Without
-        them, every ticket.
     zero_contacts : {"first_contact", "exclude"}, default "first_contact"
         A ticket resolved with no contact counts as resolved at first contact (Zendesk:
         fewer than two agent replies), or is left out of both counts.
-    by : mapping or "all", optional
-        Pooled per segment.
+    by : None, str or mapping, optional
+        ``None``: every ticket together; ``"customer_id"``: one row per account; a mapping
+        from customer id to segment; or a column of the tickets (one kept with
+        ``segments=``, such as a channel).
     customers : sequence of ids, optional
-        The accounts to report (default: every account of the table).
+        The accounts counted (default: every account of the table).
 
     Returns
     -------
-    FirstContactResolution or TableResult
-        Per account ``tickets``, ``first_contact`` and ``fcr_rate`` (NaN with a warning for
-        an account without tickets); ``.rate`` pools every ticket of the reported accounts.
+    FirstContactResolution
+        Value column ``fcr_rate`` (NaN with a warning for a row without tickets), with
+        ``accounts``, ``tickets`` and ``first_contact``; ``.rate`` pools every ticket.
 
     Raises
     ------
     InvalidParameterError
-        The table has no ``contacts`` column, or only one of ``start`` and ``end``.
+        The table has no ``contacts`` column, only one of ``start`` and ``end``, or a bad
+        option.
 
     Notes
     -----
-    ``FCR = tickets resolved with contacts <= 1 / denominator tickets``.
+    ``FCR = tickets resolved with contacts <= 1 / denominator tickets``; pooled rows sum
+    both counts.
 
     References
     ----------
@@ -137,27 +134,21 @@ def first_contact_resolution_rate(
     ...      "opened_at": ["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04"],
     ...      "resolved_at": ["2024-03-01T05:00", "2024-03-04", None, "2024-03-05"],
     ...      "contacts": [1, 3, None, 0]}
-    >>> fcr = first_contact_resolution_rate(t)      # 2 of 3 resolved tickets
-    >>> fcr.rate, fcr["fcr_rate"].tolist()
-    (0.6666666666666666, [0.5, 1.0])
+    >>> float(first_contact_resolution_rate(t))      # 2 of 3 resolved tickets
+    0.6666666666666666
+    >>> first_contact_resolution_rate(t, by="customer_id")["fcr_rate"].tolist()
+    [0.5, 1.0]
     >>> first_contact_resolution_rate(t, denominator="received").rate   # 2 of 4 received
     0.5
     """
     ctx = "first_contact_resolution_rate"
-    if denominator not in ("resolved", "received"):
-        raise InvalidParameterError(
-            f"{ctx}: denominator must be 'resolved' or 'received', got {denominator!r}.")
-    if zero_contacts not in ("first_contact", "exclude"):
-        raise InvalidParameterError(
-            f"{ctx}: zero_contacts must be 'first_contact' or 'exclude', got {zero_contacts!r}.")
-    table = _tickets(tickets, ctx)
+    if (start is None) != (end is None):
+        raise InvalidParameterError(f"{ctx}: give both start= and end=, or neither.")
+    table, sp = _split(tickets, by, customers, ctx)
     if len(table) and bool((table.contacts < 0).all()) and not bool(
             np.isnat(table.resolved_at).all()):
         raise InvalidParameterError(f"{ctx}: the tickets carry no contacts (give a 'contacts' "
                                     "column: how many contacts each ticket took).")
-    rows = _rows(table.customer_ids, customers, ctx)
-    if (start is None) != (end is None):
-        raise InvalidParameterError(f"{ctx}: give both start= and end=, or neither.")
     opened = table.opened_at.view(np.int64)
     resolved_raw = table.resolved_at.view(np.int64)
     is_resolved = resolved_raw != _NAT
@@ -181,79 +172,92 @@ def first_contact_resolution_rate(
         zero = resolved_by_end & (table.contacts == 0)
         counted &= ~zero
         one &= ~zero
-    n_acc = table.n_customers
-    den = rows.take(ku.count(table.customer_codes[counted], n_acc), 0)
-    num = rows.take(ku.count(table.customer_codes[counted & one], n_acc), 0)
-    total_den = int(den.sum())
-    if total_den == 0:
-        _warn(f"{ctx}: no ticket is counted ({denominator}, {where}); the rate is NaN.")
-    rate = float(num.sum() / total_den) if total_den else float("nan")
+    den = _count(sp, counted)
+    num = _count(sp, counted & one)
+    how = Pooling(sums=("tickets", "first_contact"),
+                  ratios={"fcr_rate": ("first_contact", "tickets",
+                                       f"the number of tickets {denominator} ({where})")})
+    pooled = pool({"tickets": den, "first_contact": num}, sp.segment, sp.n_segments, how,
+                  context=ctx)
+    cols = sp.segment_columns()
+    cols.update((c, pooled[c]) for c in ("accounts", "tickets", "first_contact", "fcr_rate"))
     result = FirstContactResolution(
-        {"customer_id": rows.ids, "tickets": den, "first_contact": num,
-         "fcr_rate": _ratio(num, den, context=ctx, what=f"the number of tickets {denominator}")},
-        title=f"First contact resolution (of tickets {denominator}, {where})",
-        metric="fcr_rate", sums=("tickets", "first_contact"),
-        ratios={"fcr_rate": ("first_contact", "tickets")}, rate=rate, denominator=denominator)
-    return _finish(result, by)
+        cols, value="fcr_rate", segment=sp.name, pooling=how,
+        title=f"First contact resolution (of tickets {denominator}, {where})")
+    total = int(den.sum())
+    result._set(rate=float(num.sum() / total) if total else float("nan"),
+                denominator=denominator)
+    return result
 
 
-def open_tickets(tickets: Any, *, at: PeriodLike | _dt.datetime, window: str | int = "30D",
-                 by: By = None, customers: ArrayLike | None = None
-                 ) -> AccountResult | TableResult:
-    """Tickets open per account at the end of a UTC day, with recent ticket flow.
+@validate_params({"by": BY})
+def open_tickets(tickets: Any, at: PeriodLike | _dt.datetime, *, window: str | int = "30D",
+                 by: By = None, customers: ArrayLike | None = None) -> AccountResult:
+    """Tickets open at the end of a UTC day (a count), with the recent ticket flow.
 
     Parameters
     ----------
     tickets : SupportTicketTable, list of SupportTicket, or columns
     at : date, period or timestamp
         The day: tickets open at its end (23:59:59.999999 UTC).
-    window : str or int, default "30D"
+    window : str, default "30D"
         Trailing window (ending at ``at``) for the ``opened`` and ``resolved`` counts.
-    by : mapping or "all", optional
-        Summed per segment.
-    customers : sequence of ids, optional
-        The accounts to report (0 for an account without tickets).
+    by, customers
+        As in ``first_contact_resolution_rate`` (an account without tickets has 0).
 
     Returns
     -------
-    AccountResult or TableResult
-        ``customer_id``, ``open_tickets`` (metric), ``oldest_open_days`` (age in days of
-        the oldest open ticket; NaN, with a warning, where none is open), ``opened`` and
-        ``resolved`` (in the window).
+    AccountResult
+        Value column ``open_tickets``, with ``accounts``, ``oldest_open_days`` (age in days
+        of the row's oldest open ticket; NaN, with a warning, where none is open),
+        ``opened`` and ``resolved`` (in the window).
+
+    Notes
+    -----
+    Pooled rows sum the counts; the oldest open ticket of a row is the oldest of its
+    tickets (not a mean of the accounts' ages).
 
     Examples
     --------
     >>> t = {"customer_id": ["a", "a", "b"],
     ...      "opened_at": ["2024-03-01T12:00Z", "2024-03-20T00:00Z", "2024-03-30T00:00Z"],
     ...      "resolved_at": [None, "2024-04-02T00:00Z", "2024-03-31T08:00Z"]}
-    >>> r = open_tickets(t, at="2024-03-31")
+    >>> int(open_tickets(t, "2024-03-31"))
+    2
+    >>> r = open_tickets(t, "2024-03-31", by="customer_id")
     >>> r["open_tickets"].tolist(), r["oldest_open_days"].tolist()
     ([2, 0], [30.5, nan])
     """
     ctx = "open_tickets"
-    table = _tickets(tickets, ctx)
-    rows = _rows(table.customer_ids, customers, ctx)
+    table, sp = _split(tickets, by, customers, ctx)
     days = window_days(window, ctx)
     last = day_number(utc_day(at, ctx))
     lo, hi = day_bounds_us(last - days + 1, last)
     opened = table.opened_at.view(np.int64)
     resolved = table.resolved_at.view(np.int64)
     is_open = (opened < hi) & ((resolved == _NAT) | (resolved >= hi))
-    n_acc = table.n_customers
-    acc = table.customer_codes
-    oldest = np.full(n_acc, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(oldest, acc[is_open], opened[is_open])
-    age = np.where(oldest < np.iinfo(np.int64).max, (hi - oldest) / ku.US_PER_DAY, np.nan)
-    open_count = rows.take(ku.count(acc[is_open], n_acc), 0)
-    oldest_days = rows.take(age, np.nan)
-    if np.isnan(oldest_days).any():
-        _warn(f"{ctx}: {int(np.isnan(oldest_days).sum()):,} of {oldest_days.size:,} accounts "
-              "have no open ticket, so the age of their oldest open ticket is NaN.")
     in_window = (opened >= lo) & (opened < hi)
     done = (resolved != _NAT) & (resolved >= lo) & (resolved < hi)
-    return _finish(AccountResult(
-        {"customer_id": rows.ids, "open_tickets": open_count, "oldest_open_days": oldest_days,
-         "opened": rows.take(ku.count(acc[in_window], n_acc), 0),
-         "resolved": rows.take(ku.count(acc[done], n_acc), 0)},
-        title=f"Open tickets at the end of {np.datetime64(last, 'D')} (flow over {days} days)",
-        metric="open_tickets", sums=("open_tickets", "opened", "resolved")), by)
+    # The oldest open ticket of each row, from the tickets themselves.
+    of_entity = sp.segment_of_entity()
+    entity = sp.entity_of_row
+    seg = np.where(entity >= 0, of_entity[np.maximum(entity, 0)], -1) if entity.size else (
+        np.zeros(0, dtype=np.int64))
+    mine = is_open & (seg >= 0)
+    oldest = np.full(sp.n_segments, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(oldest, seg[mine], opened[mine])
+    age = np.where(oldest < np.iinfo(np.int64).max, (hi - oldest) / ku.US_PER_DAY, np.nan)
+    if np.isnan(age).any():
+        noun = "accounts" if sp.name == "customer_id" else "rows"
+        warn_undefined(f"{ctx}: {int(np.isnan(age).sum()):,} of {age.size:,} {noun} have no "
+                       "open ticket, so the age of their oldest open ticket is NaN.")
+    how = Pooling(sums=("open_tickets", "opened", "resolved"))
+    pooled = pool({"open_tickets": _count(sp, is_open), "opened": _count(sp, in_window),
+                   "resolved": _count(sp, done)}, sp.segment, sp.n_segments, how, context=ctx)
+    pooled["oldest_open_days"] = age
+    cols = sp.segment_columns()
+    cols.update((c, pooled[c]) for c in ("accounts", "open_tickets", "oldest_open_days",
+                                         "opened", "resolved"))
+    return AccountResult(
+        cols, value="open_tickets", segment=sp.name, pooling=how,
+        title=f"Open tickets at the end of {np.datetime64(last, 'D')} (flow over {days} days)")

@@ -83,7 +83,7 @@ _COLUMNS = ("customer_id", "ticket_id", "opened_at", "resolved_at", "contacts")
 class SupportTicketTable(ColumnTable):
     """Support tickets as validated, read-only numpy columns.
 
-    Build one with :meth:`from_records` or :meth:`from_columns`; rows keep input order.
+    Build one with ``from_records`` or ``from_columns``; rows keep input order.
 
     Attributes
     ----------
@@ -132,9 +132,9 @@ class SupportTicketTable(ColumnTable):
     @classmethod
     def from_records(cls, records: Iterable[SupportTicket | Mapping[str, Any]], *,
                      errors: ErrorMode = "raise") -> SupportTicketTable:
-        """Build a table from :class:`SupportTicket` records or dicts of their fields.
+        """Build a table from ``SupportTicket`` records or dicts of their fields.
 
-        The records pass the same column rules as :meth:`from_columns`.
+        The records pass the same column rules as ``from_columns``.
 
         Examples
         --------
@@ -171,7 +171,9 @@ class SupportTicketTable(ColumnTable):
             Column names. ``customer_id`` and ``opened_at`` are required; ``ticket_id``,
             ``resolved_at`` (all open) and ``contacts`` (unknown) are optional.
         segments : sequence of str, optional
-            Other columns of the input to keep as segments, so that ``by=`` can name them.
+            Other columns of the input to keep as segments, so that ``by=`` can name them
+            (a channel, a priority; a metric given raw columns keeps its ``by=`` column by
+            itself).
         errors : {"raise", "skip"}, default "raise"
 
         Raises

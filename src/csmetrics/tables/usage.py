@@ -89,7 +89,7 @@ _OPTIONAL = ("feature", "duration_s")
 class UsageTable(ColumnTable):
     """Usage events as validated, read-only numpy columns.
 
-    Build one with :meth:`from_records` or :meth:`from_columns`; do not call the constructor.
+    Build one with ``from_records`` or ``from_columns``; do not call the constructor.
     Rows keep their input order.
 
     Attributes
@@ -156,12 +156,12 @@ class UsageTable(ColumnTable):
     def from_records(cls, records: Iterable[UsageEvent | Mapping[str, Any]], *,
                      features: Sequence[Any] | None = None,
                      errors: ErrorMode = "raise") -> UsageTable:
-        """Build a table from :class:`UsageEvent` records or dicts of their fields.
+        """Build a table from ``UsageEvent`` records or dicts of their fields.
 
         Dicts are validated as records (a failure names the field, the rule and the rows);
-        the records then pass the same column checks as :meth:`from_columns` (including the
+        the records then pass the same column checks as ``from_columns`` (including the
         rule that aware and naive timestamps do not mix), so both paths give the same table.
-        ``features`` declares the feature catalogue, as in :meth:`from_columns`.
+        ``features`` declares the feature catalogue, as in ``from_columns``.
 
         Examples
         --------
@@ -209,8 +209,10 @@ class UsageTable(ColumnTable):
             (most likely a typo); a feature with no event yet is known only when declared
             here. When given, every event's feature must be one of them.
         segments : sequence of str, optional
-            Other columns of the input to keep as segments, so that ``by=`` can name them
-            (account-level attributes such as ``"plan"`` or ``"region"``).
+            Other columns of the input to keep as segments, so that ``by=`` can name them:
+            an attribute of the account (``"region"``: one value per account) or of the
+            event (``"device"``, which the metrics counted over events split by). A metric
+            given raw columns keeps the column its ``by=`` names by itself.
         errors : {"raise", "skip"}, default "raise"
             ``"raise"`` stops at the first rule broken. ``"skip"`` leaves bad rows out and
             lists them, with the rule each broke, in the table's ``skipped``.
@@ -295,7 +297,7 @@ class UsageTable(ColumnTable):
 
     @property
     def n_customers(self) -> int:
-        """Distinct accounts the table knows (a table from :meth:`take` keeps them all)."""
+        """Distinct accounts the table knows (a table from ``take`` keeps them all)."""
         return int(self.customer_ids.size)
 
     @property

@@ -1,35 +1,37 @@
 """Rule-based adoption and the breadth of key-feature adoption.
 
-:class:`AdoptionRule` ("active on 3+ days a week, every week of the last four"), the
-:class:`AdoptionRate` of accounts meeting it (:func:`adoption_rate`), and
-:func:`adoption_breadth` (how many of a list of key features each account used).
-Re-exported by :mod:`csmetrics.usage`.
+``AdoptionRule`` ("active on 3+ days a week, every week of the last four"), the
+``AdoptionRate`` of accounts meeting it (``adoption_rate``), and ``adoption_breadth`` (how
+many of a list of key features each account used). Both judge whole accounts, so ``by=``
+splits by accounts (``"customer_id"``, a mapping, or a column with one value per account),
+never by a column of the events such as ``"feature"``. Re-exported by ``csmetrics.usage``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal, overload
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from csmetrics._core.options import InstanceOf, Interval, Satisfies, validate_params
+from csmetrics._core.segments import By
+from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import usage as ku
-from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
-from csmetrics.results import TableResult
+from csmetrics.tables.account_result import AccountResult
+from csmetrics.tables.accounts import BY, AccountSet, Pooling, resolve_by
+from csmetrics.tables.coerce import as_usage
 from csmetrics.usage.common import (
-    AccountResult,
-    By,
-    _events,
-    _feature_codes,
-    _finish,
-    _rows,
-    _usage,
-    _warn,
-    _window,
+    WHOLE_ACCOUNT,
+    events,
+    feature_codes,
+    finish,
+    scope,
+    trailing,
 )
 
 # --- rule-based adoption ---------------------------------------------------------------------
@@ -84,58 +86,71 @@ class AdoptionRule(BaseModel):
 
 
 class AdoptionRate(AccountResult):
-    """Accounts against an :class:`AdoptionRule`: per account, and the share adopted.
+    """Accounts against an ``AdoptionRule``: the share adopted, pooled or per segment.
 
-    Columns: ``customer_id``, ``qualifying_days``, ``periods_met`` and ``adopted`` (metric).
-    Attributes ``rule`` and ``rate`` (adopted accounts / accounts, NaN with no account).
+    Columns: the segment column, ``accounts``, ``adopted`` (accounts meeting the rule),
+    ``adoption_rate`` (value column: ``adopted / accounts``), ``qualifying_days`` and
+    ``periods_met`` (summed over the accounts: per account with ``by="customer_id"``).
+
+    Attributes
+    ----------
+    rule : AdoptionRule
+    rate : float
+        The share of every account of the result adopted (NaN without accounts).
     """
 
     rule: AdoptionRule
     rate: float
 
     def __repr__(self) -> str:
-        return f"AdoptionRate({self.rate:.4g} of {len(self):,} accounts adopted)"
+        accounts = int(np.asarray(self["accounts"]).sum())
+        return f"AdoptionRate({self.rate:.4g} of {accounts:,} accounts adopted)"
 
 
-@overload
-def adoption_rate(usage: Any, rule: AdoptionRule | None = ..., *,
-                  at: PeriodLike | _dt.datetime, by: None = None,
-                  customers: ArrayLike | None = ...) -> AdoptionRate: ...
-@overload
-def adoption_rate(usage: Any, rule: AdoptionRule | None = ..., *,
-                  at: PeriodLike | _dt.datetime, by: Mapping[Any, Any] | Literal["all"],
-                  customers: ArrayLike | None = ...) -> TableResult: ...
+def _old_adoption_rate(usage: Any, rule: AdoptionRule | None = None, *,
+                       at: PeriodLike | _dt.datetime, by: By = None,
+                       customers: ArrayLike | None = None) -> None:
+    """The signature before 0.2: ``adoption_rate(usage, rule, at=...)``."""
 
 
-def adoption_rate(usage: Any, rule: AdoptionRule | None = None, *,
-                  at: PeriodLike | _dt.datetime, by: By = None,
-                  customers: ArrayLike | None = None) -> AdoptionRate | TableResult:
-    """The share of accounts meeting a rule-based "fully adopted" definition.
+@validate_params({"rule": InstanceOf((AdoptionRule,), optional=True, what="an AdoptionRule"),
+                  "by": BY}, legacy=_old_adoption_rate)
+def adoption_rate(usage: Any, at: PeriodLike | _dt.datetime, *, rule: AdoptionRule | None = None,
+                  by: By = None, customers: ArrayLike | None = None) -> AdoptionRate:
+    """The share of accounts meeting a rule-based "fully adopted" definition (0-1).
 
     Parameters
     ----------
     usage : UsageTable, list of UsageEvent, or columns
-    rule : AdoptionRule, optional
-        Default ``AdoptionRule()``: active on 3 or more days in each of the last four weeks.
     at : date, period or timestamp
         Last UTC day of the last block.
-    by : mapping or "all", optional
-        Share adopted per segment (``adoption_rate``) with counts.
+    rule : AdoptionRule, optional
+        Default ``AdoptionRule()``: active on 3 or more days in each of the last four weeks.
+    by : None, str or mapping, optional
+        ``None``: every account together; ``"customer_id"``: one row per account; a mapping
+        from customer id to segment, or a column with one value per account.
     customers : sequence of ids, optional
-        The accounts judged, in order; accounts without events are not adopted. This is
-        the denominator of the rate (default: every account of the table).
+        The accounts judged, in order; accounts without events are not adopted. They are the
+        denominator of the rate (default: every account of the table).
 
     Returns
     -------
-    AdoptionRate or TableResult
-        Per account ``qualifying_days``, ``periods_met``, ``adopted``; ``.rate`` is the
-        share adopted.
+    AdoptionRate
+        Value column ``adoption_rate``, with ``accounts``, ``adopted``, ``qualifying_days``
+        and ``periods_met``; ``.rate`` is the share of every account adopted.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``by`` names a column of the events, such as ``"feature"``: adoption judges a whole
+        account.
 
     Notes
     -----
-    ``rate = |{accounts with periods_met >= required periods}| / |accounts|``. Blocks are
-    trailing blocks of whole UTC days, not calendar weeks: with ``at`` a Sunday and 7-day
-    blocks they are Monday-Sunday weeks.
+    ``adoption_rate = |{accounts with periods_met >= required periods}| / |accounts|``.
+    Blocks are trailing blocks of whole UTC days, not calendar weeks: with ``at`` a Sunday
+    and 7-day blocks they are Monday-Sunday weeks. ``adoption_rate(usage, rule, at=...)``
+    (before 0.2) still works, with a DeprecationWarning.
 
     Examples
     --------
@@ -145,20 +160,25 @@ def adoption_rate(usage: Any, rule: AdoptionRule | None = None, *,
     ...           "at": ["2024-03-04", "2024-03-06", "2024-03-08", "2024-03-11",
     ...                  "2024-03-13", "2024-03-15", "2024-03-11", "2024-03-12",
     ...                  "2024-03-13"]}
-    >>> r = adoption_rate(events, AdoptionRule(periods=2), at="2024-03-17")
-    >>> r["periods_met"].tolist(), r["adopted"].tolist(), r.rate
-    ([2, 1], [True, False], 0.5)
+    >>> r = adoption_rate(events, "2024-03-17", rule=AdoptionRule(periods=2))
+    >>> float(r), r.rate
+    (0.5, 0.5)
+    >>> per = adoption_rate(events, "2024-03-17", rule=AdoptionRule(periods=2), by="customer_id")
+    >>> per["periods_met"].tolist(), per["adopted"].tolist()
+    ([2, 1], [1, 0])
     """
     ctx = "adoption_rate"
     rule = AdoptionRule() if rule is None else rule
-    table = _usage(usage, ctx)
-    rows = _rows(table, customers, ctx)
+    by = resolve_by(by, ctx)
+    table = as_usage(usage, ctx, by=by)
+    acc = AccountSet.of(table.customer_ids, customers=customers, context=ctx)
+    sc = scope(table, by, acc, ctx, refuse_rows=WHOLE_ACCOUNT.format(what="adoption"))
     days = rule.period_days * rule.periods
-    win = _window(at, days, ctx)
+    win = trailing(at, f"{days}D", ctx)
     feats = None
     if rule.key_features:
-        _, feats = _feature_codes(table, rule.key_features, ctx)
-    ev = _events(table, win, need_day=True, features=feats)
+        _, feats = feature_codes(table, rule.key_features, ctx)
+    ev = events(sc, win, need_day=True, features=feats)
     n_acc = table.n_customers
     if rule.min_users_per_day == 1:
         cells = ku.distinct(table.member_customer[ev.member] * np.int64(days) + ev.day,
@@ -168,96 +188,127 @@ def adoption_rate(usage: Any, rule: AdoptionRule | None = None, *,
         per_cell = ku.count(table.member_customer[keys // days] * np.int64(days) + keys % days,
                             n_acc * days)
         cells = np.flatnonzero(per_cell >= rule.min_users_per_day).astype(np.int64)
-    acc, day = cells // days, cells % days
-    qualifying = ku.count(acc, n_acc)
-    per_block = ku.count(acc * rule.periods + day // rule.period_days, n_acc * rule.periods)
+    account, day = cells // days, cells % days
+    qualifying = ku.count(account, n_acc)
+    per_block = ku.count(account * rule.periods + day // rule.period_days,
+                         n_acc * rule.periods)
     met = ku.count(np.flatnonzero(per_block >= rule.min_active_days) // rule.periods, n_acc)
-    periods_met = rows.take(met, 0)
+    sp = sc.split
+    periods_met = sp.take(met, 0)
     adopted = periods_met >= rule.required_periods
-    n = adopted.size
-    if n == 0:
-        _warn(f"{ctx}: there are no accounts, so the adoption rate is undefined; "
-              "returning NaN.")
-    rate = float(adopted.sum() / n) if n else float("nan")
-    result = AdoptionRate(
-        {"customer_id": rows.ids, "qualifying_days": rows.take(qualifying, 0),
-         "periods_met": periods_met, "adopted": adopted},
+    how = Pooling(sums=("adopted", "qualifying_days", "periods_met"),
+                  means={"adoption_rate": ("adopted", "the number of accounts")})
+    result: AdoptionRate = finish(
+        sp, {"adopted": adopted, "qualifying_days": sp.take(qualifying, 0),
+             "periods_met": periods_met}, how,
+        ("accounts", "adopted", "adoption_rate", "qualifying_days", "periods_met"),
+        value="adoption_rate", context=ctx, cls=AdoptionRate,
         title=f"Adoption ({rule.periods} blocks of {rule.period_days} days to "
               f"{np.datetime64(win.last_day, 'D')}, {rule.min_active_days}+ qualifying days "
-              f"in {rule.required_periods}+ blocks)",
-        metric="adopted", sums=("adopted",), means={"adoption_rate": "adopted"},
-        rule=rule, rate=rate)
-    return result if by is None else result.by_segment(by)
+              f"in {rule.required_periods}+ blocks)")
+    n = adopted.size
+    if n == 0 and sp.name is not None:
+        warn_undefined(f"{ctx}: there are no accounts, so the adoption rate is undefined; "
+                       "returning NaN.")
+    result._set(rule=rule, rate=float(adopted.sum() / n) if n else float("nan"))
+    return result
 
 
 # --- adoption breadth ------------------------------------------------------------------------
 
 
-def adoption_breadth(usage: Any, features: Sequence[str], *, at: PeriodLike | _dt.datetime,
+_FEATURES = Satisfies(lambda f: not isinstance(f, str) and len(f) > 0,
+                      "a list of feature names (for one feature use feature_adoption())")
+
+
+def _old_adoption_breadth(usage: Any, features: Sequence[str], *,
+                          at: PeriodLike | _dt.datetime, window: str | int = "30D",
+                          min_users: int = 1, by: By = None,
+                          customers: ArrayLike | None = None) -> None:
+    """The signature before 0.2: ``adoption_breadth(usage, features, at=...)``."""
+
+
+@validate_params({"features": _FEATURES, "min_users": Interval(1, integer=True), "by": BY},
+                 legacy=_old_adoption_breadth)
+def adoption_breadth(usage: Any, at: PeriodLike | _dt.datetime, *, features: Sequence[str],
                      window: str | int = "30D", min_users: int = 1, by: By = None,
-                     customers: ArrayLike | None = None) -> AccountResult | TableResult:
-    """How many of a list of key features each account used in the window.
+                     customers: ArrayLike | None = None) -> AccountResult:
+    """How many of a list of key features the accounts used in the window, as a share (0-1).
 
     Parameters
     ----------
     usage : UsageTable, list of UsageEvent, or columns
+    at : date, period or timestamp
+        Last UTC day of the window.
     features : sequence of str
         The key features (each must occur in the table).
-    at, window : optional
-        The window (default 30 days ending at ``at``).
+    window : str, default "30D"
+        The window, ending at ``at`` inclusive.
     min_users : int, default 1
-        A feature counts as used by the account when at least this many of its users used
+        A feature counts as used by an account when at least this many of its users used
         it in the window.
-    by : mapping or "all", optional
-        Pool into segments: mean breadth and share of accounts using all key features.
+    by : None, str or mapping, optional
+        As in ``adoption_rate`` (breadth is over each whole account's features).
     customers : sequence of ids, optional
-        The accounts to report (default: every account of the table).
+        The accounts counted (default: every account of the table).
 
     Returns
     -------
-    AccountResult or TableResult
-        ``customer_id``, ``features_used``, ``key_features`` (how many there are),
-        ``breadth`` (metric: ``features_used / key_features``), ``all_used``, and one column
+    AccountResult
+        Value column ``breadth`` (``features_used / key_features``), with ``accounts``,
+        ``features_used`` and ``key_features`` (summed over the accounts: their key
+        features used, and the key features each could use), ``all_used`` (accounts using
+        every key feature), ``all_used_share`` (their share) and one column
         ``users: <feature>`` per key feature with its users in the window.
+
+    Notes
+    -----
+    Pooled, the breadth is the mean breadth of the accounts (every account has the same
+    number of key features). ``adoption_breadth(usage, features, at=...)`` (before 0.2)
+    still works, with a DeprecationWarning.
 
     Examples
     --------
     >>> events = {"customer_id": ["a", "a", "a", "b"], "user_id": [1, 2, 1, 3],
     ...           "at": ["2024-03-10"] * 4,
     ...           "feature": ["report", "report", "export", "report"]}
-    >>> r = adoption_breadth(events, ["report", "export", "report"][:2], at="2024-03-31")
-    >>> r["features_used"].tolist(), r["breadth"].tolist(), r["users: report"].tolist()
-    ([2, 1], [1.0, 0.5], [2, 1])
+    >>> r = adoption_breadth(events, "2024-03-31", features=["report", "export"])
+    >>> float(r), r["features_used"].tolist(), r["key_features"].tolist()
+    (0.75, [3], [4])
+    >>> per = adoption_breadth(events, "2024-03-31", features=["report", "export"],
+    ...                        by="customer_id")
+    >>> per["breadth"].tolist(), per["users: report"].tolist()
+    ([1.0, 0.5], [2, 1])
     """
     ctx = "adoption_breadth"
-    if isinstance(features, str):
-        raise InvalidParameterError(f"{ctx}: features must be a list of feature names; for "
-                                    "one feature use feature_adoption().")
-    if not isinstance(min_users, int | np.integer) or min_users < 1:
-        raise InvalidParameterError(f"{ctx}: min_users must be a whole number >= 1.")
-    table = _usage(usage, ctx)
-    names, codes = _feature_codes(table, features, ctx)
+    by = resolve_by(by, ctx)
+    table = as_usage(usage, ctx, by=by)
+    names, codes = feature_codes(table, features, ctx)
     k = codes.size
-    rows = _rows(table, customers, ctx)
-    win = _window(at, window, ctx)
-    ev = _events(table, win, features=codes)
-    feat = table.feature_codes if ev.rows is None else table.feature_codes[ev.rows]
+    acc = AccountSet.of(table.customer_ids, customers=customers, context=ctx)
+    sc = scope(table, by, acc, ctx, refuse_rows=WHOLE_ACCOUNT.format(what="breadth"))
+    sp = sc.split
+    win = trailing(at, window, ctx)
+    ev = events(sc, win, features=codes)
+    feat = ev.of(table.feature_codes)
     lut = np.full(table.features.size + 1, -1, dtype=np.int64)
     lut[codes + 1] = np.arange(k)
     keys = ku.distinct(ev.member * np.int64(k) + lut[feat + 1], table.n_members * k)
     users = ku.count(table.member_customer[keys // k] * np.int64(k) + keys % k,
                      table.n_customers * k).reshape(table.n_customers, k)
-    per_row = np.zeros((rows.ids.size, k), dtype=np.int64)
-    has = rows.code >= 0
-    per_row[has] = users[rows.code[has]]
+    per_row = sp.take(users, 0).reshape(sp.n, k)
     used = (per_row >= min_users).sum(axis=1)
-    cols: dict[str, Any] = {"customer_id": rows.ids, "features_used": used,
-                            "key_features": np.full(rows.ids.size, k, dtype=np.int64),
-                            "breadth": used / k, "all_used": used == k}
-    for j, name in enumerate(names):
-        cols[f"users: {name}"] = per_row[:, j]
-    return _finish(AccountResult(
-        cols, title=f"Adoption breadth, {k} key features ({win.describe()})",
-        metric="breadth", sums=("features_used", "key_features", "all_used"),
-        ratios={"breadth": ("features_used", "key_features")},
-        means={"all_used_share": "all_used"}), by)
+    parts: dict[str, Any] = {"features_used": used,
+                             "key_features": np.full(sp.n, k, dtype=np.int64),
+                             "all_used": used == k}
+    user_cols = [f"users: {name}" for name in names]
+    for j, col in enumerate(user_cols):
+        parts[col] = per_row[:, j]
+    how = Pooling(sums=("features_used", "key_features", "all_used", *user_cols),
+                  ratios={"breadth": ("features_used", "key_features",
+                                      "the number of accounts")},
+                  means={"all_used_share": ("all_used", "the number of accounts")})
+    return finish(sp, parts, how,
+                  ("accounts", "features_used", "key_features", "breadth", "all_used",
+                   "all_used_share", *user_cols), value="breadth", context=ctx,
+                  title=f"Adoption breadth, {k} key features ({win.describe()})")
