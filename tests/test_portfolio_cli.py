@@ -361,7 +361,7 @@ class TestReportParts:
 
 def test_plotting_exports_every_chart_from_its_domain_module() -> None:
     import csmetrics.plotting as plotting
-    from csmetrics.plotting import charts, health, revenue, surveys, value
+    from csmetrics.plotting import health, revenue, surveys, value
 
     homes = {"plot_mrr_bridge": revenue, "plot_mrr_movements": revenue,
              "plot_retention_trend": revenue, "plot_cohort_table": value,
@@ -370,7 +370,6 @@ def test_plotting_exports_every_chart_from_its_domain_module() -> None:
     assert sorted(plotting.__all__) == sorted(homes)
     for name, module in homes.items():
         assert getattr(plotting, name) is getattr(module, name)
-        assert getattr(charts, name) is getattr(module, name)    # the 0.1 path still works
 
 
 def test_importing_plotting_does_not_import_matplotlib() -> None:

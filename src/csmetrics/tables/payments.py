@@ -24,7 +24,7 @@ from csmetrics.exceptions import (
 )
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable
-from csmetrics.tables.subscriptions import _currencies
+from csmetrics.tables.rules import currency_codes
 
 
 class Payment(BaseModel):
@@ -195,7 +195,7 @@ class PaymentTable(ColumnTable):
         chk.check(np.isinf(amt), amount, "must be finite")
         chk.check(amt < 0, amount, "must be >= 0 (net refunds into the amount)")
         chk.check(amt >= _MAX_AMOUNT, amount, f"must be below {_MAX_AMOUNT:,.0f}")
-        cur_codes, currencies = _currencies(np.asarray(cur_raw, dtype=object), currency, chk)
+        cur_codes, currencies = currency_codes(np.asarray(cur_raw, dtype=object), currency, chk)
         digits = np.array([MINOR_UNITS[c] for c in currencies.tolist()], dtype=np.int64)
         safe = np.where(chk.bad, 0.0, np.nan_to_num(amt))
         minor = round_half_even(safe * 10.0 ** digits[cur_codes])

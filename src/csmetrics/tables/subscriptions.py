@@ -24,18 +24,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
 from csmetrics._core.convert import (
-    factorize,
-    is_missing,
     missing_one,
     one_date,
     to_codes,
     to_dates,
-    to_float,
 )
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._kernels import revenue as kr
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable
+from csmetrics.tables.rules import categorical_codes, check_spans, currency_codes, required_number
 
 Interval = Literal["day", "week", "month", "quarter", "year"]
 
@@ -359,20 +357,21 @@ interval_count, quantity, discount : str
                  else to_dates(col("end"), renamed["end"], chk))
         chk.check(end_d < start_d, renamed["end"], f"must not be before '{renamed['start']}'")
 
-        amt = _number(col("amount"), renamed["amount"], chk, required=True)
+        amt = required_number(col("amount"), renamed["amount"], chk, required=True)
         chk.check(amt < 0, renamed["amount"], "must be >= 0")
-        qty = _number(col("quantity"), renamed["quantity"], chk, required=True)
+        qty = required_number(col("quantity"), renamed["quantity"], chk, required=True)
         chk.check(qty < 0, renamed["quantity"], "must be >= 0")
-        disc = _number(col("discount"), renamed["discount"], chk, required=True)
+        disc = required_number(col("discount"), renamed["discount"], chk, required=True)
         chk.check((disc < 0) | (disc > 1), renamed["discount"], "must be between 0 and 1")
-        count_f = _number(col("interval_count"), renamed["interval_count"], chk, required=True)
+        count_f = required_number(col("interval_count"), renamed["interval_count"], chk,
+                                  required=True)
         chk.check((count_f < 1) | (count_f != np.floor(count_f)) | (count_f > 10_000),
                   renamed["interval_count"], "must be a whole number from 1 to 10,000")
         count = np.where(chk.bad, 1, np.nan_to_num(count_f, nan=1.0)).astype(np.int64)
 
-        interval_codes = _categorical(col("interval"), renamed["interval"], chk, INTERVALS,
+        interval_codes = categorical_codes(col("interval"), renamed["interval"], chk, INTERVALS,
                                       "must be one of 'day', 'week', 'month', 'quarter', 'year'")
-        cur_codes, currencies = _currencies(col("currency"), renamed["currency"], chk)
+        cur_codes, currencies = currency_codes(col("currency"), renamed["currency"], chk)
 
         digits = np.array([MINOR_UNITS.get(c, 2) for c in currencies.tolist()], dtype=np.int64)
         safe = ~chk.bad
@@ -382,7 +381,7 @@ interval_count, quantity, discount : str
                   f"must give a monthly amount below {kr.MAX_ROW_MRR:,.0f}")
         units = kr.row_mrr_units(np.where(chk.bad, 0.0, mrr), digits[cur_codes])
 
-        _check_subscription_spans(sub_codes, start_d, end_d, renamed, chk)
+        check_spans(sub_codes, start_d, end_d, renamed, chk)
 
         table = cls(
             customer_codes=cust_codes, customer_ids=cust_ids, subscription_codes=sub_codes,
@@ -425,77 +424,3 @@ interval_count, quantity, discount : str
         rows, cust = len(self), self.n_customers
         return (f"SubscriptionTable({rows:,} row{'s' * (rows != 1)}, {cust:,} "
                 f"customer{'s' * (cust != 1)}, {first} to {last}, {cur}{self._skipped_text()})")
-
-
-def _number(values: NDArray[Any], column: str, chk: Checker, *, required: bool
-            ) -> NDArray[np.float64]:
-    out = to_float(values, column, chk)
-    if required:
-        chk.check(np.isnan(out) & ~chk.bad, column, "must not be missing (None/NaN)")
-        chk.check(np.isinf(out), column, "must be finite")
-    return out
-
-
-def _categorical(values: NDArray[Any], column: str, chk: Checker, allowed: Sequence[str],
-                 rule: str) -> NDArray[np.int8]:
-    missing = is_missing(values)
-    chk.check(missing, column, "must not be missing (None/NaN)")
-    cats, inv = factorize(np.where(missing, allowed[0], values) if missing.any() else values)
-    lowered = [str(c).strip().lower() for c in cats.tolist()]
-    lut = np.array([allowed.index(c) if c in allowed else -1 for c in lowered], dtype=np.int64)
-    codes = lut[inv]
-    chk.check(codes < 0, column, rule)
-    return np.where(codes < 0, 0, codes).astype(np.int8)
-
-
-def _currencies(values: NDArray[Any], column: str, chk: Checker
-                ) -> tuple[NDArray[np.int64], NDArray[np.str_]]:
-    missing = is_missing(values)
-    chk.check(missing, column, "must not be missing (None/NaN)")
-    cats, codes = factorize(np.where(missing, "USD", values) if missing.any() else values)
-    upper = np.array([str(c).strip().upper() for c in cats.tolist()], dtype=str)
-    malformed = np.array([not (len(c) == 3 and c.isascii() and c.isalpha())
-                          for c in upper.tolist()], dtype=bool)
-    chk.check(malformed[codes], column, "must be a 3-letter ISO 4217 currency code")
-    unknown = np.array([c not in MINOR_UNITS for c in upper.tolist()], dtype=bool)
-    chk.check(unknown[codes] & ~chk.bad, column, "must be a known ISO 4217 currency code")
-    # Canonical upper-case categories, merged ("usd" and "USD" are one currency).
-    good = np.where(unknown, "USD", upper)
-    final, remap = np.unique(good, return_inverse=True)
-    return remap.reshape(-1).astype(np.int64)[codes], final
-
-
-def _check_subscription_spans(sub_codes: NDArray[np.int64], start: NDArray[np.datetime64],
-                              end: NDArray[np.datetime64], names: Mapping[str, str],
-                              chk: Checker) -> None:
-    """Spans of one subscription must have distinct starts and must not overlap.
-
-    Empty spans (``end == start``) hold no day, so they neither duplicate nor overlap. Each
-    span is compared with the latest end of all earlier spans of its subscription, so an
-    open span overlaps everything after it.
-    """
-    has = np.flatnonzero((sub_codes >= 0) & ~np.isnat(start) & ~chk.bad & ~(end == start))
-    if has.size < 2:
-        return
-    days = start[has].astype(np.int64)
-    lo = int(days.min())
-    key = sub_codes[has] * np.int64(1 << 32) + (days - lo)
-    # Exports usually come sorted by subscription and start: then no sort is needed.
-    order = has if bool((key[1:] >= key[:-1]).all()) else has[np.argsort(key, kind="stable")]
-    s, e, c = start[order], end[order], sub_codes[order]
-    same = c[1:] == c[:-1]
-    dup = np.zeros(start.size, dtype=bool)
-    dup[order[1:][same & (s[1:] == s[:-1])]] = True
-    chk.check(dup, f"{names['subscription_id']}, {names['start']}",
-              "must be unique per subscription (duplicate span)")
-    # Running latest end per subscription: groups are contiguous and offset so that the
-    # running maximum restarts at each new subscription.
-    end_rel = np.where(np.isnat(e), np.int64(1 << 31), e.astype(np.int64) - lo)
-    group = np.cumsum(np.concatenate([[True], ~same])) - 1
-    latest = np.maximum.accumulate(group * np.int64(1 << 32) + end_rel) - group * np.int64(1 << 32)
-    start_rel = s.astype(np.int64) - lo
-    overlap = same & (s[1:] != s[:-1]) & (latest[:-1] > start_rel[1:])
-    bad = np.zeros(start.size, dtype=bool)
-    bad[order[1:][overlap]] = True
-    chk.check(bad, names["start"],
-              "must not fall inside an earlier span of the same subscription (overlap)")
