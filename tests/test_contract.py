@@ -30,7 +30,12 @@ import numpy as np
 import pytest
 
 import csmetrics as cm
-from csmetrics.datasets import synthetic_columns
+from csmetrics.datasets import (
+    synthetic_columns,
+    synthetic_survey_columns,
+    synthetic_ticket_columns,
+    synthetic_usage_columns,
+)
 from csmetrics.results import TableResult
 
 # --- the data of each kind, built once ---------------------------------------------------------
@@ -41,9 +46,47 @@ def _subscriptions() -> dict[str, np.ndarray]:
     return {k: v for k, v in cols.items() if k != "currency"}
 
 
-DATA: dict[str, Callable[[], dict[str, np.ndarray]]] = {"subscriptions": _subscriptions}
-MONEY_FIELDS = {"subscriptions": ("amount",)}
-RECORD = {"subscriptions": cm.Subscription}
+def _usage() -> dict[str, np.ndarray]:
+    return synthetic_usage_columns(25, start="2024-01-01", days=90, seed=2)
+
+
+def _tickets() -> dict[str, np.ndarray]:
+    return synthetic_ticket_columns(25, start="2024-01-01", days=90, seed=2)
+
+
+def _surveys() -> dict[str, np.ndarray]:
+    cols = synthetic_survey_columns(30, months=6, start="2024-01", seed=2)
+    return {k: v for k, v in cols.items() if k not in ("segment", "arr")}
+
+
+def _payments() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(4)
+    n = 120
+    days = rng.integers(0, 365, n)
+    return {"customer_id": rng.integers(0, 20, n),
+            "date": np.datetime64("2024-01-01") + days.astype("timedelta64[D]"),
+            "amount": np.round(rng.uniform(5, 200, n), 2)}
+
+
+def _measures() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(6)
+    n = 30
+    return {"customer_id": np.arange(n), "utilization": rng.uniform(0, 1.2, n),
+            "active_users_trend": rng.uniform(0.5, 1.5, n),
+            "adoption_breadth": rng.uniform(0, 1, n), "nps": rng.uniform(-80, 80, n),
+            "open_tickets": rng.integers(0, 8, n).astype(float),
+            "mrr_change": rng.uniform(-0.3, 0.3, n)}
+
+
+DATA: dict[str, Callable[[], dict[str, np.ndarray]]] = {
+    "subscriptions": _subscriptions, "usage": _usage, "tickets": _tickets,
+    "surveys": _surveys, "payments": _payments, "measures": _measures}
+MONEY_FIELDS = {"subscriptions": ("amount",), "payments": ("amount",)}
+RECORD: dict[str, Any] = {"subscriptions": cm.Subscription, "usage": cm.UsageEvent,
+                          "tickets": cm.SupportTicket, "surveys": cm.SurveyResponse,
+                          "payments": cm.Payment, "measures": None}
+SEATS = dict.fromkeys(range(25), 4)                       # seats of the usage accounts
+STARTS = {c: np.datetime64("2024-01-01") for c in range(25)}
 
 
 def as_records(kind: str, cols: Mapping[str, np.ndarray]) -> list[Any]:
@@ -59,10 +102,10 @@ def as_records(kind: str, cols: Mapping[str, np.ndarray]) -> list[Any]:
 
 def _python(v: Any) -> Any:
     if isinstance(v, np.datetime64):
-        return None if np.isnat(v) else v.astype("datetime64[D]").item()
+        return None if np.isnat(v) else v.item()
     if isinstance(v, np.generic):
-        return v.item()
-    return v
+        v = v.item()
+    return None if isinstance(v, float) and v != v else v
 
 
 def customer_mapping(cols: Mapping[str, np.ndarray], *, leave_out: int = 0) -> dict[Any, str]:
@@ -88,6 +131,8 @@ class Spec:
     empty_is_nan: bool = True           # an empty input is NaN with a warning
     bad_option: tuple[str, Any] | None = None  # an option value the metric refuses
     options: Mapping[str, Any] = field(default_factory=dict)
+    segment: str = "segment"            # the segment column of a customer mapping
+    single: bool = True                 # one row per segment (False: a grid, a curve)
 
     def __call__(self, data: Any, **kwargs: Any) -> TableResult:
         return self.call(data, **{**self.options, **kwargs})
@@ -142,10 +187,98 @@ REGISTRY: list[Spec] = [
          lambda d, **k: cm.trial_conversion_rate(d, *W, **k),
          additive=("trials", "converted", "not_converted", "pending"),
          rates=("conversion_rate",), bad_option=("within_days", -1)),
+    # value
+    Spec("cohort_table", "subscriptions",
+         lambda d, **k: cm.cohort_table(d, "2024-01", "2024-06", **k),
+         additive=("customers",), empty_is_nan=False, bad_option=("kind", "mrr"),
+         single=False),
+    Spec("survival_curve", "subscriptions", lambda d, **k: cm.survival_curve(d, "2024-12", **k),
+         empty_is_nan=False, bad_option=("confidence", 1.5), single=False),
+    Spec("customer_lifetimes", "subscriptions",
+         lambda d, **k: cm.customer_lifetimes(d, "2024-12", **k), empty_is_nan=False,
+         single=False),
+    Spec("lifetime_value", "subscriptions", lambda d, **k: cm.lifetime_value(d, "2024-12", **k),
+         money=("arpa",), bad_option=("timing", "middle")),
+    Spec("average_order_value", "payments", lambda d, **k: cm.average_order_value(d, **k),
+         additive=("revenue", "payments"), money=("average_order_value", "revenue"),
+         bad_option=("by", 3)),
+    Spec("purchase_frequency", "payments", lambda d, **k: cm.purchase_frequency(d, **k),
+         additive=("payments", "customers"), rates=("purchase_frequency",),
+         bad_option=("freq", "decade")),
+    Spec("transactional_lifetime_value", "payments",
+         lambda d, **k: cm.transactional_lifetime_value(d, **k), money=(
+             "lifetime_value", "average_order_value"), bad_option=("gross_margin", "high"),
+         options={"lifespan": 3.0}),
+    # surveys
+    Spec("net_promoter_score", "surveys", lambda d, **k: cm.net_promoter_score(d, **k),
+         additive=("n", "promoters", "passives", "detractors"), rates=("nps",),
+         bad_option=("confidence", 95)),
+    Spec("customer_satisfaction_score", "surveys",
+         lambda d, **k: cm.customer_satisfaction_score(d, **k),
+         additive=("n", "satisfied"), rates=("csat",), bad_option=("confidence", 0)),
+    Spec("customer_effort_score", "surveys", lambda d, **k: cm.customer_effort_score(d, **k),
+         additive=("n",), rates=("ces",), bad_option=("version", "3.0")),
+    Spec("survey_trend", "surveys",
+         lambda d, **k: cm.survey_trend(d, "2024-01", "2024-06", **k),
+         additive=("n",), empty_is_nan=False, bad_option=("metric", "ltv")),
+    # usage
+    Spec("active_users", "usage", lambda d, **k: cm.active_users(d, "2024-03-31", **k),
+         additive=("active_users", "accounts"), empty_is_nan=False,
+         bad_option=("window", "1 month")),
+    Spec("active_users_trend", "usage",
+         lambda d, **k: cm.active_users_trend(d, "2024-03-31", **k),
+         additive=("active_users", "previous_active_users"), bad_option=("window", "M")),
+    Spec("active_users_series", "usage",
+         lambda d, **k: cm.active_users_series(d, "2024-01", "2024-03", **k),
+         additive=("active_users",), empty_is_nan=False, bad_option=("freq", "hour")),
+    Spec("stickiness", "usage", lambda d, **k: cm.stickiness(d, "2024-03", **k),
+         additive=("active_users", "user_days"), bad_option=("window", 2.5)),
+    Spec("engagement", "usage", lambda d, **k: cm.engagement(d, "2024-03-31", **k),
+         additive=("events", "active_users", "timed_events"), bad_option=("window", "")),
+    Spec("adoption_rate", "usage", lambda d, **k: cm.adoption_rate(d, "2024-03-31", **k),
+         additive=("accounts", "adopted"), bad_option=("rule", "daily")),
+    Spec("adoption_breadth", "usage",
+         lambda d, **k: cm.adoption_breadth(d, "2024-03-31", features=["login", "api"], **k),
+         additive=("accounts",), bad_option=("min_users", 0)),
+    Spec("feature_adoption", "usage",
+         lambda d, **k: cm.feature_adoption(d, "2024-03-31", feature="api",
+                                            eligible_users=SEATS, **k),
+         additive=("accounts", "feature_users", "eligible_users"), empty_is_nan=False,
+         bad_option=("window", "30")),
+    Spec("license_utilization", "usage",
+         lambda d, **k: cm.license_utilization(d, SEATS, "2024-03-31", **k),
+         additive=("active_users", "seats"), empty_is_nan=False, bad_option=("window", "-3D")),
+    Spec("time_to_value", "usage",
+         lambda d, **k: cm.time_to_value(STARTS, d, "2024-03-31", **k),
+         additive=("accounts",), empty_is_nan=False, bad_option=("milestone", 3),
+         options={"milestone": "api"}),
+    Spec("seats_at", "subscriptions", lambda d, **k: cm.seats_at(d, "2024-06", **k),
+         additive=("seats", "accounts"), empty_is_nan=False, bad_option=("by", 3)),
+    # support
+    Spec("first_contact_resolution_rate", "tickets",
+         lambda d, **k: cm.first_contact_resolution_rate(d, **k),
+         additive=("tickets", "first_contact"), bad_option=("denominator", "opened")),
+    Spec("open_tickets", "tickets", lambda d, **k: cm.open_tickets(d, "2024-02-15", **k),
+         additive=("open_tickets",), empty_is_nan=False, bad_option=("window", "week")),
+    # health
+    Spec("health_rollup", "measures",
+         lambda d, **k: cm.health_rollup(cm.standard_scorecard().score(d), **k),
+         additive=("accounts",), empty_is_nan=False, bad_option=("band_points", "red")),
 ]
 
 NOT_METRICS: dict[str, str] = {
     "period_range": "lists periods; no data",
+    "account_signals": "assembles per-account signals of other metrics (tests/test_signals.py)",
+    "at_risk": "lists accounts of a score table (tests/test_health.py)",
+    "health_trend": "pairs two score tables account by account (tests/test_health.py)",
+    "compare_nps": "a test between two samples (tests/test_surveys*.py)",
+    "compare_proportions": "a test between two samples",
+    "compare_means": "a test between two samples",
+    "compare_to_benchmark": "a test of one result against a number",
+    "kaplan_meier": "a formula of arrays: FORMULAS below",
+    "customer_lifetime_value": "a formula of arrays: FORMULAS below",
+    "ltv_to_cac": "a formula of arrays: FORMULAS below",
+    "cac_payback_months": "a formula of arrays: FORMULAS below",
     "read_subscriptions_csv": "a reader: the contract of readers is tested in test_portfolio_cli",
     "read_surveys_csv": "a reader",
     "read_usage_csv": "a reader",
@@ -193,9 +326,13 @@ def test_one_result_type_with_and_without_by(spec: Spec) -> None:
     split = _quiet(lambda: spec(cols, by=customer_mapping(cols)))
     assert type(whole) is type(split)
     assert isinstance(whole, TableResult)
+    assert spec.segment in split.column_names
+    assert spec.segment not in whole.column_names
+    if not spec.single:  # a grid or a curve: several rows per segment, no single value
+        return
     assert whole.value_column is not None
     assert whole.segment_column is None
-    assert split.segment_column == "segment"
+    assert split.segment_column == spec.segment
     if len(whole) == 1:
         assert float(whole) == pytest.approx(float(whole[whole.value_column][0]), nan_ok=True)
         assert whole.value == float(whole) or np.isnan(float(whole))
@@ -216,7 +353,8 @@ def test_every_input_path_gives_the_same_result(spec: Spec) -> None:
     pa = pytest.importorskip("pyarrow")
     cols = _data(spec.data)
     reference = _quiet(lambda: spec(cols))
-    for data in (as_records(spec.data, cols), pd.DataFrame(cols), pl.DataFrame(cols),
+    records = [as_records(spec.data, cols)] if RECORD[spec.data] is not None else []
+    for data in (*records, pd.DataFrame(cols), pl.DataFrame(cols),
                  pa.table({k: pa.array(v) for k, v in cols.items()})):
         _same(reference, _quiet(lambda data=data: spec(data)))
 
@@ -241,8 +379,8 @@ def test_segments_of_a_customer_mapping_add_up(spec: Spec) -> None:
             assert split[col].sum() == pytest.approx(whole[col].sum()), col
 
 
-@pytest.mark.parametrize("spec", [s for s in REGISTRY if s.money or s.rates],
-                         ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", [s for s in REGISTRY if (s.money or s.rates)
+                                  and s.data in MONEY_FIELDS], ids=lambda s: s.name)
 def test_scaling_money_scales_money_and_leaves_rates(spec: Spec) -> None:
     cols = _data(spec.data)
     scaled = {k: (v * 10 if k in MONEY_FIELDS[spec.data] else v) for k, v in cols.items()}
@@ -253,6 +391,13 @@ def test_scaling_money_scales_money_and_leaves_rates(spec: Spec) -> None:
     for col in spec.rates:
         np.testing.assert_allclose(big[col], base[col], rtol=1e-3, equal_nan=True,
                                    err_msg=col)
+
+
+@pytest.mark.parametrize("spec", REGISTRY, ids=lambda s: s.name)
+def test_empty_input_gives_a_result(spec: Spec) -> None:
+    # Whatever the metric, empty data is an answer (zero rows, zeros, or NaN), not an error.
+    empty = {k: v[:0] for k, v in _data(spec.data).items()}
+    assert isinstance(_quiet(lambda: spec(empty)), TableResult)
 
 
 @pytest.mark.parametrize("spec", [s for s in REGISTRY if s.empty_is_nan], ids=lambda s: s.name)
@@ -280,3 +425,40 @@ def test_deprecation_warnings_point_at_the_caller() -> None:
     with pytest.warns(DeprecationWarning, match="window='6M'") as caught:
         cm.nrr_series(cols, "2024-10", "2024-12", window=6)
     assert caught[0].filename == __file__
+
+
+# --- formulas of numbers and arrays --------------------------------------------------------------
+
+FORMULAS: dict[str, Callable[[Any], TableResult]] = {
+    "customer_lifetime_value": lambda x: cm.customer_lifetime_value(x, 0.05),
+    "ltv_to_cac": lambda x: cm.ltv_to_cac(x, 500.0),
+    "cac_payback_months": lambda x: cm.cac_payback_months(x, 100.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORMULAS))
+def test_a_formula_returns_one_type_for_numbers_and_arrays(name: str) -> None:
+    # Issue 10: customer_lifetime_value was a float or an array depending on its input.
+    one, many = FORMULAS[name](120.0), FORMULAS[name](np.array([120.0, 240.0, 60.0]))
+    assert type(one) is type(many)
+    assert len(one) == 1
+    assert len(many) == 3
+    assert many.value_column == one.value_column
+    assert float(one) == pytest.approx(float(many[many.value_column][0]))
+
+
+def test_kaplan_meier_keeps_the_contract_on_arrays() -> None:
+    rng = np.random.default_rng(3)
+    durations = rng.integers(1, 24, 60)
+    churned = rng.random(60) < 0.6
+    plans = rng.choice(["basic", "pro"], 60)
+    whole = cm.kaplan_meier(durations, churned)
+    split = cm.kaplan_meier(durations, churned, by=plans)
+    assert type(whole) is type(split)
+    assert "segment" in split.column_names
+    assert "segment" not in whole.column_names
+    order = rng.permutation(60)
+    _same(split, cm.kaplan_meier(durations[order], churned[order], by=plans[order]))
+    with pytest.warns(DeprecationWarning, match="groups= is deprecated"):
+        old = cm.kaplan_meier(durations, churned, groups=plans)
+    _same(split, old)

@@ -178,7 +178,7 @@ def test_daily_and_weekly_series() -> None:
     assert w["period"].tolist() == ["2024-W09", "2024-W10"]
     assert w["period_start"].astype(str).tolist() == ["2024-02-26", "2024-03-04"]
     assert w["active_users"].tolist() == [2, 1]
-    with pytest.raises(InvalidParameterError, match="freq may also be 'day' or 'week'"):
+    with pytest.raises(InvalidParameterError, match="freq must be a period length: 'day', 'week'"):
         active_users_series(t, start="2024-03", end="2024-03", freq="fortnight")
 
 

@@ -240,6 +240,8 @@ def _run_nps(args: argparse.Namespace) -> str:
                       survey_name=args.survey_name)
     else:
         raise _UsageError("nps needs --surveys or --demo")
+    if len(table) == 0:  # the library answers NaN for no answers; a command says why
+        raise _UsageError(f"{args.surveys}: the file holds no answers to survey 'nps'")
     by = None if args.by in (None, "none") else args.by
     if by not in (None, "customer_id", "respondent_id"):
         raise _UsageError(f"--by {args.by!r}: use customer_id, respondent_id or none")

@@ -1,7 +1,7 @@
 """Per-account signals in one call, and a standard scorecard to score them.
 
-:func:`account_signals` assembles, for every account in any of the tables given, the
-standard customer-success measures as one table that a :class:`~csmetrics.HealthScorecard`
+``account_signals()`` assembles, for every account in any of the tables given, the
+standard customer-success measures as one table that a ``HealthScorecard``
 scores directly:
 
 =====================  ===============================================================
@@ -167,7 +167,7 @@ def account_signals(
 
 
 def standard_scorecard() -> HealthScorecard:
-    """A reasonable starting scorecard for :func:`account_signals`' columns.
+    """A reasonable starting scorecard for ``account_signals()``' columns.
 
     Usage 50% (utilization 0.2 -> 0 points to 0.9 -> 100, active-users trend, breadth),
     customer voice 25% (NPS -50 -> 0 to 50 -> 100), support 15% (open tickets, fewer is

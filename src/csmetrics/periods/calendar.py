@@ -49,6 +49,13 @@ class Frequency:
         Length of one period.
     fiscal_start : int, default 1
         Month (1-12) the fiscal year starts in; 1 is the calendar year.
+
+    Examples
+    --------
+    >>> Frequency(3, fiscal_start=4).name
+    'quarter-apr'
+    >>> Frequency(12, fiscal_start=4).label(654)   # the fiscal year holding July 2024
+    'FY2025'
     """
 
     months: Literal[1, 3, 12]

@@ -67,6 +67,16 @@ class PortfolioReport:
         In order: summary, MRR bridge, churn and retention, MRR by segment, cohorts,
         lifetime, then surveys, licence utilization, health and the at-risk list where
         those tables exist.
+
+    Examples
+    --------
+    >>> from csmetrics import Portfolio
+    >>> from csmetrics.datasets import demo_portfolio
+    >>> report = Portfolio(subscriptions=demo_portfolio()).report("2024-12", months=3)
+    >>> report["summary"].title, report.first, report.period
+    ('Summary (USD)', '2024-10', '2024-12')
+    >>> report.to_json()[:1]
+    '{'
     """
 
     def __init__(self, title: str, first: str, period: str,

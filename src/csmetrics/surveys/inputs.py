@@ -258,7 +258,9 @@ def _load_table(table: SurveyTable, *, context: str, survey: str, scale: SurveyS
             f"{context}: a SurveyTable carries its own weights (its 'weight' column); "
             "do not pass weights= with it.")
     present = table.surveys.tolist()
-    if survey.strip().lower() not in present:
+    # An empty table has no answers to any survey: its metrics are NaN (with a warning),
+    # not an error; a table with answers to other surveys only is a misspelt name.
+    if len(table) and survey.strip().lower() not in present:
         close = difflib.get_close_matches(survey.strip().lower(), present, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         listed = ", ".join(repr(p) for p in present) or "none"

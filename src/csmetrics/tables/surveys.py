@@ -434,7 +434,8 @@ class SurveyTable(ColumnTable):
         return self.scales[name]
 
     def survey_rows(self, survey: str) -> NDArray[np.int64] | None:
-        """Positions of the rows of ``survey``; ``None`` when every row is of it.
+        """Positions of the rows of ``survey``; ``None`` when every row is of it (none in an
+        empty table).
 
         Raises
         ------
@@ -442,6 +443,8 @@ class SurveyTable(ColumnTable):
             No row of the table is of ``survey`` (most likely a misspelt name).
         """
         name = canonical_survey(survey)
+        if len(self) == 0:
+            return np.zeros(0, dtype=np.int64)
         found = np.flatnonzero(self.surveys == name)
         if found.size == 0:
             present = ", ".join(repr(s) for s in self.surveys.tolist()) or "none"

@@ -311,7 +311,10 @@ class UsageTable(ColumnTable):
         return self.at.view(np.int64)
 
     def feature_code(self, name: Any, context: str) -> int:
-        """Code of feature ``name``; an error naming the features present if it has none."""
+        """Code of feature ``name`` (-1 in a table without events, where every feature has
+        none); otherwise an error naming the features present if it has none."""
+        if len(self) == 0 and self.features.size == 0:
+            return -1
         if self.features.size:
             pos = positions(self.features, np.array([name], dtype=object))
             if pos[0] >= 0:

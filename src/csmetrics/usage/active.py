@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from csmetrics._core.options import validate_params
+from csmetrics._core.options import Satisfies, validate_params
 from csmetrics._core.segments import By
 from csmetrics._core.warnings import warn_deprecated
 from csmetrics._kernels import usage as ku
@@ -168,7 +168,17 @@ def active_users_trend(usage: Any, at: PeriodLike | _dt.datetime, *,
                   title=f"Active users ({win.describe()}) against the {win.days} days before")
 
 
-@validate_params({"by": BY})
+def _series_frequency(freq: object) -> bool:
+    if isinstance(freq, str) and freq.strip().lower() in ("day", "week"):
+        return True
+    return bool(parse_frequency(freq))  # type: ignore[arg-type]
+
+
+_SERIES_FREQ = Satisfies(_series_frequency, "a period length: 'day', 'week', 'month', "
+                         "'quarter', 'year', or a fiscal 'quarter-<mon>' / 'year-<mon>'")
+
+
+@validate_params({"by": BY, "freq": _SERIES_FREQ})
 def active_users_series(usage: Any, start: PeriodLike, end: PeriodLike, *,
                         freq: str = "month", by: By = None,
                         customers: ArrayLike | None = None) -> AccountResult:
@@ -235,7 +245,7 @@ def active_users_series(usage: Any, start: PeriodLike, end: PeriodLike, *,
         cols[sp.name] = sp.labels[np.tile(np.arange(n_s), n_p)]
     cols.update(pooled)
     return AccountResult(cols, value="active_users", title=f"Active users per {freq}",
-                         segment=sp.name or "period", pooling=how,
+                         segment=sp.name, pooling=how,
                          keys=("period", "period_start", "period_end"))
 
 

@@ -86,7 +86,7 @@ def seats_at(subscriptions: Any, at: PeriodLike | _dt.datetime, *,
     day = utc_day(at, ctx)
     active = kr.active_on(subs.start, subs.end, day)
     if plans is not None:
-        wanted = list(plans)
+        wanted = [plans] if isinstance(plans, str) else list(plans)  # one plan, or several
         named = [p for p in wanted if p is not None]
         codes = positions(subs.plans, np.array(named, dtype=object)) if named else np.zeros(
             0, np.int64)

@@ -277,4 +277,6 @@ def feature_adoption(usage: Any, at: PeriodLike | _dt.datetime, *,
     cols.update((c, pooled[c]) for c in ("accounts", "feature_users", "eligible_users",
                                          "adoption", "used", "account_share"))
     return AccountResult(cols, value="adoption", title=f"Feature adoption ({win.describe()})",
-                         segment=sp.name or "feature", pooling=how, keys=("feature",))
+                         # rows are features when several are asked for the portfolio
+                         segment=sp.name or ("feature" if k > 1 else None), pooling=how,
+                         keys=("feature",))
