@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._core.options import Interval, validate_params
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import Period
 from csmetrics.tables.surveys import SurveyTable, canonical_survey
@@ -33,6 +34,8 @@ _SEGMENT_CONTACTS = np.array([2, 5, 12])
 _SURVEY_MIX = {"nps": 0.4, "csat": 0.4, "ces": 0.2}
 
 
+@validate_params({"months": Interval(1, integer=True),
+                  "responses_per_customer": Interval(0)})
 def synthetic_survey_columns(
     customers: int | Sequence[Any] | NDArray[Any] = 1_000,
     *,
@@ -89,10 +92,6 @@ def synthetic_survey_columns(
         ids: NDArray[Any] = np.arange(int(customers), dtype=np.int64)
     else:
         ids = np.asarray(customers)
-    if months < 1:
-        raise InvalidParameterError(f"months must be >= 1, got {months}.")
-    if not responses_per_customer >= 0:
-        raise InvalidParameterError("responses_per_customer must be >= 0.")
     wanted = [canonical_survey(s) for s in surveys]
     if not wanted or any(s not in _SURVEY_MIX for s in wanted):
         raise InvalidParameterError(

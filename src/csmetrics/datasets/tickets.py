@@ -8,15 +8,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._core.options import Interval, validate_params
 from csmetrics._kernels import usage as ku
 from csmetrics.datasets.usage import _customer_ids
-from csmetrics.exceptions import InvalidParameterError
 from csmetrics.tables.tickets import SupportTicketTable
 
 I64 = NDArray[np.int64]
 _NAT = np.iinfo(np.int64).min
 
 
+@validate_params({"days": Interval(1, integer=True), "tickets_per_account": Interval(0)})
 def synthetic_ticket_columns(customers: int | Sequence[Any] | NDArray[Any] = 200, *,
                              start: str = "2024-01-01", days: int = 90,
                              tickets_per_account: float = 4.0, seed: int = 0
@@ -39,8 +40,6 @@ def synthetic_ticket_columns(customers: int | Sequence[Any] | NDArray[Any] = 200
     """
     ctx = "synthetic_ticket_columns"
     ids = _customer_ids(customers, ctx)
-    if days < 1 or not tickets_per_account >= 0:
-        raise InvalidParameterError(f"{ctx}: days must be >= 1 and tickets_per_account >= 0.")
     rng = np.random.default_rng([seed, 29])
     n_acc = ids.size
     rate = tickets_per_account * rng.gamma(2.0, 0.5, n_acc) * np.where(

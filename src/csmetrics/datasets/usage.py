@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from csmetrics._core.options import Interval, validate_params
 from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.tables.usage import UsageTable
@@ -52,6 +53,7 @@ def _draw_seats(n: int, seed: int) -> I64:
     return np.minimum(rng.geometric(0.12, n), 250).astype(np.int64)
 
 
+@validate_params({"days": Interval(1, integer=True), "events_per_active_day": Interval(1)})
 def synthetic_usage_columns(
     customers: int | Sequence[Any] | NDArray[Any] = 200,
     *,
@@ -104,10 +106,6 @@ def synthetic_usage_columns(
     """
     ctx = "synthetic_usage_columns"
     ids = _customer_ids(customers, ctx)
-    if days < 1:
-        raise InvalidParameterError(f"{ctx}: days must be >= 1, got {days}.")
-    if not events_per_active_day >= 1:
-        raise InvalidParameterError(f"{ctx}: events_per_active_day must be >= 1.")
     n_acc = ids.size
     seat = (_draw_seats(n_acc, seed) if seats is None
             else np.asarray(seats, dtype=np.float64).astype(np.int64))
