@@ -66,17 +66,23 @@ def round_half_even(x: F64) -> I64:
 
     Amounts are decimal (``499.95``), and arithmetic in binary floats lands an exact tie such as
     ``684306562.5`` a few ulps above or below the half. A fractional part within float noise of
-    one half (1e-6, or 1e-14 of the value when larger) is taken as the tie it is in decimal, so
-    the result is what exact arithmetic gives; elsewhere this is ``np.rint``.
+    one half (1e-6, or 1e-14 of the largest value when larger) is taken as the tie it is in
+    decimal, so the result is what exact arithmetic gives; elsewhere this is ``np.rint``.
 
     Examples
     --------
     >>> round_half_even(np.array([0.5, 1.5, 2.5000000001, 2.4999999999, 2.6])).tolist()
     [0, 2, 2, 2, 3]
     """
-    lower = np.floor(x)
-    tolerance = np.maximum(1e-6, np.abs(x) * 1e-14)
-    tie = np.abs(x - lower - 0.5) <= tolerance
-    odd = np.remainder(lower, 2.0) == 1.0
-    out: I64 = np.where(tie, lower + odd, np.rint(x)).astype(np.int64)
+    rounded = np.rint(x)
+    if x.size == 0:
+        return rounded.astype(np.int64)
+    scale = max(float(x.max()), -float(x.min()), 0.0)
+    tolerance = max(1e-6, scale * 1e-14)
+    # Ties are rare: only values about half a unit from their rint are looked at again.
+    near = np.flatnonzero(np.abs(x - rounded) >= 0.5 - tolerance)
+    if near.size:
+        lower = np.floor(x[near])
+        rounded[near] = lower + (np.remainder(lower, 2.0) == 1.0)
+    out: I64 = rounded.astype(np.int64)
     return out
