@@ -42,10 +42,10 @@ def ours(cols: dict[str, np.ndarray]) -> dict[str, float]:
 
     subs = cm.SubscriptionTable.from_columns(cols)
     return {
-        "nrr": cm.net_revenue_retention(subs, START, END),
-        "grr": cm.gross_revenue_retention(subs, START, END),
-        "logo_churn": cm.logo_churn_rate(subs, START, END),
-        "revenue_churn": cm.revenue_churn_rate(subs, START, END),
+        "nrr": float(cm.net_revenue_retention(subs, START, END)),
+        "grr": float(cm.gross_revenue_retention(subs, START, END)),
+        "logo_churn": float(cm.logo_churn_rate(subs, START, END)),
+        "revenue_churn": float(cm.revenue_churn_rate(subs, START, END)),
     }
 
 

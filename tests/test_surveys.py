@@ -659,3 +659,16 @@ def test_results_render_and_convert() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert single.to_pandas().shape == (1, 12)
+
+
+def test_segment_numbers_without_answers_are_no_segments() -> None:
+    # Small integer labels are read as their own codes (no sort); the numbers no answer
+    # carries must not become empty rows: 0 and 3 only, as with the same labels as text.
+    scores, labels = [9, 10, 3, 7, 6], [0, 3, 3, 0, 3]
+    numbers = net_promoter_score(scores, by=labels)
+    text = net_promoter_score(scores, by=[str(v) for v in labels])
+    assert numbers["segment"].tolist() == [0, 3]
+    # 0: promoter 9 and passive 7 -> 50; 3: promoter 10, detractors 3 and 6 -> -100/3
+    assert numbers["nps"].tolist() == text["nps"].tolist()
+    assert numbers["nps"].tolist() == pytest.approx([50.0, -100 / 3])
+    assert numbers["n"].tolist() == [2, 3]

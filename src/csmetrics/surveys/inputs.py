@@ -72,6 +72,7 @@ class _Data:
     dates: NDArray[np.datetime64] | None = None
     unit_n_eff: Floats | None = None
     column: str = "scores"
+    sparse: bool = False  # some labels may have no answers: drop their groups after counting
 
     @property
     def from_table(self) -> bool:
@@ -126,10 +127,10 @@ def _load(scores: Any, *, context: str, survey: str, scale: SurveyScale | None,
                 f"{context}: with an array of answers, by must be one label per answer; "
                 "column names and customer mappings need survey data in a table form (a "
                 "SurveyTable, records or columns).")
-        seg = label_segments(as_1d(by, context, "by"), n, context, _name_of(by))
+        seg, sparse = _answer_segments(as_1d(by, context, "by"), n, context, _name_of(by))
         groups, n_groups, labels, by_name = seg.of_row, seg.n, seg.labels, seg.name
     data = _Data(values, scale, w, weight_type, groups, n_groups, labels, by_name,
-                 SkippedRows.empty(), context, errors)
+                 SkippedRows.empty(), context, errors, sparse=by is not None and sparse)
     return _drop_bad(data, chk) if chk.bad.any() else data
 
 
@@ -137,6 +138,22 @@ def _name_of(by: Any) -> str:
     """The segment column of labels: a named Series names it, otherwise ``"segment"``."""
     name = getattr(by, "name", None)
     return name if isinstance(name, str) and name else "segment"
+
+
+def _answer_segments(labels: NDArray[Any], n: int, context: str, name: str
+                     ) -> tuple[Segments, bool]:
+    """Segments of one label per answer, and whether some may have no answers.
+
+    Small non-negative integers (segment numbers) are their own codes, read without a copy
+    or a count: the segments are ``0 .. max`` and those without answers are dropped after
+    counting (``_Data.sparse``), so the labels cost two passes, not a sort.
+    """
+    if labels.size == n and labels.dtype.kind in "iu" and labels.size:
+        low, high = int(labels.min()), int(labels.max())
+        if low >= 0 and high <= 4 * labels.size + 1024:
+            return Segments(name, np.arange(high + 1, dtype=labels.dtype).astype(object),
+                            labels.astype(np.int64, copy=False), False), True
+    return label_segments(labels, n, context, name), False
 
 
 def label_segments(labels: NDArray[Any], n: int, context: str, name: str) -> Segments:
@@ -148,12 +165,13 @@ def label_segments(labels: NDArray[Any], n: int, context: str, name: str) -> Seg
     """
     if labels.size != n:
         return from_labels(labels, n, context, name)  # raises its message about the length
-    missing = is_missing(labels)
-    has_missing = bool(missing.any())
-    codes = _own_codes(labels)
-    if codes is not None:  # labels 0 .. k - 1, each used: their own codes
-        distinct: NDArray[Any] = np.arange(int(labels.max()) + 1, dtype=labels.dtype)
+    own = _own_codes(labels)
+    if own is not None:  # labels 0 .. k - 1, each used: their own codes
+        codes, k = own
+        distinct: NDArray[Any] = np.arange(k, dtype=labels.dtype)
     else:
+        missing = is_missing(labels)
+        has_missing = bool(missing.any())
         cats, inner = factorize(labels[~missing] if has_missing else labels)
         distinct, codes = cats, inner
         if has_missing:
@@ -166,16 +184,15 @@ def label_segments(labels: NDArray[Any], n: int, context: str, name: str) -> Seg
     return Segments(seg.name, seg.labels, codes if same else seg.of_row[codes], False)
 
 
-def _own_codes(labels: NDArray[Any]) -> NDArray[np.int64] | None:
-    """The labels as codes when they are the integers 0 .. k - 1 with none of them unused
-    (segment numbers), read without a copy; otherwise None."""
-    if labels.dtype.kind != "i" or labels.size == 0:
+def _own_codes(labels: NDArray[Any]) -> tuple[NDArray[np.int64], int] | None:
+    """The labels as codes, and how many, when they are the integers 0 .. k - 1 with none of
+    them unused (segment numbers), read without a copy; otherwise None."""
+    if labels.dtype.kind != "i" or labels.size == 0 or int(labels.min()) < 0:
         return None
-    low, high = int(labels.min()), int(labels.max())
-    if low < 0 or high >= labels.size or not bool(
-            (np.bincount(labels, minlength=high + 1) > 0).all()):
+    used = np.bincount(labels)  # one pass finds the largest label and which are used
+    if used.size > labels.size or not bool(used.all()):
         return None
-    return labels.astype(np.int64, copy=False)
+    return labels.astype(np.int64, copy=False), int(used.size)
 
 
 def _check_scores(values: Floats, scale: SurveyScale, column: str, chk: Checker) -> None:

@@ -9,7 +9,7 @@ is imported on first use only.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -96,6 +96,15 @@ def _tally(data: _Data) -> _Tally:
                        n_groups=data.n_groups, weights=data.weights)
         counts, n, sum_w, sum_w2, mean, sum_sq = None, m.n, m.sum_w, m.sum_w2, m.mean, m.sum_sq
     rows = n
+    if data.sparse and not bool((rows > 0).all()):
+        # Segment numbers without answers are no segments: drop their groups.
+        keep = rows > 0
+        remap = np.cumsum(keep) - 1
+        data = replace(data, groups=None if data.groups is None else remap[data.groups],
+                       n_groups=int(keep.sum()), labels=data.labels[keep], sparse=False)
+        n, rows = n[keep], rows[keep]
+        sum_w, sum_w2, mean, sum_sq = sum_w[keep], sum_w2[keep], mean[keep], sum_sq[keep]
+        counts = None if counts is None else counts[keep]
     if data.unit_n_eff is not None:
         n_eff = data.unit_n_eff
     elif data.weights is None:
