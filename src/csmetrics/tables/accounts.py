@@ -107,7 +107,8 @@ def union_ids(a: ArrayLike, b: ArrayLike) -> NDArray[Any]:
     ['a', 'b', 'c']
     """
     x, y = comparable(np.asarray(a), np.asarray(b))
-    both = np.unique(np.concatenate([x, y]))
+    both = np.sort(np.concatenate([x, y]))   # a sort: numpy's hash unique is slower here
+    both = both[np.concatenate([[True], both[1:] != both[:-1]])[:both.size]]
     out = np.empty(both.size, dtype=object)
     out[:] = both.tolist()
     return out
@@ -139,9 +140,9 @@ class AccountSet:
             ids = id_array(customers, context, "customers")
         elif also is not None and np.asarray(also).size:
             ids = union_ids(table_ids, np.asarray(also))
-        else:
-            ids = np.empty(len(table_ids), dtype=object)
-            ids[:] = np.asarray(table_ids).tolist()
+        else:  # the table's own accounts, in its order: each is its own code
+            ids = np.asarray(table_ids)
+            return cls(ids, np.arange(ids.size, dtype=np.int64))
         return cls(ids, positions(np.asarray(table_ids), ids))
 
     def __len__(self) -> int:
@@ -347,24 +348,39 @@ def pool(parts: Mapping[str, ArrayLike], group: I64, n_groups: int, how: Pooling
     """
     group = np.asarray(group, dtype=np.int64)
     weight = None if counts is None else np.asarray(counts, dtype=np.float64)
-    out: dict[str, NDArray[Any]] = {"accounts": np.rint(np.bincount(
-        group, weights=weight, minlength=n_groups)).astype(np.int64)}
+    # One row per entity (the per-account view): each group holds itself, nothing to add up.
+    alone = weight is None and n_groups == group.size and bool(
+        (group == np.arange(group.size)).all())
+    out: dict[str, NDArray[Any]] = {"accounts": np.ones(n_groups, dtype=np.int64) if alone
+                                    else np.rint(np.bincount(group, weights=weight,
+                                                             minlength=n_groups)
+                                                 ).astype(np.int64)}
     for name in how.sums:
-        out[name] = _sum(np.asarray(parts[name]), group, n_groups)
+        values = np.asarray(parts[name])
+        out[name] = (values.astype(np.int64 if values.dtype.kind in "iub" else np.float64)
+                     if alone else _sum(values, group, n_groups))
     warned: set[str] = set()
     for name, (num, den, what) in how.ratios.items():
         top_v = np.asarray(parts[num], dtype=np.float64)
         bottom_v = np.asarray(parts[den], dtype=np.float64)
         ok = ~np.isnan(top_v) & ~np.isnan(bottom_v) & (bottom_v != 0)
-        top = np.bincount(group[ok], weights=top_v[ok], minlength=n_groups).astype(np.float64)
-        bottom = np.bincount(group[ok], weights=bottom_v[ok], minlength=n_groups).astype(
-            np.float64)
+        if alone:
+            top, bottom = np.where(ok, top_v, 0.0), np.where(ok, bottom_v, 0.0)
+        else:
+            top = np.bincount(group[ok], weights=top_v[ok], minlength=n_groups).astype(
+                np.float64)
+            bottom = np.bincount(group[ok], weights=bottom_v[ok], minlength=n_groups).astype(
+                np.float64)
         out[name] = _divide_once(top, bottom, context, what, warned)
     for name, (column, what) in how.means.items():
         values = np.asarray(parts[column], dtype=np.float64)
         ok = ~np.isnan(values)
-        top = np.bincount(group[ok], weights=values[ok], minlength=n_groups).astype(np.float64)
-        many = np.bincount(group[ok], minlength=n_groups).astype(np.float64)
+        if alone:
+            top, many = np.where(ok, values, 0.0), ok.astype(np.float64)
+        else:
+            top = np.bincount(group[ok], weights=values[ok], minlength=n_groups).astype(
+                np.float64)
+            many = np.bincount(group[ok], minlength=n_groups).astype(np.float64)
         out[name] = _divide_once(top, many, context, what, warned)
     return out
 

@@ -210,7 +210,9 @@ def column(values: Any, context: str) -> NDArray[Any]:
 
 def mapping_items(value: Any) -> tuple[list[Any], list[Any]]:
     """Keys and values of a mapping (a dict, or a pandas Series indexed by id)."""
-    items = list(value.items())
+    if isinstance(value, Mapping):
+        return list(value.keys()), list(value.values())
+    items = list(value.items())  # a pandas Series
     return [k for k, _ in items], [v for _, v in items]
 
 
