@@ -462,3 +462,25 @@ def test_kaplan_meier_keeps_the_contract_on_arrays() -> None:
     with pytest.warns(DeprecationWarning, match="groups= is deprecated"):
         old = cm.kaplan_meier(durations, churned, groups=plans)
     _same(split, old)
+
+
+def test_the_documented_value_columns_are_the_results_own() -> None:
+    # docs/results.md lists each metric's value column (tools/gen_api.py): check every one.
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "gen_api.py"
+    spec = importlib.util.spec_from_file_location("gen_api", path)
+    assert spec is not None
+    assert spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    for s in REGISTRY:
+        documented = gen.VALUE_COLUMNS[s.name]
+        actual = _quiet(lambda s=s: s(_data(s.data))).value_column
+        if documented is not None and " " in documented:   # "the metric (nps, csat or ces)"
+            assert actual in ("nps", "csat", "ces"), s.name
+        else:
+            assert actual == documented, s.name
+    for name, call in FORMULAS.items():
+        assert call(1.0).value_column == gen.VALUE_COLUMNS[name], name

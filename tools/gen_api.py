@@ -84,41 +84,64 @@ def api() -> str:
     return "\n".join(out)
 
 
+# The value column of each metric's result (None: a grid, a curve or a list, with no single
+# value). tests/test_contract.py checks the entries against the results themselves.
+VALUE_COLUMNS: dict[str, str | None] = {
+    "mrr": "mrr", "arpa": "arpa", "customer_count": "customers", "mrr_series": "mrr",
+    "mrr_movements": "ending_mrr", "logo_churn_rate": "logo_churn_rate",
+    "customer_retention_rate": "customer_retention_rate",
+    "revenue_churn_rate": "revenue_churn_rate", "quick_ratio": "quick_ratio",
+    "net_revenue_retention": "net_revenue_retention",
+    "gross_revenue_retention": "gross_revenue_retention", "nrr_series": "nrr",
+    "trial_conversion_rate": "conversion_rate", "cohort_table": None,
+    "survival_curve": None, "kaplan_meier": None, "customer_lifetimes": None,
+    "lifetime_value": "lifetime_value", "customer_lifetime_value": "customer_lifetime_value",
+    "ltv_to_cac": "ltv_to_cac", "cac_payback_months": "cac_payback_months",
+    "average_order_value": "average_order_value", "purchase_frequency": "purchase_frequency",
+    "transactional_lifetime_value": "lifetime_value", "net_promoter_score": "nps",
+    "customer_satisfaction_score": "csat", "customer_effort_score": "ces",
+    "survey_trend": "the metric (nps, csat or ces)", "compare_nps": "difference",
+    "compare_proportions": "difference", "compare_means": "difference",
+    "compare_to_benchmark": "difference", "active_users": "active_users",
+    "active_users_trend": "ratio", "active_users_series": "active_users",
+    "stickiness": "stickiness", "engagement": "events_per_active_user",
+    "adoption_rate": "adoption_rate", "adoption_breadth": "breadth",
+    "feature_adoption": "adoption", "license_utilization": "utilization",
+    "time_to_value": "median_days", "seats_at": "seats",
+    "first_contact_resolution_rate": "fcr_rate", "open_tickets": "open_tickets",
+    "health_rollup": "mean_score", "health_trend": None, "at_risk": None,
+    "account_signals": None,
+}
+
+
 def results() -> str:
-    classes = sorted(
-        (name for name in csmetrics.__all__ if inspect.isclass(getattr(csmetrics, name))
-         and issubclass(getattr(csmetrics, name), TableResult)), key=str.lower)
     out = ["# Result types", "",
-           "Every metric returns one of these, whatever its options or the type of its input. "
-           "Each is a table of named, read-only columns: one row without `by=`, one row per "
-           "segment with it. With one row, `result.value` and `float(result)` give the "
-           "number of the value column; `result.row(label)` picks a segment; every result "
+           "Every metric returns one result type, whatever its options or the type of its "
+           "input. Each is a table of named, read-only columns: one row without `by=`, one "
+           "row per segment with it. With one row, `result.value` and `float(result)` give "
+           "the number in the value column; `result.row(label)` picks a segment; every result "
            "prints, renders HTML in Jupyter and converts with `to_dict()`, `to_pandas()` and "
-           "`to_polars()`.", "",
-           "| result | returned by | value column |", "|---|---|---|"]
-    returns: dict[str, list[str]] = {c: [] for c in classes}
-    for name in csmetrics.__all__:
+           "`to_polars()`. A grid, a curve or a list of accounts has no single value.", "",
+           "| metric | result | value column |", "|---|---|---|"]
+    for name in sorted(csmetrics.__all__, key=str.lower):
         obj = getattr(csmetrics, name)
-        if inspect.isfunction(obj):
-            annotation = str(inspect.signature(obj).return_annotation).strip("'\"")
-            if annotation in returns:
-                returns[annotation].append(f"`{name}`")
-    for cls in classes:
-        value = _value_column(getattr(csmetrics, cls))
-        out.append(f"| [`{cls}`](#csmetrics.{cls}) | {', '.join(returns[cls]) or '-'} "
-                   f"| {value} |")
+        if not inspect.isfunction(obj):
+            continue
+        returned = str(inspect.signature(obj).return_annotation).strip("'\"")
+        cls = getattr(csmetrics, returned, None)
+        if not (inspect.isclass(cls) and issubclass(cls, TableResult)):
+            continue
+        if name not in VALUE_COLUMNS:
+            raise SystemExit(f"csmetrics.{name}: give its value column in VALUE_COLUMNS")
+        value = VALUE_COLUMNS[name]
+        shown = "-" if value is None else (f"`{value}`" if " " not in value else value)
+        out.append(f"| `{name}` | [`{returned}`](#csmetrics.{returned}) | {shown} |")
+    classes = sorted((n for n in csmetrics.__all__ if inspect.isclass(getattr(csmetrics, n))
+                      and issubclass(getattr(csmetrics, n), TableResult)), key=str.lower)
     out.append("")
     out += [f"::: csmetrics.{cls}" for cls in classes]
     out.append("")
     return "\n".join(out)
-
-
-def _value_column(cls: type) -> str:
-    doc = inspect.getdoc(cls) or ""
-    for line in doc.splitlines():
-        if "value column" in line.lower() and "``" in line:
-            return "`" + line.split("``")[1] + "`"
-    return "named per metric" if cls.__name__ in ("MetricResult", "TableResult") else "-"
 
 
 def errors() -> str:
