@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from csmetrics._core.segments import By
 from csmetrics.periods.calendar import Period
 from csmetrics.policies import MetricPolicy
 from csmetrics.report.render import ReportSection, chart_of
@@ -15,7 +15,6 @@ from csmetrics.results import TableResult
 if TYPE_CHECKING:
     from csmetrics.report.portfolio import Portfolio
 
-By = str | Mapping[Any, Any] | None
 
 
 def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[ReportSection]:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
 from csmetrics._core.convert import factorize, is_missing, to_codes, to_dates, to_float
+from csmetrics._core.formatting import format_bound
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.days import day_bounds
 from csmetrics.results import SkippedRows
@@ -95,7 +96,7 @@ class SurveyScale:
         return int(self.high - self.low) + 1
 
     def __str__(self) -> str:
-        return f"{_num(self.low)}-{_num(self.high)}"
+        return f"{format_bound(self.low)}-{format_bound(self.high)}"
 
     def __repr__(self) -> str:
         extra = "" if self.integer else ", any value"
@@ -113,10 +114,6 @@ SCALES: Mapping[str, SurveyScale] = MappingProxyType({
     "ces": SurveyScale(1, 7, label="agreement that it was easy (CES 2.0)"),
 })
 """Scales of the built-in surveys. Give others (or override these) with ``scales=``."""
-
-
-def _num(v: float) -> str:
-    return str(int(v)) if float(v) == int(v) else f"{v:g}"
 
 
 def canonical_survey(value: object) -> str:
