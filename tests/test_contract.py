@@ -484,3 +484,22 @@ def test_the_documented_value_columns_are_the_results_own() -> None:
             assert actual == documented, s.name
     for name, call in FORMULAS.items():
         assert call(1.0).value_column == gen.VALUE_COLUMNS[name], name
+
+
+@pytest.mark.parametrize("spec", REGISTRY, ids=lambda s: s.name)
+def test_a_mapping_that_maps_no_customer_is_refused(spec: Spec) -> None:
+    # All customers in "(none)" would look like an answer; a mapping of other ids (or of row
+    # positions) is a mistake, said so.
+    with pytest.raises(cm.InvalidParameterError, match="no entry for any of the"):
+        _quiet(lambda: spec(_data(spec.data), by={"no such customer": "east"}))
+
+
+@pytest.mark.parametrize("spec", [s for s in REGISTRY if s.data != "surveys"],
+                         ids=lambda s: s.name)
+def test_a_series_of_row_labels_is_not_read_as_a_mapping(spec: Spec) -> None:
+    pd = pytest.importorskip("pandas")
+    cols = _data(spec.data)
+    labels = pd.Series(["east", "west"] * (len(cols["customer_id"]) // 2 + 1)
+                       )[:len(cols["customer_id"])]
+    with pytest.raises(cm.InvalidParameterError, match="indexed by row position"):
+        _quiet(lambda: spec(cols, by=labels))

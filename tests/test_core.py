@@ -122,3 +122,23 @@ class TestDivide:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             assert divide([3], [4], context="demo", what="x").tolist() == [0.75]
+
+
+class TestSegmentMappings:
+    @staticmethod
+    def subs() -> cm.SubscriptionTable:
+        return cm.SubscriptionTable.from_columns(
+            {"customer_id": ["a", "b", "c"], "start": ["2024-01-01"] * 3,
+             "amount": [10, 20, 30]})
+
+    def test_a_series_repeating_an_id_is_refused_not_collapsed(self) -> None:
+        pd = pytest.importorskip("pandas")
+        by = pd.Series(["east", "west"], index=["a", "a"])
+        with pytest.raises(cm.InvalidParameterError, match="repeats some keys"):
+            cm.mrr(self.subs(), "2024-01", by=by)
+
+    def test_a_series_indexed_by_id_is_a_mapping(self) -> None:
+        pd = pytest.importorskip("pandas")
+        r = cm.mrr(self.subs(), "2024-01", by=pd.Series(["east"], index=["b"], name="region"))
+        assert r["region"].tolist() == ["east", "(none)"]
+        assert r["mrr"].tolist() == [20.0, 40.0]

@@ -283,6 +283,15 @@ class TestDeprecated:
             r = net_promoter_score(t, by=columns()["region"])
         assert r["nps"].tolist() == [0.0, 50.0]
 
+    def test_a_series_of_row_labels_is_row_labels_not_a_mapping(self) -> None:
+        # A positional Series was one label per row before 0.2: it stays that (deprecated)
+        # rather than being read as a mapping from customer ids 0, 1, 2 ...
+        pd = pytest.importorskip("pandas")
+        t = SurveyTable.from_columns(columns())
+        with pytest.warns(DeprecationWarning, match="one label per row of a table"):
+            r = net_promoter_score(t, by=pd.Series(columns()["region"]))
+        assert r["nps"].tolist() == [0.0, 50.0]
+
 
 # --- options ------------------------------------------------------------------------------------
 

@@ -14,9 +14,11 @@ from csmetrics.exceptions import InvalidParameterError
 
 
 def lookup(categories: NDArray[Any], mapping: Mapping[Any, Any], context: str, what: str, *,
-           missing: Any = None, required: bool = False) -> NDArray[Any]:
+           missing: Any = None, required: bool = False, some: bool = False) -> NDArray[Any]:
     """Each category's value in ``mapping``: ``missing`` where the mapping lacks it or maps
     it to None/NaN, or, with ``required``, an error naming the first categories it lacks.
+    With ``some``, a non-empty mapping none of whose keys is a category is an error (a
+    mapping of other ids, or of row positions, is a mistake, not a segment of "none").
 
     Matching is a sorted search over the mapping's keys (integers with integers, anything
     else as text), so a mapping of millions of customers costs a sort, not a Python loop.
@@ -39,6 +41,14 @@ def lookup(categories: NDArray[Any], mapping: Mapping[Any, Any], context: str, w
     pos = positions(keys, np.asarray(categories)) if keys.size else np.full(
         len(categories), -1, dtype=np.int64)
     found = pos >= 0
+    if some and keys.size and found.size and not found.any():
+        key_shown = ", ".join(repr(k) for k in keys[:3].tolist())
+        cat_shown = ", ".join(repr(c) for c in np.asarray(categories)[:3].tolist())
+        raise InvalidParameterError(
+            f"{context}: the mapping given as by= has no entry for any of the "
+            f"{len(categories):,} {what} (its keys: {key_shown}, ...; the {what}: "
+            f"{cat_shown}, ...). Map their ids to segments, or give the name of a column "
+            "of the input.")
     if keys.size:
         found &= ~is_missing(values)[np.maximum(pos, 0)]  # mapped to None/NaN: no segment
     if required and not found.all():

@@ -120,17 +120,29 @@ def from_codes(name: str, codes: I64, categories: NDArray[Any], *, per_customer:
     return Segments(name, labels, of_row, per_customer)
 
 
-def from_mapping(by: Any, customer_ids: NDArray[Any], customer_codes: I64, context: str
-                 ) -> Segments:
-    """Segments of a customer id -> segment mapping; unmapped ids in ``"(none)"``."""
-    mapping: Mapping[Any, Any] = by if isinstance(by, Mapping) else dict(by.items())
+def from_mapping(by: Any, customer_ids: NDArray[Any], customer_codes: I64, context: str, *,
+                 n_rows: int | None = None) -> Segments:
+    """Segments of a customer id -> segment mapping; unmapped ids in ``"(none)"``.
+
+    A Series indexed 0..n-1 over text ids, or with one label per row (``n_rows`` of them,
+    not one per customer), holds row labels: read as a mapping it would mislabel, so it is
+    refused.
+    """
+    if is_positional(by) and (customer_ids.dtype.kind not in "iu" or (
+            len(by) == n_rows != customer_ids.size)):
+        raise InvalidParameterError(
+            f"{context}: by is a Series indexed by row position (0, 1, 2 ...), not by "
+            "customer id, so it cannot map customers to segments. Keep the labels as a "
+            "column of the input (segments= when building the table) and give its name, "
+            "or index the Series by customer id.")
+    mapping = _as_mapping(by, context)
     present = np.zeros(customer_ids.size, dtype=bool)
     present[customer_codes] = True
     seg_of_customer = np.full(customer_ids.size, -1, dtype=np.int64)
     labels = np.empty(0, dtype=object)
     if present.any():
         values = lookup(customer_ids[present], mapping, context, "customers",
-                        missing=NONE_LABEL)
+                        missing=NONE_LABEL, some=True)
         mapped = ~_is_none_label(values)
         if mapped.any():
             labels, inner = factorize(values[mapped])
@@ -171,7 +183,9 @@ def resolve(by: Any, source: SegmentSource, context: str, *, id_column: str = "c
     ColumnNotFoundError
         ``by`` names no segment column of the table (the message lists those there are).
     InvalidParameterError
-        ``by`` is neither None, a column name nor a mapping.
+        ``by`` is neither None, a column name nor a mapping; or it is a mapping that repeats
+        a key or matches no customer of the table, such as a Series of one label per row
+        (keep the labels as a column of the input and give its name).
     """
     codes = source.customer_codes
     if by is None:
@@ -180,7 +194,7 @@ def resolve(by: Any, source: SegmentSource, context: str, *, id_column: str = "c
         column_codes, categories = source.segment_column(by, context)
         return from_codes(by, column_codes, categories, per_customer=by == id_column)
     if is_mapping(by):
-        return from_mapping(by, source.customer_ids, codes, context)
+        return from_mapping(by, source.customer_ids, codes, context, n_rows=codes.size)
     raise InvalidParameterError(
         f"{context}: by must be None, a column name or a mapping from customer id to segment, "
         f"got {type(by).__name__}.")
@@ -194,6 +208,27 @@ def one_segment_per_customer(segments: Segments, customer_codes: I64, n_customer
     first = np.full(n_customers, -1, dtype=np.int64)
     first[customer_codes[::-1]] = segments.of_row[::-1]
     return bool((first[customer_codes] == segments.of_row).all())
+
+
+def _as_mapping(by: Any, context: str) -> Mapping[Any, Any]:
+    """``by`` as a mapping; a Series whose index repeats an id is refused (``dict`` would
+    keep one of its labels silently)."""
+    if isinstance(by, Mapping):
+        return by
+    items = list(by.items())
+    mapping = dict(items)
+    if len(mapping) != len(items):
+        raise InvalidParameterError(f"{context}: the mapping given as by= repeats some keys "
+                                    f"({len(items) - len(mapping):,} repeated).")
+    return mapping
+
+
+def is_positional(by: object) -> bool:
+    """Whether ``by`` is a pandas/polars-style Series indexed by row position (a
+    ``RangeIndex`` from 0): one label per row, not a mapping from customer id."""
+    index = getattr(by, "index", None)
+    return (type(index).__name__ == "RangeIndex" and getattr(index, "start", None) == 0
+            and getattr(index, "step", None) == 1)
 
 
 def _mapping_name(by: Any) -> str:

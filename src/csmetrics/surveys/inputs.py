@@ -26,7 +26,7 @@ from csmetrics._core.columns import as_1d
 from csmetrics._core.convert import factorize, is_missing, to_float
 from csmetrics._core.lookup import lookup
 from csmetrics._core.options import InstanceOf, OneOf, Satisfies
-from csmetrics._core.segments import Segments, from_labels, is_mapping, resolve
+from csmetrics._core.segments import Segments, from_labels, is_mapping, is_positional, resolve
 from csmetrics._core.warnings import warn_deprecated
 from csmetrics._kernels import surveys as ks
 from csmetrics.exceptions import InvalidParameterError
@@ -307,7 +307,8 @@ def _table_segments(by: Any, table: SurveyTable, rows: _SurveyRows, context: str
                     ) -> Segments:
     """A column name or a customer mapping through the one resolver; labels aligned with the
     table's rows (the meaning before 0.2) for one more release, with a DeprecationWarning."""
-    if isinstance(by, str) or is_mapping(by):
+    positional = is_positional(by) and len(by) == len(table)  # labels per row, before 0.2
+    if isinstance(by, str) or (is_mapping(by) and not positional):
         return resolve(by, rows, context)
     warn_deprecated(
         f"{context}: by= as one label per row of a table is deprecated and will be removed "

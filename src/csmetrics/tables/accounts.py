@@ -259,7 +259,8 @@ def split(table: EventSource, by: Any, accounts: AccountSet, context: str, *,
     if isinstance(by, str) and by == ACCOUNT:
         return whole_accounts(ACCOUNT, accounts.ids, np.arange(n, dtype=np.int64))
     if is_mapping(by) and not isinstance(by, str):
-        seg = from_mapping(by, accounts.ids, np.arange(n, dtype=np.int64), context)
+        seg = from_mapping(by, accounts.ids, np.arange(n, dtype=np.int64), context,
+                           n_rows=codes.size)
         return whole_accounts(seg.name, seg.labels, seg.of_row)
     if not isinstance(by, str):
         raise InvalidParameterError(
