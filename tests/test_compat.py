@@ -47,15 +47,28 @@ def test_subpackages_keep_the_old_module_paths(package: str) -> None:
         assert hasattr(module, name), f"csmetrics.{package}.{name}"
 
 
-def test_names_that_moved_out_of_support_warn() -> None:
+def test_names_that_moved_out_of_support_warn_once_at_the_users_line() -> None:
     import csmetrics.support as support
 
-    with pytest.warns(DeprecationWarning, match="moved to csmetrics.revenue"):
+    for moved in ("trial_conversion_rate", "synthetic_tickets"):
+        vars(support).pop(moved, None)
+    with pytest.warns(DeprecationWarning, match="moved to csmetrics.revenue") as caught:
         assert support.trial_conversion_rate is cm.trial_conversion_rate
-    with pytest.warns(DeprecationWarning, match="moved to csmetrics.datasets"):
+    with pytest.warns(DeprecationWarning, match="moved to csmetrics.datasets") as caught_from:
         from csmetrics.support import synthetic_tickets
     from csmetrics.datasets import synthetic_tickets as new
 
     assert synthetic_tickets is new
+    for record in (caught, caught_from):
+        assert [w.filename for w in record] == [__file__]  # one warning, naming this line
     with pytest.raises(AttributeError):
         support.no_such_name  # noqa: B018
+
+
+def test_an_old_module_warns_at_the_importing_line() -> None:
+    # The import machinery's frames sit between the user and the warning; warnings.warn
+    # skips them itself, so the stack level must not count them.
+    sys.modules.pop("csmetrics.churn", None)
+    with pytest.warns(DeprecationWarning) as caught:
+        import csmetrics.churn  # noqa: F401
+    assert [w.filename for w in caught] == [__file__]

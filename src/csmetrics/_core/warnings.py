@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike
 
 from csmetrics.exceptions import UndefinedMetricWarning
 
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _IMPORT = ("<frozen importlib", "importlib")
 
 
@@ -24,16 +24,18 @@ def find_stacklevel() -> int:
     """The stack level of the first caller outside csmetrics, for ``warnings.warn``.
 
     Level 1 is the function that calls ``warnings.warn``; every frame inside the package
-    (and inside the import machinery) is skipped.
+    (and inside the import machinery) is skipped. Import-machinery frames are not counted:
+    ``warnings.warn`` skips them itself when it walks ``stacklevel`` frames up.
     """
     frame = sys._getframe(1)
     level = 1
     while frame is not None:
         name = frame.f_code.co_filename
-        if not (name.startswith(_PACKAGE) or name.startswith(_IMPORT)):
+        importing = name.startswith(_IMPORT)
+        if not (name.startswith(_PACKAGE) or importing):
             break
         frame = frame.f_back  # type: ignore[assignment]
-        level += 1
+        level += not importing
     return level
 
 

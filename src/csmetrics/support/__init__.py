@@ -33,11 +33,13 @@ def __getattr__(name: str) -> Any:
     warn_deprecated(f"csmetrics.support.{name} moved to {_MOVED[name]}.{name}; the old name "
                     "will be removed in 0.3.")
     if _MOVED[name] == "csmetrics.revenue":
-        from csmetrics import revenue
-
-        return getattr(revenue, name)
-    # datasets sit above support in the layers: this deprecated alias (gone in 0.3) is the
-    # one such import, declared in pyproject.toml's import-linter contract.
-    from csmetrics import datasets
-
-    return getattr(datasets, name)
+        from csmetrics import revenue as home
+    else:
+        # datasets sit above support in the layers: this deprecated alias (gone in 0.3) is
+        # the one such import, declared in pyproject.toml's import-linter contract.
+        from csmetrics import datasets as home
+    value = getattr(home, name)
+    # Kept from now on: `from csmetrics.support import x` looks the name up twice (hasattr,
+    # then getattr), which would warn twice.
+    globals()[name] = value
+    return value
