@@ -69,6 +69,6 @@ def test_an_old_module_warns_at_the_importing_line() -> None:
     # The import machinery's frames sit between the user and the warning; warnings.warn
     # skips them itself, so the stack level must not count them.
     sys.modules.pop("csmetrics.churn", None)
-    with pytest.warns(DeprecationWarning) as caught:
+    with pytest.warns(DeprecationWarning, match="csmetrics.churn is deprecated") as caught:
         import csmetrics.churn  # noqa: F401
     assert [w.filename for w in caught] == [__file__]

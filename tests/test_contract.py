@@ -503,3 +503,27 @@ def test_a_series_of_row_labels_is_not_read_as_a_mapping(spec: Spec) -> None:
                        )[:len(cols["customer_id"])]
     with pytest.raises(cm.InvalidParameterError, match="indexed by row position"):
         _quiet(lambda: spec(cols, by=labels))
+
+
+@pytest.mark.parametrize("spec", REGISTRY, ids=lambda s: s.name)
+def test_a_segment_named_like_a_result_column_is_refused(spec: Spec) -> None:
+    # by="mrr" (a kept input column, or a mapping named so) must not be overwritten by the
+    # metric's own "mrr" column, nor overwrite it.
+    from csmetrics._core.segments import NamedSegments
+
+    cols = _data(spec.data)
+    whole = _quiet(lambda: spec(cols))
+    mapping = customer_mapping(cols)
+    for name in whole.column_names:
+        with pytest.raises(cm.InvalidParameterError, match="also a column of the result"):
+            _quiet(lambda name=name: spec(cols, by=NamedSegments(name, mapping)))
+        if name in cols:
+            continue
+        per_row = np.array([mapping[c] for c in np.asarray(cols["customer_id"]).tolist()],
+                           dtype=object)  # one value per account, so every metric takes it
+        kept = {**cols, name: per_row}
+        with pytest.raises((cm.InvalidParameterError, cm.ColumnNotFoundError)) as refused:
+            _quiet(lambda name=name, kept=kept: spec(kept, by=name))
+        if isinstance(refused.value, cm.ColumnNotFoundError):
+            continue  # this input keeps no extra columns (health scores keep what they list)
+        assert "also a column of the result" in str(refused.value)

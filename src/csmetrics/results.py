@@ -29,7 +29,7 @@ from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 if TYPE_CHECKING:
     from csmetrics._core.checks import Checker
 
-__all__ = ["MetricResult", "SkippedRows", "TableResult"]
+__all__ = ["MetricResult", "SkippedRows", "TableResult", "segment_columns"]
 
 _R = TypeVar("_R", bound="TableResult")
 
@@ -303,6 +303,51 @@ class TableResult:
         if kind == "b":
             return ["yes" if v else "no" for v in values.tolist()]
         return ["" if v is None else str(v) for v in values.tolist()]
+
+
+class _SegmentColumns(dict[str, Any]):
+    """A result's columns with a segment column, refusing a second column of the same name
+    (``by="mrr"`` would otherwise be overwritten by the metric's own column silently)."""
+
+    def __init__(self, name: str, context: str) -> None:
+        super().__init__()
+        self._name, self._context = name, context
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key == self._name and key in self:
+            raise InvalidParameterError(
+                f"{self._context}: by={key!r} is also a column of the result; rename that "
+                "input column (or name the mapping's segment column otherwise).")
+        super().__setitem__(key, value)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+
+def segment_columns(name: str | None, labels: Any, context: str,
+                    leading: Mapping[str, Any] | None = None, /, **columns: Any
+                    ) -> dict[str, Any]:
+    """A result's columns: ``leading`` (such as the period), the segment column ``name``
+    (none when ``name`` is None), then ``columns``; any other column named like the segment
+    column, now or added later, is an error.
+
+    Examples
+    --------
+    >>> cols = segment_columns("plan", ["basic"], "mrr", None, mrr=[10.0])
+    >>> list(cols)
+    ['plan', 'mrr']
+    >>> segment_columns("mrr", ["basic"], "mrr", None, mrr=[10.0])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    csmetrics.exceptions.InvalidParameterError: mrr: by='mrr' is also a column of the result...
+    """
+    cols: dict[str, Any] = {} if name is None else _SegmentColumns(name, context)
+    cols.update(leading or {})
+    if name is not None:
+        cols[name] = labels
+    cols.update(columns)
+    return cols
 
 
 def _frozen(a: NDArray[Any]) -> NDArray[Any]:

@@ -27,7 +27,7 @@ from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 from csmetrics.health.compute import _aligned, _money
 from csmetrics.health.rules import Floats
 from csmetrics.health.scores import HealthScores, _band_index
-from csmetrics.results import MetricResult
+from csmetrics.results import MetricResult, segment_columns
 
 if TYPE_CHECKING:
     from csmetrics.health.scorecard import HealthScorecard
@@ -184,7 +184,7 @@ def health_rollup(scores: HealthScores, *, by: Any = None, mrr: Any = None,
     band = _band_index(scores["band"], scores.band_names)
     accounts = np.bincount(codes, minlength=k)
     scored = np.bincount(codes, weights=has, minlength=k)
-    cols: dict[str, Any] = {} if name is None else {name: labels}
+    cols = segment_columns(name, labels, context)
     cols["accounts"] = accounts.astype(np.int64)
     cols["scored"] = scored.astype(np.int64)
     total = np.bincount(codes, weights=np.where(has, score, 0.0), minlength=k)

@@ -93,7 +93,7 @@ def customer_count(subscriptions: Any, at: PeriodLike, *, by: By = None,
     else:
         alive = minor > 0
     counts = np.bincount(seg.segment_of_entity[alive], minlength=seg.n_segments)
-    cols: dict[str, Any] = {} if seg.name is None else {seg.name: seg.labels}
+    cols = seg.columns()
     cols["customers"] = counts.astype(np.int64)
     return MetricResult(cols, value="customers", title=f"Customers on {day}",
                         segment=seg.name)

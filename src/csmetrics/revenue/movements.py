@@ -36,7 +36,7 @@ from csmetrics._kernels import revenue as kr
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import FREQ, Frequency, PeriodLike
 from csmetrics.policies import POLICY, MetricPolicy
-from csmetrics.results import MetricResult, TableResult
+from csmetrics.results import MetricResult, TableResult, segment_columns
 from csmetrics.revenue.engine import Run, run
 from csmetrics.revenue.segments import By
 
@@ -204,9 +204,7 @@ def mrr_movements(
     starting = np.concatenate([b.starting[:, None], b.ending[:, :-1]], axis=1)
     starting_count = np.concatenate([b.starting_count[:, None], b.ending_count[:, :-1]], axis=1)
     labels = np.asarray(r.grid.labels, dtype=object)
-    cols: dict[str, Any] = {"period": labels[per]}
-    if seg.name is not None:
-        cols[seg.name] = seg.labels[sg]
+    cols = segment_columns(seg.name, seg.labels[sg], "mrr_movements", {"period": labels[per]})
     cols["starting_mrr"] = starting[sg, per] / scale
     for i, name in enumerate(kr.MOVEMENT_NAMES):
         cols[name] = b.amounts[i][sg, per] / scale
@@ -333,8 +331,9 @@ def mrr_series(
     2024-Q3    0.00          0
     """
     bridge = mrr_movements(subscriptions, start, end, freq=freq, by=by, fx=fx)
-    keys = [k for k in bridge.column_names if k not in bridge.money and k not in _COUNTS]
-    cols = {k: bridge[k] for k in keys}
+    seg = bridge.segment_column
+    cols = segment_columns(seg, None if seg is None else bridge[seg], "mrr_series",
+                           {"period": bridge["period"]})
     cols["mrr"] = bridge["ending_mrr"]
     cols["customers"] = bridge["ending_customers"]
     return MetricResult(cols, value="mrr", title=f"MRR ({bridge.currency})", money=("mrr",),

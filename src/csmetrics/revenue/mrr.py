@@ -28,7 +28,7 @@ from csmetrics._kernels import revenue as kr
 from csmetrics._kernels.primitives import bincount_int
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import PeriodLike, snapshot_date
-from csmetrics.results import MetricResult
+from csmetrics.results import MetricResult, segment_columns
 from csmetrics.revenue.engine import conversion, split_by_currency
 from csmetrics.revenue.segments import By, currency_digits, segment
 from csmetrics.tables.coerce import as_table
@@ -111,7 +111,7 @@ def mrr(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None
                                  seg.n_segments)
         digits = np.full(seg.n_segments, MINOR_UNITS[fx.reporting_currency], dtype=np.int64)
     customers = np.bincount(seg.segment_of_entity[minor > 0], minlength=seg.n_segments)
-    cols: dict[str, Any] = {} if seg.name is None else {seg.name: seg.labels}
+    cols = seg.columns()
     cols["mrr"] = totals / 10.0 ** digits
     cols["customers"] = customers.astype(np.int64)
     return MetricResult(cols, value="mrr", title=f"MRR on {day}", money=("mrr",),
@@ -155,7 +155,7 @@ def arpa(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | Non
     values = divide(total["mrr"], total["customers"], context="arpa",
                     what="the number of paying customers")
     name = total.segment_column
-    cols: dict[str, Any] = {} if name is None else {name: total[name]}
+    cols = segment_columns(name, None if name is None else total[name], "arpa")
     cols.update(arpa=values, mrr=total["mrr"], customers=total["customers"])
     return MetricResult(cols, value="arpa", title=total.title.replace("MRR", "ARPA"),
                         money=("arpa", "mrr"), digits=total._digits, segment=name)

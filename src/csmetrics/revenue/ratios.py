@@ -15,7 +15,7 @@ def rate_result(seg: Segmentation, values: NDArray[np.float64], parts: dict[str,
                 *, name: str, title: str, money: tuple[str, ...] = (), digits: Any = 2
                 ) -> MetricResult:
     """One row per segment (one row without ``by``): the rate ``name``, then its parts."""
-    columns: dict[str, Any] = {} if seg.name is None else {seg.name: seg.labels}
+    columns = seg.columns()
     columns[name] = values
     columns.update(parts)
     return MetricResult(columns, value=name, title=title, money=money, digits=digits,

@@ -40,7 +40,7 @@ from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import FREQ, Frequency, Period, PeriodLike, parse_frequency
 from csmetrics.periods.windows import WindowLike, window_months
 from csmetrics.policies import POLICY, MetricPolicy, resolve
-from csmetrics.results import MetricResult
+from csmetrics.results import MetricResult, segment_columns
 from csmetrics.revenue.engine import Run, run
 from csmetrics.revenue.ratios import rate_result
 from csmetrics.revenue.segments import By
@@ -284,9 +284,8 @@ def nrr_series(
     per = np.repeat(np.arange(n_out), n_seg)
     sg = np.tile(np.arange(n_seg), n_out)
     lab = np.asarray(labels, dtype=object)
-    cols: dict[str, Any] = {"period": lab[per + n_window - 1]}
-    if r.seg.name is not None:
-        cols[r.seg.name] = r.seg.labels[sg]
+    cols = segment_columns(r.seg.name, r.seg.labels[sg], "nrr_series",
+                           {"period": lab[per + n_window - 1]})
     cols["window_start"] = lab[per]
     cols["nrr"] = nrr[per, sg]
     cols["grr"] = grr[per, sg]

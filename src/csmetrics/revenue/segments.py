@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.segments import By, resolve
 from csmetrics.exceptions import CurrencyMismatchError
+from csmetrics.results import segment_columns
 from csmetrics.tables.subscriptions import SubscriptionTable
 
 __all__ = ["By", "Segmentation", "currency_digits", "segment"]
@@ -33,6 +34,12 @@ class Segmentation:
     entity_of_row: NDArray[np.int64]
     segment_of_entity: NDArray[np.int64]
     customer_of_entity: NDArray[np.int64]
+    context: str = ""
+
+    def columns(self, /, **columns: Any) -> dict[str, Any]:
+        """The result's columns: the segment column first, then ``columns``; a column named
+        like the segment column is an error (see ``results.segment_columns``)."""
+        return segment_columns(self.name, self.labels, self.context, **columns)
 
     @property
     def n_entities(self) -> int:
@@ -54,11 +61,11 @@ def segment(table: SubscriptionTable, by: By, context: str) -> Segmentation:
         of_customer = np.zeros(n_cust, dtype=np.int64)
         of_customer[table.customer_codes] = segs.of_row
         return Segmentation(segs.name, segs.labels, table.customer_codes, of_customer,
-                            customers)
+                            customers, context)
     width = np.int64(max(segs.n, 1))
     pairs, entity = np.unique(table.customer_codes * width + segs.of_row, return_inverse=True)
     return Segmentation(segs.name, segs.labels, entity.reshape(-1).astype(np.int64),
-                        pairs % width, pairs // width)
+                        pairs % width, pairs // width, context)
 
 
 def currency_digits(table: SubscriptionTable, seg: Segmentation, rows: NDArray[np.bool_],

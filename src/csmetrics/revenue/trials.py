@@ -20,7 +20,7 @@ from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.days import day_number, span_days, utc_day
-from csmetrics.results import MetricResult, TableResult
+from csmetrics.results import MetricResult, TableResult, segment_columns
 from csmetrics.tables.coerce import as_table
 
 I64 = NDArray[np.int64]
@@ -177,7 +177,7 @@ def trial_conversion_rate(subscriptions: Any, start: PeriodLike, end: PeriodLike
     not_conv = np.bincount(seg[lost[idx]], minlength=k)
     pend = np.bincount(seg[pending[idx]], minlength=k)
     ok = converted[idx]
-    cols: dict[str, Any] = {} if name is None else {name: labels}
+    cols = segment_columns(name, labels, ctx)
     cols.update(
         trials=trials.astype(np.int64), converted=conv.astype(np.int64),
         not_converted=not_conv.astype(np.int64), pending=pend.astype(np.int64),

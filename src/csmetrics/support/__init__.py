@@ -33,12 +33,15 @@ def __getattr__(name: str) -> Any:
     warn_deprecated(f"csmetrics.support.{name} moved to {_MOVED[name]}.{name}; the old name "
                     "will be removed in 0.3.")
     if _MOVED[name] == "csmetrics.revenue":
-        from csmetrics import revenue as home
+        from csmetrics import revenue
+
+        value = getattr(revenue, name)
     else:
         # datasets sit above support in the layers: this deprecated alias (gone in 0.3) is
         # the one such import, declared in pyproject.toml's import-linter contract.
-        from csmetrics import datasets as home
-    value = getattr(home, name)
+        from csmetrics import datasets
+
+        value = getattr(datasets, name)
     # Kept from now on: `from csmetrics.support import x` looks the name up twice (hasattr,
     # then getattr), which would warn twice.
     globals()[name] = value

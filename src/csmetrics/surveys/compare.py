@@ -20,7 +20,7 @@ from csmetrics._core.options import CONFIDENCE, validate_params
 from csmetrics._core.warnings import warn_if_undefined
 from csmetrics._kernels import surveys as ks
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
-from csmetrics.results import TableResult
+from csmetrics.results import TableResult, segment_columns
 from csmetrics.surveys.inputs import Floats, is_answers
 from csmetrics.surveys.results import (
     Comparison,
@@ -62,9 +62,9 @@ def _align(a: SurveyEstimate, b: SurveyEstimate, context: str
         f"row); got {na} and {nb} rows.")
 
 
-def _with_labels(by: str | None, labels: NDArray[Any] | None, cols: dict[str, Any]
-                 ) -> dict[str, Any]:
-    return cols if by is None or labels is None else {by: labels, **cols}
+def _with_labels(by: str | None, labels: NDArray[Any] | None, cols: dict[str, Any],
+                 context: str) -> dict[str, Any]:
+    return cols if labels is None else segment_columns(by, labels, context, **cols)
 
 
 def _as_nps(value: Any, context: str) -> NetPromoterScore:
@@ -160,7 +160,7 @@ def compare_nps(a: Any, b: Any, *, confidence: float = 0.95,
             "ci_low": np.clip(100 * (centre - z * se), -200, 200),
             "ci_high": np.clip(100 * (centre + z * se), -200, 200), "se": 100 * se, "z": stat,
             "p_value": p, "significant": p < 1 - confidence}
-    return Comparison(_with_labels(by, labels, cols),
+    return Comparison(_with_labels(by, labels, cols, ctx),
                       title=f"NPS a - b ({confidence:.0%} {_INTERVAL_NAMES[interval]} z test)",
                       metric="nps", method=f"{_INTERVAL_NAMES[interval]} z test",
                       confidence=confidence, segment=by)
@@ -252,7 +252,7 @@ def compare_proportions(a: Any, b: Any, *, confidence: float = 0.95) -> Comparis
     stat = np.where((pa == pb) & np.isnan(stat), 0.0, stat)
     cols = {"share_a": pa, "share_b": pb, "difference": pa - pb, "ci_low": lo, "ci_high": hi,
             "z": stat, "p_value": _two_sided_p(stat), "significant": (lo > 0) | (hi < 0)}
-    return Comparison(_with_labels(by, labels, cols),
+    return Comparison(_with_labels(by, labels, cols, ctx),
                       title=f"Share a - b ({confidence:.0%} Newcombe interval)",
                       metric="share", method="Newcombe hybrid score interval",
                       confidence=confidence, segment=None if labels is None else by)
@@ -350,7 +350,7 @@ def compare_means(a: Any, b: Any, *, confidence: float = 0.95) -> Comparison:
     cols = {"mean_a": ma, "mean_b": mb, "difference": diff, "ci_low": diff - tq * se,
             "ci_high": diff + tq * se, "se": se, "t": stat, "df": df, "p_value": p,
             "significant": p < 1 - confidence}
-    return Comparison(_with_labels(by, labels, cols),
+    return Comparison(_with_labels(by, labels, cols, ctx),
                       title=f"Mean a - b ({confidence:.0%} Welch t interval)",
                       metric="mean", method="Welch t test", confidence=confidence,
                       segment=None if labels is None else by)

@@ -23,6 +23,7 @@ from csmetrics._core.options import Interval, OneOf, Satisfies, check_option
 from csmetrics._core.ratios import divide
 from csmetrics._kernels import surveys as ks
 from csmetrics.exceptions import InvalidParameterError
+from csmetrics.results import segment_columns
 from csmetrics.surveys.inputs import Floats, _check_scores, _check_weights, _Data, _drop_bad
 from csmetrics.tables.surveys import SurveyScale
 
@@ -119,7 +120,7 @@ def _tally(data: _Data) -> _Tally:
 
 def _label_column(data: _Data, cols: dict[str, Any]) -> dict[str, Any]:
     """The columns with the segment labels first."""
-    return cols if data.by_name is None else {data.by_name: data.labels, **cols}
+    return segment_columns(data.by_name, data.labels, data.context, **cols)
 
 
 # --- distributions ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from csmetrics._kernels import surveys as ks
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import FREQ, Frequency, PeriodLike, parse_frequency
 from csmetrics.periods.days import day_bounds
-from csmetrics.results import TableResult
+from csmetrics.results import TableResult, segment_columns
 from csmetrics.surveys.inputs import (
     ACCOUNT_WEIGHTING,
     NUMBER,
@@ -181,9 +181,8 @@ def survey_trend(
     t = _tally(_weigh_accounts(data, account_weighting, revenue))
     labels = tuple(f.label(first + k * f.months) for k in range(n_periods))
     per = np.repeat(np.arange(n_periods), n_seg)
-    cols: dict[str, Any] = {"period": np.asarray(labels, dtype=object)[per]}
-    if data.by_name is not None:
-        cols[data.by_name] = np.tile(data.labels, n_periods)
+    cols = segment_columns(data.by_name, np.tile(data.labels, n_periods), ctx,
+                           {"period": np.asarray(labels, dtype=object)[per]})
     cols.update(_trend_columns(t, metric, confidence, interval, satisfied_at, version, ctx,
                                n_periods, n_seg))
     by_text = f" by {data.by_name}" if data.by_name else ""

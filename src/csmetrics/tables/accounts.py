@@ -56,6 +56,7 @@ from csmetrics._core.segments import (
 )
 from csmetrics._core.warnings import warn_deprecated
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
+from csmetrics.results import segment_columns
 
 __all__ = ["ACCOUNT", "BY", "AccountSet", "Pooling", "Split", "labels_of", "pool", "resolve_by",
            "split", "union_ids"]
@@ -185,6 +186,7 @@ class Split:
     segment: I64
     account: NDArray[Any]
     per_account: bool
+    context: str = ""
 
     @property
     def n_segments(self) -> int:
@@ -214,9 +216,10 @@ class Split:
         out[self.pick[has]] = self.segment[has]
         return out
 
-    def segment_columns(self) -> dict[str, NDArray[Any]]:
-        """The segment column of the result (none for the portfolio)."""
-        return {} if self.name is None else {self.name: self.labels}
+    def segment_columns(self) -> dict[str, Any]:
+        """The segment column of the result (none for the portfolio); a later column of the
+        same name is an error (see ``results.segment_columns``)."""
+        return segment_columns(self.name, self.labels, self.context)
 
 
 def split(table: EventSource, by: Any, accounts: AccountSet, context: str, *,
@@ -252,7 +255,7 @@ def split(table: EventSource, by: Any, accounts: AccountSet, context: str, *,
 
     def whole_accounts(name: str | None, labels: NDArray[Any], segment: I64) -> Split:
         return Split(name, np.asarray(labels, dtype=object), codes, n_cust, accounts.code,
-                     segment.astype(np.int64), accounts.ids, True)
+                     segment.astype(np.int64), accounts.ids, True, context)
 
     if by is None:
         return whole_accounts(None, np.array([None], dtype=object), np.zeros(n, np.int64))
@@ -293,7 +296,7 @@ def split(table: EventSource, by: Any, accounts: AccountSet, context: str, *,
     account = np.empty(pairs.size, dtype=object)
     account[:] = np.asarray(table.customer_ids)[pairs // width].tolist()
     return Split(by, seg.labels, entity_of_row, int(pairs.size),
-                 np.arange(pairs.size, dtype=np.int64), seg.of_row, account, False)
+                 np.arange(pairs.size, dtype=np.int64), seg.of_row, account, False, context)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import InvalidParameterError, SignatureError
 from csmetrics.periods.calendar import PeriodLike, parse_frequency, period_range
 from csmetrics.periods.days import day_number, span_days
+from csmetrics.results import segment_columns
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import BY, AccountSet, Pooling, labels_of, pool, resolve_by
 from csmetrics.tables.coerce import as_usage
@@ -238,11 +239,10 @@ def active_users_series(usage: Any, start: PeriodLike, end: PeriodLike, *,
     pooled = pool({"active_users": per.reshape(-1), "active_accounts": per.reshape(-1) > 0},
                   group, n_p * n_s, how, context=ctx)
     p_idx = np.repeat(np.arange(n_p), n_s)
-    cols: dict[str, Any] = {"period": labels[p_idx],
+    cols = segment_columns(sp.name, sp.labels[np.tile(np.arange(n_s), n_p)], ctx,
+                           {"period": labels[p_idx],
                             "period_start": firsts[p_idx].astype("datetime64[D]"),
-                            "period_end": lasts[p_idx].astype("datetime64[D]")}
-    if sp.name is not None:
-        cols[sp.name] = sp.labels[np.tile(np.arange(n_s), n_p)]
+                            "period_end": lasts[p_idx].astype("datetime64[D]")})
     cols.update(pooled)
     return AccountResult(cols, value="active_users", title=f"Active users per {freq}",
                          segment=sp.name, pooling=how,

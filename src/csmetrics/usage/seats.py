@@ -26,6 +26,7 @@ from csmetrics._kernels import revenue as kr
 from csmetrics.exceptions import DataValidationError, InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.days import utc_day
+from csmetrics.results import segment_columns
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import ACCOUNT, BY, Pooling, resolve_by
 from csmetrics.tables.coerce import as_table
@@ -105,7 +106,7 @@ def seats_at(subscriptions: Any, at: PeriodLike | _dt.datetime, *,
     width = np.int64(max(n, 1))
     pairs = np.unique(subs.customer_codes * width + seg.of_row)
     accounts = np.bincount(pairs % width, minlength=n).astype(np.int64)
-    cols: dict[str, Any] = {} if seg.name is None else {seg.name: seg.labels}
+    cols = segment_columns(seg.name, seg.labels, ctx)
     cols.update(accounts=accounts, seats=seats.astype(np.float64))
     return AccountResult(cols, value="seats", title=f"Seats on {day}", segment=seg.name,
                          pooling=Pooling(sums=("seats",)))

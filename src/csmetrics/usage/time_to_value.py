@@ -29,7 +29,7 @@ from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import DataValidationError, InvalidParameterError, UndefinedMetricWarning
 from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.days import day_number, utc_day
-from csmetrics.results import TableResult
+from csmetrics.results import TableResult, segment_columns
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import ACCOUNT, BY, AccountSet, Pooling, labels_of, resolve_by
 from csmetrics.tables.coerce import as_table, as_usage
@@ -198,7 +198,7 @@ class TimeToValue(AccountResult):
             raise InvalidParameterError(f"{ctx}: by must be a mapping from customer id to "
                                         f"segment or None, got {by!r}.")
         observed = np.asarray(detail["observed_days"], dtype=np.float64)
-        cols = {} if name is None else {name: labels}
+        cols = segment_columns(name, labels, ctx)
         cols.update(_pooled(~np.isnan(observed), np.asarray(detail["reached"]), observed,
                             seg, labels.size, ctx))
         return AccountResult(cols, value="median_days", title=f"{self.title}, by {name}",

@@ -22,6 +22,7 @@ from csmetrics._core.segments import By
 from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
+from csmetrics.results import segment_columns
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import BY, AccountSet, Pooling, pool, resolve_by
 from csmetrics.tables.coerce import as_usage
@@ -268,9 +269,7 @@ def feature_adoption(usage: Any, at: PeriodLike | _dt.datetime, *,
     group = (sp.segment[:, None] * k + np.arange(k)[None, :]).reshape(-1)
     pooled = pool({"feature_users": feature_users, "eligible_users": np.repeat(eligible, k),
                    "used": feature_users > 0}, group, n_s * k, how, context=ctx)
-    cols: dict[str, Any] = {}
-    if sp.name is not None:
-        cols[sp.name] = np.repeat(sp.labels, k)
+    cols = segment_columns(sp.name, np.repeat(sp.labels, k), ctx)
     name_col = np.empty(n_s * k, dtype=object)
     name_col[:] = [names[j % k] for j in range(n_s * k)]
     cols["feature"] = name_col

@@ -20,7 +20,7 @@ from csmetrics.periods.calendar import (
     period_ends_before,
     period_range,
 )
-from csmetrics.results import TableResult
+from csmetrics.results import TableResult, segment_columns
 from csmetrics.revenue.segments import By, currency_digits, segment
 from csmetrics.tables.coerce import as_table
 from csmetrics.value.changes import change_points, last_data_day, period_labels
@@ -246,9 +246,8 @@ def cohort_table(
         values = np.where(censored, np.nan,
                           levels.mrr / np.where(start_mrr > 0, start_mrr, np.nan)[:, None])
 
-    cols: dict[str, Any] = {"cohort": np.tile(labels[first_row:], n_seg)}
-    if seg.name is not None:
-        cols[seg.name] = np.repeat(seg.labels, n_cohorts)
+    cols = segment_columns(seg.name, np.repeat(seg.labels, n_cohorts), ctx,
+                           {"cohort": np.tile(labels[first_row:], n_seg)})
     cols["customers"] = sizes
     if mrr is not None:
         cols["starting_mrr"] = mrr[:, 0] if n_cohorts else np.zeros(0)

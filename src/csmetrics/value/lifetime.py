@@ -23,7 +23,7 @@ from csmetrics._core.warnings import warn_undefined
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import Period, PeriodLike, snapshot_date
 from csmetrics.periods.windows import WindowLike, window_months
-from csmetrics.results import MetricResult
+from csmetrics.results import MetricResult, segment_columns
 from csmetrics.revenue import mrr_movements
 from csmetrics.revenue.segments import By
 from csmetrics.value.formulas import HORIZON, TIMING, Timing, clv_columns
@@ -198,9 +198,8 @@ def lifetime_value(
     churn[~no_months] = np.nanmean(monthly[~no_months], axis=1)
     _warn_undefined(ctx, at_day, no_customers, no_months, seg_name)
     value = clv_columns(arpa, churn, gross_margin, discount_rate, horizon, timing, ctx)
-    cols: dict[str, Any] = {}
-    if seg_name is not None:
-        cols[seg_name] = np.asarray(bridge[seg_name]).reshape(n_per, n_seg)[0]
+    cols = segment_columns(seg_name, None if seg_name is None else np.asarray(
+        bridge[seg_name]).reshape(n_per, n_seg)[0], ctx)
     cols.update(arpa=arpa, churn_rate=churn, churn_months=used.astype(np.int64),
                 customers=customers.astype(np.int64),
                 lifetime_value=value["customer_lifetime_value"])

@@ -34,7 +34,7 @@ from csmetrics.periods.calendar import (
     period_ends_before,
     snapshot_date,
 )
-from csmetrics.results import MetricResult, TableResult
+from csmetrics.results import MetricResult, TableResult, segment_columns
 from csmetrics.revenue.segments import By, Segmentation, segment
 from csmetrics.tables.coerce import as_table
 from csmetrics.tables.subscriptions import SubscriptionTable
@@ -108,9 +108,10 @@ def customer_lifetimes(subscriptions: Any, at: PeriodLike, *, by: By = None) -> 
     table = as_table(subscriptions, ctx, by=by)
     seg = segment(table, by, ctx)
     lt, labels = _lifetimes(table, seg, at)
-    cols: dict[str, Any] = {"customer_id": table.customer_ids[seg.customer_of_entity[lt.entity]]}
-    if seg.name is not None:
-        cols[seg.name] = seg.labels[seg.segment_of_entity[lt.entity]]
+    ids = {"customer_id": table.customer_ids[seg.customer_of_entity[lt.entity]]}
+    # by="customer_id" is the list itself; any other segment adds its column.
+    name = None if isinstance(by, str) and by == "customer_id" else seg.name
+    cols = segment_columns(name, seg.labels[seg.segment_of_entity[lt.entity]], ctx, ids)
     cols["cohort"] = labels[lt.cohort]
     cols["lifetime"] = lt.lifetime
     cols["churned"] = lt.churned
@@ -209,9 +210,7 @@ def _curve(group: NDArray[np.int64], time: NDArray[np.int64], event: NDArray[np.
                        f"{time_name} {int(np.nonzero(emptied)[1].min())}); survival is 0 from "
                        "there and its standard error and limits are NaN.")
     g, t = np.nonzero(observed)
-    cols: dict[str, Any] = {}
-    if segment_name is not None:
-        cols[segment_name] = labels[g]
+    cols = segment_columns(segment_name, labels[g], context)
     cols[time_name] = np.arange(n_times, dtype=np.int64)[t]
     cols["at_risk"] = km.at_risk[g, t]
     cols["churned"] = km.events[g, t]
@@ -220,7 +219,7 @@ def _curve(group: NDArray[np.int64], time: NDArray[np.int64], event: NDArray[np.
     cols["std_error"] = km.std_error[g, t]
     cols["lower"] = km.lower[g, t]
     cols["upper"] = km.upper[g, t]
-    med_cols: dict[str, Any] = {} if segment_name is None else {segment_name: labels}
+    med_cols = segment_columns(segment_name, labels, context)
     med_cols.update(median=median, lower=med_lower, upper=med_upper)
     medians = MetricResult(med_cols, value="median", segment=segment_name,
                            title=f"Median {time_name}s ({confidence:.0%} limits)")

@@ -34,7 +34,7 @@ from csmetrics._core.ratios import divide
 from csmetrics._core.segments import By, resolve
 from csmetrics.exceptions import CurrencyMismatchError, InvalidParameterError
 from csmetrics.periods.calendar import Frequency, Period, PeriodLike, parse_frequency, snapshot_date
-from csmetrics.results import MetricResult
+from csmetrics.results import MetricResult, segment_columns
 from csmetrics.tables.coerce import as_payments
 from csmetrics.tables.payments import PaymentTable
 
@@ -130,6 +130,7 @@ class _PaymentStats:
     window: _Window
     currency: str
     digits: NDArray[np.int64]
+    context: str
 
 
 def _payment_stats(payments: Any, start: PeriodLike | None, end: PeriodLike | None, by: By,
@@ -147,7 +148,7 @@ def _payment_stats(payments: Any, start: PeriodLike | None, end: PeriodLike | No
     customers = np.bincount(pairs // n_cust, minlength=n_seg)
     return _PaymentStats(segs.name, segs.labels, revenue / 10.0 ** digits,
                          count.astype(np.int64), customers.astype(np.int64), win, currency,
-                         digits)
+                         digits, context)
 
 
 def _is_freq(value: Any) -> Any:
@@ -175,7 +176,7 @@ def _unit(freq: str | Frequency) -> str:
 
 def _result(stats: _PaymentStats, columns: dict[str, NDArray[Any]], value: str, title: str,
             money: Sequence[str]) -> MetricResult:
-    cols: dict[str, Any] = {} if stats.name is None else {stats.name: stats.labels}
+    cols = segment_columns(stats.name, stats.labels, stats.context)
     cols.update(columns)
     return MetricResult(cols, value=value, title=title, money=money, digits=stats.digits,
                         segment=stats.name)
