@@ -400,6 +400,15 @@ def test_empty_input_gives_a_result(spec: Spec) -> None:
     assert isinstance(_quiet(lambda: spec(empty)), TableResult)
 
 
+@pytest.mark.parametrize("spec", REGISTRY, ids=lambda s: s.name)
+def test_empty_input_split_by_a_mapping_gives_a_result(spec: Spec) -> None:
+    cols = _data(spec.data)
+    empty = {k: v[:0] for k, v in cols.items()}
+    result = _quiet(lambda: spec(empty, by=customer_mapping(cols)))
+    assert isinstance(result, TableResult)
+    assert spec.segment in result.column_names
+
+
 @pytest.mark.parametrize("spec", [s for s in REGISTRY if s.empty_is_nan], ids=lambda s: s.name)
 def test_empty_input_is_nan_with_a_warning(spec: Spec) -> None:
     cols = _data(spec.data)

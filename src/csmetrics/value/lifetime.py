@@ -68,8 +68,9 @@ class LifetimeValue(MetricResult):
     def __init__(self, columns: Mapping[str, Any], *, segment: str | None,
                  **attributes: Any) -> None:
         super().__init__(columns, value="lifetime_value", segment=segment,
-                         title=f"Lifetime value at {attributes['at']} "
-                               f"({attributes['currency']})",
+                         title=f"Lifetime value at {attributes['at']}"
+                               + (f" ({attributes['currency']})" if attributes["currency"]
+                                  else ""),
                          money=("arpa", "lifetime_value"))
         self._set(**attributes)
 
@@ -172,7 +173,7 @@ def lifetime_value(
     first = Period.parse(at_day, "month") - months
     bridge = mrr_movements(subscriptions, first, at_day, freq="month", by=by, fx=fx)
     seg_name = bridge.segment_column
-    periods = list(dict.fromkeys(bridge["period"].tolist()))
+    periods = list(bridge.periods)  # the grid, also when a split has no segments (no rows)
     n_per = len(periods)
     n_seg = len(bridge) // n_per
 
