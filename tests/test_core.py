@@ -86,6 +86,19 @@ class TestConstraints:
         with pytest.raises(cm.InvalidParameterError, match="fx must be FxRates or None"):
             check_option("mrr", "fx", "EUR", fx)
 
+    def test_flags_take_bools_only(self) -> None:
+        # An array or a string is truthy; as a yes/no option it is a mistake, said so.
+        subs = cm.SubscriptionTable.from_columns(
+            {"customer_id": ["a"], "start": ["2024-01-01"], "amount": [10]})
+        with pytest.raises(cm.InvalidParameterError,
+                           match="^revenue_churn_rate: net must be True or False"):
+            cm.revenue_churn_rate(subs, "2024-01", "2024-02", net=np.array([1, 0]))
+        with pytest.raises(cm.InvalidParameterError,
+                           match="^quick_ratio: include_reactivation must be True, False"):
+            cm.quick_ratio(subs, "2024-01", "2024-02", include_reactivation="no")
+        assert np.isnan(float(cm.quick_ratio(subs, "2024-01", "2024-02",
+                                             include_reactivation=np.bool_(False))))
+
 
 class TestWindows:
     def test_a_window_is_written_with_its_unit(self) -> None:

@@ -139,6 +139,17 @@ ERRORS = OneOf("raise", "skip")
 """``errors``: stop at bad rows, or leave them out and hand them back."""
 
 
+def _is_flag(value: Any) -> bool:
+    return isinstance(value, bool | np.bool_)
+
+
+FLAG = Satisfies(_is_flag, "True or False")
+"""A yes/no option (``net=``): a bool, not a truthy string or array."""
+
+OPTIONAL_FLAG = Satisfies(lambda v: v is None or _is_flag(v), "True, False or None")
+"""A yes/no option whose ``None`` means "as the policy says"."""
+
+
 def _short(v: float) -> str:
     return str(int(v)) if v == round(v) else f"{v:g}"
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from csmetrics._core.options import OneOf, validate_params
+from csmetrics._core.options import FLAG, OPTIONAL_FLAG, OneOf, validate_params
 from csmetrics._core.ratios import divide
 from csmetrics._kernels import revenue as kr
 from csmetrics.fx import FX, FxRates
@@ -226,7 +226,7 @@ def customer_retention_rate(
                        name="customer_retention_rate", title="Customer retention rate")
 
 
-@validate_params({"freq": FREQ, "policy": POLICY, "fx": FX})
+@validate_params({"freq": FREQ, "policy": POLICY, "fx": FX, "net": FLAG})
 def revenue_churn_rate(
     subscriptions: Any,
     start: PeriodLike,
@@ -302,7 +302,8 @@ def revenue_churn_rate(
                        money=("lost_mrr", "starting_mrr"), digits=r.digits)
 
 
-@validate_params({"freq": FREQ, "policy": POLICY, "fx": FX})
+@validate_params({"freq": FREQ, "policy": POLICY, "fx": FX,
+                  "include_reactivation": OPTIONAL_FLAG})
 def quick_ratio(
     subscriptions: Any,
     start: PeriodLike,
