@@ -91,10 +91,10 @@ class TestConstraints:
         subs = cm.SubscriptionTable.from_columns(
             {"customer_id": ["a"], "start": ["2024-01-01"], "amount": [10]})
         with pytest.raises(cm.InvalidParameterError,
-                           match="^revenue_churn_rate: net must be True or False"):
+                           match=r"^revenue_churn_rate: net must be True or False"):
             cm.revenue_churn_rate(subs, "2024-01", "2024-02", net=np.array([1, 0]))
         with pytest.raises(cm.InvalidParameterError,
-                           match="^quick_ratio: include_reactivation must be True, False"):
+                           match=r"^quick_ratio: include_reactivation must be True, False"):
             cm.quick_ratio(subs, "2024-01", "2024-02", include_reactivation="no")
         assert np.isnan(float(cm.quick_ratio(subs, "2024-01", "2024-02",
                                              include_reactivation=np.bool_(False))))

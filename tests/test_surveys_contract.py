@@ -30,7 +30,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError, UndefinedMetricWarning
+from csmetrics.exceptions import (
+    ColumnNotFoundError,
+    DataValidationError,
+    InvalidParameterError,
+    UndefinedMetricWarning,
+)
 from csmetrics.surveys import (
     Comparison,
     CustomerEffortScore,
@@ -291,6 +296,22 @@ class TestDeprecated:
         with pytest.warns(DeprecationWarning, match="one label per row of a table"):
             r = net_promoter_score(t, by=pd.Series(columns()["region"]))
         assert r["nps"].tolist() == [0.0, 50.0]
+
+
+def test_errors_skip_skips_bad_rows_of_columns_and_records_too() -> None:
+    # Survey data handed over as columns or dicts are built into a table by the call, so
+    # errors= applies to that table: the bad row is skipped and handed back.
+    cols = columns()
+    cols["score"] = [*cols["score"][:1], 11, *cols["score"][2:]]  # 11: off the NPS scale
+    bad = [dict(d, score=11) if i == 1 else d for i, d in enumerate(dicts())]
+    clean = {k: v[:1] + v[2:] for k, v in columns().items()}
+    expected = net_promoter_score(clean)
+    for data in (cols, bad):
+        with pytest.raises(DataValidationError, match="score"):
+            net_promoter_score(data)
+        r = net_promoter_score(data, errors="skip")
+        assert r["nps"].tolist() == expected["nps"].tolist()
+        assert r.skipped.rows.tolist() == [1]
 
 
 # --- options ------------------------------------------------------------------------------------

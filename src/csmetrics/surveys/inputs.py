@@ -103,9 +103,13 @@ def _load(scores: Any, *, context: str, survey: str, scale: SurveyScale | None,
             f"{context}: scores must be answers or survey data (a SurveyTable, records or "
             f"columns), got a {type(scores).__name__}.")
     if not is_answers(scores):
-        table = as_surveys(scores, context, by=by if isinstance(by, str) else None)
-        return _load_table(table, context=context, survey=survey, scale=scale,
+        built = not isinstance(scores, SurveyTable)
+        table = as_surveys(scores, context, by=by if isinstance(by, str) else None,
+                           errors=errors)
+        data = _load_table(table, context=context, survey=survey, scale=scale,
                            weights=weights, by=by)
+        # Rows left out while building the table here are the call's own skipped rows.
+        return replace(data, skipped=table.skipped) if built else data
     values = as_1d(scores, context, "scores")
     scale = scale if scale is not None else _NPS_SCALE
     n = values.size

@@ -140,9 +140,9 @@ def net_promoter_score(
     seed : int or numpy Generator, default 0
         Bootstrap seed: the same data and seed give the same interval.
     errors : {"raise", "skip"}, default "raise"
-        For an array of answers: stop at an invalid answer, or leave invalid answers out
-        and list them in the result's ``skipped``. Survey data are checked when their table
-        is built (``SurveyTable.from_columns(..., errors="skip")`` skips there).
+        Stop at an invalid answer, or leave invalid answers (and invalid rows of survey
+        data given as records or columns) out and list them in the result's ``skipped``. A
+        ``SurveyTable`` passed in was checked when it was built (``errors=`` there).
 
     Returns
     -------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from csmetrics._core.checks import ErrorMode
 from csmetrics.tables.payments import PaymentTable
 from csmetrics.tables.subscriptions import SubscriptionTable
 from csmetrics.tables.surveys import SurveyTable
@@ -17,10 +18,12 @@ from csmetrics.tables.usage import UsageTable
 _T = TypeVar("_T", SubscriptionTable, SurveyTable, UsageTable, SupportTicketTable, PaymentTable)
 
 
-def coerce(kind: type[_T], data: Any, context: str, *, by: object = None) -> _T:
+def coerce(kind: type[_T], data: Any, context: str, *, by: object = None,
+           errors: ErrorMode = "raise") -> _T:
     """``data`` as a ``kind`` table: a table as it is, records through ``from_records``,
     anything else (a mapping of columns, a DataFrame, an Arrow table) through
-    ``from_columns``; errors name ``context``.
+    ``from_columns``; errors name ``context``, and ``errors="skip"`` skips bad rows of the
+    table built here (a table passed in is already checked).
 
     When ``by`` names a column of raw input that is not one of the table's fields (a
     ``"region"`` column of a DataFrame), the table keeps it as a segment, so ``by=`` can
@@ -29,9 +32,9 @@ def coerce(kind: type[_T], data: Any, context: str, *, by: object = None) -> _T:
     if isinstance(data, kind):
         return data
     if isinstance(data, list | tuple):
-        return kind.from_records(data)
+        return kind.from_records(data, errors=errors)
     keep = [by] if isinstance(by, str) and by not in _FIELD_SEGMENTS[kind] else []
-    return kind.from_columns(data, segments=keep, _context=context)
+    return kind.from_columns(data, segments=keep, errors=errors, _context=context)
 
 
 _FIELD_SEGMENTS: dict[type, frozenset[str]] = {
@@ -49,9 +52,10 @@ def as_table(subscriptions: Any, context: str, *, by: object = None) -> Subscrip
     return coerce(SubscriptionTable, subscriptions, context, by=by)
 
 
-def as_surveys(surveys: Any, context: str = "surveys", *, by: object = None) -> SurveyTable:
+def as_surveys(surveys: Any, context: str = "surveys", *, by: object = None,
+               errors: ErrorMode = "raise") -> SurveyTable:
     """Survey responses as a ``SurveyTable``."""
-    return coerce(SurveyTable, surveys, context, by=by)
+    return coerce(SurveyTable, surveys, context, by=by, errors=errors)
 
 
 def as_usage(usage: Any, context: str = "usage", *, by: object = None) -> UsageTable:
