@@ -100,3 +100,41 @@ def test_a_health_rollup_is_a_metric_result_with_every_view() -> None:
     assert isinstance(frame, pd.DataFrame)
     assert frame["mean_score"].tolist() == [20.0, 90.0]   # 0.2 and 0.9 of the way to 100
     assert rollup.row("y").value == 90.0
+
+
+def test_a_result_compared_with_a_number_says_what_to_read() -> None:
+    # result == 0.5 would be False whatever the value: a silent bug in an `if`.
+    one = MetricResult({"nrr": [0.5]}, value="nrr")
+    many = MetricResult({"plan": ["a", "b"], "nrr": [0.5, 0.7]}, value="nrr", segment="plan")
+    for op in (lambda r: r == 0.5, lambda r: r != 0.5, lambda r: r > 0.5, lambda r: r >= 0.5):
+        with pytest.raises(cm.InvalidParameterError, match=r"read result\.value"):
+            op(one)
+        with pytest.raises(cm.InvalidParameterError, match=r"result\['nrr'\]"):
+            op(many)
+    assert one.value == 0.5
+    assert one != many   # results still compare (and hash) as objects
+    assert len({one, many}) == 2
+
+
+def test_the_old_value_of_several_rows_is_an_error_as_a_number() -> None:
+    pd = pytest.importorskip("pandas")
+    usage = cm.UsageTable.from_columns(pd.DataFrame({
+        "customer_id": ["a", "b"], "user_id": ["u1", "u2"], "feature": ["x", "x"],
+        "at": ["2024-01-02", "2024-01-03"]}))
+    per = cm.active_users(usage, "2024-01", by="customer_id")
+    for use in (lambda v: v * 2, lambda v: v + 1, lambda v: v > 1, lambda v: round(v),
+                lambda v: bool(v), lambda v: v == 1):
+        with pytest.raises(cm.InvalidParameterError, match="2 rows"):
+            use(per.value)
+    with pytest.warns(DeprecationWarning, match=r"value\(\.\.\.\) is deprecated"):
+        assert per.value("a") == 1
+
+
+def test_the_old_callable_value_pickles_and_copies_as_its_number() -> None:
+    import copy
+    import pickle
+
+    nps = cm.net_promoter_score([10, 9, 3])
+    for copied in (pickle.loads(pickle.dumps(nps.value)), copy.deepcopy(nps.value)):
+        assert copied == nps.value
+        assert type(copied) is float

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import html
+import numbers
 from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,8 +23,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.formatting import format_money, format_number
+from csmetrics._core.legacy import LegacyAccessor, LegacyValue, not_a_number
 from csmetrics._core.optional import import_optional
-from csmetrics._core.warnings import warn_deprecated
 from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 
 if TYPE_CHECKING:
@@ -171,9 +172,9 @@ class TableResult:
         """
         legacy = hasattr(self, "_legacy_value")
         if legacy and (len(self) != 1 or self.value_column is None):
-            return _LegacyAccessor(self)
+            return LegacyAccessor(self)
         number = float(self)
-        return _LegacyValue(number, self) if legacy else number
+        return LegacyValue(number, self) if legacy else number
 
     def __float__(self) -> float:
         self._single()
@@ -186,6 +187,24 @@ class TableResult:
     def __format__(self, spec: str) -> str:
         """``f"{result:.1%}"`` formats the single value; an empty spec gives ``str``."""
         return format(float(self), spec) if spec else str(self)
+
+    # A result is a table: ``result == 0.5`` would be False whatever the value (and
+    # ``result > 0.5`` a bare TypeError), so comparing one with a number says what to read.
+    def _compare(self, other: object) -> Any:
+        if isinstance(other, numbers.Number | np.number) and not isinstance(other, bool):
+            not_a_number(self, "compared with a number")
+        return NotImplemented
+
+    def __eq__(self, other: object) -> Any:
+        return self._compare(other)
+
+    def __ne__(self, other: object) -> Any:
+        return self._compare(other)
+
+    __lt__ = __le__ = __gt__ = __ge__ = _compare
+
+    def __hash__(self) -> int:
+        return id(self)
 
     def row(self: _R, label: Any) -> _R:
         """The one-row result of segment ``label`` (a value of the segment column).
@@ -354,48 +373,6 @@ def _frozen(a: NDArray[Any]) -> NDArray[Any]:
     a = np.ascontiguousarray(a)
     a.flags.writeable = False
     return a
-
-
-class _LegacyValue(float):
-    """A result's single value, still callable as ``value(...)`` was before 0.2."""
-
-    _result: Any
-
-    def __new__(cls, number: float, result: Any) -> _LegacyValue:
-        obj = super().__new__(cls, number)
-        obj._result = result
-        return obj
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return _legacy_call(self._result, args, kwargs)
-
-
-class _LegacyAccessor:
-    """``result.value`` of a result with several rows: an error when used as a number,
-    the old ``value(...)`` lookup (deprecated) when called."""
-
-    def __init__(self, result: Any) -> None:
-        self._result = result
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return _legacy_call(self._result, args, kwargs)
-
-    def __float__(self) -> float:
-        return float(self._result)
-
-    def __repr__(self) -> str:
-        try:
-            return repr(float(self._result))
-        except InvalidParameterError as exc:
-            return f"<no single value: {exc}>"
-
-
-def _legacy_call(result: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
-    name = type(result).__name__
-    warn_deprecated(f"{name}.value(...) is deprecated and will be removed in 0.3: read "
-                    "result[column], or result.row(label).value for one segment; "
-                    "result.value is now the single value.")
-    return result._legacy_value(*args, **kwargs)
 
 
 class MetricResult(TableResult):
