@@ -138,3 +138,15 @@ def test_the_old_callable_value_pickles_and_copies_as_its_number() -> None:
     for copied in (pickle.loads(pickle.dumps(nps.value)), copy.deepcopy(nps.value)):
         assert copied == nps.value
         assert type(copied) is float
+
+
+def test_to_polars_takes_segment_numbers_beside_the_none_segment() -> None:
+    pl = pytest.importorskip("polars")
+    subs = [Subscription(customer_id="a", start="2024-01-01", amount=10),
+            Subscription(customer_id="b", start="2024-01-01", amount=20)]
+    r = cm.mrr(subs, "2024-01", by={"a": 1})   # segment 1, and "(none)" for b
+    frame = r.to_polars()
+    assert frame["segment"].to_list() == ["1", "(none)"]
+    assert frame["mrr"].to_list() == [10.0, 20.0]
+    mixed = cm.TableResult({"x": np.array([1, 2.5, None], dtype=object)}).to_polars()
+    assert mixed["x"].to_list() == [1.0, 2.5, None]

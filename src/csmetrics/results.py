@@ -252,7 +252,7 @@ class TableResult:
     def to_polars(self) -> Any:
         """The result as a ``polars.DataFrame`` (needs ``pip install 'csmetrics[polars]'``)."""
         pl = import_optional("polars", "polars", f"{type(self).__name__}.to_polars()")
-        return pl.DataFrame({k: _plain(v) for k, v in self.columns.items()})
+        return pl.DataFrame({k: _one_type(_plain(v)) for k, v in self.columns.items()})
 
     # --- display -------------------------------------------------------------------------------
 
@@ -406,6 +406,16 @@ def _plain(values: NDArray[Any]) -> list[Any]:
         return [None if np.isnat(v) else str(v) for v in values]
     plain: list[Any] = values.tolist()
     return plain
+
+
+def _one_type(values: list[Any]) -> list[Any]:
+    """Values of mixed types (segment numbers and ``"(none)"``) as text, and integers mixed
+    with floats as floats, which a typed column (polars) can hold."""
+    kinds = {type(v) for v in values if v is not None}
+    if len(kinds) <= 1:
+        return values
+    to = float if kinds <= {int, float} else str
+    return [None if v is None else to(v) for v in values]
 
 
 class SkippedRows(TableResult):
