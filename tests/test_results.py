@@ -141,7 +141,7 @@ def test_the_old_callable_value_pickles_and_copies_as_its_number() -> None:
 
 
 def test_to_polars_takes_segment_numbers_beside_the_none_segment() -> None:
-    pl = pytest.importorskip("polars")
+    pytest.importorskip("polars")
     subs = [Subscription(customer_id="a", start="2024-01-01", amount=10),
             Subscription(customer_id="b", start="2024-01-01", amount=20)]
     r = cm.mrr(subs, "2024-01", by={"a": 1})   # segment 1, and "(none)" for b
