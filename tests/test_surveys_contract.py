@@ -440,3 +440,20 @@ def test_dates_of_every_kind_place_answers_in_the_same_periods() -> None:
     cols = columns()
     cols["submitted_at"] = [dt.date.fromisoformat(d) for d in cols["submitted_at"]]
     assert same(survey_trend(cols), survey_trend(columns()))
+
+
+def test_a_trend_shows_the_centre_its_change_interval_is_built_on() -> None:
+    # Adjusted-Wald NPS (Lewis & Sauro, MeasuringU 2021): shares (k + 3/4) / (n + 3), variance
+    # (p + d - (p - d)^2) / (n + 3). January, one promoter: p = 1.75/4, d = 0.75/4, centre
+    # +25; February, one detractor: centre -25. Each SE = sqrt((0.625 - 0.0625) / 4) = 0.375.
+    # The centre moves by -50 while the observed score moves by -200, outside the change
+    # interval -50 ± 1.96 * 37.5 * sqrt(2): change_centre says why.
+    t = SurveyTable.from_columns({"customer_id": [1, 2], "survey": ["nps"] * 2,
+                                  "score": [10, 0], "submitted_at": ["2024-01-05", "2024-02-05"]})
+    trend = survey_trend(t, freq="month")
+    half = 1.959964 * 37.5 * math.sqrt(2)
+    assert trend["change"][1] == -200.0
+    assert trend["change_centre"][1] == pytest.approx(-50.0)
+    assert trend["change_ci_low"][1] == pytest.approx(-50.0 - half, abs=1e-3)
+    assert trend["change_ci_high"][1] == pytest.approx(-50.0 + half, abs=1e-3)
+    assert trend["change"][1] < trend["change_ci_low"][1]

@@ -113,8 +113,10 @@ def survey_trend(
     SurveyTrend
         One row per period (and segment, period-major): ``period``, the segment column, the
         metric (the value column), ``ci_low``, ``ci_high``, ``n``, ``effective_n``,
-        ``change`` from the previous period of the same segment, ``change_ci_low``,
-        ``change_ci_high``, ``p_value`` and ``significant``.
+        ``change`` from the previous period of the same segment, for NPS
+        ``change_centre`` (the change of the interval method's centres, on which the change
+        interval is built: a small sample's observed change can lie outside it),
+        ``change_ci_low``, ``change_ci_high``, ``p_value`` and ``significant``.
 
     Raises
     ------
@@ -247,6 +249,10 @@ def _trend_columns(t: _Tally, metric: str, confidence: float, interval: str,
             tq = _t(confidence, df)
             c_lo, c_hi = change - tq * dse, change + tq * dse
             significant = p < 1 - confidence
-    return {metric: value, "ci_low": low, "ci_high": high, "n": t.n, "effective_n": t.n_eff,
-            "change": change, "change_ci_low": c_lo, "change_ci_high": c_hi,
-            "p_value": p, "significant": np.asarray(significant, dtype=bool)}
+    cols = {metric: value, "ci_low": low, "ci_high": high, "n": t.n, "effective_n": t.n_eff,
+            "change": change}
+    if metric == "nps":  # the interval is centred here, not on the observed change
+        cols["change_centre"] = 100 * diff
+    cols.update(change_ci_low=c_lo, change_ci_high=c_hi, p_value=p,
+                significant=np.asarray(significant, dtype=bool))
+    return cols
