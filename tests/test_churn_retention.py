@@ -293,6 +293,19 @@ class TestUndefined:
             with pytest.warns(cm.UndefinedMetricWarning):
                 assert np.isnan(call())
 
+    @pytest.mark.parametrize("method", ["cohort", "bridge"])
+    def test_a_series_warns_once_for_all_its_undefined_windows(self, method: str) -> None:
+        # Four monthly windows start before the only customer: four NaNs, one warning.
+        subs = [sub("a", "2024-04-01", 10)]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            s = cm.nrr_series(subs, "2024-01", "2024-05", window="1M", method=method)
+        undefined = [w for w in caught if issubclass(w.category, cm.UndefinedMetricWarning)]
+        assert len(undefined) == 1, [str(w.message) for w in undefined]
+        assert np.isnan(s["nrr"][:4]).all()
+        assert np.isnan(s["grr"][:4]).all()
+        assert s["nrr"][4] == 1.0
+
     def test_by_segment_only_the_empty_segment_is_nan(self) -> None:
         subs = [sub("a", "2023-01-01", 10, plan="p"), sub("b", "2024-02-01", 10, plan="q")]
         with pytest.warns(cm.UndefinedMetricWarning, match="1 of 2"):

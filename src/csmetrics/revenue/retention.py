@@ -26,7 +26,7 @@ values use the converted movements and leave the ``fx`` line out.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import warnings
 from typing import Any, Literal
 
 import numpy as np
@@ -36,6 +36,7 @@ from csmetrics._core.options import OneOf, validate_params
 from csmetrics._core.ratios import divide
 from csmetrics._kernels import revenue as kr
 from csmetrics._kernels.primitives import bincount_int
+from csmetrics.exceptions import UndefinedMetricWarning
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import FREQ, Frequency, Period, PeriodLike, parse_frequency
 from csmetrics.periods.windows import WindowLike, window_months
@@ -201,14 +202,18 @@ def _cohort_sums(r: Run, base: int, final: int, gross: bool) -> tuple[I64, I64]:
             bincount_int(segment[in_cohort], kept[in_cohort], n_out))
 
 
-def _chained(r: Run, gross: bool, name: str) -> NDArray[np.float64]:
+def _period_ratios(r: Run, gross: bool, name: str) -> NDArray[np.float64]:
+    """Each period's retained share of its starting MRR (segments x periods)."""
     b = r.bridge
     start = np.concatenate([b.starting[:, None], b.ending[:, :-1]], axis=1)
     kept = start - b.amounts[kr.CONTRACTION] - b.amounts[kr.CHURN]
     if not gross:
         kept = kept + b.amounts[kr.EXPANSION]
-    per_period = divide(kept, start, context=name, what="a period's starting MRR")
-    chained: NDArray[np.float64] = np.prod(per_period, axis=1)
+    return divide(kept, start, context=name, what="a period's starting MRR")
+
+
+def _chained(r: Run, gross: bool, name: str) -> NDArray[np.float64]:
+    chained: NDArray[np.float64] = np.prod(_period_ratios(r, gross, name), axis=1)
     return chained
 
 
@@ -265,22 +270,29 @@ def nrr_series(
     labels = r.grid.labels
     n_out = r.n_periods - n_window + 1
     n_seg = r.seg.n_segments
-    nrr = np.empty((n_out, n_seg))
-    grr = np.empty((n_out, n_seg))
     starting = np.zeros((n_out, n_seg), dtype=np.int64)
     retained = np.zeros((n_out, n_seg), dtype=np.int64)
-    for j in range(n_out):  # one pass per output period (tens), each vectorized over customers
-        base, final = r.base + j, r.base + j + n_window
-        if method == "cohort":
-            s, k = _cohort_sums(r, base, final, gross=False)
-            _, g = _cohort_sums(r, base, final, gross=True)
-            starting[j], retained[j] = s, k
-            nrr[j] = divide(k, s, context="nrr_series", what="the cohort's starting MRR")
-            grr[j] = divide(g, s, context="nrr_series", what="the cohort's starting MRR")
-        else:
-            sub = _slice(r, j, n_window)
-            nrr[j] = _chained(sub, False, "nrr_series")
-            grr[j] = _chained(sub, True, "nrr_series")
+    if method == "cohort":
+        gross_kept = np.zeros((n_out, n_seg), dtype=np.int64)
+        for j in range(n_out):  # one pass per output period (tens), vectorized over customers
+            base, final = r.base + j, r.base + j + n_window
+            starting[j], retained[j] = _cohort_sums(r, base, final, gross=False)
+            gross_kept[j] = _cohort_sums(r, base, final, gross=True)[1]
+        # One division over the whole grid: one warning for all its empty cohorts.
+        what = "the cohort's starting MRR"
+        nrr = divide(retained, starting, context="nrr_series", what=what)
+        with warnings.catch_warnings():  # GRR shares these denominators: already said
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            grr = divide(gross_kept, starting, context="nrr_series", what=what)
+    else:
+        net_ratio = _period_ratios(r, False, "nrr_series")  # segments x periods, one warning
+        with warnings.catch_warnings():  # the same denominators: already said
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            gross_ratio = _period_ratios(r, True, "nrr_series")
+        nrr = np.stack([net_ratio[:, j:j + n_window].prod(axis=1) for j in range(n_out)]
+                       ).reshape(n_out, n_seg)
+        grr = np.stack([gross_ratio[:, j:j + n_window].prod(axis=1) for j in range(n_out)]
+                       ).reshape(n_out, n_seg)
     per = np.repeat(np.arange(n_out), n_seg)
     sg = np.tile(np.arange(n_seg), n_out)
     lab = np.asarray(labels, dtype=object)
@@ -297,13 +309,3 @@ def nrr_series(
     return RetentionSeries(cols, value="nrr",
                            title=f"Trailing {n_window}-period NRR and GRR ({method})",
                            money=money, digits=r.digits[sg], segment=r.seg.name)
-
-
-def _slice(r: Run, j: int, window: int) -> Run:
-    """The run restricted to periods ``j .. j + window - 1`` (for the chained method)."""
-    b = r.bridge
-    ending = b.ending[:, j:j + window]
-    starting = b.starting if j == 0 else b.ending[:, j - 1]
-    sub = kr.Bridge(starting, ending, b.amounts[:, :, j:j + window],
-                    b.counts[:, :, j:j + window], b.starting_count, b.ending_count)
-    return replace(r, bridge=sub)
