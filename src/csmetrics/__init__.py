@@ -138,7 +138,7 @@ from csmetrics.value import (
     transactional_lifetime_value,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     "AccountNotFoundError",

@@ -110,6 +110,13 @@ class TableResult:
         """The columns, read-only, in display order."""
         return MappingProxyType(self._columns)
 
+    @property
+    def digits(self) -> NDArray[np.int64]:
+        """Decimals of the money columns in each row (the minor units of its currency)."""
+        out = self._digits.view()
+        out.flags.writeable = False
+        return out
+
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is read-only")
 

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._kernels.primitives import heads
+
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 B = NDArray[np.bool_]
@@ -49,14 +51,6 @@ def distinct(keys: I64, bound: int) -> I64:
         return np.flatnonzero(seen).astype(np.int64, copy=False)
     ordered = np.sort(keys)
     return ordered[heads(ordered)]
-
-
-def heads(sorted_keys: I64) -> B:
-    """True at the first element of each run of equal values of a sorted array."""
-    head = np.empty(sorted_keys.size, dtype=bool)
-    head[:1] = True
-    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=head[1:])
-    return head
 
 
 def count(codes: I64, n: int) -> I64:

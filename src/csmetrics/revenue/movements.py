@@ -337,4 +337,4 @@ def mrr_series(
     cols["mrr"] = bridge["ending_mrr"]
     cols["customers"] = bridge["ending_customers"]
     return MetricResult(cols, value="mrr", title=f"MRR ({bridge.currency})", money=("mrr",),
-                        digits=bridge._digits, segment=bridge.segment_column)
+                        digits=bridge.digits, segment=bridge.segment_column)

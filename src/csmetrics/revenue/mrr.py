@@ -158,4 +158,4 @@ def arpa(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | Non
     cols = segment_columns(name, None if name is None else total[name], "arpa")
     cols.update(arpa=values, mrr=total["mrr"], customers=total["customers"])
     return MetricResult(cols, value="arpa", title=total.title.replace("MRR", "ARPA"),
-                        money=("arpa", "mrr"), digits=total._digits, segment=name)
+                        money=("arpa", "mrr"), digits=total.digits, segment=name)
