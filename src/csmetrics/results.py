@@ -113,7 +113,7 @@ class TableResult:
     @property
     def digits(self) -> NDArray[np.int64]:
         """Decimals of the money columns in each row (the minor units of its currency)."""
-        out = self._digits.view()
+        out: NDArray[np.int64] = self._digits.view()
         out.flags.writeable = False
         return out
 
