@@ -235,6 +235,17 @@ class TestTotango:
         assert (r["share_good"][0], r["share_poor"][0]) == pytest.approx((2 / 3, 1 / 3))
         assert (r["mrr_share_good"][0], r["mrr_share_poor"][0]) == pytest.approx((0.2, 0.8))
 
+    def test_a_rollup_by_band_lists_the_bands_in_the_scorecards_order(self) -> None:
+        card = HealthScorecard(measures=[Measure(name="h", rule=TOTANGO)],
+                               bands={"poor": "[0, 30]", "average": "(30, 80]",
+                                      "good": "(80, 100]"})
+        scores = quiet_score(card, {"customer_id": list("abcde"),
+                                    "h": ["good", "poor", None, "average", "good"]})
+        r = health_rollup(scores, by="band")
+        assert scores.band_names == ("poor", "average", "good")
+        assert r["band"].tolist() == ["poor", "average", "good", "(none)"]  # (none): unscored
+        assert r["accounts"].tolist() == [1, 1, 2, 1]
+
 
 class TestCatalyst:
     def test_null_inputs_scored_neutral_or_excluded_and_an_all_null_group_is_null(self) -> None:

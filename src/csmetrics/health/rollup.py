@@ -253,7 +253,16 @@ class _ScoresSource:
                         "HealthScorecard.score(..., keep=[...]))")
         codes, categories = to_codes(np.asarray(scores[name]), name,
                                      Checker(len(scores), context), required=False)
-        return codes, np.asarray(categories, dtype=object)
+        categories = np.asarray(categories, dtype=object)
+        if name == "band":  # bands in the scorecard's order (best first), not alphabetical
+            rank = {b: i for i, b in enumerate(scores.band_names)}
+            order = np.argsort([rank.get(c, len(rank)) for c in categories.tolist()],
+                               kind="stable")
+            new_code = np.empty(order.size, dtype=np.int64)
+            new_code[order] = np.arange(order.size)
+            codes = np.where(codes >= 0, new_code[np.maximum(codes, 0)], codes)
+            categories = categories[order]
+        return codes, categories
 
 
 def _segments(scores: HealthScores, by: Any, context: str) -> Segments:
