@@ -840,9 +840,9 @@ class TestRollupContract:
     def test_by_the_band_column(self) -> None:
         # 20 red; 60 yellow; 80 and 90 green.
         r = health_rollup(self.scores(), by="band")
-        assert r["band"].tolist() == ["green", "red", "yellow"]
-        assert r["accounts"].tolist() == [2, 1, 1]
-        assert r["mrr"].tolist() == [500.0, 100.0, 100.0]
+        assert r["band"].tolist() == ["red", "yellow", "green"]  # the scorecard's order
+        assert r["accounts"].tolist() == [1, 1, 2]
+        assert r["mrr"].tolist() == [100.0, 100.0, 500.0]
 
     def test_missing_values_of_a_column_are_in_none(self) -> None:
         scores = portfolio([20, 80, 60], [1, 1, 1], ["A", None, "A"])  # type: ignore[list-item]

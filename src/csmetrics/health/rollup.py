@@ -254,7 +254,7 @@ class _ScoresSource:
         codes, categories = to_codes(np.asarray(scores[name]), name,
                                      Checker(len(scores), context), required=False)
         categories = np.asarray(categories, dtype=object)
-        if name == "band":  # bands in the scorecard's order (best first), not alphabetical
+        if name == "band":  # bands in the scorecard's order, not alphabetical
             rank = {b: i for i, b in enumerate(scores.band_names)}
             order = np.argsort([rank.get(c, len(rank)) for c in categories.tolist()],
                                kind="stable")
