@@ -30,7 +30,7 @@ from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 if TYPE_CHECKING:
     from csmetrics._core.checks import Checker
 
-__all__ = ["MetricResult", "SkippedRows", "TableResult", "segment_columns"]
+__all__ = ["MetricResult", "SkippedRows", "TableResult"]
 
 _R = TypeVar("_R", bound="TableResult")
 
