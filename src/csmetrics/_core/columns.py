@@ -3,35 +3,68 @@
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
+from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
+
+
+class RepeatedColumnError(DataValidationError):
+    """The input has several columns of one name (a pandas DataFrame or a pyarrow Table can):
+    which one a field reads would be a guess. ``column`` lists the repeated names."""
+
+    def __init__(self, repeated: Sequence[str], n_columns: int, context: str) -> None:
+        self.repeated = tuple(repeated)
+        super().__init__(column=", ".join(self.repeated), rule="must name one column only",
+                         count=len(self.repeated), positions=[], n_rows=n_columns,
+                         context=context)
+
+    def _message(self) -> str:
+        prefix = f"{self.context}: " if self.context else ""
+        names = ", ".join(repr(n) for n in self.repeated)
+        return (f"{prefix}the input has several columns named {names}; every column needs its "
+                "own name (rename or drop the copies).")
 
 
 def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], Any]]:
     """Column names of ``data`` and a function returning one column as a numpy array.
 
     Accepts a mapping of sequences, a pandas or polars DataFrame or a pyarrow Table, without
-    importing any of those libraries: they are recognised by the methods they carry.
+    importing any of those libraries: they are recognised by the methods they carry. Names
+    are text: a column named ``5`` is read as ``"5"``.
+
+    Raises
+    ------
+    RepeatedColumnError
+        Two columns have one name (a DataFrame or Table with repeated columns, or a mapping
+        with keys ``1`` and ``"1"``), a ``DataValidationError``.
     """
     if type(data).__name__ == "LazyFrame":
         raise InvalidParameterError(f"{context}: a polars LazyFrame must be collected first: "
                                     "pass frame.collect().")
     if isinstance(data, Mapping):
-        names = [str(k) for k in data]
-        return names, lambda name: as_column(data[name])
-    if hasattr(data, "column_names") and hasattr(data, "column"):  # pyarrow.Table
-        return list(data.column_names), lambda name: as_column(data.column(name))
-    if hasattr(data, "columns") and hasattr(data, "__getitem__"):  # pandas / polars DataFrame
-        return [str(c) for c in data.columns], lambda name: as_column(data[name])
-    raise InvalidParameterError(
-        f"{context}: expected a mapping of columns, a pandas or polars DataFrame or a pyarrow "
-        f"Table, got {type(data).__name__}."
-    )
+        keys = list(data)
+        read = data.__getitem__
+    elif hasattr(data, "column_names") and hasattr(data, "column"):  # pyarrow.Table
+        keys = list(data.column_names)
+        read = data.column
+    elif hasattr(data, "columns") and hasattr(data, "__getitem__"):  # pandas / polars
+        keys = list(data.columns)
+        read = data.__getitem__
+    else:
+        raise InvalidParameterError(
+            f"{context}: expected a mapping of columns, a pandas or polars DataFrame or a "
+            f"pyarrow Table, got {type(data).__name__}.")
+    names = [str(k) for k in keys]
+    key_of = dict(zip(names, keys, strict=True))
+    if len(key_of) != len(names):
+        repeated = sorted(n for n, k in Counter(names).items() if k > 1)
+        raise RepeatedColumnError(repeated, len(names), context)
+    return names, lambda name: as_column(read(key_of.get(name, name)))
 
 
 def as_column(values: Any) -> NDArray[Any]:
