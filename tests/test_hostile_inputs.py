@@ -7,6 +7,7 @@ and the offending value.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -58,3 +59,83 @@ class TestRepeatedColumns:
         df = pd.DataFrame(SUBS).assign(**{"7": ["x", "y", "x"]}).rename(columns={"7": 7})
         table = cm.SubscriptionTable.from_columns(df, segments=["7"])
         assert cm.mrr(table, "2024-03", by="7")["7"].tolist() == ["x", "y"]
+
+
+class TestCellsHoldingSeveralValues:
+    RULE = (r"must be a scalar \(text or a number\), not a list, tuple, set or dict; "
+            r"1 of 3 rows breaks this rule \(at row 0\)\.$")
+
+    @pytest.mark.parametrize("cell", [("a", 1), ["a"], {"a": 1}, {"a"}, np.array([1, 2])],
+                             ids=["tuple", "list", "dict", "set", "array"])
+    def test_an_id_cell(self, cell: object) -> None:
+        ids = np.empty(3, dtype=object)
+        ids[:] = [None, "b", "c"]
+        ids[0] = cell
+        with pytest.raises(cm.DataValidationError,
+                           match=r"^mrr: column 'customer_id' " + self.RULE) as info:
+            cm.mrr(subs(customer_id=ids), "2024-03")
+        assert (info.value.column, info.value.count, info.value.positions) == (
+            "customer_id", 1, (0,))
+
+    def test_every_id_a_pair(self) -> None:
+        with pytest.raises(cm.DataValidationError, match="3 of 3 rows break"):
+            cm.mrr(subs(customer_id=[("a", 1), ("b", 2), ("c", 3)]), "2024-03")
+
+    @pytest.mark.parametrize("column", ["plan", "interval", "currency", "region"])
+    def test_a_category_cell(self, column: str) -> None:
+        values = {"plan": "p", "interval": "month", "currency": "USD", "region": "EU"}[column]
+        data = subs(**{column: [(values,), values, values]})
+        with pytest.raises(cm.DataValidationError, match=f"^mrr: column '{column}' " + self.RULE):
+            cm.mrr(data, "2024-03", by="region" if column == "region" else None)
+
+    def test_skipped_rather_than_raised(self) -> None:
+        table = cm.SubscriptionTable.from_columns(subs(customer_id=[("a",), "b", "c"]),
+                                                  errors="skip")
+        assert len(table) == 2
+        assert table.skipped["rule"].tolist() == [
+            "must be a scalar (text or a number), not a list, tuple, set or dict"]
+
+    def test_the_other_tables(self) -> None:
+        events = {"customer_id": ["a", "a", "b"], "user_id": [(1,), 2, 3],
+                  "at": ["2024-12-20", "2024-12-01", "2024-11-01"]}
+        with pytest.raises(cm.DataValidationError, match="column 'user_id' must be a scalar"):
+            cm.UsageTable.from_columns(events)
+        answers = {"customer_id": ["a", "b"], "survey": [["nps"], "nps"], "score": [10, 3],
+                   "submitted_at": ["2024-10-01"] * 2}
+        with pytest.raises(cm.DataValidationError, match="column 'survey' must be a scalar"):
+            cm.SurveyTable.from_columns(answers)
+        tickets = {"customer_id": ["a", "b"], "ticket_id": [("t",), "u"],
+                   "opened_at": ["2024-10-01"] * 2}
+        with pytest.raises(cm.DataValidationError, match="column 'ticket_id' must be a scalar"):
+            cm.SupportTicketTable.from_columns(tickets)
+
+    def test_list_columns_of_polars_and_arrow(self) -> None:
+        pl = pytest.importorskip("polars")
+        listed = subs(customer_id=[["a"], ["b"], ["c"]])
+        with pytest.raises(cm.DataValidationError, match="column 'customer_id' must be a scalar"):
+            cm.mrr(pl.DataFrame(listed), "2024-03")
+        with pytest.raises(cm.DataValidationError, match="column 'customer_id' must be a scalar"):
+            cm.mrr(pa.table(listed), "2024-03")
+        structs = pl.DataFrame(subs(customer_id=[{"k": 1}, {"k": 2}, {"k": 3}]))
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^mrr: column 'customer_id': a column must be "
+                                 r"one-dimensional \(one value per row\)"):
+            cm.mrr(structs, "2024-03")
+
+    def test_labels_and_mappings_given_as_by(self) -> None:
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^net_promoter_score: by must hold single values \(text or "
+                                 r"numbers\), not lists, tuples, sets or dicts; 1 of 3 do"):
+            cm.net_promoter_score([10, 9, 0], by=[("a",), "b", "b"])
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^mrr: the mapping's values must be single values .*; got "
+                                 r"'a': \['x'\]\.$"):
+            cm.mrr(SUBS, "2024-03", by={"a": ["x"], "b": "y"})
+        with pytest.raises(cm.InvalidParameterError, match="the mapping's keys must be single"):
+            cm.mrr(SUBS, "2024-03", by={("a",): "x"})
+
+    def test_plain_text_and_number_ids_still_read_at_speed(self) -> None:
+        table = cm.SubscriptionTable.from_columns(subs(customer_id=np.array(
+            ["a", "b", "c"], dtype=object)))
+        assert table.customer_ids.tolist() == ["a", "b", "c"]
+

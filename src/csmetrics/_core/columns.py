@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._core.convert import not_scalar
 from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
 
 
@@ -64,7 +65,14 @@ def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], A
     if len(key_of) != len(names):
         repeated = sorted(n for n, k in Counter(names).items() if k > 1)
         raise RepeatedColumnError(repeated, len(names), context)
-    return names, lambda name: as_column(read(key_of.get(name, name)))
+
+    def get(name: str) -> NDArray[Any]:
+        try:
+            return as_column(read(key_of.get(name, name)))
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"{context}: column {name!r}: {exc}") from None
+
+    return names, get
 
 
 def as_column(values: Any) -> NDArray[Any]:
@@ -73,19 +81,26 @@ def as_column(values: Any) -> NDArray[Any]:
     A pandas Series keeps its numbers and dates as they are (timezone-aware dates in UTC,
     without their zone) and gives other values as objects with ``None`` where missing; a
     polars Series or pyarrow array is converted with ``to_numpy``; a numpy array is returned
-    as it is; any other sequence becomes an object array.
+    as it is; any other sequence becomes an object array of its values (a list of tuples is
+    one tuple per row, never a second dimension).
 
     Raises
     ------
     InvalidParameterError
         ``values`` is a single value (a string, a number), or an array of more than one
-        dimension.
+        dimension (a polars struct or array column is one).
 
     Examples
     --------
     >>> as_column(["a", None]).tolist(), as_column((1, 2)).dtype.kind
     (['a', None], 'O')
+    >>> as_column([("a", 1), ("b", 2)]).shape
+    (2,)
     """
+    return _one_dimensional(_as_array(values))
+
+
+def _as_array(values: Any) -> NDArray[Any]:
     module = type(values).__module__
     if module.startswith("pandas") and hasattr(values, "dtype"):
         dtype = values.dtype
@@ -95,8 +110,10 @@ def as_column(values: Any) -> NDArray[Any]:
             return np.asarray(values.to_numpy())
         return np.asarray(values.to_numpy(dtype=object, na_value=None))
     if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
-        value_type = getattr(getattr(values, "type", None), "value_type", None)
-        if value_type is not None and hasattr(values, "cast"):
+        arrow_type = getattr(values, "type", None)
+        value_type = getattr(arrow_type, "value_type", None)
+        if hasattr(arrow_type, "index_type") and value_type is not None and hasattr(
+                values, "cast"):
             # pyarrow dictionary columns lose their nulls in to_numpy(): decode them first.
             values = values.cast(value_type)
         try:
@@ -104,15 +121,21 @@ def as_column(values: Any) -> NDArray[Any]:
         except TypeError:
             return np.asarray(values.to_numpy())  # polars
     if isinstance(values, np.ndarray):
-        if values.ndim != 1:
-            raise InvalidParameterError(
-                f"a column must be one-dimensional, got an array of shape {values.shape}.")
         return values
     if isinstance(values, str | bytes) or not hasattr(values, "__iter__"):
         raise InvalidParameterError(
             f"a column must be a sequence of values, got the single value {values!r}.")
-    return np.asarray(list(values) if not isinstance(values, list | tuple) else values,
-                      dtype=object)
+    seq = values if isinstance(values, list | tuple) else list(values)
+    # fromiter keeps each value whole: asarray would read a list of pairs as two columns.
+    return np.fromiter(seq, dtype=object, count=len(seq))
+
+
+def _one_dimensional(values: NDArray[Any]) -> NDArray[Any]:
+    if values.ndim != 1:
+        raise InvalidParameterError(
+            f"a column must be one-dimensional (one value per row), got an array of shape "
+            f"{values.shape}.")
+    return values
 
 
 def require_column(names: Iterable[str], wanted: str, context: str) -> None:
@@ -214,13 +237,23 @@ def as_1d(values: Any, context: str, name: str) -> NDArray[Any]:
     if isinstance(values, np.ndarray):
         arr = values
     elif isinstance(values, list | tuple):
-        arr = np.asarray(values)
+        try:
+            arr = np.asarray(values)
+        except ValueError:  # values of several shapes (a tuple among numbers): one per row
+            arr = np.fromiter(values, dtype=object, count=len(values))
     else:
         try:
-            arr = as_column(values)
+            arr = _as_array(values)
         except InvalidParameterError as exc:
             raise InvalidParameterError(f"{context}: {name}: {exc}") from None
     if arr.ndim != 1:
         raise InvalidParameterError(f"{context}: {name} must be one-dimensional, got shape "
                                     f"{arr.shape}.")
+    bad = not_scalar(arr)
+    if bad is not None:
+        first = ", ".join(f"{p:,}" for p in np.flatnonzero(bad)[:5].tolist())
+        raise InvalidParameterError(
+            f"{context}: {name} must hold single values (text or numbers), not lists, tuples, "
+            f"sets or dicts; {int(bad.sum()):,} of {arr.size:,} do (first at positions "
+            f"{first}).")
     return arr

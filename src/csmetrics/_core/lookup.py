@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._core.convert import is_missing
+from csmetrics._core.convert import is_missing, not_scalar
 from csmetrics._core.ids import comparable, positions
 from csmetrics.exceptions import InvalidParameterError
 
@@ -27,10 +27,18 @@ def lookup(categories: NDArray[Any], mapping: Mapping[Any, Any], context: str, w
     ...        missing="(none)").tolist()
     ['EU', '(none)', '(none)']
     """
-    keys = np.empty(len(mapping), dtype=object)
-    keys[:] = list(mapping.keys())
-    values = np.empty(keys.size, dtype=object)
-    values[:] = list(mapping.values())
+    # fromiter keeps each key and value whole (slice assignment would unpack a tuple).
+    keys = np.fromiter(mapping.keys(), dtype=object, count=len(mapping))
+    values = np.fromiter(mapping.values(), dtype=object, count=len(mapping))
+    for arr, part in ((keys, "keys"), (values, "values")):
+        bad = not_scalar(arr)
+        if bad is not None:
+            where = np.flatnonzero(bad)
+            more = f" (and {where.size - 1:,} more)" if where.size > 1 else ""
+            raise InvalidParameterError(
+                f"{context}: the mapping's {part} must be single values (text or numbers), "
+                f"not lists, tuples, sets or dicts; got {keys[where[0]]!r}: "
+                f"{values[where[0]]!r}{more}.")
     if keys.size > 1:
         ordered = np.sort(comparable(keys, keys[:1])[0])
         if bool((ordered[1:] == ordered[:-1]).any()):

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
-from csmetrics._core.convert import factorize, is_missing, to_codes, to_dates, to_float
+from csmetrics._core.convert import factorize_scalars, is_missing, to_codes, to_dates, to_float
 from csmetrics._core.formatting import format_bound
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.days import day_bounds
@@ -484,7 +484,8 @@ def _surveys(values: NDArray[Any], column: str, known: Mapping[str, SurveyScale]
     """Survey names normalised (lower case, stripped) and checked against the known scales."""
     missing = is_missing(values)
     chk.check(missing, column, "must not be missing (None/NaN)")
-    cats, inv = factorize(np.where(missing, "", values) if missing.any() else values)
+    cats, inv = factorize_scalars(np.where(missing, "", values) if missing.any() else values,
+                                  column, chk, fill="")
     normal = [canonical_survey(c) for c in cats.tolist()]
     known_cat = np.array([c in known for c in normal], dtype=bool)
     listed = ", ".join(sorted(known))
