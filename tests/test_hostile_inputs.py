@@ -139,3 +139,57 @@ class TestCellsHoldingSeveralValues:
             ["a", "b", "c"], dtype=object)))
         assert table.customer_ids.tolist() == ["a", "b", "c"]
 
+
+
+class TestPeriodsAndWindows:
+    OUTSIDE = r"is outside the dates csmetrics reads \(1900-01-01 to 2199-12-31, as in its tables\)"
+
+    @pytest.mark.parametrize("at", [pd.NaT, np.datetime64("NaT")], ids=["pandas", "numpy"])
+    def test_nat_is_no_date(self, at: object) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="must not be NaT"):
+            cm.mrr(SUBS, at)
+        events = {"customer_id": ["a"], "user_id": [1], "at": ["2024-03-01"]}
+        with pytest.raises(cm.InvalidParameterError, match=r"^active_users: .*must not be NaT"):
+            cm.active_users(events, at)
+
+    def test_nan_is_no_date(self) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="cannot read nan as a period"):
+            cm.mrr(SUBS, float("nan"))
+
+    @pytest.mark.parametrize("at", ["9999-12", "0001-01", "1899-12-31", "2200", "FY2200",
+                                    np.datetime64("20000-01-01"), np.datetime64("3000", "Y")])
+    def test_periods_far_away(self, at: object) -> None:
+        with pytest.raises(cm.InvalidParameterError, match=self.OUTSIDE):
+            cm.mrr(SUBS, at) if not str(at).startswith("FY") else cm.Period.parse(at, "year-apr")
+
+    def test_the_edges_of_the_range_are_read(self) -> None:
+        assert float(cm.mrr(SUBS, "1900-01")) == 0
+        assert cm.Period.parse("2199-12").end.isoformat() == "2199-12-31"
+
+    def test_reversed_windows(self) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="end '2024-01' is before start"):
+            cm.period_range("2024-05", "2024-01")
+        with pytest.raises(cm.InvalidParameterError, match="its end is not after its start"):
+            cm.mrr_movements(SUBS, "2024-06", "2024-01")
+
+    def test_period_arithmetic_stays_in_the_calendar(self) -> None:
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^Period: first_month must be a whole number of months since "
+                                 r"1970-01 within the years 1 to 9998, got 1000"):
+            cm.Period.parse("2024-01") + 10**30
+        with pytest.raises(cm.InvalidParameterError, match=r"^Period: freq must be a Frequency"):
+            cm.Period(650, "month")  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(("kwargs", "message"), [
+        ({"months": 5}, r"months must be 1, 3 or 12 \(a month, a quarter or a year\), got 5"),
+        ({"months": True}, "months must be 1, 3 or 12"),
+        ({"months": 3, "fiscal_start": 0}, "fiscal_start must be a month from 1 to 12, got 0"),
+        ({"months": 3, "fiscal_start": 13}, "fiscal_start must be a month from 1 to 12, got 13"),
+        ({"months": 12, "fiscal_start": 4.5}, "fiscal_start must be a month from 1 to 12"),
+    ])
+    def test_frequency_checks_its_fields(self, kwargs: dict[str, object], message: str) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="^Frequency: " + message):
+            cm.Frequency(**kwargs)  # type: ignore[arg-type]
+
+    def test_frequency_takes_numpy_integers(self) -> None:
+        assert cm.Frequency(np.int64(3), fiscal_start=np.int64(4)).name == "quarter-apr"  # type: ignore[arg-type]
