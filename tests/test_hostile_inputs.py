@@ -193,3 +193,22 @@ class TestPeriodsAndWindows:
 
     def test_frequency_takes_numpy_integers(self) -> None:
         assert cm.Frequency(np.int64(3), fiscal_start=np.int64(4)).name == "quarter-apr"  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("window", ["10000000000000000000000000000000D", "36601D",
+                                        "5229W", "1201M", "401Q", "101Y"])
+    def test_windows_longer_than_a_hundred_years(self, window: str) -> None:
+        events = {"customer_id": ["a"], "user_id": [1], "at": ["2024-03-01"]}
+        call = (cm.active_users if window[-1] in "DW" else cm.lifetime_value)
+        data = events if window[-1] in "DW" else SUBS
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r": window must be at most 100 years \(36,600 days or 1,200 "
+                                 r"months\), got '"):
+            call(data, "2024-03", window=window)
+
+    def test_a_huge_bare_number_is_refused_before_its_deprecation_warning(self) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="got 1000000000000000000000000000000"):
+            cm.nrr_series(SUBS, "2024-02", "2024-03", window=10**30)
+
+    def test_a_hundred_years_is_still_a_window(self) -> None:
+        with pytest.warns(cm.UndefinedMetricWarning, match="zero churn"):
+            assert cm.lifetime_value(SUBS, "2024-03", window="100Y")["customers"][0] == 3
