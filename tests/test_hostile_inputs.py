@@ -212,3 +212,38 @@ class TestPeriodsAndWindows:
     def test_a_hundred_years_is_still_a_window(self) -> None:
         with pytest.warns(cm.UndefinedMetricWarning, match="zero churn"):
             assert cm.lifetime_value(SUBS, "2024-03", window="100Y")["customers"][0] == 3
+
+
+class TestNameFilters:
+    PLANS = (r"plans must be a plan name or a list of plan names \(None for spans without a "
+             r"plan\), or None, got ")
+
+    @pytest.mark.parametrize("plans", [3, 1.5, True, object(), [["p"]], {"p": 1}, [3]])
+    def test_seats_at_plans(self, plans: object) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="^seats_at: " + self.PLANS):
+            cm.seats_at(subs(quantity=[1, 2, 3]), "2024-03", plans=plans)  # type: ignore[arg-type]
+
+    def test_license_utilization_plans(self) -> None:
+        events = {"customer_id": ["a"], "user_id": [1], "at": ["2024-03-01"]}
+        with pytest.raises(cm.InvalidParameterError, match="^license_utilization: " + self.PLANS):
+            cm.license_utilization(events, subs(quantity=[1, 2, 3]), "2024-03",
+                                   plans=3)  # type: ignore[arg-type]
+
+    def test_one_plan_several_and_the_plan_less(self) -> None:
+        seats = subs(quantity=[1, 2, 3], plan=["p", "q", None])
+        assert float(cm.seats_at(seats, "2024-03", plans="p")) == 1
+        assert float(cm.seats_at(seats, "2024-03", plans=("p", None))) == 4
+        assert float(cm.seats_at(seats, "2024-03", plans=np.array(["p", "q"]))) == 3
+
+    def test_features(self) -> None:
+        events = {"customer_id": ["a"], "user_id": [1], "at": ["2024-03-01"], "feature": ["x"]}
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^adoption_breadth: features must be a list of feature names "
+                                 r"\(for one feature use feature_adoption\(\)\), got \[\['x'\]\]"):
+            cm.adoption_breadth(events, "2024-03", features=[["x"]])
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^account_signals: key_features must be a list of feature "
+                                 r"names, or None, got \[3\]"):
+            cm.account_signals(usage=events, at="2024-03", key_features=[3])
+        with pytest.raises(cm.InvalidParameterError, match=r"^feature_adoption: feature must be"):
+            cm.feature_adoption(events, "2024-03", feature=3)  # type: ignore[arg-type]

@@ -139,6 +139,36 @@ ERRORS = OneOf("raise", "skip")
 """``errors``: stop at bad rows, or leave them out and hand them back."""
 
 
+def is_names(value: Any, *, one: bool = True, empty: bool = False, none: bool = False) -> bool:
+    """Whether ``value`` is a list (tuple, set, array) of names: text, or also ``None`` items
+    with ``none``; with ``one``, a single name too; with ``empty``, no names at all.
+
+    A single number (``plans=3``) is none of these, nor is a list holding lists.
+
+    Examples
+    --------
+    >>> is_names("pro"), is_names(["pro", None], none=True), is_names(3), is_names([["pro"]])
+    (True, True, False, False)
+    """
+    if isinstance(value, str):
+        return one
+    if not isinstance(value, list | tuple | set | frozenset | np.ndarray):
+        return False
+    items = value.tolist() if isinstance(value, np.ndarray) else list(value)
+    if isinstance(value, np.ndarray) and value.ndim != 1:
+        return False
+    return (empty or bool(items)) and all(
+        isinstance(v, str) or (none and v is None) for v in items)
+
+
+PLANS = Satisfies(lambda v: v is None or is_names(v, none=True),
+                  "a plan name or a list of plan names (None for spans without a plan), or None")
+"""``plans=``: the plans whose subscriptions give seats."""
+
+FEATURE = Satisfies(is_names, "a feature name or a list of feature names")
+"""``feature=``: one feature or several."""
+
+
 def _short(v: float) -> str:
     return str(int(v)) if v == round(v) else f"{v:g}"
 

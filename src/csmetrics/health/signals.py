@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.ids import positions
-from csmetrics._core.options import InstanceOf, validate_params
+from csmetrics._core.options import Satisfies, is_names, validate_params
 from csmetrics._kernels import revenue as kr
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 from csmetrics.fx import FX, FxRates
@@ -49,8 +49,9 @@ from csmetrics.results import TableResult
 from csmetrics.tables.coerce import as_surveys, as_table, as_tickets, as_usage
 
 
-@validate_params({"fx": FX, "key_features": InstanceOf((list, tuple), optional=True,
-                                                       what="a list of feature names")},
+@validate_params({"fx": FX, "key_features": Satisfies(
+                     lambda v: v is None or is_names(v, one=False, empty=True),
+                     "a list of feature names, or None")},
                  renamed={"survey_days": "survey_window", "mrr_months": "mrr_window"})
 def account_signals(
     subscriptions: Any = None,

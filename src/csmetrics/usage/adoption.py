@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from csmetrics._core.options import InstanceOf, Interval, Satisfies, validate_params
+from csmetrics._core.options import InstanceOf, Interval, Satisfies, is_names, validate_params
 from csmetrics._core.segments import By
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import usage as ku
@@ -217,7 +217,7 @@ def adoption_rate(usage: Any, at: PeriodLike | _dt.datetime, *, rule: AdoptionRu
 # --- adoption breadth ------------------------------------------------------------------------
 
 
-_FEATURES = Satisfies(lambda f: not isinstance(f, str) and len(f) > 0,
+_FEATURES = Satisfies(lambda f: is_names(f, one=False),
                       "a list of feature names (for one feature use feature_adoption())")
 
 
