@@ -247,3 +247,20 @@ class TestNameFilters:
             cm.account_signals(usage=events, at="2024-03", key_features=[3])
         with pytest.raises(cm.InvalidParameterError, match=r"^feature_adoption: feature must be"):
             cm.feature_adoption(events, "2024-03", feature=3)  # type: ignore[arg-type]
+
+
+class TestSeeds:
+    SEED = r"seed must be None, a whole number >= 0 or a numpy Generator, got "
+
+    @pytest.mark.parametrize("seed", [-1, 1.5, "x", True, [1]])
+    def test_bootstrap_seed(self, seed: object) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="^net_promoter_score: " + self.SEED):
+            cm.net_promoter_score([10, 9, 3], interval="bootstrap",
+                                  seed=seed)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("seed", [None, 0, np.int64(7), 2**70, np.random.default_rng(1)],
+                             ids=["none", "zero", "numpy", "big", "generator"])
+    def test_what_a_seed_may_be(self, seed: object) -> None:
+        result = cm.net_promoter_score([10, 9, 3, 0], interval="bootstrap", n_resamples=50,
+                                       seed=seed)  # type: ignore[arg-type]
+        assert -100 <= float(result) <= 100

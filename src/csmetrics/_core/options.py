@@ -139,6 +139,16 @@ ERRORS = OneOf("raise", "skip")
 """``errors``: stop at bad rows, or leave them out and hand them back."""
 
 
+def is_whole(value: Any) -> bool:
+    """Whether ``value`` is an integer (a Python or numpy int, not a bool)."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+SEED = Satisfies(lambda v: v is None or isinstance(v, np.random.Generator) or (
+    is_whole(v) and v >= 0), "None, a whole number >= 0 or a numpy Generator")
+"""``seed=`` of a random draw (a bootstrap): the same seed gives the same draw."""
+
+
 def is_names(value: Any, *, one: bool = True, empty: bool = False, none: bool = False) -> bool:
     """Whether ``value`` is a list (tuple, set, array) of names: text, or also ``None`` items
     with ``none``; with ``one``, a single name too; with ``empty``, no names at all.
