@@ -264,3 +264,66 @@ class TestSeeds:
         result = cm.net_promoter_score([10, 9, 3, 0], interval="bootstrap", n_resamples=50,
                                        seed=seed)  # type: ignore[arg-type]
         assert -100 <= float(result) <= 100
+
+
+class TestExchangeRates:
+    RATE = r"must be a number between 1e-09 and 1000000000 \(inclusive\), got "
+
+    @pytest.mark.parametrize("rate", [-1, 0, float("nan"), float("inf"), "x", None, True, 1e300,
+                                      1e-300, [1.1]])
+    def test_a_constant_rate(self, rate: object) -> None:
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^FxRates\.constant: rates\['EUR'\] " + self.RATE):
+            cm.FxRates.constant({"EUR": rate}, reporting_currency="USD")  # type: ignore[dict-item]
+
+    @pytest.mark.parametrize("rates", [None, [("EUR", 1.1)], "EUR"])
+    def test_constant_rates_that_are_not_a_mapping(self, rates: object) -> None:
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^FxRates\.constant: rates must be a mapping from currency "
+                                 r"code to rate"):
+            cm.FxRates.constant(rates, reporting_currency="USD")  # type: ignore[arg-type]
+
+    def test_constant_rates_name_each_currency_once(self) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="rates gives EUR twice"):
+            cm.FxRates.constant({"eur": 1.1, "EUR": 1.2}, reporting_currency="USD")
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"rates\['USD'\] must be 1 \(USD is the reporting currency\)"):
+            cm.FxRates.constant({"USD": 2.0}, reporting_currency="USD")
+        assert repr(cm.FxRates.constant({"USD": 1, "EUR": 1.1}, reporting_currency="usd")) == (
+            "FxRates(2 rates into USD: EUR, USD)")
+
+    def test_a_huge_rate_no_longer_overflows_into_a_negative_mrr(self) -> None:
+        billed = {"customer_id": ["a"], "start": ["2024-01-01"], "amount": [10.0],
+                  "currency": ["EUR"]}
+        with pytest.raises(cm.InvalidParameterError, match="got 1e"):
+            cm.mrr(billed, "2024-03", fx=cm.FxRates.constant({"EUR": 1e300},
+                                                             reporting_currency="USD"))
+
+    @pytest.mark.parametrize(("column", "values", "rule"), [
+        ("rate", ["x"], "must be a number"),
+        ("rate", [-1.0], "must be a finite number > 0, from 1e-09 to 1,000,000,000"),
+        ("rate", [1e300], "must be a finite number > 0, from 1e-09 to 1,000,000,000"),
+        ("rate", [float("nan")], "must be a finite number > 0, from 1e-09"),
+        ("currency", [("EUR",)], "must be a scalar"),
+        ("currency", [None], "must not be missing"),
+        ("currency", ["EURO"], "must be a known ISO 4217 currency code"),
+        ("date", ["soon"], "must be a date"),
+    ])
+    def test_dated_rates(self, column: str, values: list[object], rule: str) -> None:
+        data: dict[str, list[object]] = {"date": ["2024-01-01"], "currency": ["EUR"],
+                                         "rate": [1.1]}
+        data[column] = values
+        with pytest.raises(cm.DataValidationError,
+                           match=rf"^FxRates\.from_columns: column '{column}' {rule}"):
+            cm.FxRates.from_columns(data, reporting_currency="USD")
+
+    def test_dated_rates_of_several_lengths_or_without_a_column(self) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="columns must all have one length"):
+            cm.FxRates.from_columns({"date": ["2024-01-01"], "currency": ["EUR", "GBP"],
+                                     "rate": [1.1]}, reporting_currency="USD")
+        with pytest.raises(cm.ColumnNotFoundError, match="column 'rate' not found"):
+            cm.FxRates.from_columns({"date": ["2024-01-01"], "currency": ["EUR"]},
+                                    reporting_currency="USD")
+        with pytest.raises(cm.DataValidationError, match="column 'rate' must be 1 for USD"):
+            cm.FxRates.from_columns({"date": ["2024-01-01"], "currency": ["USD"],
+                                     "rate": [1.1]}, reporting_currency="USD")
