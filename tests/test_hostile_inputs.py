@@ -7,6 +7,8 @@ and the offending value.
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -327,3 +329,125 @@ class TestExchangeRates:
         with pytest.raises(cm.DataValidationError, match="column 'rate' must be 1 for USD"):
             cm.FxRates.from_columns({"date": ["2024-01-01"], "currency": ["USD"],
                                      "rate": [1.1]}, reporting_currency="USD")
+
+
+class TestCSVFiles:
+    """The hostile files of the review, through the readers and the command line."""
+
+    FILES: ClassVar[dict[str, bytes]] = {
+        "ok": b"customer_id,start,end,amount\na,2024-01-01,,100\n",
+        "empty": b"",
+        "header": b"customer_id,start,end,amount\n",
+        "binary": bytes(range(256)) * 4,
+        "utf16": "customer_id,start,amount\na,2024-01-01,10\n".encode("utf-16"),
+        "latin1": "customer_id,start,amount\na,2024-01-01,10\nb\xe9,2024-01-01,5\n".encode(
+            "latin-1"),
+        "ragged": b"customer_id,start,end,amount\na,2024-01-01,,100,extra\n",
+        "semicolons": b"customer_id;start;end;amount\na;2024-01-01;;100\n",
+        "repeated": b"customer_id,start,end,amount,amount\na,2024-01-01,,100,200\n",
+        "utf16le": "customer_id,start,amount\na,2024-01-01,10\n".encode("utf-16-le"),
+    }
+
+    def write(self, tmp_path: Any, name: str) -> str:
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(self.FILES[name])
+        return str(path)
+
+    @pytest.mark.parametrize(("name", "message"), [
+        ("binary", r"binary\.csv: line 2: not utf-8-sig text \(byte b'\\x80' cannot be "
+                   r"decoded\); it does not look like a text file\.$"),
+        ("utf16", r"line 1: not utf-8-sig text .*; it is UTF-16 \(it starts with a UTF-16 "
+                  r"byte-order mark\): save it as UTF-8, or read it with encoding='utf-16'\.$"),
+        ("latin1", r"latin1\.csv: line 3: not utf-8-sig text \(byte b'\\xe9' cannot be "
+                   r"decoded\); save it as UTF-8"),
+        ("semicolons", r"line 1 is one column holding semicolons"),
+        ("ragged", r"line 2 has 5 cells but the header has 4"),
+        ("repeated", r"the header repeats column 'amount'"),
+        ("empty", r"the file is empty \(no header line\)"),
+        ("utf16le", r"line 1 holds NUL characters: the file is not text in this encoding"),
+    ])
+    def test_a_file_that_is_not_a_csv_table(self, tmp_path: Any, name: str,
+                                            message: str) -> None:
+        with pytest.raises(cm.io.CSVFormatError, match=message):
+            cm.read_subscriptions_csv(self.write(tmp_path, name))
+
+    def test_the_right_encoding_reads_them(self, tmp_path: Any) -> None:
+        assert len(cm.read_subscriptions_csv(self.write(tmp_path, "utf16"),
+                                             encoding="utf-16")) == 1
+        assert len(cm.read_subscriptions_csv(self.write(tmp_path, "latin1"),
+                                             encoding="latin-1")) == 2
+
+    def test_a_header_alone_is_an_empty_table(self, tmp_path: Any) -> None:
+        assert len(cm.read_subscriptions_csv(self.write(tmp_path, "header"))) == 0
+
+    def test_files_that_cannot_be_opened(self, tmp_path: Any) -> None:
+        with pytest.raises(cm.io.CSVFileNotFoundError, match=r"missing\.csv: no such file\.$"):
+            cm.read_subscriptions_csv(tmp_path / "missing.csv")
+        with pytest.raises(FileNotFoundError):  # still the built-in a caller expects
+            cm.read_usage_csv(tmp_path / "missing.csv")
+        with pytest.raises(cm.io.CSVFileError) as info:
+            cm.read_surveys_csv(tmp_path)
+        assert isinstance(info.value, OSError)
+        assert isinstance(info.value, cm.CSMetricsError)
+
+    @pytest.mark.parametrize(("option", "value", "message"), [
+        ("encoding", "nope", r"encoding must be a text encoding such as 'utf-8'"),
+        ("encoding", "rot13", r"encoding must be a text encoding"),
+        ("encoding", None, r"encoding must be a text encoding"),
+        ("date_format", 5, r"date_format must be a strptime format of dates such as "
+                           r"'%d/%m/%Y', or None, got 5\.$"),
+        ("date_format", "%Q", r"date_format must be a strptime format"),
+        ("date_format", "at noon", r"date_format must be a strptime format"),
+        ("columns", ["customer_id"], r"columns must be a mapping from field name to column "
+                                     r"name, such as \{'customer_id': 'Customer ID'\}, or None"),
+        ("columns", {"customer_id": 5}, r"columns must be a mapping"),
+        ("path", None, r"path must be a file path \(str or Path\), or '-' for standard input"),
+        ("progress", "yes", r"progress must be True, False or None"),
+    ])
+    def test_bad_options(self, tmp_path: Any, option: str, value: object, message: str) -> None:
+        kwargs: dict[str, object] = {"path": self.write(tmp_path, "ok"), option: value}
+        with pytest.raises(cm.InvalidParameterError, match=r"^read_subscriptions_csv: " + message):
+            cm.read_subscriptions_csv(**kwargs)  # type: ignore[arg-type]
+
+    def test_the_generic_reader_checks_its_table(self, tmp_path: Any) -> None:
+        with pytest.raises(cm.InvalidParameterError, match=r"^read_table_csv: kind must be "):
+            cm.io.read_table_csv(dict, self.write(tmp_path, "ok"),  # type: ignore[type-var]
+                                 fields=("customer_id",))
+
+    @pytest.mark.parametrize("name", sorted(FILES))
+    @pytest.mark.parametrize("command", ["report", "mrr", "nps"])
+    def test_the_command_line_never_prints_a_traceback(
+            self, tmp_path: Any, capsys: pytest.CaptureFixture[str], name: str,
+            command: str) -> None:
+        from csmetrics.cli import main
+
+        option = "--surveys" if command == "nps" else "--subscriptions"
+        code = main([command, option, self.write(tmp_path, name)])
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        if name == "ok" and command != "nps":
+            assert code == 0
+        else:
+            assert code in (1, 2)
+            assert err.startswith(f"csmetrics {command}: ")
+            assert err.count("\n") == 1
+
+    def test_the_command_line_names_a_file_with_only_a_header(
+            self, tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+        from csmetrics.cli import main
+
+        assert main(["report", "--subscriptions", self.write(tmp_path, "header")]) == 2
+        assert "header.csv: the file has a header but no rows" in capsys.readouterr().err
+
+    def test_an_unexpected_error_is_one_line_and_exit_code_3(
+            self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        import csmetrics.cli as cli
+
+        def broken(args: object) -> str:
+            raise ZeroDivisionError("division by zero")
+
+        monkeypatch.setitem(cli.__dict__, "_run_report", broken)
+        assert cli.main(["report", "--demo"]) == 3
+        assert capsys.readouterr().err == (
+            "csmetrics report: unexpected error (ZeroDivisionError: division by zero); this is "
+            "a bug in csmetrics, please report it.\n")
