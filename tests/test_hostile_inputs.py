@@ -451,3 +451,52 @@ class TestCSVFiles:
         assert capsys.readouterr().err == (
             "csmetrics report: unexpected error (ZeroDivisionError: division by zero); this is "
             "a bug in csmetrics, please report it.\n")
+
+
+class TestShiftedBetaGeometric:
+    SBG = cm.ShiftedBetaGeometric
+
+    @pytest.mark.parametrize("survivors", [["a", "b"], ["100", "90"], [True, False], {"a": 1},
+                                           [[100, 90], ["a"]]],
+                             ids=["text", "numeric-text", "bools", "dict", "ragged-text"])
+    def test_survivors_that_are_not_counts(self, survivors: object) -> None:
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^ShiftedBetaGeometric\.fit: survivors must be a number or an "
+                                 r"array of numbers, got "):
+            self.SBG.fit(survivors)
+
+    @pytest.mark.parametrize(("survivors", "rule"), [
+        ([100, np.nan, 50], "must have no gap"),
+        ([100, -5, -6], "must be finite and >= 0"),
+        ([100, 120, 90], "must not increase from one period to the next"),
+        ([0, 0], "must start with a count > 0"),
+    ])
+    def test_counts_that_break_a_rule(self, survivors: list[float], rule: str) -> None:
+        with pytest.raises(cm.DataValidationError, match=f"column 'survivors' {rule}"):
+            self.SBG.fit(survivors)
+
+    def test_cohorts_of_several_lengths_still_fit(self) -> None:
+        fitted = self.SBG.fit([[1000, 631, 468, 382, 326, 289], [1000, 640, 470]])
+        assert fitted.n_customers == 2000
+
+    def test_huge_horizons_and_histories(self) -> None:
+        model = self.SBG(0.7, 3.8)
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^ShiftedBetaGeometric\.projection: periods must be None or a "
+                                 r"whole number from 1 to 10,000, got 1000000000\.$"):
+            model.projection(10**9)
+        assert len(model.projection(10_000)) == 10_001
+        with pytest.raises(cm.DataValidationError,
+                           match="column 'durations' must be at most 10,000 periods"):
+            self.SBG.fit(durations=[10**12, 1], churned=[True, False])
+        with pytest.raises(cm.InvalidParameterError, match="at most 10,000 periods, got 19,999"):
+            self.SBG.fit(np.linspace(100, 50, 20_000))
+
+    def test_the_model_answers_numbers_only(self) -> None:
+        model = self.SBG(1.0, 1.0)
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^survival: t must be a number or an array of numbers, got "
+                                 r"'3'\.$"):
+            model.survival("3")  # type: ignore[arg-type]
+        with pytest.raises(cm.InvalidParameterError, match="durations must be numbers"):
+            self.SBG.fit(durations=["1", "2"], churned=[True, False])
