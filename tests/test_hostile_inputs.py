@@ -500,3 +500,80 @@ class TestShiftedBetaGeometric:
             model.survival("3")  # type: ignore[arg-type]
         with pytest.raises(cm.InvalidParameterError, match="durations must be numbers"):
             self.SBG.fit(durations=["1", "2"], churned=[True, False])
+
+
+class TestOptionModels:
+    """Option models raise InvalidParameterError, listing every field error, never pydantic's
+    ValidationError (which is no CSMetricsError)."""
+
+    @pytest.mark.parametrize(("build", "message"), [
+        (lambda: cm.MetricPolicy(reactivation_window_days=-1),
+         r"^MetricPolicy: reactivation_window_days must be greater than or equal to 0, got -1\.$"),
+        (lambda: cm.MetricPolicy(free_customers="maybe", same_period_churn="often"),
+         r"^MetricPolicy: free_customers must be 'churned' or 'customers', got 'maybe'; "
+         r"same_period_churn must be a valid boolean, got 'often'\.$"),
+        (lambda: cm.AdoptionRule(foo=1),
+         r"^AdoptionRule: foo is not an option \(the options are min_active_days, period_days, "),
+        (lambda: cm.AdoptionRule(min_active_days=9),
+         r"^AdoptionRule: min_active_days \(9\) cannot exceed period_days \(7\)\.$"),
+        (lambda: cm.Milestone(features=3), r"^Milestone: features must be a valid tuple, got 3"),
+        (lambda: cm.Linear(low="a", high=1), r"^Linear: low must be a valid number, got 'a'\.$"),
+        (lambda: cm.Linear(low=1), r"^Linear: high is required\.$"),
+        (lambda: cm.Steps(thresholds=[1, 0], points=[0, 1, 2]),
+         r"^Steps: thresholds must increase, got \[1\.0, 0\.0\]\.$"),
+        (lambda: cm.NamedBands(points={}), r"^NamedBands: points must have at least 1 item"),
+        (lambda: cm.MissingPolicy(fill="bogus"),
+         r"^MissingPolicy: fill must be 'renormalize', 'zero' or 'neutral', got 'bogus'\.$"),
+        (lambda: cm.HealthScorecard(measures=[]), r"^HealthScorecard: measures must have at "),
+        (lambda: cm.Measure(name="x", rule={"kind": "nope"}),
+         r"^Measure: rule is not valid \(input tag 'nope' found using 'kind'"),
+        (lambda: cm.Band(name="red", low=5, high=1), r"^Band: band 'red': needs low < high"),
+        (lambda: cm.Band.parse("red", "[0, x]"),
+         r"^band 'red': the edges of '\[0, x\]' must be numbers"),
+        (lambda: cm.HealthScorecard(measures=[cm.Measure(name="u", rule=cm.Linear(low=0, high=1))],
+                                    bands={"red": "[0, 60]", "green": "[50, 100]"}),
+         r"^HealthScorecard: bands: bands red \[0, 60\] and green \[50, 100\] overlap\.$"),
+    ])
+    def test_building(self, build: Any, message: str) -> None:
+        with pytest.raises(cm.InvalidParameterError, match=message):
+            build()
+
+    def test_positional_arguments_are_a_signature_error(self) -> None:
+        with pytest.raises(cm.SignatureError,
+                           match=r"^Band: takes keyword arguments only \(name, low, high, "
+                                 r"closed\), got 2 positional\.$"):
+            cm.Band("red", "[0, 1]")  # type: ignore[call-arg]
+
+    def test_validating_mappings_and_json(self) -> None:
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^MetricPolicy: free_customers must be 'churned' or "
+                                 r"'customers', got 1; foo is not an option"):
+            cm.MetricPolicy.model_validate({"free_customers": 1, "foo": 2})
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^HealthScorecard: the JSON is not valid \(EOF while parsing"):
+            cm.HealthScorecard.model_validate_json("{")
+        nested = ('{"measures": [{"name": "u", "rule": {"kind": "linear", "low": "a", '
+                  '"high": 1}}]}')
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^HealthScorecard: measures\.0: Measure: rule\.linear: Linear: "
+                                 r"low must be a valid number, got 'a'\.$"):
+            cm.HealthScorecard.model_validate_json(nested)
+        with pytest.raises(cm.InvalidParameterError, match="must be a valid integer, got 'x'"):
+            cm.MetricPolicy.model_validate_strings({"reactivation_window_days": "x"})
+
+    def test_frozen_models_refuse_assignment(self) -> None:
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^MetricPolicy: free_customers cannot be changed: the model is "
+                                 r"frozen \(build a changed copy with "
+                                 r"model_copy\(update=\.\.\.\)\)"):
+            cm.MetricPolicy().free_customers = "customers"  # type: ignore[misc]
+
+    def test_they_stay_pydantic_models(self) -> None:
+        import pydantic
+
+        card = cm.standard_scorecard()
+        assert isinstance(card, pydantic.BaseModel)
+        assert isinstance(cm.MetricPolicy.maxio(), pydantic.BaseModel)
+        assert cm.HealthScorecard.model_validate_json(card.model_dump_json()) == card
+        assert cm.MetricPolicy.model_validate({"free_customers": "customers"}).free_customers == (
+            "customers")
