@@ -577,3 +577,58 @@ class TestOptionModels:
         assert cm.HealthScorecard.model_validate_json(card.model_dump_json()) == card
         assert cm.MetricPolicy.model_validate({"free_customers": "customers"}).free_customers == (
             "customers")
+
+
+class TestAccountSignalsWindows:
+    SUBS: ClassVar[list[cm.Subscription]] = [
+        cm.Subscription(customer_id="a", start="2024-01-01", amount=10, quantity=2)]
+    EVENTS: ClassVar[dict[str, list[object]]] = {
+        "customer_id": ["a", "a"], "user_id": [1, 2], "at": ["2024-12-20", "2024-12-01"],
+        "feature": ["x", "y"]}
+
+    @pytest.mark.parametrize(("option", "value", "message"), [
+        ("survey_window", "6M", r"survey_window must be in days or weeks here"),
+        ("survey_window", "10000000000D", r"survey_window must be at most 100 years"),
+        ("mrr_window", "30D", r"mrr_window must be in months, quarters or years here"),
+        ("mrr_window", "0M", r"mrr_window must be a length with its unit"),
+        ("window", "6M", r"window must be in days or weeks here"),
+    ])
+    def test_messages_name_the_parameter_given(self, option: str, value: str,
+                                               message: str) -> None:
+        with pytest.raises(cm.InvalidParameterError, match=r"^account_signals: " + message):
+            cm.account_signals(self.SUBS, self.EVENTS, at="2024-12", **{option: value})
+
+    def test_a_bare_number_warns_once_under_its_name(self) -> None:
+        import warnings
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            cm.account_signals(self.SUBS, self.EVENTS, at="2024-12", window=30)
+        deprecations = [str(w.message) for w in caught if w.category is DeprecationWarning]
+        assert deprecations == ["account_signals: window=30 (a bare number) is deprecated and "
+                                "will be removed in 0.3; write the unit: window='30D'."]
+        with pytest.warns(DeprecationWarning, match=r"survey_window=90 \(a bare number\) .* "
+                                                     r"write the unit: survey_window='90D'"):
+            cm.account_signals(self.SUBS, at="2024-12", survey_window=90)
+
+    def test_the_same_signals_as_with_the_unit(self) -> None:
+        with pytest.warns(DeprecationWarning, match="window=30"):
+            old = cm.account_signals(self.SUBS, self.EVENTS, at="2024-12", window=30)
+        new = cm.account_signals(self.SUBS, self.EVENTS, at="2024-12", window="30D")
+        assert old.to_dict() == new.to_dict()
+
+    def test_at_is_read_with_the_function_name(self) -> None:
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^account_signals: cannot read '2024-13' as a period"):
+            cm.account_signals(self.SUBS, at="2024-13")
+
+    def test_the_window_helpers_take_the_name(self) -> None:
+        from csmetrics.periods.windows import Window, window_days, window_months
+
+        with pytest.raises(cm.InvalidParameterError, match=r"^demo: horizon must be a length "):
+            Window.parse("soon", "demo", name="horizon")
+        with pytest.raises(cm.InvalidParameterError, match=r"^demo: span must be in days"):
+            window_days("3M", "demo", name="span")
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^demo: lookback '4M' is not a whole number of 3-month"):
+            window_months("4M", "demo", per=3, name="lookback")
