@@ -130,11 +130,18 @@ class TestCellsHoldingSeveralValues:
                                  r"numbers\), not lists, tuples, sets or dicts; 1 of 3 do"):
             cm.net_promoter_score([10, 9, 0], by=[("a",), "b", "b"])
         with pytest.raises(cm.InvalidParameterError,
-                           match=r"^mrr: the mapping's values must be single values .*; got "
-                                 r"'a': \['x'\]\.$"):
+                           match=r"^mrr: the mapping's values must be single values .*, not "
+                                 r"lists, sets, dicts or arrays; got 'a': \['x'\]\.$"):
             cm.mrr(SUBS, "2024-03", by={"a": ["x"], "b": "y"})
         with pytest.raises(cm.InvalidParameterError, match="the mapping's keys must be single"):
             cm.mrr(SUBS, "2024-03", by={("a",): "x"})
+
+    def test_a_tuple_is_one_label_of_a_mapping(self) -> None:
+        # A composite segment, as before; mixed with text, labels are compared as text.
+        by = {"a": ("EU", 1), "b": ("US", 2), "c": ("EU", 1)}
+        assert cm.mrr(SUBS, "2024-03", by=by)["segment"].tolist() == [("EU", 1), ("US", 2)]
+        mixed = cm.mrr(SUBS, "2024-03", by={"a": ("EU", 1), "b": ("US", "x"), "c": "z"})
+        assert mixed["segment"].tolist() == ["('EU', 1)", "('US', 'x')", "z"]
 
     def test_plain_text_and_number_ids_still_read_at_speed(self) -> None:
         table = cm.SubscriptionTable.from_columns(subs(customer_id=np.array(

@@ -54,14 +54,15 @@ SCALAR_RULE = "must be a scalar (text or a number), not a list, tuple, set or di
 """The rule of a cell that holds several values, in id and category columns."""
 
 
-def not_scalar(values: NDArray[Any]) -> NDArray[np.bool_] | None:
+def not_scalar(values: NDArray[Any], *, allow: tuple[type, ...] = ()
+               ) -> NDArray[np.bool_] | None:
     """Where an object column holds containers (lists, tuples, sets, dicts, arrays) rather
-    than single values; ``None`` when it holds none (found from the set of the column's
-    types, without a Python loop over rows)."""
+    than single values, other than those of the types ``allow``; ``None`` when it holds none
+    (found from the set of the column's types, without a Python loop over rows)."""
     if values.dtype.kind != "O" or values.size == 0:
         return None
     kinds = tuple(t for t in set(map(type, values)) if issubclass(t, Iterable)
-                  and not issubclass(t, str | bytes))
+                  and not issubclass(t, (str, bytes, *allow)))
     if not kinds:
         return None
     return np.fromiter((isinstance(v, kinds) for v in values), dtype=bool, count=values.size)
@@ -96,9 +97,9 @@ def factorize_scalars(values: NDArray[Any], column: str, checker: Checker, *, fi
 def _may_hold_containers(categories: NDArray[Any]) -> bool:
     if categories.dtype.kind == "O":
         return not_scalar(categories) is not None
-    if categories.dtype.kind == "U":
-        return bool((np.char.startswith(categories, "{")
-                     | np.char.startswith(categories, "frozenset(")).any())
+    if categories.dtype.kind == "U":  # the text of a dict, set, tuple, list or array
+        return any(bool(np.char.startswith(categories, start).any())
+                   for start in ("{", "(", "[", "frozenset("))
     return False
 
 
@@ -297,7 +298,11 @@ def factorize(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.int64]]:
     try:
         cats, inv = np.unique(values, return_inverse=True)
     except TypeError:  # incomparable objects: compare as text
-        cats, inv = np.unique(values.astype(str), return_inverse=True)
+        try:
+            text = values.astype(str)
+        except ValueError:  # tuples among them: numpy reads them as rows, str() does not
+            text = np.array([str(v) for v in values.tolist()])
+        cats, inv = np.unique(text, return_inverse=True)
     return cats, inv.astype(np.int64, copy=False).reshape(-1)
 
 

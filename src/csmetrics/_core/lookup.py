@@ -30,15 +30,17 @@ def lookup(categories: NDArray[Any], mapping: Mapping[Any, Any], context: str, w
     # fromiter keeps each key and value whole (slice assignment would unpack a tuple).
     keys = np.fromiter(mapping.keys(), dtype=object, count=len(mapping))
     values = np.fromiter(mapping.values(), dtype=object, count=len(mapping))
-    for arr, part in ((keys, "keys"), (values, "values")):
-        bad = not_scalar(arr)
+    # Keys are ids (text or numbers); a value is one label, which may be a tuple (a composite
+    # segment such as ("EU", "enterprise")), but not a list, a set, a dict or an array.
+    for arr, part, allow in ((keys, "keys", ()), (values, "values", (tuple,))):
+        bad = not_scalar(arr, allow=allow)
         if bad is not None:
             where = np.flatnonzero(bad)
             more = f" (and {where.size - 1:,} more)" if where.size > 1 else ""
+            kinds = "lists, sets, dicts or arrays" if allow else "lists, tuples, sets or dicts"
             raise InvalidParameterError(
                 f"{context}: the mapping's {part} must be single values (text or numbers), "
-                f"not lists, tuples, sets or dicts; got {keys[where[0]]!r}: "
-                f"{values[where[0]]!r}{more}.")
+                f"not {kinds}; got {keys[where[0]]!r}: {values[where[0]]!r}{more}.")
     if keys.size > 1:
         ordered = np.sort(comparable(keys, keys[:1])[0])
         if bool((ordered[1:] == ordered[:-1]).any()):
