@@ -639,3 +639,14 @@ class TestAccountSignalsWindows:
         with pytest.raises(cm.InvalidParameterError,
                            match=r"^demo: lookback '4M' is not a whole number of 3-month"):
             window_months("4M", "demo", per=3, name="lookback")
+
+
+def test_customers_lists_hold_ids() -> None:
+    events = {"customer_id": ["a"], "user_id": [1], "at": ["2024-03-01"]}
+    with pytest.raises(cm.InvalidParameterError,
+                       match=r"^active_users: customers must be ids \(text or numbers\), not "
+                             r"lists, tuples, sets or dicts \(at position 1\)\.$"):
+        cm.active_users(events, "2024-03", customers=["a", ("b", 1)])
+    with pytest.raises(cm.InvalidParameterError, match=r"\(at positions 0, 1\)"):
+        cm.open_tickets({"customer_id": ["a"], "opened_at": ["2024-03-01"]}, "2024-03",
+                        customers=[["a"], ["b"]])
