@@ -650,3 +650,59 @@ def test_customers_lists_hold_ids() -> None:
     with pytest.raises(cm.InvalidParameterError, match=r"\(at positions 0, 1\)"):
         cm.open_tickets({"customer_id": ["a"], "opened_at": ["2024-03-01"]}, "2024-03",
                         customers=[["a"], ["b"]])
+
+
+class TestMoreOptions:
+    """Found by a sweep of the other public functions and methods with hostile values."""
+
+    @pytest.mark.parametrize("low", ["x", None, [1], b"1", True])
+    def test_survey_scales_are_numbers(self, low: object) -> None:
+        with pytest.raises(cm.InvalidParameterError, match=r"^a scale is \(low, high\) numbers"):
+            cm.SurveyScale(low, 10)  # type: ignore[arg-type]
+
+    def test_survey_scales_given_as_something_else(self) -> None:
+        answers = {"customer_id": ["a"], "survey": ["x"], "score": [1],
+                   "submitted_at": ["2024-01-01"]}
+        with pytest.raises(cm.InvalidParameterError, match=r"scales= must be a mapping"):
+            cm.SurveyTable.from_columns(answers, scales=[(1, 5)])  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("segments", [5, "region", [1], [["region"]], None])
+    def test_segments_are_column_names(self, segments: object) -> None:
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^SubscriptionTable\.from_columns: segments= must be a list of "
+                                 r"column names, such as \['region'\], got "):
+            cm.SubscriptionTable.from_columns(SUBS, segments=segments)  # type: ignore[arg-type]
+
+    def test_declared_features_are_a_list(self) -> None:
+        events = {"customer_id": ["a"], "user_id": [1], "at": ["2024-01-01"]}
+        with pytest.raises(cm.InvalidParameterError, match="features= must be a list of the"):
+            cm.UsageTable.from_columns(events, features=5)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(("indices", "message"), [
+        ("x", "indices must be row positions"), ([0.5], "indices must be row positions"),
+        ([[0], [1, 2]], "indices must be row positions"), (None, "indices must be row positions"),
+        ([10**30], "indices must be row positions"), ([3], r"row positions must be from -3 to 2"),
+        ([True, False], r"a boolean mask needs one value per row \(3\), got 2"),
+    ])
+    def test_take(self, indices: object, message: str) -> None:
+        table = cm.SubscriptionTable.from_columns(SUBS)
+        with pytest.raises(cm.InvalidParameterError, match=r"^SubscriptionTable\.take: " + message):
+            table.take(indices)  # type: ignore[arg-type]
+        assert len(table.take([-1, 0])) == 2
+        assert len(table.take([])) == 0
+
+    @pytest.mark.parametrize("records", [5, None, "a,b", {"customer_id": "a"}])
+    def test_records_must_be_a_list(self, records: object) -> None:
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"^SubscriptionTable\.from_records: records must be a list of "
+                                 r"Subscription or of mappings of its fields"):
+            cm.SubscriptionTable.from_records(records)  # type: ignore[arg-type]
+
+    def test_durations_of_several_lengths(self) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="must be 1-d and of one length"):
+            cm.kaplan_meier([[1], [2, 3]], [1, 0])
+
+    def test_fx_rates_method(self) -> None:
+        fx = cm.FxRates.constant({"EUR": 1.1}, reporting_currency="USD")
+        with pytest.raises(cm.InvalidParameterError, match=r"^FxRates\.rates: currencies must"):
+            fx.rates(5, np.array(["2024-01-01"], "datetime64[D]"))  # type: ignore[arg-type]

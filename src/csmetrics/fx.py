@@ -15,7 +15,7 @@ Conventions
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -143,6 +143,11 @@ class FxRates:
         MissingRateError
             A currency holding money at a snapshot has no rate on or before it.
         """
+        if isinstance(currencies, str) or not isinstance(currencies, Sequence) or not all(
+                isinstance(c, str) for c in currencies):
+            raise InvalidParameterError(f"FxRates.rates: currencies must be a list of currency "
+                                        f"codes, got {currencies!r}.")
+        snapshots = np.asarray(snapshots, dtype="datetime64[D]")
         out = np.ones((len(currencies), snapshots.size))
         for i, code in enumerate(currencies):  # one pass per currency, not per row
             if code == self.reporting_currency or not code:

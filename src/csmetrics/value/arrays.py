@@ -127,8 +127,11 @@ def durations_and_churned(durations: ArrayLike, churned: ArrayLike, context: str
     >>> durations_and_churned([3, 1], [0, 1], "demo")
     (array([3, 1]), array([False,  True]))
     """
-    d = np.asarray(durations)
-    e = np.asarray(churned)
+    try:
+        d = np.asarray(durations)
+        e = np.asarray(churned)
+    except ValueError:  # nested lists of several lengths
+        d = e = np.empty((0, 0))
     if d.ndim != 1 or e.shape != d.shape:
         raise InvalidParameterError(
             f"{context}: durations and churned must be 1-d and of one length, got shapes "
