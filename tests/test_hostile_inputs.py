@@ -706,3 +706,12 @@ class TestMoreOptions:
         fx = cm.FxRates.constant({"EUR": 1.1}, reporting_currency="USD")
         with pytest.raises(cm.InvalidParameterError, match=r"^FxRates\.rates: currencies must"):
             fx.rates(5, np.array(["2024-01-01"], "datetime64[D]"))  # type: ignore[arg-type]
+
+
+def test_a_measures_table_with_list_ids() -> None:
+    measures = {"customer_id": [["a"], "b"], "utilization": [0.5, 0.6]}
+    card = cm.HealthScorecard(measures=[cm.Measure(name="utilization",
+                                                   rule=cm.Linear(low=0, high=1))])
+    with pytest.raises(cm.DataValidationError,
+                       match=r"column 'customer_id' must be a scalar \(text or a number\)"):
+        card.score(measures)
