@@ -715,3 +715,21 @@ def test_a_measures_table_with_list_ids() -> None:
     with pytest.raises(cm.DataValidationError,
                        match=r"column 'customer_id' must be a scalar \(text or a number\)"):
         card.score(measures)
+
+
+def test_model_copy_validates_its_update() -> None:
+    with pytest.raises(cm.InvalidParameterError,
+                       match=r"^MetricPolicy: reactivation_window_days must be greater than or "
+                             r"equal to 0, got -5\.$"):
+        cm.MetricPolicy().model_copy(update={"reactivation_window_days": -5})
+    assert cm.MetricPolicy().model_copy(update={"same_period_churn": True}).same_period_churn
+    with pytest.raises(cm.InvalidParameterError, match=r"^AdoptionRule: min_active_days \(9\)"):
+        cm.AdoptionRule().model_copy(update={"min_active_days": 9})
+
+
+def test_a_report_draws_charts_on_a_yes_or_no() -> None:
+    report = cm.Portfolio(subscriptions=SUBS).report("2024-03", months=2)
+    with pytest.raises(cm.InvalidParameterError,
+                       match=r"^PortfolioReport\.to_html: charts must be True or False, got "
+                             r"'yes'\.$"):
+        report.to_html(charts="yes")  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ stay pydantic models (``isinstance(policy, pydantic.BaseModel)``), with their JS
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -69,6 +70,15 @@ class OptionModel(BaseModel):
             return super().model_validate_strings(obj, *args, **kwargs)
         except ValidationError as exc:
             raise InvalidParameterError(describe(cls, exc)) from None
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+                   ) -> Self:
+        """A copy; with ``update``, a new model validated from scratch (pydantic's own copy
+        takes ``update`` unchecked, so ``update={"reactivation_window_days": -5}`` would give
+        a policy no constructor accepts)."""
+        if not update:
+            return super().model_copy(deep=deep)
+        return type(self).model_validate({**dict(self), **update})
 
     def __setattr__(self, name: str, value: Any) -> None:
         try:

@@ -144,6 +144,9 @@ def is_whole(value: Any) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
 
 
+BOOL = Satisfies(lambda v: isinstance(v, bool | np.bool_), "True or False")
+"""A yes-or-no option (a number or an array is not one: its truth would be a guess)."""
+
 SEED = Satisfies(lambda v: v is None or isinstance(v, np.random.Generator) or (
     is_whole(v) and v >= 0), "None, a whole number >= 0 or a numpy Generator")
 """``seed=`` of a random draw (a bootstrap): the same seed gives the same draw."""
