@@ -5,12 +5,19 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 import csmetrics as cm
 from csmetrics.cli import main
+from csmetrics.datasets import (
+    synthetic_seats,
+    synthetic_survey_columns,
+    synthetic_ticket_columns,
+    synthetic_usage_columns,
+)
 from csmetrics.datasets.subscriptions import demo_portfolio, synthetic_columns, synthetic_portfolio
 
 
@@ -98,7 +105,8 @@ class TestDatasets:
 
     def test_bad_arguments(self) -> None:
         with pytest.raises(cm.InvalidParameterError, match=r"^synthetic_columns: n_customers "
-                           r"must be a whole number >= 1, got 0\.$"):
+                           r"must be a whole number between 1 and 100000000 \(inclusive\), "
+                           r"got 0\.$"):
             synthetic_columns(0)
         with pytest.raises(cm.InvalidParameterError, match="months must be a whole number"):
             synthetic_columns(10, months=0)
@@ -107,6 +115,32 @@ class TestDatasets:
             synthetic_columns(10, currencies=("XXX",))
         with pytest.raises(cm.InvalidParameterError, match="currencies must be"):
             synthetic_columns(10, currencies=())
+
+    @pytest.mark.parametrize(("call", "message"), [
+        (lambda: synthetic_columns(10, seed=-1), r"^synthetic_columns: seed must be a whole "
+                                                 r"number >= 0, got -1\.$"),
+        (lambda: synthetic_columns(10, start="2024-13"), "start must be a month such as"),
+        (lambda: synthetic_columns(10**30), "n_customers must be a whole number between 1 and "
+                                            "100000000"),
+        (lambda: synthetic_columns(10, months=10**30), "months must be a whole number between"),
+        (lambda: synthetic_usage_columns(["a", ("b",)]),
+         r"^synthetic_usage_columns: customers must be a number of customers \(0 to "
+         r"100,000,000\) or a list of customer ids, got \['a', \('b',\)\]\.$"),
+        (lambda: synthetic_usage_columns(2.5), "customers must be a number of customers"),
+        (lambda: synthetic_usage_columns(3, seats=[1, 2, "x"]), "seats must be None or a list"),
+        (lambda: synthetic_usage_columns(3, start="x"), "start must be a day such as"),
+        (lambda: synthetic_usage_columns(3, days=10**30), "days must be a whole number between"),
+        (lambda: synthetic_usage_columns(3, events_per_active_day=0),
+         "events_per_active_day must be a number between 1 and 10000"),
+        (lambda: synthetic_ticket_columns(3, seed=1.5), "seed must be a whole number"),
+        (lambda: synthetic_survey_columns(3, surveys=5), "surveys must be a list of survey names"),
+        (lambda: synthetic_survey_columns(3, responses_per_customer=10**30),
+         "responses_per_customer must be a number between 0 and 10000"),
+        (lambda: synthetic_seats(None), "customers must be a number of customers"),
+    ])
+    def test_hostile_arguments_are_option_errors(self, call: Any, message: str) -> None:
+        with pytest.raises(cm.InvalidParameterError, match=message):
+            call()
 
 
 

@@ -15,9 +15,8 @@ import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
-from csmetrics.exceptions import UndefinedMetricWarning
+from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 from csmetrics.health import (
     Band,
     HealthScorecard,
@@ -92,7 +91,7 @@ def scorecards(draw: st.DrawFn) -> HealthScorecard:
                                   min_coverage=draw(st.sampled_from([0.0, 0.3, 0.7]))),
             aggregate=draw(st.sampled_from(["mean", "worst"])),
             decimals=draw(st.sampled_from([None, None, 0, 1])))
-    except ValidationError:  # all weights zero, a group of zero weights: invalid on purpose
+    except InvalidParameterError:  # all weights zero, a group of zero weights: invalid on purpose
         assume(False)
         raise
 

@@ -213,8 +213,10 @@ def test_bad_options_get_the_shared_message(tmp_path: Path) -> None:
             reader(path, errors="ignore")  # type: ignore[operator]
     subs = read_subscriptions_csv(path)
     with pytest.raises(cm.InvalidParameterError, match=r"^Portfolio\.report: months must be "
-                       r"a whole number >= 1, got 0\.$"):
+                       r"a whole number between 1 and 1200 \(inclusive\), got 0\.$"):
         Portfolio(subscriptions=subs).report(months=0)
+    with pytest.raises(cm.InvalidParameterError, match=r"got 100000\.$"):
+        Portfolio(subscriptions=subs).report(months=100_000)
     with pytest.raises(cm.InvalidParameterError, match=r"^Portfolio: fx must be FxRates or "
                        r"None, got 'EUR'\.$"):
         Portfolio(subscriptions=subs, fx="EUR")  # type: ignore[arg-type]

@@ -231,7 +231,7 @@ class TestModelQuantities:
                 "(exclusive), got 95.")):
             self.sbg.summary(95)
         with pytest.raises(InvalidParameterError, match="periods must be None or a whole "
-                                                        "number >= 1, got 0"):
+                                                        "number from 1 to 10,000, got 0"):
             self.sbg.projection(0)
 
     def test_result_objects(self) -> None:

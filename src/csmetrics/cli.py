@@ -6,7 +6,8 @@ own exports, as text, JSON or a self-contained HTML page with charts. ``csmetric
 ``csmetrics nps`` print single metrics (as a table, CSV or JSON).
 
 Exit codes: 0 success; 1 the data break a rule (the message names file, lines, column and
-rule); 2 a usage error (an unknown option, a bad period, a file that cannot be read).
+rule); 2 a usage error (an unknown option, a bad period, a file that cannot be read); 3 an
+unexpected error, a bug in csmetrics (one line on standard error, never a traceback).
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from csmetrics import __version__
-from csmetrics.exceptions import CSMetricsError, DataValidationError, InvalidParameterError
+from csmetrics.exceptions import (
+    CSMetricsError,
+    DataValidationError,
+    InvalidParameterError,
+    MissingDependencyError,
+)
 from csmetrics.io.csv import (
     FIELDS,
     CSVFormatError,
@@ -33,7 +39,7 @@ from csmetrics.io.csv import (
 )
 from csmetrics.report.render import json_safe
 
-EXIT_OK, EXIT_DATA_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_DATA_ERROR, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
 
 class _UsageError(Exception):
@@ -43,7 +49,8 @@ class _UsageError(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="csmetrics", description="Customer-success metrics for subscription businesses.",
-        epilog="Exit codes: 0 ok, 1 the data break a rule, 2 usage error.")
+        epilog="Exit codes: 0 ok, 1 the data break a rule, 2 usage error, 3 a bug in "
+               "csmetrics.")
     parser.add_argument("--version", action="version", version=f"csmetrics {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -114,14 +121,18 @@ _READERS: dict[str, Any] = {"subscriptions": read_subscriptions_csv,
                             "tickets": read_tickets_csv}
 
 
-def _read(kind: str, path: str | None, columns: dict[str, list[str]], **kw: Any) -> Any:
+def _read(kind: str, path: str | None, columns: dict[str, list[str]], *,
+          require_rows: bool = True, **kw: Any) -> Any:
     """One export read by its table's adapter, ``--columns`` mapping its fields (None
-    without a path)."""
+    without a path); a file with a header only is a usage error with ``require_rows``."""
     if path is None:
         return None
     if not Path(path).is_file() and path != "-":
         raise _UsageError(f"--{kind}: no such file: {path}")
-    return _READERS[kind](path, columns=_mapping_for(path, kind, columns), **kw)
+    table = _READERS[kind](path, columns=_mapping_for(path, kind, columns), **kw)
+    if require_rows and len(table) == 0:  # the library reads an empty table; a command stops
+        raise _UsageError(f"{path}: the file has a header but no rows")
+    return table
 
 
 def _portfolio(args: argparse.Namespace) -> Any:
@@ -236,7 +247,7 @@ def _run_nps(args: argparse.Namespace) -> str:
 
         table = demo_surveys()
     elif args.surveys:
-        table = _read("surveys", args.surveys, _columns(args.columns),
+        table = _read("surveys", args.surveys, _columns(args.columns), require_rows=False,
                       survey_name=args.survey_name)
     else:
         raise _UsageError("nps needs --surveys or --demo")
@@ -278,12 +289,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(exc) if not isinstance(exc, KeyError) else str(exc).strip("'\"")
         print(f"csmetrics {args.command}: {message}", file=sys.stderr)
         return EXIT_DATA_ERROR
-    except (InvalidParameterError, OSError, UnicodeDecodeError) as exc:
+    except (InvalidParameterError, MissingDependencyError, OSError, UnicodeError) as exc:
         print(f"csmetrics {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except CSMetricsError as exc:
         print(f"csmetrics {args.command}: {exc}", file=sys.stderr)
         return EXIT_DATA_ERROR
+    except Exception as exc:  # a bug: one line that can be reported, not a traceback
+        print(f"csmetrics {args.command}: unexpected error ({type(exc).__name__}: {exc}); "
+              "this is a bug in csmetrics, please report it.", file=sys.stderr)
+        return EXIT_BUG
     return EXIT_OK
 
 

@@ -15,17 +15,17 @@ Conventions
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.checks import Checker
-from csmetrics._core.columns import column_getter, require_column
-from csmetrics._core.convert import to_dates, to_float
+from csmetrics._core.columns import read_columns
+from csmetrics._core.convert import factorize_scalars, is_missing, to_dates, to_float
 from csmetrics._core.currency import MINOR_UNITS
-from csmetrics._core.options import InstanceOf
+from csmetrics._core.options import InstanceOf, Interval, check_option
 from csmetrics.exceptions import InvalidParameterError, MissingRateError
 
 __all__ = ["FX", "FxRates", "MissingRateError"]
@@ -68,23 +68,26 @@ class FxRates:
 
         Raises
         ------
+        ColumnNotFoundError
+            A column is missing.
         DataValidationError
-            A rate that is missing, not a number, or not > 0; an unknown currency; a date
-            that cannot be read; two rates for one currency and date.
+            A rate that is missing, not a number, or not between 1e-9 and 1e9; a currency
+            that is missing, not a single value or unknown; a date that cannot be read; two
+            rates for one currency and date; a rate other than 1 for the reporting currency.
         """
         ctx = "FxRates.from_columns"
-        rep = _code(reporting_currency, "reporting_currency")
-        names, get = column_getter(data, ctx)
-        for col in (date, currency, rate):
-            require_column(names, col, ctx)
-        cur = np.char.upper(np.char.strip(np.asarray(get(currency), dtype=str)))
-        chk = Checker(cur.size, ctx)
-        chk.check(np.array([c not in MINOR_UNITS for c in cur.tolist()], dtype=bool), currency,
-                  "must be a known ISO 4217 currency code")
-        day = to_dates(np.asarray(get(date)), date, chk)
+        rep = _code(reporting_currency, "reporting_currency", ctx)
+        raw, n, _ = read_columns(data, {"date": date, "currency": currency, "rate": rate}, (),
+                                 ctx)
+        chk = Checker(n, ctx)
+        cur = _currency_column(_present(raw["currency"]), currency, chk)
+        day = to_dates(_present(raw["date"]), date, chk)
         chk.check(np.isnat(day), date, "must not be missing")
-        val = to_float(np.asarray(get(rate)), rate, chk)
-        chk.check(~np.isfinite(val) | (val <= 0), rate, "must be a finite number > 0")
+        val = to_float(_present(raw["rate"]), rate, chk)
+        chk.check(~np.isfinite(val) | (val < MIN_RATE) | (val > MAX_RATE), rate,
+                  f"must be a finite number > 0, from {MIN_RATE:g} to {MAX_RATE:,.0f}")
+        chk.check((cur == rep) & (val != 1), rate, f"must be 1 for {rep}, the reporting "
+                  "currency")
         order = np.lexsort((day, cur))
         dup = np.zeros(cur.size, dtype=bool)
         same = (cur[order][1:] == cur[order][:-1]) & (day[order][1:] == day[order][:-1])
@@ -96,16 +99,35 @@ class FxRates:
     def constant(cls, rates: Mapping[str, float], *, reporting_currency: str) -> FxRates:
         """One fixed rate per currency, valid at every date.
 
+        Raises
+        ------
+        InvalidParameterError
+            ``rates`` is not a mapping, names a currency that is not an ISO 4217 code (or
+            one twice, in two spellings), or gives a rate that is not a number between 1e-9
+            and 1e9 (or other than 1 for the reporting currency).
+
         Examples
         --------
         >>> FxRates.constant({"EUR": 1.1, "GBP": 1.25}, reporting_currency="USD")
         FxRates(2 rates into USD: EUR, GBP)
         """
-        rep = _code(reporting_currency, "reporting_currency")
-        codes = np.array([_code(c, "rates") for c in rates], dtype=str)
-        values = np.array([float(v) for v in rates.values()], dtype=np.float64)
-        if not np.isfinite(values).all() or (values <= 0).any():
-            raise InvalidParameterError("FxRates.constant: every rate must be a finite number > 0.")
+        ctx = "FxRates.constant"
+        rep = _code(reporting_currency, "reporting_currency", ctx)
+        if not isinstance(rates, Mapping):
+            raise InvalidParameterError(f"{ctx}: rates must be a mapping from currency code to "
+                                        f"rate, such as {{'EUR': 1.08}}, got {rates!r}.")
+        given: dict[str, float] = {}
+        for key, value in rates.items():
+            code = _code(key, "rates", ctx)
+            if code in given:
+                raise InvalidParameterError(f"{ctx}: rates gives {code} twice.")
+            check_option(ctx, f"rates[{key!r}]", value, RATE)
+            if code == rep and value != 1:
+                raise InvalidParameterError(f"{ctx}: rates[{key!r}] must be 1 ({rep} is the "
+                                            f"reporting currency), got {value!r}.")
+            given[code] = float(value)
+        codes = np.array(list(given), dtype=str)
+        values = np.array(list(given.values()), dtype=np.float64)
         far_past = np.full(codes.size, np.datetime64("0001-01-01"), dtype="datetime64[D]")
         return cls(rep, codes, far_past, values)
 
@@ -121,6 +143,11 @@ class FxRates:
         MissingRateError
             A currency holding money at a snapshot has no rate on or before it.
         """
+        if isinstance(currencies, str) or not isinstance(currencies, Sequence) or not all(
+                isinstance(c, str) for c in currencies):
+            raise InvalidParameterError(f"FxRates.rates: currencies must be a list of currency "
+                                        f"codes, got {currencies!r}.")
+        snapshots = np.asarray(snapshots, dtype="datetime64[D]")
         out = np.ones((len(currencies), snapshots.size))
         for i, code in enumerate(currencies):  # one pass per currency, not per row
             if code == self.reporting_currency or not code:
@@ -144,11 +171,36 @@ class FxRates:
         return f"FxRates({n:,} rate{'s' * (n != 1)} into {self.reporting_currency}: {listed})"
 
 
-def _code(value: str, what: str) -> str:
-    code = str(value).strip().upper()
+MIN_RATE, MAX_RATE = 1e-9, 1e9
+"""The rates accepted: any real currency pair lies well within, and converted amounts stay
+far from float and integer overflow."""
+
+RATE = Interval(MIN_RATE, MAX_RATE)
+
+
+def _code(value: Any, what: str, context: str) -> str:
+    code = value.strip().upper() if isinstance(value, str) else ""
     if code not in MINOR_UNITS:
-        raise InvalidParameterError(f"{what}: {value!r} is not an ISO 4217 currency code.")
+        raise InvalidParameterError(f"{context}: {what}: {value!r} is not an ISO 4217 currency "
+                                    "code.")
     return code
+
+
+def _present(values: NDArray[Any] | None) -> NDArray[Any]:
+    assert values is not None  # every field is required
+    return values
+
+
+def _currency_column(values: NDArray[Any], column: str, chk: Checker) -> NDArray[np.str_]:
+    """Upper-case ISO 4217 codes; missing, several-valued and unknown codes break rules."""
+    missing = is_missing(values)
+    chk.check(missing, column, "must not be missing")
+    cats, codes = factorize_scalars(np.where(missing, "USD", values) if missing.any()
+                                    else values, column, chk, fill="USD")
+    upper = np.array([str(c).strip().upper() for c in cats.tolist()] or [""], dtype=str)
+    unknown = np.array([c not in MINOR_UNITS for c in upper.tolist()], dtype=bool)
+    chk.check(unknown[codes], column, "must be a known ISO 4217 currency code")
+    return upper[codes]
 
 
 FX = InstanceOf((FxRates,), optional=True, what="FxRates")

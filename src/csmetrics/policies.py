@@ -39,8 +39,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from csmetrics._core.models import OptionModel
 from csmetrics._core.options import InstanceOf
 
 __all__ = ["ChurnDenominator", "MetricPolicy"]
@@ -48,7 +49,7 @@ __all__ = ["ChurnDenominator", "MetricPolicy"]
 ChurnDenominator = Literal["start", "start_plus_new", "average"]
 
 
-class MetricPolicy(BaseModel):
+class MetricPolicy(OptionModel):
     """How churn, reactivation and free customers are recognised.
 
     Parameters

@@ -3,35 +3,76 @@
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
+from csmetrics._core.convert import not_scalar
+from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
+
+
+class RepeatedColumnError(DataValidationError):
+    """The input has several columns of one name (a pandas DataFrame or a pyarrow Table can):
+    which one a field reads would be a guess. ``column`` lists the repeated names."""
+
+    def __init__(self, repeated: Sequence[str], n_columns: int, context: str) -> None:
+        self.repeated = tuple(repeated)
+        super().__init__(column=", ".join(self.repeated), rule="must name one column only",
+                         count=len(self.repeated), positions=[], n_rows=n_columns,
+                         context=context)
+
+    def _message(self) -> str:
+        prefix = f"{self.context}: " if self.context else ""
+        names = ", ".join(repr(n) for n in self.repeated)
+        return (f"{prefix}the input has several columns named {names}; every column needs its "
+                "own name (rename or drop the copies).")
 
 
 def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], Any]]:
     """Column names of ``data`` and a function returning one column as a numpy array.
 
     Accepts a mapping of sequences, a pandas or polars DataFrame or a pyarrow Table, without
-    importing any of those libraries: they are recognised by the methods they carry.
+    importing any of those libraries: they are recognised by the methods they carry. Names
+    are text: a column named ``5`` is read as ``"5"``.
+
+    Raises
+    ------
+    RepeatedColumnError
+        Two columns have one name (a DataFrame or Table with repeated columns, or a mapping
+        with keys ``1`` and ``"1"``), a ``DataValidationError``.
     """
     if type(data).__name__ == "LazyFrame":
         raise InvalidParameterError(f"{context}: a polars LazyFrame must be collected first: "
                                     "pass frame.collect().")
     if isinstance(data, Mapping):
-        names = [str(k) for k in data]
-        return names, lambda name: as_column(data[name])
-    if hasattr(data, "column_names") and hasattr(data, "column"):  # pyarrow.Table
-        return list(data.column_names), lambda name: as_column(data.column(name))
-    if hasattr(data, "columns") and hasattr(data, "__getitem__"):  # pandas / polars DataFrame
-        return [str(c) for c in data.columns], lambda name: as_column(data[name])
-    raise InvalidParameterError(
-        f"{context}: expected a mapping of columns, a pandas or polars DataFrame or a pyarrow "
-        f"Table, got {type(data).__name__}."
-    )
+        keys = list(data)
+        read = data.__getitem__
+    elif hasattr(data, "column_names") and hasattr(data, "column"):  # pyarrow.Table
+        keys = list(data.column_names)
+        read = data.column
+    elif hasattr(data, "columns") and hasattr(data, "__getitem__"):  # pandas / polars
+        keys = list(data.columns)
+        read = data.__getitem__
+    else:
+        raise InvalidParameterError(
+            f"{context}: expected a mapping of columns, a pandas or polars DataFrame or a "
+            f"pyarrow Table, got {type(data).__name__}.")
+    names = [str(k) for k in keys]
+    key_of = dict(zip(names, keys, strict=True))
+    if len(key_of) != len(names):
+        repeated = sorted(n for n, k in Counter(names).items() if k > 1)
+        raise RepeatedColumnError(repeated, len(names), context)
+
+    def get(name: str) -> NDArray[Any]:
+        try:
+            return as_column(read(key_of.get(name, name)))
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"{context}: column {name!r}: {exc}") from None
+
+    return names, get
 
 
 def as_column(values: Any) -> NDArray[Any]:
@@ -40,19 +81,26 @@ def as_column(values: Any) -> NDArray[Any]:
     A pandas Series keeps its numbers and dates as they are (timezone-aware dates in UTC,
     without their zone) and gives other values as objects with ``None`` where missing; a
     polars Series or pyarrow array is converted with ``to_numpy``; a numpy array is returned
-    as it is; any other sequence becomes an object array.
+    as it is; any other sequence becomes an object array of its values (a list of tuples is
+    one tuple per row, never a second dimension).
 
     Raises
     ------
     InvalidParameterError
         ``values`` is a single value (a string, a number), or an array of more than one
-        dimension.
+        dimension (a polars struct or array column is one).
 
     Examples
     --------
     >>> as_column(["a", None]).tolist(), as_column((1, 2)).dtype.kind
     (['a', None], 'O')
+    >>> as_column([("a", 1), ("b", 2)]).shape
+    (2,)
     """
+    return _one_dimensional(_as_array(values))
+
+
+def _as_array(values: Any) -> NDArray[Any]:
     module = type(values).__module__
     if module.startswith("pandas") and hasattr(values, "dtype"):
         dtype = values.dtype
@@ -62,8 +110,10 @@ def as_column(values: Any) -> NDArray[Any]:
             return np.asarray(values.to_numpy())
         return np.asarray(values.to_numpy(dtype=object, na_value=None))
     if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
-        value_type = getattr(getattr(values, "type", None), "value_type", None)
-        if value_type is not None and hasattr(values, "cast"):
+        arrow_type = getattr(values, "type", None)
+        value_type = getattr(arrow_type, "value_type", None)
+        if hasattr(arrow_type, "index_type") and value_type is not None and hasattr(
+                values, "cast"):
             # pyarrow dictionary columns lose their nulls in to_numpy(): decode them first.
             values = values.cast(value_type)
         try:
@@ -71,15 +121,21 @@ def as_column(values: Any) -> NDArray[Any]:
         except TypeError:
             return np.asarray(values.to_numpy())  # polars
     if isinstance(values, np.ndarray):
-        if values.ndim != 1:
-            raise InvalidParameterError(
-                f"a column must be one-dimensional, got an array of shape {values.shape}.")
         return values
     if isinstance(values, str | bytes) or not hasattr(values, "__iter__"):
         raise InvalidParameterError(
             f"a column must be a sequence of values, got the single value {values!r}.")
-    return np.asarray(list(values) if not isinstance(values, list | tuple) else values,
-                      dtype=object)
+    seq = values if isinstance(values, list | tuple) else list(values)
+    # fromiter keeps each value whole: asarray would read a list of pairs as two columns.
+    return np.fromiter(seq, dtype=object, count=len(seq))
+
+
+def _one_dimensional(values: NDArray[Any]) -> NDArray[Any]:
+    if values.ndim != 1:
+        raise InvalidParameterError(
+            f"a column must be one-dimensional (one value per row), got an array of shape "
+            f"{values.shape}.")
+    return values
 
 
 def require_column(names: Iterable[str], wanted: str, context: str) -> None:
@@ -181,13 +237,23 @@ def as_1d(values: Any, context: str, name: str) -> NDArray[Any]:
     if isinstance(values, np.ndarray):
         arr = values
     elif isinstance(values, list | tuple):
-        arr = np.asarray(values)
+        try:
+            arr = np.asarray(values)
+        except ValueError:  # values of several shapes (a tuple among numbers): one per row
+            arr = np.fromiter(values, dtype=object, count=len(values))
     else:
         try:
-            arr = as_column(values)
+            arr = _as_array(values)
         except InvalidParameterError as exc:
             raise InvalidParameterError(f"{context}: {name}: {exc}") from None
     if arr.ndim != 1:
         raise InvalidParameterError(f"{context}: {name} must be one-dimensional, got shape "
                                     f"{arr.shape}.")
+    bad = not_scalar(arr)
+    if bad is not None:
+        first = ", ".join(f"{p:,}" for p in np.flatnonzero(bad)[:5].tolist())
+        raise InvalidParameterError(
+            f"{context}: {name} must hold single values (text or numbers), not lists, tuples, "
+            f"sets or dicts; {int(bad.sum()):,} of {arr.size:,} do (first at positions "
+            f"{first}).")
     return arr

@@ -9,6 +9,7 @@ import contextlib
 import datetime as _dt
 import re
 import warnings
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,7 @@ def is_missing(values: NDArray[Any]) -> NDArray[np.bool_]:
                 unequal: NDArray[np.bool_] = np.asarray(values != values, dtype=np.bool_)
             is_none: NDArray[np.bool_] = np.asarray(values == np.array(None), dtype=np.bool_)
             return is_none | unequal
-        except TypeError:
+        except (TypeError, ValueError):  # NA, or arrays in cells (ambiguous truth values)
             return np.fromiter((missing_one(v) for v in values), dtype=bool,
                                count=values.size)
     return np.zeros(values.shape, dtype=bool)
@@ -47,6 +48,59 @@ def missing_one(v: object) -> bool:
         return bool(v != v)
     except (TypeError, ValueError):
         return False
+
+
+SCALAR_RULE = "must be a scalar (text or a number), not a list, tuple, set or dict"
+"""The rule of a cell that holds several values, in id and category columns."""
+
+
+def not_scalar(values: NDArray[Any], *, allow: tuple[type, ...] = ()
+               ) -> NDArray[np.bool_] | None:
+    """Where an object column holds containers (lists, tuples, sets, dicts, arrays) rather
+    than single values, other than those of the types ``allow``; ``None`` when it holds none
+    (found from the set of the column's types, without a Python loop over rows)."""
+    if values.dtype.kind != "O" or values.size == 0:
+        return None
+    kinds = tuple(t for t in set(map(type, values)) if issubclass(t, Iterable)
+                  and not issubclass(t, (str, bytes, *allow)))
+    if not kinds:
+        return None
+    return np.fromiter((isinstance(v, kinds) for v in values), dtype=bool, count=values.size)
+
+
+def factorize_scalars(values: NDArray[Any], column: str, checker: Checker, *, fill: Any
+                      ) -> tuple[NDArray[Any], NDArray[np.int64]]:
+    """``factorize(values)``, where a cell holding several values (a list, a tuple, a dict)
+    breaks ``SCALAR_RULE`` and, when skipping, is read as ``fill``.
+
+    Clean columns pay nothing: containers either make the factorization fail (lists,
+    tuples, arrays) or show in its few categories (the text of a dict or a set), and only
+    then are the rows looked at.
+    """
+    try:
+        cats, codes = factorize(values)
+    except (TypeError, ValueError):
+        failed = True
+    else:
+        if not _may_hold_containers(cats):
+            return cats, codes
+        failed = False
+    bad = not_scalar(values)
+    if bad is None:
+        return factorize(values) if failed else (cats, codes)  # (re-raises its error)
+    checker.check(bad, column, SCALAR_RULE)
+    values = values.copy()
+    values[bad] = fill
+    return factorize(values)
+
+
+def _may_hold_containers(categories: NDArray[Any]) -> bool:
+    if categories.dtype.kind == "O":
+        return not_scalar(categories) is not None
+    if categories.dtype.kind == "U":  # the text of a dict, set, tuple, list or array
+        return any(bool(np.char.startswith(categories, start).any())
+                   for start in ("{", "(", "[", "frozenset("))
+    return False
 
 
 def to_float(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.float64]:
@@ -175,7 +229,11 @@ def one_date(v: object) -> np.datetime64:
 def to_codes(
     values: NDArray[Any], column: str, checker: Checker, *, required: bool
 ) -> tuple[NDArray[np.int64], NDArray[Any]]:
-    """Factorize a column into integer codes (into sorted categories); missing is code -1."""
+    """Factorize a column into integer codes (into sorted categories); missing is code -1.
+
+    A cell holding several values (a list, a tuple, a dict) breaks ``SCALAR_RULE`` (and is
+    missing when skipping).
+    """
     missing = is_missing(values)
     if required:
         checker.check(missing, column, "must not be missing (None/NaN)")
@@ -183,11 +241,29 @@ def to_codes(
         whole = np.isfinite(values) & (values == np.round(values))
         if bool(whole[~missing].all()):
             values = np.where(missing, 0, values).astype(np.int64)
+    try:
+        codes, cats = _codes(values, missing)
+    except (TypeError, ValueError):
+        failed = True
+    else:
+        if not _may_hold_containers(cats):
+            return codes, cats
+        failed = False
+    bad = not_scalar(values)
+    if bad is None:
+        return _codes(values, missing) if failed else (codes, cats)  # (re-raises its error)
+    checker.check(bad, column, SCALAR_RULE)
+    values = values.copy()
+    values[bad] = None
+    return to_codes(values, column, checker, required=required)
+
+
+def _codes(values: NDArray[Any], missing: NDArray[np.bool_]
+           ) -> tuple[NDArray[np.int64], NDArray[Any]]:
     if not missing.any():
         cats, codes = factorize(values)
         return codes, cats
-    present = values[~missing]
-    cats, inner = factorize(present)
+    cats, inner = factorize(values[~missing])
     codes = np.full(values.size, -1, dtype=np.int64)
     codes[~missing] = inner
     return codes, cats
@@ -222,7 +298,11 @@ def factorize(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.int64]]:
     try:
         cats, inv = np.unique(values, return_inverse=True)
     except TypeError:  # incomparable objects: compare as text
-        cats, inv = np.unique(values.astype(str), return_inverse=True)
+        try:
+            text = values.astype(str)
+        except ValueError:  # tuples among them: numpy reads them as rows, str() does not
+            text = np.array([str(v) for v in values.tolist()])
+        cats, inv = np.unique(text, return_inverse=True)
     return cats, inv.astype(np.int64, copy=False).reshape(-1)
 
 

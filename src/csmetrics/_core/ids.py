@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.columns import as_column
-from csmetrics._core.convert import _narrow_objects, is_missing
+from csmetrics._core.convert import _narrow_objects, is_missing, not_scalar
 from csmetrics.exceptions import InvalidParameterError
 
 I64 = NDArray[np.int64]
@@ -62,6 +62,13 @@ def id_array(values: Any, context: str, what: str) -> NDArray[Any]:
     arr = np.asarray(arr)
     if arr.ndim != 1:
         raise InvalidParameterError(f"{context}: {what} must be a one-dimensional list of ids.")
+    bad = not_scalar(arr)
+    if bad is not None:
+        where = np.flatnonzero(bad)
+        first = ", ".join(str(p) for p in where[:5].tolist())
+        raise InvalidParameterError(
+            f"{context}: {what} must be ids (text or numbers), not lists, tuples, sets or dicts "
+            f"(at position{'s' if where.size > 1 else ''} {first}).")
     missing = is_missing(arr)
     if missing.any():
         first = ", ".join(str(p) for p in np.flatnonzero(missing)[:5].tolist())

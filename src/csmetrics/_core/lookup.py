@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._core.convert import is_missing
+from csmetrics._core.convert import is_missing, not_scalar
 from csmetrics._core.ids import comparable, positions
 from csmetrics.exceptions import InvalidParameterError
 
@@ -29,10 +29,20 @@ def lookup(categories: NDArray[Any], mapping: Mapping[Any, Any], context: str, w
     ...        missing="(none)").tolist()
     ['EU', '(none)', '(none)']
     """
-    keys = np.empty(len(mapping), dtype=object)
-    keys[:] = list(mapping.keys())
-    values = np.empty(keys.size, dtype=object)
-    values[:] = list(mapping.values())
+    # fromiter keeps each key and value whole (slice assignment would unpack a tuple).
+    keys = np.fromiter(mapping.keys(), dtype=object, count=len(mapping))
+    values = np.fromiter(mapping.values(), dtype=object, count=len(mapping))
+    # Keys are ids (text or numbers); a value is one label, which may be a tuple (a composite
+    # segment such as ("EU", "enterprise")), but not a list, a set, a dict or an array.
+    for arr, part, allow in ((keys, "keys", ()), (values, "values", (tuple,))):
+        bad = not_scalar(arr, allow=allow)
+        if bad is not None:
+            where = np.flatnonzero(bad)
+            more = f" (and {where.size - 1:,} more)" if where.size > 1 else ""
+            kinds = "lists, sets, dicts or arrays" if allow else "lists, tuples, sets or dicts"
+            raise InvalidParameterError(
+                f"{context}: the mapping's {part} must be single values (text or numbers), "
+                f"not {kinds}; got {keys[where[0]]!r}: {values[where[0]]!r}{more}.")
     if keys.size > 1:
         ordered = np.sort(comparable(keys, keys[:1])[0])
         if bool((ordered[1:] == ordered[:-1]).any()):

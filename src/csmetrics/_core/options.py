@@ -139,15 +139,51 @@ ERRORS = OneOf("raise", "skip")
 """``errors``: stop at bad rows, or leave them out and hand them back."""
 
 
-def _is_flag(value: Any) -> bool:
-    return isinstance(value, bool | np.bool_)
+def is_whole(value: Any) -> bool:
+    """Whether ``value`` is an integer (a Python or numpy int, not a bool)."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
 
 
-FLAG = Satisfies(_is_flag, "True or False")
-"""A yes/no option (``net=``): a bool, not a truthy string or array."""
+BOOL = Satisfies(lambda v: isinstance(v, bool | np.bool_), "True or False")
+"""A yes-or-no option (a number or an array is not one: its truth would be a guess)."""
 
-OPTIONAL_FLAG = Satisfies(lambda v: v is None or _is_flag(v), "True, False or None")
-"""A yes/no option whose ``None`` means "as the policy says"."""
+OPTIONAL_BOOL = Satisfies(lambda v: v is None or isinstance(v, bool | np.bool_),
+                          "True, False or None")
+"""A yes-or-no option whose ``None`` means "as the policy says"."""
+
+SEED = Satisfies(lambda v: v is None or isinstance(v, np.random.Generator) or (
+    is_whole(v) and v >= 0), "None, a whole number >= 0 or a numpy Generator")
+"""``seed=`` of a random draw (a bootstrap): the same seed gives the same draw."""
+
+
+def is_names(value: Any, *, one: bool = True, empty: bool = False, none: bool = False) -> bool:
+    """Whether ``value`` is a list (tuple, set, array) of names: text, or also ``None`` items
+    with ``none``; with ``one``, a single name too; with ``empty``, no names at all.
+
+    A single number (``plans=3``) is none of these, nor is a list holding lists.
+
+    Examples
+    --------
+    >>> is_names("pro"), is_names(["pro", None], none=True), is_names(3), is_names([["pro"]])
+    (True, True, False, False)
+    """
+    if isinstance(value, str):
+        return one
+    if not isinstance(value, list | tuple | set | frozenset | np.ndarray):
+        return False
+    items = value.tolist() if isinstance(value, np.ndarray) else list(value)
+    if isinstance(value, np.ndarray) and value.ndim != 1:
+        return False
+    return (empty or bool(items)) and all(
+        isinstance(v, str) or (none and v is None) for v in items)
+
+
+PLANS = Satisfies(lambda v: v is None or is_names(v, none=True),
+                  "a plan name or a list of plan names (None for spans without a plan), or None")
+"""``plans=``: the plans whose subscriptions give seats."""
+
+FEATURE = Satisfies(is_names, "a feature name or a list of feature names")
+"""``feature=``: one feature or several."""
 
 
 def _short(v: float) -> str:

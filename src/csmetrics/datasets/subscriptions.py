@@ -18,8 +18,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
-from csmetrics._core.options import Interval, Satisfies, validate_params
+from csmetrics._core.options import Satisfies, validate_params
 from csmetrics._kernels import revenue as kr
+from csmetrics.datasets.options import COUNT, MONTH, MONTHS, SEED
 from csmetrics.datasets.surveys import synthetic_surveys
 from csmetrics.datasets.tickets import synthetic_tickets
 from csmetrics.datasets.usage import synthetic_usage
@@ -41,10 +42,10 @@ _DAYS_PER_MONTH = 30.44
 _CURRENCIES = Satisfies(
     lambda c: not isinstance(c, str) and len(c) > 0 and all(v in _ROUGH_RATE for v in c),
     "a non-empty sequence of some of " + ", ".join(sorted(_ROUGH_RATE)))
-_COUNT = Interval(1, integer=True)
 
 
-@validate_params({"n_customers": _COUNT, "months": _COUNT, "currencies": _CURRENCIES})
+@validate_params({"n_customers": COUNT, "months": MONTHS, "seed": SEED, "start": MONTH,
+                  "currencies": _CURRENCIES})
 def synthetic_columns(
     n_customers: int,
     *,

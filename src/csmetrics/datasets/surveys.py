@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._core.options import Interval, validate_params
+from csmetrics._core.options import Satisfies, is_names, validate_params
+from csmetrics.datasets.options import CUSTOMERS, MONTH, MONTHS, RATE, SEED
+from csmetrics.datasets.usage import _customer_ids
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import Period
 from csmetrics.tables.surveys import SurveyTable, canonical_survey
@@ -34,8 +36,12 @@ _SEGMENT_CONTACTS = np.array([2, 5, 12])
 _SURVEY_MIX = {"nps": 0.4, "csat": 0.4, "ces": 0.2}
 
 
-@validate_params({"months": Interval(1, integer=True),
-                  "responses_per_customer": Interval(0)})
+_SURVEYS = Satisfies(lambda v: is_names(v, one=False), "a list of survey names (some of "
+                     "'nps', 'csat', 'ces')")
+
+
+@validate_params({"customers": CUSTOMERS, "months": MONTHS, "start": MONTH,
+                  "responses_per_customer": RATE, "surveys": _SURVEYS, "seed": SEED})
 def synthetic_survey_columns(
     customers: int | Sequence[Any] | NDArray[Any] = 1_000,
     *,
@@ -86,12 +92,7 @@ def synthetic_survey_columns(
     >>> SurveyTable.from_columns(cols).n_customers <= 100
     True
     """
-    if isinstance(customers, int | np.integer) and not isinstance(customers, bool):
-        if customers < 0:
-            raise InvalidParameterError(f"customers must be >= 0, got {customers}.")
-        ids: NDArray[Any] = np.arange(int(customers), dtype=np.int64)
-    else:
-        ids = np.asarray(customers)
+    ids = _customer_ids(customers, "synthetic_survey_columns")
     wanted = [canonical_survey(s) for s in surveys]
     if not wanted or any(s not in _SURVEY_MIX for s in wanted):
         raise InvalidParameterError(

@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._core.options import Interval, validate_params
+from csmetrics._core.options import validate_params
 from csmetrics._kernels import usage as ku
+from csmetrics.datasets.options import CUSTOMERS, DAY, DAYS, RATE, SEED
 from csmetrics.datasets.usage import _customer_ids
 from csmetrics.tables.tickets import SupportTicketTable
 
@@ -17,7 +18,8 @@ I64 = NDArray[np.int64]
 _NAT = np.iinfo(np.int64).min
 
 
-@validate_params({"days": Interval(1, integer=True), "tickets_per_account": Interval(0)})
+@validate_params({"customers": CUSTOMERS, "start": DAY, "days": DAYS,
+                  "tickets_per_account": RATE, "seed": SEED})
 def synthetic_ticket_columns(customers: int | Sequence[Any] | NDArray[Any] = 200, *,
                              start: str = "2024-01-01", days: int = 90,
                              tickets_per_account: float = 4.0, seed: int = 0

@@ -10,6 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.options import Interval, validate_params
 from csmetrics._kernels import usage as ku
+from csmetrics.datasets.options import CUSTOMERS, DAY, DAYS, SEATS, SEED
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.tables.usage import UsageTable
 
@@ -33,6 +34,7 @@ def _customer_ids(customers: int | Sequence[Any] | NDArray[Any], context: str) -
     return np.asarray(customers)
 
 
+@validate_params({"customers": CUSTOMERS, "seed": SEED})
 def synthetic_seats(customers: int | Sequence[Any] | NDArray[Any] = 200, *, seed: int = 0
                     ) -> dict[Any, int]:
     """Licensed seats per account, as ``synthetic_usage_columns`` draws them.
@@ -53,7 +55,8 @@ def _draw_seats(n: int, seed: int) -> I64:
     return np.minimum(rng.geometric(0.12, n), 250).astype(np.int64)
 
 
-@validate_params({"days": Interval(1, integer=True), "events_per_active_day": Interval(1)})
+@validate_params({"customers": CUSTOMERS, "seats": SEATS, "start": DAY, "days": DAYS,
+                  "events_per_active_day": Interval(1, 10_000), "seed": SEED})
 def synthetic_usage_columns(
     customers: int | Sequence[Any] | NDArray[Any] = 200,
     *,

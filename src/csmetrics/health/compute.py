@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from csmetrics._core.checks import Checker
 from csmetrics._core.columns import as_column
-from csmetrics._core.convert import factorize, is_missing, to_float
+from csmetrics._core.convert import SCALAR_RULE, factorize, is_missing, not_scalar, to_float
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import health as kh
 from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
@@ -72,6 +72,9 @@ def _read_ids(data: Any, names: list[str], get: Callable[[str], Any], id_column:
         raise ColumnNotFoundError(id_column, names, context=f"{_CONTEXT} (id_column=)")
     ids = ids.reshape(-1)
     chk = Checker(ids.size, _CONTEXT)
+    several = not_scalar(ids)
+    if several is not None:
+        chk.check(several, id_column, SCALAR_RULE)
     missing = is_missing(ids)
     chk.check(missing, id_column, "must not be missing (None/NaN)")
     if ids.dtype.kind == "f":

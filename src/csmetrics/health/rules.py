@@ -17,10 +17,12 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._core.formatting import format_bound
+from csmetrics._core.models import OptionModel
 from csmetrics._kernels import health as kh
+from csmetrics.exceptions import InvalidParameterError
 
 Direction = Literal["higher", "lower"]
 Floats = NDArray[np.float64]
@@ -37,7 +39,7 @@ _INTERVAL = re.compile(r"^\s*([\[(])\s*([^,\s]+)\s*,\s*([^,\s]+)\s*([\])])\s*$")
 Closed = Literal["both", "left", "right", "neither"]
 
 
-class Band(BaseModel):
+class Band(OptionModel):
     """A named interval with explicit edges and inclusivity, such as ``(50, 75]``.
 
     Parameters
@@ -81,14 +83,14 @@ class Band(BaseModel):
         """A band from interval notation: ``"[0, 50]"``, ``"(50, 75]"``, ``"[0.8, inf)"``."""
         match = _INTERVAL.match(text) if isinstance(text, str) else None
         if match is None:
-            raise ValueError(f"band {name!r}: expected interval notation such as '[0, 50]' or "
-                             f"'(50, 75]', got {text!r}.")
+            raise InvalidParameterError(f"band {name!r}: expected interval notation such as "
+                                        f"'[0, 50]' or '(50, 75]', got {text!r}.")
         left, low, high, right = match.groups()
         try:
             lo, hi = float(low), float(high)
         except ValueError:
-            raise ValueError(f"band {name!r}: the edges of {text!r} must be numbers (or "
-                             f"-inf/inf).") from None
+            raise InvalidParameterError(f"band {name!r}: the edges of {text!r} must be numbers "
+                                        "(or -inf/inf).") from None
         kinds: dict[tuple[str, str], Closed] = {("[", "]"): "both", ("[", ")"): "left",
                                                 ("(", "]"): "right", ("(", ")"): "neither"}
         closed = kinds[(left, right)]
@@ -192,7 +194,7 @@ class _Intervals:
 # --- scoring rules ---------------------------------------------------------------------------
 
 
-class Linear(BaseModel):
+class Linear(OptionModel):
     """Points on a straight line between two values, clamped at both ends.
 
     With ``direction="higher"`` a value at or below ``low`` scores the bottom of the scale
@@ -225,7 +227,7 @@ class Linear(BaseModel):
                 f"{format_bound(self.high)} -> {format_bound(top)}, clamped")
 
 
-class Steps(BaseModel):
+class Steps(OptionModel):
     """Points by thresholds: ``points[i]`` for values between ``thresholds[i-1]`` and
     ``thresholds[i]``.
 
@@ -287,7 +289,7 @@ class Steps(BaseModel):
                                      for b, p in zip(self.bands(), self.points, strict=True))
 
 
-class NamedBands(BaseModel):
+class NamedBands(OptionModel):
     """Named bands mapped to points: numeric intervals with names, or text labels.
 
     Parameters

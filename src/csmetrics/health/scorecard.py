@@ -49,15 +49,13 @@ from typing import Any, Literal, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from csmetrics._core.checks import Checker
 from csmetrics._core.columns import column_getter
 from csmetrics._core.formatting import format_bound
-from csmetrics.exceptions import (
-    ColumnNotFoundError,
-    InvalidParameterError,
-)
+from csmetrics._core.models import OptionModel
+from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 
 # The scorecard's parts live in modules layered without cycles (the later ones refer to
 # HealthScorecard and Measure for type checking only): bands and rules (rules), the scoring
@@ -92,7 +90,7 @@ from csmetrics.health.scores import HealthScores
 _EDGE_TOLERANCE = 1e-9
 
 
-class Measure(BaseModel):
+class Measure(OptionModel):
     """One health signal of a scorecard: the column it reads, its rule, weight and direction.
 
     Parameters
@@ -165,7 +163,7 @@ class Measure(BaseModel):
 Fill = Literal["renormalize", "zero", "neutral"]
 
 
-class MissingPolicy(BaseModel):
+class MissingPolicy(OptionModel):
     """What a scorecard does with measures that have no value for an account.
 
     Parameters
@@ -202,7 +200,7 @@ _RESERVED = ("score", "band", "coverage", "mrr")
 _Card = TypeVar("_Card", bound="HealthScorecard")
 
 
-class HealthScorecard(BaseModel):
+class HealthScorecard(OptionModel):
     """A health scorecard: measures, their weights and groups, the missing policy, colour bands.
 
     Parameters

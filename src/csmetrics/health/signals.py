@@ -37,20 +37,22 @@ from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.ids import positions
-from csmetrics._core.options import InstanceOf, validate_params
+from csmetrics._core.options import Satisfies, is_names, validate_params
 from csmetrics._kernels import revenue as kr
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 from csmetrics.fx import FX, FxRates
 from csmetrics.health.rules import Linear, Steps
 from csmetrics.health.scorecard import HealthScorecard, Measure
-from csmetrics.periods.calendar import PeriodLike, snapshot_date
+from csmetrics.periods.calendar import PeriodLike
+from csmetrics.periods.days import utc_day
 from csmetrics.periods.windows import WindowLike, window_days, window_months
 from csmetrics.results import TableResult
 from csmetrics.tables.coerce import as_surveys, as_table, as_tickets, as_usage
 
 
-@validate_params({"fx": FX, "key_features": InstanceOf((list, tuple), optional=True,
-                                                       what="a list of feature names")},
+@validate_params({"fx": FX, "key_features": Satisfies(
+                     lambda v: v is None or is_names(v, one=False, empty=True),
+                     "a list of feature names, or None")},
                  renamed={"survey_days": "survey_window", "mrr_months": "mrr_window"})
 def account_signals(
     subscriptions: Any = None,
@@ -112,13 +114,16 @@ def account_signals(
     if at is None:
         raise InvalidParameterError(f"{ctx}: give at=, the day the signals are read (there is "
                                     "no hidden today).")
-    survey_days = window_days(survey_window, ctx)
-    mrr_months = window_months(mrr_window, ctx)
+    # Each window is read once, under the name it was given as; the usage metrics get it in
+    # days, so a deprecated bare number warns once, here, and not once per metric.
+    usage_window = f"{window_days(window, ctx, name='window')}D"
+    survey_days = window_days(survey_window, ctx, name="survey_window")
+    mrr_months = window_months(mrr_window, ctx, name="mrr_window")
+    day = utc_day(at, ctx)
     subs = None if subscriptions is None else as_table(subscriptions, ctx)
     usage = None if usage is None else as_usage(usage, ctx)
     surveys = None if surveys is None else as_surveys(surveys, ctx)
     tickets = None if tickets is None else as_tickets(tickets, ctx)
-    day = snapshot_date(at)
     ids = _all_ids(subs, usage, surveys, tickets)
     cols: dict[str, Any] = {"customer_id": ids}
     per_account = "customer_id"
@@ -143,17 +148,17 @@ def account_signals(
             at_day = day.astype(_dt.date)
             if subs is not None:
                 cols["utilization"] = _metric(license_utilization(
-                    usage, subs, at_day, window=window, customers=ids, by=per_account),
+                    usage, subs, at_day, window=usage_window, customers=ids, by=per_account),
                     "utilization")
             cols["active_users_trend"] = _metric(active_users_trend(
-                usage, at_day, window=window, customers=ids, by=per_account), "ratio")
+                usage, at_day, window=usage_window, customers=ids, by=per_account), "ratio")
             cols["stickiness"] = _metric(stickiness(
                 usage, at_day, window="30D", customers=ids, by=per_account), "stickiness")
             features = list(key_features) if key_features is not None else [
                 str(f) for f in np.asarray(usage.features).tolist()]
             if features:
                 cols["adoption_breadth"] = _metric(adoption_breadth(
-                    usage, at_day, features=features, window=window, customers=ids,
+                    usage, at_day, features=features, window=usage_window, customers=ids,
                     by=per_account), "breadth")
         if surveys is not None:
             cols["nps"] = _account_nps(surveys, day, survey_days, ids)

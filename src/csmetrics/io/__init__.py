@@ -2,6 +2,8 @@
 
 from csmetrics.io.csv import (
     CSVDataError,
+    CSVFileError,
+    CSVFileNotFoundError,
     CSVFormatError,
     escape_csv_cell,
     read_csv_columns,
@@ -15,6 +17,8 @@ from csmetrics.io.csv import (
 
 __all__ = [
     "CSVDataError",
+    "CSVFileError",
+    "CSVFileNotFoundError",
     "CSVFormatError",
     "escape_csv_cell",
     "read_csv_columns",

@@ -61,6 +61,18 @@ class Frequency:
     months: Literal[1, 3, 12]
     fiscal_start: int = 1
 
+    def __post_init__(self) -> None:
+        if not (_is_int(self.months) and self.months in (1, 3, 12)):
+            raise InvalidParameterError(
+                f"Frequency: months must be 1, 3 or 12 (a month, a quarter or a year), got "
+                f"{self.months!r}.")
+        if not (_is_int(self.fiscal_start) and 1 <= self.fiscal_start <= 12):
+            raise InvalidParameterError(
+                f"Frequency: fiscal_start must be a month from 1 to 12, got "
+                f"{self.fiscal_start!r}.")
+        object.__setattr__(self, "months", int(self.months))
+        object.__setattr__(self, "fiscal_start", int(self.fiscal_start))
+
     @property
     def name(self) -> str:
         """The string that parses back to this frequency (``"quarter-apr"``)."""
@@ -148,6 +160,15 @@ class Period:
 
     first_month: int
     freq: Frequency
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.freq, Frequency):
+            raise InvalidParameterError(f"Period: freq must be a Frequency, got {self.freq!r}.")
+        if not (_is_int(self.first_month) and _FIRST_MONTH <= self.first_month <= _LAST_MONTH):
+            raise InvalidParameterError(
+                f"Period: first_month must be a whole number of months since 1970-01 within "
+                f"the years 1 to 9998, got {self.first_month!r}.")
+        object.__setattr__(self, "first_month", int(self.first_month))
 
     @classmethod
     def parse(cls, value: PeriodLike, freq: str | Frequency | None = None) -> Period:
@@ -287,10 +308,30 @@ _RE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # A parsed value is a date, or a span of whole months (first, last, natural frequency).
 _Span = tuple[int, int, Frequency]
 
+# Periods and dates named by the caller lie in the years the tables read (1900 to 2199);
+# Period objects, which arithmetic can carry further, in the years Python dates reach.
+_EARLIEST, _LATEST = _dt.date(1900, 1, 1), _dt.date(2199, 12, 31)
+_FIRST_MONTH, _LAST_MONTH = (1 - 1970) * 12, (9998 - 1970) * 12 + 11
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
 
 def _parse(value: PeriodLike, freq: str | Frequency | None) -> _dt.date | _Span:
     if isinstance(value, Period):
         return value.first_month, value.first_month + value.freq.months - 1, value.freq
+    span = _parse_value(value, freq)
+    first, last = (span, span) if isinstance(span, _dt.date) else (
+        _month_start(span[0]), _month_start(span[1] + 1) - _dt.timedelta(days=1))
+    if first < _EARLIEST or last > _LATEST:
+        raise InvalidParameterError(_outside(value))
+    return span
+
+
+def _parse_value(value: PeriodLike, freq: str | Frequency | None) -> _dt.date | _Span:
+    if type(value).__name__ == "NaTType":  # pandas' NaT, also a datetime
+        raise InvalidParameterError("a period or date must not be NaT.")
     if isinstance(value, _dt.datetime):
         return value.date()
     if isinstance(value, _dt.date):
@@ -303,13 +344,26 @@ def _parse(value: PeriodLike, freq: str | Frequency | None) -> _dt.date | _Span:
             first = int(value.astype("datetime64[M]").astype(np.int64))
             last = first + (11 if unit == "Y" else 0)
             return first, last, Frequency(12) if unit == "Y" else Frequency(1)
-        return _dt.date.fromisoformat(str(value.astype("datetime64[D]")))
+        try:
+            return _dt.date.fromisoformat(str(value.astype("datetime64[D]")))
+        except ValueError:  # beyond the years Python dates reach
+            raise InvalidParameterError(_outside(value)) from None
     if isinstance(value, str):
         return _parse_str(value.strip(), freq)
     raise InvalidParameterError(
         f"cannot read {value!r} as a period or date; use '2024-03', '2024-Q1', '2024', "
         "'FY2025', a date or a numpy datetime64."
     )
+
+
+def _outside(value: object) -> str:
+    return (f"{value!r} is outside the dates csmetrics reads (1900-01-01 to 2199-12-31, as in "
+            "its tables).")
+
+
+def _month_start(month: int) -> _dt.date:
+    """The first day of a month, clamped to the years Python dates reach (for range checks)."""
+    return _month_to_date(min(max(month, _FIRST_MONTH), _LAST_MONTH + 1))
 
 
 def _parse_str(text: str, freq: str | Frequency | None) -> _dt.date | _Span:

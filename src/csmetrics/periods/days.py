@@ -14,7 +14,7 @@ from csmetrics.periods.calendar import PeriodLike, _parse, snapshot_date
 
 def utc_day(at: PeriodLike | _dt.datetime, context: str) -> np.datetime64:
     """The UTC day ``at`` names: a date, the last day of a period, or an instant's UTC date."""
-    if isinstance(at, _dt.datetime):
+    if isinstance(at, _dt.datetime) and not _is_nat(at):
         offset = at.utcoffset()
         at = (at.replace(tzinfo=None) - (offset or _dt.timedelta(0))).date()
     try:
@@ -25,7 +25,7 @@ def utc_day(at: PeriodLike | _dt.datetime, context: str) -> np.datetime64:
 
 def span_days(value: PeriodLike | _dt.datetime, context: str) -> tuple[int, int]:
     """First and last UTC day (days since the epoch) of the period or date ``value`` names."""
-    if isinstance(value, _dt.datetime):
+    if isinstance(value, _dt.datetime) and not _is_nat(value):
         day = day_number(utc_day(value, context))
         return day, day
     try:
@@ -38,6 +38,10 @@ def span_days(value: PeriodLike | _dt.datetime, context: str) -> tuple[int, int]
     first = int(np.datetime64(span[0], "M").astype("datetime64[D]").astype(np.int64))
     last = int(np.datetime64(span[1] + 1, "M").astype("datetime64[D]").astype(np.int64)) - 1
     return first, last
+
+
+def _is_nat(value: object) -> bool:
+    return type(value).__name__ == "NaTType"  # pandas' NaT: a datetime, with no offset
 
 
 def day_number(day: np.datetime64) -> int:

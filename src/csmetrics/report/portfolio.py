@@ -25,6 +25,7 @@ from csmetrics._core.segments import NamedSegments
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import Period, PeriodLike
+from csmetrics.periods.windows import MAX_MONTHS
 from csmetrics.policies import POLICY, MetricPolicy
 from csmetrics.report import sections as rs
 from csmetrics.report.render import PortfolioReport, ReportSection
@@ -144,9 +145,11 @@ class Portfolio:
         Raises
         ------
         InvalidParameterError
-            ``months`` < 1, or no dates in the data and no ``period``.
+            ``months`` not from 1 to 1,200 (100 years), or no dates in the data and no
+            ``period``.
         """
-        check_option("Portfolio.report", "months", months, Interval(1, integer=True))
+        check_option("Portfolio.report", "months", months,
+                     Interval(1, MAX_MONTHS, integer=True))
         last = (self.last_period() if period is None
                 else Period.parse(Period.parse(period).end, "month"))
         first = last - (months - 1)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from csmetrics._core.optional import import_optional, installed
+from csmetrics._core.options import BOOL, check_option
 from csmetrics.results import TableResult
 
 
@@ -118,6 +119,8 @@ class PortfolioReport:
     def to_html(self, *, charts: bool | None = None) -> str:
         """A self-contained HTML page: tables, and inline SVG charts when matplotlib is
         installed (``charts=None``) or required (``charts=True``). Every value is escaped."""
+        if charts is not None:
+            check_option("PortfolioReport.to_html", "charts", charts, BOOL)
         esc = html.escape
         draw = _can_draw() if charts is None else charts
         parts = [f"<h1>{esc(self.title)}</h1>"]

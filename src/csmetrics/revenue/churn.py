@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from csmetrics._core.options import FLAG, OPTIONAL_FLAG, OneOf, validate_params
+from csmetrics._core.options import BOOL, OPTIONAL_BOOL, OneOf, validate_params
 from csmetrics._core.ratios import divide
 from csmetrics._kernels import revenue as kr
 from csmetrics.fx import FX, FxRates
@@ -226,7 +226,7 @@ def customer_retention_rate(
                        name="customer_retention_rate", title="Customer retention rate")
 
 
-@validate_params({"freq": FREQ, "policy": POLICY, "fx": FX, "net": FLAG})
+@validate_params({"freq": FREQ, "policy": POLICY, "fx": FX, "net": BOOL})
 def revenue_churn_rate(
     subscriptions: Any,
     start: PeriodLike,
@@ -303,7 +303,7 @@ def revenue_churn_rate(
 
 
 @validate_params({"freq": FREQ, "policy": POLICY, "fx": FX,
-                  "include_reactivation": OPTIONAL_FLAG})
+                  "include_reactivation": OPTIONAL_BOOL})
 def quick_ratio(
     subscriptions: Any,
     start: PeriodLike,

@@ -45,8 +45,6 @@ SCALE = Satisfies(lambda v: v is None or SurveyScale.parse(v),
                   "a SurveyScale or a (low, high) pair of numbers, or None")
 NUMBER = Satisfies(lambda v: v is None or (isinstance(v, numbers.Real) and not isinstance(
     v, bool | np.bool_) and math.isfinite(v)), "a finite number, or None")
-SEED = InstanceOf((int, np.integer, np.random.Generator), optional=True,
-                  what="an integer seed or a numpy Generator")
 
 Floats = NDArray[np.float64]
 _NPS_SCALE = SurveyScale(0, 10, label="likelihood to recommend")

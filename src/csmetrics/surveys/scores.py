@@ -35,7 +35,7 @@ from numpy.typing import ArrayLike
 
 from csmetrics._core.checks import ErrorMode
 from csmetrics._core.formatting import format_number
-from csmetrics._core.options import CONFIDENCE, ERRORS, validate_params
+from csmetrics._core.options import CONFIDENCE, ERRORS, SEED, validate_params
 from csmetrics._core.segments import By
 from csmetrics._core.warnings import warn_if_undefined
 from csmetrics.exceptions import InvalidParameterError
@@ -44,7 +44,6 @@ from csmetrics.surveys.inputs import (
     NUMBER,
     REVENUE,
     SCALE,
-    SEED,
     SURVEY,
     WEIGHT_TYPE,
     AccountWeighting,

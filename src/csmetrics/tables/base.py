@@ -27,7 +27,8 @@ from numpy.typing import NDArray
 from csmetrics._core.checks import Checker
 from csmetrics._core.columns import column_getter, match_columns
 from csmetrics._core.convert import to_codes
-from csmetrics.exceptions import ColumnNotFoundError
+from csmetrics._core.options import is_names
+from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 from csmetrics.results import SkippedRows, TableResult
 from csmetrics.tables.records import validate_records
 
@@ -133,6 +134,9 @@ class ColumnTable:
                        rows: I64 | None = None) -> _T:
         """The table with the input columns ``names`` kept as segments (for ``by=``);
         ``rows`` are the input positions of the table's rows when some were dropped."""
+        if isinstance(names, str) or not is_names(names, empty=True):
+            raise InvalidParameterError(f"{checker.context}: segments= must be a list of column "
+                                        f"names, such as ['region'], got {names!r}.")
         if not names:
             return self
         available, get = column_getter(data, checker.context)
@@ -168,10 +172,7 @@ class ColumnTable:
         Categories (ids, plans, currencies ...) are kept whole, so codes stay comparable with
         the original table.
         """
-        idx = np.asarray(indices)
-        if idx.dtype == bool:
-            idx = np.flatnonzero(idx)
-        idx = idx.astype(np.int64, copy=False)
+        idx = _row_positions(indices, len(self), f"{type(self).__name__}.take")
         shared = {*self._SHARED, "skipped", "segments",
                   *(cats for _, cats in self._CODED.values())}
         rows = {f.name: getattr(self, f.name)[idx] for f in fields(self)  # type: ignore[arg-type]
@@ -268,3 +269,30 @@ class ColumnTable:
 
     def _skipped_text(self) -> str:
         return f", {len(self.skipped):,} skipped" if len(self.skipped) else ""
+
+
+def _row_positions(indices: Any, n: int, context: str) -> I64:
+    """Row positions from positions (negative from the end) or a boolean mask of ``n`` rows.
+
+    Raises
+    ------
+    InvalidParameterError
+        Neither, or a position outside the table.
+    """
+    try:
+        idx = np.asarray(indices)
+    except ValueError:  # nested lists of several lengths
+        idx = np.empty((0, 0))
+    if idx.ndim == 1 and idx.dtype == bool:
+        if idx.size != n:
+            raise InvalidParameterError(f"{context}: a boolean mask needs one value per row "
+                                        f"({n:,}), got {idx.size:,}.")
+        return np.flatnonzero(idx).astype(np.int64)
+    if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
+        shown = repr(indices) if len(repr(indices)) <= 60 else repr(indices)[:57] + "..."
+        raise InvalidParameterError(f"{context}: indices must be row positions (whole numbers) "
+                                    f"or a boolean mask, got {shown}.")
+    if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
+        raise InvalidParameterError(f"{context}: row positions must be from {-n:,} to "
+                                    f"{n - 1:,}, got {int(idx.min()):,} to {int(idx.max()):,}.")
+    return idx.astype(np.int64, copy=False)

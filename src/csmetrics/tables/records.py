@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.checks import ErrorMode
-from csmetrics.exceptions import DataValidationError
+from csmetrics.exceptions import DataValidationError, InvalidParameterError
 
 
 @dataclass
@@ -71,6 +71,10 @@ def validate_records(records: Iterable[Any], model: type[Any], context: str,
     """
     from pydantic import ValidationError
 
+    if isinstance(records, str | bytes | Mapping) or not hasattr(records, "__iter__"):
+        raise InvalidParameterError(
+            f"{context}: records must be a list of {model.__name__} or of mappings of its "
+            f"fields, got {type(records).__name__}.")
     batch = RecordBatch([], [], {})
     for i, rec in enumerate(records):  # the record path: one pydantic call per record
         if isinstance(rec, model):

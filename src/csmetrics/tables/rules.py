@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from csmetrics._core.checks import Checker
 from csmetrics._core.convert import (
-    factorize,
+    factorize_scalars,
     is_missing,
     to_float,
 )
@@ -36,7 +36,8 @@ def categorical_codes(values: NDArray[Any], column: str, chk: Checker,
     """Codes into ``allowed`` (case and spaces ignored); other values break ``rule``."""
     missing = is_missing(values)
     chk.check(missing, column, "must not be missing (None/NaN)")
-    cats, inv = factorize(np.where(missing, allowed[0], values) if missing.any() else values)
+    cats, inv = factorize_scalars(np.where(missing, allowed[0], values) if missing.any()
+                                  else values, column, chk, fill=allowed[0])
     lowered = [str(c).strip().lower() for c in cats.tolist()]
     lut = np.array([allowed.index(c) if c in allowed else -1 for c in lowered], dtype=np.int64)
     codes = lut[inv]
@@ -49,7 +50,8 @@ def currency_codes(values: NDArray[Any], column: str, chk: Checker
     """Codes into upper-case ISO 4217 currencies; malformed and unknown codes break rules."""
     missing = is_missing(values)
     chk.check(missing, column, "must not be missing (None/NaN)")
-    cats, codes = factorize(np.where(missing, "USD", values) if missing.any() else values)
+    cats, codes = factorize_scalars(np.where(missing, "USD", values) if missing.any() else
+                                    values, column, chk, fill="USD")
     upper = np.array([str(c).strip().upper() for c in cats.tolist()], dtype=str)
     malformed = np.array([not (len(c) == 3 and c.isascii() and c.isalpha())
                           for c in upper.tolist()], dtype=bool)

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
-from csmetrics._core.convert import factorize, is_missing, to_codes, to_dates, to_float
+from csmetrics._core.convert import factorize_scalars, is_missing, to_codes, to_dates, to_float
 from csmetrics._core.formatting import format_bound
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.days import day_bounds
@@ -59,6 +59,10 @@ class SurveyScale:
     label: str = ""
 
     def __post_init__(self) -> None:
+        if not all(isinstance(v, int | float | np.integer | np.floating) and not isinstance(
+                v, bool | np.bool_) for v in (self.low, self.high)):
+            raise InvalidParameterError(f"a scale is (low, high) numbers, got ({self.low!r}, "
+                                        f"{self.high!r}).")
         low, high = float(self.low), float(self.high)
         if not (math.isfinite(low) and math.isfinite(high) and low < high):
             raise InvalidParameterError(
@@ -79,11 +83,7 @@ class SurveyScale:
         if isinstance(value, SurveyScale):
             return value
         if isinstance(value, tuple | list) and len(value) == 2:
-            low, high = value
-            if not all(isinstance(v, int | float | np.integer | np.floating)
-                       and not isinstance(v, bool) for v in (low, high)):
-                raise InvalidParameterError(f"a scale is (low, high) numbers, got {value!r}.")
-            return cls(float(low), float(high))
+            return cls(*value)  # numbers, checked by __post_init__
         raise InvalidParameterError(
             f"a scale is a SurveyScale or a (low, high) pair such as (1, 5), got {value!r}."
         )
@@ -124,6 +124,9 @@ def canonical_survey(value: object) -> str:
 def resolve_scales(scales: Mapping[str, SurveyScaleLike] | None) -> dict[str, SurveyScale]:
     """The built-in scales overridden and extended by ``scales`` (names are case-insensitive)."""
     out = dict(SCALES)
+    if scales is not None and not isinstance(scales, Mapping):
+        raise InvalidParameterError(f"scales= must be a mapping from survey name to scale, such "
+                                    f"as {{'csat': (1, 7)}}, got {scales!r}.")
     for name, scale in (scales or {}).items():
         key = canonical_survey(name)
         if not key:
@@ -484,7 +487,8 @@ def _surveys(values: NDArray[Any], column: str, known: Mapping[str, SurveyScale]
     """Survey names normalised (lower case, stripped) and checked against the known scales."""
     missing = is_missing(values)
     chk.check(missing, column, "must not be missing (None/NaN)")
-    cats, inv = factorize(np.where(missing, "", values) if missing.any() else values)
+    cats, inv = factorize_scalars(np.where(missing, "", values) if missing.any() else values,
+                                  column, chk, fill="")
     normal = [canonical_survey(c) for c in cats.tolist()]
     known_cat = np.array([c in known for c in normal], dtype=bool)
     listed = ", ".join(sorted(known))

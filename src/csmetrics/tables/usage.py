@@ -364,6 +364,10 @@ class UsageTable(ColumnTable):
 def _declared(codes: I64, cats: NDArray[Any], declared: Sequence[Any], column: str,
               checker: Checker, context: str) -> tuple[I64, NDArray[Any]]:
     """Feature codes into a declared catalogue (sorted); features outside it break a rule."""
+    if isinstance(declared, str | bytes) or not isinstance(
+            declared, Sequence | set | frozenset | np.ndarray):
+        raise InvalidParameterError(f"{context}: features= must be a list of the features the "
+                                    f"events may name, got {declared!r}.")
     catalogue = id_array(list(declared), context, "features")
     order = np.argsort(catalogue.astype(str), kind="stable")
     catalogue = catalogue[order]

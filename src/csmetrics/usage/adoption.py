@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from csmetrics._core.options import InstanceOf, Interval, Satisfies, validate_params
+from csmetrics._core.models import OptionModel
+from csmetrics._core.options import InstanceOf, Interval, Satisfies, is_names, validate_params
 from csmetrics._core.segments import By
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import usage as ku
@@ -37,7 +38,7 @@ from csmetrics.usage.common import (
 # --- rule-based adoption ---------------------------------------------------------------------
 
 
-class AdoptionRule(BaseModel):
+class AdoptionRule(OptionModel):
     """When an account counts as fully adopted: active on enough days in enough periods.
 
     The rule looks at ``periods`` consecutive blocks of ``period_days`` UTC days ending at
@@ -217,7 +218,7 @@ def adoption_rate(usage: Any, at: PeriodLike | _dt.datetime, *, rule: AdoptionRu
 # --- adoption breadth ------------------------------------------------------------------------
 
 
-_FEATURES = Satisfies(lambda f: not isinstance(f, str) and len(f) > 0,
+_FEATURES = Satisfies(lambda f: is_names(f, one=False),
                       "a list of feature names (for one feature use feature_adoption())")
 
 

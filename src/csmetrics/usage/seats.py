@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from csmetrics._core.checks import Checker
 from csmetrics._core.convert import to_float
 from csmetrics._core.ids import id_array, positions
-from csmetrics._core.options import validate_params
+from csmetrics._core.options import PLANS, validate_params
 from csmetrics._core.segments import By, resolve
 from csmetrics._kernels import revenue as kr
 from csmetrics.exceptions import DataValidationError, InvalidParameterError
@@ -33,7 +33,7 @@ from csmetrics.tables.coerce import as_table
 from csmetrics.usage.common import F64, column, is_subscriptions, mapping_items
 
 
-@validate_params({"by": BY})
+@validate_params({"by": BY, "plans": PLANS})
 def seats_at(subscriptions: Any, at: PeriodLike | _dt.datetime, *,
              plans: Sequence[str | None] | None = None, by: By = None) -> AccountResult:
     """Seats on a day: the summed ``quantity`` of the subscriptions active on ``at``.

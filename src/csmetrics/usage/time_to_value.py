@@ -15,11 +15,12 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from csmetrics._core.checks import Checker
 from csmetrics._core.convert import to_dates
 from csmetrics._core.ids import id_array, positions
+from csmetrics._core.models import OptionModel
 from csmetrics._core.options import InstanceOf, validate_params
 from csmetrics._core.ratios import divide
 from csmetrics._core.segments import By, from_mapping, is_mapping
@@ -46,7 +47,7 @@ from csmetrics.usage.common import (
 # --- time to value ---------------------------------------------------------------------------
 
 
-class Milestone(BaseModel):
+class Milestone(OptionModel):
     """The event that marks first value for an account.
 
     Parameters

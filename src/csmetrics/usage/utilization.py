@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from csmetrics._core.options import Satisfies, validate_params
+from csmetrics._core.options import FEATURE, PLANS, validate_params
 from csmetrics._core.segments import By
 from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import InvalidParameterError
@@ -57,7 +57,7 @@ def _amounts(sc: Scope, source: SeatSource | None, value: Any, what: str, contex
     return source.amounts_of(ids)
 
 
-@validate_params({"by": BY})
+@validate_params({"by": BY, "plans": PLANS})
 def license_utilization(usage: Any, seats: Any, at: PeriodLike | _dt.datetime, *,
                         window: str | int = "30D", by: By = None,
                         customers: ArrayLike | None = None,
@@ -162,8 +162,6 @@ def license_utilization(usage: Any, seats: Any, at: PeriodLike | _dt.datetime, *
     return result
 
 
-_FEATURE = Satisfies(lambda f: isinstance(f, str) or (len(f) > 0 and all(
-    isinstance(x, str) for x in f)), "a feature name or a list of feature names")
 
 
 def _old_feature_adoption(usage: Any, feature: str | Sequence[str], *,
@@ -174,7 +172,7 @@ def _old_feature_adoption(usage: Any, feature: str | Sequence[str], *,
     """The signature before 0.2: ``feature_adoption(usage, feature, at=...)``."""
 
 
-@validate_params({"feature": _FEATURE, "by": BY}, legacy=_old_feature_adoption)
+@validate_params({"feature": FEATURE, "by": BY}, legacy=_old_feature_adoption)
 def feature_adoption(usage: Any, at: PeriodLike | _dt.datetime, *,
                      feature: str | Sequence[str], eligible_users: Any = None,
                      window: str | int = "30D", by: By = None,

@@ -35,14 +35,37 @@ def as_floats(value: ArrayLike, name: str, context: str) -> F64:
     >>> as_floats([1, 2.5], "arpa", "demo")
     array([1. , 2.5])
     """
-    try:
-        a = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"{context}: {name} must be a number or an array of "
-                                    f"numbers, got {value!r}.") from None
+    a = numbers(value, name, context)
     fail(name, "must be finite (NaN is passed through, infinity is not)", np.isinf(a).ravel(),
          context)
     return a
+
+
+def numbers(value: Any, name: str, context: str) -> F64:
+    """``value`` as a float64 array of any shape: numbers only, not text that reads as one
+    (``"3"``), nor booleans.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``value`` is not a number or an array (a list, nested lists) of numbers.
+
+    Examples
+    --------
+    >>> numbers([[1, 2]], "survivors", "demo")
+    array([[1., 2.]])
+    """
+    try:
+        raw = np.asarray(value)
+        if raw.dtype.kind in "USb" or (raw.dtype.kind == "O" and any(
+                isinstance(v, str | bytes | bool | np.bool_) for v in raw.ravel().tolist())):
+            raise TypeError("not numbers")
+        return np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        shown = repr(value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        raise InvalidParameterError(f"{context}: {name} must be a number or an array of "
+                                    f"numbers, got {shown}.") from None
 
 
 def as_whole_numbers(value: ArrayLike, name: str, context: str, minimum: int) -> F64:
@@ -104,15 +127,18 @@ def durations_and_churned(durations: ArrayLike, churned: ArrayLike, context: str
     >>> durations_and_churned([3, 1], [0, 1], "demo")
     (array([3, 1]), array([False,  True]))
     """
-    d = np.asarray(durations)
-    e = np.asarray(churned)
+    try:
+        d = np.asarray(durations)
+        e = np.asarray(churned)
+    except ValueError:  # nested lists of several lengths
+        d = e = np.empty((0, 0))
     if d.ndim != 1 or e.shape != d.shape:
         raise InvalidParameterError(
             f"{context}: durations and churned must be 1-d and of one length, got shapes "
             f"{d.shape} and {e.shape}.")
     try:
-        v = d.astype(np.float64)
-    except (TypeError, ValueError):
+        v = numbers(d, "durations", context)
+    except InvalidParameterError:
         raise InvalidParameterError(f"{context}: durations must be numbers.") from None
     fail("durations", "must not be missing (NaN)", np.isnan(v), context)
     fail("durations", "must be a whole number >= 0", (v < 0) | (v != np.floor(v)), context)

@@ -26,15 +26,16 @@ from csmetrics._kernels import sbg as ks
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.results import TableResult
 from csmetrics.value.arrays import as_floats, as_whole_numbers
-from csmetrics.value.sbg_fit import estimate, survivor_matrix
+from csmetrics.value.sbg_fit import MAX_PERIODS, estimate, survivor_matrix
 
 __all__ = ["ShiftedBetaGeometric"]
 
 F64 = NDArray[np.float64]
 _POSITIVE = Interval(0, math.inf, closed="neither")
 _PERIODS = Satisfies(lambda p: p is None or (isinstance(p, int | np.integer)
-                                             and not isinstance(p, bool) and p >= 1),
-                     "None or a whole number >= 1")
+                                             and not isinstance(p, bool)
+                                             and 1 <= p <= MAX_PERIODS),
+                     f"None or a whole number from 1 to {MAX_PERIODS:,}")
 
 
 class ShiftedBetaGeometric:
@@ -363,8 +364,8 @@ class ShiftedBetaGeometric:
         Raises
         ------
         InvalidParameterError
-            ``periods`` is not None or a whole number >= 1, or ``observed`` holds more than
-            one cohort.
+            ``periods`` is not None or a whole number from 1 to 10,000, or ``observed``
+            holds more than one cohort.
 
         Examples
         --------

@@ -7,6 +7,7 @@ durations to churn and censoring counts, then maximum likelihood with standard e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,11 @@ from csmetrics._core.checks import fail
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import sbg as ks
 from csmetrics.exceptions import InvalidParameterError
-from csmetrics.value.arrays import durations_and_churned
+from csmetrics.value.arrays import durations_and_churned, numbers
+
+MAX_PERIODS = 10_000
+"""The longest history the model is fitted to or projected over, in periods (833 years of
+months): beyond, the arrays would not fit in memory."""
 
 GEOMETRIC = 1e4
 """Above this alpha + beta the fitted beta distribution has a polarization below 1e-4: churn is
@@ -110,10 +115,16 @@ def survivor_matrix(survivors: Any, context: str) -> NDArray[np.float64]:
         A cohort with a gap, not starting with a count > 0, with a negative or infinite
         count, or gaining customers.
     """
+    what = "survivors must be counts per period: one sequence, several sequences, or a 2-d array"
     try:
-        m = np.asarray(survivors, dtype=np.float64)
-    except (TypeError, ValueError):
-        rows = [np.asarray(s, dtype=np.float64).ravel() for s in survivors]
+        m = numbers(survivors, "survivors", context)
+    except InvalidParameterError as exc:  # cohorts of several lengths, or not numbers
+        if isinstance(survivors, str | bytes | Mapping) or not hasattr(survivors, "__iter__"):
+            raise exc from None
+        try:
+            rows = [numbers(s, "survivors", context).ravel() for s in survivors]
+        except InvalidParameterError:
+            raise exc from None
         width = max((r.size for r in rows), default=0)
         m = np.full((len(rows), width), np.nan)
         for i, r in enumerate(rows):  # one pass per cohort, not per customer
@@ -121,8 +132,10 @@ def survivor_matrix(survivors: Any, context: str) -> NDArray[np.float64]:
     if m.ndim == 1:
         m = m[None, :]
     if m.ndim != 2 or m.shape[1] == 0:
-        raise InvalidParameterError(f"{context}: survivors must be counts per period: one "
-                                    "sequence, several sequences, or a 2-d array.")
+        raise InvalidParameterError(f"{context}: {what}.")
+    if m.shape[1] > MAX_PERIODS + 1:
+        raise InvalidParameterError(f"{context}: survivors may cover at most {MAX_PERIODS:,} "
+                                    f"periods, got {m.shape[1] - 1:,}.")
     nan = np.isnan(m)
     fail("survivors", "must have no gap: NaN may only follow a cohort's last count",
          np.asarray((nan[:, :-1] & ~nan[:, 1:]).any(axis=1), dtype=bool), context)
@@ -142,4 +155,5 @@ def _duration_counts(durations: ArrayLike, churned: ArrayLike, context: str
     time, event = durations_and_churned(durations, churned, context)
     fail("durations", "must be >= 1 where churned (a customer pays at least one period)",
          event & (time < 1), context)
+    fail("durations", f"must be at most {MAX_PERIODS:,} periods", time > MAX_PERIODS, context)
     return ks.counts_from_durations(time, event)

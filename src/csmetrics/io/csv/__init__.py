@@ -13,6 +13,8 @@ from csmetrics.io.csv.adapters import (
 )
 from csmetrics.io.csv.reader import (
     CSVDataError,
+    CSVFileError,
+    CSVFileNotFoundError,
     CSVFormatError,
     csv_header,
     read_csv_columns,
@@ -23,6 +25,8 @@ from csmetrics.io.csv.writer import escape_csv_cell, write_csv
 __all__ = [
     "FIELDS",
     "CSVDataError",
+    "CSVFileError",
+    "CSVFileNotFoundError",
     "CSVFormatError",
     "csv_header",
     "escape_csv_cell",

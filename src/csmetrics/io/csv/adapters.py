@@ -30,8 +30,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from csmetrics._core.checks import ErrorMode
-from csmetrics._core.options import ERRORS, validate_params
-from csmetrics.io.csv.reader import read_table_csv
+from csmetrics._core.options import validate_params
+from csmetrics.io.csv.reader import CSV_OPTIONS, DATE_FORMAT, read_table_csv
 from csmetrics.tables.subscriptions import Subscription, SubscriptionTable
 from csmetrics.tables.surveys import SurveyResponse, SurveyTable
 from csmetrics.tables.tickets import SupportTicket, SupportTicketTable
@@ -46,7 +46,7 @@ FIELDS: Mapping[str, tuple[str, ...]] = {
 """The fields each adapter's ``columns=`` may map, by kind of file: the fields of its record."""
 
 
-@validate_params({"errors": ERRORS})
+@validate_params({**CSV_OPTIONS, "date_format": DATE_FORMAT})
 def read_subscriptions_csv(
     path: str | Path,
     *,
@@ -108,7 +108,7 @@ def read_subscriptions_csv(
                           progress=progress)
 
 
-@validate_params({"errors": ERRORS})
+@validate_params(CSV_OPTIONS)
 def read_surveys_csv(
     path: str | Path,
     *,
@@ -156,7 +156,7 @@ def read_surveys_csv(
                           survey_name=survey_name)
 
 
-@validate_params({"errors": ERRORS})
+@validate_params(CSV_OPTIONS)
 def read_usage_csv(path: str | Path, *, columns: Mapping[str, str] | None = None,
                    errors: ErrorMode = "raise", encoding: str = "utf-8-sig",
                    progress: bool | None = None) -> UsageTable:
@@ -196,7 +196,7 @@ def read_usage_csv(path: str | Path, *, columns: Mapping[str, str] | None = None
                           errors=errors, encoding=encoding, progress=progress)
 
 
-@validate_params({"errors": ERRORS})
+@validate_params(CSV_OPTIONS)
 def read_tickets_csv(path: str | Path, *, columns: Mapping[str, str] | None = None,
                      errors: ErrorMode = "raise", encoding: str = "utf-8-sig",
                      progress: bool | None = None) -> SupportTicketTable:

@@ -10,8 +10,10 @@ table's fields.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as _dt
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -21,7 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from csmetrics._core.checks import ErrorMode
-from csmetrics._core.options import ERRORS, validate_params
+from csmetrics._core.options import ERRORS, Satisfies, validate_params
 from csmetrics.exceptions import (
     ColumnNotFoundError,
     CSMetricsError,
@@ -38,7 +40,20 @@ _T = TypeVar("_T", SubscriptionTable, SurveyTable, UsageTable, SupportTicketTabl
 
 
 class CSVFormatError(CSMetricsError, ValueError):
-    """A file is not a CSV table csmetrics can read (empty, malformed, repeated header)."""
+    """A file is not a CSV table csmetrics can read (empty, malformed, repeated header, not
+    text in its encoding)."""
+
+
+class CSVFileError(CSMetricsError, OSError):
+    """A file cannot be opened or read (a directory, no permission); also an ``OSError``,
+    with its ``errno`` and ``filename``."""
+
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.strerror}."
+
+
+class CSVFileNotFoundError(CSVFileError, FileNotFoundError):
+    """There is no such file; also a ``FileNotFoundError``."""
 
 
 class CSVDataError(DataValidationError):
@@ -60,7 +75,46 @@ class CSVDataError(DataValidationError):
         )
 
 
-@validate_params({"errors": ERRORS})
+def _is_encoding(value: Any) -> bool:
+    try:
+        info = codecs.lookup(value)
+    except LookupError:
+        return False
+    return bool(getattr(info, "_is_text_encoding", True))  # not 'rot13' or 'base64'
+
+
+
+def _is_date_format(value: Any) -> bool:
+    """A strptime format that names a date: two different days print differently with it
+    and read back."""
+    days = (_dt.datetime(2024, 1, 2), _dt.datetime(2025, 11, 23))
+    text = [d.strftime(value) for d in days]
+    back = [_dt.datetime.strptime(t, value) for t in text]  # ValueError: a bad directive
+    return text[0] != text[1] and back[0] != back[1]
+
+
+CSV_OPTIONS = {
+    "path": Satisfies(lambda v: isinstance(v, str | bytes | os.PathLike),
+                      "a file path (str or Path), or '-' for standard input"),
+    "columns": Satisfies(lambda v: v is None or (isinstance(v, Mapping) and all(
+        isinstance(k, str) and isinstance(c, str) for k, c in v.items())),
+        "a mapping from field name to column name, such as {'customer_id': 'Customer ID'}, "
+        "or None"),
+    "errors": ERRORS,
+    "encoding": Satisfies(lambda v: isinstance(v, str) and _is_encoding(v),
+                          "a text encoding such as 'utf-8', 'utf-8-sig', 'utf-16' or 'latin-1'"),
+    "progress": Satisfies(lambda v: v is None or isinstance(v, bool), "True, False or None"),
+}
+"""The options every CSV reader shares, checked before the file is opened."""
+
+DATE_FORMAT = Satisfies(lambda v: v is None or (isinstance(v, str) and _is_date_format(v)),
+                        "a strptime format of dates such as '%d/%m/%Y', or None")
+"""``date_format=`` of the readers that take it."""
+
+
+@validate_params({**CSV_OPTIONS, "date_format": DATE_FORMAT, "kind": Satisfies(
+    lambda k: k in (SubscriptionTable, SurveyTable, UsageTable, SupportTicketTable),
+    "SubscriptionTable, SurveyTable, UsageTable or SupportTicketTable")})
 def read_table_csv(
     kind: type[_T],
     path: str | Path,
@@ -109,13 +163,15 @@ def read_table_csv(
 
     Raises
     ------
-    FileNotFoundError
-        No such file.
+    CSVFileNotFoundError
+        No such file (also a ``FileNotFoundError``); ``CSVFileError`` (an ``OSError``) for
+        another file that cannot be read, such as a directory.
     CSVFormatError
-        The file is empty or not valid CSV, a header repeats, or a line has more cells than
-        the header.
+        The file is empty, not valid CSV or not text in ``encoding``, a header repeats, or a
+        line has more cells than the header.
     InvalidParameterError
-        ``columns`` maps a field the table does not have.
+        A bad option (an unknown encoding, a date format that names no date, ``columns``
+        that is not a mapping), or ``columns`` maps a field the table does not have.
     ColumnNotFoundError
         A mapped or required column is not in the file (the message lists those that are).
     CSVDataError
@@ -154,6 +210,7 @@ def read_table_csv(
     return _with_lines(table, lines)
 
 
+@validate_params({k: CSV_OPTIONS[k] for k in ("path", "encoding", "progress")})
 def read_csv_columns(path: str | Path, *, encoding: str = "utf-8-sig",
                      progress: bool | None = None) -> dict[str, list[str | None]]:
     """The columns of a CSV file as lists of strings (empty cells are ``None``).
@@ -174,11 +231,11 @@ def read_csv_columns(path: str | Path, *, encoding: str = "utf-8-sig",
 
     Raises
     ------
-    FileNotFoundError
-        The file does not exist.
+    CSVFileNotFoundError
+        The file does not exist (also a ``FileNotFoundError``).
     CSVFormatError
-        The file is empty or not valid CSV, a header repeats, or a line has more cells than
-        the header.
+        The file is empty, not valid CSV or not text in ``encoding``, a header repeats, or a
+        line has more cells than the header.
 
     Examples
     --------
@@ -194,21 +251,28 @@ def read_csv_columns(path: str | Path, *, encoding: str = "utf-8-sig",
 
 
 def csv_header(path: str | Path, *, encoding: str = "utf-8-sig") -> list[str]:
-    """The column names on the first line of a CSV file (empty for an empty file)."""
-    with open(path, newline="", encoding=encoding) as handle:
-        try:
+    """The column names on the first line of a CSV file (empty for an empty file, or one that
+    cannot be read: reading it says why)."""
+    try:
+        with open(path, newline="", encoding=encoding) as handle:
             return [h.strip() for h in next(csv.reader(handle))]
-        except (StopIteration, csv.Error):
-            return []
+    except (StopIteration, csv.Error, OSError, UnicodeError, LookupError, TypeError):
+        return []
 
 
 def _read_csv(path: str | Path, *, encoding: str, progress: bool | None
               ) -> tuple[dict[str, list[str | None]], list[int]]:
     """Columns, and the file line of each data row (blank lines are skipped)."""
-    name = str(path)
+    name = str(path) if not isinstance(path, bytes) else os.fsdecode(path)
     handle: Any
-    handle = sys.stdin if name == "-" else open(path, newline="", encoding=encoding)  # noqa: SIM115
+    try:
+        handle = sys.stdin if name == "-" else open(path, newline="", encoding=encoding)  # noqa: SIM115
+    except FileNotFoundError as exc:
+        raise CSVFileNotFoundError(exc.errno, "no such file", name) from None
+    except OSError as exc:
+        raise CSVFileError(exc.errno, exc.strerror or str(exc), name) from None
     show = sys.stderr.isatty() if progress is None else progress
+    reader: Any = None
     try:
         reader = csv.reader(handle)
         try:
@@ -223,6 +287,7 @@ def _read_csv(path: str | Path, *, encoding: str, progress: bool | None
             raise CSVFormatError(
                 f"{name}: the header repeats column {', '.join(map(repr, repeated))}; "
                 "every column needs its own name.")
+        _check_delimiter(header, name)
         columns: list[list[str | None]] = [[] for _ in header]
         lines: list[int] = []
         for line_no, row in _rows(reader, name):
@@ -240,10 +305,61 @@ def _read_csv(path: str | Path, *, encoding: str, progress: bool | None
                 print(f"\r{name}: {line_no - 1:,} rows read", end="", file=sys.stderr)
         if show:
             print(f"\r{name}: {len(columns[0]) if columns else 0:,} rows read", file=sys.stderr)
+    except UnicodeDecodeError as exc:
+        line = (reader.line_num if reader is not None else 0) + 1
+        raise CSVFormatError(_not_text(path, name, encoding, exc, line)) from None
+    except OSError as exc:  # a directory opens on some systems and fails on reading
+        raise CSVFileError(exc.errno, exc.strerror or str(exc), name) from None
     finally:
         if handle is not sys.stdin:
             handle.close()
     return dict(zip(header, columns, strict=True)), lines
+
+
+def _check_delimiter(header: list[str], name: str) -> None:
+    """A header read as one column that holds semicolons or tabs: the file is not
+    comma-separated. A header holding NUL characters: the file is not text in its encoding
+    (UTF-16 without a byte-order mark reads so)."""
+    if any("\x00" in h for h in header):
+        raise CSVFormatError(
+            f"{name}: line 1 holds NUL characters: the file is not text in this encoding (UTF-16 "
+            "without a byte-order mark reads so); save it as UTF-8, or read it with its "
+            "encoding (such as encoding='utf-16-le').")
+    if len(header) == 1:
+        for sep, what in ((";", "semicolons"), ("\t", "tabs")):
+            if header[0].count(sep) >= 1:
+                raise CSVFormatError(
+                    f"{name}: line 1 is one column holding {what} ({header[0][:60]!r}): the file "
+                    "seems separated by them; csmetrics reads comma-separated files (save it "
+                    "as CSV with commas).")
+
+
+def _not_text(path: str | Path, name: str, encoding: str, exc: UnicodeDecodeError,
+              line: int) -> str:
+    """Why a file is not text in ``encoding``, with the line of the first bad byte (read
+    again as bytes, on this error path only)."""
+    hint = "save it as UTF-8, or read it with its encoding (such as encoding='latin-1')"
+    where = f"line {line} or later"
+    if name != "-":
+        try:
+            with open(path, "rb") as raw:
+                data = raw.read()
+        except OSError:
+            data = b""
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            hint = ("it is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8, "
+                    "or read it with encoding='utf-16'")
+        elif b"\x00" in data[:4096]:
+            hint = "it does not look like a text file"
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError as again:
+            newlines = data.count(b"\n", 0, again.start)
+            where = f"line {newlines + 1:,}"
+        except LookupError:
+            pass
+    return (f"{name}: {where}: not {encoding} text (byte {exc.object[exc.start:exc.start + 1]!r}"
+            f" cannot be decoded); {hint}.")
 
 
 def _rows(reader: Any, name: str) -> Iterable[tuple[int, list[str]]]:
