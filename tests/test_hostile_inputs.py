@@ -733,3 +733,44 @@ def test_a_report_draws_charts_on_a_yes_or_no() -> None:
                        match=r"^PortfolioReport\.to_html: charts must be True or False, got "
                              r"'yes'\.$"):
         report.to_html(charts="yes")  # type: ignore[arg-type]
+
+
+class TestRevenueArguments:
+    SUBS: ClassVar = [cm.Subscription(customer_id="a", start="2024-01-01", amount=10)]
+
+    def test_a_bad_period_names_the_function_called(self) -> None:
+        with pytest.raises(cm.InvalidParameterError, match=r"^mrr: cannot read '2024-13'"):
+            cm.mrr(self.SUBS, "2024-13")
+        with pytest.raises(cm.InvalidParameterError, match=r"^logo_churn_rate: cannot read"):
+            cm.logo_churn_rate(self.SUBS, "2024-01", "someday")
+
+    def test_a_huge_trial_window_is_refused(self) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="within_days must be a whole number"):
+            cm.trial_conversion_rate(self.SUBS, "2024-01", "2024-02", within_days=10**30)
+
+    def test_a_reversed_rolling_window_is_refused(self) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="end '2024-01' is before start"):
+            cm.nrr_series(self.SUBS, "2024-05", "2024-01")
+
+    def test_container_labels_of_an_array_metric_are_refused(self) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="at positions 0, 2"):
+            cm.kaplan_meier([1, 2, 3], [1, 0, 1], by=[(1, 2), "a", (3,)])
+
+    def test_a_bootstrap_of_a_trillion_resamples_is_refused(self) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="n_resamples must be"):
+            cm.net_promoter_score([9, 3], interval="bootstrap", n_resamples=10**12)
+
+
+def test_rates_that_would_overflow_the_converted_mrr_are_refused() -> None:
+    # 1.8e12 EUR a month at 1e9 USD per EUR is 1.8e23 cents: past int64, which would wrap.
+    subs = cm.SubscriptionTable.from_columns(
+        {"customer_id": ["a", "b", "c"], "start": ["2024-01-01"] * 3,
+         "amount": [9e11, 9e11, 5], "currency": ["EUR", "EUR", "USD"]})
+    fx = cm.FxRates.constant({"EUR": 1e9, "USD": 1.0}, reporting_currency="USD")
+    for call in (lambda: cm.mrr(subs, "2024-01", fx=fx),
+                 lambda: cm.mrr_movements(subs, "2024-01", "2024-03", fx=fx)):
+        with pytest.raises(cm.DataValidationError, match=r"in EUR, converted to USD") as info:
+            call()
+        assert info.value.positions == (0, 1)
+    fine = cm.FxRates.constant({"EUR": 1.1, "USD": 1.0}, reporting_currency="USD")
+    assert float(cm.mrr(subs, "2024-01", fx=fine)) == pytest.approx(1.98e12 + 5)

@@ -150,3 +150,13 @@ def test_to_polars_takes_segment_numbers_beside_the_none_segment() -> None:
     assert frame["mrr"].to_list() == [10.0, 20.0]
     mixed = cm.TableResult({"x": np.array([1, 2.5, None], dtype=object)}).to_polars()
     assert mixed["x"].to_list() == [1.0, 2.5, None]
+
+
+def test_reading_a_result_the_wrong_way_is_a_clear_error() -> None:
+    r = MetricResult({"plan": ["a"], "nrr": [0.5]}, value="nrr", segment="plan")
+    with pytest.raises(cm.InvalidParameterError, match="takes one column name"):
+        r[["nrr"]]  # type: ignore[index]
+    assert r.select(["plan", "nrr"]).column_names == ("plan", "nrr")
+    with pytest.raises(cm.InvalidParameterError, match="cannot format its value with 'x'"):
+        f"{r:x}"
+    assert f"{r:.0%}" == "50%"

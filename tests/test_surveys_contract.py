@@ -326,7 +326,8 @@ BAD_OPTIONS = [
     (lambda: net_promoter_score([9], errors="ignore"),
      "net_promoter_score: errors must be one of 'raise', 'skip', got 'ignore'."),
     (lambda: net_promoter_score([9], interval="bootstrap", n_resamples=1),
-     "net_promoter_score: n_resamples must be a whole number >= 2, got 1."),
+     "net_promoter_score: n_resamples must be a whole number between 2 and 100000 "
+     "(inclusive), got 1."),
     (lambda: customer_satisfaction_score([5], confidence=1.0),
      "customer_satisfaction_score: confidence must be a number between 0 and 1 (exclusive), "
      "got 1.0."),

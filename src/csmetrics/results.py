@@ -128,6 +128,10 @@ class TableResult:
     # --- access -------------------------------------------------------------------------------
 
     def __getitem__(self, name: str) -> NDArray[Any]:
+        if not isinstance(name, str):
+            raise InvalidParameterError(
+                f"{type(self).__name__}[...] takes one column name, got {name!r}; for several "
+                "columns use result.select(...).")
         try:
             return self.columns[name]
         except KeyError:
@@ -146,7 +150,10 @@ class TableResult:
         return tuple(self.columns)
 
     def select(self, *names: str, title: str | None = None) -> TableResult:
-        """A plain result with only the named columns, in that order."""
+        """A plain result with only the named columns, in that order (given one by one, or
+        as one list)."""
+        if len(names) == 1 and isinstance(names[0], list | tuple):
+            names = tuple(names[0])
         return TableResult({n: self[n] for n in names},
                            title=self.title if title is None else title,
                            money=[n for n in names if n in self.money], digits=self._digits,
@@ -193,7 +200,13 @@ class TableResult:
 
     def __format__(self, spec: str) -> str:
         """``f"{result:.1%}"`` formats the single value; an empty spec gives ``str``."""
-        return format(float(self), spec) if spec else str(self)
+        if not spec:
+            return str(self)
+        try:
+            return format(float(self), spec)
+        except ValueError as exc:  # a spec numbers do not take ("x", "d")
+            raise InvalidParameterError(
+                f"{type(self).__name__}: cannot format its value with {spec!r}: {exc}.") from None
 
     # A result is a table: ``result == 0.5`` would be False whatever the value (and
     # ``result > 0.5`` a bare TypeError), so comparing one with a number says what to read.
@@ -329,51 +342,6 @@ class TableResult:
         if kind == "b":
             return ["yes" if v else "no" for v in values.tolist()]
         return ["" if v is None else str(v) for v in values.tolist()]
-
-
-class _SegmentColumns(dict[str, Any]):
-    """A result's columns with a segment column, refusing a second column of the same name
-    (``by="mrr"`` would otherwise be overwritten by the metric's own column silently)."""
-
-    def __init__(self, name: str, context: str) -> None:
-        super().__init__()
-        self._name, self._context = name, context
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        if key == self._name and key in self:
-            raise InvalidParameterError(
-                f"{self._context}: by={key!r} is also a column of the result; rename that "
-                "input column (or name the mapping's segment column otherwise).")
-        super().__setitem__(key, value)
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        for key, value in dict(*args, **kwargs).items():
-            self[key] = value
-
-
-def segment_columns(name: str | None, labels: Any, context: str,
-                    leading: Mapping[str, Any] | None = None, /, **columns: Any
-                    ) -> dict[str, Any]:
-    """A result's columns: ``leading`` (such as the period), the segment column ``name``
-    (none when ``name`` is None), then ``columns``; any other column named like the segment
-    column, now or added later, is an error.
-
-    Examples
-    --------
-    >>> cols = segment_columns("plan", ["basic"], "mrr", None, mrr=[10.0])
-    >>> list(cols)
-    ['plan', 'mrr']
-    >>> segment_columns("mrr", ["basic"], "mrr", None, mrr=[10.0])  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    csmetrics.exceptions.InvalidParameterError: mrr: by='mrr' is also a column of the result...
-    """
-    cols: dict[str, Any] = {} if name is None else _SegmentColumns(name, context)
-    cols.update(leading or {})
-    if name is not None:
-        cols[name] = labels
-    cols.update(columns)
-    return cols
 
 
 def _frozen(a: NDArray[Any]) -> NDArray[Any]:

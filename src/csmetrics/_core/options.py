@@ -14,6 +14,7 @@ import functools
 import inspect
 import math
 import numbers
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
@@ -206,6 +207,10 @@ def check_option(context: str, name: str, value: Any, constraint: Constraint) ->
                                     f"got {value!r}.")
 
 
+_CONTEXT = re.compile(r"^\S+( \([^)]*\))?: ")
+"""A message that already starts with its context (``"mrr: ..."``, a file's path)."""
+
+
 def validate_params(
     constraints: Mapping[str, Constraint],
     *,
@@ -252,7 +257,14 @@ def validate_params(
             for param, constraint in constraints.items():
                 if param in bound.arguments:
                     check_option(name, param, bound.arguments[param], constraint)
-            return func(*bound.args, **bound.kwargs)
+            try:
+                return func(*bound.args, **bound.kwargs)
+            except InvalidParameterError as exc:
+                # A shared helper's message ("cannot read '2024-13' as a period") gains the
+                # name of the function the user called; one with a context keeps it.
+                if type(exc) is not InvalidParameterError or _CONTEXT.match(str(exc)):
+                    raise
+                raise InvalidParameterError(f"{name}: {exc}") from None
 
         return wrapper
 

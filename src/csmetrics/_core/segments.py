@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._core.convert import factorize, is_missing
+from csmetrics._core.convert import factorize, is_missing, not_scalar
 from csmetrics._core.lookup import lookup
 from csmetrics.exceptions import InvalidParameterError
 
@@ -158,11 +158,21 @@ def from_mapping(by: Any, customer_ids: NDArray[Any], customer_codes: I64, conte
 
 def from_labels(labels: Any, n_rows: int, context: str, name: str = "segment") -> Segments:
     """Segments from one label per row (for metrics whose data are bare arrays)."""
-    values = np.asarray(labels if not hasattr(labels, "to_numpy") else labels.to_numpy())
+    raw = labels.to_numpy() if hasattr(labels, "to_numpy") else labels
+    try:
+        values = np.asarray(raw)
+    except ValueError:  # ragged containers among the labels: keep them one per item
+        values = np.fromiter(raw, dtype=object, count=len(raw))
     if values.ndim != 1 or values.size != n_rows:
         raise InvalidParameterError(
             f"{context}: by must have one label per value ({n_rows:,}), got shape "
             f"{values.shape}.")
+    several = not_scalar(values)
+    if several is not None:
+        at = ", ".join(str(i) for i in np.flatnonzero(several)[:5].tolist())
+        raise InvalidParameterError(
+            f"{context}: by must hold one label per value (text or numbers), not lists, "
+            f"tuples, sets or dicts (at positions {at}).")
     missing = is_missing(values)
     codes = np.full(n_rows, -1, dtype=np.int64)
     cats = np.empty(0, dtype=object)
@@ -240,3 +250,48 @@ def _mapping_name(by: Any) -> str:
 
 def _is_none_label(values: NDArray[Any]) -> NDArray[np.bool_]:
     return np.asarray(values == np.array(NONE_LABEL, dtype=object), dtype=bool)
+
+
+class _SegmentColumns(dict[str, Any]):
+    """A result's columns with a segment column, refusing a second column of the same name
+    (``by="mrr"`` would otherwise be overwritten by the metric's own column silently)."""
+
+    def __init__(self, name: str, context: str) -> None:
+        super().__init__()
+        self._name, self._context = name, context
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key == self._name and key in self:
+            raise InvalidParameterError(
+                f"{self._context}: by={key!r} is also a column of the result; rename that "
+                "input column (or name the mapping's segment column otherwise).")
+        super().__setitem__(key, value)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+
+def segment_columns(name: str | None, labels: Any, context: str,
+                    leading: Mapping[str, Any] | None = None, /, **columns: Any
+                    ) -> dict[str, Any]:
+    """A result's columns: ``leading`` (such as the period), the segment column ``name``
+    (none when ``name`` is None), then ``columns``; any other column named like the segment
+    column, now or added later, is an error.
+
+    Examples
+    --------
+    >>> cols = segment_columns("plan", ["basic"], "mrr", None, mrr=[10.0])
+    >>> list(cols)
+    ['plan', 'mrr']
+    >>> segment_columns("mrr", ["basic"], "mrr", None, mrr=[10.0])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    csmetrics.exceptions.InvalidParameterError: mrr: by='mrr' is also a column of the result...
+    """
+    cols: dict[str, Any] = {} if name is None else _SegmentColumns(name, context)
+    cols.update(leading or {})
+    if name is not None:
+        cols[name] = labels
+    cols.update(columns)
+    return cols

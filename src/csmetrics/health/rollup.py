@@ -21,13 +21,13 @@ from csmetrics._core.checks import Checker
 from csmetrics._core.convert import factorize, to_codes
 from csmetrics._core.options import Satisfies, validate_params
 from csmetrics._core.ratios import divide
-from csmetrics._core.segments import Segments, from_labels, is_mapping, resolve
+from csmetrics._core.segments import Segments, from_labels, is_mapping, resolve, segment_columns
 from csmetrics._core.warnings import warn_deprecated
 from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 from csmetrics.health.compute import _aligned, _money
 from csmetrics.health.rules import Floats
 from csmetrics.health.scores import HealthScores, _band_index
-from csmetrics.results import MetricResult, segment_columns
+from csmetrics.results import MetricResult
 
 if TYPE_CHECKING:
     from csmetrics.health.scorecard import HealthScorecard

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._kernels import revenue as kr
+from csmetrics.exceptions import DataValidationError
 from csmetrics.fx import FxRates
 from csmetrics.periods.calendar import (
     Frequency,
@@ -201,7 +202,36 @@ def conversion(table: SubscriptionTable, currency_of_inner: I64, fx: FxRates,
     local = np.array([MINOR_UNITS.get(n, reporting) for n in names], dtype=np.int64)
     factor: NDArray[np.float64] = fx.rates(names, dates, needed=needed) * np.power(
         10.0, reporting - local)[:, None]
+    _check_convertible(table, currency_of_inner, factor, fx.reporting_currency)
     return factor
+
+
+_MAX_UNITS = 2.0 ** 62  # below int64's limit, with room for the sums of a bridge
+
+
+def _check_convertible(table: SubscriptionTable, currency_of_inner: I64,
+                       factor: NDArray[np.float64], reporting: str) -> None:
+    """Refuse rates that would carry the converted MRR past what int64 minor units hold
+    (every converted sum is at most a currency's total MRR at its highest rate)."""
+    n_cur = int(table.currencies.size)
+    if n_cur == 0 or currency_of_inner.size == 0:
+        return
+    total = np.bincount(table.currency_codes, weights=np.abs(table.mrr_units),
+                        minlength=n_cur)
+    with np.errstate(invalid="ignore"):
+        highest = np.nanmax(np.where(np.isfinite(factor), factor, 0.0), axis=1,
+                            initial=0.0)
+    known = currency_of_inner >= 0
+    bound = np.zeros(currency_of_inner.size)
+    bound[known] = total[currency_of_inner[known]] * highest[known]
+    if not (bound >= _MAX_UNITS).any():
+        return
+    code = int(currency_of_inner[int(np.argmax(bound))])
+    rows = np.flatnonzero(table.currency_codes == code)
+    raise DataValidationError(
+        column="amount", rule=f"in {table.currencies[code]}, converted to {reporting} at the "
+        "rates given, must stay below 4.6e18 minor units in total", count=rows.size,
+        positions=rows[:5].tolist(), n_rows=len(table), context="fx")
 
 
 def _currency_factors(table: SubscriptionTable, fx: FxRates, dates: NDArray[np.datetime64],

@@ -32,11 +32,12 @@ from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.options import OneOf, check_option, validate_params
+from csmetrics._core.segments import segment_columns
 from csmetrics._kernels import revenue as kr
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import FREQ, Frequency, PeriodLike
 from csmetrics.policies import POLICY, MetricPolicy
-from csmetrics.results import MetricResult, TableResult, segment_columns
+from csmetrics.results import MetricResult, TableResult
 from csmetrics.revenue.engine import Run, run
 from csmetrics.revenue.segments import By
 

@@ -24,11 +24,12 @@ import numpy as np
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.options import validate_params
 from csmetrics._core.ratios import divide
+from csmetrics._core.segments import segment_columns
 from csmetrics._kernels import revenue as kr
 from csmetrics._kernels.primitives import bincount_int
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import PeriodLike, snapshot_date
-from csmetrics.results import MetricResult, segment_columns
+from csmetrics.results import MetricResult
 from csmetrics.revenue.engine import conversion, split_by_currency
 from csmetrics.revenue.segments import By, currency_digits, segment
 from csmetrics.tables.coerce import as_table

@@ -34,14 +34,15 @@ from numpy.typing import NDArray
 
 from csmetrics._core.options import OneOf, validate_params
 from csmetrics._core.ratios import divide
+from csmetrics._core.segments import segment_columns
 from csmetrics._kernels import revenue as kr
 from csmetrics._kernels.primitives import bincount_int
-from csmetrics.exceptions import UndefinedMetricWarning
+from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import FREQ, Frequency, Period, PeriodLike, parse_frequency
 from csmetrics.periods.windows import WindowLike, window_months
 from csmetrics.policies import POLICY, MetricPolicy, resolve
-from csmetrics.results import MetricResult, segment_columns
+from csmetrics.results import MetricResult
 from csmetrics.revenue.engine import Run, run
 from csmetrics.revenue.ratios import rate_result
 from csmetrics.revenue.segments import By
@@ -264,6 +265,8 @@ def nrr_series(
     legacy = {1: "M", 3: "Q", 12: "Y"}[f.months]
     n_window = window_months(window, "nrr_series", per=f.months,
                              legacy_unit=legacy) // f.months  # type: ignore[arg-type]
+    if Period.parse(end, f) < Period.parse(start, f):
+        raise InvalidParameterError(f"nrr_series: end {end!r} is before start {start!r}.")
     first = Period.parse(start, f) - (n_window - 1)
     pol = resolve(policy).model_copy(update={"same_period_churn": False})
     r = run(subscriptions, first, end, freq=f, by=by, policy=pol, fx=fx, context="nrr_series")

@@ -17,9 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
-from csmetrics._core.segments import By, resolve
+from csmetrics._core.segments import By, resolve, segment_columns
 from csmetrics.exceptions import CurrencyMismatchError
-from csmetrics.results import segment_columns
 from csmetrics.tables.subscriptions import SubscriptionTable
 
 __all__ = ["By", "Segmentation", "currency_digits", "segment"]
@@ -38,7 +37,7 @@ class Segmentation:
 
     def columns(self, /, **columns: Any) -> dict[str, Any]:
         """The result's columns: the segment column first, then ``columns``; a column named
-        like the segment column is an error (see ``results.segment_columns``)."""
+        like the segment column is an error (see ``_core.segments.segment_columns``)."""
         return segment_columns(self.name, self.labels, self.context, **columns)
 
     @property

@@ -15,12 +15,13 @@ from numpy.typing import NDArray
 
 from csmetrics._core.options import Interval, validate_params
 from csmetrics._core.ratios import divide
-from csmetrics._core.segments import By, resolve
+from csmetrics._core.segments import By, resolve, segment_columns
 from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.days import day_number, span_days, utc_day
-from csmetrics.results import MetricResult, TableResult, segment_columns
+from csmetrics.periods.windows import MAX_DAYS
+from csmetrics.results import MetricResult, TableResult
 from csmetrics.tables.coerce import as_table
 
 I64 = NDArray[np.int64]
@@ -56,7 +57,7 @@ class TrialConversion(MetricResult):
         return f"TrialConversion({len(self)} segments)"
 
 
-@validate_params({"within_days": Interval(0, integer=True)})
+@validate_params({"within_days": Interval(0, MAX_DAYS, integer=True, optional=True)})
 def trial_conversion_rate(subscriptions: Any, start: PeriodLike, end: PeriodLike, *,
                           at: PeriodLike | _dt.datetime | None = None,
                           within_days: int | None = None, by: By = None) -> TrialConversion:

@@ -17,10 +17,11 @@ from csmetrics._core.checks import Checker
 from csmetrics._core.columns import as_1d
 from csmetrics._core.convert import to_float
 from csmetrics._core.options import CONFIDENCE, validate_params
+from csmetrics._core.segments import segment_columns
 from csmetrics._core.warnings import warn_if_undefined
 from csmetrics._kernels import surveys as ks
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
-from csmetrics.results import TableResult, segment_columns
+from csmetrics.results import TableResult
 from csmetrics.surveys.inputs import Floats, is_answers
 from csmetrics.surveys.results import (
     Comparison,

@@ -21,16 +21,16 @@ from csmetrics._core.formatting import format_bound
 from csmetrics._core.optional import scipy
 from csmetrics._core.options import Interval, OneOf, Satisfies, check_option
 from csmetrics._core.ratios import divide
+from csmetrics._core.segments import segment_columns
 from csmetrics._kernels import surveys as ks
 from csmetrics.exceptions import InvalidParameterError
-from csmetrics.results import segment_columns
 from csmetrics.surveys.inputs import Floats, _check_scores, _check_weights, _Data, _drop_bad
 from csmetrics.tables.surveys import SurveyScale
 
 _INTERVAL_NAMES = {"adjusted_wald": "adjusted-Wald", "wald": "Wald", "bootstrap": "bootstrap"}
 NPS_INTERVAL = OneOf("adjusted_wald", "wald", "bootstrap")
 TEST_INTERVAL = OneOf("adjusted_wald", "wald")
-RESAMPLES = Interval(2, closed="left", integer=True)
+RESAMPLES = Interval(2, 100_000, integer=True)
 _DEFAULT_SATISFIED = {(1, 5): 4, (1, 7): 6, (1, 10): 8, (0, 10): 8}
 _CES = {
     "2.0": {"scale": SurveyScale(1, 7, label="agreement"), "higher": True,

@@ -12,13 +12,13 @@ from typing import Any, Literal
 import numpy as np
 
 from csmetrics._core.options import CONFIDENCE, InstanceOf, OneOf, validate_params
-from csmetrics._core.segments import By
+from csmetrics._core.segments import By, segment_columns
 from csmetrics._core.warnings import warn_if_undefined
 from csmetrics._kernels import surveys as ks
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import FREQ, Frequency, PeriodLike, parse_frequency
 from csmetrics.periods.days import day_bounds
-from csmetrics.results import TableResult, segment_columns
+from csmetrics.results import TableResult
 from csmetrics.surveys.inputs import (
     ACCOUNT_WEIGHTING,
     NUMBER,

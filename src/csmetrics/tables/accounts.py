@@ -53,10 +53,10 @@ from csmetrics._core.segments import (
     from_mapping,
     is_mapping,
     one_segment_per_customer,
+    segment_columns,
 )
 from csmetrics._core.warnings import warn_deprecated
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
-from csmetrics.results import segment_columns
 
 __all__ = ["ACCOUNT", "BY", "AccountSet", "Pooling", "Split", "labels_of", "pool", "resolve_by",
            "split", "union_ids"]
@@ -218,7 +218,7 @@ class Split:
 
     def segment_columns(self) -> dict[str, Any]:
         """The segment column of the result (none for the portfolio); a later column of the
-        same name is an error (see ``results.segment_columns``)."""
+        same name is an error (see ``_core.segments.segment_columns``)."""
         return segment_columns(self.name, self.labels, self.context)
 
 

@@ -21,13 +21,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.options import Satisfies, validate_params
-from csmetrics._core.segments import By
+from csmetrics._core.segments import By, segment_columns
 from csmetrics._core.warnings import warn_deprecated
 from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import InvalidParameterError, SignatureError
 from csmetrics.periods.calendar import PeriodLike, parse_frequency, period_range
 from csmetrics.periods.days import day_number, span_days
-from csmetrics.results import segment_columns
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import BY, AccountSet, Pooling, labels_of, pool, resolve_by
 from csmetrics.tables.coerce import as_usage

@@ -21,12 +21,11 @@ from csmetrics._core.checks import Checker
 from csmetrics._core.convert import to_float
 from csmetrics._core.ids import id_array, positions
 from csmetrics._core.options import PLANS, validate_params
-from csmetrics._core.segments import By, resolve
+from csmetrics._core.segments import By, resolve, segment_columns
 from csmetrics._kernels import revenue as kr
 from csmetrics.exceptions import DataValidationError, InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.days import utc_day
-from csmetrics.results import segment_columns
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import ACCOUNT, BY, Pooling, resolve_by
 from csmetrics.tables.coerce import as_table

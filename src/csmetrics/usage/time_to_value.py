@@ -23,14 +23,14 @@ from csmetrics._core.ids import id_array, positions
 from csmetrics._core.models import OptionModel
 from csmetrics._core.options import InstanceOf, validate_params
 from csmetrics._core.ratios import divide
-from csmetrics._core.segments import By, from_mapping, is_mapping
+from csmetrics._core.segments import By, from_mapping, is_mapping, segment_columns
 from csmetrics._core.warnings import warn_deprecated, warn_undefined
 from csmetrics._kernels import cohorts as kc
 from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import DataValidationError, InvalidParameterError, UndefinedMetricWarning
 from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.days import day_number, utc_day
-from csmetrics.results import TableResult, segment_columns
+from csmetrics.results import TableResult
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import ACCOUNT, BY, AccountSet, Pooling, labels_of, resolve_by
 from csmetrics.tables.coerce import as_table, as_usage

@@ -18,11 +18,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from csmetrics._core.options import FEATURE, PLANS, validate_params
-from csmetrics._core.segments import By
+from csmetrics._core.segments import By, segment_columns
 from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
-from csmetrics.results import segment_columns
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import BY, AccountSet, Pooling, pool, resolve_by
 from csmetrics.tables.coerce import as_usage
@@ -160,7 +159,6 @@ def license_utilization(usage: Any, seats: Any, at: PeriodLike | _dt.datetime, *
     result._set(accounts_over_limit=int(over_limit.sum()),
                 accounts_without_seats=int((~(seat > 0)).sum()))
     return result
-
 
 
 

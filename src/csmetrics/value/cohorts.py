@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.options import OneOf, validate_params
+from csmetrics._core.segments import segment_columns
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import cohorts as kc
 from csmetrics.exceptions import InvalidParameterError
@@ -20,7 +21,7 @@ from csmetrics.periods.calendar import (
     period_ends_before,
     period_range,
 )
-from csmetrics.results import TableResult, segment_columns
+from csmetrics.results import TableResult
 from csmetrics.revenue.segments import By, currency_digits, segment
 from csmetrics.tables.coerce import as_table
 from csmetrics.value.changes import change_points, last_data_day, period_labels

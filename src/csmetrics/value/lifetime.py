@@ -19,11 +19,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.options import Interval, validate_params
+from csmetrics._core.segments import segment_columns
 from csmetrics._core.warnings import warn_undefined
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import Period, PeriodLike, snapshot_date
 from csmetrics.periods.windows import WindowLike, window_months
-from csmetrics.results import MetricResult, segment_columns
+from csmetrics.results import MetricResult
 from csmetrics.revenue import mrr_movements
 from csmetrics.revenue.segments import By
 from csmetrics.value.formulas import HORIZON, TIMING, Timing, clv_columns

@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.optional import scipy
 from csmetrics._core.options import CONFIDENCE, validate_params
-from csmetrics._core.segments import from_labels
+from csmetrics._core.segments import from_labels, segment_columns
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import cohorts as kc
 from csmetrics.exceptions import InvalidParameterError
@@ -34,7 +34,7 @@ from csmetrics.periods.calendar import (
     period_ends_before,
     snapshot_date,
 )
-from csmetrics.results import MetricResult, TableResult, segment_columns
+from csmetrics.results import MetricResult, TableResult
 from csmetrics.revenue.segments import By, Segmentation, segment
 from csmetrics.tables.coerce import as_table
 from csmetrics.tables.subscriptions import SubscriptionTable

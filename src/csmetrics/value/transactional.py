@@ -31,10 +31,10 @@ from numpy.typing import NDArray
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.options import Interval, Satisfies, validate_params
 from csmetrics._core.ratios import divide
-from csmetrics._core.segments import By, resolve
+from csmetrics._core.segments import By, resolve, segment_columns
 from csmetrics.exceptions import CurrencyMismatchError, InvalidParameterError
 from csmetrics.periods.calendar import Frequency, Period, PeriodLike, parse_frequency, snapshot_date
-from csmetrics.results import MetricResult, segment_columns
+from csmetrics.results import MetricResult
 from csmetrics.tables.coerce import as_payments
 from csmetrics.tables.payments import PaymentTable
 
