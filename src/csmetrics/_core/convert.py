@@ -9,8 +9,8 @@ import contextlib
 import datetime as _dt
 import re
 import warnings
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import numpy as np
 from dateutil.parser import isoparse
@@ -77,21 +77,32 @@ def factorize_scalars(values: NDArray[Any], column: str, checker: Checker, *, fi
     tuples, arrays) or show in its few categories (the text of a dict or a set), and only
     then are the rows looked at.
     """
+    return _scalars_only(factorize, lambda out: out[0], values, column, checker, fill)
+
+
+_Out = TypeVar("_Out")
+
+
+def _scalars_only(run: Callable[[NDArray[Any]], _Out], categories: Callable[[_Out], Any],
+                  values: NDArray[Any], column: str, checker: Checker, fill: Any) -> _Out:
+    """``run(values)``, where a cell holding several values breaks ``SCALAR_RULE`` and is
+    read as ``fill``. Only when ``run`` fails, or its ``categories`` may hold a container's
+    text, are the rows themselves looked at."""
     try:
-        cats, codes = factorize(values)
+        out = run(values)
     except (TypeError, ValueError):
         failed = True
     else:
-        if not _may_hold_containers(cats):
-            return cats, codes
+        if not _may_hold_containers(categories(out)):
+            return out
         failed = False
     bad = not_scalar(values)
     if bad is None:
-        return factorize(values) if failed else (cats, codes)  # (re-raises its error)
+        return run(values) if failed else out  # (re-raises its error)
     checker.check(bad, column, SCALAR_RULE)
     values = values.copy()
     values[bad] = fill
-    return factorize(values)
+    return run(values)
 
 
 def _may_hold_containers(categories: NDArray[Any]) -> bool:
@@ -241,21 +252,8 @@ def to_codes(
         whole = np.isfinite(values) & (values == np.round(values))
         if bool(whole[~missing].all()):
             values = np.where(missing, 0, values).astype(np.int64)
-    try:
-        codes, cats = _codes(values, missing)
-    except (TypeError, ValueError):
-        failed = True
-    else:
-        if not _may_hold_containers(cats):
-            return codes, cats
-        failed = False
-    bad = not_scalar(values)
-    if bad is None:
-        return _codes(values, missing) if failed else (codes, cats)  # (re-raises its error)
-    checker.check(bad, column, SCALAR_RULE)
-    values = values.copy()
-    values[bad] = None
-    return to_codes(values, column, checker, required=required)
+    return _scalars_only(lambda v: _codes(v, missing if v is values else is_missing(v)),
+                         lambda out: out[1], values, column, checker, None)
 
 
 def _codes(values: NDArray[Any], missing: NDArray[np.bool_]
