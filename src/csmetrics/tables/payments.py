@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,6 +23,7 @@ from csmetrics.exceptions import (
 )
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable
+from csmetrics.tables.records import iso_currency, money_amount
 from csmetrics.tables.rules import currency_codes
 
 
@@ -57,24 +57,8 @@ class Payment(BaseModel):
     currency: str = "USD"
     payment_id: str | int | None = None
 
-    @field_validator("amount")
-    @classmethod
-    def _amount_is_finite_and_not_negative(cls, v: Decimal | int | float
-                                           ) -> Decimal | int | float:
-        if (isinstance(v, Decimal) and not v.is_finite()) or (
-                isinstance(v, float) and not math.isfinite(v)):
-            raise ValueError("must be a finite number")
-        if v < 0:
-            raise ValueError("must be >= 0")
-        return v
-
-    @field_validator("currency")
-    @classmethod
-    def _currency_is_iso_4217(cls, v: str) -> str:
-        code = v.strip().upper()
-        if code not in MINOR_UNITS:
-            raise ValueError(f"{v!r} is not an ISO 4217 currency code")
-        return code
+    _amount_is_finite_and_not_negative = field_validator("amount")(money_amount)
+    _currency_is_iso_4217 = field_validator("currency")(iso_currency)
 
 
 _PAYMENT_COLUMNS = ("customer_id", "date", "amount", "currency", "payment_id")

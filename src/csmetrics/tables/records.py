@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.checks import ErrorMode
+from csmetrics._core.currency import MINOR_UNITS
 from csmetrics.exceptions import DataValidationError, InvalidParameterError
 
 
@@ -95,3 +98,33 @@ def validate_records(records: Iterable[Any], model: type[Any], context: str,
                                   count=len(positions), positions=positions,
                                   n_rows=batch.n_input, context=context)
     return batch
+
+
+def money_amount(v: Decimal | int | float) -> Decimal | int | float:
+    """A record's amount: finite and not negative (the rule of every money field).
+
+    Examples
+    --------
+    >>> money_amount(12.5)
+    12.5
+    """
+    if (isinstance(v, Decimal) and not v.is_finite()) or (
+            isinstance(v, float) and not math.isfinite(v)):
+        raise ValueError("must be a finite number")
+    if v < 0:
+        raise ValueError("must be >= 0")
+    return v
+
+
+def iso_currency(v: str) -> str:
+    """A record's currency as its upper-case ISO 4217 code.
+
+    Examples
+    --------
+    >>> iso_currency(" eur ")
+    'EUR'
+    """
+    code = v.strip().upper()
+    if code not in MINOR_UNITS:
+        raise ValueError(f"{v!r} is not an ISO 4217 currency code")
+    return code

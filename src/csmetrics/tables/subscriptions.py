@@ -11,7 +11,6 @@ applies the same rules to whole columns. Both paths build the same table."""
 from __future__ import annotations
 
 import datetime as _dt
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,6 +32,7 @@ from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._kernels import revenue as kr
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable
+from csmetrics.tables.records import iso_currency, money_amount
 from csmetrics.tables.rules import categorical_codes, check_spans, currency_codes, required_number
 
 Interval = Literal["day", "week", "month", "quarter", "year"]
@@ -122,24 +122,8 @@ class Subscription(BaseModel):
     def _interval_case_insensitive(cls, v: Any) -> Any:
         return v.strip().lower() if isinstance(v, str) else v
 
-    @field_validator("amount")
-    @classmethod
-    def _amount_is_finite_and_not_negative(cls, v: Decimal | int | float) -> Decimal | int | float:
-        if (isinstance(v, Decimal) and not v.is_finite()) or (isinstance(v, float) and not (
-            math.isfinite(v)
-        )):
-            raise ValueError("must be a finite number")
-        if v < 0:
-            raise ValueError("must be >= 0")
-        return v
-
-    @field_validator("currency")
-    @classmethod
-    def _currency_is_iso_4217(cls, v: str) -> str:
-        code = v.strip().upper()
-        if code not in MINOR_UNITS:
-            raise ValueError(f"{v!r} is not an ISO 4217 currency code")
-        return code
+    _amount_is_finite_and_not_negative = field_validator("amount")(money_amount)
+    _currency_is_iso_4217 = field_validator("currency")(iso_currency)
 
     @model_validator(mode="after")
     def _end_not_before_start(self) -> Subscription:
