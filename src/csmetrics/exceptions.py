@@ -133,10 +133,12 @@ class ColumnNotFoundError(CSMetricsError, KeyError):
 
     def __str__(self) -> str:
         prefix = f"{self.context}: " if self.context else ""
-        close = difflib.get_close_matches(self.column, self.available, n=1)
+        # The column may be anything a caller passed (None, a number): shown, never trusted.
+        name = str(self.column)
+        close = difflib.get_close_matches(name, self.available, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         listed = ", ".join(repr(a) for a in self.available) or "none"
-        return f"{prefix}column '{self.column}' not found; available columns: {listed}.{hint}"
+        return f"{prefix}column '{name}' not found; available columns: {listed}.{hint}"
 
 
 class AccountNotFoundError(CSMetricsError, KeyError):

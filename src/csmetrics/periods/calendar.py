@@ -322,9 +322,12 @@ def _parse(value: PeriodLike, freq: str | Frequency | None) -> _dt.date | _Span:
     if isinstance(value, Period):
         return value.first_month, value.first_month + value.freq.months - 1, value.freq
     span = _parse_value(value, freq)
-    first, last = (span, span) if isinstance(span, _dt.date) else (
-        _month_start(span[0]), _month_start(span[1] + 1) - _dt.timedelta(days=1))
-    if first < _EARLIEST or last > _LATEST:
+    # Compared as months, not dates: '0000-01' has no date in Python's calendar.
+    if isinstance(span, _dt.date):
+        outside = span < _EARLIEST or span > _LATEST
+    else:
+        outside = span[0] < _months_of(_EARLIEST) or span[1] > _months_of(_LATEST)
+    if outside:
         raise InvalidParameterError(_outside(value))
     return span
 
@@ -359,11 +362,6 @@ def _parse_value(value: PeriodLike, freq: str | Frequency | None) -> _dt.date | 
 def _outside(value: object) -> str:
     return (f"{value!r} is outside the dates csmetrics reads (1900-01-01 to 2199-12-31, as in "
             "its tables).")
-
-
-def _month_start(month: int) -> _dt.date:
-    """The first day of a month, clamped to the years Python dates reach (for range checks)."""
-    return _month_to_date(min(max(month, _FIRST_MONTH), _LAST_MONTH + 1))
 
 
 def _parse_str(text: str, freq: str | Frequency | None) -> _dt.date | _Span:
