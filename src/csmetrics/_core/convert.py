@@ -128,13 +128,15 @@ def to_float(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.
             values[missing] = None
     try:
         return np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         pass
     out = np.full(values.size, np.nan)
     bad = np.zeros(values.size, dtype=bool)
     for i, v in enumerate(values):  # error path only: find which rows are not numbers
         try:
             out[i] = np.nan if v is None else float(v)
+        except OverflowError:  # an integer beyond float64 (10**400): read as infinite
+            out[i] = np.inf if v > 0 else -np.inf
         except (TypeError, ValueError):
             bad[i] = True
     checker.check(bad, column, "must be a number")

@@ -19,7 +19,7 @@ from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._kernels.primitives import round_half_even
 from csmetrics.exceptions import (
     ColumnNotFoundError,
-    DataValidationError,
+    InvalidParameterError,
 )
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable
@@ -163,13 +163,13 @@ class PaymentTable(ColumnTable):
                 raise ColumnNotFoundError(wanted, names, context=ctx)
         cust_raw, date_raw, amount_raw = get(customer_id), get(date), get(amount)
         n = int(np.asarray(cust_raw).shape[0])
-        sizes = {np.asarray(v).shape[0] for v in (cust_raw, date_raw, amount_raw)}
         cur_raw = get(currency) if currency in names else np.full(n, "USD", dtype=object)
-        sizes.add(np.asarray(cur_raw).shape[0])
-        if len(sizes) > 1:
-            raise DataValidationError(column=f"{customer_id}, {date}, {amount}",
-                                      rule="must all have one length", count=len(sizes),
-                                      positions=[], n_rows=max(sizes), context=ctx)
+        lengths = {name: int(np.asarray(v).shape[0]) for name, v in (
+            (customer_id, cust_raw), (date, date_raw), (amount, amount_raw),
+            (currency, cur_raw)) if name in names}
+        if len(set(lengths.values())) > 1:  # the message of every other table's columns
+            sizes = ", ".join(f"'{k}' has {v:,}" for k, v in lengths.items())
+            raise InvalidParameterError(f"{ctx}: columns must all have one length; {sizes}.")
         chk = Checker(n, ctx, errors)
         codes, ids = to_codes(np.asarray(cust_raw), customer_id, chk, required=True)
         days = to_dates(np.asarray(date_raw), date, chk)

@@ -108,12 +108,18 @@ def money_amount(v: Decimal | int | float) -> Decimal | int | float:
     >>> money_amount(12.5)
     12.5
     """
-    if (isinstance(v, Decimal) and not v.is_finite()) or (
-            isinstance(v, float) and not math.isfinite(v)):
+    if (isinstance(v, Decimal) and not v.is_finite()) or not math.isfinite(_as_float(v)):
         raise ValueError("must be a finite number")
     if v < 0:
         raise ValueError("must be >= 0")
     return v
+
+
+def _as_float(v: Decimal | int | float) -> float:
+    try:
+        return float(v)
+    except OverflowError:  # an integer beyond float64 (10**400), as the columns read it
+        return math.inf
 
 
 def iso_currency(v: str) -> str:

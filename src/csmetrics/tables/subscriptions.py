@@ -361,8 +361,7 @@ interval_count, quantity, discount : str
         safe = ~chk.bad
         mrr = kr.row_mrr(np.where(safe, amt, 0.0), np.where(safe, qty, 0.0),
                          np.where(safe, disc, 0.0), interval_codes, count)
-        chk.check(mrr >= kr.MAX_ROW_MRR, renamed["amount"],
-                  f"must give a monthly amount below {kr.MAX_ROW_MRR:,.0f}")
+        _check_mrr_bound(mrr, amt, qty, interval_codes, count, safe, renamed, chk)
         units = kr.row_mrr_units(np.where(chk.bad, 0.0, mrr), digits[cur_codes])
 
         check_spans(sub_codes, start_d, end_d, renamed, chk)
@@ -408,3 +407,27 @@ interval_count, quantity, discount : str
         rows, cust = len(self), self.n_customers
         return (f"SubscriptionTable({rows:,} row{'s' * (rows != 1)}, {cust:,} "
                 f"customer{'s' * (cust != 1)}, {first} to {last}, {cur}{self._skipped_text()})")
+
+
+def _check_mrr_bound(mrr: NDArray[np.float64], amt: NDArray[np.float64],
+                     qty: NDArray[np.float64], interval_codes: NDArray[np.int8],
+                     count: NDArray[np.int64], safe: NDArray[np.bool_],
+                     renamed: Mapping[str, str], chk: Checker) -> None:
+    """Rows whose monthly amount reaches ``MAX_ROW_MRR`` break a rule of the column that
+    makes it so: ``amount`` when it does with one seat, ``quantity`` when it does with an
+    amount of 1, both columns when only their product does."""
+    over = mrr >= kr.MAX_ROW_MRR
+    if not over.any():
+        return
+    none = np.zeros(mrr.size)
+    one = np.ones(mrr.size)
+    by_amount = over & (kr.row_mrr(np.where(safe, amt, 0.0), np.minimum(
+        np.where(safe, qty, 0.0), one), none, interval_codes, count) >= kr.MAX_ROW_MRR)
+    by_quantity = over & ~by_amount & (kr.row_mrr(np.minimum(
+        np.where(safe, amt, 0.0), one), np.where(safe, qty, 0.0), none, interval_codes,
+        count) >= kr.MAX_ROW_MRR)
+    rule = f"must give a monthly amount below {kr.MAX_ROW_MRR:,.0f}"
+    chk.check(by_amount, renamed["amount"], rule)
+    chk.check(by_quantity, renamed["quantity"], rule)
+    chk.check(over & ~by_amount & ~by_quantity, f"{renamed['amount']}, {renamed['quantity']}",
+              rule)
