@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields, replace
+from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -115,6 +116,15 @@ class ColumnTable:
         object.__setattr__(self, "segments", {
             name: (readonly(codes), readonly(cats)) for name, (codes, cats) in
             self.segments.items()})
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its fields, rebuilt through the constructor (so the arrays are read-only
+        again); read-only mappings (a survey table's scales) travel as plain dicts."""
+        state = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        proxied = tuple(k for k, v in state.items() if isinstance(v, MappingProxyType))
+        for k in proxied:
+            state[k] = dict(state[k])
+        return (_rebuild, (type(self), state, proxied))
 
     # --- building ---------------------------------------------------------------------------
 
@@ -269,6 +279,13 @@ class ColumnTable:
 
     def _skipped_text(self) -> str:
         return f", {len(self.skipped):,} skipped" if len(self.skipped) else ""
+
+
+def _rebuild(cls: type[_T], state: dict[str, Any], proxied: tuple[str, ...]) -> _T:
+    """A pickled table rebuilt from its fields (see ``ColumnTable.__reduce__``)."""
+    for k in proxied:
+        state[k] = MappingProxyType(state[k])
+    return cls(**state)
 
 
 def _row_positions(indices: Any, n: int, context: str) -> I64:

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import ConfigDict, field_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import column_getter
@@ -23,11 +23,11 @@ from csmetrics.exceptions import (
 )
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable
-from csmetrics.tables.records import iso_currency, money_amount
+from csmetrics.tables.records import RecordModel, iso_currency, money_amount
 from csmetrics.tables.rules import currency_codes
 
 
-class Payment(BaseModel):
+class Payment(RecordModel):
     """One payment (a one-off purchase or an invoice paid).
 
     Parameters

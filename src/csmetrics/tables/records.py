@@ -10,10 +10,50 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from csmetrics._core.checks import ErrorMode
 from csmetrics._core.currency import MINOR_UNITS
+from csmetrics._core.models import describe
 from csmetrics.exceptions import DataValidationError, InvalidParameterError
+
+
+class RecordModel(BaseModel):
+    """The base of the record models (``Subscription``, ``Payment``, ...): frozen pydantic
+    models whose direct construction or assignment with a bad field raises
+    ``InvalidParameterError`` (a ``CSMetricsError`` and a ``ValueError``) naming every field
+    and its rule, never pydantic's ``ValidationError``.
+
+    ``model_validate`` keeps pydantic's own error: the tables' ``from_records`` use it and
+    report the failures of a whole list of records at once.
+
+    Examples
+    --------
+    >>> class Row(RecordModel):
+    ...     amount: float
+    >>> Row(amount="lots")
+    Traceback (most recent call last):
+    ...
+    csmetrics.exceptions.InvalidParameterError: Row: amount must be a valid number, got 'lots'.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise InvalidParameterError(describe(type(self), exc)) from None
+
+    # Validation (model_validate) need not call this __init__: without the mark pydantic
+    # would, and a record's error would come back as a ValueError without its field.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        try:
+            super().__setattr__(name, value)
+        except ValidationError as exc:
+            raise InvalidParameterError(describe(type(self), exc)) from None
 
 
 @dataclass

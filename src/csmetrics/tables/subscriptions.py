@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
@@ -32,7 +32,7 @@ from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._kernels import revenue as kr
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable
-from csmetrics.tables.records import iso_currency, money_amount
+from csmetrics.tables.records import RecordModel, iso_currency, money_amount
 from csmetrics.tables.rules import categorical_codes, check_spans, currency_codes, required_number
 
 Interval = Literal["day", "week", "month", "quarter", "year"]
@@ -42,7 +42,7 @@ INTERVALS: tuple[Interval, ...] = ("day", "week", "month", "quarter", "year")
 """Billing intervals, in the order of their integer codes in a table."""
 
 
-class Subscription(BaseModel):
+class Subscription(RecordModel):
     """One span of a subscription during which its price is constant.
 
     A price, plan, seat or discount change ends one span and starts the next (the new row's

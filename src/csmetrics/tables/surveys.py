@@ -19,7 +19,7 @@ from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
@@ -29,6 +29,7 @@ from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.days import day_bounds
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable
+from csmetrics.tables.records import RecordModel
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def resolve_scales(scales: Mapping[str, SurveyScaleLike] | None) -> dict[str, Su
     return out
 
 
-class SurveyResponse(BaseModel):
+class SurveyResponse(RecordModel):
     """One answer of one respondent to one survey question.
 
     Parameters

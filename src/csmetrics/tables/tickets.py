@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
@@ -23,6 +23,7 @@ from csmetrics._core.timestamps import as_datetime, to_timestamps
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable, recode
+from csmetrics.tables.records import RecordModel
 
 I64 = NDArray[np.int64]
 
@@ -30,7 +31,7 @@ I64 = NDArray[np.int64]
 _NAT = np.iinfo(np.int64).min
 
 
-class SupportTicket(BaseModel):
+class SupportTicket(RecordModel):
     """One support ticket of a customer account.
 
     Parameters

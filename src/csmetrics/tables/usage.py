@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
@@ -30,11 +30,12 @@ from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.days import day_bounds_us, span_days
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable, recode
+from csmetrics.tables.records import RecordModel
 
 I64 = NDArray[np.int64]
 
 
-class UsageEvent(BaseModel):
+class UsageEvent(RecordModel):
     """One product-usage event: a user of a customer account did something at a moment.
 
     Parameters
