@@ -16,6 +16,7 @@ from csmetrics.exceptions import (
     MissingDependencyError,
     MissingRateError,
     SignatureError,
+    SimilarIdsWarning,
     UndefinedMetricWarning,
 )
 from csmetrics.fx import FxRates
@@ -185,6 +186,7 @@ __all__ = [
     "ScoreExplanation",
     "ShiftedBetaGeometric",
     "SignatureError",
+    "SimilarIdsWarning",
     "SkippedRows",
     "Steps",
     "Subscription",

@@ -21,6 +21,7 @@ __all__ = [
     "MissingDependencyError",
     "MissingRateError",
     "SignatureError",
+    "SimilarIdsWarning",
     "UndefinedMetricWarning",
 ]
 
@@ -150,3 +151,13 @@ class AccountNotFoundError(CSMetricsError, KeyError):
 
 class UndefinedMetricWarning(UserWarning):
     """A metric is undefined for this input (empty data, zero denominator) and is NaN."""
+
+
+class SimilarIdsWarning(UserWarning):
+    """Ids (or other labels) of one column differ only by surrounding spaces or invisible
+    characters (``"c0"``, ``" c0"``, ``"c0\\u200b"``, a no-break space, a byte order mark):
+    they are kept apart, as given, and the warning names them.
+
+    Nothing is changed silently: clean the column (``str.strip()``, removing zero-width
+    characters) if they are one customer, or silence the warning if they are not.
+    """

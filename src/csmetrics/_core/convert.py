@@ -17,6 +17,7 @@ from dateutil.parser import isoparse
 from numpy.typing import NDArray
 
 from csmetrics._core.checks import Checker
+from csmetrics._core.similar import warn_similar_labels
 
 
 def is_missing(values: NDArray[Any]) -> NDArray[np.bool_]:
@@ -245,7 +246,8 @@ def to_codes(
     """Factorize a column into integer codes (into sorted categories); missing is code -1.
 
     A cell holding several values (a list, a tuple, a dict) breaks ``SCALAR_RULE`` (and is
-    missing when skipping).
+    missing when skipping). Values that differ only by surrounding spaces or invisible
+    characters are kept apart, with a ``SimilarIdsWarning`` naming them.
     """
     missing = is_missing(values)
     if required:
@@ -254,8 +256,10 @@ def to_codes(
         whole = np.isfinite(values) & (values == np.round(values))
         if bool(whole[~missing].all()):
             values = np.where(missing, 0, values).astype(np.int64)
-    return _scalars_only(lambda v: _codes(v, missing if v is values else is_missing(v)),
-                         lambda out: out[1], values, column, checker, None)
+    codes, cats = _scalars_only(lambda v: _codes(v, missing if v is values else is_missing(v)),
+                                lambda out: out[1], values, column, checker, None)
+    warn_similar_labels(cats, column, checker.context)
+    return codes, cats
 
 
 def _codes(values: NDArray[Any], missing: NDArray[np.bool_]

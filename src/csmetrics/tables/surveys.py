@@ -19,7 +19,7 @@ from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
@@ -161,8 +161,6 @@ class SurveyResponse(RecordModel):
     >>> SurveyResponse(customer_id="acme", survey="NPS", score=9, submitted_at="2024-03-01")
     SurveyResponse(customer_id='acme', respondent_id=None, survey='nps', score=9, submitted_at=datetime.date(2024, 3, 1), weight=1.0)
     """  # noqa: E501
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     customer_id: str | int
     respondent_id: str | int | None = None
