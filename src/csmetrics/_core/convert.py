@@ -51,6 +51,22 @@ def missing_one(v: object) -> bool:
         return False
 
 
+MISSING_TEXT = ("", "NaT", "None", "nan")
+"""Text that a date or timestamp column reads as missing (surrounding spaces ignored): the
+blank cell of an export, and what ``str()`` makes of a missing value."""
+
+
+def is_missing_text(v: object) -> bool:
+    """Whether ``v`` is text a date or timestamp column reads as missing (``MISSING_TEXT``).
+
+    Examples
+    --------
+    >>> is_missing_text("  "), is_missing_text("NaT"), is_missing_text("2024-01-01")
+    (True, True, False)
+    """
+    return isinstance(v, str) and v.strip() in MISSING_TEXT
+
+
 SCALAR_RULE = "must be a scalar (text or a number), not a list, tuple, set or dict"
 """The rule of a cell that holds several values, in id and category columns."""
 
@@ -122,15 +138,30 @@ def to_float(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.
     if values.dtype.kind in "iufb":
         # A copy: the table freezes its arrays, and must not freeze the caller's.
         return values.astype(np.float64, copy=True)
+    if values.dtype.kind in "mM":  # numpy would read dates and durations as their ticks
+        checker.check(~np.isnat(values), column, "must be a number")
+        return np.full(values.size, np.nan)
+    missing = is_missing(values)
     if values.dtype.kind == "O":
-        missing = is_missing(values)
         if missing.any():
             values = values.copy()
             values[missing] = None
+        dated = [t for t in set(map(type, values)) if issubclass(t, NOT_NUMBERS)]
+        if dated:
+            wrong = np.fromiter((isinstance(v, NOT_NUMBERS) for v in values), dtype=bool,
+                                count=values.size)
+            checker.check(wrong, column, "must be a number")
+            values = values.copy()
+            values[wrong] = None
+            missing = missing | wrong
     try:
-        return np.asarray(values, dtype=np.float64)
+        out = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
         pass
+    else:
+        # Text "nan" reads as NaN: it is neither a number nor a missing cell.
+        checker.check(np.isnan(out) & ~missing, column, "must be a number")
+        return out
     out = np.full(values.size, np.nan)
     bad = np.zeros(values.size, dtype=bool)
     for i, v in enumerate(values):  # error path only: find which rows are not numbers
@@ -140,8 +171,15 @@ def to_float(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.
             out[i] = np.inf if v > 0 else -np.inf
         except (TypeError, ValueError):
             bad[i] = True
+        else:
+            bad[i] = bool(np.isnan(out[i])) and not missing[i]
     checker.check(bad, column, "must be a number")
     return out
+
+
+NOT_NUMBERS = (np.datetime64, np.timedelta64, _dt.date, _dt.timedelta)
+"""Types numpy (or pydantic) would read as numbers, and no number column takes: dates and
+durations (their ticks are no amount)."""
 
 
 _DAY = np.timedelta64(1, "D")
@@ -178,16 +216,20 @@ def _dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.da
     if values.dtype.kind == "O":
         missing = is_missing(values)
         present = values[~missing]
-        if present.size and isinstance(present[0], str):
+        types = set(map(type, present))
+        if types and all(issubclass(t, str) for t in types):
             # Text: read it as numpy text, so numbers mixed in cannot pass as microseconds.
             text = np.full(values.size, "NaT", dtype=object)
             text[~missing] = present
             with contextlib.suppress(TypeError, ValueError):
                 values = text.astype(str)
-        elif present.size and isinstance(present[0], int | float | np.number):
+        elif types and all(issubclass(t, int | float | np.number | np.bool_) for t in types):
             checker.check(~missing, column,
                           "must be a date, not a number (give dates, ISO strings or datetime64)")
             return np.full(values.size, np.datetime64("NaT"), dtype="datetime64[D]")
+        elif any(not issubclass(t, _DATE_TYPES) or issubclass(t, str) for t in types):
+            # numpy would read a pandas Period, a bool or a mix with text as some day.
+            return _dates_one_by_one(values, column, checker)
     # numpy warns on timezone offsets and on tz-aware objects: those take the slow path,
     # which converts them to UTC explicitly.
     with warnings.catch_warnings():
@@ -202,10 +244,18 @@ def _dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.da
                 return np.array(values, dtype="datetime64[us]").astype("datetime64[D]")
             except (TypeError, ValueError, Warning):
                 pass
+    return _dates_one_by_one(values, column, checker)
+
+
+_DATE_TYPES = (str, _dt.date, np.datetime64)
+
+
+def _dates_one_by_one(values: NDArray[Any], column: str, checker: Checker
+                      ) -> NDArray[np.datetime64]:
     out = np.full(values.size, np.datetime64("NaT"), dtype="datetime64[D]")
     bad = np.zeros(values.size, dtype=bool)
     for i, v in enumerate(values):  # error path, or objects numpy cannot read by itself
-        if missing_one(v) or v == "NaT":
+        if missing_one(v) or is_missing_text(v):
             continue
         try:
             out[i] = one_date(v)
@@ -240,18 +290,104 @@ def one_date(v: object) -> np.datetime64:
     raise TypeError(f"not a date: {v!r}")
 
 
+LABEL_RULE = "must be text or a whole number"
+"""The rule of a label (an id, a plan, a feature): bools, fractions, bytes and dates are not."""
+
+
+def label_of(v: Any) -> Any:
+    """One label as a table keeps it: text as ``str``, whole numbers (ints, numpy integers,
+    whole finite floats such as ``3.0``) as ``int``; missing values unchanged.
+
+    The one reading of a label, used by the record models and by ``to_codes``, so that both
+    paths accept and refuse the same values.
+
+    Raises
+    ------
+    ValueError
+        ``v`` breaks ``LABEL_RULE`` (a bool, a fraction, an infinity, bytes, a date, any
+        other object) or ``SCALAR_RULE`` (a list, tuple, set or dict).
+
+    Examples
+    --------
+    >>> label_of(3.0), label_of(np.int64(7)), label_of(np.str_("c0"))
+    (3, 7, 'c0')
+    >>> label_of(True)
+    Traceback (most recent call last):
+    ...
+    ValueError: must be text or a whole number
+    """
+    if isinstance(v, str):
+        return str(v)
+    if isinstance(v, bool | np.bool_):
+        raise ValueError(LABEL_RULE)
+    if isinstance(v, int | np.integer):
+        return int(v)
+    if isinstance(v, float | np.floating):
+        if missing_one(v):
+            return v
+        if np.isfinite(v) and float(v).is_integer():
+            return int(v)
+        raise ValueError(LABEL_RULE)
+    if missing_one(v):
+        return v
+    if isinstance(v, Iterable) and not isinstance(v, bytes):
+        raise ValueError(SCALAR_RULE)
+    raise ValueError(LABEL_RULE)
+
+
+_PLAIN_LABELS = frozenset({str, int, type(None)})
+
+
+def _labels(values: NDArray[Any], missing: NDArray[np.bool_], column: str,
+            checker: Checker) -> NDArray[Any]:
+    """``values`` read by ``label_of``; cells that break ``LABEL_RULE`` are marked (and are
+    missing when skipping). Containers are left to ``SCALAR_RULE``. Plain text and integer
+    columns are returned as they are."""
+    kind = values.dtype.kind
+    if kind in "iuU" or values.size == 0:
+        return values
+    if kind == "f":
+        bad = ~missing & ~(np.isfinite(values) & (values == np.round(values)))
+        checker.check(bad, column, LABEL_RULE)
+        return np.where(bad, np.nan, values) if bad.any() else values
+    if kind != "O":  # bools, bytes, dates, durations, complex numbers
+        checker.check(~missing, column, LABEL_RULE)
+        return np.full(values.size, None, dtype=object)
+    if set(map(type, values)) <= _PLAIN_LABELS:
+        return values
+    out: NDArray[Any] = values.copy()
+    bad = np.zeros(values.size, dtype=bool)
+    for i, v in enumerate(values.tolist()):  # only columns holding other types of value
+        if missing[i]:
+            continue
+        try:
+            out[i] = label_of(v)
+        except ValueError as exc:
+            bad[i] = str(exc) == LABEL_RULE  # containers: SCALAR_RULE, checked below
+    checker.check(bad, column, LABEL_RULE)
+    out[bad] = None
+    return out
+
+
 def to_codes(
-    values: NDArray[Any], column: str, checker: Checker, *, required: bool
+    values: NDArray[Any], column: str, checker: Checker, *, required: bool,
+    labels: bool = True,
 ) -> tuple[NDArray[np.int64], NDArray[Any]]:
     """Factorize a column into integer codes (into sorted categories); missing is code -1.
 
-    A cell holding several values (a list, a tuple, a dict) breaks ``SCALAR_RULE`` (and is
-    missing when skipping). Values that differ only by surrounding spaces or invisible
-    characters are kept apart, with a ``SimilarIdsWarning`` naming them.
+    With ``labels`` (ids and categorical fields), values are read by ``label_of``: text,
+    and whole numbers as integers; other values break ``LABEL_RULE``. Segments kept from
+    input columns take any scalar (``labels=False``). A cell holding several values (a list,
+    a tuple, a dict) breaks ``SCALAR_RULE`` (and is missing when skipping). Values that
+    differ only by surrounding spaces or invisible characters are kept apart, with a
+    ``SimilarIdsWarning`` naming them.
     """
     missing = is_missing(values)
     if required:
         checker.check(missing, column, "must not be missing (None/NaN)")
+    if labels:
+        values = _labels(values, missing, column, checker)
+        missing = is_missing(values)
     if values.dtype.kind == "f":
         whole = np.isfinite(values) & (values == np.round(values))
         if bool(whole[~missing].all()):

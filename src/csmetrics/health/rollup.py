@@ -252,7 +252,8 @@ class _ScoresSource:
                 context=f"{context} (by={name!r}; carry other columns into the scores with "
                         "HealthScorecard.score(..., keep=[...]))")
         codes, categories = to_codes(np.asarray(scores[name]), name,
-                                     Checker(len(scores), context), required=False)
+                                     Checker(len(scores), context), required=False,
+                                     labels=False)
         categories = np.asarray(categories, dtype=object)
         if name == "band":  # bands in the scorecard's order, not alphabetical
             rank = {b: i for i, b in enumerate(scores.band_names)}

@@ -152,7 +152,7 @@ class ColumnTable:
         available, get = column_getter(data, checker.context)
         kept: dict[str, Coded] = {}
         for name, source in match_columns(available, names, checker.context).items():
-            codes, cats = to_codes(get(source), source, checker, required=False)
+            codes, cats = to_codes(get(source), source, checker, required=False, labels=False)
             kept[name] = (codes, cats.astype(object)) if rows is None else recode(
                 codes[rows], cats.astype(object))
         return replace(self, segments=kept)  # type: ignore[type-var]

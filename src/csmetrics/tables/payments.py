@@ -23,7 +23,13 @@ from csmetrics.exceptions import (
 )
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable
-from csmetrics.tables.records import RecordModel, iso_currency, money_amount
+from csmetrics.tables.records import (
+    RecordModel,
+    iso_currency,
+    money_amount,
+    record_date,
+    record_label,
+)
 from csmetrics.tables.rules import currency_codes
 
 
@@ -57,8 +63,12 @@ class Payment(RecordModel):
     currency: str = "USD"
     payment_id: str | int | None = None
 
+    _labels_as_the_columns_read_them = field_validator(
+        "customer_id", "payment_id", mode="before")(record_label)
+
     _amount_is_finite_and_not_negative = field_validator("amount")(money_amount)
     _currency_is_iso_4217 = field_validator("currency")(iso_currency)
+    _date_as_the_columns_read_it = field_validator("date", mode="before")(record_date)
 
 
 _PAYMENT_COLUMNS = ("customer_id", "date", "amount", "currency", "payment_id")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -10,9 +11,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from csmetrics._core.checks import ErrorMode
+from csmetrics._core.convert import NOT_NUMBERS, is_missing_text, label_of, missing_one, one_date
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.models import describe
 from csmetrics.exceptions import DataValidationError, InvalidParameterError
@@ -38,6 +40,15 @@ class RecordModel(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _missing_values_are_none(cls, data: Any) -> Any:
+        # A row from a DataFrame carries NaN, NaT or pd.NA where a value is missing: the
+        # columns read all of them as missing, and so does every record.
+        if isinstance(data, dict):
+            return {k: None if missing_one(v) else v for k, v in data.items()}
+        return data
 
     def __init__(self, /, **data: Any) -> None:
         try:
@@ -138,6 +149,91 @@ def validate_records(records: Iterable[Any], model: type[Any], context: str,
                                   count=len(positions), positions=positions,
                                   n_rows=batch.n_input, context=context)
     return batch
+
+
+def record_label(v: Any) -> Any:
+    """A record's id or category read as the columns read it (``label_of``): text, or a
+    whole number as an ``int``; bools, fractions, bytes and dates are refused.
+
+    Examples
+    --------
+    >>> record_label(12.0), record_label("c0")
+    (12, 'c0')
+    """
+    return label_of(v)
+
+
+def record_number(v: Any) -> Any:
+    """A record's number field read as the columns read it: an integer beyond float64
+    (``10**400``) is infinite, which the field refuses as not finite (pydantic itself would
+    raise a bare ``OverflowError``).
+
+    Examples
+    --------
+    >>> record_number(10**400), record_number(2)
+    (inf, 2)
+    """
+    if isinstance(v, NOT_NUMBERS):  # pydantic reads a datetime64 as its ticks
+        raise ValueError("must be a number")
+    if isinstance(v, int) and not isinstance(v, bool):
+        return _as_float(v) if abs(v) > 2**1023 else v
+    return v
+
+
+def record_count(v: Any) -> Any:
+    """A record's count field (``interval_count``, ``contacts``) read as the columns read it:
+    text holding a whole number in any notation (``"1e3"``, ``"2.0"``) is that integer.
+
+    Examples
+    --------
+    >>> record_count("1e3"), record_count(" 2 "), record_count("many")
+    (1000, 2, 'many')
+    """
+    if isinstance(v, str):
+        try:
+            number = float(v)
+        except ValueError:
+            return v
+        if math.isfinite(number) and number.is_integer():
+            return int(number)
+    return record_number(v)
+
+
+def record_missing_text(v: Any) -> Any:
+    """A record's date or timestamp: text the columns read as missing (blank, ``"NaT"``,
+    ``"None"``, ``"nan"``) is ``None``.
+
+    Examples
+    --------
+    >>> record_missing_text("  ") is None, record_missing_text("2024-01-01")
+    (True, '2024-01-01')
+    """
+    return None if is_missing_text(v) else v
+
+
+DATE_RULE = "must be a date (ISO 8601 such as '2024-03-15', a date, or a datetime64)"
+"""The rule of a record's date field."""
+
+
+def record_date(v: Any) -> Any:
+    """A record's date read as the columns read it: ISO 8601 text, dates, datetimes (aware
+    ones in UTC) and datetime64, any time of day dropped; missing text is ``None``.
+
+    Examples
+    --------
+    >>> record_date("2024-03-05T23:30:00-05:00"), record_date(" ")
+    (datetime.date(2024, 3, 6), None)
+    """
+    v = record_missing_text(v)
+    if v is None or (isinstance(v, _dt.date) and not isinstance(v, _dt.datetime)):
+        return v
+    try:
+        day: _dt.date = one_date(v).astype(_dt.date)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(DATE_RULE) from exc
+    if not isinstance(day, _dt.date):  # beyond the years Python dates reach
+        raise ValueError(DATE_RULE)
+    return day
 
 
 def money_amount(v: Decimal | int | float) -> Decimal | int | float:

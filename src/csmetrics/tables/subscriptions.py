@@ -32,7 +32,15 @@ from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._kernels import revenue as kr
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable
-from csmetrics.tables.records import RecordModel, iso_currency, money_amount
+from csmetrics.tables.records import (
+    RecordModel,
+    iso_currency,
+    money_amount,
+    record_count,
+    record_label,
+    record_missing_text,
+    record_number,
+)
 from csmetrics.tables.rules import categorical_codes, check_spans, currency_codes, required_number
 
 Interval = Literal["day", "week", "month", "quarter", "year"]
@@ -85,7 +93,7 @@ class Subscription(RecordModel):
 
     customer_id: str | int
     subscription_id: str | int | None = None
-    plan: str | None = None
+    plan: str | int | None = None
     start: _dt.date
     end: _dt.date | None = None
     amount: Decimal | int | float
@@ -94,6 +102,9 @@ class Subscription(RecordModel):
     interval_count: int = Field(default=1, ge=1, le=10_000)
     quantity: float = Field(default=1.0, ge=0, allow_inf_nan=False)
     discount: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
+
+    _labels_as_the_columns_read_them = field_validator(
+        "customer_id", "subscription_id", "plan", mode="before")(record_label)
 
     @model_validator(mode="before")
     @classmethod
@@ -124,6 +135,12 @@ class Subscription(RecordModel):
 
     _amount_is_finite_and_not_negative = field_validator("amount")(money_amount)
     _currency_is_iso_4217 = field_validator("currency")(iso_currency)
+    _numbers_as_the_columns_read_them = field_validator(
+        "quantity", "discount", mode="before")(record_number)
+    _count_as_the_columns_read_it = field_validator("interval_count", mode="before")(
+        record_count)
+    _missing_text_is_no_date = field_validator("start", "end", mode="before")(
+        record_missing_text)
 
     @model_validator(mode="after")
     def _end_not_before_start(self) -> Subscription:

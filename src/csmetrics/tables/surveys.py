@@ -29,7 +29,7 @@ from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.days import day_bounds
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable
-from csmetrics.tables.records import RecordModel
+from csmetrics.tables.records import RecordModel, record_date, record_label, record_number
 
 
 @dataclass(frozen=True)
@@ -169,6 +169,11 @@ class SurveyResponse(RecordModel):
     submitted_at: _dt.date | _dt.datetime
     weight: float = Field(default=1.0, ge=0, allow_inf_nan=False)
 
+    _labels_as_the_columns_read_them = field_validator(
+        "customer_id", "respondent_id", mode="before")(record_label)
+    _numbers_as_the_columns_read_them = field_validator(
+        "score", "weight", mode="before")(record_number)
+
     @field_validator("survey")
     @classmethod
     def _survey_is_named(cls, v: str) -> str:
@@ -177,13 +182,7 @@ class SurveyResponse(RecordModel):
             raise ValueError("must not be empty")
         return name
 
-    @field_validator("submitted_at", mode="before")
-    @classmethod
-    def _date_first(cls, v: Any) -> Any:
-        # "2024-03-01" is a date, not midnight of a datetime.
-        if isinstance(v, str) and len(v.strip()) == 10:
-            return _dt.date.fromisoformat(v.strip())
-        return v
+    _date_as_the_columns_read_it = field_validator("submitted_at", mode="before")(record_date)
 
 
 _COLUMNS = ("customer_id", "respondent_id", "survey", "score", "submitted_at", "weight")

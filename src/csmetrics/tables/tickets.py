@@ -23,7 +23,7 @@ from csmetrics._core.timestamps import as_datetime, to_timestamps
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable, recode
-from csmetrics.tables.records import RecordModel
+from csmetrics.tables.records import RecordModel, record_count, record_label, record_missing_text
 
 I64 = NDArray[np.int64]
 
@@ -64,6 +64,9 @@ class SupportTicket(RecordModel):
     contacts: int | None = Field(default=None, ge=0)
     ticket_id: str | int | None = None
 
+    _labels_as_the_columns_read_them = field_validator(
+        "customer_id", "ticket_id", mode="before")(record_label)
+
     @model_validator(mode="before")
     @classmethod
     def _missing_values_are_none(cls, data: Any) -> Any:
@@ -75,6 +78,10 @@ class SupportTicket(RecordModel):
     @classmethod
     def _timestamps(cls, v: Any) -> Any:
         return None if v is None else as_datetime(v)
+
+    _count_as_the_columns_read_it = field_validator("contacts", mode="before")(record_count)
+    _missing_text_is_no_time = field_validator("opened_at", "resolved_at", mode="before")(
+        record_missing_text)
 
 
 _COLUMNS = ("customer_id", "ticket_id", "opened_at", "resolved_at", "contacts")

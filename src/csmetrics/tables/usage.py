@@ -30,7 +30,7 @@ from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.days import day_bounds_us, span_days
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable, recode
-from csmetrics.tables.records import RecordModel
+from csmetrics.tables.records import RecordModel, record_label, record_missing_text, record_number
 
 I64 = NDArray[np.int64]
 
@@ -64,8 +64,11 @@ class UsageEvent(RecordModel):
     customer_id: str | int
     user_id: str | int
     at: _dt.datetime
-    feature: str | None = None
+    feature: str | int | None = None
     duration_s: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+
+    _labels_as_the_columns_read_them = field_validator(
+        "customer_id", "user_id", "feature", mode="before")(record_label)
 
     @model_validator(mode="before")
     @classmethod
@@ -78,6 +81,10 @@ class UsageEvent(RecordModel):
     @classmethod
     def _timestamp_as_the_columns_read_it(cls, v: Any) -> Any:
         return as_datetime(v)
+
+    _number_as_the_columns_read_it = field_validator("duration_s", mode="before")(
+        record_number)
+    _missing_text_is_no_time = field_validator("at", mode="before")(record_missing_text)
 
 
 _COLUMNS = ("customer_id", "user_id", "at", "feature", "duration_s")
