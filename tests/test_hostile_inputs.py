@@ -774,3 +774,272 @@ def test_rates_that_would_overflow_the_converted_mrr_are_refused() -> None:
         assert info.value.positions == (0, 1)
     fine = cm.FxRates.constant({"EUR": 1.1, "USD": 1.0}, reporting_currency="USD")
     assert float(cm.mrr(subs, "2024-01", fx=fine)) == pytest.approx(1.98e12 + 5)
+
+
+# --- issue 11: the error contract holds for every input ----------------------------------
+# Each test reproduces the exact input of a defect listed in issue 11 ("Real data in").
+
+ONE_ROW = {"start": ["2024-01-01"], "amount": [10.0]}
+TWO_ROWS = {"start": ["2024-01-01", "2024-02-01"], "amount": [10.0, 20.0]}
+
+
+def _record_rows() -> dict[str, tuple[Any, dict[str, Any]]]:
+    return {
+        "subscriptions": (cm.SubscriptionTable,
+                          {"customer_id": "c0", "start": "2024-01-01", "amount": 10}),
+        "usage": (cm.UsageTable, {"customer_id": "c0", "user_id": "u0",
+                                  "at": "2024-01-01T10:00:00"}),
+        "tickets": (cm.SupportTicketTable, {"customer_id": "c0",
+                                            "opened_at": "2024-01-01T10:00:00"}),
+        "payments": (cm.PaymentTable, {"customer_id": "c0", "date": "2024-01-01",
+                                       "amount": 10}),
+        "surveys": (cm.SurveyTable, {"customer_id": "c0", "survey": "nps", "score": 9,
+                                     "submitted_at": "2024-01-01"}),
+    }
+
+
+RECORD_ROWS = _record_rows()
+
+
+class TestIssue11ContainersInIdCells:
+    def test_a_tuple_id_in_one_row_columns_is_refused_not_two_rows(self) -> None:
+        with pytest.raises(cm.DataValidationError, match="column 'customer_id' must be a "
+                           "scalar"):
+            cm.SubscriptionTable.from_columns({"customer_id": [(1, 2)], **ONE_ROW})
+
+    def test_list_ids_against_two_row_columns_are_refused_not_four_rows(self) -> None:
+        with pytest.raises(cm.DataValidationError, match="column 'customer_id' must be a "
+                           "scalar") as info:
+            cm.SubscriptionTable.from_columns({"customer_id": [[1, 2], [3, 4]], **TWO_ROWS})
+        assert (info.value.count, info.value.n_rows) == (2, 2)
+
+    def test_skipping_keeps_the_row_count(self) -> None:
+        t = cm.SubscriptionTable.from_columns({"customer_id": [[1, 2], "c"], **TWO_ROWS},
+                                              errors="skip")
+        assert (len(t), t.skipped.to_dict()["row"]) == (1, [0])
+
+
+def test_issue11_a_duplicated_customer_id_column_of_a_dataframe_is_refused() -> None:
+    df = pd.DataFrame([["a", "b", "2024-01-01", 5.0]],
+                      columns=["customer_id", "customer_id", "start", "amount"])
+    with pytest.raises(cm.DataValidationError, match="several columns named 'customer_id'"):
+        cm.SubscriptionTable.from_columns(df)
+
+
+class TestIssue11RawErrors:
+    @pytest.mark.parametrize("column", ["customer_id", "plan"])
+    def test_non_ascii_bytes_in_a_text_column(self, column: str) -> None:
+        cols = {"customer_id": ["a"], **ONE_ROW, column: [b"\xff\xfe"]}
+        with pytest.raises(cm.DataValidationError, match=f"column '{column}' must be text or "
+                           "a whole number"):
+            cm.SubscriptionTable.from_columns(cols)
+        record = {"customer_id": "a", "start": "2024-01-01", "amount": 1, column: b"\xff\xfe"}
+        with pytest.raises(cm.DataValidationError, match=f"column '{column}'"):
+            cm.SubscriptionTable.from_records([record])
+
+    @pytest.mark.parametrize("column", ["amount", "quantity"])
+    def test_an_integer_beyond_float64(self, column: str) -> None:
+        cols = {"customer_id": ["a"], **ONE_ROW, column: [10**400]}
+        with pytest.raises(cm.DataValidationError, match=f"column '{column}' must be finite"):
+            cm.SubscriptionTable.from_columns(cols)
+        record = {"customer_id": "a", "start": "2024-01-01", "amount": 1, column: 10**400}
+        with pytest.raises(cm.DataValidationError, match=f"column '{column}' must be valid"):
+            cm.SubscriptionTable.from_records([record])
+
+    @pytest.mark.parametrize(("kind", "column"), [
+        ("surveys", "score"), ("surveys", "weight"), ("payments", "amount"),
+        ("usage", "duration_s")])
+    def test_an_integer_beyond_float64_in_the_other_tables(self, kind: str,
+                                                           column: str) -> None:
+        table, row = RECORD_ROWS[kind]
+        for build in (lambda: table.from_records([{**row, column: 10**400}]),
+                      lambda: table.from_columns({k: [v] for k, v in
+                                                  {**row, column: 10**400}.items()})):
+            with pytest.raises(cm.DataValidationError, match=f"column '{column}'"):
+                build()
+
+    def test_a_list_in_a_text_cell_names_its_column(self) -> None:
+        with pytest.raises(cm.DataValidationError, match="column 'plan' must be a scalar"):
+            cm.SubscriptionTable.from_columns({"customer_id": ["a"], **ONE_ROW,
+                                               "plan": [["x"]]})
+
+    def test_nested_lists_in_timestamps(self) -> None:
+        with pytest.raises(cm.DataValidationError, match="column 'at'"):
+            cm.UsageTable.from_columns({"customer_id": ["a"], "user_id": ["u"],
+                                        "at": [[["2024-01-01T10:00:00"]]]})
+        with pytest.raises(cm.DataValidationError, match="column 'start'"):
+            cm.SubscriptionTable.from_columns({"customer_id": ["a", "b"],
+                                               "start": [["2024-01-01"], ["2024-01-01"]],
+                                               "amount": [1, 1]})
+
+    @pytest.mark.parametrize("column", ["customer_id", "start", "amount"])
+    def test_a_pyarrow_list_column(self, column: str) -> None:
+        values = {"customer_id": ["a"], "start": ["2024-01-01"], "amount": [1.0]}
+        values[column] = [[values[column][0]]]
+        with pytest.raises(cm.CSMetricsError, match=f"'{column}'"):
+            cm.SubscriptionTable.from_columns(pa.table(values))
+
+    @pytest.mark.parametrize("kind", list(RECORD_ROWS))
+    def test_pandas_nat_in_records(self, kind: str) -> None:
+        table, row = RECORD_ROWS[kind]
+        required = {"subscriptions": "start", "usage": "at", "tickets": "opened_at",
+                    "payments": "date", "surveys": "submitted_at"}[kind]
+        with pytest.raises(cm.DataValidationError, match=f"column '{required}'"):
+            table.from_records([{**row, required: pd.NaT}])
+
+    @pytest.mark.parametrize(("kind", "column"), [("subscriptions", "end"),
+                                                  ("tickets", "resolved_at")])
+    def test_pandas_nat_in_an_optional_date_of_a_record_is_missing(self, kind: str,
+                                                                   column: str) -> None:
+        table, row = RECORD_ROWS[kind]
+        with_nat = table.from_records([{**row, column: pd.NaT}])
+        without = table.from_records([row])
+        assert with_nat.to_dict() == without.to_dict()
+
+    @pytest.mark.parametrize("kind", list(RECORD_ROWS))
+    def test_records_that_are_none(self, kind: str) -> None:
+        table, _ = RECORD_ROWS[kind]
+        with pytest.raises(cm.InvalidParameterError, match="records must be a list"):
+            table.from_records(None)
+
+
+class TestIssue11Periods:
+    @pytest.mark.parametrize("text", ["0000-01", "9999-12", "0000", "0000-Q1", "10000-01"])
+    def test_periods_beyond_the_calendar_are_refused(self, text: str) -> None:
+        with pytest.raises(cm.InvalidParameterError):
+            cm.Period.parse(text)
+
+    @pytest.mark.parametrize("at", ["0000-01", "9999-12"])
+    def test_metrics_refuse_them_by_name(self, at: str) -> None:
+        with pytest.raises(cm.InvalidParameterError, match=f"mrr: '{at}' is outside"):
+            cm.mrr(subs(), at)
+
+    @pytest.mark.parametrize("first_month", [(0 - 1970) * 12, (9999 - 1970) * 12])
+    def test_period_objects_stay_within_years_1_to_9998(self, first_month: int) -> None:
+        freq = cm.Period.parse("2024-01").freq
+        with pytest.raises(cm.InvalidParameterError, match="years 1 to 9998"):
+            cm.Period(first_month, freq)
+
+    def test_the_last_period_object_has_an_end(self) -> None:
+        last = cm.Period((9998 - 1970) * 12 + 11, cm.Period.parse("2024-01").freq)
+        assert str(last.end) == "9998-12-31"
+        with pytest.raises(cm.InvalidParameterError):
+            last + 1
+
+    @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31"])
+    def test_table_dates_outside_the_range(self, day: str) -> None:
+        with pytest.raises(cm.DataValidationError, match="column 'start' must be a date"):
+            cm.SubscriptionTable.from_columns(subs(start=[day] * 3))
+
+
+def test_issue11_column_not_found_with_a_column_that_is_not_text() -> None:
+    assert str(cm.ColumnNotFoundError(None, ["a"])) == (  # type: ignore[arg-type]
+        "column 'None' not found; available columns: 'a'.")
+    assert "Did you mean '5x'" in str(cm.ColumnNotFoundError(5, ["5x"]))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("option", "value"), [("columns", {"customer_id": ["x"]}),
+                                               ("date_format", 5)])
+def test_issue11_csv_options_of_the_wrong_type(tmp_path: Any, option: str,
+                                               value: object) -> None:
+    path = tmp_path / "subs.csv"
+    path.write_text("customer_id,start,amount\na,2024-01-01,5\n", encoding="utf-8")
+    with pytest.raises(cm.InvalidParameterError, match=f"read_subscriptions_csv: {option}"):
+        cm.read_subscriptions_csv(path, **{option: value})
+
+
+class TestIssue11RecordModels:
+    @pytest.mark.parametrize(("model", "fields", "said"), [
+        (cm.Subscription, {"customer_id": "a", "start": "x", "amount": 1}, "start: must be a date"),
+        (cm.Subscription, {"customer_id": "a", "start": "2024-01-01", "amount": -1},
+         "amount: must be >= 0"),
+        (cm.UsageEvent, {"customer_id": "a", "user_id": "u"}, "at is required"),
+        (cm.Payment, {"customer_id": True, "date": "2024-01-01", "amount": 1},
+         "customer_id: must be text or a whole number"),
+        (cm.SupportTicket, {"customer_id": "a", "opened_at": "2024-01-01", "contacts": -1},
+         "contacts must be greater than or equal to 0"),
+        (cm.SurveyResponse, {"customer_id": "a", "survey": "nps", "score": "x",
+                             "submitted_at": "2024-01-01"}, "score"),
+    ])
+    def test_direct_construction_raises_a_csmetrics_value_error(
+            self, model: Any, fields: dict[str, Any], said: str) -> None:
+        with pytest.raises(cm.InvalidParameterError, match=f"{model.__name__}: .*{said}") as info:
+            model(**fields)
+        assert isinstance(info.value, ValueError)
+
+    def test_assignment_to_a_frozen_record(self) -> None:
+        s = cm.Subscription(customer_id="a", start="2024-01-01", amount=1)
+        with pytest.raises(cm.InvalidParameterError, match="amount cannot be changed"):
+            s.amount = 2  # type: ignore[misc]
+
+    def test_they_stay_pydantic_models(self) -> None:
+        import pydantic
+
+        s = cm.Payment(customer_id="a", date="2024-01-01", amount=1)
+        assert isinstance(s, pydantic.BaseModel)
+        assert cm.Payment.model_validate_json(s.model_dump_json()) == s
+        with pytest.raises(pydantic.ValidationError):  # validation keeps pydantic's error
+            cm.Payment.model_validate({"customer_id": "a"})
+
+
+@pytest.mark.parametrize("kind", list(RECORD_ROWS))
+def test_issue11_every_table_pickles_and_comes_back_the_same(kind: str) -> None:
+    import pickle
+
+    table, row = RECORD_ROWS[kind]
+    built = table.from_records([row, {**row, "customer_id": "c1"}])
+    back = pickle.loads(pickle.dumps(built))
+    assert type(back) is table
+    assert repr(back.to_dict()) == repr(built.to_dict())  # (repr: NaN equals NaN)
+    assert not back.customer_codes.flags.writeable
+    assert repr(back) == repr(built)
+
+
+class TestIssue11Messages:
+    def test_a_payment_table_length_mismatch_names_the_lengths(self) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="columns must all have one length; "
+                           "'customer_id' has 2, 'date' has 1, 'amount' has 2") as info:
+            cm.PaymentTable.from_columns({"customer_id": ["a", "b"], "date": ["2024-01-01"],
+                                          "amount": [1, 2]})
+        assert "rows )" not in str(info.value)
+
+    @pytest.mark.parametrize(("amount", "quantity", "column"), [
+        (1.0, 1e300, "'quantity'"), (1e300, 1.0, "'amount'"), (1e7, 1e7, "'amount, quantity'")])
+    def test_a_monthly_amount_too_large_names_the_column_that_makes_it(
+            self, amount: float, quantity: float, column: str) -> None:
+        # 1e7 x 1e7 = 1e14 a month, beyond the 1e12 bound, though neither is alone.
+        with pytest.raises(cm.DataValidationError,
+                           match=f"column {column} must give a monthly amount below"):
+            cm.SubscriptionTable.from_columns({"customer_id": ["a"], **ONE_ROW,
+                                               "amount": [amount], "quantity": [quantity]})
+
+
+class TestIssue11SimilarIds:
+    @pytest.mark.parametrize("twin", ["c0\u200b", " c0", "c0 ", "c0\u00a0", "c0\u200d",
+                                      "\ufeffc0", "\tc0"])
+    def test_ids_that_differ_only_by_invisible_characters_warn(self, twin: str) -> None:
+        with pytest.warns(cm.SimilarIdsWarning, match="column 'customer_id'") as caught:
+            t = cm.SubscriptionTable.from_columns(subs(customer_id=["c0", twin, "c1"]))
+        said = str(caught[0].message)
+        assert repr(twin) in said
+        assert "'c0'" in said
+        assert caught[0].filename == __file__  # points at the caller's line
+        assert t.n_customers == 3  # nothing changed silently
+
+    def test_records_warn_too(self) -> None:
+        rows = [{"customer_id": c, "start": "2024-01-01", "amount": 1} for c in ("c0", "c0 ")]
+        with pytest.warns(cm.SimilarIdsWarning):
+            cm.SubscriptionTable.from_records(rows)
+
+    def test_the_other_tables_and_columns(self) -> None:
+        with pytest.warns(cm.SimilarIdsWarning, match="column 'user_id'"):
+            cm.UsageTable.from_columns({"customer_id": ["a", "a"], "user_id": ["u", "u\u200b"],
+                                        "at": ["2024-01-01T00:00:00"] * 2})
+
+    def test_ids_that_only_look_alike_to_a_person_do_not_warn(self) -> None:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", cm.SimilarIdsWarning)
+            cm.SubscriptionTable.from_columns(subs(customer_id=["c0", "C0", "c 0"]))
+            cm.SubscriptionTable.from_columns(subs(customer_id=["café", "cafe", "cafe!"]))
