@@ -10,4 +10,7 @@ settings.register_profile("dev", max_examples=100, deadline=None)
 # CI: derandomized so a run is repeatable, and bounded so the suite stays well within time.
 settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])
+# Deep: for a long fuzz of the inputs (tests/test_fuzz.py), HYPOTHESIS_PROFILE=deep.
+settings.register_profile("deep", max_examples=2000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

@@ -71,6 +71,11 @@ def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], A
             return as_column(read(key_of.get(name, name)))
         except InvalidParameterError as exc:
             raise InvalidParameterError(f"{context}: column {name!r}: {exc}") from None
+        except Exception as exc:  # the DataFrame library's own conversion failed (polars
+            # has no 128-bit integers in numpy; pandas trips on a signalling Decimal NaN)
+            raise InvalidParameterError(
+                f"{context}: column {name!r} cannot be read as an array of values "
+                f"({type(exc).__name__}: {exc}).") from exc
 
     return names, get
 

@@ -35,7 +35,8 @@ def is_missing(values: NDArray[Any]) -> NDArray[np.bool_]:
                 unequal: NDArray[np.bool_] = np.asarray(values != values, dtype=np.bool_)
             is_none: NDArray[np.bool_] = np.asarray(values == np.array(None), dtype=np.bool_)
             return is_none | unequal
-        except (TypeError, ValueError):  # NA, or arrays in cells (ambiguous truth values)
+        except (TypeError, ValueError, ArithmeticError):  # NA, arrays in cells (ambiguous
+            # truth values), a signalling Decimal NaN (which refuses to be compared)
             return np.fromiter((missing_one(v) for v in values), dtype=bool,
                                count=values.size)
     return np.zeros(values.shape, dtype=bool)
@@ -47,6 +48,8 @@ def missing_one(v: object) -> bool:
         return True
     try:
         return bool(v != v)
+    except ArithmeticError:  # Decimal("sNaN") refuses even to be compared: a NaN
+        return True
     except (TypeError, ValueError):
         return False
 
