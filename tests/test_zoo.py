@@ -117,3 +117,40 @@ def test_the_comparison_sees_a_difference() -> None:
     c = cm.PaymentTable.from_columns({"customer_id": [1], "date": ["2024-01-01"],
                                       "amount": [10]})
     assert "customer_ids" in differences(a, c)
+
+
+def _frames(columns: dict[str, list[Any]]) -> dict[str, Any]:
+    """The columns as a pandas DataFrame, a pyarrow Table and a polars DataFrame, each where
+    the library can hold them as they are (polars strictly: no coercion of its own)."""
+    import pandas as pd
+    import polars as pl
+    import pyarrow as pa
+
+    out = {}
+    for form, make in (("pandas", pd.DataFrame), ("arrow", pa.table), ("polars", pl.DataFrame)):
+        try:
+            out[form] = make(columns)
+        except (Exception, pl.exceptions.PanicException):
+            continue
+    return out
+
+
+@pytest.mark.parametrize("kind", list(TABLES))
+def test_dataframes_and_arrow_build_what_lists_build(kind: str) -> None:
+    # docs/data.md: a mapping of lists, a pandas or polars DataFrame and a pyarrow Table
+    # build the same table through the same checks.
+    base, table, found, compared = BASE_ROWS[kind], TABLES[kind], [], 0
+    for field in base:
+        for label, value in ZOO.items():
+            rows = [dict(base), {**base, field: value}]
+            columns = {name: [row[name] for row in rows] for name in base}
+            expected, built = _outcome(lambda c=columns: table.from_columns(c))
+            for form, frame in _frames(columns).items():
+                compared += 1
+                got, out = _outcome(lambda f=frame: table.from_columns(f))
+                if got != expected:
+                    found.append(f"{field}={label} as {form}: {got}, as lists {expected}")
+                elif got == "ok" and (diff := differences(built, out)):
+                    found.append(f"{field}={label} as {form}: tables differ in {diff}")
+    assert compared > len(base) * len(ZOO)  # (most values fit one library or more)
+    assert not found, "\n".join(found)
