@@ -338,7 +338,7 @@ def label_of(v: Any) -> Any:
     raise ValueError(LABEL_RULE)
 
 
-_PLAIN_LABELS = frozenset({str, int, type(None)})
+_PLAIN_LABELS = frozenset({str, int, type(None), np.str_})
 
 
 def _labels(values: NDArray[Any], missing: NDArray[np.bool_], column: str,

@@ -23,7 +23,6 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
 from csmetrics._core.convert import (
-    missing_one,
     one_date,
     to_codes,
     to_dates,
@@ -105,14 +104,6 @@ class Subscription(RecordModel):
 
     _labels_as_the_columns_read_them = field_validator(
         "customer_id", "subscription_id", "plan", mode="before")(record_label)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _missing_values_are_none(cls, data: Any) -> Any:
-        # A row from a DataFrame carries NaN, NaT or pd.NA where a value is missing.
-        if isinstance(data, dict):
-            return {k: None if missing_one(v) else v for k, v in data.items()}
-        return data
 
     @field_validator("start", "end", mode="before")
     @classmethod

@@ -17,11 +17,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
-from csmetrics._core.convert import factorize, missing_one, to_codes, to_float
+from csmetrics._core.convert import factorize, to_codes, to_float
 from csmetrics._core.ids import id_array, positions
 from csmetrics._core.timestamps import as_datetime, to_timestamps
 from csmetrics._kernels import usage as ku
@@ -69,13 +69,6 @@ class UsageEvent(RecordModel):
 
     _labels_as_the_columns_read_them = field_validator(
         "customer_id", "user_id", "feature", mode="before")(record_label)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _missing_values_are_none(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: None if missing_one(v) else v for k, v in data.items()}
-        return data
 
     @field_validator("at", mode="before")
     @classmethod
