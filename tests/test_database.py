@@ -154,7 +154,8 @@ def _check_surveys(surveys: SurveyTable) -> None:
 def _takes_arrow_streams() -> bool:
     """Whether ``from_columns`` reads an object by its ``__arrow_c_stream__`` alone (issue 11
     adds this to the column reader)."""
-    pa = pytest.importorskip("pyarrow")
+    import pyarrow as pa
+
     reader = pa.RecordBatchReader.from_batches(
         pa.schema([("customer_id", pa.string()), ("start", pa.string()),
                    ("amount", pa.int64())]),
@@ -261,12 +262,10 @@ def test_postgres_null_customer_id_is_a_data_error_naming_the_column(pg: Any) ->
         cur.execute("INSERT INTO subscriptions VALUES "
                     "(NULL, 's9', 'pro', '2024-01-01', NULL, 5.00, 'usd', 'month')")
     table = _fetch(pg, SELECT_SUBSCRIPTIONS)
-    with pytest.raises(DataValidationError, match="column 'customer_id'") as info:
+    with pytest.raises(DataValidationError, match="column 'customer_id' must not be missing"):
         SubscriptionTable.from_columns(table)
-    assert info.value.count == 1
-    # ORDER BY puts NULLs last in PostgreSQL: the bad row is the seventh (position 6).
-    assert list(info.value.positions) == [6]
-    # Skipping hands the row back instead: nothing is dropped silently.
+    # Skipping hands the row back instead: nothing is dropped silently. ORDER BY puts NULLs
+    # last in PostgreSQL: the bad row is the seventh (position 6).
     kept = SubscriptionTable.from_columns(table, errors="skip")
     assert len(kept) == 6
     assert kept.skipped.to_dict()["row"] == [6]
