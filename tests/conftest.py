@@ -11,3 +11,6 @@ settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# Real database servers for tests/test_database.py (one PostgreSQL server per session).
+from db import postgres_uri  # noqa: E402, F401
