@@ -14,3 +14,6 @@ settings.register_profile("ci", max_examples=100, deadline=None, derandomize=Tru
 settings.register_profile("deep", max_examples=2000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# Real database servers for tests/test_database.py (one PostgreSQL server per session).
+from db import postgres_uri  # noqa: E402, F401

@@ -59,10 +59,15 @@ class TestCSV:
                         "c,2024-01-01,oops\n")
         with pytest.raises(CSVDataError) as info:
             read_subscriptions_csv(path)
-        message = str(info.value)
-        assert f"{path}: line 4" in message
-        assert "column 'amount' must be a number" in message
+        # Both broken rules at once, each with its line and the value found there.
+        assert str(info.value) == (
+            f"{path}: the input breaks 2 rules:\n"
+            "  - line 4: column 'amount' must be a number; 1 of 3 rows breaks this rule "
+            "(value 'oops')\n"
+            "  - line 3: column 'amount' must be >= 0; 1 of 3 rows breaks this rule "
+            "(value '-5')")
         assert info.value.lines == (4,)
+        assert info.value.problems.to_dict()["lines"] == [[4], [3]]
 
     def test_missing_mapped_column_lists_those_present(self, subs_csv: Path) -> None:
         with pytest.raises(cm.ColumnNotFoundError, match="'Customer ID'"):

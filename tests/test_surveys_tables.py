@@ -53,7 +53,7 @@ class TestRules:
         err = rejects("must be on its survey's scale", score=[9, 6, 6])
         assert str(err) == (
             "SurveyTable.from_columns: column 'score' must be on its survey's scale "
-            "(ces: 1-7, csat: 1-5, nps: 0-10); 1 of 3 rows breaks this rule (at row 1).")
+            "(ces: 1-7, csat: 1-5, nps: 0-10); 1 of 3 rows breaks this rule (at row 1; value 6).")
         rejects("must be on its survey's scale", score=[-1, 4, 6])
         rejects("must be on its survey's scale", score=[9, 4, 0])
 

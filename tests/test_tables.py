@@ -38,7 +38,7 @@ class TestRules:
         assert table(amount=[0.0, 20.0]).amount.tolist() == [0.0, 20.0]
         err = rejects("must be >= 0", amount=[10.0, -0.01])
         assert str(err) == ("SubscriptionTable.from_columns: column 'amount' must be >= 0; "
-                            "1 of 2 rows breaks this rule (at row 1).")
+                            "1 of 2 rows breaks this rule (at row 1; value -0.01).")
         assert (err.column, err.count, err.positions, err.n_rows) == ("amount", 1, (1,), 2)
 
     def test_amount_missing_and_nan_and_text(self) -> None:
@@ -122,7 +122,8 @@ class TestRules:
                 "amount": amounts}
         with pytest.raises(DataValidationError) as info:
             SubscriptionTable.from_columns(cols)
-        assert "7 of 10 rows break this rule (first at rows 0, 1, 2, 3, 4)" in str(info.value)
+        assert ("7 of 10 rows break this rule (first at rows 0, 1, 2, 3, 4; values -1.0, "
+                in str(info.value))
         assert info.value.count == 7
 
     def test_large_positions_are_formatted_with_separators(self) -> None:
@@ -130,7 +131,7 @@ class TestRules:
         amount = np.ones(n)
         amount[[9_311, 11_002]] = -1
         with pytest.raises(DataValidationError, match=r"2 of 12,000 rows break this rule "
-                           r"\(first at rows 9,311, 11,002\)"):
+                           r"\(first at rows 9,311, 11,002; values -1.0, -1.0\)"):
             SubscriptionTable.from_columns({"customer_id": np.arange(n),
                                             "start": np.full(n, np.datetime64("2024-01-01")),
                                             "amount": amount})
@@ -306,7 +307,7 @@ class TestRecords:
             {"customer_id": "c", "start": "2024-01-01", "amount": -3},
         ]
         with pytest.raises(DataValidationError, match=r"column 'amount' .*2 of 3 rows break "
-                           r"this rule \(first at rows 1, 2\)"):
+                           r"this rule \(first at rows 1, 2; values -1, -3\)"):
             SubscriptionTable.from_records(recs)
 
     def test_from_records_skip(self) -> None:

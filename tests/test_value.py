@@ -332,7 +332,8 @@ class TestPayments:
 
     def test_validation_names_column_rule_and_rows(self) -> None:
         with pytest.raises(DataValidationError, match=r"column 'amount' must be >= 0 .*"
-                                                      r"1 of 3 rows breaks this rule \(at row 2\)"):
+                                                      r"1 of 3 rows breaks this rule "
+                                                      r"\(at row 2; value -1\)"):
             PaymentTable.from_columns({"customer_id": [1, 2, 3], "amount": [5, 6, -1],
                                        "date": ["2024-01-01"] * 3})
         with pytest.raises(DataValidationError, match="column 'date' must be a date"):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, overload
 
 __all__ = [
     "AccountNotFoundError",
@@ -20,6 +22,8 @@ __all__ = [
     "InvalidParameterError",
     "MissingDependencyError",
     "MissingRateError",
+    "Problem",
+    "Problems",
     "SignatureError",
     "SimilarIdsWarning",
     "UndefinedMetricWarning",
@@ -32,51 +36,211 @@ class CSMetricsError(Exception):
     """Base class of every error csmetrics raises on purpose."""
 
 
-class DataValidationError(CSMetricsError, ValueError):
-    """Input data break a rule.
+def show_value(value: object) -> str:
+    """One input value as a message shows it: text quoted, blanks named, long values cut.
+
+    Examples
+    --------
+    >>> show_value("$1,200.00"), show_value(None), show_value(-5.0), show_value("")
+    ("'$1,200.00'", 'blank', '-5.0', 'blank')
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "blank"
+    if isinstance(value, float) and value != value:
+        return "blank"
+    try:
+        text = repr(value) if isinstance(value, str | bytes) else str(value)
+    except Exception:  # a value whose str() fails is still named
+        text = f"<{type(value).__name__}>"
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        text = str(value)
+    return text if len(text) <= _SHOWN_WIDTH else text[:_SHOWN_WIDTH - 3] + "..."
+
+
+_SHOWN_WIDTH = 40
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One rule broken by some rows of an input.
 
     Attributes
     ----------
     column : str
         The column (or columns, joined by ``", "``) holding the bad values.
     rule : str
-        The rule broken, phrased as it reads in the message (``"must be >= 0"``).
+        The rule broken, as it reads in the message (``"must be >= 0"``).
     count : int
         How many rows break it.
     positions : tuple of int
-        The first few offending row positions (0-based, in input order).
+        The first few of those rows (0-based positions in input order).
+    values : tuple of str
+        The values at ``positions`` as the message shows them (``'blank'`` for a blank).
+    lines : tuple of int
+        The file lines of ``positions`` (header = line 1) when the input is a file; empty
+        otherwise.
+    hint : str
+        How to fix it, when there is more to say than the rule.
+    """
+
+    column: str
+    rule: str
+    count: int
+    positions: tuple[int, ...]
+    values: tuple[str, ...] = ()
+    lines: tuple[int, ...] = ()
+    hint: str = ""
+
+    def describe(self, n_rows: int) -> str:
+        """``column 'x' <rule>; N of M rows break this rule (first at rows 1, 4; values ...)``;
+        from a file, the lines lead: ``lines 3, 6: column 'x' <rule>; ... (values ...)``."""
+        noun = "row" if n_rows == 1 else "rows"
+        verb = "breaks" if self.count == 1 else "break"
+        text = (f"column '{self.column}' {self.rule}; {self.count:,} of {n_rows:,} {noun} "
+                f"{verb} this rule")
+        values = (f"value{'s' * (len(self.values) != 1)} {', '.join(self.values)}"
+                  if self.values else "")
+        if self.lines:
+            unit = "line" if len(self.lines) == 1 else "lines"
+            text = f"{unit} {', '.join(f'{p:,}' for p in self.lines)}: {text}"
+            if values:
+                text += f" ({values})"
+        elif self.positions:
+            text += f" ({'at' if self.count == 1 else 'first at'} {self.where()})"
+        return text + (f". {self.hint}" if self.hint else "")
+
+    def where(self) -> str:
+        """The first rows and their values: ``rows 1, 4; values 'a', blank``."""
+        unit = "row" if len(self.positions) == 1 else "rows"
+        text = f"{unit} {', '.join(f'{p:,}' for p in self.positions)}"
+        if self.values:
+            text += f"; value{'s' * (len(self.values) != 1)} {', '.join(self.values)}"
+        return text
+
+
+class Problems(Sequence[Problem]):
+    """Every rule an input breaks, one ``Problem`` each: a small table for code.
+
+    ``to_dict()``, ``to_pandas()`` and ``to_polars()`` give one row per rule, with columns
+    ``column``, ``rule``, ``count``, ``rows`` (the first positions), ``lines`` (the first
+    file lines, when read from a file), ``values`` and ``hint``.
+
+    Examples
+    --------
+    >>> p = Problems([Problem("amount", "must be >= 0", 2, (1, 4), ("-5", "-3"))])
+    >>> p[0].describe(10)
+    "column 'amount' must be >= 0; 2 of 10 rows break this rule (first at rows 1, 4; values -5, -3)"
+    >>> p.to_dict()["count"], len(p)
+    ([2], 1)
+    """
+
+    _COLUMNS = ("column", "rule", "count", "rows", "lines", "values", "hint")
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self._items = tuple(problems)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> Problem: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Problem]: ...
+    def __getitem__(self, index: int | slice) -> Problem | Sequence[Problem]:
+        return self._items[index]
+
+    def to_dict(self) -> dict[str, list[object]]:
+        """One list per column, one entry per rule broken."""
+        return {
+            "column": [p.column for p in self._items],
+            "rule": [p.rule for p in self._items],
+            "count": [p.count for p in self._items],
+            "rows": [list(p.positions) for p in self._items],
+            "lines": [list(p.lines) for p in self._items],
+            "values": [list(p.values) for p in self._items],
+            "hint": [p.hint for p in self._items],
+        }
+
+    def to_pandas(self) -> Any:
+        """The problems as a pandas DataFrame (needs the ``pandas`` extra)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise MissingDependencyError(
+                "to_pandas() needs pandas: pip install 'csmetrics[pandas]'.") from exc
+        return pd.DataFrame(self.to_dict(), columns=list(self._COLUMNS))
+
+    def to_polars(self) -> Any:
+        """The problems as a polars DataFrame (needs the ``polars`` extra)."""
+        try:
+            import polars as pl
+        except ImportError as exc:
+            raise MissingDependencyError(
+                "to_polars() needs polars: pip install 'csmetrics[polars]'.") from exc
+        return pl.DataFrame(self.to_dict())
+
+    def __repr__(self) -> str:
+        return f"Problems({len(self)} rule{'s' * (len(self) != 1)} broken)"
+
+
+class DataValidationError(CSMetricsError, ValueError):
+    """Input data break one rule or several; every broken rule is listed at once.
+
+    Attributes
+    ----------
+    problems : Problems
+        Every rule broken, in the order checked: column, rule, count, first rows (and file
+        lines), their values and a hint; ``problems.to_pandas()`` for code.
+    column, rule, count, positions
+        Those of the first problem (the one a reader fixes first).
     n_rows : int
         Rows in the input, for context.
+    context : str
+        What was being read (a function, a file).
     """
 
     def __init__(
         self,
         *,
-        column: str,
-        rule: str,
-        count: int,
-        positions: Sequence[int],
+        column: str = "",
+        rule: str = "",
+        count: int = 0,
+        positions: Sequence[int] = (),
         n_rows: int,
         context: str = "",
+        values: Sequence[str] = (),
+        problems: Sequence[Problem] | None = None,
     ) -> None:
-        self.column = column
-        self.rule = rule
-        self.count = int(count)
-        self.positions = tuple(int(p) for p in positions[:_SHOWN_POSITIONS])
+        if not problems:
+            problems = [Problem(column, rule, int(count),
+                                tuple(int(p) for p in positions[:_SHOWN_POSITIONS]),
+                                tuple(values[:_SHOWN_POSITIONS]))]
+        self.problems = Problems(problems)
+        first = self.problems[0]
+        self.column = first.column
+        self.rule = first.rule
+        self.count = first.count
+        self.positions = first.positions
         self.n_rows = int(n_rows)
         self.context = context
         super().__init__(self._message())
 
     def _message(self) -> str:
-        shown = ", ".join(f"{p:,}" for p in self.positions)
-        noun = "row" if self.n_rows == 1 else "rows"
-        verb = "breaks" if self.count == 1 else "break"
-        where = "at row" if len(self.positions) == 1 else "first at rows"
         prefix = f"{self.context}: " if self.context else ""
-        return (
-            f"{prefix}column '{self.column}' {self.rule}; "
-            f"{self.count:,} of {self.n_rows:,} {noun} {verb} this rule ({where} {shown})."
-        )
+        if len(self.problems) == 1:
+            return f"{prefix}{self.problems[0].describe(self.n_rows)}."
+        items = "\n".join(f"  - {p.describe(self.n_rows)}" for p in self.problems)
+        return f"{prefix}the input breaks {len(self.problems)} rules:\n{items}"
+
+    def __reduce__(self) -> Any:  # picklable, for multiprocessing and notebooks
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
+
+def _rebuild(cls: type[DataValidationError], state: dict[str, Any]) -> DataValidationError:
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, error._message())
+    return error
 
 
 class CurrencyMismatchError(DataValidationError):

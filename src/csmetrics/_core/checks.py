@@ -1,36 +1,59 @@
-"""Collecting rule violations of one input: raise on the first, or mark rows to skip."""
+"""Collecting rule violations of one input: every broken rule reported at once, or rows
+marked to skip."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics.exceptions import DataValidationError, InvalidParameterError
+from csmetrics.exceptions import DataValidationError, InvalidParameterError, Problem, show_value
 
 ErrorMode = Literal["raise", "skip"]
+
+_SHOWN = 5
 
 
 @dataclass
 class Checker:
-    """Collects rule violations of one input: raises on the first, or marks rows to skip.
+    """Collects rule violations of one input.
 
-    With ``errors="skip"``, each bad row is remembered with the first rule it broke, so the
-    caller can drop exactly those rows and hand them back to the user.
+    A checker of a table (``collect=True``) checks every rule over every column: rows that
+    break a rule are marked ``bad`` (later rules skip them, so one bad cell is reported once),
+    and ``raise_collected()`` raises one ``DataValidationError`` listing every rule broken,
+    with its count, first rows and their values. With ``errors="skip"`` nothing is raised:
+    each bad row is remembered with the first rule it broke, so the caller can drop exactly
+    those rows and hand them back to the user. Without ``collect``, ``errors="raise"`` raises
+    at the first rule broken (for single arrays checked in passing).
+
+    ``sources`` maps a column name to its input values, so messages show the bad values.
     """
 
     n_rows: int
     context: str
     errors: ErrorMode = "raise"
+    collect: bool = False
+    sources: dict[str, NDArray[Any]] = field(default_factory=dict)
     bad: NDArray[np.bool_] = field(init=False)
     reasons: list[tuple[NDArray[np.int64], str, str]] = field(init=False, default_factory=list)
+    problems: list[Problem] = field(init=False, default_factory=list)
+    _by_column: dict[str, NDArray[np.bool_]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.errors not in ("raise", "skip"):
             raise InvalidParameterError(f"errors must be 'raise' or 'skip', got {self.errors!r}.")
         self.bad = np.zeros(self.n_rows, dtype=bool)
+
+    def show(self, columns: Mapping[str, NDArray[Any] | None]) -> Checker:
+        """Remember the input values of ``columns`` (name -> values) for messages; the
+        checker itself, for chaining."""
+        for name, values in columns.items():
+            if values is not None and len(values) == self.n_rows:
+                self.sources[name] = values
+        return self
 
     def check(
         self,
@@ -39,24 +62,51 @@ class Checker:
         rule: str,
         *,
         error: type[DataValidationError] = DataValidationError,
+        hint: str = "",
     ) -> None:
         """Record rows where ``violates`` is true as breaking ``rule`` on ``column``."""
         positions = np.flatnonzero(violates)
         if positions.size == 0:
             return
-        if self.errors == "raise":
-            raise error(
-                column=column,
-                rule=rule,
-                count=positions.size,
-                positions=positions[:5].tolist(),
-                n_rows=self.n_rows,
-                context=self.context,
-            )
+        problem = Problem(column, rule, int(positions.size),
+                          tuple(positions[:_SHOWN].tolist()),
+                          self._values(column, positions[:_SHOWN]), hint=hint)
+        if self.errors == "raise" and not self.collect:
+            raise error(problems=[problem], n_rows=self.n_rows, context=self.context)
+        self.problems.append(problem)
+        mine = self._by_column.setdefault(column, np.zeros(self.n_rows, dtype=bool))
+        mine[positions] = True
         new = positions[~self.bad[positions]]
         if new.size:
             self.reasons.append((new, column, rule))
             self.bad[new] = True
+
+    def flagged(self, column: str) -> NDArray[np.bool_]:
+        """Rows already reported for ``column`` (so a rule that follows from an earlier one,
+        such as "missing" after "not a number", is not reported again; other columns of the
+        row are still checked)."""
+        return self._by_column.get(column, np.zeros(self.n_rows, dtype=bool))
+
+    def raise_collected(self) -> None:
+        """With ``errors="raise"``, one ``DataValidationError`` listing every rule broken."""
+        if self.problems and self.errors == "raise":
+            raise DataValidationError(problems=self.problems, n_rows=self.n_rows,
+                                      context=self.context)
+
+    def _values(self, column: str, positions: NDArray[np.int64]) -> tuple[str, ...]:
+        parts = [self.sources.get(name) for name in column.split(", ")]
+        if not positions.size or any(p is None for p in parts):
+            return ()
+        shown = []
+        for i in positions.tolist():
+            cells = [show_value(_item(p, i)) for p in parts if p is not None]
+            shown.append(cells[0] if len(cells) == 1 else ", ".join(cells))
+        return tuple(shown)
+
+
+def _item(values: NDArray[Any], i: int) -> object:
+    value = values[i]
+    return value.item() if isinstance(value, np.generic) and value.dtype.kind != "M" else value
 
 
 def fail(column: str, rule: str, violates: NDArray[np.bool_], context: str) -> None:

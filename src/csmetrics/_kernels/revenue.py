@@ -316,22 +316,49 @@ def bridge(points: ChangePoints, segment_of_entity: I64, n_segments: int, base: 
     return Bridge(starting, ending, amounts, counts, starting_count, ending_count)
 
 
+class CohortLevels:
+    """Every entity's MRR at any snapshot, and whether it lapsed between two, from one set of
+    change points: what is shared by every window of an NRR series is computed once.
+
+    Points are sorted by (entity, snapshot), so an entity's points at or before a snapshot
+    are a prefix of its run: counting them (one comparison and one bincount, no search)
+    gives its last point there.
+    """
+
+    def __init__(self, points: ChangePoints, n_entities: int) -> None:
+        self.points = points
+        self.n_entities = n_entities
+        counts = np.bincount(points.entity, minlength=n_entities)
+        self._first = np.cumsum(counts) - counts
+        self._lapses = running_within((~points.is_customer).astype(np.int64),
+                                      heads(points.entity)) if points.entity.size else None
+
+    def _last_point(self, snapshot: int) -> I64:
+        upto = np.bincount(self.points.entity[self.points.snapshot <= snapshot],
+                           minlength=self.n_entities)
+        return np.where(upto > 0, self._first + upto - 1, -1)
+
+    def at(self, base: int, final: int) -> tuple[I64, I64, NDArray[np.bool_]]:
+        """MRR at ``base`` and at ``final`` (minor units), and whether each entity stopped
+        being a customer at some snapshot in between (``base < s <= final``)."""
+        if self._lapses is None:
+            none = np.zeros(self.n_entities, dtype=np.int64)
+            return none, none, np.zeros(self.n_entities, dtype=bool)
+        idx_base, idx_final = self._last_point(base), self._last_point(final)
+        has_base, has_final = idx_base >= 0, idx_final >= 0
+        safe_base, safe_final = np.maximum(idx_base, 0), np.maximum(idx_final, 0)
+        start = np.where(has_base, self.points.current[safe_base], 0)
+        end = np.where(has_final, self.points.current[safe_final], 0)
+        lapsed = (np.where(has_final, self._lapses[safe_final], 0)
+                  > np.where(has_base, self._lapses[safe_base], 0))
+        return start, end, lapsed
+
+
 def cohort_levels(points: ChangePoints, n_entities: int, base: int, final: int
                   ) -> tuple[I64, I64, NDArray[np.bool_]]:
     """Each entity's MRR at snapshots ``base`` and ``final`` (minor units), and whether it
     stopped being a customer at some snapshot in between (``base < s <= final``)."""
-    entities = np.arange(n_entities, dtype=np.int64)
-    if points.entity.size == 0:
-        none = np.zeros(n_entities, dtype=np.int64)
-        return none, none, np.zeros(n_entities, dtype=bool)
-    idx_base = points.lookup(entities, np.full(n_entities, base, dtype=np.int64))
-    idx_final = points.lookup(entities, np.full(n_entities, final, dtype=np.int64))
-    lapses = running_within((~points.is_customer).astype(np.int64), heads(points.entity))
-    start = np.where(idx_base >= 0, points.current[np.maximum(idx_base, 0)], 0)
-    end = np.where(idx_final >= 0, points.current[np.maximum(idx_final, 0)], 0)
-    lapsed_final = np.where(idx_final >= 0, lapses[np.maximum(idx_final, 0)], 0)
-    lapsed_base = np.where(idx_base >= 0, lapses[np.maximum(idx_base, 0)], 0)
-    return start, end, lapsed_final > lapsed_base
+    return CohortLevels(points, n_entities).at(base, final)
 
 
 def entity_points(

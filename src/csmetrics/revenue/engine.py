@@ -150,9 +150,8 @@ def _run(table: SubscriptionTable, start: PeriodLike, end: PeriodLike, *,
         names = [fx.reporting_currency] * seg.n_segments
 
     free = pol.free_customers == "customers"
-    points = kr.change_points(inner.entity_of_row, start_days, end_days, table.mrr_units,
-                              snaps, free_is_customer=free,
-                              reactivation_window=pol.reactivation_window_days)
+    points = _points(table, by, fx is None, inner, start_days, end_days, snaps, free,
+                     pol.reactivation_window_days)
     extra = (kr.transients(points, inner.entity_of_row, start_days, end_days,
                            table.mrr_units, snaps, base, free_is_customer=free,
                            reactivation_window=pol.reactivation_window_days)
@@ -189,6 +188,38 @@ def _run(table: SubscriptionTable, start: PeriodLike, end: PeriodLike, *,
                                              else "")
     return Run(table, seg, inner, outer_of_inner, currency_of_inner, grid, snaps, base,
                points, extra, b, fx_line, digits, currency, rates, pol, fx, **fx_parts)
+
+
+_POINTS: weakref.WeakKeyDictionary[SubscriptionTable,
+                                   OrderedDict[Hashable, kr.ChangePoints]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _points(table: SubscriptionTable, by: By, single: bool, inner: Segmentation,
+            start_days: I64, end_days: I64, snaps: I64, free: bool,
+            reactivation_window: int | None) -> kr.ChangePoints:
+    """The change points of a run, shared by the runs that differ only in what they read
+    from them: snapshots run from the data's first period end to the window's end, so every
+    window ending in the same period (a report's bridge, its churn and NRR, the trailing
+    NRR series, the lifetime window) has the same points. Kept per table, read-only."""
+    key: Hashable | None = None
+    if by is None or isinstance(by, str):
+        key = (by, single, free, reactivation_window, snaps.tobytes())
+        cached = _POINTS.get(table, OrderedDict()).get(key)
+        if cached is not None:
+            return cached
+    points = kr.change_points(inner.entity_of_row, start_days, end_days, table.mrr_units,
+                              snaps, free_is_customer=free,
+                              reactivation_window=reactivation_window)
+    if key is not None:
+        for array in vars(points).values():
+            if isinstance(array, np.ndarray):
+                array.flags.writeable = False
+        entries = _POINTS.setdefault(table, OrderedDict())
+        entries[key] = points
+        while len(entries) > _CACHE_SIZE:
+            entries.popitem(last=False)
+    return points
 
 
 def conversion(table: SubscriptionTable, currency_of_inner: I64, fx: FxRates,

@@ -27,6 +27,7 @@ values use the converted movements and leave the ``fx`` line out.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -165,7 +166,8 @@ def _retention(subscriptions: Any, start: PeriodLike, end: PeriodLike, method: M
     if method == "bridge":
         values = _chained(r, gross, name)
         return rate_result(r.seg, values, {}, name=name, title=f"{label} (bridge, chained)")
-    starting, retained = _cohort_sums(r, r.base, r.base + r.n_periods, gross)
+    starting, net_kept, gross_kept = _Cohorts(r).sums(r.base, r.base + r.n_periods)
+    retained = gross_kept if gross else net_kept
     values = divide(retained, starting, context=name, what="the cohort's starting MRR")
     scale = r.scale
     return rate_result(r.seg, values, {"starting_mrr": starting / scale,
@@ -174,33 +176,48 @@ def _retention(subscriptions: Any, start: PeriodLike, end: PeriodLike, method: M
                        money=("starting_mrr", "retained_mrr"), digits=r.digits)
 
 
-def _cohort_sums(r: Run, base: int, final: int, gross: bool) -> tuple[I64, I64]:
-    """Per user segment: the cohort's MRR at ``base`` and its retained MRR at ``final``."""
-    n_out = r.seg.n_segments
-    if r.entity_points is None:
-        start_lv, end_lv, lapsed = kr.cohort_levels(r.points, r.inner.n_entities, base, final)
-    else:
-        # Constant currency: every pair's local MRR at both ends at the final rates, summed
-        # per entity; lapses are the entity's, not a currency's.
-        assert r.pair_entity is not None
-        assert r.pair_currency is not None
-        assert r.currency_factor is not None
-        pair_start, pair_end, _ = kr.cohort_levels(r.points, r.inner.n_entities, base, final)
-        rate = r.currency_factor[r.pair_currency, final - r.base]
-        n_ent = r.seg.n_entities
-        start_lv = np.rint(np.bincount(r.pair_entity, weights=pair_start * rate,
-                                       minlength=n_ent)).astype(np.int64)
-        end_lv = np.rint(np.bincount(r.pair_entity, weights=pair_end * rate,
-                                     minlength=n_ent)).astype(np.int64)
-        _, _, lapsed = kr.cohort_levels(r.entity_points, n_ent, base, final)
-    in_cohort = start_lv > 0
-    kept = np.where(lapsed & ~r.policy.returning_revenue_in_nrr, 0, end_lv)
-    if gross:
-        kept = np.minimum(kept, start_lv)
-    segment = r.seg.segment_of_entity if r.entity_points is not None else (
-        r.outer_of_inner[r.inner.segment_of_entity])
-    return (bincount_int(segment[in_cohort], start_lv[in_cohort], n_out),
-            bincount_int(segment[in_cohort], kept[in_cohort], n_out))
+@dataclass
+class _Cohorts:
+    """What every window of one run shares: the change points' levels, built once."""
+
+    r: Run
+    levels: kr.CohortLevels = field(init=False)
+    entity_levels: kr.CohortLevels | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        r = self.r
+        self.levels = kr.CohortLevels(r.points, r.inner.n_entities)
+        self.entity_levels = (None if r.entity_points is None else
+                              kr.CohortLevels(r.entity_points, r.seg.n_entities))
+
+    def sums(self, base: int, final: int) -> tuple[I64, I64, I64]:
+        """Per user segment: the cohort's MRR at ``base``, and its retained MRR at ``final``
+        net and gross (each customer capped at its starting MRR)."""
+        r = self.r
+        n_out = r.seg.n_segments
+        if self.entity_levels is None:
+            start_lv, end_lv, lapsed = self.levels.at(base, final)
+        else:
+            # Constant currency: every pair's local MRR at both ends at the final rates,
+            # summed per entity; lapses are the entity's, not a currency's.
+            assert r.pair_entity is not None
+            assert r.pair_currency is not None
+            assert r.currency_factor is not None
+            pair_start, pair_end, _ = self.levels.at(base, final)
+            rate = r.currency_factor[r.pair_currency, final - r.base]
+            n_ent = r.seg.n_entities
+            start_lv = np.rint(np.bincount(r.pair_entity, weights=pair_start * rate,
+                                           minlength=n_ent)).astype(np.int64)
+            end_lv = np.rint(np.bincount(r.pair_entity, weights=pair_end * rate,
+                                         minlength=n_ent)).astype(np.int64)
+            _, _, lapsed = self.entity_levels.at(base, final)
+        in_cohort = start_lv > 0
+        kept = np.where(lapsed & ~r.policy.returning_revenue_in_nrr, 0, end_lv)[in_cohort]
+        start_in = start_lv[in_cohort]
+        segment = (r.seg.segment_of_entity if r.entity_points is not None else
+                   r.outer_of_inner[r.inner.segment_of_entity])[in_cohort]
+        return (bincount_int(segment, start_in, n_out), bincount_int(segment, kept, n_out),
+                bincount_int(segment, np.minimum(kept, start_in), n_out))
 
 
 def _period_ratios(r: Run, gross: bool, name: str) -> NDArray[np.float64]:
@@ -277,10 +294,10 @@ def nrr_series(
     retained = np.zeros((n_out, n_seg), dtype=np.int64)
     if method == "cohort":
         gross_kept = np.zeros((n_out, n_seg), dtype=np.int64)
+        cohorts = _Cohorts(r)
         for j in range(n_out):  # one pass per output period (tens), vectorized over customers
-            base, final = r.base + j, r.base + j + n_window
-            starting[j], retained[j] = _cohort_sums(r, base, final, gross=False)
-            gross_kept[j] = _cohort_sums(r, base, final, gross=True)[1]
+            starting[j], retained[j], gross_kept[j] = cohorts.sums(r.base + j,
+                                                                   r.base + j + n_window)
         # One division over the whole grid: one warning for all its empty cohorts.
         what = "the cohort's starting MRR"
         nrr = divide(retained, starting, context="nrr_series", what=what)

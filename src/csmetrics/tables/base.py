@@ -29,7 +29,11 @@ from csmetrics._core.checks import Checker
 from csmetrics._core.columns import column_getter, match_columns
 from csmetrics._core.convert import to_codes
 from csmetrics._core.options import is_names
-from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
+from csmetrics.exceptions import (
+    ColumnNotFoundError,
+    DataValidationError,
+    InvalidParameterError,
+)
 from csmetrics.results import SkippedRows, TableResult
 from csmetrics.tables.records import validate_records
 
@@ -132,11 +136,17 @@ class ColumnTable:
     def _from_records(cls: type[_T], records: Iterable[Any], *, errors: Any, context: str,
                       whole_record: str = "record", **options: Any) -> _T:
         """Records validated one by one, then through ``from_columns`` like any columns."""
-        batch = validate_records(records, cls._RECORD, context, errors,
-                                 whole_record=whole_record)
+        batch = validate_records(records, cls._RECORD, context, whole_record=whole_record)
         columns = batch.columns(cls._FIELDS, convert=cls._RECORD_CONVERT)
-        table = cls.from_columns(columns, errors=errors, _context=context,  # type: ignore[attr-defined]
-                                 **options)
+        try:
+            table = cls.from_columns(columns, errors=errors,  # type: ignore[attr-defined]
+                                     _context=context, **options)
+        except DataValidationError as exc:
+            if not batch.failures or type(exc) is not DataValidationError:
+                raise
+            raise batch.error(context, exc) from None
+        if batch.failures and errors == "raise":
+            raise batch.error(context)
         merged: _T = batch.merge(table)
         return merged
 
@@ -152,13 +162,17 @@ class ColumnTable:
         available, get = column_getter(data, checker.context)
         kept: dict[str, Coded] = {}
         for name, source in match_columns(available, names, checker.context).items():
-            codes, cats = to_codes(get(source), source, checker, required=False, labels=False)
+            values = get(source)
+            checker.show({source: values})
+            codes, cats = to_codes(values, source, checker, required=False, labels=False)
             kept[name] = (codes, cats.astype(object)) if rows is None else recode(
                 codes[rows], cats.astype(object))
         return replace(self, segments=kept)  # type: ignore[type-var]
 
     def _finish(self: _T, checker: Checker) -> _T:
-        """The table without the rows ``checker`` marked bad, which go to ``skipped``."""
+        """The table without the rows ``checker`` marked bad, which go to ``skipped``; with
+        ``errors="raise"``, one error listing every rule broken instead."""
+        checker.raise_collected()
         table = replace(self, skipped=SkippedRows.from_checker(checker))  # type: ignore[type-var]
         if not checker.bad.any():
             return table

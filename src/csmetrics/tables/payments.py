@@ -180,12 +180,14 @@ class PaymentTable(ColumnTable):
         if len(set(lengths.values())) > 1:  # the message of every other table's columns
             sizes = ", ".join(f"'{k}' has {v:,}" for k, v in lengths.items())
             raise InvalidParameterError(f"{ctx}: columns must all have one length; {sizes}.")
-        chk = Checker(n, ctx, errors)
+        chk = Checker(n, ctx, errors, collect=True)
+        chk.show({customer_id: np.asarray(cust_raw), date: np.asarray(date_raw),
+                  amount: np.asarray(amount_raw), currency: np.asarray(cur_raw)})
         codes, ids = to_codes(np.asarray(cust_raw), customer_id, chk, required=True)
         days = to_dates(np.asarray(date_raw), date, chk)
-        chk.check(np.isnat(days) & ~chk.bad, date, "must not be missing")
+        chk.check(np.isnat(days) & ~chk.flagged(date), date, "must not be missing")
         amt = to_float(np.asarray(amount_raw), amount, chk)
-        chk.check(np.isnan(amt) & ~chk.bad, amount, "must not be missing (None/NaN)")
+        chk.check(np.isnan(amt) & ~chk.flagged(amount), amount, "must not be missing (None/NaN)")
         chk.check(np.isinf(amt), amount, "must be finite")
         chk.check(amt < 0, amount, "must be >= 0 (net refunds into the amount)")
         chk.check(amt >= _MAX_AMOUNT, amount, f"must be below {_MAX_AMOUNT:,.0f}")

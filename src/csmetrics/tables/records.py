@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -13,11 +13,15 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from csmetrics._core.checks import ErrorMode
 from csmetrics._core.convert import NOT_NUMBERS, is_missing_text, label_of, missing_one, one_date
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.models import describe
-from csmetrics.exceptions import DataValidationError, InvalidParameterError
+from csmetrics.exceptions import (
+    DataValidationError,
+    InvalidParameterError,
+    Problem,
+    show_value,
+)
 
 
 class RecordModel(BaseModel):
@@ -72,16 +76,20 @@ class RecordBatch:
     """Records validated one by one (the record path), ready to become columns.
 
     ``rows`` are the valid records and ``kept`` their input positions; ``failures`` maps
-    ``(field, message)`` to the positions of the records that failed that way.
+    ``(field, message)`` to the positions of the records that failed that way (a record may
+    fail several ways) and ``inputs`` to their first few input values; ``first`` maps each
+    failed record's position to its first failure, the reason it is skipped.
     """
 
     rows: list[Any]
     kept: list[int]
     failures: dict[tuple[str, str], list[int]]
+    inputs: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    first: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def n_input(self) -> int:
-        return len(self.rows) + sum(len(p) for p in self.failures.values())
+        return len(self.rows) + len(self.first)
 
     def columns(self, names: Iterable[str],
                 convert: Mapping[str, Callable[[Any], Any]] | None = None
@@ -95,33 +103,56 @@ class RecordBatch:
             out[name] = col
         return out
 
+    def problems(self) -> list[Problem]:
+        """One problem per way records failed, positions in the input."""
+        return [Problem(column, f"must be valid ({rule})", len(positions),
+                        tuple(positions[:_SHOWN]),
+                        tuple(show_value(v) for v in self.inputs.get((column, rule), ())))
+                for (column, rule), positions in self.failures.items()]
+
+    def error(self, context: str, table_error: DataValidationError | None = None
+              ) -> DataValidationError:
+        """One error listing every failure: the records' own, and those of the columns built
+        from the valid records (``table_error``, its rows translated back to the input)."""
+        problems = self.problems()
+        if table_error is not None:
+            source = np.asarray(self.kept, dtype=np.int64)
+            problems += [replace(p, positions=tuple(source[list(p.positions)].tolist()))
+                         for p in table_error.problems]
+        problems.sort(key=lambda p: p.positions[:1])
+        return DataValidationError(problems=problems, n_rows=self.n_input, context=context)
+
     def merge(self, table: Any) -> Any:
         """``table`` (built from the valid records) with positions and skipped rows
         translated back to the input, the invalid records added to ``skipped``."""
-        if not self.failures:
+        if not self.first:
             return table
-        from dataclasses import replace
-
         from csmetrics.results import SkippedRows
 
         source = np.asarray(self.kept, dtype=np.int64)
-        own = SkippedRows.build(
-            [p for ps in self.failures.values() for p in ps],
-            [f"{c}: must be valid ({r})" for (c, r), ps in self.failures.items() for _ in ps])
+        own = SkippedRows.build(list(self.first),
+                                [f"{c}: must be valid ({r})" for c, r in self.first.values()])
         rows = np.ascontiguousarray(source[table.source_rows])
         rows.flags.writeable = False
         return replace(table, source_rows=rows,
                        skipped=SkippedRows.concat(own, table.skipped.remap(source)))
 
 
+_SHOWN = 5
+
+
 def validate_records(records: Iterable[Any], model: type[Any], context: str,
-                     errors: ErrorMode, whole_record: str = "record") -> RecordBatch:
+                     whole_record: str = "record") -> RecordBatch:
     """Validate records (instances of the pydantic ``model`` or mappings of its fields).
 
-    A failing mapping is recorded with its field and pydantic's message; with
-    ``errors="raise"`` the first kind of failure raises a ``DataValidationError``
-    naming the field, the rule, how many records and which. A rule across fields (pydantic
+    Every failure of every mapping is recorded with its field and pydantic's message (the
+    caller raises them all at once, or skips the records). A rule across fields (pydantic
     gives it no field) is reported under ``whole_record`` (e.g. ``"start, end"``).
+
+    Raises
+    ------
+    InvalidParameterError
+        ``records`` is not a collection of records (``None``, a string, one mapping).
     """
     from pydantic import ValidationError
 
@@ -139,15 +170,19 @@ def validate_records(records: Iterable[Any], model: type[Any], context: str,
             batch.rows.append(model.model_validate(rec))
             batch.kept.append(i)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            # The field name, without pydantic's union branch ("customer_id.str").
-            where = str(err["loc"][0]) if err["loc"] else whole_record
-            batch.failures.setdefault((where, err["msg"]), []).append(i)
-    if batch.failures and errors == "raise":
-        (column, rule), positions = min(batch.failures.items(), key=lambda kv: kv[1][0])
-        raise DataValidationError(column=column, rule=f"must be valid ({rule})",
-                                  count=len(positions), positions=positions,
-                                  n_rows=batch.n_input, context=context)
+            seen = set()
+            for err in exc.errors():
+                # The field name, without pydantic's union branch ("customer_id.str").
+                where = str(err["loc"][0]) if err["loc"] else whole_record
+                key = (where, err["msg"])
+                if where in seen:  # one message per field (a union fails once per branch)
+                    continue
+                seen.add(where)
+                batch.failures.setdefault(key, []).append(i)
+                shown = batch.inputs.setdefault(key, [])
+                if len(shown) < _SHOWN:
+                    shown.append(err.get("input") if err["loc"] else None)
+                batch.first.setdefault(i, key)
     return batch
 
 

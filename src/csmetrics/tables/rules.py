@@ -26,7 +26,7 @@ def required_number(values: NDArray[Any], column: str, chk: Checker, *, required
     """The column as float64; with ``required``, missing and infinite values break rules."""
     out = to_float(values, column, chk)
     if required:
-        chk.check(np.isnan(out) & ~chk.bad, column, "must not be missing (None/NaN)")
+        chk.check(np.isnan(out) & ~chk.flagged(column), column, "must not be missing (None/NaN)")
         chk.check(np.isinf(out), column, "must be finite")
     return out
 
@@ -57,7 +57,8 @@ def currency_codes(values: NDArray[Any], column: str, chk: Checker
                           for c in upper.tolist()], dtype=bool)
     chk.check(malformed[codes], column, "must be a 3-letter ISO 4217 currency code")
     unknown = np.array([c not in MINOR_UNITS for c in upper.tolist()], dtype=bool)
-    chk.check(unknown[codes] & ~chk.bad, column, "must be a known ISO 4217 currency code")
+    chk.check(unknown[codes] & ~chk.flagged(column), column,
+              "must be a known ISO 4217 currency code")
     # Canonical upper-case categories, merged ("usd" and "USD" are one currency).
     good = np.where(unknown, "USD", upper)
     final, remap = np.unique(good, return_inverse=True)

@@ -291,7 +291,7 @@ interval_count, quantity, discount : str
             Other columns of the input to keep as segments, so that ``by=`` can name them
             (``segments=["region"]``, then ``mrr(subs, at, by="region")``).
         errors : {"raise", "skip"}, default "raise"
-            ``"raise"`` stops at the first rule broken. ``"skip"`` leaves bad rows out and
+            ``"raise"`` reports every rule broken at once. ``"skip"`` leaves bad rows out and
             lists them, with the rule each broke, in the table's ``skipped``.
 
         Raises
@@ -329,7 +329,7 @@ interval_count, quantity, discount : str
                    "interval": interval, "interval_count": interval_count, "quantity": quantity,
                    "discount": discount}
         raw, n, renamed = read_columns(data, renamed, _OPTIONAL_DEFAULTS, ctx)
-        chk = Checker(n, ctx, errors)
+        chk = Checker(n, ctx, errors, collect=True).show({renamed[f]: v for f, v in raw.items()})
 
         def col(field_name: str) -> NDArray[Any]:
             v = raw[field_name]
@@ -344,7 +344,8 @@ interval_count, quantity, discount : str
         plan_codes, plans = to_codes(col("plan"), renamed["plan"], chk, required=False)
 
         start_d = to_dates(col("start"), renamed["start"], chk)
-        chk.check(np.isnat(start_d) & ~chk.bad, renamed["start"], "must not be missing")
+        chk.check(np.isnat(start_d) & ~chk.flagged(renamed["start"]), renamed["start"],
+                  "must not be missing")
         end_d = (np.full(n, np.datetime64("NaT"), dtype="datetime64[D]") if raw["end"] is None
                  else to_dates(col("end"), renamed["end"], chk))
         chk.check(end_d < start_d, renamed["end"], f"must not be before '{renamed['start']}'")

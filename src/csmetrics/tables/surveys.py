@@ -320,7 +320,7 @@ class SurveyTable(ColumnTable):
         segments : sequence of str, optional
             Other columns of the input to keep as segments, so that ``by=`` can name them.
         errors : {"raise", "skip"}, default "raise"
-            ``"raise"`` stops at the first rule broken. ``"skip"`` leaves bad rows out and
+            ``"raise"`` reports every rule broken at once. ``"skip"`` leaves bad rows out and
             lists them, with the rule each broke, in the table's ``skipped``.
 
         Raises
@@ -356,8 +356,7 @@ class SurveyTable(ColumnTable):
         raw, n, renamed = read_columns(data, renamed, {"respondent_id", "weight"}, ctx)
         if survey_name is not None:
             raw["survey"], renamed["survey"] = None, survey
-        chk = Checker(n, ctx, errors)
-
+        chk = Checker(n, ctx, errors, collect=True).show({renamed[f]: v for f, v in raw.items()})
         def required(field_name: str) -> NDArray[Any]:
             values = raw[field_name]
             assert values is not None
@@ -392,21 +391,22 @@ class SurveyTable(ColumnTable):
                          dtype=bool)[sv_codes]
         scale_text = ", ".join(f"{s}: {known[s]}" for s in names if s in known)
         values = to_float(required("score"), score, chk)
-        chk.check(np.isnan(values) & ~chk.bad, score, "must not be missing (None/NaN)")
+        chk.check(np.isnan(values) & ~chk.flagged(score), score,
+                  "must not be missing (None/NaN)")
         with np.errstate(invalid="ignore"):
             chk.check(~np.isnan(values) & ((values < low) | (values > high)), score,
                       f"must be on its survey's scale ({scale_text})")
-            chk.check(whole & (values != np.floor(values)) & ~chk.bad, score,
+            chk.check(whole & (values != np.floor(values)) & ~chk.flagged(score), score,
                       f"must be a whole number on its survey's scale ({scale_text})")
-
         dates = to_dates(required("submitted_at"), submitted_at, chk)
-        chk.check(np.isnat(dates) & ~chk.bad, submitted_at, "must not be missing")
-
+        chk.check(np.isnat(dates) & ~chk.flagged(submitted_at), submitted_at,
+                  "must not be missing")
         if raw["weight"] is None:
             w = np.ones(n, dtype=np.float64)
         else:
             w = to_float(raw["weight"], weight, chk)
-            chk.check(np.isnan(w) & ~chk.bad, weight, "must not be missing (None/NaN)")
+            chk.check(np.isnan(w) & ~chk.flagged(weight), weight,
+                      "must not be missing (None/NaN)")
             chk.check(np.isinf(w), weight, "must be finite")
             with np.errstate(invalid="ignore"):
                 chk.check(w < 0, weight, "must be >= 0")

@@ -203,7 +203,7 @@ class SupportTicketTable(ColumnTable):
                    "resolved_at": resolved_at, "contacts": contacts}
         raw, n, renamed = read_columns(data, renamed, ("ticket_id", "resolved_at", "contacts"),
                                        ctx)
-        chk = Checker(n, ctx, errors)
+        chk = Checker(n, ctx, errors, collect=True).show({renamed[f]: v for f, v in raw.items()})
         cust_raw, opened_raw = _present(raw["customer_id"]), _present(raw["opened_at"])
         cust, cust_ids = to_codes(cust_raw, customer_id, chk, required=True)
         if raw["ticket_id"] is None:
@@ -216,7 +216,7 @@ class SupportTicketTable(ColumnTable):
             dup[order[1:][tick[order][1:] == tick[order][:-1]]] = True
             chk.check(dup, ticket_id, "must be unique (repeated ticket id)")
         opened = to_timestamps(opened_raw, opened_at, chk)
-        chk.check(np.isnat(opened) & ~chk.bad, opened_at, "must not be missing")
+        chk.check(np.isnat(opened) & ~chk.flagged(opened_at), opened_at, "must not be missing")
         resolved: NDArray[Any]
         if raw["resolved_at"] is None:
             resolved = np.full(n, np.datetime64("NaT", "us"))
@@ -231,10 +231,11 @@ class SupportTicketTable(ColumnTable):
                 chk.check(~np.isnan(values) & ((values < 0) | (values != np.floor(values))
                                                 | np.isinf(values)),
                           contacts, "must be a whole number >= 0")
-            chk.check(np.isnan(values) & ~np.isnat(resolved) & ~chk.bad, contacts,
+            chk.check(np.isnan(values) & ~np.isnat(resolved) & ~chk.flagged(contacts), contacts,
                       "must not be missing on a resolved ticket")
             touches = np.where(np.isnan(values) | chk.bad, -1,
                                np.nan_to_num(values, nan=-1.0, posinf=-1.0)).astype(np.int64)
+        chk.raise_collected()
         skipped = SkippedRows.from_checker(chk)
         rows_kept = np.arange(n, dtype=np.int64)
         if chk.bad.any():

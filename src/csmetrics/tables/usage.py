@@ -215,7 +215,7 @@ class UsageTable(ColumnTable):
             event (``"device"``, which the metrics counted over events split by). A metric
             given raw columns keeps the column its ``by=`` names by itself.
         errors : {"raise", "skip"}, default "raise"
-            ``"raise"`` stops at the first rule broken. ``"skip"`` leaves bad rows out and
+            ``"raise"`` reports every rule broken at once. ``"skip"`` leaves bad rows out and
             lists them, with the rule each broke, in the table's ``skipped``.
 
         Raises
@@ -250,7 +250,7 @@ class UsageTable(ColumnTable):
         renamed = {"customer_id": customer_id, "user_id": user_id, "at": at,
                    "feature": feature, "duration_s": duration_s}
         raw, n, renamed = read_columns(data, renamed, _OPTIONAL, ctx)
-        chk = Checker(n, ctx, errors)
+        chk = Checker(n, ctx, errors, collect=True).show({renamed[f]: v for f, v in raw.items()})
 
         def required(name: str) -> NDArray[Any]:
             values = raw[name]
@@ -261,7 +261,7 @@ class UsageTable(ColumnTable):
         cust_codes, cust_ids = to_codes(required("customer_id"), customer_id, chk, required=True)
         user_codes, user_ids = to_codes(required("user_id"), user_id, chk, required=True)
         when = to_timestamps(required("at"), at, chk)
-        chk.check(np.isnat(when) & ~chk.bad, at, "must not be missing")
+        chk.check(np.isnat(when) & ~chk.flagged(at), at, "must not be missing")
         if raw["feature"] is None:
             feat_codes, feats = np.full(n, -1, dtype=np.int64), np.empty(0, dtype=object)
         else:
@@ -275,6 +275,7 @@ class UsageTable(ColumnTable):
             with np.errstate(invalid="ignore"):
                 chk.check(np.isinf(dur), duration_s, "must be finite (or missing)")
                 chk.check(dur < 0, duration_s, "must be >= 0")
+        chk.raise_collected()
         skipped = SkippedRows.from_checker(chk)
         if chk.bad.any():
             keep = np.flatnonzero(~chk.bad)

@@ -57,22 +57,33 @@ class CSVFileNotFoundError(CSVFileError, FileNotFoundError):
 
 
 class CSVDataError(DataValidationError):
-    """A CSV file breaks a rule; ``path`` and ``lines`` (1-based, header = 1) say where."""
+    """A CSV file breaks rules; every problem names its file lines and values.
+
+    ``path`` is the file, ``lines`` the first lines of the first problem (1-based, header =
+    1) and ``problems`` every rule broken, each with its ``lines``.
+    """
 
     def __init__(self, path: str, error: DataValidationError,
                  lines: Sequence[int] | None = None) -> None:
         self.path = path
-        self.lines = tuple(lines[p] if lines is not None else p + 2 for p in error.positions)
-        shown = ", ".join(f"{line:,}" for line in self.lines)
-        where = "line" if len(self.lines) == 1 else "lines"
-        super().__init__(
-            column=error.column,
-            rule=error.rule,
-            count=error.count,
-            positions=error.positions,
-            n_rows=error.n_rows,
-            context=f"{path}: {where} {shown}",
-        )
+        problems = [replace(p, rule=in_file_terms(p.rule),
+                            lines=tuple(lines[q] if lines is not None else q + 2
+                                        for q in p.positions))
+                    for p in error.problems]
+        self.lines = problems[0].lines
+        super().__init__(problems=problems, n_rows=error.n_rows, context=path)
+
+
+def in_file_terms(rule: str) -> str:
+    """A rule as a file's reader says it: an empty cell is blank, not None or NaN.
+
+    Examples
+    --------
+    >>> in_file_terms("must not be missing (None/NaN)")
+    'must not be blank'
+    """
+    return rule.replace("missing (None/NaN)", "blank").replace(
+        "must not be missing", "must not be blank").replace("or missing (None/NaN)", "or blank")
 
 
 def _is_encoding(value: Any) -> bool:
