@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, ClassVar, TypeAlias
 
@@ -23,7 +23,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
-from csmetrics._core.convert import factorize_scalars, is_missing, to_codes, to_dates, to_float
+from csmetrics._core.convert import (
+    factorize_scalars,
+    is_missing,
+    missing_one,
+    to_codes,
+    to_dates,
+    to_float,
+)
 from csmetrics._core.formatting import format_bound
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.days import day_bounds
@@ -147,8 +154,10 @@ class SurveyResponse(BaseModel):
     survey : str
         ``"nps"``, ``"csat"``, ``"ces"`` or the name of a survey of your own whose scale
         is given to the table with ``scales=``. Case and surrounding spaces are ignored.
-    score : int or float
-        The answer; checked against the survey's scale when the table is built.
+    score : int, float or None
+        The answer; checked against the survey's scale when the table is built. ``None``
+        (or NaN) is a non-response: the question was skipped; the table counts it in
+        ``non_responses`` and leaves it out of every metric.
     submitted_at : date or datetime
         When the answer was given. Timezone-aware times are taken in UTC; the table keeps
         the date.
@@ -166,9 +175,15 @@ class SurveyResponse(BaseModel):
     customer_id: str | int
     respondent_id: str | int | None = None
     survey: str
-    score: int | float = Field(allow_inf_nan=False)
+    score: int | float | None = Field(allow_inf_nan=False)
     submitted_at: _dt.date | _dt.datetime
     weight: float = Field(default=1.0, ge=0, allow_inf_nan=False)
+
+    @field_validator("score", mode="before")
+    @classmethod
+    def _blank_is_a_non_response(cls, v: Any) -> Any:
+        # As the columns read it: a missing score (None, NaN, NaT, pd.NA) is no answer.
+        return None if missing_one(v) else v
 
     @field_validator("survey")
     @classmethod
@@ -238,7 +253,7 @@ class SurveyTable(ColumnTable):
         "respondent_id": ("respondent_codes", "respondent_ids"),
         "survey": ("survey_codes", "surveys"),
     }
-    _SHARED: ClassVar[tuple[str, ...]] = ("scales", "weighted")
+    _SHARED: ClassVar[tuple[str, ...]] = ("scales", "weighted", "non_responses")
     _COMPACT: ClassVar[tuple[str, ...]] = ("customer_id", "survey")
     _RECORD: ClassVar[Any] = SurveyResponse
     _NOUN: ClassVar[str] = "survey responses"
@@ -257,6 +272,7 @@ class SurveyTable(ColumnTable):
     skipped: SkippedRows = field(default_factory=lambda: SkippedRows.empty())
     weighted: bool = False
     segments: Mapping[str, Coded] = field(default_factory=dict)
+    non_responses: int = 0
 
     # --- construction ---------------------------------------------------------------------
 
@@ -300,6 +316,7 @@ class SurveyTable(ColumnTable):
         scales: Mapping[str, SurveyScaleLike] | None = None,
         segments: Sequence[str] = (),
         errors: ErrorMode = "raise",
+        survey_names: Mapping[str, str] | None = None,
         _context: str = "SurveyTable.from_columns",
     ) -> SurveyTable:
         """Build a table from columns: a mapping of arrays or lists, or a DataFrame.
@@ -316,6 +333,10 @@ class SurveyTable(ColumnTable):
             (no respondent, weight 1); an optional column *renamed* here must exist.
         survey_name : str, optional
             The survey of every row, for data without a survey column (an NPS export).
+        survey_names : mapping of str to str, optional
+            Names of the survey column mapped to known surveys, such as
+            ``{"NPS Q1": "nps", "NPS Q2": "nps"}`` (case and surrounding spaces ignored);
+            names not in the mapping must themselves name a known survey.
         scales : mapping of str to SurveyScale or (low, high), optional
             Scales of surveys of your own, or overrides of the built-in ones (``"nps"`` 0-10,
             ``"csat"`` 1-5, ``"ces"`` 1-7). A survey with no known scale is an error.
@@ -325,12 +346,22 @@ class SurveyTable(ColumnTable):
             ``"raise"`` stops at the first rule broken. ``"skip"`` leaves bad rows out and
             lists them, with the rule each broke, in the table's ``skipped``.
 
+        Notes
+        -----
+        A blank score (None, NaN, an empty cell) is a *non-response*: a respondent who
+        skipped the question. Such a row is not an answer and not an error: it is left out
+        of the table and counted in ``non_responses`` (shown in the repr), so metrics over
+        the answers are those of the answered rows alone. A row with a blank score that
+        also breaks another rule (no customer, an unreadable date) is still that error.
+
         Raises
         ------
         ColumnNotFoundError
             A required (or explicitly named) column is missing.
+        InvalidParameterError
+            ``survey_names`` is not a mapping of names to names.
         DataValidationError
-            A value breaks a rule: a missing customer id, survey, score or date; a survey
+            A value breaks a rule: a missing customer id, survey or date; a survey
             with no known scale; a score that is not a number, not finite, off its survey's
             scale or not a whole number on an integer scale; a date that cannot be read; a
             weight that is missing, not finite or negative.
@@ -346,8 +377,9 @@ class SurveyTable(ColumnTable):
         Skipped rows
         row  column  rule
           1  ltr     must be a whole number on its survey's scale (nps: 0-10)
-          2  ltr     must not be missing (None/NaN)
-        """
+        >>> t.non_responses, t
+        (1, SurveyTable(1 response, 1 customer, nps 1, 2024-01-02 to 2024-01-02, 1 skipped, 1 non-response))
+        """  # noqa: E501
         ctx = _context
         known = resolve_scales(scales)
         renamed = {"customer_id": customer_id, "respondent_id": respondent_id,
@@ -382,7 +414,8 @@ class SurveyTable(ColumnTable):
                     f"scales={{{name!r}: (low, high)}}.")
             sv_codes, surveys = np.zeros(n, dtype=np.int64), np.array([name], dtype=object)
         else:
-            sv_codes, surveys = _surveys(raw["survey"], survey, known, chk)
+            sv_codes, surveys = _surveys(raw["survey"], survey, known, chk,
+                                         _survey_names(survey_names, ctx))
 
         # "" stands for rows whose survey is missing or unknown (already marked bad): no scale.
         names = surveys.tolist()
@@ -393,12 +426,13 @@ class SurveyTable(ColumnTable):
         whole = np.array([known[s].integer if s in known else False for s in names] or [False],
                          dtype=bool)[sv_codes]
         scale_text = ", ".join(f"{s}: {known[s]}" for s in names if s in known)
+        blank = is_missing(required("score"))
         values = to_float(required("score"), score, chk)
-        chk.check(np.isnan(values) & ~chk.bad, score, "must not be missing (None/NaN)")
+        blank &= np.isnan(values)
         with np.errstate(invalid="ignore"):
             chk.check(~np.isnan(values) & ((values < low) | (values > high)), score,
                       f"must be on its survey's scale ({scale_text})")
-            chk.check(whole & (values != np.floor(values)) & ~chk.bad, score,
+            chk.check(whole & ~blank & (values != np.floor(values)) & ~chk.bad, score,
                       f"must be a whole number on its survey's scale ({scale_text})")
 
         dates = to_dates(required("submitted_at"), submitted_at, chk)
@@ -418,9 +452,15 @@ class SurveyTable(ColumnTable):
             respondent_ids=resp_ids, survey_codes=sv_codes, surveys=surveys,
             score=values, submitted_at=dates, weight=w,
             scales=MappingProxyType(known), source_rows=np.arange(n, dtype=np.int64),
-            weighted=raw["weight"] is not None and bool((w[~chk.bad] != 1.0).any()),
+            weighted=raw["weight"] is not None and bool((w[~chk.bad & ~blank] != 1.0).any()),
         )
-        return table._keep_segments(data, segments, chk)._finish(chk)
+        table = table._keep_segments(data, segments, chk)._finish(chk)
+        # Non-responses: rows valid but for their blank score leave the table, counted.
+        skipped_blank = blank[~chk.bad]
+        if not skipped_blank.any():
+            return table
+        return replace(table.take(np.flatnonzero(~skipped_blank)).compact(),
+                       non_responses=int(skipped_blank.sum()))
 
     # --- access -------------------------------------------------------------------------------
 
@@ -477,23 +517,40 @@ class SurveyTable(ColumnTable):
         mix = " / ".join(f"{s} {c:,}" for s, c in zip(self.surveys.tolist(), per.tolist(),
                                                      strict=True) if c)
         cust = self.n_customers
+        blanks = self.non_responses
+        blank_text = f", {blanks:,} non-response{'s' * (blanks != 1)}" if blanks else ""
         return (f"SurveyTable({n:,} response{'s' * (n != 1)}, {cust:,} "
                 f"customer{'s' * (cust != 1)}, {mix}, {self.submitted_at.min()} to "
-                f"{self.submitted_at.max()}{self._skipped_text()})")
+                f"{self.submitted_at.max()}{self._skipped_text()}{blank_text})")
 
 
-def _surveys(values: NDArray[Any], column: str, known: Mapping[str, SurveyScale], chk: Checker
-             ) -> tuple[NDArray[np.int64], NDArray[Any]]:
-    """Survey names normalised (lower case, stripped) and checked against the known scales."""
+def _survey_names(names: Any, context: str) -> dict[str, str]:
+    """``survey_names=`` as a lookup from the canonical column value to the canonical name."""
+    if names is None:
+        return {}
+    if not isinstance(names, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in names.items()):
+        raise InvalidParameterError(
+            f"{context}: survey_names must be a mapping from a name in the survey column to a "
+            f"survey, such as {{'NPS Q1': 'nps'}}, got {names!r}.")
+    return {canonical_survey(k): canonical_survey(v) for k, v in names.items()}
+
+
+def _surveys(values: NDArray[Any], column: str, known: Mapping[str, SurveyScale], chk: Checker,
+             names: Mapping[str, str] | None = None) -> tuple[NDArray[np.int64], NDArray[Any]]:
+    """Survey names normalised (lower case, stripped), mapped by ``names`` and checked
+    against the known scales."""
     missing = is_missing(values)
     chk.check(missing, column, "must not be missing (None/NaN)")
     cats, inv = factorize_scalars(np.where(missing, "", values) if missing.any() else values,
                                   column, chk, fill="")
     normal = [canonical_survey(c) for c in cats.tolist()]
+    if names:
+        normal = [names.get(c, c) for c in normal]
     known_cat = np.array([c in known for c in normal], dtype=bool)
     listed = ", ".join(sorted(known))
     chk.check(~known_cat[inv] & ~missing, column,
-              f"must name a survey with a known scale ({listed}; give others with scales=)")
+              f"must name a survey with a known scale ({listed}; give others with scales=, or map names with survey_names=)")
     final, remap = np.unique(np.array([c if c in known else "" for c in normal] or [""],
                                       dtype=object), return_inverse=True)
     codes = remap.reshape(-1).astype(np.int64)[inv] if cats.size else np.zeros(0, np.int64)
