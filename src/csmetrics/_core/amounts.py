@@ -104,16 +104,18 @@ def parse_amount(text: str, fmt: str) -> float | None:
     """
     pattern = _patterns(fmt)
     thousands, _ = AMOUNT_FORMATS[fmt]
-    s = text.translate(_SPACES).strip()
-    negative = False
+    s = _strip_currency(text.translate(_SPACES))
+    signs = 0
     if s.startswith("(") and s.endswith(")"):
-        negative, s = True, s[1:-1]
-    s = s.strip()
+        signs, s = 1, s[1:-1].strip()
     if s.startswith("-"):
-        negative, s = not negative, s[1:]
+        signs, s = signs + 1, s[1:].strip()
     s = _strip_currency(s)
-    if s.startswith("-") and not negative:
-        negative, s = True, s[1:].strip()
+    if s.startswith("-"):
+        signs, s = signs + 1, s[1:].strip()
+    if signs > 1:   # "--5", "(-5)": not an amount written in any format
+        return None
+    negative = signs == 1
     m = pattern.match(s)
     if m is None:
         return None

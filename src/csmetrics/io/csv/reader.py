@@ -30,6 +30,8 @@ from csmetrics.exceptions import (
     DataValidationError,
     InvalidParameterError,
 )
+from csmetrics._core.amounts import AMOUNT_FORMATS
+from csmetrics.io.presets import PRESETS, Prepared, apply_preset, get_preset
 from csmetrics.results import SkippedRows
 from csmetrics.tables.subscriptions import SubscriptionTable
 from csmetrics.tables.surveys import SurveyTable
@@ -112,7 +114,19 @@ DATE_FORMAT = Satisfies(lambda v: v is None or (isinstance(v, str) and _is_date_
 """``date_format=`` of the readers that take it."""
 
 
-@validate_params({**CSV_OPTIONS, "date_format": DATE_FORMAT, "kind": Satisfies(
+PRESET = Satisfies(lambda v: v is None or (isinstance(v, str) and v in PRESETS),
+                   f"one of {', '.join(map(repr, PRESETS))}, or None")
+"""``preset=`` of the readers that take it."""
+
+AMOUNT_FORMAT = Satisfies(lambda v: v is None or (isinstance(v, str) and v in AMOUNT_FORMATS),
+                          f"one of {', '.join(map(repr, AMOUNT_FORMATS))} (thousands and "
+                          "decimal separators as the file writes them), or None")
+"""``amount_format=`` of the readers that take it."""
+
+_PRESET_KIND: dict[type, str] = {SubscriptionTable: "subscriptions", SurveyTable: "surveys"}
+
+
+@validate_params({**CSV_OPTIONS, "date_format": DATE_FORMAT, "preset": PRESET, "kind": Satisfies(
     lambda k: k in (SubscriptionTable, SurveyTable, UsageTable, SupportTicketTable),
     "SubscriptionTable, SurveyTable, UsageTable or SupportTicketTable")})
 def read_table_csv(
@@ -126,6 +140,7 @@ def read_table_csv(
     errors: ErrorMode = "raise",
     encoding: str = "utf-8-sig",
     progress: bool | None = None,
+    preset: str | None = None,
     **options: Any,
 ) -> _T:
     """Read a CSV file into a validated table of type ``kind`` (the generic reader).
@@ -153,8 +168,15 @@ def read_table_csv(
         Text encoding (the default also strips a spreadsheet's byte-order mark).
     progress : bool, optional
         Report rows read on standard error; default: only when it is a terminal.
+    preset : str, optional
+        A vendor export (``csmetrics.io.presets``): ``"stripe"`` or ``"chargebee"`` for
+        subscriptions, ``"delighted"`` for survey answers. Its column names are the
+        default mapping (``columns`` overrides any of them) and its transform turns the
+        export's rows into spans (trials, cancellations, statuses). Skipped rows and
+        ``source_rows`` then give the file's data rows, and errors its lines.
     **options
-        Passed on to ``kind.from_columns`` (``survey_name=`` for survey answers).
+        Passed on to ``kind.from_columns`` (``survey_name=`` for survey answers,
+        ``amount_format=`` for subscriptions).
 
     Returns
     -------
@@ -188,12 +210,25 @@ def read_table_csv(
     1
     """
     name = str(path)
+    vendor = None
+    if preset is not None:
+        if kind not in _PRESET_KIND:
+            raise InvalidParameterError(f"{name}: preset= reads subscriptions and survey "
+                                        f"answers, not {kind.__name__}.")
+        vendor = get_preset(preset, _PRESET_KIND[kind])
+        if date_format is not None:
+            raise InvalidParameterError(f"{name}: date_format= and preset= do not go together "
+                                        f"(preset {preset!r} reads the export's timestamps).")
+        fields = (*fields, *(k for k in vendor.columns if k not in fields))
     raw, lines = _read_csv(path, encoding=encoding, progress=progress)
     mapping: dict[str, Any] = dict(columns or {})
     unknown = sorted(set(mapping) - set(fields))
     if unknown:
         raise InvalidParameterError(
             f"{name}: columns= maps unknown fields {unknown}; the fields are {list(fields)}.")
+    if vendor is not None:
+        return _read_preset(kind, name, raw, lines, apply_preset(vendor, raw, mapping, name,
+                                                                  lines), errors, options)
     for field_name, source in mapping.items():
         if source not in raw:
             raise ColumnNotFoundError(source, list(raw), context=f"{name} (for {field_name})")
@@ -208,6 +243,48 @@ def read_table_csv(
     except DataValidationError as exc:
         raise CSVDataError(name, exc, lines) from None
     return _with_lines(table, lines)
+
+
+def _read_preset(kind: type[_T], name: str, raw: Mapping[str, Sequence[str | None]],
+                 lines: Sequence[int], prep: Prepared, errors: ErrorMode,
+                 options: Mapping[str, Any]) -> _T:
+    """The table of a preset's prepared columns: the transform's own problems and the
+    table's rules both reported on the file's lines, skipped rows as file data rows."""
+    n_file = len(next(iter(raw.values()))) if raw else 0
+    origin = prep.origin
+    data = prep.data
+    extra: list[tuple[int, str, str]] = []
+    if prep.problems:
+        rows, column, rule = prep.problems[0]
+        if errors == "raise":
+            error = DataValidationError(column=column, rule=rule, count=int(rows.size),
+                                        positions=rows[:5].tolist(), n_rows=n_file)
+            raise CSVDataError(name, error, lines)
+        bad = np.zeros(n_file, dtype=bool)
+        for rows, column, rule in prep.problems:
+            new = rows[~bad[rows]]
+            extra.extend((int(r), column, rule) for r in new.tolist())
+            bad[new] = True
+        keep = ~bad[origin]
+        origin = origin[keep]
+        data = {k: np.asarray(v, dtype=object)[keep] if not isinstance(v, np.ndarray)
+                else v[keep] for k, v in data.items()}
+    span_lines = [lines[o] for o in origin.tolist()]
+    try:
+        table = kind.from_columns(data, errors=errors, _context=name, **prep.columns,
+                                  **{**prep.options, **options})
+    except DataValidationError as exc:
+        raise CSVDataError(name, exc, span_lines) from None
+    skipped = table.skipped
+    file_rows = [*(r for r, _, _ in extra),
+                 *origin[np.asarray(skipped["row"], dtype=np.int64)].tolist()]
+    cols = [*(c for _, c, _ in extra), *skipped["column"].tolist()]
+    rules = [*(r for _, _, r in extra), *skipped["rule"].tolist()]
+    out = replace(table, source_rows=origin[table.source_rows])
+    if not file_rows:
+        return out
+    with_lines = [f"{r} (line {lines[f]})" for f, r in zip(file_rows, rules, strict=True)]
+    return replace(out, skipped=SkippedRows(file_rows, cols, with_lines))
 
 
 @validate_params({k: CSV_OPTIONS[k] for k in ("path", "encoding", "progress")})
