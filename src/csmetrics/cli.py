@@ -14,20 +14,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from csmetrics import __version__
+from csmetrics._core.amounts import AMOUNT_FORMATS
 from csmetrics.exceptions import (
+    ColumnNotFoundError,
     CSMetricsError,
+    CurrencyMismatchError,
     DataValidationError,
     InvalidParameterError,
     MissingDependencyError,
 )
 from csmetrics.io.csv import (
     FIELDS,
+    CSVDataError,
     CSVFormatError,
     csv_header,
     read_csv_columns,
@@ -37,6 +45,7 @@ from csmetrics.io.csv import (
     read_usage_csv,
     write_csv,
 )
+from csmetrics.io.presets import PRESETS, PresetExclusionWarning
 from csmetrics.report.render import json_safe
 
 EXIT_OK, EXIT_DATA_ERROR, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
@@ -69,9 +78,32 @@ def _parser() -> argparse.ArgumentParser:
                               "customer_id='Customer ID' amount=Amount")
         cmd.add_argument("--date-format", metavar="FMT",
                          help="strptime format of subscription dates (default ISO 8601)")
+        cmd.add_argument("--preset", metavar="VENDOR", action="append", default=[],
+                         choices=sorted(PRESETS),
+                         help="read a vendor's documented export: stripe or chargebee "
+                              "(--subscriptions), delighted (--surveys); may be repeated")
+        cmd.add_argument("--amount-format", metavar="FMT", choices=sorted(AMOUNT_FORMATS),
+                         help="how text amounts are written, e.g. '1,234.56' for '$1,200.00' "
+                              "or '1.234,56' for '1.200,00 €' (default: plain numbers)")
+        cmd.add_argument("--fx", metavar="CSV", help="exchange rates (columns month, currency, "
+                         "rate: units of --currency per unit of currency)")
+        cmd.add_argument("--currency", metavar="CODE",
+                         help="the report currency the --fx rates convert into (e.g. USD)")
+        cmd.add_argument("--errors", choices=("raise", "skip"), default="raise",
+                         help="raise: stop and list the broken rules (exit 1); skip: leave "
+                              "bad rows out, count them on stderr")
+        cmd.add_argument("--rejected", metavar="FILE",
+                         help="with --errors skip: write the refused rows (file, line, "
+                              "column, rule and their original cells) as CSV")
+        cmd.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
     report = commands.add_parser("report", help="every metric the data support")
     inputs(report)
+    report.add_argument("--survey-name", help="survey of every row of --surveys, for an "
+                        "export without a survey column (e.g. nps)")
+    report.add_argument("--survey-names", metavar="NAME=SURVEY", nargs="+", default=[],
+                        help="map names of the survey column to surveys, e.g. "
+                             "'NPS Q1=nps' 'NPS Q2=nps'")
     report.add_argument("--customers", metavar="CSV",
                         help="customer attributes (customer_id plus columns usable with --by)")
     report.add_argument("--period", help="last month of the report, or a quarter/year whose "
@@ -97,6 +129,13 @@ def _parser() -> argparse.ArgumentParser:
     nps.add_argument("--columns", metavar="FIELD=COLUMN", nargs="+", default=[])
     nps.add_argument("--survey-name", help="survey of every row, for an export without a "
                      "survey column (e.g. nps)")
+    nps.add_argument("--survey-names", metavar="NAME=SURVEY", nargs="+", default=[],
+                     help="map names of the survey column to surveys, e.g. 'NPS Q1=nps'")
+    nps.add_argument("--preset", metavar="VENDOR", action="append", default=[],
+                     choices=["delighted"], help="read a Delighted export")
+    nps.add_argument("--errors", choices=("raise", "skip"), default="raise")
+    nps.add_argument("--rejected", metavar="FILE")
+    nps.add_argument("--quiet", action="store_true", help="no progress on stderr")
     nps.add_argument("--by", help="customer_id, respondent_id, or none")
     nps.add_argument("--trend", choices=("month", "quarter", "year"),
                      help="one row per period instead of one overall")
@@ -120,19 +159,189 @@ _READERS: dict[str, Any] = {"subscriptions": read_subscriptions_csv,
                             "surveys": read_surveys_csv, "usage": read_usage_csv,
                             "tickets": read_tickets_csv}
 
+_REFUSED: list[dict[str, Any]] = []
+"""Rows refused with --errors skip in this run, one per file line, for --rejected."""
+
+
+def _pairs(pairs: Sequence[str], option: str) -> dict[str, str]:
+    """NAME=VALUE pairs of ``option``."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise _UsageError(f"{option} takes NAME=SURVEY pairs, got {pair!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def _options_for(kind: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The reader options the command line gives files of ``kind``."""
+    kw: dict[str, Any] = {"errors": getattr(args, "errors", "raise")}
+    if getattr(args, "quiet", False):
+        kw["progress"] = False
+    mine = [p for p in getattr(args, "preset", []) if PRESETS[p].kind == kind]
+    if len(mine) > 1:
+        raise _UsageError(f"--preset: give one preset for --{kind}, got {', '.join(mine)}")
+    if mine:
+        kw["preset"] = mine[0]
+    if kind == "subscriptions":
+        if getattr(args, "amount_format", None):
+            kw["amount_format"] = args.amount_format
+        if getattr(args, "date_format", None):
+            if mine:
+                raise _UsageError(f"--date-format and --preset {mine[0]} do not go together "
+                                  "(the preset reads the export's timestamps)")
+            kw["date_format"] = args.date_format
+    if kind == "surveys":
+        if getattr(args, "survey_name", None):
+            kw["survey_name"] = args.survey_name
+        names = _pairs(getattr(args, "survey_names", []), "--survey-names")
+        if names:
+            kw["survey_names"] = names
+    return kw
+
 
 def _read(kind: str, path: str | None, columns: dict[str, list[str]], *,
           require_rows: bool = True, **kw: Any) -> Any:
     """One export read by its table's adapter, ``--columns`` mapping its fields (None
-    without a path); a file with a header only is a usage error with ``require_rows``."""
+    without a path); a file with a header only is a usage error with ``require_rows``.
+    Rows a preset leaves out by definition, blank survey answers and rows refused with
+    ``--errors skip`` are reported on standard error."""
     if path is None:
         return None
     if not Path(path).is_file() and path != "-":
         raise _UsageError(f"--{kind}: no such file: {path}")
-    table = _READERS[kind](path, columns=_mapping_for(path, kind, columns), **kw)
-    if require_rows and len(table) == 0:  # the library reads an empty table; a command stops
+    fields = set(FIELDS[kind])
+    if kw.get("preset"):
+        fields |= set(PRESETS[kw["preset"]].columns)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PresetExclusionWarning)
+        table = _READERS[kind](path, columns=_mapping_for(path, kind, columns, fields), **kw)
+    for w in caught:
+        if issubclass(w.category, PresetExclusionWarning):
+            _note(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if require_rows and len(table) == 0 and not len(table.skipped):
         raise _UsageError(f"{path}: the file has a header but no rows")
+    if getattr(table, "non_responses", 0):
+        k = table.non_responses
+        _note(f"{path}: {k:,} blank score{'s' * (k != 1)} counted as non-response{'s' * (k != 1)}"
+              " (left out of every score)")
+    if len(table.skipped):
+        _refused(path, table)
     return table
+
+
+_LINE = re.compile(r" \(line ([0-9,]+)\)$")
+
+
+def _refused(path: str, table: Any) -> None:
+    """Record the rows of ``path`` the table refused: their file line, column, rule and
+    original cells (one entry per line), and count them on standard error."""
+    cells = read_csv_columns(path, progress=False) if path != "-" else {}
+    seen: set[int] = set()
+    skipped = table.skipped
+    for row, column, rule in zip(skipped["row"].tolist(), skipped["column"].tolist(),
+                                 skipped["rule"].tolist(), strict=True):
+        m = _LINE.search(rule)
+        line = int(m.group(1).replace(",", "")) if m else row + 2
+        if line in seen:
+            continue
+        seen.add(line)
+        entry: dict[str, Any] = {"file": path, "line": line, "column": column,
+                                 "rule": rule[:m.start()] if m else rule}
+        entry.update({name: values[row] if row < len(values) else None
+                      for name, values in cells.items()})
+        _REFUSED.append(entry)
+    total = len(next(iter(cells.values()))) if cells else len(table) + len(seen)
+    _note(f"{path}: {len(seen):,} of {total:,} rows refused (--errors skip)")
+
+
+def _write_rejected(target: str | None) -> None:
+    if target is None:
+        return
+    keys: list[str] = ["file", "line", "column", "rule"]
+    for entry in _REFUSED:
+        keys.extend(k for k in entry if k not in keys)
+    table = {k: [e.get(k) for e in _REFUSED] for k in keys}
+    Path(target).write_text(write_csv(table), encoding="utf-8")
+    _note(f"{len(_REFUSED):,} refused row{'s' * (len(_REFUSED) != 1)} written to {target}")
+
+
+def _note(message: str) -> None:
+    print(f"csmetrics: {message}", file=sys.stderr)
+
+
+def _read_fx(args: argparse.Namespace) -> Any:
+    """``--fx`` rates (month, currency, rate) into ``--currency``; None without ``--fx``."""
+    if getattr(args, "fx", None) is None:
+        if getattr(args, "currency", None):
+            raise _UsageError("--currency needs --fx rates.csv (columns month, currency, rate)")
+        return None
+    if not getattr(args, "currency", None):
+        raise _UsageError("--fx needs --currency, the report currency its rates convert into "
+                          "(e.g. --currency USD)")
+    if not Path(args.fx).is_file():
+        raise _UsageError(f"--fx: no such file: {args.fx}")
+    from csmetrics.fx import FxRates
+    from csmetrics.periods.calendar import Period
+
+    cols = read_csv_columns(args.fx, progress=False)
+    for name in ("month", "currency", "rate"):
+        if name not in cols:
+            raise ColumnNotFoundError(name, list(cols), context=f"{args.fx} (--fx)")
+    months: list[Any] = []
+    bad: list[int] = []
+    for i, value in enumerate(cols["month"]):
+        try:
+            months.append(None if value is None else Period.parse(value, "month").start)
+        except (CSMetricsError, ValueError, OverflowError):
+            months.append(None)
+            bad.append(i)
+    if bad:
+        raise CSVDataError(args.fx, DataValidationError(
+            column="month", rule="must be a month such as 2024-03", count=len(bad),
+            positions=bad[:5], n_rows=len(months)))
+    try:
+        return FxRates.from_columns({"month": months, "currency": cols["currency"],
+                                     "rate": cols["rate"]}, reporting_currency=args.currency,
+                                    date="month")
+    except DataValidationError as exc:
+        raise CSVDataError(args.fx, exc) from None
+
+
+def _check_rates(subs: Any, fx: Any, period: Any, months: int, fx_path: str) -> None:
+    """Every currency-month of the report whose MRR needs converting has a rate; else one
+    error listing all the missing currency-months."""
+    if subs is None or fx is None or not len(subs):
+        return
+    snaps = np.array([(period - k).end for k in range(months, -1, -1)], dtype="datetime64[D]")
+    missing: list[str] = []
+    for code, name in enumerate(subs.currencies.tolist()):
+        if name == fx.reporting_currency:
+            continue
+        rows = (subs.currency_codes == code) & (subs.mrr_units > 0)
+        if not rows.any():
+            continue
+        start, end = subs.start[rows], subs.end[rows]
+        live = (start[:, None] <= snaps[None, :]) & (np.isnat(end)[:, None]
+                                                     | (end[:, None] > snaps[None, :]))
+        needed = live.any(axis=0)
+        have = fx.dates[fx.currencies == name]   # sorted: FxRates orders its rates
+        lacking = needed & (np.searchsorted(have, snaps, side="right") == 0)
+        if lacking.any():
+            shown = ", ".join(str(d)[:7] for d in snaps[lacking].tolist())
+            missing.append(f"{name} {shown}")
+    if missing:
+        raise _DataError(f"--fx {fx_path} has no rate for these currency-months (a rate dated "
+                         f"in or before each month's end is needed): {'; '.join(missing)}. Add "
+                         f"rows 'month,currency,rate' for them, in units of "
+                         f"{fx.reporting_currency} per unit of the currency.")
+
+
+class _DataError(Exception):
+    """A problem with the data found by the command itself (exit 1)."""
 
 
 def _portfolio(args: argparse.Namespace) -> Any:
@@ -155,28 +364,38 @@ def _portfolio(args: argparse.Namespace) -> Any:
                          usage=demo_usage(), tickets=demo_tickets(), customers=customers)
     columns = _columns(args.columns)
     known = {field for fields in FIELDS.values() for field in fields}
+    known |= {k for p in args.preset for k in PRESETS[p].columns}
     unknown = sorted(set(columns) - known)
     if unknown:
         raise _UsageError(f"--columns: unknown fields {unknown}")
-    subs = _read("subscriptions", args.subscriptions, columns, date_format=args.date_format)
-    surveys = _read("surveys", getattr(args, "surveys", None), columns)
-    usage = _read("usage", getattr(args, "usage", None), columns)
-    tickets = _read("tickets", getattr(args, "tickets", None), columns)
+    if args.rejected and args.errors != "skip":
+        raise _UsageError("--rejected needs --errors skip (without it the first broken "
+                          "rules stop the command)")
+    fx = _read_fx(args)
+    subs = _read("subscriptions", args.subscriptions, columns,
+                 **_options_for("subscriptions", args))
+    surveys = _read("surveys", getattr(args, "surveys", None), columns,
+                    **_options_for("surveys", args))
+    usage = _read("usage", getattr(args, "usage", None), columns, **_options_for("usage", args))
+    tickets = _read("tickets", getattr(args, "tickets", None), columns,
+                    **_options_for("tickets", args))
+    _write_rejected(args.rejected)
     if subs is None and surveys is None and usage is None and tickets is None:
         raise _UsageError("give --demo, or at least one of --subscriptions, --surveys, "
                           "--usage and --tickets")
     return Portfolio(subscriptions=subs, surveys=surveys, usage=usage, tickets=tickets,
-                     customers=customers)
+                     customers=customers, fx=fx)
 
 
-def _mapping_for(path: str, kind: str, columns: dict[str, list[str]]) -> dict[str, str]:
+def _mapping_for(path: str, kind: str, columns: dict[str, list[str]],
+                 fields: set[str] | None = None) -> dict[str, str]:
     """The ``--columns`` pairs that apply to this file: for each of its fields, the first
     named column the file has. Where it has none of them but has the field's own name, no
     mapping; where it has neither, the first name, which the reader reports as missing."""
     header = set(csv_header(path)) if path != "-" else set()
     out: dict[str, str] = {}
     for field, names in columns.items():
-        if field not in FIELDS[kind]:
+        if field not in (FIELDS[kind] if fields is None else fields):
             continue
         present = [n for n in names if n in header]
         if present:
@@ -210,18 +429,76 @@ def _check_by(portfolio: Any, by: str | None) -> None:
                           "(customer attributes come from --customers)")
 
 
+_MAX_MONTHS = 1200
+
+
 def _run_report(args: argparse.Namespace) -> str:
-    if args.months < 1:
-        raise _UsageError("--months must be >= 1")
+    if not 1 <= args.months <= _MAX_MONTHS:
+        raise _UsageError(f"--months must be a whole number from 1 to {_MAX_MONTHS:,}, "
+                          f"got {args.months}")
+    period = _period(args.period, "--period")
     portfolio = _portfolio(args)
     _check_by(portfolio, args.by)
-    period = _period(args.period, "--period")
-    report = portfolio.report(period, by=args.by, months=args.months)
-    if args.format == "json":
+    subs = portfolio.subscriptions
+    last = period
+    if last is None:
+        from csmetrics.periods.calendar import Period
+
+        last = Period.parse(portfolio.last_period(), "month")
+    if portfolio.fx is not None:
+        _check_rates(subs, portfolio.fx, last, args.months, args.fx)
+    elif args.by == "currency" and subs is not None and len(np.unique(subs.currency_codes)) > 1:
+        return _report_per_currency(portfolio, last, args)
+    try:
+        report = portfolio.report(last, by=args.by, months=args.months)
+    except CurrencyMismatchError:
+        found = ", ".join(subs.currencies[np.unique(subs.currency_codes)].tolist())
+        raise _DataError(
+            f"{args.subscriptions} bills in several currencies ({found}) and MRR is never "
+            "summed across currencies without rates: give --fx rates.csv --currency USD "
+            "(rates.csv with columns month, currency, rate) to convert them, or --by currency "
+            "to report each currency on its own") from None
+    return _render(report, args.format)
+
+
+def _render(report: Any, fmt: str) -> str:
+    if fmt == "json":
         return str(report.to_json())
-    if args.format == "html":
+    if fmt == "html":
         return str(report.to_html())
     return str(report)
+
+
+def _report_per_currency(portfolio: Any, last: Any, args: argparse.Namespace) -> str:
+    """``--by currency`` without rates: one report per currency, none converted; survey,
+    usage and support sections (no money) once, after them."""
+    from csmetrics.report.portfolio import Portfolio
+
+    if args.format == "html":
+        raise _UsageError("--by currency without --fx gives --format text or json (one "
+                          "report per currency); add --fx rates.csv --currency USD for html")
+    subs = portfolio.subscriptions
+    parts: dict[str, Any] = {}
+    for code in np.unique(subs.currency_codes).tolist():
+        name = str(subs.currencies[code])
+        one = Portfolio(subscriptions=subs.take(subs.currency_codes == code),
+                        customers=portfolio.customers)
+        parts[name] = one.report(last, months=args.months)
+    rest = None
+    if any(t is not None for t in (portfolio.surveys, portfolio.usage, portfolio.tickets)):
+        rest = Portfolio(surveys=portfolio.surveys, usage=portfolio.usage,
+                         tickets=portfolio.tickets, customers=portfolio.customers
+                         ).report(last, months=args.months)
+    if args.format == "json":
+        out: dict[str, Any] = {"by_currency": {k: json.loads(str(r.to_json()))
+                                               for k, r in parts.items()}}
+        if rest is not None:
+            out["other"] = json.loads(str(rest.to_json()))
+        return json.dumps(out, indent=2)
+    blocks = [f"== currency {k} (amounts in {k}, not converted) ==\n{r}" for k, r in parts.items()]
+    if rest is not None:
+        blocks.append(f"== surveys, usage and support ==\n{rest}")
+    return "\n\n".join(blocks)
 
 
 def _run_mrr(args: argparse.Namespace) -> str:
@@ -235,8 +512,21 @@ def _run_mrr(args: argparse.Namespace) -> str:
         raise _UsageError(f"--by {args.by!r}: split by plan, currency or interval")
     end = _period(args.end, "--end", args.freq) or portfolio.last_period()
     start = _period(args.start, "--start", args.freq) or Period.parse(end, "month") - 11
-    return _table_out(mrr_movements(portfolio.subscriptions, start, end, freq=args.freq,
-                                    by=args.by), args.format)
+    if portfolio.fx is not None:
+        first, last = Period.parse(start, "month").start, Period.parse(end, "month").start
+        months = (last.year - first.year) * 12 + last.month - first.month + 1
+        _check_rates(portfolio.subscriptions, portfolio.fx, Period.parse(end, "month"),
+                     months, args.fx)
+    try:
+        return _table_out(mrr_movements(portfolio.subscriptions, start, end, freq=args.freq,
+                                        by=args.by, fx=portfolio.fx), args.format)
+    except CurrencyMismatchError:
+        subs = portfolio.subscriptions
+        found = ", ".join(subs.currencies[np.unique(subs.currency_codes)].tolist())
+        raise _DataError(
+            f"{args.subscriptions} bills in several currencies ({found}): give --fx rates.csv "
+            "--currency USD to convert them, or --by currency to show each currency on its "
+            "own") from None
 
 
 def _run_nps(args: argparse.Namespace) -> str:
@@ -247,8 +537,11 @@ def _run_nps(args: argparse.Namespace) -> str:
 
         table = demo_surveys()
     elif args.surveys:
+        if args.rejected and args.errors != "skip":
+            raise _UsageError("--rejected needs --errors skip")
         table = _read("surveys", args.surveys, _columns(args.columns), require_rows=False,
-                      survey_name=args.survey_name)
+                      **_options_for("surveys", args))
+        _write_rejected(args.rejected)
     else:
         raise _UsageError("nps needs --surveys or --demo")
     if len(table) == 0:  # the library answers NaN for no answers; a command says why
@@ -273,6 +566,9 @@ def _period(value: str | None, option: str, freq: str | None = None) -> Any:
         return Period.parse(Period.parse(value, freq).end, "month")
     except CSMetricsError as exc:
         raise _UsageError(f"{option}: {exc}") from None
+    except (ValueError, OverflowError):   # a year the calendar cannot hold (0000, 9999)
+        raise _UsageError(f"{option}: {value!r} is not a period csmetrics can report (years "
+                          "1900 to 2199)") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -285,6 +581,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UsageError as exc:
         print(f"csmetrics {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except _DataError as exc:
+        print(f"csmetrics {args.command}: {exc}", file=sys.stderr)
+        return EXIT_DATA_ERROR
     except (DataValidationError, KeyError, CSVFormatError) as exc:
         message = str(exc) if not isinstance(exc, KeyError) else str(exc).strip("'\"")
         print(f"csmetrics {args.command}: {message}", file=sys.stderr)

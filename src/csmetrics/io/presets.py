@@ -253,10 +253,10 @@ class _Spans:
             has_trial[rows_paid], trial_end[rows_paid], start[rows_paid])])[order]
         end_col = np.concatenate([free_stop[rows_free], end[rows_paid]])[order]
         discount = np.concatenate([np.ones(rows_free.size), np.zeros(rows_paid.size)])[order]
-        starts = self.cols["start"]
+        starts, ends = self.cols["start"], self.cols["end"]
         data: dict[str, Any] = {starts: _dates_or_none(start_col),
-                                _END: _dates_or_none(end_col), _DISCOUNT: discount}
-        columns = {"start": starts, "end": _END, "discount": _DISCOUNT}
+                                ends: _dates_or_none(end_col), _DISCOUNT: discount}
+        columns = {"start": starts, "end": ends, "discount": _DISCOUNT}
         for fld in ("customer_id", "subscription_id", "plan", "amount", "currency", "interval",
                     "interval_count", "quantity"):
             values = self.get(fld)
@@ -270,7 +270,7 @@ class _Spans:
                         [p for p in problems if p[0].size], excluded)
 
 
-_END, _DISCOUNT = "end (from the export's end dates)", "free trial (from the trial dates)"
+_DISCOUNT = "free trial (from the trial dates)"
 
 
 def _dates_or_none(days: NDArray[np.datetime64]) -> NDArray[Any]:
