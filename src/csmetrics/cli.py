@@ -574,6 +574,7 @@ def _period(value: str | None, option: str, freq: str | None = None) -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 bad data, 2 bad usage)."""
     args = _parser().parse_args(argv)
+    _REFUSED.clear()
     run = {"report": _run_report, "mrr": _run_mrr, "nps": _run_nps}[args.command]
     try:
         text = run(args)
