@@ -148,8 +148,11 @@ class TestRecords:
         assert a.to_dict() == b.to_dict()
 
     def test_record_rules(self) -> None:
+        # A NaN score is a non-response (issue 11), as the columns read it: no answer.
+        assert SurveyResponse(customer_id="a", survey="nps", score=float("nan"),
+                              submitted_at="2024-01-01").score is None
         with pytest.raises(pydantic.ValidationError):
-            SurveyResponse(customer_id="a", survey="nps", score=float("nan"),
+            SurveyResponse(customer_id="a", survey="nps", score=float("inf"),
                            submitted_at="2024-01-01")
         with pytest.raises(pydantic.ValidationError):
             SurveyResponse(customer_id="a", survey=" ", score=1, submitted_at="2024-01-01")

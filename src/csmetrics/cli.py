@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,33 +24,33 @@ import numpy as np
 from csmetrics import __version__
 from csmetrics._core.amounts import AMOUNT_FORMATS
 from csmetrics.exceptions import (
-    ColumnNotFoundError,
     CSMetricsError,
     CurrencyMismatchError,
     DataValidationError,
     InvalidParameterError,
     MissingDependencyError,
 )
+from csmetrics.io.commands import (
+    REFUSED,
+    UsageError,
+    read_export,
+    reader_options,
+    write_rejected,
+)
 from csmetrics.io.csv import (
     FIELDS,
-    CSVDataError,
     CSVFormatError,
-    csv_header,
     read_csv_columns,
-    read_subscriptions_csv,
-    read_surveys_csv,
-    read_tickets_csv,
-    read_usage_csv,
     write_csv,
 )
-from csmetrics.io.presets import PRESETS, PresetExclusionWarning
+from csmetrics.io.exports import missing_rates, read_fx_csv
+from csmetrics.io.presets import PRESETS
 from csmetrics.report.render import json_safe
 
 EXIT_OK, EXIT_DATA_ERROR, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
 
-class _UsageError(Exception):
-    """A problem with the command line rather than with the data."""
+_UsageError = UsageError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -155,126 +153,8 @@ def _columns(pairs: Sequence[str]) -> dict[str, list[str]]:
     return out
 
 
-_READERS: dict[str, Any] = {"subscriptions": read_subscriptions_csv,
-                            "surveys": read_surveys_csv, "usage": read_usage_csv,
-                            "tickets": read_tickets_csv}
-
-_REFUSED: list[dict[str, Any]] = []
-"""Rows refused with --errors skip in this run, one per file line, for --rejected."""
-
-
-def _pairs(pairs: Sequence[str], option: str) -> dict[str, str]:
-    """NAME=VALUE pairs of ``option``."""
-    out: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise _UsageError(f"{option} takes NAME=SURVEY pairs, got {pair!r}")
-        out[name.strip()] = value.strip()
-    return out
-
-
-def _options_for(kind: str, args: argparse.Namespace) -> dict[str, Any]:
-    """The reader options the command line gives files of ``kind``."""
-    kw: dict[str, Any] = {"errors": getattr(args, "errors", "raise")}
-    if getattr(args, "quiet", False):
-        kw["progress"] = False
-    mine = [p for p in getattr(args, "preset", []) if PRESETS[p].kind == kind]
-    if len(mine) > 1:
-        raise _UsageError(f"--preset: give one preset for --{kind}, got {', '.join(mine)}")
-    if mine:
-        kw["preset"] = mine[0]
-    if kind == "subscriptions":
-        if getattr(args, "amount_format", None):
-            kw["amount_format"] = args.amount_format
-        if getattr(args, "date_format", None):
-            if mine:
-                raise _UsageError(f"--date-format and --preset {mine[0]} do not go together "
-                                  "(the preset reads the export's timestamps)")
-            kw["date_format"] = args.date_format
-    if kind == "surveys":
-        if getattr(args, "survey_name", None):
-            kw["survey_name"] = args.survey_name
-        names = _pairs(getattr(args, "survey_names", []), "--survey-names")
-        if names:
-            kw["survey_names"] = names
-    return kw
-
-
-def _read(kind: str, path: str | None, columns: dict[str, list[str]], *,
-          require_rows: bool = True, **kw: Any) -> Any:
-    """One export read by its table's adapter, ``--columns`` mapping its fields (None
-    without a path); a file with a header only is a usage error with ``require_rows``.
-    Rows a preset leaves out by definition, blank survey answers and rows refused with
-    ``--errors skip`` are reported on standard error."""
-    if path is None:
-        return None
-    if not Path(path).is_file() and path != "-":
-        raise _UsageError(f"--{kind}: no such file: {path}")
-    fields = set(FIELDS[kind])
-    if kw.get("preset"):
-        fields |= set(PRESETS[kw["preset"]].columns)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PresetExclusionWarning)
-        table = _READERS[kind](path, columns=_mapping_for(path, kind, columns, fields), **kw)
-    for w in caught:
-        if issubclass(w.category, PresetExclusionWarning):
-            _note(str(w.message))
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if require_rows and len(table) == 0 and not len(table.skipped):
-        raise _UsageError(f"{path}: the file has a header but no rows")
-    if getattr(table, "non_responses", 0):
-        k = table.non_responses
-        _note(f"{path}: {k:,} blank score{'s' * (k != 1)} counted as non-response{'s' * (k != 1)}"
-              " (left out of every score)")
-    if len(table.skipped):
-        _refused(path, table)
-    return table
-
-
-_LINE = re.compile(r" \(line ([0-9,]+)\)$")
-
-
-def _refused(path: str, table: Any) -> None:
-    """Record the rows of ``path`` the table refused: their file line, column, rule and
-    original cells (one entry per line), and count them on standard error."""
-    cells = read_csv_columns(path, progress=False) if path != "-" else {}
-    seen: set[int] = set()
-    skipped = table.skipped
-    for row, column, rule in zip(skipped["row"].tolist(), skipped["column"].tolist(),
-                                 skipped["rule"].tolist(), strict=True):
-        m = _LINE.search(rule)
-        line = int(m.group(1).replace(",", "")) if m else row + 2
-        if line in seen:
-            continue
-        seen.add(line)
-        entry: dict[str, Any] = {"file": path, "line": line, "column": column,
-                                 "rule": rule[:m.start()] if m else rule}
-        entry.update({name: values[row] if row < len(values) else None
-                      for name, values in cells.items()})
-        _REFUSED.append(entry)
-    total = len(next(iter(cells.values()))) if cells else len(table) + len(seen)
-    _note(f"{path}: {len(seen):,} of {total:,} rows refused (--errors skip)")
-
-
-def _write_rejected(target: str | None) -> None:
-    if target is None:
-        return
-    keys: list[str] = ["file", "line", "column", "rule"]
-    for entry in _REFUSED:
-        keys.extend(k for k in entry if k not in keys)
-    table = {k: [e.get(k) for e in _REFUSED] for k in keys}
-    Path(target).write_text(write_csv(table), encoding="utf-8")
-    _note(f"{len(_REFUSED):,} refused row{'s' * (len(_REFUSED) != 1)} written to {target}")
-
-
-def _note(message: str) -> None:
-    print(f"csmetrics: {message}", file=sys.stderr)
-
-
 def _read_fx(args: argparse.Namespace) -> Any:
-    """``--fx`` rates (month, currency, rate) into ``--currency``; None without ``--fx``."""
+    """``--fx`` rates into ``--currency``; None without ``--fx``."""
     if getattr(args, "fx", None) is None:
         if getattr(args, "currency", None):
             raise _UsageError("--currency needs --fx rates.csv (columns month, currency, rate)")
@@ -284,59 +164,18 @@ def _read_fx(args: argparse.Namespace) -> Any:
                           "(e.g. --currency USD)")
     if not Path(args.fx).is_file():
         raise _UsageError(f"--fx: no such file: {args.fx}")
-    from csmetrics.fx import FxRates
-    from csmetrics.periods.calendar import Period
-
-    cols = read_csv_columns(args.fx, progress=False)
-    for name in ("month", "currency", "rate"):
-        if name not in cols:
-            raise ColumnNotFoundError(name, list(cols), context=f"{args.fx} (--fx)")
-    months: list[Any] = []
-    bad: list[int] = []
-    for i, value in enumerate(cols["month"]):
-        try:
-            months.append(None if value is None else Period.parse(value, "month").start)
-        except (CSMetricsError, ValueError, OverflowError):
-            months.append(None)
-            bad.append(i)
-    if bad:
-        raise CSVDataError(args.fx, DataValidationError(
-            column="month", rule="must be a month such as 2024-03", count=len(bad),
-            positions=bad[:5], n_rows=len(months)))
-    try:
-        return FxRates.from_columns({"month": months, "currency": cols["currency"],
-                                     "rate": cols["rate"]}, reporting_currency=args.currency,
-                                    date="month")
-    except DataValidationError as exc:
-        raise CSVDataError(args.fx, exc) from None
+    return read_fx_csv(args.fx, args.currency)
 
 
 def _check_rates(subs: Any, fx: Any, period: Any, months: int, fx_path: str) -> None:
     """Every currency-month of the report whose MRR needs converting has a rate; else one
-    error listing all the missing currency-months."""
-    if subs is None or fx is None or not len(subs):
-        return
-    snaps = np.array([(period - k).end for k in range(months, -1, -1)], dtype="datetime64[D]")
-    missing: list[str] = []
-    for code, name in enumerate(subs.currencies.tolist()):
-        if name == fx.reporting_currency:
-            continue
-        rows = (subs.currency_codes == code) & (subs.mrr_units > 0)
-        if not rows.any():
-            continue
-        start, end = subs.start[rows], subs.end[rows]
-        live = (start[:, None] <= snaps[None, :]) & (np.isnat(end)[:, None]
-                                                     | (end[:, None] > snaps[None, :]))
-        needed = live.any(axis=0)
-        have = fx.dates[fx.currencies == name]   # sorted: FxRates orders its rates
-        lacking = needed & (np.searchsorted(have, snaps, side="right") == 0)
-        if lacking.any():
-            shown = ", ".join(str(d)[:7] for d in snaps[lacking].tolist())
-            missing.append(f"{name} {shown}")
+    error listing all the missing currency-months, in the command line's terms."""
+    missing = missing_rates(subs, fx, period, months)
     if missing:
+        listed = "; ".join(f"{cur} {', '.join(m)}" for cur, m in missing.items())
         raise _DataError(f"--fx {fx_path} has no rate for these currency-months (a rate dated "
-                         f"in or before each month's end is needed): {'; '.join(missing)}. Add "
-                         f"rows 'month,currency,rate' for them, in units of "
+                         f"in or before each month's end is needed): {listed}. Add rows "
+                         f"'month,currency,rate' for them, in units of "
                          f"{fx.reporting_currency} per unit of the currency.")
 
 
@@ -372,37 +211,15 @@ def _portfolio(args: argparse.Namespace) -> Any:
         raise _UsageError("--rejected needs --errors skip (without it the first broken "
                           "rules stop the command)")
     fx = _read_fx(args)
-    subs = _read("subscriptions", args.subscriptions, columns,
-                 **_options_for("subscriptions", args))
-    surveys = _read("surveys", getattr(args, "surveys", None), columns,
-                    **_options_for("surveys", args))
-    usage = _read("usage", getattr(args, "usage", None), columns, **_options_for("usage", args))
-    tickets = _read("tickets", getattr(args, "tickets", None), columns,
-                    **_options_for("tickets", args))
-    _write_rejected(args.rejected)
+    subs, surveys, usage, tickets = (
+        read_export(kind, getattr(args, kind, None), columns, **reader_options(kind, args))
+        for kind in ("subscriptions", "surveys", "usage", "tickets"))
+    write_rejected(args.rejected)
     if subs is None and surveys is None and usage is None and tickets is None:
         raise _UsageError("give --demo, or at least one of --subscriptions, --surveys, "
                           "--usage and --tickets")
     return Portfolio(subscriptions=subs, surveys=surveys, usage=usage, tickets=tickets,
                      customers=customers, fx=fx)
-
-
-def _mapping_for(path: str, kind: str, columns: dict[str, list[str]],
-                 fields: set[str] | None = None) -> dict[str, str]:
-    """The ``--columns`` pairs that apply to this file: for each of its fields, the first
-    named column the file has. Where it has none of them but has the field's own name, no
-    mapping; where it has neither, the first name, which the reader reports as missing."""
-    header = set(csv_header(path)) if path != "-" else set()
-    out: dict[str, str] = {}
-    for field, names in columns.items():
-        if field not in (FIELDS[kind] if fields is None else fields):
-            continue
-        present = [n for n in names if n in header]
-        if present:
-            out[field] = present[0]
-        elif field not in header:
-            out[field] = names[0]
-    return out
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -539,9 +356,9 @@ def _run_nps(args: argparse.Namespace) -> str:
     elif args.surveys:
         if args.rejected and args.errors != "skip":
             raise _UsageError("--rejected needs --errors skip")
-        table = _read("surveys", args.surveys, _columns(args.columns), require_rows=False,
-                      **_options_for("surveys", args))
-        _write_rejected(args.rejected)
+        table = read_export("surveys", args.surveys, _columns(args.columns), require_rows=False,
+                      **reader_options("surveys", args))
+        write_rejected(args.rejected)
     else:
         raise _UsageError("nps needs --surveys or --demo")
     if len(table) == 0:  # the library answers NaN for no answers; a command says why
@@ -574,7 +391,7 @@ def _period(value: str | None, option: str, freq: str | None = None) -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 bad data, 2 bad usage)."""
     args = _parser().parse_args(argv)
-    _REFUSED.clear()
+    REFUSED.clear()
     run = {"report": _run_report, "mrr": _run_mrr, "nps": _run_nps}[args.command]
     try:
         text = run(args)

@@ -149,7 +149,7 @@ def parse_amounts(values: NDArray[Any], fmt: str, column: str, chk: Checker
     cats, inv = factorize_scalars(values[text], column, chk, fill="0")
     parsed = [parse_amount(str(c), fmt) for c in cats.tolist()]
     failed = np.array([p is None for p in parsed], dtype=bool)
-    out = values.copy()
+    out: NDArray[Any] = values.copy()
     where = np.flatnonzero(text)
     bad = np.zeros(values.size, dtype=bool)
     bad[where] = failed[inv]

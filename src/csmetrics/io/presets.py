@@ -46,7 +46,7 @@ Chargebee subscription statuses (``future``, ``in_trial``, ``active``, ``non_ren
 ``paused``, ``cancelled``), ``trial_end`` and ``cancelled_at`` ("canceled or is set to be
 canceled"): https://apidocs.chargebee.com/docs/api/v1/subscriptions and
 https://datacatalog.chargebee.com/subscriptions; its import-friendly CSV names columns
-``subscription[...]`` / ``customer[...]``: https://www.chargebee.com/docs/2.0/bulk-operations.html.
+``subscription[...]`` / ``customer[...]``: https://www.chargebee.com/docs/2.0/bulk-operations.html .
 Delighted survey responses (``score`` 0-10, ``comment``, ``created_at``, the person's
 email): https://delighted.com/docs/api (schema quoted at
 https://raw.githubusercontent.com/api-evangelist/delighted/refs/heads/main/json-schema/survey-response.json).
@@ -280,7 +280,7 @@ def _dates_or_none(days: NDArray[np.datetime64]) -> NDArray[Any]:
 
 
 def _first(*columns: NDArray[np.datetime64]) -> NDArray[np.datetime64]:
-    out = columns[0].copy()
+    out: NDArray[np.datetime64] = columns[0].copy()
     for c in columns[1:]:
         out = np.where(np.isnat(out), c, out)
     return out
@@ -363,7 +363,8 @@ def _chargebee(raw: Mapping[str, Sequence[str | None]], cols: Mapping[str, str])
                            "must not be blank for a cancelled or non_renewing subscription"))
     return s.build(status, CHARGEBEE_STATUSES, start=start, trial_start=trial_start,
                    trial_end=trial_end, end=end, pending=status == "in_trial",
-                   no_paid=np.zeros(n, dtype=bool), never=status == "future", never_reason="not started (status future)")
+                   no_paid=np.zeros(n, dtype=bool), never=status == "future",
+                   never_reason="not started (status future)")
 
 
 CHARGEBEE = Preset(

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
+from csmetrics._core.amounts import AMOUNT_FORMATS
 from csmetrics._core.checks import ErrorMode
 from csmetrics._core.options import ERRORS, Satisfies, validate_params
 from csmetrics.exceptions import (
@@ -30,8 +32,7 @@ from csmetrics.exceptions import (
     DataValidationError,
     InvalidParameterError,
 )
-from csmetrics._core.amounts import AMOUNT_FORMATS
-from csmetrics.io.presets import PRESETS, Prepared, apply_preset, get_preset
+from csmetrics.io.presets import PRESETS, Prepared, Preset, apply_preset, get_preset
 from csmetrics.results import SkippedRows
 from csmetrics.tables.subscriptions import SubscriptionTable
 from csmetrics.tables.surveys import SurveyTable
@@ -210,16 +211,17 @@ def read_table_csv(
     1
     """
     name = str(path)
-    vendor = None
+    vendor: Preset | None = None
     if preset is not None:
         if kind not in _PRESET_KIND:
             raise InvalidParameterError(f"{name}: preset= reads subscriptions and survey "
                                         f"answers, not {kind.__name__}.")
-        vendor = get_preset(preset, _PRESET_KIND[kind])
+        chosen: Preset = get_preset(preset, _PRESET_KIND[kind])
+        vendor = chosen
         if date_format is not None:
             raise InvalidParameterError(f"{name}: date_format= and preset= do not go together "
                                         f"(preset {preset!r} reads the export's timestamps).")
-        fields = (*fields, *(k for k in vendor.columns if k not in fields))
+        fields = (*fields, *(k for k in chosen.columns if k not in fields))
     raw, lines = _read_csv(path, encoding=encoding, progress=progress)
     mapping: dict[str, Any] = dict(columns or {})
     unknown = sorted(set(mapping) - set(fields))
@@ -251,7 +253,7 @@ def _read_preset(kind: type[_T], name: str, raw: Mapping[str, Sequence[str | Non
     """The table of a preset's prepared columns: the transform's own problems and the
     table's rules both reported on the file's lines, skipped rows as file data rows."""
     n_file = len(next(iter(raw.values()))) if raw else 0
-    origin = prep.origin
+    origin: NDArray[np.int64] = prep.origin
     data = prep.data
     extra: list[tuple[int, str, str]] = []
     if prep.problems:
@@ -270,21 +272,23 @@ def _read_preset(kind: type[_T], name: str, raw: Mapping[str, Sequence[str | Non
         data = {k: np.asarray(v, dtype=object)[keep] if not isinstance(v, np.ndarray)
                 else v[keep] for k, v in data.items()}
     span_lines = [lines[o] for o in origin.tolist()]
+    build: Any = kind.from_columns
     try:
-        table = kind.from_columns(data, errors=errors, _context=name, **prep.columns,
-                                  **{**prep.options, **options})
+        table: _T = build(data, errors=errors, _context=name, **prep.columns,
+                      **{**prep.options, **options})
     except DataValidationError as exc:
         raise CSVDataError(name, exc, span_lines) from None
-    skipped = table.skipped
+    skipped: SkippedRows = table.skipped
     file_rows = [*(r for r, _, _ in extra),
                  *origin[np.asarray(skipped["row"], dtype=np.int64)].tolist()]
     cols = [*(c for _, c, _ in extra), *skipped["column"].tolist()]
     rules = [*(r for _, _, r in extra), *skipped["rule"].tolist()]
-    out = replace(table, source_rows=origin[table.source_rows])
+    out: _T = replace(table, source_rows=origin[table.source_rows])
     if not file_rows:
         return out
     with_lines = [f"{r} (line {lines[f]})" for f, r in zip(file_rows, rules, strict=True)]
-    return replace(out, skipped=SkippedRows(file_rows, cols, with_lines))
+    done: _T = replace(out, skipped=SkippedRows(file_rows, cols, with_lines))
+    return done
 
 
 @validate_params({k: CSV_OPTIONS[k] for k in ("path", "encoding", "progress")})
