@@ -17,11 +17,11 @@ from csmetrics.io.csv import (
 from csmetrics.io.presets import PRESETS, PresetExclusionWarning
 
 __all__ = [
+    "PRESETS",
     "CSVDataError",
     "CSVFileError",
     "CSVFileNotFoundError",
     "CSVFormatError",
-    "PRESETS",
     "PresetExclusionWarning",
     "escape_csv_cell",
     "read_csv_columns",
