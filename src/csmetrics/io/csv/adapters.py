@@ -7,8 +7,10 @@ line, column, rule).
 
 Recipes
 -------
-**Stripe, subscriptions export** (Billing > Subscriptions > Export; one row per
-subscription with its current price)::
+**Stripe or Chargebee, subscriptions export**: ``read_subscriptions_csv(path,
+preset="stripe")`` (or ``"chargebee"``) reads the export's columns, statuses, trials and
+cancellations as documented in ``csmetrics.io.presets``. For a file of your own, map its
+columns::
 
     read_subscriptions_csv("subscriptions.csv", columns={
         "customer_id": "Customer ID", "subscription_id": "id", "plan": "Plan",
