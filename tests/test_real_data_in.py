@@ -320,6 +320,7 @@ class TestCommandLine:
         assert "rows refused" in err
         assert "left out as" in err
         assert "1 blank score counted as non-response" in err
+        assert "1 blank answer not counted (non-responses)" in out
         rows = list(csv.DictReader(io.StringIO(rejected.read_text())))
         assert {int(r["line"]): r["column"] for r in rows} == messy
         first = next(r for r in rows if int(r["line"]) == min(messy))
