@@ -54,6 +54,7 @@ https://raw.githubusercontent.com/api-evangelist/delighted/refs/heads/main/json-
 
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -196,10 +197,8 @@ def utc_days(values: NDArray[Any] | None, n: int
     parsed = np.full(heads.size, np.datetime64("NaT"), dtype="datetime64[D]")
     for i, h in enumerate(heads.tolist()):  # distinct days only
         if _DAY.match(h):
-            try:
+            with contextlib.suppress(ValueError):   # 2024-02-30 stays NaT: not a date
                 parsed[i] = np.datetime64(h, "D")
-            except ValueError:   # 2024-02-30
-                pass
     rests, r_inv = np.unique(rest, return_inverse=True)
     time_ok = np.array([_TIME.match(r) is not None for r in rests.tolist()], dtype=bool)
     found = parsed[h_inv.reshape(-1)]
