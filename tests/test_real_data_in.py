@@ -468,3 +468,20 @@ def test_fuzz_presets_end_in_success_or_a_csmetrics_error(
 def test_fuzz_amounts_parse_or_refuse(text: str, fmt: str) -> None:
     value = parse_amount(text, fmt)
     assert value is None or np.isfinite(value)
+
+
+@pytest.mark.parametrize(("text", "argv", "flag", "python"), [
+    ("customer_id,survey,score,submitted_at\na,NPS Q1,9,2024-01-05\n", ["--surveys"],
+     "--survey-names 'NAME=nps'", "survey_names="),
+    ("customer_id,start,amount\na,2024-01-05,\"$1,2000.00\"\n",
+     ["--amount-format", "1,234.56", "--subscriptions"], "--amount-format '1,234.56'",
+     "amount_format="),
+])
+def test_data_error_hints_are_flags(text: str, argv: list[str], flag: str, python: str,
+                                    tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(text)
+    code, _, err = run("report", *argv, path, capsys=capsys)
+    assert code == 1
+    assert flag in err
+    assert python not in err

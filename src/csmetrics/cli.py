@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -388,6 +389,23 @@ def _period(value: str | None, option: str, freq: str | None = None) -> Any:
                           "1900 to 2199)") from None
 
 
+_HINTS = (
+    (re.compile(r"give others with scales=, or map names with survey_names="),
+     "map other names with --survey-names 'NAME=nps'"),
+    (re.compile(r"amount_format='([^']*)'"), r"--amount-format '\1'"),
+    (re.compile(r", or read it with its encoding \(such as encoding='[^']*'\)"), ""),
+)
+"""The library's hints in Python terms, as the command line's flags."""
+
+
+def _cli_terms(message: str) -> str:
+    """A data error's message with its Python hints (``survey_names=``) written as the flags
+    that do the same (``--survey-names``)."""
+    for pattern, flag in _HINTS:
+        message = pattern.sub(flag, message)
+    return message
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 bad data, 2 bad usage)."""
     args = _parser().parse_args(argv)
@@ -404,7 +422,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_DATA_ERROR
     except (DataValidationError, KeyError, CSVFormatError) as exc:
         message = str(exc) if not isinstance(exc, KeyError) else str(exc).strip("'\"")
-        print(f"csmetrics {args.command}: {message}", file=sys.stderr)
+        print(f"csmetrics {args.command}: {_cli_terms(message)}", file=sys.stderr)
         return EXIT_DATA_ERROR
     except (InvalidParameterError, MissingDependencyError, OSError, UnicodeError) as exc:
         print(f"csmetrics {args.command}: {exc}", file=sys.stderr)
