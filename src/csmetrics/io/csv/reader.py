@@ -286,8 +286,18 @@ def _read_preset(kind: type[_T], name: str, raw: Mapping[str, Sequence[str | Non
     out: _T = replace(table, source_rows=origin[table.source_rows])
     if not file_rows:
         return out
-    with_lines = [f"{r} (line {lines[f]})" for f, r in zip(file_rows, rules, strict=True)]
-    done: _T = replace(out, skipped=SkippedRows(file_rows, cols, with_lines))
+    # A file row read as two spans (a trial, then paid) is kept or skipped whole, once.
+    refused = np.zeros(n_file, dtype=bool)
+    refused[file_rows] = True
+    if refused[out.source_rows].any():
+        out = out.take(np.flatnonzero(~refused[out.source_rows])).compact()
+    first: dict[int, int] = {}
+    for i, f in enumerate(file_rows):
+        first.setdefault(f, i)
+    keep = sorted(first.values())
+    with_lines = [f"{rules[i]} (line {lines[file_rows[i]]})" for i in keep]
+    done: _T = replace(out, skipped=SkippedRows([file_rows[i] for i in keep],
+                                                [cols[i] for i in keep], with_lines))
     return done
 
 
