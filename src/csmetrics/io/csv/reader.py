@@ -294,10 +294,10 @@ def _read_preset(kind: type[_T], name: str, raw: Mapping[str, Sequence[str | Non
     first: dict[int, int] = {}
     for i, f in enumerate(file_rows):
         first.setdefault(f, i)
-    keep = sorted(first.values())
-    with_lines = [f"{rules[i]} (line {lines[file_rows[i]]})" for i in keep]
-    done: _T = replace(out, skipped=SkippedRows([file_rows[i] for i in keep],
-                                                [cols[i] for i in keep], with_lines))
+    once = sorted(first.values())
+    with_lines = [f"{rules[i]} (line {lines[file_rows[i]]})" for i in once]
+    done: _T = replace(out, skipped=SkippedRows([file_rows[i] for i in once],
+                                                [cols[i] for i in once], with_lines))
     return done
 
 
