@@ -30,6 +30,8 @@ from csmetrics.exceptions import (
     ColumnNotFoundError,
     DataValidationError,
     InvalidParameterError,
+    Problem,
+    show_value,
 )
 from csmetrics.io.csv.errors import (
     CSVDataError,
@@ -225,14 +227,14 @@ def _read_preset(kind: type[_T], name: str, raw: Mapping[str, Sequence[str | Non
     origin: NDArray[np.int64] = prep.origin
     data = prep.data
     extra: list[tuple[int, str, str]] = []
+    found: list[Problem] = []  # the transform's own problems, reported with the table's
     if prep.problems:
-        rows, column, rule = prep.problems[0]
-        if errors == "raise":
-            error = DataValidationError(column=column, rule=rule, count=int(rows.size),
-                                        positions=rows[:5].tolist(), n_rows=n_file)
-            raise CSVDataError(name, error, lines)
         bad = np.zeros(n_file, dtype=bool)
         for rows, column, rule in prep.problems:
+            cells = raw.get(column)
+            found.append(Problem(column, rule, int(rows.size), tuple(rows[:5].tolist()),
+                                 tuple(show_value(cells[r]) for r in rows[:5].tolist())
+                                 if cells is not None else ()))
             new = rows[~bad[rows]]
             extra.extend((int(r), column, rule) for r in new.tolist())
             bad[new] = True
@@ -244,9 +246,16 @@ def _read_preset(kind: type[_T], name: str, raw: Mapping[str, Sequence[str | Non
     build: Any = kind.from_columns
     try:
         table: _T = build(data, errors=errors, _context=name, **prep.columns,
-                      **{**prep.options, **options})
+                          **{**prep.options, **options})
     except DataValidationError as exc:
-        raise CSVDataError(name, exc, span_lines) from None
+        if type(exc) is not DataValidationError:
+            raise CSVDataError(name, exc, span_lines) from None
+        # Spans back to the file's rows (a row read as two spans is named once).
+        found += [replace(p, positions=tuple(dict.fromkeys(origin[list(p.positions)].tolist())))
+                  for p in exc.problems]
+    if found and errors == "raise":
+        found.sort(key=lambda p: p.positions[:1])
+        raise CSVDataError(name, DataValidationError(problems=found, n_rows=n_file), lines)
     skipped: SkippedRows = table.skipped
     file_rows = [*(r for r, _, _ in extra),
                  *origin[np.asarray(skipped["row"], dtype=np.int64)].tolist()]
