@@ -60,8 +60,9 @@ class TestRules:
     def test_non_integer_missing_and_text_scores(self) -> None:
         err = rejects("must be a whole number on its survey's scale", score=[6.5, 4, 6])
         assert err.positions == (0,)
-        rejects("column 'score' must not be missing", score=[9, None, 6])
-        rejects("column 'score' must not be missing", score=[9, float("nan"), 6])
+        # A blank score is a non-response (issue 11), not an error: see TestNonResponses.
+        assert table(score=[9, None, 6]).non_responses == 1
+        assert table(score=[9, float("nan"), 6]).non_responses == 1
         rejects("column 'score' must be on its survey's scale", score=[9, float("inf"), 6])
         rejects("column 'score' must be a number", score=[9, "four", 6])
 
@@ -146,8 +147,11 @@ class TestRecords:
         assert a.to_dict() == b.to_dict()
 
     def test_record_rules(self) -> None:
+        # A NaN score is a non-response (issue 11), as the columns read it: no answer.
+        assert SurveyResponse(customer_id="a", survey="nps", score=float("nan"),
+                              submitted_at="2024-01-01").score is None
         with pytest.raises(InvalidParameterError):
-            SurveyResponse(customer_id="a", survey="nps", score=float("nan"),
+            SurveyResponse(customer_id="a", survey="nps", score=float("inf"),
                            submitted_at="2024-01-01")
         with pytest.raises(InvalidParameterError):
             SurveyResponse(customer_id="a", survey=" ", score=1, submitted_at="2024-01-01")

@@ -14,36 +14,44 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from csmetrics import __version__
+from csmetrics._core.amounts import AMOUNT_FORMATS
 from csmetrics.exceptions import (
     CSMetricsError,
+    CurrencyMismatchError,
     DataValidationError,
     InvalidParameterError,
     MissingDependencyError,
 )
+from csmetrics.io.commands import (
+    REFUSED,
+    UsageError,
+    read_export,
+    reader_options,
+    write_rejected,
+)
 from csmetrics.io.csv import (
     FIELDS,
     CSVFormatError,
-    csv_header,
     read_csv_columns,
-    read_subscriptions_csv,
-    read_surveys_csv,
-    read_tickets_csv,
-    read_usage_csv,
     write_csv,
 )
+from csmetrics.io.exports import missing_rates, read_fx_csv
+from csmetrics.io.presets import PRESETS
 from csmetrics.report.render import json_safe
 
 EXIT_OK, EXIT_DATA_ERROR, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
 
-class _UsageError(Exception):
-    """A problem with the command line rather than with the data."""
+_UsageError = UsageError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,9 +77,32 @@ def _parser() -> argparse.ArgumentParser:
                               "customer_id='Customer ID' amount=Amount")
         cmd.add_argument("--date-format", metavar="FMT",
                          help="strptime format of subscription dates (default ISO 8601)")
+        cmd.add_argument("--preset", metavar="VENDOR", action="append", default=[],
+                         choices=sorted(PRESETS),
+                         help="read a vendor's documented export: stripe or chargebee "
+                              "(--subscriptions), delighted (--surveys); may be repeated")
+        cmd.add_argument("--amount-format", metavar="FMT", choices=sorted(AMOUNT_FORMATS),
+                         help="how text amounts are written, e.g. '1,234.56' for '$1,200.00' "
+                              "or '1.234,56' for '1.200,00 €' (default: plain numbers)")
+        cmd.add_argument("--fx", metavar="CSV", help="exchange rates (columns month, currency, "
+                         "rate: units of --currency per unit of currency)")
+        cmd.add_argument("--currency", metavar="CODE",
+                         help="the report currency the --fx rates convert into (e.g. USD)")
+        cmd.add_argument("--errors", choices=("raise", "skip"), default="raise",
+                         help="raise: stop and list the broken rules (exit 1); skip: leave "
+                              "bad rows out, count them on stderr")
+        cmd.add_argument("--rejected", metavar="FILE",
+                         help="with --errors skip: write the refused rows (file, line, "
+                              "column, rule and their original cells) as CSV")
+        cmd.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
     report = commands.add_parser("report", help="every metric the data support")
     inputs(report)
+    report.add_argument("--survey-name", help="survey of every row of --surveys, for an "
+                        "export without a survey column (e.g. nps)")
+    report.add_argument("--survey-names", metavar="NAME=SURVEY", nargs="+", default=[],
+                        help="map names of the survey column to surveys, e.g. "
+                             "'NPS Q1=nps' 'NPS Q2=nps'")
     report.add_argument("--customers", metavar="CSV",
                         help="customer attributes (customer_id plus columns usable with --by)")
     report.add_argument("--period", help="last month of the report, or a quarter/year whose "
@@ -97,6 +128,13 @@ def _parser() -> argparse.ArgumentParser:
     nps.add_argument("--columns", metavar="FIELD=COLUMN", nargs="+", default=[])
     nps.add_argument("--survey-name", help="survey of every row, for an export without a "
                      "survey column (e.g. nps)")
+    nps.add_argument("--survey-names", metavar="NAME=SURVEY", nargs="+", default=[],
+                     help="map names of the survey column to surveys, e.g. 'NPS Q1=nps'")
+    nps.add_argument("--preset", metavar="VENDOR", action="append", default=[],
+                     choices=["delighted"], help="read a Delighted export")
+    nps.add_argument("--errors", choices=("raise", "skip"), default="raise")
+    nps.add_argument("--rejected", metavar="FILE")
+    nps.add_argument("--quiet", action="store_true", help="no progress on stderr")
     nps.add_argument("--by", help="customer_id, respondent_id, or none")
     nps.add_argument("--trend", choices=("month", "quarter", "year"),
                      help="one row per period instead of one overall")
@@ -116,23 +154,34 @@ def _columns(pairs: Sequence[str]) -> dict[str, list[str]]:
     return out
 
 
-_READERS: dict[str, Any] = {"subscriptions": read_subscriptions_csv,
-                            "surveys": read_surveys_csv, "usage": read_usage_csv,
-                            "tickets": read_tickets_csv}
-
-
-def _read(kind: str, path: str | None, columns: dict[str, list[str]], *,
-          require_rows: bool = True, **kw: Any) -> Any:
-    """One export read by its table's adapter, ``--columns`` mapping its fields (None
-    without a path); a file with a header only is a usage error with ``require_rows``."""
-    if path is None:
+def _read_fx(args: argparse.Namespace) -> Any:
+    """``--fx`` rates into ``--currency``; None without ``--fx``."""
+    if getattr(args, "fx", None) is None:
+        if getattr(args, "currency", None):
+            raise _UsageError("--currency needs --fx rates.csv (columns month, currency, rate)")
         return None
-    if not Path(path).is_file() and path != "-":
-        raise _UsageError(f"--{kind}: no such file: {path}")
-    table = _READERS[kind](path, columns=_mapping_for(path, kind, columns), **kw)
-    if require_rows and len(table) == 0:  # the library reads an empty table; a command stops
-        raise _UsageError(f"{path}: the file has a header but no rows")
-    return table
+    if not getattr(args, "currency", None):
+        raise _UsageError("--fx needs --currency, the report currency its rates convert into "
+                          "(e.g. --currency USD)")
+    if not Path(args.fx).is_file():
+        raise _UsageError(f"--fx: no such file: {args.fx}")
+    return read_fx_csv(args.fx, args.currency)
+
+
+def _check_rates(subs: Any, fx: Any, period: Any, months: int, fx_path: str) -> None:
+    """Every currency-month of the report whose MRR needs converting has a rate; else one
+    error listing all the missing currency-months, in the command line's terms."""
+    missing = missing_rates(subs, fx, period, months)
+    if missing:
+        listed = "; ".join(f"{cur} {', '.join(m)}" for cur, m in missing.items())
+        raise _DataError(f"--fx {fx_path} has no rate for these currency-months (a rate dated "
+                         f"in or before each month's end is needed): {listed}. Add rows "
+                         f"'month,currency,rate' for them, in units of "
+                         f"{fx.reporting_currency} per unit of the currency.")
+
+
+class _DataError(Exception):
+    """A problem with the data found by the command itself (exit 1)."""
 
 
 def _portfolio(args: argparse.Namespace) -> Any:
@@ -155,35 +204,23 @@ def _portfolio(args: argparse.Namespace) -> Any:
                          usage=demo_usage(), tickets=demo_tickets(), customers=customers)
     columns = _columns(args.columns)
     known = {field for fields in FIELDS.values() for field in fields}
+    known |= {k for p in args.preset for k in PRESETS[p].columns}
     unknown = sorted(set(columns) - known)
     if unknown:
         raise _UsageError(f"--columns: unknown fields {unknown}")
-    subs = _read("subscriptions", args.subscriptions, columns, date_format=args.date_format)
-    surveys = _read("surveys", getattr(args, "surveys", None), columns)
-    usage = _read("usage", getattr(args, "usage", None), columns)
-    tickets = _read("tickets", getattr(args, "tickets", None), columns)
+    if args.rejected and args.errors != "skip":
+        raise _UsageError("--rejected needs --errors skip (without it the first broken "
+                          "rules stop the command)")
+    fx = _read_fx(args)
+    subs, surveys, usage, tickets = (
+        read_export(kind, getattr(args, kind, None), columns, **reader_options(kind, args))
+        for kind in ("subscriptions", "surveys", "usage", "tickets"))
+    write_rejected(args.rejected)
     if subs is None and surveys is None and usage is None and tickets is None:
         raise _UsageError("give --demo, or at least one of --subscriptions, --surveys, "
                           "--usage and --tickets")
     return Portfolio(subscriptions=subs, surveys=surveys, usage=usage, tickets=tickets,
-                     customers=customers)
-
-
-def _mapping_for(path: str, kind: str, columns: dict[str, list[str]]) -> dict[str, str]:
-    """The ``--columns`` pairs that apply to this file: for each of its fields, the first
-    named column the file has. Where it has none of them but has the field's own name, no
-    mapping; where it has neither, the first name, which the reader reports as missing."""
-    header = set(csv_header(path)) if path != "-" else set()
-    out: dict[str, str] = {}
-    for field, names in columns.items():
-        if field not in FIELDS[kind]:
-            continue
-        present = [n for n in names if n in header]
-        if present:
-            out[field] = present[0]
-        elif field not in header:
-            out[field] = names[0]
-    return out
+                     customers=customers, fx=fx)
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -210,18 +247,76 @@ def _check_by(portfolio: Any, by: str | None) -> None:
                           "(customer attributes come from --customers)")
 
 
+_MAX_MONTHS = 1200
+
+
 def _run_report(args: argparse.Namespace) -> str:
-    if args.months < 1:
-        raise _UsageError("--months must be >= 1")
+    if not 1 <= args.months <= _MAX_MONTHS:
+        raise _UsageError(f"--months must be a whole number from 1 to {_MAX_MONTHS:,}, "
+                          f"got {args.months}")
+    period = _period(args.period, "--period")
     portfolio = _portfolio(args)
     _check_by(portfolio, args.by)
-    period = _period(args.period, "--period")
-    report = portfolio.report(period, by=args.by, months=args.months)
-    if args.format == "json":
+    subs = portfolio.subscriptions
+    last = period
+    if last is None:
+        from csmetrics.periods.calendar import Period
+
+        last = Period.parse(portfolio.last_period(), "month")
+    if portfolio.fx is not None:
+        _check_rates(subs, portfolio.fx, last, args.months, args.fx)
+    elif args.by == "currency" and subs is not None and len(np.unique(subs.currency_codes)) > 1:
+        return _report_per_currency(portfolio, last, args)
+    try:
+        report = portfolio.report(last, by=args.by, months=args.months)
+    except CurrencyMismatchError:
+        found = ", ".join(subs.currencies[np.unique(subs.currency_codes)].tolist())
+        raise _DataError(
+            f"{args.subscriptions} bills in several currencies ({found}) and MRR is never "
+            "summed across currencies without rates: give --fx rates.csv --currency USD "
+            "(rates.csv with columns month, currency, rate) to convert them, or --by currency "
+            "to report each currency on its own") from None
+    return _render(report, args.format)
+
+
+def _render(report: Any, fmt: str) -> str:
+    if fmt == "json":
         return str(report.to_json())
-    if args.format == "html":
+    if fmt == "html":
         return str(report.to_html())
     return str(report)
+
+
+def _report_per_currency(portfolio: Any, last: Any, args: argparse.Namespace) -> str:
+    """``--by currency`` without rates: one report per currency, none converted; survey,
+    usage and support sections (no money) once, after them."""
+    from csmetrics.report.portfolio import Portfolio
+
+    if args.format == "html":
+        raise _UsageError("--by currency without --fx gives --format text or json (one "
+                          "report per currency); add --fx rates.csv --currency USD for html")
+    subs = portfolio.subscriptions
+    parts: dict[str, Any] = {}
+    for code in np.unique(subs.currency_codes).tolist():
+        name = str(subs.currencies[code])
+        one = Portfolio(subscriptions=subs.take(subs.currency_codes == code),
+                        customers=portfolio.customers)
+        parts[name] = one.report(last, months=args.months)
+    rest = None
+    if any(t is not None for t in (portfolio.surveys, portfolio.usage, portfolio.tickets)):
+        rest = Portfolio(surveys=portfolio.surveys, usage=portfolio.usage,
+                         tickets=portfolio.tickets, customers=portfolio.customers
+                         ).report(last, months=args.months)
+    if args.format == "json":
+        out: dict[str, Any] = {"by_currency": {k: json.loads(str(r.to_json()))
+                                               for k, r in parts.items()}}
+        if rest is not None:
+            out["other"] = json.loads(str(rest.to_json()))
+        return json.dumps(out, indent=2)
+    blocks = [f"== currency {k} (amounts in {k}, not converted) ==\n{r}" for k, r in parts.items()]
+    if rest is not None:
+        blocks.append(f"== surveys, usage and support ==\n{rest}")
+    return "\n\n".join(blocks)
 
 
 def _run_mrr(args: argparse.Namespace) -> str:
@@ -235,8 +330,21 @@ def _run_mrr(args: argparse.Namespace) -> str:
         raise _UsageError(f"--by {args.by!r}: split by plan, currency or interval")
     end = _period(args.end, "--end", args.freq) or portfolio.last_period()
     start = _period(args.start, "--start", args.freq) or Period.parse(end, "month") - 11
-    return _table_out(mrr_movements(portfolio.subscriptions, start, end, freq=args.freq,
-                                    by=args.by), args.format)
+    if portfolio.fx is not None:
+        first, last = Period.parse(start, "month").start, Period.parse(end, "month").start
+        months = (last.year - first.year) * 12 + last.month - first.month + 1
+        _check_rates(portfolio.subscriptions, portfolio.fx, Period.parse(end, "month"),
+                     months, args.fx)
+    try:
+        return _table_out(mrr_movements(portfolio.subscriptions, start, end, freq=args.freq,
+                                        by=args.by, fx=portfolio.fx), args.format)
+    except CurrencyMismatchError:
+        subs = portfolio.subscriptions
+        found = ", ".join(subs.currencies[np.unique(subs.currency_codes)].tolist())
+        raise _DataError(
+            f"{args.subscriptions} bills in several currencies ({found}): give --fx rates.csv "
+            "--currency USD to convert them, or --by currency to show each currency on its "
+            "own") from None
 
 
 def _run_nps(args: argparse.Namespace) -> str:
@@ -247,8 +355,11 @@ def _run_nps(args: argparse.Namespace) -> str:
 
         table = demo_surveys()
     elif args.surveys:
-        table = _read("surveys", args.surveys, _columns(args.columns), require_rows=False,
-                      survey_name=args.survey_name)
+        if args.rejected and args.errors != "skip":
+            raise _UsageError("--rejected needs --errors skip")
+        table = read_export("surveys", args.surveys, _columns(args.columns), require_rows=False,
+                      **reader_options("surveys", args))
+        write_rejected(args.rejected)
     else:
         raise _UsageError("nps needs --surveys or --demo")
     if len(table) == 0:  # the library answers NaN for no answers; a command says why
@@ -273,11 +384,32 @@ def _period(value: str | None, option: str, freq: str | None = None) -> Any:
         return Period.parse(Period.parse(value, freq).end, "month")
     except CSMetricsError as exc:
         raise _UsageError(f"{option}: {exc}") from None
+    except (ValueError, OverflowError):   # a year the calendar cannot hold (0000, 9999)
+        raise _UsageError(f"{option}: {value!r} is not a period csmetrics can report (years "
+                          "1900 to 2199)") from None
+
+
+_HINTS = (
+    (re.compile(r"give others with scales=, or map names with survey_names="),
+     "map other names with --survey-names 'NAME=nps'"),
+    (re.compile(r"amount_format='([^']*)'"), r"--amount-format '\1'"),
+    (re.compile(r", or read it with its encoding \(such as encoding='[^']*'\)"), ""),
+)
+"""The library's hints in Python terms, as the command line's flags."""
+
+
+def _cli_terms(message: str) -> str:
+    """A data error's message with its Python hints (``survey_names=``) written as the flags
+    that do the same (``--survey-names``)."""
+    for pattern, flag in _HINTS:
+        message = pattern.sub(flag, message)
+    return message
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 bad data, 2 bad usage)."""
     args = _parser().parse_args(argv)
+    REFUSED.clear()
     run = {"report": _run_report, "mrr": _run_mrr, "nps": _run_nps}[args.command]
     try:
         text = run(args)
@@ -285,9 +417,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UsageError as exc:
         print(f"csmetrics {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except _DataError as exc:
+        print(f"csmetrics {args.command}: {exc}", file=sys.stderr)
+        return EXIT_DATA_ERROR
     except (DataValidationError, KeyError, CSVFormatError) as exc:
         message = str(exc) if not isinstance(exc, KeyError) else str(exc).strip("'\"")
-        print(f"csmetrics {args.command}: {message}", file=sys.stderr)
+        print(f"csmetrics {args.command}: {_cli_terms(message)}", file=sys.stderr)
         return EXIT_DATA_ERROR
     except (InvalidParameterError, MissingDependencyError, OSError, UnicodeError) as exc:
         print(f"csmetrics {args.command}: {exc}", file=sys.stderr)

@@ -14,12 +14,15 @@ from csmetrics.io.csv import (
     read_usage_csv,
     write_csv,
 )
+from csmetrics.io.presets import PRESETS, PresetExclusionWarning
 
 __all__ = [
+    "PRESETS",
     "CSVDataError",
     "CSVFileError",
     "CSVFileNotFoundError",
     "CSVFormatError",
+    "PresetExclusionWarning",
     "escape_csv_cell",
     "read_csv_columns",
     "read_subscriptions_csv",

@@ -163,8 +163,11 @@ def survey_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[R
         "metric": [r[0] for r in rows], "value": [r[1] for r in rows],
         "ci_low": [r[2] for r in rows], "ci_high": [r[3] for r in rows],
         "n": [r[4] for r in rows], "definition": [r[5] for r in rows]}, title="")
+    blanks = p.surveys.non_responses   # blank answers of the whole table, never counted
+    skipped = f"; {blanks:,} blank answer{'s' * (blanks != 1)} not counted (non-responses)"
     sections = [ReportSection(
-        "surveys", f"Surveys, {first} to {last} (95% intervals)", scores,
+        "surveys", f"Surveys, {first} to {last} (95% intervals{skipped if blanks else ''})",
+        scores,
         chart=None if nps is None else chart_of(nps))]
     if nps is not None:
         trend = survey_trend(table, metric="nps", freq="month")

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import ConfigDict, field_validator
 
+from csmetrics._core.amounts import check_amount_format, parse_amounts
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import column_getter
 from csmetrics._core.convert import to_codes, to_dates, to_float
@@ -144,6 +145,7 @@ class PaymentTable(ColumnTable):
     def from_columns(cls, data: Any, *, customer_id: str = "customer_id", date: str = "date",
                      amount: str = "amount", currency: str = "currency",
                      segments: Sequence[str] = (), errors: ErrorMode = "raise",
+                     amount_format: str | None = None,
                      _context: str = "PaymentTable.from_columns") -> PaymentTable:
         """Build a table from columns: a mapping of arrays or lists, or a DataFrame.
 
@@ -157,16 +159,22 @@ class PaymentTable(ColumnTable):
         errors : {"raise", "skip"}, default "raise"
             Stop at the first broken rule, or leave bad rows out and list them in
             ``skipped``.
+        amount_format : {"1,234.56", "1.234,56", "1 234,56", "1'234.56"}, optional
+            How text amounts are written (``"$1,200.00"``): as in
+            ``SubscriptionTable.from_columns``; default plain numbers only.
 
         Raises
         ------
         ColumnNotFoundError
             A required column is missing.
+        InvalidParameterError
+            ``amount_format`` names no known format.
         DataValidationError
             A missing customer or date, an unreadable date, an amount that is missing,
             negative, not finite or too large, or an unknown currency.
         """
         ctx = _context
+        check_amount_format(amount_format, ctx)
         names, get = column_getter(data, ctx)
         for wanted in (customer_id, date, amount):
             if wanted not in names:
@@ -186,7 +194,10 @@ class PaymentTable(ColumnTable):
         codes, ids = to_codes(np.asarray(cust_raw), customer_id, chk, required=True)
         days = to_dates(np.asarray(date_raw), date, chk)
         chk.check(np.isnat(days) & ~chk.flagged(date), date, "must not be missing")
-        amt = to_float(np.asarray(amount_raw), amount, chk)
+        amt_raw = np.asarray(amount_raw)
+        if amount_format is not None:
+            amt_raw = parse_amounts(amt_raw, amount_format, amount, chk)
+        amt = to_float(amt_raw, amount, chk)
         chk.check(np.isnan(amt) & ~chk.flagged(amount), amount, "must not be missing (None/NaN)")
         chk.check(np.isinf(amt), amount, "must be finite")
         chk.check(amt < 0, amount, "must be >= 0 (net refunds into the amount)")

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from csmetrics._core.amounts import check_amount_format, parse_amounts
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
 from csmetrics._core.convert import (
@@ -273,6 +274,7 @@ class SubscriptionTable(ColumnTable):
         discount: str = "discount",
         segments: Sequence[str] = (),
         errors: ErrorMode = "raise",
+        amount_format: str | None = None,
         _context: str = "SubscriptionTable.from_columns",
     ) -> SubscriptionTable:
         """Build a table from columns: a mapping of arrays or lists, or a DataFrame.
@@ -293,11 +295,18 @@ interval_count, quantity, discount : str
         errors : {"raise", "skip"}, default "raise"
             ``"raise"`` reports every rule broken at once. ``"skip"`` leaves bad rows out and
             lists them, with the rule each broke, in the table's ``skipped``.
+        amount_format : {"1,234.56", "1.234,56", "1 234,56", "1'234.56"}, optional
+            How text amounts are written, for exports that print money (``"$1,200.00"``,
+            ``"1.200,00 €"``): a currency symbol or ISO code and that format's thousands
+            separators are stripped. Default ``None``: amounts must be plain numbers, and
+            ``"$1,200.00"`` breaks the rule ``must be a number``.
 
         Raises
         ------
         ColumnNotFoundError
             A required (or explicitly named) column is missing.
+        InvalidParameterError
+            ``amount_format`` names no known format.
         DataValidationError
             A value breaks a rule: missing value, not a number or date, negative amount or
             quantity, discount outside 0..1, interval_count not a whole number >= 1, end
@@ -324,6 +333,7 @@ interval_count, quantity, discount : str
         {'row': [1], 'column': ['price'], 'rule': ['must be >= 0']}
         """
         ctx = _context
+        check_amount_format(amount_format, ctx)
         renamed = {"customer_id": customer_id, "subscription_id": subscription_id, "plan": plan,
                    "start": start, "end": end, "amount": amount, "currency": currency,
                    "interval": interval, "interval_count": interval_count, "quantity": quantity,
@@ -350,7 +360,10 @@ interval_count, quantity, discount : str
                  else to_dates(col("end"), renamed["end"], chk))
         chk.check(end_d < start_d, renamed["end"], f"must not be before '{renamed['start']}'")
 
-        amt = required_number(col("amount"), renamed["amount"], chk, required=True)
+        amt_raw = col("amount")
+        if amount_format is not None:
+            amt_raw = parse_amounts(amt_raw, amount_format, renamed["amount"], chk)
+        amt = required_number(amt_raw, renamed["amount"], chk, required=True)
         chk.check(amt < 0, renamed["amount"], "must be >= 0")
         qty = required_number(col("quantity"), renamed["quantity"], chk, required=True)
         chk.check(qty < 0, renamed["quantity"], "must be >= 0")

@@ -11,11 +11,10 @@ table.skipped. Nothing is counted that was not checked."""
 from __future__ import annotations
 
 import datetime as _dt
-import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, ClassVar, TypeAlias
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,117 +22,30 @@ from pydantic import Field, field_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
-from csmetrics._core.convert import factorize_scalars, is_missing, to_codes, to_dates, to_float
-from csmetrics._core.formatting import format_bound
+from csmetrics._core.convert import (
+    is_missing,
+    missing_one,
+    to_codes,
+    to_dates,
+    to_float,
+)
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.days import day_bounds
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable
 from csmetrics.tables.records import RecordModel, record_date, record_label, record_number
+from csmetrics.tables.scales import (
+    SCALES,
+    SurveyScale,
+    SurveyScaleLike,
+    canonical_survey,
+    resolve_scales,
+    survey_codes,
+    survey_name_lookup,
+)
 
-
-@dataclass(frozen=True)
-class SurveyScale:
-    """The answers a survey question allows: ``low`` to ``high``, whole numbers or any value.
-
-    Parameters
-    ----------
-    low, high : float
-        The lowest and highest possible answer (inclusive), ``low < high``.
-    integer : bool, default True
-        Whether only whole numbers are valid answers (a rating scale). A slider from 0 to 100
-        that records decimals is ``integer=False``.
-    label : str, optional
-        What the points mean, for display ("likelihood to recommend").
-
-    Examples
-    --------
-    >>> SurveyScale(1, 7, label="agreement")
-    SurveyScale(1-7, agreement)
-    >>> SurveyScale.parse((0, 100)).n_points
-    101
-    """
-
-    low: float
-    high: float
-    integer: bool = True
-    label: str = ""
-
-    def __post_init__(self) -> None:
-        if not all(isinstance(v, int | float | np.integer | np.floating) and not isinstance(
-                v, bool | np.bool_) for v in (self.low, self.high)):
-            raise InvalidParameterError(f"a scale is (low, high) numbers, got ({self.low!r}, "
-                                        f"{self.high!r}).")
-        low, high = float(self.low), float(self.high)
-        if not (math.isfinite(low) and math.isfinite(high) and low < high):
-            raise InvalidParameterError(
-                f"a scale needs finite bounds with low < high, got ({self.low!r}, {self.high!r})."
-            )
-        if self.integer and (low != round(low) or high != round(high)):
-            raise InvalidParameterError(
-                f"an integer scale needs whole-number bounds, got ({self.low!r}, {self.high!r})."
-            )
-        if self.integer and high - low > 1_000_000:
-            raise InvalidParameterError("an integer scale may have at most 1,000,001 points.")
-        object.__setattr__(self, "low", int(low) if self.integer else low)
-        object.__setattr__(self, "high", int(high) if self.integer else high)
-
-    @classmethod
-    def parse(cls, value: SurveyScaleLike) -> SurveyScale:
-        """A scale from a ``SurveyScale`` or a ``(low, high)`` pair of whole numbers."""
-        if isinstance(value, SurveyScale):
-            return value
-        if isinstance(value, tuple | list) and len(value) == 2:
-            return cls(*value)  # numbers, checked by __post_init__
-        raise InvalidParameterError(
-            f"a scale is a SurveyScale or a (low, high) pair such as (1, 5), got {value!r}."
-        )
-
-    @property
-    def n_points(self) -> int:
-        """Number of valid answers of an integer scale."""
-        if not self.integer:
-            raise InvalidParameterError(f"the scale {self} is not an integer scale.")
-        return int(self.high - self.low) + 1
-
-    def __str__(self) -> str:
-        return f"{format_bound(self.low)}-{format_bound(self.high)}"
-
-    def __repr__(self) -> str:
-        extra = "" if self.integer else ", any value"
-        label = f", {self.label}" if self.label else ""
-        return f"SurveyScale({self}{extra}{label})"
-
-
-SurveyScaleLike: TypeAlias = "SurveyScale | tuple[float, float]"
-"""A ``SurveyScale`` or a ``(low, high)`` pair of whole numbers."""
-
-
-SCALES: Mapping[str, SurveyScale] = MappingProxyType({
-    "nps": SurveyScale(0, 10, label="likelihood to recommend"),
-    "csat": SurveyScale(1, 5, label="satisfaction"),
-    "ces": SurveyScale(1, 7, label="agreement that it was easy (CES 2.0)"),
-})
-"""Scales of the built-in surveys. Give others (or override these) with ``scales=``."""
-
-
-def canonical_survey(value: object) -> str:
-    """A survey's canonical name: stripped and lower case (``" NPS "`` is ``"nps"``)."""
-    return str(value).strip().lower()
-
-
-def resolve_scales(scales: Mapping[str, SurveyScaleLike] | None) -> dict[str, SurveyScale]:
-    """The built-in scales overridden and extended by ``scales`` (names are case-insensitive)."""
-    out = dict(SCALES)
-    if scales is not None and not isinstance(scales, Mapping):
-        raise InvalidParameterError(f"scales= must be a mapping from survey name to scale, such "
-                                    f"as {{'csat': (1, 7)}}, got {scales!r}.")
-    for name, scale in (scales or {}).items():
-        key = canonical_survey(name)
-        if not key:
-            raise InvalidParameterError("a survey name in scales= must not be empty.")
-        out[key] = SurveyScale.parse(scale)
-    return out
+__all__ = ["SCALES", "SurveyResponse", "SurveyScale", "SurveyScaleLike", "SurveyTable",
+           "canonical_survey", "resolve_scales"]
 
 
 class SurveyResponse(RecordModel):
@@ -148,8 +60,10 @@ class SurveyResponse(RecordModel):
     survey : str
         ``"nps"``, ``"csat"``, ``"ces"`` or the name of a survey of your own whose scale
         is given to the table with ``scales=``. Case and surrounding spaces are ignored.
-    score : int or float
-        The answer; checked against the survey's scale when the table is built.
+    score : int, float or None
+        The answer; checked against the survey's scale when the table is built. ``None``
+        (or NaN) is a non-response: the question was skipped; the table counts it in
+        ``non_responses`` and leaves it out of every metric.
     submitted_at : date or datetime
         When the answer was given. Timezone-aware times are taken in UTC; the table keeps
         the date.
@@ -165,7 +79,7 @@ class SurveyResponse(RecordModel):
     customer_id: str | int
     respondent_id: str | int | None = None
     survey: str
-    score: int | float = Field(allow_inf_nan=False)
+    score: int | float | None = Field(allow_inf_nan=False)
     submitted_at: _dt.date | _dt.datetime
     weight: float = Field(default=1.0, ge=0, allow_inf_nan=False)
 
@@ -173,6 +87,12 @@ class SurveyResponse(RecordModel):
         "customer_id", "respondent_id", mode="before")(record_label)
     _numbers_as_the_columns_read_them = field_validator(
         "score", "weight", mode="before")(record_number)
+
+    @field_validator("score", mode="before")
+    @classmethod
+    def _blank_is_a_non_response(cls, v: Any) -> Any:
+        # As the columns read it: a missing score (None, NaN, NaT, pd.NA) is no answer.
+        return None if missing_one(v) else v
 
     @field_validator("survey")
     @classmethod
@@ -236,7 +156,7 @@ class SurveyTable(ColumnTable):
         "respondent_id": ("respondent_codes", "respondent_ids"),
         "survey": ("survey_codes", "surveys"),
     }
-    _SHARED: ClassVar[tuple[str, ...]] = ("scales", "weighted")
+    _SHARED: ClassVar[tuple[str, ...]] = ("scales", "weighted", "non_responses")
     _COMPACT: ClassVar[tuple[str, ...]] = ("customer_id", "survey")
     _RECORD: ClassVar[Any] = SurveyResponse
     _NOUN: ClassVar[str] = "survey responses"
@@ -255,6 +175,7 @@ class SurveyTable(ColumnTable):
     skipped: SkippedRows = field(default_factory=lambda: SkippedRows.empty())
     weighted: bool = False
     segments: Mapping[str, Coded] = field(default_factory=dict)
+    non_responses: int = 0
 
     # --- construction ---------------------------------------------------------------------
 
@@ -298,6 +219,7 @@ class SurveyTable(ColumnTable):
         scales: Mapping[str, SurveyScaleLike] | None = None,
         segments: Sequence[str] = (),
         errors: ErrorMode = "raise",
+        survey_names: Mapping[str, str] | None = None,
         _context: str = "SurveyTable.from_columns",
     ) -> SurveyTable:
         """Build a table from columns: a mapping of arrays or lists, or a DataFrame.
@@ -314,6 +236,10 @@ class SurveyTable(ColumnTable):
             (no respondent, weight 1); an optional column *renamed* here must exist.
         survey_name : str, optional
             The survey of every row, for data without a survey column (an NPS export).
+        survey_names : mapping of str to str, optional
+            Names of the survey column mapped to known surveys, such as
+            ``{"NPS Q1": "nps", "NPS Q2": "nps"}`` (case and surrounding spaces ignored);
+            names not in the mapping must themselves name a known survey.
         scales : mapping of str to SurveyScale or (low, high), optional
             Scales of surveys of your own, or overrides of the built-in ones (``"nps"`` 0-10,
             ``"csat"`` 1-5, ``"ces"`` 1-7). A survey with no known scale is an error.
@@ -323,12 +249,22 @@ class SurveyTable(ColumnTable):
             ``"raise"`` reports every rule broken at once. ``"skip"`` leaves bad rows out and
             lists them, with the rule each broke, in the table's ``skipped``.
 
+        Notes
+        -----
+        A blank score (None, NaN, an empty cell) is a *non-response*: a respondent who
+        skipped the question. Such a row is not an answer and not an error: it is left out
+        of the table and counted in ``non_responses`` (shown in the repr), so metrics over
+        the answers are those of the answered rows alone. A row with a blank score that
+        also breaks another rule (no customer, an unreadable date) is still that error.
+
         Raises
         ------
         ColumnNotFoundError
             A required (or explicitly named) column is missing.
+        InvalidParameterError
+            ``survey_names`` is not a mapping of names to names.
         DataValidationError
-            A value breaks a rule: a missing customer id, survey, score or date; a survey
+            A value breaks a rule: a missing customer id, survey or date; a survey
             with no known scale; a score that is not a number, not finite, off its survey's
             scale or not a whole number on an integer scale; a date that cannot be read; a
             weight that is missing, not finite or negative.
@@ -344,8 +280,9 @@ class SurveyTable(ColumnTable):
         Skipped rows
         row  column  rule
           1  ltr     must be a whole number on its survey's scale (nps: 0-10)
-          2  ltr     must not be missing (None/NaN)
-        """
+        >>> t.non_responses, t
+        (1, SurveyTable(1 response, 1 customer, nps 1, 2024-01-02 to 2024-01-02, 1 skipped, 1 non-response))
+        """  # noqa: E501
         ctx = _context
         known = resolve_scales(scales)
         renamed = {"customer_id": customer_id, "respondent_id": respondent_id,
@@ -379,7 +316,8 @@ class SurveyTable(ColumnTable):
                     f"scales={{{name!r}: (low, high)}}.")
             sv_codes, surveys = np.zeros(n, dtype=np.int64), np.array([name], dtype=object)
         else:
-            sv_codes, surveys = _surveys(raw["survey"], survey, known, chk)
+            sv_codes, surveys = survey_codes(raw["survey"], survey, known, chk,
+                                             survey_name_lookup(survey_names, ctx))
 
         # "" stands for rows whose survey is missing or unknown (already marked bad): no scale.
         names = surveys.tolist()
@@ -390,13 +328,13 @@ class SurveyTable(ColumnTable):
         whole = np.array([known[s].integer if s in known else False for s in names] or [False],
                          dtype=bool)[sv_codes]
         scale_text = ", ".join(f"{s}: {known[s]}" for s in names if s in known)
+        blank = is_missing(required("score"))
         values = to_float(required("score"), score, chk)
-        chk.check(np.isnan(values) & ~chk.flagged(score), score,
-                  "must not be missing (None/NaN)")
+        blank &= np.isnan(values)
         with np.errstate(invalid="ignore"):
             chk.check(~np.isnan(values) & ((values < low) | (values > high)), score,
                       f"must be on its survey's scale ({scale_text})")
-            chk.check(whole & (values != np.floor(values)) & ~chk.flagged(score), score,
+            chk.check(whole & ~blank & (values != np.floor(values)) & ~chk.flagged(score), score,
                       f"must be a whole number on its survey's scale ({scale_text})")
         dates = to_dates(required("submitted_at"), submitted_at, chk)
         chk.check(np.isnat(dates) & ~chk.flagged(submitted_at), submitted_at,
@@ -416,9 +354,15 @@ class SurveyTable(ColumnTable):
             respondent_ids=resp_ids, survey_codes=sv_codes, surveys=surveys,
             score=values, submitted_at=dates, weight=w,
             scales=MappingProxyType(known), source_rows=np.arange(n, dtype=np.int64),
-            weighted=raw["weight"] is not None and bool((w[~chk.bad] != 1.0).any()),
+            weighted=raw["weight"] is not None and bool((w[~chk.bad & ~blank] != 1.0).any()),
         )
-        return table._keep_segments(data, segments, chk)._finish(chk)
+        table = table._keep_segments(data, segments, chk)._finish(chk)
+        # Non-responses: rows valid but for their blank score leave the table, counted.
+        skipped_blank = blank[~chk.bad]
+        if not skipped_blank.any():
+            return table
+        return replace(table.take(np.flatnonzero(~skipped_blank)).compact(),
+                       non_responses=int(skipped_blank.sum()))
 
     # --- access -------------------------------------------------------------------------------
 
@@ -475,24 +419,8 @@ class SurveyTable(ColumnTable):
         mix = " / ".join(f"{s} {c:,}" for s, c in zip(self.surveys.tolist(), per.tolist(),
                                                      strict=True) if c)
         cust = self.n_customers
+        blanks = self.non_responses
+        blank_text = f", {blanks:,} non-response{'s' * (blanks != 1)}" if blanks else ""
         return (f"SurveyTable({n:,} response{'s' * (n != 1)}, {cust:,} "
                 f"customer{'s' * (cust != 1)}, {mix}, {self.submitted_at.min()} to "
-                f"{self.submitted_at.max()}{self._skipped_text()})")
-
-
-def _surveys(values: NDArray[Any], column: str, known: Mapping[str, SurveyScale], chk: Checker
-             ) -> tuple[NDArray[np.int64], NDArray[Any]]:
-    """Survey names normalised (lower case, stripped) and checked against the known scales."""
-    missing = is_missing(values)
-    chk.check(missing, column, "must not be missing (None/NaN)")
-    cats, inv = factorize_scalars(np.where(missing, "", values) if missing.any() else values,
-                                  column, chk, fill="")
-    normal = [canonical_survey(c) for c in cats.tolist()]
-    known_cat = np.array([c in known for c in normal], dtype=bool)
-    listed = ", ".join(sorted(known))
-    chk.check(~known_cat[inv] & ~missing, column,
-              f"must name a survey with a known scale ({listed}; give others with scales=)")
-    final, remap = np.unique(np.array([c if c in known else "" for c in normal] or [""],
-                                      dtype=object), return_inverse=True)
-    codes = remap.reshape(-1).astype(np.int64)[inv] if cats.size else np.zeros(0, np.int64)
-    return codes, final
+                f"{self.submitted_at.max()}{self._skipped_text()}{blank_text})")

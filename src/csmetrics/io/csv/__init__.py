@@ -1,7 +1,7 @@
 """CSV files: the one reader (``read_table_csv``), a thin adapter per table, and writing.
 
-Laid out as polars' ``io/csv``: the generic reader and its errors (``reader``), the adapters
-(``adapters``) and formula-safe writing (``writer``).
+Laid out as polars' ``io/csv``: the generic reader (``reader``), its errors (``errors``), the
+adapters (``adapters``) and formula-safe writing (``writer``).
 """
 
 from csmetrics.io.csv.adapters import (
@@ -11,11 +11,13 @@ from csmetrics.io.csv.adapters import (
     read_tickets_csv,
     read_usage_csv,
 )
-from csmetrics.io.csv.reader import (
+from csmetrics.io.csv.errors import (
     CSVDataError,
     CSVFileError,
     CSVFileNotFoundError,
     CSVFormatError,
+)
+from csmetrics.io.csv.reader import (
     csv_header,
     read_csv_columns,
     read_table_csv,

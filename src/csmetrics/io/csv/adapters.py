@@ -7,8 +7,10 @@ line, column, rule).
 
 Recipes
 -------
-**Stripe, subscriptions export** (Billing > Subscriptions > Export; one row per
-subscription with its current price)::
+**Stripe or Chargebee, subscriptions export**: ``read_subscriptions_csv(path,
+preset="stripe")`` (or ``"chargebee"``) reads the export's columns, statuses, trials and
+cancellations as documented in ``csmetrics.io.presets``. For a file of your own, map its
+columns::
 
     read_subscriptions_csv("subscriptions.csv", columns={
         "customer_id": "Customer ID", "subscription_id": "id", "plan": "Plan",
@@ -28,10 +30,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from csmetrics._core.checks import ErrorMode
 from csmetrics._core.options import validate_params
-from csmetrics.io.csv.reader import CSV_OPTIONS, DATE_FORMAT, read_table_csv
+from csmetrics.io.csv.reader import (
+    AMOUNT_FORMAT,
+    CSV_OPTIONS,
+    DATE_FORMAT,
+    PRESET,
+    read_table_csv,
+)
 from csmetrics.tables.subscriptions import Subscription, SubscriptionTable
 from csmetrics.tables.surveys import SurveyResponse, SurveyTable
 from csmetrics.tables.tickets import SupportTicket, SupportTicketTable
@@ -46,7 +55,8 @@ FIELDS: Mapping[str, tuple[str, ...]] = {
 """The fields each adapter's ``columns=`` may map, by kind of file: the fields of its record."""
 
 
-@validate_params({**CSV_OPTIONS, "date_format": DATE_FORMAT})
+@validate_params({**CSV_OPTIONS, "date_format": DATE_FORMAT, "preset": PRESET,
+                  "amount_format": AMOUNT_FORMAT})
 def read_subscriptions_csv(
     path: str | Path,
     *,
@@ -55,6 +65,8 @@ def read_subscriptions_csv(
     errors: ErrorMode = "raise",
     encoding: str = "utf-8-sig",
     progress: bool | None = None,
+    preset: str | None = None,
+    amount_format: str | None = None,
 ) -> SubscriptionTable:
     """Read a subscriptions CSV export into a validated ``SubscriptionTable``.
 
@@ -75,6 +87,16 @@ def read_subscriptions_csv(
         Text encoding.
     progress : bool, optional
         Report progress on standard error (default: when it is a terminal).
+    preset : {"stripe", "chargebee"}, optional
+        Read a vendor's subscriptions export as documented (``csmetrics.io.presets``): its
+        column names, statuses, trials (a free span until the trial end, then the paid
+        span) and cancellations (ended on the end date; scheduled ones at the end of the
+        paid period). Rows that were never revenue (Stripe ``incomplete``,
+        ``incomplete_expired``; Chargebee ``future``) are left out with a
+        ``PresetExclusionWarning`` naming their lines.
+    amount_format : {"1,234.56", "1.234,56", "1 234,56", "1'234.56"}, optional
+        How the file writes amounts when they are text such as ``"$1,200.00"``; see
+        ``SubscriptionTable.from_columns``. Default: plain numbers only.
 
     Returns
     -------
@@ -101,14 +123,25 @@ def read_subscriptions_csv(
     ...                               "start": "Begins", "amount": "Price"})
     >>> subs
     SubscriptionTable(1 row, 1 customer, 2024-01-15 to open, USD)
+
+    A Stripe export, its trial read as a free span before the paid one:
+
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("id,Customer ID,Amount,Currency,Interval,Status,Start (UTC),"
+    ...                 "Trial End (UTC)\\nsub_1,cus_1,49.00,eur,month,active,"
+    ...                 "2024-01-01 09:00,2024-01-15 09:00\\n")
+    >>> subs = read_subscriptions_csv(path, preset="stripe")
+    >>> subs.start.tolist(), subs.discount.tolist()
+    ([datetime.date(2024, 1, 1), datetime.date(2024, 1, 15)], [1.0, 0.0])
     """
+    options = {} if amount_format is None else {"amount_format": amount_format}
     return read_table_csv(SubscriptionTable, path, fields=FIELDS["subscriptions"],
                           columns=columns, date_fields=("start", "end"),
                           date_format=date_format, errors=errors, encoding=encoding,
-                          progress=progress)
+                          progress=progress, preset=preset, **options)
 
 
-@validate_params(CSV_OPTIONS)
+@validate_params({**CSV_OPTIONS, "preset": PRESET})
 def read_surveys_csv(
     path: str | Path,
     *,
@@ -117,6 +150,8 @@ def read_surveys_csv(
     errors: ErrorMode = "raise",
     encoding: str = "utf-8-sig",
     progress: bool | None = None,
+    preset: str | None = None,
+    survey_names: Mapping[str, str] | None = None,
 ) -> SurveyTable:
     """Read survey answers from a CSV export into a validated ``SurveyTable``.
 
@@ -131,10 +166,17 @@ def read_surveys_csv(
         The survey of every row, for an export without a survey column (``"nps"``).
     errors, encoding, progress
         As in ``read_subscriptions_csv``.
+    preset : {"delighted"}, optional
+        A Delighted export: ``Email`` (the customer and the respondent), ``Score``,
+        ``Created at`` (a UTC timestamp) and, when the file has one, ``Survey``; without a
+        survey column every answer is to ``"nps"``.
+    survey_names : mapping of str to str, optional
+        Names in the survey column mapped to known surveys (``{"NPS Q1": "nps"}``).
 
     Returns
     -------
     SurveyTable
+        A blank score is a non-response, counted in ``non_responses``.
 
     Raises
     ------
@@ -151,9 +193,14 @@ def read_surveys_csv(
     ...                  "submitted_at": "date"}, survey_name="nps")
     SurveyTable(2 responses, 2 customers, nps 2, 2024-01-05 to 2024-01-09)
     """
+    options: dict[str, Any] = {}
+    if survey_name is not None:
+        options["survey_name"] = survey_name
+    if survey_names is not None:
+        options["survey_names"] = survey_names
     return read_table_csv(SurveyTable, path, fields=FIELDS["surveys"], columns=columns,
-                          errors=errors, encoding=encoding, progress=progress,
-                          survey_name=survey_name)
+                          errors=errors, encoding=encoding, progress=progress, preset=preset,
+                          **options)
 
 
 @validate_params(CSV_OPTIONS)

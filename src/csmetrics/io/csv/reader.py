@@ -21,15 +21,25 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
+from csmetrics._core.amounts import AMOUNT_FORMATS
 from csmetrics._core.checks import ErrorMode
 from csmetrics._core.options import ERRORS, Satisfies, validate_params
 from csmetrics.exceptions import (
     ColumnNotFoundError,
-    CSMetricsError,
     DataValidationError,
     InvalidParameterError,
+    Problem,
+    show_value,
 )
+from csmetrics.io.csv.errors import (
+    CSVDataError,
+    CSVFileError,
+    CSVFileNotFoundError,
+    CSVFormatError,
+)
+from csmetrics.io.presets import PRESETS, Prepared, Preset, apply_preset, get_preset
 from csmetrics.results import SkippedRows
 from csmetrics.tables.subscriptions import SubscriptionTable
 from csmetrics.tables.surveys import SurveyTable
@@ -37,53 +47,6 @@ from csmetrics.tables.tickets import SupportTicketTable
 from csmetrics.tables.usage import UsageTable
 
 _T = TypeVar("_T", SubscriptionTable, SurveyTable, UsageTable, SupportTicketTable)
-
-
-class CSVFormatError(CSMetricsError, ValueError):
-    """A file is not a CSV table csmetrics can read (empty, malformed, repeated header, not
-    text in its encoding)."""
-
-
-class CSVFileError(CSMetricsError, OSError):
-    """A file cannot be opened or read (a directory, no permission); also an ``OSError``,
-    with its ``errno`` and ``filename``."""
-
-    def __str__(self) -> str:
-        return f"{self.filename}: {self.strerror}."
-
-
-class CSVFileNotFoundError(CSVFileError, FileNotFoundError):
-    """There is no such file; also a ``FileNotFoundError``."""
-
-
-class CSVDataError(DataValidationError):
-    """A CSV file breaks rules; every problem names its file lines and values.
-
-    ``path`` is the file, ``lines`` the first lines of the first problem (1-based, header =
-    1) and ``problems`` every rule broken, each with its ``lines``.
-    """
-
-    def __init__(self, path: str, error: DataValidationError,
-                 lines: Sequence[int] | None = None) -> None:
-        self.path = path
-        problems = [replace(p, rule=in_file_terms(p.rule),
-                            lines=tuple(lines[q] if lines is not None else q + 2
-                                        for q in p.positions))
-                    for p in error.problems]
-        self.lines = problems[0].lines
-        super().__init__(problems=problems, n_rows=error.n_rows, context=path)
-
-
-def in_file_terms(rule: str) -> str:
-    """A rule as a file's reader says it: an empty cell is blank, not None or NaN.
-
-    Examples
-    --------
-    >>> in_file_terms("must not be missing (None/NaN)")
-    'must not be blank'
-    """
-    return rule.replace("missing (None/NaN)", "blank").replace(
-        "must not be missing", "must not be blank").replace("or missing (None/NaN)", "or blank")
 
 
 def _is_encoding(value: Any) -> bool:
@@ -123,7 +86,19 @@ DATE_FORMAT = Satisfies(lambda v: v is None or (isinstance(v, str) and _is_date_
 """``date_format=`` of the readers that take it."""
 
 
-@validate_params({**CSV_OPTIONS, "date_format": DATE_FORMAT, "kind": Satisfies(
+PRESET = Satisfies(lambda v: v is None or (isinstance(v, str) and v in PRESETS),
+                   f"one of {', '.join(map(repr, PRESETS))}, or None")
+"""``preset=`` of the readers that take it."""
+
+AMOUNT_FORMAT = Satisfies(lambda v: v is None or (isinstance(v, str) and v in AMOUNT_FORMATS),
+                          f"one of {', '.join(map(repr, AMOUNT_FORMATS))} (thousands and "
+                          "decimal separators as the file writes them), or None")
+"""``amount_format=`` of the readers that take it."""
+
+_PRESET_KIND: dict[type, str] = {SubscriptionTable: "subscriptions", SurveyTable: "surveys"}
+
+
+@validate_params({**CSV_OPTIONS, "date_format": DATE_FORMAT, "preset": PRESET, "kind": Satisfies(
     lambda k: k in (SubscriptionTable, SurveyTable, UsageTable, SupportTicketTable),
     "SubscriptionTable, SurveyTable, UsageTable or SupportTicketTable")})
 def read_table_csv(
@@ -137,6 +112,7 @@ def read_table_csv(
     errors: ErrorMode = "raise",
     encoding: str = "utf-8-sig",
     progress: bool | None = None,
+    preset: str | None = None,
     **options: Any,
 ) -> _T:
     """Read a CSV file into a validated table of type ``kind`` (the generic reader).
@@ -164,8 +140,15 @@ def read_table_csv(
         Text encoding (the default also strips a spreadsheet's byte-order mark).
     progress : bool, optional
         Report rows read on standard error; default: only when it is a terminal.
+    preset : str, optional
+        A vendor export (``csmetrics.io.presets``): ``"stripe"`` or ``"chargebee"`` for
+        subscriptions, ``"delighted"`` for survey answers. Its column names are the
+        default mapping (``columns`` overrides any of them) and its transform turns the
+        export's rows into spans (trials, cancellations, statuses). Skipped rows and
+        ``source_rows`` then give the file's data rows, and errors its lines.
     **options
-        Passed on to ``kind.from_columns`` (``survey_name=`` for survey answers).
+        Passed on to ``kind.from_columns`` (``survey_name=`` for survey answers,
+        ``amount_format=`` for subscriptions).
 
     Returns
     -------
@@ -199,12 +182,26 @@ def read_table_csv(
     1
     """
     name = str(path)
+    vendor: Preset | None = None
+    if preset is not None:
+        if kind not in _PRESET_KIND:
+            raise InvalidParameterError(f"{name}: preset= reads subscriptions and survey "
+                                        f"answers, not {kind.__name__}.")
+        chosen: Preset = get_preset(preset, _PRESET_KIND[kind])
+        vendor = chosen
+        if date_format is not None:
+            raise InvalidParameterError(f"{name}: date_format= and preset= do not go together "
+                                        f"(preset {preset!r} reads the export's timestamps).")
+        fields = (*fields, *(k for k in chosen.columns if k not in fields))
     raw, lines = _read_csv(path, encoding=encoding, progress=progress)
     mapping: dict[str, Any] = dict(columns or {})
     unknown = sorted(set(mapping) - set(fields))
     if unknown:
         raise InvalidParameterError(
             f"{name}: columns= maps unknown fields {unknown}; the fields are {list(fields)}.")
+    if vendor is not None:
+        return _read_preset(kind, name, raw, lines, apply_preset(vendor, raw, mapping, name,
+                                                                  lines), errors, options)
     for field_name, source in mapping.items():
         if source not in raw:
             raise ColumnNotFoundError(source, list(raw), context=f"{name} (for {field_name})")
@@ -219,6 +216,67 @@ def read_table_csv(
     except DataValidationError as exc:
         raise CSVDataError(name, exc, lines) from None
     return _with_lines(table, lines)
+
+
+def _read_preset(kind: type[_T], name: str, raw: Mapping[str, Sequence[str | None]],
+                 lines: Sequence[int], prep: Prepared, errors: ErrorMode,
+                 options: Mapping[str, Any]) -> _T:
+    """The table of a preset's prepared columns: the transform's own problems and the
+    table's rules both reported on the file's lines, skipped rows as file data rows."""
+    n_file = len(next(iter(raw.values()))) if raw else 0
+    origin: NDArray[np.int64] = prep.origin
+    data = prep.data
+    extra: list[tuple[int, str, str]] = []
+    found: list[Problem] = []  # the transform's own problems, reported with the table's
+    if prep.problems:
+        bad = np.zeros(n_file, dtype=bool)
+        for rows, column, rule in prep.problems:
+            cells = raw.get(column)
+            found.append(Problem(column, rule, int(rows.size), tuple(rows[:5].tolist()),
+                                 tuple(show_value(cells[r]) for r in rows[:5].tolist())
+                                 if cells is not None else ()))
+            new = rows[~bad[rows]]
+            extra.extend((int(r), column, rule) for r in new.tolist())
+            bad[new] = True
+        keep = ~bad[origin]
+        origin = origin[keep]
+        data = {k: np.asarray(v, dtype=object)[keep] if not isinstance(v, np.ndarray)
+                else v[keep] for k, v in data.items()}
+    span_lines = [lines[o] for o in origin.tolist()]
+    build: Any = kind.from_columns
+    try:
+        table: _T = build(data, errors=errors, _context=name, **prep.columns,
+                          **{**prep.options, **options})
+    except DataValidationError as exc:
+        if type(exc) is not DataValidationError:
+            raise CSVDataError(name, exc, span_lines) from None
+        # Spans back to the file's rows (a row read as two spans is named once).
+        found += [replace(p, positions=tuple(dict.fromkeys(origin[list(p.positions)].tolist())))
+                  for p in exc.problems]
+    if found and errors == "raise":
+        found.sort(key=lambda p: p.positions[:1])
+        raise CSVDataError(name, DataValidationError(problems=found, n_rows=n_file), lines)
+    skipped: SkippedRows = table.skipped
+    file_rows = [*(r for r, _, _ in extra),
+                 *origin[np.asarray(skipped["row"], dtype=np.int64)].tolist()]
+    cols = [*(c for _, c, _ in extra), *skipped["column"].tolist()]
+    rules = [*(r for _, _, r in extra), *skipped["rule"].tolist()]
+    out: _T = replace(table, source_rows=origin[table.source_rows])
+    if not file_rows:
+        return out
+    # A file row read as two spans (a trial, then paid) is kept or skipped whole, once.
+    refused = np.zeros(n_file, dtype=bool)
+    refused[file_rows] = True
+    if refused[out.source_rows].any():
+        out = out.take(np.flatnonzero(~refused[out.source_rows])).compact()
+    first: dict[int, int] = {}
+    for i, f in enumerate(file_rows):
+        first.setdefault(f, i)
+    once = sorted(first.values())
+    with_lines = [f"{rules[i]} (line {lines[file_rows[i]]})" for i in once]
+    done: _T = replace(out, skipped=SkippedRows([file_rows[i] for i in once],
+                                                [cols[i] for i in once], with_lines))
+    return done
 
 
 @validate_params({k: CSV_OPTIONS[k] for k in ("path", "encoding", "progress")})

@@ -1,0 +1,165 @@
+"""Money written as text, read by request: ``amount_format=`` of the tables and readers.
+
+An amount column is numbers unless the caller says how its text is written; then, and only
+then, a currency symbol or ISO code before or after the number and the thousands separators
+of that one format are stripped. Nothing is guessed: ``"1.200"`` is twelve hundred in the
+format ``"1.234,56"`` and one point two in ``"1,234.56"``, so the format is always named.
+
+Formats
+-------
+``"1,234.56"``
+    comma thousands, point decimals (US, UK): ``"$1,200.00"``, ``"USD 1,200"``, ``"1200.5"``.
+``"1.234,56"``
+    point thousands, comma decimals (Germany, Spain, Brazil): ``"1.200,00 €"``.
+``"1 234,56"``
+    space thousands (also the no-break and narrow no-break spaces), comma decimals
+    (France, Nordics): ``"1 200,00 €"``.
+``"1'234.56"``
+    apostrophe thousands, point decimals (Switzerland): ``"CHF 1'200.50"``.
+
+In every format the thousands separator is optional but, where present, must group digits
+by three (``"1,2000.00"`` is refused); a leading minus sign or accounting parentheses give a
+negative amount (which the tables then refuse as below 0, with that rule). Cells that are
+already numbers pass unchanged; missing cells stay missing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csmetrics._core.checks import Checker
+from csmetrics._core.convert import factorize_scalars, is_missing
+from csmetrics.exceptions import InvalidParameterError
+
+AMOUNT_FORMATS: dict[str, tuple[str, str]] = {
+    "1,234.56": (",", "."),
+    "1.234,56": (".", ","),
+    "1 234,56": (" ", ","),
+    "1'234.56": ("'", "."),
+}
+"""The formats ``amount_format=`` names: each one's thousands and decimal separators."""
+
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
+_CODE = re.compile(r"^[A-Za-z]{3}$")
+
+
+def _patterns(fmt: str) -> re.Pattern[str]:
+    thousands, decimal = AMOUNT_FORMATS[fmt]
+    t, d = re.escape(thousands), re.escape(decimal)
+    return re.compile(rf"^(\d{{1,3}}(?:{t}\d{{3}})+|\d+)(?:{d}(\d+))?$")
+
+
+def check_amount_format(value: Any, context: str) -> str | None:
+    """``value`` if it is ``None`` or a format ``AMOUNT_FORMATS`` names, else an error.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``value`` names no known format.
+
+    Examples
+    --------
+    >>> check_amount_format("1.234,56", "read")
+    '1.234,56'
+    """
+    if value is None or (isinstance(value, str) and value in AMOUNT_FORMATS):
+        return value
+    listed = ", ".join(repr(f) for f in AMOUNT_FORMATS)
+    raise InvalidParameterError(
+        f"{context}: amount_format must be one of {listed} (thousands and decimal separators "
+        f"as written in the file), or None for plain numbers; got {value!r}.")
+
+
+def _strip_currency(text: str) -> str:
+    """The text without one currency symbol or ISO code before or after the number."""
+    text = text.strip()
+    # Symbols: every character of Unicode category Sc ($, €, £, ¥, ₹ ...), at either end.
+    while text and unicodedata.category(text[0]) == "Sc":
+        text = text[1:].strip()
+    while text and unicodedata.category(text[-1]) == "Sc":
+        text = text[:-1].strip()
+    head, _, rest = text.partition(" ")
+    if rest and _CODE.match(head):
+        text = rest.strip()
+    body, _, tail = text.rpartition(" ")
+    if body and _CODE.match(tail):
+        text = body.strip()
+    return text
+
+
+def parse_amount(text: str, fmt: str) -> float | None:
+    """One amount written in ``fmt`` as a float; ``None`` if it is not written so.
+
+    Examples
+    --------
+    >>> parse_amount("$1,200.00", "1,234.56"), parse_amount("1.200,00 €", "1.234,56")
+    (1200.0, 1200.0)
+    >>> parse_amount("(15.50) USD", "1,234.56"), parse_amount("1,2000", "1,234.56")
+    (-15.5, None)
+    """
+    pattern = _patterns(fmt)
+    thousands, _ = AMOUNT_FORMATS[fmt]
+    s = _strip_currency(text.translate(_SPACES))
+    signs = 0
+    if s.startswith("(") and s.endswith(")"):
+        signs, s = 1, s[1:-1].strip()
+    if s.startswith("-"):
+        signs, s = signs + 1, s[1:].strip()
+    s = _strip_currency(s)
+    if s.startswith("-"):
+        signs, s = signs + 1, s[1:].strip()
+    if signs > 1:   # "--5", "(-5)": not an amount written in any format
+        return None
+    negative = signs == 1
+    m = pattern.match(s)
+    if m is None:
+        return None
+    whole = m.group(1).replace(thousands, "")
+    frac = m.group(2) or "0"
+    value = float(f"{whole}.{frac}")
+    return -value if negative else value
+
+
+def parse_amounts(values: NDArray[Any], fmt: str, column: str, chk: Checker
+                  ) -> NDArray[Any]:
+    """A column with its text cells read as amounts in ``fmt`` (numbers and missing cells
+    unchanged); a text cell not written so breaks a rule that shows the format.
+
+    Each distinct text is parsed once, so a column of a few prices costs a few parses.
+
+    Examples
+    --------
+    >>> from csmetrics._core.checks import Checker
+    >>> col = np.array(["$1,200.00", None, 5, "€ 3.50"], dtype=object)
+    >>> parse_amounts(col, "1,234.56", "amount", Checker(4, "t")).tolist()
+    [1200.0, None, 5, 3.5]
+    """
+    if values.dtype.kind != "O" and values.dtype.kind not in "US":
+        return values
+    values = np.asarray(values, dtype=object)
+    missing = is_missing(values)
+    text = np.array([isinstance(v, str) for v in values.tolist()], dtype=bool) & ~missing
+    if not text.any():
+        return values
+    cats, inv = factorize_scalars(values[text], column, chk, fill="0")
+    parsed = [parse_amount(str(c), fmt) for c in cats.tolist()]
+    failed = np.array([p is None for p in parsed], dtype=bool)
+    out: NDArray[Any] = values.copy()
+    where = np.flatnonzero(text)
+    bad = np.zeros(values.size, dtype=bool)
+    bad[where] = failed[inv]
+    chk.check(bad, column, f"must be an amount written as {fmt!r} (such as "
+                           f"{_example(fmt)!r}; amount_format={fmt!r})")
+    numbers = np.array([np.nan if p is None else p for p in parsed], dtype=np.float64)
+    out[where] = numbers[inv]
+    return out
+
+
+def _example(fmt: str) -> str:
+    thousands, decimal = AMOUNT_FORMATS[fmt]
+    return f"$1{thousands}200{decimal}00"
