@@ -389,8 +389,9 @@ def to_codes(
     if required:
         checker.check(missing, column, "must not be missing (None/NaN)")
     if labels:
-        values = _labels(values, missing, column, checker)
-        missing = is_missing(values)
+        read = _labels(values, missing, column, checker)
+        if read is not values:  # refused labels are now missing
+            values, missing = read, is_missing(read)
     if values.dtype.kind == "f":
         whole = np.isfinite(values) & (values == np.round(values))
         if bool(whole[~missing].all()):
