@@ -166,3 +166,22 @@ def test_amounts_written_as_text_get_a_hint_never_a_guess(tmp_path: Path) -> Non
     with pytest.raises(cm.DataValidationError) as info:
         cm.SubscriptionTable.from_columns({**cols, "amount": ["ten", "5"]})
     assert info.value.problems[0].hint == ""
+
+
+@pytest.mark.parametrize("kind", ["usage", "tickets"])
+def test_a_kept_segment_cell_is_checked_like_any_other(kind: str) -> None:
+    # A tuple in a kept column was silently read as "no segment" by the usage and ticket
+    # tables once rules were collected: it is a broken rule, raised or skipped.
+    if kind == "usage":
+        build = cm.UsageTable.from_columns
+        data = {"customer_id": ["a", "b"], "user_id": ["u", "v"],
+                "at": ["2024-01-01T00:00:00Z"] * 2, "region": [("x",), "y"]}
+    else:
+        build = cm.SupportTicketTable.from_columns
+        data = {"customer_id": ["a", "b"], "opened_at": ["2024-01-01T00:00:00Z"] * 2,
+                "region": [("x",), "y"]}
+    with pytest.raises(cm.DataValidationError, match=r"column 'region' must be a scalar"):
+        build(data, segments=["region"])
+    table = build(data, segments=["region"], errors="skip")
+    assert table.column("region").tolist() == ["y"]
+    assert table.skipped["row"].tolist() == [0]
