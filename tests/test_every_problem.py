@@ -35,7 +35,8 @@ def test_one_error_lists_every_rule_broken_with_rows_and_values() -> None:
     message = str(info.value)
     assert message.startswith("SubscriptionTable.from_columns: the input breaks 5 rules:\n")
     assert ("  - column 'amount' must be a number; 1 of 5 rows breaks this rule "
-            "(at row 3; value '$1,200.00')") in message.splitlines()
+            "(at row 3; value '$1,200.00'). These are amounts written as text: pass "
+            "amount_format='1,234.56' to read them.") in message.splitlines()
     # The first problem is still the error's own column, rule and rows.
     assert (info.value.column, info.value.count, info.value.positions) == ("customer_id", 1,
                                                                           (1,))
@@ -104,7 +105,8 @@ def test_a_csv_error_names_every_line_with_its_value_in_the_files_terms(tmp_path
         "  - line 3: column 'customer_id' must not be blank; 1 of 5 rows breaks this rule "
         "(value blank)",
         "  - line 5: column 'amount' must be a number; 1 of 5 rows breaks this rule "
-        "(value '$1200')",
+        "(value '$1200'). These are amounts written as text: pass amount_format='1,234.56' "
+        "to read them.",
         "  - lines 6, 7: column 'amount' must be >= 0; 2 of 5 rows break this rule "
         "(values '-5', '-7')",
     ]
@@ -146,3 +148,40 @@ def test_a_presets_own_rules_and_the_tables_are_reported_together(tmp_path: Path
     assert got["lines"] == [[2], [3]]
     assert got["values"] == [["'sleeping'"], ["'-5.00'"]]
     assert info.value.n_rows == 3
+
+
+def test_amounts_written_as_text_get_a_hint_never_a_guess(tmp_path: Path) -> None:
+    cols = {"customer_id": ["a", "b"], "start": ["2024-01-01"] * 2,
+            "amount": ["1.200,00 €", "5"]}
+    with pytest.raises(cm.DataValidationError) as info:
+        cm.SubscriptionTable.from_columns(cols)
+    assert str(info.value).endswith(
+        "(at row 0; value '1.200,00 €'). These are amounts written as text: pass "
+        "amount_format='1.234,56' to read them.")
+    assert info.value.problems[0].hint.startswith("These are amounts")
+    # With the format named, the same column reads.
+    table = cm.SubscriptionTable.from_columns(cols, amount_format="1.234,56")
+    assert table.amount.tolist() == [1200.0, 5.0]
+    # Text that is no amount in any format gets no hint.
+    with pytest.raises(cm.DataValidationError) as info:
+        cm.SubscriptionTable.from_columns({**cols, "amount": ["ten", "5"]})
+    assert info.value.problems[0].hint == ""
+
+
+@pytest.mark.parametrize("kind", ["usage", "tickets"])
+def test_a_kept_segment_cell_is_checked_like_any_other(kind: str) -> None:
+    # A tuple in a kept column was silently read as "no segment" by the usage and ticket
+    # tables once rules were collected: it is a broken rule, raised or skipped.
+    if kind == "usage":
+        build = cm.UsageTable.from_columns
+        data = {"customer_id": ["a", "b"], "user_id": ["u", "v"],
+                "at": ["2024-01-01T00:00:00Z"] * 2, "region": [("x",), "y"]}
+    else:
+        build = cm.SupportTicketTable.from_columns
+        data = {"customer_id": ["a", "b"], "opened_at": ["2024-01-01T00:00:00Z"] * 2,
+                "region": [("x",), "y"]}
+    with pytest.raises(cm.DataValidationError, match=r"column 'region' must be a scalar"):
+        build(data, segments=["region"])
+    table = build(data, segments=["region"], errors="skip")
+    assert table.column("region").tolist() == ["y"]
+    assert table.skipped["row"].tolist() == [0]

@@ -228,7 +228,8 @@ class DataValidationError(CSMetricsError, ValueError):
     def _message(self) -> str:
         prefix = f"{self.context}: " if self.context else ""
         if len(self.problems) == 1:
-            return f"{prefix}{self.problems[0].describe(self.n_rows)}."
+            text = self.problems[0].describe(self.n_rows)
+            return f"{prefix}{text}" + ("" if text.endswith(".") else ".")
         items = "\n".join(f"  - {p.describe(self.n_rows)}" for p in self.problems)
         return f"{prefix}the input breaks {len(self.problems)} rules:\n{items}"
 

@@ -163,3 +163,30 @@ def parse_amounts(values: NDArray[Any], fmt: str, column: str, chk: Checker
 def _example(fmt: str) -> str:
     thousands, decimal = AMOUNT_FORMATS[fmt]
     return f"$1{thousands}200{decimal}00"
+
+
+def suggest_amount_format(chk: Checker, column: str) -> None:
+    """When the values a column's "must be a number" problem shows are amounts written as
+    text in one of ``AMOUNT_FORMATS`` (``"$1,200.00"``), say which ``amount_format=`` reads
+    them; amounts are never read so by guess.
+
+    Examples
+    --------
+    >>> chk = Checker(2, "demo", collect=True)
+    >>> chk.show({"amount": np.array(["$1,200.00", "5"], dtype=object)})  # doctest: +ELLIPSIS
+    Checker(...)
+    >>> chk.check(np.array([True, False]), "amount", "must be a number")
+    >>> suggest_amount_format(chk, "amount")
+    >>> chk.problems[0].hint
+    "These are amounts written as text: pass amount_format='1,234.56' to read them."
+    """
+    values = chk.sources.get(column)
+    for problem in chk.problems:
+        if values is None or (problem.column, problem.rule) != (column, "must be a number"):
+            continue
+        cells = [values[i] for i in problem.positions]
+        for fmt in AMOUNT_FORMATS:
+            if any(isinstance(c, str) and parse_amount(c, fmt) is not None for c in cells):
+                chk.hint(column, problem.rule, "These are amounts written as text: pass "
+                         f"amount_format={fmt!r} to read them.")
+                return

@@ -4,7 +4,7 @@ marked to skip."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -80,6 +80,11 @@ class Checker:
         if new.size:
             self.reasons.append((new, column, rule))
             self.bad[new] = True
+
+    def hint(self, column: str, rule: str, text: str) -> None:
+        """Attach ``text`` (how to fix it) to the problem of ``column`` breaking ``rule``."""
+        self.problems = [replace(p, hint=text) if (p.column, p.rule) == (column, rule) else p
+                         for p in self.problems]
 
     def flagged(self, column: str) -> NDArray[np.bool_]:
         """Rows already reported for ``column`` (so a rule that follows from an earlier one,

@@ -150,8 +150,8 @@ def _run(table: SubscriptionTable, start: PeriodLike, end: PeriodLike, *,
         names = [fx.reporting_currency] * seg.n_segments
 
     free = pol.free_customers == "customers"
-    points = _points(table, by, fx is None, inner, start_days, end_days, snaps, free,
-                     pol.reactivation_window_days)
+    points = shared_points(table, by, fx is None, inner, snaps, free=free,
+                           reactivation_window=pol.reactivation_window_days)
     extra = (kr.transients(points, inner.entity_of_row, start_days, end_days,
                            table.mrr_units, snaps, base, free_is_customer=free,
                            reactivation_window=pol.reactivation_window_days)
@@ -195,19 +195,25 @@ _POINTS: weakref.WeakKeyDictionary[SubscriptionTable,
     weakref.WeakKeyDictionary())
 
 
-def _points(table: SubscriptionTable, by: By, single: bool, inner: Segmentation,
-            start_days: I64, end_days: I64, snaps: I64, free: bool,
-            reactivation_window: int | None) -> kr.ChangePoints:
-    """The change points of a run, shared by the runs that differ only in what they read
-    from them: snapshots run from the data's first period end to the window's end, so every
-    window ending in the same period (a report's bridge, its churn and NRR, the trailing
-    NRR series, the lifetime window) has the same points. Kept per table, read-only."""
+def shared_points(table: SubscriptionTable, by: By, single: bool, inner: Segmentation,
+                  snaps: I64, *, free: bool = False, reactivation_window: int | None = None
+                  ) -> kr.ChangePoints:
+    """The change points of ``inner``'s entities at the snapshot days ``snaps``, shared by
+    every computation that differs only in what it reads from them.
+
+    A run's snapshots go from the data's first period end to its window's end, so every
+    window ending in the same period (a report's bridge, its churn and NRR, the trailing NRR
+    series, the lifetime window, a survival curve at that period) has the same points.
+    ``single`` is false when ``inner`` splits entities by currency. Kept per table (the
+    last few), read-only."""
     key: Hashable | None = None
     if by is None or isinstance(by, str):
         key = (by, single, free, reactivation_window, snaps.tobytes())
         cached = _POINTS.get(table, OrderedDict()).get(key)
         if cached is not None:
             return cached
+    start_days = table.start.astype(np.int64)
+    end_days = np.where(np.isnat(table.end), OPEN, table.end.astype(np.int64))
     points = kr.change_points(inner.entity_of_row, start_days, end_days, table.mrr_units,
                               snaps, free_is_customer=free,
                               reactivation_window=reactivation_window)

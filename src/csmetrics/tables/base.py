@@ -154,19 +154,11 @@ class ColumnTable:
                        rows: I64 | None = None) -> _T:
         """The table with the input columns ``names`` kept as segments (for ``by=``);
         ``rows`` are the input positions of the table's rows when some were dropped."""
-        if isinstance(names, str) or not is_names(names, empty=True):
-            raise InvalidParameterError(f"{checker.context}: segments= must be a list of column "
-                                        f"names, such as ['region'], got {names!r}.")
-        if not names:
+        kept = read_segments(data, names, checker)
+        if not kept:
             return self
-        available, get = column_getter(data, checker.context)
-        kept: dict[str, Coded] = {}
-        for name, source in match_columns(available, names, checker.context).items():
-            values = get(source)
-            checker.show({source: values})
-            codes, cats = to_codes(values, source, checker, required=False, labels=False)
-            kept[name] = (codes, cats.astype(object)) if rows is None else recode(
-                codes[rows], cats.astype(object))
+        if rows is not None:
+            kept = {name: recode(codes[rows], cats) for name, (codes, cats) in kept.items()}
         return replace(self, segments=kept)  # type: ignore[type-var]
 
     def _finish(self: _T, checker: Checker) -> _T:
@@ -300,6 +292,33 @@ def _rebuild(cls: type[_T], state: dict[str, Any], proxied: tuple[str, ...]) -> 
     for k in proxied:
         state[k] = MappingProxyType(state[k])
     return cls(**state)
+
+
+def read_segments(data: Any, names: Sequence[str], checker: Checker) -> dict[str, Coded]:
+    """The input columns ``names`` as codes and categories, checked by ``checker`` (a cell
+    holding a list is a broken rule like any other, so read them before the checker
+    raises or skips).
+
+    Raises
+    ------
+    InvalidParameterError
+        ``names`` is not a list of column names.
+    ColumnNotFoundError
+        A name is not a column of the input.
+    """
+    if isinstance(names, str) or not is_names(names, empty=True):
+        raise InvalidParameterError(f"{checker.context}: segments= must be a list of column "
+                                    f"names, such as ['region'], got {names!r}.")
+    if not names:
+        return {}
+    available, get = column_getter(data, checker.context)
+    kept: dict[str, Coded] = {}
+    for name, source in match_columns(available, names, checker.context).items():
+        values = get(source)
+        checker.show({source: values})
+        codes, cats = to_codes(values, source, checker, required=False, labels=False)
+        kept[name] = (codes, cats.astype(object))
+    return kept
 
 
 def _row_positions(indices: Any, n: int, context: str) -> I64:

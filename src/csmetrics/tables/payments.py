@@ -12,7 +12,11 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import ConfigDict, field_validator
 
-from csmetrics._core.amounts import check_amount_format, parse_amounts
+from csmetrics._core.amounts import (
+    check_amount_format,
+    parse_amounts,
+    suggest_amount_format,
+)
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import column_getter
 from csmetrics._core.convert import to_codes, to_dates, to_float
@@ -198,6 +202,8 @@ class PaymentTable(ColumnTable):
         if amount_format is not None:
             amt_raw = parse_amounts(amt_raw, amount_format, amount, chk)
         amt = to_float(amt_raw, amount, chk)
+        if amount_format is None:
+            suggest_amount_format(chk, amount)
         chk.check(np.isnan(amt) & ~chk.flagged(amount), amount, "must not be missing (None/NaN)")
         chk.check(np.isinf(amt), amount, "must be finite")
         chk.check(amt < 0, amount, "must be >= 0 (net refunds into the amount)")

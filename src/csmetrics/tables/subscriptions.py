@@ -20,7 +20,11 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from csmetrics._core.amounts import check_amount_format, parse_amounts
+from csmetrics._core.amounts import (
+    check_amount_format,
+    parse_amounts,
+    suggest_amount_format,
+)
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
 from csmetrics._core.convert import (
@@ -364,6 +368,8 @@ interval_count, quantity, discount : str
         if amount_format is not None:
             amt_raw = parse_amounts(amt_raw, amount_format, renamed["amount"], chk)
         amt = required_number(amt_raw, renamed["amount"], chk, required=True)
+        if amount_format is None:
+            suggest_amount_format(chk, renamed["amount"])
         chk.check(amt < 0, renamed["amount"], "must be >= 0")
         qty = required_number(col("quantity"), renamed["quantity"], chk, required=True)
         chk.check(qty < 0, renamed["quantity"], "must be >= 0")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -22,7 +22,7 @@ from csmetrics._core.convert import to_codes, to_float
 from csmetrics._core.timestamps import as_datetime, to_timestamps
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.results import SkippedRows
-from csmetrics.tables.base import Coded, ColumnTable, recode
+from csmetrics.tables.base import Coded, ColumnTable, read_segments, recode
 from csmetrics.tables.records import RecordModel, record_count, record_label, record_missing_text
 
 I64 = NDArray[np.int64]
@@ -235,6 +235,7 @@ class SupportTicketTable(ColumnTable):
                       "must not be missing on a resolved ticket")
             touches = np.where(np.isnan(values) | chk.bad, -1,
                                np.nan_to_num(values, nan=-1.0, posinf=-1.0)).astype(np.int64)
+        kept = read_segments(data, segments, chk)
         chk.raise_collected()
         skipped = SkippedRows.from_checker(chk)
         rows_kept = np.arange(n, dtype=np.int64)
@@ -246,7 +247,8 @@ class SupportTicketTable(ColumnTable):
         table = cls(customer_codes=cust, customer_ids=cust_ids, ticket_codes=tick,
                     ticket_ids=tick_ids, opened_at=opened, resolved_at=resolved,
                     contacts=touches, source_rows=rows_kept, skipped=skipped)
-        return table._keep_segments(data, segments, chk, rows=rows_kept)
+        return replace(table, segments={k: recode(codes[rows_kept], cats)
+                                       for k, (codes, cats) in kept.items()})
 
     @property
     def n_customers(self) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -29,7 +29,7 @@ from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.days import day_bounds_us, span_days
 from csmetrics.results import SkippedRows
-from csmetrics.tables.base import Coded, ColumnTable, recode
+from csmetrics.tables.base import Coded, ColumnTable, read_segments, recode
 from csmetrics.tables.records import RecordModel, record_label, record_missing_text, record_number
 
 I64 = NDArray[np.int64]
@@ -275,6 +275,7 @@ class UsageTable(ColumnTable):
             with np.errstate(invalid="ignore"):
                 chk.check(np.isinf(dur), duration_s, "must be finite (or missing)")
                 chk.check(dur < 0, duration_s, "must be >= 0")
+        kept = read_segments(data, segments, chk)
         chk.raise_collected()
         skipped = SkippedRows.from_checker(chk)
         if chk.bad.any():
@@ -293,7 +294,8 @@ class UsageTable(ColumnTable):
                     user_ids=user_ids, member_codes=member, member_customer=member_cust,
                     member_user=member_user, at=when, feature_codes=feat_codes,
                     features=feats, duration_s=dur, source_rows=rows_kept, skipped=skipped)
-        return table._keep_segments(data, segments, chk, rows=rows_kept)
+        return replace(table, segments={k: recode(codes[rows_kept], cats)
+                                       for k, (codes, cats) in kept.items()})
 
     # --- access -----------------------------------------------------------------------------
 

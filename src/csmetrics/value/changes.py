@@ -15,19 +15,17 @@ from numpy.typing import NDArray
 
 from csmetrics._kernels import revenue as kr
 from csmetrics.periods.calendar import Frequency
-from csmetrics.revenue.segments import Segmentation
+from csmetrics.revenue.engine import shared_points
+from csmetrics.revenue.segments import By, Segmentation
 from csmetrics.tables.subscriptions import SubscriptionTable
 
-_OPEN = np.iinfo(np.int64).max
 
-
-def change_points(table: SubscriptionTable, seg: Segmentation, snaps: NDArray[np.int64]
-                  ) -> kr.ChangePoints:
-    """Each entity's MRR change points at the snapshot days ``snaps`` (days since 1970)."""
-    start_days = table.start.astype(np.int64)
-    open_rows = np.isnat(table.end)
-    end_days = np.where(open_rows, _OPEN, table.end.astype(np.int64))
-    return kr.change_points(seg.entity_of_row, start_days, end_days, table.mrr_units, snaps)
+def change_points(table: SubscriptionTable, seg: Segmentation, snaps: NDArray[np.int64],
+                  by: By) -> kr.ChangePoints:
+    """Each entity's MRR change points at the snapshot days ``snaps`` (days since 1970), for
+    the segmentation ``seg`` of ``by``: the points the revenue metrics of a window ending
+    at the same snapshot read, computed once (``revenue.engine.shared_points``)."""
+    return shared_points(table, by, True, seg, snaps)
 
 
 def period_labels(snaps: NDArray[np.datetime64], freq: Frequency) -> NDArray[Any]:

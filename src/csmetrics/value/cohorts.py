@@ -211,7 +211,7 @@ def cohort_table(
         currency = ", ".join(sorted({c for c in names if c}))
     last = snaps.size - 1
 
-    points = change_points(table, seg, snaps.astype(np.int64))
+    points = change_points(table, seg, snaps.astype(np.int64), by)
     cohort = kc.first_snapshot(points, seg.n_entities)
     if start is not None:
         first_row = int(np.searchsorted(snaps, np.datetime64(start_period.end, "D")))

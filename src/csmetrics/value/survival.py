@@ -44,7 +44,7 @@ from csmetrics.value.changes import change_points, period_labels
 __all__ = ["SurvivalCurve", "customer_lifetimes", "kaplan_meier", "survival_curve"]
 
 
-def _lifetimes(table: SubscriptionTable, seg: Segmentation, at: PeriodLike
+def _lifetimes(table: SubscriptionTable, seg: Segmentation, at: PeriodLike, by: By
                ) -> tuple[kc.Lifetimes, NDArray[Any]]:
     f = parse_frequency("month")
     at_day = snapshot_date(at)
@@ -53,7 +53,7 @@ def _lifetimes(table: SubscriptionTable, seg: Segmentation, at: PeriodLike
     else:
         snaps = np.array([at_day])
     snaps = snaps.astype("datetime64[D]")
-    points = change_points(table, seg, snaps.astype(np.int64))
+    points = change_points(table, seg, snaps.astype(np.int64), by)
     lt = kc.lifetimes(points, snaps.size - 1)
     return lt, period_labels(snaps, f)
 
@@ -107,7 +107,7 @@ def customer_lifetimes(subscriptions: Any, at: PeriodLike, *, by: By = None) -> 
     ctx = "customer_lifetimes"
     table = as_table(subscriptions, ctx, by=by)
     seg = segment(table, by, ctx)
-    lt, labels = _lifetimes(table, seg, at)
+    lt, labels = _lifetimes(table, seg, at, by)
     ids = {"customer_id": table.customer_ids[seg.customer_of_entity[lt.entity]]}
     # by="customer_id" is the list itself; any other segment adds its column.
     name = None if isinstance(by, str) and by == "customer_id" else seg.name
@@ -294,7 +294,7 @@ def survival_curve(subscriptions: Any, at: PeriodLike, *, by: By = None,
     ctx = "survival_curve"
     table = as_table(subscriptions, ctx, by=by)
     seg = segment(table, by, ctx)
-    lt, _ = _lifetimes(table, seg, at)
+    lt, _ = _lifetimes(table, seg, at, by)
     group = seg.segment_of_entity[lt.entity]
     title = f"Customer survival (Kaplan-Meier, months, at {snapshot_date(at)})"
     labels = seg.labels if seg.name is not None else np.array([None], dtype=object)

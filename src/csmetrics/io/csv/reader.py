@@ -38,6 +38,7 @@ from csmetrics.io.csv.errors import (
     CSVFileError,
     CSVFileNotFoundError,
     CSVFormatError,
+    in_file_terms,
 )
 from csmetrics.io.presets import PRESETS, Prepared, Preset, apply_preset, get_preset
 from csmetrics.results import SkippedRows
@@ -273,7 +274,7 @@ def _read_preset(kind: type[_T], name: str, raw: Mapping[str, Sequence[str | Non
     for i, f in enumerate(file_rows):
         first.setdefault(f, i)
     once = sorted(first.values())
-    with_lines = [f"{rules[i]} (line {lines[file_rows[i]]})" for i in once]
+    with_lines = [f"{in_file_terms(rules[i])} (line {lines[file_rows[i]]})" for i in once]
     done: _T = replace(out, skipped=SkippedRows([file_rows[i] for i in once],
                                                 [cols[i] for i in once], with_lines))
     return done
@@ -467,6 +468,6 @@ def _with_lines(table: _T, lines: Sequence[int]) -> _T:
         return table
     skipped = table.skipped
     line = np.asarray(lines, dtype=np.int64)[np.asarray(skipped["row"], dtype=np.int64)]
-    rules = [f"{r} (line {n})" for r, n in zip(skipped["rule"].tolist(), line.tolist(),
-                                               strict=True)]
+    rules = [f"{in_file_terms(r)} (line {n})"
+             for r, n in zip(skipped["rule"].tolist(), line.tolist(), strict=True)]
     return replace(table, skipped=SkippedRows(skipped["row"], skipped["column"], rules))
