@@ -34,9 +34,12 @@ class RepeatedColumnError(DataValidationError):
 def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], Any]]:
     """Column names of ``data`` and a function returning one column as a numpy array.
 
-    Accepts a mapping of sequences, a pandas or polars DataFrame or a pyarrow Table, without
-    importing any of those libraries: they are recognised by the methods they carry. Names
-    are text: a column named ``5`` is read as ``"5"``.
+    Accepts a mapping of sequences, a pandas or polars DataFrame, a pyarrow Table, or any
+    object exposing the Arrow stream interface (``__arrow_c_stream__``: a DuckDB relation, a
+    pyarrow RecordBatchReader, an ibis table, an ADBC cursor), without importing any of those
+    libraries: they are recognised by the methods they carry, and a stream is read whole
+    with pyarrow (see ``arrow_input``). Names are text: a column named ``5`` is read as
+    ``"5"``.
 
     Raises
     ------
@@ -47,6 +50,7 @@ def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], A
     if type(data).__name__ == "LazyFrame":
         raise InvalidParameterError(f"{context}: a polars LazyFrame must be collected first: "
                                     "pass frame.collect().")
+    data = arrow_input(data, context)
     if isinstance(data, Mapping):
         keys = list(data)
         read = data.__getitem__
@@ -58,8 +62,9 @@ def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], A
         read = data.__getitem__
     else:
         raise InvalidParameterError(
-            f"{context}: expected a mapping of columns, a pandas or polars DataFrame or a "
-            f"pyarrow Table, got {type(data).__name__}.")
+            f"{context}: expected a mapping of columns, a pandas or polars DataFrame, a "
+            "pyarrow Table or an Arrow stream (an object with __arrow_c_stream__, such as a "
+            f"DuckDB relation), got {type(data).__name__}.")
     names = [str(k) for k in keys]
     key_of = dict(zip(names, keys, strict=True))
     if len(key_of) != len(names):
@@ -73,6 +78,68 @@ def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], A
             raise InvalidParameterError(f"{context}: column {name!r}: {exc}") from None
 
     return names, get
+
+
+def _is_frame(data: Any) -> bool:
+    """A pandas or polars DataFrame (read column by column, as they are)."""
+    module = type(data).__module__.split(".")[0]
+    return module in ("pandas", "polars") and hasattr(data, "columns")
+
+
+def is_arrow_stream(data: Any) -> bool:
+    """Whether ``data`` is a table-like Arrow stream (``__arrow_c_stream__``) that is not a
+    single column (a pyarrow ChunkedArray or a polars Series carry the interface too).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> is_arrow_stream(pa.table({"a": [1]}).to_reader()), is_arrow_stream(pa.chunked_array([[1]]))
+    (True, False)
+    """
+    return hasattr(data, "__arrow_c_stream__") and not (
+        hasattr(data, "chunks") or type(data).__name__ in ("Series", "ChunkedArray"))
+
+
+def arrow_input(data: Any, context: str) -> Any:
+    """``data`` as a pyarrow Table when it is an Arrow stream or array that is not already a
+    mapping, a pandas or polars DataFrame or a pyarrow Table; otherwise ``data`` itself.
+
+    Objects exposing ``__arrow_c_stream__`` (the Arrow PyCapsule interface: DuckDB
+    relations, pyarrow RecordBatchReaders, ibis tables, ADBC cursors, nanoarrow streams) are
+    read once, whole, with ``pyarrow.table``: a stream that can be read only once (a
+    RecordBatchReader) is then a table every later look reads again.
+
+    Raises
+    ------
+    InvalidParameterError
+        The stream fails while it is read (a closed cursor, a reader already consumed), or
+        it is not a table of columns.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> reader = pa.RecordBatchReader.from_batches(
+    ...     pa.schema([("customer_id", pa.string())]),
+    ...     [pa.record_batch([pa.array(["a", "b"])], names=["customer_id"])])
+    >>> arrow_input(reader, "demo").num_rows
+    2
+    >>> arrow_input({"customer_id": ["a"]}, "demo")
+    {'customer_id': ['a']}
+    """
+    if isinstance(data, Mapping) or _is_frame(data) or (
+            hasattr(data, "column_names") and hasattr(data, "column")):
+        return data
+    if not is_arrow_stream(data):
+        return data
+    import pyarrow as pa
+
+    try:
+        table = pa.table(data)
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise InvalidParameterError(
+            f"{context}: the Arrow stream of {type(data).__name__} could not be read "
+            f"({exc}); pass a fresh stream, or a table.") from None
+    return table
 
 
 def as_column(values: Any) -> NDArray[Any]:
@@ -109,15 +176,11 @@ def _as_array(values: Any) -> NDArray[Any]:
         if getattr(dtype, "kind", "O") in "iufbM" or str(dtype).startswith("datetime64"):
             return np.asarray(values.to_numpy())
         return np.asarray(values.to_numpy(dtype=object, na_value=None))
+    if module.startswith("pyarrow") and hasattr(values, "type"):
+        return arrow_to_numpy(values)
     if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
-        arrow_type = getattr(values, "type", None)
-        value_type = getattr(arrow_type, "value_type", None)
-        if hasattr(arrow_type, "index_type") and value_type is not None and hasattr(
-                values, "cast"):
-            # pyarrow dictionary columns lose their nulls in to_numpy(): decode them first.
-            values = values.cast(value_type)
         try:
-            return np.asarray(values.to_numpy(zero_copy_only=False))  # pyarrow
+            return np.asarray(values.to_numpy(zero_copy_only=False))
         except TypeError:
             return np.asarray(values.to_numpy())  # polars
     if isinstance(values, np.ndarray):
@@ -128,6 +191,53 @@ def _as_array(values: Any) -> NDArray[Any]:
     seq = values if isinstance(values, list | tuple) else list(values)
     # fromiter keeps each value whole: asarray would read a list of pairs as two columns.
     return np.fromiter(seq, dtype=object, count=len(seq))
+
+
+def arrow_to_numpy(values: Any) -> NDArray[Any]:
+    """A pyarrow Array or ChunkedArray as a numpy column, read as the tables read columns.
+
+    Numbers and booleans without nulls, dates (``date32``, ``date64``) and timestamps
+    (zoned ones in UTC, without their zone) become native numpy arrays; integers with nulls
+    become float64 with NaN; text of any layout (``string``, ``large_string``,
+    ``string_view``, dictionary-encoded) becomes objects with ``None`` where missing;
+    decimals become their exact text (so they read as numbers with correct rounding).
+
+    Raises
+    ------
+    InvalidParameterError
+        A column of several values per row (a list, struct, map or union type).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> arrow_to_numpy(pa.array(["EU", None]).dictionary_encode()).tolist()
+    ['EU', None]
+    >>> arrow_to_numpy(pa.array([[1, 2]]))
+    Traceback (most recent call last):
+    ...
+    csmetrics.exceptions.InvalidParameterError: an Arrow list<item: int64> column holds several values per row; give one value per row (flatten or pick a field first).
+    """  # noqa: E501
+    import pyarrow as pa
+
+    kind = values.type
+    if pa.types.is_dictionary(kind):
+        # Dictionary columns lose their nulls in to_numpy(): decode them first.
+        values = values.cast(kind.value_type)
+        kind = kind.value_type
+    if (pa.types.is_nested(kind) or pa.types.is_union(kind)
+            or getattr(pa.types, "is_list_view", lambda _: False)(kind)):
+        raise InvalidParameterError(
+            f"an Arrow {kind} column holds several values per row; give one value per row "
+            "(flatten or pick a field first).")
+    if pa.types.is_decimal(kind):
+        values = values.cast(pa.string())
+    elif getattr(pa.types, "is_string_view", lambda _: False)(kind):
+        values = values.cast(pa.large_string())
+    try:
+        return np.asarray(values.to_numpy(zero_copy_only=False))
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise InvalidParameterError(
+            f"an Arrow {kind} column cannot be read as numpy values ({exc}).") from None
 
 
 def _one_dimensional(values: NDArray[Any]) -> NDArray[Any]:

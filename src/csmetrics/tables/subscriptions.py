@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
-from csmetrics._core.columns import read_columns
+from csmetrics._core.columns import arrow_input, read_columns
 from csmetrics._core.convert import (
     missing_one,
     one_date,
@@ -316,6 +316,7 @@ interval_count, quantity, discount : str
         {'row': [1], 'column': ['price'], 'rule': ['must be >= 0']}
         """
         ctx = _context
+        data = arrow_input(data, ctx)  # an Arrow stream is read once, whole
         renamed = {"customer_id": customer_id, "subscription_id": subscription_id, "plan": plan,
                    "start": start, "end": end, "amount": amount, "currency": currency,
                    "interval": interval, "interval_count": interval_count, "quantity": quantity,
