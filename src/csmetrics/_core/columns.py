@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._core.arrow import Kind, arrow_column, arrow_to_numpy, is_arrow
 from csmetrics._core.convert import not_scalar
 from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
 
@@ -31,8 +34,12 @@ class RepeatedColumnError(DataValidationError):
                 "own name (rename or drop the copies).")
 
 
-def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], Any]]:
+def column_getter(data: Any, context: str) -> tuple[list[str], Callable[..., Any]]:
     """Column names of ``data`` and a function returning one column as a numpy array.
+
+    The function takes the column's name and, optionally, the ``Kind`` of field that reads
+    it: an Arrow column is then converted by ``csmetrics._core.arrow.arrow_column`` (fast
+    casts of text to numbers and dates; text ids stay Arrow for ``to_codes``).
 
     Accepts a mapping of sequences, a pandas or polars DataFrame, a pyarrow Table, or any
     object exposing the Arrow stream interface (``__arrow_c_stream__``: a DuckDB relation, a
@@ -71,9 +78,12 @@ def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], A
         repeated = sorted(n for n, k in Counter(names).items() if k > 1)
         raise RepeatedColumnError(repeated, len(names), context)
 
-    def get(name: str) -> NDArray[Any]:
+    def get(name: str, kind: Kind = "any") -> Any:
         try:
-            return as_column(read(key_of.get(name, name)))
+            values = read(key_of.get(name, name))
+            if kind != "any" and is_arrow(values):
+                return arrow_column(values, kind)
+            return as_column(values)
         except InvalidParameterError as exc:
             raise InvalidParameterError(f"{context}: column {name!r}: {exc}") from None
 
@@ -106,8 +116,9 @@ def arrow_input(data: Any, context: str) -> Any:
 
     Objects exposing ``__arrow_c_stream__`` (the Arrow PyCapsule interface: DuckDB
     relations, pyarrow RecordBatchReaders, ibis tables, ADBC cursors, nanoarrow streams) are
-    read once, whole, with ``pyarrow.table``: a stream that can be read only once (a
-    RecordBatchReader) is then a table every later look reads again.
+    read once, whole, with ``pyarrow.table``; the table is kept (weakly, while the stream
+    object lives), so that a stream that can be read only once (a RecordBatchReader) gives
+    the same table to every later look.
 
     Raises
     ------
@@ -131,6 +142,10 @@ def arrow_input(data: Any, context: str) -> Any:
         return data
     if not is_arrow_stream(data):
         return data
+    try:
+        return _STREAMS[data]
+    except (KeyError, TypeError):
+        pass
     import pyarrow as pa
 
     try:
@@ -139,7 +154,15 @@ def arrow_input(data: Any, context: str) -> Any:
         raise InvalidParameterError(
             f"{context}: the Arrow stream of {type(data).__name__} could not be read "
             f"({exc}); pass a fresh stream, or a table.") from None
+    with contextlib.suppress(TypeError):  # not weakly referable: it is read again
+        _STREAMS[data] = table
     return table
+
+
+_STREAMS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+"""Streams already read, with their table, while the stream object lives: one table
+build reads its input more than once (fields, then segments), and a RecordBatchReader
+can be read only once."""
 
 
 def as_column(values: Any) -> NDArray[Any]:
@@ -176,7 +199,7 @@ def _as_array(values: Any) -> NDArray[Any]:
         if getattr(dtype, "kind", "O") in "iufbM" or str(dtype).startswith("datetime64"):
             return np.asarray(values.to_numpy())
         return np.asarray(values.to_numpy(dtype=object, na_value=None))
-    if module.startswith("pyarrow") and hasattr(values, "type"):
+    if is_arrow(values):
         return arrow_to_numpy(values)
     if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
         try:
@@ -191,53 +214,6 @@ def _as_array(values: Any) -> NDArray[Any]:
     seq = values if isinstance(values, list | tuple) else list(values)
     # fromiter keeps each value whole: asarray would read a list of pairs as two columns.
     return np.fromiter(seq, dtype=object, count=len(seq))
-
-
-def arrow_to_numpy(values: Any) -> NDArray[Any]:
-    """A pyarrow Array or ChunkedArray as a numpy column, read as the tables read columns.
-
-    Numbers and booleans without nulls, dates (``date32``, ``date64``) and timestamps
-    (zoned ones in UTC, without their zone) become native numpy arrays; integers with nulls
-    become float64 with NaN; text of any layout (``string``, ``large_string``,
-    ``string_view``, dictionary-encoded) becomes objects with ``None`` where missing;
-    decimals become their exact text (so they read as numbers with correct rounding).
-
-    Raises
-    ------
-    InvalidParameterError
-        A column of several values per row (a list, struct, map or union type).
-
-    Examples
-    --------
-    >>> import pyarrow as pa
-    >>> arrow_to_numpy(pa.array(["EU", None]).dictionary_encode()).tolist()
-    ['EU', None]
-    >>> arrow_to_numpy(pa.array([[1, 2]]))
-    Traceback (most recent call last):
-    ...
-    csmetrics.exceptions.InvalidParameterError: an Arrow list<item: int64> column holds several values per row; give one value per row (flatten or pick a field first).
-    """  # noqa: E501
-    import pyarrow as pa
-
-    kind = values.type
-    if pa.types.is_dictionary(kind):
-        # Dictionary columns lose their nulls in to_numpy(): decode them first.
-        values = values.cast(kind.value_type)
-        kind = kind.value_type
-    if (pa.types.is_nested(kind) or pa.types.is_union(kind)
-            or getattr(pa.types, "is_list_view", lambda _: False)(kind)):
-        raise InvalidParameterError(
-            f"an Arrow {kind} column holds several values per row; give one value per row "
-            "(flatten or pick a field first).")
-    if pa.types.is_decimal(kind):
-        values = values.cast(pa.string())
-    elif getattr(pa.types, "is_string_view", lambda _: False)(kind):
-        values = values.cast(pa.large_string())
-    try:
-        return np.asarray(values.to_numpy(zero_copy_only=False))
-    except (pa.ArrowException, TypeError, ValueError) as exc:
-        raise InvalidParameterError(
-            f"an Arrow {kind} column cannot be read as numpy values ({exc}).") from None
 
 
 def _one_dimensional(values: NDArray[Any]) -> NDArray[Any]:
@@ -256,10 +232,14 @@ def require_column(names: Iterable[str], wanted: str, context: str) -> None:
 
 
 def read_columns(data: Any, renamed: Mapping[str, str], optional: Iterable[str],
-                 context: str) -> tuple[dict[str, NDArray[Any] | None], int, dict[str, str]]:
+                 context: str, *, kinds: Mapping[str, Kind] | None = None
+                 ) -> tuple[dict[str, NDArray[Any] | None], int, dict[str, str]]:
     """The input's column for each field (``renamed``: field -> column name), ``None`` for
     an optional field that is absent under its own name; the row count; and the column name
     each field was read from (for messages).
+
+    ``kinds`` (field -> ``Kind``) lets Arrow columns take their fast conversions: a text id
+    field (``"codes"``) is then left as an Arrow array, which ``to_codes`` encodes.
 
     Missing required (or explicitly renamed) columns raise ``ColumnNotFoundError``
     listing those present. An optional field absent under its own name takes a column that
@@ -291,8 +271,8 @@ def read_columns(data: Any, renamed: Mapping[str, str], optional: Iterable[str],
                 continue
         if source not in names:
             raise ColumnNotFoundError(source, names, context=context)
-        raw[field_name] = get(source)
-    lengths = {k: v.shape[0] for k, v in raw.items() if v is not None}
+        raw[field_name] = get(source, (kinds or {}).get(field_name, "any"))
+    lengths = {k: len(v) for k, v in raw.items() if v is not None}
     if len(set(lengths.values())) > 1:
         sizes = ", ".join(f"'{renamed[k]}' has {n:,}" for k, n in lengths.items())
         raise InvalidParameterError(f"{context}: columns must all have one length; {sizes}.")

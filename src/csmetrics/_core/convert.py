@@ -16,6 +16,7 @@ import numpy as np
 from dateutil.parser import isoparse
 from numpy.typing import NDArray
 
+from csmetrics._core.arrow import arrow_codes, arrow_to_numpy, is_arrow
 from csmetrics._core.checks import Checker
 
 
@@ -245,6 +246,14 @@ def to_codes(
     A cell holding several values (a list, a tuple, a dict) breaks ``SCALAR_RULE`` (and is
     missing when skipping).
     """
+    if is_arrow(values):  # Arrow text ids: dictionary-encoded by pyarrow
+        fast = arrow_codes(values)
+        if fast is not None:
+            codes, cats, absent = fast
+            if required:
+                checker.check(absent, column, "must not be missing (None/NaN)")
+            return codes, cats
+        values = arrow_to_numpy(values)
     missing = is_missing(values)
     if required:
         checker.check(missing, column, "must not be missing (None/NaN)")

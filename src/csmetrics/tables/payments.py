@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
-from csmetrics._core.columns import arrow_input, column_getter
+from csmetrics._core.columns import column_getter
 from csmetrics._core.convert import to_codes, to_dates, to_float
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._kernels.primitives import round_half_even
@@ -157,7 +157,6 @@ class PaymentTable(ColumnTable):
             negative, not finite or too large, or an unknown currency.
         """
         ctx = _context
-        data = arrow_input(data, ctx)  # an Arrow stream is read once, whole
         names, get = column_getter(data, ctx)
         for wanted in (customer_id, date, amount):
             if wanted not in names:

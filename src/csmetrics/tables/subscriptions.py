@@ -20,8 +20,9 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from csmetrics._core.arrow import Kind
 from csmetrics._core.checks import Checker, ErrorMode
-from csmetrics._core.columns import arrow_input, read_columns
+from csmetrics._core.columns import read_columns
 from csmetrics._core.convert import (
     missing_one,
     one_date,
@@ -142,6 +143,13 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "quantity": 1.0,
     "discount": 0.0,
 }
+
+
+_KINDS: dict[str, Kind] = {
+    "customer_id": "codes", "subscription_id": "codes", "plan": "codes", "start": "date",
+    "end": "date", "amount": "number", "currency": "category", "interval": "category",
+    "interval_count": "number", "quantity": "number", "discount": "number"}
+"""How each field reads an Arrow column (fast casts; see csmetrics._core.arrow)."""
 
 
 _COLUMNS = ("customer_id", "subscription_id", "plan", "start", "end", "amount", "currency",
@@ -316,18 +324,18 @@ interval_count, quantity, discount : str
         {'row': [1], 'column': ['price'], 'rule': ['must be >= 0']}
         """
         ctx = _context
-        data = arrow_input(data, ctx)  # an Arrow stream is read once, whole
         renamed = {"customer_id": customer_id, "subscription_id": subscription_id, "plan": plan,
                    "start": start, "end": end, "amount": amount, "currency": currency,
                    "interval": interval, "interval_count": interval_count, "quantity": quantity,
                    "discount": discount}
-        raw, n, renamed = read_columns(data, renamed, _OPTIONAL_DEFAULTS, ctx)
+        raw, n, renamed = read_columns(data, renamed, _OPTIONAL_DEFAULTS, ctx, kinds=_KINDS)
         chk = Checker(n, ctx, errors)
 
         def col(field_name: str) -> NDArray[Any]:
             v = raw[field_name]
-            if v is None:
-                return np.full(n, _OPTIONAL_DEFAULTS[field_name], dtype=object)
+            if v is None:  # typed defaults ("USD" as text, 1 as an integer): no objects
+                default = _OPTIONAL_DEFAULTS[field_name]
+                return np.full(n, default, dtype=object if default is None else None)
             return v
 
         cust_codes, cust_ids = to_codes(col("customer_id"), renamed["customer_id"], chk,

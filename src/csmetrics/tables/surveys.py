@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
-from csmetrics._core.columns import arrow_input, read_columns
+from csmetrics._core.columns import read_columns
 from csmetrics._core.convert import factorize_scalars, is_missing, to_codes, to_dates, to_float
 from csmetrics._core.formatting import format_bound
 from csmetrics.exceptions import InvalidParameterError
@@ -349,7 +349,6 @@ class SurveyTable(ColumnTable):
           2  ltr     must not be missing (None/NaN)
         """
         ctx = _context
-        data = arrow_input(data, ctx)  # an Arrow stream is read once, whole
         known = resolve_scales(scales)
         renamed = {"customer_id": customer_id, "respondent_id": respondent_id,
                    "survey": survey, "score": score, "submitted_at": submitted_at,

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
-from csmetrics._core.columns import arrow_input, read_columns
+from csmetrics._core.columns import read_columns
 from csmetrics._core.convert import missing_one, to_codes, to_float
 from csmetrics._core.timestamps import as_datetime, to_timestamps
 from csmetrics.exceptions import InvalidParameterError
@@ -198,7 +198,6 @@ class SupportTicketTable(ColumnTable):
           1  resolved_at  must not be before 'opened_at'
         """
         ctx = _context
-        data = arrow_input(data, ctx)  # an Arrow stream is read once, whole
         renamed = {"customer_id": customer_id, "ticket_id": ticket_id, "opened_at": opened_at,
                    "resolved_at": resolved_at, "contacts": contacts}
         raw, n, renamed = read_columns(data, renamed, ("ticket_id", "resolved_at", "contacts"),

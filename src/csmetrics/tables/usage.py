@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
-from csmetrics._core.columns import arrow_input, read_columns
+from csmetrics._core.columns import read_columns
 from csmetrics._core.convert import factorize, missing_one, to_codes, to_float
 from csmetrics._core.ids import id_array, positions
 from csmetrics._core.timestamps import as_datetime, to_timestamps
@@ -246,7 +246,6 @@ class UsageTable(ColumnTable):
           2  ts      must not be missing
         """  # noqa: E501
         ctx = _context
-        data = arrow_input(data, ctx)  # an Arrow stream is read once, whole
         renamed = {"customer_id": customer_id, "user_id": user_id, "at": at,
                    "feature": feature, "duration_s": duration_s}
         raw, n, renamed = read_columns(data, renamed, _OPTIONAL, ctx)

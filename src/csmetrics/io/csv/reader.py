@@ -24,12 +24,14 @@ import numpy as np
 
 from csmetrics._core.checks import ErrorMode
 from csmetrics._core.options import ERRORS, Satisfies, validate_params
+from csmetrics._core.progress import progress_enabled
 from csmetrics.exceptions import (
     ColumnNotFoundError,
     CSMetricsError,
     DataValidationError,
     InvalidParameterError,
 )
+from csmetrics.io.csv.fast import Source, read_arrow
 from csmetrics.results import SkippedRows
 from csmetrics.tables.subscriptions import SubscriptionTable
 from csmetrics.tables.surveys import SurveyTable
@@ -247,7 +249,8 @@ def read_csv_columns(path: str | Path, *, encoding: str = "utf-8-sig",
     {'customer_id': ['a', 'b'], 'region': ['EU', None]}
     """
     columns, _ = _read_csv(path, encoding=encoding, progress=progress)
-    return columns
+    return {name: values.to_pylist() if hasattr(values, "to_pylist") else values
+            for name, values in columns.items()}
 
 
 def csv_header(path: str | Path, *, encoding: str = "utf-8-sig") -> list[str]:
@@ -261,17 +264,47 @@ def csv_header(path: str | Path, *, encoding: str = "utf-8-sig") -> list[str]:
 
 
 def _read_csv(path: str | Path, *, encoding: str, progress: bool | None
-              ) -> tuple[dict[str, list[str | None]], list[int]]:
-    """Columns, and the file line of each data row (blank lines are skipped)."""
+              ) -> tuple[dict[str, Any], Sequence[int]]:
+    """Columns (Arrow text arrays, or lists of text), and the file line of each data row
+    (blank lines are skipped).
+
+    pyarrow parses the file (multi-threaded, in blocks); anything it does not read exactly
+    as the standard library's ``csv`` module does (a ragged line, text not in the encoding,
+    a header to refuse, an unusual start) is read again by ``_read_python``, which raises
+    the error naming the file and line. Both readings give the same columns.
+    """
     name = str(path) if not isinstance(path, bytes) else os.fsdecode(path)
-    handle: Any
     try:
-        handle = sys.stdin if name == "-" else open(path, newline="", encoding=encoding)  # noqa: SIM115
+        source = Source.open(path, name)
+        fast = read_arrow(source, encoding, progress, _recount)
     except FileNotFoundError as exc:
         raise CSVFileNotFoundError(exc.errno, "no such file", name) from None
     except OSError as exc:
         raise CSVFileError(exc.errno, exc.strerror or str(exc), name) from None
-    show = sys.stderr.isatty() if progress is None else progress
+    if fast is not None:
+        return fast
+    columns, lines = _read_python(source, encoding=encoding, progress=progress)
+    return columns, lines
+
+
+def _recount(source: Source, encoding: str) -> list[int]:
+    return _read_python(source, encoding=encoding, progress=False)[1]
+
+
+def _read_python(source: Source, *, encoding: str, progress: bool | None
+                 ) -> tuple[dict[str, list[str | None]], list[int]]:
+    """Columns, and the file line of each data row (blank lines are skipped), read with the
+    ``csv`` module: the reference reading, and the one that explains a refused file."""
+    name = source.name
+    path = source.path
+    handle: Any
+    try:
+        handle = source.text(encoding)
+    except FileNotFoundError as exc:
+        raise CSVFileNotFoundError(exc.errno, "no such file", name) from None
+    except OSError as exc:
+        raise CSVFileError(exc.errno, exc.strerror or str(exc), name) from None
+    show = progress_enabled(progress)
     reader: Any = None
     try:
         reader = csv.reader(handle)
@@ -311,8 +344,7 @@ def _read_csv(path: str | Path, *, encoding: str, progress: bool | None
     except OSError as exc:  # a directory opens on some systems and fails on reading
         raise CSVFileError(exc.errno, exc.strerror or str(exc), name) from None
     finally:
-        if handle is not sys.stdin:
-            handle.close()
+        handle.close()
     return dict(zip(header, columns, strict=True)), lines
 
 
@@ -334,7 +366,7 @@ def _check_delimiter(header: list[str], name: str) -> None:
                     "as CSV with commas).")
 
 
-def _not_text(path: str | Path, name: str, encoding: str, exc: UnicodeDecodeError,
+def _not_text(path: str | Path | bytes, name: str, encoding: str, exc: UnicodeDecodeError,
               line: int) -> str:
     """Why a file is not text in ``encoding``, with the line of the first bad byte (read
     again as bytes, on this error path only)."""
@@ -371,8 +403,10 @@ def _rows(reader: Any, name: str) -> Iterable[tuple[int, list[str]]]:
         raise CSVFormatError(f"{name}: line {reader.line_num}: not valid CSV ({exc}).") from None
 
 
-def _parse_dates(column: str, values: list[str | None], fmt: str, errors: ErrorMode
+def _parse_dates(column: str, values: Any, fmt: str, errors: ErrorMode
                  ) -> list[Any]:
+    if hasattr(values, "to_pylist"):  # an Arrow column of the fast reading
+        values = values.to_pylist()
     out: list[Any] = []
     bad: list[int] = []
     for i, v in enumerate(values):  # strptime has no vectorized form; I/O boundary only

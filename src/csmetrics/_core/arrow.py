@@ -1,0 +1,201 @@
+"""Arrow columns as numpy columns: the general conversion, and fast paths by field kind.
+
+Input that arrives as Arrow (a pyarrow Table, an Arrow stream, a CSV or Parquet file read by
+pyarrow) is converted here, column by column, before the tables' rules run. The fast paths
+use pyarrow's vectorized casts (text to numbers, to dates, to timestamps) and dictionary
+encoding (ids and categories); each is taken only when pyarrow accepts the whole column, and
+whatever pyarrow refuses goes the general way (``arrow_to_numpy``), where the tables' own
+rules read it and name what is wrong. pyarrow's casts accept a subset of what those rules
+accept, with the same values (checked by tests), so both ways build the same table.
+
+pyarrow is imported inside the functions: ``import csmetrics`` does not load it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csmetrics.exceptions import InvalidParameterError
+
+Kind = Literal["codes", "category", "number", "date", "timestamp", "any"]
+"""How a field reads its column: ids (``"codes"``), a few categories (``"category"``),
+numbers, dates, timestamps, or anything else (``"any"``)."""
+
+
+def is_arrow(values: Any) -> bool:
+    """Whether ``values`` is a pyarrow Array or ChunkedArray.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> is_arrow(pa.array([1])), is_arrow([1])
+    (True, False)
+    """
+    return type(values).__module__.startswith("pyarrow") and hasattr(values, "type") and (
+        hasattr(values, "to_numpy"))
+
+
+def arrow_to_numpy(values: Any) -> NDArray[Any]:
+    """A pyarrow Array or ChunkedArray as a numpy column, read as the tables read columns.
+
+    Numbers and booleans without nulls, dates (``date32``, ``date64``) and timestamps
+    (zoned ones in UTC, without their zone) become native numpy arrays; integers with nulls
+    become float64 with NaN; text of any layout (``string``, ``large_string``,
+    ``string_view``, dictionary-encoded) becomes objects with ``None`` where missing;
+    decimals become their exact text (so they read as numbers with correct rounding); a
+    list or struct column becomes objects (one list or dict per row), which the tables'
+    rules refuse by name (``must be a scalar``).
+
+    Raises
+    ------
+    InvalidParameterError
+        pyarrow cannot convert the column to numpy (a union or extension type).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> arrow_to_numpy(pa.array(["EU", None]).dictionary_encode()).tolist()
+    ['EU', None]
+    >>> arrow_to_numpy(pa.array([[1, 2]]))[0].tolist()
+    [1, 2]
+    """
+    import pyarrow as pa
+
+    kind = values.type
+    if pa.types.is_dictionary(kind):
+        # Dictionary columns lose their nulls in to_numpy(): decode them first.
+        values = values.cast(kind.value_type)
+        kind = kind.value_type
+    if pa.types.is_decimal(kind):
+        values = values.cast(pa.string())
+    elif str(kind) in ("string_view", "binary_view"):
+        values = values.cast(pa.large_string() if str(kind) == "string_view"
+                             else pa.large_binary())
+    try:
+        return np.asarray(values.to_numpy(zero_copy_only=False))
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise InvalidParameterError(
+            f"an Arrow {kind} column cannot be read as numpy values ({exc}); give one "
+            "value per row (text, numbers or dates).") from None
+
+
+def _is_text(kind: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                or str(kind) == "string_view")
+
+
+def _plain(values: Any) -> Any:
+    """A ChunkedArray or Array with dictionary and view layouts decoded (a cheap no-op for
+    the other layouts)."""
+    import pyarrow as pa
+
+    kind = values.type
+    if pa.types.is_dictionary(kind):
+        values = values.cast(kind.value_type)
+    if str(values.type) == "string_view":
+        values = values.cast(pa.large_string())
+    return values
+
+
+def arrow_column(values: Any, kind: Kind) -> Any:
+    """An Arrow column converted for a field of ``kind``: a numpy array, or (for ids of
+    text) the Arrow column itself, which ``arrow_codes`` encodes.
+
+    Text is cast by pyarrow when it accepts the whole column: numbers to float64, ISO dates
+    to ``datetime64[D]``, naive ISO timestamps (or all-UTC-offset ones) to
+    ``datetime64[us]``; categories without nulls become fixed-width numpy text. Anything
+    else goes through ``arrow_to_numpy``.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> arrow_column(pa.array(["1.5", None]), "number").tolist()
+    [1.5, nan]
+    >>> arrow_column(pa.array(["2024-03-05", "x"]), "date").tolist()
+    ['2024-03-05', 'x']
+    >>> arrow_column(pa.array(["USD", "EUR"]), "category").dtype.kind
+    'U'
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = _is_text(values.type) or (pa.types.is_dictionary(values.type)
+                                     and _is_text(values.type.value_type))
+    if not text:
+        return arrow_to_numpy(values)
+    if kind == "codes":
+        return values
+    plain = _plain(values)
+    targets: tuple[Any, ...] = ()
+    if kind == "number":
+        targets = (pa.float64(),)
+    elif kind == "date":
+        targets = (pa.date32(), pa.timestamp("us"))
+    elif kind == "timestamp":
+        targets = (pa.timestamp("us"), pa.timestamp("us", "UTC"))
+    elif kind == "category" and plain.null_count == 0 and len(plain):
+        encoded = pc.dictionary_encode(_one_chunk(plain))
+        words = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False)).astype(str)
+        return words[np.asarray(encoded.indices.to_numpy(zero_copy_only=False))]
+    for target in targets:
+        try:
+            cast = pc.cast(plain, target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        out = arrow_to_numpy(cast)
+        if kind == "date":
+            out = out.astype("datetime64[D]")
+        return out
+    return arrow_to_numpy(values)
+
+
+def _one_chunk(values: Any) -> Any:
+    if hasattr(values, "combine_chunks"):
+        return values.combine_chunks()
+    return values
+
+
+def arrow_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[Any],
+                                      NDArray[np.bool_]] | None:
+    """Integer codes into the sorted distinct values of an Arrow text column, the sorted
+    values (numpy text), and where the column is missing; ``None`` when ``values`` is not
+    text with at least one value (the general path reads it).
+
+    The same codes and categories as factorizing the column's text with numpy: pyarrow
+    sorts text by code point, as numpy does.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> codes, cats, missing = arrow_codes(pa.array(["b", None, "a", "b"]))
+    >>> codes.tolist(), cats.tolist(), missing.tolist()
+    ([1, -1, 0, 1], ['a', 'b'], [False, True, False, False])
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not is_arrow(values):
+        return None
+    kind = values.type
+    if not (_is_text(kind) or (pa.types.is_dictionary(kind) and _is_text(kind.value_type))):
+        return None
+    plain = _one_chunk(_plain(values))
+    if len(plain) == plain.null_count:
+        return None
+    encoded = pc.dictionary_encode(plain)
+    order = np.asarray(pc.array_sort_indices(encoded.dictionary).to_numpy(), dtype=np.int64)
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size, dtype=np.int64)
+    indices = encoded.indices
+    missing = np.asarray(indices.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    raw = np.asarray(indices.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    codes = rank[raw]
+    if missing.any():
+        codes[missing] = -1
+    cats = np.asarray(encoded.dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False))
+    return codes, cats.astype(str), missing
