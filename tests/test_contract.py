@@ -283,6 +283,10 @@ NOT_METRICS: dict[str, str] = {
     "read_surveys_csv": "a reader",
     "read_usage_csv": "a reader",
     "read_tickets_csv": "a reader",
+    "read_subscriptions_parquet": "a reader: tested in test_arrow_io",
+    "read_surveys_parquet": "a reader",
+    "read_usage_parquet": "a reader",
+    "read_tickets_parquet": "a reader",
     "nps_sample_size": "a planning calculator of numbers, returning a whole number of answers",
     "standard_scorecard": "builds a HealthScorecard; no data",
 }

@@ -1,4 +1,5 @@
-"""Reading exports (CSV) into validated tables, and writing results as formula-safe CSV."""
+"""Reading exports (CSV, Parquet) into validated tables, and writing results as formula-safe
+CSV."""
 
 from csmetrics.io.csv import (
     CSVDataError,
@@ -14,18 +15,38 @@ from csmetrics.io.csv import (
     read_usage_csv,
     write_csv,
 )
+from csmetrics.io.parquet import (
+    ParquetDataError,
+    ParquetFileError,
+    ParquetFileNotFoundError,
+    ParquetFormatError,
+    read_subscriptions_parquet,
+    read_surveys_parquet,
+    read_table_parquet,
+    read_tickets_parquet,
+    read_usage_parquet,
+)
 
 __all__ = [
     "CSVDataError",
     "CSVFileError",
     "CSVFileNotFoundError",
     "CSVFormatError",
+    "ParquetDataError",
+    "ParquetFileError",
+    "ParquetFileNotFoundError",
+    "ParquetFormatError",
     "escape_csv_cell",
     "read_csv_columns",
     "read_subscriptions_csv",
+    "read_subscriptions_parquet",
     "read_surveys_csv",
+    "read_surveys_parquet",
     "read_table_csv",
+    "read_table_parquet",
     "read_tickets_csv",
+    "read_tickets_parquet",
     "read_usage_csv",
+    "read_usage_parquet",
     "write_csv",
 ]
