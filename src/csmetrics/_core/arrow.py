@@ -107,9 +107,10 @@ def arrow_column(values: Any, kind: Kind) -> Any:
     text) the Arrow column itself, which ``arrow_codes`` encodes.
 
     Text is cast by pyarrow when it accepts the whole column: numbers to float64, ISO dates
-    to ``datetime64[D]``, naive ISO timestamps (or all-UTC-offset ones) to
-    ``datetime64[us]``; categories without nulls become fixed-width numpy text. Anything
-    else goes through ``arrow_to_numpy``.
+    to ``datetime64[D]``, ISO timestamps that are all naive or all with an offset (``Z``,
+    ``+02:00``, or the word ``UTC``) to ``datetime64[us]`` in UTC (dates: the UTC day);
+    categories without nulls become fixed-width numpy text. Anything else goes through
+    ``arrow_to_numpy``.
 
     Examples
     --------
@@ -135,9 +136,14 @@ def arrow_column(values: Any, kind: Kind) -> Any:
     if kind == "number":
         targets = (pa.float64(),)
     elif kind == "date":
-        targets = (pa.date32(), pa.timestamp("us"))
+        targets = (pa.date32(), pa.timestamp("us"), pa.timestamp("us", "UTC"))
     elif kind == "timestamp":
         targets = (pa.timestamp("us"), pa.timestamp("us", "UTC"))
+    if kind in ("date", "timestamp") and len(plain):
+        # "2024-03-05 14:22:01 UTC": the zone as a word reads as "...14:22:01Z".
+        worded = pc.replace_substring_regex(plain, r"(\d)\s*(?i:UTC|GMT)$", r"\1Z")
+        if not pc.all(pc.equal(worded, plain)).as_py():
+            plain = worded
     elif kind == "category" and plain.null_count == 0 and len(plain):
         encoded = pc.dictionary_encode(_one_chunk(plain))
         words = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False)).astype(str)

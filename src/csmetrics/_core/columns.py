@@ -123,8 +123,8 @@ def arrow_input(data: Any, context: str) -> Any:
     Raises
     ------
     InvalidParameterError
-        The stream fails while it is read (a closed cursor, a reader already consumed), or
-        it is not a table of columns.
+        The stream fails while it is read (a closed cursor), or it is not a table of
+        columns.
 
     Examples
     --------

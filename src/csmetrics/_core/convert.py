@@ -217,12 +217,28 @@ def _dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.da
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ].*)?$")
 
 
+_UTC_WORD = re.compile(r"(?<=\d)\s*(?:UTC|GMT)$", re.IGNORECASE)
+
+
+def utc_word_as_z(text: str) -> str:
+    """ISO text whose zone is written as a word (``2024-03-05 14:22:01 UTC``, as databases
+    and spreadsheets print it) with the ISO designator instead (``...14:22:01Z``); other
+    text unchanged.
+
+    Examples
+    --------
+    >>> utc_word_as_z("2024-03-05 14:22:01 UTC"), utc_word_as_z("2024-03-05")
+    ('2024-03-05 14:22:01Z', '2024-03-05')
+    """
+    return _UTC_WORD.sub("Z", text) if text[-1:] in "CTct" else text
+
+
 def one_date(v: object) -> np.datetime64:
     """One value as a ``datetime64[D]``: tz-aware values in UTC, any time of day dropped."""
     if isinstance(v, int | float):
         raise TypeError("a number is not a date")
     if isinstance(v, str):
-        text = v.strip()
+        text = utc_word_as_z(v.strip())
         if not _ISO_DATE.match(text):
             raise ValueError(f"not an ISO 8601 date: {v!r}")
         v = isoparse(text)
