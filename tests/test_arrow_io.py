@@ -119,6 +119,20 @@ class TestArrowLayouts:
             cm.SubscriptionTable.from_columns(pa.chunked_array([[1]]))
 
 
+@pytest.mark.parametrize("column", [
+    pa.array([1, None, 3]), pa.array([1, 2, 3], pa.int8()), pa.array([1.5, None]),
+    pa.array([True, False]), pa.array([True, None]), pa.array([1.0, 2.0], pa.float32()),
+    pa.array([dt.date(2024, 1, 1), None], pa.date32()), pa.array([0, None], pa.date64()),
+    pa.array([1, None], pa.timestamp("ms", "UTC")), pa.array([1, 2], pa.timestamp("s")),
+    pa.array([1, 2, 3, 4], pa.uint32()).slice(1, 2), pa.chunked_array([[1, 2], [None]]),
+    pa.chunked_array([], pa.int64()), pa.array(["a", None]),
+], ids=str)
+def test_buffers_read_as_pyarrow_reads_them(column: Any) -> None:
+    got, ref = arrow_to_numpy(column), np.asarray(column.to_numpy(zero_copy_only=False))
+    assert got.dtype == ref.dtype
+    assert repr(got.tolist()) == repr(ref.tolist())
+
+
 class TestFastConversions:
     """pyarrow's casts take a column only when they read it as the tables' rules do."""
 

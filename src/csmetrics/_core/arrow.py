@@ -69,6 +69,9 @@ def arrow_to_numpy(values: Any) -> NDArray[Any]:
         # Dictionary columns lose their nulls in to_numpy(): decode them first.
         values = values.cast(kind.value_type)
         kind = kind.value_type
+    fixed = _fixed_width(values)
+    if fixed is not None:
+        return fixed
     if pa.types.is_decimal(kind):
         values = values.cast(pa.string())
     elif str(kind) in ("string_view", "binary_view"):
@@ -80,6 +83,71 @@ def arrow_to_numpy(values: Any) -> NDArray[Any]:
         raise InvalidParameterError(
             f"an Arrow {kind} column cannot be read as numpy values ({exc}); give one "
             "value per row (text, numbers or dates).") from None
+
+
+def _fixed_width(values: Any) -> NDArray[Any] | None:
+    """Numbers, booleans, dates and timestamps read from their Arrow buffers (as
+    ``to_numpy`` reads them: integers with nulls as float64 with NaN, temporal nulls as NaT,
+    booleans with nulls as objects), without pyarrow's pandas shim; ``None`` for other
+    types."""
+    chunks = values.chunks if hasattr(values, "chunks") else [values]
+    parts = [_fixed_chunk(c) for c in chunks]
+    if not parts or any(p is None for p in parts):
+        return None
+    if any(p.dtype.kind == "O" for p in parts):  # type: ignore[union-attr]
+        return None  # booleans with nulls: to_numpy's objects
+    if len({p.dtype for p in parts}) > 1:  # type: ignore[union-attr]
+        parts = [p.astype(np.float64) for p in parts]  # type: ignore[union-attr]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)  # type: ignore[arg-type]
+
+
+def _bits(buffer: Any, offset: int, n: int) -> NDArray[np.bool_]:
+    raw = np.frombuffer(buffer, dtype=np.uint8)
+    return np.unpackbits(raw, bitorder="little")[offset:offset + n].astype(bool)
+
+
+def _fixed_chunk(chunk: Any) -> NDArray[Any] | None:
+    import pyarrow as pa
+
+    kind = chunk.type
+    n, offset = len(chunk), chunk.offset
+    temporal = None
+    if pa.types.is_boolean(kind):
+        if chunk.null_count:
+            return np.empty(0, dtype=object)  # (marks "use to_numpy")
+        if n == 0:
+            return np.zeros(0, dtype=bool)
+        return _bits(chunk.buffers()[1], offset, n)
+    if pa.types.is_integer(kind):
+        code = f"{'i' if pa.types.is_signed_integer(kind) else 'u'}{kind.bit_width // 8}"
+    elif pa.types.is_floating(kind):
+        code = f"f{kind.bit_width // 8}"
+    elif pa.types.is_date32(kind):
+        code, temporal = "i4", "datetime64[D]"
+    elif pa.types.is_date64(kind):
+        code, temporal = "i8", "datetime64[ms]"
+    elif pa.types.is_timestamp(kind):
+        code, temporal = "i8", f"datetime64[{kind.unit}]"
+    else:
+        return None
+    if n == 0:
+        out = np.zeros(0, dtype=code)
+    else:
+        validity, data = chunk.buffers()[:2]
+        out = np.frombuffer(data, dtype=code)[offset:offset + n]
+        if chunk.null_count:
+            missing = ~_bits(validity, offset, n)
+            if temporal is not None:
+                out = out.astype(np.int64)
+                out[missing] = np.iinfo(np.int64).min  # NaT
+            else:
+                out = out.astype(np.float64)
+                out[missing] = np.nan
+    if temporal is not None:
+        return out.astype(np.int64, copy=False).view(temporal) if code == "i8" else (
+            out.astype(np.int64).view("datetime64[D]") if not chunk.null_count
+            else out.view("datetime64[D]"))
+    return out
 
 
 def _is_text(kind: Any) -> bool:
@@ -146,8 +214,7 @@ def arrow_column(values: Any, kind: Kind) -> Any:
             plain = worded
     elif kind == "category" and plain.null_count == 0 and len(plain):
         encoded = pc.dictionary_encode(_one_chunk(plain))
-        words = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False)).astype(str)
-        return words[np.asarray(encoded.indices.to_numpy(zero_copy_only=False))]
+        return _text(encoded.dictionary)[arrow_to_numpy(encoded.indices)]
     for target in targets:
         try:
             cast = pc.cast(plain, target)
@@ -194,14 +261,21 @@ def arrow_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[Any],
     if len(plain) == plain.null_count:
         return None
     encoded = pc.dictionary_encode(plain)
-    order = np.asarray(pc.array_sort_indices(encoded.dictionary).to_numpy(), dtype=np.int64)
+    sort = pc.array_sort_indices(encoded.dictionary)
+    order = arrow_to_numpy(sort).astype(np.int64)
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size, dtype=np.int64)
     indices = encoded.indices
-    missing = np.asarray(indices.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    raw = np.asarray(indices.fill_null(0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    missing = arrow_to_numpy(indices.is_null())
+    raw = arrow_to_numpy(indices)  # (float64 with NaN where missing)
+    raw = (np.where(missing, 0, raw) if missing.any() else raw).astype(np.int64, copy=False)
     codes = rank[raw]
     if missing.any():
         codes[missing] = -1
-    cats = np.asarray(encoded.dictionary.take(pa.array(order)).to_numpy(zero_copy_only=False))
-    return codes, cats.astype(str), missing
+    cats = _text(encoded.dictionary.take(sort))
+    return codes, cats, missing
+
+
+def _text(values: Any) -> NDArray[np.str_]:
+    """An Arrow text array without nulls as fixed-width numpy text (as ``astype(str)``)."""
+    return np.array(values.to_pylist(), dtype=str)

@@ -112,10 +112,13 @@ def _wanted(names: Sequence[str], fields: Sequence[str], mapping: Mapping[str, s
 
 def _open(path: str | Path, name: str) -> Any:
     import pyarrow as pa
-    import pyarrow.dataset as ds
 
     if not os.path.exists(path):
         raise ParquetFileNotFoundError(2, "no such file or directory", name)
+    if os.path.isfile(path):
+        return _File(path, name)
+    import pyarrow.dataset as ds  # (it loads pandas, when installed: only for directories)
+
     try:
         dataset = ds.dataset(os.fspath(path), format="parquet", partitioning="hive")
     except PermissionError as exc:
@@ -128,6 +131,35 @@ def _open(path: str | Path, name: str) -> Any:
     return dataset
 
 
+class _File:
+    """One Parquet file, read with pyarrow.parquet (a dataset of one file, without loading
+    pyarrow.dataset)."""
+
+    def __init__(self, path: str | Path, name: str) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            self._file = pq.ParquetFile(path)
+        except PermissionError as exc:
+            raise ParquetFileError(exc.errno, exc.strerror or str(exc), name) from None
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise ParquetFormatError(f"{name}: not a Parquet file csmetrics can read "
+                                     f"({exc}).") from None
+        self.path = os.fspath(path)
+        self.files = [self.path]
+        self.schema = self._file.schema_arrow
+
+    def get_fragments(self) -> list[_File]:
+        return [self]
+
+    def count_rows(self) -> int:
+        return int(self._file.metadata.num_rows)
+
+    def to_batches(self, columns: Sequence[str]) -> Any:
+        return self._file.iter_batches(columns=list(columns), batch_size=1 << 20)
+
+
 def _read(path: str | Path, name: str, fields: Sequence[str], mapping: Mapping[str, str],
           progress: bool | None) -> tuple[Any, _Offsets]:
     """The columns a table may use, read from every file in order, and their offsets."""
@@ -135,16 +167,18 @@ def _read(path: str | Path, name: str, fields: Sequence[str], mapping: Mapping[s
 
     dataset = _open(path, name)
     columns = _wanted(dataset.schema.names, fields, mapping)
-    tables, counts = [], []
     try:
         fragments = list(dataset.get_fragments())
-        with progress_bar(len(fragments), desc=name, unit="file", enabled=progress) as bar:
-            for fragment in fragments:
-                part = fragment.to_table(columns=columns, schema=dataset.schema)
-                tables.append(part)
-                counts.append(part.num_rows)
-                bar.update(1)
-        table = pa.concat_tables(tables) if tables else dataset.schema.empty_table()
+        counts = [f.count_rows() for f in fragments]  # from the files' metadata
+        batches = []
+        # Batches come in file order (the scan is ordered), read by several threads.
+        with progress_bar(sum(counts), desc=name, unit="rows", unit_scale=True,
+                          enabled=progress) as bar:
+            for batch in dataset.to_batches(columns=columns):
+                batches.append(batch)
+                bar.update(batch.num_rows)
+        schema = pa.schema([dataset.schema.field(c) for c in columns])
+        table = pa.Table.from_batches(batches, schema=schema)
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise ParquetFormatError(f"{name}: cannot be read as Parquet ({exc}).") from None
     return table, _Offsets([f.path for f in fragments], counts)
@@ -180,7 +214,7 @@ def read_table_parquet(
         As in the table's ``from_columns``; skipped rows are numbered across the files in
         order, and in a dataset each rule names the file and its row.
     progress : bool, optional
-        A progress bar of files read on standard error; default: only when it is a terminal.
+        A progress bar of rows read on standard error; default: only when it is a terminal.
     **options
         Passed on to ``kind.from_columns`` (``survey_name=`` for survey answers).
 

@@ -153,12 +153,35 @@ def _stripped(column: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if not any(_may_need_strip(chunk) for chunk in column.chunks):
+        return column
     trimmed = pc.utf8_trim(column, _WHITESPACE)
     before = pc.sum(pc.binary_length(column)).as_py() or 0
     if (pc.sum(pc.binary_length(trimmed)).as_py() or 0) == before:
         return column  # nothing to strip
     empty = pc.equal(pc.binary_length(trimmed), 0)
-    return pc.if_else(empty, pa.scalar(None, pa.string()), trimmed)
+    return pc.if_else(empty, pa.nulls(1, pa.string())[0], trimmed)
+
+
+_EDGE = np.zeros(256, dtype=bool)
+_EDGE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # ASCII whitespace of str.strip()
+_EDGE[0x80:] = True  # a byte of a longer character: it may be Unicode whitespace
+
+
+def _may_need_strip(chunk: Any) -> bool:
+    """Whether some cell of a text chunk starts or ends with a byte that may be whitespace
+    (found from the chunk's buffers with numpy, without copying its text)."""
+    if len(chunk) == 0:
+        return False
+    _, offsets_buf, data_buf = chunk.buffers()
+    if data_buf is None:
+        return False
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[chunk.offset:chunk.offset + len(chunk)
+                                                         + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    begin, end = offsets[:-1], offsets[1:]
+    full = begin < end  # (missing cells are empty)
+    return bool(_EDGE[data[begin[full]]].any() or _EDGE[data[end[full] - 1]].any())
 
 
 def _head(source: Source, n: int = 3) -> bytes:
