@@ -373,6 +373,7 @@ interval_count, quantity, discount : str
         chk.check(mrr >= kr.MAX_ROW_MRR, renamed["amount"],
                   f"must give a monthly amount below {kr.MAX_ROW_MRR:,.0f}")
         units = kr.row_mrr_units(np.where(chk.bad, 0.0, mrr), digits[cur_codes])
+        del mrr, safe, count_f  # (their memory serves the span checks)
 
         check_spans(sub_codes, start_d, end_d, renamed, chk)
 
