@@ -13,6 +13,7 @@ pyarrow is imported inside the functions: ``import csmetrics`` does not load it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -172,7 +173,7 @@ def _plain(values: Any) -> Any:
 
 def arrow_column(values: Any, kind: Kind) -> Any:
     """An Arrow column converted for a field of ``kind``: a numpy array, or (for ids of
-    text) the Arrow column itself, which ``arrow_codes`` encodes.
+    text) an ``Encoded`` column, which ``to_codes`` takes as it is.
 
     Text is cast by pyarrow when it accepts the whole column: numbers to float64, ISO dates
     to ``datetime64[D]``, ISO timestamps that are all naive or all with an offset (``Z``,
@@ -189,6 +190,8 @@ def arrow_column(values: Any, kind: Kind) -> Any:
     ['2024-03-05', 'x']
     >>> arrow_column(pa.array(["USD", "EUR"]), "category").dtype.kind
     'U'
+    >>> arrow_column(pa.array(["b", "a", "b"]), "codes").codes.tolist()
+    [1, 0, 1]
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -198,7 +201,8 @@ def arrow_column(values: Any, kind: Kind) -> Any:
     if not text:
         return arrow_to_numpy(values)
     if kind == "codes":
-        return values
+        encoded = arrow_codes(values)
+        return values if encoded is None else Encoded(*encoded)
     plain = _plain(values)
     targets: tuple[Any, ...] = ()
     if kind == "number":
@@ -225,6 +229,19 @@ def arrow_column(values: Any, kind: Kind) -> Any:
             out = out.astype("datetime64[D]")
         return out
     return arrow_to_numpy(values)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A text id column already encoded by ``arrow_codes``: codes into sorted categories
+    (-1 where missing), the categories, and where it is missing."""
+
+    codes: NDArray[np.int64]
+    categories: NDArray[Any]
+    missing: NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return int(self.codes.size)
 
 
 def _one_chunk(values: Any) -> Any:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import os
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -238,8 +240,9 @@ def read_columns(data: Any, renamed: Mapping[str, str], optional: Iterable[str],
     an optional field that is absent under its own name; the row count; and the column name
     each field was read from (for messages).
 
-    ``kinds`` (field -> ``Kind``) lets Arrow columns take their fast conversions: a text id
-    field (``"codes"``) is then left as an Arrow array, which ``to_codes`` encodes.
+    ``kinds`` (field -> ``Kind``) lets Arrow columns take their fast conversions (in
+    threads, one column each): a text id field (``"codes"``) is then read as an
+    ``Encoded`` column, which ``to_codes`` takes as it is.
 
     Missing required (or explicitly renamed) columns raise ``ColumnNotFoundError``
     listing those present. An optional field absent under its own name takes a column that
@@ -271,7 +274,15 @@ def read_columns(data: Any, renamed: Mapping[str, str], optional: Iterable[str],
                 continue
         if source not in names:
             raise ColumnNotFoundError(source, names, context=context)
-        raw[field_name] = get(source, (kinds or {}).get(field_name, "any"))
+        raw[field_name] = source  # type: ignore[assignment]  # (read below)
+    jobs = {f: (s, (kinds or {}).get(f, "any")) for f, s in raw.items() if s is not None}
+    if kinds and len(jobs) > 1 and hasattr(arrow_input(data, context), "column_names"):
+        # Arrow columns convert in pyarrow and numpy, which release the GIL: in threads.
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            futures = {f: pool.submit(get, *job) for f, job in jobs.items()}
+            raw.update({f: future.result() for f, future in futures.items()})
+    else:
+        raw.update({f: get(*job) for f, job in jobs.items()})
     lengths = {k: len(v) for k, v in raw.items() if v is not None}
     if len(set(lengths.values())) > 1:
         sizes = ", ".join(f"'{renamed[k]}' has {n:,}" for k, n in lengths.items())

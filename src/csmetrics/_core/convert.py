@@ -16,7 +16,7 @@ import numpy as np
 from dateutil.parser import isoparse
 from numpy.typing import NDArray
 
-from csmetrics._core.arrow import arrow_codes, arrow_to_numpy, is_arrow
+from csmetrics._core.arrow import Encoded, arrow_codes, arrow_to_numpy, is_arrow
 from csmetrics._core.checks import Checker
 
 
@@ -262,6 +262,10 @@ def to_codes(
     A cell holding several values (a list, a tuple, a dict) breaks ``SCALAR_RULE`` (and is
     missing when skipping).
     """
+    if isinstance(values, Encoded):  # Arrow text ids, encoded when read
+        if required:
+            checker.check(values.missing, column, "must not be missing (None/NaN)")
+        return values.codes, values.categories
     if is_arrow(values):  # Arrow text ids: dictionary-encoded by pyarrow
         fast = arrow_codes(values)
         if fast is not None:
