@@ -185,6 +185,21 @@ class TestFastConversions:
         assert arrow_codes(pa.array([None, None], pa.string())) is None
         assert arrow_codes(pa.array([1, 2])) is None
 
+    def test_dictionaries_with_repeats_and_unused_values(self) -> None:
+        # Values b, a, (missing), b, b | q, a: "zz" is in no row, "b" is in the dictionary twice.
+        first = pa.DictionaryArray.from_arrays(pa.array([0, 2, None, 3, 0], pa.int32()),
+                                               pa.array(["b", "zz", "a", "b"]))
+        second = pa.DictionaryArray.from_arrays(pa.array([0, 1], pa.int32()),
+                                                pa.array(["q", "a"]))
+        codes, cats, missing = arrow_codes(pa.chunked_array([first, second]))
+        assert cats.tolist() == ["a", "b", "q"]
+        assert codes.tolist() == [1, 0, -1, 1, 1, 2, 0]
+        assert missing.tolist() == [False, False, True, False, False, False, False]
+        subs = cm.SubscriptionTable.from_columns(pa.table({
+            "customer_id": pa.chunked_array([first.fill_null("c"), second]),
+            "start": ["2024-01-01"] * 7, "amount": [1] * 7}))
+        assert subs.customer_ids.tolist() == ["a", "b", "c", "q"]
+
     def test_low_cardinality_text_becomes_numpy_text(self) -> None:
         out = arrow_column(pa.array(["USD", "EUR", "USD"]).dictionary_encode(), "category")
         assert out.dtype.kind == "U"

@@ -217,7 +217,7 @@ def arrow_column(values: Any, kind: Kind) -> Any:
         if not pc.all(pc.equal(worded, plain)).as_py():
             plain = worded
     elif kind == "category" and plain.null_count == 0 and len(plain):
-        encoded = pc.dictionary_encode(_one_chunk(plain))
+        encoded = _dictionary(values)
         return _text(encoded.dictionary)[arrow_to_numpy(encoded.indices)]
     for target in targets:
         try:
@@ -274,23 +274,53 @@ def arrow_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[Any],
     kind = values.type
     if not (_is_text(kind) or (pa.types.is_dictionary(kind) and _is_text(kind.value_type))):
         return None
-    plain = _one_chunk(_plain(values))
-    if len(plain) == plain.null_count:
+    if len(values) == values.null_count:
         return None
-    encoded = pc.dictionary_encode(plain)
-    sort = pc.array_sort_indices(encoded.dictionary)
-    order = arrow_to_numpy(sort).astype(np.int64)
-    rank = np.empty(order.size, dtype=np.int64)
-    rank[order] = np.arange(order.size, dtype=np.int64)
+    encoded = _dictionary(values)
+    dictionary = encoded.dictionary
     indices = encoded.indices
     missing = arrow_to_numpy(indices.is_null())
     raw = arrow_to_numpy(indices)  # (float64 with NaN where missing)
     raw = (np.where(missing, 0, raw) if missing.any() else raw).astype(np.int64, copy=False)
+    sort = pc.array_sort_indices(dictionary)
+    order = arrow_to_numpy(sort).astype(np.int64)
+    ordered = dictionary.take(sort)
+    # A dictionary read from a file may repeat a value or hold values no row uses: the
+    # categories are the distinct values used, as numpy's factorization finds them.
+    n = len(ordered)
+    first = np.ones(n, dtype=bool)
+    if n > 1:
+        first[1:] = arrow_to_numpy(pc.not_equal(ordered.slice(1), ordered.slice(0, n - 1)))
+    group = np.cumsum(first) - 1
+    used = np.zeros(n, dtype=bool)
+    used[raw[~missing] if missing.any() else raw] = True
+    group_used = np.zeros(int(group[-1]) + 1, dtype=bool)
+    group_used[group[used[order]]] = True
+    rank_of_group = np.cumsum(group_used) - 1
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = rank_of_group[group]
     codes = rank[raw]
     if missing.any():
         codes[missing] = -1
-    cats = _text(encoded.dictionary.take(sort))
+    keep = first & group_used[group]
+    cats = _text(ordered if bool(keep.all()) else ordered.filter(pa.array(keep)))
     return codes, cats, missing
+
+
+def _dictionary(values: Any) -> Any:
+    """A text column as one DictionaryArray: a dictionary column as it is (its chunks'
+    dictionaries unified), text encoded by pyarrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = values.type
+    if pa.types.is_dictionary(kind) and _is_text(kind.value_type) and str(
+            kind.value_type) != "string_view":
+        one = _one_chunk(values.unify_dictionaries() if hasattr(values, "unify_dictionaries")
+                         else values)
+        if one.dictionary.null_count == 0:
+            return one
+    return pc.dictionary_encode(_one_chunk(_plain(values)))
 
 
 def _text(values: Any) -> NDArray[np.str_]:

@@ -141,6 +141,11 @@ class _File:
 
         try:
             self._file = pq.ParquetFile(path)
+            schema = self._file.schema_arrow
+            text = [f.name for f in schema if pa.types.is_string(f.type)
+                    or pa.types.is_large_string(f.type)]
+            if text:  # text as dictionaries, as most writers store it: no hashing of ids
+                self._file = pq.ParquetFile(path, read_dictionary=text)
         except PermissionError as exc:
             raise ParquetFileError(exc.errno, exc.strerror or str(exc), name) from None
         except (pa.ArrowException, OSError, ValueError) as exc:
@@ -157,7 +162,8 @@ class _File:
         return int(self._file.metadata.num_rows)
 
     def to_batches(self, columns: Sequence[str]) -> Any:
-        return self._file.iter_batches(columns=list(columns), batch_size=1 << 20)
+        for group in range(self._file.num_row_groups):  # (its columns decode in threads)
+            yield from self._file.read_row_group(group, columns=list(columns)).to_batches()
 
 
 def _read(path: str | Path, name: str, fields: Sequence[str], mapping: Mapping[str, str],
