@@ -265,6 +265,14 @@ class TestCSVReading:
             assert read_csv_columns(path, encoding=encoding) == {
                 "customer_id": ["José"], "region": ["Zürich"]}
 
+    def test_lines_of_a_utf16_file(self, tmp_path: Path) -> None:
+        # "Ċ" (U+010A) is the bytes 0A 01 in UTF-16-LE: a 0x0A byte that is not a newline.
+        path = tmp_path / "wide.csv"
+        path.write_bytes("customer_id,start,amount\nĊa,2024-01-01,1\nĊb,2024-01-01,-1\n"
+                         .encode("utf-16"))
+        with pytest.raises(CSVDataError, match=r"wide.csv: line 3: column 'amount'"):
+            cm.read_subscriptions_csv(path, encoding="utf-16")
+
     def test_not_text_in_the_encoding_names_file_and_line(self, tmp_path: Path) -> None:
         path = tmp_path / "latin.csv"
         path.write_bytes("customer_id,region\na,EU\nJosé,x\n".encode("latin-1"))

@@ -69,9 +69,8 @@ def read_arrow(source: Source, encoding: str, progress: bool | None, recount: Re
                ) -> tuple[dict[str, Any], Sequence[int]] | None:
     """The file's columns (pyarrow text arrays, stripped, empty cells missing, blank lines
     left out) and the file line of each row (found by ``recount`` when first asked, unless
-    every row is one line);
-The file read by pyarrow.csv, every cell text (stripped; empty is missing); ``None``
-    when the ``csv`` module must read it (to raise its error, or for an unusual file)."""
+    every row is one line); ``None`` when the ``csv`` module must read the file (to raise
+    its error, or for an unusual file)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
@@ -145,7 +144,9 @@ The file read by pyarrow.csv, every cell text (stripped; empty is missing); ``No
             columns = [pc.filter(c, keep) for c in columns]
     n_rows = table.num_rows - dropped
     out = dict(zip(header, columns, strict=True))
-    return out, _Lines(source, encoding, n_rows, dropped > 0 or bool(blank_lines), recount)
+    # Lines are counted from the bytes only in UTF-8 (in UTF-16 a 0x0A byte is not a newline).
+    irregular = dropped > 0 or bool(blank_lines) or codec not in ("utf-8", "utf-8-sig")
+    return out, _Lines(source, encoding, n_rows, irregular, recount)
 
 
 def _stripped(column: Any) -> Any:
