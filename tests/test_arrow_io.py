@@ -96,6 +96,22 @@ class TestArrowLayouts:
                            "sparse_union"):
             cm.SubscriptionTable.from_columns(pa.table({**SUBS, "customer_id": union}))
 
+    def test_a_reader_is_read_once_for_fields_and_segments(self) -> None:
+        import gc
+
+        from csmetrics._core import columns
+
+        full = {**SUBS, "customer_id": ["a", "b", "b", "c"]}
+        reader = pa.table(full).to_reader()
+        subs = cm.SubscriptionTable.from_columns(reader, segments=["plan"])
+        same_table(subs, cm.SubscriptionTable.from_columns(full, segments=["plan"]))
+        assert subs.segments["plan"][1].tolist() == ["basic", "pro"]
+        assert id(reader) in columns._STREAMS
+        key = id(reader)
+        del reader
+        gc.collect()
+        assert key not in columns._STREAMS  # kept only while the reader lives
+
     def test_a_stream_that_fails_is_a_clear_error(self) -> None:
         class Broken:
             def __arrow_c_stream__(self, requested_schema: object = None) -> object:

@@ -144,10 +144,9 @@ def arrow_input(data: Any, context: str) -> Any:
         return data
     if not is_arrow_stream(data):
         return data
-    try:
-        return _STREAMS[data]
-    except (KeyError, TypeError):
-        pass
+    kept = _STREAMS.get(id(data))
+    if kept is not None and kept[0]() is data:
+        return kept[1]
     import pyarrow as pa
 
     try:
@@ -156,15 +155,17 @@ def arrow_input(data: Any, context: str) -> Any:
         raise InvalidParameterError(
             f"{context}: the Arrow stream of {type(data).__name__} could not be read "
             f"({exc}); pass a fresh stream, or a table.") from None
+    key = id(data)
     with contextlib.suppress(TypeError):  # not weakly referable: it is read again
-        _STREAMS[data] = table
+        _STREAMS[key] = (weakref.ref(data, lambda _: _STREAMS.pop(key, None)), table)
     return table
 
 
-_STREAMS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+_STREAMS: dict[int, tuple[weakref.ref[Any], Any]] = {}
 """Streams already read, with their table, while the stream object lives: one table
 build reads its input more than once (fields, then segments), and a RecordBatchReader
-can be read only once."""
+can be read only once. Keyed by identity: a stream's ``==`` may build an expression
+(ibis)."""
 
 
 def as_column(values: Any) -> NDArray[Any]:
