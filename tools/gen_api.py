@@ -31,7 +31,7 @@ GROUPS = [
     ("support", "Support", "First contact resolution and open tickets."),
     ("health", "Health", "Scorecards, explanations, roll-ups, trends and the standard signals."),
     ("report", "Reports", "A portfolio of tables and one report of every metric."),
-    ("io", "Reading and writing files", "CSV readers with file and line errors."),
+    ("io", "Reading and writing files", "CSV and Parquet readers with file and line errors."),
     ("periods", "Periods", "Calendar and fiscal periods."),
     ("policies", "Policies", "The choices that make vendors disagree."),
     ("fx", "Exchange rates", "Dated rates into a reporting currency."),

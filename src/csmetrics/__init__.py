@@ -41,9 +41,13 @@ from csmetrics.health import (
 )
 from csmetrics.io import (
     read_subscriptions_csv,
+    read_subscriptions_parquet,
     read_surveys_csv,
+    read_surveys_parquet,
     read_tickets_csv,
+    read_tickets_parquet,
     read_usage_csv,
+    read_usage_parquet,
 )
 from csmetrics.periods import Frequency, Period, period_range
 from csmetrics.policies import MetricPolicy
@@ -251,9 +255,13 @@ __all__ = [
     "purchase_frequency",
     "quick_ratio",
     "read_subscriptions_csv",
+    "read_subscriptions_parquet",
     "read_surveys_csv",
+    "read_surveys_parquet",
     "read_tickets_csv",
+    "read_tickets_parquet",
     "read_usage_csv",
+    "read_usage_parquet",
     "revenue_churn_rate",
     "seats_at",
     "standard_scorecard",

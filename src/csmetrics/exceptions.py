@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, overload
 
 __all__ = [
@@ -90,6 +90,8 @@ class Problem:
     values: tuple[str, ...] = ()
     lines: tuple[int, ...] = ()
     hint: str = ""
+    every: Any = field(default=None, compare=False, repr=False)
+    """Every row that breaks the rule (an integer array), when known."""
 
     def describe(self, n_rows: int) -> str:
         """``column 'x' <rule>; N of M rows break this rule (first at rows 1, 4; values ...)``;

@@ -36,7 +36,7 @@ class Checker:
     context: str
     errors: ErrorMode = "raise"
     collect: bool = False
-    sources: dict[str, NDArray[Any]] = field(default_factory=dict)
+    sources: dict[str, Any] = field(default_factory=dict)
     bad: NDArray[np.bool_] = field(init=False)
     reasons: list[tuple[NDArray[np.int64], str, str]] = field(init=False, default_factory=list)
     problems: list[Problem] = field(init=False, default_factory=list)
@@ -47,7 +47,7 @@ class Checker:
             raise InvalidParameterError(f"errors must be 'raise' or 'skip', got {self.errors!r}.")
         self.bad = np.zeros(self.n_rows, dtype=bool)
 
-    def show(self, columns: Mapping[str, NDArray[Any] | None]) -> Checker:
+    def show(self, columns: Mapping[str, Any]) -> Checker:
         """Remember the input values of ``columns`` (name -> values) for messages; the
         checker itself, for chaining."""
         for name, values in columns.items():
@@ -70,7 +70,8 @@ class Checker:
             return
         problem = Problem(column, rule, int(positions.size),
                           tuple(positions[:_SHOWN].tolist()),
-                          self._values(column, positions[:_SHOWN]), hint=hint)
+                          self._values(column, positions[:_SHOWN]), hint=hint,
+                          every=positions)
         if self.errors == "raise" and not self.collect:
             raise error(problems=[problem], n_rows=self.n_rows, context=self.context)
         self.problems.append(problem)
@@ -109,7 +110,14 @@ class Checker:
         return tuple(shown)
 
 
-def _item(values: NDArray[Any], i: int) -> object:
+def _item(values: Any, i: int) -> object:
+    """Row ``i`` of an input column: a numpy array, an Arrow array, or ids already encoded
+    (codes into categories)."""
+    if hasattr(values, "codes") and hasattr(values, "categories"):
+        code = int(values.codes[i])
+        return None if code < 0 else _item(values.categories, code)
+    if hasattr(values, "to_pylist") and hasattr(values, "slice"):  # Arrow, without pandas
+        return values.slice(i, 1).to_pylist()[0]
     value = values[i]
     return value.item() if isinstance(value, np.generic) and value.dtype.kind != "M" else value
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import os
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._core.arrow import Kind, arrow_column, arrow_to_numpy, is_arrow
 from csmetrics._core.convert import not_scalar
 from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
 
@@ -31,12 +36,19 @@ class RepeatedColumnError(DataValidationError):
                 "own name (rename or drop the copies).")
 
 
-def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], Any]]:
+def column_getter(data: Any, context: str) -> tuple[list[str], Callable[..., Any]]:
     """Column names of ``data`` and a function returning one column as a numpy array.
 
-    Accepts a mapping of sequences, a pandas or polars DataFrame or a pyarrow Table, without
-    importing any of those libraries: they are recognised by the methods they carry. Names
-    are text: a column named ``5`` is read as ``"5"``.
+    The function takes the column's name and, optionally, the ``Kind`` of field that reads
+    it: an Arrow column is then converted by ``csmetrics._core.arrow.arrow_column`` (fast
+    casts of text to numbers and dates; text ids stay Arrow for ``to_codes``).
+
+    Accepts a mapping of sequences, a pandas or polars DataFrame, a pyarrow Table, or any
+    object exposing the Arrow stream interface (``__arrow_c_stream__``: a DuckDB relation, a
+    pyarrow RecordBatchReader, an ibis table, an ADBC cursor), without importing any of those
+    libraries: they are recognised by the methods they carry, and a stream is read whole
+    with pyarrow (see ``arrow_input``). Names are text: a column named ``5`` is read as
+    ``"5"``.
 
     Raises
     ------
@@ -47,6 +59,7 @@ def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], A
     if type(data).__name__ == "LazyFrame":
         raise InvalidParameterError(f"{context}: a polars LazyFrame must be collected first: "
                                     "pass frame.collect().")
+    data = arrow_input(data, context)
     if isinstance(data, Mapping):
         keys = list(data)
         read = data.__getitem__
@@ -58,17 +71,21 @@ def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], A
         read = data.__getitem__
     else:
         raise InvalidParameterError(
-            f"{context}: expected a mapping of columns, a pandas or polars DataFrame or a "
-            f"pyarrow Table, got {type(data).__name__}.")
+            f"{context}: expected a mapping of columns, a pandas or polars DataFrame, a "
+            "pyarrow Table or an Arrow stream (an object with __arrow_c_stream__, such as a "
+            f"DuckDB relation), got {type(data).__name__}.")
     names = [str(k) for k in keys]
     key_of = dict(zip(names, keys, strict=True))
     if len(key_of) != len(names):
         repeated = sorted(n for n, k in Counter(names).items() if k > 1)
         raise RepeatedColumnError(repeated, len(names), context)
 
-    def get(name: str) -> NDArray[Any]:
+    def get(name: str, kind: Kind = "any") -> Any:
         try:
-            return as_column(read(key_of.get(name, name)))
+            values = read(key_of.get(name, name))
+            if kind != "any" and is_arrow(values):
+                return arrow_column(values, kind)
+            return as_column(values)
         except InvalidParameterError as exc:
             raise InvalidParameterError(f"{context}: column {name!r}: {exc}") from None
         except Exception as exc:  # the DataFrame library's own conversion failed (polars
@@ -78,6 +95,82 @@ def column_getter(data: Any, context: str) -> tuple[list[str], Callable[[str], A
                 f"({type(exc).__name__}: {exc}).") from exc
 
     return names, get
+
+
+def _is_frame(data: Any) -> bool:
+    """A pandas or polars DataFrame (read column by column, as they are)."""
+    module = type(data).__module__.split(".")[0]
+    return module in ("pandas", "polars") and hasattr(data, "columns")
+
+
+def is_arrow_stream(data: Any) -> bool:
+    """Whether ``data`` is a table-like Arrow stream (``__arrow_c_stream__``) that is not a
+    single column (a pyarrow ChunkedArray or a polars Series carry the interface too).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> is_arrow_stream(pa.table({"a": [1]}).to_reader()), is_arrow_stream(pa.chunked_array([[1]]))
+    (True, False)
+    """
+    return hasattr(data, "__arrow_c_stream__") and not (
+        hasattr(data, "chunks") or type(data).__name__ in ("Series", "ChunkedArray"))
+
+
+def arrow_input(data: Any, context: str) -> Any:
+    """``data`` as a pyarrow Table when it is an Arrow stream or array that is not already a
+    mapping, a pandas or polars DataFrame or a pyarrow Table; otherwise ``data`` itself.
+
+    Objects exposing ``__arrow_c_stream__`` (the Arrow PyCapsule interface: DuckDB
+    relations, pyarrow RecordBatchReaders, ibis tables, ADBC cursors, nanoarrow streams) are
+    read once, whole, with ``pyarrow.table``; the table is kept (weakly, while the stream
+    object lives), so that a stream that can be read only once (a RecordBatchReader) gives
+    the same table to every later look.
+
+    Raises
+    ------
+    InvalidParameterError
+        The stream fails while it is read (a closed cursor), or it is not a table of
+        columns.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> reader = pa.RecordBatchReader.from_batches(
+    ...     pa.schema([("customer_id", pa.string())]),
+    ...     [pa.record_batch([pa.array(["a", "b"])], names=["customer_id"])])
+    >>> arrow_input(reader, "demo").num_rows
+    2
+    >>> arrow_input({"customer_id": ["a"]}, "demo")
+    {'customer_id': ['a']}
+    """
+    if isinstance(data, Mapping) or _is_frame(data) or (
+            hasattr(data, "column_names") and hasattr(data, "column")):
+        return data
+    if not is_arrow_stream(data):
+        return data
+    kept = _STREAMS.get(id(data))
+    if kept is not None and kept[0]() is data:
+        return kept[1]
+    import pyarrow as pa
+
+    try:
+        table = pa.table(data)
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise InvalidParameterError(
+            f"{context}: the Arrow stream of {type(data).__name__} could not be read "
+            f"({exc}); pass a fresh stream, or a table.") from None
+    key = id(data)
+    with contextlib.suppress(TypeError):  # not weakly referable: it is read again
+        _STREAMS[key] = (weakref.ref(data, lambda _: _STREAMS.pop(key, None)), table)
+    return table
+
+
+_STREAMS: dict[int, tuple[weakref.ref[Any], Any]] = {}
+"""Streams already read, with their table, while the stream object lives: one table
+build reads its input more than once (fields, then segments), and a RecordBatchReader
+can be read only once. Keyed by identity: a stream's ``==`` may build an expression
+(ibis)."""
 
 
 def as_column(values: Any) -> NDArray[Any]:
@@ -114,15 +207,11 @@ def _as_array(values: Any) -> NDArray[Any]:
         if getattr(dtype, "kind", "O") in "iufbM" or str(dtype).startswith("datetime64"):
             return np.asarray(values.to_numpy())
         return np.asarray(values.to_numpy(dtype=object, na_value=None))
+    if is_arrow(values):
+        return arrow_to_numpy(values)
     if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
-        arrow_type = getattr(values, "type", None)
-        value_type = getattr(arrow_type, "value_type", None)
-        if hasattr(arrow_type, "index_type") and value_type is not None and hasattr(
-                values, "cast"):
-            # pyarrow dictionary columns lose their nulls in to_numpy(): decode them first.
-            values = values.cast(value_type)
         try:
-            return np.asarray(values.to_numpy(zero_copy_only=False))  # pyarrow
+            return np.asarray(values.to_numpy(zero_copy_only=False))
         except TypeError:
             return np.asarray(values.to_numpy())  # polars
     if isinstance(values, np.ndarray):
@@ -151,10 +240,15 @@ def require_column(names: Iterable[str], wanted: str, context: str) -> None:
 
 
 def read_columns(data: Any, renamed: Mapping[str, str], optional: Iterable[str],
-                 context: str) -> tuple[dict[str, NDArray[Any] | None], int, dict[str, str]]:
+                 context: str, *, kinds: Mapping[str, Kind] | None = None
+                 ) -> tuple[dict[str, NDArray[Any] | None], int, dict[str, str]]:
     """The input's column for each field (``renamed``: field -> column name), ``None`` for
     an optional field that is absent under its own name; the row count; and the column name
     each field was read from (for messages).
+
+    ``kinds`` (field -> ``Kind``) lets Arrow columns take their fast conversions (in
+    threads, one column each): a text id field (``"codes"``) is then read as an
+    ``Encoded`` column, which ``to_codes`` takes as it is.
 
     Missing required (or explicitly renamed) columns raise ``ColumnNotFoundError``
     listing those present. An optional field absent under its own name takes a column that
@@ -186,8 +280,16 @@ def read_columns(data: Any, renamed: Mapping[str, str], optional: Iterable[str],
                 continue
         if source not in names:
             raise ColumnNotFoundError(source, names, context=context)
-        raw[field_name] = get(source)
-    lengths = {k: v.shape[0] for k, v in raw.items() if v is not None}
+        raw[field_name] = source  # type: ignore[assignment]  # (read below)
+    jobs = {f: (s, (kinds or {}).get(f, "any")) for f, s in raw.items() if s is not None}
+    if kinds and len(jobs) > 1 and hasattr(arrow_input(data, context), "column_names"):
+        # Arrow columns convert in pyarrow and numpy, which release the GIL: in threads.
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            futures = {f: pool.submit(get, *job) for f, job in jobs.items()}
+            raw.update({f: future.result() for f, future in futures.items()})
+    else:
+        raw.update({f: get(*job) for f, job in jobs.items()})
+    lengths = {k: len(v) for k, v in raw.items() if v is not None}
     if len(set(lengths.values())) > 1:
         sizes = ", ".join(f"'{renamed[k]}' has {n:,}" for k, n in lengths.items())
         raise InvalidParameterError(f"{context}: columns must all have one length; {sizes}.")

@@ -16,6 +16,7 @@ import numpy as np
 from dateutil.parser import isoparse
 from numpy.typing import NDArray
 
+from csmetrics._core.arrow import Encoded, arrow_codes, arrow_to_numpy, is_arrow
 from csmetrics._core.checks import Checker
 from csmetrics._core.similar import warn_similar_labels
 
@@ -272,12 +273,28 @@ def _dates_one_by_one(values: NDArray[Any], column: str, checker: Checker
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ].*)?$")
 
 
+_UTC_WORD = re.compile(r"(?<=\d)\s*(?:UTC|GMT)$", re.IGNORECASE)
+
+
+def utc_word_as_z(text: str) -> str:
+    """ISO text whose zone is written as a word (``2024-03-05 14:22:01 UTC``, as databases
+    and spreadsheets print it) with the ISO designator instead (``...14:22:01Z``); other
+    text unchanged.
+
+    Examples
+    --------
+    >>> utc_word_as_z("2024-03-05 14:22:01 UTC"), utc_word_as_z("2024-03-05")
+    ('2024-03-05 14:22:01Z', '2024-03-05')
+    """
+    return _UTC_WORD.sub("Z", text) if text[-1:] in "CTct" else text
+
+
 def one_date(v: object) -> np.datetime64:
     """One value as a ``datetime64[D]``: tz-aware values in UTC, any time of day dropped."""
     if isinstance(v, int | float):
         raise TypeError("a number is not a date")
     if isinstance(v, str):
-        text = v.strip()
+        text = utc_word_as_z(v.strip())
         if not _ISO_DATE.match(text):
             raise ValueError(f"not an ISO 8601 date: {v!r}")
         v = isoparse(text)
@@ -385,6 +402,18 @@ def to_codes(
     differ only by surrounding spaces or invisible characters are kept apart, with a
     ``SimilarIdsWarning`` naming them.
     """
+    if isinstance(values, Encoded):  # Arrow text ids, encoded when read
+        if required:
+            checker.check(values.missing, column, "must not be missing (None/NaN)")
+        return values.codes, values.categories
+    if is_arrow(values):  # Arrow text ids: dictionary-encoded by pyarrow
+        fast = arrow_codes(values)
+        if fast is not None:
+            codes, cats, absent = fast
+            if required:
+                checker.check(absent, column, "must not be missing (None/NaN)")
+            return codes, cats
+        values = arrow_to_numpy(values)
     missing = is_missing(values)
     if required:
         checker.check(missing, column, "must not be missing (None/NaN)")

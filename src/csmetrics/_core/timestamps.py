@@ -16,7 +16,7 @@ from dateutil.parser import isoparse
 from numpy.typing import NDArray
 
 from csmetrics._core.checks import Checker
-from csmetrics._core.convert import is_missing, missing_one
+from csmetrics._core.convert import is_missing, missing_one, utc_word_as_z
 
 I64 = NDArray[np.int64]
 US_PER_DAY = 86_400_000_000
@@ -93,6 +93,12 @@ def _check_mix(aware: NDArray[np.bool_], naive: NDArray[np.bool_], column: str,
 def _from_text(text: NDArray[np.str_], column: str, checker: Checker
                ) -> NDArray[np.datetime64]:
     s = np.char.strip(text)
+    worded = np.flatnonzero(np.char.endswith(np.char.upper(s), "UTC")
+                            | np.char.endswith(np.char.upper(s), "GMT"))
+    if worded.size:  # "2024-03-05 14:22:01 UTC": the zone as a word
+        s = s.astype(object)
+        s[worded] = [utc_word_as_z(t) for t in s[worded].tolist()]
+        s = s.astype(str)
     missing = (s == "") | (s == "NaT") | (s == "None") | (s == "nan")
     # ISO 8601 starts "YYYY-MM-DD": anything else (numbers as text, "yesterday") is not read.
     malformed = ~missing & ((np.char.str_len(s) < 10) | (np.char.find(s, "-") != 4)
@@ -178,7 +184,7 @@ def one_timestamp(v: object) -> tuple[int, bool]:
     if isinstance(v, np.datetime64):
         return int(v.astype("datetime64[us]").astype(np.int64)), False
     if isinstance(v, str):
-        text = v.strip()
+        text = utc_word_as_z(v.strip())
         if not _ISO.match(text):
             raise ValueError(f"not an ISO 8601 timestamp: {v!r}")
         v = isoparse(text)
@@ -204,7 +210,7 @@ def as_datetime(v: Any) -> Any:
     if isinstance(v, _dt.datetime):
         return v
     if isinstance(v, str):
-        text = v.strip()
+        text = utc_word_as_z(v.strip())
         if not _ISO.match(text):
             raise ValueError("must be an ISO 8601 timestamp such as '2024-03-15T09:30:00Z'")
         return isoparse(text)

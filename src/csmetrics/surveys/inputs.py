@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.checks import Checker, ErrorMode
-from csmetrics._core.columns import as_1d
+from csmetrics._core.columns import as_1d, is_arrow_stream
 from csmetrics._core.convert import factorize, is_missing, to_float
 from csmetrics._core.lookup import lookup
 from csmetrics._core.options import InstanceOf, OneOf, Satisfies
@@ -86,7 +86,8 @@ def is_answers(scores: Any) -> bool:
     """
     if isinstance(scores, SurveyTable | Mapping):
         return False
-    if hasattr(scores, "columns") or hasattr(scores, "column_names"):  # DataFrame, Arrow
+    if hasattr(scores, "columns") or hasattr(scores, "column_names") or is_arrow_stream(
+            scores):  # DataFrame, Arrow table or stream
         return False
     return not (isinstance(scores, list | tuple) and len(scores) > 0
                 and isinstance(scores[0], SurveyResponse | Mapping))

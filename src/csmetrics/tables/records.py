@@ -107,7 +107,8 @@ class RecordBatch:
         """One problem per way records failed, positions in the input."""
         return [Problem(column, f"must be valid ({rule})", len(positions),
                         tuple(positions[:_SHOWN]),
-                        tuple(show_value(v) for v in self.inputs.get((column, rule), ())))
+                        tuple(show_value(v) for v in self.inputs.get((column, rule), ())),
+                        every=np.asarray(positions, dtype=np.int64))
                 for (column, rule), positions in self.failures.items()]
 
     def error(self, context: str, table_error: DataValidationError | None = None
@@ -117,7 +118,8 @@ class RecordBatch:
         problems = self.problems()
         if table_error is not None:
             source = np.asarray(self.kept, dtype=np.int64)
-            problems += [replace(p, positions=tuple(source[list(p.positions)].tolist()))
+            problems += [replace(p, positions=tuple(source[list(p.positions)].tolist()),
+                                 every=None if p.every is None else source[p.every])
                          for p in table_error.problems]
         problems.sort(key=lambda p: p.positions[:1])
         return DataValidationError(problems=problems, n_rows=self.n_input, context=context)

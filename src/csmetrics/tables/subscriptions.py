@@ -25,6 +25,7 @@ from csmetrics._core.amounts import (
     parse_amounts,
     suggest_amount_format,
 )
+from csmetrics._core.arrow import Kind
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
 from csmetrics._core.convert import (
@@ -155,6 +156,13 @@ _OPTIONAL_DEFAULTS: dict[str, Any] = {
     "quantity": 1.0,
     "discount": 0.0,
 }
+
+
+_KINDS: dict[str, Kind] = {
+    "customer_id": "codes", "subscription_id": "codes", "plan": "codes", "start": "date",
+    "end": "date", "amount": "number", "currency": "category", "interval": "category",
+    "interval_count": "number", "quantity": "number", "discount": "number"}
+"""How each field reads an Arrow column (fast casts; see csmetrics._core.arrow)."""
 
 
 _COLUMNS = ("customer_id", "subscription_id", "plan", "start", "end", "amount", "currency",
@@ -342,13 +350,14 @@ interval_count, quantity, discount : str
                    "start": start, "end": end, "amount": amount, "currency": currency,
                    "interval": interval, "interval_count": interval_count, "quantity": quantity,
                    "discount": discount}
-        raw, n, renamed = read_columns(data, renamed, _OPTIONAL_DEFAULTS, ctx)
+        raw, n, renamed = read_columns(data, renamed, _OPTIONAL_DEFAULTS, ctx, kinds=_KINDS)
         chk = Checker(n, ctx, errors, collect=True).show({renamed[f]: v for f, v in raw.items()})
 
         def col(field_name: str) -> NDArray[Any]:
             v = raw[field_name]
-            if v is None:
-                return np.full(n, _OPTIONAL_DEFAULTS[field_name], dtype=object)
+            if v is None:  # typed defaults ("USD" as text, 1 as an integer): no objects
+                default = _OPTIONAL_DEFAULTS[field_name]
+                return np.full(n, default, dtype=object if default is None else None)
             return v
 
         cust_codes, cust_ids = to_codes(col("customer_id"), renamed["customer_id"], chk,
@@ -391,6 +400,7 @@ interval_count, quantity, discount : str
                          np.where(safe, disc, 0.0), interval_codes, count)
         _check_mrr_bound(mrr, amt, qty, interval_codes, count, safe, renamed, chk)
         units = kr.row_mrr_units(np.where(chk.bad, 0.0, mrr), digits[cur_codes])
+        del mrr, safe, count_f  # (their memory serves the span checks)
 
         check_spans(sub_codes, start_d, end_d, renamed, chk)
 

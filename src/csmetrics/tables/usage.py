@@ -249,7 +249,9 @@ class UsageTable(ColumnTable):
         ctx = _context
         renamed = {"customer_id": customer_id, "user_id": user_id, "at": at,
                    "feature": feature, "duration_s": duration_s}
-        raw, n, renamed = read_columns(data, renamed, _OPTIONAL, ctx)
+        raw, n, renamed = read_columns(data, renamed, _OPTIONAL, ctx, kinds={
+            "customer_id": "codes", "user_id": "codes", "feature": "codes",
+            "at": "timestamp", "duration_s": "number"})
         chk = Checker(n, ctx, errors, collect=True).show({renamed[f]: v for f, v in raw.items()})
 
         def required(name: str) -> NDArray[Any]:

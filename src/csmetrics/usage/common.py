@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._core.columns import column_getter
+from csmetrics._core.columns import column_getter, is_arrow_stream
 from csmetrics._core.convert import factorize
 from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import InvalidParameterError
@@ -219,7 +219,7 @@ def mapping_items(value: Any) -> tuple[list[Any], list[Any]]:
 def is_subscriptions(value: Any) -> bool:
     """Subscriptions in any form: a table, records, a DataFrame or a mapping of columns."""
     if isinstance(value, SubscriptionTable) or hasattr(value, "columns") or hasattr(
-            value, "column_names"):
+            value, "column_names") or is_arrow_stream(value):
         return True
     if isinstance(value, list | tuple):
         return bool(value) and all(isinstance(v, Subscription) for v in value)

@@ -14,8 +14,7 @@ import codecs
 import csv
 import datetime as _dt
 import os
-import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,9 +36,10 @@ from csmetrics.io.csv.errors import (
     CSVDataError,
     CSVFileError,
     CSVFileNotFoundError,
-    CSVFormatError,
     in_file_terms,
 )
+from csmetrics.io.csv.fast import Source, read_arrow
+from csmetrics.io.csv.textfile import read_python
 from csmetrics.io.presets import PRESETS, Prepared, Preset, apply_preset, get_preset
 from csmetrics.results import SkippedRows
 from csmetrics.tables.subscriptions import SubscriptionTable
@@ -201,8 +201,10 @@ def read_table_csv(
         raise InvalidParameterError(
             f"{name}: columns= maps unknown fields {unknown}; the fields are {list(fields)}.")
     if vendor is not None:
-        return _read_preset(kind, name, raw, lines, apply_preset(vendor, raw, mapping, name,
-                                                                  lines), errors, options)
+        # A preset's transform reads cells as Python text (the reader may give Arrow arrays).
+        cells = {k: v.to_pylist() if hasattr(v, "to_pylist") else v for k, v in raw.items()}
+        return _read_preset(kind, name, cells, lines, apply_preset(vendor, cells, mapping, name,
+                                                                    lines), errors, options)
     for field_name, source in mapping.items():
         if source not in raw:
             raise ColumnNotFoundError(source, list(raw), context=f"{name} (for {field_name})")
@@ -251,9 +253,7 @@ def _read_preset(kind: type[_T], name: str, raw: Mapping[str, Sequence[str | Non
     except DataValidationError as exc:
         if type(exc) is not DataValidationError:
             raise CSVDataError(name, exc, span_lines) from None
-        # Spans back to the file's rows (a row read as two spans is named once).
-        found += [replace(p, positions=tuple(dict.fromkeys(origin[list(p.positions)].tolist())))
-                  for p in exc.problems]
+        found += [_in_file_rows(p, origin, raw) for p in exc.problems]
     if found and errors == "raise":
         found.sort(key=lambda p: p.positions[:1])
         raise CSVDataError(name, DataValidationError(problems=found, n_rows=n_file), lines)
@@ -278,6 +278,19 @@ def _read_preset(kind: type[_T], name: str, raw: Mapping[str, Sequence[str | Non
     done: _T = replace(out, skipped=SkippedRows([file_rows[i] for i in once],
                                                 [cols[i] for i in once], with_lines))
     return done
+
+
+def _in_file_rows(problem: Problem, origin: NDArray[np.int64],
+                  raw: Mapping[str, Sequence[str | None]]) -> Problem:
+    """A problem of a preset's spans as one of the file's rows: a row read as two spans
+    (a trial, then paid) counts once, and shows its cell as the file has it."""
+    every = problem.every if problem.every is not None else np.asarray(problem.positions)
+    rows = np.unique(origin[np.asarray(every, dtype=np.int64)])
+    first = rows[:5].tolist()
+    cells = raw.get(problem.column)
+    values = (tuple(show_value(cells[r]) for r in first) if cells is not None else ())
+    return replace(problem, count=int(rows.size), positions=tuple(first), values=values,
+                   every=rows)
 
 
 @validate_params({k: CSV_OPTIONS[k] for k in ("path", "encoding", "progress")})
@@ -317,7 +330,8 @@ def read_csv_columns(path: str | Path, *, encoding: str = "utf-8-sig",
     {'customer_id': ['a', 'b'], 'region': ['EU', None]}
     """
     columns, _ = _read_csv(path, encoding=encoding, progress=progress)
-    return columns
+    return {name: values.to_pylist() if hasattr(values, "to_pylist") else values
+            for name, values in columns.items()}
 
 
 def csv_header(path: str | Path, *, encoding: str = "utf-8-sig") -> list[str]:
@@ -331,118 +345,37 @@ def csv_header(path: str | Path, *, encoding: str = "utf-8-sig") -> list[str]:
 
 
 def _read_csv(path: str | Path, *, encoding: str, progress: bool | None
-              ) -> tuple[dict[str, list[str | None]], list[int]]:
-    """Columns, and the file line of each data row (blank lines are skipped)."""
+              ) -> tuple[dict[str, Any], Sequence[int]]:
+    """Columns (Arrow text arrays, or lists of text), and the file line of each data row
+    (blank lines are skipped).
+
+    pyarrow parses the file (multi-threaded, in blocks); anything it does not read exactly
+    as the standard library's ``csv`` module does (a ragged line, text not in the encoding,
+    a header to refuse, an unusual start) is read again by ``textfile.read_python``, which raises
+    the error naming the file and line. Both readings give the same columns.
+    """
     name = str(path) if not isinstance(path, bytes) else os.fsdecode(path)
-    handle: Any
     try:
-        handle = sys.stdin if name == "-" else open(path, newline="", encoding=encoding)  # noqa: SIM115
+        source = Source.open(path, name)
+        fast = read_arrow(source, encoding, progress, _recount)
     except FileNotFoundError as exc:
         raise CSVFileNotFoundError(exc.errno, "no such file", name) from None
     except OSError as exc:
         raise CSVFileError(exc.errno, exc.strerror or str(exc), name) from None
-    show = sys.stderr.isatty() if progress is None else progress
-    reader: Any = None
-    try:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise CSVFormatError(f"{name}: the file is empty (no header line).") from None
-        except csv.Error as exc:
-            raise CSVFormatError(f"{name}: line 1: not valid CSV ({exc}).") from None
-        header = [h.strip() for h in header]
-        repeated = sorted({h for h in header if header.count(h) > 1})
-        if repeated:
-            raise CSVFormatError(
-                f"{name}: the header repeats column {', '.join(map(repr, repeated))}; "
-                "every column needs its own name.")
-        _check_delimiter(header, name)
-        columns: list[list[str | None]] = [[] for _ in header]
-        lines: list[int] = []
-        for line_no, row in _rows(reader, name):
-            if len(row) > len(header):
-                raise CSVFormatError(
-                    f"{name}: line {line_no} has {len(row)} cells but the header has "
-                    f"{len(header)}.")
-            if not any(cell.strip() for cell in row):
-                continue  # a blank line is not a row
-            for j in range(len(header)):
-                cell = row[j].strip() if j < len(row) else ""
-                columns[j].append(cell or None)
-            lines.append(line_no)
-            if show and line_no % 100_000 == 0:
-                print(f"\r{name}: {line_no - 1:,} rows read", end="", file=sys.stderr)
-        if show:
-            print(f"\r{name}: {len(columns[0]) if columns else 0:,} rows read", file=sys.stderr)
-    except UnicodeDecodeError as exc:
-        line = (reader.line_num if reader is not None else 0) + 1
-        raise CSVFormatError(_not_text(path, name, encoding, exc, line)) from None
-    except OSError as exc:  # a directory opens on some systems and fails on reading
-        raise CSVFileError(exc.errno, exc.strerror or str(exc), name) from None
-    finally:
-        if handle is not sys.stdin:
-            handle.close()
-    return dict(zip(header, columns, strict=True)), lines
+    if fast is not None:
+        return fast
+    columns, lines = read_python(source, encoding=encoding, progress=progress)
+    return columns, lines
 
 
-def _check_delimiter(header: list[str], name: str) -> None:
-    """A header read as one column that holds semicolons or tabs: the file is not
-    comma-separated. A header holding NUL characters: the file is not text in its encoding
-    (UTF-16 without a byte-order mark reads so)."""
-    if any("\x00" in h for h in header):
-        raise CSVFormatError(
-            f"{name}: line 1 holds NUL characters: the file is not text in this encoding (UTF-16 "
-            "without a byte-order mark reads so); save it as UTF-8, or read it with its "
-            "encoding (such as encoding='utf-16-le').")
-    if len(header) == 1:
-        for sep, what in ((";", "semicolons"), ("\t", "tabs")):
-            if header[0].count(sep) >= 1:
-                raise CSVFormatError(
-                    f"{name}: line 1 is one column holding {what} ({header[0][:60]!r}): the file "
-                    "seems separated by them; csmetrics reads comma-separated files (save it "
-                    "as CSV with commas).")
+def _recount(source: Source, encoding: str) -> list[int]:
+    return read_python(source, encoding=encoding, progress=False)[1]
 
 
-def _not_text(path: str | Path, name: str, encoding: str, exc: UnicodeDecodeError,
-              line: int) -> str:
-    """Why a file is not text in ``encoding``, with the line of the first bad byte (read
-    again as bytes, on this error path only)."""
-    hint = "save it as UTF-8, or read it with its encoding (such as encoding='latin-1')"
-    where = f"line {line} or later"
-    if name != "-":
-        try:
-            with open(path, "rb") as raw:
-                data = raw.read()
-        except OSError:
-            data = b""
-        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            hint = ("it is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8, "
-                    "or read it with encoding='utf-16'")
-        elif b"\x00" in data[:4096]:
-            hint = "it does not look like a text file"
-        try:
-            data.decode(encoding)
-        except UnicodeDecodeError as again:
-            newlines = data.count(b"\n", 0, again.start)
-            where = f"line {newlines + 1:,}"
-        except LookupError:
-            pass
-    return (f"{name}: {where}: not {encoding} text (byte {exc.object[exc.start:exc.start + 1]!r}"
-            f" cannot be decoded); {hint}.")
-
-
-def _rows(reader: Any, name: str) -> Iterable[tuple[int, list[str]]]:
-    """Rows with their file line numbers; a malformed file is a clear error."""
-    try:
-        for row in reader:
-            yield reader.line_num, row
-    except csv.Error as exc:
-        raise CSVFormatError(f"{name}: line {reader.line_num}: not valid CSV ({exc}).") from None
-
-
-def _parse_dates(column: str, values: list[str | None], fmt: str, errors: ErrorMode
+def _parse_dates(column: str, values: Any, fmt: str, errors: ErrorMode
                  ) -> list[Any]:
+    if hasattr(values, "to_pylist"):  # an Arrow column of the fast reading
+        values = values.to_pylist()
     out: list[Any] = []
     bad: list[int] = []
     for i, v in enumerate(values):  # strptime has no vectorized form; I/O boundary only

@@ -1,0 +1,328 @@
+"""Arrow columns as numpy columns: the general conversion, and fast paths by field kind.
+
+Input that arrives as Arrow (a pyarrow Table, an Arrow stream, a CSV or Parquet file read by
+pyarrow) is converted here, column by column, before the tables' rules run. The fast paths
+use pyarrow's vectorized casts (text to numbers, to dates, to timestamps) and dictionary
+encoding (ids and categories); each is taken only when pyarrow accepts the whole column, and
+whatever pyarrow refuses goes the general way (``arrow_to_numpy``), where the tables' own
+rules read it and name what is wrong. pyarrow's casts accept a subset of what those rules
+accept, with the same values (checked by tests), so both ways build the same table.
+
+pyarrow is imported inside the functions: ``import csmetrics`` does not load it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csmetrics.exceptions import InvalidParameterError
+
+Kind = Literal["codes", "category", "number", "date", "timestamp", "any"]
+"""How a field reads its column: ids (``"codes"``), a few categories (``"category"``),
+numbers, dates, timestamps, or anything else (``"any"``)."""
+
+
+def is_arrow(values: Any) -> bool:
+    """Whether ``values`` is a pyarrow Array or ChunkedArray.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> is_arrow(pa.array([1])), is_arrow([1])
+    (True, False)
+    """
+    return type(values).__module__.startswith("pyarrow") and hasattr(values, "type") and (
+        hasattr(values, "to_numpy"))
+
+
+def arrow_to_numpy(values: Any) -> NDArray[Any]:
+    """A pyarrow Array or ChunkedArray as a numpy column, read as the tables read columns.
+
+    Numbers and booleans without nulls, dates (``date32``, ``date64``) and timestamps
+    (zoned ones in UTC, without their zone) become native numpy arrays; integers with nulls
+    become float64 with NaN; text of any layout (``string``, ``large_string``,
+    ``string_view``, dictionary-encoded) becomes objects with ``None`` where missing;
+    decimals become their exact text (so they read as numbers with correct rounding); a
+    list or struct column becomes objects (one list or dict per row), which the tables'
+    rules refuse by name (``must be a scalar``).
+
+    Raises
+    ------
+    InvalidParameterError
+        pyarrow cannot convert the column to numpy (a union or extension type).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> arrow_to_numpy(pa.array(["EU", None]).dictionary_encode()).tolist()
+    ['EU', None]
+    >>> arrow_to_numpy(pa.array([[1, 2]]))[0].tolist()
+    [1, 2]
+    """
+    import pyarrow as pa
+
+    kind = values.type
+    if pa.types.is_dictionary(kind):
+        # Dictionary columns lose their nulls in to_numpy(): decode them first.
+        values = values.cast(kind.value_type)
+        kind = kind.value_type
+    fixed = _fixed_width(values)
+    if fixed is not None:
+        return fixed
+    if pa.types.is_decimal(kind):
+        values = values.cast(pa.string())
+    elif str(kind) in ("string_view", "binary_view"):
+        values = values.cast(pa.large_string() if str(kind) == "string_view"
+                             else pa.large_binary())
+    try:
+        return np.asarray(values.to_numpy(zero_copy_only=False))
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise InvalidParameterError(
+            f"an Arrow {kind} column cannot be read as numpy values ({exc}); give one "
+            "value per row (text, numbers or dates).") from None
+
+
+def _fixed_width(values: Any) -> NDArray[Any] | None:
+    """Numbers, booleans, dates and timestamps read from their Arrow buffers (as
+    ``to_numpy`` reads them: integers with nulls as float64 with NaN, temporal nulls as NaT,
+    booleans with nulls as objects), without pyarrow's pandas shim; ``None`` for other
+    types."""
+    chunks = values.chunks if hasattr(values, "chunks") else [values]
+    parts = [_fixed_chunk(c) for c in chunks]
+    if not parts or any(p is None for p in parts):
+        return None
+    if any(p.dtype.kind == "O" for p in parts):  # type: ignore[union-attr]
+        return None  # booleans with nulls: to_numpy's objects
+    if len({p.dtype for p in parts}) > 1:  # type: ignore[union-attr]
+        parts = [p.astype(np.float64) for p in parts]  # type: ignore[union-attr]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)  # type: ignore[arg-type]
+
+
+def _bits(buffer: Any, offset: int, n: int) -> NDArray[np.bool_]:
+    raw = np.frombuffer(buffer, dtype=np.uint8)
+    return np.unpackbits(raw, bitorder="little")[offset:offset + n].astype(bool)
+
+
+def _fixed_chunk(chunk: Any) -> NDArray[Any] | None:
+    import pyarrow as pa
+
+    kind = chunk.type
+    n, offset = len(chunk), chunk.offset
+    temporal = None
+    if pa.types.is_boolean(kind):
+        if chunk.null_count:
+            return np.empty(0, dtype=object)  # (marks "use to_numpy")
+        if n == 0:
+            return np.zeros(0, dtype=bool)
+        return _bits(chunk.buffers()[1], offset, n)
+    if pa.types.is_integer(kind):
+        code = f"{'i' if pa.types.is_signed_integer(kind) else 'u'}{kind.bit_width // 8}"
+    elif pa.types.is_floating(kind):
+        code = f"f{kind.bit_width // 8}"
+    elif pa.types.is_date32(kind):
+        code, temporal = "i4", "datetime64[D]"
+    elif pa.types.is_date64(kind):
+        code, temporal = "i8", "datetime64[ms]"
+    elif pa.types.is_timestamp(kind):
+        code, temporal = "i8", f"datetime64[{kind.unit}]"
+    else:
+        return None
+    if n == 0:
+        out = np.zeros(0, dtype=code)
+    else:
+        validity, data = chunk.buffers()[:2]
+        out = np.frombuffer(data, dtype=code)[offset:offset + n]
+        if chunk.null_count:
+            missing = ~_bits(validity, offset, n)
+            if temporal is not None:
+                out = out.astype(np.int64)
+                out[missing] = np.iinfo(np.int64).min  # NaT
+            else:
+                out = out.astype(np.float64)
+                out[missing] = np.nan
+    if temporal is not None:
+        return out.astype(np.int64, copy=False).view(temporal) if code == "i8" else (
+            out.astype(np.int64).view("datetime64[D]") if not chunk.null_count
+            else out.view("datetime64[D]"))
+    return out
+
+
+def _is_text(kind: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                or str(kind) == "string_view")
+
+
+def _plain(values: Any) -> Any:
+    """A ChunkedArray or Array with dictionary and view layouts decoded (a cheap no-op for
+    the other layouts)."""
+    import pyarrow as pa
+
+    kind = values.type
+    if pa.types.is_dictionary(kind):
+        values = values.cast(kind.value_type)
+    if str(values.type) == "string_view":
+        values = values.cast(pa.large_string())
+    return values
+
+
+def arrow_column(values: Any, kind: Kind) -> Any:
+    """An Arrow column converted for a field of ``kind``: a numpy array, or (for ids of
+    text) an ``Encoded`` column, which ``to_codes`` takes as it is.
+
+    Text is cast by pyarrow when it accepts the whole column: numbers to float64, ISO dates
+    to ``datetime64[D]``, ISO timestamps that are all naive or all with an offset (``Z``,
+    ``+02:00``, or the word ``UTC``) to ``datetime64[us]`` in UTC (dates: the UTC day);
+    categories without nulls become fixed-width numpy text. Anything else goes through
+    ``arrow_to_numpy``.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> arrow_column(pa.array(["1.5", None]), "number").tolist()
+    [1.5, nan]
+    >>> arrow_column(pa.array(["2024-03-05", "x"]), "date").tolist()
+    ['2024-03-05', 'x']
+    >>> arrow_column(pa.array(["USD", "EUR"]), "category").dtype.kind
+    'U'
+    >>> arrow_column(pa.array(["b", "a", "b"]), "codes").codes.tolist()
+    [1, 0, 1]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = _is_text(values.type) or (pa.types.is_dictionary(values.type)
+                                     and _is_text(values.type.value_type))
+    if not text:
+        return arrow_to_numpy(values)
+    if kind == "codes":
+        encoded = arrow_codes(values)
+        return values if encoded is None else Encoded(*encoded)
+    plain = _plain(values)
+    targets: tuple[Any, ...] = ()
+    if kind == "number":
+        targets = (pa.float64(),)
+    elif kind == "date":
+        targets = (pa.date32(), pa.timestamp("us"), pa.timestamp("us", "UTC"))
+    elif kind == "timestamp":
+        targets = (pa.timestamp("us"), pa.timestamp("us", "UTC"))
+    if kind in ("date", "timestamp") and len(plain):
+        # "2024-03-05 14:22:01 UTC": the zone as a word reads as "...14:22:01Z".
+        worded = pc.replace_substring_regex(plain, r"(\d)\s*(?i:UTC|GMT)$", r"\1Z")
+        if not pc.all(pc.equal(worded, plain)).as_py():
+            plain = worded
+    elif kind == "category" and plain.null_count == 0 and len(plain):
+        encoded = _dictionary(values)
+        return _text(encoded.dictionary)[arrow_to_numpy(encoded.indices)]
+    for target in targets:
+        try:
+            cast = pc.cast(plain, target)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        out = arrow_to_numpy(cast)
+        if kind == "date":
+            out = out.astype("datetime64[D]")
+        return out
+    return arrow_to_numpy(values)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A text id column already encoded by ``arrow_codes``: codes into sorted categories
+    (-1 where missing), the categories, and where it is missing."""
+
+    codes: NDArray[np.int64]
+    categories: NDArray[Any]
+    missing: NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return int(self.codes.size)
+
+
+def _one_chunk(values: Any) -> Any:
+    if hasattr(values, "combine_chunks"):
+        return values.combine_chunks()
+    return values
+
+
+def arrow_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[Any],
+                                      NDArray[np.bool_]] | None:
+    """Integer codes into the sorted distinct values of an Arrow text column, the sorted
+    values (numpy text), and where the column is missing; ``None`` when ``values`` is not
+    text with at least one value (the general path reads it).
+
+    The same codes and categories as factorizing the column's text with numpy: pyarrow
+    sorts text by code point, as numpy does.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> codes, cats, missing = arrow_codes(pa.array(["b", None, "a", "b"]))
+    >>> codes.tolist(), cats.tolist(), missing.tolist()
+    ([1, -1, 0, 1], ['a', 'b'], [False, True, False, False])
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not is_arrow(values):
+        return None
+    kind = values.type
+    if not (_is_text(kind) or (pa.types.is_dictionary(kind) and _is_text(kind.value_type))):
+        return None
+    if len(values) == values.null_count:
+        return None
+    encoded = _dictionary(values)
+    dictionary = encoded.dictionary
+    indices = encoded.indices
+    missing = arrow_to_numpy(indices.is_null())
+    raw = arrow_to_numpy(indices)  # (float64 with NaN where missing)
+    raw = (np.where(missing, 0, raw) if missing.any() else raw).astype(np.int64, copy=False)
+    sort = pc.array_sort_indices(dictionary)
+    order = arrow_to_numpy(sort).astype(np.int64)
+    ordered = dictionary.take(sort)
+    # A dictionary read from a file may repeat a value or hold values no row uses: the
+    # categories are the distinct values used, as numpy's factorization finds them.
+    n = len(ordered)
+    first = np.ones(n, dtype=bool)
+    if n > 1:
+        first[1:] = arrow_to_numpy(pc.not_equal(ordered.slice(1), ordered.slice(0, n - 1)))
+    group = np.cumsum(first) - 1
+    used = np.zeros(n, dtype=bool)
+    used[raw[~missing] if missing.any() else raw] = True
+    group_used = np.zeros(int(group[-1]) + 1, dtype=bool)
+    group_used[group[used[order]]] = True
+    rank_of_group = np.cumsum(group_used) - 1
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = rank_of_group[group]
+    codes = rank[raw]
+    if missing.any():
+        codes[missing] = -1
+    keep = first & group_used[group]
+    cats = _text(ordered if bool(keep.all()) else ordered.filter(pa.array(keep)))
+    return codes, cats, missing
+
+
+def _dictionary(values: Any) -> Any:
+    """A text column as one DictionaryArray: a dictionary column as it is (its chunks'
+    dictionaries unified), text encoded by pyarrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = values.type
+    if pa.types.is_dictionary(kind) and _is_text(kind.value_type) and str(
+            kind.value_type) != "string_view":
+        one = _one_chunk(values.unify_dictionaries() if hasattr(values, "unify_dictionaries")
+                         else values)
+        if one.dictionary.null_count == 0:
+            return one
+    return pc.dictionary_encode(_one_chunk(_plain(values)))
+
+
+def _text(values: Any) -> NDArray[np.str_]:
+    """An Arrow text array without nulls as fixed-width numpy text (as ``astype(str)``)."""
+    return np.array(values.to_pylist(), dtype=str)
