@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import importlib
 import io
 import sys
 from pathlib import Path
@@ -444,3 +445,50 @@ def test_numpy_columns_stay_numpy() -> None:
                                               "amount": np.array([1.0, 2.0])})
     assert subs.currencies.tolist() == ["USD"]
     assert subs.interval.tolist() == [2, 2]
+
+
+class TestReportProgress:
+    """Issue 11: a report that takes more than a moment shows its progress (tqdm on stderr),
+    section by section; off when stderr is not a terminal, and with --quiet."""
+
+    def test_a_report_counts_its_sections(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from csmetrics.datasets import demo_portfolio, demo_surveys
+
+        class Terminal(io.StringIO):
+            def isatty(self) -> bool:
+                return True
+
+        seen: dict[int, tuple[float | None, int]] = {}
+        real = importlib.import_module("tqdm.auto").tqdm
+
+        class Spy(real):  # type: ignore[misc, valid-type]
+            def close(self) -> None:
+                seen.setdefault(id(self), (self.total, self.n))
+                super().close()
+
+        monkeypatch.setattr(importlib.import_module("tqdm.auto"), "tqdm", Spy)
+        monkeypatch.setattr(sys, "stderr", Terminal())
+        portfolio = cm.Portfolio(subscriptions=demo_portfolio(), surveys=demo_surveys())
+        portfolio.report("2024-12")                      # a terminal: shown
+        # five revenue parts and the survey section, each counted once
+        assert list(seen.values()) == [(6, 6)]
+        assert "report" in sys.stderr.getvalue()
+        portfolio.report("2024-12", progress=False)      # silenced
+        assert len(seen) == 1
+
+    def test_off_when_not_a_terminal_and_with_quiet(self, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]
+                                                    ) -> None:
+        from csmetrics.cli import main
+        from csmetrics.datasets import demo_portfolio
+
+        cm.Portfolio(subscriptions=demo_portfolio()).report("2024-12")
+        assert capsys.readouterr().err == ""            # stderr is not a terminal here
+        assert main(["report", "--demo", "--quiet"]) == 0
+        assert capsys.readouterr().err == ""
+
+    def test_a_bad_progress_option_is_refused(self) -> None:
+        from csmetrics.datasets import demo_portfolio
+
+        with pytest.raises(cm.InvalidParameterError, match="progress"):
+            cm.Portfolio(subscriptions=demo_portfolio()).report("2024-12", progress="yes")

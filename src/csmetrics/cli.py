@@ -250,6 +250,11 @@ def _check_by(portfolio: Any, by: str | None) -> None:
 _MAX_MONTHS = 1200
 
 
+def _progress(args: argparse.Namespace) -> bool | None:
+    """``--quiet``: no progress bar; otherwise one when standard error is a terminal."""
+    return False if getattr(args, "quiet", False) else None
+
+
 def _run_report(args: argparse.Namespace) -> str:
     if not 1 <= args.months <= _MAX_MONTHS:
         raise _UsageError(f"--months must be a whole number from 1 to {_MAX_MONTHS:,}, "
@@ -268,7 +273,7 @@ def _run_report(args: argparse.Namespace) -> str:
     elif args.by == "currency" and subs is not None and len(np.unique(subs.currency_codes)) > 1:
         return _report_per_currency(portfolio, last, args)
     try:
-        report = portfolio.report(last, by=args.by, months=args.months)
+        report = portfolio.report(last, by=args.by, months=args.months, progress=_progress(args))
     except CurrencyMismatchError:
         found = ", ".join(subs.currencies[np.unique(subs.currency_codes)].tolist())
         raise _DataError(
@@ -301,12 +306,13 @@ def _report_per_currency(portfolio: Any, last: Any, args: argparse.Namespace) ->
         name = str(subs.currencies[code])
         one = Portfolio(subscriptions=subs.take(subs.currency_codes == code),
                         customers=portfolio.customers)
-        parts[name] = one.report(last, months=args.months)
+        parts[name] = one.report(last, months=args.months, progress=_progress(args))
     rest = None
     if any(t is not None for t in (portfolio.surveys, portfolio.usage, portfolio.tickets)):
         rest = Portfolio(surveys=portfolio.surveys, usage=portfolio.usage,
                          tickets=portfolio.tickets, customers=portfolio.customers
-                         ).report(last, months=args.months)
+                         ).report(last, months=args.months,
+                                   progress=_progress(args))
     if args.format == "json":
         out: dict[str, Any] = {"by_currency": {k: json.loads(str(r.to_json()))
                                                for k, r in parts.items()}}

@@ -20,7 +20,8 @@ import numpy as np
 from csmetrics._core.checks import fail
 from csmetrics._core.columns import column_getter, require_column
 from csmetrics._core.convert import factorize, is_missing
-from csmetrics._core.options import Interval, check_option
+from csmetrics._core.options import OPTIONAL_BOOL, Interval, check_option
+from csmetrics._core.progress import progress_bar
 from csmetrics._core.segments import NamedSegments
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 from csmetrics.fx import FX, FxRates
@@ -123,7 +124,8 @@ class Portfolio:
         return Period.parse(max(dates), "month")
 
     def report(self, period: PeriodLike | None = None, *,
-               by: str | Mapping[Any, Any] | None = None, months: int = 12) -> PortfolioReport:
+               by: str | Mapping[Any, Any] | None = None, months: int = 12,
+               progress: bool | None = None) -> PortfolioReport:
         """Every metric the data support, for the ``months`` months ending with ``period``.
 
         Parameters
@@ -136,6 +138,9 @@ class Portfolio:
             attribute (a column of ``customers=``), or a customer -> segment mapping.
         months : int, default 12
             Length of the window.
+        progress : bool, optional
+            Show a progress bar on standard error (tqdm; a widget in Jupyter) as the
+            sections are computed; default: only when standard error is a terminal.
 
         Returns
         -------
@@ -154,15 +159,29 @@ class Portfolio:
                 else Period.parse(Period.parse(period).end, "month"))
         first = last - (months - 1)
         segment = self.segment(by)
+        check_option("Portfolio.report", "progress", progress, OPTIONAL_BOOL)
         sections: list[ReportSection] = []
-        with warnings.catch_warnings():
+        revenue = self.subscriptions is not None and len(self.subscriptions) > 0
+        surveys = self.surveys is not None and len(self.surveys) > 0
+        extra = self.usage is not None or self.tickets is not None
+        total = rs.REVENUE_STEPS * revenue + surveys + extra
+        with warnings.catch_warnings(), progress_bar(total, desc="report", unit="section",
+                                                      enabled=progress) as bar:
             # Undefined values show as NaN in the report; the report says so instead.
             warnings.simplefilter("ignore", UndefinedMetricWarning)
-            if self.subscriptions is not None and len(self.subscriptions):
-                sections += rs.revenue_sections(self, first, last, segment)
-            if self.surveys is not None and len(self.surveys):
+
+            def step(what: str) -> None:
+                bar.set_postfix_str(what)
+                bar.update(1)
+
+            if revenue:
+                sections += rs.revenue_sections(self, first, last, segment, step)
+            if surveys:
                 sections += rs.survey_sections(self, first, last, segment)
+                step("surveys")
             sections += rs.extra_sections(self, first, last, segment)
+            if extra:
+                step("usage, support and health")
         title = f"csmetrics report, {first} to {last}"
         return PortfolioReport(title, str(first), str(last), sections)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,8 +18,18 @@ if TYPE_CHECKING:
 
 
 
-def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[ReportSection]:
-    """Summary, MRR bridge, churn and retention, MRR by segment, cohorts, lifetime."""
+REVENUE_STEPS = 5
+"""Calls of ``step`` by ``revenue_sections`` (survey and extra sections make one each)."""
+
+
+def _no_step(what: str) -> None:
+    """Progress is not followed."""
+
+
+def revenue_sections(p: Portfolio, first: Period, last: Period, by: By,
+                     step: Callable[[str], None] = _no_step) -> list[ReportSection]:
+    """Summary, MRR bridge, churn and retention, MRR by segment, cohorts, lifetime;
+    ``step(name)`` is called as each part is done."""
     from csmetrics.revenue import arpa, mrr, mrr_movements
     from csmetrics.revenue.churn import (
         customer_count,
@@ -60,6 +71,7 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[
         bridge.select("period", *money, "new_customers", "churned_customers",
                       "reactivated_customers", "ending_customers", title=""),
         chart=lambda ax: bridge.plot("movements", ax=ax)))
+    step("MRR movements")
 
     window = (first, last)
     policy = pol if pol is not None else MetricPolicy()
@@ -103,11 +115,13 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[
     sections.append(ReportSection(
         "retention", f"Churn and retention, {first} to {last} (fractions)", retention,
         chart=lambda ax: trend.plot(ax=ax)))
+    step("churn and retention")
 
     by_segment = mrr(subs, last, by=by if by is not None else "plan", fx=fx)
     sections.append(ReportSection("mrr_by_segment", f"MRR on {last.end} by "
                                   f"{by_segment.column_names[0]}", by_segment.select(
                                       *by_segment.column_names, title="")))
+    step("MRR by segment")
 
     cohorts = cohort_table(subs, start=max(first, last - 11), end=last)
     sections.append(ReportSection(
@@ -115,6 +129,7 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[
         "months since joining",
         cohorts.select("cohort", "customers", *map(str, cohorts.ages), title=""),
         chart=lambda ax: cohorts.plot(ax=ax)))
+    step("cohorts")
 
     curve = survival_curve(subs, at=last)
     ltv = lifetime_value(subs, at=last, fx=fx)
@@ -127,6 +142,7 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[
         "lifetime", "Lifetime and lifetime value", ltv.select(*ltv.column_names, title=""),
         lines=(*lines, ltv.definition),
         chart=lambda ax: curve.plot(ax=ax)))
+    step("lifetime")
     return sections
 
 
