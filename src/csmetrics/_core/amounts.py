@@ -184,9 +184,16 @@ def suggest_amount_format(chk: Checker, column: str) -> None:
     for problem in chk.problems:
         if values is None or (problem.column, problem.rule) != (column, "must be a number"):
             continue
-        cells = [values[i] for i in problem.positions]
-        for fmt in AMOUNT_FORMATS:
-            if any(isinstance(c, str) and parse_amount(c, fmt) is not None for c in cells):
-                chk.hint(column, problem.rule, "These are amounts written as text: pass "
-                         f"amount_format={fmt!r} to read them.")
-                return
+        cells = [c for c in (values[i] for i in problem.positions) if isinstance(c, str)
+                 and any(parse_amount(c, fmt) is not None for fmt in AMOUNT_FORMATS)]
+        # Only the formats that read every such cell; several that all do are all named.
+        readings = {fmt: [parse_amount(c, fmt) for c in cells] for fmt in AMOUNT_FORMATS}
+        fits = [fmt for fmt, got in readings.items() if cells and None not in got]
+        if len({tuple(readings[fmt]) for fmt in fits}) == 1:
+            fits = fits[:1]   # they all read the same amounts: any of them will do
+        if fits:
+            named = " or ".join(f"amount_format={fmt!r}" for fmt in fits)
+            which = "" if len(fits) == 1 else " (the one they are written in)"
+            chk.hint(column, problem.rule, f"These are amounts written as text: pass {named}"
+                     f"{which} to read them.")
+        return

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from csmetrics._core.arrow import Encoded, arrow_codes, arrow_to_numpy, is_arrow
 from csmetrics._core.checks import Checker
 from csmetrics._core.similar import warn_similar_labels
+from csmetrics._core.zones import utc_word_as_z
 
 
 def is_missing(values: NDArray[Any]) -> NDArray[np.bool_]:
@@ -217,6 +218,9 @@ _LATEST = np.datetime64("2199-12-31")
 def _dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.datetime64]:
     if values.dtype.kind == "M":
         return values.astype("datetime64[D]")
+    if values.dtype.kind == "m":  # numpy would read a duration as days since 1970
+        checker.check(~np.isnat(values), column, "must be a date, not a duration")
+        return np.full(values.size, np.datetime64("NaT"), dtype="datetime64[D]")
     if values.dtype.kind == "O":
         missing = is_missing(values)
         present = values[~missing]
@@ -271,22 +275,6 @@ def _dates_one_by_one(values: NDArray[Any], column: str, checker: Checker
 
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ].*)?$")
-
-
-_UTC_WORD = re.compile(r"(?<=\d)\s*(?:UTC|GMT)$", re.IGNORECASE)
-
-
-def utc_word_as_z(text: str) -> str:
-    """ISO text whose zone is written as a word (``2024-03-05 14:22:01 UTC``, as databases
-    and spreadsheets print it) with the ISO designator instead (``...14:22:01Z``); other
-    text unchanged.
-
-    Examples
-    --------
-    >>> utc_word_as_z("2024-03-05 14:22:01 UTC"), utc_word_as_z("2024-03-05")
-    ('2024-03-05 14:22:01Z', '2024-03-05')
-    """
-    return _UTC_WORD.sub("Z", text) if text[-1:] in "CTct" else text
 
 
 def one_date(v: object) -> np.datetime64:

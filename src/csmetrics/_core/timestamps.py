@@ -16,7 +16,8 @@ from dateutil.parser import isoparse
 from numpy.typing import NDArray
 
 from csmetrics._core.checks import Checker
-from csmetrics._core.convert import is_missing, missing_one, utc_word_as_z
+from csmetrics._core.convert import is_missing, missing_one
+from csmetrics._core.zones import utc_word_as_z
 
 I64 = NDArray[np.int64]
 US_PER_DAY = 86_400_000_000

@@ -220,7 +220,7 @@ class PaymentTable(ColumnTable):
     def __repr__(self) -> str:
         n = len(self)
         if n == 0:
-            return "PaymentTable(0 payments)"
+            return f"PaymentTable(0 payments{self._skipped_text()})"
         cur = ", ".join(self.currencies[np.unique(self.currency_codes)].tolist())
         k = self.n_customers
         skipped = self._skipped_text()

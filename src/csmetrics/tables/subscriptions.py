@@ -386,7 +386,8 @@ interval_count, quantity, discount : str
         chk.check((disc < 0) | (disc > 1), renamed["discount"], "must be between 0 and 1")
         count_f = required_number(col("interval_count"), renamed["interval_count"], chk,
                                   required=True)
-        chk.check((count_f < 1) | (count_f != np.floor(count_f)) | (count_f > 10_000),
+        chk.check(((count_f < 1) | (count_f != np.floor(count_f)) | (count_f > 10_000))
+                  & ~chk.flagged(renamed["interval_count"]),
                   renamed["interval_count"], "must be a whole number from 1 to 10,000")
         count = np.where(chk.bad, 1, np.nan_to_num(count_f, nan=1.0)).astype(np.int64)
 
@@ -438,7 +439,7 @@ interval_count, quantity, discount : str
 
     def __repr__(self) -> str:
         if len(self) == 0:
-            return "SubscriptionTable(0 rows)"
+            return f"SubscriptionTable(0 rows{self._skipped_text()})"
         first = str(self.start.min())
         last = "open" if np.isnat(self.end).any() else str(self.end.max())
         cur = ", ".join(self.currencies[np.unique(self.currency_codes)].tolist())

@@ -91,8 +91,9 @@ class SurveyResponse(RecordModel):
     @field_validator("score", mode="before")
     @classmethod
     def _blank_is_a_non_response(cls, v: Any) -> Any:
-        # As the columns read it: a missing score (None, NaN, NaT, pd.NA) is no answer.
-        return None if missing_one(v) else v
+        # As the columns read it: a missing score (None, NaN, NaT, pd.NA, blank text) is
+        # no answer.
+        return None if missing_one(v) or (isinstance(v, str) and not v.strip()) else v
 
     @field_validator("survey")
     @classmethod
@@ -328,8 +329,16 @@ class SurveyTable(ColumnTable):
         whole = np.array([known[s].integer if s in known else False for s in names] or [False],
                          dtype=bool)[sv_codes]
         scale_text = ", ".join(f"{s}: {known[s]}" for s in names if s in known)
-        blank = is_missing(required("score"))
-        values = to_float(required("score"), score, chk)
+        answers = required("score")
+        if answers.dtype.kind in "OU":  # blank text is no answer, as an empty cell is
+            empty = np.char.str_len(np.char.strip(answers.astype(str))) == 0 if (
+                answers.dtype.kind == "U") else np.fromiter(
+                    (isinstance(v, str) and not v.strip() for v in answers), bool, answers.size)
+            if empty.any():
+                answers = answers.astype(object)
+                answers[empty] = None
+        blank = is_missing(answers)
+        values = to_float(answers, score, chk)
         blank &= np.isnan(values)
         with np.errstate(invalid="ignore"):
             chk.check(~np.isnan(values) & ((values < low) | (values > high)), score,
@@ -413,14 +422,14 @@ class SurveyTable(ColumnTable):
 
     def __repr__(self) -> str:
         n = len(self)
+        blanks = self.non_responses
+        blank_text = f", {blanks:,} non-response{'s' * (blanks != 1)}" if blanks else ""
         if n == 0:
-            return "SurveyTable(0 responses)"
+            return f"SurveyTable(0 responses{self._skipped_text()}{blank_text})"
         per = np.bincount(self.survey_codes, minlength=self.surveys.size)
         mix = " / ".join(f"{s} {c:,}" for s, c in zip(self.surveys.tolist(), per.tolist(),
                                                      strict=True) if c)
         cust = self.n_customers
-        blanks = self.non_responses
-        blank_text = f", {blanks:,} non-response{'s' * (blanks != 1)}" if blanks else ""
         return (f"SurveyTable({n:,} response{'s' * (n != 1)}, {cust:,} "
                 f"customer{'s' * (cust != 1)}, {mix}, {self.submitted_at.min()} to "
                 f"{self.submitted_at.max()}{self._skipped_text()}{blank_text})")

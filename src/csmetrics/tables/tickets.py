@@ -266,7 +266,7 @@ class SupportTicketTable(ColumnTable):
     def __repr__(self) -> str:
         n = len(self)
         if n == 0:
-            return "SupportTicketTable(0 tickets)"
+            return f"SupportTicketTable(0 tickets{self._skipped_text()})"
         accounts = int((np.bincount(self.customer_codes, minlength=self.n_customers) > 0).sum())
         still_open = int(np.isnat(self.resolved_at).sum())
         skipped = self._skipped_text()

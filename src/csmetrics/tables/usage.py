@@ -355,7 +355,7 @@ class UsageTable(ColumnTable):
     def __repr__(self) -> str:
         n = len(self)
         if n == 0:
-            return "UsageTable(0 events)"
+            return f"UsageTable(0 events{self._skipped_text()})"
         accounts = int((np.bincount(self.customer_codes, minlength=self.n_customers) > 0).sum())
         users = int(ku.distinct(self.member_codes, self.n_members).size)
         feats = int(np.unique(self.feature_codes[self.feature_codes >= 0]).size

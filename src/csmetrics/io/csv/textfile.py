@@ -66,6 +66,9 @@ def read_python(source: Source, *, encoding: str, progress: bool | None
     except UnicodeDecodeError as exc:
         line = (reader.line_num if reader is not None else 0) + 1
         raise CSVFormatError(_not_text(path, name, encoding, exc, line)) from None
+    except UnicodeError as exc:  # no byte to name: "UTF-16 stream does not start with BOM"
+        raise CSVFormatError(f"{name}: not {encoding} text ({exc}); save it as UTF-8, or read "
+                             "it with its encoding (such as encoding='utf-16-le')") from None
     except OSError as exc:  # a directory opens on some systems and fails on reading
         raise CSVFileError(exc.errno, exc.strerror or str(exc), name) from None
     finally:

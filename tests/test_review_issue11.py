@@ -1,0 +1,84 @@
+"""Defects a fresh-eyes review of issue 11 found, each reproduced with the reviewer's input
+and fixed (durations read as dates, a hint that guessed a format, a raw UnicodeError, a cell
+reported twice, blank text scores, empty tables that hid their skipped rows, dates with a
+zone word)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+import csmetrics as cm
+from csmetrics.io.csv import CSVFormatError, read_subscriptions_csv
+
+BASE = {"customer_id": ["a", "b"], "amount": [1.0, 2.0], "start": ["2024-01-01"] * 2}
+
+
+@pytest.mark.parametrize("column", [
+    np.array([dt.timedelta(days=19723)] * 2, dtype="timedelta64[us]"),
+    pa.array([dt.timedelta(days=19723)] * 2, type=pa.duration("us")),
+], ids=["numpy", "arrow"])
+def test_a_duration_is_not_a_date(column: object) -> None:
+    # 19,723 days after 1970-01-01 is 2024-01-01: numpy would read the duration as that day.
+    with pytest.raises(cm.DataValidationError, match="must be a date, not a duration"):
+        cm.SubscriptionTable.from_columns({**BASE, "start": column})
+
+
+def test_the_amount_hint_names_every_format_that_reads_the_cells_differently() -> None:
+    # "1.200 €" is 1.2 in '1,234.56' and 1,200 in '1.234,56': naming one would be a guess.
+    with pytest.raises(cm.DataValidationError) as info:
+        cm.SubscriptionTable.from_columns({**BASE, "amount": ["1.200 €", "5"]})
+    hint = info.value.problems[0].hint
+    assert "amount_format='1,234.56'" in hint
+    assert "amount_format='1.234,56'" in hint
+    assert "the one they are written in" in hint
+    # Cells every format reads alike ('$1200'): one format named, no ambiguity to resolve.
+    with pytest.raises(cm.DataValidationError) as info:
+        cm.SubscriptionTable.from_columns({**BASE, "amount": ["$1200", "5"]})
+    assert info.value.problems[0].hint == ("These are amounts written as text: pass "
+                                           "amount_format='1,234.56' to read them.")
+
+
+def test_utf16_without_a_byte_order_mark_is_a_format_error(tmp_path: Path) -> None:
+    # A UTF-8 file read as UTF-16: Python's decoder refuses it before naming any byte.
+    path = tmp_path / "u8.csv"
+    path.write_text("customer_id,start,amount\na,2024-01-01,5\n")
+    with pytest.raises(CSVFormatError, match="not utf-16 text"):
+        read_subscriptions_csv(path, encoding="utf-16")
+
+
+def test_a_blank_interval_count_is_reported_once() -> None:
+    with pytest.raises(cm.DataValidationError) as info:
+        cm.SubscriptionTable.from_columns({**BASE, "interval_count": [None, 1]})
+    assert [(p.column, p.rule) for p in info.value.problems] == [
+        ("interval_count", "must not be missing (None/NaN)")]
+
+
+def test_blank_text_scores_are_non_responses_on_every_path() -> None:
+    cols = {"customer_id": ["a", "b", "c"], "survey": ["nps"] * 3, "score": ["", 9, "  "],
+            "submitted_at": ["2024-01-01"] * 3}
+    table = cm.SurveyTable.from_columns(cols)
+    assert (len(table), table.non_responses) == (1, 2)
+    records = [dict(zip(cols, row, strict=True)) for row in zip(*cols.values(), strict=True)]
+    again = cm.SurveyTable.from_records(records)
+    assert (len(again), again.non_responses) == (1, 2)
+    # The one answer, a 9, is a promoter: NPS 100 on both paths.
+    assert float(cm.net_promoter_score(table)) == float(cm.net_promoter_score(again)) == 100.0
+
+
+def test_an_empty_table_still_says_what_it_skipped() -> None:
+    subs = cm.SubscriptionTable.from_columns({**BASE, "amount": [-1, -2]}, errors="skip")
+    assert repr(subs) == "SubscriptionTable(0 rows, 2 skipped)"
+    nps = cm.SurveyTable.from_columns({"customer_id": ["a"], "survey": ["nps"],
+                                       "score": [None], "submitted_at": ["2024-01-01"]})
+    assert repr(nps) == "SurveyTable(0 responses, 1 non-response)"
+
+
+def test_dates_with_the_zone_as_a_word() -> None:
+    subs = cm.SubscriptionTable.from_columns(
+        {**BASE, "start": ["2024-03-05 14:22:01 UTC", "2024-03-05 UTC"]})
+    assert subs.start.tolist() == [dt.date(2024, 3, 5)] * 2
