@@ -82,3 +82,38 @@ def test_dates_with_the_zone_as_a_word() -> None:
     subs = cm.SubscriptionTable.from_columns(
         {**BASE, "start": ["2024-03-05 14:22:01 UTC", "2024-03-05 UTC"]})
     assert subs.start.tolist() == [dt.date(2024, 3, 5)] * 2
+
+
+SURVEY = {"customer_id": ["a"], "survey": ["NPS Q1"], "score": [9],
+          "submitted_at": ["2024-01-01"]}
+
+
+@pytest.mark.parametrize(("names", "message"), [
+    ({"NPS Q1": "nps", "nps q1": "csat"}, "map it once"),      # the last one won, silently
+    ({"NPS Q1": "bogus"}, "no known scale"),                     # refused only with skip
+])
+def test_a_survey_name_mapping_that_cannot_be_meant_is_refused(names: dict[str, str],
+                                                               message: str) -> None:
+    with pytest.raises(cm.InvalidParameterError, match=message):
+        cm.SurveyTable.from_columns(SURVEY, survey_names=names, errors="skip")
+
+
+def test_survey_name_and_survey_names_together_are_refused() -> None:
+    without = {k: v for k, v in SURVEY.items() if k != "survey"}
+    with pytest.raises(cm.InvalidParameterError, match="give one"):
+        cm.SurveyTable.from_columns(without, survey_name="nps", survey_names={"x": "nps"})
+
+
+def test_the_cli_says_survey_problems_in_its_own_terms(capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    from csmetrics.cli import main
+
+    data = str(Path(__file__).parent / "data" / "delighted_nps.csv")
+    assert main(["nps", "--surveys", data, "--preset", "delighted", "--survey-name",
+                 "nope"]) == 2
+    err = capsys.readouterr().err
+    assert "scales=" not in err
+    assert "the known surveys are ces, csat and nps" in err
+    assert main(["report", "--surveys", data, "--preset", "delighted", "--survey-names",
+                 "NPS Q1=bogus", "--errors", "skip", "--quiet"]) == 2
+    assert "no known scale" in capsys.readouterr().err

@@ -399,6 +399,8 @@ _HINTS = (
     (re.compile(r"give others with scales=, or map names with survey_names="),
      "map other names with --survey-names 'NAME=nps'"),
     (re.compile(r"amount_format='([^']*)'"), r"--amount-format '\1'"),
+    (re.compile(r"; give others with scales="), ""),
+    (re.compile(r"; give it with scales=\{[^}]*\}"), " (the known surveys are ces, csat and nps)"),
     (re.compile(r", or read it with its encoding \(such as encoding='[^']*'\)"), ""),
 )
 """The library's hints in Python terms, as the command line's flags."""
@@ -421,20 +423,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = run(args)
         _emit(text, getattr(args, "output", None))
     except _UsageError as exc:
-        print(f"csmetrics {args.command}: {exc}", file=sys.stderr)
+        print(f"csmetrics {args.command}: {_cli_terms(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except _DataError as exc:
-        print(f"csmetrics {args.command}: {exc}", file=sys.stderr)
+        print(f"csmetrics {args.command}: {_cli_terms(str(exc))}", file=sys.stderr)
         return EXIT_DATA_ERROR
     except (DataValidationError, KeyError, CSVFormatError) as exc:
         message = str(exc) if not isinstance(exc, KeyError) else str(exc).strip("'\"")
         print(f"csmetrics {args.command}: {_cli_terms(message)}", file=sys.stderr)
         return EXIT_DATA_ERROR
     except (InvalidParameterError, MissingDependencyError, OSError, UnicodeError) as exc:
-        print(f"csmetrics {args.command}: {exc}", file=sys.stderr)
+        print(f"csmetrics {args.command}: {_cli_terms(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except CSMetricsError as exc:
-        print(f"csmetrics {args.command}: {exc}", file=sys.stderr)
+        print(f"csmetrics {args.command}: {_cli_terms(str(exc))}", file=sys.stderr)
         return EXIT_DATA_ERROR
     except Exception as exc:  # a bug: one line that can be reported, not a traceback
         print(f"csmetrics {args.command}: unexpected error ({type(exc).__name__}: {exc}); "

@@ -126,8 +126,16 @@ def resolve_scales(scales: Mapping[str, SurveyScaleLike] | None) -> dict[str, Su
     return out
 
 
-def survey_name_lookup(names: Any, context: str) -> dict[str, str]:
+def survey_name_lookup(names: Any, context: str,
+                       known: Mapping[str, SurveyScale] | None = None) -> dict[str, str]:
     """``survey_names=`` as a lookup from the canonical column value to the canonical name.
+
+    Raises
+    ------
+    InvalidParameterError
+        Not a mapping of names to names; two names that read as one (``"NPS Q1"`` and
+        ``"nps q1"``) mapped to different surveys; a name mapped to a survey with no known
+        scale (of ``known``).
 
     Examples
     --------
@@ -141,7 +149,19 @@ def survey_name_lookup(names: Any, context: str) -> dict[str, str]:
         raise InvalidParameterError(
             f"{context}: survey_names must be a mapping from a name in the survey column to a "
             f"survey, such as {{'NPS Q1': 'nps'}}, got {names!r}.")
-    return {canonical_survey(k): canonical_survey(v) for k, v in names.items()}
+    out: dict[str, str] = {}
+    for key, value in names.items():
+        name, target = canonical_survey(key), canonical_survey(value)
+        if out.get(name, target) != target:
+            raise InvalidParameterError(
+                f"{context}: survey_names maps {key!r} to {value!r}, but a name that reads the "
+                f"same (case and spaces aside) to {out[name]!r}: map it once.")
+        if known is not None and target not in known:
+            raise InvalidParameterError(
+                f"{context}: survey_names maps {key!r} to {value!r}, which has no known scale "
+                f"({', '.join(sorted(known))}; give others with scales=).")
+        out[name] = target
+    return out
 
 
 def survey_codes(values: NDArray[Any], column: str, known: Mapping[str, SurveyScale], chk: Checker,

@@ -310,6 +310,10 @@ class SurveyTable(ColumnTable):
 
         if raw["survey"] is None:
             assert survey_name is not None
+            if survey_names:
+                raise InvalidParameterError(
+                    f"{ctx}: survey_names= maps the names of a survey column, and the input has "
+                    f"none: survey_name={survey_name!r} names every row's survey; give one.")
             name = canonical_survey(survey_name)
             if name not in known:
                 raise InvalidParameterError(
@@ -318,7 +322,7 @@ class SurveyTable(ColumnTable):
             sv_codes, surveys = np.zeros(n, dtype=np.int64), np.array([name], dtype=object)
         else:
             sv_codes, surveys = survey_codes(raw["survey"], survey, known, chk,
-                                             survey_name_lookup(survey_names, ctx))
+                                             survey_name_lookup(survey_names, ctx, known))
 
         # "" stands for rows whose survey is missing or unknown (already marked bad): no scale.
         names = surveys.tolist()
