@@ -117,3 +117,28 @@ def test_the_cli_says_survey_problems_in_its_own_terms(capsys: pytest.CaptureFix
     assert main(["report", "--surveys", data, "--preset", "delighted", "--survey-names",
                  "NPS Q1=bogus", "--errors", "skip", "--quiet"]) == 2
     assert "no known scale" in capsys.readouterr().err
+
+
+def _stripe_file(tmp_path: Path, rows: list[str]) -> Path:
+    path = tmp_path / "stripe.csv"
+    path.write_text("id,Customer ID,Amount,Currency,Interval,Status,Start (UTC),"
+                    "Cancel At Period End,Current Period End (UTC),Ended At (UTC)\n"
+                    + "".join(r + "\n" for r in rows))
+    return path
+
+
+def test_a_preset_refuses_flags_and_statuses_it_would_have_to_guess(tmp_path: Path) -> None:
+    # "maybe" was read as false (so the row ran on forever), and a blank status as active.
+    path = _stripe_file(tmp_path, [
+        "sub_1,cus_1,10.00,usd,month,active,2024-01-05 10:00,maybe,2024-02-05 10:00,",
+        "sub_2,cus_2,10.00,usd,month,,2024-01-05 10:00,false,,",
+        "sub_3,cus_3,10.00,usd,month,active,2024-01-05 10:00,,,",
+    ])
+    from csmetrics.io.csv import CSVDataError
+
+    with pytest.raises(CSVDataError) as info:
+        read_subscriptions_csv(path, preset="stripe")
+    got = {(p.column, p.lines) for p in info.value.problems}
+    assert got == {("Cancel At Period End", (2,)), ("Status", (3,))}
+    table = read_subscriptions_csv(path, preset="stripe", errors="skip")
+    assert table.customer_ids.tolist() == ["cus_3"]

@@ -209,16 +209,24 @@ def utc_days(values: NDArray[Any] | None, n: int
 
 
 def _status(values: NDArray[Any] | None, n: int, default: str) -> NDArray[np.str_]:
+    """The status column in lower case; ``default`` when the export has no status column.
+    A blank cell stays blank, so that it is refused as no known status."""
     if values is None:
         return np.full(n, default)
-    text = _text(values, default)
-    return np.char.lower(np.where(text == "", default, text))
+    return np.char.lower(np.char.strip(_text(values)))
 
 
-def _true(values: NDArray[Any] | None, n: int) -> NDArray[np.bool_]:
+_TRUE, _FALSE = ("true", "yes", "1", "t", "y"), ("false", "no", "0", "f", "n", "")
+
+
+def _true(values: NDArray[Any] | None, n: int) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """A yes/no column read as booleans (a blank cell is no), and where a cell is neither:
+    those are refused, never read as no."""
     if values is None:
-        return np.zeros(n, dtype=bool)
-    return np.isin(np.char.lower(_text(values)), ["true", "yes", "1", "t"])
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    text = np.char.lower(np.char.strip(_text(values)))
+    yes = np.isin(text, _TRUE)
+    return yes, ~yes & ~np.isin(text, _FALSE)
 
 
 def _where(mask: NDArray[np.bool_]) -> I64:
@@ -311,7 +319,10 @@ def _stripe(raw: Mapping[str, Sequence[str | None]], cols: Mapping[str, str]) ->
     trial_start, trial_end = s.days("trial_start"), s.days("trial_end")
     ended, canceled_at = s.days("end"), s.days("canceled_at")
     period_end = s.days("current_period_end")
-    at_period_end = _true(s.get("cancel_at_period_end"), n)
+    at_period_end, unreadable = _true(s.get("cancel_at_period_end"), n)
+    if unreadable.any():
+        s.problems.append((_where(unreadable), cols["cancel_at_period_end"],
+                           "must be true or false (or blank)"))
     end = _first(ended, np.where(status == "canceled", canceled_at, np.datetime64("NaT")),
                  np.where(at_period_end, period_end, np.datetime64("NaT")))
     lacking = (status == "canceled") & np.isnat(end) & ~_bad_rows(s, n)
