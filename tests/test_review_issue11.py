@@ -142,3 +142,43 @@ def test_a_preset_refuses_flags_and_statuses_it_would_have_to_guess(tmp_path: Pa
     assert got == {("Cancel At Period End", (2,)), ("Status", (3,))}
     table = read_subscriptions_csv(path, preset="stripe", errors="skip")
     assert table.customer_ids.tolist() == ["cus_3"]
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["pyarrow", "csv-module"])
+def test_a_csv_keeps_id_cells_as_written_and_warns(tmp_path: Path, fast: bool) -> None:
+    # Stripping merged ' c1', 'c1 ' and 'c1' into one customer without a word; the columns
+    # path keeps them apart with a SimilarIdsWarning, and so does every reader now.
+    path = tmp_path / "ids.csv"
+    rows = "c1,2024-01-01, 10 \n c1,2024-01-01,10\nc1\u00a0,2024-01-01,10\n"
+    if not fast:
+        rows += "c2,2024-01-01\n"     # a short line: the csv module reads this file
+    path.write_text("customer_id,start,amount\n" + rows, encoding="utf-8")
+    with pytest.warns(cm.SimilarIdsWarning, match="' c1'"):
+        if fast:
+            table = read_subscriptions_csv(path)
+        else:
+            table = read_subscriptions_csv(path, errors="skip")
+    assert sorted(table.customer_ids.tolist())[:3] == [" c1", "c1", "c1\u00a0"]
+    assert table.amount.tolist()[:3] == [10.0, 10.0, 10.0]   # other cells are stripped
+
+
+def test_an_id_of_spaces_is_blank(tmp_path: Path) -> None:
+    path = tmp_path / "blank.csv"
+    path.write_text("customer_id,start,amount\n   ,2024-01-01,10\nc1,2024-01-01,10\n"
+                    "  ,  ,  \n")       # the last line is blank cells only: not a row
+    from csmetrics.io.csv import CSVDataError
+
+    with pytest.raises(CSVDataError) as info:
+        read_subscriptions_csv(path)
+    assert [(p.column, p.rule, p.lines) for p in info.value.problems] == [
+        ("customer_id", "must not be blank", (2,))]
+    assert info.value.n_rows == 2
+
+
+def test_a_rule_found_twice_on_a_column_is_one_problem() -> None:
+    # None (missing) and '  ' (an id of spaces) are found by two passes: one line each.
+    with pytest.raises(cm.DataValidationError) as info:
+        cm.SubscriptionTable.from_columns({"customer_id": ["c1", "  ", None],
+                                           "amount": [1, 2, 3], "start": ["2024-01-01"] * 3})
+    assert len(info.value.problems) == 1
+    assert (info.value.count, info.value.positions) == (2, (1, 2))

@@ -68,6 +68,14 @@ class Checker:
         positions = np.flatnonzero(violates)
         if positions.size == 0:
             return
+        if self.collect or self.errors == "skip":
+            # A rule found again on the same column (by a second pass) is one problem.
+            for k, old in enumerate(self.problems):
+                if (old.column, old.rule) == (column, rule) and old.every is not None:
+                    self.problems.pop(k)
+                    positions = np.union1d(old.every, positions)
+                    hint = hint or old.hint
+                    break
         problem = Problem(column, rule, int(positions.size),
                           tuple(positions[:_SHOWN].tolist()),
                           self._values(column, positions[:_SHOWN]), hint=hint,

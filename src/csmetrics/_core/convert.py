@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from csmetrics._core.arrow import Encoded, arrow_codes, arrow_to_numpy, is_arrow
 from csmetrics._core.checks import Checker
-from csmetrics._core.similar import warn_similar_labels
+from csmetrics._core.similar import warn_similar_labels, without_blank_text
 from csmetrics._core.zones import utc_word_as_z
 
 
@@ -393,14 +393,16 @@ def to_codes(
     if isinstance(values, Encoded):  # Arrow text ids, encoded when read
         if required:
             checker.check(values.missing, column, "must not be missing (None/NaN)")
-        return values.codes, values.categories
+        warn_similar_labels(values.categories, column, checker.context)
+        return without_blank_text(values.codes, values.categories, column, checker, required)
     if is_arrow(values):  # Arrow text ids: dictionary-encoded by pyarrow
         fast = arrow_codes(values)
         if fast is not None:
             codes, cats, absent = fast
             if required:
                 checker.check(absent, column, "must not be missing (None/NaN)")
-            return codes, cats
+            warn_similar_labels(cats, column, checker.context)
+            return without_blank_text(codes, cats, column, checker, required)
         values = arrow_to_numpy(values)
     missing = is_missing(values)
     if required:
@@ -416,7 +418,7 @@ def to_codes(
     codes, cats = _scalars_only(lambda v: _codes(v, missing if v is values else is_missing(v)),
                                 lambda out: out[1], values, column, checker, None)
     warn_similar_labels(cats, column, checker.context)
-    return codes, cats
+    return without_blank_text(codes, cats, column, checker, required)
 
 
 def _codes(values: NDArray[Any], missing: NDArray[np.bool_]

@@ -4,7 +4,8 @@
 customers: an export padded a cell, or a copy and paste carried a zero-width space. A table
 keeps them apart, as given (nothing changes silently), and warns with ``SimilarIdsWarning``
 naming them. The check looks at a column's distinct values only, and in Python only at those
-holding something other than printable ASCII or starting or ending with a space.
+holding something other than printable ASCII or starting or ending with a space. An id of
+spaces only is no id at all (``without_blank_text``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._core.checks import Checker
 from csmetrics._core.warnings import find_stacklevel
 from csmetrics.exceptions import SimilarIdsWarning
 
@@ -108,3 +110,25 @@ remove zero-width characters) if they are the same.
         f"invisible characters, kept apart as given: {shown}{more}. Clean the column (strip "
         "spaces, remove zero-width characters) if they are the same.",
         SimilarIdsWarning, stacklevel=find_stacklevel())
+
+
+def without_blank_text(codes: NDArray[np.int64], cats: NDArray[Any], column: str,
+                        checker: Checker, required: bool
+                        ) -> tuple[NDArray[np.int64], NDArray[Any]]:
+    """Codes with text of spaces only read as missing (an id of spaces is no id), checked
+    on the categories, not the rows."""
+    blank = np.zeros(cats.size, dtype=bool)
+    look = np.arange(cats.size)
+    if cats.dtype.kind == "U" and cats.size and cats.itemsize:
+        # Only text starting with a space (or beyond ASCII) can be spaces only.
+        first = cats.view(np.uint32).reshape(cats.size, -1)[:, 0]
+        look = np.flatnonzero((first <= 32) | (first >= 128))
+    blank[look] = [isinstance(c, str) and not c.strip() for c in cats[look].tolist()]
+    if not blank.any():
+        return codes, cats
+    is_blank = (codes >= 0) & blank[np.maximum(codes, 0)]
+    if required:
+        checker.check(is_blank, column, "must not be missing (None/NaN)")
+    new = np.cumsum(~blank) - 1
+    kept = np.where((codes >= 0) & ~is_blank, new[np.maximum(codes, 0)], -1)
+    return kept.astype(np.int64), cats[~blank]

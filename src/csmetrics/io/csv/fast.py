@@ -65,12 +65,13 @@ class Source:
         return open(self.path, newline="", encoding=encoding)
 
 
-def read_arrow(source: Source, encoding: str, progress: bool | None, recount: Recount
-               ) -> tuple[dict[str, Any], Sequence[int]] | None:
+def read_arrow(source: Source, encoding: str, progress: bool | None, recount: Recount,
+               keep: frozenset[str] = frozenset()) -> tuple[dict[str, Any], Sequence[int]] | None:
     """The file's columns (pyarrow text arrays, stripped, empty cells missing, blank lines
     left out) and the file line of each row (found by ``recount`` when first asked, unless
     every row is one line); ``None`` when the ``csv`` module must read the file (to raise
-    its error, or for an unusual file)."""
+    its error, or for an unusual file). The columns named in ``keep`` (ids) keep their
+    cells as written, spaces included, so that nothing merges two ids silently."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
@@ -132,11 +133,13 @@ def read_arrow(source: Source, encoding: str, progress: bool | None, recount: Re
     if not header or len(set(header)) != len(header) or any("\x00" in h for h in header) or (
             len(header) == 1 and (";" in header[0] or "\t" in header[0])):
         return None  # refused by the csv module's path, with its message
-    columns = [_stripped(c) for c in table.columns]
+    stripped = [_stripped(c) for c in table.columns]
+    columns = [c if h in keep else t for h, c, t in zip(header, table.columns, stripped,
+                                                         strict=True)]
     dropped = 0
-    if columns and table.num_rows and all(c.null_count for c in columns):
-        blank = pc.is_null(columns[0])
-        for column in columns[1:]:
+    if stripped and table.num_rows and all(c.null_count for c in stripped):
+        blank = pc.is_null(stripped[0])   # a line of blank cells (spaces included)
+        for column in stripped[1:]:
             blank = pc.and_(blank, pc.is_null(column))
         dropped = int(pc.sum(blank.cast(pa.int64())).as_py() or 0)
         if dropped:  # lines of empty cells only: not rows

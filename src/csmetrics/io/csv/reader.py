@@ -194,8 +194,11 @@ def read_table_csv(
             raise InvalidParameterError(f"{name}: date_format= and preset= do not go together "
                                         f"(preset {preset!r} reads the export's timestamps).")
         fields = (*fields, *(k for k in chosen.columns if k not in fields))
-    raw, lines = _read_csv(path, encoding=encoding, progress=progress)
     mapping: dict[str, Any] = dict(columns or {})
+    # Id columns keep their cells as written: ' c1' and 'c1' stay apart, with a warning.
+    ids = {**(vendor.columns if vendor is not None else {}), **mapping}
+    keep = frozenset(ids.get(f, f) for f in _ID_FIELDS if f in fields)
+    raw, lines = _read_csv(path, encoding=encoding, progress=progress, keep=keep)
     unknown = sorted(set(mapping) - set(fields))
     if unknown:
         raise InvalidParameterError(
@@ -280,6 +283,10 @@ def _read_preset(kind: type[_T], name: str, raw: Mapping[str, Sequence[str | Non
     return done
 
 
+_ID_FIELDS = ("customer_id", "subscription_id", "respondent_id", "user_id", "ticket_id")
+"""The fields whose cells a CSV reader keeps as written (spaces included)."""
+
+
 def _in_file_rows(problem: Problem, origin: NDArray[np.int64],
                   raw: Mapping[str, Sequence[str | None]]) -> Problem:
     """A problem of a preset's spans as one of the file's rows: a row read as two spans
@@ -344,8 +351,8 @@ def csv_header(path: str | Path, *, encoding: str = "utf-8-sig") -> list[str]:
         return []
 
 
-def _read_csv(path: str | Path, *, encoding: str, progress: bool | None
-              ) -> tuple[dict[str, Any], Sequence[int]]:
+def _read_csv(path: str | Path, *, encoding: str, progress: bool | None,
+              keep: frozenset[str] = frozenset()) -> tuple[dict[str, Any], Sequence[int]]:
     """Columns (Arrow text arrays, or lists of text), and the file line of each data row
     (blank lines are skipped).
 
@@ -357,14 +364,14 @@ def _read_csv(path: str | Path, *, encoding: str, progress: bool | None
     name = str(path) if not isinstance(path, bytes) else os.fsdecode(path)
     try:
         source = Source.open(path, name)
-        fast = read_arrow(source, encoding, progress, _recount)
+        fast = read_arrow(source, encoding, progress, _recount, keep)
     except FileNotFoundError as exc:
         raise CSVFileNotFoundError(exc.errno, "no such file", name) from None
     except OSError as exc:
         raise CSVFileError(exc.errno, exc.strerror or str(exc), name) from None
     if fast is not None:
         return fast
-    columns, lines = read_python(source, encoding=encoding, progress=progress)
+    columns, lines = read_python(source, encoding=encoding, progress=progress, keep=keep)
     return columns, lines
 
 

@@ -16,8 +16,9 @@ from csmetrics.io.csv.errors import CSVFileError, CSVFileNotFoundError, CSVForma
 from csmetrics.io.csv.fast import Source
 
 
-def read_python(source: Source, *, encoding: str, progress: bool | None
-                 ) -> tuple[dict[str, list[str | None]], list[int]]:
+def read_python(source: Source, *, encoding: str, progress: bool | None,
+                keep: frozenset[str] = frozenset()
+                ) -> tuple[dict[str, list[str | None]], list[int]]:
     """Columns, and the file line of each data row (blank lines are skipped), read with the
     ``csv`` module: the reference reading, and the one that explains a refused file."""
     name = source.name
@@ -46,6 +47,7 @@ def read_python(source: Source, *, encoding: str, progress: bool | None
                 f"{name}: the header repeats column {', '.join(map(repr, repeated))}; "
                 "every column needs its own name.")
         _check_delimiter(header, name)
+        kept = {j for j, h in enumerate(header) if h in keep}
         columns: list[list[str | None]] = [[] for _ in header]
         lines: list[int] = []
         for line_no, row in _rows(reader, name):
@@ -56,8 +58,8 @@ def read_python(source: Source, *, encoding: str, progress: bool | None
             if not any(cell.strip() for cell in row):
                 continue  # a blank line is not a row
             for j in range(len(header)):
-                cell = row[j].strip() if j < len(row) else ""
-                columns[j].append(cell or None)
+                cell = row[j] if j < len(row) else ""
+                columns[j].append((cell if j in kept else cell.strip()) or None)
             lines.append(line_no)
             if show and line_no % 100_000 == 0:
                 print(f"\r{name}: {line_no - 1:,} rows read", end="", file=sys.stderr)
