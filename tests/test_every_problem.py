@@ -152,7 +152,7 @@ def test_a_presets_own_rules_and_the_tables_are_reported_together(tmp_path: Path
 
 def test_amounts_written_as_text_get_a_hint_never_a_guess(tmp_path: Path) -> None:
     cols = {"customer_id": ["a", "b"], "start": ["2024-01-01"] * 2,
-            "amount": ["1.200,00 €", "5"]}
+            "amount": ["1.200,00 €", "5"], "currency": ["EUR", "EUR"]}
     with pytest.raises(cm.DataValidationError) as info:
         cm.SubscriptionTable.from_columns(cols)
     assert str(info.value).endswith(

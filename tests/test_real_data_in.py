@@ -77,17 +77,19 @@ class TestAmountFormat:
         with pytest.raises(DataValidationError, match="column 'amount' must be a number"):
             SubscriptionTable.from_columns(self.cols("$1,200.00"))
 
-    @pytest.mark.parametrize(("fmt", "text", "value"), [
-        ("1,234.56", "$1,200.00", 1200.0),
-        ("1,234.56", "USD 1,200", 1200.0),
-        ("1,234.56", "1200.5", 1200.5),
-        ("1.234,56", "1.200,00 €", 1200.0),
-        ("1.234,56", "EUR 12,5", 12.5),
-        ("1 234,56", "1\u00a0200,50 €", 1200.5),
-        ("1'234.56", "CHF 1'200.50", 1200.5),
+    @pytest.mark.parametrize(("fmt", "text", "value", "currency"), [
+        ("1,234.56", "$1,200.00", 1200.0, "USD"),
+        ("1,234.56", "USD 1,200", 1200.0, "USD"),
+        ("1,234.56", "1200.5", 1200.5, "USD"),
+        ("1.234,56", "1.200,00 €", 1200.0, "EUR"),
+        ("1.234,56", "EUR 12,5", 12.5, "EUR"),
+        ("1 234,56", "1\u00a0200,50 €", 1200.5, "EUR"),
+        ("1'234.56", "CHF 1'200.50", 1200.5, "CHF"),
     ])
-    def test_formats(self, fmt: str, text: str, value: float) -> None:
-        t = SubscriptionTable.from_columns(self.cols(text, 7), amount_format=fmt)
+    def test_formats(self, fmt: str, text: str, value: float, currency: str) -> None:
+        # The symbol or code written with the amount must be the row's currency.
+        t = SubscriptionTable.from_columns({**self.cols(text, 7), "currency": [currency] * 2},
+                                           amount_format=fmt)
         assert t.amount.tolist() == [value, 7.0]
 
     def test_the_same_text_reads_differently_by_format(self) -> None:

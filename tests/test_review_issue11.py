@@ -182,3 +182,27 @@ def test_a_rule_found_twice_on_a_column_is_one_problem() -> None:
                                            "amount": [1, 2, 3], "start": ["2024-01-01"] * 3})
     assert len(info.value.problems) == 1
     assert (info.value.count, info.value.positions) == (2, (1, 2))
+
+
+def test_a_currency_written_with_the_amount_must_be_the_rows() -> None:
+    # '€1.000,00' on a USD row was read as 1,000 USD, and 'abc 7' as 7: checked now.
+    cols = {"customer_id": ["a", "b", "c", "d"], "start": ["2024-01-01"] * 4,
+            "amount": ["€1.000,00", "GBP 50,00", "abc 7", "USD 5"], "currency": ["USD"] * 4}
+    with pytest.raises(cm.DataValidationError) as info:
+        cm.SubscriptionTable.from_columns(cols, amount_format="1.234,56")
+    assert info.value.problems[0].rule.startswith("must not name a currency other than")
+    assert info.value.positions == (0, 1, 2)
+    ok = cm.SubscriptionTable.from_columns(
+        {**cols, "currency": ["eur", "GBP", "USD", "USD"], "amount": ["€1.000,00",
+                                                                    "GBP 50,00", "7", "$5"]},
+        amount_format="1.234,56")
+    assert ok.amount.tolist() == [1000.0, 50.0, 7.0, 5.0]
+
+
+def test_digits_of_other_scripts_are_refused_on_both_paths() -> None:
+    cols = {"customer_id": ["a"], "survey": ["nps"], "score": ["١٠"],
+            "submitted_at": ["2024-01-01"]}
+    with pytest.raises(cm.DataValidationError, match="must be a number"):
+        cm.SurveyTable.from_columns(cols)
+    with pytest.raises(cm.DataValidationError):
+        cm.SurveyTable.from_records([{k: v[0] for k, v in cols.items()}])

@@ -125,10 +125,56 @@ def parse_amount(text: str, fmt: str) -> float | None:
     return -value if negative else value
 
 
-def parse_amounts(values: NDArray[Any], fmt: str, column: str, chk: Checker
+_SYMBOLS: dict[str, frozenset[str]] = {
+    "€": frozenset({"EUR"}), "₹": frozenset({"INR"}), "₩": frozenset({"KRW"}),
+    "₽": frozenset({"RUB"}), "₺": frozenset({"TRY"}), "₪": frozenset({"ILS"}),
+    "₫": frozenset({"VND"}), "₱": frozenset({"PHP"}), "¥": frozenset({"JPY", "CNY"}),
+    "£": frozenset({"GBP", "GIP", "FKP", "SHP", "EGP", "SSP", "SYP", "LBP"}),
+}
+"""Currency symbols and the ISO codes each may stand for; others (``$``, used by dozens of
+currencies) are not checked against the row's currency."""
+
+
+def currency_mark(text: str) -> str | None:
+    """The currency symbol or 3-letter code written with an amount (``"€"``, ``"GBP"``).
+
+    Examples
+    --------
+    >>> currency_mark("€1.200,00"), currency_mark("50,00 GBP"), currency_mark("7")
+    ('€', 'GBP', None)
+    """
+    text = text.strip()
+    for end in (text[:1], text[-1:]):
+        if end and unicodedata.category(end) == "Sc":
+            return end
+    head, _, rest = text.partition(" ")
+    if rest and _CODE.match(head):
+        return head.upper()
+    body, _, tail = text.rpartition(" ")
+    return tail.upper() if body and _CODE.match(tail) else None
+
+
+def mark_agrees(mark: str | None, currency: object) -> bool:
+    """Whether an amount's currency mark may be written in the row's ``currency``.
+
+    Examples
+    --------
+    >>> mark_agrees("€", "eur"), mark_agrees("GBP", "USD"), mark_agrees("$", "CAD")
+    (True, False, True)
+    """
+    code = str(currency).strip().upper() if isinstance(currency, str) else "USD"
+    if mark is None or (len(mark) == 1 and mark not in _SYMBOLS):
+        return True
+    return code in _SYMBOLS[mark] if len(mark) == 1 else mark == code
+
+
+def parse_amounts(values: NDArray[Any], fmt: str, column: str, chk: Checker,
+                  currency: NDArray[Any] | None = None, currency_column: str = "currency"
                   ) -> NDArray[Any]:
     """A column with its text cells read as amounts in ``fmt`` (numbers and missing cells
-    unchanged); a text cell not written so breaks a rule that shows the format.
+    unchanged); a text cell not written so breaks a rule that shows the format, and one
+    whose currency symbol or code is not the row's ``currency`` (``"€5"`` on a USD row,
+    ``"abc 7"``) breaks a rule too: the mark is checked, never read as the currency.
 
     Each distinct text is parsed once, so a column of a few prices costs a few parses.
 
@@ -136,7 +182,8 @@ def parse_amounts(values: NDArray[Any], fmt: str, column: str, chk: Checker
     --------
     >>> from csmetrics._core.checks import Checker
     >>> col = np.array(["$1,200.00", None, 5, "€ 3.50"], dtype=object)
-    >>> parse_amounts(col, "1,234.56", "amount", Checker(4, "t")).tolist()
+    >>> cur = np.array(["USD", "USD", "USD", "EUR"], dtype=object)
+    >>> parse_amounts(col, "1,234.56", "amount", Checker(4, "t"), cur).tolist()
     [1200.0, None, 5, 3.5]
     """
     if values.dtype.kind != "O" and values.dtype.kind not in "US":
@@ -157,6 +204,26 @@ def parse_amounts(values: NDArray[Any], fmt: str, column: str, chk: Checker
                            f"{_example(fmt)!r}; amount_format={fmt!r})")
     numbers = np.array([np.nan if p is None else p for p in parsed], dtype=np.float64)
     out[where] = numbers[inv]
+    marks = [currency_mark(str(c)) for c in cats.tolist()]
+    marked = np.flatnonzero(np.array([m is not None for m in marks], dtype=bool)[inv]
+                            & ~failed[inv])
+    if marked.size:
+        rows = where[marked]
+        given = np.full(rows.size, "USD", dtype=object)
+        if currency is not None:
+            if hasattr(currency, "codes") and hasattr(currency, "categories"):  # encoded
+                codes = np.asarray(currency.codes)[rows]
+                names = np.asarray(currency.categories, dtype=object)
+                given = names[np.maximum(codes, 0)]
+                given[codes < 0] = None
+            else:
+                cells = currency.to_pylist() if hasattr(currency, "to_pylist") else currency
+                given = np.asarray(cells, dtype=object)[rows]
+        wrong = np.zeros(values.size, dtype=bool)
+        wrong[rows] = [not mark_agrees(marks[inv[k]], given[j]) for j, k in
+                       enumerate(marked.tolist())]
+        chk.check(wrong, column, f"must not name a currency other than the row's "
+                                 f"'{currency_column}' (the symbol or code is checked, not read)")
     return out
 
 

@@ -164,8 +164,10 @@ def to_float(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.
     except (TypeError, ValueError, OverflowError):
         pass
     else:
-        # Text "nan" reads as NaN: it is neither a number nor a missing cell.
-        checker.check(np.isnan(out) & ~missing, column, "must be a number")
+        # Text "nan" reads as NaN: it is neither a number nor a missing cell. Digits of other
+        # scripts ('١٠', '１０') read as numbers too, and the record path refuses them.
+        checker.check((np.isnan(out) & ~missing) | _not_ascii(values), column,
+                      "must be a number")
         return out
     out = np.full(values.size, np.nan)
     bad = np.zeros(values.size, dtype=bool)
@@ -180,6 +182,15 @@ def to_float(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.
             bad[i] = bool(np.isnan(out[i])) and not missing[i]
     checker.check(bad, column, "must be a number")
     return out
+
+
+def _not_ascii(values: NDArray[Any]) -> NDArray[np.bool_]:
+    """Text cells holding characters beyond ASCII (where a number column is text)."""
+    if values.dtype.kind == "U" and values.size and values.itemsize:
+        return np.asarray(values.view(np.uint32).reshape(values.size, -1).max(axis=1) > 127)
+    text = values if values.dtype.kind == "O" else ()
+    return np.fromiter((isinstance(v, str) and not v.isascii() for v in text), dtype=bool,
+                       count=len(text)) if len(text) else np.zeros(values.size, dtype=bool)
 
 
 NOT_NUMBERS = (np.datetime64, np.timedelta64, _dt.date, _dt.timedelta)

@@ -200,7 +200,8 @@ class PaymentTable(ColumnTable):
         chk.check(np.isnat(days) & ~chk.flagged(date), date, "must not be missing")
         amt_raw = np.asarray(amount_raw)
         if amount_format is not None:
-            amt_raw = parse_amounts(amt_raw, amount_format, amount, chk)
+            amt_raw = parse_amounts(amt_raw, amount_format, amount, chk, np.asarray(cur_raw),
+                                    currency)
         amt = to_float(amt_raw, amount, chk)
         if amount_format is None:
             suggest_amount_format(chk, amount)

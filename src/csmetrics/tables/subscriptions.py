@@ -375,7 +375,8 @@ interval_count, quantity, discount : str
 
         amt_raw = col("amount")
         if amount_format is not None:
-            amt_raw = parse_amounts(amt_raw, amount_format, renamed["amount"], chk)
+            amt_raw = parse_amounts(amt_raw, amount_format, renamed["amount"], chk,
+                                    raw["currency"], renamed["currency"])
         amt = required_number(amt_raw, renamed["amount"], chk, required=True)
         if amount_format is None:
             suggest_amount_format(chk, renamed["amount"])
