@@ -206,3 +206,19 @@ def test_digits_of_other_scripts_are_refused_on_both_paths() -> None:
         cm.SurveyTable.from_columns(cols)
     with pytest.raises(cm.DataValidationError):
         cm.SurveyTable.from_records([{k: v[0] for k, v in cols.items()}])
+
+
+def test_the_cli_lists_every_files_problems_in_one_run(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    from csmetrics.cli import main
+
+    subs, surveys = tmp_path / "subs.csv", tmp_path / "nps.csv"
+    subs.write_text("customer_id,start,amount\na,2024-01-01,-5\n")
+    surveys.write_text("customer_id,survey,score,submitted_at\na,nps,11,2024-01-01\n")
+    assert main(["report", "--subscriptions", str(subs), "--surveys", str(surveys)]) == 1
+    err = capsys.readouterr().err
+    assert f"{subs}: line 2: column 'amount' must be >= 0" in err
+    assert f"{surveys}: line 2: column 'score' must be on its survey's scale" in err
+    assert main(["report", "--subscriptions", str(tmp_path)]) == 2
+    assert "not a file" in capsys.readouterr().err

@@ -212,9 +212,21 @@ def _portfolio(args: argparse.Namespace) -> Any:
         raise _UsageError("--rejected needs --errors skip (without it the first broken "
                           "rules stop the command)")
     fx = _read_fx(args)
-    subs, surveys, usage, tickets = (
-        read_export(kind, getattr(args, kind, None), columns, **reader_options(kind, args))
-        for kind in ("subscriptions", "surveys", "usage", "tickets"))
+    # Every file is read before any stops the command: one run lists every file's problems.
+    tables: dict[str, Any] = {}
+    failed: list[DataValidationError] = []
+    for kind in ("subscriptions", "surveys", "usage", "tickets"):
+        try:
+            tables[kind] = read_export(kind, getattr(args, kind, None), columns,
+                                       **reader_options(kind, args))
+        except DataValidationError as exc:
+            failed.append(exc)
+    if len(failed) == 1:
+        raise failed[0]
+    if failed:
+        raise _DataError("\n".join(_cli_terms(str(e)) for e in failed))
+    subs, surveys, usage, tickets = (tables[k] for k in ("subscriptions", "surveys", "usage",
+                                                          "tickets"))
     write_rejected(args.rejected)
     if subs is None and surveys is None and usage is None and tickets is None:
         raise _UsageError("give --demo, or at least one of --subscriptions, --surveys, "

@@ -83,7 +83,8 @@ def read_export(kind: str, path: str | None, columns: dict[str, list[str]], *,
     if path is None:
         return None
     if not Path(path).is_file() and path != "-":
-        raise UsageError(f"--{kind}: no such file: {path}")
+        what = "not a file" if Path(path).exists() else "no such file"
+        raise UsageError(f"--{kind}: {what}: {path}")
     fields = set(FIELDS[kind])
     if kw.get("preset"):
         fields |= set(PRESETS[kw["preset"]].columns)
