@@ -222,3 +222,13 @@ def test_the_cli_lists_every_files_problems_in_one_run(tmp_path: Path,
     assert f"{surveys}: line 2: column 'score' must be on its survey's scale" in err
     assert main(["report", "--subscriptions", str(tmp_path)]) == 2
     assert "not a file" in capsys.readouterr().err
+
+
+def test_exchange_rates_list_every_problem_with_its_value() -> None:
+    with pytest.raises(cm.DataValidationError) as info:
+        cm.FxRates.from_columns({"date": ["2024-01-01", "x", "2024-01-01"],
+                                 "currency": ["EUR", "EUR", "ZZZ"], "rate": ["abc", 1.1, 1.2]},
+                                reporting_currency="USD")
+    got = info.value.problems.to_dict()
+    assert got["column"] == ["currency", "date", "rate"]
+    assert got["values"] == [["'ZZZ'"], ["'x'"], ["'abc'"]]

@@ -79,20 +79,23 @@ class FxRates:
         rep = _code(reporting_currency, "reporting_currency", ctx)
         raw, n, _ = read_columns(data, {"date": date, "currency": currency, "rate": rate}, (),
                                  ctx)
-        chk = Checker(n, ctx)
+        # Every rule over every column, then one error listing them with their values.
+        chk = Checker(n, ctx, collect=True).show({date: raw["date"], currency: raw["currency"],
+                                                  rate: raw["rate"]})
         cur = _currency_column(_present(raw["currency"]), currency, chk)
         day = to_dates(_present(raw["date"]), date, chk)
-        chk.check(np.isnat(day), date, "must not be missing")
+        chk.check(np.isnat(day) & ~chk.flagged(date), date, "must not be missing")
         val = to_float(_present(raw["rate"]), rate, chk)
-        chk.check(~np.isfinite(val) | (val < MIN_RATE) | (val > MAX_RATE), rate,
-                  f"must be a finite number > 0, from {MIN_RATE:g} to {MAX_RATE:,.0f}")
-        chk.check((cur == rep) & (val != 1), rate, f"must be 1 for {rep}, the reporting "
-                  "currency")
+        chk.check((~np.isfinite(val) | (val < MIN_RATE) | (val > MAX_RATE)) & ~chk.flagged(rate),
+                  rate, f"must be a finite number > 0, from {MIN_RATE:g} to {MAX_RATE:,.0f}")
+        chk.check((cur == rep) & (val != 1) & ~chk.flagged(currency), rate,
+                  f"must be 1 for {rep}, the reporting currency")
         order = np.lexsort((day, cur))
         dup = np.zeros(cur.size, dtype=bool)
         same = (cur[order][1:] == cur[order][:-1]) & (day[order][1:] == day[order][:-1])
         dup[order[1:][same]] = True
-        chk.check(dup, f"{currency}, {date}", "must be unique (two rates for one day)")
+        chk.check(dup & ~chk.bad, f"{currency}, {date}", "must be unique (two rates for one day)")
+        chk.raise_collected()
         return cls(rep, cur, day, val)
 
     @classmethod
