@@ -117,12 +117,16 @@ def without_blank_text(codes: NDArray[np.int64], cats: NDArray[Any], column: str
                         ) -> tuple[NDArray[np.int64], NDArray[Any]]:
     """Codes with text of spaces only read as missing (an id of spaces is no id), checked
     on the categories, not the rows."""
+    if cats.dtype.kind not in "OUS":  # numbers: no text
+        return codes, cats
     blank = np.zeros(cats.size, dtype=bool)
     look = np.arange(cats.size)
-    if cats.dtype.kind == "U" and cats.size and cats.itemsize:
-        # Only text starting with a space (or beyond ASCII) can be spaces only.
-        first = cats.view(np.uint32).reshape(cats.size, -1)[:, 0]
-        look = np.flatnonzero((first <= 32) | (first >= 128))
+    try:
+        # Sorted text: only what sorts before "!" or after ASCII can be spaces only.
+        low, high = np.searchsorted(cats, ["!", "\x80"])
+        look = np.concatenate([look[:low], look[high:]])
+    except (TypeError, ValueError):  # text and numbers together: look at each
+        pass
     blank[look] = [isinstance(c, str) and not c.strip() for c in cats[look].tolist()]
     if not blank.any():
         return codes, cats
