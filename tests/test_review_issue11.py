@@ -154,10 +154,7 @@ def test_a_csv_keeps_id_cells_as_written_and_warns(tmp_path: Path, fast: bool) -
         rows += "c2,2024-01-01\n"     # a short line: the csv module reads this file
     path.write_text("customer_id,start,amount\n" + rows, encoding="utf-8")
     with pytest.warns(cm.SimilarIdsWarning, match="' c1'"):
-        if fast:
-            table = read_subscriptions_csv(path)
-        else:
-            table = read_subscriptions_csv(path, errors="skip")
+        table = read_subscriptions_csv(path, errors="raise" if fast else "skip")
     assert sorted(table.customer_ids.tolist())[:3] == [" c1", "c1", "c1\u00a0"]
     assert table.amount.tolist()[:3] == [10.0, 10.0, 10.0]   # other cells are stripped
 
@@ -232,3 +229,23 @@ def test_exchange_rates_list_every_problem_with_its_value() -> None:
     got = info.value.problems.to_dict()
     assert got["column"] == ["currency", "date", "rate"]
     assert got["values"] == [["'ZZZ'"], ["'x'"], ["'abc'"]]
+
+
+def test_record_failures_speak_the_columns_rules_and_show_the_values() -> None:
+    records = [
+        {"customer_id": None, "start": "2024-01-01", "amount": 1},
+        {"customer_id": "a", "start": "2024-02-01", "end": "2024-01-01", "amount": 1},
+        5,
+        {"customer_id": "b", "start": "2024-01-01", "amount": "x"},
+        {"customer_id": "c", "amount": 1},
+    ]
+    with pytest.raises(cm.DataValidationError) as info:
+        cm.SubscriptionTable.from_records(records)
+    got = [(p.column, p.rule, p.values) for p in info.value.problems]
+    assert got == [
+        ("customer_id", "must not be missing", ("blank",)),
+        ("start, end", "must not end before it starts", ("'2024-02-01 / 2024-01-01'",)),
+        ("record", "must be a mapping of the record's fields, or the record itself", ("5",)),
+        ("amount", "must be a number", ("'x'",)),
+        ("start", "must not be missing", ("blank",)),
+    ]

@@ -155,7 +155,7 @@ class TestRecords:
                            submitted_at="2024-01-01")
         with pytest.raises(InvalidParameterError):
             SurveyResponse(customer_id="a", survey=" ", score=1, submitted_at="2024-01-01")
-        with pytest.raises(DataValidationError, match="column 'weight' must be valid"):
+        with pytest.raises(DataValidationError, match="column 'weight' must be greater than"):
             SurveyTable.from_records([{"customer_id": "a", "survey": "nps", "score": 1,
                                        "submitted_at": "2024-01-01", "weight": -1}])
 

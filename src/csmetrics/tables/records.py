@@ -105,7 +105,7 @@ class RecordBatch:
 
     def problems(self) -> list[Problem]:
         """One problem per way records failed, positions in the input."""
-        return [Problem(column, f"must be valid ({rule})", len(positions),
+        return [Problem(column, rule, len(positions),
                         tuple(positions[:_SHOWN]),
                         tuple(show_value(v) for v in self.inputs.get((column, rule), ())),
                         every=np.asarray(positions, dtype=np.int64))
@@ -133,7 +133,7 @@ class RecordBatch:
 
         source = np.asarray(self.kept, dtype=np.int64)
         own = SkippedRows.build(list(self.first),
-                                [f"{c}: must be valid ({r})" for c, r in self.first.values()])
+                                [f"{c}: {r}" for c, r in self.first.values()])
         rows = np.ascontiguousarray(source[table.source_rows])
         rows.flags.writeable = False
         return replace(table, source_rows=rows,
@@ -176,14 +176,16 @@ def validate_records(records: Iterable[Any], model: type[Any], context: str,
             for err in exc.errors():
                 # The field name, without pydantic's union branch ("customer_id.str").
                 where = str(err["loc"][0]) if err["loc"] else whole_record
-                key = (where, err["msg"])
                 if where in seen:  # one message per field (a union fails once per branch)
                     continue
                 seen.add(where)
+                if not isinstance(rec, Mapping):
+                    where = "record"
+                key = (where, _rule(err, rec))
                 batch.failures.setdefault(key, []).append(i)
                 shown = batch.inputs.setdefault(key, [])
                 if len(shown) < _SHOWN:
-                    shown.append(err.get("input") if err["loc"] else None)
+                    shown.append(_input(err, rec, whole_record))
                 batch.first.setdefault(i, key)
     return batch
 
@@ -271,6 +273,42 @@ def record_date(v: Any) -> Any:
     if not isinstance(day, _dt.date):  # beyond the years Python dates reach
         raise ValueError(DATE_RULE)
     return day
+
+
+_RULES = {"missing": "must not be missing", "decimal_parsing": "must be a number",
+          "float_parsing": "must be a number", "int_parsing": "must be a whole number",
+          "date_from_datetime_parsing": "must be a date", "date_parsing": "must be a date",
+          "finite_number": "must be finite", "bool_parsing": "must be true or false"}
+
+
+def _rule(err: Mapping[str, Any], record: object) -> str:
+    """A record's failure in the words of the columns' rules (pydantic's as a fallback)."""
+    kind = str(err.get("type", ""))
+    message = str(err.get("msg", ""))
+    if not isinstance(record, Mapping):
+        return "must be a mapping of the record's fields, or the record itself"
+    if err.get("input", "") is None or kind == "missing":
+        return "must not be missing"
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
+    if kind in _RULES:
+        return _RULES[kind]
+    if message.startswith("Input should be "):  # "greater than or equal to 0", "'day' ..."
+        return "must be " + message.removeprefix("Input should be ")
+    return f"must be valid ({message})"
+
+
+def _input(err: Mapping[str, Any], record: object, whole_record: str) -> Any:
+    """The value a failure shows: the field's, the fields' of a rule across fields
+    (``start, end``), or the record itself when it is no mapping."""
+    if not isinstance(record, Mapping):
+        return record
+    if err.get("type") == "missing":
+        return None
+    if err.get("loc"):
+        return err.get("input")
+    parts = [record.get(name) for name in whole_record.split(", ")]
+    return " / ".join("blank" if v is None else str(v) for v in parts)
 
 
 def money_amount(v: Decimal | int | float) -> Decimal | int | float:

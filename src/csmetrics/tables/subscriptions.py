@@ -142,7 +142,7 @@ class Subscription(RecordModel):
     @model_validator(mode="after")
     def _end_not_before_start(self) -> Subscription:
         if self.end is not None and self.end < self.start:
-            raise ValueError(f"end {self.end} must not be before start {self.start}")
+            raise ValueError("must not end before it starts")
         return self
 
 

@@ -144,8 +144,8 @@ class SupportTicketTable(ColumnTable):
         ...                   resolved_at="2024-01-02T05:00"),
         ...     {"customer_id": 1, "opened_at": "2024-01-03", "contacts": -1},
         ... ], errors="skip").skipped.to_dict()
-        {'row': [1], 'column': ['contacts'], 'rule': ['must be valid (Input should be greater than or equal to 0)']}
-        """  # noqa: E501
+        {'row': [1], 'column': ['contacts'], 'rule': ['must be greater than or equal to 0']}
+        """
         return cls._from_records(records, errors=errors,
                                  context="SupportTicketTable.from_records")
 

@@ -172,10 +172,10 @@ class UsageTable(ColumnTable):
         ...      "duration_s": -3},
         ... ], errors="skip")
         >>> t.skipped.to_dict()
-        {'row': [1], 'column': ['duration_s'], 'rule': ['must be valid (Input should be greater than or equal to 0)']}
+        {'row': [1], 'column': ['duration_s'], 'rule': ['must be greater than or equal to 0']}
         >>> t.at.tolist()
         [datetime.datetime(2024, 5, 1, 6, 0)]
-        """  # noqa: E501
+        """
         return cls._from_records(records, errors=errors, context="UsageTable.from_records",
                                  features=features)
 
