@@ -22,15 +22,7 @@ from hypothesis import strategies as st
 
 import csmetrics as cm
 from csmetrics.exceptions import CSMetricsError
-from zoo import BASE_ROWS, ZOO
-
-TABLES: dict[str, Any] = {
-    "subscriptions": cm.SubscriptionTable,
-    "usage": cm.UsageTable,
-    "tickets": cm.SupportTicketTable,
-    "payments": cm.PaymentTable,
-    "surveys": cm.SurveyTable,
-}
+from zoo import BASE_ROWS, TABLES, ZOO
 
 READERS: dict[str, Callable[..., Any]] = {
     "subscriptions": cm.read_subscriptions_csv,

@@ -19,15 +19,7 @@ import pytest
 
 import csmetrics as cm
 from csmetrics.exceptions import CSMetricsError
-from zoo import BASE_ROWS, ZOO
-
-TABLES: dict[str, Any] = {
-    "subscriptions": cm.SubscriptionTable,
-    "usage": cm.UsageTable,
-    "tickets": cm.SupportTicketTable,
-    "payments": cm.PaymentTable,
-    "surveys": cm.SurveyTable,
-}
+from zoo import BASE_ROWS, TABLES, ZOO
 
 CASES = [(kind, name) for kind, row in BASE_ROWS.items() for name in row]
 

@@ -18,6 +18,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import csmetrics as cm
+
+TABLES: dict[str, Any] = {
+    "subscriptions": cm.SubscriptionTable,
+    "usage": cm.UsageTable,
+    "tickets": cm.SupportTicketTable,
+    "payments": cm.PaymentTable,
+    "surveys": cm.SurveyTable,
+}
+"""Every table class, by the name the zoo's rows use."""
+
 _UTC_MINUS_5 = dt.timezone(dt.timedelta(hours=-5))
 
 ZOO: dict[str, Any] = {

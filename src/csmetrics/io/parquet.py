@@ -28,6 +28,7 @@ from csmetrics.exceptions import (
     InvalidParameterError,
 )
 from csmetrics.io.csv.adapters import FIELDS
+from csmetrics.io.csv.reader import CSV_OPTIONS
 from csmetrics.results import SkippedRows
 from csmetrics.tables.subscriptions import SubscriptionTable
 from csmetrics.tables.surveys import SurveyTable
@@ -76,12 +77,10 @@ class ParquetDataError(DataValidationError):
 PARQUET_OPTIONS = {
     "path": Satisfies(lambda v: isinstance(v, str | os.PathLike),
                       "a Parquet file or a directory of them (str or Path)"),
-    "columns": Satisfies(lambda v: v is None or (isinstance(v, Mapping) and all(
-        isinstance(k, str) and isinstance(c, str) for k, c in v.items())),
-        "a mapping from field name to column name, such as {'customer_id': 'Customer ID'}, "
-        "or None"),
+    # The column mapping and progress of the CSV readers: one option each, one message.
+    "columns": CSV_OPTIONS["columns"],
     "errors": ERRORS,
-    "progress": Satisfies(lambda v: v is None or isinstance(v, bool), "True, False or None"),
+    "progress": CSV_OPTIONS["progress"],
 }
 """The options every Parquet reader shares, checked before the path is opened."""
 
