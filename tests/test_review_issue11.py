@@ -249,3 +249,15 @@ def test_record_failures_speak_the_columns_rules_and_show_the_values() -> None:
         ("amount", "must be a number", ("'x'",)),
         ("start", "must not be missing", ("blank",)),
     ]
+
+
+def test_a_csv_error_shows_the_cells_as_the_file_has_them(tmp_path: Path) -> None:
+    # The fast reader casts the amount column to numbers: the message still shows '-5',
+    # the file's text, not the -5.0 read from it.
+    path = tmp_path / "neg.csv"
+    path.write_text("customer_id,start,amount\na,2024-01-01,-5\nb,2024-01-01,7\n")
+    from csmetrics.io.csv import CSVDataError
+
+    with pytest.raises(CSVDataError) as info:
+        read_subscriptions_csv(path)
+    assert info.value.problems[0].values == ("'-5'",)

@@ -3,10 +3,11 @@ and data that break rules, named by file line."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
-from csmetrics.exceptions import CSMetricsError, DataValidationError
+from csmetrics.exceptions import CSMetricsError, DataValidationError, Problem, show_value
 
 
 class CSVFormatError(CSMetricsError, ValueError):
@@ -34,14 +35,27 @@ class CSVDataError(DataValidationError):
     """
 
     def __init__(self, path: str, error: DataValidationError,
-                 lines: Sequence[int] | None = None) -> None:
+                 lines: Sequence[int] | None = None,
+                 cells: Mapping[str, Any] | None = None) -> None:
         self.path = path
         problems = [replace(p, rule=in_file_terms(p.rule),
                             lines=tuple(lines[q] if lines is not None else q + 2
-                                        for q in p.positions))
+                                        for q in p.positions),
+                            values=_as_written(p, cells))
                     for p in error.problems]
         self.lines = problems[0].lines
         super().__init__(problems=problems, n_rows=error.n_rows, context=path)
+
+
+def _as_written(problem: Problem, cells: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The values of a problem as the file has them (``'-5'``, not the number read from it),
+    when its column is one of the file's ``cells``; the values shown otherwise."""
+    column = None if cells is None else cells.get(problem.column)
+    if column is None or not problem.positions:
+        return problem.values
+    if hasattr(column, "slice"):  # an Arrow column of text
+        return tuple(show_value(column.slice(q, 1).to_pylist()[0]) for q in problem.positions)
+    return tuple(show_value(column[q]) for q in problem.positions)
 
 
 def in_file_terms(rule: str) -> str:

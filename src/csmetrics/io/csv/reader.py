@@ -220,7 +220,7 @@ def read_table_csv(
                     data[source] = _parse_dates(source, data[source], date_format, errors)
         table = kind.from_columns(data, errors=errors, _context=name, **mapping, **options)
     except DataValidationError as exc:
-        raise CSVDataError(name, exc, lines) from None
+        raise CSVDataError(name, exc, lines, cells=raw) from None
     return _with_lines(table, lines)
 
 
@@ -259,7 +259,8 @@ def _read_preset(kind: type[_T], name: str, raw: Mapping[str, Sequence[str | Non
         found += [_in_file_rows(p, origin, raw) for p in exc.problems]
     if found and errors == "raise":
         found.sort(key=lambda p: p.positions[:1])
-        raise CSVDataError(name, DataValidationError(problems=found, n_rows=n_file), lines)
+        raise CSVDataError(name, DataValidationError(problems=found, n_rows=n_file), lines,
+                           cells=raw)
     skipped: SkippedRows = table.skipped
     file_rows = [*(r for r, _, _ in extra),
                  *origin[np.asarray(skipped["row"], dtype=np.int64)].tolist()]
