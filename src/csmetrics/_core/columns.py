@@ -282,7 +282,8 @@ def read_columns(data: Any, renamed: Mapping[str, str], optional: Iterable[str],
             raise ColumnNotFoundError(source, names, context=context)
         raw[field_name] = source  # type: ignore[assignment]  # (read below)
     jobs = {f: (s, (kinds or {}).get(f, "any")) for f, s in raw.items() if s is not None}
-    if kinds and len(jobs) > 1 and hasattr(arrow_input(data, context), "column_names"):
+    if kinds and len(jobs) > 1 and (hasattr(arrow_input(data, context), "column_names") or (
+            isinstance(data, Mapping) and all(is_arrow(data.get(s)) for s, _ in jobs.values()))):
         # Arrow columns convert in pyarrow and numpy, which release the GIL: in threads.
         with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
             futures = {f: pool.submit(get, *job) for f, job in jobs.items()}
