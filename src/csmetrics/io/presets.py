@@ -242,6 +242,17 @@ class _Spans:
     n: int
     problems: list[tuple[I64, str, str]] = field(default_factory=list)
 
+    @classmethod
+    def read(cls, raw: Mapping[str, Sequence[str | None]], cols: Mapping[str, str]
+             ) -> tuple[_Spans, int, NDArray[np.str_], NDArray[np.datetime64],
+                        NDArray[np.datetime64], NDArray[np.datetime64]]:
+        """An export's spans, its rows, status (active without a status column), start and
+        trial days: what every subscription preset reads first."""
+        n = len(next(iter(raw.values()))) if raw else 0
+        s = cls(raw, cols, n)
+        return (s, n, _status(s.get("status"), n, "active"), s.days("start"),
+                s.days("trial_start"), s.days("trial_end"))
+
     def get(self, key: str) -> NDArray[Any] | None:
         return _column(self.raw, self.cols.get(key), self.n)
 
@@ -312,11 +323,7 @@ STRIPE_STATUSES = ("active", "past_due", "unpaid", "canceled", "trialing", "paus
 
 
 def _stripe(raw: Mapping[str, Sequence[str | None]], cols: Mapping[str, str]) -> Prepared:
-    n = len(next(iter(raw.values()))) if raw else 0
-    s = _Spans(raw, cols, n)
-    status = _status(s.get("status"), n, "active")
-    start = s.days("start")
-    trial_start, trial_end = s.days("trial_start"), s.days("trial_end")
+    s, n, status, start, trial_start, trial_end = _Spans.read(raw, cols)
     ended, canceled_at = s.days("end"), s.days("canceled_at")
     period_end = s.days("current_period_end")
     at_period_end, unreadable = _true(s.get("cancel_at_period_end"), n)
@@ -370,11 +377,7 @@ CHARGEBEE_STATUSES = ("future", "in_trial", "active", "non_renewing", "paused", 
 
 
 def _chargebee(raw: Mapping[str, Sequence[str | None]], cols: Mapping[str, str]) -> Prepared:
-    n = len(next(iter(raw.values()))) if raw else 0
-    s = _Spans(raw, cols, n)
-    status = _status(s.get("status"), n, "active")
-    start = s.days("start")
-    trial_start, trial_end = s.days("trial_start"), s.days("trial_end")
+    s, n, status, start, trial_start, trial_end = _Spans.read(raw, cols)
     cancelled = s.days("end")
     # cancelled_at: when it was cancelled, or is set to be (non_renewing): the end either way.
     end = np.where(np.isin(status, ["cancelled", "non_renewing"]), cancelled,
