@@ -261,3 +261,26 @@ def test_a_csv_error_shows_the_cells_as_the_file_has_them(tmp_path: Path) -> Non
     with pytest.raises(CSVDataError) as info:
         read_subscriptions_csv(path)
     assert info.value.problems[0].values == ("'-5'",)
+
+
+def test_compact_dates_get_a_hint_in_each_ones_terms(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(cm.DataValidationError) as info:
+        cm.SubscriptionTable.from_columns({**BASE, "start": ["20240305", "2024-01-01"]})
+    assert "date_format='%Y%m%d'" in info.value.problems[0].hint
+    from csmetrics.cli import main
+
+    path = tmp_path / "compact.csv"
+    path.write_text("customer_id,start,amount\na,20240305,5\n")
+    assert main(["report", "--subscriptions", str(path)]) == 1
+    assert "read them with --date-format '%Y%m%d'" in capsys.readouterr().err
+    # ... and with the format named, the file reads.
+    assert len(read_subscriptions_csv(path, date_format="%Y%m%d")) == 1
+
+
+def test_customer_attribute_errors_show_the_ids() -> None:
+    from csmetrics.datasets import demo_portfolio
+
+    with pytest.raises(cm.DataValidationError, match=r"values 'a', 'a'"):
+        cm.Portfolio(subscriptions=demo_portfolio(),
+                     customers={"customer_id": ["a", "a"], "region": ["x", "y"]})

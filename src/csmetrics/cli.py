@@ -411,6 +411,7 @@ _HINTS = (
     (re.compile(r"give others with scales=, or map names with survey_names="),
      "map other names with --survey-names 'NAME=nps'"),
     (re.compile(r"amount_format='([^']*)'"), r"--amount-format '\1'"),
+    (re.compile(r"date_format='([^']*)' \(--date-format on the CLI\)"), r"--date-format '\1'"),
     (re.compile(r"; give others with scales="), ""),
     (re.compile(r"; give it with scales=\{[^}]*\}"), " (the known surveys are ces, csat and nps)"),
     (re.compile(r", or read it with its encoding \(such as encoding='[^']*'\)"), ""),

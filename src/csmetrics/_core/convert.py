@@ -213,17 +213,17 @@ def to_dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.
                       "must be a date, not a number (give dates, ISO strings or datetime64)")
         return np.full(values.size, np.datetime64("NaT"), dtype="datetime64[D]")
     days = _dates(values, column, checker)
-    # Compact strings such as "20240105" parse as the year 20,240,105: only plausible
-    # calendar dates are accepted.
+    # "20240105" parses as the year 20,240,105: only plausible calendar dates are accepted.
     implausible = ~np.isnat(days) & ((days < _EARLIEST) | (days > _LATEST))
-    checker.check(implausible, column, "must be a date between 1900-01-01 and 2199-12-31")
+    checker.check(implausible, column, rule := "must be a date between 1900-01-01 and 2199-12-31")
+    if implausible.any() and any(re.fullmatch(r"'\d{8}'", v) for p in checker.problems
+                                 if (p.column, p.rule) == (column, rule) for v in p.values):
+        checker.hint(column, rule, "These look like dates without separators (YYYYMMDD): "
+                     "read them with date_format='%Y%m%d' (--date-format on the CLI).")
     return np.where(implausible, np.datetime64("NaT"), days)
 
 
-_EARLIEST = np.datetime64("1900-01-01")
-
-
-_LATEST = np.datetime64("2199-12-31")
+_EARLIEST, _LATEST = np.datetime64("1900-01-01"), np.datetime64("2199-12-31")
 
 
 def _dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.datetime64]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from csmetrics._core.checks import fail
+from csmetrics._core.checks import Checker
 from csmetrics._core.columns import column_getter, require_column
 from csmetrics._core.convert import factorize, is_missing
 from csmetrics._core.options import OPTIONAL_BOOL, Interval, check_option
@@ -197,10 +197,11 @@ def _attributes(customers: Any) -> dict[str, dict[Any, Any]]:
     names, get = column_getter(customers, ctx)
     require_column(names, "customer_id", ctx)
     ids = get("customer_id")
-    fail("customer_id", "must not be missing", is_missing(ids), ctx)
+    chk = Checker(ids.size, ctx).show({"customer_id": ids})   # messages show the ids
+    chk.check(is_missing(ids), "customer_id", "must not be missing")
     _, codes = factorize(ids)
     counts = np.bincount(codes)
-    fail("customer_id", "must be unique (one row per customer)", counts[codes] > 1, ctx)
+    chk.check(counts[codes] > 1, "customer_id", "must be unique (one row per customer)")
     out = {}
     for name in names:
         if name == "customer_id":
