@@ -11,7 +11,8 @@ stay pydantic models (``isinstance(policy, pydantic.BaseModel)``), with their JS
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -22,6 +23,16 @@ from csmetrics.exceptions import InvalidParameterError, SignatureError
 _SHOWN = 60
 _SHOULD = re.compile(r"^(Input|Value|String|List|Tuple|Dictionary|Set) should ")
 _DETAIL = re.compile(r", (unable to|got|not|input is|invalid) .*$")
+
+
+@contextmanager
+def _as_parameter_error(model: type[BaseModel]) -> Iterator[None]:
+    """pydantic's ValidationError raised inside, as one InvalidParameterError listing every
+    field error of ``model`` (the one place every way of building a model goes through)."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise InvalidParameterError(describe(model, exc)) from None
 
 
 class OptionModel(BaseModel):
@@ -44,32 +55,24 @@ class OptionModel(BaseModel):
             raise SignatureError(
                 f"{type(self).__name__}: takes keyword arguments only "
                 f"({', '.join(type(self).model_fields)}), got {len(args)} positional.")
-        try:
+        with _as_parameter_error(type(self)):
             super().__init__(**data)
-        except ValidationError as exc:
-            raise InvalidParameterError(describe(type(self), exc)) from None
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
-        try:
+        with _as_parameter_error(cls):
             return super().model_validate(obj, *args, **kwargs)
-        except ValidationError as exc:
-            raise InvalidParameterError(describe(cls, exc)) from None
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any,
                             **kwargs: Any) -> Self:
-        try:
+        with _as_parameter_error(cls):
             return super().model_validate_json(json_data, *args, **kwargs)
-        except ValidationError as exc:
-            raise InvalidParameterError(describe(cls, exc)) from None
 
     @classmethod
     def model_validate_strings(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
-        try:
+        with _as_parameter_error(cls):
             return super().model_validate_strings(obj, *args, **kwargs)
-        except ValidationError as exc:
-            raise InvalidParameterError(describe(cls, exc)) from None
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False
                    ) -> Self:
@@ -81,10 +84,8 @@ class OptionModel(BaseModel):
         return type(self).model_validate({**dict(self), **update})
 
     def __setattr__(self, name: str, value: Any) -> None:
-        try:
+        with _as_parameter_error(type(self)):
             super().__setattr__(name, value)
-        except ValidationError as exc:
-            raise InvalidParameterError(describe(type(self), exc)) from None
 
 
 def describe(model: type[BaseModel], error: ValidationError) -> str:
