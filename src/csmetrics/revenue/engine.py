@@ -17,8 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
+from csmetrics._core.partials import Partials, relabel
 from csmetrics._kernels import revenue as kr
-from csmetrics.exceptions import DataValidationError
 from csmetrics.fx import FxRates
 from csmetrics.periods.calendar import (
     Frequency,
@@ -28,6 +28,13 @@ from csmetrics.periods.calendar import (
     snapshot_grid,
 )
 from csmetrics.policies import MetricPolicy, resolve
+from csmetrics.revenue import conversion as cv
+from csmetrics.revenue.conversion import (
+    check_convertible,
+    conversion,
+    convert_bridge,
+    pair_owner,
+)
 from csmetrics.revenue.segments import By, Segmentation, currency_digits, segment
 from csmetrics.tables.coerce import as_table
 from csmetrics.tables.subscriptions import SubscriptionTable
@@ -39,43 +46,167 @@ OPEN = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
-class Run:
-    """Everything a window's metrics are computed from.
+class Plan:
+    """What every part of a run's customers must agree on: the global pre-pass.
 
-    Money arrays are ``(n_segments, n_periods)`` in minor units of each segment's currency
-    (``digits``); ``fx`` is the exchange-rate line (zero without ``fx=``).
+    Small and row-free: the segments' labels, the snapshot grid with the history before it
+    (from the data's first start), each segment's currency digits, the policy and rates.
+    ``currencies`` is the table's currency code table (the cells of a run with ``fx``).
     """
 
-    table: Any                 # the SubscriptionTable (None only inside the cache)
-    seg: Segmentation          # the user's segments
-    inner: Segmentation        # entities actually tracked: (entity, currency) pairs with fx
-    outer_of_inner: I64        # user segment of each inner segment
-    currency_of_inner: I64     # currency code of each inner segment (-1: none)
+    by: By
+    seg_name: str | None
+    labels: NDArray[Any]
     grid: SnapshotGrid
     snapshots: I64             # days, history then the window
     base: int
-    points: kr.ChangePoints
-    extra: kr.Transients | None
-    bridge: kr.Bridge          # aggregated to user segments, in result currency
-    fx_line: I64
     digits: I64                # minor-unit digits per user segment
     currency: str
-    rates: NDArray[np.float64] | None  # (n_inner, 1 + n_periods) with fx, else None
+    currency_of_segment: I64   # without fx: each segment's one currency code (-1: none)
+    currencies: NDArray[np.str_]
     policy: MetricPolicy
-    fx_source: FxRates | None
-    entity_points: kr.ChangePoints | None = None  # with fx: per user entity, converted
-    pair_entity: I64 | None = None                # with fx: user entity of each pair
-    pair_currency: I64 | None = None              # with fx: currency code of each pair
-    currency_factor: NDArray[np.float64] | None = None  # with fx: (n_currencies, 1 + T)
+    fx: FxRates | None
+    context: str
+
+    @property
+    def n_segments(self) -> int:
+        return int(self.labels.size)
 
     @property
     def n_periods(self) -> int:
         return len(self.grid.labels)
 
     @property
+    def n_cells(self) -> int:
+        """Bridge rows of a part: segments, or (segment, currency) cells with ``fx``."""
+        return self.n_segments * (1 if self.fx is None else self.n_currencies)
+
+    @property
+    def n_currencies(self) -> int:
+        return int(self.currencies.size)
+
+    @property
     def scale(self) -> NDArray[np.float64]:
         """Minor units per major unit, per user segment."""
         return np.power(10.0, self.digits)
+
+    @property
+    def segments(self) -> Segmentation:
+        """The user segments, without entities (what results are labelled with)."""
+        none = np.zeros(0, dtype=np.int64)
+        return Segmentation(self.seg_name, self.labels, none, none, none, self.context)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A run's bridge over all its parts, in the result's currency: what results read.
+
+    Money arrays are ``(n_segments, n_periods)`` in minor units of each segment's currency;
+    ``fx_line`` is the exchange-rate line (zero without ``fx=``).
+    """
+
+    plan: Plan
+    bridge: kr.Bridge
+    fx_line: I64
+
+    @property
+    def seg(self) -> Segmentation:
+        return self.plan.segments
+
+    @property
+    def grid(self) -> SnapshotGrid:
+        return self.plan.grid
+
+    @property
+    def n_periods(self) -> int:
+        return self.plan.n_periods
+
+    @property
+    def digits(self) -> I64:
+        return self.plan.digits
+
+    @property
+    def scale(self) -> NDArray[np.float64]:
+        return self.plan.scale
+
+    @property
+    def currency(self) -> str:
+        return self.plan.currency
+
+    @property
+    def base(self) -> int:
+        return self.plan.base
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run over one table (the whole, or one part): its entities and change points.
+
+    ``seg`` holds the table's entities with segments numbered as the plan's labels;
+    ``inner`` is what is tracked: the same entities, or with ``fx`` (entity, currency)
+    pairs in (segment, currency) cells (``cell = segment * n_currencies + currency``).
+    ``totals`` is the bridge of this table alone.
+    """
+
+    table: Any                 # the SubscriptionTable (None only inside the cache)
+    plan: Plan
+    seg: Segmentation
+    inner: Segmentation
+    outer_of_inner: I64        # user segment of each inner segment
+    currency_of_inner: I64     # currency code of each inner segment (-1: none)
+    points: kr.ChangePoints
+    extra: kr.Transients | None
+    totals: Totals
+    entity_points: kr.ChangePoints | None = None  # with fx: per user entity, converted
+    entity_extra: kr.Transients | None = None     # with fx: transients of user entities
+    pair_entity: I64 | None = None                # with fx: user entity of each pair
+    pair_currency: I64 | None = None              # with fx: currency code of each pair
+    currency_factor: NDArray[np.float64] | None = None  # with fx: (n_currencies, 1 + T)
+    inner_bridge: kr.Bridge | None = None         # this table's bridge in local units
+
+    @property
+    def bridge(self) -> kr.Bridge:
+        return self.totals.bridge
+
+    @property
+    def fx_line(self) -> I64:
+        return self.totals.fx_line
+
+    @property
+    def grid(self) -> SnapshotGrid:
+        return self.plan.grid
+
+    @property
+    def snapshots(self) -> I64:
+        return self.plan.snapshots
+
+    @property
+    def base(self) -> int:
+        return self.plan.base
+
+    @property
+    def n_periods(self) -> int:
+        return self.plan.n_periods
+
+    @property
+    def digits(self) -> I64:
+        return self.plan.digits
+
+    @property
+    def scale(self) -> NDArray[np.float64]:
+        return self.plan.scale
+
+    @property
+    def currency(self) -> str:
+        return self.plan.currency
+
+    @property
+    def policy(self) -> MetricPolicy:
+        return self.plan.policy
+
+    @property
+    def fx_source(self) -> FxRates | None:
+        return self.plan.fx
 
 
 _CACHE: weakref.WeakKeyDictionary[SubscriptionTable, OrderedDict[Hashable, Run]] = (
@@ -88,7 +219,7 @@ _CACHE_SIZE = 4
 def run(subscriptions: Any, start: PeriodLike, end: PeriodLike, *, freq: str | Frequency,
         by: By, policy: MetricPolicy | None, fx: FxRates | None, context: str,
         money: bool = True) -> Run:
-    """Compute the bridge of a window (see the module documentation).
+    """The run of a window over the whole table (see the module documentation).
 
     Tables are immutable, so the last few runs of each table are kept: asking for NRR, GRR
     and churn of one window computes its bridge once. Only hashable options are cached
@@ -102,10 +233,11 @@ def run(subscriptions: Any, start: PeriodLike, end: PeriodLike, *, freq: str | F
         key = (_hashable(start), _hashable(end), str(freq), by, pol, id(fx) if fx else None,
                money)
         cached = _CACHE.get(table, OrderedDict()).get(key)
-        if cached is not None and (fx is None or cached.fx_source is fx):
+        if cached is not None and (fx is None or cached.plan.fx is fx):
             return replace(cached, table=table)
-    result = _run(table, start, end, freq=freq, by=by, pol=pol, fx=fx, context=context,
-                  money=money)
+    plan = make_plan(table, start, end, freq=freq, by=by, policy=pol, fx=fx, context=context,
+                     money=money)
+    result = part_run(table, plan)
     if key is not None:
         # The cache is keyed weakly by the table: its entries must not hold the table.
         entries = _CACHE.setdefault(table, OrderedDict())
@@ -119,75 +251,155 @@ def _hashable(value: PeriodLike) -> Hashable:
     return str(value) if isinstance(value, np.datetime64) else value
 
 
-def _run(table: SubscriptionTable, start: PeriodLike, end: PeriodLike, *,
-         freq: str | Frequency, by: By, pol: MetricPolicy, fx: FxRates | None,
-         context: str, money: bool) -> Run:
+def prepare(subscriptions: Any, start: PeriodLike, end: PeriodLike, *,
+            freq: str | Frequency, by: By, policy: MetricPolicy | None, fx: FxRates | None,
+            context: str, money: bool = True) -> tuple[SubscriptionTable, Plan]:
+    """The table of ``subscriptions`` and the plan of a window over it."""
+    table = as_table(subscriptions, context, by=by)
+    return table, make_plan(table, start, end, freq=freq, by=by, policy=resolve(policy),
+                            fx=fx, context=context, money=money)
+
+
+def make_plan(table: SubscriptionTable, start: PeriodLike, end: PeriodLike, *,
+              freq: str | Frequency, by: By, policy: MetricPolicy, fx: FxRates | None,
+              context: str, money: bool = True) -> Plan:
+    """The plan of a window over the whole ``table`` (see ``Plan``)."""
     seg = segment(table, by, context)
     grid = snapshot_grid(start, end, freq)
     history = (period_ends_before(table.start.min(), grid.dates[0], grid.freq)
                if len(table) else np.empty(0, dtype="datetime64[D]"))
     snaps = np.concatenate([history, grid.dates]).astype(np.int64)
-    base, n_periods = history.size, len(grid.labels)
-
-    start_days = table.start.astype(np.int64)
-    open_rows = np.isnat(table.end)
-    end_days = np.where(open_rows, OPEN, table.end.astype(np.int64))
-    # Rows with money inside the window; history before it only tells new from returning.
-    counted = ((start_days <= snaps[-1]) & (open_rows | (end_days > snaps[base]))
-               & (table.mrr_units != 0))
-
+    base = history.size
+    currency_of_segment = np.full(seg.n_segments, -1, dtype=np.int64)
     if fx is None:
-        inner = seg
-        outer_of_inner = np.arange(seg.n_segments, dtype=np.int64)
         if money:
+            # Rows with money inside the window; history only tells new from returning.
+            start_days = table.start.astype(np.int64)
+            open_rows = np.isnat(table.end)
+            end_days = np.where(open_rows, OPEN, table.end.astype(np.int64))
+            counted = ((start_days <= snaps[-1]) & (open_rows | (end_days > snaps[base]))
+                       & (table.mrr_units != 0))
             digits, names = currency_digits(table, seg, counted, context)
+            currency_of_segment = np.array([_index(table, n) for n in names], dtype=np.int64)
         else:
             digits, names = np.full(seg.n_segments, 2, dtype=np.int64), []
-        currency_of_inner = np.array([_index(table, n) for n in names], dtype=np.int64)
     else:
-        inner, outer_of_inner, currency_of_inner = split_by_currency(table, seg)
+        check_convertible(table, fx, grid.dates)
         digits = np.full(seg.n_segments, MINOR_UNITS[fx.reporting_currency], dtype=np.int64)
         names = [fx.reporting_currency] * seg.n_segments
+    used = sorted({n for n in names if n})
+    currency = ", ".join(used) if used else (str(table.currencies[0]) if table.currencies.size
+                                             else "")
+    # An empty table has no currency: one cell per segment, of no currency, all the same.
+    currencies = table.currencies if table.currencies.size else np.array([""])
+    return Plan(by, seg.name, seg.labels, grid, snaps, base, digits, currency,
+                currency_of_segment, currencies, policy, fx, context)
 
+
+def part_run(table: SubscriptionTable, plan: Plan) -> Run:
+    """The run of ``plan`` over ``table``: the whole, or one part of its customers (a
+    ``take()`` of their rows, which keeps the code tables)."""
+    pol, snaps, base, n_periods = plan.policy, plan.snapshots, plan.base, plan.n_periods
+    own = segment(table, plan.by, plan.context)
+    seg = replace(own, name=plan.seg_name, labels=plan.labels, segment_of_entity=relabel(
+        own.labels, plan.labels, plan.context)[own.segment_of_entity])
+    if plan.fx is None:
+        inner = seg
+        outer_of_inner = np.arange(seg.n_segments, dtype=np.int64)
+        currency_of_inner = plan.currency_of_segment
+    else:
+        inner, outer_of_inner, currency_of_inner = _cells(table, seg, plan)
+    start_days = table.start.astype(np.int64)
+    end_days = np.where(np.isnat(table.end), OPEN, table.end.astype(np.int64))
     free = pol.free_customers == "customers"
-    points = shared_points(table, by, fx is None, inner, snaps, free=free,
+    points = shared_points(table, plan.by, plan.fx is None, inner, snaps, free=free,
                            reactivation_window=pol.reactivation_window_days)
     extra = (kr.transients(points, inner.entity_of_row, start_days, end_days,
                            table.mrr_units, snaps, base, free_is_customer=free,
                            reactivation_window=pol.reactivation_window_days)
              if pol.same_period_churn else None)
     b = kr.bridge(points, inner.segment_of_entity, inner.n_segments, base, n_periods, extra)
-    rates = None
-    fx_parts: dict[str, Any] = {}
-    if fx is None:
-        fx_line = np.zeros((seg.n_segments, n_periods), dtype=np.int64)
-    else:
-        # Local levels per (segment, currency) cell, for the converted MRR levels.
-        has_money = np.concatenate([b.starting[:, None], b.ending], axis=1) != 0
-        rates = conversion(table, currency_of_inner, fx, grid.dates, needed=has_money)
-        factor = _currency_factors(table, fx, grid.dates, currency_of_inner, has_money)
-        pair_entity = _pair_owner(table, seg, inner)
-        pair_currency = _pair_currency(table, inner)
-        ent_points = kr.entity_points(points, pair_entity, pair_currency, seg.n_entities,
-                                      factor, snaps, base,
-                                      reactivation_window=pol.reactivation_window_days)
-        ent_extra = None
-        if extra is not None:
-            rate = factor[pair_currency[extra.entity], np.minimum(extra.period,
-                                                                  factor.shape[1] - 1)]
-            ent_extra = kr.Transients(pair_entity[extra.entity], extra.period,
-                                      np.rint(extra.peak * rate).astype(np.int64),
-                                      extra.returning)
-        moved = kr.bridge(ent_points, seg.segment_of_entity, seg.n_segments, base, n_periods,
-                          ent_extra)
-        b, fx_line = _convert(b, rates, outer_of_inner, seg.n_segments, moved)
-        fx_parts = {"entity_points": ent_points, "pair_entity": pair_entity,
-                    "pair_currency": pair_currency, "currency_factor": factor}
-    used = sorted({n for n in names if n})
-    currency = ", ".join(used) if used else (str(table.currencies[0]) if table.currencies.size
-                                             else "")
-    return Run(table, seg, inner, outer_of_inner, currency_of_inner, grid, snaps, base,
-               points, extra, b, fx_line, digits, currency, rates, pol, fx, **fx_parts)
+    if plan.fx is None:
+        zero = np.zeros((seg.n_segments, n_periods), dtype=np.int64)
+        return Run(table, plan, seg, inner, outer_of_inner, currency_of_inner, points, extra,
+                   Totals(plan, b, zero))
+    # Each pair's currency at each window snapshot: the rates needed where it holds money.
+    has_money = np.concatenate([b.starting[:, None], b.ending], axis=1) != 0
+    factor = currency_factors(plan, has_money)
+    pair_entity = pair_owner(seg, inner)
+    pair_currency = cv.pair_currency(table, inner)
+    ent_points = kr.entity_points(points, pair_entity, pair_currency, seg.n_entities,
+                                  factor, snaps, base,
+                                  reactivation_window=pol.reactivation_window_days)
+    ent_extra = None
+    if extra is not None:
+        rate = factor[pair_currency[extra.entity], np.minimum(extra.period,
+                                                              factor.shape[1] - 1)]
+        ent_extra = kr.Transients(pair_entity[extra.entity], extra.period,
+                                  np.rint(extra.peak * rate).astype(np.int64), extra.returning)
+    moved = kr.bridge(ent_points, seg.segment_of_entity, seg.n_segments, base, n_periods,
+                      ent_extra)
+    r = Run(table, plan, seg, inner, outer_of_inner, currency_of_inner, points, extra,
+            Totals(plan, b, np.zeros(0, dtype=np.int64)), ent_points, ent_extra, pair_entity,
+            pair_currency, factor, b)
+    return replace(r, totals=totals(bridge_partials(r, moved), plan))
+
+
+_BRIDGE = ("starting", "ending", "amounts", "counts", "starting_count", "ending_count")
+
+
+def bridge_partials(r: Run, moved: kr.Bridge | None = None) -> Partials:
+    """The additive part of a run's bridge: per cell and period, in local minor units, and
+    with ``fx`` the constant-currency bridge of the entities (``moved_*``)."""
+    if r.plan.fx is None:
+        return Partials("bridge", {name: getattr(r.bridge, name) for name in _BRIDGE})
+    assert r.inner_bridge is not None
+    if moved is None:
+        assert r.entity_points is not None
+        moved = kr.bridge(r.entity_points, r.seg.segment_of_entity, r.seg.n_segments,
+                          r.base, r.n_periods, r.entity_extra)
+    arrays = {name: getattr(r.inner_bridge, name) for name in _BRIDGE}
+    arrays.update({f"moved_{name}": getattr(moved, name) for name in _BRIDGE})
+    return Partials("bridge", arrays)
+
+
+def totals(partials: Partials, plan: Plan) -> Totals:
+    """The bridge of combined parts in the result's currency (converted with ``fx``)."""
+    b = kr.Bridge(*(partials[name] for name in _BRIDGE))
+    if plan.fx is None:
+        return Totals(plan, b, np.zeros((plan.n_segments, plan.n_periods), dtype=np.int64))
+    moved = kr.Bridge(*(partials[f"moved_{name}"] for name in _BRIDGE))
+    has_money = np.concatenate([b.starting[:, None], b.ending], axis=1) != 0
+    n_cur = plan.n_currencies
+    rates = currency_factors(plan, has_money)[np.arange(plan.n_cells) % n_cur]
+    outer = np.arange(plan.n_cells, dtype=np.int64) // n_cur
+    converted, fx_line = convert_bridge(b, rates, outer, plan.n_segments, moved)
+    return Totals(plan, converted, fx_line)
+
+
+def _cells(table: SubscriptionTable, seg: Segmentation, plan: Plan
+           ) -> tuple[Segmentation, I64, I64]:
+    """(entity, currency) pairs of ``table`` in the plan's (segment, currency) cells."""
+    n_cur = plan.n_currencies
+    pairs, entity = np.unique(seg.entity_of_row * n_cur + table.currency_codes,
+                              return_inverse=True)
+    cell = seg.segment_of_entity[pairs // n_cur] * n_cur + pairs % n_cur
+    cells = np.arange(plan.n_cells, dtype=np.int64)
+    inner = Segmentation(plan.seg_name, plan.labels[cells // n_cur],
+                         entity.reshape(-1).astype(np.int64), cell.astype(np.int64),
+                         seg.customer_of_entity[pairs // n_cur], plan.context)
+    return inner, cells // n_cur, cells % n_cur
+
+
+def currency_factors(plan: Plan, has_money: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Factors from each currency's minor units to the reporting currency's, at each
+    window snapshot (rows: currency codes); a rate is required where a cell of that
+    currency holds money (``has_money``: cells x snapshots)."""
+    assert plan.fx is not None
+    n_cur = plan.n_currencies
+    needed = np.zeros((n_cur, plan.grid.dates.size), dtype=bool)
+    np.logical_or.at(needed, np.arange(has_money.shape[0]) % n_cur, has_money)
+    return conversion(plan.currencies, plan.fx, plan.grid.dates, needed=needed)
 
 
 _POINTS: weakref.WeakKeyDictionary[SubscriptionTable,
@@ -228,116 +440,6 @@ def shared_points(table: SubscriptionTable, by: By, single: bool, inner: Segment
     return points
 
 
-def conversion(table: SubscriptionTable, currency_of_inner: I64, fx: FxRates,
-               dates: NDArray[np.datetime64], needed: NDArray[np.bool_] | None = None
-               ) -> NDArray[np.float64]:
-    """Factors from each inner segment's minor units to the reporting currency's minor
-    units, at each of ``dates`` (rows: inner segments, columns: dates). Rates are required
-    only where ``needed`` (where there is money to convert)."""
-    names = [str(table.currencies[c]) if c >= 0 else "" for c in currency_of_inner]
-    reporting = MINOR_UNITS[fx.reporting_currency]
-    local = np.array([MINOR_UNITS.get(n, reporting) for n in names], dtype=np.int64)
-    factor: NDArray[np.float64] = fx.rates(names, dates, needed=needed) * np.power(
-        10.0, reporting - local)[:, None]
-    _check_convertible(table, currency_of_inner, factor, fx.reporting_currency)
-    return factor
-
-
-_MAX_UNITS = 2.0 ** 62  # below int64's limit, with room for the sums of a bridge
-
-
-def _check_convertible(table: SubscriptionTable, currency_of_inner: I64,
-                       factor: NDArray[np.float64], reporting: str) -> None:
-    """Refuse rates that would carry the converted MRR past what int64 minor units hold
-    (every converted sum is at most a currency's total MRR at its highest rate)."""
-    n_cur = int(table.currencies.size)
-    if n_cur == 0 or currency_of_inner.size == 0:
-        return
-    total = np.bincount(table.currency_codes, weights=np.abs(table.mrr_units),
-                        minlength=n_cur)
-    with np.errstate(invalid="ignore"):
-        highest = np.nanmax(np.where(np.isfinite(factor), factor, 0.0), axis=1,
-                            initial=0.0)
-    known = currency_of_inner >= 0
-    bound = np.zeros(currency_of_inner.size)
-    bound[known] = total[currency_of_inner[known]] * highest[known]
-    if not (bound >= _MAX_UNITS).any():
-        return
-    code = int(currency_of_inner[int(np.argmax(bound))])
-    rows = np.flatnonzero(table.currency_codes == code)
-    raise DataValidationError(
-        column="amount", rule=f"in {table.currencies[code]}, converted to {reporting} at the "
-        "rates given, must stay below 4.6e18 minor units in total", count=rows.size,
-        positions=rows[:5].tolist(), n_rows=len(table), context="fx")
-
-
-def _currency_factors(table: SubscriptionTable, fx: FxRates, dates: NDArray[np.datetime64],
-                      currency_of_inner: I64, has_money: NDArray[np.bool_]
-                      ) -> NDArray[np.float64]:
-    """As ``conversion()``, per currency of the table (rows: currency codes)."""
-    n_cur = int(table.currencies.size)
-    needed = np.zeros((n_cur, dates.size), dtype=bool)
-    np.logical_or.at(needed, currency_of_inner, has_money)
-    return conversion(table, np.arange(n_cur, dtype=np.int64), fx, dates, needed=needed)
-
-
-def _pair_owner(table: SubscriptionTable, seg: Segmentation, inner: Segmentation) -> I64:
-    """The user entity of each (entity, currency) pair."""
-    owner = np.zeros(inner.n_entities, dtype=np.int64)
-    owner[inner.entity_of_row] = seg.entity_of_row
-    return owner
-
-
-def _pair_currency(table: SubscriptionTable, inner: Segmentation) -> I64:
-    """The currency code of each (entity, currency) pair."""
-    currency = np.zeros(inner.n_entities, dtype=np.int64)
-    currency[inner.entity_of_row] = table.currency_codes
-    return currency
-
-
 def _index(table: SubscriptionTable, name: str) -> int:
     hits = np.flatnonzero(table.currencies == name)
     return int(hits[0]) if hits.size else -1
-
-
-def split_by_currency(table: SubscriptionTable, seg: Segmentation
-                       ) -> tuple[Segmentation, I64, I64]:
-    """Entities as (entity, currency) pairs and inner segments as (segment, currency)."""
-    n_cur = max(int(table.currencies.size), 1)
-    pair_of_row = seg.entity_of_row * n_cur + table.currency_codes
-    pairs, entity = np.unique(pair_of_row, return_inverse=True)
-    ent_outer = seg.segment_of_entity[pairs // n_cur]
-    ent_cur = pairs % n_cur
-    cells, inner_seg = np.unique(ent_outer * n_cur + ent_cur, return_inverse=True)
-    inner = Segmentation(seg.name, seg.labels[cells // n_cur], entity.reshape(-1),
-                         inner_seg.reshape(-1).astype(np.int64),
-                         seg.customer_of_entity[pairs // n_cur])
-    return inner, (cells // n_cur).astype(np.int64), (cells % n_cur).astype(np.int64)
-
-
-def _convert(b: kr.Bridge, rate: NDArray[np.float64], outer: I64, n_outer: int,
-             moved: kr.Bridge) -> tuple[kr.Bridge, I64]:
-    """The bridge in the reporting currency.
-
-    MRR levels come from the local levels of each (segment, currency) cell converted at
-    each snapshot's rates (``rate[s, k]``, 0 is the base); movements and customer counts
-    come from ``moved``, the bridge of the entities' constant-currency change points. The
-    fx line is what remains: the effect of rates moving (and cent rounding), so every
-    converted row closes exactly.
-    """
-    starting_local = np.concatenate([b.starting[:, None], b.ending[:, :-1]], axis=1)
-    start_conv = np.rint(starting_local * rate[:, :-1]).astype(np.int64)
-    end_conv = np.rint(b.ending * rate[:, 1:]).astype(np.int64)
-
-    def collapse(a: I64) -> I64:
-        out = np.zeros((n_outer, *a.shape[1:]), dtype=np.int64)
-        np.add.at(out, outer, a)
-        return out
-
-    starting = collapse(start_conv)
-    ending = collapse(end_conv)
-    signs = np.array([1, 1, -1, -1, 1])[:, None, None]
-    fx_line = ending - starting - (signs * moved.amounts).sum(axis=0)
-    converted = kr.Bridge(starting[:, 0], ending, moved.amounts, moved.counts,
-                          moved.starting_count, moved.ending_count)
-    return converted, fx_line

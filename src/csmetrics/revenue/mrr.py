@@ -30,7 +30,7 @@ from csmetrics._kernels.primitives import bincount_int
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import PeriodLike, snapshot_date
 from csmetrics.results import MetricResult
-from csmetrics.revenue.engine import conversion, split_by_currency
+from csmetrics.revenue.conversion import check_convertible, conversion, split_by_currency
 from csmetrics.revenue.segments import By, currency_digits, segment
 from csmetrics.tables.coerce import as_table
 
@@ -107,7 +107,8 @@ def mrr(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None
         local = kr.entity_minor_at(inner.entity_of_row, table.mrr_units, active,
                                    inner.n_entities)
         cells = bincount_int(inner.segment_of_entity, local, inner.n_segments)
-        factor = conversion(table, currency, fx, np.array([day]))[:, 0]
+        check_convertible(table, fx, np.array([day]))
+        factor = conversion(table.currencies[currency], fx, np.array([day]))[:, 0]
         totals = bincount_int(outer, np.rint(cells * factor).astype(np.int64),
                                  seg.n_segments)
         digits = np.full(seg.n_segments, MINOR_UNITS[fx.reporting_currency], dtype=np.int64)
