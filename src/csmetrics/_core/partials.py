@@ -19,16 +19,22 @@ metric functions are exactly ``finalize(partial(table, plan), plan)``.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics.exceptions import InvalidParameterError
 
-__all__ = ["MetricParts", "Partials", "combine", "relabel"]
+__all__ = ["Job", "MetricParts", "Partials", "Staged", "combine", "relabel", "staged"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,68 @@ class MetricParts:
     def __call__(self, data: Any, *args: Any, **options: Any) -> Any:
         table, plan = self.prepare(data, *args, **options)
         return self.finalize(self.partial(table, plan), plan)
+
+    @classmethod
+    def of(cls, metric: Staged[..., Any], customer: str = "customer_codes") -> MetricParts:
+        """The steps of a metric written as a job (see ``staged``)."""
+
+        def prepare(data: Any, *args: Any, **options: Any) -> tuple[Any, Job[Any]]:
+            job = metric.job(data, *args, **options)
+            return job.table, replace(job, table=None)
+
+        def partial(part: Any, job: Job[Any]) -> Partials:
+            return job.partial(part, job.plan)
+
+        def finalize(partials: Partials, job: Job[Any]) -> Any:
+            return job.finalize(partials, job.plan)
+
+        return cls(prepare, partial, finalize, customer)
+
+
+@dataclass(frozen=True)
+class Job(Generic[R]):
+    """A metric call, validated and planned, not yet computed.
+
+    ``table`` is the whole input's table, ``plan`` the global pre-pass; ``partial(part,
+    plan)`` gives a part's ``Partials`` and ``finalize(partials, plan)`` the result.
+    """
+
+    table: Any
+    plan: Any
+    partial: Callable[[Any, Any], Partials]
+    finalize: Callable[[Partials, Any], R]
+
+    def result(self) -> R:
+        """The result over the whole table: one part."""
+        return self.finalize(self.partial(self.table, self.plan), self.plan)
+
+
+class Staged(Protocol[P, R_co]):
+    """A public metric whose validated ``job`` builder is also reachable."""
+
+    job: Callable[P, Job[Any]]
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
+
+
+def staged(result: type[R]) -> Callable[[Callable[P, Job[R]]], Staged[P, R]]:
+    """Make a public metric from a function that validates its call and returns its ``Job``:
+    the metric runs the job over the whole table; ``metric.job`` builds it, for
+    ``csmetrics.partials``. ``result`` is the metric's return type, for its signature."""
+
+    def decorate(build: Callable[P, Job[R]]) -> Staged[P, R]:
+        @functools.wraps(build)
+        def metric(*args: P.args, **kwargs: P.kwargs) -> R:
+            return build(*args, **kwargs).result()
+
+        signature = inspect.signature(build)
+        metric.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            return_annotation=result.__name__)
+        metric.__annotations__ = {**build.__annotations__, "return": result.__name__}
+        metric.job = build  # type: ignore[attr-defined]
+        return metric  # type: ignore[return-value]
+
+    return decorate
 
 
 def relabel(part_labels: NDArray[Any], plan_labels: NDArray[Any], context: str

@@ -24,18 +24,21 @@ Zero denominators give NaN with an ``UndefinedMetricWarning``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from csmetrics._core.options import BOOL, OPTIONAL_BOOL, OneOf, validate_params
+from csmetrics._core.partials import Job, Partials, staged
 from csmetrics._core.ratios import divide
 from csmetrics._kernels import revenue as kr
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import FREQ, Frequency, PeriodLike, snapshot_date
 from csmetrics.policies import POLICY, ChurnDenominator, MetricPolicy, resolve
 from csmetrics.results import MetricResult
-from csmetrics.revenue.engine import Run, run
+from csmetrics.revenue.engine import Plan, totals, window_job
 from csmetrics.revenue.ratios import rate_result
 from csmetrics.revenue.segments import By, segment
 from csmetrics.tables.coerce import as_table
@@ -100,15 +103,17 @@ def customer_count(subscriptions: Any, at: PeriodLike, *, by: By = None,
 
 
 def _window(subscriptions: Any, start: PeriodLike, end: PeriodLike, freq: str | Frequency,
-            by: By, policy: MetricPolicy | None, context: str, fx: FxRates | None = None,
-            transients: bool | None = None, money: bool = True) -> Run:
+            by: By, policy: MetricPolicy | None, context: str,
+            finish: Callable[[Partials, Plan], MetricResult], fx: FxRates | None = None,
+            transients: bool | None = None, money: bool = True) -> Job[MetricResult]:
     pol = resolve(policy)
     if transients is not None:
         pol = pol.model_copy(update={"same_period_churn": transients and pol.same_period_churn})
-    return run(subscriptions, start, end, freq=freq, by=by, policy=pol, fx=fx, context=context,
-               money=money)
+    return window_job(subscriptions, start, end, freq=freq, by=by, policy=pol, fx=fx,
+                      context=context, money=money, finish=finish)
 
 
+@staged(MetricResult)
 @validate_params({"denominator": _DENOMINATOR, "freq": FREQ, "policy": POLICY})
 def logo_churn_rate(
     subscriptions: Any,
@@ -119,7 +124,7 @@ def logo_churn_rate(
     by: By = None,
     freq: str | Frequency = "month",
     policy: MetricPolicy | None = None,
-) -> MetricResult:
+) -> Job[MetricResult]:
     """Share of customers lost over a window (logo or customer churn rate), as a fraction.
 
     Parameters
@@ -151,8 +156,14 @@ def logo_churn_rate(
     >>> logo_churn_rate(subs, "2024-01", "2024-01")     # 2 of the 10 December customers
     MetricResult(logo_churn_rate=0.2)
     """
-    r = _window(subscriptions, start, end, freq, by, policy, "logo_churn_rate", money=False)
-    mode = denominator or r.policy.churn_denominator
+    return _window(subscriptions, start, end, freq, by, policy, "logo_churn_rate",
+                   partial(_logo_churn, denominator), money=False)
+
+
+def _logo_churn(denominator: ChurnDenominator | None, partials: Partials, plan: Plan
+                ) -> MetricResult:
+    r = totals(partials, plan)
+    mode = denominator or plan.policy.churn_denominator
     b = r.bridge
     churned = b.counts[_CHURN].sum(axis=1)
     joined = (b.counts[_NEW] + b.counts[_REACT]).sum(axis=1)
@@ -168,6 +179,7 @@ def logo_churn_rate(
                        name="logo_churn_rate", title=f"Logo churn rate ({mode})")
 
 
+@staged(MetricResult)
 @validate_params({"freq": FREQ, "policy": POLICY})
 def customer_retention_rate(
     subscriptions: Any,
@@ -177,7 +189,7 @@ def customer_retention_rate(
     by: By = None,
     freq: str | Frequency = "month",
     policy: MetricPolicy | None = None,
-) -> MetricResult:
+) -> Job[MetricResult]:
     """Customer retention rate ``(E - N) / S`` over a window, as a fraction.
 
     Parameters
@@ -214,8 +226,12 @@ def customer_retention_rate(
     >>> float(customer_retention_rate(subs, "2024-01", "2024-03"))   # (2 - 1) / 2
     0.5
     """
-    r = _window(subscriptions, start, end, freq, by, policy, "customer_retention_rate",
-                transients=False, money=False)
+    return _window(subscriptions, start, end, freq, by, policy, "customer_retention_rate",
+                   _retention_rate, transients=False, money=False)
+
+
+def _retention_rate(partials: Partials, plan: Plan) -> MetricResult:
+    r = totals(partials, plan)
     b = r.bridge
     joined = (b.counts[_NEW] + b.counts[_REACT]).sum(axis=1)
     retained = b.ending_count[:, -1] - joined
@@ -226,6 +242,7 @@ def customer_retention_rate(
                        name="customer_retention_rate", title="Customer retention rate")
 
 
+@staged(MetricResult)
 @validate_params({"freq": FREQ, "policy": POLICY, "fx": FX, "net": BOOL})
 def revenue_churn_rate(
     subscriptions: Any,
@@ -237,7 +254,7 @@ def revenue_churn_rate(
     freq: str | Frequency = "month",
     policy: MetricPolicy | None = None,
     fx: FxRates | None = None,
-) -> MetricResult:
+) -> Job[MetricResult]:
     """MRR churn rate over a window, as a fraction of the starting MRR.
 
     Parameters
@@ -287,11 +304,17 @@ def revenue_churn_rate(
     ...     subs, "2024-01", "2024-01", net=True))
     (0.2, 0.1)
     """
-    r = _window(subscriptions, start, end, freq, by, policy, "revenue_churn_rate", fx)
+    return _window(subscriptions, start, end, freq, by, policy, "revenue_churn_rate",
+                   partial(_revenue_churn, net), fx)
+
+
+def _revenue_churn(net: bool, partials: Partials, plan: Plan) -> MetricResult:
+    r = totals(partials, plan)
     a = r.bridge.amounts.sum(axis=2)
     lost = a[_CHURN] + a[_CON]
     if net:
-        lost = lost - a[_EXP] - (a[_REACT] if r.policy.reactivation_offsets_net_churn else 0)
+        lost = lost - a[_EXP] - (a[_REACT] if plan.policy.reactivation_offsets_net_churn
+                                 else 0)
     values = divide(lost, r.bridge.starting, context="revenue_churn_rate",
                     what="the starting MRR")
     scale = r.scale
@@ -302,6 +325,7 @@ def revenue_churn_rate(
                        money=("lost_mrr", "starting_mrr"), digits=r.digits)
 
 
+@staged(MetricResult)
 @validate_params({"freq": FREQ, "policy": POLICY, "fx": FX,
                   "include_reactivation": OPTIONAL_BOOL})
 def quick_ratio(
@@ -314,7 +338,7 @@ def quick_ratio(
     freq: str | Frequency = "month",
     policy: MetricPolicy | None = None,
     fx: FxRates | None = None,
-) -> MetricResult:
+) -> Job[MetricResult]:
     """SaaS quick ratio: MRR gained over MRR lost in a window.
 
     Parameters
@@ -351,8 +375,14 @@ def quick_ratio(
     >>> float(quick_ratio(subs, "2024-01", "2024-01"))
     4.0
     """
-    r = _window(subscriptions, start, end, freq, by, policy, "quick_ratio", fx)
-    with_react = (r.policy.quick_ratio_includes_reactivation if include_reactivation is None
+    return _window(subscriptions, start, end, freq, by, policy, "quick_ratio",
+                   partial(_quick_ratio, include_reactivation), fx)
+
+
+def _quick_ratio(include_reactivation: bool | None, partials: Partials, plan: Plan
+                 ) -> MetricResult:
+    r = totals(partials, plan)
+    with_react = (plan.policy.quick_ratio_includes_reactivation if include_reactivation is None
                   else include_reactivation)
     a = r.bridge.amounts.sum(axis=2)
     gained = a[_NEW] + a[_EXP] + (a[_REACT] if with_react else 0)

@@ -7,17 +7,18 @@ holds several currencies."""
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
-from csmetrics._core.partials import Partials, relabel
+from csmetrics._core.partials import Job, Partials, relabel
 from csmetrics._kernels import revenue as kr
 from csmetrics.fx import FxRates
 from csmetrics.periods.calendar import (
@@ -40,6 +41,7 @@ from csmetrics.tables.coerce import as_table
 from csmetrics.tables.subscriptions import SubscriptionTable
 
 I64 = NDArray[np.int64]
+R = TypeVar("R")
 
 
 OPEN = np.iinfo(np.int64).max
@@ -67,6 +69,7 @@ class Plan:
     policy: MetricPolicy
     fx: FxRates | None
     context: str
+    key: Hashable | None = None  # what the run of this plan is cached under, per table
 
     @property
     def n_segments(self) -> int:
@@ -211,59 +214,81 @@ class Run:
 
 _CACHE: weakref.WeakKeyDictionary[SubscriptionTable, OrderedDict[Hashable, Run]] = (
     weakref.WeakKeyDictionary())
+_PLANS: weakref.WeakKeyDictionary[SubscriptionTable, OrderedDict[Hashable, Plan]] = (
+    weakref.WeakKeyDictionary())
 
 
 _CACHE_SIZE = 4
 
 
+def _remember(cache: weakref.WeakKeyDictionary[SubscriptionTable, OrderedDict[Hashable, Any]],
+              table: SubscriptionTable, key: Hashable, value: Any) -> None:
+    entries = cache.setdefault(table, OrderedDict())
+    entries[key] = value
+    while len(entries) > _CACHE_SIZE:
+        entries.popitem(last=False)
+
+
 def run(subscriptions: Any, start: PeriodLike, end: PeriodLike, *, freq: str | Frequency,
         by: By, policy: MetricPolicy | None, fx: FxRates | None, context: str,
         money: bool = True) -> Run:
-    """The run of a window over the whole table (see the module documentation).
-
-    Tables are immutable, so the last few runs of each table are kept: asking for NRR, GRR
-    and churn of one window computes its bridge once. Only hashable options are cached
-    (a ``by=`` mapping is not). ``money=False`` is for metrics that only count customers:
-    several currencies are then no obstacle.
-    """
+    """The run of a window over the whole table (see the module documentation)."""
     table = as_table(subscriptions, context, by=by)
+    return part_run(table, plan_for(table, start, end, freq=freq, by=by, policy=policy, fx=fx,
+                                    context=context, money=money))
+
+
+def plan_for(table: SubscriptionTable, start: PeriodLike, end: PeriodLike, *,
+             freq: str | Frequency, by: By, policy: MetricPolicy | None, fx: FxRates | None,
+             context: str, money: bool = True) -> Plan:
+    """The plan of a window over the whole ``table`` (see ``Plan``).
+
+    Tables are immutable, so the last few plans and runs of each table are kept: asking for
+    NRR, GRR and churn of one window computes its bridge once. Only hashable options are
+    cached (a ``by=`` mapping is not). ``money=False`` is for metrics that only count
+    customers: several currencies are then no obstacle.
+    """
     pol = resolve(policy)
     key: Hashable | None = None
     if by is None or isinstance(by, str):
         key = (_hashable(start), _hashable(end), str(freq), by, pol, id(fx) if fx else None,
                money)
-        cached = _CACHE.get(table, OrderedDict()).get(key)
-        if cached is not None and (fx is None or cached.plan.fx is fx):
-            return replace(cached, table=table)
+        cached = _PLANS.get(table, OrderedDict()).get(key)
+        if cached is not None and cached.fx is fx:
+            return cached
     plan = make_plan(table, start, end, freq=freq, by=by, policy=pol, fx=fx, context=context,
-                     money=money)
-    result = part_run(table, plan)
+                     money=money, key=key)
     if key is not None:
-        # The cache is keyed weakly by the table: its entries must not hold the table.
-        entries = _CACHE.setdefault(table, OrderedDict())
-        entries[key] = replace(result, table=None)
-        while len(entries) > _CACHE_SIZE:
-            entries.popitem(last=False)
-    return result
+        _remember(_PLANS, table, key, plan)
+    return plan
 
 
 def _hashable(value: PeriodLike) -> Hashable:
     return str(value) if isinstance(value, np.datetime64) else value
 
 
-def prepare(subscriptions: Any, start: PeriodLike, end: PeriodLike, *,
-            freq: str | Frequency, by: By, policy: MetricPolicy | None, fx: FxRates | None,
-            context: str, money: bool = True) -> tuple[SubscriptionTable, Plan]:
-    """The table of ``subscriptions`` and the plan of a window over it."""
+def window_job(subscriptions: Any, start: PeriodLike, end: PeriodLike, *,
+               freq: str | Frequency, by: By, policy: MetricPolicy | None,
+               fx: FxRates | None, context: str, finish: Callable[[Partials, Plan], R],
+               gather: Callable[[Run], Partials] | None = None, money: bool = True
+               ) -> Job[R]:
+    """A revenue metric over a window as a job: each part's run gives its partials
+    (``gather``, the bridge by default) and ``finish`` makes the result of their sum."""
     table = as_table(subscriptions, context, by=by)
-    return table, make_plan(table, start, end, freq=freq, by=by, policy=resolve(policy),
-                            fx=fx, context=context, money=money)
+    plan = plan_for(table, start, end, freq=freq, by=by, policy=policy, fx=fx,
+                    context=context, money=money)
+    return Job(table, plan, functools.partial(_gathered, gather or bridge_partials), finish)
+
+
+def _gathered(gather: Callable[[Run], Partials], part: SubscriptionTable, plan: Plan
+              ) -> Partials:
+    return gather(part_run(part, plan))
 
 
 def make_plan(table: SubscriptionTable, start: PeriodLike, end: PeriodLike, *,
               freq: str | Frequency, by: By, policy: MetricPolicy, fx: FxRates | None,
-              context: str, money: bool = True) -> Plan:
-    """The plan of a window over the whole ``table`` (see ``Plan``)."""
+              context: str, money: bool = True, key: Hashable | None = None) -> Plan:
+    """The plan of a window over the whole ``table`` (see ``Plan``), uncached."""
     seg = segment(table, by, context)
     grid = snapshot_grid(start, end, freq)
     history = (period_ends_before(table.start.min(), grid.dates[0], grid.freq)
@@ -293,12 +318,24 @@ def make_plan(table: SubscriptionTable, start: PeriodLike, end: PeriodLike, *,
     # An empty table has no currency: one cell per segment, of no currency, all the same.
     currencies = table.currencies if table.currencies.size else np.array([""])
     return Plan(by, seg.name, seg.labels, grid, snaps, base, digits, currency,
-                currency_of_segment, currencies, policy, fx, context)
+                currency_of_segment, currencies, policy, fx, context, key)
 
 
 def part_run(table: SubscriptionTable, plan: Plan) -> Run:
     """The run of ``plan`` over ``table``: the whole, or one part of its customers (a
     ``take()`` of their rows, which keeps the code tables)."""
+    if plan.key is not None:
+        cached = _CACHE.get(table, OrderedDict()).get(plan.key)
+        if cached is not None and cached.plan is plan:
+            return replace(cached, table=table)
+    result = _part_run(table, plan)
+    if plan.key is not None:
+        # The cache is keyed weakly by the table: its entries must not hold the table.
+        _remember(_CACHE, table, plan.key, replace(result, table=None))
+    return result
+
+
+def _part_run(table: SubscriptionTable, plan: Plan) -> Run:
     pol, snaps, base, n_periods = plan.policy, plan.snapshots, plan.base, plan.n_periods
     own = segment(table, plan.by, plan.context)
     seg = replace(own, name=plan.seg_name, labels=plan.labels, segment_of_entity=relabel(

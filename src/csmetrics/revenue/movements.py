@@ -24,6 +24,7 @@ period by period, because every amount is an integer number of cents.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -32,13 +33,15 @@ from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.options import OneOf, check_option, validate_params
+from csmetrics._core.partials import Job, Partials, staged
 from csmetrics._core.segments import segment_columns
 from csmetrics._kernels import revenue as kr
+from csmetrics.exceptions import InvalidParameterError
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import FREQ, Frequency, PeriodLike
 from csmetrics.policies import POLICY, MetricPolicy
 from csmetrics.results import MetricResult, TableResult
-from csmetrics.revenue.engine import Run, run
+from csmetrics.revenue.engine import Plan, Run, part_run, totals, window_job
 from csmetrics.revenue.segments import By
 
 _MONEY = ("starting_mrr", "new", "expansion", "contraction", "churn", "reactivation",
@@ -114,6 +117,7 @@ class MRRMovements(TableResult):
         return f"MRRMovements({n} period{'s' * (n != 1)}{seg}, {span}, {self.currency})"
 
 
+@staged(MRRMovements)
 @validate_params({"freq": FREQ, "policy": POLICY, "fx": FX})
 def mrr_movements(
     subscriptions: Any,
@@ -124,7 +128,7 @@ def mrr_movements(
     by: By = None,
     policy: MetricPolicy | None = None,
     fx: FxRates | None = None,
-) -> MRRMovements:
+) -> Job[MRRMovements]:
     """The MRR bridge from ``start`` to ``end``: new, expansion, contraction, churn, reactivation.
 
     Parameters
@@ -194,8 +198,15 @@ def mrr_movements(
     2024-01       100.00  50.00   0.00          0.00      150.00
     2024-02       150.00   0.00  50.00         40.00      140.00
     """
-    r = run(subscriptions, start, end, freq=freq, by=by, policy=policy, fx=fx,
-            context="mrr_movements")
+    job = window_job(subscriptions, start, end, freq=freq, by=by, policy=policy, fx=fx,
+                     context="mrr_movements", finish=_movements)
+    # Details list customers: they are read from the whole table, on request only.
+    return replace(job, finalize=partial(_movements, table=job.table))
+
+
+def _movements(partials: Partials, plan: Plan, table: Any = None) -> MRRMovements:
+    """The bridge of combined partials (``table``: the whole, for ``details()``)."""
+    r = totals(partials, plan)
     b, seg, n_periods = r.bridge, r.seg, r.n_periods
     # Period-major rows: for each period, every segment.
     n_seg = seg.n_segments
@@ -210,7 +221,7 @@ def mrr_movements(
     for i, name in enumerate(kr.MOVEMENT_NAMES):
         cols[name] = b.amounts[i][sg, per] / scale
     money = list(_MONEY)
-    if fx is not None:
+    if plan.fx is not None:
         cols["fx"] = r.fx_line[sg, per] / scale
         money.insert(money.index("ending_mrr"), "fx")
     cols["ending_mrr"] = b.ending[sg, per] / scale
@@ -222,7 +233,16 @@ def mrr_movements(
     ordered = {k: cols[k] for k in ("period", *(() if seg.name is None else (seg.name,)),
                                     *money, *_COUNTS)}
     return MRRMovements(ordered, periods=r.grid.labels, currency=r.currency, money=money,
-                        detail=partial(_details, r), digits=r.digits[sg], segment=seg.name)
+                        detail=partial(_details_of, table, plan), digits=r.digits[sg],
+                        segment=seg.name)
+
+
+def _details_of(table: Any, plan: Plan) -> dict[str, NDArray[Any]]:
+    if table is None:
+        raise InvalidParameterError(
+            "MRRMovements.details: this bridge was combined from partials without the whole "
+            "table; compute the details from a table")
+    return _details(part_run(table, plan))
 
 
 def _details(r: Run) -> dict[str, NDArray[Any]]:
@@ -281,6 +301,7 @@ def _details(r: Run) -> dict[str, NDArray[Any]]:
     return detail
 
 
+@staged(MetricResult)
 @validate_params({"freq": FREQ, "fx": FX})
 def mrr_series(
     subscriptions: Any,
@@ -290,7 +311,7 @@ def mrr_series(
     freq: str | Frequency = "month",
     by: By = None,
     fx: FxRates | None = None,
-) -> MetricResult:
+) -> Job[MetricResult]:
     """MRR at the end of every period from ``start`` to ``end``.
 
     Parameters
@@ -331,7 +352,12 @@ def mrr_series(
     2024-Q2    0.00          0
     2024-Q3    0.00          0
     """
-    bridge = mrr_movements(subscriptions, start, end, freq=freq, by=by, fx=fx)
+    return window_job(subscriptions, start, end, freq=freq, by=by, policy=None, fx=fx,
+                      context="mrr_movements", finish=_series)
+
+
+def _series(partials: Partials, plan: Plan) -> MetricResult:
+    bridge = _movements(partials, plan)
     seg = bridge.segment_column
     cols = segment_columns(seg, None if seg is None else bridge[seg], "mrr_series",
                            {"period": bridge["period"]})

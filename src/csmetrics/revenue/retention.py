@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.options import OneOf, validate_params
+from csmetrics._core.partials import Job, Partials, staged
 from csmetrics._core.ratios import divide
 from csmetrics._core.segments import segment_columns
 from csmetrics._kernels import revenue as kr
@@ -44,7 +46,7 @@ from csmetrics.periods.calendar import FREQ, Frequency, Period, PeriodLike, pars
 from csmetrics.periods.windows import WindowLike, window_months
 from csmetrics.policies import POLICY, MetricPolicy, resolve
 from csmetrics.results import MetricResult
-from csmetrics.revenue.engine import Run, run
+from csmetrics.revenue.engine import Plan, Run, Totals, totals, window_job
 from csmetrics.revenue.ratios import rate_result
 from csmetrics.revenue.segments import By
 
@@ -69,6 +71,7 @@ class RetentionSeries(MetricResult):
         return plot_retention_trend(self, ax=ax)
 
 
+@staged(MetricResult)
 @validate_params(_OPTIONS)
 def net_revenue_retention(
     subscriptions: Any,
@@ -80,7 +83,7 @@ def net_revenue_retention(
     freq: str | Frequency = "month",
     policy: MetricPolicy | None = None,
     fx: FxRates | None = None,
-) -> MetricResult:
+) -> Job[MetricResult]:
     """Net revenue retention (NRR) over a window, as a fraction (1.08 is 108%).
 
     Parameters
@@ -126,6 +129,7 @@ def net_revenue_retention(
     return _retention(subscriptions, start, end, method, by, freq, policy, fx, gross=False)
 
 
+@staged(MetricResult)
 @validate_params(_OPTIONS)
 def gross_revenue_retention(
     subscriptions: Any,
@@ -137,7 +141,7 @@ def gross_revenue_retention(
     freq: str | Frequency = "month",
     policy: MetricPolicy | None = None,
     fx: FxRates | None = None,
-) -> MetricResult:
+) -> Job[MetricResult]:
     """Gross revenue retention (GRR) over a window, as a fraction between 0 and 1.
 
     As ``net_revenue_retention()``, with each cohort customer's ending MRR capped at its
@@ -158,22 +162,46 @@ def gross_revenue_retention(
 
 def _retention(subscriptions: Any, start: PeriodLike, end: PeriodLike, method: Method, by: By,
                freq: str | Frequency, policy: MetricPolicy | None, fx: FxRates | None, *,
-               gross: bool) -> MetricResult:
+               gross: bool) -> Job[MetricResult]:
     name = "gross_revenue_retention" if gross else "net_revenue_retention"
     pol = resolve(policy).model_copy(update={"same_period_churn": False})
-    r = run(subscriptions, start, end, freq=freq, by=by, policy=pol, fx=fx, context=name)
-    label = "GRR" if gross else "NRR"
-    if method == "bridge":
-        values = _chained(r, gross, name)
-        return rate_result(r.seg, values, {}, name=name, title=f"{label} (bridge, chained)")
-    starting, net_kept, gross_kept = _Cohorts(r).sums(r.base, r.base + r.n_periods)
-    retained = gross_kept if gross else net_kept
+    finish = partial(_chained_result if method == "bridge" else _cohort_result, gross)
+    gather = None if method == "bridge" else partial(_cohort_partials, None)
+    return window_job(subscriptions, start, end, freq=freq, by=by, policy=pol, fx=fx,
+                      context=name, finish=finish, gather=gather)
+
+
+def _chained_result(gross: bool, partials: Partials, plan: Plan) -> MetricResult:
+    name = "gross_revenue_retention" if gross else "net_revenue_retention"
+    values = _chained(totals(partials, plan), gross, name)
+    return rate_result(plan.segments, values, {}, name=name,
+                       title=f"{'GRR' if gross else 'NRR'} (bridge, chained)")
+
+
+def _cohort_result(gross: bool, partials: Partials, plan: Plan) -> MetricResult:
+    name = "gross_revenue_retention" if gross else "net_revenue_retention"
+    starting = partials["starting"][0]
+    retained = partials["gross" if gross else "net"][0]
     values = divide(retained, starting, context=name, what="the cohort's starting MRR")
-    scale = r.scale
-    return rate_result(r.seg, values, {"starting_mrr": starting / scale,
-                                       "retained_mrr": retained / scale},
-                       name=name, title=f"{label} (cohort)",
-                       money=("starting_mrr", "retained_mrr"), digits=r.digits)
+    scale = plan.scale
+    return rate_result(plan.segments, values, {"starting_mrr": starting / scale,
+                                               "retained_mrr": retained / scale},
+                       name=name, title=f"{'GRR' if gross else 'NRR'} (cohort)",
+                       money=("starting_mrr", "retained_mrr"), digits=plan.digits)
+
+
+def _cohort_partials(n_window: int | None, r: Run) -> Partials:
+    """Per trailing window of ``n_window`` periods (``None``: the whole run) ending at each
+    period from the ``n_window``-th on (rows), per segment: the cohort's starting MRR and its
+    retained MRR, net and gross."""
+    n_window = n_window or r.n_periods
+    n_out = r.n_periods - n_window + 1
+    sums = np.zeros((3, n_out, r.seg.n_segments), dtype=np.int64)
+    cohorts = _Cohorts(r)
+    for j in range(n_out):  # one pass per output period (tens), vectorized over customers
+        sums[:, j] = cohorts.sums(r.base + j, r.base + j + n_window)
+    return Partials("cohort retention", {"starting": sums[0], "net": sums[1],
+                                         "gross": sums[2]})
 
 
 @dataclass
@@ -220,7 +248,7 @@ class _Cohorts:
                 bincount_int(segment, np.minimum(kept, start_in), n_out))
 
 
-def _period_ratios(r: Run, gross: bool, name: str) -> NDArray[np.float64]:
+def _period_ratios(r: Totals, gross: bool, name: str) -> NDArray[np.float64]:
     """Each period's retained share of its starting MRR (segments x periods)."""
     b = r.bridge
     start = np.concatenate([b.starting[:, None], b.ending[:, :-1]], axis=1)
@@ -230,11 +258,12 @@ def _period_ratios(r: Run, gross: bool, name: str) -> NDArray[np.float64]:
     return divide(kept, start, context=name, what="a period's starting MRR")
 
 
-def _chained(r: Run, gross: bool, name: str) -> NDArray[np.float64]:
+def _chained(r: Totals, gross: bool, name: str) -> NDArray[np.float64]:
     chained: NDArray[np.float64] = np.prod(_period_ratios(r, gross, name), axis=1)
     return chained
 
 
+@staged(RetentionSeries)
 @validate_params(_OPTIONS)
 def nrr_series(
     subscriptions: Any,
@@ -247,7 +276,7 @@ def nrr_series(
     by: By = None,
     policy: MetricPolicy | None = None,
     fx: FxRates | None = None,
-) -> RetentionSeries:
+) -> Job[RetentionSeries]:
     """Rolling NRR and GRR: for every period from ``start`` to ``end``, the retention over
     the ``window`` ending with it (trailing twelve months by default).
 
@@ -286,18 +315,19 @@ def nrr_series(
         raise InvalidParameterError(f"nrr_series: end {end!r} is before start {start!r}.")
     first = Period.parse(start, f) - (n_window - 1)
     pol = resolve(policy).model_copy(update={"same_period_churn": False})
-    r = run(subscriptions, first, end, freq=f, by=by, policy=pol, fx=fx, context="nrr_series")
-    labels = r.grid.labels
-    n_out = r.n_periods - n_window + 1
-    n_seg = r.seg.n_segments
-    starting = np.zeros((n_out, n_seg), dtype=np.int64)
-    retained = np.zeros((n_out, n_seg), dtype=np.int64)
-    if method == "cohort":
-        gross_kept = np.zeros((n_out, n_seg), dtype=np.int64)
-        cohorts = _Cohorts(r)
-        for j in range(n_out):  # one pass per output period (tens), vectorized over customers
-            starting[j], retained[j], gross_kept[j] = cohorts.sums(r.base + j,
-                                                                   r.base + j + n_window)
+    cohort = method == "cohort"
+    return window_job(subscriptions, first, end, freq=f, by=by, policy=pol, fx=fx,
+                      context="nrr_series", finish=partial(_series, n_window, cohort),
+                      gather=partial(_cohort_partials, n_window) if cohort else None)
+
+
+def _series(n_window: int, cohort: bool, partials: Partials, plan: Plan) -> RetentionSeries:
+    method = "cohort" if cohort else "bridge"
+    labels = plan.grid.labels
+    n_out = plan.n_periods - n_window + 1
+    n_seg = plan.n_segments
+    if cohort:
+        starting, retained, gross_kept = partials["starting"], partials["net"], partials["gross"]
         # One division over the whole grid: one warning for all its empty cohorts.
         what = "the cohort's starting MRR"
         nrr = divide(retained, starting, context="nrr_series", what=what)
@@ -305,6 +335,7 @@ def nrr_series(
             warnings.simplefilter("ignore", UndefinedMetricWarning)
             grr = divide(gross_kept, starting, context="nrr_series", what=what)
     else:
+        r = totals(partials, plan)
         net_ratio = _period_ratios(r, False, "nrr_series")  # segments x periods, one warning
         with warnings.catch_warnings():  # the same denominators: already said
             warnings.simplefilter("ignore", UndefinedMetricWarning)
@@ -316,16 +347,16 @@ def nrr_series(
     per = np.repeat(np.arange(n_out), n_seg)
     sg = np.tile(np.arange(n_seg), n_out)
     lab = np.asarray(labels, dtype=object)
-    cols = segment_columns(r.seg.name, r.seg.labels[sg], "nrr_series",
+    cols = segment_columns(plan.seg_name, plan.labels[sg], "nrr_series",
                            {"period": lab[per + n_window - 1]})
     cols["window_start"] = lab[per]
     cols["nrr"] = nrr[per, sg]
     cols["grr"] = grr[per, sg]
     money: tuple[str, ...] = ()
-    if method == "cohort":
-        cols["starting_mrr"] = starting[per, sg] / r.scale[sg]
-        cols["retained_mrr"] = retained[per, sg] / r.scale[sg]
+    if cohort:
+        cols["starting_mrr"] = starting[per, sg] / plan.scale[sg]
+        cols["retained_mrr"] = retained[per, sg] / plan.scale[sg]
         money = ("starting_mrr", "retained_mrr")
     return RetentionSeries(cols, value="nrr",
                            title=f"Trailing {n_window}-period NRR and GRR ({method})",
-                           money=money, digits=r.digits[sg], segment=r.seg.name)
+                           money=money, digits=plan.digits[sg], segment=plan.seg_name)
