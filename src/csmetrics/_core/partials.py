@@ -156,6 +156,7 @@ class Staged(Protocol[P, R_co]):
     """A public metric whose validated ``job`` builder is also reachable."""
 
     job: Callable[P, Job[Any]]
+    __name__: str
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
 

@@ -35,13 +35,13 @@ from csmetrics._core.partials import Job, Partials, staged
 from csmetrics._core.ratios import divide
 from csmetrics._kernels import revenue as kr
 from csmetrics.fx import FX, FxRates
-from csmetrics.periods.calendar import FREQ, Frequency, PeriodLike, snapshot_date
+from csmetrics.periods.calendar import FREQ, Frequency, PeriodLike
 from csmetrics.policies import POLICY, ChurnDenominator, MetricPolicy, resolve
 from csmetrics.results import MetricResult
 from csmetrics.revenue.engine import Plan, totals, window_job
+from csmetrics.revenue.mrr import DayPlan, day_columns, day_job
 from csmetrics.revenue.ratios import rate_result
-from csmetrics.revenue.segments import By, segment
-from csmetrics.tables.coerce import as_table
+from csmetrics.revenue.segments import By
 
 _NEW, _EXP, _CON, _CHURN, _REACT = (kr.NEW, kr.EXPANSION, kr.CONTRACTION, kr.CHURN,
                                     kr.REACTIVATION)
@@ -50,9 +50,10 @@ _NEW, _EXP, _CON, _CHURN, _REACT = (kr.NEW, kr.EXPANSION, kr.CONTRACTION, kr.CHU
 _DENOMINATOR = OneOf("start", "start_plus_new", "average")
 
 
+@staged(MetricResult)
 @validate_params({"policy": POLICY})
 def customer_count(subscriptions: Any, at: PeriodLike, *, by: By = None,
-                   policy: MetricPolicy | None = None) -> MetricResult:
+                   policy: MetricPolicy | None = None) -> Job[MetricResult]:
     """Number of customers on a day (or at a period's last day).
 
     Parameters
@@ -85,21 +86,16 @@ def customer_count(subscriptions: Any, at: PeriodLike, *, by: By = None,
     >>> int(customer_count(subs, "2024-01", policy=MetricPolicy(free_customers="customers")))
     2
     """
-    table = as_table(subscriptions, "customer_count", by=by)
-    pol = resolve(policy)
-    seg = segment(table, by, "customer_count")
-    day = snapshot_date(at)
-    active = kr.active_on(table.start, table.end, day)
-    minor = kr.entity_minor_at(seg.entity_of_row, table.mrr_units, active, seg.n_entities)
-    if pol.free_customers == "customers":
-        alive = np.bincount(seg.entity_of_row[active], minlength=seg.n_entities) > 0
-    else:
-        alive = minor > 0
-    counts = np.bincount(seg.segment_of_entity[alive], minlength=seg.n_segments)
-    cols = seg.columns()
-    cols["customers"] = counts.astype(np.int64)
-    return MetricResult(cols, value="customers", title=f"Customers on {day}",
-                        segment=seg.name)
+    free = resolve(policy).free_customers == "customers"
+    return day_job(subscriptions, at, by, None, "customer_count", partial(_count, free),
+                   money=False)
+
+
+def _count(free: bool, partials: Partials, plan: DayPlan) -> MetricResult:
+    cols = day_columns(plan)
+    cols["customers"] = partials["accounts" if free else "customers"].astype(np.int64)
+    return MetricResult(cols, value="customers", title=f"Customers on {plan.day}",
+                        segment=plan.seg_name)
 
 
 def _window(subscriptions: Any, start: PeriodLike, end: PeriodLike, freq: str | Frequency,

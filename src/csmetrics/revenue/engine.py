@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
-from csmetrics._core.partials import Job, Partials, relabel
+from csmetrics._core.partials import Job, Partials
 from csmetrics._kernels import revenue as kr
 from csmetrics.fx import FxRates
 from csmetrics.periods.calendar import (
@@ -36,7 +36,14 @@ from csmetrics.revenue.conversion import (
     convert_bridge,
     pair_owner,
 )
-from csmetrics.revenue.segments import By, Segmentation, currency_digits, segment
+from csmetrics.revenue.segments import (
+    By,
+    Segmentation,
+    currency_digits,
+    customer_segments,
+    segment,
+    segment_as,
+)
 from csmetrics.tables.coerce import as_table
 from csmetrics.tables.subscriptions import SubscriptionTable
 
@@ -70,6 +77,8 @@ class Plan:
     fx: FxRates | None
     context: str
     key: Hashable | None = None  # what the run of this plan is cached under, per table
+    of_customer: I64 | None = None  # each customer code's segment, when segments are
+    #                                 per customer (see segments.customer_segments)
 
     @property
     def n_segments(self) -> int:
@@ -318,7 +327,8 @@ def make_plan(table: SubscriptionTable, start: PeriodLike, end: PeriodLike, *,
     # An empty table has no currency: one cell per segment, of no currency, all the same.
     currencies = table.currencies if table.currencies.size else np.array([""])
     return Plan(by, seg.name, seg.labels, grid, snaps, base, digits, currency,
-                currency_of_segment, currencies, policy, fx, context, key)
+                currency_of_segment, currencies, policy, fx, context, key,
+                customer_segments(table, seg))
 
 
 def part_run(table: SubscriptionTable, plan: Plan) -> Run:
@@ -337,9 +347,8 @@ def part_run(table: SubscriptionTable, plan: Plan) -> Run:
 
 def _part_run(table: SubscriptionTable, plan: Plan) -> Run:
     pol, snaps, base, n_periods = plan.policy, plan.snapshots, plan.base, plan.n_periods
-    own = segment(table, plan.by, plan.context)
-    seg = replace(own, name=plan.seg_name, labels=plan.labels, segment_of_entity=relabel(
-        own.labels, plan.labels, plan.context)[own.segment_of_entity])
+    seg = segment_as(table, plan.by, plan.labels, plan.seg_name, plan.context,
+                     plan.of_customer)
     if plan.fx is None:
         inner = seg
         outer_of_inner = np.arange(seg.n_segments, dtype=np.int64)

@@ -17,12 +17,16 @@ starts on 15 March counts in March; one that ends on 15 March (end exclusive) do
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.options import validate_params
+from csmetrics._core.partials import Job, Partials, staged
 from csmetrics._core.ratios import divide
 from csmetrics._core.segments import segment_columns
 from csmetrics._kernels import revenue as kr
@@ -30,16 +34,26 @@ from csmetrics._kernels.primitives import bincount_int
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import PeriodLike, snapshot_date
 from csmetrics.results import MetricResult
-from csmetrics.revenue.conversion import check_convertible, conversion, split_by_currency
-from csmetrics.revenue.segments import By, currency_digits, segment
+from csmetrics.revenue.conversion import check_convertible, conversion
+from csmetrics.revenue.segments import (
+    By,
+    currency_digits,
+    customer_segments,
+    segment,
+    segment_as,
+)
 from csmetrics.tables.coerce import as_table
+from csmetrics.tables.subscriptions import SubscriptionTable
+
+R = TypeVar("R")
 
 __all__ = ["arpa", "mrr"]
 
 
+@staged(MetricResult)
 @validate_params({"fx": FX})
 def mrr(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None = None
-        ) -> MetricResult:
+        ) -> Job[MetricResult]:
     """Monthly recurring revenue on one day, in the table's currency.
 
     Parameters
@@ -93,36 +107,99 @@ def mrr(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None
     quarter    30.00          1
     year      100.00          1
     """
-    ctx = "mrr"
-    table = as_table(subscriptions, ctx, by=by)
-    seg = segment(table, by, ctx)
+    return day_job(subscriptions, at, by, fx, "mrr", _mrr_result)
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """What parts of a point-in-time revenue metric agree on: the day, the segments'
+    labels and currency digits, and with ``fx`` the currencies (cells of segment x
+    currency) and the rates."""
+
+    by: By
+    seg_name: str | None
+    labels: NDArray[Any]
+    day: np.datetime64
+    digits: NDArray[np.int64]
+    currencies: NDArray[np.str_]
+    fx: FxRates | None
+    context: str
+    of_customer: NDArray[np.int64] | None = None
+
+
+def day_job(subscriptions: Any, at: PeriodLike, by: By, fx: FxRates | None, context: str,
+            finish: Callable[[Partials, DayPlan], R], *, money: bool = True) -> Job[R]:
+    """A point-in-time revenue metric as a job over ``day_partials`` (``money=False``: it
+    only counts customers, so several currencies are no obstacle)."""
+    table = as_table(subscriptions, context, by=by)
+    seg = segment(table, by, context)
     day = snapshot_date(at)
-    active = kr.active_on(table.start, table.end, day)
-    minor = kr.entity_minor_at(seg.entity_of_row, table.mrr_units, active, seg.n_entities)
-    if fx is None:
-        digits, _ = currency_digits(table, seg, active & (table.mrr_units != 0), ctx)
-        totals = bincount_int(seg.segment_of_entity, minor, seg.n_segments)
+    if not money:
+        digits = np.full(seg.n_segments, 2, dtype=np.int64)
+    elif fx is None:
+        active = kr.active_on(table.start, table.end, day)
+        digits, _ = currency_digits(table, seg, active & (table.mrr_units != 0), context)
     else:
-        inner, outer, currency = split_by_currency(table, seg)
-        local = kr.entity_minor_at(inner.entity_of_row, table.mrr_units, active,
-                                   inner.n_entities)
-        cells = bincount_int(inner.segment_of_entity, local, inner.n_segments)
         check_convertible(table, fx, np.array([day]))
-        factor = conversion(table.currencies[currency], fx, np.array([day]))[:, 0]
-        totals = bincount_int(outer, np.rint(cells * factor).astype(np.int64),
-                                 seg.n_segments)
         digits = np.full(seg.n_segments, MINOR_UNITS[fx.reporting_currency], dtype=np.int64)
-    customers = np.bincount(seg.segment_of_entity[minor > 0], minlength=seg.n_segments)
-    cols = seg.columns()
-    cols["mrr"] = totals / 10.0 ** digits
-    cols["customers"] = customers.astype(np.int64)
-    return MetricResult(cols, value="mrr", title=f"MRR on {day}", money=("mrr",),
-                        digits=digits, segment=seg.name)
+    currencies = table.currencies if table.currencies.size else np.array(["USD"])
+    plan = DayPlan(by, seg.name, seg.labels, day, digits, currencies, fx, context,
+                   customer_segments(table, seg))
+    return Job(table, plan, day_partials, finish)
 
 
+def day_partials(table: SubscriptionTable, plan: DayPlan) -> Partials:
+    """Per segment on the plan's day: MRR in minor units (with ``fx``: per segment and
+    currency, in that currency), paying customers, and accounts with an active span."""
+    seg = segment_as(table, plan.by, plan.labels, plan.seg_name, plan.context,
+                     plan.of_customer)
+    n_seg = seg.n_segments
+    active = kr.active_on(table.start, table.end, plan.day)
+    minor = kr.entity_minor_at(seg.entity_of_row, table.mrr_units, active, seg.n_entities)
+    if plan.fx is None:
+        money = bincount_int(seg.segment_of_entity, minor, n_seg)
+    else:
+        n_cur = plan.currencies.size
+        pairs, pair_of_row = np.unique(seg.entity_of_row * n_cur + table.currency_codes,
+                                       return_inverse=True)
+        local = kr.entity_minor_at(pair_of_row.reshape(-1), table.mrr_units, active,
+                                   pairs.size)
+        cell = seg.segment_of_entity[pairs // n_cur] * n_cur + pairs % n_cur
+        money = bincount_int(cell, local, n_seg * n_cur).reshape(n_seg, n_cur)
+    alive = np.bincount(seg.entity_of_row[active], minlength=seg.n_entities) > 0
+    return Partials("day", {
+        "mrr": money,
+        "customers": np.bincount(seg.segment_of_entity[minor > 0], minlength=n_seg),
+        "accounts": np.bincount(seg.segment_of_entity[alive], minlength=n_seg)})
+
+
+def day_mrr(partials: Partials, plan: DayPlan) -> NDArray[np.int64]:
+    """Each segment's MRR in minor units of its result currency (converted with ``fx``)."""
+    if plan.fx is None:
+        return partials["mrr"]
+    cells = partials["mrr"]
+    needed = (cells != 0).any(axis=0)[:, None]
+    factor = conversion(plan.currencies, plan.fx, np.array([plan.day]), needed=needed)[:, 0]
+    out: NDArray[np.int64] = np.rint(cells * factor).astype(np.int64).sum(axis=1)
+    return out
+
+
+def day_columns(plan: DayPlan) -> dict[str, Any]:
+    return segment_columns(plan.seg_name, plan.labels, plan.context)
+
+
+def _mrr_result(partials: Partials, plan: DayPlan) -> MetricResult:
+    cols = day_columns(plan)
+    cols["mrr"] = day_mrr(partials, plan) / 10.0 ** plan.digits
+    cols["customers"] = partials["customers"].astype(np.int64)
+    return MetricResult(cols, value="mrr", title=f"MRR on {plan.day}", money=("mrr",),
+                        digits=plan.digits, segment=plan.seg_name)
+
+
+@staged(MetricResult)
 @validate_params({"fx": FX})
 def arpa(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | None = None
-         ) -> MetricResult:
+         ) -> Job[MetricResult]:
     """Average revenue per account: MRR over paying customers (MRR > 0) on a day.
 
     Parameters
@@ -153,7 +230,11 @@ def arpa(subscriptions: Any, at: PeriodLike, *, by: By = None, fx: FxRates | Non
     >>> float(arpa(subs, "2024-01"))     # 150 / 2 paying customers
     75.0
     """
-    total = mrr(subscriptions, at, by=by, fx=fx)
+    return day_job(subscriptions, at, by, fx, "arpa", _arpa_result)
+
+
+def _arpa_result(partials: Partials, plan: DayPlan) -> MetricResult:
+    total = _mrr_result(partials, plan)
     values = divide(total["mrr"], total["customers"], context="arpa",
                     what="the number of paying customers")
     name = total.segment_column

@@ -10,18 +10,20 @@ joins B.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
+from csmetrics._core.partials import relabel
 from csmetrics._core.segments import By, resolve, segment_columns
 from csmetrics.exceptions import CurrencyMismatchError
 from csmetrics.tables.subscriptions import SubscriptionTable
 
-__all__ = ["By", "Segmentation", "currency_digits", "segment"]
+__all__ = ["By", "Segmentation", "currency_digits", "customer_segments", "segment",
+           "segment_as"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,33 @@ def segment(table: SubscriptionTable, by: By, context: str) -> Segmentation:
     pairs, entity = np.unique(table.customer_codes * width + segs.of_row, return_inverse=True)
     return Segmentation(segs.name, segs.labels, entity.reshape(-1).astype(np.int64),
                         pairs % width, pairs // width, context)
+
+
+def customer_segments(table: SubscriptionTable, seg: Segmentation) -> NDArray[np.int64] | None:
+    """The segment of every customer code of ``table``, when ``seg``'s entities are its
+    customers (``by`` None, a mapping, the id column); else ``None``."""
+    n_cust = int(table.customer_ids.size)
+    if seg.n_entities != n_cust or not np.array_equal(seg.entity_of_row, table.customer_codes):
+        return None
+    return seg.segment_of_entity
+
+
+def segment_as(table: SubscriptionTable, by: By, labels: NDArray[Any], name: str | None,
+               context: str, of_customer: NDArray[np.int64] | None = None) -> Segmentation:
+    """Entities of ``table`` in the segments ``labels`` (a plan's, from the whole input, of
+    which ``table`` may be one part: a ``take()`` of its rows, with its customer codes).
+
+    ``of_customer`` (from ``customer_segments()`` of the whole) gives each customer code's
+    segment: the part's customers are then never looked up again."""
+    if of_customer is not None and of_customer.size == table.customer_ids.size:
+        n_cust = int(table.customer_ids.size)
+        return Segmentation(name, labels, table.customer_codes, of_customer,
+                            np.arange(n_cust, dtype=np.int64), context)
+    own = segment(table, by, context)
+    if own.labels.size == labels.size and bool(np.array_equal(own.labels, labels)):
+        return replace(own, labels=labels)
+    return replace(own, name=name, labels=labels, segment_of_entity=relabel(
+        own.labels, labels, context)[own.segment_of_entity])
 
 
 def currency_digits(table: SubscriptionTable, seg: Segmentation, rows: NDArray[np.bool_],
