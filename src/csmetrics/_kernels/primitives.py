@@ -38,7 +38,13 @@ def running_within(values: I64, starts: NDArray[np.bool_]) -> I64:
     [1, 3, 3, 7]
     """
     running: I64 = np.cumsum(values)
-    out: I64 = running - (running - values)[starts][np.cumsum(starts) - 1]
+    if values.size == 0:
+        return running
+    # Each run's offset (the total before it), repeated over the run: one gather of the
+    # heads and a repeat, rather than a gather per element.
+    first = np.flatnonzero(starts)
+    offset = running[first] - values[first]
+    out: I64 = running - np.repeat(offset, np.diff(first, append=values.size))
     return out
 
 
@@ -56,7 +62,7 @@ def shift_within(values: NDArray[Any], starts: NDArray[np.bool_], fill: Any) -> 
     return out
 
 
-def bincount_int(codes: I64, values: I64, size: int) -> I64:
+def bincount_int(codes: I64, values: NDArray[np.integer[Any]], size: int) -> I64:
     """Exact integer sums of ``values`` per code (float64 bincount, exact below 2**53)."""
     return np.rint(np.bincount(codes, weights=values, minlength=size)).astype(np.int64)
 

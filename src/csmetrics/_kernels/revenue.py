@@ -73,6 +73,24 @@ def entity_minor_at(
     return units_to_minor(np.rint(summed).astype(np.int64))
 
 
+def _movement_table() -> NDArray[np.int8]:
+    table = np.full(32, -1, dtype=np.int8)
+    for code in range(32):
+        was, now, up, down, back = (bool(code >> bit & 1) for bit in (4, 3, 2, 1, 0))
+        if not was and now:
+            table[code] = REACTIVATION if back else NEW
+        elif was and not now:
+            table[code] = CHURN
+        elif was and now and up:
+            table[code] = EXPANSION
+        elif was and now and down:
+            table[code] = CONTRACTION
+    return table
+
+
+_MOVEMENT_OF_CODE = _movement_table()
+
+
 @dataclass(frozen=True)
 class ChangePoints:
     """Where an entity's state changes between consecutive snapshots.
@@ -95,13 +113,14 @@ class ChangePoints:
 
     def movement(self) -> NDArray[np.int8]:
         """Movement code of each change point (``MOVEMENT_NAMES``), -1 for none."""
-        was, now = self.was_customer, self.is_customer
-        prev, cur = self.previous, self.current
-        return np.select(
-            [~was & now, was & ~now, was & now & (cur > prev), was & now & (cur < prev)],
-            [np.where(self.returning, REACTIVATION, NEW), CHURN, EXPANSION, CONTRACTION],
-            -1,
-        ).astype(np.int8)
+        # One small integer per point (was, now, up, down, returning) read from a table.
+        code = self.was_customer.view(np.int8) << 4
+        code |= self.is_customer.view(np.int8) << 3
+        code |= (self.current > self.previous).view(np.int8) << 2
+        code |= (self.current < self.previous).view(np.int8) << 1
+        code |= self.returning.view(np.int8)
+        out: NDArray[np.int8] = _MOVEMENT_OF_CODE[code]
+        return out
 
     def lookup(self, entity: I64, snapshot: I64) -> I64:
         """Index of each entity's last change point at or before ``snapshot``; -1 if none."""
@@ -120,6 +139,25 @@ class ChangePoints:
         safe = np.maximum(idx, 0)
         return (np.where(has, self.current[safe], 0),
                 np.where(has, self.is_customer[safe], False))
+
+
+def snapshot_index(snapshots: I64, days: I64) -> I64:
+    """Index of the first of the sorted ``snapshots`` on or after each of ``days``
+    (``snapshots.size`` past the last), as ``searchsorted(side="left")`` gives it.
+
+    Days are few distinct values in a short range (a few thousand days), so the index of
+    every day in the range is looked up once and read per row: a gather, not a binary
+    search per row.
+    """
+    n = snapshots.size
+    if days.size == 0 or n == 0:
+        out: I64 = np.searchsorted(snapshots, days, side="left")
+        return out
+    lo = min(int(days.min()), int(snapshots[0]))
+    hi = int(snapshots[-1]) + 1          # any day from here on is past the last snapshot
+    lut = np.searchsorted(snapshots, np.arange(lo, hi + 1), side="left")
+    found: I64 = lut[np.clip(days, lo, hi) - lo]   # (clipped first: no overflow)
+    return found
 
 
 def change_points(
@@ -145,40 +183,48 @@ def change_points(
     which the churn was recorded.
     """
     n_snap = snapshots.size
-    first = np.searchsorted(snapshots, start_days, side="left")
-    stop = np.searchsorted(snapshots, end_days, side="left")
-    live = (first < stop) & ((units != 0) | free_is_customer)
+    first = snapshot_index(snapshots, start_days)
+    stop = snapshot_index(snapshots, end_days)
+    live = first < stop
+    if not free_is_customer:
+        live &= units != 0
     ends = live & (stop < n_snap)
     width = n_snap + 1
-    keys = np.concatenate([entity[live] * width + first[live], entity[ends] * width + stop[ends]])
+    owner = entity * width
+    keys = np.concatenate([(owner + first)[live], (owner + stop)[ends]])
     deltas = np.concatenate([units[live], -units[ends]])
-    row_deltas = np.concatenate([np.ones(int(live.sum()), np.int64),
-                                 -np.ones(int(ends.sum()), np.int64)])
+    del owner, first, stop
 
     # Exports sorted by customer give keys in a few long runs, which timsort merges in
     # linear time; otherwise quicksort is faster.
     descents = np.count_nonzero(keys[1:] < keys[:-1])
     order = np.argsort(keys, kind="stable" if descents < keys.size // 64 else None)
-    keys, deltas, row_deltas = keys[order], deltas[order], row_deltas[order]
+    keys, deltas = keys[order], deltas[order]
+    # Active rows count only where $0 rows make customers: +1 at a start, -1 at an end.
+    row_deltas = np.where(order < np.count_nonzero(live), 1, -1) if free_is_customer else None
+    del order
     starts = np.flatnonzero(heads(keys))
-    keys = keys[starts]
-    deltas = np.add.reduceat(deltas, starts) if starts.size else deltas[:0]
-    row_deltas = np.add.reduceat(row_deltas, starts) if starts.size else row_deltas[:0]
+    if starts.size < keys.size:  # several events at one (entity, snapshot): one change
+        keys = keys[starts]
+        deltas = np.add.reduceat(deltas, starts)
+        if row_deltas is not None:
+            row_deltas = np.add.reduceat(row_deltas, starts)
 
     ent = keys // width
     snap = keys - ent * width
     new_entity = heads(ent)
     current = units_to_minor(running_within(deltas, new_entity))
-    is_customer = (running_within(row_deltas, new_entity) > 0 if free_is_customer
+    is_customer = (running_within(row_deltas, new_entity) > 0 if row_deltas is not None
                    else current > 0)
 
     previous = shift_within(current, new_entity, 0)
     was_customer = shift_within(is_customer, new_entity, False)
     changed = (current != previous) | (is_customer != was_customer)
-    ent, snap = ent[changed], snap[changed]
-    previous, current = previous[changed], current[changed]
-    was_customer, is_customer = was_customer[changed], is_customer[changed]
-    new_entity = heads(ent)
+    if not changed.all():
+        ent, snap = ent[changed], snap[changed]
+        previous, current = previous[changed], current[changed]
+        was_customer, is_customer = was_customer[changed], is_customer[changed]
+        new_entity = heads(ent)
 
     seen = running_within(is_customer.astype(np.int64), new_entity) - is_customer
     returning = (seen > 0) & ~was_customer & is_customer
@@ -218,8 +264,8 @@ def transients(
     reactivation_window: int | None = None,
 ) -> Transients:
     """Entities whose spans in a period all fall strictly between its two snapshots."""
-    first = np.searchsorted(snapshots, start_days, side="left")
-    stop = np.searchsorted(snapshots, end_days, side="left")
+    first = snapshot_index(snapshots, start_days)
+    stop = snapshot_index(snapshots, end_days)
     inside = ((first == stop) & (first > base) & (first < snapshots.size)
               & (end_days > start_days) & ((units > 0) | free_is_customer))
     rows = np.flatnonzero(inside)
@@ -286,6 +332,45 @@ def bridge(points: ChangePoints, segment_of_entity: I64, n_segments: int, base: 
     customers who came and went inside a period are added as a start (new or reactivation)
     and a churn of their peak MRR, which leaves every ending position unchanged.
     """
+    width = points.width
+    n_kinds = len(MOVEMENT_NAMES)
+    if (n_kinds + 1) * n_segments * width > max(4 * points.entity.size, 1 << 16):
+        return _sparse_bridge(points, segment_of_entity, n_segments, base, n_periods, extra)
+    # Dense: one bin per (kind, segment, snapshot), every point binned once, no masks; the
+    # bins before the window sum to the starting position.
+    n_cells = n_segments * width
+    cell = (points.snapshot if n_segments == 1 else
+            segment_of_entity[points.entity] * width + points.snapshot)
+    delta = points.current - points.previous
+    joins = points.is_customer.view(np.int8) - points.was_customer.view(np.int8)
+    net = bincount_int(cell, delta, n_cells).reshape(n_segments, width)
+    net_count = bincount_int(cell, joins, n_cells).reshape(n_segments, width)
+    # Kind -1 (no movement) goes to bin 0, which is dropped.
+    flat = cell + (points.movement().astype(np.int64) + 1) * n_cells
+    shape = (n_kinds + 1, n_segments, width)
+    amounts = bincount_int(flat, np.abs(delta), (n_kinds + 1) * n_cells).reshape(shape)[1:]
+    counts = np.bincount(flat, minlength=(n_kinds + 1) * n_cells).reshape(shape)[1:]
+    if extra is not None and extra.entity.size:
+        x_cell = segment_of_entity[extra.entity] * width + base + extra.period
+        x_kind = np.where(extra.returning, REACTIVATION, NEW).astype(np.int64)
+        x_flat = np.concatenate([x_kind * n_cells + x_cell, CHURN * n_cells + x_cell])
+        x_size = np.concatenate([extra.peak, extra.peak])
+        amounts = amounts + bincount_int(x_flat, x_size, n_kinds * n_cells).reshape(
+            n_kinds, n_segments, width)
+        counts = counts + np.bincount(x_flat, minlength=n_kinds * n_cells).reshape(
+            n_kinds, n_segments, width)
+    window = slice(base + 1, base + 1 + n_periods)
+    starting = net[:, :base + 1].sum(axis=1)
+    starting_count = net_count[:, :base + 1].sum(axis=1)
+    ending = starting[:, None] + np.cumsum(net[:, window], axis=1)
+    ending_count = starting_count[:, None] + np.cumsum(net_count[:, window], axis=1)
+    return Bridge(starting, ending, np.ascontiguousarray(amounts[:, :, window]),
+                  np.ascontiguousarray(counts[:, :, window]), starting_count, ending_count)
+
+
+def _sparse_bridge(points: ChangePoints, segment_of_entity: I64, n_segments: int, base: int,
+                   n_periods: int, extra: Transients | None = None) -> Bridge:
+    """``bridge()`` for many segments (one per customer): bins only for window periods."""
     seg = segment_of_entity[points.entity]
     delta = points.current - points.previous
     joins = points.is_customer.astype(np.int64) - points.was_customer.astype(np.int64)
@@ -359,59 +444,3 @@ def cohort_levels(points: ChangePoints, n_entities: int, base: int, final: int
     """Each entity's MRR at snapshots ``base`` and ``final`` (minor units), and whether it
     stopped being a customer at some snapshot in between (``base < s <= final``)."""
     return CohortLevels(points, n_entities).at(base, final)
-
-
-def entity_points(
-    pair_points: ChangePoints,
-    pair_entity: I64,
-    pair_currency: I64,
-    n_entities: int,
-    factor: NDArray[np.float64],
-    snapshots: I64,
-    base: int,
-    *,
-    reactivation_window: int | None = None,
-) -> ChangePoints:
-    """Change points of entities whose money sits in several currencies, in one currency.
-
-    ``pair_points`` track each (entity, currency) pair in its own minor units.
-    ``factor[c, i]`` converts minor units of currency ``c`` into the reporting currency's at
-    window snapshot ``i`` (0 is the base; earlier snapshots use the base's factor). At each
-    snapshot where a pair changes, the entity's previous and current MRR are both converted
-    at *that* snapshot's rates (constant currency), so a change of currency at an unchanged
-    price is no movement and a moving rate is never expansion or contraction.
-    """
-    width = pair_points.width
-    ent_of_point = pair_entity[pair_points.entity]
-    keys = np.unique(ent_of_point * width + pair_points.snapshot)
-    ent = keys // width
-    snap = keys - ent * width
-    # Every pair of each entity, at each of its entity's change snapshots.
-    order = np.argsort(pair_entity, kind="stable")
-    per_entity = np.bincount(pair_entity, minlength=n_entities)
-    first_pair = np.cumsum(per_entity) - per_entity
-    counts = per_entity[ent]
-    row = np.repeat(np.arange(keys.size), counts)
-    offset = np.arange(row.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    pair = order[first_pair[ent][row] + offset]
-    k = snap[row]
-    prev_minor, prev_customer = pair_points.state_at(pair, k - 1)
-    cur_minor, cur_customer = pair_points.state_at(pair, k)
-    column = np.clip(k - base, 0, factor.shape[1] - 1)
-    rate = factor[pair_currency[pair], column]
-    previous = np.rint(np.bincount(row, weights=prev_minor * rate, minlength=keys.size))
-    current = np.rint(np.bincount(row, weights=cur_minor * rate, minlength=keys.size))
-    was = np.bincount(row, weights=prev_customer, minlength=keys.size) > 0
-    now = np.bincount(row, weights=cur_customer, minlength=keys.size) > 0
-    changed = (previous != current) | (was != now)
-    ent, snap = ent[changed], snap[changed]
-    previous = previous[changed].astype(np.int64)
-    current = current[changed].astype(np.int64)
-    was, now = was[changed], now[changed]
-    first = heads(ent)
-    seen = running_within(now.astype(np.int64), first) - now
-    returning = (seen > 0) & ~was & now
-    if reactivation_window is not None and returning.any():
-        gap = snapshots[snap] - snapshots[np.maximum(shift_within(snap, first, 0), 0)]
-        returning &= gap <= reactivation_window
-    return ChangePoints(ent, snap, previous, current, was, now, returning, width)

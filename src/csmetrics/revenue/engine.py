@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.partials import Job, Partials
+from csmetrics._kernels import currencies as kcur
 from csmetrics._kernels import revenue as kr
 from csmetrics.fx import FxRates
 from csmetrics.periods.calendar import (
@@ -374,7 +375,7 @@ def _part_run(table: SubscriptionTable, plan: Plan) -> Run:
     factor = currency_factors(plan, has_money)
     pair_entity = pair_owner(seg, inner)
     pair_currency = cv.pair_currency(table, inner)
-    ent_points = kr.entity_points(points, pair_entity, pair_currency, seg.n_entities,
+    ent_points = kcur.entity_points(points, pair_entity, pair_currency, seg.n_entities,
                                   factor, snaps, base,
                                   reactivation_window=pol.reactivation_window_days)
     ent_extra = None
