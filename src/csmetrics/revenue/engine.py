@@ -37,6 +37,7 @@ from csmetrics.revenue.conversion import (
     convert_bridge,
     pair_owner,
 )
+from csmetrics.revenue.points import days, shared_points
 from csmetrics.revenue.segments import (
     By,
     Segmentation,
@@ -51,8 +52,6 @@ from csmetrics.tables.subscriptions import SubscriptionTable
 I64 = NDArray[np.int64]
 R = TypeVar("R")
 
-
-OPEN = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
@@ -309,10 +308,8 @@ def make_plan(table: SubscriptionTable, start: PeriodLike, end: PeriodLike, *,
     if fx is None:
         if money:
             # Rows with money inside the window; history only tells new from returning.
-            start_days = table.start.astype(np.int64)
-            open_rows = np.isnat(table.end)
-            end_days = np.where(open_rows, OPEN, table.end.astype(np.int64))
-            counted = ((start_days <= snaps[-1]) & (open_rows | (end_days > snaps[base]))
+            start_days, end_days = days(table)
+            counted = ((start_days <= snaps[-1]) & (end_days > snaps[base])
                        & (table.mrr_units != 0))
             digits, names = currency_digits(table, seg, counted, context)
             currency_of_segment = np.array([_index(table, n) for n in names], dtype=np.int64)
@@ -356,8 +353,7 @@ def _part_run(table: SubscriptionTable, plan: Plan) -> Run:
         currency_of_inner = plan.currency_of_segment
     else:
         inner, outer_of_inner, currency_of_inner = _cells(table, seg, plan)
-    start_days = table.start.astype(np.int64)
-    end_days = np.where(np.isnat(table.end), OPEN, table.end.astype(np.int64))
+    start_days, end_days = days(table)
     free = pol.free_customers == "customers"
     points = shared_points(table, plan.by, plan.fx is None, inner, snaps, free=free,
                            reactivation_window=pol.reactivation_window_days)
@@ -447,44 +443,6 @@ def currency_factors(plan: Plan, has_money: NDArray[np.bool_]) -> NDArray[np.flo
     needed = np.zeros((n_cur, plan.grid.dates.size), dtype=bool)
     np.logical_or.at(needed, np.arange(has_money.shape[0]) % n_cur, has_money)
     return conversion(plan.currencies, plan.fx, plan.grid.dates, needed=needed)
-
-
-_POINTS: weakref.WeakKeyDictionary[SubscriptionTable,
-                                   OrderedDict[Hashable, kr.ChangePoints]] = (
-    weakref.WeakKeyDictionary())
-
-
-def shared_points(table: SubscriptionTable, by: By, single: bool, inner: Segmentation,
-                  snaps: I64, *, free: bool = False, reactivation_window: int | None = None
-                  ) -> kr.ChangePoints:
-    """The change points of ``inner``'s entities at the snapshot days ``snaps``, shared by
-    every computation that differs only in what it reads from them.
-
-    A run's snapshots go from the data's first period end to its window's end, so every
-    window ending in the same period (a report's bridge, its churn and NRR, the trailing NRR
-    series, the lifetime window, a survival curve at that period) has the same points.
-    ``single`` is false when ``inner`` splits entities by currency. Kept per table (the
-    last few), read-only."""
-    key: Hashable | None = None
-    if by is None or isinstance(by, str):
-        key = (by, single, free, reactivation_window, snaps.tobytes())
-        cached = _POINTS.get(table, OrderedDict()).get(key)
-        if cached is not None:
-            return cached
-    start_days = table.start.astype(np.int64)
-    end_days = np.where(np.isnat(table.end), OPEN, table.end.astype(np.int64))
-    points = kr.change_points(inner.entity_of_row, start_days, end_days, table.mrr_units,
-                              snaps, free_is_customer=free,
-                              reactivation_window=reactivation_window)
-    if key is not None:
-        for array in vars(points).values():
-            if isinstance(array, np.ndarray):
-                array.flags.writeable = False
-        entries = _POINTS.setdefault(table, OrderedDict())
-        entries[key] = points
-        while len(entries) > _CACHE_SIZE:
-            entries.popitem(last=False)
-    return points
 
 
 def _index(table: SubscriptionTable, name: str) -> int:

@@ -104,6 +104,13 @@ def currency_digits(table: SubscriptionTable, seg: Segmentation, rows: NDArray[n
     """
     n_seg = seg.n_segments
     n_cur = table.currencies.size
+    if n_cur == 1:  # one currency: nothing can mix; segments with money hold it
+        has = (np.array([bool(rows.any())]) if n_seg == 1 else np.bincount(
+            seg.segment_of_entity[seg.entity_of_row[rows]], minlength=n_seg) > 0)
+        code = str(table.currencies[0])
+        names = [code if h else "" for h in has.tolist()]
+        digits = np.array([MINOR_UNITS.get(c, 2) for c in names], dtype=np.int64)
+        return digits, names
     row_seg = seg.segment_of_entity[seg.entity_of_row[rows]]
     pairs = np.unique(row_seg * n_cur + table.currency_codes[rows])
     pair_seg, pair_cur = pairs // max(n_cur, 1), pairs % max(n_cur, 1)

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from csmetrics._kernels import revenue as kr
 from csmetrics.periods.calendar import Frequency
-from csmetrics.revenue.engine import shared_points
+from csmetrics.revenue.points import shared_points
 from csmetrics.revenue.segments import By, Segmentation
 from csmetrics.tables.subscriptions import SubscriptionTable
 

@@ -1,0 +1,75 @@
+"""Change points of a table's entities, made once and shared by every metric that reads
+them (the bridge, churn, NRR, cohorts, survival), and each row's days."""
+
+from __future__ import annotations
+
+import weakref
+from collections import OrderedDict
+from collections.abc import Hashable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csmetrics._kernels import revenue as kr
+from csmetrics.revenue.segments import By, Segmentation
+from csmetrics.tables.subscriptions import SubscriptionTable
+
+I64 = NDArray[np.int64]
+
+OPEN = np.iinfo(np.int64).max
+"""The end day of an open span: after every snapshot."""
+
+_CACHE_SIZE = 4
+
+
+_DAYS: weakref.WeakKeyDictionary[SubscriptionTable, tuple[I64, I64]] = (
+    weakref.WeakKeyDictionary())
+
+
+def days(table: SubscriptionTable) -> tuple[I64, I64]:
+    """Each row's start and end as days since the epoch (``OPEN`` for an open end), made
+    once per table and read-only."""
+    found = _DAYS.get(table)
+    if found is None:
+        start = table.start.view(np.int64)
+        end = np.where(np.isnat(table.end), OPEN, table.end.view(np.int64))
+        end.flags.writeable = False
+        found = _DAYS[table] = (start, end)
+    return found
+
+
+_POINTS: weakref.WeakKeyDictionary[SubscriptionTable,
+                                   OrderedDict[Hashable, kr.ChangePoints]] = (
+    weakref.WeakKeyDictionary())
+
+
+def shared_points(table: SubscriptionTable, by: By, single: bool, inner: Segmentation,
+                  snaps: I64, *, free: bool = False, reactivation_window: int | None = None
+                  ) -> kr.ChangePoints:
+    """The change points of ``inner``'s entities at the snapshot days ``snaps``, shared by
+    every computation that differs only in what it reads from them.
+
+    A run's snapshots go from the data's first period end to its window's end, so every
+    window ending in the same period (a report's bridge, its churn and NRR, the trailing NRR
+    series, the lifetime window, a survival curve at that period) has the same points.
+    ``single`` is false when ``inner`` splits entities by currency. Kept per table (the
+    last few), read-only."""
+    key: Hashable | None = None
+    if by is None or isinstance(by, str):
+        key = (by, single, free, reactivation_window, snaps.tobytes())
+        cached = _POINTS.get(table, OrderedDict()).get(key)
+        if cached is not None:
+            return cached
+    start_days, end_days = days(table)
+    points = kr.change_points(inner.entity_of_row, start_days, end_days, table.mrr_units,
+                              snaps, free_is_customer=free,
+                              reactivation_window=reactivation_window)
+    if key is not None:
+        for array in vars(points).values():
+            if isinstance(array, np.ndarray):
+                array.flags.writeable = False
+        entries = _POINTS.setdefault(table, OrderedDict())
+        entries[key] = points
+        while len(entries) > _CACHE_SIZE:
+            entries.popitem(last=False)
+    return points
