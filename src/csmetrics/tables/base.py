@@ -45,10 +45,20 @@ _T = TypeVar("_T", bound="ColumnTable")
 
 
 def readonly(a: NDArray[Any]) -> NDArray[Any]:
-    """``a`` as a contiguous array nobody can write to."""
+    """``a`` as a contiguous array nobody can write to; a column of one value repeated
+    (``constant()``) stays a view of that value, holding no memory per row."""
+    if a.ndim == 1 and a.size > 1 and a.strides == (0,):
+        return a
     a = np.ascontiguousarray(a)
     a.flags.writeable = False
     return a
+
+
+def constant(value: Any, n: int, dtype: Any = None) -> NDArray[Any]:
+    """A read-only column of ``n`` rows all holding ``value`` (an absent optional column):
+    one value and a zero stride, not ``n`` copies."""
+    out: NDArray[Any] = np.broadcast_to(np.asarray(value, dtype=dtype), (n,))
+    return out
 
 
 def decode(codes: I64, categories: NDArray[Any]) -> NDArray[Any]:

@@ -36,7 +36,7 @@ from csmetrics._core.convert import (
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._kernels import revenue as kr
 from csmetrics.results import SkippedRows
-from csmetrics.tables.base import Coded, ColumnTable
+from csmetrics.tables.base import Coded, ColumnTable, constant
 from csmetrics.tables.records import (
     RecordModel,
     iso_currency,
@@ -360,11 +360,16 @@ interval_count, quantity, discount : str
                 return np.full(n, default, dtype=object if default is None else None)
             return v
 
+        def optional_codes(field_name: str) -> tuple[NDArray[np.int64], NDArray[Any]]:
+            values = raw[field_name]
+            if values is None:  # absent: no ids, and no memory per row
+                return constant(-1, n, np.int64), np.empty(0, dtype=object)
+            return to_codes(values, renamed[field_name], chk, required=False)
+
         cust_codes, cust_ids = to_codes(col("customer_id"), renamed["customer_id"], chk,
                                         required=True)
-        sub_codes, sub_ids = to_codes(col("subscription_id"), renamed["subscription_id"], chk,
-                                      required=False)
-        plan_codes, plans = to_codes(col("plan"), renamed["plan"], chk, required=False)
+        sub_codes, sub_ids = optional_codes("subscription_id")
+        plan_codes, plans = optional_codes("plan")
 
         start_d = to_dates(col("start"), renamed["start"], chk)
         chk.check(np.isnat(start_d) & ~chk.flagged(renamed["start"]), renamed["start"],
@@ -381,20 +386,37 @@ interval_count, quantity, discount : str
         if amount_format is None:
             suggest_amount_format(chk, renamed["amount"])
         chk.check(amt < 0, renamed["amount"], "must be >= 0")
-        qty = required_number(col("quantity"), renamed["quantity"], chk, required=True)
-        chk.check(qty < 0, renamed["quantity"], "must be >= 0")
-        disc = required_number(col("discount"), renamed["discount"], chk, required=True)
-        chk.check((disc < 0) | (disc > 1), renamed["discount"], "must be between 0 and 1")
-        count_f = required_number(col("interval_count"), renamed["interval_count"], chk,
-                                  required=True)
-        chk.check(((count_f < 1) | (count_f != np.floor(count_f)) | (count_f > 10_000))
-                  & ~chk.flagged(renamed["interval_count"]),
-                  renamed["interval_count"], "must be a whole number from 1 to 10,000")
-        count = np.where(chk.bad, 1, np.nan_to_num(count_f, nan=1.0)).astype(np.int64)
+        if raw["quantity"] is None:
+            qty = constant(1.0, n, np.float64)
+        else:
+            qty = required_number(raw["quantity"], renamed["quantity"], chk, required=True)
+            chk.check(qty < 0, renamed["quantity"], "must be >= 0")
+        if raw["discount"] is None:
+            disc = constant(0.0, n, np.float64)
+        else:
+            disc = required_number(raw["discount"], renamed["discount"], chk, required=True)
+            chk.check((disc < 0) | (disc > 1), renamed["discount"], "must be between 0 and 1")
+        if raw["interval_count"] is None:
+            count = constant(1, n, np.int64)
+        else:
+            count_f = required_number(raw["interval_count"], renamed["interval_count"], chk,
+                                      required=True)
+            chk.check(((count_f < 1) | (count_f != np.floor(count_f)) | (count_f > 10_000))
+                      & ~chk.flagged(renamed["interval_count"]),
+                      renamed["interval_count"], "must be a whole number from 1 to 10,000")
+            count = np.where(chk.bad, 1, np.nan_to_num(count_f, nan=1.0)).astype(np.int64)
+            del count_f
 
-        interval_codes = categorical_codes(col("interval"), renamed["interval"], chk, INTERVALS,
-                                      "must be one of 'day', 'week', 'month', 'quarter', 'year'")
-        cur_codes, currencies = currency_codes(col("currency"), renamed["currency"], chk)
+        if raw["interval"] is None:
+            interval_codes = constant(INTERVALS.index("month"), n, np.int8)
+        else:
+            interval_codes = categorical_codes(
+                raw["interval"], renamed["interval"], chk, INTERVALS,
+                "must be one of 'day', 'week', 'month', 'quarter', 'year'")
+        if raw["currency"] is None:
+            cur_codes, currencies = constant(0, n, np.int64), np.array(["USD"])
+        else:
+            cur_codes, currencies = currency_codes(raw["currency"], renamed["currency"], chk)
 
         digits = np.array([MINOR_UNITS.get(c, 2) for c in currencies.tolist()], dtype=np.int64)
         safe = ~chk.bad
@@ -402,7 +424,7 @@ interval_count, quantity, discount : str
                          np.where(safe, disc, 0.0), interval_codes, count)
         _check_mrr_bound(mrr, amt, qty, interval_codes, count, safe, renamed, chk)
         units = kr.row_mrr_units(np.where(chk.bad, 0.0, mrr), digits[cur_codes])
-        del mrr, safe, count_f  # (their memory serves the span checks)
+        del mrr, safe  # (their memory serves the span checks)
 
         check_spans(sub_codes, start_d, end_d, renamed, chk)
 
