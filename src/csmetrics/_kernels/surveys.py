@@ -300,3 +300,55 @@ def bootstrap_nps(cell_group: NDArray[np.int64], cell_value: Floats, cell_weight
         lo[valid], hi[valid] = q[0], q[1]
         sd[valid] = np.nanstd(kept, axis=0, ddof=1) if n_resamples > 1 else 0.0
     return lo, hi, sd
+
+
+# --- validation and additive moments -------------------------------------------------------------
+
+
+def levels_ok(values: NDArray[Any], low: int, n_levels: int, weights: Floats | None) -> bool:
+    """Whether every value is a whole number ``low .. low + n_levels - 1`` and every weight
+    is finite and >= 0 (the checks of ``level_counts``, without the count)."""
+    size = values.size
+    is_float = values.dtype.kind == "f"
+    buf = np.empty(min(BLOCK, size), dtype=np.int64)
+    for a in range(0, size, BLOCK):
+        chunk = values[a:a + BLOCK]
+        if is_float:
+            lv = buf[:chunk.size]
+            with np.errstate(invalid="ignore"):
+                np.copyto(lv, chunk, casting="unsafe")
+            if not bool(np.array_equal(lv, chunk)):
+                return False
+        else:
+            lv = chunk
+        if int(lv.min()) < low or int(lv.max()) >= low + n_levels:
+            return False
+        if weights is not None:
+            w = weights[a:a + BLOCK]
+            if not (float(w.min()) >= 0 and bool(np.isfinite(w.max()))):  # NaN fails too
+                return False
+    return True
+
+
+@dataclass(frozen=True)
+class PowerSums:
+    """Additive totals of continuous answers by group: rows, Σw, Σw², Σw(x - c), Σw(x - c)²
+    around a fixed centre ``c`` (sums from several parts add up)."""
+
+    n: NDArray[np.int64]
+    sum_w: Floats
+    sum_w2: Floats
+    sum_x: Floats
+    sum_xx: Floats
+
+
+def power_sums(values: Floats, centre: float, *, groups: NDArray[np.int64] | None = None,
+               n_groups: int = 1, weights: Floats | None = None) -> PowerSums:
+    """Weighted sums of ``values - centre`` and of their squares by group (one pass each)."""
+    g = np.zeros(values.size, dtype=np.int64) if groups is None else groups
+    w = np.ones(values.size) if weights is None else weights
+    x = values - centre
+    wx = w * x
+    return PowerSums(np.bincount(g, minlength=n_groups).astype(np.int64), sum_by(g, w, n_groups),
+                     sum_by(g, w * w, n_groups), sum_by(g, wx, n_groups),
+                     sum_by(g, wx * x, n_groups))
