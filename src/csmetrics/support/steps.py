@@ -96,6 +96,7 @@ def _entities(tickets: Any, by: By, customers: ArrayLike | None, context: str
     if sp.per_account:
         return table, _Entities(replace(sp, entity_of_row=_EMPTY))
     # (account, value) entities: their keys as split made them, so that parts find theirs
+    assert isinstance(by, str)
     codes = np.asarray(table.customer_codes, dtype=np.int64)
     col, cats = table.segment_column(by, context)
     counted = np.zeros(int(table.customer_ids.size), dtype=bool)

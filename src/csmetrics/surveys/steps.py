@@ -166,7 +166,8 @@ def _weigh_accounts(data: _Data, plan: _Plan) -> tuple[Floats | None, dict[str, 
 
 def count_part(data: _Data, plan: _Plan) -> Partials:
     """The additive arrays of one part's answers (see the module documentation)."""
-    weights, arrays = _weigh_accounts(data, plan)
+    weights, sums = _weigh_accounts(data, plan)
+    arrays: dict[str, NDArray[Any]] = dict(sums)
     k = plan.n_groups
     groups = data.groups
     weighted = weights is not None
