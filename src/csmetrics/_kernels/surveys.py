@@ -108,31 +108,6 @@ def sum_by(groups: NDArray[np.int64], weights: Floats | None, n_groups: int) -> 
                       dtype=np.float64)
 
 
-@dataclass(frozen=True)
-class Moments:
-    """Weighted totals of continuous answers by group: rows, Σw, Σw², mean, Σw(x - mean)²."""
-
-    n: NDArray[np.int64]
-    sum_w: Floats
-    sum_w2: Floats
-    mean: Floats
-    sum_sq: Floats
-
-
-def moments(values: Floats, *, groups: NDArray[np.int64] | None = None, n_groups: int = 1,
-            weights: Floats | None = None) -> Moments:
-    """Two-pass weighted mean and sum of squared deviations of ``values`` by group."""
-    g = np.zeros(values.size, dtype=np.int64) if groups is None else groups
-    w = np.ones(values.size) if weights is None else weights
-    n = np.bincount(g, minlength=n_groups).astype(np.int64)
-    sw = sum_by(g, w, n_groups)
-    sw2 = sum_by(g, w * w, n_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = sum_by(g, w * values, n_groups) / sw
-    dev = values - mean[g]
-    return Moments(n, sw, sw2, mean, sum_by(g, w * dev * dev, n_groups))
-
-
 def share_at_least(values: Floats, threshold: float, *, groups: NDArray[np.int64] | None,
                    n_groups: int, weights: Floats | None, at_most: bool = False) -> Floats:
     """Weighted total of answers ``>= threshold`` (``<=`` with ``at_most``) by group."""

@@ -1,8 +1,8 @@
 """Counting and interval arithmetic shared by the survey metrics, comparisons and trends.
 
-Validated answers (``_Data`` of ``csmetrics.surveys.inputs``) are counted per segment in a
-``_Tally``, from which the NPS columns (adjusted-Wald, Wald or bootstrap) and the
-share-and-mean columns of CSAT and CES (Wilson and Student t) are computed. ``scipy.stats``
+Answers counted per group (the ``_Tally`` of ``csmetrics.surveys.steps``, from the combined
+partials of every part) give the NPS columns (adjusted-Wald, Wald or bootstrap) and the
+share-and-mean columns of CSAT and CES (Wilson and Student t). ``scipy.stats``
 is imported on first use only.
 """
 
