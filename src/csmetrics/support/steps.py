@@ -101,9 +101,11 @@ def _entities(tickets: Any, by: By, customers: ArrayLike | None, context: str
     col, cats = table.segment_column(by, context)
     counted = np.zeros(int(table.customer_ids.size), dtype=bool)
     counted[acc.code[acc.code >= 0]] = True
-    rows = counted[codes] if codes.size else np.zeros(0, dtype=bool)
     width = int(np.asarray(cats).size + 1)
-    pairs = np.unique(codes[rows] * np.int64(width) + (np.asarray(col, np.int64)[rows] + 1))
+    rows = sp.entity_of_row >= 0
+    pairs = np.zeros(sp.n_entities, dtype=np.int64)   # split's pairs, by its own entities
+    pairs[sp.entity_of_row[rows]] = codes[rows] * np.int64(width) + (
+        np.asarray(col, np.int64)[rows] + 1)
     return table, _Entities(replace(sp, entity_of_row=_EMPTY), by, pairs, width, counted)
 
 

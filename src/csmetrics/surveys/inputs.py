@@ -27,6 +27,7 @@ from csmetrics._core.convert import factorize, is_missing, to_float
 from csmetrics._core.options import InstanceOf, OneOf, Satisfies
 from csmetrics._core.segments import Segments, from_labels, is_mapping, is_positional, resolve
 from csmetrics._core.warnings import warn_deprecated
+from csmetrics._kernels import surveys as ks
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.results import SkippedRows, TableResult
 from csmetrics.tables.coerce import as_surveys
@@ -66,7 +67,9 @@ class _Data:
     customers: NDArray[np.int64] | None = None
     customer_ids: NDArray[Any] | None = None
     dates: NDArray[np.datetime64] | None = None
-    unit_n_eff: Floats | None = None
+    # The counts of exactly these answers under one plan (its key), when validating them
+    # counted them (the kernel checks while it counts): their partial costs no second pass.
+    counted: tuple[str, ks.LevelCounts] | None = None
     column: str = "scores"
     sparse: bool = False  # some labels may have no answers: drop their groups after counting
 
@@ -86,7 +89,7 @@ class _Data:
 
         return replace(self, values=self.values[idx], weights=pick(self.weights),
                        groups=pick(self.groups), customers=pick(self.customers),
-                       dates=pick(self.dates))
+                       dates=pick(self.dates), counted=None)
 
     @property
     def from_table(self) -> bool:

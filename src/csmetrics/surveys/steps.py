@@ -17,6 +17,7 @@ Integer arrays combine bit for bit; float sums of weights combine to within roun
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -63,6 +64,7 @@ class _Plan:
     at_most: bool = False
     weight_levels: Floats | None = None    # weighted bootstrap: the distinct weights
     centre: float = 0.0                    # continuous scales: sums are around it
+    key: str = ""                          # the plan's answers carry their counts under it
 
 
 def prepare_answers(data: _Data, *, metric: str, account_weighting: AccountWeighting,
@@ -70,14 +72,10 @@ def prepare_answers(data: _Data, *, metric: str, account_weighting: AccountWeigh
                     at_most: bool = False, bootstrap: bool = False) -> tuple[_Data, _Plan]:
     """Validate every answer (raise, or skip) and fix the plan of one metric call."""
     ctx = data.context
-    if data.scale.integer and not ks.levels_ok(data.values, int(data.scale.low),
-                                               data.scale.n_points, data.weights):
-        # find the rows at fault, then raise, or skip them
-        chk = Checker(data.values.size, ctx, data.errors)
-        _check_scores(data.values.astype(np.float64), data.scale, data.column, chk)
-        if data.weights is not None:
-            _check_weights(data.weights, chk)
-        data = _drop_bad(data, chk)
+    # Answers are checked as they are counted; a table's were checked when it was built, so
+    # answers to be reweighted by account (and counted in their parts) need no extra pass.
+    if data.scale.integer and (account_weighting == "response" or not data.from_table):
+        data = _checked(data, count=account_weighting == "response")
     per_customer = _account_revenue(data, account_weighting, revenue)
     levels = None
     if bootstrap:
@@ -93,8 +91,35 @@ def prepare_answers(data: _Data, *, metric: str, account_weighting: AccountWeigh
                  "sampling" if account_weighting != "response" else data.weight_type,
                  account_weighting, per_customer,
                  data.sparse, None if scale.integer else threshold, at_most, levels,
-                 0.0 if scale.integer else (float(scale.low) + float(scale.high)) / 2)
+                 0.0 if scale.integer else (float(scale.low) + float(scale.high)) / 2,
+                 uuid.uuid4().hex)
+    if data.counted is not None:
+        data = replace(data, counted=(plan.key, data.counted[1]))
     return data, plan
+
+
+def _checked(data: _Data, *, count: bool) -> _Data:
+    """``data`` with every answer a whole number on its scale and every weight finite and
+    >= 0: the rows at fault raise, or are skipped. With ``count``, the check is the count
+    itself (the kernel checks while it counts), kept on the answers for their partial."""
+    low, points = int(data.scale.low), data.scale.n_points
+
+    def check() -> tuple[bool, ks.LevelCounts | None]:
+        if not count:
+            return ks.levels_ok(data.values, low, points, data.weights), None
+        lc = ks.level_counts(data.values, low, points, groups=data.groups,
+                             n_groups=data.n_groups, weights=data.weights)
+        return lc.ok, lc
+
+    ok, lc = check()
+    if not ok:  # find the rows at fault, then raise, or skip them and check again
+        chk = Checker(data.values.size, data.context, data.errors)
+        _check_scores(data.values.astype(np.float64), data.scale, data.column, chk)
+        if data.weights is not None:
+            _check_weights(data.weights, chk)
+        data = _drop_bad(data, chk)
+        ok, lc = check()
+    return replace(data, counted=("", lc) if ok and lc is not None else None)
 
 
 def _account_revenue(data: _Data, mode: AccountWeighting, revenue: Mapping[Any, Any] | None
@@ -172,8 +197,10 @@ def count_part(data: _Data, plan: _Plan) -> Partials:
     groups = data.groups
     weighted = weights is not None
     if plan.scale.integer:
-        lc = ks.level_counts(data.values, int(plan.scale.low), plan.scale.n_points,
-                             groups=groups, n_groups=k, weights=weights)
+        memo = data.counted
+        lc = memo[1] if memo is not None and memo[0] == plan.key else ks.level_counts(
+            data.values, int(plan.scale.low), plan.scale.n_points, groups=groups, n_groups=k,
+            weights=weights)
         arrays["rows"] = lc.n
         arrays["counts"] = lc.counts if weighted else np.rint(lc.counts).astype(np.int64)
         if weighted:
