@@ -29,12 +29,14 @@ class LevelCounts:
 
     ``counts[g, k]`` is the (weighted) number of answers of group ``g`` at the ``k``-th point
     of the scale; ``n`` the rows of each group; ``sum_w`` and ``sum_w2`` the sums of the
-    weights and of their squares (both equal to ``n`` without weights). ``ok`` is false when
+    weights and of their squares (both equal to ``n`` without weights). ``counts`` are int64
+    without weights (exact, and additive over parts), float64 sums of weights with them.
+    ``ok`` is false when
     some value was not a whole number within the scale, or some weight was negative, NaN or
     infinite (the counts are then meaningless).
     """
 
-    counts: Floats
+    counts: NDArray[Any]
     n: NDArray[np.int64]
     sum_w: Floats
     sum_w2: Floats
@@ -88,9 +90,9 @@ def level_counts(values: NDArray[Any], low: int, n_levels: int, *,
                 n += np.bincount(g, minlength=n_groups)
                 sum_w2 += np.bincount(g, weights=w * w, minlength=n_groups)
         counts += np.bincount(key, weights=w, minlength=width)
-    table = counts.reshape(n_groups, n_levels).astype(np.float64)
+    table = counts.reshape(n_groups, n_levels)
     if weights is None:
-        n = table.sum(axis=1).astype(np.int64)
+        n = table.sum(axis=1)
         return LevelCounts(table, n, n.astype(np.float64), n.astype(np.float64), True)
     finite = bool(np.isfinite(sum_w2).all())
     return LevelCounts(table, n, table.sum(axis=1), sum_w2, finite)

@@ -258,8 +258,9 @@ def _rollup_partial(part: _Accounts, plan: _RollupPlan) -> Partials:
         arrays["weighted"] = np.bincount(
             part.customer_codes, weights=np.where(has, money * np.where(has, part.score, 0.0),
                                                   0.0), minlength=n_acc)
-        arrays["band_mrr"] = np.zeros((n_acc, names))
-        arrays["band_mrr"][part.customer_codes, part.band] += money
+        arrays["band_mrr"] = np.bincount(part.customer_codes * names + part.band,
+                                         weights=money, minlength=n_acc * names).reshape(
+                                             n_acc, names)
     return Partials("health_rollup", arrays)
 
 

@@ -202,7 +202,7 @@ def count_part(data: _Data, plan: _Plan) -> Partials:
             data.values, int(plan.scale.low), plan.scale.n_points, groups=groups, n_groups=k,
             weights=weights)
         arrays["rows"] = lc.n
-        arrays["counts"] = lc.counts if weighted else np.rint(lc.counts).astype(np.int64)
+        arrays["counts"] = lc.counts
         if weighted:
             arrays["sum_w2"] = lc.sum_w2
     else:
