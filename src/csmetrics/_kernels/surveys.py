@@ -29,12 +29,14 @@ class LevelCounts:
 
     ``counts[g, k]`` is the (weighted) number of answers of group ``g`` at the ``k``-th point
     of the scale; ``n`` the rows of each group; ``sum_w`` and ``sum_w2`` the sums of the
-    weights and of their squares (both equal to ``n`` without weights). ``ok`` is false when
+    weights and of their squares (both equal to ``n`` without weights). ``counts`` are int64
+    without weights (exact, and additive over parts), float64 sums of weights with them.
+    ``ok`` is false when
     some value was not a whole number within the scale, or some weight was negative, NaN or
     infinite (the counts are then meaningless).
     """
 
-    counts: Floats
+    counts: NDArray[Any]
     n: NDArray[np.int64]
     sum_w: Floats
     sum_w2: Floats
@@ -88,9 +90,9 @@ def level_counts(values: NDArray[Any], low: int, n_levels: int, *,
                 n += np.bincount(g, minlength=n_groups)
                 sum_w2 += np.bincount(g, weights=w * w, minlength=n_groups)
         counts += np.bincount(key, weights=w, minlength=width)
-    table = counts.reshape(n_groups, n_levels).astype(np.float64)
+    table = counts.reshape(n_groups, n_levels)
     if weights is None:
-        n = table.sum(axis=1).astype(np.int64)
+        n = table.sum(axis=1)
         return LevelCounts(table, n, n.astype(np.float64), n.astype(np.float64), True)
     finite = bool(np.isfinite(sum_w2).all())
     return LevelCounts(table, n, table.sum(axis=1), sum_w2, finite)
@@ -106,31 +108,6 @@ def sum_by(groups: NDArray[np.int64], weights: Floats | None, n_groups: int) -> 
     """``np.bincount`` as float64: the (weighted) total of each group."""
     return np.asarray(np.bincount(groups, weights=weights, minlength=n_groups),
                       dtype=np.float64)
-
-
-@dataclass(frozen=True)
-class Moments:
-    """Weighted totals of continuous answers by group: rows, Σw, Σw², mean, Σw(x - mean)²."""
-
-    n: NDArray[np.int64]
-    sum_w: Floats
-    sum_w2: Floats
-    mean: Floats
-    sum_sq: Floats
-
-
-def moments(values: Floats, *, groups: NDArray[np.int64] | None = None, n_groups: int = 1,
-            weights: Floats | None = None) -> Moments:
-    """Two-pass weighted mean and sum of squared deviations of ``values`` by group."""
-    g = np.zeros(values.size, dtype=np.int64) if groups is None else groups
-    w = np.ones(values.size) if weights is None else weights
-    n = np.bincount(g, minlength=n_groups).astype(np.int64)
-    sw = sum_by(g, w, n_groups)
-    sw2 = sum_by(g, w * w, n_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = sum_by(g, w * values, n_groups) / sw
-    dev = values - mean[g]
-    return Moments(n, sw, sw2, mean, sum_by(g, w * dev * dev, n_groups))
 
 
 def share_at_least(values: Floats, threshold: float, *, groups: NDArray[np.int64] | None,
@@ -300,3 +277,55 @@ def bootstrap_nps(cell_group: NDArray[np.int64], cell_value: Floats, cell_weight
         lo[valid], hi[valid] = q[0], q[1]
         sd[valid] = np.nanstd(kept, axis=0, ddof=1) if n_resamples > 1 else 0.0
     return lo, hi, sd
+
+
+# --- validation and additive moments -------------------------------------------------------------
+
+
+def levels_ok(values: NDArray[Any], low: int, n_levels: int, weights: Floats | None) -> bool:
+    """Whether every value is a whole number ``low .. low + n_levels - 1`` and every weight
+    is finite and >= 0 (the checks of ``level_counts``, without the count)."""
+    size = values.size
+    is_float = values.dtype.kind == "f"
+    buf = np.empty(min(BLOCK, size), dtype=np.int64)
+    for a in range(0, size, BLOCK):
+        chunk = values[a:a + BLOCK]
+        if is_float:
+            lv = buf[:chunk.size]
+            with np.errstate(invalid="ignore"):
+                np.copyto(lv, chunk, casting="unsafe")
+            if not bool(np.array_equal(lv, chunk)):
+                return False
+        else:
+            lv = chunk
+        if int(lv.min()) < low or int(lv.max()) >= low + n_levels:
+            return False
+        if weights is not None:
+            w = weights[a:a + BLOCK]
+            if not (float(w.min()) >= 0 and bool(np.isfinite(w.max()))):  # NaN fails too
+                return False
+    return True
+
+
+@dataclass(frozen=True)
+class PowerSums:
+    """Additive totals of continuous answers by group: rows, Σw, Σw², Σw(x - c), Σw(x - c)²
+    around a fixed centre ``c`` (sums from several parts add up)."""
+
+    n: NDArray[np.int64]
+    sum_w: Floats
+    sum_w2: Floats
+    sum_x: Floats
+    sum_xx: Floats
+
+
+def power_sums(values: Floats, centre: float, *, groups: NDArray[np.int64] | None = None,
+               n_groups: int = 1, weights: Floats | None = None) -> PowerSums:
+    """Weighted sums of ``values - centre`` and of their squares by group (one pass each)."""
+    g = np.zeros(values.size, dtype=np.int64) if groups is None else groups
+    w = np.ones(values.size) if weights is None else weights
+    x = values - centre
+    wx = w * x
+    return PowerSums(np.bincount(g, minlength=n_groups).astype(np.int64), sum_by(g, w, n_groups),
+                     sum_by(g, w * w, n_groups), sum_by(g, wx, n_groups),
+                     sum_by(g, wx * x, n_groups))

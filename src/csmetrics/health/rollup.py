@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from numpy.typing import NDArray
 from csmetrics._core.checks import Checker
 from csmetrics._core.convert import factorize, to_codes
 from csmetrics._core.options import Satisfies, validate_params
+from csmetrics._core.partials import Partials
 from csmetrics._core.ratios import divide
 from csmetrics._core.segments import Segments, from_labels, is_mapping, resolve, segment_columns
 from csmetrics._core.warnings import warn_deprecated
@@ -172,57 +174,135 @@ def health_rollup(scores: HealthScores, *, by: Any = None, mrr: Any = None,
     EU              2          75
     (none)          1          20
     """
+    table, plan = _rollup_prepare(scores, by=by, mrr=mrr, band_points=band_points)
+    return _rollup_finalize(_rollup_partial(table, plan), plan)
+
+
+@dataclass(frozen=True)
+class _Accounts:
+    """The scored accounts as rows a partition splits: each row's account code, segment
+    (in the plan's labels), score, band and MRR."""
+
+    customer_codes: I64
+    segment: I64
+    score: Floats
+    band: I64
+    money: Floats | None
+
+    def take(self, rows: NDArray[Any]) -> _Accounts:
+        """The rows at ``rows``."""
+        idx = np.asarray(rows)
+        return _Accounts(self.customer_codes[idx], self.segment[idx], self.score[idx],
+                         self.band[idx], None if self.money is None else self.money[idx])
+
+
+@dataclass(frozen=True)
+class _RollupPlan:
+    name: str | None
+    labels: NDArray[Any]
+    segment_of_account: I64     # per account code
+    band_names: tuple[str, ...]
+    band_points: Floats | None
+    scorecard: Any
+    with_money: bool
+
+
+def _rollup_prepare(scores: HealthScores, *, by: Any = None, mrr: Any = None,
+                    band_points: Mapping[str, float] | None = None
+                    ) -> tuple[_Accounts, _RollupPlan]:
     context = "health_rollup"
     if not isinstance(scores, HealthScores):
         raise InvalidParameterError(f"{context}: expected HealthScores (from "
                                     f"HealthScorecard.score), got {type(scores).__name__}.")
     segments = _segments(scores, by, context)
-    name, labels, codes, k = segments.name, segments.labels, segments.of_row, segments.n
     money = _rollup_money(scores, mrr, context)
-    score = scores["score"]
-    has = ~np.isnan(score)
-    band = _band_index(scores["band"], scores.band_names)
-    accounts = np.bincount(codes, minlength=k)
-    scored = np.bincount(codes, weights=has, minlength=k)
-    cols = segment_columns(name, labels, context)
-    cols["accounts"] = accounts.astype(np.int64)
-    cols["scored"] = scored.astype(np.int64)
-    total = np.bincount(codes, weights=np.where(has, score, 0.0), minlength=k)
-    cols["mean_score"] = divide(total, scored, context=context,
-                                what="the number of scored accounts")
-    if money is not None:
-        cols["mrr"] = np.bincount(codes, weights=money, minlength=k)
-        scored_mrr = np.bincount(codes, weights=np.where(has, money, 0.0), minlength=k)
-        weighted = np.bincount(codes, weights=np.where(has, money * np.where(has, score, 0.0),
-                                                       0.0), minlength=k)
-        cols["mrr_weighted_score"] = divide(weighted, scored_mrr, context=context,
-                                            what="the MRR of the scored accounts")
-    names = [*scores.band_names, "unscored"]
-    cell = codes * len(names) + band
-    counts = np.bincount(cell, minlength=k * len(names)).reshape(k, len(names))
-    shares = divide(counts, accounts[:, None], context=context, what="the number of accounts")
-    for i, b in enumerate(names):
-        cols[f"share_{b}"] = shares[:, i]
-    if money is not None:
-        in_cell = np.bincount(cell, weights=money, minlength=k * len(names)).reshape(
-            k, len(names))
-        mrr_shares = divide(in_cell, cols["mrr"][:, None], context=context,
-                            what="the segment's MRR")
-        for i, b in enumerate(names):
-            cols[f"mrr_share_{b}"] = mrr_shares[:, i]
+    _, codes = factorize(np.asarray(scores[scores.id_column]))
+    codes = np.asarray(codes, dtype=np.int64)
+    of_account = np.zeros(int(codes.max(initial=-1)) + 1, dtype=np.int64)
+    of_account[codes] = segments.of_row   # duplicated ids: the last row's segment
+    points = None
     if band_points is not None:
         pts = dict(band_points)
         if set(pts) != set(scores.band_names):
             raise InvalidParameterError(
                 f"{context}: band_points needs points for exactly the bands "
                 f"{list(scores.band_names)}, got {sorted(pts)}.")
-        value = np.array([float(pts[b]) for b in scores.band_names])
-        cols["quality_score"] = divide(counts[:, :-1] @ value, scored, context=context,
+        points = np.array([float(pts[b]) for b in scores.band_names])
+    table = _Accounts(codes, np.asarray(segments.of_row, dtype=np.int64),
+                      np.asarray(scores["score"], dtype=np.float64),
+                      _band_index(scores["band"], scores.band_names), money)
+    return table, _RollupPlan(segments.name, segments.labels, of_account, scores.band_names,
+                              points, scores.scorecard, money is not None)
+
+
+def _rollup_partial(part: _Accounts, plan: _RollupPlan) -> Partials:
+    """Accounts, scored accounts and accounts per band, per segment (int64); the scores and
+    MRR summed per account code (float64: every account is in one part, so the parts fill
+    disjoint entries and the whole's sums are taken in one order, bit for bit)."""
+    k = plan.labels.size
+    n_acc = plan.segment_of_account.size
+    has = ~np.isnan(part.score)
+    names = len(plan.band_names) + 1
+    cell = part.segment * names + part.band
+    arrays: dict[str, NDArray[Any]] = {
+        "accounts": np.bincount(part.segment, minlength=k).astype(np.int64),
+        "scored": np.bincount(part.segment[has], minlength=k).astype(np.int64),
+        "bands": np.bincount(cell, minlength=k * names).astype(np.int64).reshape(k, names),
+        "score": np.bincount(part.customer_codes, weights=np.where(has, part.score, 0.0),
+                             minlength=n_acc)}
+    if part.money is not None:
+        money = part.money
+        arrays["mrr"] = np.bincount(part.customer_codes, weights=money, minlength=n_acc)
+        arrays["scored_mrr"] = np.bincount(part.customer_codes,
+                                           weights=np.where(has, money, 0.0), minlength=n_acc)
+        arrays["weighted"] = np.bincount(
+            part.customer_codes, weights=np.where(has, money * np.where(has, part.score, 0.0),
+                                                  0.0), minlength=n_acc)
+        arrays["band_mrr"] = np.bincount(part.customer_codes * names + part.band,
+                                         weights=money, minlength=n_acc * names).reshape(
+                                             n_acc, names)
+    return Partials("health_rollup", arrays)
+
+
+def _rollup_finalize(parts: Partials, plan: _RollupPlan) -> HealthRollup:
+    context = "health_rollup"
+    name, labels, k = plan.name, plan.labels, plan.labels.size
+    seg = plan.segment_of_account
+    accounts, scored = parts["accounts"], parts["scored"]
+    cols = segment_columns(name, labels, context)
+    cols["accounts"] = accounts.astype(np.int64)
+    cols["scored"] = scored.astype(np.int64)
+    total = np.bincount(seg, weights=parts["score"], minlength=k)
+    cols["mean_score"] = divide(total, scored.astype(np.float64), context=context,
+                                what="the number of scored accounts")
+    if plan.with_money:
+        cols["mrr"] = np.bincount(seg, weights=parts["mrr"], minlength=k)
+        scored_mrr = np.bincount(seg, weights=parts["scored_mrr"], minlength=k)
+        weighted = np.bincount(seg, weights=parts["weighted"], minlength=k)
+        cols["mrr_weighted_score"] = divide(weighted, scored_mrr, context=context,
+                                            what="the MRR of the scored accounts")
+    names = [*plan.band_names, "unscored"]
+    counts = parts["bands"]
+    shares = divide(counts, accounts[:, None], context=context, what="the number of accounts")
+    for i, b in enumerate(names):
+        cols[f"share_{b}"] = shares[:, i]
+    if plan.with_money:
+        band_mrr = parts["band_mrr"]
+        in_cell = np.stack([np.bincount(seg, weights=band_mrr[:, i], minlength=k)
+                            for i in range(len(names))], axis=1).reshape(k, len(names))
+        mrr_shares = divide(in_cell, cols["mrr"][:, None], context=context,
+                            what="the segment's MRR")
+        for i, b in enumerate(names):
+            cols[f"mrr_share_{b}"] = mrr_shares[:, i]
+    if plan.band_points is not None:
+        cols["quality_score"] = divide(counts[:, :-1] @ plan.band_points,
+                                       scored.astype(np.float64), context=context,
                                        what="the number of scored accounts")
-    title = f"Health roll-up ({scores.scorecard.name})" + ("" if name is None else f" by {name}")
+    title = (f"Health roll-up ({plan.scorecard.name})"
+             + ("" if name is None else f" by {name}"))
     out = HealthRollup(cols, value="mean_score", title=title,
-                       money=("mrr",) if money is not None else (), segment=name)
-    out._set(band_names=scores.band_names, scorecard=scores.scorecard)
+                       money=("mrr",) if plan.with_money else (), segment=name)
+    out._set(band_names=plan.band_names, scorecard=plan.scorecard)
     return out
 
 

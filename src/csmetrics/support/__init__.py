@@ -3,11 +3,8 @@
 from typing import Any
 
 from csmetrics._core.warnings import warn_deprecated
-from csmetrics.support.metrics import (
-    FirstContactResolution,
-    first_contact_resolution_rate,
-    open_tickets,
-)
+from csmetrics.support.metrics import first_contact_resolution_rate, open_tickets
+from csmetrics.support.steps import FirstContactResolution
 from csmetrics.tables.tickets import SupportTicket, SupportTicketTable
 
 __all__ = [

@@ -27,47 +27,20 @@ from numpy.typing import ArrayLike
 
 from csmetrics._core.options import OneOf, validate_params
 from csmetrics._core.segments import By
-from csmetrics._core.warnings import warn_undefined
-from csmetrics._kernels import usage as ku
-from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
-from csmetrics.periods.days import day_bounds_us, day_number, span_days, utc_day
-from csmetrics.periods.windows import window_days
+from csmetrics.support.steps import (
+    FirstContactResolution,
+    _fcr_finalize,
+    _fcr_partial,
+    _fcr_prepare,
+    _open_finalize,
+    _open_partial,
+    _open_prepare,
+)
 from csmetrics.tables.account_result import AccountResult
-from csmetrics.tables.accounts import BY, AccountSet, Pooling, Split, pool, resolve_by, split
-from csmetrics.tables.coerce import as_tickets
-from csmetrics.tables.tickets import SupportTicketTable
+from csmetrics.tables.accounts import BY
 
 _NAT = np.iinfo(np.int64).min
-
-
-class FirstContactResolution(AccountResult):
-    """First contact resolution, pooled or per segment.
-
-    Columns: the segment column, ``accounts``, ``tickets`` (the denominator),
-    ``first_contact`` (tickets resolved with at most one contact) and ``fcr_rate`` (value
-    column). Attributes ``rate`` (every ticket of the result pooled) and ``denominator``.
-    """
-
-    rate: float
-    denominator: str
-
-    def __repr__(self) -> str:
-        return f"FirstContactResolution(rate={self.rate:.4g}, denominator={self.denominator!r})"
-
-
-def _split(tickets: Any, by: By, customers: ArrayLike | None, context: str
-           ) -> tuple[SupportTicketTable, Split]:
-    by = resolve_by(by, context)
-    table = as_tickets(tickets, context, by=by)
-    acc = AccountSet.of(table.customer_ids, customers=customers, context=context)
-    return table, split(table, by, acc, context, row_fields=("ticket_id",))
-
-
-def _count(sp: Split, rows: Any) -> Any:
-    """Rows of ``rows`` (a mask) per counted entity."""
-    entity = sp.entity_of_row[rows]
-    return sp.take(ku.count(entity[entity >= 0], sp.n_entities), 0)
 
 
 @validate_params({"denominator": OneOf("resolved", "received"),
@@ -141,53 +114,9 @@ def first_contact_resolution_rate(
     >>> first_contact_resolution_rate(t, denominator="received").rate   # 2 of 4 received
     0.5
     """
-    ctx = "first_contact_resolution_rate"
-    if (start is None) != (end is None):
-        raise InvalidParameterError(f"{ctx}: give both start= and end=, or neither.")
-    table, sp = _split(tickets, by, customers, ctx)
-    if len(table) and bool((table.contacts < 0).all()) and not bool(
-            np.isnat(table.resolved_at).all()):
-        raise InvalidParameterError(f"{ctx}: the tickets carry no contacts (give a 'contacts' "
-                                    "column: how many contacts each ticket took).")
-    opened = table.opened_at.view(np.int64)
-    resolved_raw = table.resolved_at.view(np.int64)
-    is_resolved = resolved_raw != _NAT
-    if start is None:
-        lo, hi = np.iinfo(np.int64).min + 1, np.iinfo(np.int64).max
-        where = "all tickets"
-    else:
-        first, _ = span_days(start, ctx)
-        _, last = span_days(end, ctx)  # type: ignore[arg-type]
-        if last < first:
-            raise InvalidParameterError(f"{ctx}: end {end!r} is before start {start!r}.")
-        lo, hi = day_bounds_us(first, last)
-        where = f"{np.datetime64(first, 'D')} to {np.datetime64(last, 'D')}"
-    resolved_by_end = is_resolved & (resolved_raw < hi)
-    if denominator == "resolved":
-        counted = resolved_by_end & (resolved_raw >= lo)
-    else:
-        counted = (opened >= lo) & (opened < hi)
-    one = resolved_by_end & (table.contacts <= 1) & (table.contacts >= 0)
-    if zero_contacts == "exclude":
-        zero = resolved_by_end & (table.contacts == 0)
-        counted &= ~zero
-        one &= ~zero
-    den = _count(sp, counted)
-    num = _count(sp, counted & one)
-    how = Pooling(sums=("tickets", "first_contact"),
-                  ratios={"fcr_rate": ("first_contact", "tickets",
-                                       f"the number of tickets {denominator} ({where})")})
-    pooled = pool({"tickets": den, "first_contact": num}, sp.segment, sp.n_segments, how,
-                  context=ctx)
-    cols = sp.segment_columns()
-    cols.update((c, pooled[c]) for c in ("accounts", "tickets", "first_contact", "fcr_rate"))
-    result = FirstContactResolution(
-        cols, value="fcr_rate", segment=sp.name, pooling=how,
-        title=f"First contact resolution (of tickets {denominator}, {where})")
-    total = int(den.sum())
-    result._set(rate=float(num.sum() / total) if total else float("nan"),
-                denominator=denominator)
-    return result
+    table, plan = _fcr_prepare(tickets, start, end, denominator=denominator,
+                               zero_contacts=zero_contacts, by=by, customers=customers)
+    return _fcr_finalize(_fcr_partial(table, plan), plan)
 
 
 @validate_params({"by": BY})
@@ -228,36 +157,5 @@ def open_tickets(tickets: Any, at: PeriodLike | _dt.datetime, *, window: str | i
     >>> r["open_tickets"].tolist(), r["oldest_open_days"].tolist()
     ([2, 0], [30.5, nan])
     """
-    ctx = "open_tickets"
-    table, sp = _split(tickets, by, customers, ctx)
-    days = window_days(window, ctx)
-    last = day_number(utc_day(at, ctx))
-    lo, hi = day_bounds_us(last - days + 1, last)
-    opened = table.opened_at.view(np.int64)
-    resolved = table.resolved_at.view(np.int64)
-    is_open = (opened < hi) & ((resolved == _NAT) | (resolved >= hi))
-    in_window = (opened >= lo) & (opened < hi)
-    done = (resolved != _NAT) & (resolved >= lo) & (resolved < hi)
-    # The oldest open ticket of each row, from the tickets themselves.
-    of_entity = sp.segment_of_entity()
-    entity = sp.entity_of_row
-    seg = np.where(entity >= 0, of_entity[np.maximum(entity, 0)], -1) if entity.size else (
-        np.zeros(0, dtype=np.int64))
-    mine = is_open & (seg >= 0)
-    oldest = np.full(sp.n_segments, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(oldest, seg[mine], opened[mine])
-    age = np.where(oldest < np.iinfo(np.int64).max, (hi - oldest) / ku.US_PER_DAY, np.nan)
-    if np.isnan(age).any():
-        noun = "accounts" if sp.name == "customer_id" else "rows"
-        warn_undefined(f"{ctx}: {int(np.isnan(age).sum()):,} of {age.size:,} {noun} have no "
-                       "open ticket, so the age of their oldest open ticket is NaN.")
-    how = Pooling(sums=("open_tickets", "opened", "resolved"))
-    pooled = pool({"open_tickets": _count(sp, is_open), "opened": _count(sp, in_window),
-                   "resolved": _count(sp, done)}, sp.segment, sp.n_segments, how, context=ctx)
-    pooled["oldest_open_days"] = age
-    cols = sp.segment_columns()
-    cols.update((c, pooled[c]) for c in ("accounts", "open_tickets", "oldest_open_days",
-                                         "opened", "resolved"))
-    return AccountResult(
-        cols, value="open_tickets", segment=sp.name, pooling=how,
-        title=f"Open tickets at the end of {np.datetime64(last, 'D')} (flow over {days} days)")
+    table, plan = _open_prepare(tickets, at, window=window, by=by, customers=customers)
+    return _open_finalize(_open_partial(table, plan), plan)

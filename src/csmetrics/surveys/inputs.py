@@ -24,7 +24,6 @@ from numpy.typing import ArrayLike, NDArray
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import as_1d, is_arrow_stream
 from csmetrics._core.convert import factorize, is_missing, to_float
-from csmetrics._core.lookup import lookup
 from csmetrics._core.options import InstanceOf, OneOf, Satisfies
 from csmetrics._core.segments import Segments, from_labels, is_mapping, is_positional, resolve
 from csmetrics._core.warnings import warn_deprecated
@@ -68,9 +67,29 @@ class _Data:
     customers: NDArray[np.int64] | None = None
     customer_ids: NDArray[Any] | None = None
     dates: NDArray[np.datetime64] | None = None
-    unit_n_eff: Floats | None = None
+    # The counts of exactly these answers under one plan (its key), when validating them
+    # counted them (the kernel checks while it counts): their partial costs no second pass.
+    counted: tuple[str, ks.LevelCounts] | None = None
     column: str = "scores"
     sparse: bool = False  # some labels may have no answers: drop their groups after counting
+
+    @property
+    def customer_codes(self) -> NDArray[np.int64]:
+        """Each answer's customer code (-1 for answers given as an array: no account)."""
+        if self.customers is not None:
+            return self.customers
+        return np.full(self.values.size, -1, dtype=np.int64)
+
+    def take(self, rows: NDArray[Any]) -> _Data:
+        """The answers at ``rows`` (a part of the customers), with the same plan codes."""
+        idx = np.asarray(rows)
+
+        def pick(a: NDArray[Any] | None) -> Any:
+            return None if a is None else a[idx]
+
+        return replace(self, values=self.values[idx], weights=pick(self.weights),
+                       groups=pick(self.groups), customers=pick(self.customers),
+                       dates=pick(self.dates), counted=None)
 
     @property
     def from_table(self) -> bool:
@@ -324,58 +343,3 @@ def _table_segments(by: Any, table: SurveyTable, rows: _SurveyRows, context: str
             f"row of the table ({len(table):,}), got {full.size:,} labels.")
     picked = rows.pick(full)
     return label_segments(picked, picked.size, context, _name_of(by))
-
-
-def _weigh_accounts(data: _Data, mode: AccountWeighting, revenue: Mapping[Any, Any] | None
-                    ) -> _Data:
-    """Reweight answers so that accounts, not answers, are the units (B2B).
-
-    ``"account"``: within each group, an account's answers share one unit of weight (in
-    proportion to their own weights), so the metric averages the accounts' own values.
-    ``"revenue"``: the account's unit is its revenue instead. Either way the effective
-    sample size is Kish's over accounts, never over answers.
-    """
-    ctx = data.context
-    if mode == "response":
-        if revenue is not None:
-            raise InvalidParameterError(
-                f"{ctx}: revenue= is used only with account_weighting='revenue'.")
-        return data
-    if data.customers is None or data.customer_ids is None:
-        raise InvalidParameterError(
-            f"{ctx}: account_weighting={mode!r} needs survey data in a table form (a "
-            "SurveyTable, records or columns), which knows each answer's account.")
-    if (mode == "revenue") != (revenue is not None):
-        raise InvalidParameterError(
-            f"{ctx}: account_weighting='revenue' needs revenue= (a mapping from customer id "
-            "to revenue), and revenue= needs account_weighting='revenue'.")
-    n_cust = max(int(data.customer_ids.size), 1)
-    g = np.zeros(data.values.size, dtype=np.int64) if data.groups is None else data.groups
-    pair_keys, pair_idx = factorize(g * np.int64(n_cust) + data.customers)
-    w = np.ones(data.values.size) if data.weights is None else data.weights
-    account_w = np.bincount(pair_idx, weights=w, minlength=pair_keys.size)
-    pair_cust, pair_group = pair_keys % n_cust, pair_keys // n_cust
-    if mode == "account":
-        unit = (account_w > 0).astype(np.float64)
-    else:
-        assert revenue is not None
-        present = np.unique(pair_cust)
-        raw = lookup(data.customer_ids[present], revenue, ctx, "customers", required=True)
-        try:
-            values = np.asarray(raw, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise InvalidParameterError(f"{ctx}: revenue= must map customers to numbers.") from None
-        bad = ~np.isfinite(values) | (values < 0)
-        if bad.any():
-            shown = ", ".join(repr(c) for c in data.customer_ids[present][bad][:5].tolist())
-            raise InvalidParameterError(
-                f"{ctx}: revenue must be a finite number >= 0 for every account; "
-                f"{int(bad.sum()):,} are not (first: {shown}).")
-        per_customer = np.zeros(n_cust)
-        per_customer[present] = values
-        unit = np.where(account_w > 0, per_customer[pair_cust], 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(account_w > 0, unit / account_w, 0.0)
-    n_eff = ks.kish(ks.sum_by(pair_group, unit, data.n_groups),
-                    ks.sum_by(pair_group, unit * unit, data.n_groups))
-    return replace(data, weights=w * share[pair_idx], weight_type="sampling", unit_n_eff=n_eff)

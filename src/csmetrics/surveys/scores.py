@@ -34,11 +34,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from csmetrics._core.checks import ErrorMode
-from csmetrics._core.formatting import format_number
 from csmetrics._core.options import CONFIDENCE, ERRORS, SEED, validate_params
 from csmetrics._core.segments import By
-from csmetrics._core.warnings import warn_if_undefined
-from csmetrics.exceptions import InvalidParameterError
 from csmetrics.surveys.inputs import (
     ACCOUNT_WEIGHTING,
     NUMBER,
@@ -48,32 +45,23 @@ from csmetrics.surveys.inputs import (
     WEIGHT_TYPE,
     AccountWeighting,
     WeightType,
-    _load,
-    _weigh_accounts,
-    is_answers,
 )
 from csmetrics.surveys.results import (
     CustomerEffortScore,
     CustomerSatisfactionScore,
     NetPromoterScore,
 )
-from csmetrics.surveys.stats import (
-    _CES,
-    _DEFAULT_SATISFIED,
-    _INTERVAL_NAMES,
-    CES_VERSION,
-    FEWER_THAN_TWO,
-    MEAN_INTERVAL,
-    NPS_INTERVAL,
-    RESAMPLES,
-    _ces_version,
-    _label_column,
-    _nps_columns,
-    _share_mean_columns,
-    _tally,
-    _threshold,
+from csmetrics.surveys.score_steps import (
+    _ces_finalize,
+    _ces_prepare,
+    _csat_finalize,
+    _csat_prepare,
+    _nps_finalize,
+    _nps_prepare,
+    _score_partial,
 )
-from csmetrics.tables.surveys import SurveyScale, SurveyScaleLike
+from csmetrics.surveys.stats import CES_VERSION, NPS_INTERVAL, RESAMPLES
+from csmetrics.tables.surveys import SurveyScaleLike
 
 IntervalMethod = Literal["adjusted_wald", "wald", "bootstrap"]
 
@@ -203,22 +191,11 @@ def net_promoter_score(
     >>> by.row("basic").value
     100.0
     """
-    ctx = "net_promoter_score"
-    data = _load(scores, context=ctx, survey=survey, scale=None, weights=weights,
-                 weight_type=weight_type, by=by, errors=errors)
-    if (data.scale.low, data.scale.high, data.scale.integer) != (0, 10, True):
-        raise InvalidParameterError(
-            f"{ctx}: survey {survey!r} is on a {data.scale} scale; NPS needs 0-10 answers.")
-    t = _tally(_weigh_accounts(data, account_weighting, revenue))
-    cols = _nps_columns(t, confidence=confidence, interval=interval,
-                        n_resamples=n_resamples, seed=seed, context=ctx)
-    by_text = f" by {t.data.by_name}" if t.data.by_name else ""
-    return NetPromoterScore(
-        _label_column(t.data, cols),
-        title=f"Net Promoter Score{by_text} ({confidence:.0%} "
-              f"{_INTERVAL_NAMES[interval]} interval)",
-        metric="nps", headline="nps", confidence=confidence, by=t.data.by_name,
-        skipped=t.data.skipped, interval=interval)
+    data, plan = _nps_prepare(
+        scores, by=by, weights=weights, confidence=confidence, interval=interval,
+        weight_type=weight_type, survey=survey, account_weighting=account_weighting,
+        revenue=revenue, n_resamples=n_resamples, seed=seed, errors=errors)
+    return _nps_finalize(_score_partial(data, plan), plan)
 
 
 # --- CSAT and CES ----------------------------------------------------------------------------
@@ -293,27 +270,11 @@ def customer_satisfaction_score(
     >>> [round(x, 4) for x in r.confidence_interval()]
     [0.4093, 0.9285]
     """
-    ctx = "customer_satisfaction_score"
-    parsed = None if scale is None else SurveyScale.parse(scale)
-    if parsed is None and is_answers(scores):
-        parsed = SurveyScale(1, 5, label="satisfaction")
-    data = _load(scores, context=ctx, survey=survey, scale=parsed, weights=weights,
-                 weight_type=weight_type, by=by, errors=errors)
-    threshold = _threshold(satisfied_at, _DEFAULT_SATISFIED, data.scale, ctx, "satisfied_at")
-    t = _tally(_weigh_accounts(data, account_weighting, revenue))
-    c, no_spread = _share_mean_columns(t, confidence=confidence, threshold=threshold,
-                                       at_most=False, context=ctx)
-    warn_if_undefined(no_spread, context=ctx, what=MEAN_INTERVAL, because=FEWER_THAN_TWO)
-    cols = {"csat": c["share"], "ci_low": c["lo"], "ci_high": c["hi"], "mean": c["mean"],
-            "mean_ci_low": c["m_lo"], "mean_ci_high": c["m_hi"], "sd": c["sd"], "n": t.n,
-            "effective_n": t.n_eff, "satisfied": c["hit"]}
-    by_text = f" by {t.data.by_name}" if t.data.by_name else ""
-    return CustomerSatisfactionScore(
-        _label_column(t.data, cols),
-        title=f"CSAT{by_text}: share answering >= {format_number(threshold)} on "
-              f"{t.data.scale} ({confidence:.0%} Wilson interval)",
-        metric="csat", headline="csat", confidence=confidence, by=t.data.by_name,
-        skipped=t.data.skipped, scale=t.data.scale, satisfied_at=threshold)
+    data, plan = _csat_prepare(
+        scores, by=by, scale=scale, satisfied_at=satisfied_at, confidence=confidence,
+        weights=weights, weight_type=weight_type, survey=survey,
+        account_weighting=account_weighting, revenue=revenue, errors=errors)
+    return _csat_finalize(_score_partial(data, plan), plan)
 
 
 @validate_params({**_COMMON, "version": CES_VERSION, "scale": SCALE, "easy_at": NUMBER})
@@ -392,36 +353,8 @@ def customer_effort_score(
     >>> customer_effort_score([1, 2, 2, 4, 5], version="1.0").polarity
     'lower is easier'
     """
-    ctx = "customer_effort_score"
-    ver = _ces_version(version)
-    spec = _CES[ver]
-    parsed = None if scale is None else SurveyScale.parse(scale)
-    if parsed is None and is_answers(scores):
-        parsed = spec["scale"]  # type: ignore[assignment]
-    data = _load(scores, context=ctx, survey=survey, scale=parsed, weights=weights,
-                 weight_type=weight_type, by=by, errors=errors)
-    higher = bool(spec["higher"])
-    if (ver == "1.0" and easy_at is None and data.from_table
-            and (data.scale.low, data.scale.high) != (1, 5)):
-        raise InvalidParameterError(
-            f"{ctx}: CES 1.0 is answered on 1-5, but the table's scale of survey {survey!r} "
-            f"is {data.scale}; declare scales={{{survey!r}: (1, 5)}} when building the table "
-            "(or give easy_at).")
-    threshold = _threshold(easy_at, spec["easy"], data.scale, ctx, "easy_at")  # type: ignore[arg-type]
-    t = _tally(_weigh_accounts(data, account_weighting, revenue))
-    c, no_spread = _share_mean_columns(t, confidence=confidence, threshold=threshold,
-                                       at_most=not higher, context=ctx)
-    warn_if_undefined(no_spread, context=ctx, what=MEAN_INTERVAL, because=FEWER_THAN_TWO)
-    polarity = "higher is easier" if higher else "lower is easier"
-    cols = {"ces": c["mean"], "ci_low": c["m_lo"], "ci_high": c["m_hi"], "sd": c["sd"],
-            "easy_share": c["share"], "easy_ci_low": c["lo"], "easy_ci_high": c["hi"],
-            "n": t.n, "effective_n": t.n_eff}
-    by_text = f" by {t.data.by_name}" if t.data.by_name else ""
-    side = ">=" if higher else "<="
-    return CustomerEffortScore(
-        _label_column(t.data, cols),
-        title=f"Customer Effort Score {ver}{by_text}: mean on {t.data.scale}, {polarity}; "
-              f"easy {side} {format_number(threshold)} ({confidence:.0%} intervals)",
-        metric="ces", headline="ces", confidence=confidence, by=t.data.by_name,
-        skipped=t.data.skipped, version=ver, scale=t.data.scale, higher_is_easier=higher,
-        easy_at=threshold, polarity=polarity)
+    data, plan = _ces_prepare(
+        scores, by=by, version=version, scale=scale, easy_at=easy_at, confidence=confidence,
+        weights=weights, weight_type=weight_type, survey=survey,
+        account_weighting=account_weighting, revenue=revenue, errors=errors)
+    return _ces_finalize(_score_partial(data, plan), plan)

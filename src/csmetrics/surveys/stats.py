@@ -1,22 +1,19 @@
 """Counting and interval arithmetic shared by the survey metrics, comparisons and trends.
 
-Validated answers (``_Data`` of ``csmetrics.surveys.inputs``) are counted per segment in a
-``_Tally``, from which the NPS columns (adjusted-Wald, Wald or bootstrap) and the
-share-and-mean columns of CSAT and CES (Wilson and Student t) are computed. ``scipy.stats``
+Answers counted per group (the ``_Tally`` of ``csmetrics.surveys.steps``, from the combined
+partials of every part) give the NPS columns (adjusted-Wald, Wald or bootstrap) and the
+share-and-mean columns of CSAT and CES (Wilson and Student t). ``scipy.stats``
 is imported on first use only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._core.checks import Checker
-from csmetrics._core.convert import factorize
 from csmetrics._core.formatting import format_bound
 from csmetrics._core.optional import scipy
 from csmetrics._core.options import Interval, OneOf, Satisfies, check_option
@@ -24,7 +21,8 @@ from csmetrics._core.ratios import divide
 from csmetrics._core.segments import segment_columns
 from csmetrics._kernels import surveys as ks
 from csmetrics.exceptions import InvalidParameterError
-from csmetrics.surveys.inputs import Floats, _check_scores, _check_weights, _Data, _drop_bad
+from csmetrics.surveys.inputs import Floats
+from csmetrics.surveys.steps import _Tally
 from csmetrics.tables.surveys import SurveyScale
 
 _INTERVAL_NAMES = {"adjusted_wald": "adjusted-Wald", "wald": "Wald", "bootstrap": "bootstrap"}
@@ -44,83 +42,12 @@ NO_ANSWERS = "the number (or total weight) of answers"
 """What a survey score is undefined for when it is zero (the ``divide`` message)."""
 
 
-# --- counting --------------------------------------------------------------------------------
+# --- columns ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Tally:
-    """Answers counted per group: the raw material of every metric."""
-
-    data: _Data
-    n: NDArray[np.int64]
-    rows: NDArray[np.int64]
-    sum_w: Floats
-    n_eff: Floats
-    counts: Floats | None
-    mean: Floats
-    sum_sq: Floats
-
-    def total_at(self, threshold: float, at_most: bool) -> Floats:
-        """Weighted number of answers ``>= threshold`` (or ``<=`` with ``at_most``)."""
-        d = self.data
-        if self.counts is not None:
-            points = d.scale.low + np.arange(self.counts.shape[1])
-            hit = points <= threshold if at_most else points >= threshold
-            return np.asarray(self.counts[:, hit].sum(axis=1), dtype=np.float64)
-        return ks.share_at_least(d.values.astype(np.float64, copy=False), threshold,
-                                 groups=d.groups, n_groups=d.n_groups, weights=d.weights,
-                                 at_most=at_most)
-
-
-def _tally(data: _Data) -> _Tally:
-    if data.scale.integer:
-        kernel_args: dict[str, Any] = {"groups": data.groups, "n_groups": data.n_groups,
-                                       "weights": data.weights}
-        low, points = int(data.scale.low), data.scale.n_points
-        lc = ks.level_counts(data.values, low, points, **kernel_args)
-        if not lc.ok:  # find the rows at fault, then raise, or skip them and count again
-            chk = Checker(data.values.size, data.context, data.errors)
-            _check_scores(data.values.astype(np.float64), data.scale, data.column, chk)
-            if data.weights is not None:
-                _check_weights(data.weights, chk)
-            data = _drop_bad(data, chk)
-            kernel_args.update(groups=data.groups, weights=data.weights)
-            lc = ks.level_counts(data.values, low, points, **kernel_args)
-            if not lc.ok:
-                raise InvalidParameterError(
-                    f"{data.context}: weights are too large: their squares overflow float64.")
-        counts: Floats | None = lc.counts
-        n, sum_w, sum_w2 = lc.n, lc.sum_w, lc.sum_w2
-        mean, sum_sq = ks.level_moments(lc.counts, data.scale.low)
-    else:
-        m = ks.moments(data.values.astype(np.float64, copy=False), groups=data.groups,
-                       n_groups=data.n_groups, weights=data.weights)
-        counts, n, sum_w, sum_w2, mean, sum_sq = None, m.n, m.sum_w, m.sum_w2, m.mean, m.sum_sq
-    rows = n
-    if data.sparse and not bool((rows > 0).all()):
-        # Segment numbers without answers are no segments: drop their groups.
-        keep = rows > 0
-        remap = np.cumsum(keep) - 1
-        data = replace(data, groups=None if data.groups is None else remap[data.groups],
-                       n_groups=int(keep.sum()), labels=data.labels[keep], sparse=False)
-        n, rows = n[keep], rows[keep]
-        sum_w, sum_w2, mean, sum_sq = sum_w[keep], sum_w2[keep], mean[keep], sum_sq[keep]
-        counts = None if counts is None else counts[keep]
-    if data.unit_n_eff is not None:
-        n_eff = data.unit_n_eff
-    elif data.weights is None:
-        n_eff = n.astype(np.float64)
-    elif data.weight_type == "frequency":
-        n_eff = sum_w
-        n = np.rint(sum_w).astype(np.int64)
-    else:
-        n_eff = ks.kish(sum_w, sum_w2)
-    return _Tally(data, n, rows, sum_w, n_eff, counts, mean, sum_sq)
-
-
-def _label_column(data: _Data, cols: dict[str, Any]) -> dict[str, Any]:
+def _label_column(t: _Tally, cols: dict[str, Any]) -> dict[str, Any]:
     """The columns with the segment labels first."""
-    return segment_columns(data.by_name, data.labels, data.context, **cols)
+    return segment_columns(t.plan.by_name, t.plan.labels, t.plan.context, **cols)
 
 
 # --- distributions ---------------------------------------------------------------------------
@@ -206,28 +133,22 @@ def _nps_columns(t: _Tally, *, confidence: float, interval: str, n_resamples: in
 def _bootstrap(t: _Tally, det: Floats, pas: Floats, pro: Floats, confidence: float,
                n_resamples: int, seed: int | np.random.Generator | None
                ) -> tuple[Floats, Floats, Floats]:
-    d = t.data
-    if d.unit_n_eff is not None:
-        raise InvalidParameterError(
-            f"{d.context}: the bootstrap resamples answers, which account weighting does not "
-            "allow; use interval='adjusted_wald' or 'wald'.")
+    plan = t.plan
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    g_count = d.n_groups
-    if d.weights is None or d.weight_type == "frequency":
+    g_count = plan.n_groups
+    if t.cells is None:
         cell_group = np.repeat(np.arange(g_count), 3)
         cell_value = np.tile([-1.0, 0.0, 1.0], g_count)
         cell_weight = np.ones(3 * g_count)
         cell_count = np.rint(np.stack([det, pas, pro], axis=1).reshape(-1)).astype(np.int64)
-    else:
-        v = d.values
-        cat = (v >= 9).astype(np.int64) - (v <= 6).astype(np.int64) + 1
-        groups = np.zeros(v.size, dtype=np.int64) if d.groups is None else d.groups
-        w_values, w_codes = factorize(d.weights)
-        key = (groups * 3 + cat) * np.int64(w_values.size) + w_codes
-        cells, cell_count = np.unique(key, return_counts=True)
-        cell_weight = w_values[cells % w_values.size].astype(np.float64)
-        cell_group = cells // w_values.size // 3
-        cell_value = (cells // w_values.size % 3 - 1).astype(np.float64)
+    else:  # the answers that share a category and a weight, in (group, category, weight)
+        assert plan.weight_levels is not None
+        n_levels = plan.weight_levels.size
+        cells = np.flatnonzero(t.cells.reshape(-1))
+        cell_count = t.cells.reshape(-1)[cells]
+        cell_weight = plan.weight_levels[cells % n_levels]
+        cell_group = cells // n_levels // 3
+        cell_value = (cells // n_levels % 3 - 1).astype(np.float64)
     alpha = 1.0 - confidence
     return ks.bootstrap_nps(cell_group, cell_value, cell_weight, cell_count.astype(np.int64),
                             g_count, int(n_resamples), rng, (alpha / 2, 1.0 - alpha / 2))
@@ -243,7 +164,7 @@ def _share_mean_columns(t: _Tally, *, confidence: float, threshold: float, at_mo
     One warning for groups without answers (from the share's division); the second value
     flags the other groups whose mean has no interval (fewer than two effective answers).
     """
-    scale = t.data.scale
+    scale = t.plan.scale
     empty = ~(t.sum_w > 0)
     hit = t.total_at(threshold, at_most)
     share = divide(hit, t.sum_w, context=context, what=NO_ANSWERS)

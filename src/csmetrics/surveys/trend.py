@@ -6,12 +6,14 @@ Re-exported by ``csmetrics.surveys``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from csmetrics._core.options import CONFIDENCE, InstanceOf, OneOf, validate_params
+from csmetrics._core.partials import Partials
 from csmetrics._core.segments import By, segment_columns
 from csmetrics._core.warnings import warn_if_undefined
 from csmetrics._kernels import surveys as ks
@@ -25,8 +27,8 @@ from csmetrics.surveys.inputs import (
     REVENUE,
     AccountWeighting,
     Floats,
+    _Data,
     _load,
-    _weigh_accounts,
     is_answers,
 )
 from csmetrics.surveys.results import SurveyTrend
@@ -42,13 +44,12 @@ from csmetrics.surveys.stats import (
     _nps_interval,
     _share_mean_columns,
     _t,
-    _Tally,
-    _tally,
     _threshold,
     _two_sided_p,
     _welch_p,
     _z,
 )
+from csmetrics.surveys.steps import _Plan, _Tally, count_part, prepare_answers, tally
 
 _METRIC = OneOf("nps", "csat", "ces")
 _SURVEY = InstanceOf((str,), optional=True, what="a survey name (text)")
@@ -145,6 +146,39 @@ def survey_trend(
     >>> survey_trend(t, "2024-04", "2024-06", freq="quarter")["period"].tolist()
     ['2024-Q2']
     """
+    data, plan = _trend_prepare(
+        surveys, start, end, metric=metric, freq=freq, by=by, survey=survey,
+        confidence=confidence, interval=interval, satisfied_at=satisfied_at, version=version,
+        account_weighting=account_weighting, revenue=revenue)
+    return _trend_finalize(_trend_partial(data, plan), plan)
+
+
+@dataclass(frozen=True)
+class _TrendPlan:
+    """The plan of one ``survey_trend`` call: the answers' plan (groups are period x
+    segment), the periods and the options."""
+
+    core: _Plan
+    metric: str
+    freq: Frequency
+    periods: tuple[str, ...]
+    period_of_group: NDArray[Any]
+    n_seg: int
+    confidence: float
+    interval: str
+    threshold: float
+    higher: bool
+    account_weighting: str
+
+
+def _trend_prepare(surveys: Any, start: PeriodLike | None = None,
+                   end: PeriodLike | None = None, *, metric: str = "nps",
+                   freq: str | Frequency = "month", by: By = None, survey: str | None = None,
+                   confidence: float = 0.95, interval: str = "adjusted_wald",
+                   satisfied_at: float | None = None, version: str = "2.0",
+                   account_weighting: AccountWeighting = "response",
+                   revenue: Mapping[Any, Any] | None = None) -> tuple[_Data, _TrendPlan]:
+    """The answers in the window, grouped by period x segment, and the plan of the call."""
     ctx = "survey_trend"
     if isinstance(surveys, TableResult) or is_answers(surveys):
         raise InvalidParameterError(
@@ -169,34 +203,53 @@ def survey_trend(
     keep = (pidx >= first) & (pidx <= last)
     if not keep.all():
         idx = np.flatnonzero(keep)
-        data = replace(data, values=data.values[idx],
-                       weights=None if data.weights is None else data.weights[idx],
-                       groups=None if data.groups is None else data.groups[idx],
-                       customers=None if data.customers is None else data.customers[idx],
-                       dates=data.dates[idx])
+        data = data.take(idx)
         pidx = pidx[idx]
     n_periods = (last - first) // f.months + 1
     n_seg = data.n_groups
     seg = np.zeros(pidx.size, np.int64) if data.groups is None else data.groups
-    data = replace(data, groups=(pidx - first) // f.months * n_seg + seg,
-                   n_groups=n_periods * n_seg)
-    t = _tally(_weigh_accounts(data, account_weighting, revenue))
-    labels = tuple(f.label(first + k * f.months) for k in range(n_periods))
+    periods = tuple(f.label(first + k * f.months) for k in range(n_periods))
     per = np.repeat(np.arange(n_periods), n_seg)
-    cols = segment_columns(data.by_name, np.tile(data.labels, n_periods), ctx,
-                           {"period": np.asarray(labels, dtype=object)[per]})
-    cols.update(_trend_columns(t, metric, confidence, interval, satisfied_at, version, ctx,
-                               n_periods, n_seg))
-    by_text = f" by {data.by_name}" if data.by_name else ""
-    return SurveyTrend(cols, title=f"{metric.upper()} by {f.name}{by_text} ({confidence:.0%} "
-                                   "intervals; change vs previous period)",
-                       metric=metric, freq=f, periods=labels, confidence=confidence,
-                       account_weighting=account_weighting, segment=data.by_name)
+    data = replace(data, groups=(pidx - first) // f.months * n_seg + seg,
+                   n_groups=n_periods * n_seg, labels=np.tile(data.labels, n_periods))
+    higher, threshold = True, 0.0
+    if metric != "nps":
+        ver = _ces_version(version)
+        higher = metric == "csat" or bool(_CES[ver]["higher"])
+        defaults = _DEFAULT_SATISFIED if metric == "csat" else _CES[ver]["easy"]
+        threshold = _threshold(satisfied_at, defaults, data.scale, ctx,  # type: ignore[arg-type]
+                               "satisfied_at")
+    data, core = prepare_answers(data, metric=ctx, account_weighting=account_weighting,
+                                 revenue=revenue, threshold=threshold, at_most=not higher)
+    return data, _TrendPlan(core, metric, f, periods, np.asarray(periods, dtype=object)[per],
+                            n_seg, confidence, interval, threshold, higher, account_weighting)
 
 
-def _trend_columns(t: _Tally, metric: str, confidence: float, interval: str,
-                   satisfied_at: float | None, version: str, ctx: str, n_periods: int,
-                   n_seg: int) -> dict[str, Any]:
+def _trend_partial(part: _Data, plan: _TrendPlan) -> Partials:
+    """The answers of one part counted per (period, segment) and scale point."""
+    return count_part(part, plan.core)
+
+
+def _trend_finalize(parts: Partials, plan: _TrendPlan) -> SurveyTrend:
+    ctx = plan.core.context
+    t = tally(parts, plan.core)
+    n_periods = len(plan.periods)
+    cols = segment_columns(plan.core.by_name, plan.core.labels, ctx,
+                           {"period": plan.period_of_group})
+    cols.update(_trend_columns(t, plan, n_periods))
+    by_name = plan.core.by_name
+    by_text = f" by {by_name}" if by_name else ""
+    return SurveyTrend(cols, title=f"{plan.metric.upper()} by {plan.freq.name}{by_text} "
+                                   f"({plan.confidence:.0%} intervals; change vs previous "
+                                   "period)",
+                       metric=plan.metric, freq=plan.freq, periods=plan.periods,
+                       confidence=plan.confidence, account_weighting=plan.account_weighting,
+                       segment=by_name)
+
+
+def _trend_columns(t: _Tally, plan: _TrendPlan, n_periods: int) -> dict[str, Any]:
+    metric, confidence, interval = plan.metric, plan.confidence, plan.interval
+    ctx, n_seg = plan.core.context, plan.n_seg
     z = _z(confidence)
     shape = (n_periods, n_seg)
 
@@ -221,13 +274,9 @@ def _trend_columns(t: _Tally, metric: str, confidence: float, interval: str,
         change, c_lo, c_hi = v_cur - v_prev, 100 * (diff - z * dse), 100 * (diff + z * dse)
         significant = p < 1 - confidence
     else:
-        ver = _ces_version(version)
-        higher = metric == "csat" or bool(_CES[ver]["higher"])
-        defaults = _DEFAULT_SATISFIED if metric == "csat" else _CES[ver]["easy"]
-        threshold = _threshold(satisfied_at, defaults, t.data.scale, ctx,  # type: ignore[arg-type]
-                               "satisfied_at")
-        c2, no_spread = _share_mean_columns(t, confidence=confidence, threshold=threshold,
-                                            at_most=not higher, context=ctx)
+        c2, no_spread = _share_mean_columns(t, confidence=confidence,
+                                            threshold=plan.threshold, at_most=not plan.higher,
+                                            context=ctx)
         n_cur, n_prev = shifted(t.n_eff)
         if metric == "csat":
             value, low, high = c2["share"], c2["lo"], c2["hi"]
