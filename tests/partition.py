@@ -29,7 +29,7 @@ def split(table: Any, customer_attr: str, seed: int, n_parts: int) -> list[Any]:
     """``table`` cut into ``n_parts`` parts, every customer's rows in one random part."""
     rng = np.random.default_rng(seed)
     codes = np.asarray(getattr(table, customer_attr))
-    n_codes = int(codes.max(initial=-1)) + 1
+    n_codes = max(int(codes.max(initial=-1)) + 1, 1)
     part_of_code = rng.integers(0, n_parts, n_codes)
     part_of_row = np.where(codes >= 0, part_of_code[np.maximum(codes, 0)],
                            rng.integers(0, n_parts, codes.size))

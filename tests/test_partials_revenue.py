@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from partition import assert_partition, quiet, split
-from test_contract import REGISTRY, customer_mapping
 
 import csmetrics as cm
 from csmetrics.datasets import synthetic_columns
 from csmetrics.partials import PARTS, combine
 from csmetrics.revenue.partials import PARTS as REVENUE
+from partition import assert_partition, quiet, split
+from test_contract import REGISTRY, customer_mapping
 
 W = ("2024-01", "2024-12")
 CALLS: dict[str, tuple[Any, ...]] = {

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from partition import assert_same, quiet
 
 import csmetrics as cm
 from csmetrics._core import threads
 from csmetrics.datasets import synthetic_columns
+from partition import assert_same, quiet
 
 W = ("2024-01", "2024-12")
 CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
