@@ -46,15 +46,10 @@ Undefined ratios (no active user, no seat, no eligible user) are NaN with one
 """
 
 from csmetrics.tables.account_result import AccountResult
-from csmetrics.usage.active import (
-    active_users,
-    active_users_series,
-    active_users_trend,
-    engagement,
-    stickiness,
-)
+from csmetrics.usage.active import active_users, active_users_series, active_users_trend
 from csmetrics.usage.adoption import AdoptionRate, AdoptionRule, adoption_breadth, adoption_rate
 from csmetrics.usage.seats import seats_at
+from csmetrics.usage.stickiness import engagement, stickiness
 from csmetrics.usage.time_to_value import Milestone, TimeToValue, time_to_value
 from csmetrics.usage.utilization import feature_adoption, license_utilization
 

@@ -11,11 +11,11 @@ entities, so every kernel counts per entity exactly as it counts per account.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.columns import column_getter, is_arrow_stream
 from csmetrics._core.convert import factorize
@@ -24,7 +24,8 @@ from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.days import day_bounds_us, day_number, utc_day
 from csmetrics.periods.windows import window_days
 from csmetrics.tables.account_result import AccountResult
-from csmetrics.tables.accounts import AccountSet, Pooling, Split, pool, split
+from csmetrics.tables.accounts import AccountSet, Pooling, Split, pool, resolve_by, split
+from csmetrics.tables.coerce import as_usage
 from csmetrics.tables.subscriptions import Subscription, SubscriptionTable
 from csmetrics.tables.usage import UsageTable
 
@@ -73,6 +74,19 @@ def scope(table: UsageTable, by: Any, accounts: AccountSet, context: str, *,
           refuse_rows: str | None = None) -> Scope:
     """The entities of ``by`` over ``accounts`` and the table's members within them."""
     sp = split(table, by, accounts, context, row_fields=ROW_FIELDS, refuse_rows=refuse_rows)
+    return _scope_of(table, sp)
+
+
+def event_scope(usage: Any, by: Any, customers: ArrayLike | None, context: str) -> Scope:
+    """The scope of a metric counted over events: ``usage`` as a table, every account of it
+    (or ``customers``), any ``by``."""
+    by = resolve_by(by, context)
+    table = as_usage(usage, context, by=by)
+    return scope(table, by, AccountSet.of(table.customer_ids, customers=customers,
+                                          context=context), context)
+
+
+def _scope_of(table: UsageTable, sp: Split) -> Scope:
     if sp.per_account:
         return Scope(table, sp, table.member_codes, table.member_customer, table.n_members)
     counted = sp.entity_of_row >= 0
@@ -85,6 +99,54 @@ def scope(table: UsageTable, by: Any, accounts: AccountSet, context: str, *,
         member_of_row[counted] = inner
     return Scope(table, sp, member_of_row, (pairs // n_users).astype(np.int64),
                  int(pairs.size))
+
+
+@dataclass(frozen=True)
+class Entities:
+    """The entities of one call and their segments, without the table's rows: what every
+    part of the customers must agree on (the plan's share of a ``Scope``).
+
+    ``split`` is the whole table's ``Split`` with its per-row array dropped; with
+    (account, value) entities (``by="feature"``), ``pairs`` holds their sorted keys
+    ``account code * width + value code + 1``, from which ``scope`` finds the entity of each
+    row of a part (a ``take()`` of the table keeps its code tables, so codes agree).
+    """
+
+    split: Split
+    column: str | None
+    pairs: I64
+    width: int
+
+    @classmethod
+    def of(cls, sc: Scope) -> Entities:
+        """The entities of a scope over the whole table."""
+        sp = sc.split
+        pairs = np.zeros(0, dtype=np.int64)
+        width = 1
+        column_name = None
+        if not sp.per_account:
+            column_name = sp.name
+            assert column_name is not None
+            codes, cats = sc.table.segment_column(column_name, sp.context)
+            width = int(np.asarray(cats).size) + 1
+            rows = sp.entity_of_row >= 0
+            pairs = np.zeros(sp.n_entities, dtype=np.int64)
+            pairs[sp.entity_of_row[rows]] = (sc.table.customer_codes[rows] * np.int64(width)
+                                             + np.asarray(codes, dtype=np.int64)[rows] + 1)
+        return cls(replace(sp, entity_of_row=np.zeros(0, dtype=np.int64)), column_name, pairs,
+                   width)
+
+    def scope(self, part: UsageTable) -> Scope:
+        """The scope of a part of the table (some customers' rows) in these entities."""
+        sp = self.split
+        if self.column is None:
+            return _scope_of(part, replace(sp, entity_of_row=part.customer_codes))
+        codes, _ = part.segment_column(self.column, sp.context)
+        keys = part.customer_codes * np.int64(self.width) + np.asarray(codes, np.int64) + 1
+        at = np.minimum(np.searchsorted(self.pairs, keys), max(self.pairs.size - 1, 0))
+        found = (self.pairs[at] == keys) if self.pairs.size else np.zeros(keys.size, bool)
+        entity = np.where(found, at, -1).astype(np.int64)
+        return _scope_of(part, replace(sp, entity_of_row=entity))
 
 
 def finish(sp: Split, parts: Mapping[str, NDArray[Any]], how: Pooling, order: Sequence[str],
