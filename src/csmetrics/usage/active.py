@@ -37,7 +37,7 @@ from csmetrics.usage.common import (
     Entities,
     Window,
     active_per_entity,
-    event_scope,
+    event_entities,
     events,
     finish,
     span,
@@ -45,9 +45,6 @@ from csmetrics.usage.common import (
 )
 
 _ACTIVE = Pooling(sums=("active_users", "active"))
-
-_scope = event_scope
-
 
 # --- active users ----------------------------------------------------------------------------
 
@@ -122,8 +119,8 @@ def prepare_active_users(usage: Any, at: PeriodLike | _dt.datetime, *,
                          customers: ArrayLike | None = None) -> tuple[UsageTable, WindowPlan]:
     """``active_users``' table and plan."""
     ctx = "active_users"
-    sc = _scope(usage, by, customers, ctx)
-    return sc.table, WindowPlan(Entities.of(sc), trailing(at, window, ctx))
+    table, entities = event_entities(usage, by, customers, ctx)
+    return table, WindowPlan(entities, trailing(at, window, ctx))
 
 
 def partial_active_users(part: UsageTable, plan: WindowPlan) -> Partials:
@@ -186,9 +183,9 @@ def prepare_active_users_trend(usage: Any, at: PeriodLike | _dt.datetime, *,
                                ) -> tuple[UsageTable, WindowPlan]:
     """``active_users_trend``'s table and plan."""
     ctx = "active_users_trend"
-    sc = _scope(usage, by, customers, ctx)
+    table, entities = event_entities(usage, by, customers, ctx)
     win = trailing(at, window, ctx)
-    return sc.table, WindowPlan(Entities.of(sc), win,
+    return table, WindowPlan(entities, win,
                                 span(win.first_day - win.days, win.first_day - 1))
 
 
@@ -289,9 +286,9 @@ def prepare_active_users_series(usage: Any, start: PeriodLike, end: PeriodLike, 
                                 ) -> tuple[UsageTable, SeriesPlan]:
     """``active_users_series``' table and plan."""
     ctx = "active_users_series"
-    sc = _scope(usage, by, customers, ctx)
+    table, entities = event_entities(usage, by, customers, ctx)
     labels, firsts, lasts = _periods(start, end, freq, ctx)
-    return sc.table, SeriesPlan(Entities.of(sc), freq, labels, firsts, lasts)
+    return table, SeriesPlan(entities, freq, labels, firsts, lasts)
 
 
 def partial_active_users_series(part: UsageTable, plan: SeriesPlan) -> Partials:

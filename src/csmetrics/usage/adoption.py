@@ -214,7 +214,7 @@ def prepare_adoption_rate(usage: Any, at: PeriodLike | _dt.datetime, *,
     feats = None
     if rule.key_features:
         _, feats = feature_codes(table, rule.key_features, ctx)
-    return table, RulePlan(Entities.of(sc), rule, win, feats)
+    return table, RulePlan(Entities.of(sc.table, sc.split), rule, win, feats)
 
 
 def partial_adoption_rate(part: UsageTable, plan: RulePlan) -> Partials:
@@ -365,7 +365,7 @@ def prepare_adoption_breadth(usage: Any, at: PeriodLike | _dt.datetime, *,
     acc = AccountSet.of(table.customer_ids, customers=customers, context=ctx)
     sc = scope(table, by, acc, ctx, refuse_rows=WHOLE_ACCOUNT.format(what="breadth"))
     win = trailing(at, window, ctx)
-    return table, BreadthPlan(Entities.of(sc), win, names, codes, min_users)
+    return table, BreadthPlan(Entities.of(sc.table, sc.split), win, names, codes, min_users)
 
 
 def partial_adoption_breadth(part: UsageTable, plan: BreadthPlan) -> Partials:

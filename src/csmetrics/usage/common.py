@@ -118,20 +118,19 @@ class Entities:
     width: int
 
     @classmethod
-    def of(cls, sc: Scope) -> Entities:
-        """The entities of a scope over the whole table."""
-        sp = sc.split
+    def of(cls, table: UsageTable, sp: Split) -> Entities:
+        """The entities of a split of the whole table."""
         pairs = np.zeros(0, dtype=np.int64)
         width = 1
         column_name = None
         if not sp.per_account:
             column_name = sp.name
             assert column_name is not None
-            codes, cats = sc.table.segment_column(column_name, sp.context)
+            codes, cats = table.segment_column(column_name, sp.context)
             width = int(np.asarray(cats).size) + 1
             rows = sp.entity_of_row >= 0
             pairs = np.zeros(sp.n_entities, dtype=np.int64)
-            pairs[sp.entity_of_row[rows]] = (sc.table.customer_codes[rows] * np.int64(width)
+            pairs[sp.entity_of_row[rows]] = (table.customer_codes[rows] * np.int64(width)
                                              + np.asarray(codes, dtype=np.int64)[rows] + 1)
         return cls(replace(sp, entity_of_row=np.zeros(0, dtype=np.int64)), column_name, pairs,
                    width)
@@ -143,10 +142,31 @@ class Entities:
             return _scope_of(part, replace(sp, entity_of_row=part.customer_codes))
         codes, _ = part.segment_column(self.column, sp.context)
         keys = part.customer_codes * np.int64(self.width) + np.asarray(codes, np.int64) + 1
-        at = np.minimum(np.searchsorted(self.pairs, keys), max(self.pairs.size - 1, 0))
-        found = (self.pairs[at] == keys) if self.pairs.size else np.zeros(keys.size, bool)
-        entity = np.where(found, at, -1).astype(np.int64)
+        bound = int(part.customer_ids.size) * self.width
+        if bound <= max(2 * keys.size, _LOOKUP_MIN):  # a table of every key: linear
+            lut = np.full(bound, -1, dtype=np.int64)
+            lut[self.pairs] = np.arange(self.pairs.size, dtype=np.int64)
+            entity = lut[keys]
+        elif self.pairs.size:  # few entities among many possible keys: a binary search
+            at = np.minimum(np.searchsorted(self.pairs, keys), self.pairs.size - 1)
+            entity = np.where(self.pairs[at] == keys, at, -1).astype(np.int64)
+        else:
+            entity = np.full(keys.size, -1, dtype=np.int64)
         return _scope_of(part, replace(sp, entity_of_row=entity))
+
+
+_LOOKUP_MIN = 1 << 20
+
+
+def event_entities(usage: Any, by: Any, customers: ArrayLike | None, context: str
+                   ) -> tuple[UsageTable, Entities]:
+    """The table and entities of a metric counted over events (as ``event_scope``, without
+    recoding the users: the partial does that for its rows)."""
+    by = resolve_by(by, context)
+    table = as_usage(usage, context, by=by)
+    accounts = AccountSet.of(table.customer_ids, customers=customers, context=context)
+    sp = split(table, by, accounts, context, row_fields=ROW_FIELDS)
+    return table, Entities.of(table, sp)
 
 
 def finish(sp: Split, parts: Mapping[str, NDArray[Any]], how: Pooling, order: Sequence[str],

@@ -32,6 +32,7 @@ from csmetrics.tables.usage import UsageTable
 from csmetrics.usage.common import (
     Entities,
     Window,
+    event_entities,
     event_scope,
     events,
     finish,
@@ -158,9 +159,9 @@ def prepare_stickiness(usage: Any, at: PeriodLike | _dt.datetime, *,
                        customers: ArrayLike | None = None) -> tuple[UsageTable, SpanPlan]:
     """``stickiness``' table and plan."""
     ctx = "stickiness"
-    sc = event_scope(usage, by, customers, ctx)
+    table, entities = event_entities(usage, by, customers, ctx)
     win, what = _stickiness_span(at, window, ctx)
-    return sc.table, SpanPlan(Entities.of(sc), win, what)
+    return table, SpanPlan(entities, win, what)
 
 
 def partial_stickiness(part: UsageTable, plan: SpanPlan) -> Partials:

@@ -364,7 +364,8 @@ def prepare_time_to_value(subscriptions: Any, usage: Any,
     feats = None
     if mile.features:
         _, feats = feature_codes(table, mile.features, ctx)
-    return table, ValuePlan(Entities.of(sc), mile, feats, at_day, row_start, has_start)
+    return table, ValuePlan(Entities.of(table, sc.split), mile, feats, at_day, row_start,
+                            has_start)
 
 
 def partial_time_to_value(part: UsageTable, plan: ValuePlan) -> Partials:

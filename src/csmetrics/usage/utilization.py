@@ -169,7 +169,8 @@ def prepare_license_utilization(usage: Any, seats: Any, at: PeriodLike | _dt.dat
     source = seat_source(seats, at, plans, "seats", ctx)
     sc = _counted(usage, source, by, customers, "licence utilization", ctx)
     win = trailing(at, window, ctx)
-    return sc.table, SeatPlan(Entities.of(sc), win, _amounts(sc, source, seats, "seats", ctx))
+    return sc.table, SeatPlan(Entities.of(sc.table, sc.split), win,
+                              _amounts(sc, source, seats, "seats", ctx))
 
 
 def partial_license_utilization(part: UsageTable, plan: SeatPlan) -> Partials:
@@ -307,9 +308,9 @@ def prepare_feature_adoption(usage: Any, at: PeriodLike | _dt.datetime, *,
     names, codes = feature_codes(sc.table, feature, ctx)
     win = trailing(at, window, ctx)
     if eligible_users is None:
-        return sc.table, SeatPlan(Entities.of(sc), win, None, names, codes,
+        return sc.table, SeatPlan(Entities.of(sc.table, sc.split), win, None, names, codes,
                                   "the number of active users in the window")
-    return sc.table, SeatPlan(Entities.of(sc), win,
+    return sc.table, SeatPlan(Entities.of(sc.table, sc.split), win,
                               _amounts(sc, source, eligible_users, "eligible_users", ctx),
                               names, codes, "the number of eligible users")
 
