@@ -23,7 +23,15 @@ import csmetrics as cm
 from csmetrics.partials import PARTS, combine
 from csmetrics.usage.partials import PARTS as USAGE_PARTS
 from partition import assert_partition, quiet
-from test_contract import REGISTRY, SEATS, STARTS, _subscriptions, _usage, customer_mapping
+from test_contract import (
+    REGISTRY,
+    SEATS,
+    STARTS,
+    _subscriptions,
+    _usage,
+    as_records,
+    customer_mapping,
+)
 
 
 def _tables() -> tuple[cm.UsageTable, cm.UsageTable, cm.SubscriptionTable]:
@@ -127,15 +135,21 @@ def test_any_partition_gives_the_whole(case: tuple[str, Any, tuple[Any, ...], di
     assert_partition(name, data, args, options, seed=seed, n_parts=n_parts)
 
 
-@given(seed=st.integers(0, 2**32 - 1), n_parts=st.integers(1, 4),
-       by=st.sampled_from(EVENT_BYS))
-def test_records_and_columns_partition_alike(seed: int, n_parts: int, by: Any) -> None:
-    """Input that is not yet a table (columns) is read once by prepare; parts are its rows."""
-    assert_partition("active_users", _COLUMNS, (AT,), {"by": by if by not in (
-        "tier", "device") else None}, seed=seed, n_parts=n_parts)
-
-
 _COLUMNS = _usage()
+_RECORDS = as_records("usage", {k: v[:400] for k, v in _COLUMNS.items()})
+
+
+@given(seed=st.integers(0, 2**32 - 1), n_parts=st.integers(1, 4),
+       by=st.sampled_from((None, MAPPING, "customer_id", "feature", "user_id")),
+       records=st.booleans())
+def test_columns_and_records_partition_alike(seed: int, n_parts: int, by: Any,
+                                             records: bool) -> None:
+    """Input that is not yet a table is read once by prepare; the parts are its rows."""
+    data = _RECORDS if records else _COLUMNS
+    assert_partition("active_users", data, ("2024-01-02",), {"by": by, "window": "2D"},
+                     seed=seed, n_parts=n_parts)
+    assert_partition("time_to_value", STARTS, (data,), {"by": by if by in (
+        None, "customer_id") else MAPPING, "milestone": "report"}, seed=seed, n_parts=n_parts)
 
 
 def test_every_additive_usage_metric_is_registered() -> None:

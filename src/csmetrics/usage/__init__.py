@@ -21,6 +21,9 @@ a period (its last day: ``"2024-03"`` is 31 March), or a timestamp (its UTC date
 within the last 7 days (0-6 days)").
 
 **Active user.** A user with at least one event in the window; counted within the account.
+Users are keyed per account (a user id seen at two accounts is two users), so user counts
+add up over any partition of the accounts: each usage metric but ``engagement`` is also
+three mergeable steps (``csmetrics.partials.PARTS``, see ``csmetrics.usage.partials``).
 
 **Stickiness.** ``average DAU / MAU`` over a calendar month (or a trailing window): the
 mean over *every* day of the span of the users active that day, divided by the users active
