@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import csmetrics as cm
 from csmetrics.partials import PARTS, combine
+from csmetrics.usage import common as usage_common
 from csmetrics.usage.partials import PARTS as USAGE_PARTS
 from partition import assert_partition, quiet
 from test_contract import (
@@ -150,6 +151,19 @@ def test_columns_and_records_partition_alike(seed: int, n_parts: int, by: Any,
                      seed=seed, n_parts=n_parts)
     assert_partition("time_to_value", STARTS, (data,), {"by": by if by in (
         None, "customer_id") else MAPPING, "milestone": "report"}, seed=seed, n_parts=n_parts)
+
+
+@pytest.mark.parametrize("by", ["feature", "user_id", "device"])
+def test_entities_found_by_binary_search_partition_alike(by: str,
+                                                         monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """Parts find (account, value) entities by a binary search when the key space is large."""
+    monkeypatch.setattr(usage_common, "small_key_space", lambda bound, n: False)
+    for name, args in (("active_users", (AT,)), ("stickiness", ("2024-03",)),
+                       ("active_users_series", ("2024-01", "2024-03"))):
+        for seed in range(3):
+            assert_partition(name, SEGMENTED, args, {"by": by, "customers": SOME},
+                             seed=seed, n_parts=3)
 
 
 def test_every_additive_usage_metric_is_registered() -> None:

@@ -143,7 +143,7 @@ class Entities:
         codes, _ = part.segment_column(self.column, sp.context)
         keys = part.customer_codes * np.int64(self.width) + np.asarray(codes, np.int64) + 1
         bound = int(part.customer_ids.size) * self.width
-        if bound <= max(2 * keys.size, _LOOKUP_MIN):  # a table of every key: linear
+        if small_key_space(bound, keys.size):  # a table of every key: linear
             lut = np.full(bound, -1, dtype=np.int64)
             lut[self.pairs] = np.arange(self.pairs.size, dtype=np.int64)
             entity = lut[keys]
@@ -155,7 +155,10 @@ class Entities:
         return _scope_of(part, replace(sp, entity_of_row=entity))
 
 
-_LOOKUP_MIN = 1 << 20
+def small_key_space(bound: int, n_keys: int) -> bool:
+    """Whether ``bound`` possible keys are few enough to look ``n_keys`` keys up in a table
+    of them all (at most twice the keys, or about a million)."""
+    return bound <= max(2 * n_keys, 1 << 20)
 
 
 def event_entities(usage: Any, by: Any, customers: ArrayLike | None, context: str
