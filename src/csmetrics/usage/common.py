@@ -86,19 +86,43 @@ def event_scope(usage: Any, by: Any, customers: ArrayLike | None, context: str) 
                                           context=context), context)
 
 
-def _scope_of(table: UsageTable, sp: Split) -> Scope:
+def _scope_of(table: UsageTable, sp: Split, values: I64 | None = None, width: int = 0
+              ) -> Scope:
+    """The scope of a split. With (account, value) entities, their members are (entity,
+    user) pairs, that is (account member, value) pairs: given the rows' ``values`` (codes of
+    the ``by`` column, ``width`` = categories + 1) and few enough possible pairs, they are
+    found by marking a table of every pair (linear); otherwise by factorizing."""
     if sp.per_account:
         return Scope(table, sp, table.member_codes, table.member_customer, table.n_members)
     counted = sp.entity_of_row >= 0
-    n_users = np.int64(max(table.user_ids.size, 1))
     member_of_row = np.full(len(table), -1, dtype=np.int64)
-    pairs = np.zeros(0, dtype=np.int64)
-    if counted.any():
-        pairs, inner = factorize(sp.entity_of_row[counted] * n_users
-                                 + table.user_codes[counted])
+    if not counted.any():
+        return Scope(table, sp, member_of_row, np.zeros(0, dtype=np.int64), 0)
+    if values is None:
+        codes, cats = table.segment_column(str(sp.name), sp.context)
+        values, width = np.asarray(codes, dtype=np.int64), int(np.asarray(cats).size) + 1
+    bound = table.n_members * width
+    if small_key_space(bound, int(counted.sum())):
+        key = table.member_codes[counted] * np.int64(width) + values[counted] + 1
+        seen = np.zeros(bound, dtype=bool)
+        seen[key] = True
+        rank = np.cumsum(seen, dtype=np.int64) - 1
+        inner = rank[key]
+        member_entity = np.empty(int(rank[-1]) + 1, dtype=np.int64)
+        member_entity[inner] = sp.entity_of_row[counted]  # one entity per (member, value)
         member_of_row[counted] = inner
+        return Scope(table, sp, member_of_row, member_entity, int(member_entity.size))
+    n_users = np.int64(max(table.user_ids.size, 1))
+    pairs, inner = factorize(sp.entity_of_row[counted] * n_users + table.user_codes[counted])
+    member_of_row[counted] = inner
     return Scope(table, sp, member_of_row, (pairs // n_users).astype(np.int64),
                  int(pairs.size))
+
+
+def small_key_space(bound: int, n_keys: int) -> bool:
+    """Whether ``bound`` possible keys are few enough to look ``n_keys`` keys up in a table
+    of them all (at most twice the keys, or about a million)."""
+    return bound <= max(2 * n_keys, 1 << 20)
 
 
 @dataclass(frozen=True)
@@ -152,13 +176,10 @@ class Entities:
             entity = np.where(self.pairs[at] == keys, at, -1).astype(np.int64)
         else:
             entity = np.full(keys.size, -1, dtype=np.int64)
-        return _scope_of(part, replace(sp, entity_of_row=entity))
+        return _scope_of(part, replace(sp, entity_of_row=entity), np.asarray(codes, np.int64),
+                         self.width)
 
 
-def small_key_space(bound: int, n_keys: int) -> bool:
-    """Whether ``bound`` possible keys are few enough to look ``n_keys`` keys up in a table
-    of them all (at most twice the keys, or about a million)."""
-    return bound <= max(2 * n_keys, 1 << 20)
 
 
 def event_entities(usage: Any, by: Any, customers: ArrayLike | None, context: str
