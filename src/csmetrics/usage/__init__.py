@@ -21,6 +21,9 @@ a period (its last day: ``"2024-03"`` is 31 March), or a timestamp (its UTC date
 within the last 7 days (0-6 days)").
 
 **Active user.** A user with at least one event in the window; counted within the account.
+Users are keyed per account (a user id seen at two accounts is two users), so user counts
+add up over any partition of the accounts: each usage metric but ``engagement`` is also
+three mergeable steps (``csmetrics.partials.PARTS``, see ``csmetrics.usage.partials``).
 
 **Stickiness.** ``average DAU / MAU`` over a calendar month (or a trailing window): the
 mean over *every* day of the span of the users active that day, divided by the users active
@@ -46,15 +49,10 @@ Undefined ratios (no active user, no seat, no eligible user) are NaN with one
 """
 
 from csmetrics.tables.account_result import AccountResult
-from csmetrics.usage.active import (
-    active_users,
-    active_users_series,
-    active_users_trend,
-    engagement,
-    stickiness,
-)
+from csmetrics.usage.active import active_users, active_users_series, active_users_trend
 from csmetrics.usage.adoption import AdoptionRate, AdoptionRule, adoption_breadth, adoption_rate
 from csmetrics.usage.seats import seats_at
+from csmetrics.usage.stickiness import engagement, stickiness
 from csmetrics.usage.time_to_value import Milestone, TimeToValue, time_to_value
 from csmetrics.usage.utilization import feature_adoption, license_utilization
 

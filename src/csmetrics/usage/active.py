@@ -1,59 +1,50 @@
-"""Active users, their trend and series, stickiness (DAU / MAU) and engagement.
+"""Active users: in a trailing window, against the window before, and in each period.
 
-``active_users``, ``active_users_trend``, ``active_users_series``, ``stickiness`` and
-``engagement`` count over events, so besides the portfolio (``by=None``), accounts
-(``by="customer_id"``) and account mappings they split by any column of the events:
-``by="feature"`` counts, per feature, the users with an event of that feature (an account's
-users of a feature are its (account, feature) entity); ``by="user_id"`` gives one row per
-user id (a user is counted within its account, so the row of an id used at two accounts
-pools those two users). Re-exported by ``csmetrics.usage``, whose documentation defines the
-window, active users and stickiness.
+``active_users``, ``active_users_trend`` and ``active_users_series`` count over events, so
+besides the portfolio (``by=None``), accounts (``by="customer_id"``) and account mappings
+they split by any column of the events: ``by="feature"`` counts, per feature, the users
+with an event of that feature (an account's users of a feature are its (account, feature)
+entity); ``by="user_id"`` gives one row per user id (a user is counted within its account,
+so the row of an id used at two accounts pools those two users). Re-exported by
+``csmetrics.usage``, whose documentation defines the window and active users.
+
+Each metric is three steps (``csmetrics.usage.partials``): ``prepare_<metric>`` (the table
+and a plan), ``partial_<metric>`` (counts per counted entity over some customers' rows)
+and ``finalize_<metric>``; the public function is ``finalize(partial(table, plan), plan)``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.options import Satisfies, validate_params
+from csmetrics._core.partials import Partials
 from csmetrics._core.segments import By, segment_columns
-from csmetrics._core.warnings import warn_deprecated
 from csmetrics._kernels import usage as ku
-from csmetrics.exceptions import InvalidParameterError, SignatureError
+from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike, parse_frequency, period_range
-from csmetrics.periods.days import day_number, span_days
+from csmetrics.periods.days import span_days
 from csmetrics.tables.account_result import AccountResult
-from csmetrics.tables.accounts import BY, AccountSet, Pooling, labels_of, pool, resolve_by
-from csmetrics.tables.coerce import as_usage
+from csmetrics.tables.accounts import BY, Pooling, labels_of, pool
+from csmetrics.tables.usage import UsageTable
 from csmetrics.usage.common import (
     I64,
-    Scope,
+    Entities,
     Window,
     active_per_entity,
+    event_entities,
     events,
     finish,
-    scope,
-    segment_of_events,
     span,
     trailing,
 )
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
 _ACTIVE = Pooling(sums=("active_users", "active"))
-
-
-def _scope(usage: Any, by: By, customers: ArrayLike | None, context: str) -> Scope:
-    by = resolve_by(by, context)
-    table = as_usage(usage, context, by=by)
-    return scope(table, by, AccountSet.of(table.customer_ids, customers=customers,
-                                          context=context), context)
-
 
 # --- active users ----------------------------------------------------------------------------
 
@@ -109,13 +100,42 @@ def active_users(usage: Any, at: PeriodLike | _dt.datetime, *, window: str | int
     ...     "active_users"].tolist()
     [1, 0]
     """
+    table, plan = prepare_active_users(usage, at, window=window, by=by, customers=customers)
+    return finalize_active_users(partial_active_users(table, plan), plan)
+
+
+@dataclass(frozen=True)
+class WindowPlan:
+    """The plan of a count over one trailing window (and, for a trend, the window before):
+    the entities and the windows."""
+
+    entities: Entities
+    win: Window
+    before: Window | None = None
+
+
+def prepare_active_users(usage: Any, at: PeriodLike | _dt.datetime, *,
+                         window: str | int = "30D", by: By = None,
+                         customers: ArrayLike | None = None) -> tuple[UsageTable, WindowPlan]:
+    """``active_users``' table and plan."""
     ctx = "active_users"
-    sc = _scope(usage, by, customers, ctx)
-    win = trailing(at, window, ctx)
-    counts = sc.split.take(active_per_entity(sc, events(sc, win)), 0)
-    return finish(sc.split, {"active_users": counts, "active": counts > 0}, _ACTIVE,
+    table, entities = event_entities(usage, by, customers, ctx)
+    return table, WindowPlan(entities, trailing(at, window, ctx))
+
+
+def partial_active_users(part: UsageTable, plan: WindowPlan) -> Partials:
+    """Distinct active users of each counted entity among the part's rows."""
+    sc = plan.entities.scope(part)
+    counts = sc.split.take(active_per_entity(sc, events(sc, plan.win)), 0)
+    return Partials("active_users", {"active_users": counts})
+
+
+def finalize_active_users(partials: Partials, plan: WindowPlan) -> AccountResult:
+    """``active_users``' result from its combined partials."""
+    counts = partials["active_users"]
+    return finish(plan.entities.split, {"active_users": counts, "active": counts > 0}, _ACTIVE,
                   ("accounts", "active_users", "active"), value="active_users",
-                  title=f"Active users ({win.describe()})", context=ctx)
+                  title=f"Active users ({plan.win.describe()})", context="active_users")
 
 
 @validate_params({"by": BY})
@@ -152,16 +172,40 @@ def active_users_trend(usage: Any, at: PeriodLike | _dt.datetime, *,
     >>> r["previous_active_users"].tolist(), r["active_users"].tolist(), float(r)
     ([3], [1], 0.3333333333333333)
     """
+    table, plan = prepare_active_users_trend(usage, at, window=window, by=by,
+                                             customers=customers)
+    return finalize_active_users_trend(partial_active_users_trend(table, plan), plan)
+
+
+def prepare_active_users_trend(usage: Any, at: PeriodLike | _dt.datetime, *,
+                               window: str | int = "30D", by: By = None,
+                               customers: ArrayLike | None = None
+                               ) -> tuple[UsageTable, WindowPlan]:
+    """``active_users_trend``'s table and plan."""
     ctx = "active_users_trend"
-    sc = _scope(usage, by, customers, ctx)
+    table, entities = event_entities(usage, by, customers, ctx)
     win = trailing(at, window, ctx)
-    before = span(win.first_day - win.days, win.first_day - 1)
-    now = sc.split.take(active_per_entity(sc, events(sc, win)), 0)
-    prev = sc.split.take(active_per_entity(sc, events(sc, before)), 0)
+    return table, WindowPlan(entities, win,
+                                span(win.first_day - win.days, win.first_day - 1))
+
+
+def partial_active_users_trend(part: UsageTable, plan: WindowPlan) -> Partials:
+    """Distinct active users of each counted entity in both windows, among the part's rows."""
+    sc = plan.entities.scope(part)
+    assert plan.before is not None
+    now = sc.split.take(active_per_entity(sc, events(sc, plan.win)), 0)
+    prev = sc.split.take(active_per_entity(sc, events(sc, plan.before)), 0)
+    return Partials("active_users_trend", {"active_users": now, "previous_active_users": prev})
+
+
+def finalize_active_users_trend(partials: Partials, plan: WindowPlan) -> AccountResult:
+    """``active_users_trend``'s result from its combined partials."""
+    ctx, win = "active_users_trend", plan.win
+    now, prev = partials["active_users"], partials["previous_active_users"]
     how = Pooling(sums=("active_users", "previous_active_users", "change"),
                   ratios={"ratio": ("active_users", "previous_active_users",
                                     "the previous window's active users")})
-    return finish(sc.split, {"active_users": now, "previous_active_users": prev,
+    return finish(plan.entities.split, {"active_users": now, "previous_active_users": prev,
                              "change": now - prev}, how,
                   ("accounts", "active_users", "previous_active_users", "change", "ratio"),
                   value="ratio", context=ctx,
@@ -174,11 +218,11 @@ def _series_frequency(freq: object) -> bool:
     return bool(parse_frequency(freq))  # type: ignore[arg-type]
 
 
-_SERIES_FREQ = Satisfies(_series_frequency, "a period length: 'day', 'week', 'month', "
+SERIES_FREQ = Satisfies(_series_frequency, "a period length: 'day', 'week', 'month', "
                          "'quarter', 'year', or a fiscal 'quarter-<mon>' / 'year-<mon>'")
 
 
-@validate_params({"by": BY, "freq": _SERIES_FREQ})
+@validate_params({"by": BY, "freq": SERIES_FREQ})
 def active_users_series(usage: Any, start: PeriodLike, end: PeriodLike, *,
                         freq: str = "month", by: By = None,
                         customers: ArrayLike | None = None) -> AccountResult:
@@ -219,19 +263,57 @@ def active_users_series(usage: Any, start: PeriodLike, end: PeriodLike, *,
     >>> list(zip(s["period"], s["customer_id"], s["active_users"].tolist()))
     [('2024-01', 'a', 2), ('2024-01', 'b', 0), ('2024-02', 'a', 0), ('2024-02', 'b', 1)]
     """
+    table, plan = prepare_active_users_series(usage, start, end, freq=freq, by=by,
+                                              customers=customers)
+    return finalize_active_users_series(partial_active_users_series(table, plan), plan)
+
+
+@dataclass(frozen=True)
+class SeriesPlan:
+    """The plan of ``active_users_series``: the entities and the periods (labels, first and
+    last days since the epoch)."""
+
+    entities: Entities
+    freq: str
+    labels: NDArray[Any]
+    firsts: I64
+    lasts: I64
+
+
+def prepare_active_users_series(usage: Any, start: PeriodLike, end: PeriodLike, *,
+                                freq: str = "month", by: By = None,
+                                customers: ArrayLike | None = None
+                                ) -> tuple[UsageTable, SeriesPlan]:
+    """``active_users_series``' table and plan."""
     ctx = "active_users_series"
-    sc = _scope(usage, by, customers, ctx)
-    sp = sc.split
+    table, entities = event_entities(usage, by, customers, ctx)
     labels, firsts, lasts = _periods(start, end, freq, ctx)
-    n_p = labels.size
-    win = span(int(firsts[0]), int(lasts[-1]))
+    return table, SeriesPlan(entities, freq, labels, firsts, lasts)
+
+
+def partial_active_users_series(part: UsageTable, plan: SeriesPlan) -> Partials:
+    """Distinct active users of each counted entity in each period, among the part's rows
+    (shape: counted entities x periods)."""
+    sc = plan.entities.scope(part)
+    sp, firsts = sc.split, plan.firsts
+    n_p = plan.labels.size
+    win = span(int(firsts[0]), int(plan.lasts[-1]))
     ev = events(sc, win, need_day=True)
     # Period of each event: the last period whose first day is on or before its day.
     period = np.searchsorted(firsts - win.first_day, ev.day, side="right") - 1
     keys = ku.distinct(ev.member * np.int64(n_p) + period, sc.n_members * n_p)
     cells = sc.member_entity[keys // n_p] * np.int64(n_p) + keys % n_p
     dense = ku.count(cells, sc.n_entities * n_p).reshape(sc.n_entities, n_p)
-    per = sp.take(dense, 0).reshape(sp.n, n_p)
+    return Partials("active_users_series",
+                    {"active_users": sp.take(dense, 0).reshape(sp.n, n_p)})
+
+
+def finalize_active_users_series(partials: Partials, plan: SeriesPlan) -> AccountResult:
+    """``active_users_series``' result from its combined partials."""
+    ctx, freq, sp = "active_users_series", plan.freq, plan.entities.split
+    labels, firsts, lasts = plan.labels, plan.firsts, plan.lasts
+    n_p = labels.size
+    per = partials["active_users"]
     n_s = sp.n_segments
     group = (np.arange(n_p, dtype=np.int64)[None, :] * n_s + sp.segment[:, None]).reshape(-1)
     how = Pooling(sums=("active_users", "active_accounts"))
@@ -278,193 +360,3 @@ def _periods(start: PeriodLike, end: PeriodLike, freq: str, context: str
     firsts = np.array([(p.start - _dt.date(1970, 1, 1)).days for p in periods], dtype=np.int64)
     lasts = np.array([(p.end - _dt.date(1970, 1, 1)).days for p in periods], dtype=np.int64)
     return labels, firsts, lasts
-
-
-# --- stickiness and engagement ---------------------------------------------------------------
-
-
-def _month_alias(func: _F) -> _F:
-    """``stickiness(month=...)`` before 0.2: the calendar month a period or a date names,
-    passed on as ``at`` (deprecated)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if "month" in kwargs:
-            if "at" in kwargs or len(args) > 1:
-                raise SignatureError("stickiness: give at= only (month= is its deprecated "
-                                     "name).")
-            month = kwargs.pop("month")
-            warn_deprecated("stickiness: month= is deprecated and will be removed in 0.3; "
-                            "pass the month as at (stickiness(usage, '2024-03')).")
-            first, last = span_days(month, "stickiness")
-            if last - first > 30:
-                raise InvalidParameterError(f"stickiness: month must name one month (such as "
-                                            f"'2024-03') or a date in it, got {month!r}.")
-            kwargs["at"] = str(np.datetime64(first, "D").astype("datetime64[M]"))
-        return func(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _stickiness_span(at: Any, window: str | int | None, context: str) -> tuple[Window, str]:
-    if window is not None:
-        win = trailing(at, window, context)
-        return win, win.describe()
-    first, last = span_days(at, context)
-    if first == last:  # a day: the 30 days ending with it
-        win = trailing(at, "30D", context)
-        return win, win.describe()
-    month = np.datetime64(first, "D").astype("datetime64[M]")
-    if first != day_number(month.astype("datetime64[D]")) or last != day_number(
-            (month + 1).astype("datetime64[D]")) - 1:
-        raise InvalidParameterError(
-            f"{context}: at must name one month (such as '2024-03') or a day, or come with a "
-            f"window= such as '28D'; got {at!r}.")
-    return span(first, last), f"month {month}"
-
-
-@_month_alias
-@validate_params({"by": BY})
-def stickiness(usage: Any, at: PeriodLike | _dt.datetime, *, window: str | int | None = None,
-               by: By = None, customers: ArrayLike | None = None) -> AccountResult:
-    """Stickiness: average daily active users over the span's active users (0-1).
-
-    Parameters
-    ----------
-    usage : UsageTable, list of UsageEvent, or columns
-    at : period, date or timestamp
-        A calendar month (``"2024-03"``): every day of it counts. A day: the trailing
-        ``window`` ending with it.
-    window : str, optional
-        A trailing window of days ending at ``at`` (Mozilla and Statsig use ``"28D"``).
-        Default: the calendar month when ``at`` names a month, else ``"30D"``.
-    by, customers
-        As in ``active_users`` (``by="feature"`` is each feature's stickiness).
-
-    Returns
-    -------
-    AccountResult
-        Value column ``stickiness``, with ``accounts``, ``active_users`` (MAU: distinct
-        users active in the span), ``user_days`` (sum over days of DAU) and
-        ``average_daily_users`` (``user_days / days``).
-
-    Raises
-    ------
-    InvalidParameterError
-        ``at`` names a period longer than a month and no window is given.
-
-    Notes
-    -----
-    For a span of ``D`` days: ``stickiness = (sum_d DAU_d / D) / MAU`` with ``DAU_d`` the
-    users active on day ``d`` and ``MAU`` those active on any day of the span; every day
-    counts, including days without activity. Equivalently, the mean share of the ``D``
-    days on which each monthly active user was active. Pooled, ``sum(average_daily_users)
-    / sum(active_users)``. No activity in the span means no MAU: NaN with an
-    ``UndefinedMetricWarning``. A month not yet over counts its future days as inactive:
-    use complete months. ``month=`` (before 0.2) is deprecated: pass the month as ``at``.
-
-    References
-    ----------
-    Mixpanel, "Tutorial - DAU/MAU": the mean of the daily unique users over one month,
-    divided by the unique users of that month.
-
-    Examples
-    --------
-    One user active every day of April, two more active on one day each:
-
-    >>> import numpy as np
-    >>> days = np.arange("2024-04-01", "2024-05-01", dtype="datetime64[D]")
-    >>> events = {"customer_id": ["a"] * 32, "user_id": [1] * 30 + [2, 3],
-    ...           "at": np.concatenate([days, days[:2]])}
-    >>> r = stickiness(events, "2024-04")   # (32 / 30) / 3
-    >>> r["average_daily_users"].round(4).tolist(), round(float(r), 4)
-    ([1.0667], 0.3556)
-    """
-    ctx = "stickiness"
-    sc = _scope(usage, by, customers, ctx)
-    win, what = _stickiness_span(at, window, ctx)
-    ev = events(sc, win, need_day=True)
-    acts = ku.activity(ev.member, ev.day, sc.member_entity, sc.n_members, win.days,
-                       sc.n_entities)
-    users = sc.split.take(acts.users, 0)
-    user_days = sc.split.take(acts.user_days, 0)
-    how = Pooling(sums=("active_users", "user_days", "average_daily_users"),
-                  ratios={"stickiness": ("average_daily_users", "active_users",
-                                         "the number of active users in the span")})
-    return finish(sc.split, {"active_users": users, "user_days": user_days,
-                             "average_daily_users": user_days / win.days}, how,
-                  ("accounts", "active_users", "user_days", "average_daily_users",
-                   "stickiness"), value="stickiness", context=ctx,
-                  title=f"Stickiness, average DAU / MAU ({what})")
-
-
-@validate_params({"by": BY})
-def engagement(usage: Any, at: PeriodLike | _dt.datetime, *, window: str | int = "30D",
-               by: By = None, customers: ArrayLike | None = None) -> AccountResult:
-    """Engagement in a window: events per active user, active days and session length.
-
-    Parameters
-    ----------
-    usage, at, window, by, customers
-        As in ``active_users`` (``by="user_id"``: each user's engagement).
-
-    Returns
-    -------
-    AccountResult
-        Value column ``events_per_active_user`` (events / active users, the login
-        frequency when events are logins), with ``accounts``; ``events``;
-        ``active_users``; ``user_days`` (distinct (user, day) pairs);
-        ``active_days_per_user`` (user-days / active users); ``timed_events`` (events
-        carrying a duration); ``total_duration_s``; ``mean_session_s`` (total duration /
-        timed events) and ``median_session_s``.
-
-    Notes
-    -----
-    Events without a duration count as events but not in the session lengths. No active
-    user (or no timed event) makes a ratio NaN with an ``UndefinedMetricWarning``. Ratios
-    pool from summed parts; the median does not pool from medians: each row's median is
-    taken over the timed events of its accounts.
-
-    Examples
-    --------
-    >>> events = {"customer_id": ["a"] * 5, "user_id": [1, 1, 1, 2, 2],
-    ...           "at": ["2024-03-01T09:00Z", "2024-03-01T15:00Z", "2024-03-05T09:00Z",
-    ...                  "2024-03-06T10:00Z", "2024-03-07T10:00Z"],
-    ...           "duration_s": [600, 300, None, 120, 60]}
-    >>> r = engagement(events, "2024-03-30")   # 30 days: 1 to 30 March
-    >>> float(r), r["active_days_per_user"].tolist(), r["mean_session_s"].tolist()
-    (2.5, [2.0], [270.0])
-    >>> r["median_session_s"].tolist()
-    [210.0]
-    """
-    ctx = "engagement"
-    sc = _scope(usage, by, customers, ctx)
-    sp = sc.split
-    win = trailing(at, window, ctx)
-    ev = events(sc, win, need_day=True)
-    acts = ku.activity(ev.member, ev.day, sc.member_entity, sc.n_members, win.days,
-                       sc.n_entities)
-    duration = ev.of(sc.table.duration_s)
-    timed = ~np.isnan(duration)
-    entity = sc.member_entity[ev.member]
-    segment = segment_of_events(sc, ev)
-    in_row = timed & (segment >= 0)
-    median = ku.per_group_median(segment[in_row], duration[in_row], sp.n_segments)
-    no_users = "the number of active users"
-    how = Pooling(
-        sums=("events", "active_users", "user_days", "timed_events", "total_duration_s"),
-        ratios={"events_per_active_user": ("events", "active_users", no_users),
-                "active_days_per_user": ("user_days", "active_users", no_users),
-                "mean_session_s": ("total_duration_s", "timed_events",
-                                   "the number of events with a duration")})
-    parts = {"events": sp.take(acts.events, 0), "active_users": sp.take(acts.users, 0),
-             "user_days": sp.take(acts.user_days, 0),
-             "timed_events": sp.take(ku.count(entity[timed], sc.n_entities), 0),
-             "total_duration_s": sp.take(ku.total(entity[timed], duration[timed],
-                                                  sc.n_entities), 0.0)}
-    return finish(sp, parts, how,
-                  ("accounts", "events", "active_users", "user_days", "events_per_active_user",
-                   "active_days_per_user", "timed_events", "total_duration_s",
-                   "mean_session_s", "median_session_s"),
-                  value="events_per_active_user", title=f"Engagement ({win.describe()})",
-                  context=ctx, extra={"median_session_s": median})

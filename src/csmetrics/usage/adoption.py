@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,15 @@ from numpy.typing import ArrayLike
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._core.models import OptionModel
-from csmetrics._core.options import InstanceOf, Interval, Satisfies, is_names, validate_params
+from csmetrics._core.options import (
+    Constraint,
+    InstanceOf,
+    Interval,
+    Satisfies,
+    is_names,
+    validate_params,
+)
+from csmetrics._core.partials import Partials
 from csmetrics._core.segments import By
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import usage as ku
@@ -26,8 +35,12 @@ from csmetrics.periods.calendar import PeriodLike
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import BY, AccountSet, Pooling, resolve_by
 from csmetrics.tables.coerce import as_usage
+from csmetrics.tables.usage import UsageTable
 from csmetrics.usage.common import (
+    I64,
     WHOLE_ACCOUNT,
+    Entities,
+    Window,
     events,
     feature_codes,
     finish,
@@ -114,8 +127,12 @@ def _old_adoption_rate(usage: Any, rule: AdoptionRule | None = None, *,
     """The signature before 0.2: ``adoption_rate(usage, rule, at=...)``."""
 
 
-@validate_params({"rule": InstanceOf((AdoptionRule,), optional=True, what="an AdoptionRule"),
-                  "by": BY}, legacy=_old_adoption_rate)
+RATE_OPTIONS: dict[str, Constraint] = {
+    "rule": InstanceOf((AdoptionRule,), optional=True, what="an AdoptionRule"), "by": BY}
+"""What ``adoption_rate``'s options accept."""
+
+
+@validate_params(RATE_OPTIONS, legacy=_old_adoption_rate)
 def adoption_rate(usage: Any, at: PeriodLike | _dt.datetime, *, rule: AdoptionRule | None = None,
                   by: By = None, customers: ArrayLike | None = None) -> AdoptionRate:
     """The share of accounts meeting a rule-based "fully adopted" definition (0-1).
@@ -168,18 +185,44 @@ def adoption_rate(usage: Any, at: PeriodLike | _dt.datetime, *, rule: AdoptionRu
     >>> per["periods_met"].tolist(), per["adopted"].tolist()
     ([2, 1], [1, 0])
     """
+    table, plan = prepare_adoption_rate(usage, at, rule=rule, by=by, customers=customers)
+    return finalize_adoption_rate(partial_adoption_rate(table, plan), plan)
+
+
+@dataclass(frozen=True)
+class RulePlan:
+    """The plan of ``adoption_rate``: the accounts, the rule, its window and the codes of
+    its key features (None: every event counts)."""
+
+    entities: Entities
+    rule: AdoptionRule
+    win: Window
+    features: I64 | None
+
+
+def prepare_adoption_rate(usage: Any, at: PeriodLike | _dt.datetime, *,
+                          rule: AdoptionRule | None = None, by: By = None,
+                          customers: ArrayLike | None = None) -> tuple[UsageTable, RulePlan]:
+    """``adoption_rate``'s table and plan."""
     ctx = "adoption_rate"
     rule = AdoptionRule() if rule is None else rule
     by = resolve_by(by, ctx)
     table = as_usage(usage, ctx, by=by)
     acc = AccountSet.of(table.customer_ids, customers=customers, context=ctx)
     sc = scope(table, by, acc, ctx, refuse_rows=WHOLE_ACCOUNT.format(what="adoption"))
-    days = rule.period_days * rule.periods
-    win = trailing(at, f"{days}D", ctx)
+    win = trailing(at, f"{rule.period_days * rule.periods}D", ctx)
     feats = None
     if rule.key_features:
         _, feats = feature_codes(table, rule.key_features, ctx)
-    ev = events(sc, win, need_day=True, features=feats)
+    return table, RulePlan(Entities.of(sc.table, sc.split), rule, win, feats)
+
+
+def partial_adoption_rate(part: UsageTable, plan: RulePlan) -> Partials:
+    """Qualifying days and blocks met of each counted account among the part's rows."""
+    rule, table = plan.rule, part
+    sc = plan.entities.scope(part)
+    days = rule.period_days * rule.periods
+    ev = events(sc, plan.win, need_day=True, features=plan.features)
     n_acc = table.n_customers
     if rule.min_users_per_day == 1:
         cells = ku.distinct(table.member_customer[ev.member] * np.int64(days) + ev.day,
@@ -195,12 +238,19 @@ def adoption_rate(usage: Any, at: PeriodLike | _dt.datetime, *, rule: AdoptionRu
                          n_acc * rule.periods)
     met = ku.count(np.flatnonzero(per_block >= rule.min_active_days) // rule.periods, n_acc)
     sp = sc.split
-    periods_met = sp.take(met, 0)
+    return Partials("adoption_rate", {"qualifying_days": sp.take(qualifying, 0),
+                                      "periods_met": sp.take(met, 0)})
+
+
+def finalize_adoption_rate(partials: Partials, plan: RulePlan) -> AdoptionRate:
+    """``adoption_rate``'s result from its combined partials."""
+    ctx, rule, win, sp = "adoption_rate", plan.rule, plan.win, plan.entities.split
+    periods_met = partials["periods_met"]
     adopted = periods_met >= rule.required_periods
     how = Pooling(sums=("adopted", "qualifying_days", "periods_met"),
                   means={"adoption_rate": ("adopted", "the number of accounts")})
     result: AdoptionRate = finish(
-        sp, {"adopted": adopted, "qualifying_days": sp.take(qualifying, 0),
+        sp, {"adopted": adopted, "qualifying_days": partials["qualifying_days"],
              "periods_met": periods_met}, how,
         ("accounts", "adopted", "adoption_rate", "qualifying_days", "periods_met"),
         value="adoption_rate", context=ctx, cls=AdoptionRate,
@@ -229,8 +279,12 @@ def _old_adoption_breadth(usage: Any, features: Sequence[str], *,
     """The signature before 0.2: ``adoption_breadth(usage, features, at=...)``."""
 
 
-@validate_params({"features": _FEATURES, "min_users": Interval(1, integer=True), "by": BY},
-                 legacy=_old_adoption_breadth)
+BREADTH_OPTIONS: dict[str, Constraint] = {
+    "features": _FEATURES, "min_users": Interval(1, integer=True), "by": BY}
+"""What ``adoption_breadth``'s options accept."""
+
+
+@validate_params(BREADTH_OPTIONS, legacy=_old_adoption_breadth)
 def adoption_breadth(usage: Any, at: PeriodLike | _dt.datetime, *, features: Sequence[str],
                      window: str | int = "30D", min_users: int = 1, by: By = None,
                      customers: ArrayLike | None = None) -> AccountResult:
@@ -281,24 +335,62 @@ def adoption_breadth(usage: Any, at: PeriodLike | _dt.datetime, *, features: Seq
     >>> per["breadth"].tolist(), per["users: report"].tolist()
     ([1.0, 0.5], [2, 1])
     """
+    table, plan = prepare_adoption_breadth(usage, at, features=features, window=window,
+                                           min_users=min_users, by=by, customers=customers)
+    return finalize_adoption_breadth(partial_adoption_breadth(table, plan), plan)
+
+
+@dataclass(frozen=True)
+class BreadthPlan:
+    """The plan of ``adoption_breadth``: the accounts, the window, the key features (names
+    and codes) and ``min_users``."""
+
+    entities: Entities
+    win: Window
+    names: list[Any]
+    codes: I64
+    min_users: int
+
+
+def prepare_adoption_breadth(usage: Any, at: PeriodLike | _dt.datetime, *,
+                             features: Sequence[str], window: str | int = "30D",
+                             min_users: int = 1, by: By = None,
+                             customers: ArrayLike | None = None
+                             ) -> tuple[UsageTable, BreadthPlan]:
+    """``adoption_breadth``'s table and plan."""
     ctx = "adoption_breadth"
     by = resolve_by(by, ctx)
     table = as_usage(usage, ctx, by=by)
     names, codes = feature_codes(table, features, ctx)
-    k = codes.size
     acc = AccountSet.of(table.customer_ids, customers=customers, context=ctx)
     sc = scope(table, by, acc, ctx, refuse_rows=WHOLE_ACCOUNT.format(what="breadth"))
-    sp = sc.split
     win = trailing(at, window, ctx)
-    ev = events(sc, win, features=codes)
+    return table, BreadthPlan(Entities.of(sc.table, sc.split), win, names, codes, min_users)
+
+
+def partial_adoption_breadth(part: UsageTable, plan: BreadthPlan) -> Partials:
+    """Users of each key feature of each counted account among the part's rows (shape:
+    accounts x key features)."""
+    table, codes = part, plan.codes
+    k = codes.size
+    sc = plan.entities.scope(part)
+    sp = sc.split
+    ev = events(sc, plan.win, features=codes)
     feat = ev.of(table.feature_codes)
     lut = np.full(table.features.size + 1, -1, dtype=np.int64)
     lut[codes + 1] = np.arange(k)
     keys = ku.distinct(ev.member * np.int64(k) + lut[feat + 1], table.n_members * k)
     users = ku.count(table.member_customer[keys // k] * np.int64(k) + keys % k,
                      table.n_customers * k).reshape(table.n_customers, k)
-    per_row = sp.take(users, 0).reshape(sp.n, k)
-    used = (per_row >= min_users).sum(axis=1)
+    return Partials("adoption_breadth", {"users": sp.take(users, 0).reshape(sp.n, k)})
+
+
+def finalize_adoption_breadth(partials: Partials, plan: BreadthPlan) -> AccountResult:
+    """``adoption_breadth``'s result from its combined partials."""
+    ctx, win, names, sp = "adoption_breadth", plan.win, plan.names, plan.entities.split
+    k = plan.codes.size
+    per_row = partials["users"]
+    used = (per_row >= plan.min_users).sum(axis=1)
     parts: dict[str, Any] = {"features_used": used,
                              "key_features": np.full(sp.n, k, dtype=np.int64),
                              "all_used": used == k}

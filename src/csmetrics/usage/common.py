@@ -11,11 +11,11 @@ entities, so every kernel counts per entity exactly as it counts per account.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.columns import column_getter, is_arrow_stream
 from csmetrics._core.convert import factorize
@@ -24,7 +24,8 @@ from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.days import day_bounds_us, day_number, utc_day
 from csmetrics.periods.windows import window_days
 from csmetrics.tables.account_result import AccountResult
-from csmetrics.tables.accounts import AccountSet, Pooling, Split, pool, split
+from csmetrics.tables.accounts import AccountSet, Pooling, Split, pool, resolve_by, split
+from csmetrics.tables.coerce import as_usage
 from csmetrics.tables.subscriptions import Subscription, SubscriptionTable
 from csmetrics.tables.usage import UsageTable
 
@@ -73,18 +74,123 @@ def scope(table: UsageTable, by: Any, accounts: AccountSet, context: str, *,
           refuse_rows: str | None = None) -> Scope:
     """The entities of ``by`` over ``accounts`` and the table's members within them."""
     sp = split(table, by, accounts, context, row_fields=ROW_FIELDS, refuse_rows=refuse_rows)
+    return _scope_of(table, sp)
+
+
+def event_scope(usage: Any, by: Any, customers: ArrayLike | None, context: str) -> Scope:
+    """The scope of a metric counted over events: ``usage`` as a table, every account of it
+    (or ``customers``), any ``by``."""
+    by = resolve_by(by, context)
+    table = as_usage(usage, context, by=by)
+    return scope(table, by, AccountSet.of(table.customer_ids, customers=customers,
+                                          context=context), context)
+
+
+def _scope_of(table: UsageTable, sp: Split, values: I64 | None = None, width: int = 0
+              ) -> Scope:
+    """The scope of a split. With (account, value) entities, their members are (entity,
+    user) pairs, that is (account member, value) pairs: given the rows' ``values`` (codes of
+    the ``by`` column, ``width`` = categories + 1) and few enough possible pairs, they are
+    found by marking a table of every pair (linear); otherwise by factorizing."""
     if sp.per_account:
         return Scope(table, sp, table.member_codes, table.member_customer, table.n_members)
     counted = sp.entity_of_row >= 0
-    n_users = np.int64(max(table.user_ids.size, 1))
     member_of_row = np.full(len(table), -1, dtype=np.int64)
-    pairs = np.zeros(0, dtype=np.int64)
-    if counted.any():
-        pairs, inner = factorize(sp.entity_of_row[counted] * n_users
-                                 + table.user_codes[counted])
+    if not counted.any():
+        return Scope(table, sp, member_of_row, np.zeros(0, dtype=np.int64), 0)
+    if values is None:
+        codes, cats = table.segment_column(str(sp.name), sp.context)
+        values, width = np.asarray(codes, dtype=np.int64), int(np.asarray(cats).size) + 1
+    bound = table.n_members * width
+    if small_key_space(bound, int(counted.sum())):
+        key = table.member_codes[counted] * np.int64(width) + values[counted] + 1
+        seen = np.zeros(bound, dtype=bool)
+        seen[key] = True
+        rank = np.cumsum(seen, dtype=np.int64) - 1
+        inner = rank[key]
+        member_entity = np.empty(int(rank[-1]) + 1, dtype=np.int64)
+        member_entity[inner] = sp.entity_of_row[counted]  # one entity per (member, value)
         member_of_row[counted] = inner
+        return Scope(table, sp, member_of_row, member_entity, int(member_entity.size))
+    n_users = np.int64(max(table.user_ids.size, 1))
+    pairs, inner = factorize(sp.entity_of_row[counted] * n_users + table.user_codes[counted])
+    member_of_row[counted] = inner
     return Scope(table, sp, member_of_row, (pairs // n_users).astype(np.int64),
                  int(pairs.size))
+
+
+def small_key_space(bound: int, n_keys: int) -> bool:
+    """Whether ``bound`` possible keys are few enough to look ``n_keys`` keys up in a table
+    of them all (at most twice the keys, or about a million)."""
+    return bound <= max(2 * n_keys, 1 << 20)
+
+
+@dataclass(frozen=True)
+class Entities:
+    """The entities of one call and their segments, without the table's rows: what every
+    part of the customers must agree on (the plan's share of a ``Scope``).
+
+    ``split`` is the whole table's ``Split`` with its per-row array dropped; with
+    (account, value) entities (``by="feature"``), ``pairs`` holds their sorted keys
+    ``account code * width + value code + 1``, from which ``scope`` finds the entity of each
+    row of a part (a ``take()`` of the table keeps its code tables, so codes agree).
+    """
+
+    split: Split
+    column: str | None
+    pairs: I64
+    width: int
+
+    @classmethod
+    def of(cls, table: UsageTable, sp: Split) -> Entities:
+        """The entities of a split of the whole table."""
+        pairs = np.zeros(0, dtype=np.int64)
+        width = 1
+        column_name = None
+        if not sp.per_account:
+            column_name = sp.name
+            assert column_name is not None
+            codes, cats = table.segment_column(column_name, sp.context)
+            width = int(np.asarray(cats).size) + 1
+            rows = sp.entity_of_row >= 0
+            pairs = np.zeros(sp.n_entities, dtype=np.int64)
+            pairs[sp.entity_of_row[rows]] = (table.customer_codes[rows] * np.int64(width)
+                                             + np.asarray(codes, dtype=np.int64)[rows] + 1)
+        return cls(replace(sp, entity_of_row=np.zeros(0, dtype=np.int64)), column_name, pairs,
+                   width)
+
+    def scope(self, part: UsageTable) -> Scope:
+        """The scope of a part of the table (some customers' rows) in these entities."""
+        sp = self.split
+        if self.column is None:
+            return _scope_of(part, replace(sp, entity_of_row=part.customer_codes))
+        codes, _ = part.segment_column(self.column, sp.context)
+        keys = part.customer_codes * np.int64(self.width) + np.asarray(codes, np.int64) + 1
+        bound = int(part.customer_ids.size) * self.width
+        if small_key_space(bound, keys.size):  # a table of every key: linear
+            lut = np.full(bound, -1, dtype=np.int64)
+            lut[self.pairs] = np.arange(self.pairs.size, dtype=np.int64)
+            entity = lut[keys]
+        elif self.pairs.size:  # few entities among many possible keys: a binary search
+            at = np.minimum(np.searchsorted(self.pairs, keys), self.pairs.size - 1)
+            entity = np.where(self.pairs[at] == keys, at, -1).astype(np.int64)
+        else:
+            entity = np.full(keys.size, -1, dtype=np.int64)
+        return _scope_of(part, replace(sp, entity_of_row=entity), np.asarray(codes, np.int64),
+                         self.width)
+
+
+
+
+def event_entities(usage: Any, by: Any, customers: ArrayLike | None, context: str
+                   ) -> tuple[UsageTable, Entities]:
+    """The table and entities of a metric counted over events (as ``event_scope``, without
+    recoding the users: the partial does that for its rows)."""
+    by = resolve_by(by, context)
+    table = as_usage(usage, context, by=by)
+    accounts = AccountSet.of(table.customer_ids, customers=customers, context=context)
+    sp = split(table, by, accounts, context, row_fields=ROW_FIELDS)
+    return table, Entities.of(table, sp)
 
 
 def finish(sp: Split, parts: Mapping[str, NDArray[Any]], how: Pooling, order: Sequence[str],

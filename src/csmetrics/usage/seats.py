@@ -20,7 +20,8 @@ from numpy.typing import NDArray
 from csmetrics._core.checks import Checker
 from csmetrics._core.convert import to_float
 from csmetrics._core.ids import id_array, positions
-from csmetrics._core.options import PLANS, validate_params
+from csmetrics._core.options import PLANS, Constraint, validate_params
+from csmetrics._core.partials import Partials, relabel
 from csmetrics._core.segments import By, resolve, segment_columns
 from csmetrics._kernels import revenue as kr
 from csmetrics.exceptions import DataValidationError, InvalidParameterError
@@ -29,10 +30,14 @@ from csmetrics.periods.days import utc_day
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import ACCOUNT, BY, Pooling, resolve_by
 from csmetrics.tables.coerce import as_table
-from csmetrics.usage.common import F64, column, is_subscriptions, mapping_items
+from csmetrics.tables.subscriptions import SubscriptionTable
+from csmetrics.usage.common import F64, I64, column, is_subscriptions, mapping_items
+
+SEATS_OPTIONS: dict[str, Constraint] = {"by": BY, "plans": PLANS}
+"""What ``seats_at``'s options accept."""
 
 
-@validate_params({"by": BY, "plans": PLANS})
+@validate_params(SEATS_OPTIONS)
 def seats_at(subscriptions: Any, at: PeriodLike | _dt.datetime, *,
              plans: Sequence[str | None] | None = None, by: By = None) -> AccountResult:
     """Seats on a day: the summed ``quantity`` of the subscriptions active on ``at``.
@@ -80,11 +85,34 @@ def seats_at(subscriptions: Any, at: PeriodLike | _dt.datetime, *,
     >>> seats_at(subs, "2024-01-15", plans=[None], by="customer_id")["seats"].tolist()
     [25.0, 5.0]
     """
+    table, plan = prepare_seats_at(subscriptions, at, plans=plans, by=by)
+    return finalize_seats_at(partial_seats_at(table, plan), plan)
+
+
+@dataclass(frozen=True)
+class SeatsAtPlan:
+    """The plan of ``seats_at``: the day, the plan codes counted (None: every plan; -1 in
+    them: spans without a plan), ``by`` and the segments of the whole table: each
+    customer's, when ``by`` segments customers (None, a mapping, the id column); otherwise
+    a part resolves its own rows' segments and maps them into ``labels``."""
+
+    day: np.datetime64
+    plan_codes: I64 | None
+    by: Any
+    name: str | None
+    labels: NDArray[Any]
+    of_customer: I64 | None
+
+
+def prepare_seats_at(subscriptions: Any, at: PeriodLike | _dt.datetime, *,
+                     plans: Sequence[str | None] | None = None, by: By = None
+                     ) -> tuple[SubscriptionTable, SeatsAtPlan]:
+    """``seats_at``'s table and plan."""
     ctx = "seats_at"
     by = resolve_by(by, ctx)
     subs = as_table(subscriptions, ctx, by=by)
     day = utc_day(at, ctx)
-    active = kr.active_on(subs.start, subs.end, day)
+    kept: I64 | None = None
     if plans is not None:
         wanted = [plans] if isinstance(plans, str) else list(plans)  # one plan, or several
         named = [p for p in wanted if p is not None]
@@ -95,19 +123,40 @@ def seats_at(subscriptions: Any, at: PeriodLike | _dt.datetime, *,
             shown = ", ".join(repr(p) for p in subs.plans.tolist()[:20]) or "none"
             raise InvalidParameterError(f"{ctx}: no subscription has plan(s) {unknown!r} "
                                         f"(plans: {shown}).")
-        keep = np.isin(subs.plan_codes, codes)
-        if None in wanted:
-            keep |= subs.plan_codes < 0
-        active &= keep
+        kept = np.concatenate([codes, [-1]]) if None in wanted else codes
     seg = resolve(by, subs, ctx)
-    n = seg.n
-    seats = np.bincount(seg.of_row[active], weights=subs.quantity[active], minlength=n)
+    of_customer = None
+    if seg.per_customer:
+        of_customer = np.full(subs.customer_ids.size, -1, dtype=np.int64)
+        of_customer[subs.customer_codes] = seg.of_row
+    return subs, SeatsAtPlan(day, kept, by, seg.name, seg.labels, of_customer)
+
+
+def partial_seats_at(part: SubscriptionTable, plan: SeatsAtPlan) -> Partials:
+    """Seats (float sums of ``quantity``, exact while quantities are whole numbers) and
+    customers with a subscription, per segment of the plan, over the part's spans."""
+    ctx = "seats_at"
+    active = kr.active_on(part.start, part.end, plan.day)
+    if plan.plan_codes is not None:
+        active &= np.isin(part.plan_codes, plan.plan_codes)
+    n = plan.labels.size
+    if plan.of_customer is not None:
+        of_row = plan.of_customer[part.customer_codes]
+    else:
+        seg = resolve(plan.by, part, ctx)
+        of_row = relabel(seg.labels, plan.labels, ctx)[seg.of_row]
+    seats = np.bincount(of_row[active], weights=part.quantity[active], minlength=n)
     width = np.int64(max(n, 1))
-    pairs = np.unique(subs.customer_codes * width + seg.of_row)
+    pairs = np.unique(part.customer_codes * width + of_row)
     accounts = np.bincount(pairs % width, minlength=n).astype(np.int64)
-    cols = segment_columns(seg.name, seg.labels, ctx)
-    cols.update(accounts=accounts, seats=seats.astype(np.float64))
-    return AccountResult(cols, value="seats", title=f"Seats on {day}", segment=seg.name,
+    return Partials("seats_at", {"accounts": accounts, "seats": seats.astype(np.float64)})
+
+
+def finalize_seats_at(partials: Partials, plan: SeatsAtPlan) -> AccountResult:
+    """``seats_at``'s result from its combined partials."""
+    cols = segment_columns(plan.name, plan.labels, "seats_at")
+    cols.update(accounts=partials["accounts"], seats=partials["seats"])
+    return AccountResult(cols, value="seats", title=f"Seats on {plan.day}", segment=plan.name,
                          pooling=Pooling(sums=("seats",)))
 
 

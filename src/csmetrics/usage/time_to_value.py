@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,8 @@ from csmetrics._core.checks import Checker
 from csmetrics._core.convert import to_dates
 from csmetrics._core.ids import id_array, positions
 from csmetrics._core.models import OptionModel
-from csmetrics._core.options import InstanceOf, validate_params
+from csmetrics._core.options import Constraint, InstanceOf, validate_params
+from csmetrics._core.partials import Partials
 from csmetrics._core.ratios import divide
 from csmetrics._core.segments import By, from_mapping, is_mapping, segment_columns
 from csmetrics._core.warnings import warn_deprecated, warn_undefined
@@ -34,9 +36,11 @@ from csmetrics.results import TableResult
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import ACCOUNT, BY, AccountSet, Pooling, labels_of, resolve_by
 from csmetrics.tables.coerce import as_table, as_usage
+from csmetrics.tables.usage import UsageTable
 from csmetrics.usage.common import (
     I64,
     WHOLE_ACCOUNT,
+    Entities,
     column,
     feature_codes,
     is_subscriptions,
@@ -257,8 +261,11 @@ def _start_days(source: Any, context: str) -> tuple[NDArray[Any], I64]:
 _MILESTONE = InstanceOf((str, Milestone), what="a feature name or a Milestone")
 
 
-@validate_params({"milestone": _MILESTONE, "by": BY},
-                 renamed={"subs_or_start_dates": "subscriptions"})
+VALUE_OPTIONS: dict[str, Constraint] = {"milestone": _MILESTONE, "by": BY}
+"""What ``time_to_value``'s options accept."""
+
+
+@validate_params(VALUE_OPTIONS, renamed={"subs_or_start_dates": "subscriptions"})
 def time_to_value(subscriptions: Any, usage: Any, at: PeriodLike | _dt.datetime | None = None,
                   *, milestone: str | Milestone, by: By = None,
                   customers: ArrayLike | None = None) -> TimeToValue:
@@ -313,6 +320,31 @@ def time_to_value(subscriptions: Any, usage: Any, at: PeriodLike | _dt.datetime 
     >>> detail["days_to_value"].tolist(), detail["observed_days"].tolist()
     ([3.0, 20.0, nan], [3.0, 20.0, 11.0])
     """
+    table, plan = prepare_time_to_value(subscriptions, usage, at, milestone=milestone, by=by,
+                                        customers=customers)
+    return finalize_time_to_value(partial_time_to_value(table, plan), plan)
+
+
+@dataclass(frozen=True)
+class ValuePlan:
+    """The plan of ``time_to_value``: the accounts, the milestone (and its feature codes),
+    the observation day and each counted account's first start day (0 where it has none)."""
+
+    entities: Entities
+    milestone: Milestone
+    features: I64 | None
+    at_day: int
+    row_start: I64
+    has_start: NDArray[np.bool_]
+
+
+def prepare_time_to_value(subscriptions: Any, usage: Any,
+                          at: PeriodLike | _dt.datetime | None = None, *,
+                          milestone: str | Milestone, by: By = None,
+                          customers: ArrayLike | None = None
+                          ) -> tuple[UsageTable, ValuePlan]:
+    """``time_to_value``'s usage table and plan (the start dates are in the plan, one per
+    counted account; a partition of the usage table's customers is what parts split)."""
     ctx = "time_to_value"
     mile = Milestone(features=(milestone,)) if isinstance(milestone, str) else milestone
     by = resolve_by(by, ctx)
@@ -326,22 +358,31 @@ def time_to_value(subscriptions: Any, usage: Any, at: PeriodLike | _dt.datetime 
         at_day = day_number(utc_day(at, ctx))
     acc = AccountSet.of(table.customer_ids, customers=customers, also=start_ids, context=ctx)
     sc = scope(table, by, acc, ctx, refuse_rows=WHOLE_ACCOUNT.format(what="time to value"))
-    row_ids = acc.ids
-    spos = positions(start_ids, row_ids)
+    spos = positions(start_ids, acc.ids)
     has_start = spos >= 0
     row_start = np.where(has_start, start_day[np.maximum(spos, 0)], 0)
+    feats = None
+    if mile.features:
+        _, feats = feature_codes(table, mile.features, ctx)
+    return table, ValuePlan(Entities.of(table, sc.split), mile, feats, at_day, row_start,
+                            has_start)
 
+
+def partial_time_to_value(part: UsageTable, plan: ValuePlan) -> Partials:
+    """When each counted account of the part reached the milestone (``found`` 1 and its
+    time in microseconds; 0 and 0 where it did not, or has no rows in the part)."""
+    table, mile, at_day, sp = part, plan.milestone, plan.at_day, plan.entities.split
+    row_start, has_start = plan.row_start, plan.has_start
     # Start day of each account of the usage table (or none), then its qualifying events.
-    code_of_row = acc.code
+    code_of_row = sp.pick
     start_of_code = np.full(table.n_customers, np.iinfo(np.int64).max, dtype=np.int64)
     linked = has_start & (code_of_row >= 0)
     start_of_code[code_of_row[linked]] = row_start[linked] * ku.US_PER_DAY
     t = table.t_us
     code = table.customer_codes
     keep = (t >= start_of_code[code]) & (t < (at_day + 1) * ku.US_PER_DAY)
-    if mile.features:
-        _, codes = feature_codes(table, mile.features, ctx)
-        keep &= np.isin(table.feature_codes, codes)
+    if plan.features is not None:
+        keep &= np.isin(table.feature_codes, plan.features)
     rows_kept = np.flatnonzero(keep)
     if mile.distinct_users:
         members, first_t = ku.first_time_per_key(table.member_codes[rows_kept], t[rows_kept])
@@ -349,7 +390,17 @@ def time_to_value(subscriptions: Any, usage: Any, at: PeriodLike | _dt.datetime 
                            table.n_customers)
     else:
         when = ku.kth_time(code[rows_kept], t[rows_kept], mile.count, table.n_customers)
-    row_when = sc.split.take(when, ku.NEVER)
+    row_when = sp.take(when, ku.NEVER)
+    found = row_when != ku.NEVER
+    return Partials("time_to_value", {"found": found.astype(np.int64),
+                                      "when": np.where(found, row_when, 0)})
+
+
+def finalize_time_to_value(partials: Partials, plan: ValuePlan) -> TimeToValue:
+    """``time_to_value``'s result from its combined partials."""
+    ctx, mile, at_day, sp = "time_to_value", plan.milestone, plan.at_day, plan.entities.split
+    row_start, has_start, row_ids = plan.row_start, plan.has_start, sp.account
+    row_when = np.where(partials["found"] > 0, partials["when"], ku.NEVER)
     started = has_start & (row_start <= at_day)
     reached = started & (row_when != ku.NEVER)
     reached_day = np.where(reached, row_when // ku.US_PER_DAY, 0)
@@ -367,7 +418,6 @@ def time_to_value(subscriptions: Any, usage: Any, at: PeriodLike | _dt.datetime 
          "days_to_value": days, "observed_days": observed, "status": status.astype(object)},
         title=f"Time to value per account (at {at_dt})")
     n_started = int(started.sum())
-    sp = sc.split
     with warnings.catch_warnings():
         if n_started == 0:
             warn_undefined(f"{ctx}: no account has started by {at_dt}; the shares and the "

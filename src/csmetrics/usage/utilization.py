@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from csmetrics._core.options import FEATURE, PLANS, validate_params
+from csmetrics._core.options import FEATURE, PLANS, Constraint, validate_params
+from csmetrics._core.partials import Partials
 from csmetrics._core.segments import By, segment_columns
 from csmetrics._kernels import usage as ku
 from csmetrics.exceptions import InvalidParameterError
@@ -25,9 +27,13 @@ from csmetrics.periods.calendar import PeriodLike
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import BY, AccountSet, Pooling, pool, resolve_by
 from csmetrics.tables.coerce import as_usage
+from csmetrics.tables.usage import UsageTable
 from csmetrics.usage.common import (
     F64,
+    I64,
+    Entities,
     Scope,
+    Window,
     active_per_entity,
     events,
     feature_codes,
@@ -56,7 +62,11 @@ def _amounts(sc: Scope, source: SeatSource | None, value: Any, what: str, contex
     return source.amounts_of(ids)
 
 
-@validate_params({"by": BY, "plans": PLANS})
+SEAT_OPTIONS: dict[str, Constraint] = {"by": BY, "plans": PLANS}
+"""What ``license_utilization``'s options accept."""
+
+
+@validate_params(SEAT_OPTIONS)
 def license_utilization(usage: Any, seats: Any, at: PeriodLike | _dt.datetime, *,
                         window: str | int = "30D", by: By = None,
                         customers: ArrayLike | None = None,
@@ -129,14 +139,53 @@ def license_utilization(usage: Any, seats: Any, at: PeriodLike | _dt.datetime, *
     b                       3      2          1.5        1
     c                       0      0          NaN        0
     """
+    table, plan = prepare_license_utilization(usage, seats, at, window=window, by=by,
+                                              customers=customers, plans=plans)
+    return finalize_license_utilization(partial_license_utilization(table, plan), plan)
+
+
+@dataclass(frozen=True)
+class SeatPlan:
+    """The plan of ``license_utilization`` and ``feature_adoption``: the accounts, the
+    window, each counted account's seats or eligible users (None: its active users), and
+    for feature adoption the features (names and codes) and what the denominator is."""
+
+    entities: Entities
+    win: Window
+    amounts: F64 | None
+    names: list[Any] = field(default_factory=list)
+    codes: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    what: str = ""
+
+
+def prepare_license_utilization(usage: Any, seats: Any, at: PeriodLike | _dt.datetime, *,
+                                window: str | int = "30D", by: By = None,
+                                customers: ArrayLike | None = None,
+                                plans: Sequence[str | None] | None = None
+                                ) -> tuple[UsageTable, SeatPlan]:
+    """``license_utilization``'s table and plan (with each counted account's seats)."""
     ctx = "license_utilization"
     by = resolve_by(by, ctx)
     source = seat_source(seats, at, plans, "seats", ctx)
     sc = _counted(usage, source, by, customers, "licence utilization", ctx)
-    sp = sc.split
     win = trailing(at, window, ctx)
-    active = sp.take(active_per_entity(sc, events(sc, win)), 0).astype(np.float64)
-    seat = _amounts(sc, source, seats, "seats", ctx)
+    return sc.table, SeatPlan(Entities.of(sc.table, sc.split), win,
+                              _amounts(sc, source, seats, "seats", ctx))
+
+
+def partial_license_utilization(part: UsageTable, plan: SeatPlan) -> Partials:
+    """Distinct active users of each counted account among the part's rows."""
+    sc = plan.entities.scope(part)
+    return Partials("license_utilization", {
+        "active_users": sc.split.take(active_per_entity(sc, events(sc, plan.win)), 0)})
+
+
+def finalize_license_utilization(partials: Partials, plan: SeatPlan) -> AccountResult:
+    """``license_utilization``'s result from its combined partials."""
+    ctx, win, sp = "license_utilization", plan.win, plan.entities.split
+    active = partials["active_users"].astype(np.float64)
+    assert plan.amounts is not None
+    seat = plan.amounts
     known = ~np.isnan(seat)
     filled = np.nan_to_num(seat)
     over = np.where(known, np.maximum(active - filled, 0.0), np.nan)
@@ -170,7 +219,11 @@ def _old_feature_adoption(usage: Any, feature: str | Sequence[str], *,
     """The signature before 0.2: ``feature_adoption(usage, feature, at=...)``."""
 
 
-@validate_params({"feature": FEATURE, "by": BY}, legacy=_old_feature_adoption)
+ADOPTION_OPTIONS: dict[str, Constraint] = {"feature": FEATURE, "by": BY}
+"""What ``feature_adoption``'s options accept."""
+
+
+@validate_params(ADOPTION_OPTIONS, legacy=_old_feature_adoption)
 def feature_adoption(usage: Any, at: PeriodLike | _dt.datetime, *,
                      feature: str | Sequence[str], eligible_users: Any = None,
                      window: str | int = "30D", by: By = None,
@@ -229,6 +282,20 @@ def feature_adoption(usage: Any, at: PeriodLike | _dt.datetime, *,
     >>> r["feature_users"].tolist(), r["eligible_users"].tolist(), float(r)
     ([1], [3.0], 0.3333333333333333)
     """
+    table, plan = prepare_feature_adoption(usage, at, feature=feature,
+                                           eligible_users=eligible_users, window=window,
+                                           by=by, customers=customers, plans=plans)
+    return finalize_feature_adoption(partial_feature_adoption(table, plan), plan)
+
+
+def prepare_feature_adoption(usage: Any, at: PeriodLike | _dt.datetime, *,
+                             feature: str | Sequence[str], eligible_users: Any = None,
+                             window: str | int = "30D", by: By = None,
+                             customers: ArrayLike | None = None,
+                             plans: Sequence[str | None] | None = None
+                             ) -> tuple[UsageTable, SeatPlan]:
+    """``feature_adoption``'s table and plan (with each counted account's eligible users
+    when they are given)."""
     ctx = "feature_adoption"
     by = resolve_by(by, ctx)
     if isinstance(by, str) and by == "feature":
@@ -238,11 +305,24 @@ def feature_adoption(usage: Any, at: PeriodLike | _dt.datetime, *,
     source = None if eligible_users is None else seat_source(
         eligible_users, at, plans, "eligible_users", ctx)
     sc = _counted(usage, source, by, customers, "feature adoption", ctx)
-    table, sp = sc.table, sc.split
-    names, codes = feature_codes(table, feature, ctx)
-    k = codes.size
+    names, codes = feature_codes(sc.table, feature, ctx)
     win = trailing(at, window, ctx)
-    ev = events(sc, win)
+    if eligible_users is None:
+        return sc.table, SeatPlan(Entities.of(sc.table, sc.split), win, None, names, codes,
+                                  "the number of active users in the window")
+    return sc.table, SeatPlan(Entities.of(sc.table, sc.split), win,
+                              _amounts(sc, source, eligible_users, "eligible_users", ctx),
+                              names, codes, "the number of eligible users")
+
+
+def partial_feature_adoption(part: UsageTable, plan: SeatPlan) -> Partials:
+    """Users of each feature of each counted account among the part's rows (shape:
+    accounts x features), and, without eligible users given, each one's active users."""
+    table, codes = part, plan.codes
+    k = codes.size
+    sc = plan.entities.scope(part)
+    sp = sc.split
+    ev = events(sc, plan.win)
     lut = np.full(table.features.size + 1, -1, dtype=np.int64)
     lut[codes + 1] = np.arange(k)
     which = lut[ev.of(table.feature_codes) + 1]
@@ -250,14 +330,20 @@ def feature_adoption(usage: Any, at: PeriodLike | _dt.datetime, *,
     keys = ku.distinct(ev.member[picked] * np.int64(k) + which[picked], table.n_members * k)
     users = ku.count(table.member_customer[keys // k] * np.int64(k) + keys % k,
                      table.n_customers * k).reshape(table.n_customers, k)
-    per_row = sp.take(users, 0).reshape(sp.n, k)
-    if eligible_users is None:
-        eligible = sp.take(active_per_entity(sc, ev), 0).astype(np.float64)
-        what = "the number of active users in the window"
-    else:
-        eligible = _amounts(sc, source, eligible_users, "eligible_users", ctx)
-        what = "the number of eligible users"
-    feature_users = per_row.reshape(-1)
+    arrays = {"feature_users": sp.take(users, 0).reshape(sp.n, k)}
+    if plan.amounts is None:
+        arrays["active_users"] = sp.take(active_per_entity(sc, ev), 0)
+    return Partials("feature_adoption", arrays)
+
+
+def finalize_feature_adoption(partials: Partials, plan: SeatPlan) -> AccountResult:
+    """``feature_adoption``'s result from its combined partials."""
+    ctx, win, names, what, sp = ("feature_adoption", plan.win, plan.names, plan.what,
+                                 plan.entities.split)
+    k = plan.codes.size
+    eligible = (partials["active_users"].astype(np.float64) if plan.amounts is None
+                else plan.amounts)
+    feature_users = partials["feature_users"].reshape(-1)
     how = Pooling(sums=("feature_users", "eligible_users", "used"),
                   ratios={"adoption": ("feature_users", "eligible_users", what)},
                   means={"account_share": ("used", "the number of accounts")})
