@@ -24,6 +24,10 @@ True
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
+import csmetrics
 from csmetrics._core.partials import MetricParts, Partials, combine
 from csmetrics.health.partials import PARTS as _HEALTH
 from csmetrics.revenue.partials import PARTS as _REVENUE
@@ -34,6 +38,23 @@ from csmetrics.value.partials import PARTS as _VALUE
 
 __all__ = ["PARTS", "MetricParts", "Partials", "combine"]
 
-PARTS: dict[str, MetricParts] = {**_REVENUE, **_VALUE, **_SURVEYS, **_USAGE, **_SUPPORT,
-                                 **_HEALTH}
+
+
+def _checked(name: str, steps: MetricParts) -> MetricParts:
+    """``steps`` whose ``prepare`` first checks its call as the public metric does (the
+    same messages for the same bad options)."""
+    bind = getattr(getattr(csmetrics, name), "checked_call", None)
+    if bind is None:
+        return steps
+
+    def prepare(data: Any, *args: Any, **options: Any) -> tuple[Any, Any]:
+        bound = bind(data, *args, **options)
+        return steps.prepare(*bound.args, **bound.kwargs)
+
+    return replace(steps, prepare=prepare)
+
+
+PARTS: dict[str, MetricParts] = {
+    name: _checked(name, steps) for name, steps in
+    {**_REVENUE, **_VALUE, **_SURVEYS, **_USAGE, **_SUPPORT, **_HEALTH}.items()}
 """Every additive metric's steps, by its public name."""

@@ -240,8 +240,7 @@ def validate_params(
             raise TypeError(f"{func.__name__}: no parameters {sorted(unknown)}")
         name = func.__name__
 
-        @functools.wraps(func)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        def bind(*args: Any, **kwargs: Any) -> inspect.BoundArguments:
             for old, new in old_names.items():
                 if old in kwargs:
                     if new in kwargs:
@@ -257,6 +256,11 @@ def validate_params(
             for param, constraint in constraints.items():
                 if param in bound.arguments:
                     check_option(name, param, bound.arguments[param], constraint)
+            return bound
+
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            bound = bind(*args, **kwargs)
             try:
                 return func(*bound.args, **bound.kwargs)
             except InvalidParameterError as exc:
@@ -266,6 +270,8 @@ def validate_params(
                     raise
                 raise InvalidParameterError(f"{name}: {exc}") from None
 
+        # The same checks without the call (``csmetrics.partials`` validates a plan's call).
+        wrapper.checked_call = bind  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
