@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.options import Interval, validate_params
-from csmetrics._core.partials import Partials, relabel
+from csmetrics._core.partials import Job, Partials, relabel, staged
 from csmetrics._core.ratios import divide
 from csmetrics._core.segments import By, resolve, segment_columns
 from csmetrics._kernels import usage as ku
@@ -60,14 +60,11 @@ class TrialConversion(MetricResult):
         return f"TrialConversion({len(self)} segments)"
 
 
-OPTIONS = {"within_days": Interval(0, MAX_DAYS, integer=True, optional=True)}
-"""What ``trial_conversion_rate`` checks of its options."""
-
-
-@validate_params(OPTIONS)
+@staged(TrialConversion)
+@validate_params({"within_days": Interval(0, MAX_DAYS, integer=True, optional=True)})
 def trial_conversion_rate(subscriptions: Any, start: PeriodLike, end: PeriodLike, *,
                           at: PeriodLike | _dt.datetime | None = None,
-                          within_days: int | None = None, by: By = None) -> TrialConversion:
+                          within_days: int | None = None, by: By = None) -> Job[TrialConversion]:
     """Share of the trials started from ``start`` to ``end`` that converted to paid (0-1).
 
     Parameters
@@ -124,9 +121,8 @@ def trial_conversion_rate(subscriptions: Any, start: PeriodLike, end: PeriodLike
     >>> tc.trials_detail["status"].tolist()
     ['converted', 'not converted', 'pending']
     """
-    table, plan = prepare_trial_conversion(subscriptions, start, end, at=at,
-                                           within_days=within_days, by=by)
-    return finalize_trial_conversion(partial_trial_conversion(table, plan), plan)
+    table, plan = _prepare(subscriptions, start, end, at=at, within_days=within_days, by=by)
+    return Job(table, plan, _partial, _finalize)
 
 
 _CTX = "trial_conversion_rate"
@@ -135,7 +131,7 @@ _NOT_TRIAL, _CONVERTED, _LOST, _PENDING = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
-class TrialPlan:
+class _Plan:
     """What the parts of ``trial_conversion_rate`` agree on: the window and ``at`` (days
     since 1970), ``within_days``, and the segments: their labels, and the segment of each
     customer code when ``by`` assigns segments to customers (``of_customer``; None for a
@@ -152,10 +148,10 @@ class TrialPlan:
     customer_ids: NDArray[Any]
 
 
-def prepare_trial_conversion(subscriptions: Any, start: PeriodLike, end: PeriodLike, *,
+def _prepare(subscriptions: Any, start: PeriodLike, end: PeriodLike, *,
                              at: PeriodLike | _dt.datetime | None = None,
                              within_days: int | None = None, by: By = None
-                             ) -> tuple[SubscriptionTable, TrialPlan]:
+                             ) -> tuple[SubscriptionTable, _Plan]:
     """The table and the plan of ``trial_conversion_rate`` (the window, the segments)."""
     subs = as_table(subscriptions, _CTX, by=by)
     first_day, _ = span_days(start, _CTX)
@@ -168,13 +164,13 @@ def prepare_trial_conversion(subscriptions: Any, start: PeriodLike, end: PeriodL
     if segs.per_customer:
         of_customer = np.zeros(subs.customer_ids.size, dtype=np.int64)
         of_customer[subs.customer_codes] = segs.of_row
-    return subs, TrialPlan(int(first_day), int(last_day), int(at_day),
+    return subs, _Plan(int(first_day), int(last_day), int(at_day),
                            None if within_days is None else int(within_days), segs.name,
                            segs.labels, by, of_customer, subs.customer_ids)
 
 
-def partial_trial_conversion(part: SubscriptionTable, plan: TrialPlan) -> Partials:
-    """A part's trials (see ``TrialPlan``): the counts per segment (``trials``, ``converted``,
+def _partial(part: SubscriptionTable, plan: _Plan) -> Partials:
+    """A part's trials (see ``_Plan``): the counts per segment (``trials``, ``converted``,
     ``not_converted``, ``pending``) and, per customer code (0 for customers not in the
     part, so parts add up to the whole), each trial's ``status`` (1 converted, 2 not
     converted, 3 pending, 0 no trial of the window), ``segment``, ``trial_start``,
@@ -228,7 +224,7 @@ def partial_trial_conversion(part: SubscriptionTable, plan: TrialPlan) -> Partia
         "first_paid": np.where(in_cohort, first_paid, 0)})
 
 
-def _row_segments(part: SubscriptionTable, plan: TrialPlan) -> I64:
+def _row_segments(part: SubscriptionTable, plan: _Plan) -> I64:
     """The plan segment of each row of ``part``."""
     if plan.of_customer is not None:
         return plan.of_customer[part.customer_codes]
@@ -236,7 +232,7 @@ def _row_segments(part: SubscriptionTable, plan: TrialPlan) -> I64:
     return relabel(segs.labels, plan.labels, _CTX)[segs.of_row]
 
 
-def finalize_trial_conversion(partials: Partials, plan: TrialPlan) -> TrialConversion:
+def _finalize(partials: Partials, plan: _Plan) -> TrialConversion:
     """The rates, the median days to convert and the per-trial detail of the combined
     partials."""
     big = _BIG

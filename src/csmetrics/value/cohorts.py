@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.options import OneOf, validate_params
-from csmetrics._core.partials import Partials
+from csmetrics._core.partials import Job, Partials, staged
 from csmetrics._core.segments import resolve, segment_columns
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import cohorts as kc
@@ -101,11 +101,8 @@ class CohortTable(TableResult):
                 f"ages{span})")
 
 
-OPTIONS = {"freq": FREQ, "kind": _KIND}
-"""What ``cohort_table`` checks of its options."""
-
-
-@validate_params(OPTIONS)
+@staged(CohortTable)
+@validate_params({"freq": FREQ, "kind": _KIND})
 def cohort_table(
     subscriptions: Any,
     start: PeriodLike | None = None,
@@ -114,7 +111,7 @@ def cohort_table(
     freq: str | Frequency = "month",
     kind: CohortKind = "logo",
     by: By = None,
-) -> CohortTable:
+) -> Job[CohortTable]:
     """Share of each acquisition cohort still paying (logo) or of its starting MRR (revenue),
     by age in periods of ``freq``.
 
@@ -192,7 +189,7 @@ def cohort_table(
     [1.0, 1.0, 0.75, 0.75]
     """
     table, plan = _prepare(subscriptions, start, end, freq=freq, kind=kind, by=by)
-    return _finalize(_partial(table, plan), plan)
+    return Job(table, plan, _partial, _finalize)
 
 
 @dataclass(frozen=True)
@@ -287,8 +284,7 @@ def _finalize(partials: Partials, plan: _Plan) -> CohortTable:
     if plan.first_row is not None:
         first_row = plan.first_row
     else:  # the first cohort with customers, in any segment (the data's first cohort)
-        present = np.flatnonzero(active_cells[:, :, 0].sum(axis=0) > 0) if active_cells.size \
-            else np.zeros(0, dtype=np.int64)
+        present = np.flatnonzero(active_cells[:, :, 0].sum(axis=0) > 0)
         first_row = int(present[0]) if present.size else last + 1
     n_cohorts = max(last - first_row + 1, 0)
     n_ages = max(n_cohorts, 1)

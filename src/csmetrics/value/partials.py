@@ -35,47 +35,22 @@ whole-window MRR and churn read from the revenue engine) and the formulas and th
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Mapping
-from typing import Any
-
-from csmetrics._core.options import validate_params
 from csmetrics._core.partials import MetricParts
-from csmetrics.revenue import trials
-from csmetrics.value import cohorts, survival, transactional
-
-
-def _checked(name: str, prepare: Callable[..., Any], options: Mapping[str, Any],
-             renamed: Mapping[str, str] | None = None) -> Callable[..., Any]:
-    """``prepare`` checking its options as the public metric ``name`` does, in its name."""
-    def step(*args: Any, **kwargs: Any) -> Any:
-        return prepare(*args, **kwargs)
-
-    step.__name__ = step.__qualname__ = name
-    step.__doc__ = prepare.__doc__
-    step.__signature__ = inspect.signature(prepare)  # type: ignore[attr-defined]
-    return validate_params(options, renamed=renamed)(step)
-
+from csmetrics.revenue.trials import trial_conversion_rate
+from csmetrics.value.cohorts import cohort_table
+from csmetrics.value.survival import survival_curve
+from csmetrics.value.transactional import (
+    average_order_value,
+    purchase_frequency,
+    transactional_lifetime_value,
+)
 
 PARTS: dict[str, MetricParts] = {
-    "cohort_table": MetricParts(_checked("cohort_table", cohorts._prepare, cohorts.OPTIONS),
-                                cohorts._partial, cohorts._finalize),
-    "survival_curve": MetricParts(
-        _checked("survival_curve", survival._prepare, survival.OPTIONS), survival._partial,
-        survival._finalize),
-    "trial_conversion_rate": MetricParts(
-        _checked("trial_conversion_rate", trials.prepare_trial_conversion, trials.OPTIONS),
-        trials.partial_trial_conversion, trials.finalize_trial_conversion),
-    "average_order_value": MetricParts(
-        _checked("average_order_value", transactional._aov_prepare,
-                 transactional.AOV_OPTIONS), transactional._partial,
-        transactional._aov_finalize),
-    "purchase_frequency": MetricParts(
-        _checked("purchase_frequency", transactional._pf_prepare, transactional.PF_OPTIONS,
-                 transactional.RENAMED), transactional._partial, transactional._pf_finalize),
-    "transactional_lifetime_value": MetricParts(
-        _checked("transactional_lifetime_value", transactional._tlv_prepare,
-                 transactional.TLV_OPTIONS, transactional.RENAMED), transactional._partial,
-        transactional._tlv_finalize),
+    "cohort_table": MetricParts.of(cohort_table),
+    "survival_curve": MetricParts.of(survival_curve),
+    "trial_conversion_rate": MetricParts.of(trial_conversion_rate),
+    "average_order_value": MetricParts.of(average_order_value),
+    "purchase_frequency": MetricParts.of(purchase_frequency),
+    "transactional_lifetime_value": MetricParts.of(transactional_lifetime_value),
 }
 """Each additive value metric's prepare, partial and finalize steps, by public name."""

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.optional import scipy
 from csmetrics._core.options import CONFIDENCE, validate_params
-from csmetrics._core.partials import Partials
+from csmetrics._core.partials import Job, Partials, staged
 from csmetrics._core.segments import from_labels, resolve, segment_columns
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import cohorts as kc
@@ -246,13 +246,10 @@ def _curve_of_counts(events: NDArray[np.int64], censored: NDArray[np.int64],
                          segment_name=segment_name, time_name=time_name)
 
 
-OPTIONS = {"confidence": CONFIDENCE}
-"""What ``survival_curve`` checks of its options."""
-
-
-@validate_params(OPTIONS)
+@staged(SurvivalCurve)
+@validate_params({"confidence": CONFIDENCE})
 def survival_curve(subscriptions: Any, at: PeriodLike, *, by: By = None,
-                   confidence: float = 0.95) -> SurvivalCurve:
+                   confidence: float = 0.95) -> Job[SurvivalCurve]:
     """Kaplan-Meier curve of customer lifetime in months, active customers censored at ``at``.
 
     Parameters
@@ -315,7 +312,7 @@ def survival_curve(subscriptions: Any, at: PeriodLike, *, by: By = None,
     3.0
     """
     table, plan = _prepare(subscriptions, at, by=by, confidence=confidence)
-    return _finalize(_partial(table, plan), plan)
+    return Job(table, plan, _partial, _finalize)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.options import Interval, Satisfies, validate_params
-from csmetrics._core.partials import Partials
+from csmetrics._core.partials import Job, Partials, staged
 from csmetrics._core.ratios import divide
 from csmetrics._core.segments import By, resolve, segment_columns
 from csmetrics._kernels.primitives import bincount_int
@@ -236,39 +236,10 @@ def _per_customer(st: _PaymentStats, context: str, *, warned: bool = False
                   context=context, what="the number of paying customers in the window")
 
 
-def _aov_prepare(payments: Any, start: PeriodLike | None = None,
-                 end: PeriodLike | None = None, *, by: By = None
-                 ) -> tuple[PaymentTable, _Plan]:
-    return _prepare(payments, start, end, by, "average_order_value")
-
-
-def _pf_prepare(payments: Any, start: PeriodLike | None = None,
-                end: PeriodLike | None = None, *, freq: str | Frequency = "year",
-                by: By = None) -> tuple[PaymentTable, _Plan]:
-    return _prepare(payments, start, end, by, "purchase_frequency", freq=freq)
-
-
-def _tlv_prepare(payments: Any, start: PeriodLike | None = None,
-                 end: PeriodLike | None = None, *, lifespan: float, gross_margin: float = 1.0,
-                 freq: str | Frequency = "year", by: By = None
-                 ) -> tuple[PaymentTable, _Plan]:
-    return _prepare(payments, start, end, by, "transactional_lifetime_value", freq=freq,
-                    lifespan=lifespan, gross_margin=gross_margin)
-
-
-AOV_OPTIONS: dict[str, Any] = {}
-"""What ``average_order_value`` checks of its options."""
-PF_OPTIONS: dict[str, Any] = {"freq": _FREQ}
-"""What ``purchase_frequency`` checks of its options (``per=`` is ``freq``'s old name)."""
-TLV_OPTIONS: dict[str, Any] = {"lifespan": Interval(0, math.inf, closed="neither"),
-                               "gross_margin": _FINITE, "freq": _FREQ}
-"""What ``transactional_lifetime_value`` checks of its options."""
-RENAMED = {"per": "freq"}
-
-
-@validate_params(AOV_OPTIONS)
+@staged(MetricResult)
+@validate_params({})
 def average_order_value(payments: Any, start: PeriodLike | None = None,
-                        end: PeriodLike | None = None, *, by: By = None) -> MetricResult:
+                        end: PeriodLike | None = None, *, by: By = None) -> Job[MetricResult]:
     """Average amount of a payment in the window, in the payments' currency: revenue over the
     number of payments.
 
@@ -318,8 +289,8 @@ def average_order_value(payments: Any, start: PeriodLike | None = None,
     >>> average_order_value(pays)
     MetricResult(average_order_value=35)
     """
-    table, plan = _aov_prepare(payments, start, end, by=by)
-    return _aov_finalize(_partial(table, plan), plan)
+    return Job(*_prepare(payments, start, end, by, "average_order_value"), _partial,
+               _aov_finalize)
 
 
 def _aov_finalize(partials: Partials, plan: _Plan) -> MetricResult:
@@ -333,10 +304,11 @@ def _aov_finalize(partials: Partials, plan: _Plan) -> MetricResult:
                    ("average_order_value", "revenue"))
 
 
-@validate_params(PF_OPTIONS, renamed=RENAMED)
+@staged(MetricResult)
+@validate_params({"freq": _FREQ}, renamed={"per": "freq"})
 def purchase_frequency(payments: Any, start: PeriodLike | None = None,
                        end: PeriodLike | None = None, *, freq: str | Frequency = "year",
-                       by: By = None) -> MetricResult:
+                       by: By = None) -> Job[MetricResult]:
     """Payments per paying customer, per period of ``freq`` (a year by default).
 
     Parameters
@@ -386,8 +358,8 @@ def purchase_frequency(payments: Any, start: PeriodLike | None = None,
     >>> float(purchase_frequency(pays, "2024-01", "2024-06", freq="window"))
     1.5
     """
-    table, plan = _pf_prepare(payments, start, end, freq=freq, by=by)
-    return _pf_finalize(_partial(table, plan), plan)
+    return Job(*_prepare(payments, start, end, by, "purchase_frequency", freq=freq),
+               _partial, _pf_finalize)
 
 
 def _pf_finalize(partials: Partials, plan: _Plan) -> MetricResult:
@@ -400,11 +372,13 @@ def _pf_finalize(partials: Partials, plan: _Plan) -> MetricResult:
                    f"Purchases per customer per {_unit(freq)}, {st.window.label}", ())
 
 
-@validate_params(TLV_OPTIONS, renamed=RENAMED)
+@staged(MetricResult)
+@validate_params({"lifespan": Interval(0, math.inf, closed="neither"),
+                  "gross_margin": _FINITE, "freq": _FREQ}, renamed={"per": "freq"})
 def transactional_lifetime_value(payments: Any, start: PeriodLike | None = None,
                                  end: PeriodLike | None = None, *, lifespan: float,
                                  gross_margin: float = 1.0, freq: str | Frequency = "year",
-                                 by: By = None) -> MetricResult:
+                                 by: By = None) -> Job[MetricResult]:
     """Transactional CLV, in the payments' currency: average order value x purchase frequency
     x lifespan x margin.
 
@@ -457,9 +431,9 @@ def transactional_lifetime_value(payments: Any, start: PeriodLike | None = None,
     >>> float(transactional_lifetime_value(pays, "2024", "2024", lifespan=3))
     157.5
     """
-    table, plan = _tlv_prepare(payments, start, end, lifespan=lifespan,
-                               gross_margin=gross_margin, freq=freq, by=by)
-    return _tlv_finalize(_partial(table, plan), plan)
+    return Job(*_prepare(payments, start, end, by, "transactional_lifetime_value", freq=freq,
+                         lifespan=lifespan, gross_margin=gross_margin), _partial,
+               _tlv_finalize)
 
 
 def _tlv_finalize(partials: Partials, plan: _Plan) -> MetricResult:
