@@ -144,6 +144,20 @@ def test_a_part_of_only_unmapped_customers_adds_to_none() -> None:
     assert np.array_equal(merged.values, whole.values, equal_nan=True)
 
 
+@pytest.mark.parametrize(("name", "data", "args", "options"), CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_an_empty_part_adds_zeros(name: str, data: Any, args: tuple[Any, ...],
+                                  options: dict[str, Any]) -> None:
+    """A part without rows (a cluster's empty partition) has the plan's shapes, all zero."""
+    steps = PARTS[name]
+    table, plan = quiet(steps.prepare, data, *args, **options)
+    empty = steps.partial(table.take(np.zeros(len(table), dtype=bool)), plan)
+    whole = steps.partial(table, plan)
+    for key, array in whole.arrays.items():
+        assert empty[key].shape == array.shape, key
+        assert not empty[key].any(), key
+
+
 def test_cohort_cells_are_integers_that_add() -> None:
     steps = PARTS["cohort_table"]
     table, plan = steps.prepare(SUBS, "2024-01", "2024-06", by="plan", kind="revenue")
