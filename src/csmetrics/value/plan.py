@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from csmetrics._core.partials import relabel
 from csmetrics._core.segments import By, Segments, SegmentSource, resolve
-from csmetrics.revenue.segments import Segmentation, segment
+from csmetrics.revenue.segments import Segmentation, segment_as
 from csmetrics.tables.subscriptions import SubscriptionTable
 
 __all__ = ["PlanSegments", "plan_segments", "row_segments", "subscription_segments"]
@@ -92,12 +92,6 @@ def row_segments(part: SegmentSource, plan: PlanSegments) -> I64:
 
 def subscription_segments(part: SubscriptionTable, plan: PlanSegments) -> Segmentation:
     """The entities of ``part`` (customers, or (customer, segment) pairs for a row column;
-    see ``revenue.segments``) with the plan segment of each."""
-    if plan.of_customer is not None:
-        n_cust = int(part.customer_ids.size)
-        return Segmentation(plan.name, plan.labels, part.customer_codes, plan.of_customer,
-                            np.arange(n_cust, dtype=np.int64), plan.context)
-    seg = segment(part, plan.by, plan.context)
-    to_plan = relabel(seg.labels, plan.labels, plan.context)
-    return Segmentation(plan.name, plan.labels, seg.entity_of_row,
-                        to_plan[seg.segment_of_entity], seg.customer_of_entity, plan.context)
+    see ``revenue.segments``) with the plan segment of each (``revenue.segments.segment_as``,
+    as the revenue engine's parts)."""
+    return segment_as(part, plan.by, plan.labels, plan.name, plan.context, plan.of_customer)
