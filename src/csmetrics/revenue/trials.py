@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.options import Interval, validate_params
-from csmetrics._core.partials import Job, Partials, staged
+from csmetrics._core.partials import Job, Partials, relabel, staged
 from csmetrics._core.ratios import divide
 from csmetrics._core.segments import By, resolve, segment_columns
 from csmetrics._kernels import usage as ku
@@ -24,7 +24,6 @@ from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.days import day_number, span_days, utc_day
 from csmetrics.periods.windows import MAX_DAYS
 from csmetrics.results import MetricResult, TableResult
-from csmetrics.revenue.segments import segment_as
 from csmetrics.tables.coerce import as_table
 from csmetrics.tables.subscriptions import SubscriptionTable
 
@@ -227,8 +226,12 @@ def _partial(part: SubscriptionTable, plan: _Plan) -> Partials:
 
 def _row_segments(part: SubscriptionTable, plan: _Plan) -> I64:
     """The plan segment of each row of ``part``."""
-    seg = segment_as(part, plan.by, plan.labels, plan.name, _CTX, plan.of_customer)
-    return seg.segment_of_entity[seg.entity_of_row]
+    if plan.of_customer is not None:
+        return plan.of_customer[part.customer_codes]
+    # A row column: rows, not entities, are what a trial's first span needs (no
+    # (customer, segment) pairs to build, as revenue.segments.segment_as would).
+    segs = resolve(plan.by, part, _CTX)
+    return relabel(segs.labels, plan.labels, _CTX)[segs.of_row]
 
 
 def _finalize(partials: Partials, plan: _Plan) -> TrialConversion:
