@@ -115,19 +115,33 @@ class KaplanMeier:
     upper: F64
 
 
+def leaving_counts(group: I64, time: I64, event: B, n_groups: int, n_times: int
+                   ) -> tuple[I64, I64]:
+    """Events and censorings per (group, time), shaped ``(n_groups, n_times)``: the additive
+    counts a Kaplan-Meier estimate is made of (every ``time`` below ``n_times``)."""
+    flat = group * n_times + time
+    size = n_groups * n_times
+    events = np.bincount(flat[event], minlength=size).reshape(n_groups, n_times)
+    censored = np.bincount(flat[~event], minlength=size).reshape(n_groups, n_times)
+    return events.astype(np.int64, copy=False), censored.astype(np.int64, copy=False)
+
+
 def kaplan_meier(group: I64, time: I64, event: B, n_groups: int, z: float) -> KaplanMeier:
-    """Product-limit estimate with Greenwood standard errors and log-log confidence limits.
+    """Product-limit estimate of members' ``time`` and ``event`` (see ``estimate``)."""
+    n_times = int(time.max()) + 1 if time.size else 1
+    return estimate(*leaving_counts(group, time, event, n_groups, n_times), z)
+
+
+def estimate(events: I64, censored: I64, z: float) -> KaplanMeier:
+    """Product-limit estimate with Greenwood standard errors and log-log confidence limits,
+    from the events and censorings per (group, time).
 
     A member censored at ``t`` is known to survive past ``t``, so it is at risk at ``t``.
     Confidence limits are ``S ** exp(+-z * se(log(-log S)))`` with
     ``se(log(-log S)) = sqrt(sum d / (n (n - d))) / |log S|``; where ``S`` is 1 they are 1,
     where ``S`` is 0 (or the variance is infinite) they, and the standard error, are NaN.
+    Times after a group's last member add nothing: its estimates stay as they were.
     """
-    n_times = int(time.max()) + 1 if time.size else 1
-    flat = group * n_times + time
-    size = n_groups * n_times
-    events = np.bincount(flat[event], minlength=size).reshape(n_groups, n_times)
-    censored = np.bincount(flat[~event], minlength=size).reshape(n_groups, n_times)
     leaving = events + censored
     at_risk = np.cumsum(leaving[:, ::-1], axis=1)[:, ::-1]
     n = at_risk.astype(np.float64)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.options import OneOf, validate_params
-from csmetrics._core.segments import segment_columns
+from csmetrics._core.partials import Job, Partials, staged
+from csmetrics._core.segments import resolve, segment_columns
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import cohorts as kc
 from csmetrics.exceptions import InvalidParameterError
@@ -22,9 +24,11 @@ from csmetrics.periods.calendar import (
     period_range,
 )
 from csmetrics.results import TableResult
-from csmetrics.revenue.segments import By, currency_digits, segment
+from csmetrics.revenue.segments import By, Segmentation, currency_digits
 from csmetrics.tables.coerce import as_table
+from csmetrics.tables.subscriptions import SubscriptionTable
 from csmetrics.value.changes import change_points, last_data_day, period_labels
+from csmetrics.value.plan import PlanSegments, plan_segments, subscription_segments
 
 __all__ = ["CohortKind", "CohortTable", "cohort_table"]
 
@@ -97,6 +101,7 @@ class CohortTable(TableResult):
                 f"ages{span})")
 
 
+@staged(CohortTable)
 @validate_params({"freq": FREQ, "kind": _KIND})
 def cohort_table(
     subscriptions: Any,
@@ -106,7 +111,7 @@ def cohort_table(
     freq: str | Frequency = "month",
     kind: CohortKind = "logo",
     by: By = None,
-) -> CohortTable:
+) -> Job[CohortTable]:
     """Share of each acquisition cohort still paying (logo) or of its starting MRR (revenue),
     by age in periods of ``freq``.
 
@@ -183,10 +188,47 @@ def cohort_table(
     >>> cohort_table(subs, end="2024-04", kind="revenue").values[0].tolist()  # a: $10, b: $30
     [1.0, 1.0, 0.75, 0.75]
     """
+    table, plan = _prepare(subscriptions, start, end, freq=freq, kind=kind, by=by)
+    return Job(table, plan, _partial, _finalize)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the parts of a cohort table agree on (see ``csmetrics._core.partials``).
+
+    ``snaps`` are the period ends from the whole input's first start to ``end``; the cells
+    of a part are rows ``first_row ..`` of that grid (every snapshot when ``start`` is not
+    given: the first cohort is then the first one with customers in any part).
+    """
+
+    kind: str
+    freq: Frequency
+    segments: PlanSegments
+    snaps: NDArray[np.int64]
+    labels: NDArray[Any]
+    first_row: int | None
+    digits: NDArray[np.int64]
+    currency: str
+
+    @property
+    def base(self) -> int:
+        return 0 if self.first_row is None else self.first_row
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(segments, cohort rows, ages) of a part's cells."""
+        n_rows = self.snaps.size - self.base
+        return self.segments.n, n_rows, max(n_rows, 1)
+
+
+def _prepare(subscriptions: Any, start: PeriodLike | None = None,
+             end: PeriodLike | None = None, *, freq: str | Frequency = "month",
+             kind: CohortKind = "logo", by: By = None) -> tuple[SubscriptionTable, _Plan]:
+    """The table and the plan: the snapshot grid, the segments and their currencies."""
     ctx = "cohort_table"
     table = as_table(subscriptions, ctx, by=by)
     f = parse_frequency(freq)
-    seg = segment(table, by, ctx)
+    segs = resolve(by, table, ctx)
     if len(table) == 0 and (start is None or end is None):
         raise InvalidParameterError(
             f"{ctx}: the table is empty, so the window cannot be inferred; pass start and end.")
@@ -203,33 +245,61 @@ def cohort_table(
             raise InvalidParameterError(f"{ctx}: start {start!r} is after end {end!r}.")
         first_day = min(first_day, np.datetime64(start_period.start, "D"))
     snaps = period_ends_before(first_day, last_day + _DAY, f)
-    labels = period_labels(snaps, f)
     currency = ""
-    digits = np.full(seg.n_segments, 2, dtype=np.int64)
+    digits = np.full(segs.n, 2, dtype=np.int64)
     if kind == "revenue":
-        digits, names = currency_digits(table, seg, table.start <= last_day, ctx)
+        # currency_digits reads the segment of each row: entities that are the rows.
+        rows = Segmentation(segs.name, segs.labels, segs.of_row, np.arange(segs.n), segs.of_row,
+                            ctx)
+        digits, names = currency_digits(table, rows, table.start <= last_day, ctx)
         currency = ", ".join(sorted({c for c in names if c}))
-    last = snaps.size - 1
-
-    points = change_points(table, seg, snaps.astype(np.int64), by)
-    cohort = kc.first_snapshot(points, seg.n_entities)
+    first_row = None
     if start is not None:
         first_row = int(np.searchsorted(snaps, np.datetime64(start_period.end, "D")))
-    else:
-        present = cohort[cohort >= 0]
-        first_row = int(present.min()) if present.size else last + 1
+    plan = _Plan(str(kind), f, plan_segments(segs, table, by, ctx), snaps.astype(np.int64),
+                 period_labels(snaps, f), first_row, digits, currency)
+    return table, plan
+
+
+def _partial(part: SubscriptionTable, plan: _Plan) -> Partials:
+    """The cohort cells of a part: its active customers and MRR (minor units) per (segment,
+    cohort, age), shaped ``plan.shape``."""
+    seg = subscription_segments(part, plan.segments)
+    points = change_points(part, seg, plan.snaps, plan.segments.by)
+    cohort = kc.first_snapshot(points, seg.n_entities)
+    n_seg, n_rows, n_ages = plan.shape
+    row = np.where(cohort >= plan.base,
+                   seg.segment_of_entity * n_rows + cohort - plan.base, -1)
+    levels = kc.cohort_levels(points, cohort, row, n_seg * n_rows, n_ages)
+    return Partials("cohort_table", {"active": levels.active.reshape(plan.shape),
+                                     "mrr": levels.mrr.reshape(plan.shape)})
+
+
+def _finalize(partials: Partials, plan: _Plan) -> CohortTable:
+    """The shares of the combined cells, censoring and the empty-cohort warning."""
+    ctx = "cohort_table"
+    seg = plan.segments
+    last = plan.snaps.size - 1
+    active_cells, mrr_cells = partials["active"], partials["mrr"]
+    if plan.first_row is not None:
+        first_row = plan.first_row
+    else:  # the first cohort with customers, in any segment (the data's first cohort)
+        present = np.flatnonzero(active_cells[:, :, 0].sum(axis=0) > 0)
+        first_row = int(present[0]) if present.size else last + 1
     n_cohorts = max(last - first_row + 1, 0)
     n_ages = max(n_cohorts, 1)
-    n_seg = seg.n_segments
-    row = np.where(cohort >= first_row, seg.segment_of_entity * n_cohorts + cohort - first_row,
-                   -1)
-    levels = kc.cohort_levels(points, cohort, row, n_seg * n_cohorts, n_ages)
+    n_seg = seg.n
+    cut = slice(first_row - plan.base, first_row - plan.base + n_cohorts)
+
+    level_active = active_cells[:, cut, :n_ages].reshape(n_seg * n_cohorts, n_ages)
+    level_mrr = mrr_cells[:, cut, :n_ages].reshape(n_seg * n_cohorts, n_ages)
+    kind, f, digits, labels = plan.kind, plan.freq, plan.digits, plan.labels
 
     age = np.arange(n_ages)
     cohort_idx = np.tile(np.arange(n_cohorts), n_seg)
     censored = age[None, :] > (n_cohorts - 1 - cohort_idx)[:, None]
-    active = np.where(censored, np.nan, levels.active.astype(np.float64))
-    sizes = levels.active[:, 0].astype(np.int64)
+    active = np.where(censored, np.nan, level_active.astype(np.float64))
+    sizes = level_active[:, 0].astype(np.int64)
     empty = sizes == 0
     if empty.any():
         warn_undefined(f"{ctx}: {int(empty.sum())} of {empty.size} cohorts have no customers; "
@@ -240,12 +310,12 @@ def cohort_table(
         values = active / base[:, None]
     else:
         scale = (10.0 ** digits)[np.repeat(np.arange(n_seg), n_cohorts)]
-        mrr = np.where(censored, np.nan, levels.mrr / scale[:, None])
+        mrr = np.where(censored, np.nan, level_mrr / scale[:, None])
         # Every member pays at age 0 (that is what makes the cohort), so only an empty
         # cohort starts at zero MRR.
-        start_mrr = levels.mrr[:, 0].astype(np.float64)
+        start_mrr = level_mrr[:, 0].astype(np.float64)
         values = np.where(censored, np.nan,
-                          levels.mrr / np.where(start_mrr > 0, start_mrr, np.nan)[:, None])
+                          level_mrr / np.where(start_mrr > 0, start_mrr, np.nan)[:, None])
 
     cols = segment_columns(seg.name, np.repeat(seg.labels, n_cohorts), ctx,
                            {"cohort": np.tile(labels[first_row:], n_seg)})
@@ -255,4 +325,4 @@ def cohort_table(
     for k in range(n_ages if n_cohorts else 0):
         cols[str(k)] = values[:, k]
     return CohortTable(cols, kind=kind, freq=f, values=values, active=active, mrr=mrr,
-                       currency=currency, digits=np.repeat(digits, n_cohorts))
+                       currency=plan.currency, digits=np.repeat(digits, n_cohorts))

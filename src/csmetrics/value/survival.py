@@ -17,6 +17,7 @@ and the confidence limits are log-log, ``S ** exp(+-z sqrt(sum d / (n (n - d))) 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.optional import scipy
 from csmetrics._core.options import CONFIDENCE, validate_params
-from csmetrics._core.segments import from_labels, segment_columns
+from csmetrics._core.partials import Job, Partials, staged
+from csmetrics._core.segments import from_labels, resolve, segment_columns
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import cohorts as kc
 from csmetrics.exceptions import InvalidParameterError
@@ -40,22 +42,26 @@ from csmetrics.tables.coerce import as_table
 from csmetrics.tables.subscriptions import SubscriptionTable
 from csmetrics.value.arrays import durations_and_churned
 from csmetrics.value.changes import change_points, period_labels
+from csmetrics.value.plan import PlanSegments, plan_segments, subscription_segments
 
 __all__ = ["SurvivalCurve", "customer_lifetimes", "kaplan_meier", "survival_curve"]
 
 
-def _lifetimes(table: SubscriptionTable, seg: Segmentation, at: PeriodLike, by: By
-               ) -> tuple[kc.Lifetimes, NDArray[Any]]:
+def _snapshots(table: SubscriptionTable, at: PeriodLike) -> NDArray[np.datetime64]:
+    """The month ends from the data's first start to ``at``, then ``at`` itself."""
     f = parse_frequency("month")
     at_day = snapshot_date(at)
     if len(table):
         snaps = np.concatenate([period_ends_before(table.start.min(), at_day, f), [at_day]])
     else:
         snaps = np.array([at_day])
-    snaps = snaps.astype("datetime64[D]")
+    return snaps.astype("datetime64[D]")
+
+
+def _lifetimes(table: SubscriptionTable, seg: Segmentation, snaps: NDArray[np.datetime64],
+               by: By) -> kc.Lifetimes:
     points = change_points(table, seg, snaps.astype(np.int64), by)
-    lt = kc.lifetimes(points, snaps.size - 1)
-    return lt, period_labels(snaps, f)
+    return kc.lifetimes(points, snaps.size - 1)
 
 
 def customer_lifetimes(subscriptions: Any, at: PeriodLike, *, by: By = None) -> TableResult:
@@ -107,7 +113,9 @@ def customer_lifetimes(subscriptions: Any, at: PeriodLike, *, by: By = None) -> 
     ctx = "customer_lifetimes"
     table = as_table(subscriptions, ctx, by=by)
     seg = segment(table, by, ctx)
-    lt, labels = _lifetimes(table, seg, at, by)
+    snaps = _snapshots(table, at)
+    lt = _lifetimes(table, seg, snaps, by)
+    labels = period_labels(snaps, parse_frequency("month"))
     ids = {"customer_id": table.customer_ids[seg.customer_of_entity[lt.entity]]}
     # by="customer_id" is the list itself; any other segment adds its column.
     name = None if isinstance(by, str) and by == "customer_id" else seg.name
@@ -181,9 +189,20 @@ class SurvivalCurve(TableResult):
 def _curve(group: NDArray[np.int64], time: NDArray[np.int64], event: NDArray[np.bool_],
            labels: NDArray[Any], segment_name: str | None, time_name: str,
            confidence: float, title: str, context: str) -> SurvivalCurve:
+    n_times = int(time.max()) + 1 if time.size else 1
+    events, censored = kc.leaving_counts(group, time, event, labels.size, n_times)
+    return _curve_of_counts(events, censored, labels, segment_name, time_name, confidence,
+                            title, context)
+
+
+def _curve_of_counts(events: NDArray[np.int64], censored: NDArray[np.int64],
+                     labels: NDArray[Any], segment_name: str | None, time_name: str,
+                     confidence: float, title: str, context: str) -> SurvivalCurve:
+    """The curve, its medians and warnings from the events and censorings per (group,
+    time); times after every group's last member change nothing."""
     z = float(scipy("special").ndtri(0.5 + confidence / 2))
     n_groups = labels.size
-    km = kc.kaplan_meier(group, time, event, n_groups, z)
+    km = kc.estimate(events, censored, z)
     median = kc.first_time_at_or_below(km.survival, 0.5)
     # The median's limits: the first times the lower and the upper band reach 0.5 (where
     # everyone has churned, S = 0 and so are both bands, though their formula is undefined).
@@ -227,9 +246,10 @@ def _curve(group: NDArray[np.int64], time: NDArray[np.int64], event: NDArray[np.
                          segment_name=segment_name, time_name=time_name)
 
 
+@staged(SurvivalCurve)
 @validate_params({"confidence": CONFIDENCE})
 def survival_curve(subscriptions: Any, at: PeriodLike, *, by: By = None,
-                   confidence: float = 0.95) -> SurvivalCurve:
+                   confidence: float = 0.95) -> Job[SurvivalCurve]:
     """Kaplan-Meier curve of customer lifetime in months, active customers censored at ``at``.
 
     Parameters
@@ -291,15 +311,49 @@ def survival_curve(subscriptions: Any, at: PeriodLike, *, by: By = None,
     >>> curve.median     # S is 0.5 from month 2 until month 4
     3.0
     """
+    table, plan = _prepare(subscriptions, at, by=by, confidence=confidence)
+    return Job(table, plan, _partial, _finalize)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the parts of a survival curve agree on: the snapshot grid (month ends from the
+    whole input's first start to ``at``), the segments and the confidence."""
+
+    segments: PlanSegments
+    snaps: NDArray[np.datetime64]
+    confidence: float
+    title: str
+
+    @property
+    def labels(self) -> NDArray[Any]:
+        seg = self.segments
+        return seg.labels if seg.name is not None else np.array([None], dtype=object)
+
+
+def _prepare(subscriptions: Any, at: PeriodLike, *, by: By = None, confidence: float = 0.95
+             ) -> tuple[SubscriptionTable, _Plan]:
     ctx = "survival_curve"
     table = as_table(subscriptions, ctx, by=by)
-    seg = segment(table, by, ctx)
-    lt, _ = _lifetimes(table, seg, at, by)
-    group = seg.segment_of_entity[lt.entity]
+    segs = plan_segments(resolve(by, table, ctx), table, by, ctx)
     title = f"Customer survival (Kaplan-Meier, months, at {snapshot_date(at)})"
-    labels = seg.labels if seg.name is not None else np.array([None], dtype=object)
-    return _curve(group, lt.lifetime, lt.churned, labels, seg.name, "month", confidence,
-                  title, ctx)
+    return table, _Plan(segs, _snapshots(table, at), confidence, title)
+
+
+def _partial(part: SubscriptionTable, plan: _Plan) -> Partials:
+    """A part's lifetimes as churn events and censorings per (segment, month), shaped
+    (segments, snapshots): a lifetime is at most the grid's last index."""
+    seg = subscription_segments(part, plan.segments)
+    lt = _lifetimes(part, seg, plan.snaps, plan.segments.by)
+    events, censored = kc.leaving_counts(seg.segment_of_entity[lt.entity], lt.lifetime,
+                                         lt.churned, plan.labels.size, plan.snaps.size)
+    return Partials("survival_curve", {"churned": events, "censored": censored})
+
+
+def _finalize(partials: Partials, plan: _Plan) -> SurvivalCurve:
+    return _curve_of_counts(partials["churned"], partials["censored"], plan.labels,
+                            plan.segments.name, "month", plan.confidence, plan.title,
+                            "survival_curve")
 
 
 @validate_params({"confidence": CONFIDENCE}, renamed={"groups": "by"})

@@ -30,13 +30,16 @@ from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.options import Interval, Satisfies, validate_params
+from csmetrics._core.partials import Job, Partials, staged
 from csmetrics._core.ratios import divide
 from csmetrics._core.segments import By, resolve, segment_columns
+from csmetrics._kernels.primitives import bincount_int
 from csmetrics.exceptions import CurrencyMismatchError, InvalidParameterError
 from csmetrics.periods.calendar import Frequency, Period, PeriodLike, parse_frequency, snapshot_date
 from csmetrics.results import MetricResult
 from csmetrics.tables.coerce import as_payments
 from csmetrics.tables.payments import PaymentTable
+from csmetrics.value.plan import PlanSegments, plan_segments, row_segments
 
 __all__ = ["average_order_value", "purchase_frequency", "transactional_lifetime_value"]
 
@@ -53,7 +56,6 @@ def _is_date(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class _Window:
-    rows: NDArray[np.bool_]
     first: np.datetime64
     last: np.datetime64
     months: float
@@ -62,15 +64,19 @@ class _Window:
     def label(self) -> str:
         return "no payments" if np.isnat(self.first) else f"{self.first} to {self.last}"
 
+    def rows(self, table: PaymentTable) -> NDArray[np.bool_]:
+        """The payments of ``table`` dated in the window (none when it is unknown)."""
+        return (table.date >= self.first) & (table.date <= self.last)
+
 
 def _window(table: PaymentTable, start: PeriodLike | None, end: PeriodLike | None,
             context: str) -> _Window:
-    """The payments dated from the first day of ``start`` to the last day of ``end``, and the
-    window's length in months. Without payments and a window to infer, the window is
-    unknown (its values are undefined)."""
+    """The window from the first day of ``start`` to the last day of ``end``, and its length
+    in months. Without payments and a window to infer, the window is unknown (its values
+    are undefined)."""
     if len(table) == 0 and (start is None or end is None):
         nat = np.datetime64("NaT", "D")
-        return _Window(np.zeros(0, dtype=bool), nat, nat, math.nan)
+        return _Window(nat, nat, math.nan)
     if start is None:
         first = table.date.min().astype("datetime64[M]").astype("datetime64[D]")
     elif _is_date(start):
@@ -92,8 +98,7 @@ def _window(table: PaymentTable, start: PeriodLike | None, end: PeriodLike | Non
                        .astype(np.int64))
     else:  # a window of dates: a year is 365.25 days
         months = float((after - first).astype(np.int64)) / 365.25 * 12
-    rows = (table.date >= first) & (table.date <= last)
-    return _Window(rows, first, last, months)
+    return _Window(first, last, months)
 
 
 def _segment_currency(table: PaymentTable, rows: NDArray[np.bool_], seg: NDArray[np.int64],
@@ -121,6 +126,21 @@ def _segment_currency(table: PaymentTable, rows: NDArray[np.bool_], seg: NDArray
 
 
 @dataclass(frozen=True)
+class _Plan:
+    """What the parts of a payment metric agree on: the window, the segments, each
+    segment's currency digits, and the metric's options."""
+
+    segments: PlanSegments
+    window: _Window
+    currency: str
+    digits: NDArray[np.int64]
+    context: str
+    freq: str | Frequency = "year"
+    lifespan: float = 1.0
+    gross_margin: float = 1.0
+
+
+@dataclass(frozen=True)
 class _PaymentStats:
     name: str | None
     labels: NDArray[Any]
@@ -133,22 +153,38 @@ class _PaymentStats:
     context: str
 
 
-def _payment_stats(payments: Any, start: PeriodLike | None, end: PeriodLike | None, by: By,
-                   context: str) -> _PaymentStats:
+def _prepare(payments: Any, start: PeriodLike | None, end: PeriodLike | None, by: By,
+             context: str, **options: Any) -> tuple[PaymentTable, _Plan]:
     table = as_payments(payments, context, by=by)
     win = _window(table, start, end, context)
     segs = resolve(by, table, context)
-    n_seg = segs.n
-    digits, currency = _segment_currency(table, win.rows, segs.of_row, n_seg, context)
-    s = segs.of_row[win.rows]
-    revenue = np.bincount(s, weights=table.amount_minor[win.rows], minlength=n_seg)
-    count = np.bincount(s, minlength=n_seg)
-    n_cust = max(len(table.customer_ids), 1)
-    pairs = np.unique(s * n_cust + table.customer_codes[win.rows])
-    customers = np.bincount(pairs // n_cust, minlength=n_seg)
-    return _PaymentStats(segs.name, segs.labels, revenue / 10.0 ** digits,
-                         count.astype(np.int64), customers.astype(np.int64), win, currency,
-                         digits, context)
+    digits, currency = _segment_currency(table, win.rows(table), segs.of_row, segs.n, context)
+    plan = _Plan(plan_segments(segs, table, by, context), win, currency, digits, context,
+                 **options)
+    return table, plan
+
+
+def _partial(part: PaymentTable, plan: _Plan) -> Partials:
+    """A part's revenue (minor units), payments and paying customers per segment."""
+    rows = plan.window.rows(part)
+    n_seg = plan.segments.n
+    s = row_segments(part, plan.segments)[rows]
+    revenue = bincount_int(s, part.amount_minor[rows], n_seg)
+    count = np.bincount(s, minlength=n_seg).astype(np.int64)
+    # A customer's payments are all in one part, so its (segment, customer) pairs are too.
+    n_cust = max(len(part.customer_ids), 1)
+    pairs = np.unique(s * n_cust + part.customer_codes[rows])
+    customers = np.bincount(pairs // n_cust, minlength=n_seg).astype(np.int64)
+    return Partials(plan.context, {"revenue_minor": revenue, "payments": count,
+                                   "customers": customers})
+
+
+def _stats(partials: Partials, plan: _Plan) -> _PaymentStats:
+    seg = plan.segments
+    revenue = partials["revenue_minor"].astype(np.float64) / 10.0 ** plan.digits
+    return _PaymentStats(seg.name, seg.labels, revenue, partials["payments"],
+                         partials["customers"], plan.window, plan.currency, plan.digits,
+                         plan.context)
 
 
 def _is_freq(value: Any) -> Any:
@@ -200,9 +236,10 @@ def _per_customer(st: _PaymentStats, context: str, *, warned: bool = False
                   context=context, what="the number of paying customers in the window")
 
 
+@staged(MetricResult)
 @validate_params({})
 def average_order_value(payments: Any, start: PeriodLike | None = None,
-                        end: PeriodLike | None = None, *, by: By = None) -> MetricResult:
+                        end: PeriodLike | None = None, *, by: By = None) -> Job[MetricResult]:
     """Average amount of a payment in the window, in the payments' currency: revenue over the
     number of payments.
 
@@ -252,8 +289,14 @@ def average_order_value(payments: Any, start: PeriodLike | None = None,
     >>> average_order_value(pays)
     MetricResult(average_order_value=35)
     """
-    ctx = "average_order_value"
-    st = _payment_stats(payments, start, end, by, ctx)
+    return Job(*_prepare(payments, start, end, by, "average_order_value"), _partial,
+               _aov_finalize)
+
+
+def _aov_finalize(partials: Partials, plan: _Plan) -> MetricResult:
+    """``average_order_value`` of the combined partials."""
+    ctx = plan.context
+    st = _stats(partials, plan)
     aov = _per_payment(st, ctx)
     return _result(st, {"average_order_value": aov, "payments": st.payments,
                         "revenue": st.revenue}, "average_order_value",
@@ -261,10 +304,11 @@ def average_order_value(payments: Any, start: PeriodLike | None = None,
                    ("average_order_value", "revenue"))
 
 
+@staged(MetricResult)
 @validate_params({"freq": _FREQ}, renamed={"per": "freq"})
 def purchase_frequency(payments: Any, start: PeriodLike | None = None,
                        end: PeriodLike | None = None, *, freq: str | Frequency = "year",
-                       by: By = None) -> MetricResult:
+                       by: By = None) -> Job[MetricResult]:
     """Payments per paying customer, per period of ``freq`` (a year by default).
 
     Parameters
@@ -314,20 +358,27 @@ def purchase_frequency(payments: Any, start: PeriodLike | None = None,
     >>> float(purchase_frequency(pays, "2024-01", "2024-06", freq="window"))
     1.5
     """
-    ctx = "purchase_frequency"
-    st = _payment_stats(payments, start, end, by, ctx)
+    return Job(*_prepare(payments, start, end, by, "purchase_frequency", freq=freq),
+               _partial, _pf_finalize)
+
+
+def _pf_finalize(partials: Partials, plan: _Plan) -> MetricResult:
+    """``purchase_frequency`` of the combined partials."""
+    ctx, freq = plan.context, plan.freq
+    st = _stats(partials, plan)
     per_customer = _per_customer(st, ctx) * _per_factor(freq, st.window)
     return _result(st, {"purchase_frequency": per_customer, "payments": st.payments,
                         "customers": st.customers}, "purchase_frequency",
                    f"Purchases per customer per {_unit(freq)}, {st.window.label}", ())
 
 
+@staged(MetricResult)
 @validate_params({"lifespan": Interval(0, math.inf, closed="neither"),
                   "gross_margin": _FINITE, "freq": _FREQ}, renamed={"per": "freq"})
 def transactional_lifetime_value(payments: Any, start: PeriodLike | None = None,
                                  end: PeriodLike | None = None, *, lifespan: float,
                                  gross_margin: float = 1.0, freq: str | Frequency = "year",
-                                 by: By = None) -> MetricResult:
+                                 by: By = None) -> Job[MetricResult]:
     """Transactional CLV, in the payments' currency: average order value x purchase frequency
     x lifespan x margin.
 
@@ -380,8 +431,16 @@ def transactional_lifetime_value(payments: Any, start: PeriodLike | None = None,
     >>> float(transactional_lifetime_value(pays, "2024", "2024", lifespan=3))
     157.5
     """
-    ctx = "transactional_lifetime_value"
-    st = _payment_stats(payments, start, end, by, ctx)
+    return Job(*_prepare(payments, start, end, by, "transactional_lifetime_value", freq=freq,
+                         lifespan=lifespan, gross_margin=gross_margin), _partial,
+               _tlv_finalize)
+
+
+def _tlv_finalize(partials: Partials, plan: _Plan) -> MetricResult:
+    """``transactional_lifetime_value`` of the combined partials."""
+    ctx, freq = plan.context, plan.freq
+    lifespan, gross_margin = plan.lifespan, plan.gross_margin
+    st = _stats(partials, plan)
     aov = _per_payment(st, ctx)
     per_customer = _per_customer(st, ctx, warned=True) * _per_factor(freq, st.window)
     value = aov * per_customer * lifespan * gross_margin
