@@ -8,11 +8,11 @@ hypothesis; this file walks ``test_contract.REGISTRY`` so that no additive metri
 from __future__ import annotations
 
 import pytest
-from partition import assert_partition
-from test_contract import REGISTRY, Spec, _data, customer_mapping
 
 import csmetrics as cm
 from csmetrics.partials import PARTS
+from partition import assert_partition
+from test_contract import REGISTRY, Spec, _data, customer_mapping
 
 NOT_PARTIAL = {
     "engagement": "its median session length is a median over rows: no sum of parts gives it",
