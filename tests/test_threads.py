@@ -1,4 +1,5 @@
-"""Both cores: work split by customer across threads never changes a result."""
+"""Both cores: work split by customer across threads (and into ranges of a bounded number
+of rows) never changes a result."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 import csmetrics as cm
 from csmetrics._core import threads
 from csmetrics.datasets import synthetic_columns
+from csmetrics.revenue import points
 from partition import assert_same, quiet
 
 W = ("2024-01", "2024-12")
@@ -31,9 +33,10 @@ def _compute(cols: dict[str, Any]) -> list[Any]:
     return [quiet(getattr(cm, name), table, *args, **options) for name, args, options in CALLS]
 
 
-@given(seed=st.integers(0, 10_000), n=st.integers(1, 60), n_threads=st.integers(2, 5))
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 60), n_threads=st.integers(2, 5),
+       chunk=st.integers(1, 50))
 def test_results_do_not_depend_on_the_number_of_threads(
-        seed: int, n: int, n_threads: int) -> None:
+        seed: int, n: int, n_threads: int, chunk: int) -> None:
     cols = synthetic_columns(n, months=15, seed=seed, start="2023-10")
     cols["plan"] = np.random.default_rng(seed).choice(["a", "b"], cols["start"].size)
     with pytest.MonkeyPatch.context() as mp:
@@ -41,6 +44,7 @@ def test_results_do_not_depend_on_the_number_of_threads(
         one = _compute(cols)
         mp.setenv("CSMETRICS_THREADS", str(n_threads))
         mp.setattr(threads, "MIN_ROWS_PER_THREAD", 1)   # split even tiny tables
+        mp.setattr(points, "CHUNK_ROWS", chunk)          # and into many small ranges
         assert threads.parts_for(cols["start"].size) == min(n_threads, cols["start"].size)
         many = _compute(cols)
     for (name, _, _), a, b in zip(CALLS, one, many, strict=True):

@@ -37,7 +37,7 @@ from csmetrics.revenue.conversion import (
     convert_bridge,
     pair_owner,
 )
-from csmetrics.revenue.points import days, shared_points
+from csmetrics.revenue.points import bridge_in_pieces, days, shared_points
 from csmetrics.revenue.segments import (
     By,
     Segmentation,
@@ -361,7 +361,8 @@ def _part_run(table: SubscriptionTable, plan: Plan) -> Run:
                            table.mrr_units, snaps, base, free_is_customer=free,
                            reactivation_window=pol.reactivation_window_days)
              if pol.same_period_churn else None)
-    b = kr.bridge(points, inner.segment_of_entity, inner.n_segments, base, n_periods, extra)
+    b = bridge_in_pieces(points, inner.segment_of_entity, inner.n_segments, base, n_periods,
+                         extra)
     if plan.fx is None:
         zero = np.zeros((seg.n_segments, n_periods), dtype=np.int64)
         return Run(table, plan, seg, inner, outer_of_inner, currency_of_inner, points, extra,

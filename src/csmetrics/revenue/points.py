@@ -6,7 +6,6 @@ from __future__ import annotations
 import weakref
 from collections import OrderedDict
 from collections.abc import Hashable
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -76,12 +75,13 @@ def shared_points(table: SubscriptionTable, by: By, single: bool, inner: Segment
 
 def _change_points(table: SubscriptionTable, inner: Segmentation, snaps: I64, free: bool,
                    reactivation_window: int | None) -> kr.ChangePoints:
-    """``kr.change_points`` of the table's rows; on several cores, of contiguous ranges of
-    entities in threads, concatenated (points are sorted by entity: the concatenation of
-    the ranges' points is the whole's)."""
+    """``kr.change_points`` of the table's rows, computed per contiguous range of entities
+    (in threads on several cores) and concatenated: points are sorted by entity, so the
+    ranges' points in order are the whole's. Ranges of at most ``CHUNK_ROWS`` rows also
+    keep every temporary small: a large table never holds its events several times over."""
     start_days, end_days = days(table)
     entity, units = inner.entity_of_row, table.mrr_units
-    n_parts = parts_for(entity.size)
+    n_parts = max(parts_for(entity.size), -(-entity.size // CHUNK_ROWS))
 
     def points_of(rows: slice | I64) -> kr.ChangePoints:
         return kr.change_points(entity[rows], start_days[rows], end_days[rows], units[rows],
@@ -90,16 +90,39 @@ def _change_points(table: SubscriptionTable, inner: Segmentation, snaps: I64, fr
 
     if n_parts == 1:
         return points_of(slice(None))
-    bounds = split_codes(entity, inner.n_entities, n_parts)
+    rows_of = rows_by_range(entity, split_codes(entity, inner.n_entities, n_parts))
+    pieces = run_parts(points_of, rows_of)
+    return kr.join_points(pieces)
 
-    def part(i: int) -> kr.ChangePoints:
-        return points_of(np.flatnonzero((entity >= bounds[i]) & (entity < bounds[i + 1])))
 
-    pieces = run_parts(part, range(n_parts))
+CHUNK_ROWS = 1 << 21
+"""Rows per range of entities when computing change points (a few tens of MB of
+temporaries each)."""
 
-    def joined(name: str) -> NDArray[Any]:
-        return np.concatenate([getattr(p, name) for p in pieces])
 
-    return kr.ChangePoints(joined("entity"), joined("snapshot"), joined("previous"),
-                           joined("current"), joined("was_customer"), joined("is_customer"),
-                           joined("returning"), pieces[0].width)
+def rows_by_range(codes: I64, bounds: I64) -> list[I64]:
+    """Positions of the rows of each range of codes ``[bounds[i], bounds[i+1])``, in row
+    order within each range."""
+    part = np.searchsorted(bounds, codes, side="right") - 1
+    small = part.astype(np.int16 if bounds.size < 1 << 15 else np.int32)
+    order = np.argsort(small, kind="stable")  # a radix sort of small integers
+    ends = np.cumsum(np.bincount(part, minlength=bounds.size - 1))
+    return np.split(order, ends[:-1])
+
+
+def bridge_in_pieces(points: kr.ChangePoints, segment_of_entity: I64, n_segments: int,
+                     base: int, n_periods: int, extra: kr.Transients | None) -> kr.Bridge:
+    """``kr.bridge`` of ``points``, summed over slices of at most ``CHUNK_ROWS`` points (a
+    bridge is a sum over points), in threads on several cores."""
+    n = points.entity.size
+    n_pieces = max(parts_for(n), -(-n // CHUNK_ROWS))
+    if n_pieces <= 1:
+        return kr.bridge(points, segment_of_entity, n_segments, base, n_periods, extra)
+    cuts = np.linspace(0, n, n_pieces + 1).astype(np.int64)
+
+    def piece(i: int) -> kr.Bridge:
+        part = kr.slice_points(points, slice(int(cuts[i]), int(cuts[i + 1])))
+        return kr.bridge(part, segment_of_entity, n_segments, base, n_periods,
+                         extra if i == 0 else None)
+
+    return kr.add_bridges(run_parts(piece, range(n_pieces)))
