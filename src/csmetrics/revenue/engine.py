@@ -11,7 +11,7 @@ import functools
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -168,13 +168,26 @@ class Run:
     currency_of_inner: I64     # currency code of each inner segment (-1: none)
     points: kr.ChangePoints
     extra: kr.Transients | None
-    totals: Totals
     entity_points: kr.ChangePoints | None = None  # with fx: per user entity, converted
     entity_extra: kr.Transients | None = None     # with fx: transients of user entities
     pair_entity: I64 | None = None                # with fx: user entity of each pair
     pair_currency: I64 | None = None              # with fx: currency code of each pair
     currency_factor: NDArray[np.float64] | None = None  # with fx: (n_currencies, 1 + T)
     inner_bridge: kr.Bridge | None = None         # this table's bridge in local units
+    # Made on first use and shared by every copy of the run (cached runs are copies):
+    # metrics that read only the change points (cohort NRR) never build the bridge.
+    memo: dict[str, Totals] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def totals(self) -> Totals:
+        """This table's bridge, in the result's currency."""
+        found = self.memo.get("totals")
+        if found is None:
+            b = bridge_in_pieces(self.points, self.inner.segment_of_entity,
+                                 self.inner.n_segments, self.base, self.n_periods, self.extra)
+            zero = np.zeros((self.seg.n_segments, self.n_periods), dtype=np.int64)
+            found = self.memo["totals"] = Totals(self.plan, b, zero)
+        return found
 
     @property
     def bridge(self) -> kr.Bridge:
@@ -361,12 +374,10 @@ def _part_run(table: SubscriptionTable, plan: Plan) -> Run:
                            table.mrr_units, snaps, base, free_is_customer=free,
                            reactivation_window=pol.reactivation_window_days)
              if pol.same_period_churn else None)
+    if plan.fx is None:
+        return Run(table, plan, seg, inner, outer_of_inner, currency_of_inner, points, extra)
     b = bridge_in_pieces(points, inner.segment_of_entity, inner.n_segments, base, n_periods,
                          extra)
-    if plan.fx is None:
-        zero = np.zeros((seg.n_segments, n_periods), dtype=np.int64)
-        return Run(table, plan, seg, inner, outer_of_inner, currency_of_inner, points, extra,
-                   Totals(plan, b, zero))
     # Each pair's currency at each window snapshot: the rates needed where it holds money.
     has_money = np.concatenate([b.starting[:, None], b.ending], axis=1) != 0
     factor = currency_factors(plan, has_money)
@@ -384,9 +395,9 @@ def _part_run(table: SubscriptionTable, plan: Plan) -> Run:
     moved = kr.bridge(ent_points, seg.segment_of_entity, seg.n_segments, base, n_periods,
                       ent_extra)
     r = Run(table, plan, seg, inner, outer_of_inner, currency_of_inner, points, extra,
-            Totals(plan, b, np.zeros(0, dtype=np.int64)), ent_points, ent_extra, pair_entity,
-            pair_currency, factor, b)
-    return replace(r, totals=totals(bridge_partials(r, moved), plan))
+            ent_points, ent_extra, pair_entity, pair_currency, factor, b)
+    r.memo["totals"] = totals(bridge_partials(r, moved), plan)
+    return r
 
 
 _BRIDGE = ("starting", "ending", "amounts", "counts", "starting_count", "ending_count")

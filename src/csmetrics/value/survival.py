@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from csmetrics._core.optional import scipy
 from csmetrics._core.options import CONFIDENCE, validate_params
 from csmetrics._core.partials import Job, Partials, staged
 from csmetrics._core.segments import from_labels, resolve, segment_columns
@@ -200,7 +200,7 @@ def _curve_of_counts(events: NDArray[np.int64], censored: NDArray[np.int64],
                      confidence: float, title: str, context: str) -> SurvivalCurve:
     """The curve, its medians and warnings from the events and censorings per (group,
     time); times after every group's last member change nothing."""
-    z = float(scipy("special").ndtri(0.5 + confidence / 2))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)  # (no scipy import for one quantile)
     n_groups = labels.size
     km = kc.estimate(events, censored, z)
     median = kc.first_time_at_or_below(km.survival, 0.5)
