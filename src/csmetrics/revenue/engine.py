@@ -176,12 +176,12 @@ class Run:
     inner_bridge: kr.Bridge | None = None         # this table's bridge in local units
     # Made on first use and shared by every copy of the run (cached runs are copies):
     # metrics that read only the change points (cohort NRR) never build the bridge.
-    memo: dict[str, Totals] = field(default_factory=dict, compare=False, repr=False)
+    memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def totals(self) -> Totals:
         """This table's bridge, in the result's currency."""
-        found = self.memo.get("totals")
+        found: Totals | None = self.memo.get("totals")
         if found is None:
             b = bridge_in_pieces(self.points, self.inner.segment_of_entity,
                                  self.inner.n_segments, self.base, self.n_periods, self.extra)

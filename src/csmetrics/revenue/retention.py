@@ -38,6 +38,7 @@ from csmetrics._core.options import OneOf, validate_params
 from csmetrics._core.partials import Job, Partials, staged
 from csmetrics._core.ratios import divide
 from csmetrics._core.segments import segment_columns
+from csmetrics._kernels import retention as kret
 from csmetrics._kernels import revenue as kr
 from csmetrics._kernels.primitives import bincount_int
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
@@ -195,13 +196,24 @@ def _cohort_partials(n_window: int | None, r: Run) -> Partials:
     period from the ``n_window``-th on (rows), per segment: the cohort's starting MRR and its
     retained MRR, net and gross."""
     n_window = n_window or r.n_periods
+    memo_key = ("cohort retention", n_window)
+    found: Partials | None = r.memo.get(memo_key)   # NRR and GRR of a window share it
+    if found is not None:
+        return found
     n_out = r.n_periods - n_window + 1
-    sums = np.zeros((3, n_out, r.seg.n_segments), dtype=np.int64)
-    cohorts = _Cohorts(r)
-    for j in range(n_out):  # one pass per output period (tens), vectorized over customers
-        sums[:, j] = cohorts.sums(r.base + j, r.base + j + n_window)
-    return Partials("cohort retention", {"starting": sums[0], "net": sums[1],
-                                         "gross": sums[2]})
+    windows = [(r.base + j, r.base + j + n_window) for j in range(n_out)]
+    if r.entity_points is None:  # one sweep over the snapshots for every window
+        sums = kret.cohort_sums(r.points, windows, r.inner.n_entities,
+                                r.outer_of_inner[r.inner.segment_of_entity], r.seg.n_segments,
+                                returning_counts=r.policy.returning_revenue_in_nrr)
+    else:
+        sums = np.zeros((3, n_out, r.seg.n_segments), dtype=np.int64)
+        cohorts = _Cohorts(r)
+        for j, (base, final) in enumerate(windows):  # vectorized over customers
+            sums[:, j] = cohorts.sums(base, final)
+    found = r.memo[memo_key] = Partials("cohort retention", {
+        "starting": sums[0], "net": sums[1], "gross": sums[2]})
+    return found
 
 
 @dataclass
