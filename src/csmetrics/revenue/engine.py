@@ -271,6 +271,8 @@ def plan_for(table: SubscriptionTable, start: PeriodLike, end: PeriodLike, *,
     customers: several currencies are then no obstacle.
     """
     pol = resolve(policy)
+    if not money and fx is None and table.currencies.size <= 1:
+        money = True  # one currency cannot mix: counting runs share the run with money
     key: Hashable | None = None
     if by is None or isinstance(by, str):
         key = (_hashable(start), _hashable(end), str(freq), by, pol, id(fx) if fx else None,

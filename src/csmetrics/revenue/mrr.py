@@ -17,7 +17,8 @@ starts on 15 March counts in March; one that ends on 15 March (end exclusive) do
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -148,9 +149,34 @@ def day_job(subscriptions: Any, at: PeriodLike, by: By, fx: FxRates | None, cont
     return Job(table, plan, day_partials, finish)
 
 
+_DAY: weakref.WeakKeyDictionary[SubscriptionTable, dict[Hashable, Partials]] = (
+    weakref.WeakKeyDictionary())
+
+
 def day_partials(table: SubscriptionTable, plan: DayPlan) -> Partials:
     """Per segment on the plan's day: MRR in minor units (with ``fx``: per segment and
-    currency, in that currency), paying customers, and accounts with an active span."""
+    currency, in that currency), paying customers, and accounts with an active span.
+
+    Kept per table for the last few days and segmentations (MRR, ARPA and the customer
+    count of one day read the same partials)."""
+    key: Hashable | None = None
+    if plan.by is None or isinstance(plan.by, str):
+        key = (plan.by, str(plan.day), id(plan.fx) if plan.fx else None,
+               plan.labels.tobytes() if plan.labels.dtype.kind != "O" else
+               tuple(plan.labels.tolist()))
+        found = _DAY.get(table, {}).get(key)
+        if found is not None:
+            return found
+    partials = _day_partials(table, plan)
+    if key is not None:
+        entries = _DAY.setdefault(table, {})
+        if len(entries) >= 8:
+            entries.clear()
+        entries[key] = partials
+    return partials
+
+
+def _day_partials(table: SubscriptionTable, plan: DayPlan) -> Partials:
     seg = segment_as(table, plan.by, plan.labels, plan.seg_name, plan.context,
                      plan.of_customer)
     n_seg = seg.n_segments
