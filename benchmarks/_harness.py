@@ -16,6 +16,8 @@ load average, since the machine may be shared.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import json
 import math
 import os
@@ -44,7 +46,15 @@ def status_mb(name: str) -> float:
 
 
 def reset_peak() -> float:
-    """Reset the resident-set high-water mark; return the current resident set in MiB."""
+    """Reset the resident-set high-water mark; return the current resident set in MiB.
+
+    Memory freed by the untimed setup is first handed back to the system (glibc
+    ``malloc_trim``): otherwise a run could reuse those resident pages without raising the
+    mark, and its peak would read low.
+    """
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
     with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
     return status_mb("VmRSS")
@@ -157,7 +167,8 @@ def print_table(title: str, lines: Sequence[Line], ref: Line,
                   f"({line.error})")
             continue
         t = line.seconds / ref.seconds if ref.seconds > 0 else math.nan
-        p = line.peak_mb / ref.peak_mb if ref.peak_mb > 0 else math.nan
+        # a peak under 1 MiB is below what the high-water mark resolves: no ratio to it
+        p = line.peak_mb / ref.peak_mb if ref.peak_mb >= 1 else math.nan
         ok = agreement(line) if agreement is not None else None
         shown = "ref" if line is ref else ("-" if ok is None else ("yes" if ok else "NO"))
         print(f"  {line.label:<34} {line.seconds:>9.3f} {line.peak_mb:>9.0f} {t:>17.2f}x "

@@ -150,8 +150,9 @@ def numpy_floor(cols: Cols, start_month: str, end_month: str) -> dict[str, np.nd
 # --- polars -------------------------------------------------------------------------------------
 
 
-def polars_query(cols: Cols, start_month: str, end_month: str) -> tuple[Any, int, int]:
-    """The lazy polars query (not collected), the number of snapshots, the window's first."""
+def polars_changes(cols: Cols, start_month: str, end_month: str) -> tuple[Any, int, int]:
+    """The lazy frame of change points (customer, idx, cents, prev, had), the number of
+    snapshots and the window's first index."""
     import polars as pl
 
     snaps, wf = snapshots(cols["start"], start_month, end_month)
@@ -181,6 +182,14 @@ def polars_query(cols: Cols, start_month: str, end_month: str) -> tuple[Any, int
                  - (pl.col("cents") > 0).cast(pl.Int32)) > 0,
         )
     )
+    return changes, n, wf
+
+
+def polars_query(cols: Cols, start_month: str, end_month: str) -> tuple[Any, int, int]:
+    """The lazy polars query (not collected), the number of snapshots, the window's first."""
+    import polars as pl
+
+    changes, n, wf = polars_changes(cols, start_month, end_month)
     p, c = pl.col("prev"), pl.col("cents")
     up = (p == 0) & (c > 0)
     masks = {"new": up & ~pl.col("had"), "reactivation": up & pl.col("had"),
