@@ -152,8 +152,9 @@ def floor_peer(data: dict[str, np.ndarray]) -> Callable[[], Any]:
 
 
 def pandas_naive(data: dict[str, np.ndarray]) -> Callable[[], Any]:
-    import baselines
     import pandas as pd
+
+    import baselines
 
     cols = bench_mrr._raw(data)
 
