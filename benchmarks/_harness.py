@@ -3,9 +3,10 @@ best-of-N timing, agreement checks and the ratio table every script prints.
 
 A *contender* is ``(label, "module:function", args)``. In a fresh interpreter the harness
 loads the input arrays from an ``.npz`` file, calls ``module.function(data, *args)``, which
-does any untimed setup and returns a zero-argument callable (or a pair ``(prepare, run)``:
-``prepare()`` runs untimed before each run, ``run(prepared)`` is timed); the run is timed
-``repeat`` times. Before each run the resident-set high-water mark is reset (Linux
+does any untimed setup and returns a zero-argument callable (or ``(prepare, run)``:
+``prepare()`` runs untimed before each run, ``run(prepared)`` is timed; or
+``(prepare, run, result)``: ``result(output)`` turns the output into arrays, untimed); the
+run is timed ``repeat`` times. Before each run the resident-set high-water mark is reset (Linux
 ``clear_refs`` 5) and its growth during the run is the run's peak. The last run's result (a
 mapping of names to numbers or arrays) is written back for the agreement check.
 
@@ -87,12 +88,15 @@ def _child(target: str, input_path: str, output_path: str, repeat: int, args: li
         arrays = {k: data[k] for k in data.files}
     made = fn(arrays, *args)
     del arrays
-    # A contender returns its run, or (prepare, run): prepare() is called untimed before each
-    # run and its value passed to it (a fresh table per run, so no cache of an earlier run
-    # serves a later one).
-    prepare, run = made if isinstance(made, tuple) else (None, made)
+    # A contender returns its run; or (prepare, run): prepare() is called untimed before
+    # each run and its value passed to run (a fresh table per run, so no cache of an earlier
+    # run serves a later one); or (prepare, run, result): result(out) turns the last run's
+    # output into arrays, untimed. prepare may be None.
+    parts = made if isinstance(made, tuple) else (None, made)
+    prepare, run = parts[0], parts[1]
+    result = parts[2] if len(parts) > 2 else None
     times, peaks = [], []
-    out: Mapping[str, Any] = {}
+    out: Any = {}
     for _ in range(repeat):
         state = prepare() if prepare is not None else None
         base = reset_peak()
@@ -101,6 +105,8 @@ def _child(target: str, input_path: str, output_path: str, repeat: int, args: li
         times.append(time.perf_counter() - t0)
         peaks.append(status_mb("VmHWM") - base)
         del state
+    if result is not None:
+        out = result(out)
     np.savez(output_path, **{k: np.asarray(v) for k, v in out.items()})
     print(json.dumps({"seconds": min(times), "peak_mb": max(peaks)}))
 
