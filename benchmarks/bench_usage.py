@@ -144,7 +144,7 @@ def _aligned(line: h.Line, ref: h.Line) -> bool | None:
     if "utilization" not in line.result or line.error:
         return None
     a, b = line.result, ref.result
-    common, ia, ib = np.intersect1d(a["customer_id"], b["customer_id"], return_indices=True)
+    _, ia, ib = np.intersect1d(a["customer_id"], b["customer_id"], return_indices=True)
     only = [np.delete(x["utilization"], i) for x, i in ((a, ia), (b, ib))]
     if any(np.any(o[~np.isnan(o)] != 0) for o in only):
         return False
