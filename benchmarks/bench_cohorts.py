@@ -149,9 +149,12 @@ def _paying_edges(cols: dict[str, np.ndarray]) -> tuple[Any, int]:
     import polars as pl
 
     changes, n, _ = mrr_peers.polars_changes(cols, END, END)
+    # sorted by customer and snapshot: a customer's first edge is its first payment
+    first = pl.col("customer") != pl.col("customer").shift(1, fill_value=-1)
     edges = (changes.filter((pl.col("prev") > 0) != (pl.col("cents") > 0))
              .select("customer", "idx", step=pl.when(pl.col("cents") > 0).then(1).otherwise(-1))
-             .with_columns(cohort=pl.col("idx").min().over("customer")))
+             .with_columns(cohort=pl.when(first).then(pl.col("idx")).otherwise(None)
+                           .forward_fill()))
     return edges, n
 
 

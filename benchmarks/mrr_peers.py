@@ -8,11 +8,14 @@ follow the same algorithm on the change events of the spans:
    first month, if earlier) through the window's last month. A span ``[start, end)`` counts at
    snapshot ``s`` when ``start <= s < end`` (end exclusive, an open end never stops). Its first
    snapshot index is the first month end ``>= start``, its stop index the first month end
-   ``>= end``, both found by a sorted search against the month-end dates.
+   ``>= end``, both found by a sorted search against the month-end dates (polars
+   ``search_sorted``, numpy ``searchsorted``; DuckDB by month arithmetic, which gives the same
+   indices, with a sorted-search spelling checked in the self-check).
 2. Each span gives a start event ``+units`` at its first index and, when it ends inside the
    history, an end event ``-units`` at its stop index, keyed on one integer
    ``customer * width + index``.
-3. Events are summed per key, sorted by key, and a running sum per customer gives the
+3. Events are summed per key, sorted by key, and a running sum per customer (segmented on
+   the sorted rows; ``PARTITION BY customer`` in SQL) gives the
    customer's units after each change; cents = ``(units + 50) // 100`` (half up, as
    csmetrics rounds a customer's total).
 4. Each change is classified against the customer's previous cents (0 before its first
@@ -171,16 +174,23 @@ def polars_changes(cols: Cols, start_month: str, end_month: str) -> tuple[Any, i
         spans.filter(pl.col("i1") < n).select(key=pl.col("customer") * width + pl.col("i1"),
                                               delta=-pl.col("units")),
     ])
-    cents = (pl.col("delta").cum_sum().over("customer") + 50) // 100
+    # Rows come sorted by key, so by customer: a running sum within the customer is the
+    # running total minus the total before the customer's first row (forward-filled), and
+    # the previous value is the row above unless the customer starts there. This beats
+    # ``.over("customer")`` (which regroups) about threefold on 1M customers.
+    first = pl.col("customer") != pl.col("customer").shift(1, fill_value=-1)
+
+    def within(x: Any) -> Any:
+        total = x.cum_sum()
+        return total - pl.when(first).then(total - x).otherwise(None).forward_fill()
+
+    paying = (pl.col("cents") > 0).cast(pl.Int64)
     changes = (
         events.group_by("key").agg(pl.col("delta").sum()).sort("key")
         .with_columns(customer=pl.col("key") // width, idx=pl.col("key") % width)
-        .with_columns(cents=cents)
-        .with_columns(
-            prev=pl.col("cents").shift(1, fill_value=0).over("customer"),
-            had=((pl.col("cents") > 0).cast(pl.Int32).cum_sum().over("customer")
-                 - (pl.col("cents") > 0).cast(pl.Int32)) > 0,
-        )
+        .with_columns(cents=(within(pl.col("delta")) + 50) // 100)
+        .with_columns(prev=pl.when(first).then(0).otherwise(pl.col("cents").shift(1)),
+                      had=(within(paying) - paying) > 0)
     )
     return changes, n, wf
 
