@@ -40,7 +40,6 @@ import argparse
 import importlib.util
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,20 +51,6 @@ import _harness as h
 import mrr_peers
 
 END = "2024-12"
-
-
-def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), result
-
-
-def agree(ok: Any, message: str) -> None:
-    if not ok:
-        raise RuntimeError(message)
 
 
 def month_ends(first: np.datetime64, last: str) -> np.ndarray:
@@ -311,30 +296,40 @@ def run_size(n: int, repeat: int, naive: bool, tmp: str) -> None:
     path.unlink()
 
 
-def sbg(n: int, repeat: int) -> None:
-    """The sBG fit against scipy's Nelder-Mead on the per-customer likelihood (in-process)."""
-    from csmetrics.value.sbg import ShiftedBetaGeometric
+def sbg_contender(data: dict[str, np.ndarray], who: str) -> Callable[[], Any]:
+    durations, churned = data["durations"], data["churned"]
+    if who == "csmetrics":
+        from csmetrics.value.sbg import ShiftedBetaGeometric
 
+        return (None, lambda: ShiftedBetaGeometric.fit(durations=durations, churned=churned),
+                lambda fit: {"alpha": np.array(fit.alpha), "beta": np.array(fit.beta)})
+    import scipy.optimize
+    import scipy.special  # noqa: F401  (imported here, outside the timing)
+
+    return (None, lambda: scipy_sbg(durations, churned),
+            lambda ab: {"alpha": np.array(ab[0]), "beta": np.array(ab[1])})
+
+
+def sbg(n: int, repeat: int, tmp: str) -> None:
+    """The sBG fit against scipy's Nelder-Mead on the per-customer likelihood."""
     rng = np.random.default_rng(2007)
     theta = rng.beta(0.704, 1.182, n)
     life = rng.geometric(theta)
     seen = rng.integers(0, 36, n)
     churned = life <= seen
     durations = np.where(churned, life, seen)
-    t_cm, fit = best_of(lambda: ShiftedBetaGeometric.fit(durations=durations,
-                                                          churned=churned), repeat)
-    t_sp, (a, b) = best_of(lambda: scipy_sbg(durations, churned), 1)
-    agree(abs(fit.alpha - a) < 1e-3 * a and abs(fit.beta - b) < 1e-3 * b,
-          f"sBG estimates disagree: {fit} against alpha={a}, beta={b}")
-    print(f"\nShiftedBetaGeometric.fit on {n:,} lifetimes [load average {h.loadavg()}]: "
-          f"csmetrics {t_cm:.3f} s, scipy Nelder-Mead {t_sp:.3f} s "
-          f"(scipy / csmetrics {t_sp / t_cm:.1f}x), estimates agree to 1e-3")
+    path = h.save_input({"durations": durations, "churned": churned}, tmp, f"sbg_{n}")
+    lines = [h.measure("csmetrics ShiftedBetaGeometric.fit", "bench_cohorts:sbg_contender",
+                       path, "csmetrics", repeat=repeat),
+             h.measure("scipy Nelder-Mead (per customer)", "bench_cohorts:sbg_contender",
+                       path, "scipy", repeat=1)]
+    path.unlink()
+    ref = lines[0]
+    h.print_table(f"sBG fit on {n:,} simulated lifetimes (scipy run once)", lines, ref,
+                  lambda line: None if line is ref else h.agrees(line, ref, rtol=1e-3))
 
 
 def main() -> None:
-    import scipy.optimize
-    import scipy.special  # noqa: F401  (imported once, outside the timings)
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3, help="runs per contender (best kept)")
@@ -343,7 +338,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             run_size(n, args.repeat, args.naive, tmp)
-            sbg(n, args.repeat)
+            sbg(n, args.repeat, tmp)
 
 
 if __name__ == "__main__":
