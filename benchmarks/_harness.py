@@ -61,6 +61,15 @@ def reset_peak() -> float:
     return status_mb("VmRSS")
 
 
+def available_mb() -> float:
+    """Memory the system could give a new process now (MemAvailable), in MiB."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    return math.inf
+
+
 def loadavg() -> str:
     """The 1, 5 and 15 minute load averages, as /proc/loadavg gives them."""
     with contextlib.suppress(OSError):
@@ -164,12 +173,12 @@ def print_table(title: str, lines: Sequence[Line], ref: Line,
     A ratio above 1 means the line takes that many times the reference's time (or memory).
     """
     print(f"\n{title}   [load average {loadavg()}]")
-    ref_name = ref.label
-    print(f"  {'contender':<34} {'seconds':>9} {'peak MiB':>9} {'time/' + ref_name[:12]:>18} "
-          f"{'peak/' + ref_name[:12]:>18} {'agrees':>7}")
+    print(f"  (ratios: this line's time or peak over those of '{ref.label}')")
+    print(f"  {'contender':<34} {'seconds':>9} {'peak MiB':>9} {'time ratio':>11} "
+          f"{'peak ratio':>11} {'agrees':>7}")
     for line in lines:
         if line.error:
-            print(f"  {line.label:<34} {'-':>9} {'-':>9} {'':>18} {'':>18} {'':>7}  "
+            print(f"  {line.label:<34} {'-':>9} {'-':>9} {'':>11} {'':>11} {'':>7}  "
                   f"({line.error})")
             continue
         t = line.seconds / ref.seconds if ref.seconds > 0 else math.nan
@@ -177,8 +186,8 @@ def print_table(title: str, lines: Sequence[Line], ref: Line,
         p = line.peak_mb / ref.peak_mb if ref.peak_mb >= 1 else math.nan
         ok = agreement(line) if agreement is not None else None
         shown = "ref" if line is ref else ("-" if ok is None else ("yes" if ok else "NO"))
-        print(f"  {line.label:<34} {line.seconds:>9.3f} {line.peak_mb:>9.0f} {t:>17.2f}x "
-              f"{p:>17.2f}x {shown:>7}")
+        print(f"  {line.label:<34} {line.seconds:>9.3f} {line.peak_mb:>9.0f} {t:>10.2f}x "
+              f"{p:>10.2f}x {shown:>7}")
     for note in notes:
         print(f"  note: {note}")
 

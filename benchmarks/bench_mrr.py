@@ -51,6 +51,9 @@ END = "2024-12"
 RAW = ("customer_id", "interval", "start", "end", "amount", "quantity", "discount",
        "interval_count")
 KEYS = mrr_peers.MONEY + mrr_peers.COUNTS
+# peak bytes per input row measured at 1M customers (36 months), to skip what cannot fit
+BYTES_PER_ROW = {"polars lazy": 300, "polars streaming": 180, "duckdb events": 220,
+                 "numpy floor": 170, "pandas grid (naive)": 2500, "duckdb grid (naive)": 1500}
 CONTENDERS = ("csmetrics from columns", "csmetrics built table", "polars lazy",
               "polars streaming", "duckdb events", "numpy floor", "pandas grid (naive)",
               "duckdb grid (naive)")
@@ -160,6 +163,11 @@ def bench(n: int, months: int, chosen: list[str], repeat: int, timeout: float,
     del data
     lines: dict[str, h.Line] = {}
     for label in chosen:
+        need = rows * BYTES_PER_ROW.get(label, 600) * 2 / 2**20   # twice the 1M figure
+        if not label.startswith("csmetrics") and h.available_mb() < need:
+            lines[label] = h.Line(label, error=f"skipped: needs about {need / 1024:.1f} GiB, "
+                                               f"{h.available_mb() / 1024:.1f} GiB available")
+            continue
         target, args = targets(start, end)[label]
         lines[label] = h.measure(label, target, path, *args, repeat=repeat, timeout=timeout)
     path.unlink()
@@ -187,7 +195,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=900, help="seconds per contender")
     parser.add_argument("--max-peer-rows", type=float, default=30e6,
-                        help="skip the non-csmetrics contenders above this many rows")
+                        help="skip the non-csmetrics contenders above this many rows (they "
+                             "are also skipped, with a note, when memory looks too short)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     chosen = [c for c in CONTENDERS if args.naive or "naive" not in c]
