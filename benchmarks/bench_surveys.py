@@ -138,11 +138,11 @@ def polars_nps(scores: Any, weights: Any = None, segments: Any = None) -> Any:
     import polars as pl
 
     score = pl.col("score")
-    pro, det = (score >= 9).cast(pl.Float64), (score <= 6).cast(pl.Float64)
+    pro, det = score >= 9, score <= 6   # a boolean's mean is its share: no cast needed
     if weights is not None:
         w = pl.col("w")
         row = pl.DataFrame({"score": scores, "w": weights}).select(
-            p=(pro * w).sum() / w.sum(), d=(det * w).sum() / w.sum(),
+            p=w.filter(pro).sum() / w.sum(), d=w.filter(det).sum() / w.sum(),
             n=w.sum() ** 2 / (w ** 2).sum())
     elif segments is not None:
         row = (pl.DataFrame({"score": scores, "segment": segments}).group_by("segment")
