@@ -1,8 +1,9 @@
-"""Reference ("baseline") implementations of monthly MRR movements.
+"""Naive grid implementations of monthly MRR movements (the benchmarks' "naive" lines).
 
-Two independent, deliberately straightforward implementations used by the
-benchmarks to (1) compare speed against ``csmetrics`` and (2) check that the
-library's results agree with them exactly:
+These build a customer x month grid, so timing them measures the grid, not the bridge: the
+benchmarks' peers are the event-based versions in ``mrr_peers.py`` (polars, DuckDB, a numpy
+floor). They stay as (1) a labelled naive line (``bench_mrr.py --naive``) and (2) independent
+implementations, with the brute force below, that results are checked against:
 
 * :func:`pandas_mrr_movements` -- the kind of vectorised pandas code an analyst
   would write: explode each subscription span into the month-end snapshots it

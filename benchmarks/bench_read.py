@@ -24,15 +24,16 @@ Run::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _harness as h
 
 TASKS = {
     "csmetrics csv": "import csmetrics as cm\nn = len(cm.read_subscriptions_csv(PATH, "
@@ -62,28 +63,16 @@ def write_files(n_customers: int, folder: Path) -> tuple[Path, Path, int]:
     return csv_path, parquet_path, table.num_rows
 
 
-def _peak_mb() -> float:
-    """The resident-set high-water mark of this process (VmHWM, Linux), in MiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _reset_peak() -> None:
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
 def child_task(code: str, path: str) -> None:
     """One task in this (fresh) process: prints seconds, peak MB growth and rows read."""
-    _reset_peak()
-    before = _peak_mb()
+    h.reset_peak()
+    before = h.status_mb("VmHWM")
     start = time.perf_counter()
     scope: dict[str, Any] = {"PATH": path}
     exec(code, scope)
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "peak_mb": _peak_mb() - before, "rows": scope["n"]}))
+    print(json.dumps({"seconds": seconds, "peak_mb": h.status_mb("VmHWM") - before,
+                      "rows": scope["n"]}))
 
 
 def child_from_columns(n_rows: int) -> None:
@@ -156,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{args.customers:,} customers, {n:,} rows; CSV "
               f"{csv_path.stat().st_size / 2**20:,.0f} MiB, Parquet "
               f"{parquet_path.stat().st_size / 2**20:,.0f} MiB")
+        print(f"load average {h.loadavg()}")
         results = {}
         for name in TASKS:
             path = csv_path if name.endswith("csv") else parquet_path
