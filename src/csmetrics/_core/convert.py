@@ -220,7 +220,7 @@ def to_dates(values: NDArray[Any], column: str, checker: Checker) -> NDArray[np.
                                  if (p.column, p.rule) == (column, rule) for v in p.values):
         checker.hint(column, rule, "These look like dates without separators (YYYYMMDD): "
                      "read them with date_format='%Y%m%d' (--date-format on the CLI).")
-    return np.where(implausible, np.datetime64("NaT"), days)
+    return np.where(implausible, np.datetime64("NaT"), days) if implausible.any() else days
 
 
 _EARLIEST, _LATEST = np.datetime64("1900-01-01"), np.datetime64("2199-12-31")

@@ -43,15 +43,21 @@ def row_mrr(
     amount: F64, quantity: F64, discount: F64, interval: NDArray[np.int8], interval_count: I64
 ) -> F64:
     """MRR of each row in currency units: charge per interval over months per interval."""
-    months = MONTHS_PER_INTERVAL[interval] * interval_count
-    return amount * quantity * (1.0 - discount) / months
+    # In place: no extra full-size temporaries; the operations (so every rounding) are
+    # those of amount * quantity * (1 - discount) / (months per interval * interval_count).
+    out: F64 = np.multiply(amount, quantity)
+    out *= np.subtract(1.0, discount)
+    months = MONTHS_PER_INTERVAL[interval]
+    months *= interval_count
+    out /= months
+    return out
 
 
 def row_mrr_units(mrr: F64, minor_digits: I64) -> I64:
     """Row MRR as integer units of 1/100 minor unit, rounded half to even (a tie is judged
     as in decimal arithmetic, see ``round_half_even``)."""
     scale = np.power(10.0, minor_digits) * UNITS_PER_MINOR
-    return round_half_even(mrr * scale)
+    return round_half_even(np.multiply(mrr, scale))
 
 
 def units_to_minor(units: I64) -> I64:

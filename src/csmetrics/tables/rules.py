@@ -19,6 +19,7 @@ from csmetrics._core.convert import (
     to_float,
 )
 from csmetrics._core.currency import MINOR_UNITS
+from csmetrics._kernels import revenue as kr
 
 
 def required_number(values: NDArray[Any], column: str, chk: Checker, *, required: bool
@@ -98,3 +99,27 @@ def check_spans(sub_codes: NDArray[np.int64], start: NDArray[np.datetime64],
     bad[order[1:][overlap]] = True
     chk.check(bad, names["start"],
               "must not fall inside an earlier span of the same subscription (overlap)")
+
+
+def check_mrr_bound(mrr: NDArray[np.float64], amt: NDArray[np.float64],
+                     qty: NDArray[np.float64], interval_codes: NDArray[np.int8],
+                     count: NDArray[np.int64], safe: NDArray[np.bool_],
+                     renamed: Mapping[str, str], chk: Checker) -> None:
+    """Rows whose monthly amount reaches ``MAX_ROW_MRR`` break a rule of the column that
+    makes it so: ``amount`` when it does with one seat, ``quantity`` when it does with an
+    amount of 1, both columns when only their product does."""
+    over = mrr >= kr.MAX_ROW_MRR
+    if not over.any():
+        return
+    none = np.zeros(mrr.size)
+    one = np.ones(mrr.size)
+    by_amount = over & (kr.row_mrr(np.where(safe, amt, 0.0), np.minimum(
+        np.where(safe, qty, 0.0), one), none, interval_codes, count) >= kr.MAX_ROW_MRR)
+    by_quantity = over & ~by_amount & (kr.row_mrr(np.minimum(
+        np.where(safe, amt, 0.0), one), np.where(safe, qty, 0.0), none, interval_codes,
+        count) >= kr.MAX_ROW_MRR)
+    rule = f"must give a monthly amount below {kr.MAX_ROW_MRR:,.0f}"
+    chk.check(by_amount, renamed["amount"], rule)
+    chk.check(by_quantity, renamed["quantity"], rule)
+    chk.check(over & ~by_amount & ~by_quantity, f"{renamed['amount']}, {renamed['quantity']}",
+              rule)

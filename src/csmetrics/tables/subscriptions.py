@@ -46,7 +46,13 @@ from csmetrics.tables.records import (
     record_missing_text,
     record_number,
 )
-from csmetrics.tables.rules import categorical_codes, check_spans, currency_codes, required_number
+from csmetrics.tables.rules import (
+    categorical_codes,
+    check_mrr_bound,
+    check_spans,
+    currency_codes,
+    required_number,
+)
 
 Interval = Literal["day", "week", "month", "quarter", "year"]
 
@@ -420,10 +426,16 @@ interval_count, quantity, discount : str
 
         digits = np.array([MINOR_UNITS.get(c, 2) for c in currencies.tolist()], dtype=np.int64)
         safe = ~chk.bad
-        mrr = kr.row_mrr(np.where(safe, amt, 0.0), np.where(safe, qty, 0.0),
-                         np.where(safe, disc, 0.0), interval_codes, count)
-        _check_mrr_bound(mrr, amt, qty, interval_codes, count, safe, renamed, chk)
-        units = kr.row_mrr_units(np.where(chk.bad, 0.0, mrr), digits[cur_codes])
+        # With no bad row, no copies with the bad rows zeroed.
+        a, q, d = ((amt, qty, disc) if bool(safe.all()) else
+                   (np.where(safe, v, 0.0) for v in (amt, qty, disc)))
+        mrr = kr.row_mrr(a, q, d, interval_codes, count)
+        del a, q, d
+        check_mrr_bound(mrr, amt, qty, interval_codes, count, safe, renamed, chk)
+        if not bool((~chk.bad).all()):
+            mrr = np.where(chk.bad, 0.0, mrr)
+        row_digits = digits[cur_codes] if digits.size > 1 else digits
+        units = kr.row_mrr_units(mrr, row_digits)
         del mrr, safe  # (their memory serves the span checks)
 
         check_spans(sub_codes, start_d, end_d, renamed, chk)
@@ -469,27 +481,3 @@ interval_count, quantity, discount : str
         rows, cust = len(self), self.n_customers
         return (f"SubscriptionTable({rows:,} row{'s' * (rows != 1)}, {cust:,} "
                 f"customer{'s' * (cust != 1)}, {first} to {last}, {cur}{self._skipped_text()})")
-
-
-def _check_mrr_bound(mrr: NDArray[np.float64], amt: NDArray[np.float64],
-                     qty: NDArray[np.float64], interval_codes: NDArray[np.int8],
-                     count: NDArray[np.int64], safe: NDArray[np.bool_],
-                     renamed: Mapping[str, str], chk: Checker) -> None:
-    """Rows whose monthly amount reaches ``MAX_ROW_MRR`` break a rule of the column that
-    makes it so: ``amount`` when it does with one seat, ``quantity`` when it does with an
-    amount of 1, both columns when only their product does."""
-    over = mrr >= kr.MAX_ROW_MRR
-    if not over.any():
-        return
-    none = np.zeros(mrr.size)
-    one = np.ones(mrr.size)
-    by_amount = over & (kr.row_mrr(np.where(safe, amt, 0.0), np.minimum(
-        np.where(safe, qty, 0.0), one), none, interval_codes, count) >= kr.MAX_ROW_MRR)
-    by_quantity = over & ~by_amount & (kr.row_mrr(np.minimum(
-        np.where(safe, amt, 0.0), one), np.where(safe, qty, 0.0), none, interval_codes,
-        count) >= kr.MAX_ROW_MRR)
-    rule = f"must give a monthly amount below {kr.MAX_ROW_MRR:,.0f}"
-    chk.check(by_amount, renamed["amount"], rule)
-    chk.check(by_quantity, renamed["quantity"], rule)
-    chk.check(over & ~by_amount & ~by_quantity, f"{renamed['amount']}, {renamed['quantity']}",
-              rule)
