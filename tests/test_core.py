@@ -156,3 +156,16 @@ class TestSegmentMappings:
         r = cm.mrr(self.subs(), "2024-01", by=pd.Series(["east"], index=["b"], name="region"))
         assert r["region"].tolist() == ["east", "(none)"]
         assert r["mrr"].tolist() == [20.0, 40.0]
+
+
+def test_factorize_of_few_text_values_finds_one_the_sample_missed() -> None:
+    from csmetrics._core.convert import factorize
+
+    # 20,001 values sampled every 4th: the one "week", at an odd position, is not in the
+    # sample of a handful of values; the fallback must still give it its own code.
+    values = np.array(["month"] * 10_001 + ["year"] * 10_000, dtype="U7")
+    values[5_001] = "week"
+    cats, codes = factorize(values)
+    assert cats.tolist() == ["month", "week", "year"]
+    assert codes[5_001] == 1 and codes[0] == 0 and codes[-1] == 2
+    assert np.array_equal(cats[codes], values)

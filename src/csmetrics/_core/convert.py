@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from csmetrics._core.arrow import Encoded, arrow_codes, arrow_to_numpy, is_arrow
 from csmetrics._core.checks import Checker
+from csmetrics._core.narrow import narrow_objects
 from csmetrics._core.similar import warn_similar_labels, without_blank_text
 from csmetrics._core.zones import utc_word_as_z
 
@@ -454,7 +455,7 @@ def factorize(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.int64]]:
     if values.size == 0:
         return values[:0], np.zeros(0, dtype=np.int64)
     if values.dtype.kind == "O":
-        values = _narrow_objects(values)
+        values = narrow_objects(values)
     kind = values.dtype.kind
     if kind in "iu":
         lo, hi = int(values.min()), int(values.max())
@@ -466,9 +467,16 @@ def factorize(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.int64]]:
             return np.flatnonzero(present).astype(values.dtype) + lo, rank[shifted]
     if kind in "US":
         sample = np.unique(values[:: max(1, values.size // 4096)])
-        pos = np.minimum(np.searchsorted(sample, values), sample.size - 1)
-        if bool((sample[pos] == values).all()):
-            return sample, pos.astype(np.int64, copy=False)
+        if sample.size <= 8:  # a handful of values (intervals, currencies): one compare each
+            codes = np.full(values.size, -1, dtype=np.int64)
+            for i, text in enumerate(sample):
+                codes[values == text] = i
+            if not bool((codes < 0).any()):
+                return sample, codes
+        else:
+            pos = np.minimum(np.searchsorted(sample, values), sample.size - 1)
+            if bool((sample[pos] == values).all()):
+                return sample, pos.astype(np.int64, copy=False)
     try:
         cats, inv = np.unique(values, return_inverse=True)
     except TypeError:  # incomparable objects: compare as text
@@ -478,23 +486,3 @@ def factorize(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.int64]]:
             text = np.array([str(v) for v in values.tolist()])
         cats, inv = np.unique(text, return_inverse=True)
     return cats, inv.astype(np.int64, copy=False).reshape(-1)
-
-
-def _narrow_objects(values: NDArray[Any]) -> NDArray[Any]:
-    """An object column of text or of integers as a native numpy column, when it is one.
-
-    Columns whose first value is text are compared as text throughout (ids mixing 3 and
-    "3" are one id).
-    """
-    first = values[0]
-    try:
-        if isinstance(first, str):
-            return values.astype(str)
-        if isinstance(first, int | np.integer) and not isinstance(first, bool):
-            ints = values.astype(np.int64)
-            if bool((ints.astype(object) == values).all()):
-                return ints
-            return values.astype(str)
-    except (TypeError, ValueError, OverflowError):
-        pass
-    return values

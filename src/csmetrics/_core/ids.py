@@ -8,7 +8,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.columns import as_column
-from csmetrics._core.convert import _narrow_objects, is_missing, not_scalar
+from csmetrics._core.convert import is_missing, not_scalar
+from csmetrics._core.narrow import narrow_objects
 from csmetrics.exceptions import InvalidParameterError
 
 I64 = NDArray[np.int64]
@@ -19,7 +20,7 @@ def comparable(a: NDArray[Any], b: NDArray[Any]) -> tuple[NDArray[Any], NDArray[
 
     def narrow(x: NDArray[Any]) -> NDArray[Any]:
         if x.dtype.kind == "O" and x.size:
-            x = _narrow_objects(x)
+            x = narrow_objects(x)
         if x.dtype.kind == "O" and x.size:
             try:  # floats, or a mix numpy can hold natively (mixed types become text)
                 native = np.array(x.tolist())
