@@ -95,7 +95,7 @@ def _change_points(table: SubscriptionTable, inner: Segmentation, snaps: I64, fr
     return kr.join_points(pieces)
 
 
-CHUNK_ROWS = 1 << 21
+CHUNK_ROWS = 1 << 19
 """Rows per range of entities when computing change points (a few tens of MB of
 temporaries each)."""
 
