@@ -167,5 +167,5 @@ def test_factorize_of_few_text_values_finds_one_the_sample_missed() -> None:
     values[5_001] = "week"
     cats, codes = factorize(values)
     assert cats.tolist() == ["month", "week", "year"]
-    assert codes[5_001] == 1 and codes[0] == 0 and codes[-1] == 2
+    assert (codes[5_001], codes[0], codes[-1]) == (1, 0, 2)
     assert np.array_equal(cats[codes], values)

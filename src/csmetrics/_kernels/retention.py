@@ -15,6 +15,10 @@ from csmetrics._kernels.revenue import ChangePoints
 
 I64 = NDArray[np.int64]
 
+DIRECT_WINDOWS = 3
+"""Up to this many windows, each is read straight off the points (a few passes each);
+beyond, one sweep serves them all."""
+
 CHUNK_ENTITIES = 1 << 20
 """Entities swept at a time: a chunk's state and its open cohorts stay a few tens of MB."""
 
@@ -37,6 +41,9 @@ def cohort_sums(points: ChangePoints, windows: Sequence[tuple[int, int]], n_enti
     out = np.zeros((3, len(windows), n_segments), dtype=np.int64)
     if not windows or points.entity.size == 0:
         return out
+    if len(windows) <= DIRECT_WINDOWS:
+        return _direct(points, windows, n_entities, segment_of_entity, n_segments,
+                       returning_counts, out)
     opens: dict[int, list[int]] = {}
     closes: dict[int, list[int]] = {}
     for j, (base, final) in enumerate(windows):
@@ -80,4 +87,38 @@ def cohort_sums(points: ChangePoints, windows: Sequence[tuple[int, int]], n_enti
             for j in opens.get(t, ()):
                 members = np.flatnonzero(level > 0)
                 cohorts[j] = (members, level[members], lapses[members])
+    return out
+
+
+def _direct(points: ChangePoints, windows: Sequence[tuple[int, int]], n_entities: int,
+            segment_of_entity: I64, n_segments: int, returning_counts: bool, out: I64) -> I64:
+    """``cohort_sums`` window by window: a point is an entity's state at ``t`` when it is at
+    or before ``t`` and its entity's next point is after ``t``."""
+    entity, snap, current = points.entity, points.snapshot, points.current
+    last = np.empty(entity.size, dtype=bool)
+    last[-1:] = True
+    np.not_equal(entity[1:], entity[:-1], out=last[:-1])
+    following = np.empty_like(snap)
+    following[:-1] = snap[1:]
+    following[last] = np.iinfo(np.int64).max
+    lapses = None if returning_counts else np.cumsum(~points.is_customer)
+    for j, (base, final) in enumerate(windows):
+        at_base = np.flatnonzero((snap <= base) & (following > base))
+        at_base = at_base[current[at_base] > 0]          # the cohort: MRR > 0 at base
+        members = entity[at_base]
+        at_final = np.flatnonzero((snap <= final) & (following > final))
+        point_at_final = np.full(n_entities, -1, dtype=np.int64)
+        point_at_final[entity[at_final]] = at_final
+        # Every cohort member has a point at or before final (its point at base, or later).
+        final_point = point_at_final[members]
+        start, end = current[at_base], current[final_point]
+        if lapses is not None:
+            end = np.where(lapses[final_point] > lapses[at_base], 0, end)
+        if n_segments == 1:
+            out[:, j, 0] = start.sum(), end.sum(), np.minimum(end, start).sum()
+            continue
+        seg = segment_of_entity[members]
+        out[0, j] = bincount_int(seg, start, n_segments)
+        out[1, j] = bincount_int(seg, end, n_segments)
+        out[2, j] = bincount_int(seg, np.minimum(end, start), n_segments)
     return out
