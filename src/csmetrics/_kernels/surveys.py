@@ -60,15 +60,10 @@ def level_counts(values: NDArray[Any], low: int, n_levels: int, *,
     buf = np.empty(min(BLOCK, size), dtype=np.int64)
     for a in range(0, size, BLOCK):
         chunk = values[a:a + BLOCK]
-        if is_float:
-            lv = buf[:chunk.size]
-            with np.errstate(invalid="ignore"):
-                np.copyto(lv, chunk, casting="unsafe")
-            # NaN, infinities and fractions all fail to survive the round trip.
-            if not bool(np.array_equal(lv, chunk)):
-                return _failed(n_groups, n_levels)
-        else:
-            lv = chunk.astype(np.int64, copy=False)
+        whole = _whole(chunk, buf, is_float)
+        if whole is None:
+            return _failed(n_groups, n_levels)
+        lv = whole
         if low:
             lv = lv - low
         if chunk.size and (int(lv.min()) < 0 or int(lv.max()) >= n_levels):
@@ -282,6 +277,19 @@ def bootstrap_nps(cell_group: NDArray[np.int64], cell_value: Floats, cell_weight
 # --- validation and additive moments -------------------------------------------------------------
 
 
+def _whole(chunk: NDArray[Any], buf: NDArray[np.int64], is_float: bool
+           ) -> NDArray[np.int64] | None:
+    """A block of answers as integers (float answers through ``buf``); ``None`` when a float
+    answer is not a whole number (NaN, infinities and fractions fail the round trip)."""
+    if not is_float:
+        out: NDArray[np.int64] = chunk.astype(np.int64, copy=False)
+        return out
+    lv = buf[:chunk.size]
+    with np.errstate(invalid="ignore"):
+        np.copyto(lv, chunk, casting="unsafe")
+    return lv if bool(np.array_equal(lv, chunk)) else None
+
+
 def levels_ok(values: NDArray[Any], low: int, n_levels: int, weights: Floats | None) -> bool:
     """Whether every value is a whole number ``low .. low + n_levels - 1`` and every weight
     is finite and >= 0 (the checks of ``level_counts``, without the count)."""
@@ -290,14 +298,10 @@ def levels_ok(values: NDArray[Any], low: int, n_levels: int, weights: Floats | N
     buf = np.empty(min(BLOCK, size), dtype=np.int64)
     for a in range(0, size, BLOCK):
         chunk = values[a:a + BLOCK]
-        if is_float:
-            lv = buf[:chunk.size]
-            with np.errstate(invalid="ignore"):
-                np.copyto(lv, chunk, casting="unsafe")
-            if not bool(np.array_equal(lv, chunk)):
-                return False
-        else:
-            lv = chunk
+        whole = _whole(chunk, buf, is_float)
+        if whole is None:
+            return False
+        lv = whole
         if int(lv.min()) < low or int(lv.max()) >= low + n_levels:
             return False
         if weights is not None:

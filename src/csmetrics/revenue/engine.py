@@ -109,25 +109,18 @@ class Plan:
         return Segmentation(self.seg_name, self.labels, none, none, none, self.context)
 
 
-@dataclass(frozen=True)
-class Totals:
-    """A run's bridge over all its parts, in the result's currency: what results read.
-
-    Money arrays are ``(n_segments, n_periods)`` in minor units of each segment's currency;
-    ``fx_line`` is the exchange-rate line (zero without ``fx=``).
-    """
+class _OfPlan:
+    """What a run's results read from its plan."""
 
     plan: Plan
-    bridge: kr.Bridge
-    fx_line: I64
-
-    @property
-    def seg(self) -> Segmentation:
-        return self.plan.segments
 
     @property
     def grid(self) -> SnapshotGrid:
         return self.plan.grid
+
+    @property
+    def base(self) -> int:
+        return self.plan.base
 
     @property
     def n_periods(self) -> int:
@@ -145,13 +138,26 @@ class Totals:
     def currency(self) -> str:
         return self.plan.currency
 
+
+@dataclass(frozen=True)
+class Totals(_OfPlan):
+    """A run's bridge over all its parts, in the result's currency: what results read.
+
+    Money arrays are ``(n_segments, n_periods)`` in minor units of each segment's currency;
+    ``fx_line`` is the exchange-rate line (zero without ``fx=``).
+    """
+
+    plan: Plan
+    bridge: kr.Bridge
+    fx_line: I64
+
     @property
-    def base(self) -> int:
-        return self.plan.base
+    def seg(self) -> Segmentation:
+        return self.plan.segments
 
 
 @dataclass(frozen=True)
-class Run:
+class Run(_OfPlan):
     """A run over one table (the whole, or one part): its entities and change points.
 
     ``seg`` holds the table's entities with segments numbered as the plan's labels;
@@ -198,32 +204,8 @@ class Run:
         return self.totals.fx_line
 
     @property
-    def grid(self) -> SnapshotGrid:
-        return self.plan.grid
-
-    @property
     def snapshots(self) -> I64:
         return self.plan.snapshots
-
-    @property
-    def base(self) -> int:
-        return self.plan.base
-
-    @property
-    def n_periods(self) -> int:
-        return self.plan.n_periods
-
-    @property
-    def digits(self) -> I64:
-        return self.plan.digits
-
-    @property
-    def scale(self) -> NDArray[np.float64]:
-        return self.plan.scale
-
-    @property
-    def currency(self) -> str:
-        return self.plan.currency
 
     @property
     def policy(self) -> MetricPolicy:
