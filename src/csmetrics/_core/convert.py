@@ -461,9 +461,10 @@ def factorize(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.int64]]:
         lo, hi = int(values.min()), int(values.max())
         if hi - lo <= 4 * values.size:
             present = np.zeros(hi - lo + 1, dtype=bool)
-            shifted = values - lo
+            shifted = values - lo if lo else values   # (no copy of codes from 0)
             present[shifted] = True
-            rank = np.cumsum(present, dtype=np.int64) - 1
+            rank = np.cumsum(present, dtype=np.int64)
+            rank -= 1
             return np.flatnonzero(present).astype(values.dtype) + lo, rank[shifted]
     if kind in "US":
         sample = np.unique(values[:: max(1, values.size // 4096)])

@@ -9,7 +9,6 @@ input in any order gives the same answer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -427,32 +426,6 @@ def _sparse_bridge(points: ChangePoints, segment_of_entity: I64, n_segments: int
     ending = starting[:, None] + np.cumsum(net, axis=1)
     ending_count = starting_count[:, None] + np.cumsum(net_count, axis=1)
     return Bridge(starting, ending, amounts, counts, starting_count, ending_count)
-
-
-def slice_points(points: ChangePoints, part: slice) -> ChangePoints:
-    """The points in ``part`` (views, no copies)."""
-    return ChangePoints(points.entity[part], points.snapshot[part], points.previous[part],
-                        points.current[part], points.was_customer[part],
-                        points.is_customer[part], points.returning[part], points.width)
-
-
-def join_points(pieces: list[ChangePoints]) -> ChangePoints:
-    """Points of consecutive ranges of entities, concatenated (sorted as the whole's)."""
-
-    def joined(name: str) -> NDArray[Any]:
-        return np.concatenate([getattr(p, name) for p in pieces])
-
-    return ChangePoints(joined("entity"), joined("snapshot"), joined("previous"),
-                        joined("current"), joined("was_customer"), joined("is_customer"),
-                        joined("returning"), pieces[0].width)
-
-
-def add_bridges(bridges: list[Bridge]) -> Bridge:
-    """The sum of bridges of the same segments and periods (of disjoint points)."""
-    first = bridges[0]
-    return Bridge(*(sum((getattr(b, f) for b in bridges[1:]), getattr(first, f))
-                    for f in ("starting", "ending", "amounts", "counts", "starting_count",
-                              "ending_count")))
 
 
 class CohortLevels:

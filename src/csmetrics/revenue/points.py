@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.threads import parts_for, run_parts, split_codes
+from csmetrics._kernels import pieces as kp
 from csmetrics._kernels import revenue as kr
 from csmetrics.revenue.segments import By, Segmentation
 from csmetrics.tables.subscriptions import SubscriptionTable
@@ -92,7 +93,7 @@ def _change_points(table: SubscriptionTable, inner: Segmentation, snaps: I64, fr
         return points_of(slice(None))
     rows_of = rows_by_range(entity, split_codes(entity, inner.n_entities, n_parts))
     pieces = run_parts(points_of, rows_of)
-    return kr.join_points(pieces)
+    return kp.join_points(pieces)
 
 
 CHUNK_ROWS = 1 << 19
@@ -103,9 +104,11 @@ temporaries each)."""
 def rows_by_range(codes: I64, bounds: I64) -> list[I64]:
     """Positions of the rows of each range of codes ``[bounds[i], bounds[i+1])``, in row
     order within each range."""
-    part = np.searchsorted(bounds, codes, side="right") - 1
-    small = part.astype(np.int16 if bounds.size < 1 << 15 else np.int32)
-    order = np.argsort(small, kind="stable")  # a radix sort of small integers
+    n_codes = int(bounds[-1])
+    small = np.int16 if bounds.size < 1 << 15 else np.int32
+    part_of_code = (np.searchsorted(bounds, np.arange(n_codes), side="right") - 1).astype(small)
+    part = part_of_code[codes]
+    order = np.argsort(part, kind="stable")  # a radix sort of small integers
     ends = np.cumsum(np.bincount(part, minlength=bounds.size - 1))
     return np.split(order, ends[:-1])
 
@@ -121,8 +124,8 @@ def bridge_in_pieces(points: kr.ChangePoints, segment_of_entity: I64, n_segments
     cuts = np.linspace(0, n, n_pieces + 1).astype(np.int64)
 
     def piece(i: int) -> kr.Bridge:
-        part = kr.slice_points(points, slice(int(cuts[i]), int(cuts[i + 1])))
+        part = kp.slice_points(points, slice(int(cuts[i]), int(cuts[i + 1])))
         return kr.bridge(part, segment_of_entity, n_segments, base, n_periods,
                          extra if i == 0 else None)
 
-    return kr.add_bridges(run_parts(piece, range(n_pieces)))
+    return kp.add_bridges(run_parts(piece, range(n_pieces)))
