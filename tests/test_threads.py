@@ -34,11 +34,15 @@ def _compute(cols: dict[str, Any]) -> list[Any]:
 
 
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 60), n_threads=st.integers(2, 5),
-       chunk=st.integers(1, 50))
+       chunk=st.integers(1, 50), shuffle=st.booleans())
 def test_results_do_not_depend_on_the_number_of_threads(
-        seed: int, n: int, n_threads: int, chunk: int) -> None:
+        seed: int, n: int, n_threads: int, chunk: int, shuffle: bool) -> None:
     cols = synthetic_columns(n, months=15, seed=seed, start="2023-10")
-    cols["plan"] = np.random.default_rng(seed).choice(["a", "b"], cols["start"].size)
+    rng = np.random.default_rng(seed)
+    cols["plan"] = rng.choice(["a", "b"], cols["start"].size)
+    if shuffle:  # rows not grouped by customer: ranges are gathered, not sliced
+        order = rng.permutation(cols["start"].size)
+        cols = {k: v[order] for k, v in cols.items()}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CSMETRICS_THREADS", "1")
         one = _compute(cols)

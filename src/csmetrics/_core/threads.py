@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -59,13 +59,19 @@ def split_codes(codes: NDArray[np.int64], n_codes: int, n_parts: int) -> NDArray
 
 def run_parts(fn: Callable[[T], U], parts: Iterable[T]) -> list[U]:
     """``fn`` of each part, in order; in threads when there are several."""
+    return list(iter_parts(fn, parts))
+
+
+def iter_parts(fn: Callable[[T], U], parts: Iterable[T]) -> Iterator[U]:
+    """``fn`` of each part, yielded in order as they are done; in threads when there are
+    several (and more than one thread), a few parts ahead of the consumer."""
     items = list(parts)
-    if len(items) <= 1:
-        return [fn(item) for item in items]
+    if len(items) <= 1 or n_threads() == 1:
+        return (fn(item) for item in items)
     global _POOL
     with _LOCK:
         if _POOL is None:
             _POOL = ThreadPoolExecutor(max_workers=max(n_threads(), 2),
                                        thread_name_prefix="csmetrics")
         pool = _POOL
-    return list(pool.map(fn, items))
+    return pool.map(fn, items)
