@@ -458,3 +458,19 @@ class TestInputPitfalls:
         t = table(currency=["USD", "EUR"], start=["2024-01-01", "2019-01-01"],
                   end=[None, "2019-06-01"])
         assert cm.mrr_series(t, "2024-01", "2024-03")["mrr"].tolist() == [10.0] * 3
+
+
+def test_a_column_of_one_value_holds_no_memory_per_row_and_reads_the_same() -> None:
+    import csmetrics as cm
+
+    n = 1_000
+    cols = {"customer_id": np.arange(n) % 7, "start": np.full(n, np.datetime64("2024-01-01")),
+            "amount": np.full(n, 10.0), "interval_count": np.ones(n, dtype=np.int64),
+            "discount": np.where(np.arange(n) == 3, -0.0, 0.0), "quantity": np.full(n, 2.0)}
+    table = cm.SubscriptionTable.from_columns(cols)
+    assert table.interval_count.strides == (0,)          # all 1: one value
+    assert table.quantity.strides == (0,)
+    assert table.discount.strides != (0,)                 # -0.0 and 0.0 differ in bits
+    assert table.column("quantity").tolist() == [2.0] * n
+    assert table.take([5, 1]).interval_count.tolist() == [1, 1]
+    assert float(cm.mrr(table, "2024-01")) == n * 20.0

@@ -61,6 +61,17 @@ def constant(value: Any, n: int, dtype: Any = None) -> NDArray[Any]:
     return out
 
 
+def uniform(values: NDArray[Any]) -> NDArray[Any]:
+    """``values`` as a ``constant()`` column when every row holds the same number, bit for
+    bit (``-0.0`` is not ``0.0``), else as they are."""
+    if values.size < 2 or values.strides == (0,) or values.dtype.kind not in "iuf":
+        return values
+    bits = values.view(f"u{values.dtype.itemsize}")
+    if bool((bits == bits[0]).all()):
+        return constant(values[0], values.size, values.dtype)
+    return values
+
+
 def decode(codes: I64, categories: NDArray[Any]) -> NDArray[Any]:
     """Integer codes back to their original values (``None`` where the code is -1)."""
     out = np.empty(codes.size, dtype=object)

@@ -36,7 +36,7 @@ from csmetrics._core.convert import (
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._kernels import revenue as kr
 from csmetrics.results import SkippedRows
-from csmetrics.tables.base import Coded, ColumnTable, constant
+from csmetrics.tables.base import Coded, ColumnTable, constant, uniform
 from csmetrics.tables.records import (
     RecordModel,
     iso_currency,
@@ -439,6 +439,8 @@ interval_count, quantity, discount : str
         del mrr, safe  # (their memory serves the span checks)
 
         check_spans(sub_codes, start_d, end_d, renamed, chk)
+        # A column of one value (every interval_count 1, no discount) holds no memory per row.
+        count, qty, disc = (uniform(v) for v in (count, qty, disc))
 
         table = cls(
             customer_codes=cust_codes, customer_ids=cust_ids, subscription_codes=sub_codes,
