@@ -305,8 +305,9 @@ def make_plan(table: SubscriptionTable, start: PeriodLike, end: PeriodLike, *,
     if fx is None:
         if money:
             # Rows with money inside the window; history only tells new from returning.
-            start_days, end_days = days(table)
-            counted = ((start_days <= snaps[-1]) & (end_days > snaps[base])
+            start_days, end_days = table.start.view(np.int64), table.end.view(np.int64)
+            counted = ((start_days <= snaps[-1])
+                       & ((end_days > snaps[base]) | np.isnat(table.end))
                        & (table.mrr_units != 0))
             digits, names = currency_digits(table, seg, counted, context)
             currency_of_segment = np.array([_index(table, n) for n in names], dtype=np.int64)
@@ -350,12 +351,11 @@ def _part_run(table: SubscriptionTable, plan: Plan) -> Run:
         currency_of_inner = plan.currency_of_segment
     else:
         inner, outer_of_inner, currency_of_inner = _cells(table, seg, plan)
-    start_days, end_days = days(table)
     free = pol.free_customers == "customers"
     points = shared_points(table, plan.by, plan.fx is None, inner, snaps, free=free,
                            reactivation_window=pol.reactivation_window_days)
-    extra = (kr.transients(points, inner.entity_of_row, start_days, end_days,
-                           table.mrr_units, snaps, base, free_is_customer=free,
+    extra = (kr.transients(points, inner.entity_of_row, *days(table), table.mrr_units, snaps,
+                           base, free_is_customer=free,
                            reactivation_window=pol.reactivation_window_days)
              if pol.same_period_churn else None)
     if plan.fx is None:

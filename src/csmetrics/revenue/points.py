@@ -25,20 +25,16 @@ OPEN = np.iinfo(np.int64).max
 _CACHE_SIZE = 4
 
 
-_DAYS: weakref.WeakKeyDictionary[SubscriptionTable, tuple[I64, I64]] = (
-    weakref.WeakKeyDictionary())
+def days(table: SubscriptionTable, rows: slice | I64 = slice(None)) -> tuple[I64, I64]:
+    """Each row's start and end as days since the epoch (``OPEN`` for an open end), of all
+    rows or of ``rows``: made where they are needed (a range at a time), never kept for the
+    whole table."""
+    start = table.start.view(np.int64)[rows]
+    end = table.end.view(np.int64)[rows]
+    return start, np.where(end == _NAT, OPEN, end)
 
 
-def days(table: SubscriptionTable) -> tuple[I64, I64]:
-    """Each row's start and end as days since the epoch (``OPEN`` for an open end), made
-    once per table and read-only."""
-    found = _DAYS.get(table)
-    if found is None:
-        start = table.start.view(np.int64)
-        end = np.where(np.isnat(table.end), OPEN, table.end.view(np.int64))
-        end.flags.writeable = False
-        found = _DAYS[table] = (start, end)
-    return found
+_NAT = np.datetime64("NaT").view(np.int64)
 
 
 _POINTS: weakref.WeakKeyDictionary[SubscriptionTable,
@@ -81,12 +77,12 @@ def _change_points(table: SubscriptionTable, inner: Segmentation, snaps: I64, fr
     (in threads on several cores) and concatenated: points are sorted by entity, so the
     ranges' points in order are the whole's. Ranges of at most ``CHUNK_ROWS`` rows also
     keep every temporary small: a large table never holds its events several times over."""
-    start_days, end_days = days(table)
     entity, units = inner.entity_of_row, table.mrr_units
     n_parts = max(parts_for(entity.size), -(-entity.size // CHUNK_ROWS))
 
     def points_of(rows: slice | I64) -> kr.ChangePoints:
-        return kr.change_points(entity[rows], start_days[rows], end_days[rows], units[rows],
+        start_days, end_days = days(table, rows)
+        return kr.change_points(entity[rows], start_days, end_days, units[rows],
                                 snaps, free_is_customer=free,
                                 reactivation_window=reactivation_window)
 
