@@ -19,7 +19,7 @@ import csmetrics as cm
 from csmetrics.datasets import synthetic_columns
 from csmetrics.partials import PARTS, combine
 from csmetrics.revenue.partials import PARTS as REVENUE
-from partition import assert_partition, quiet, split
+from partition import assert_partition, assert_same, quiet, split
 from test_contract import REGISTRY, customer_mapping
 
 W = ("2024-01", "2024-12")
@@ -125,3 +125,48 @@ def test_parts_of_another_plan_do_not_combine() -> None:
     _, other = steps.prepare(cols, "2024-01", "2024-03")
     with pytest.raises(cm.InvalidParameterError, match="share one plan"):
         combine([steps.partial(table, plan), steps.partial(table, other)])
+
+
+def test_value_and_revenue_parts_of_one_table_do_not_share_change_points() -> None:
+    # By a row column with one value per customer, the revenue engine numbers entities by
+    # customer code, the value metrics by (customer, region) pair: one part's cached change
+    # points must not serve the other (found in review: an IndexError, or mixed segments).
+    def table() -> cm.SubscriptionTable:
+        return cm.SubscriptionTable.from_columns({
+            "customer_id": ["a", "b", "c", "d"],
+            "start": ["2024-01-10", "2024-01-10", "2024-02-10", "2024-02-10"],
+            "end": [None, "2024-04-10", None, "2024-05-10"], "amount": [10.0, 20.0, 30.0, 40.0],
+            "region": ["EU", "US", "EU", "US"]}, segments=["region"])
+
+    def merged(subs: Any, name: str, parts: list[Any], *args: Any, **options: Any) -> Any:
+        steps = PARTS[name]
+        _, plan = steps.prepare(subs, *args, **options)
+        return steps.finalize(combine([steps.partial(p, plan) for p in parts]), plan)
+
+    for first, second in (("mrr_movements", "cohort_table"), ("cohort_table", "mrr_movements")):
+        subs = table()
+        parts = [subs.take(np.array([1, 3])), subs.take(np.array([0, 2]))]
+        windows = {"mrr_movements": ("2024-02", "2024-06"), "cohort_table": ("2024-01", "2024-06")}
+        for name in (first, second):
+            got = merged(subs, name, parts, *windows[name], by="region")
+            want = quiet(getattr(cm, name), table(), *windows[name], by="region")
+            assert_same(want, got, name)
+    # Revenue alone: a part's partial, then the metric of that part as a table of its own.
+    subs = table()
+    part = subs.take(np.array([1, 3, 2]))
+    steps = PARTS["mrr_movements"]
+    _, plan = steps.prepare(subs, "2024-02", "2024-06", by="region")
+    steps.partial(part, plan)
+    own = cm.mrr_movements(part, "2024-02", "2024-06", by="region")
+    fresh = cm.mrr_movements(table().take(np.array([1, 3, 2])), "2024-02", "2024-06",
+                             by="region")                       # no cache shared
+    assert_same(fresh, own, "a part as a table")
+    assert own["ending_mrr"].tolist()[-2:] == [30.0, 0.0]       # June: EU c, US none
+
+
+@pytest.mark.parametrize("window", [["2024-01"], np.array("2024-01"), {"a": 1}])
+def test_a_window_that_cannot_be_a_key_is_an_invalid_parameter(window: Any) -> None:
+    subs = _portfolio(1, 5)
+    for metric in (cm.mrr_movements, cm.net_revenue_retention):
+        with pytest.raises(cm.InvalidParameterError):
+            metric(subs, window, "2024-06")

@@ -71,3 +71,25 @@ def test_the_environment_sets_the_number_of_threads(monkeypatch: pytest.MonkeyPa
     assert threads.n_threads() == 1
     monkeypatch.setenv("CSMETRICS_THREADS", "1")
     assert threads.parts_for(10_000_000) == 1
+
+
+def _total(args: tuple[Any, str]) -> float:
+    table, end = args
+    return float(cm.mrr_movements(table, "2024-01", end)["ending_mrr"][-1])
+
+
+def test_a_forked_child_computes_with_threads_of_its_own() -> None:
+    # The parent's pool threads do not survive a fork; the child must make its own, not
+    # wait forever on the parent's (found in review).
+    import multiprocessing
+
+    cols = synthetic_columns(200, months=15, seed=3, start="2023-10")
+    table = cm.SubscriptionTable.from_columns(cols)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CSMETRICS_THREADS", "2")
+        mp.setattr(threads, "MIN_ROWS_PER_THREAD", 1)
+        mp.setattr(points, "CHUNK_ROWS", 50)
+        here = _total((table, "2024-06"))               # the pool now exists in this process
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            there = pool.map_async(_total, [(table, "2024-06")]).get(timeout=60)
+    assert there == [here]

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 import numpy as np
@@ -64,14 +65,38 @@ def run_parts(fn: Callable[[T], U], parts: Iterable[T]) -> list[U]:
 
 def iter_parts(fn: Callable[[T], U], parts: Iterable[T]) -> Iterator[U]:
     """``fn`` of each part, yielded in order as they are done; in threads when there are
-    several (and more than one thread), a few parts ahead of the consumer."""
+    several (and more than one thread), at most one part per thread ahead of the consumer,
+    so that a large table's parts are not all held at once."""
     items = list(parts)
     if len(items) <= 1 or n_threads() == 1:
-        return (fn(item) for item in items)
+        yield from (fn(item) for item in items)
+        return
+    pool = _pool()
+    ahead = max(n_threads(), 2)
+    pending: deque[Future[U]] = deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        if len(pending) >= ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _pool() -> ThreadPoolExecutor:
     global _POOL
     with _LOCK:
         if _POOL is None:
             _POOL = ThreadPoolExecutor(max_workers=max(n_threads(), 2),
                                        thread_name_prefix="csmetrics")
-        pool = _POOL
-    return pool.map(fn, items)
+        return _POOL
+
+
+def _forget_pool() -> None:
+    """In a forked child the pool's threads are gone: make a new one when needed."""
+    global _POOL, _LOCK
+    _POOL = None
+    _LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)

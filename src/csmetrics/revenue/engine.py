@@ -259,6 +259,11 @@ def plan_for(table: SubscriptionTable, start: PeriodLike, end: PeriodLike, *,
     if by is None or isinstance(by, str):
         key = (_hashable(start), _hashable(end), str(freq), by, pol, id(fx) if fx else None,
                money)
+        try:
+            hash(key)
+        except TypeError:  # a window that cannot be a key (a list): the grid refuses it below
+            key = None
+    if key is not None:
         cached = _PLANS.get(table, OrderedDict()).get(key)
         if cached is not None and cached.fx is fx:
             return cached

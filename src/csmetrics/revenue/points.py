@@ -55,7 +55,11 @@ def shared_points(table: SubscriptionTable, by: By, single: bool, inner: Segment
     last few), read-only."""
     key: Hashable | None = None
     if by is None or isinstance(by, str):
-        key = (by, single, free, reactivation_window, snaps.tobytes())
+        # How entities are numbered is part of the key: per customer code, or per
+        # (customer, segment) pair, which different metrics may make of one column.
+        by_customer = inner.entity_of_row is table.customer_codes
+        key = (by, single, free, reactivation_window, snaps.tobytes(), by_customer,
+               inner.n_entities)
         cached = _POINTS.get(table, OrderedDict()).get(key)
         if cached is not None:
             return cached
