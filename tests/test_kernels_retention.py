@@ -33,9 +33,10 @@ def _naive(points: kr.ChangePoints, windows: list[tuple[int, int]], seg: np.ndar
 
 
 @given(seed=st.integers(0, 10_000), n=st.integers(1, 40), chunk=st.integers(1, 50),
-       returning=st.booleans(), n_windows=st.integers(1, 6))
+       returning=st.booleans(), n_windows=st.integers(1, 6), n_seg=st.integers(1, 3))
 def test_one_sweep_equals_the_naive_working(seed: int, n: int, chunk: int,
-                                            returning: bool, n_windows: int) -> None:
+                                            returning: bool, n_windows: int,
+                                            n_seg: int) -> None:
     # Up to 3 windows are read straight off the points, more in one sweep: both paths.
     rng = np.random.default_rng(seed)
     rows = rng.integers(1, 3 * n + 1)
@@ -48,8 +49,8 @@ def test_one_sweep_equals_the_naive_working(seed: int, n: int, chunk: int,
     points = kr.change_points(entity, start, end, units, snaps)
     windows = [(int(b), int(b + w)) for b, w in zip(rng.integers(0, 8, n_windows),
                                                     rng.integers(1, 6, n_windows), strict=True)]
-    seg = rng.integers(0, 3, n)
+    seg = rng.integers(0, n_seg, n)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(kret, "CHUNK_ENTITIES", chunk)
-        got = kret.cohort_sums(points, windows, n, seg, 3, returning_counts=returning)
-    assert np.array_equal(got, _naive(points, windows, seg, 3, returning))
+        got = kret.cohort_sums(points, windows, n, seg, n_seg, returning_counts=returning)
+    assert np.array_equal(got, _naive(points, windows, seg, n_seg, returning))

@@ -74,19 +74,25 @@ def cohort_sums(points: ChangePoints, windows: Sequence[tuple[int, int]], n_enti
             at = order[bounds[t]:bounds[t + 1]] if t < bounds.size - 1 else order[:0]
             if at.size:
                 level[ent[at]] = current[at]   # one point per entity and snapshot
-                lapses[ent[at[lapse[at]]]] += 1
+                if not returning_counts:
+                    lapses[ent[at[lapse[at]]]] += 1
             for j in closes.get(t, ()):
                 members, start, lapses_then = cohorts.pop(j)
                 end = level[members]
                 if not returning_counts:
                     end = np.where(lapses[members] > lapses_then, 0, end)
+                kept = np.minimum(end, start)
+                if n_segments == 1:   # one segment: sums, not bincounts
+                    out[:, j, 0] += start.sum(), end.sum(), kept.sum()
+                    continue
                 seg = segment[members]
                 out[0, j] += bincount_int(seg, start, n_segments)
                 out[1, j] += bincount_int(seg, end, n_segments)
-                out[2, j] += bincount_int(seg, np.minimum(end, start), n_segments)
+                out[2, j] += bincount_int(seg, kept, n_segments)
             for j in opens.get(t, ()):
                 members = np.flatnonzero(level > 0)
-                cohorts[j] = (members, level[members], lapses[members])
+                cohorts[j] = (members, level[members],
+                              lapses[members] if not returning_counts else lapses[:0])
     return out
 
 
