@@ -138,6 +138,18 @@ class _OfPlan:
     def currency(self) -> str:
         return self.plan.currency
 
+    @property
+    def snapshots(self) -> I64:
+        return self.plan.snapshots
+
+    @property
+    def policy(self) -> MetricPolicy:
+        return self.plan.policy
+
+    @property
+    def fx_source(self) -> FxRates | None:
+        return self.plan.fx
+
 
 @dataclass(frozen=True)
 class Totals(_OfPlan):
@@ -202,18 +214,6 @@ class Run(_OfPlan):
     @property
     def fx_line(self) -> I64:
         return self.totals.fx_line
-
-    @property
-    def snapshots(self) -> I64:
-        return self.plan.snapshots
-
-    @property
-    def policy(self) -> MetricPolicy:
-        return self.plan.policy
-
-    @property
-    def fx_source(self) -> FxRates | None:
-        return self.plan.fx
 
 
 _CACHE: weakref.WeakKeyDictionary[SubscriptionTable, OrderedDict[Hashable, Run]] = (

@@ -15,17 +15,7 @@ row's entities' oldest tickets).
 from __future__ import annotations
 
 from csmetrics._core.partials import MetricParts
-from csmetrics.support.steps import (
-    _fcr_finalize,
-    _fcr_partial,
-    _fcr_prepare,
-    _open_finalize,
-    _open_partial,
-    _open_prepare,
-)
+from csmetrics.support.steps import SUPPORT_PARTS
 
-PARTS: dict[str, MetricParts] = {
-    "first_contact_resolution_rate": MetricParts(_fcr_prepare, _fcr_partial, _fcr_finalize),
-    "open_tickets": MetricParts(_open_prepare, _open_partial, _open_finalize),
-}
+PARTS: dict[str, MetricParts] = dict(SUPPORT_PARTS)
 """Each additive support metric's prepare, partial and finalize steps, by public name."""

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from csmetrics._core.partials import Partials
+from csmetrics._core.partials import MetricParts, Partials
 from csmetrics._core.segments import By
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import usage as ku
@@ -258,3 +258,10 @@ def _open_finalize(parts: Partials, plan: _OpenPlan) -> AccountResult:
         cols, value="open_tickets", segment=sp.name, pooling=how,
         title=f"Open tickets at the end of {np.datetime64(plan.last, 'D')} (flow over "
               f"{plan.days} days)")
+
+
+SUPPORT_PARTS: dict[str, MetricParts] = {
+    "first_contact_resolution_rate": MetricParts(_fcr_prepare, _fcr_partial, _fcr_finalize),
+    "open_tickets": MetricParts(_open_prepare, _open_partial, _open_finalize),
+}
+"""The support metrics as their three steps (``csmetrics.support.partials``)."""

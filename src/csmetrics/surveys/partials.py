@@ -17,21 +17,11 @@ combine to within rounding.
 from __future__ import annotations
 
 from csmetrics._core.partials import MetricParts
-from csmetrics.surveys.score_steps import (
-    _ces_finalize,
-    _ces_prepare,
-    _csat_finalize,
-    _csat_prepare,
-    _nps_finalize,
-    _nps_prepare,
-    _score_partial,
-)
+from csmetrics.surveys.score_steps import SCORE_PARTS
 from csmetrics.surveys.trend import _trend_finalize, _trend_partial, _trend_prepare
 
 PARTS: dict[str, MetricParts] = {
-    "net_promoter_score": MetricParts(_nps_prepare, _score_partial, _nps_finalize),
-    "customer_satisfaction_score": MetricParts(_csat_prepare, _score_partial, _csat_finalize),
-    "customer_effort_score": MetricParts(_ces_prepare, _score_partial, _ces_finalize),
+    **SCORE_PARTS,
     "survey_trend": MetricParts(_trend_prepare, _trend_partial, _trend_finalize),
 }
 """Each additive surveys metric's prepare, partial and finalize steps, by public name."""

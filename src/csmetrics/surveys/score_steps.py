@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike
 
 from csmetrics._core.checks import ErrorMode
 from csmetrics._core.formatting import format_number
-from csmetrics._core.partials import Partials
+from csmetrics._core.partials import MetricParts, Partials
 from csmetrics._core.warnings import warn_if_undefined
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.surveys.inputs import AccountWeighting, WeightType, _Data, _load, is_answers
@@ -192,3 +192,11 @@ def _ces_finalize(parts: Partials, plan: _ScorePlan) -> CustomerEffortScore:
         metric="ces", headline="ces", confidence=plan.confidence, by=core.by_name,
         skipped=core.skipped, version=plan.version, scale=core.scale, higher_is_easier=higher,
         easy_at=plan.threshold, polarity=polarity)
+
+
+SCORE_PARTS: dict[str, MetricParts] = {
+    "net_promoter_score": MetricParts(_nps_prepare, _score_partial, _nps_finalize),
+    "customer_satisfaction_score": MetricParts(_csat_prepare, _score_partial, _csat_finalize),
+    "customer_effort_score": MetricParts(_ces_prepare, _score_partial, _ces_finalize),
+}
+"""NPS, CSAT and CES as their three steps (``csmetrics.surveys.partials``)."""
