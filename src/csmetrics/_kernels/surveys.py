@@ -12,6 +12,7 @@ check costs a fraction of the count instead of a second trip through memory.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,16 +52,11 @@ def level_counts(values: NDArray[Any], low: int, n_levels: int, *,
     Weights are checked on the way (their minimum block by block, and the finiteness of the
     sums they produce), so valid input costs no extra pass.
     """
-    size = values.size
     width = n_groups * n_levels
     counts = np.zeros(width, dtype=np.float64 if weights is not None else np.int64)
     n = np.zeros(n_groups, dtype=np.int64)
     sum_w2 = np.zeros(n_groups, dtype=np.float64)
-    is_float = values.dtype.kind == "f"
-    buf = np.empty(min(BLOCK, size), dtype=np.int64)
-    for a in range(0, size, BLOCK):
-        chunk = values[a:a + BLOCK]
-        whole = _whole(chunk, buf, is_float)
+    for a, chunk, whole in _blocks(values):
         if whole is None:
             return _failed(n_groups, n_levels)
         lv = whole
@@ -277,6 +273,17 @@ def bootstrap_nps(cell_group: NDArray[np.int64], cell_value: Floats, cell_weight
 # --- validation and additive moments -------------------------------------------------------------
 
 
+def _blocks(values: NDArray[Any]
+            ) -> Iterator[tuple[int, NDArray[Any], NDArray[np.int64] | None]]:
+    """Blocks of ``BLOCK`` answers: each one's offset, its answers and those as integers
+    (``None`` when a float answer is not a whole number)."""
+    is_float = values.dtype.kind == "f"
+    buf = np.empty(min(BLOCK, values.size), dtype=np.int64)
+    for a in range(0, values.size, BLOCK):
+        chunk = values[a:a + BLOCK]
+        yield a, chunk, _whole(chunk, buf, is_float)
+
+
 def _whole(chunk: NDArray[Any], buf: NDArray[np.int64], is_float: bool
            ) -> NDArray[np.int64] | None:
     """A block of answers as integers (float answers through ``buf``); ``None`` when a float
@@ -293,15 +300,9 @@ def _whole(chunk: NDArray[Any], buf: NDArray[np.int64], is_float: bool
 def levels_ok(values: NDArray[Any], low: int, n_levels: int, weights: Floats | None) -> bool:
     """Whether every value is a whole number ``low .. low + n_levels - 1`` and every weight
     is finite and >= 0 (the checks of ``level_counts``, without the count)."""
-    size = values.size
-    is_float = values.dtype.kind == "f"
-    buf = np.empty(min(BLOCK, size), dtype=np.int64)
-    for a in range(0, size, BLOCK):
-        chunk = values[a:a + BLOCK]
-        whole = _whole(chunk, buf, is_float)
-        if whole is None:
+    for a, _, lv in _blocks(values):
+        if lv is None:
             return False
-        lv = whole
         if int(lv.min()) < low or int(lv.max()) >= low + n_levels:
             return False
         if weights is not None:
