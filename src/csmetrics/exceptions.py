@@ -92,6 +92,9 @@ class Problem:
     hint: str = ""
     every: Any = field(default=None, compare=False, repr=False)
     """Every row that breaks the rule (an integer array), when known."""
+    part: str = ""
+    """Which part of a larger input ``positions`` count in (``"partition 3"`` on a cluster,
+    where positions are rows of that partition); empty for one whole input."""
 
     def describe(self, n_rows: int) -> str:
         """``column 'x' <rule>; N of M rows break this rule (first at rows 1, 4; values ...)``;
@@ -109,6 +112,7 @@ class Problem:
                 text += f" ({values})"
         elif self.positions:
             text += f" ({'at' if self.count == 1 else 'first at'} {self.where()})"
+        text = f"{self.part}: {text}" if self.part else text
         return text + (f". {self.hint}" if self.hint else "")
 
     def where(self) -> str:
@@ -125,7 +129,8 @@ class Problems(Sequence[Problem]):
 
     ``to_dict()``, ``to_pandas()`` and ``to_polars()`` give one row per rule, with columns
     ``column``, ``rule``, ``count``, ``rows`` (the first positions), ``lines`` (the first
-    file lines, when read from a file), ``values`` and ``hint``.
+    file lines, when read from a file), ``values``, ``hint`` and ``part`` (the partition the
+    rows count in, on a cluster).
 
     Examples
     --------
@@ -136,7 +141,7 @@ class Problems(Sequence[Problem]):
     ([2], 1)
     """
 
-    _COLUMNS = ("column", "rule", "count", "rows", "lines", "values", "hint")
+    _COLUMNS = ("column", "rule", "count", "rows", "lines", "values", "hint", "part")
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self._items = tuple(problems)
@@ -161,6 +166,7 @@ class Problems(Sequence[Problem]):
             "lines": [list(p.lines) for p in self._items],
             "values": [list(p.values) for p in self._items],
             "hint": [p.hint for p in self._items],
+            "part": [p.part for p in self._items],
         }
 
     def to_pandas(self) -> Any:

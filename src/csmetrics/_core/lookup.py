@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 from csmetrics._core.convert import is_missing, not_scalar
 from csmetrics._core.ids import comparable, positions
+from csmetrics._core.scope import whole_checks
 from csmetrics.exceptions import InvalidParameterError
 
 
@@ -51,7 +52,8 @@ def lookup(categories: NDArray[Any], mapping: Mapping[Any, Any], context: str, w
     pos = positions(keys, np.asarray(categories)) if keys.size else np.full(
         len(categories), -1, dtype=np.int64)
     found = pos >= 0
-    if some and keys.size and found.size and not found.any():
+    # (A part of a cluster's input may hold none of the mapped ids; the whole is checked.)
+    if some and keys.size and found.size and not found.any() and whole_checks():
         key_shown = ", ".join(repr(k) for k in keys[:3].tolist())
         cat_shown = ", ".join(repr(c) for c in np.asarray(categories)[:3].tolist())
         raise InvalidParameterError(

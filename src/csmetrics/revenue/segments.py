@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.partials import relabel
+from csmetrics._core.scope import note_rows, scope_active
 from csmetrics._core.segments import By, resolve, segment_columns
 from csmetrics.exceptions import CurrencyMismatchError
 from csmetrics.tables.subscriptions import SubscriptionTable
@@ -104,6 +105,7 @@ def currency_digits(table: SubscriptionTable, seg: Segmentation, rows: NDArray[n
     """
     n_seg = seg.n_segments
     n_cur = table.currencies.size
+    _note_witnesses(table, seg, rows)
     if n_cur == 1:  # one currency: nothing can mix; segments with money hold it
         has = (np.array([bool(rows.any())]) if n_seg == 1 else np.bincount(
             seg.segment_of_entity[seg.entity_of_row[rows]], minlength=n_seg) > 0)
@@ -140,3 +142,15 @@ def currency_digits(table: SubscriptionTable, seg: Segmentation, rows: NDArray[n
     names = [table.currencies[c] if c >= 0 else "" for c in currency.tolist()]
     digits = np.array([MINOR_UNITS.get(c, 2) for c in names], dtype=np.int64)
     return digits, names
+
+
+def _note_witnesses(table: SubscriptionTable, seg: Segmentation, rows: NDArray[np.bool_]
+                    ) -> None:
+    """Tell a cluster's pre-pass (``_core.scope``) which rows the currency decision rests
+    on: one counted row per (segment, currency) pair."""
+    if scope_active():
+        at = np.flatnonzero(rows)
+        key = (seg.segment_of_entity[seg.entity_of_row[at]] * max(table.currencies.size, 1)
+               + table.currency_codes[at])
+        _, first = np.unique(key, return_index=True)
+        note_rows(at[first])

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.partials import MetricParts, Partials
+from csmetrics._core.scope import whole_checks
 from csmetrics._core.segments import By
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import usage as ku
@@ -130,7 +131,7 @@ def _fcr_prepare(tickets: Any, start: PeriodLike | None = None, end: PeriodLike 
     if (start is None) != (end is None):
         raise InvalidParameterError(f"{ctx}: give both start= and end=, or neither.")
     table, ent = _entities(tickets, by, customers, ctx)
-    if len(table) and bool((table.contacts < 0).all()) and not bool(
+    if len(table) and whole_checks() and bool((table.contacts < 0).all()) and not bool(
             np.isnat(table.resolved_at).all()):
         raise InvalidParameterError(f"{ctx}: the tickets carry no contacts (give a 'contacts' "
                                     "column: how many contacts each ticket took).")

@@ -73,3 +73,9 @@ def as_payments(payments: Any, context: str = "payments", *, by: object = None
                 ) -> PaymentTable:
     """Payments as a ``PaymentTable``."""
     return coerce(PaymentTable, payments, context, by=by)
+
+
+def field_segments(kind: type) -> frozenset[str]:
+    """The fields of a ``kind`` table that ``by=`` may name without keeping an input column
+    (its categorical fields)."""
+    return _FIELD_SEGMENTS[kind]

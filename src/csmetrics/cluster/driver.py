@@ -1,0 +1,273 @@
+"""The engine-neutral driver: one metric over a partitioned input, exactly as on one machine.
+
+Additive metrics (``Spec.gathered`` false) run in two passes over the partitions:
+
+1. **Skeleton** (the input's own partitions): each partition is read into its table, with
+   every broken rule of every partition reported at once, rows named by partition and
+   position; its plan is made alone (``_core.scope.planning_part``) only to learn which rows
+   that plan rests on, and those rows (``rows.skeleton_rows``) go to the driver. The
+   driver's plan of all the skeletons is the plan of the whole input: the snapshot grid from
+   the first start, every category, every segment, each segment's currency.
+2. **Partials** (partitions by a hash of the customer id, so no customer is split): each
+   partition is read together with the skeleton (whose rows give every partition the same
+   code tables and the same plan), the skeleton's rows of this partition's customers are
+   set aside, and the metric's ``partial`` runs over this partition's rows. The driver sums
+   the partials (``combine``) and ``finalize`` makes the result: bit-identical to the one
+   machine's, because the plan and the sums are.
+
+Distinct-user and ticket metrics (``gathered``) have partials per account, so a cluster
+would move one array the size of all accounts per partition; instead each partition reduces
+its rows losslessly (``rows.usage_rows``, ``rows.ticket_rows``) and the driver computes
+the metric over what they keep.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csmetrics._core.scope import planning_part
+from csmetrics.cluster import frames
+from csmetrics.cluster.rows import skeleton_rows, ticket_rows, usage_rows
+from csmetrics.exceptions import CSMetricsError, DataValidationError, Problem
+from csmetrics.partials import PARTS, MetricParts, combine
+
+__all__ = ["Engine", "Spec", "run"]
+
+I64 = NDArray[np.int64]
+Task = Callable[[Any, int, Any], bytes]
+
+
+class Engine(Protocol):
+    """What the driver needs of an engine (``csmetrics.spark``, ``csmetrics.dask``).
+
+    ``map(task, shuffle=..., shared=...)`` runs ``task(frame, partition, shared)`` on every
+    partition of the engine's input (an Arrow table or a pandas DataFrame of its rows) and
+    returns the bytes each call returned, in partition order. With ``shuffle`` the
+    partitions are those of a hash of ``key`` (the customer id column), so every row of a
+    customer is in one partition; without, the input's own partitions. ``shared`` is sent to
+    every worker once. ``local(value)`` gives a small input (a DataFrame of the engine's)
+    as a local value; ``empty()`` is a frame of the input's columns without rows.
+    """
+
+    name: str
+    key: str
+
+    def map(self, task: Task, *, shuffle: bool, shared: Any = None) -> list[bytes]: ...
+
+    def local(self, value: Any) -> Any: ...
+
+    def empty(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A metric as the driver runs it.
+
+    ``kind`` is its input's table class; ``gathered`` names the row reduction of a metric
+    computed on the driver from reduced rows (``"usage"``, ``"tickets"``), or is empty for
+    partials; ``local_args`` are the positions of its arguments after the data that may be
+    an engine's DataFrame to bring local (the seats of ``license_utilization``).
+    """
+
+    name: str
+    kind: type
+    gathered: str = ""
+    local_args: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One metric call, as every worker receives it."""
+
+    spec: Spec
+    args: tuple[Any, ...]
+    options: Mapping[str, Any]
+    build: Mapping[str, Any]        # from_columns options: the column names, kept segments
+
+    @property
+    def steps(self) -> MetricParts:
+        return PARTS[self.spec.name]
+
+    @property
+    def key(self) -> str:
+        """The input's customer id column."""
+        return str(self.build.get("customer_id", "customer_id"))
+
+    def table(self, frame: Any, context: str) -> Any:
+        return self.spec.kind.from_columns(frame, _context=context, **self.build)
+
+    def prepare(self, table: Any) -> tuple[Any, Any]:
+        return self.steps.prepare(table, *self.args, **self.options)
+
+
+# --- what crosses the wire ---------------------------------------------------------------------
+
+
+def _ship(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _failure(exc: CSMetricsError, n_rows: int) -> bytes:
+    """A library error as data (its class, attributes and message: some errors' ``args``
+    do not rebuild them)."""
+    return _ship(("error", (type(exc), dict(exc.__dict__), str(exc)), n_rows))
+
+
+def _rebuilt(shipped: tuple[type, dict[str, Any], str]) -> CSMetricsError:
+    cls, state, message = shipped
+    error: CSMetricsError = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, message)
+    return error
+
+
+def _payloads(results: Sequence[bytes], context: str) -> list[tuple[int, Any, int]]:
+    """Each partition's (partition, value, rows read); every partition's error at once."""
+    out: list[tuple[int, Any, int]] = []
+    failed: list[tuple[int, CSMetricsError]] = []
+    total = 0
+    for p, blob in enumerate(results):
+        status, value, n = pickle.loads(blob)
+        total += n
+        if status == "error":
+            failed.append((p, _rebuilt(value)))
+        elif value is not None:
+            out.append((p, value, n))
+    if failed:
+        raise _merged(failed, total, context)
+    return out
+
+
+def _merged(failed: Sequence[tuple[int, CSMetricsError]], total: int, context: str
+            ) -> CSMetricsError:
+    """One error for the failures of several partitions: every broken rule of every
+    partition, each naming its partition, when they are data errors; else the first."""
+    data = [(p, e) for p, e in failed if isinstance(e, DataValidationError)]
+    if not data:
+        return failed[0][1]
+    first = data[0][1]
+    problems = [replace(problem, part=f"partition {p}") for p, e in data for problem in
+                e.problems]
+    merged = type(first).__new__(type(first))
+    DataValidationError.__init__(merged, problems=problems, n_rows=total, context=context)
+    return merged
+
+
+# --- the two passes ----------------------------------------------------------------------------
+
+
+def _skeleton_task(call: _Call) -> Task:
+    def task(frame: Any, p: int, _: Any) -> bytes:
+        n = frames.n_rows(frame)
+        if n == 0:
+            return _ship(("ok", None, 0))
+        try:
+            table = call.table(frame, f"{call.spec.name} (partition {p})")
+            with planning_part() as noted:
+                try:
+                    _, plan = call.prepare(table)
+                except DataValidationError:
+                    raise
+                except CSMetricsError:
+                    plan = None   # a check of the whole; the driver's plan makes it
+            rows = skeleton_rows(table, call.options.get("by"), call.spec.name, noted)
+            if call.spec.gathered:
+                rows = np.union1d(rows, _reduced(call, table, plan))
+        except CSMetricsError as exc:
+            return _failure(exc, n)
+        picked = np.asarray(table.source_rows, dtype=np.int64)[rows]
+        return _ship(("ok", (frames.take(frame, picked), picked), n))
+    return task
+
+
+def _reduced(call: _Call, table: Any, plan: Any) -> I64:
+    if call.spec.gathered == "usage":
+        return usage_rows(table)
+    if plan is None:   # (no window could be read: keep every ticket)
+        return np.arange(len(table), dtype=np.int64)
+    return ticket_rows(table, plan.lo, plan.hi)
+
+
+def _partial_task(call: _Call) -> Task:
+    def task(frame: Any, p: int, shared: Any) -> bytes:
+        n = frames.n_rows(frame)
+        if n == 0:
+            return _ship(("ok", None, 0))
+        # The skeleton's rows of this partition's customers are copies of its own rows.
+        skeleton = frames.without_keys_of(shared, frame, call.key)
+        n_skel = frames.n_rows(skeleton)
+        try:
+            whole = call.table(frames.concat([skeleton, frame]),
+                               f"{call.spec.name} (partition {p})")
+            mine = np.asarray(whole.source_rows) >= n_skel
+            local = np.unique(np.asarray(whole.customer_codes)[mine])
+            prepared, plan = call.prepare(whole)
+            # Every row of this partition's customers is its own (their copies are gone).
+            codes = np.asarray(getattr(prepared, call.steps.customer))
+            part = prepared.take(np.flatnonzero(np.isin(codes, local)))
+            partials = call.steps.partial(part, plan)
+        except CSMetricsError as exc:
+            return _failure(exc, n)
+        return _ship(("ok", partials, n))
+    return task
+
+
+# --- the driver --------------------------------------------------------------------------------
+
+
+def run(engine: Engine, spec: Spec, args: Sequence[Any], options: Mapping[str, Any],
+        build: Mapping[str, Any]) -> Any:
+    """``spec``'s metric over the engine's input: the result of the one-machine metric over
+    the whole input, bit for bit (see the module documentation)."""
+    args = tuple(engine.local(a) if i in spec.local_args else a for i, a in enumerate(args))
+    call = _Call(spec, args, dict(options), dict(build))
+    context = f"{spec.name} on {engine.name}"
+    blobs = engine.map(_skeleton_task(call), shuffle=False)
+    sketches = _payloads(blobs, context)
+    total = sum(n for _, _, n in sketches)
+    skeleton, origins = _joined(sketches)
+    table = call.table(engine.empty() if skeleton is None else skeleton, context)
+    if spec.gathered:
+        steps = call.steps   # prepare, partial and finalize over the reduced rows: one part
+        return _relocated(lambda: steps(table, *call.args, **call.options), origins, total,
+                          context)
+    table, plan = _relocated(lambda: call.prepare(table), origins, total, context)
+    parts = [call.steps.partial(table.take(np.zeros(0, dtype=np.int64)), plan)]
+    if skeleton is not None:
+        outs = _payloads(engine.map(_partial_task(call), shuffle=True, shared=skeleton),
+                         context)
+        parts += [partials for _, partials, _ in outs]
+    return call.steps.finalize(combine(parts), plan)
+
+
+def _joined(sketches: Sequence[tuple[int, Any, int]]) -> tuple[Any, I64]:
+    """The skeletons of all partitions as one frame, and each row's (partition, position)."""
+    if not sketches:
+        return None, np.zeros((0, 2), dtype=np.int64)
+    skeleton = frames.concat([frame for _, (frame, _), _ in sketches])
+    origins = np.concatenate([np.column_stack([np.full(rows.size, p), rows])
+                              for p, (_, rows), _ in sketches]).astype(np.int64)
+    return skeleton, origins
+
+
+def _relocated(compute: Callable[[], Any], origins: I64, total: int, context: str) -> Any:
+    """``compute()``, with the rows a data error names (rows of the skeleton) named by their
+    partition and position."""
+    try:
+        return compute()
+    except DataValidationError as exc:
+        problems = []
+        for problem in exc.problems:
+            at = [tuple(origins[i]) for i in problem.positions if 0 <= i < len(origins)]
+            where = ", ".join(f"partition {p} row {r:,}" for p, r in at)
+            problems.append(replace(problem, positions=(), lines=(),
+                                    part=f"{context}, rows from {where}" if where else context))
+        merged = type(exc).__new__(type(exc))
+        DataValidationError.__init__(merged, problems=problems, n_rows=total, context=context)
+        raise merged from None

@@ -1,0 +1,53 @@
+"""The few operations the cluster driver needs on a partition's rows, for both kinds of
+frame engines hand it: an Arrow table (Spark) or a pandas DataFrame (Dask)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["concat", "n_rows", "take", "without_keys_of"]
+
+
+def _is_arrow(frame: Any) -> bool:
+    return type(frame).__module__.startswith("pyarrow")
+
+
+def n_rows(frame: Any) -> int:
+    """Rows of ``frame``."""
+    return int(frame.num_rows) if _is_arrow(frame) else len(frame)
+
+
+def take(frame: Any, rows: NDArray[np.integer[Any]]) -> Any:
+    """The rows of ``frame`` at positions ``rows``, in that order."""
+    index = np.asarray(rows, dtype=np.int64)
+    if _is_arrow(frame):
+        import pyarrow as pa
+
+        return frame.take(pa.array(index, type=pa.int64()))
+    return frame.iloc[index].reset_index(drop=True)
+
+
+def concat(frames: Sequence[Any]) -> Any:
+    """The rows of ``frames`` one after another (all of one kind and columns)."""
+    if _is_arrow(frames[0]):
+        import pyarrow as pa
+
+        tables = [f if isinstance(f, pa.Table) else pa.Table.from_batches([f]) for f in frames]
+        return pa.concat_tables(tables, promote_options="permissive")
+    import pandas as pd
+
+    return pd.concat(list(frames), ignore_index=True)
+
+
+def without_keys_of(frame: Any, other: Any, key: str) -> Any:
+    """The rows of ``frame`` whose ``key`` value is not one of ``other``'s."""
+    if _is_arrow(frame):
+        import pyarrow.compute as pc
+
+        found = pc.is_in(frame.column(key), value_set=other.column(key).unique())
+        return frame.filter(pc.invert(pc.fill_null(found, False)))
+    return frame[~frame[key].isin(other[key])].reset_index(drop=True)

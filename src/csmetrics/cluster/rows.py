@@ -1,0 +1,118 @@
+"""Which rows of a partition travel to the driver.
+
+* ``skeleton_rows``: the rows a metric's plan rests on, so that the plan of the
+  skeletons of all partitions is the plan of the whole input: every date and number
+  column's first and last value (the data's edges), the first row of every category of every
+  categorical column (ids aside), of every segment of ``by=`` and of every row a plan
+  decision noted (``_core.scope``: one counted row per segment and currency).
+* ``usage_rows``: usage events reduced losslessly for distinct-user counts over whole-day
+  windows: per (account, user, feature, kept segments, UTC day), the earliest and the latest
+  event. A window of whole days that cuts that day keeps an event of the day exactly when
+  one of those two is inside it.
+* ``ticket_rows``: the tickets opened or resolved inside ``[lo, hi)`` (the only ones a
+  first-contact rate counts), with the first ticket of every account (and of every
+  (account, kept segment) pair), so every entity is still counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from csmetrics._core.segments import resolve
+from csmetrics.exceptions import CSMetricsError
+
+__all__ = ["skeleton_rows", "ticket_rows", "usage_rows"]
+
+I64 = NDArray[np.int64]
+
+
+def _firsts(codes: NDArray[Any]) -> I64:
+    """The position of the first row of each distinct value of ``codes``."""
+    if codes.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    _, first = np.unique(np.asarray(codes), return_index=True)
+    return first.astype(np.int64)
+
+
+def _edges(values: NDArray[Any]) -> list[int]:
+    """Positions of the smallest and the largest value (NaT and NaN aside)."""
+    if values.dtype.kind == "M":
+        valid = ~np.isnat(values)
+    elif values.dtype.kind == "f":
+        valid = np.isfinite(values)
+    elif values.dtype.kind in "iub":
+        valid = np.ones(values.size, dtype=bool)
+    else:
+        return []
+    if not valid.any():
+        return []
+    at = np.flatnonzero(valid)
+    inside = values[at]
+    return [int(at[np.argmin(inside)]), int(at[np.argmax(inside)])]
+
+
+def skeleton_rows(table: Any, by: Any, context: str, noted: Sequence[I64],
+                  id_column: str = "customer_id") -> I64:
+    """Sorted positions in ``table`` of the rows its plan rests on (see the module doc)."""
+    n = len(table)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    picks: list[I64] = [np.asarray(rows, dtype=np.int64) for rows in noted]
+    edges: list[int] = [0]
+    for f in fields(table):
+        value = getattr(table, f.name)
+        if isinstance(value, np.ndarray) and value.ndim == 1 and value.size == n and (
+                not f.name.endswith("_codes") and f.name != "source_rows"):
+            edges += _edges(value)
+    picks.append(np.asarray(edges, dtype=np.int64))
+    for name in table.segment_columns:
+        if name.endswith("_id") and name != by:
+            continue  # ids are not categories a plan lists (unless they are the segments)
+        codes, _ = table.segment_column(name, context)
+        picks.append(_firsts(codes))
+    try:
+        segments = resolve(by, table, context, id_column=id_column)
+    except CSMetricsError:
+        pass  # the metric's own plan reports it (or plans the whole from other parts)
+    else:
+        picks.append(_firsts(segments.of_row))
+    return np.unique(np.concatenate(picks))
+
+
+def usage_rows(table: Any) -> I64:
+    """Sorted positions of the earliest and latest event of each (account, user, feature,
+    kept segments, UTC day) of a usage table (see the module documentation)."""
+    n = len(table)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    at = table.at.astype("datetime64[us]").view(np.int64)
+    day = np.floor_divide(at, 86_400_000_000)
+    keys = [np.asarray(table.member_codes, np.int64), np.asarray(table.feature_codes, np.int64),
+            *(np.asarray(codes, np.int64) for codes, _ in table.segments.values()), day]
+    order = np.lexsort((at, *reversed(keys)))   # by key, then time
+    ordered = np.stack([k[order] for k in keys])
+    new = np.ones(n, dtype=bool)
+    new[1:] = (ordered[:, 1:] != ordered[:, :-1]).any(axis=0)
+    last = np.ones(n, dtype=bool)
+    last[:-1] = new[1:]
+    return np.unique(order[new | last])
+
+
+def ticket_rows(table: Any, lo: int, hi: int) -> I64:
+    """Sorted positions of the tickets opened or resolved in ``[lo, hi)`` (microseconds),
+    and of the first ticket of every account (and (account, kept segment) pair)."""
+    opened = table.opened_at.astype("datetime64[us]").view(np.int64)
+    resolved = table.resolved_at.astype("datetime64[us]")
+    res = resolved.view(np.int64)
+    inside = ((opened >= lo) & (opened < hi)) | (~np.isnat(resolved) & (res >= lo) & (res < hi))
+    width = np.int64(1)
+    key = np.asarray(table.customer_codes, np.int64).copy()
+    for codes, cats in table.segments.values():   # every (account, segment) entity
+        width = np.int64(np.asarray(cats).size + 1)
+        key = key * width + (np.asarray(codes, np.int64) + 1)
+    return np.unique(np.concatenate([np.flatnonzero(inside), _firsts(key)]))
