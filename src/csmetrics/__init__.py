@@ -272,3 +272,13 @@ __all__ = [
     "transactional_lifetime_value",
     "trial_conversion_rate",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``csmetrics.spark`` and ``csmetrics.dask`` (the engine adapters), imported on first
+    use: ``cm.spark.mrr(df, ...)`` works after ``import csmetrics as cm`` alone."""
+    if name in ("spark", "dask"):
+        import importlib
+
+        return importlib.import_module(f"csmetrics.{name}")
+    raise AttributeError(f"module 'csmetrics' has no attribute {name!r}")

@@ -37,7 +37,7 @@ from csmetrics.cluster.rows import skeleton_rows, ticket_rows, usage_rows
 from csmetrics.exceptions import CSMetricsError, DataValidationError, Problem
 from csmetrics.partials import PARTS, MetricParts, combine
 
-__all__ = ["Engine", "Spec", "run"]
+__all__ = ["NOTHING", "Engine", "Spec", "run"]
 
 I64 = NDArray[np.int64]
 Task = Callable[[Any, int, Any], bytes]
@@ -159,6 +159,10 @@ def _merged(failed: Sequence[tuple[int, CSMetricsError]], total: int, context: s
     return merged
 
 
+NOTHING = _ship(("ok", None, 0))
+"""What a partition without rows returns (engines may send it without calling the task)."""
+
+
 # --- the two passes ----------------------------------------------------------------------------
 
 
@@ -166,7 +170,7 @@ def _skeleton_task(call: _Call) -> Task:
     def task(frame: Any, p: int, _: Any) -> bytes:
         n = frames.n_rows(frame)
         if n == 0:
-            return _ship(("ok", None, 0))
+            return NOTHING
         try:
             table = call.table(frame, f"{call.spec.name} (partition {p})")
             with planning_part() as noted:
@@ -198,7 +202,7 @@ def _partial_task(call: _Call) -> Task:
     def task(frame: Any, p: int, shared: Any) -> bytes:
         n = frames.n_rows(frame)
         if n == 0:
-            return _ship(("ok", None, 0))
+            return NOTHING
         # The skeleton's rows of this partition's customers are copies of its own rows.
         skeleton = frames.without_keys_of(shared, frame, call.key)
         n_skel = frames.n_rows(skeleton)

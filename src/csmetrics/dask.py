@@ -1,0 +1,134 @@
+"""The additive metrics on a Dask DataFrame: the one-machine results, bit for bit.
+
+Every function here is ``csmetrics.<name>`` with a Dask DataFrame (the columns
+``from_columns`` reads; other names through ``columns=``) in place of the table, and two
+more options: ``columns=`` and ``partitions=`` (customer-hash partitions of the partials
+pass; the input's partition count by default). Swapping ``cm.`` for ``cm.dask.`` is the
+whole migration. Needs the ``dask`` extra; runs on whatever scheduler is active (a
+``dask.distributed.Client`` makes it the cluster's).
+
+How it runs (docs/scale.md): a first pass reads every partition into its table (every
+broken rule of every partition reported at once, by partition and row) and sends the
+driver the few rows the plan rests on; a second pass shuffles by a hash of the customer id
+(no customer is split), runs the numpy kernels over each partition and returns additive
+partials, which the driver sums and finalizes.
+
+Examples
+--------
+>>> import csmetrics as cm
+>>> import dask.dataframe as dd                               # doctest: +SKIP
+>>> df = dd.read_parquet("subscriptions/")                    # doctest: +SKIP
+>>> cm.dask.mrr_movements(df, "2024-01", "2024-12")           # doctest: +SKIP
+MRRMovements(12 periods, 2024-01 to 2024-12, USD)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csmetrics._core.optional import import_optional
+from csmetrics.cluster.api import metric
+from csmetrics.cluster.driver import NOTHING, Engine, Task
+from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
+
+__all__ = [
+    "active_users", "arpa", "cohort_table", "customer_count", "customer_effort_score",
+    "customer_retention_rate", "customer_satisfaction_score", "first_contact_resolution_rate",
+    "gross_revenue_retention", "license_utilization", "logo_churn_rate", "mrr",
+    "mrr_movements", "mrr_series", "net_promoter_score", "net_revenue_retention",
+    "nrr_series", "quick_ratio", "read_parquet", "revenue_churn_rate", "stickiness",
+    "survival_curve",
+]
+
+_BUCKET = "__csmetrics_bucket__"
+
+
+def _bucket(ids: Any, n: int) -> Any:
+    """Each row's customer-hash partition. Ids are hashed as text, so the same customer
+    written ``1`` in one partition and ``"1"`` in another (which a table reads as one id)
+    is never split."""
+    import pandas as pd
+
+    return (pd.util.hash_pandas_object(ids.astype(str), index=False) % n).astype("int64")
+
+
+def _run(task: Task, frame: Any, p: int, shared: Any) -> bytes:
+    if len(frame) == 0:
+        return NOTHING
+    if _BUCKET in frame.columns:
+        frame = frame.drop(columns=[_BUCKET])
+    return task(frame.reset_index(drop=True), p, shared)
+
+
+class DaskEngine:
+    """The cluster driver's engine over a Dask DataFrame (``csmetrics.cluster.Engine``)."""
+
+    name = "Dask"
+
+    def __init__(self, frame: Any, key: str, partitions: int | None) -> None:
+        dd = import_optional("dask.dataframe", "dask", "csmetrics.dask")
+        if not isinstance(frame, dd.DataFrame):
+            raise InvalidParameterError(
+                f"csmetrics.dask: needs a Dask DataFrame, got {type(frame).__name__} (use "
+                "the csmetrics functions themselves for local data).")
+        if key not in frame.columns:
+            raise ColumnNotFoundError(key, tuple(frame.columns), context="csmetrics.dask")
+        self.frame = frame
+        self.key = key
+        self.partitions = partitions or int(frame.npartitions)
+
+    def map(self, task: Task, *, shuffle: bool, shared: Any = None) -> list[bytes]:
+        import dask
+
+        frame = self.frame
+        if shuffle:
+            n = self.partitions
+            buckets = frame[self.key].map_partitions(_bucket, n, meta=(_BUCKET, "int64"))
+            frame = frame.assign(**{_BUCKET: buckets}).shuffle(_BUCKET, npartitions=n)
+        once = dask.delayed(shared, traverse=False)
+        calls = [dask.delayed(_run)(task, part, p, once)
+                 for p, part in enumerate(frame.to_delayed())]
+        return list(dask.compute(*calls))
+
+    def local(self, value: Any) -> Any:
+        dd = import_optional("dask.dataframe", "dask", "csmetrics.dask")
+        return value.compute() if isinstance(value, dd.DataFrame) else value
+
+    def empty(self) -> Any:
+        return self.frame._meta.copy()
+
+
+def _engine(frame: Any, key: str, partitions: int | None) -> Engine:
+    return DaskEngine(frame, key, partitions)
+
+
+def read_parquet(path: str, **options: Any) -> Any:
+    """A Parquet dataset (a file, or a directory of files, hive-partitioned or not) as a
+    Dask DataFrame for the functions here: ``dask.dataframe.read_parquet(path,
+    **options)``, with the partition columns of a hive layout (``region=EU/``) as
+    columns."""
+    dd = import_optional("dask.dataframe", "dask", "csmetrics.dask.read_parquet")
+    return dd.read_parquet(path, **options)
+
+
+mrr = metric("mrr", _engine, "dask")
+mrr_series = metric("mrr_series", _engine, "dask")
+mrr_movements = metric("mrr_movements", _engine, "dask")
+customer_count = metric("customer_count", _engine, "dask")
+logo_churn_rate = metric("logo_churn_rate", _engine, "dask")
+customer_retention_rate = metric("customer_retention_rate", _engine, "dask")
+revenue_churn_rate = metric("revenue_churn_rate", _engine, "dask")
+quick_ratio = metric("quick_ratio", _engine, "dask")
+arpa = metric("arpa", _engine, "dask")
+net_revenue_retention = metric("net_revenue_retention", _engine, "dask")
+gross_revenue_retention = metric("gross_revenue_retention", _engine, "dask")
+nrr_series = metric("nrr_series", _engine, "dask")
+cohort_table = metric("cohort_table", _engine, "dask")
+survival_curve = metric("survival_curve", _engine, "dask")
+net_promoter_score = metric("net_promoter_score", _engine, "dask")
+customer_satisfaction_score = metric("customer_satisfaction_score", _engine, "dask")
+customer_effort_score = metric("customer_effort_score", _engine, "dask")
+license_utilization = metric("license_utilization", _engine, "dask")
+active_users = metric("active_users", _engine, "dask")
+stickiness = metric("stickiness", _engine, "dask")
+first_contact_resolution_rate = metric("first_contact_resolution_rate", _engine, "dask")
