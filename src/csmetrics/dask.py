@@ -78,7 +78,7 @@ class DaskEngine:
         self.partitions = partitions or int(frame.npartitions)
 
     def map(self, task: Task, *, shuffle: bool, shared: Any = None) -> list[bytes]:
-        import dask
+        dask = import_optional("dask", "dask", "csmetrics.dask")
 
         frame = self.frame
         if shuffle:

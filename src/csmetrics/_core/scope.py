@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -50,7 +51,7 @@ def planning_part() -> Iterator[list[NDArray[np.int64]]]:
         _NOTED.reset(token)
 
 
-def note_rows(rows: NDArray[np.integer]) -> None:  # type: ignore[type-arg]
+def note_rows(rows: NDArray[np.integer[Any]]) -> None:
     """Record that a plan decision rests on the table rows at positions ``rows``."""
     noted = _NOTED.get()
     if noted is not None:

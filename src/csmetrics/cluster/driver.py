@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from csmetrics._core.scope import planning_part
 from csmetrics.cluster import frames
 from csmetrics.cluster.rows import skeleton_rows, ticket_rows, usage_rows
-from csmetrics.exceptions import CSMetricsError, DataValidationError, Problem
+from csmetrics.exceptions import CSMetricsError, DataValidationError
 from csmetrics.partials import PARTS, MetricParts, combine
 
 __all__ = ["NOTHING", "Engine", "Spec", "run"]
@@ -76,7 +76,7 @@ class Spec:
     """
 
     name: str
-    kind: type
+    kind: Any                       # the table class (SubscriptionTable ...)
     gathered: str = ""
     local_args: tuple[int, ...] = ()
 
@@ -119,9 +119,9 @@ def _failure(exc: CSMetricsError, n_rows: int) -> bytes:
     return _ship(("error", (type(exc), dict(exc.__dict__), str(exc)), n_rows))
 
 
-def _rebuilt(shipped: tuple[type, dict[str, Any], str]) -> CSMetricsError:
+def _rebuilt(shipped: tuple[type[CSMetricsError], dict[str, Any], str]) -> CSMetricsError:
     cls, state, message = shipped
-    error: CSMetricsError = cls.__new__(cls)
+    error = CSMetricsError.__new__(cls)
     error.__dict__.update(state)
     Exception.__init__(error, message)
     return error
@@ -154,7 +154,7 @@ def _merged(failed: Sequence[tuple[int, CSMetricsError]], total: int, context: s
     first = data[0][1]
     problems = [replace(problem, part=f"partition {p}") for p, e in data for problem in
                 e.problems]
-    merged = type(first).__new__(type(first))
+    merged: DataValidationError = DataValidationError.__new__(type(first))
     DataValidationError.__init__(merged, problems=problems, n_rows=total, context=context)
     return merged
 
@@ -272,6 +272,6 @@ def _relocated(compute: Callable[[], Any], origins: I64, total: int, context: st
             where = ", ".join(f"partition {p} row {r:,}" for p, r in at)
             problems.append(replace(problem, positions=(), lines=(),
                                     part=f"{context}, rows from {where}" if where else context))
-        merged = type(exc).__new__(type(exc))
+        merged: DataValidationError = DataValidationError.__new__(type(exc))
         DataValidationError.__init__(merged, problems=problems, n_rows=total, context=context)
         raise merged from None

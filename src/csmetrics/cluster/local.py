@@ -8,6 +8,7 @@ in (``csmetrics.cluster.driver.Engine``).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,8 @@ class LocalEngine:
         cuts = (self.bounds if self.bounds is not None else
                 tuple(int(c) for c in np.linspace(0, rows, self.n + 1)[1:-1]))
         edges = [0, *sorted(min(max(c, 0), rows) for c in cuts), rows]
-        return [frames.take(self.frame, np.arange(a, b)) for a, b in zip(edges, edges[1:])]
+        return [frames.take(self.frame, np.arange(a, b))
+                for a, b in itertools.pairwise(edges)]
 
     def _shuffled(self) -> list[Any]:
         column = (self.frame.column(self.key).to_pylist() if hasattr(self.frame, "column")
