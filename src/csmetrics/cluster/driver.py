@@ -23,6 +23,7 @@ the metric over what they keep.
 
 from __future__ import annotations
 
+import functools
 import pickle
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -31,11 +32,13 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._core.partials import relabel
 from csmetrics._core.scope import planning_part
 from csmetrics.cluster import frames
 from csmetrics.cluster.rows import skeleton_rows, ticket_rows, usage_rows
 from csmetrics.exceptions import CSMetricsError, DataValidationError
 from csmetrics.partials import PARTS, MetricParts, combine
+from csmetrics.revenue.movements import detail_columns
 
 __all__ = ["NOTHING", "Engine", "Spec", "run"]
 
@@ -79,6 +82,7 @@ class Spec:
     kind: Any                       # the table class (SubscriptionTable ...)
     gathered: str = ""
     local_args: tuple[int, ...] = ()
+    details: bool = False           # the result's details() are read from the workers
 
 
 @dataclass(frozen=True)
@@ -198,28 +202,67 @@ def _reduced(call: _Call, table: Any, plan: Any) -> I64:
     return ticket_rows(table, plan.lo, plan.hi)
 
 
+def _local_part(call: _Call, frame: Any, p: int, shared: Any) -> tuple[Any, Any]:
+    """This partition's part of the prepared input and its plan: the partition read with
+    the skeleton (so its code tables and plan are the whole input's), the skeleton's copies
+    of this partition's customers set aside."""
+    skeleton = frames.without_keys_of(shared, frame, call.key)
+    n_skel = frames.n_rows(skeleton)
+    whole = call.table(frames.concat([skeleton, frame]), f"{call.spec.name} (partition {p})")
+    mine = np.asarray(whole.source_rows) >= n_skel
+    local = np.unique(np.asarray(whole.customer_codes)[mine])
+    prepared, plan = call.prepare(whole)
+    # Every row of this partition's customers is its own (their copies are gone).
+    codes = np.asarray(getattr(prepared, call.steps.customer))
+    return prepared.take(np.flatnonzero(np.isin(codes, local))), plan
+
+
 def _partial_task(call: _Call) -> Task:
     def task(frame: Any, p: int, shared: Any) -> bytes:
         n = frames.n_rows(frame)
         if n == 0:
             return NOTHING
-        # The skeleton's rows of this partition's customers are copies of its own rows.
-        skeleton = frames.without_keys_of(shared, frame, call.key)
-        n_skel = frames.n_rows(skeleton)
         try:
-            whole = call.table(frames.concat([skeleton, frame]),
-                               f"{call.spec.name} (partition {p})")
-            mine = np.asarray(whole.source_rows) >= n_skel
-            local = np.unique(np.asarray(whole.customer_codes)[mine])
-            prepared, plan = call.prepare(whole)
-            # Every row of this partition's customers is its own (their copies are gone).
-            codes = np.asarray(getattr(prepared, call.steps.customer))
-            part = prepared.take(np.flatnonzero(np.isin(codes, local)))
+            part, plan = _local_part(call, frame, p, shared)
             partials = call.steps.partial(part, plan)
         except CSMetricsError as exc:
             return _failure(exc, n)
         return _ship(("ok", partials, n))
     return task
+
+
+def _details_task(call: _Call) -> Task:
+    def task(frame: Any, p: int, shared: Any) -> bytes:
+        n = frames.n_rows(frame)
+        if n == 0:
+            return NOTHING
+        try:
+            part, job = _local_part(call, frame, p, shared)
+            columns = detail_columns(part, job.plan)
+        except CSMetricsError as exc:
+            return _failure(exc, n)
+        return _ship(("ok", columns, n))
+    return task
+
+
+def _cluster_details(engine: Engine, call: _Call, skeleton: Any, job: Any, context: str
+                     ) -> dict[str, NDArray[Any]]:
+    """``MRRMovements.details()`` of a cluster's bridge: each partition's customers' changes,
+    in the one machine's order (periods, then customers, then segments, then as found)."""
+    plan = job.plan
+    found = [columns for _, columns, _ in _payloads(
+        engine.map(_details_task(call), shuffle=True, shared=skeleton), context)]
+    if not found:
+        return detail_columns(call.table(engine.empty(), context), plan)
+    joined = {name: np.concatenate([c[name] for c in found]) for name in found[0]}
+    period_of = {label: i for i, label in enumerate(plan.grid.labels)}
+    period = np.array([period_of[x] for x in joined["period"].tolist()], dtype=np.int64)
+    _, customer = np.unique(joined["customer_id"], return_inverse=True)
+    keys = [np.zeros(period.size, dtype=np.int64)]
+    if plan.seg_name is not None:
+        keys = [relabel(np.asarray(joined[plan.seg_name], dtype=object), plan.labels, context)]
+    order = np.lexsort((np.arange(period.size), *keys, customer.reshape(-1), period))
+    return {name: values[order] for name, values in joined.items()}
 
 
 # --- the driver --------------------------------------------------------------------------------
@@ -247,7 +290,11 @@ def run(engine: Engine, spec: Spec, args: Sequence[Any], options: Mapping[str, A
         outs = _payloads(engine.map(_partial_task(call), shuffle=True, shared=skeleton),
                          context)
         parts += [partials for _, partials, _ in outs]
-    return call.steps.finalize(combine(parts), plan)
+    result = call.steps.finalize(combine(parts), plan)
+    if spec.details:
+        result = result.with_details(functools.partial(
+            _cluster_details, engine, call, skeleton, plan, context))
+    return result
 
 
 def _joined(sketches: Sequence[tuple[int, Any, int]]) -> tuple[Any, I64]:

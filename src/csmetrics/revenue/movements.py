@@ -23,6 +23,8 @@ period by period, because every amount is an integer number of cents.
 
 from __future__ import annotations
 
+import copy
+
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
@@ -107,6 +109,14 @@ class MRRMovements(TableResult):
         digits = detail.pop("_digits")
         return MovementDetails(detail, title=f"MRR changes ({self.currency})",
                                money=("previous_mrr", "mrr", "change"), digits=digits)
+
+    def with_details(self, source: Callable[[], dict[str, NDArray[Any]]]) -> MRRMovements:
+        """The same bridge, with ``details()`` read from ``source`` (a callable returning
+        the detail columns and ``_digits``): how an engine lists a cluster's customers on
+        request, from the workers that hold them."""
+        out = copy.copy(self)
+        out._set(_detail=source)
+        return out
 
     def __repr__(self) -> str:
         n = len(self.periods)
@@ -235,6 +245,13 @@ def _movements(partials: Partials, plan: Plan, table: Any = None) -> MRRMovement
     return MRRMovements(ordered, periods=r.grid.labels, currency=r.currency, money=money,
                         detail=partial(_details_of, table, plan), digits=r.digits[sg],
                         segment=seg.name)
+
+
+def detail_columns(part: Any, plan: Plan) -> dict[str, NDArray[Any]]:
+    """The per-customer changes behind ``plan``'s bridge over ``part`` (a table, or some of
+    its customers' rows): the columns of ``MRRMovements.details()`` and each row's minor-unit
+    digits (``_digits``), in the order of periods, then customers."""
+    return _details(part_run(part, plan))
 
 
 def _details_of(table: Any, plan: Plan) -> dict[str, NDArray[Any]]:
