@@ -317,8 +317,9 @@ def _relocated(compute: Callable[[], Any], origins: I64, total: int, context: st
         for problem in exc.problems:
             at = [tuple(origins[i]) for i in problem.positions if 0 <= i < len(origins)]
             where = ", ".join(f"partition {p} row {r:,}" for p, r in at)
-            problems.append(replace(problem, positions=(), lines=(),
-                                    part=f"{context}, rows from {where}" if where else context))
+            # (Counted among the rows the plan rests on, which are few of the whole's.)
+            part = f"among the rows the plan rests on, {where}" if where else ""
+            problems.append(replace(problem, positions=(), lines=(), part=part))
         merged: DataValidationError = DataValidationError.__new__(type(exc))
         DataValidationError.__init__(merged, problems=problems, n_rows=total, context=context)
         raise merged from None

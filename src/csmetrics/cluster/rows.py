@@ -2,9 +2,9 @@
 
 * ``skeleton_rows``: the rows a metric's plan rests on, so that the plan of the
   skeletons of all partitions is the plan of the whole input: every date and number
-  column's first and last value (the data's edges), the first row of every category of every
-  categorical column (ids aside), of every segment of ``by=`` and of every row a plan
-  decision noted (``_core.scope``: one counted row per segment and currency).
+  column's first and last value (the data's edges), the first row of every combination of
+  a segment of ``by=`` and the categories of the categorical columns (ids aside), and every
+  row a plan decision noted (``_core.scope``: one counted row per segment and currency).
 * ``usage_rows``: usage events reduced losslessly for distinct-user counts over whole-day
   windows: per (account, user, feature, kept segments, UTC day), the earliest and the latest
   event. A window of whole days that cuts that day keeps an event of the day exactly when
@@ -70,17 +70,23 @@ def skeleton_rows(table: Any, by: Any, context: str, noted: Sequence[I64],
                 not f.name.endswith("_codes") and f.name != "source_rows"):
             edges += _edges(value)
     picks.append(np.asarray(edges, dtype=np.int64))
+    # The first row of every combination of the segment and the categories (ids aside): a
+    # plan may read a segment's categories (its currency, the survey a metric answers).
+    keys: list[NDArray[np.int64]] = []
     for name in table.segment_columns:
         if name.endswith("_id") and name != by:
             continue  # ids are not categories a plan lists (unless they are the segments)
         codes, _ = table.segment_column(name, context)
-        picks.append(_firsts(codes))
+        keys.append(np.asarray(codes, dtype=np.int64))
     try:
         segments = resolve(by, table, context, id_column=id_column)
     except CSMetricsError:
         pass  # the metric's own plan reports it (or plans the whole from other parts)
     else:
-        picks.append(_firsts(segments.of_row))
+        keys.append(np.asarray(segments.of_row, dtype=np.int64))
+    if keys:
+        _, first = np.unique(np.stack(keys, axis=1), axis=0, return_index=True)
+        picks.append(first.astype(np.int64))
     return np.unique(np.concatenate(picks))
 
 
