@@ -190,3 +190,27 @@ def assert_cluster_same(want: Any, got: Any) -> None:
     from partition import assert_same
 
     assert_same(want, got, "parquet")
+
+
+def _bad_dataset(root: Path) -> None:
+    frame = pd.DataFrame(cm.datasets.synthetic_columns(20, months=12, seed=5, start="2024-01"))
+    frame["amount"] = frame["amount"].astype(str)
+    frame.loc[7, "amount"] = "lots"
+    root.mkdir()
+    frame.iloc[:10].to_parquet(root / "a.parquet", index=False)
+    frame.iloc[10:].to_parquet(root / "b.parquet", index=False)
+    # (row 7 of the whole is row 7 of a.parquet)
+
+
+def test_a_bad_row_of_a_parquet_file_is_named_by_file_and_row(spark: Any, dask_client: Any,
+                                                               tmp_path: Path) -> None:
+    root = tmp_path / "bad"
+    _bad_dataset(root)
+    for read, engine in ((lambda: cm.spark.read_parquet(spark, str(root)), cm.spark),
+                         (lambda: cm.dask.read_parquet(str(root)), cm.dask)):
+        with pytest.raises(cm.DataValidationError) as info:
+            engine.mrr(read(), "2024-06")
+        problem = info.value.problems[0]
+        assert (problem.part, problem.positions, problem.column) == (
+            "file a.parquet", (7,), "amount"), str(info.value)
+        assert "file a.parquet: column 'amount'" in str(info.value)

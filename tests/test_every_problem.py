@@ -80,7 +80,7 @@ def test_problems_convert_and_the_error_pickles() -> None:
         cm.SubscriptionTable.from_columns(MESSY)
     frame = info.value.problems.to_pandas()
     assert isinstance(frame, pd.DataFrame)
-    assert frame.shape == (5, 7)
+    assert frame.shape == (5, 8)   # column, rule, count, rows, lines, values, hint, part
     assert frame["count"].sum() == 5
     again = pickle.loads(pickle.dumps(info.value))
     assert str(again) == str(info.value)

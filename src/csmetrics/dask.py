@@ -29,6 +29,7 @@ from typing import Any
 from csmetrics._core.optional import import_optional
 from csmetrics.cluster.api import metric
 from csmetrics.cluster.driver import NOTHING, Engine, Task
+from csmetrics.cluster.frames import FILE, ROW
 from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 
 __all__ = [
@@ -102,13 +103,36 @@ def _engine(frame: Any, key: str, partitions: int | None) -> Engine:
     return DaskEngine(frame, key, partitions)
 
 
-def read_parquet(path: str, **options: Any) -> Any:
+def read_parquet(path: str, *, partitioning: str | None = "hive") -> Any:
     """A Parquet dataset (a file, or a directory of files, hive-partitioned or not) as a
-    Dask DataFrame for the functions here: ``dask.dataframe.read_parquet(path,
-    **options)``, with the partition columns of a hive layout (``region=EU/``) as
-    columns."""
+    Dask DataFrame for the functions here: one partition per file, the partition columns of
+    a hive layout (``region=EU/``) as columns, and each row's file and position in it
+    recorded, so a broken rule names the file and row (``Problem.part``)."""
     dd = import_optional("dask.dataframe", "dask", "csmetrics.dask.read_parquet")
-    return dd.read_parquet(path, **options)
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(path, format="parquet", partitioning=partitioning)
+    pieces = [(fragment.path, ds.get_partition_keys(fragment.partition_expression))
+              for fragment in dataset.get_fragments()]
+    if not pieces:
+        raise InvalidParameterError(f"csmetrics.dask.read_parquet: no Parquet files in {path!r}")
+    meta = _read_file(pieces[0]).iloc[:0]
+    return dd.from_map(_read_file, pieces, meta=meta)
+
+
+def _read_file(piece: tuple[str, dict[str, Any]]) -> Any:
+    """One file of a dataset as a pandas DataFrame, with its partition columns (the hive
+    keys of its directories), its path and each row's position in it."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    file, keys = piece
+    frame = pq.read_table(file).to_pandas()
+    for name, value in keys.items():
+        frame[name] = value
+    frame[FILE] = file
+    frame[ROW] = np.arange(len(frame), dtype=np.int64)
+    return frame
 
 
 mrr = metric("mrr", _engine, "dask")

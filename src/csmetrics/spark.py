@@ -31,6 +31,7 @@ from typing import Any
 from csmetrics._core.optional import import_optional
 from csmetrics.cluster.api import metric
 from csmetrics.cluster.driver import NOTHING, Engine, Task
+from csmetrics.cluster.frames import FILE, ROW
 from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 
 __all__ = [
@@ -109,10 +110,19 @@ def _engine(frame: Any, key: str, partitions: int | None) -> Engine:
 
 def read_parquet(spark: Any, path: str) -> Any:
     """A Parquet dataset (a file, or a directory of files, hive-partitioned or not) as a
-    Spark DataFrame for the functions here: ``spark.read.parquet(path)``, with the
-    partition columns of a hive layout (``region=EU/``) as columns."""
+    Spark DataFrame for the functions here: ``spark.read.parquet(path)``, with the partition
+    columns of a hive layout (``region=EU/``) as columns, and each row's file and position
+    in it recorded, so a broken rule names the file and row (``Problem.part``)."""
     import_optional("pyspark", "spark", "csmetrics.spark.read_parquet")
-    return spark.read.option("mergeSchema", "true").parquet(path)
+    from pyspark.sql import functions as F
+
+    frame = spark.read.option("mergeSchema", "true").parquet(path)
+    extra = [F.col("_metadata.file_path").alias(FILE)]
+    try:
+        extra.append(F.col("_metadata.row_index").alias(ROW))
+        return frame.select("*", *extra)
+    except Exception:   # Spark before 3.5 has no row_index: the file alone
+        return frame.select("*", extra[0], F.lit(None).cast("long").alias(ROW))
 
 
 mrr = metric("mrr", _engine, "spark")

@@ -104,7 +104,8 @@ class _Call:
         return str(self.build.get("customer_id", "customer_id"))
 
     def table(self, frame: Any, context: str) -> Any:
-        return self.spec.kind.from_columns(frame, _context=context, **self.build)
+        return self.spec.kind.from_columns(frames.without(frame, frames.BOOKKEEPING),
+                                           _context=context, **self.build)
 
     def prepare(self, table: Any) -> tuple[Any, Any]:
         return self.steps.prepare(table, *self.args, **self.options)
@@ -121,6 +122,27 @@ def _failure(exc: CSMetricsError, n_rows: int) -> bytes:
     """A library error as data (its class, attributes and message: some errors' ``args``
     do not rebuild them)."""
     return _ship(("error", (type(exc), dict(exc.__dict__), str(exc)), n_rows))
+
+
+def _located(exc: CSMetricsError, frame: Any, p: int) -> CSMetricsError:
+    """``exc`` with the rows each data problem names placed: in their file (and row of the
+    file) when the reader recorded it, else in partition ``p``."""
+    if not isinstance(exc, DataValidationError):
+        return exc
+    problems = []
+    for problem in exc.problems:
+        at = frames.places(frame, p, np.asarray(problem.positions, dtype=np.int64))
+        names = list(dict.fromkeys(name for name, _ in at)) or [f"partition {p}"]
+        if len(names) == 1:
+            problem = replace(problem, part=names[0], positions=tuple(r for _, r in at))
+        else:
+            where = ", ".join(f"{name} row {r:,}" for name, r in at)
+            problem = replace(problem, part=f"rows at {where}", positions=())
+        problems.append(problem)
+    located: DataValidationError = DataValidationError.__new__(type(exc))
+    DataValidationError.__init__(located, problems=problems, n_rows=exc.n_rows,
+                                 context=exc.context)
+    return located
 
 
 def _rebuilt(shipped: tuple[type[CSMetricsError], dict[str, Any], str]) -> CSMetricsError:
@@ -156,8 +178,8 @@ def _merged(failed: Sequence[tuple[int, CSMetricsError]], total: int, context: s
     if not data:
         return failed[0][1]
     first = data[0][1]
-    problems = [replace(problem, part=f"partition {p}") for p, e in data for problem in
-                e.problems]
+    problems = [replace(problem, part=problem.part or f"partition {p}") for p, e in data
+                for problem in e.problems]
     merged: DataValidationError = DataValidationError.__new__(type(first))
     DataValidationError.__init__(merged, problems=problems, n_rows=total, context=context)
     return merged
@@ -188,9 +210,10 @@ def _skeleton_task(call: _Call) -> Task:
             if call.spec.gathered:
                 rows = np.union1d(rows, _reduced(call, table, plan))
         except CSMetricsError as exc:
-            return _failure(exc, n)
+            return _failure(_located(exc, frame, p), n)
         picked = np.asarray(table.source_rows, dtype=np.int64)[rows]
-        return _ship(("ok", (frames.take(frame, picked), picked), n))
+        where = [f"{name} row {r:,}" for name, r in frames.places(frame, p, picked)]
+        return _ship(("ok", (frames.take(frame, picked), where), n))
     return task
 
 
@@ -297,17 +320,16 @@ def run(engine: Engine, spec: Spec, args: Sequence[Any], options: Mapping[str, A
     return result
 
 
-def _joined(sketches: Sequence[tuple[int, Any, int]]) -> tuple[Any, I64]:
-    """The skeletons of all partitions as one frame, and each row's (partition, position)."""
+def _joined(sketches: Sequence[tuple[int, Any, int]]) -> tuple[Any, list[str]]:
+    """The skeletons of all partitions as one frame, and where each row came from."""
     if not sketches:
-        return None, np.zeros((0, 2), dtype=np.int64)
+        return None, []
     skeleton = frames.concat([frame for _, (frame, _), _ in sketches])
-    origins = np.concatenate([np.column_stack([np.full(rows.size, p), rows])
-                              for p, (_, rows), _ in sketches]).astype(np.int64)
-    return skeleton, origins
+    return skeleton, [place for _, (_, where), _ in sketches for place in where]
 
 
-def _relocated(compute: Callable[[], Any], origins: I64, total: int, context: str) -> Any:
+def _relocated(compute: Callable[[], Any], origins: Sequence[str], total: int, context: str
+               ) -> Any:
     """``compute()``, with the rows a data error names (rows of the skeleton) named by their
     partition and position."""
     try:
@@ -315,8 +337,7 @@ def _relocated(compute: Callable[[], Any], origins: I64, total: int, context: st
     except DataValidationError as exc:
         problems = []
         for problem in exc.problems:
-            at = [tuple(origins[i]) for i in problem.positions if 0 <= i < len(origins)]
-            where = ", ".join(f"partition {p} row {r:,}" for p, r in at)
+            where = ", ".join(origins[i] for i in problem.positions if 0 <= i < len(origins))
             # (Counted among the rows the plan rests on, which are few of the whole's.)
             part = f"among the rows the plan rests on, {where}" if where else ""
             problems.append(replace(problem, positions=(), lines=(), part=part))

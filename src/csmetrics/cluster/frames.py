@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["concat", "n_rows", "take", "without_keys_of"]
+__all__ = ["BOOKKEEPING", "FILE", "ROW", "column_names", "concat", "n_rows", "places", "take",
+           "without", "without_keys_of"]
 
 
 def _is_arrow(frame: Any) -> bool:
@@ -51,3 +52,38 @@ def without_keys_of(frame: Any, other: Any, key: str) -> Any:
         found = pc.is_in(frame.column(key), value_set=other.column(key).unique())
         return frame.filter(pc.invert(pc.fill_null(found, False)))
     return frame[~frame[key].isin(other[key])].reset_index(drop=True)
+
+
+FILE = "__csmetrics_file__"
+"""The column an engine's Parquet reader adds: each row's file (see ``places``)."""
+ROW = "__csmetrics_row__"
+"""The column an engine's Parquet reader adds: each row's position in its file."""
+BOOKKEEPING = (FILE, ROW)
+
+
+def column_names(frame: Any) -> list[str]:
+    """The names of ``frame``'s columns."""
+    return list(frame.column_names if _is_arrow(frame) else frame.columns)
+
+
+def without(frame: Any, names: Sequence[str]) -> Any:
+    """``frame`` without the columns ``names`` it has."""
+    there = [n for n in names if n in column_names(frame)]
+    if not there:
+        return frame
+    return frame.drop_columns(there) if _is_arrow(frame) else frame.drop(columns=there)
+
+
+def places(frame: Any, p: int, rows: NDArray[np.integer[Any]]) -> list[tuple[str, int]]:
+    """Where the rows at positions ``rows`` of partition ``p`` came from: (file, row in the
+    file) when the engine's reader recorded it, else (``"partition p"``, position)."""
+    index = np.asarray(rows, dtype=np.int64)
+    if FILE not in column_names(frame) or ROW not in column_names(frame):
+        return [(f"partition {p}", int(r)) for r in index.tolist()]
+    picked = take(frame, index)
+    if _is_arrow(picked):
+        files, lines = picked.column(FILE).to_pylist(), picked.column(ROW).to_pylist()
+    else:
+        files, lines = picked[FILE].tolist(), picked[ROW].tolist()
+    return [(f"file {str(f).rsplit('/', 1)[-1]}", -1 if r is None else int(r))
+            for f, r in zip(files, lines, strict=True)]

@@ -24,7 +24,6 @@ period by period, because every amount is an integer number of cents.
 from __future__ import annotations
 
 import copy
-
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
