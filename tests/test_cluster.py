@@ -22,8 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import csmetrics as cm
-from csmetrics.cluster import METRICS, LocalEngine, metric
 from cluster_cases import BYS, Case, assert_cluster, case
+from csmetrics.cluster import METRICS, LocalEngine, metric
 
 
 def local_runner(n_in: int, n_out: int, salt: int, arrow: bool = False,
@@ -69,7 +69,8 @@ def test_every_exposed_metric_is_the_issue_list() -> None:
         "customer_effort_score", "license_utilization", "active_users", "stickiness",
         "first_contact_resolution_rate"}
     for name in METRICS:
-        assert callable(getattr(cm.spark, name)) and callable(getattr(cm.dask, name))
+        assert callable(getattr(cm.spark, name))
+        assert callable(getattr(cm.dask, name))
 
 
 @pytest.mark.parametrize("name", METRICS)
@@ -130,7 +131,8 @@ def test_every_partition_problem_is_reported_at_once() -> None:
     assert {p.column for p in info.value.problems} >= {"amount", "start"}
     assert info.value.n_rows == len(frame)
     last = [p for p in info.value.problems if p.column == "amount" and p.part == "partition 2"]
-    assert last and last[0].positions[0] == len(frame) - 2 - 2 * (len(frame) // 3)
+    assert last
+    assert last[0].positions[0] == len(frame) - 2 - 2 * (len(frame) // 3)
     # Locally the same rules break.
     with pytest.raises(cm.DataValidationError) as here:
         cm.mrr(frame, "2024-06")
@@ -148,11 +150,12 @@ def test_a_currency_mixed_across_partitions_names_the_rows() -> None:
     with pytest.raises(cm.CurrencyMismatchError):
         cm.mrr_series(frame, "2024-01", "2024-12")
     text = str(info.value)
-    assert "partition 0 row 0" in text and "must hold one currency" in text, text
+    assert "partition 0 row 0" in text, text
+    assert "must hold one currency" in text, text
     assert info.value.n_rows == len(frame)
 
 
-@pytest.mark.parametrize("options, match", [
+@pytest.mark.parametrize(("options", "match"), [
     ({"by": ["a", "b"]}, "by must be None, a column name or a mapping"),
     ({"weights": [1.0, 2.0]}, "weights= gives one weight per row"),
     ({"errors": "skip"}, "errors='skip' is not offered"),
