@@ -32,6 +32,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+import csmetrics
 from csmetrics._core.partials import relabel
 from csmetrics._core.scope import planning_part
 from csmetrics.cluster import frames
@@ -298,6 +299,9 @@ def run(engine: Engine, spec: Spec, args: Sequence[Any], options: Mapping[str, A
     args = tuple(engine.local(a) if i in spec.local_args else a for i, a in enumerate(args))
     call = _Call(spec, args, dict(options), dict(build))
     context = f"{spec.name} on {engine.name}"
+    check = getattr(getattr(csmetrics, spec.name), "checked_call", None)
+    if check is not None:   # a bad option: the local error, before any work is sent
+        check(None, *call.args, **call.options)
     blobs = engine.map(_skeleton_task(call), shuffle=False)
     sketches = _payloads(blobs, context)
     total = sum(n for _, _, n in sketches)
