@@ -214,3 +214,18 @@ def test_a_bad_row_of_a_parquet_file_is_named_by_file_and_row(spark: Any, dask_c
         assert (problem.part, problem.positions, problem.column) == (
             "file a.parquet", (7,), "amount"), str(info.value)
         assert "file a.parquet: column 'amount'" in str(info.value)
+
+
+def test_repeated_column_names_are_refused_before_any_job(spark: Any) -> None:
+    frame = spark.createDataFrame([(1, "2024-01-01", 5.0)], "customer_id long, start string, "
+                                  "amount double")
+    twice = frame.select("customer_id", "start", "amount", frame["amount"].alias("amount"))
+    with pytest.raises(cm.InvalidParameterError, match="repeats the column name"):
+        cm.spark.mrr(twice, "2024-01")
+
+
+def test_an_engine_failure_is_a_library_error(spark: Any) -> None:
+    # A key column Spark cannot hash-partition by (a map) fails inside the engine.
+    frame = spark.sql("select map('a', 1) as customer_id, '2024-01-01' as start, 1.0 as amount")
+    with pytest.raises(cm.CSMetricsError):
+        cm.spark.mrr(frame, "2024-01")

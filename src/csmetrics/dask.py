@@ -28,9 +28,9 @@ from typing import Any
 
 from csmetrics._core.optional import import_optional
 from csmetrics.cluster.api import metric
-from csmetrics.cluster.driver import NOTHING, Engine, Task
+from csmetrics.cluster.driver import NOTHING, Engine, Task, check_columns, engine_failure
 from csmetrics.cluster.frames import FILE, ROW
-from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
+from csmetrics.exceptions import CSMetricsError, InvalidParameterError
 
 __all__ = [
     "active_users", "arpa", "cohort_table", "customer_count", "customer_effort_score",
@@ -72,8 +72,7 @@ class DaskEngine:
             raise InvalidParameterError(
                 f"csmetrics.dask: needs a Dask DataFrame, got {type(frame).__name__} (use "
                 "the csmetrics functions themselves for local data).")
-        if key not in frame.columns:
-            raise ColumnNotFoundError(key, tuple(frame.columns), context="csmetrics.dask")
+        check_columns([str(c) for c in frame.columns], key, "csmetrics.dask")
         self.frame = frame
         self.key = key
         self.partitions = partitions or int(frame.npartitions)
@@ -89,7 +88,12 @@ class DaskEngine:
         once = dask.delayed(shared, traverse=False)
         calls = [dask.delayed(_run)(task, part, p, once)
                  for p, part in enumerate(frame.to_delayed())]
-        return list(dask.compute(*calls))
+        try:
+            return list(dask.compute(*calls))
+        except CSMetricsError:
+            raise
+        except Exception as exc:  # (scheduler and worker errors become the library's)
+            raise engine_failure("csmetrics.dask", exc) from None
 
     def local(self, value: Any) -> Any:
         dd = import_optional("dask.dataframe", "dask", "csmetrics.dask")

@@ -19,6 +19,7 @@ __all__ = [
     "ColumnNotFoundError",
     "CurrencyMismatchError",
     "DataValidationError",
+    "EngineError",
     "InvalidParameterError",
     "MissingDependencyError",
     "MissingRateError",
@@ -279,6 +280,11 @@ class InvalidParameterError(CSMetricsError, ValueError):
 class SignatureError(InvalidParameterError, TypeError):
     """A call does not match the function's signature (a missing, unknown or repeated
     argument); also a ``TypeError``, as Python raises for any function."""
+
+
+class EngineError(CSMetricsError, RuntimeError):
+    """A cluster engine (Spark, Dask) could not run a job, or a partition failed in a way
+    no rule of the data explains; the message names the engine and what it reported."""
 
 
 class MissingDependencyError(CSMetricsError, ImportError):

@@ -30,9 +30,9 @@ from typing import Any
 
 from csmetrics._core.optional import import_optional
 from csmetrics.cluster.api import metric
-from csmetrics.cluster.driver import NOTHING, Engine, Task
+from csmetrics.cluster.driver import NOTHING, Engine, Task, check_columns, engine_failure
 from csmetrics.cluster.frames import FILE, ROW
-from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
+from csmetrics.exceptions import CSMetricsError, InvalidParameterError
 
 __all__ = [
     "active_users", "arpa", "cohort_table", "customer_count", "customer_effort_score",
@@ -57,8 +57,7 @@ class SparkEngine:
             raise InvalidParameterError(
                 f"csmetrics.spark: needs a Spark DataFrame, got {type(frame).__name__} (use "
                 "the csmetrics functions themselves for local data).")
-        if key not in frame.columns:
-            raise ColumnNotFoundError(key, tuple(frame.columns), context="csmetrics.spark")
+        check_columns([str(c) for c in frame.columns], key, "csmetrics.spark")
         self.frame = frame
         self.key = key
         conf = frame.sparkSession.conf.get("spark.sql.shuffle.partitions") or "200"
@@ -84,6 +83,10 @@ class SparkEngine:
 
         try:
             collected = frame.mapInArrow(each, "partition long, payload binary").collect()
+        except CSMetricsError:
+            raise
+        except Exception as exc:  # (Py4J and Spark errors become the library's)
+            raise engine_failure("csmetrics.spark", exc) from None
         finally:
             if shipped is not None:
                 shipped.unpersist()

@@ -37,11 +37,17 @@ from csmetrics._core.partials import relabel
 from csmetrics._core.scope import planning_part
 from csmetrics.cluster import frames
 from csmetrics.cluster.rows import skeleton_rows, ticket_rows, usage_rows
-from csmetrics.exceptions import CSMetricsError, DataValidationError
+from csmetrics.exceptions import (
+    ColumnNotFoundError,
+    CSMetricsError,
+    DataValidationError,
+    EngineError,
+    InvalidParameterError,
+)
 from csmetrics.partials import PARTS, MetricParts, combine
 from csmetrics.revenue.movements import detail_columns
 
-__all__ = ["NOTHING", "Engine", "Spec", "run"]
+__all__ = ["NOTHING", "Engine", "Spec", "check_columns", "engine_failure", "run"]
 
 I64 = NDArray[np.int64]
 Task = Callable[[Any, int, Any], bytes]
@@ -123,6 +129,11 @@ def _failure(exc: CSMetricsError, n_rows: int) -> bytes:
     """A library error as data (its class, attributes and message: some errors' ``args``
     do not rebuild them)."""
     return _ship(("error", (type(exc), dict(exc.__dict__), str(exc)), n_rows))
+
+
+def _unexpected(call: _Call, exc: Exception, p: int) -> EngineError:
+    return EngineError(f"{call.spec.name} (partition {p}): the partition could not be read "
+                       f"or computed: {type(exc).__name__}: {exc}")
 
 
 def _located(exc: CSMetricsError, frame: Any, p: int) -> CSMetricsError:
@@ -212,6 +223,8 @@ def _skeleton_task(call: _Call) -> Task:
                 rows = np.union1d(rows, _reduced(call, table, plan))
         except CSMetricsError as exc:
             return _failure(_located(exc, frame, p), n)
+        except Exception as exc:  # (the contract: only library errors leave)
+            return _failure(_unexpected(call, exc, p), n)
         picked = np.asarray(table.source_rows, dtype=np.int64)[rows]
         where = [f"{name} row {r:,}" for name, r in frames.places(frame, p, picked)]
         return _ship(("ok", (frames.take(frame, picked), where), n))
@@ -251,6 +264,8 @@ def _partial_task(call: _Call) -> Task:
             partials = call.steps.partial(part, plan)
         except CSMetricsError as exc:
             return _failure(exc, n)
+        except Exception as exc:  # (the contract: only library errors leave)
+            return _failure(_unexpected(call, exc, p), n)
         return _ship(("ok", partials, n))
     return task
 
@@ -265,6 +280,8 @@ def _details_task(call: _Call) -> Task:
             columns = detail_columns(part, job.plan)
         except CSMetricsError as exc:
             return _failure(exc, n)
+        except Exception as exc:  # (the contract: only library errors leave)
+            return _failure(_unexpected(call, exc, p), n)
         return _ship(("ok", columns, n))
     return task
 
@@ -348,3 +365,25 @@ def _relocated(compute: Callable[[], Any], origins: Sequence[str], total: int, c
         merged: DataValidationError = DataValidationError.__new__(type(exc))
         DataValidationError.__init__(merged, problems=problems, n_rows=total, context=context)
         raise merged from None
+
+
+def check_columns(columns: Sequence[str], key: str, where: str) -> None:
+    """What an engine checks of its DataFrame before any job: the customer id column is
+    there, and no column name is repeated (a join's duplicates would be read as one)."""
+    seen: dict[str, int] = {}
+    for name in columns:
+        seen[name] = seen.get(name, 0) + 1
+    repeated = sorted(name for name, count in seen.items() if count > 1)
+    if repeated:
+        raise InvalidParameterError(
+            f"{where}: the DataFrame repeats the column name(s) {', '.join(map(repr, repeated))}"
+            "; select or rename them so each name is one column.")
+    if key not in seen:
+        raise ColumnNotFoundError(key, tuple(columns), context=where)
+
+
+def engine_failure(where: str, exc: Exception) -> EngineError:
+    """An engine's own failure to run a job, as a library error naming it."""
+    text = str(exc).strip().splitlines()
+    return EngineError(f"{where}: the engine could not run the job: {type(exc).__name__}: "
+                       f"{text[0] if text else ''}")
