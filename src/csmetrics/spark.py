@@ -51,9 +51,8 @@ class SparkEngine:
 
     def __init__(self, frame: Any, key: str, partitions: int | None) -> None:
         import_optional("pyspark", "spark", "csmetrics.spark")
-        from pyspark.sql import DataFrame
-
-        if not isinstance(frame, DataFrame):
+        # Classic and Spark Connect DataFrames alike (Connect's is not a subclass before 4.0).
+        if not (hasattr(frame, "mapInArrow") and hasattr(frame, "sparkSession")):
             raise InvalidParameterError(
                 f"csmetrics.spark: needs a Spark DataFrame, got {type(frame).__name__} (use "
                 "the csmetrics functions themselves for local data).")
@@ -65,8 +64,12 @@ class SparkEngine:
 
     def map(self, task: Task, *, shuffle: bool, shared: Any = None) -> list[bytes]:
         frame = self.frame.repartition(self.partitions, self.key) if shuffle else self.frame
-        context = frame.sparkSession.sparkContext
-        shipped = context.broadcast(shared) if shared is not None else None
+        shipped, inline = None, shared
+        if shared is not None:
+            try:
+                shipped, inline = frame.sparkSession.sparkContext.broadcast(shared), None
+            except Exception:  # Spark Connect has no SparkContext: it travels with the task
+                shipped = None
 
         def each(batches: Iterator[Any]) -> Iterator[Any]:
             import pyarrow as pa
@@ -75,7 +78,7 @@ class SparkEngine:
             got = TaskContext.get()
             p = got.partitionId() if got is not None else 0
             read = list(batches)
-            out = (task(pa.Table.from_batches(read), p, None if shipped is None else
+            out = (task(pa.Table.from_batches(read), p, inline if shipped is None else
                         shipped.value) if read else NOTHING)
             yield pa.RecordBatch.from_arrays(
                 [pa.array([p], pa.int64()), pa.array([out], pa.binary())],
@@ -94,9 +97,8 @@ class SparkEngine:
         return [bytes(row["payload"]) for row in ordered]
 
     def local(self, value: Any) -> Any:
-        from pyspark.sql import DataFrame
-
-        return value.toPandas() if isinstance(value, DataFrame) else value
+        return value.toPandas() if hasattr(value, "toPandas") and hasattr(
+            value, "sparkSession") else value
 
     def empty(self) -> Any:
         import pyarrow as pa

@@ -51,7 +51,12 @@ def without_keys_of(frame: Any, other: Any, key: str) -> Any:
 
         found = pc.is_in(frame.column(key), value_set=other.column(key).unique())
         return frame.filter(pc.invert(pc.fill_null(found, False)))
-    return frame[~frame[key].isin(other[key])].reset_index(drop=True)
+    # An object column may write one id as 1 in one row and "1" in another, which a table
+    # reads as one customer: compare the text.
+    ours, theirs = frame[key], other[key]
+    if ours.dtype == object or theirs.dtype == object:
+        ours, theirs = ours.astype(str), theirs.astype(str)
+    return frame[~ours.isin(theirs)].reset_index(drop=True)
 
 
 FILE = "__csmetrics_file__"
