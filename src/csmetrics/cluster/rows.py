@@ -39,6 +39,20 @@ def _firsts(codes: NDArray[Any]) -> I64:
     return first.astype(np.int64)
 
 
+def _combined(keys: Sequence[I64]) -> NDArray[Any]:
+    """One key per row for the combination of ``keys`` (codes >= -1): a mixed-radix integer
+    when it fits in int64 (one sort instead of a sort of rows), else the rows themselves."""
+    out = np.zeros(keys[0].size, dtype=np.int64)
+    room = 1
+    for codes in keys:
+        width = int(codes.max(initial=-1)) + 2
+        room *= width
+        if room >= 1 << 62:
+            return np.unique(np.stack(keys, axis=1), axis=0, return_inverse=True)[1].reshape(-1)
+        out = out * np.int64(width) + (codes + 1)
+    return out
+
+
 def _edges(values: NDArray[Any]) -> list[int]:
     """Positions of the smallest and the largest value (NaT and NaN aside)."""
     if values.dtype.kind == "M":
@@ -85,8 +99,7 @@ def skeleton_rows(table: Any, by: Any, context: str, noted: Sequence[I64],
     else:
         keys.append(np.asarray(segments.of_row, dtype=np.int64))
     if keys:
-        _, first = np.unique(np.stack(keys, axis=1), axis=0, return_index=True)
-        picks.append(first.astype(np.int64))
+        picks.append(_firsts(_combined(keys)))
     return np.unique(np.concatenate(picks))
 
 
