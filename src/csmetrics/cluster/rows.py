@@ -3,8 +3,9 @@
 * ``skeleton_rows``: the rows a metric's plan rests on, so that the plan of the
   skeletons of all partitions is the plan of the whole input: every date and number
   column's first and last value (the data's edges), the first row of every combination of
-  a segment of ``by=`` and the categories of the categorical columns (ids aside), and every
-  row a plan decision noted (``_core.scope``: one counted row per segment and currency).
+  a segment of ``by=``, the categories of the categorical columns (ids aside) and the
+  distinct survey weights (a weighted bootstrap lists those of its survey's answers), and
+  every row a plan decision noted (``_core.scope``: one counted row per segment and currency).
 * ``usage_rows``: usage events reduced losslessly for distinct-user counts over whole-day
   windows: per (account, user, feature, kept segments, UTC day), the earliest and the latest
   event. A window of whole days that cuts that day keeps an event of the day exactly when
@@ -29,6 +30,7 @@ from csmetrics.exceptions import CSMetricsError
 __all__ = ["skeleton_rows", "ticket_rows", "usage_rows"]
 
 I64 = NDArray[np.int64]
+_LEVELS = ("weight",)   # number columns whose distinct values a plan lists
 
 
 def _firsts(codes: NDArray[Any]) -> I64:
@@ -92,6 +94,10 @@ def skeleton_rows(table: Any, by: Any, context: str, noted: Sequence[I64],
             continue  # ids are not categories a plan lists (unless they are the segments)
         codes, _ = table.segment_column(name, context)
         keys.append(np.asarray(codes, dtype=np.int64))
+    for name in _LEVELS:   # a weighted bootstrap lists the distinct weights of its answers
+        values = getattr(table, name, None)
+        if isinstance(values, np.ndarray) and values.size == n:
+            keys.append(np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.int64))
     try:
         segments = resolve(by, table, context, id_column=id_column)
     except CSMetricsError:
