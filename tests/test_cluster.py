@@ -32,32 +32,12 @@ def local_runner(n_in: int, n_out: int, salt: int, arrow: bool = False,
         frame = pa.Table.from_pandas(c.frame, preserve_index=False) if arrow else c.frame
 
         def engine(data: Any, key: str, partitions: int | None) -> LocalEngine:
-            # The skeleton pass cuts the input at ``bounds`` (or into n_in slices); the
-            # partials pass hashes customers into ``partitions`` (or n_out) parts.
-            first = LocalEngine(data, key, n_in, salt, bounds)
-            second = LocalEngine(data, key, partitions or n_out, salt)
-            return _TwoWay(first, second)
+            # The input cut at ``bounds`` (or into n_in slices); repartitions hash ids into
+            # ``partitions`` (or n_out) parts.
+            return LocalEngine(data, key, n_in, salt, bounds, hashed=partitions or n_out)
 
         return metric(c.name, engine, "local")(frame, *c.args, **c.options)
     return run
-
-
-class _TwoWay:
-    """An engine whose own partitions and hash partitions differ in number."""
-
-    name = "a local engine"
-
-    def __init__(self, own: LocalEngine, hashed: LocalEngine) -> None:
-        self.own, self.hashed, self.key = own, hashed, own.key
-
-    def map(self, task: Any, *, shuffle: bool, shared: Any = None) -> list[bytes]:
-        return (self.hashed if shuffle else self.own).map(task, shuffle=shuffle, shared=shared)
-
-    def local(self, value: Any) -> Any:
-        return value
-
-    def empty(self) -> Any:
-        return self.own.empty()
 
 
 def test_every_exposed_metric_is_the_issue_list() -> None:
@@ -98,15 +78,17 @@ def test_details_are_read_from_the_workers_only_on_request() -> None:
     calls: list[bool] = []
 
     class Counting(LocalEngine):
-        def map(self, task: Any, *, shuffle: bool, shared: Any = None) -> list[bytes]:
-            calls.append(shuffle)
-            return super().map(task, shuffle=shuffle, shared=shared)
+        def map(self, task: Any, *, by: str | None, shared: Any = None) -> list[bytes]:
+            calls.append(by)
+            return super().map(task, by=by, shared=shared)
 
     fn = metric("mrr_movements", lambda d, k, p: Counting(d, k, 3), "local")
     result = fn(c.frame, *c.args)
-    assert calls == [False, True]          # the skeleton pass, then the partials pass
+    # The skeleton pass (by subscription: spans of one subscription meet), the partials pass
+    # (by customer), and the details only on request, by customer.
+    assert calls == ["subscription_id", "customer_id"]
     result.details()
-    assert calls == [False, True, True]    # the details: one more pass, on request
+    assert calls == ["subscription_id", "customer_id", "customer_id"]
 
 
 def _bad_frame() -> pd.DataFrame:
@@ -142,6 +124,9 @@ def test_every_partition_problem_is_reported_at_once() -> None:
 def test_a_currency_mixed_across_partitions_names_the_rows() -> None:
     cols = cm.datasets.synthetic_columns(20, months=12, seed=4, start="2024-01")
     frame = pd.DataFrame(cols).sort_values("customer_id", kind="stable").reset_index(drop=True)
+    # Without subscription ids the skeleton pass reads the input's own partitions, so the
+    # two currencies first meet in the driver's plan.
+    frame = frame.drop(columns=["subscription_id"])
     cut = int(np.flatnonzero(frame["customer_id"] != frame["customer_id"][0])[0])
     frame.loc[cut:, "currency"] = "EUR"     # each partition holds one currency; the whole two
     fn = metric("mrr_series", lambda d, k, p: LocalEngine(d, k, 2, bounds=(cut,)), "local")
@@ -208,3 +193,65 @@ def test_the_signature_is_the_top_level_one_plus_two_options() -> None:
         there = inspect.signature(getattr(cm.spark, name))
         assert list(there.parameters)[:-2] == list(top.parameters)
         assert list(there.parameters)[-2:] == ["columns", "partitions"]
+
+
+def _runner(name: str, n_in: int = 2, hashed: int = 3, seed: int = 0,
+            bounds: tuple[int, ...] | None = None) -> Any:
+    return metric(name, lambda d, k, p: LocalEngine(d, k, n_in, seed, bounds, hashed=p or hashed),
+                  "local")
+
+
+def test_a_subscription_id_shared_by_two_customers_across_partitions_is_an_error() -> None:
+    # (From review: spans of subscription 5 overlap; its rows belong to two customers in
+    # different input partitions, and neither is a data edge or a category's first row.)
+    starts = ["2024-01-01", "2024-01-11", "2024-01-21", "2024-01-31", "2024-02-10",
+              "2024-02-20", "2024-03-01", "2024-03-11", "2024-03-25", "2024-04-01",
+              "2024-04-10"]
+    frame = pd.DataFrame({
+        "customer_id": ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c6", "c8", "c9"],
+        "subscription_id": [0, 1, 2, 3, 4, 5, 6, 7, 5, 8, 9],
+        "start": pd.to_datetime(starts), "end": pd.NaT, "amount": 10.0, "currency": "USD"})
+    with pytest.raises(cm.DataValidationError) as here:
+        cm.mrr(frame, "2024-06")
+    for seed in range(4):
+        with pytest.raises(cm.DataValidationError) as there:
+            _runner("mrr", seed=seed, bounds=(7,))(frame, "2024-06")
+        problem = there.value.problems[0]
+        assert problem.column == here.value.problems[0].column
+        assert (problem.part, problem.positions) == ("partition 1", (1,)), str(there.value)
+        assert there.value.n_rows == len(frame)
+
+
+def test_a_ticket_id_repeated_across_partitions_is_an_error() -> None:
+    frame = pd.DataFrame({
+        "ticket_id": [1, 2, 3, 2, 5], "customer_id": [10, 10, 10, 20, 20],
+        "opened_at": pd.to_datetime(["2024-01-20", "2024-01-02", "2024-01-25",
+                                     "2024-03-01", "2024-01-30"]),
+        "resolved_at": pd.to_datetime(["2024-01-21", "2024-01-03", "2024-01-26",
+                                       "2024-03-02", "2024-01-31"]),
+        "contacts": [1, 1, 2, 1, 1]})
+    with pytest.raises(cm.DataValidationError) as here:
+        cm.first_contact_resolution_rate(frame, "2024-01-15", "2024-02-10")
+    with pytest.raises(cm.DataValidationError) as there:
+        _runner("first_contact_resolution_rate", bounds=(3,))(frame, "2024-01-15",
+                                                             "2024-02-10")
+    assert there.value.problems[0].column == here.value.problems[0].column == "ticket_id"
+    assert there.value.problems[0].part == "partition 1"
+    assert there.value.problems[0].positions == (0,)
+
+
+def test_one_customer_written_as_1_1_0_and_text_is_never_split() -> None:
+    # (From review: ids hashed as plain text put 1 and 1.0 in different partitions.)
+    frame = pd.DataFrame({
+        "customer_id": pd.Series([1, 2, 3, 1.0, 2.0, "3"], dtype=object),
+        "start": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01",
+                                 "2024-05-01", "2024-05-15"]),
+        "end": pd.to_datetime(["2024-03-01", "2024-04-01", "2024-05-01", pd.NaT, pd.NaT,
+                               pd.NaT]),
+        "amount": [10.0, 20.0, 30.0, 15.0, 25.0, 35.0], "currency": "USD"})
+    want = cm.mrr_movements(frame, "2024-01", "2024-06")
+    for seed in range(6):
+        got = _runner("mrr_movements", n_in=3, hashed=3, seed=seed)(frame, "2024-01",
+                                                                     "2024-06")
+        assert got.to_dict() == want.to_dict()
+        assert got.details().to_dict() == want.details().to_dict()

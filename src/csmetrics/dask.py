@@ -29,7 +29,7 @@ from typing import Any
 from csmetrics._core.optional import import_optional
 from csmetrics.cluster.api import metric
 from csmetrics.cluster.driver import NOTHING, Engine, Task, check_columns, engine_failure
-from csmetrics.cluster.frames import FILE, ROW
+from csmetrics.cluster.frames import FILE, ROW, id_text, numbered
 from csmetrics.exceptions import CSMetricsError, InvalidParameterError
 
 __all__ = [
@@ -45,12 +45,16 @@ _BUCKET = "__csmetrics_bucket__"
 
 
 def _bucket(ids: Any, n: int) -> Any:
-    """Each row's customer-hash partition. Ids are hashed as text, so the same customer
-    written ``1`` in one partition and ``"1"`` in another (which a table reads as one id)
-    is never split."""
+    """Each row's customer-hash partition. Ids are hashed as the text of the label a table
+    reads them as, so one customer written ``1``, ``1.0`` or ``"1"`` is never split."""
     import pandas as pd
 
-    return (pd.util.hash_pandas_object(ids.astype(str), index=False) % n).astype("int64")
+    text = pd.Series(id_text(ids), index=ids.index)
+    return (pd.util.hash_pandas_object(text, index=False) % n).astype("int64")
+
+
+def _numbered(frame: Any, partition_info: dict[str, Any] | None = None) -> Any:
+    return numbered(frame, int((partition_info or {}).get("number", 0)))
 
 
 def _run(task: Task, frame: Any, p: int, shared: Any) -> bytes:
@@ -77,13 +81,19 @@ class DaskEngine:
         self.key = key
         self.partitions = partitions or int(frame.npartitions)
 
-    def map(self, task: Task, *, shuffle: bool, shared: Any = None) -> list[bytes]:
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+    def map(self, task: Task, *, by: str | None, shared: Any = None) -> list[bytes]:
         dask = import_optional("dask", "dask", "csmetrics.dask")
 
         frame = self.frame
-        if shuffle:
+        if by is not None:
             n = self.partitions
-            buckets = frame[self.key].map_partitions(_bucket, n, meta=(_BUCKET, "int64"))
+            if FILE not in self.columns:   # each row's input partition and position
+                frame = frame.map_partitions(_numbered, meta=_numbered(frame._meta))
+            buckets = frame[by].map_partitions(_bucket, n, meta=(_BUCKET, "int64"))
             frame = frame.assign(**{_BUCKET: buckets}).shuffle(_BUCKET, npartitions=n)
         once = dask.delayed(shared, traverse=False)
         calls = [dask.delayed(_run)(task, part, p, once)

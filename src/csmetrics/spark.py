@@ -31,7 +31,7 @@ from typing import Any
 from csmetrics._core.optional import import_optional
 from csmetrics.cluster.api import metric
 from csmetrics.cluster.driver import NOTHING, Engine, Task, check_columns, engine_failure
-from csmetrics.cluster.frames import FILE, ROW
+from csmetrics.cluster.frames import FILE, PART, ROW
 from csmetrics.exceptions import CSMetricsError, InvalidParameterError
 
 __all__ = [
@@ -62,8 +62,21 @@ class SparkEngine:
         conf = frame.sparkSession.conf.get("spark.sql.shuffle.partitions") or "200"
         self.partitions = partitions or int(conf)
 
-    def map(self, task: Task, *, shuffle: bool, shared: Any = None) -> list[bytes]:
-        frame = self.frame.repartition(self.partitions, self.key) if shuffle else self.frame
+    @property
+    def columns(self) -> list[str]:
+        return [str(c) for c in self.frame.columns]
+
+    def map(self, task: Task, *, by: str | None, shared: Any = None) -> list[bytes]:
+        frame = self.frame
+        if by is not None:
+            from pyspark.sql import functions as F
+
+            if FILE not in self.columns:   # each row's input partition and position
+                frame = frame.withColumn(PART, F.spark_partition_id().cast("long"))
+                # (monotonically_increasing_id: the partition in the upper 31 bits)
+                frame = frame.withColumn(ROW, F.monotonically_increasing_id()
+                                         - F.shiftleft(F.col(PART), 33))
+            frame = frame.repartition(self.partitions, by)
         shipped, inline = None, shared
         if shared is not None:
             try:

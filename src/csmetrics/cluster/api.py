@@ -32,14 +32,14 @@ _REVENUE = ("mrr", "mrr_series", "mrr_movements", "customer_count", "logo_churn_
 _SURVEYS = ("net_promoter_score", "customer_satisfaction_score", "customer_effort_score")
 
 SPECS: dict[str, Spec] = {
-    **{name: Spec(name, SubscriptionTable, details=name == "mrr_movements")
-       for name in _REVENUE},
+    **{name: Spec(name, SubscriptionTable, details=name == "mrr_movements",
+                  rows_key="subscription_id") for name in _REVENUE},
     **{name: Spec(name, SurveyTable) for name in _SURVEYS},
     "license_utilization": Spec("license_utilization", UsageTable, "usage", local_args=(0,)),
     "active_users": Spec("active_users", UsageTable, "usage"),
     "stickiness": Spec("stickiness", UsageTable, "usage"),
     "first_contact_resolution_rate": Spec("first_contact_resolution_rate",
-                                          SupportTicketTable, "tickets"),
+                                          SupportTicketTable, "tickets", rows_key="ticket_id"),
 }
 """How the driver runs each metric an engine exposes."""
 

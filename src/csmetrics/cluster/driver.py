@@ -56,19 +56,24 @@ Task = Callable[[Any, int, Any], bytes]
 class Engine(Protocol):
     """What the driver needs of an engine (``csmetrics.spark``, ``csmetrics.dask``).
 
-    ``map(task, shuffle=..., shared=...)`` runs ``task(frame, partition, shared)`` on every
+    ``map(task, by=..., shared=...)`` runs ``task(frame, partition, shared)`` on every
     partition of the engine's input (an Arrow table or a pandas DataFrame of its rows) and
-    returns the bytes each call returned, in partition order. With ``shuffle`` the
-    partitions are those of a hash of ``key`` (the customer id column), so every row of a
-    customer is in one partition; without, the input's own partitions. ``shared`` is sent to
-    every worker once. ``local(value)`` gives a small input (a DataFrame of the engine's)
-    as a local value; ``empty()`` is a frame of the input's columns without rows.
+    returns the bytes each call returned, in partition order. With ``by`` (a column) the
+    partitions are those of a hash of that column's ids, so every row of one id is in one
+    partition, and each row carries its input partition and position (``frames.numbered``)
+    unless its file and row are known; without, the input's own partitions. ``shared`` is
+    sent to every worker once. ``columns`` are the input's column names; ``local(value)``
+    gives a small input (a DataFrame of the engine's) as a local value; ``empty()`` is a
+    frame of the input's columns without rows.
     """
 
     name: str
     key: str
 
-    def map(self, task: Task, *, shuffle: bool, shared: Any = None) -> list[bytes]: ...
+    @property
+    def columns(self) -> list[str]: ...
+
+    def map(self, task: Task, *, by: str | None, shared: Any = None) -> list[bytes]: ...
 
     def local(self, value: Any) -> Any: ...
 
@@ -90,6 +95,7 @@ class Spec:
     gathered: str = ""
     local_args: tuple[int, ...] = ()
     details: bool = False           # the result's details() are read from the workers
+    rows_key: str = ""              # the id field a rule across rows compares rows by
 
 
 @dataclass(frozen=True)
@@ -242,16 +248,43 @@ def _reduced(call: _Call, table: Any, plan: Any) -> I64:
 def _local_part(call: _Call, frame: Any, p: int, shared: Any) -> tuple[Any, Any]:
     """This partition's part of the prepared input and its plan: the partition read with
     the skeleton (so its code tables and plan are the whole input's), the skeleton's copies
-    of this partition's customers set aside."""
-    skeleton = frames.without_keys_of(shared, frame, call.key)
+    of this partition's customers set aside. A data error names the rows where they came
+    from."""
+    skeleton, where = shared
+    keep = frames.not_keys_of(skeleton, frame, call.key)
+    skeleton = frames.take(skeleton, np.flatnonzero(keep))
+    where = [w for w, k in zip(where, keep.tolist(), strict=True) if k]
     n_skel = frames.n_rows(skeleton)
-    whole = call.table(frames.concat([skeleton, frame]), f"{call.spec.name} (partition {p})")
-    mine = np.asarray(whole.source_rows) >= n_skel
-    local = np.unique(np.asarray(whole.customer_codes)[mine])
-    prepared, plan = call.prepare(whole)
+    try:
+        whole = call.table(frames.concat([skeleton, frame]),
+                           f"{call.spec.name} (partition {p})")
+        mine = np.asarray(whole.source_rows) >= n_skel
+        local = np.unique(np.asarray(whole.customer_codes)[mine])
+        prepared, plan = call.prepare(whole)
+    except DataValidationError as exc:
+        raise _placed(exc, frame, p, where) from None
     # Every row of this partition's customers is its own (their copies are gone).
     codes = np.asarray(getattr(prepared, call.steps.customer))
     return prepared.take(np.flatnonzero(np.isin(codes, local))), plan
+
+
+def _placed(exc: DataValidationError, frame: Any, p: int, where: Sequence[str]
+            ) -> DataValidationError:
+    """A data error over the skeleton and partition ``p`` read together, its rows named by
+    where they came from."""
+    n_skel = len(where)
+    problems = []
+    for problem in exc.problems:
+        at = [where[i] if i < n_skel else None for i in problem.positions]
+        mine = [i - n_skel for i in problem.positions if i >= n_skel]
+        own = iter(f"{name} row {r:,}" for name, r in frames.places(frame, p, np.asarray(
+            mine, dtype=np.int64)))
+        text = ", ".join(w if w is not None else next(own) for w in at)
+        problems.append(replace(problem, positions=(), lines=(), part=f"rows at {text}"))
+    placed: DataValidationError = DataValidationError.__new__(type(exc))
+    DataValidationError.__init__(placed, problems=problems, n_rows=exc.n_rows,
+                                 context=exc.context)
+    return placed
 
 
 def _partial_task(call: _Call) -> Task:
@@ -292,7 +325,7 @@ def _cluster_details(engine: Engine, call: _Call, skeleton: Any, job: Any, conte
     in the one machine's order (periods, then customers, then segments, then as found)."""
     plan = job.plan
     found = [columns for _, columns, _ in _payloads(
-        engine.map(_details_task(call), shuffle=True, shared=skeleton), context)]
+        engine.map(_details_task(call), by=call.key, shared=skeleton), context)]
     if not found:
         return detail_columns(call.table(engine.empty(), context), plan)
     joined = {name: np.concatenate([c[name] for c in found]) for name in found[0]}
@@ -319,7 +352,9 @@ def run(engine: Engine, spec: Spec, args: Sequence[Any], options: Mapping[str, A
     check = getattr(getattr(csmetrics, spec.name), "checked_call", None)
     if check is not None:   # a bad option: the local error, before any work is sent
         check(None, *call.args, **call.options)
-    blobs = engine.map(_skeleton_task(call), shuffle=False)
+    rows_key = str(call.build.get(spec.rows_key, spec.rows_key)) if spec.rows_key else ""
+    blobs = engine.map(_skeleton_task(call), shared=None,
+                       by=rows_key if rows_key in engine.columns else None)
     sketches = _payloads(blobs, context)
     total = sum(n for _, _, n in sketches)
     skeleton, origins = _joined(sketches)
@@ -331,13 +366,13 @@ def run(engine: Engine, spec: Spec, args: Sequence[Any], options: Mapping[str, A
     table, plan = _relocated(lambda: call.prepare(table), origins, total, context)
     parts = [call.steps.partial(table.take(np.zeros(0, dtype=np.int64)), plan)]
     if skeleton is not None:
-        outs = _payloads(engine.map(_partial_task(call), shuffle=True, shared=skeleton),
-                         context)
+        outs = _payloads(engine.map(_partial_task(call), by=call.key,
+                                    shared=(skeleton, origins)), context)
         parts += [partials for _, partials, _ in outs]
     result = call.steps.finalize(combine(parts), plan)
     if spec.details:
         result = result.with_details(functools.partial(
-            _cluster_details, engine, call, skeleton, plan, context))
+            _cluster_details, engine, call, (skeleton, origins), plan, context))
     return result
 
 

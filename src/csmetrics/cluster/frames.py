@@ -9,8 +9,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BOOKKEEPING", "FILE", "ROW", "column_names", "concat", "n_rows", "places", "take",
-           "without", "without_keys_of"]
+from csmetrics._core.convert import label_of
+
+__all__ = ["BOOKKEEPING", "FILE", "PART", "ROW", "column_names", "concat", "id_text", "n_rows",
+           "not_keys_of", "numbered", "places", "take", "without"]
 
 
 def _is_arrow(frame: Any) -> bool:
@@ -44,26 +46,66 @@ def concat(frames: Sequence[Any]) -> Any:
     return pd.concat(list(frames), ignore_index=True)
 
 
-def without_keys_of(frame: Any, other: Any, key: str) -> Any:
-    """The rows of ``frame`` whose ``key`` value is not one of ``other``'s."""
+def id_text(values: Any) -> NDArray[Any]:
+    """Each id as the text of the label a table reads it as (``label_of``: ``1``, ``1.0`` and
+    ``"1"`` are one customer), for hashing and matching ids across partitions whose columns
+    may hold them differently; values that are no label keep their own text."""
+    if hasattr(values, "to_numpy") and type(values).__module__.startswith("pyarrow"):
+        array = np.asarray(values.to_numpy(zero_copy_only=False))
+    else:
+        array = np.asarray(values)
+    if array.dtype.kind in "iu":
+        return array.astype(str).astype(object)
+    if array.dtype.kind == "U":
+        return array.astype(object)
+    out = np.empty(array.size, dtype=object)
+    for i, v in enumerate(array.tolist()):
+        try:
+            out[i] = str(label_of(v))
+        except ValueError:
+            out[i] = str(v)
+    return out
+
+
+def not_keys_of(frame: Any, other: Any, key: str) -> NDArray[np.bool_]:
+    """Which rows of ``frame`` hold a ``key`` id (as a table reads it) that ``other`` does
+    not."""
     if _is_arrow(frame):
+        import pyarrow as pa
         import pyarrow.compute as pc
 
-        found = pc.is_in(frame.column(key), value_set=other.column(key).unique())
-        return frame.filter(pc.invert(pc.fill_null(found, False)))
-    # An object column may write one id as 1 in one row and "1" in another, which a table
-    # reads as one customer: compare the text.
+        ours, theirs = frame.column(key), other.column(key)
+        if ours.type == theirs.type and not pa.types.is_floating(ours.type):
+            found = pc.fill_null(pc.is_in(ours, value_set=theirs.unique()), False)
+            return ~np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+        return ~np.isin(id_text(ours), id_text(theirs))
     ours, theirs = frame[key], other[key]
-    if ours.dtype == object or theirs.dtype == object:
-        ours, theirs = ours.astype(str), theirs.astype(str)
-    return frame[~ours.isin(theirs)].reset_index(drop=True)
-
+    if ours.dtype == theirs.dtype and ours.dtype.kind in "iuU":
+        return ~np.asarray(ours.isin(theirs), dtype=bool)
+    return ~np.isin(id_text(ours), id_text(theirs))
 
 FILE = "__csmetrics_file__"
 """The column an engine's Parquet reader adds: each row's file (see ``places``)."""
 ROW = "__csmetrics_row__"
-"""The column an engine's Parquet reader adds: each row's position in its file."""
-BOOKKEEPING = (FILE, ROW)
+"""Each row's position in its file (with ``FILE``) or in its input partition (with
+``PART``), recorded by an engine before it repartitions the rows."""
+PART = "__csmetrics_partition__"
+"""Each row's input partition, recorded by an engine before it repartitions the rows."""
+BOOKKEEPING = (FILE, ROW, PART)
+
+
+def numbered(frame: Any, p: int) -> Any:
+    """``frame`` (input partition ``p``) with each row's partition and position recorded,
+    unless its file and row are (so places survive a repartition)."""
+    if FILE in column_names(frame):
+        return frame
+    rows = np.arange(n_rows(frame), dtype=np.int64)
+    if _is_arrow(frame):
+        import pyarrow as pa
+
+        return frame.append_column(PART, pa.array(np.full(rows.size, p, dtype=np.int64))
+                                   ).append_column(ROW, pa.array(rows))
+    return frame.assign(**{PART: np.int64(p), ROW: rows})
 
 
 def column_names(frame: Any) -> list[str]:
@@ -83,12 +125,20 @@ def places(frame: Any, p: int, rows: NDArray[np.integer[Any]]) -> list[tuple[str
     """Where the rows at positions ``rows`` of partition ``p`` came from: (file, row in the
     file) when the engine's reader recorded it, else (``"partition p"``, position)."""
     index = np.asarray(rows, dtype=np.int64)
-    if FILE not in column_names(frame) or ROW not in column_names(frame):
+    names = column_names(frame)
+    if ROW not in names or (FILE not in names and PART not in names):
         return [(f"partition {p}", int(r)) for r in index.tolist()]
     picked = take(frame, index)
-    if _is_arrow(picked):
-        files, lines = picked.column(FILE).to_pylist(), picked.column(ROW).to_pylist()
-    else:
-        files, lines = picked[FILE].tolist(), picked[ROW].tolist()
-    return [(f"file {str(f).rsplit('/', 1)[-1]}", -1 if r is None else int(r))
-            for f, r in zip(files, lines, strict=True)]
+    where = FILE if FILE in names else PART
+
+    def values(name: str) -> list[Any]:
+        got: list[Any] = (picked.column(name).to_pylist() if _is_arrow(picked) else
+                          picked[name].tolist())
+        return got
+
+    out = []
+    for w, r in zip(values(where), values(ROW), strict=True):
+        place = (f"file {str(w).rsplit('/', 1)[-1]}" if where == FILE else
+                 f"partition {int(w)}")
+        out.append((place, -1 if r is None else int(r)))
+    return out

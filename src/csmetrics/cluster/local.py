@@ -16,17 +16,19 @@ import numpy as np
 
 from csmetrics.cluster import frames
 from csmetrics.cluster.driver import Task
+from csmetrics.cluster.frames import id_text
 
 __all__ = ["LocalEngine"]
 
 
 @dataclass
 class LocalEngine:
-    """``frame`` (an Arrow table or a pandas DataFrame) cut into ``n`` partitions.
+    """``frame`` (an Arrow table or a pandas DataFrame) cut into partitions.
 
     The input's own partitions are the contiguous slices at ``bounds`` (``n`` equal slices
-    by default); the shuffled partitions put each distinct value of ``key`` in partition
-    ``hash(str(value)) % n``, with the hash salted by ``seed``, so tests vary both.
+    by default); a repartition by a column puts each distinct id of it in partition
+    ``hash(id) % hashed`` (``n`` by default; the id as a table reads it), with the hash
+    salted by ``seed``, so tests vary all three.
     """
 
     frame: Any
@@ -34,7 +36,12 @@ class LocalEngine:
     n: int = 2
     seed: int = 0
     bounds: tuple[int, ...] | None = None
+    hashed: int | None = None
     name: str = "a local engine"
+
+    @property
+    def columns(self) -> list[str]:
+        return frames.column_names(self.frame)
 
     def _slices(self) -> list[Any]:
         rows = frames.n_rows(self.frame)
@@ -44,15 +51,17 @@ class LocalEngine:
         return [frames.take(self.frame, np.arange(a, b))
                 for a, b in itertools.pairwise(edges)]
 
-    def _shuffled(self) -> list[Any]:
-        column = (self.frame.column(self.key).to_pylist() if hasattr(self.frame, "column")
-                  and not hasattr(self.frame, "iloc") else list(self.frame[self.key]))
-        salt = np.uint64(self.seed * 2_654_435_761 % (1 << 32))
-        codes = np.array([hash((str(v), int(salt))) % self.n for v in column], dtype=np.int64)
-        return [frames.take(self.frame, np.flatnonzero(codes == p)) for p in range(self.n)]
+    def _by(self, column: str) -> list[Any]:
+        whole = frames.concat([frames.numbered(f, p) for p, f in enumerate(self._slices())])
+        ids = id_text(whole.column(column) if hasattr(whole, "column") and not
+                      hasattr(whole, "iloc") else whole[column])
+        n = self.hashed or self.n
+        salt = self.seed * 2_654_435_761 % (1 << 32)
+        codes = np.array([hash((v, salt)) % n for v in ids.tolist()], dtype=np.int64)
+        return [frames.take(whole, np.flatnonzero(codes == p)) for p in range(n)]
 
-    def map(self, task: Task, *, shuffle: bool, shared: Any = None) -> list[bytes]:
-        parts = self._shuffled() if shuffle else self._slices()
+    def map(self, task: Task, *, by: str | None, shared: Any = None) -> list[bytes]:
+        parts = self._slices() if by is None else self._by(by)
         return [task(frame, p, shared) for p, frame in enumerate(parts)]
 
     def local(self, value: Any) -> Any:
