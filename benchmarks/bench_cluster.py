@@ -259,6 +259,7 @@ def child(engine: str, subs: str, usage: str, partitions: int, repeat: int,
     import warnings
 
     warnings.simplefilter("ignore")
+    load = h.loadavg()
     calls, close, startup = _calls(engine, subs, usage, partitions, spark_memory)
     report: dict[str, Any] = {"startup": startup, "metrics": {}}
     try:
@@ -275,6 +276,8 @@ def child(engine: str, subs: str, usage: str, partitions: int, repeat: int,
             report["metrics"][name] = {"times": times, "processes": peaks.table()}
     finally:
         close()
+    # the machine may be shared: the load while this engine ran, not only at the end
+    report["load"] = f"{load} -> {h.loadavg()}"
     print(json.dumps(report))
 
 
@@ -361,11 +364,14 @@ def main() -> None:
 
 def _print(args: argparse.Namespace, reports: dict[str, dict[str, Any]], out_dir: str
            ) -> None:
-    print("\nengine start-up (not in any metric's time):")
+    print("\nengine start-up (not in any metric's time), and the load average (1, 5, 15 "
+          "min) when the engine's process started and ended:")
     for engine, report in reports.items():
-        shown = (f"{report['startup']:.2f} s" if "error" not in report
-                 else f"failed: {report['error']}")
-        print(f"  {LABELS[engine]:<30} {shown}")
+        if "error" in report:
+            print(f"  {LABELS[engine]:<30} failed: {report['error']}")
+            continue
+        started = "-" if engine == "single" else f"{report['startup']:.2f} s"
+        print(f"  {LABELS[engine]:<30} {started:>8}   load {report['load']}")
     titles = {"mrr_movements": f"mrr_movements {MRR[0]}..{MRR[1]} (36 months)",
               "net_revenue_retention": f"net_revenue_retention {NRR[0]}..{NRR[1]}",
               "active_users": f"active_users per account at {AT} (30 days)"}
