@@ -38,9 +38,22 @@ Run::
     python benchmarks/bench_cluster.py --customers 1e6 --events 1e7
     # the targets (a quiet machine; data under --data are kept and reused with --reuse):
     python benchmarks/bench_cluster.py --customers 1e7 --events 1e8 --partitions 16 \\
-        --data /tmp/csmetrics-cluster-10m --keep --repeat 2
+        --data /tmp/csmetrics-cluster-10m --keep --repeat 2 --spark-memory 8g
     python benchmarks/bench_cluster.py --customers 5e7 --events 5e8 --partitions 64 \\
-        --data /tmp/csmetrics-cluster-50m --keep --repeat 1 --spark-memory 8g
+        --data /tmp/csmetrics-cluster-50m --keep --repeat 1 --spark-memory 12g
+    # again without writing the data: add --reuse; one engine only: --engines single spark
+    # 50M on 24 GiB: the single process (about 57 GiB) and the usage metric's driver will not
+    # fit; the revenue metrics on the clusters alone:
+    python benchmarks/bench_cluster.py --customers 5e7 --events 1e6 --partitions 64 \\
+        --engines spark dask --metrics mrr_movements net_revenue_retention \\
+        --data /tmp/csmetrics-cluster-50m --keep --repeat 1 --spark-memory 12g
+
+Disk: about 24 MiB per million customers and 10.6 MiB per million events (10M customers
+and 100M events: about 1.3 GiB; 50M and 500M: about 6.4 GiB). Memory: the single process
+holds the whole table (about 1.2 GiB per million customers read from Parquet, 145 MiB
+per million events); the usage metric's driver holds the kept events (83% of this
+generator's) at about 500 bytes each. A cluster result that disagrees is listed column by
+column under its table.
 """
 
 from __future__ import annotations
@@ -255,7 +268,7 @@ def _calls(engine: str, subs: str, usage: str, partitions: int, spark_memory: st
 
 
 def child(engine: str, subs: str, usage: str, partitions: int, repeat: int,
-          spark_memory: str, out_dir: str) -> None:
+          spark_memory: str, out_dir: str, metrics: list[str]) -> None:
     import warnings
 
     warnings.simplefilter("ignore")
@@ -263,7 +276,7 @@ def child(engine: str, subs: str, usage: str, partitions: int, repeat: int,
     calls, close, startup = _calls(engine, subs, usage, partitions, spark_memory)
     report: dict[str, Any] = {"startup": startup, "metrics": {}}
     try:
-        for name in METRICS:
+        for name in metrics:
             peaks, times = Peaks(), []
             result: Any = None
             for _ in range(repeat):
@@ -287,7 +300,8 @@ def child(engine: str, subs: str, usage: str, partitions: int, repeat: int,
 def run_engine(engine: str, args: argparse.Namespace, subs: Path, usage: Path,
                out_dir: str) -> dict[str, Any]:
     cmd = [sys.executable, str(Path(__file__)), "--child", engine, str(subs), str(usage),
-           str(args.partitions), str(args.repeat), args.spark_memory, out_dir]
+           str(args.partitions), str(args.repeat), args.spark_memory, out_dir,
+           ",".join(args.metrics)]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, check=False,
                               timeout=args.timeout)
@@ -309,6 +323,20 @@ def _line(engine: str, report: dict[str, Any], metric: str, out_dir: str) -> h.L
         result = {k: data[k] for k in data.files}
     return h.Line(LABELS[engine], min(got["times"]),
                   sum(p["peak_mb"] for p in got["processes"]), result)
+
+
+def _differences(line: h.Line, ref: h.Line) -> str:
+    """Which columns of a disagreeing result differ from the reference's, and where."""
+    out = []
+    for k, b in ref.result.items():
+        a = line.result.get(k)
+        if a is None or a.shape != b.shape:
+            out.append(f"{k}: shape {None if a is None else a.shape} vs {b.shape}")
+        elif not np.array_equal(a, b, equal_nan=a.dtype.kind == "f"):
+            bad = np.flatnonzero(~((a == b) | ((a != a) & (b != b))))
+            out.append(f"{k}: {bad.size} of {b.size} differ (first at {bad[0]}: {a[bad[0]]!r} "
+                       f"vs {b[bad[0]]!r})")
+    return "; ".join(out)
 
 
 def _data(args: argparse.Namespace, root: Path) -> tuple[Path, Path]:
@@ -338,6 +366,8 @@ def main() -> None:
                         help="customer-hash partitions of the partials pass (both engines)")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
+    parser.add_argument("--metrics", nargs="+", choices=METRICS, default=list(METRICS),
+                        help="e.g. the revenue metrics only, where a usage run cannot fit")
     parser.add_argument("--spark-memory", default="4g", help="spark.driver.memory (local)")
     parser.add_argument("--data", default=None,
                         help="directory for the datasets (default: a temporary one)")
@@ -375,7 +405,7 @@ def _print(args: argparse.Namespace, reports: dict[str, dict[str, Any]], out_dir
     titles = {"mrr_movements": f"mrr_movements {MRR[0]}..{MRR[1]} (36 months)",
               "net_revenue_retention": f"net_revenue_retention {NRR[0]}..{NRR[1]}",
               "active_users": f"active_users per account at {AT} (30 days)"}
-    for metric in METRICS:
+    for metric in args.metrics:
         lines = [_line(e, r, metric, out_dir) for e, r in reports.items()]
         ref = lines[0]
         what = (f"{args.events:,.0f} events" if metric == "active_users"
@@ -384,6 +414,8 @@ def _print(args: argparse.Namespace, reports: dict[str, dict[str, Any]], out_dir
             f"{LABELS[e]} {r['metrics'][metric]['times'][0]:.2f} s"
             for e, r in reports.items() if "error" not in r)] if args.repeat > 1 else []
         notes.append("peak MiB: the sum of every process's peak (below), from data on disk")
+        notes += [f"{line.label} differs: {_differences(line, ref)}" for line in lines[1:]
+                  if not line.error and not h.agrees(line, ref)]
         h.print_table(f"{titles[metric]}, {what}, --partitions {args.partitions}, best of "
                       f"{args.repeat}", lines, ref,
                       lambda line, ref=ref: h.agrees(line, ref), notes)
@@ -401,6 +433,7 @@ def _print(args: argparse.Namespace, reports: dict[str, dict[str, Any]], out_dir
 
 if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--child":
     a = sys.argv[2:]
-    child(a[0], a[1], a[2], int(a[3]), int(a[4]), a[5], a[6])
+    child(a[0], a[1], a[2], int(a[3]), int(a[4]), a[5], a[6],
+          a[7].split(",") if len(a) > 7 else list(METRICS))
 elif __name__ == "__main__":
     main()
