@@ -255,3 +255,16 @@ def test_one_customer_written_as_1_1_0_and_text_is_never_split() -> None:
                                                                      "2024-06")
         assert got.to_dict() == want.to_dict()
         assert got.details().to_dict() == want.details().to_dict()
+
+
+def test_an_engine_that_loses_a_partition_answer_gives_no_result() -> None:
+    c = case("mrr_movements", 3, 30, None)
+
+    class Lossy(LocalEngine):
+        def map(self, task: Any, *, by: str | None, shared: Any = None) -> list[bytes]:
+            answers = super().map(task, by=by, shared=shared)
+            return answers[:-1] if by == self.key else answers
+
+    fn = metric("mrr_movements", lambda d, k, p: Lossy(d, k, 2, hashed=3), "local")
+    with pytest.raises(cm.EngineError, match="answers were lost"):
+        fn(c.frame, *c.args)

@@ -32,7 +32,7 @@ from csmetrics._core.optional import import_optional
 from csmetrics.cluster.api import metric
 from csmetrics.cluster.driver import NOTHING, Engine, Task, check_columns, engine_failure
 from csmetrics.cluster.frames import FILE, PART, ROW
-from csmetrics.exceptions import CSMetricsError, InvalidParameterError
+from csmetrics.exceptions import CSMetricsError, EngineError, InvalidParameterError
 
 __all__ = [
     "active_users", "arpa", "cohort_table", "customer_count", "customer_effort_score",
@@ -106,6 +106,13 @@ class SparkEngine:
         finally:
             if shipped is not None:
                 shipped.unpersist()
+        expected = self.partitions if by is not None else _partition_count(frame)
+        if expected is not None and len(collected) != expected:
+            # (A driver out of memory while serving the rows gives back fewer, silently.)
+            raise EngineError(
+                f"csmetrics.spark: {len(collected)} of {expected} partitions answered; "
+                "the driver or a worker may have run out of memory (spark.driver.memory, "
+                "spark.executor.memory); nothing is reported from an incomplete run.")
         ordered = sorted(collected, key=lambda row: int(row["partition"]))
         return [bytes(row["payload"]) for row in ordered]
 
@@ -120,6 +127,14 @@ class SparkEngine:
         if hasattr(none, "toArrow"):   # Spark 4
             return none.toArrow()
         return pa.Table.from_pandas(none.toPandas(), preserve_index=False)
+
+
+def _partition_count(frame: Any) -> int | None:
+    """The partitions of ``frame``, where Spark says without a job (not on Spark Connect)."""
+    try:
+        return int(frame.rdd.getNumPartitions())
+    except Exception:  # (Spark Connect has no RDDs)
+        return None
 
 
 def _engine(frame: Any, key: str, partitions: int | None) -> Engine:

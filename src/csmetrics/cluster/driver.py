@@ -36,7 +36,7 @@ import csmetrics
 from csmetrics._core.partials import relabel
 from csmetrics._core.scope import planning_part
 from csmetrics.cluster import frames
-from csmetrics.cluster.rows import skeleton_rows, ticket_rows, usage_rows
+from csmetrics.cluster.rows import distinct, skeleton_rows, ticket_rows, usage_rows
 from csmetrics.exceptions import (
     ColumnNotFoundError,
     CSMetricsError,
@@ -226,7 +226,7 @@ def _skeleton_task(call: _Call) -> Task:
                     plan = None   # a check of the whole; the driver's plan makes it
             rows = skeleton_rows(table, call.options.get("by"), call.spec.name, noted)
             if call.spec.gathered:
-                rows = np.union1d(rows, _reduced(call, table, plan))
+                rows = distinct(np.concatenate([rows, _reduced(call, table, plan)]))
         except CSMetricsError as exc:
             return _failure(_located(exc, frame, p), n)
         except Exception as exc:  # (the contract: only library errors leave)
@@ -239,7 +239,11 @@ def _skeleton_task(call: _Call) -> Task:
 
 def _reduced(call: _Call, table: Any, plan: Any) -> I64:
     if call.spec.gathered == "usage":
-        return usage_rows(table)
+        # A window of the call's own (not one drawn from this partition's data, as
+        # stickiness' default is) can drop the days outside it.
+        fixed = call.spec.name != "stickiness" or call.options.get("window") is not None
+        window = getattr(plan, "win", None) if fixed else None
+        return usage_rows(table, call.options.get("by"), window)
     if plan is None:   # (no window could be read: keep every ticket)
         return np.arange(len(table), dtype=np.int64)
     return ticket_rows(table, plan.lo, plan.hi)
@@ -259,7 +263,7 @@ def _local_part(call: _Call, frame: Any, p: int, shared: Any) -> tuple[Any, Any]
         whole = call.table(frames.concat([skeleton, frame]),
                            f"{call.spec.name} (partition {p})")
         mine = np.asarray(whole.source_rows) >= n_skel
-        local = np.unique(np.asarray(whole.customer_codes)[mine])
+        local = distinct(np.asarray(whole.customer_codes)[mine])
         prepared, plan = call.prepare(whole)
     except DataValidationError as exc:
         raise _placed(exc, frame, p, where) from None
@@ -319,13 +323,15 @@ def _details_task(call: _Call) -> Task:
     return task
 
 
-def _cluster_details(engine: Engine, call: _Call, skeleton: Any, job: Any, context: str
-                     ) -> dict[str, NDArray[Any]]:
+def _cluster_details(engine: Engine, call: _Call, skeleton: Any, job: Any, context: str,
+                     total: int) -> dict[str, NDArray[Any]]:
     """``MRRMovements.details()`` of a cluster's bridge: each partition's customers' changes,
     in the one machine's order (periods, then customers, then segments, then as found)."""
     plan = job.plan
-    found = [columns for _, columns, _ in _payloads(
-        engine.map(_details_task(call), by=call.key, shared=skeleton), context)]
+    answers = _payloads(engine.map(_details_task(call), by=call.key, shared=skeleton),
+                        context)
+    _all_read(sum(n for _, _, n in answers), total, context)
+    found = [columns for _, columns, _ in answers]
     if not found:
         return detail_columns(call.table(engine.empty(), context), plan)
     joined = {name: np.concatenate([c[name] for c in found]) for name in found[0]}
@@ -368,12 +374,23 @@ def run(engine: Engine, spec: Spec, args: Sequence[Any], options: Mapping[str, A
     if skeleton is not None:
         outs = _payloads(engine.map(_partial_task(call), by=call.key,
                                     shared=(skeleton, origins)), context)
+        _all_read(sum(n for _, _, n in outs), total, context)
         parts += [partials for _, partials, _ in outs]
     result = call.steps.finalize(combine(parts), plan)
     if spec.details:
         result = result.with_details(functools.partial(
-            _cluster_details, engine, call, (skeleton, origins), plan, context))
+            _cluster_details, engine, call, (skeleton, origins), plan, context, total))
     return result
+
+
+def _all_read(read: int, total: int, context: str) -> None:
+    """Every row of the skeleton pass was read again by the partials pass (an engine that
+    loses a partition's answer must not give a result short of its rows)."""
+    if read != total:
+        raise EngineError(
+            f"{context}: the engine returned {read:,} rows' results where the input has "
+            f"{total:,}: some partitions' answers were lost (a worker or the driver ran out "
+            "of memory?); nothing is reported from an incomplete run.")
 
 
 def _joined(sketches: Sequence[tuple[int, Any, int]]) -> tuple[Any, list[str]]:

@@ -6,10 +6,10 @@
   a segment of ``by=``, the categories of the categorical columns (ids aside) and the
   distinct survey weights (a weighted bootstrap lists those of its survey's answers), and
   every row a plan decision noted (``_core.scope``: one counted row per segment and currency).
-* ``usage_rows``: usage events reduced losslessly for distinct-user counts over whole-day
-  windows: per (account, user, feature, kept segments, UTC day), the earliest and the latest
-  event. A window of whole days that cuts that day keeps an event of the day exactly when
-  one of those two is inside it.
+* ``usage_rows``: usage events reduced losslessly for distinct-user counts over windows of
+  whole UTC days: one event per (user of an account, segment, UTC day) inside the window,
+  and the first event of each (user of an account, segment), so every user and account is
+  still counted (with no window known, one event per user, segment and day).
 * ``ticket_rows``: the tickets opened or resolved inside ``[lo, hi)`` (the only ones a
   first-contact rate counts), with the first ticket of every account (and of every
   (account, kept segment) pair), so every entity is still counted.
@@ -27,18 +27,34 @@ from numpy.typing import NDArray
 from csmetrics._core.segments import resolve
 from csmetrics.exceptions import CSMetricsError
 
-__all__ = ["skeleton_rows", "ticket_rows", "usage_rows"]
+__all__ = ["distinct", "skeleton_rows", "ticket_rows", "usage_rows"]
 
 I64 = NDArray[np.int64]
 _LEVELS = ("weight",)   # number columns whose distinct values a plan lists
+
+
+def distinct(values: NDArray[Any]) -> NDArray[Any]:
+    """The sorted distinct values (a sort and a comparison: numpy 2.4's ``np.unique`` of
+    integers hashes, and is many times slower on millions of rows)."""
+    ordered = np.sort(np.asarray(values), kind="stable")
+    if ordered.size < 2:
+        return ordered
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def _firsts(codes: NDArray[Any]) -> I64:
     """The position of the first row of each distinct value of ``codes``."""
     if codes.size == 0:
         return np.zeros(0, dtype=np.int64)
-    _, first = np.unique(np.asarray(codes), return_index=True)
-    return first.astype(np.int64)
+    order = np.argsort(np.asarray(codes), kind="stable")
+    ordered = np.asarray(codes)[order]
+    new = np.empty(ordered.size, dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    return order[new].astype(np.int64)
 
 
 def _combined(keys: Sequence[I64]) -> NDArray[Any]:
@@ -97,7 +113,7 @@ def skeleton_rows(table: Any, by: Any, context: str, noted: Sequence[I64],
     for name in _LEVELS:   # a weighted bootstrap lists the distinct weights of its answers
         values = getattr(table, name, None)
         if isinstance(values, np.ndarray) and values.size == n:
-            keys.append(np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.int64))
+            keys.append(np.searchsorted(distinct(values), values).astype(np.int64))
     try:
         segments = resolve(by, table, context, id_column=id_column)
     except CSMetricsError:
@@ -106,26 +122,29 @@ def skeleton_rows(table: Any, by: Any, context: str, noted: Sequence[I64],
         keys.append(np.asarray(segments.of_row, dtype=np.int64))
     if keys:
         picks.append(_firsts(_combined(keys)))
-    return np.unique(np.concatenate(picks))
+    return distinct(np.concatenate(picks))
 
 
-def usage_rows(table: Any) -> I64:
-    """Sorted positions of the earliest and latest event of each (account, user, feature,
-    kept segments, UTC day) of a usage table (see the module documentation)."""
+def usage_rows(table: Any, by: Any, window: Any = None) -> I64:
+    """Sorted positions of the usage events a distinct-user count needs (see the module
+    documentation): with ``window`` (whole UTC days, ``[lo, hi)`` in microseconds), one
+    event per (user of an account, segment, day) inside it and the first event of each
+    (user of an account, segment); without, one per (user of an account, segment, day)."""
     n = len(table)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     at = table.at.astype("datetime64[us]").view(np.int64)
     day = np.floor_divide(at, 86_400_000_000)
-    keys = [np.asarray(table.member_codes, np.int64), np.asarray(table.feature_codes, np.int64),
-            *(np.asarray(codes, np.int64) for codes, _ in table.segments.values()), day]
-    order = np.lexsort((at, *reversed(keys)))   # by key, then time
-    ordered = np.stack([k[order] for k in keys])
-    new = np.ones(n, dtype=bool)
-    new[1:] = (ordered[:, 1:] != ordered[:, :-1]).any(axis=0)
-    last = np.ones(n, dtype=bool)
-    last[:-1] = new[1:]
-    return np.unique(order[new | last])
+    day = day - day.min() if day.size else day
+    entity = [np.asarray(table.member_codes, np.int64),
+              *(np.asarray(codes, np.int64) for codes, _ in table.segments.values())]
+    if by == "feature":
+        entity.append(np.asarray(table.feature_codes, np.int64))
+    if window is None:
+        return np.sort(_firsts(_combined([*entity, day])))
+    inside = np.flatnonzero((at >= window.lo) & (at < window.hi))
+    counted = inside[_firsts(_combined([k[inside] for k in (*entity, day)]))]
+    return distinct(np.concatenate([counted, _firsts(_combined(entity))]))
 
 
 def ticket_rows(table: Any, lo: int, hi: int) -> I64:
@@ -140,4 +159,4 @@ def ticket_rows(table: Any, lo: int, hi: int) -> I64:
     for codes, cats in table.segments.values():   # every (account, segment) entity
         width = np.int64(np.asarray(cats).size + 1)
         key = key * width + (np.asarray(codes, np.int64) + 1)
-    return np.unique(np.concatenate([np.flatnonzero(inside), _firsts(key)]))
+    return distinct(np.concatenate([np.flatnonzero(inside), _firsts(key)]))
