@@ -267,4 +267,4 @@ def test_an_engine_that_loses_a_partition_answer_gives_no_result() -> None:
 
     fn = metric("mrr_movements", lambda d, k, p: Lossy(d, k, 2, hashed=3), "local")
     with pytest.raises(cm.EngineError, match="answers were lost"):
-        fn(c.frame, *c.args)
+        fn(c.frame, *c.args, **c.options)
