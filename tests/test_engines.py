@@ -186,6 +186,14 @@ def test_parquet_datasets_read_straight_into_dask(dask_client: Any, dataset: Any
     assert_cluster_same(want, got)
 
 
+def test_dask_parquet_filters_skip_files_and_rows(dask_client: Any, dataset: Any) -> None:
+    root, frame = dataset
+    df = cm.dask.read_parquet(str(root), filters=[("region", "in", ["EU"])])
+    got = cm.dask.mrr_series(df, "2024-01", "2024-12")
+    want = cm.mrr_series(frame[frame["region"] == "EU"], "2024-01", "2024-12")
+    assert_cluster_same(want, got)
+
+
 def assert_cluster_same(want: Any, got: Any) -> None:
     from partition import assert_same
 

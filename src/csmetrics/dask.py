@@ -117,36 +117,48 @@ def _engine(frame: Any, key: str, partitions: int | None) -> Engine:
     return DaskEngine(frame, key, partitions)
 
 
-def read_parquet(path: str, *, partitioning: str | None = "hive") -> Any:
-    """A Parquet dataset (a file, or a directory of files, hive-partitioned or not) as a
-    Dask DataFrame for the functions here: one partition per file, the partition columns of
-    a hive layout (``region=EU/``) as columns, and each row's file and position in it
-    recorded, so a broken rule names the file and row (``Problem.part``)."""
+def read_parquet(path: str, *, partitioning: str | None = "hive", filters: Any = None) -> Any:
+    """A Parquet dataset (a file, or a directory of files, hive-partitioned or not, on any
+    filesystem pyarrow reads: local, ``s3://``, ``gs://`` ...) as a Dask DataFrame for the
+    functions here: one partition per file, the partition columns of a hive layout
+    (``region=EU/``) as columns, and each row's file and position in it recorded, so a
+    broken rule names the file and row (``Problem.part``). ``filters`` (pyarrow's list form,
+    ``[("region", "in", ["EU", "NA"])]``, or an expression) skips files and rows."""
     dd = import_optional("dask.dataframe", "dask", "csmetrics.dask.read_parquet")
     import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
 
     dataset = ds.dataset(path, format="parquet", partitioning=partitioning)
-    pieces = [(fragment.path, ds.get_partition_keys(fragment.partition_expression))
-              for fragment in dataset.get_fragments()]
+    where = (pq.filters_to_expression(filters) if isinstance(filters, list | tuple)
+             else filters)
+    pieces = [(dataset.filesystem, fragment.path,
+               ds.get_partition_keys(fragment.partition_expression), where)
+              for fragment in dataset.get_fragments(filter=where)]
     if not pieces:
-        raise InvalidParameterError(f"csmetrics.dask.read_parquet: no Parquet files in {path!r}")
+        raise InvalidParameterError(
+            f"csmetrics.dask.read_parquet: no Parquet files in {path!r}"
+            + (" that pass the filters" if where is not None else ""))
     meta = _read_file(pieces[0]).iloc[:0]
     return dd.from_map(_read_file, pieces, meta=meta)
 
 
-def _read_file(piece: tuple[str, dict[str, Any]]) -> Any:
+def _read_file(piece: tuple[Any, str, dict[str, Any], Any]) -> Any:
     """One file of a dataset as a pandas DataFrame, with its partition columns (the hive
-    keys of its directories), its path and each row's position in it."""
+    keys of its directories), its path and each row's position in it (counted before the
+    filter, so positions are the file's)."""
     import numpy as np
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    file, keys = piece
-    frame = pq.read_table(file).to_pandas()
+    filesystem, file, keys, where = piece
+    table = pq.read_table(file, filesystem=filesystem)
     for name, value in keys.items():
-        frame[name] = value
-    frame[FILE] = file
-    frame[ROW] = np.arange(len(frame), dtype=np.int64)
-    return frame
+        table = table.append_column(name, pa.array([value] * table.num_rows))
+    table = table.append_column(FILE, pa.array([file] * table.num_rows, pa.string()))
+    table = table.append_column(ROW, pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    if where is not None:
+        table = table.filter(where)
+    return table.to_pandas()
 
 
 mrr = metric("mrr", _engine, "dask")
