@@ -29,19 +29,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from csmetrics._core.optional import import_optional
-from csmetrics.cluster.api import metric
+from csmetrics.cluster.api import METRICS, metric
 from csmetrics.cluster.driver import NOTHING, Engine, Task, check_columns, engine_failure
 from csmetrics.cluster.frames import FILE, PART, ROW
 from csmetrics.exceptions import CSMetricsError, EngineError, InvalidParameterError
 
-__all__ = [
-    "active_users", "arpa", "cohort_table", "customer_count", "customer_effort_score",
-    "customer_retention_rate", "customer_satisfaction_score", "first_contact_resolution_rate",
-    "gross_revenue_retention", "license_utilization", "logo_churn_rate", "mrr",
-    "mrr_movements", "mrr_series", "net_promoter_score", "net_revenue_retention",
-    "nrr_series", "quick_ratio", "read_parquet", "revenue_churn_rate", "stickiness",
-    "survival_curve",
-]
+__all__ = sorted([*METRICS, "read_parquet"])   # every metric of csmetrics.cluster.METRICS
 
 
 class SparkEngine:

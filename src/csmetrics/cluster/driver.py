@@ -291,36 +291,30 @@ def _placed(exc: DataValidationError, frame: Any, p: int, where: Sequence[str]
     return placed
 
 
-def _partial_task(call: _Call) -> Task:
+def _part_task(call: _Call, compute: Callable[[Any, Any], Any]) -> Task:
+    """A task of the customer-hash partitions: ``compute(part, plan)`` over this partition's
+    part of the prepared input (``_local_part``)."""
     def task(frame: Any, p: int, shared: Any) -> bytes:
         n = frames.n_rows(frame)
         if n == 0:
             return NOTHING
         try:
             part, plan = _local_part(call, frame, p, shared)
-            partials = call.steps.partial(part, plan)
+            value = compute(part, plan)
         except CSMetricsError as exc:
             return _failure(exc, n)
         except Exception as exc:  # (the contract: only library errors leave)
             return _failure(_unexpected(call, exc, p), n)
-        return _ship(("ok", partials, n))
+        return _ship(("ok", value, n))
     return task
+
+
+def _partial_task(call: _Call) -> Task:
+    return _part_task(call, call.steps.partial)
 
 
 def _details_task(call: _Call) -> Task:
-    def task(frame: Any, p: int, shared: Any) -> bytes:
-        n = frames.n_rows(frame)
-        if n == 0:
-            return NOTHING
-        try:
-            part, job = _local_part(call, frame, p, shared)
-            columns = detail_columns(part, job.plan)
-        except CSMetricsError as exc:
-            return _failure(exc, n)
-        except Exception as exc:  # (the contract: only library errors leave)
-            return _failure(_unexpected(call, exc, p), n)
-        return _ship(("ok", columns, n))
-    return task
+    return _part_task(call, lambda part, job: detail_columns(part, job.plan))
 
 
 def _cluster_details(engine: Engine, call: _Call, skeleton: Any, job: Any, context: str,
