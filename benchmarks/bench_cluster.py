@@ -234,14 +234,7 @@ def _calls(engine: str, subs: str, usage: str, partitions: int, spark_memory: st
         spark.sparkContext.setLogLevel("ERROR")
         startup = time.perf_counter() - t0
         s, u = cm.spark.read_parquet(spark, subs), cm.spark.read_parquet(spark, usage)
-        calls = {
-            "mrr_movements": lambda: cm.spark.mrr_movements(s, *MRR, partitions=partitions),
-            "net_revenue_retention": lambda: cm.spark.net_revenue_retention(
-                s, *NRR, partitions=partitions),
-            "active_users": lambda: cm.spark.active_users(u, AT, by="customer_id",
-                                                          partitions=partitions),
-        }
-        return calls, spark.stop, startup
+        return _engine_calls(cm.spark, s, u, partitions), spark.stop, startup
     import logging
 
     from dask.distributed import Client, LocalCluster
@@ -253,18 +246,24 @@ def _calls(engine: str, subs: str, usage: str, partitions: int, spark_memory: st
     client = Client(cluster)
     startup = time.perf_counter() - t0
     s, u = cm.dask.read_parquet(subs), cm.dask.read_parquet(usage)
-    calls = {
-        "mrr_movements": lambda: cm.dask.mrr_movements(s, *MRR, partitions=partitions),
-        "net_revenue_retention": lambda: cm.dask.net_revenue_retention(
-            s, *NRR, partitions=partitions),
-        "active_users": lambda: cm.dask.active_users(u, AT, by="customer_id",
-                                                     partitions=partitions),
-    }
+    calls = _engine_calls(cm.dask, s, u, partitions)
 
     def close() -> None:
         client.close()
         cluster.close()
     return calls, close, startup
+
+
+def _engine_calls(engine: Any, subs: Any, usage: Any, partitions: int
+                  ) -> dict[str, Callable[[], Any]]:
+    """The timed calls of an engine module (``cm.spark``, ``cm.dask``) over its frames."""
+    return {
+        "mrr_movements": lambda: engine.mrr_movements(subs, *MRR, partitions=partitions),
+        "net_revenue_retention": lambda: engine.net_revenue_retention(
+            subs, *NRR, partitions=partitions),
+        "active_users": lambda: engine.active_users(usage, AT, by="customer_id",
+                                                    partitions=partitions),
+    }
 
 
 def child(engine: str, subs: str, usage: str, partitions: int, repeat: int,

@@ -65,11 +65,9 @@ class DaskEngine:
 
     def __init__(self, frame: Any, key: str, partitions: int | None) -> None:
         dd = import_optional("dask.dataframe", "dask", "csmetrics.dask")
-        if not isinstance(frame, dd.DataFrame):
-            raise InvalidParameterError(
-                f"csmetrics.dask: needs a Dask DataFrame, got {type(frame).__name__} (use "
-                "the csmetrics functions themselves for local data).")
-        check_columns([str(c) for c in frame.columns], key, "csmetrics.dask")
+        is_frame = isinstance(frame, dd.DataFrame)
+        check_columns([str(c) for c in frame.columns] if is_frame else [], key,
+                      "csmetrics.dask", is_frame=is_frame, given=frame)
         self.frame = frame
         self.key = key
         self.partitions = partitions or int(frame.npartitions)

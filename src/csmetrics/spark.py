@@ -32,7 +32,7 @@ from csmetrics._core.optional import import_optional
 from csmetrics.cluster.api import METRICS, metric
 from csmetrics.cluster.driver import NOTHING, Engine, Task, check_columns, engine_failure
 from csmetrics.cluster.frames import FILE, PART, ROW
-from csmetrics.exceptions import CSMetricsError, EngineError, InvalidParameterError
+from csmetrics.exceptions import CSMetricsError, EngineError
 
 __all__ = sorted([*METRICS, "read_parquet"])   # every metric of csmetrics.cluster.METRICS
 
@@ -45,11 +45,9 @@ class SparkEngine:
     def __init__(self, frame: Any, key: str, partitions: int | None) -> None:
         import_optional("pyspark", "spark", "csmetrics.spark")
         # Classic and Spark Connect DataFrames alike (Connect's is not a subclass before 4.0).
-        if not (hasattr(frame, "mapInArrow") and hasattr(frame, "sparkSession")):
-            raise InvalidParameterError(
-                f"csmetrics.spark: needs a Spark DataFrame, got {type(frame).__name__} (use "
-                "the csmetrics functions themselves for local data).")
-        check_columns([str(c) for c in frame.columns], key, "csmetrics.spark")
+        is_frame = hasattr(frame, "mapInArrow") and hasattr(frame, "sparkSession")
+        check_columns([str(c) for c in frame.columns] if is_frame else [], key,
+                      "csmetrics.spark", is_frame=is_frame, given=frame)
         self.frame = frame
         self.key = key
         conf = frame.sparkSession.conf.get("spark.sql.shuffle.partitions") or "200"

@@ -413,9 +413,16 @@ def _relocated(compute: Callable[[], Any], origins: Sequence[str], total: int, c
         raise merged from None
 
 
-def check_columns(columns: Sequence[str], key: str, where: str) -> None:
-    """What an engine checks of its DataFrame before any job: the customer id column is
-    there, and no column name is repeated (a join's duplicates would be read as one)."""
+def check_columns(columns: Sequence[str], key: str, where: str, *, is_frame: bool = True,
+                  given: object = None) -> None:
+    """What an engine checks of its DataFrame before any job: it is one of the engine's
+    (``is_frame``; ``given`` is what was passed), the customer id column is there, and no
+    column name is repeated (a join's duplicates would be read as one)."""
+    if not is_frame:
+        kind = where.rsplit(".", 1)[-1].capitalize()
+        raise InvalidParameterError(
+            f"{where}: needs a {kind} DataFrame, got {type(given).__name__} (use the "
+            "csmetrics functions themselves for local data).")
     seen: dict[str, int] = {}
     for name in columns:
         seen[name] = seen.get(name, 0) + 1
