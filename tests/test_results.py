@@ -58,8 +58,12 @@ def test_to_pandas_and_polars(bridge: cm.MRRMovements) -> None:
     pytest.importorskip("polars")
     frame = bridge.to_pandas()
     assert isinstance(frame, pd.DataFrame)
-    assert list(frame.columns) == list(bridge.column_names)
+    assert frame.index.name == "period"             # the period is the index
+    assert list(frame.columns) == list(bridge.column_names)[1:]
     assert frame["ending_mrr"].tolist() == [1244.5, 1234.5]
+    flat = bridge.to_pandas(index=False)               # the frame before 0.3
+    assert list(flat.columns) == list(bridge.column_names)
+    assert flat["period"].tolist() == ["2024-01", "2024-02"]
     assert bridge.to_polars()["churn"].to_list() == [0.0, 10.0]
 
 

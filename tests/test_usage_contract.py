@@ -411,7 +411,8 @@ def test_results_print_render_and_convert() -> None:
     pd = pytest.importorskip("pandas")
     r = quiet(license_utilization, EVENTS, SEATS, AT, by={"a": "<smb>"})
     assert "&lt;smb&gt;" in r._repr_html_()
-    assert r.to_pandas().shape == (len(r), len(r.column_names))
+    assert r.to_pandas().shape == (len(r), len(r.column_names) - 1)   # the segment: index
+    assert r.to_pandas(index=False).shape == (len(r), len(r.column_names))
     assert isinstance(r.to_pandas(), pd.DataFrame)
     assert f"{quiet(license_utilization, EVENTS, SEATS, AT):.1%}" == "42.9%"   # 3 / 7
     assert repr(active_users(EVENTS, AT)) == "AccountResult(active_users=3)"

@@ -23,8 +23,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.formatting import format_money, format_number
+from csmetrics._core.frames import indexed_frame
 from csmetrics._core.legacy import LegacyAccessor, LegacyValue, not_a_number
 from csmetrics._core.optional import import_optional
+from csmetrics._core.options import BOOL, check_option
 from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ __all__ = ["MetricResult", "SkippedRows", "TableResult"]
 _R = TypeVar("_R", bound="TableResult")
 
 _MAX_ROWS = 40
+_PERIOD_COLUMNS = ("period", "cohort")  # labels to_pandas() reads as pandas periods
 _EDGE_ROWS = 15
 
 
@@ -264,10 +267,41 @@ class TableResult:
         """Columns as lists of plain Python values (JSON-friendly)."""
         return {name: _plain(values) for name, values in self.columns.items()}
 
-    def to_pandas(self) -> Any:
-        """The result as a ``pandas.DataFrame`` (needs ``pip install 'csmetrics[pandas]'``)."""
-        pd = import_optional("pandas", "pandas", f"{type(self).__name__}.to_pandas()")
-        return pd.DataFrame({k: np.array(v) for k, v in self.columns.items()})
+    @property
+    def index_columns(self) -> tuple[str, ...]:
+        """The columns ``to_pandas()`` makes its index: the segment column, then ``period``
+        (those present; none: a plain ``RangeIndex``)."""
+        names = (self.segment_column, "period")
+        return tuple(n for n in names if n is not None and n in self._columns)
+
+    def to_pandas(self, *, index: bool = True) -> Any:
+        """The result as a ``pandas.DataFrame`` (needs ``pip install 'csmetrics[pandas]'``).
+
+        Parameters
+        ----------
+        index : bool, default True
+            Index the frame by ``index_columns``: the segment, then the period as a
+            ``pandas.PeriodIndex`` (frequency M, Q or Y from the labels; a MultiIndex
+            ``(segment, period)`` with both). Fiscal labels (``"FY2025-Q1"``) have no pandas
+            period and stay strings. ``False``: every column flat on a ``RangeIndex``, as
+            before 0.3 (``frame.reset_index()`` gives it too, with periods as pandas periods).
+
+        Examples
+        --------
+        >>> r = TableResult({"period": ["2024-11", "2024-12"], "mrr": [100.0, 120.0]})
+        >>> frame = r.to_pandas()
+        >>> frame.index
+        PeriodIndex(['2024-11', '2024-12'], dtype='period[M]', name='period')
+        >>> float(frame.loc["2024-12", "mrr"])
+        120.0
+        >>> list(r.to_pandas(index=False).columns)
+        ['period', 'mrr']
+        """
+        context = f"{type(self).__name__}.to_pandas()"
+        check_option(context, "index", index, BOOL)
+        pd = import_optional("pandas", "pandas", context)
+        return indexed_frame(pd, self._columns, self.index_columns if index else (),
+                             periods=_PERIOD_COLUMNS)
 
     def to_polars(self) -> Any:
         """The result as a ``polars.DataFrame`` (needs ``pip install 'csmetrics[polars]'``)."""

@@ -66,6 +66,14 @@ class AccountResult(MetricResult):
         self._set(_pooling=pooling or Pooling(), _keys=tuple(keys))
 
     @property
+    def index_columns(self) -> tuple[str, ...]:
+        """``to_pandas()`` indexes by the segment, then the row key: ``period`` of a series
+        (as a ``pandas.PeriodIndex``; its first and last days stay columns) or ``feature``."""
+        seg = () if self.segment_column is None else (self.segment_column,)
+        keys = tuple(k for k in self._keys if k not in ("period_start", "period_end", *seg))
+        return (*seg, *keys)
+
+    @property
     def metric(self) -> str:
         """The value column."""
         assert self.value_column is not None

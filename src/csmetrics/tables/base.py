@@ -294,8 +294,9 @@ class ColumnTable:
         return TableResult(self._decoded()).to_dict()
 
     def to_pandas(self) -> Any:
-        """The table as a pandas DataFrame (needs the ``pandas`` extra)."""
-        return TableResult(self._decoded(), title=self._NOUN).to_pandas()
+        """The table as a pandas DataFrame (needs the ``pandas`` extra): one row per input
+        row, on a ``RangeIndex`` (a table is rows, not a result indexed by period)."""
+        return TableResult(self._decoded(), title=self._NOUN).to_pandas(index=False)
 
     def to_polars(self) -> Any:
         """The table as a polars DataFrame (needs the ``polars`` extra)."""

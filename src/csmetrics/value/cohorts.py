@@ -100,6 +100,13 @@ class CohortTable(TableResult):
         return (f"CohortTable({self.kind}, {n} row{'s' * (n != 1)} x {len(self.ages)} "
                 f"ages{span})")
 
+    @property
+    def index_columns(self) -> tuple[str, ...]:
+        """``to_pandas()`` indexes a cohort table by its segment column (when split), then
+        ``cohort`` as a ``pandas.PeriodIndex``: ``frame.loc["2024-03"]`` is March's cohort."""
+        names = self.column_names
+        return (*names[1:names.index("customers")], "cohort")
+
 
 @staged(CohortTable)
 @validate_params({"freq": FREQ, "kind": _KIND})

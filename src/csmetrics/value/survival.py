@@ -185,6 +185,12 @@ class SurvivalCurve(TableResult):
             return f"SurvivalCurve({len(self):,} times, median {self.median:g})"
         return f"SurvivalCurve({n} segments, {len(self):,} rows)"
 
+    @property
+    def index_columns(self) -> tuple[str, ...]:
+        """``to_pandas()`` indexes a curve by its segment (when split), then its time column,
+        as lifelines indexes a survival function by its timeline."""
+        return (*(() if self.segment_name is None else (self.segment_name,)), self.time_name)
+
 
 def _curve(group: NDArray[np.int64], time: NDArray[np.int64], event: NDArray[np.bool_],
            labels: NDArray[Any], segment_name: str | None, time_name: str,
