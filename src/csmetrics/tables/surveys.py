@@ -409,8 +409,9 @@ class SurveyTable(ColumnTable):
             return None
         return np.flatnonzero(self.survey_codes == found[0])
 
-    def between(self, start: Any, end: Any) -> SurveyTable:
-        """Rows submitted from the start of period (or date) ``start`` to the end of ``end``.
+    def between(self, start: Any, end: Any = None) -> SurveyTable:
+        """Rows submitted from the start of period (or date) ``start`` to the end of ``end``;
+        with ``start`` alone, that one period: ``between("2024-Q4")`` is October to December.
 
         Examples
         --------
@@ -419,9 +420,11 @@ class SurveyTable(ColumnTable):
         >>> q1 = t.between("2024-01", "2024-03")
         >>> str(q1.submitted_at.min()) >= "2024-01-01", str(q1.submitted_at.max()) <= "2024-03-31"
         (True, True)
+        >>> len(t.between("2024-Q1")) == len(q1)
+        True
         """
         first, _ = day_bounds(start)
-        _, last = day_bounds(end)
+        _, last = day_bounds(start if end is None else end)
         return self.take((self.submitted_at >= first) & (self.submitted_at <= last))
 
     def __repr__(self) -> str:

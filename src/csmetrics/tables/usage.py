@@ -336,8 +336,9 @@ class UsageTable(ColumnTable):
             f"present: {shown}).{hint} A feature without events yet is known when declared "
             "with UsageTable.from_columns(..., features=[...]).")
 
-    def between(self, start: PeriodLike, end: PeriodLike) -> UsageTable:
-        """Events from the first UTC day of ``start`` to the last UTC day of ``end``.
+    def between(self, start: PeriodLike, end: PeriodLike | None = None) -> UsageTable:
+        """Events from the first UTC day of ``start`` to the last UTC day of ``end``; with
+        ``start`` alone, that one period: ``between("2024-Q4")`` is October to December.
 
         Examples
         --------
@@ -346,9 +347,11 @@ class UsageTable(ColumnTable):
         >>> feb = t.between("2024-02", "2024-02")
         >>> str(feb.at.min())[:10] >= "2024-02-01", str(feb.at.max())[:10] <= "2024-02-29"
         (True, True)
+        >>> len(t.between("2024-02")) == len(feb)
+        True
         """
         first, _ = span_days(start, "UsageTable.between")
-        _, last = span_days(end, "UsageTable.between")
+        _, last = span_days(start if end is None else end, "UsageTable.between")
         lo, hi = day_bounds_us(first, last)
         return self.take(ku.in_window(self.t_us, lo, hi))
 
