@@ -603,14 +603,14 @@ class TestAccountSignalsWindows:
     def test_messages_name_the_parameter_given(self, option: str, value: str,
                                                message: str) -> None:
         with pytest.raises(cm.InvalidParameterError, match=r"^account_signals: " + message):
-            cm.account_signals(self.SUBS, self.EVENTS, at="2024-12", **{option: value})
+            cm.account_signals(self.SUBS, "2024-12", usage=self.EVENTS, **{option: value})
 
     def test_a_bare_number_warns_once_under_its_name(self) -> None:
         import warnings
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            cm.account_signals(self.SUBS, self.EVENTS, at="2024-12", window=30)
+            cm.account_signals(self.SUBS, "2024-12", usage=self.EVENTS, window=30)
         deprecations = [str(w.message) for w in caught if w.category is DeprecationWarning]
         assert deprecations == ["account_signals: window=30 (a bare number) is deprecated and "
                                 "will be removed in 0.3; write the unit: window='30D'."]
@@ -620,8 +620,8 @@ class TestAccountSignalsWindows:
 
     def test_the_same_signals_as_with_the_unit(self) -> None:
         with pytest.warns(DeprecationWarning, match="window=30"):
-            old = cm.account_signals(self.SUBS, self.EVENTS, at="2024-12", window=30)
-        new = cm.account_signals(self.SUBS, self.EVENTS, at="2024-12", window="30D")
+            old = cm.account_signals(self.SUBS, "2024-12", usage=self.EVENTS, window=30)
+        new = cm.account_signals(self.SUBS, "2024-12", usage=self.EVENTS, window="30D")
         assert old.to_dict() == new.to_dict()
 
     def test_at_is_read_with_the_function_name(self) -> None:

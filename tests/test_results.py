@@ -61,7 +61,7 @@ def test_to_pandas_and_polars(bridge: cm.MRRMovements) -> None:
     assert frame.index.name == "period"             # the period is the index
     assert list(frame.columns) == list(bridge.column_names)[1:]
     assert frame["ending_mrr"].tolist() == [1244.5, 1234.5]
-    flat = bridge.to_pandas(index=False)               # the frame before 0.3
+    flat = bridge.to_pandas(index=False)               # the frame of earlier releases
     assert list(flat.columns) == list(bridge.column_names)
     assert flat["period"].tolist() == ["2024-01", "2024-02"]
     assert bridge.to_polars()["churn"].to_list() == [0.0, 10.0]

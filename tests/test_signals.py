@@ -147,3 +147,49 @@ class TestReviewFindings:
         assert new.tolist() == old.tolist() == [0.5]   # 15 against 10 at the end of October
         with pytest.raises(cm.InvalidParameterError, match="give at="):
             account_signals(subs)
+
+
+class TestCalledLikeItsSiblings:
+    """Data first and the day second, as ``mrr(subs, at)``; the other tables by name."""
+
+    def test_subscriptions_and_at_positional_equal_the_keyword_call(self) -> None:
+        t = tables()
+        positional = account_signals(t["subscriptions"], "2024-12", usage=t["usage"],
+                                     surveys=t["surveys"], tickets=t["tickets"])
+        keywords = account_signals(subscriptions=t["subscriptions"], usage=t["usage"],
+                                   surveys=t["surveys"], tickets=t["tickets"], at="2024-12")
+        assert positional.to_dict() == keywords.to_dict()
+        # The hand-worked values of test_each_signal_by_hand: a 100 and b 60 of MRR.
+        assert positional["mrr"].tolist() == [100.0, 60.0]
+        assert positional["open_tickets"].tolist() == [1, 0]
+
+    def test_subscriptions_positional_with_at_by_name(self) -> None:
+        t = tables()
+        s = account_signals(t["subscriptions"], at="2024-12")
+        assert s.column_names == ("customer_id", "mrr", "mrr_change")
+        assert s["mrr"].tolist() == [100.0, 60.0]
+
+    def test_a_table_without_subscriptions_goes_by_name(self) -> None:
+        t = tables()
+        s = account_signals(at="2024-12", tickets=t["tickets"])
+        assert s.column_names == ("customer_id", "open_tickets")
+        assert s["open_tickets"].tolist() == [1, 0]
+
+    def test_the_earlier_order_still_works_with_a_deprecation_warning(self) -> None:
+        t = tables()
+        new = account_signals(t["subscriptions"], "2024-12", usage=t["usage"])
+        with pytest.warns(DeprecationWarning, match="this argument order is deprecated"):
+            old = account_signals(t["subscriptions"], t["usage"], at="2024-12")
+        assert old.to_dict() == new.to_dict()
+        with pytest.warns(DeprecationWarning, match="this argument order is deprecated"):
+            five = account_signals(t["subscriptions"], t["usage"], t["surveys"],
+                                   t["tickets"], "2024-12")
+        assert five.column_names[-2:] == ("nps", "open_tickets")
+
+    def test_a_table_in_place_of_at_says_how_to_call(self) -> None:
+        t = tables()
+        usage = cm.UsageTable.from_columns(t["usage"])  # type: ignore[arg-type]
+        with pytest.raises(cm.InvalidParameterError,
+                           match=r"at \(the second argument\) must be a period or a date, "
+                                 r"got UsageTable; the other tables go by name"):
+            account_signals(t["subscriptions"], usage)

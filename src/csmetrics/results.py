@@ -283,8 +283,8 @@ class TableResult:
             Index the frame by ``index_columns``: the segment, then the period as a
             ``pandas.PeriodIndex`` (frequency M, Q or Y from the labels; a MultiIndex
             ``(segment, period)`` with both). Fiscal labels (``"FY2025-Q1"``) have no pandas
-            period and stay strings. ``False``: every column flat on a ``RangeIndex``, as
-            before 0.3 (``frame.reset_index()`` gives it too, with periods as pandas periods).
+            period and stay strings. ``False``: every column flat on a ``RangeIndex``, the
+            frame of earlier releases (``frame.reset_index()`` is it too, with pandas periods).
 
         Examples
         --------

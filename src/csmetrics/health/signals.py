@@ -43,24 +43,34 @@ from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 from csmetrics.fx import FX, FxRates
 from csmetrics.health.rules import Linear, Steps
 from csmetrics.health.scorecard import HealthScorecard, Measure
-from csmetrics.periods.calendar import PeriodLike
+from csmetrics.periods.calendar import Period, PeriodLike
 from csmetrics.periods.days import utc_day
 from csmetrics.periods.windows import WindowLike, window_days, window_months
 from csmetrics.results import TableResult
 from csmetrics.tables.coerce import as_surveys, as_table, as_tickets, as_usage
 
 
+def _old_account_signals(subscriptions: Any = None, usage: Any = None, surveys: Any = None,
+                         tickets: Any = None, at: PeriodLike | None = None, *,
+                         window: WindowLike = "30D", key_features: Sequence[str] | None = None,
+                         survey_window: WindowLike = "180D", mrr_window: WindowLike = "3M",
+                         fx: FxRates | None = None) -> None:
+    """The earlier signature: ``account_signals(subscriptions, usage, surveys, tickets, at)``,
+    every table positional and ``at`` fifth."""
+
+
 @validate_params({"fx": FX, "key_features": Satisfies(
                      lambda v: v is None or is_names(v, one=False, empty=True),
                      "a list of feature names, or None")},
-                 renamed={"survey_days": "survey_window", "mrr_months": "mrr_window"})
+                 renamed={"survey_days": "survey_window", "mrr_months": "mrr_window"},
+                 legacy=_old_account_signals)
 def account_signals(
     subscriptions: Any = None,
+    at: PeriodLike | None = None,
+    *,
     usage: Any = None,
     surveys: Any = None,
     tickets: Any = None,
-    at: PeriodLike | None = None,
-    *,
     window: WindowLike = "30D",
     key_features: Sequence[str] | None = None,
     survey_window: WindowLike = "180D",
@@ -69,12 +79,20 @@ def account_signals(
 ) -> TableResult:
     """The standard per-account measures (see the module documentation) in one table.
 
+    Called like the other metrics, data first and the day second:
+    ``account_signals(subs, "2024-12", usage=events, tickets=tickets)``.
+
     Parameters
     ----------
-    subscriptions, usage, surveys, tickets : tables, optional
-        Any of them, in any table form; each adds its columns.
+    subscriptions : table, optional
+        The subscriptions, in any table form (``mrr``, ``mrr_change``, and the seats of
+        ``utilization``).
     at : period or date
         The day the signals are read (a period means its last day). Required.
+    usage, surveys, tickets : tables, optional
+        Any of them, in any table form, by name; each adds its columns. (The earlier order,
+        every table positional after ``subscriptions`` and ``at`` fifth, still works with a
+        ``DeprecationWarning``.)
     window : str, default "30D"
         The usage window.
     key_features : sequence of str, optional
@@ -103,8 +121,8 @@ def account_signals(
     Examples
     --------
     >>> from csmetrics.datasets import demo_portfolio, demo_usage, demo_tickets
-    >>> signals = account_signals(demo_portfolio(), demo_usage(), tickets=demo_tickets(),
-    ...                           at="2024-12")
+    >>> signals = account_signals(demo_portfolio(), "2024-12", usage=demo_usage(),
+    ...                           tickets=demo_tickets())
     >>> signals.column_names
     ('customer_id', 'mrr', 'mrr_change', 'utilization', 'active_users_trend', 'stickiness', 'adoption_breadth', 'open_tickets')
     """  # noqa: E501
@@ -113,7 +131,12 @@ def account_signals(
         raise InvalidParameterError(f"{ctx}: give at least one table.")
     if at is None:
         raise InvalidParameterError(f"{ctx}: give at=, the day the signals are read (there is "
-                                    "no hidden today).")
+                                    "no hidden today): account_signals(subscriptions, at, ...).")
+    if not isinstance(at, str | _dt.date | np.datetime64 | Period):
+        raise InvalidParameterError(
+            f"{ctx}: at (the second argument) must be a period or a date, got "
+            f"{type(at).__name__}; the other tables go by name: account_signals(subscriptions, "
+            "at, usage=..., surveys=..., tickets=...).")
     # Each window is read once, under the name it was given as; the usage metrics get it in
     # days, so a deprecated bare number warns once, here, and not once per metric.
     usage_window = f"{window_days(window, ctx, name='window')}D"
