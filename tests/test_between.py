@@ -67,5 +67,5 @@ def test_usage_between_one_period_includes_every_time_of_its_last_day() -> None:
 def test_a_bad_period_is_an_invalid_parameter_error() -> None:
     events = cm.UsageTable.from_columns({"customer_id": ["a"], "user_id": [1],
                                          "at": ["2024-10-01"]})
-    with pytest.raises(cm.InvalidParameterError, match="UsageTable.between"):
+    with pytest.raises(cm.InvalidParameterError, match=r"UsageTable\.between"):
         events.between("2024-13")

@@ -65,7 +65,8 @@ def test_fiscal_or_mixed_labels_stay_strings(labels: list[str]) -> None:
 def test_an_empty_series_keeps_an_empty_text_index() -> None:
     frame = TableResult({"period": np.array([], dtype=object),
                          "x": np.array([], dtype=float)}).to_pandas()
-    assert len(frame) == 0 and frame.index.name == "period"
+    assert len(frame) == 0
+    assert frame.index.name == "period"
 
 
 def test_segment_and_period_are_a_multiindex_grouped_by_segment() -> None:
@@ -92,7 +93,8 @@ def test_a_segment_alone_is_the_index_and_neither_keeps_a_range_index() -> None:
     by = MetricResult({"plan": ["basic", "pro"], "nrr": [0.9, 1.1]}, value="nrr",
                       segment="plan")
     frame = by.to_pandas()
-    assert frame.index.name == "plan" and frame.index.tolist() == ["basic", "pro"]
+    assert frame.index.name == "plan"
+    assert frame.index.tolist() == ["basic", "pro"]
     assert frame.loc["pro", "nrr"] == 1.1
     whole = MetricResult({"nrr": [1.05]}, value="nrr").to_pandas()
     assert isinstance(whole.index, pd.RangeIndex)
@@ -137,14 +139,16 @@ def test_a_bridge_by_plan_is_indexed_by_plan_and_month() -> None:
     assert frame.loc[("pro", "2024-02"), "churn"] == 10.0
     assert frame.loc[("pro", "2024-02"), "new"] == 50.0
     assert frame.loc[("pro", "2024-02"), "ending_mrr"] == 50.0
-    assert "period" not in frame.columns and "plan" not in frame.columns
+    assert "period" not in frame.columns
+    assert "plan" not in frame.columns
 
 
 @pytest.mark.filterwarnings("ignore::csmetrics.exceptions.UndefinedMetricWarning")
 def test_a_cohort_table_is_indexed_by_cohort() -> None:
     table = cm.cohort_table(SUBS, "2024-01", "2024-02")
     frame = table.to_pandas()
-    assert isinstance(frame.index, pd.PeriodIndex) and frame.index.name == "cohort"
+    assert isinstance(frame.index, pd.PeriodIndex)
+    assert frame.index.name == "cohort"
     # January's cohort is a alone (b started in 2023): one customer, still paying at age 1.
     assert frame.loc["2024-01", "customers"] == 1
     assert frame.loc["2024-01", "1"] == 1.0
@@ -158,7 +162,8 @@ def test_a_survival_curve_is_indexed_by_its_time() -> None:
     curve = cm.survival_curve(SUBS, "2024-06")
     frame = curve.to_pandas()
     assert frame.index.name == "month"
-    assert frame.index[0] == 0 and frame.loc[0, "survival"] == 1.0
+    assert frame.index[0] == 0
+    assert frame.loc[0, "survival"] == 1.0
     split = cm.survival_curve(SUBS, "2024-06", by="plan").to_pandas()
     assert list(split.index.names) == ["plan", "month"]
 
