@@ -34,12 +34,8 @@ class AccountResult(MetricResult):
     ``result.row("acme").value`` one account's number. Every row has ``accounts`` (how many
     accounts it pools) and the parts of the metric, so it reconciles by hand.
 
-    Attributes
-    ----------
-    metric : str
-        The value column (``"utilization"``, ``"active_users"`` ...).
-    description : str
-        What the numbers are (window, date, definition): the title.
+    ``metric`` is the value column (``"utilization"``, ``"active_users"`` ...) and
+    ``description`` what the numbers are (window, date, definition): the title.
 
     Examples
     --------

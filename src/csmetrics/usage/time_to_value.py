@@ -124,7 +124,8 @@ class TimeToValue(AccountResult):
         ``"not started"`` for a start after ``at``, ``"no start date"``).
     at : numpy.datetime64
         The observation day.
-    milestone : Milestone
+    milestone : csmetrics.Milestone
+        The milestone counted.
     started : int
         Accounts whose start is on or before ``at`` (over every account of the result).
     share_reached, share_not_reached : float
