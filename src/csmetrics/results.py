@@ -286,6 +286,13 @@ class TableResult:
             period and stay strings. ``False``: every column flat on a ``RangeIndex``, the
             frame of earlier releases (``frame.reset_index()`` is it too, with pandas periods).
 
+        Raises
+        ------
+        MissingDependencyError
+            pandas is not installed.
+        InvalidParameterError
+            ``index`` is not True or False.
+
         Examples
         --------
         >>> r = TableResult({"period": ["2024-11", "2024-12"], "mrr": [100.0, 120.0]})
