@@ -114,11 +114,14 @@ class Headline:
     currency : str or None
         The currency of the money figures.
     figures : tuple of Figure
+    notes : tuple of str
+        What the figures leave out, and why.
     """
 
     periods: tuple[str, str, str]
     currency: str | None
     figures: tuple[Figure, ...]
+    notes: tuple[str, ...] = ()
 
     def __getitem__(self, key: str) -> Figure:
         for figure in self.figures:
@@ -130,7 +133,7 @@ class Headline:
         """Plain data, ready for JSON (NaN made None by the report)."""
         return {"period": self.periods[0], "previous": self.periods[1],
                 "year_before": self.periods[2] or None, "currency": self.currency,
-                "figures": [f.to_dict() for f in self.figures]}
+                "figures": [f.to_dict() for f in self.figures], "notes": list(self.notes)}
 
 
 def compared_periods(period: Period) -> tuple[Period, Period, Period | None]:
@@ -177,9 +180,11 @@ def headline(p: Portfolio, period: Period, health: Callable[[Period], Any] | Non
     compared = [now, before, year_ago]
     figures: list[Figure] = []
     currency = None
+    notes: list[str] = []
     if p.subscriptions is not None and len(p.subscriptions):
-        money, currency = _revenue(p, compared)
+        money, currency, note = _revenue(p, compared)
         figures += money
+        notes += [note] if note else []
     if p.surveys is not None and len(p.surveys):
         figures += _surveys(p, compared)
     if health is not None:
@@ -189,57 +194,96 @@ def headline(p: Portfolio, period: Period, health: Callable[[Period], Any] | Non
             figures.append(Figure("red_share", "Accounts in red", "percent",
                                   _three(shares), higher_is_better=False))
     return Headline((str(now), str(before), "" if year_ago is None else str(year_ago)),
-                    currency, tuple(figures))
+                    currency or None, tuple(figures), tuple(notes))
 
 
 def _three(values: list[float]) -> tuple[float, float, float]:
     return float(values[0]), float(values[1]), float(values[2])
 
 
-def _revenue(p: Portfolio, compared: list[Period | None]) -> tuple[list[Figure], str]:
-    from csmetrics.revenue import mrr_movements
-    from csmetrics.revenue.churn import logo_churn_rate
-    from csmetrics.revenue.retention import nrr_series
+Values = dict[str, list[float]]
 
-    subs, pol, fx = p.subscriptions, p.policy, p.fx
+
+def _revenue(p: Portfolio, compared: list[Period | None]) -> tuple[list[Figure], str, str]:
+    """The revenue figures, and a note when exchange rates do not reach back to a compared
+    period (its figures are then left undefined rather than failing the report)."""
+    from csmetrics.revenue.churn import logo_churn_rate
+
+    money, currency, note_a = _tolerant(lambda c: _money(p, c), compared)
+    ratios, _, note_b = _tolerant(lambda c: _ratios(p, c), compared)
+    churn = [float("nan") if x is None else float(logo_churn_rate(
+        p.subscriptions, _month(x.start), _month(x.end), policy=p.policy)) for x in compared]
+    figures = [
+        Figure("mrr", "MRR", "money", _three(money["mrr"])),
+        Figure("arr", "ARR", "money", _three([12 * v for v in money["mrr"]])),
+        Figure("net_new_mrr", "Net new MRR", "money", _three(money["net"])),
+        Figure("nrr", "NRR (12 months)", "percent", _three(ratios["nrr"])),
+        Figure("grr", "GRR (12 months)", "percent", _three(ratios["grr"])),
+        Figure("logo_churn", "Logo churn", "percent", _three(churn), higher_is_better=False),
+    ]
+    return figures, currency, note_a or note_b
+
+
+def _tolerant(compute: Callable[[list[Period | None]], tuple[Values, str]],
+              compared: list[Period | None]) -> tuple[Values, str, str]:
+    """``compute(compared)``, leaving out the oldest compared periods while exchange rates
+    are missing for them (their values NaN, and a note saying so)."""
+    from csmetrics.exceptions import MissingRateError
+
+    tried = list(compared)
+    for drop in (None, 2, 1, 0):
+        if drop is not None:
+            tried[drop] = None
+        if all(x is None for x in tried):
+            break
+        try:
+            values, currency = compute(tried)
+        except MissingRateError:
+            continue
+        left = [str(x) for x, t in zip(compared, tried, strict=True) if x is not None and t is None]
+        note = (f"Not shown for {', '.join(left)}: the exchange rates do not reach back that "
+                "far." if left else "")
+        return values, currency, note
+    nan = [float("nan")] * 3
+    return ({"mrr": nan, "net": nan, "nrr": nan, "grr": nan}, "",
+            "Revenue figures not shown: the exchange rates do not cover the period.")
+
+
+def _money(p: Portfolio, compared: list[Period | None]) -> tuple[Values, str]:
+    from csmetrics.revenue import mrr_movements
+
     present = [x for x in compared if x is not None]
     first = min(_month(x.start) for x in present)
-    last = _month(compared[0].end) if compared[0] is not None else first
-    bridge = mrr_movements(subs, first, last, policy=pol, fx=fx)
+    last = max(_month(x.end) for x in present)
+    bridge = mrr_movements(p.subscriptions, first, last, policy=p.policy, fx=p.fx)
     months = [str(m) for m in bridge.periods]
-    cols = {k: np.asarray(bridge[k], dtype=float) for k in
-            ("starting_mrr", "ending_mrr", "new", "expansion", "reactivation", "contraction",
-             "churn")}
-    net = (cols["new"] + cols["expansion"] + cols["reactivation"] - cols["contraction"]
-           - cols["churn"])
-    retention = nrr_series(subs, first, last, window="12M", policy=pol, fx=fx)
-    ratios = {str(k): (float(n), float(g)) for k, n, g in zip(
-        retention["period"].tolist(), retention["nrr"].tolist(), retention["grr"].tolist(),
-        strict=True)}
-    nan = float("nan")
-    mrr_v, net_v, nrr_v, grr_v, churn_v = [], [], [], [], []
+    col = {k: np.asarray(bridge[k], dtype=float) for k in
+           ("ending_mrr", "new", "expansion", "reactivation", "contraction", "churn")}
+    net = col["new"] + col["expansion"] + col["reactivation"] - col["contraction"] - col["churn"]
+    out: Values = {"mrr": [], "net": []}
     for x in compared:
         if x is None:
-            for out in (mrr_v, net_v, nrr_v, grr_v, churn_v):
-                out.append(nan)
+            out["mrr"].append(float("nan"))
+            out["net"].append(float("nan"))
             continue
         i, j = months.index(str(_month(x.start))), months.index(str(_month(x.end)))
-        mrr_v.append(float(cols["ending_mrr"][j]))
-        net_v.append(float(net[i:j + 1].sum()))
-        nrr, grr = ratios.get(str(_month(x.end)), (nan, nan))
-        nrr_v.append(nrr)
-        grr_v.append(grr)
-        churn_v.append(float(logo_churn_rate(subs, _month(x.start), _month(x.end),
-                                             policy=pol)))
-    return [
-        Figure("mrr", "MRR", "money", _three(mrr_v)),
-        Figure("arr", "ARR", "money", _three([12 * v for v in mrr_v])),
-        Figure("net_new_mrr", "Net new MRR", "money", _three(net_v)),
-        Figure("nrr", "NRR (12 months)", "percent", _three(nrr_v)),
-        Figure("grr", "GRR (12 months)", "percent", _three(grr_v)),
-        Figure("logo_churn", "Logo churn", "percent", _three(churn_v),
-               higher_is_better=False),
-    ], bridge.currency
+        out["mrr"].append(float(col["ending_mrr"][j]))
+        out["net"].append(float(net[i:j + 1].sum()))
+    return out, bridge.currency
+
+
+def _ratios(p: Portfolio, compared: list[Period | None]) -> tuple[Values, str]:
+    from csmetrics.revenue.retention import nrr_series
+
+    ends = [_month(x.end) for x in compared if x is not None]
+    series = nrr_series(p.subscriptions, min(ends), max(ends), window="12M", policy=p.policy,
+                        fx=p.fx)
+    found = {str(k): (float(n), float(g)) for k, n, g in zip(
+        series["period"].tolist(), series["nrr"].tolist(), series["grr"].tolist(),
+        strict=True)}
+    nan = (float("nan"), float("nan"))
+    pairs = [nan if x is None else found.get(str(_month(x.end)), nan) for x in compared]
+    return {"nrr": [a for a, _ in pairs], "grr": [b for _, b in pairs]}, ""
 
 
 def _surveys(p: Portfolio, compared: list[Period | None]) -> list[Figure]:
@@ -269,9 +313,9 @@ def _covered(p: Portfolio, x: Period) -> bool:
     the activity trend compares): before the data begin, every account would look idle."""
     start = np.datetime64(x.end, "D") - np.timedelta64(LOOK_BACK, "D")
     for table, at in ((p.usage, "at"), (p.tickets, "opened_at")):
-        if table is not None and len(table):
-            if np.datetime64(getattr(table, at).min(), "D") > start:
-                return False
+        if table is not None and len(table) and np.datetime64(
+                getattr(table, at).min(), "D") > start:
+            return False
     return True
 
 

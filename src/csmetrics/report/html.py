@@ -102,7 +102,8 @@ def _headline(head: Headline) -> str:
         cards.append(f'<div class="kpi"><div class="label">{esc(figure.label)}</div>'
                      f'<div class="value">{esc(figure_value(figure, head.currency))}</div>'
                      f"{''.join(rows)}</div>")
-    note = (f'<p class="foot">{DASH} not comparable: no value in that period (no data yet, '
+    extra = "".join(f'<p class="foot">{esc(n)}</p>' for n in head.notes)
+    note = extra + (f'<p class="foot">{DASH} not comparable: no value in that period (no data yet, '
             "or no answers), or a money figure that was zero then.</p>" if undefined else "")
     return (f'<section class="kpis" id="headline" aria-label="Headline figures">'
             f'<h2 class="visually-hidden">Headline figures, {esc(head.periods[0])}</h2>'

@@ -146,7 +146,7 @@ def _bands(rollup: Any, last: Period, paying: bool) -> ReportSection:
     names = [*rollup.band_names, "unscored"]
     cols: dict[str, Any] = {
         "band": names,
-        "accounts": [int(round(float(rollup[f"share_{b}"][0]) * int(rollup["accounts"][0])))
+        "accounts": [round(float(rollup[f"share_{b}"][0]) * int(rollup["accounts"][0]))
                      for b in names],
         "share_of_accounts": [float(rollup[f"share_{b}"][0]) for b in names]}
     if "mrr" in rollup.column_names:

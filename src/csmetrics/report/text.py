@@ -53,6 +53,8 @@ def _headline(head: Headline) -> list[str]:
     lines = ["  ".join(c.ljust(w) if j == 0 else c.rjust(w)
                        for j, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
              for r in rows]
+    for note in head.notes:
+        lines += _wrap(note)
     if any(DASH in r for r in rows[1:]):
         lines.append(f"{DASH} not comparable: no value in that period, or a zero base.")
     return lines
