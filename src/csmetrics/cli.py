@@ -201,8 +201,11 @@ def _portfolio(args: argparse.Namespace) -> Any:
             demo_usage,
         )
 
+        demo = "the bundled demo data"
         return Portfolio(subscriptions=demo_portfolio(), surveys=demo_surveys(),
-                         usage=demo_usage(), tickets=demo_tickets(), customers=customers)
+                         usage=demo_usage(), tickets=demo_tickets(), customers=customers,
+                         sources=dict.fromkeys(("subscriptions", "surveys", "usage",
+                                                "tickets"), demo))
     columns = _columns(args.columns)
     known = {field for fields in FIELDS.values() for field in fields}
     known |= {k for p in args.preset for k in PRESETS[p].columns}
@@ -232,8 +235,9 @@ def _portfolio(args: argparse.Namespace) -> Any:
     if subs is None and surveys is None and usage is None and tickets is None:
         raise _UsageError("give --demo, or at least one of --subscriptions, --surveys, "
                           "--usage and --tickets")
+    origins = {k: Path(getattr(args, k)).name for k in tables if getattr(args, k, None)}
     return Portfolio(subscriptions=subs, surveys=surveys, usage=usage, tickets=tickets,
-                     customers=customers, fx=fx)
+                     customers=customers, fx=fx, sources=origins)
 
 
 def _emit(text: str, output: str | None) -> None:
