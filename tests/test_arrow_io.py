@@ -459,22 +459,39 @@ class TestReportProgress:
                 return True
 
         seen: dict[int, tuple[float | None, int]] = {}
-        real = importlib.import_module("tqdm.auto").tqdm
+        real = importlib.import_module("tqdm.std").tqdm
 
         class Spy(real):  # type: ignore[misc, valid-type]
             def close(self) -> None:
                 seen.setdefault(id(self), (self.total, self.n))
                 super().close()
 
-        monkeypatch.setattr(importlib.import_module("tqdm.auto"), "tqdm", Spy)
+        monkeypatch.setattr(importlib.import_module("tqdm.std"), "tqdm", Spy)
         monkeypatch.setattr(sys, "stderr", Terminal())
         portfolio = cm.Portfolio(subscriptions=demo_portfolio(), surveys=demo_surveys())
         portfolio.report("2024-12")                      # a terminal: shown
-        # five revenue parts and the survey section, each counted once
-        assert list(seen.values()) == [(6, 6)]
+        # the headline, five revenue parts and the survey section, each counted once
+        assert list(seen.values()) == [(7, 7)]
         assert "report" in sys.stderr.getvalue()
         portfolio.report("2024-12", progress=False)      # silenced
         assert len(seen) == 1
+
+    def test_on_in_a_jupyter_kernel(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Issue 14: in Jupyter stderr is no terminal, but someone watches the cell."""
+        import types
+
+        class Shell:
+            kernel = object()
+
+        fake = types.ModuleType("IPython")
+        fake.get_ipython = Shell  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, "IPython", fake)
+        monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+        monkeypatch.setattr(sys, "stderr", io.StringIO())   # not a terminal
+        assert progress_enabled(None) is True
+        assert progress_enabled(False) is False
+        fake.get_ipython = lambda: None  # type: ignore[attr-defined]   # IPython, no kernel
+        assert progress_enabled(None) is False
 
     def test_off_when_not_a_terminal_and_with_quiet(self, tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]

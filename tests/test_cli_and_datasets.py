@@ -24,7 +24,8 @@ from csmetrics.datasets.subscriptions import demo_portfolio, synthetic_columns, 
 def test_report_demo_prints_the_bridge(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--demo"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("csmetrics report, 2024-01 to 2024-12")
+    assert out.startswith("csmetrics report, 2024-12\n")
+    assert "monthly detail 2024-01 to 2024-12" in out
     for title in ("Summary (USD)", "MRR movements by month (USD)", "Churn and retention",
                   "Logo cohorts", "Lifetime and lifetime value", "Surveys", "NPS by month"):
         assert title in out

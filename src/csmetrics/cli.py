@@ -105,9 +105,10 @@ def _parser() -> argparse.ArgumentParser:
                              "'NPS Q1=nps' 'NPS Q2=nps'")
     report.add_argument("--customers", metavar="CSV",
                         help="customer attributes (customer_id plus columns usable with --by)")
-    report.add_argument("--period", help="last month of the report, or a quarter/year whose "
-                        "last month ends it (default: the data's last month)")
-    report.add_argument("--months", type=int, default=12, help="months in the window (12)")
+    report.add_argument("--period", help="the report's period: a month (2024-12), a quarter "
+                        "(2024-Q4) or a year (2024); default: the data's last month")
+    report.add_argument("--months", type=int, default=None, help="months of monthly detail "
+                        "ending with the period (default: the period's months; 12 for a month)")
     report.add_argument("--by", help="split segment sections by a subscription column "
                         "(plan, currency, interval) or a customer attribute")
     report.add_argument("--format", choices=("text", "json", "html"), default="text")
@@ -200,8 +201,11 @@ def _portfolio(args: argparse.Namespace) -> Any:
             demo_usage,
         )
 
+        demo = "the bundled demo data"
         return Portfolio(subscriptions=demo_portfolio(), surveys=demo_surveys(),
-                         usage=demo_usage(), tickets=demo_tickets(), customers=customers)
+                         usage=demo_usage(), tickets=demo_tickets(), customers=customers,
+                         sources=dict.fromkeys(("subscriptions", "surveys", "usage",
+                                                "tickets"), demo))
     columns = _columns(args.columns)
     known = {field for fields in FIELDS.values() for field in fields}
     known |= {k for p in args.preset for k in PRESETS[p].columns}
@@ -231,8 +235,9 @@ def _portfolio(args: argparse.Namespace) -> Any:
     if subs is None and surveys is None and usage is None and tickets is None:
         raise _UsageError("give --demo, or at least one of --subscriptions, --surveys, "
                           "--usage and --tickets")
+    origins = {k: Path(getattr(args, k)).name for k in tables if getattr(args, k, None)}
     return Portfolio(subscriptions=subs, surveys=surveys, usage=usage, tickets=tickets,
-                     customers=customers, fx=fx)
+                     customers=customers, fx=fx, sources=origins)
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -268,20 +273,21 @@ def _progress(args: argparse.Namespace) -> bool | None:
 
 
 def _run_report(args: argparse.Namespace) -> str:
-    if not 1 <= args.months <= _MAX_MONTHS:
+    if args.months is not None and not 1 <= args.months <= _MAX_MONTHS:
         raise _UsageError(f"--months must be a whole number from 1 to {_MAX_MONTHS:,}, "
                           f"got {args.months}")
-    period = _period(args.period, "--period")
+    period = _period(args.period, "--period", month=False)
     portfolio = _portfolio(args)
     _check_by(portfolio, args.by)
     subs = portfolio.subscriptions
-    last = period
-    if last is None:
-        from csmetrics.periods.calendar import Period
+    from csmetrics.periods.calendar import Period
 
-        last = Period.parse(portfolio.last_period(), "month")
+    last = period if period is not None else portfolio.last_period()
+    if args.months is None:   # the report's own default: the period's months, 12 for a month
+        span = (last.end.year - last.start.year) * 12 + last.end.month - last.start.month + 1
+        args.months = 12 if span == 1 else span
     if portfolio.fx is not None:
-        _check_rates(subs, portfolio.fx, last, args.months, args.fx)
+        _check_rates(subs, portfolio.fx, Period.parse(last.end, "month"), args.months, args.fx)
     elif args.by == "currency" and subs is not None and len(np.unique(subs.currency_codes)) > 1:
         return _report_per_currency(portfolio, last, args)
     try:
@@ -392,14 +398,18 @@ def _run_nps(args: argparse.Namespace) -> str:
     return _table_out(result, args.format)
 
 
-def _period(value: str | None, option: str, freq: str | None = None) -> Any:
-    """The last month of the period ``value`` names (read with ``freq`` for fiscal names)."""
+def _period(value: str | None, option: str, freq: str | None = None, *,
+            month: bool = True) -> Any:
+    """The period ``value`` names (read with ``freq`` for fiscal names): its last month, or
+    with ``month=False`` the period itself (a quarter stays a quarter)."""
     if value is None:
         return None
     from csmetrics.periods.calendar import Period
 
     try:
-        return Period.parse(Period.parse(value, freq).end, "month")
+        period = Period.parse(value, freq)
+        last = Period.parse(period.end, "month")
+        return last if month else period
     except CSMetricsError as exc:
         raise _UsageError(f"{option}: {exc}") from None
     except (ValueError, OverflowError):   # a year the calendar cannot hold (0000, 9999)

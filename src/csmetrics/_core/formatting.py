@@ -50,3 +50,88 @@ def format_bound(value: float) -> str:
     if v == round(v) and abs(v) < 1e15:
         return str(int(v))
     return f"{v:.6g}"
+
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "CN¥", "INR": "₹",
+            "KRW": "₩", "AUD": "A$", "CAD": "CA$", "NZD": "NZ$", "HKD": "HK$", "BRL": "R$",
+            "MXN": "MX$", "ILS": "₪", "TWD": "NT$", "VND": "₫", "PHP": "₱", "NGN": "₦"}
+"""Symbols people read without a code (the CLDR short forms where two dollars would be
+ambiguous: A$, CA$); other currencies are written with their ISO code and a space."""
+
+
+def currency_prefix(code: str | None) -> str:
+    """What stands before an amount of ``code``: its symbol, or the code and a space.
+
+    Examples
+    --------
+    >>> currency_prefix("USD"), currency_prefix("CHF"), currency_prefix(None)
+    ('$', 'CHF ', '')
+    """
+    if not code:
+        return ""
+    return _SYMBOLS.get(code, f"{code} ")
+
+
+def compact_number(value: float, *, significant: int = 3) -> str:
+    """A number for a headline or an axis: ``significant`` digits and a k/M/B/T suffix.
+
+    Trailing zeros are dropped; below 1,000 the number keeps up to ``significant`` digits
+    (whole numbers print whole). NaN is ``—`` (an em dash), infinities ``∞``.
+
+    Examples
+    --------
+    >>> compact_number(68700.49), compact_number(1_250_000), compact_number(999.4)
+    ('68.7k', '1.25M', '999')
+    >>> compact_number(-4712.5), compact_number(0), compact_number(0.4286)
+    ('-4.71k', '0', '0.429')
+    >>> compact_number(999_999)   # rounds up into the next suffix, not "1000k"
+    '1M'
+    """
+    v = float(value)
+    if v != v:
+        return "—"
+    if math.isinf(v):
+        return "∞" if v > 0 else "-∞"
+    if v == 0:
+        return "0"
+    sign = "-" if v < 0 else ""
+    v = abs(v)
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"), (1.0, "")):
+        if v >= scale * (1 - 0.5 * 10 ** -significant) or scale == 1.0:
+            shown = float(f"{v / scale:.{significant}g}")
+            if shown >= 1000 and suffix != "T":   # 999,999 -> "1M", not "1e+03k"
+                continue
+            text = f"{shown:.{significant}g}"
+            if "e" in text:
+                text = f"{shown:.0f}"
+            return f"{sign}{text}{suffix}"
+    return f"{sign}{v:.{significant}g}"  # pragma: no cover - the loop always returns
+
+
+def compact_money(value: float, code: str | None) -> str:
+    """Money for a headline or an axis: the currency's symbol (or code) and a compact number.
+
+    Examples
+    --------
+    >>> compact_money(68700.49, "USD"), compact_money(-1_250_000, "EUR"), compact_money(12e3, "CHF")
+    ('$68.7k', '-€1.25M', 'CHF 12k')
+    """
+    text = compact_number(value)
+    if text == "—":
+        return text
+    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+    return f"{sign}{currency_prefix(code)}{digits}"
+
+
+def format_percent(fraction: float, decimals: int = 1) -> str:
+    """A fraction as a percentage with ``decimals`` decimals; NaN is ``—``.
+
+    Examples
+    --------
+    >>> format_percent(0.4024), format_percent(1.0), format_percent(float("nan"))
+    ('40.2%', '100.0%', '—')
+    """
+    v = float(fraction)
+    if v != v:
+        return "—"
+    return f"{100 * v:,.{decimals}f}%"

@@ -1,6 +1,7 @@
 """Progress bars on standard error for long reads (tqdm), shown only where someone watches.
 
-A bar is shown by default only when standard error is a terminal; ``enabled=False`` (the
+A bar is shown by default only when standard error is a terminal or the code runs in a
+Jupyter kernel (a widget there when ipywidgets is installed, else text); ``enabled=False`` (the
 readers' ``progress=False``, the command line's ``--quiet``) silences it, ``enabled=True``
 forces it. tqdm is imported on first use, so ``import csmetrics`` does not load it.
 """
@@ -8,6 +9,7 @@ forces it. tqdm is imported on first use, so ``import csmetrics`` does not load 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,8 +36,33 @@ class _Silent:
         """Do nothing."""
 
 
+def in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (where standard error is no terminal, but a
+    person is watching the cell).
+
+    Examples
+    --------
+    >>> isinstance(in_notebook(), bool)
+    True
+    """
+    ipython = sys.modules.get("IPython")
+    if ipython is None or "ipykernel" not in sys.modules:
+        return False
+    shell = getattr(ipython, "get_ipython", lambda: None)()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _tqdm() -> Any:
+    """tqdm's notebook widget in Jupyter when ipywidgets can draw it, else the text bar
+    (``tqdm.auto`` would warn in a notebook without ipywidgets)."""
+    if in_notebook() and importlib.util.find_spec("ipywidgets") is not None:
+        return importlib.import_module("tqdm.notebook").tqdm
+    return importlib.import_module("tqdm.std").tqdm
+
+
 def progress_enabled(enabled: bool | None) -> bool:
-    """Whether a bar is shown: ``enabled`` when given, else whether stderr is a terminal.
+    """Whether a bar is shown: ``enabled`` when given, else whether stderr is a terminal or
+    this runs in Jupyter.
 
     Examples
     --------
@@ -44,6 +71,8 @@ def progress_enabled(enabled: bool | None) -> bool:
     """
     if enabled is not None:
         return bool(enabled)
+    if in_notebook():
+        return True
     isatty = getattr(sys.stderr, "isatty", None)
     try:
         return bool(isatty()) if isatty is not None else False
@@ -84,7 +113,7 @@ def progress_bar(total: float | None = None, *, desc: str = "", unit: str = "it"
     if not progress_enabled(enabled):
         yield _Silent()
         return
-    tqdm = importlib.import_module("tqdm.auto").tqdm
+    tqdm = _tqdm()
     bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=unit_scale, file=sys.stderr,
                leave=False, dynamic_ncols=True)
     try:

@@ -28,8 +28,10 @@ from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import Period, PeriodLike
 from csmetrics.periods.windows import MAX_MONTHS
 from csmetrics.policies import POLICY, MetricPolicy
+from csmetrics.report import more
 from csmetrics.report import sections as rs
-from csmetrics.report.render import PortfolioReport, ReportSection
+from csmetrics.report.headline import headline, months_in
+from csmetrics.report.render import PortfolioReport, ReportSection, Source
 from csmetrics.tables.coerce import as_surveys, as_table, as_tickets, as_usage
 
 # PortfolioReport and ReportSection live in report.render; they are named here too, so that
@@ -52,11 +54,14 @@ class Portfolio:
         Exchange rates for a portfolio billed in several currencies.
     policy : MetricPolicy, optional
         How churn and reactivation are recognised (default ``MetricPolicy()``).
+    sources : mapping of str to str, optional
+        Where each table came from (``{"subscriptions": "subs.csv"}``), named in the
+        report's footer.
 
     Examples
     --------
     >>> from csmetrics.datasets import demo_portfolio
-    >>> report = Portfolio(subscriptions=demo_portfolio()).report("2024-12", months=3)
+    >>> report = Portfolio(subscriptions=demo_portfolio()).report("2024-Q4")
     >>> report
     PortfolioReport(2024-10 to 2024-12: summary, mrr_bridge, retention, mrr_by_segment, cohorts, lifetime)
     >>> float(report["summary"].table["value"][0])   # MRR on 31 Dec 2024
@@ -65,7 +70,8 @@ class Portfolio:
 
     def __init__(self, *, subscriptions: Any = None, surveys: Any = None, usage: Any = None,
                  tickets: Any = None, customers: Any = None, fx: FxRates | None = None,
-                 policy: MetricPolicy | None = None) -> None:
+                 policy: MetricPolicy | None = None,
+                 sources: Mapping[str, str] | None = None) -> None:
         self.subscriptions = (None if subscriptions is None
                               else as_table(subscriptions, "Portfolio(subscriptions=)"))
         self.surveys = None if surveys is None else as_surveys(surveys)
@@ -76,6 +82,7 @@ class Portfolio:
         check_option("Portfolio", "policy", policy, POLICY)
         self.fx = fx
         self.policy = policy
+        self.origins = dict(sources or {})
         if all(t is None for t in (self.subscriptions, self.surveys, usage, tickets)):
             raise InvalidParameterError(
                 "Portfolio: give at least one of subscriptions=, surveys=, usage=, tickets=.")
@@ -124,28 +131,34 @@ class Portfolio:
         return Period.parse(max(dates), "month")
 
     def report(self, period: PeriodLike | None = None, *,
-               by: str | Mapping[Any, Any] | None = None, months: int = 12,
+               by: str | Mapping[Any, Any] | None = None, months: int | None = None,
                progress: bool | None = None) -> PortfolioReport:
-        """Every metric the data support, for the ``months`` months ending with ``period``.
+        """Every metric the data support, for ``period``, with headline figures.
 
         Parameters
         ----------
         period : period or date, optional
-            The last month of the report (a quarter or year means its last month); default:
-            the month of the latest date in the data.
+            The report's period: a month (``"2024-12"``), a quarter (``"2024-Q4"``) or a
+            year (``"2024"``); a date means its month. Default: the month of the latest date
+            in the data. The headline figures are for this period, against the period
+            before and the same period a year before.
         by : str or mapping, optional
             Split the segment sections by a subscription column (``"plan"``), a customer
             attribute (a column of ``customers=``), or a customer -> segment mapping.
-        months : int, default 12
-            Length of the window.
+        months : int, optional
+            Months of monthly detail (the bridge, the trends), ending with the period's last
+            month. Default: the period's months (3 for a quarter, 12 for a year), and 12 for
+            a month, so that a monthly report shows its year.
         progress : bool, optional
             Show a progress bar on standard error (tqdm; a widget in Jupyter) as the
-            sections are computed; default: only when standard error is a terminal.
+            sections are computed; default: when standard error is a terminal, or in
+            Jupyter.
 
         Returns
         -------
         PortfolioReport
-            The sections the data support, in order (see ``PortfolioReport``).
+            The headline and the sections the data support, in order (see
+            ``PortfolioReport``).
 
         Raises
         ------
@@ -153,37 +166,61 @@ class Portfolio:
             ``months`` not from 1 to 1,200 (100 years), or no dates in the data and no
             ``period``.
         """
-        check_option("Portfolio.report", "months", months,
-                     Interval(1, MAX_MONTHS, integer=True))
-        last = (self.last_period() if period is None
-                else Period.parse(Period.parse(period).end, "month"))
-        first = last - (months - 1)
-        segment = self.segment(by)
+        if months is not None:
+            check_option("Portfolio.report", "months", months,
+                         Interval(1, MAX_MONTHS, integer=True))
         check_option("Portfolio.report", "progress", progress, OPTIONAL_BOOL)
-        sections: list[ReportSection] = []
+        chosen = self.last_period() if period is None else Period.parse(period)
+        span = months_in(chosen)
+        last = Period.parse(chosen.end, "month")
+        count = months if months is not None else (12 if span == 1 else span)
+        first = last - (count - 1)
+        segment = self.segment(by)
         revenue = self.subscriptions is not None and len(self.subscriptions) > 0
         surveys = self.surveys is not None and len(self.surveys) > 0
         extra = self.usage is not None or self.tickets is not None
-        total = rs.REVENUE_STEPS * revenue + surveys + extra
+        total = 1 + rs.REVENUE_STEPS * revenue + surveys + extra
+        sections: list[ReportSection] = []
         with warnings.catch_warnings(), progress_bar(total, desc="report", unit="section",
                                                       enabled=progress) as bar:
-            # Undefined values show as NaN in the report; the report says so instead.
+            # Undefined values show as an em dash with a footnote saying why.
             warnings.simplefilter("ignore", UndefinedMetricWarning)
 
             def step(what: str) -> None:
                 bar.set_postfix_str(what)
                 bar.update(1)
 
+            cache: dict[str, Any] = {}
+
+            def health(at: Period) -> Any:
+                if str(at) not in cache:
+                    cache[str(at)] = more.health_scores(self, at)
+                return cache[str(at)]
+
+            scored = extra and (self.subscriptions is not None or self.usage is not None)
+            head = headline(self, chosen, health if scored else None)
+            step("headline")
             if revenue:
                 sections += rs.revenue_sections(self, first, last, segment, step)
             if surveys:
-                sections += rs.survey_sections(self, first, last, segment)
+                sections += more.survey_sections(self, first, last, segment)
                 step("surveys")
-            sections += rs.extra_sections(self, first, last, segment)
             if extra:
+                sections += more.extra_sections(self, first, last, segment,
+                                                health(last) if scored else None)
                 step("usage, support and health")
-        title = f"csmetrics report, {first} to {last}"
-        return PortfolioReport(title, str(first), str(last), sections)
+        title = f"csmetrics report, {chosen}"
+        return PortfolioReport(title, str(first), str(last), sections, headline=head,
+                               sources=self._sources(), label=str(chosen))
+
+    def _sources(self) -> list[Source]:
+        out = []
+        for name in ("subscriptions", "surveys", "usage", "tickets"):
+            table = getattr(self, name)
+            if table is not None:
+                out.append(Source(name, len(table), len(table.skipped),
+                                  self.origins.get(name, "")))
+        return out
 
 
 def _attributes(customers: Any) -> dict[str, dict[Any, Any]]:

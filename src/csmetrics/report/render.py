@@ -8,17 +8,22 @@ user's matplotlib backend and open figures are left alone.
 
 from __future__ import annotations
 
-import html
-import io
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime, timezone
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
 
 from csmetrics._core.optional import import_optional, installed
-from csmetrics._core.options import BOOL, check_option
+from csmetrics._core.options import OPTIONAL_BOOL, check_option
+from csmetrics.report.html import render_html
+from csmetrics.report.text import render_text
 from csmetrics.results import TableResult
+
+if TYPE_CHECKING:
+    from csmetrics.report.headline import Headline
 
 
 @dataclass(frozen=True)
@@ -32,11 +37,22 @@ class ReportSection:
     title : str
         Its heading.
     table : TableResult, optional
-        The numbers.
+        The numbers (``to_dict`` gives them unformatted).
     lines : tuple of str
         Text shown above the table.
     chart : callable, optional
         Draws the section's chart on a matplotlib ``Axes`` (see ``chart_of``).
+    formats : mapping of str to str or sequence of str
+        How a column is shown (``"money"``, ``"percent"``, ``"count"``, ``"score"``,
+        ``"number"``, ``"text"``), or one kind per row; others by their type.
+    undefined : str
+        The footnote shown when a cell is undefined (an em dash): why it is.
+    notes : tuple of str
+        Footnotes (definitions, what the table leaves out).
+    doc : str
+        The documentation page (and anchor) defining the section's metrics.
+    keys : int
+        Leading columns that label a row, repeated when a wide table is cut into blocks.
     """
 
     key: str
@@ -44,6 +60,11 @@ class ReportSection:
     table: TableResult | None = None
     lines: tuple[str, ...] = ()
     chart: Callable[[Any], Any] | None = field(default=None, compare=False)
+    formats: Mapping[str, str | Sequence[str]] = field(default_factory=dict, compare=False)
+    undefined: str = "not defined (a zero denominator, or no data for it)."
+    notes: tuple[str, ...] = ()
+    doc: str = ""
+    keys: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         """The section as plain data: key, title, the table's columns (NaN as None), lines."""
@@ -52,40 +73,69 @@ class ReportSection:
             out["columns"] = json_safe(self.table.to_dict())
         if self.lines:
             out["lines"] = list(self.lines)
+        if self.notes:
+            out["notes"] = list(self.notes)
         return out
 
 
+@dataclass(frozen=True)
+class Source:
+    """One table behind a report: its name, rows, rows rejected by ``errors="skip"``, and
+    where it came from (a file name, when known)."""
+
+    name: str
+    rows: int
+    rejected: int = 0
+    origin: str = ""
+
+
 class PortfolioReport:
-    """Every metric the data supports, for one window, as text, HTML or a dict.
+    """Every metric the data supports, for one period, as text, HTML or a dict.
 
     Attributes
     ----------
     period : str
-        The last period of the report.
+        The last month of the report.
     first : str
-        Its first period.
+        Its first month.
     sections : tuple of ReportSection
         In order: summary, MRR bridge, churn and retention, MRR by segment, cohorts,
         lifetime, then surveys, licence utilization, health and the at-risk list where
         those tables exist.
+    headline : Headline, optional
+        The headline figures of the report's period, against the period before and the same
+        period a year before.
+    sources : tuple of Source
+        The tables behind the report.
+    made : str
+        When the report was made (UTC, to the minute).
 
     Examples
     --------
     >>> from csmetrics import Portfolio
     >>> from csmetrics.datasets import demo_portfolio
-    >>> report = Portfolio(subscriptions=demo_portfolio()).report("2024-12", months=3)
+    >>> report = Portfolio(subscriptions=demo_portfolio()).report("2024-Q4")
     >>> report["summary"].title, report.first, report.period
     ('Summary (USD)', '2024-10', '2024-12')
+    >>> report.headline["mrr"].value
+    68700.49
     >>> report.to_json()[:1]
     '{'
     """
 
     def __init__(self, title: str, first: str, period: str,
-                 sections: Sequence[ReportSection]) -> None:
+                 sections: Sequence[ReportSection], *, headline: Headline | None = None,
+                 sources: Sequence[Source] = (), made: str | None = None,
+                 label: str | None = None) -> None:
         self.title = title
         self.first = first
         self.period = period
         self.sections = tuple(sections)
+        self.headline = headline
+        self.sources = tuple(sources)
+        self.made = made or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        self.label = label or (period if first == period else f"{first} to {period}")
+        self.version = _version()
 
     def __getitem__(self, key: str) -> ReportSection:
         for section in self.sections:
@@ -97,80 +147,64 @@ class PortfolioReport:
         keys = ", ".join(s.key for s in self.sections)
         return f"PortfolioReport({self.first} to {self.period}: {keys})"
 
+    def subtitle(self) -> str:
+        """The line under the title: the period and the months it shows."""
+        months = self.first if self.first == self.period else f"{self.first} to {self.period}"
+        return f"Period {self.label}; monthly detail {months}."
+
     def __str__(self) -> str:
-        out = [self.title, "=" * len(self.title)]
-        for section in self.sections:
-            out += ["", section.title, "-" * len(section.title)]
-            out += list(section.lines)
-            if section.table is not None:
-                text = section.table.to_text(max_rows=None).splitlines()
-                out += text[1:] if section.table.title else text
-        return "\n".join(out)
+        return render_text(self)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data (NaN becomes ``None``), ready for JSON."""
-        return {"title": self.title, "first_period": self.first, "period": self.period,
-                "sections": [s.to_dict() for s in self.sections]}
+        out: dict[str, Any] = {"title": self.title, "first_period": self.first,
+                               "period": self.period, "label": self.label}
+        if self.headline is not None:
+            out["headline"] = json_safe(self.headline.to_dict())
+        out["sections"] = [s.to_dict() for s in self.sections]
+        out["sources"] = [vars(s).copy() for s in self.sources]
+        out["made"] = self.made
+        return out
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON."""
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=str)
 
     def to_html(self, *, charts: bool | None = None) -> str:
-        """A self-contained HTML page: tables, and inline SVG charts when matplotlib is
-        installed (``charts=None``) or required (``charts=True``). Every value is escaped."""
-        if charts is not None:
-            check_option("PortfolioReport.to_html", "charts", charts, BOOL)
-        esc = html.escape
+        """A self-contained HTML page: headline figures, tables, and inline SVG charts when
+        matplotlib is installed (``charts=None``) or required (``charts=True``). Every value
+        is escaped; where charts are left out, the page says so and how to get them.
+
+        Raises
+        ------
+        MissingDependencyError
+            ``charts=True`` without matplotlib.
+        """
+        check_option("PortfolioReport.to_html", "charts", charts, OPTIONAL_BOOL)
         draw = _can_draw() if charts is None else charts
-        parts = [f"<h1>{esc(self.title)}</h1>"]
-        for section in self.sections:
-            parts.append(f'<section id="{esc(section.key)}"><h2>{esc(section.title)}</h2>')
-            parts += [f"<p>{esc(line)}</p>" for line in section.lines]
-            if draw and section.chart is not None:
-                parts.append(f'<figure class="chart">{_svg(section.chart)}</figure>')
-            if section.table is not None:
-                parts.append(f'<div class="table">{section.table.to_html(max_rows=None)}</div>')
-            parts.append("</section>")
-        body = "\n".join(parts)
-        return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                f"<title>{esc(self.title)}</title><style>{_CSS}</style></head>"
-                f"<body>\n{body}\n</body></html>\n")
+        if draw and not _can_draw():
+            import_optional("matplotlib", "plot", "charts in the HTML report")
+        has_charts = any(s.chart is not None for s in self.sections)
+        missing = ""
+        if has_charts and not draw:
+            missing = ("Charts are not shown: matplotlib is not installed (pip install "
+                       "'csmetrics[plot]')." if charts is None else
+                       "Charts are left out of this page (to_html(charts=False)).")
+        return render_html(self, draw, missing)
 
     def _repr_html_(self) -> str:
-        return self.to_html(charts=_can_draw())
+        return self.to_html()
 
 
-_CSS = (
-    "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}"
-    "h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}"
-    "table.csmetrics{border-collapse:collapse;font-size:.85em;margin:.5em 0}"
-    "table.csmetrics td,table.csmetrics th{border:1px solid #ddd;padding:.2em .5em;"
-    "text-align:right}table.csmetrics caption{text-align:left;font-weight:bold}"
-    "figure.chart{margin:.5em 0}figure.chart svg{max-width:100%;height:auto}"
-    "div.table{overflow-x:auto}table.csmetrics td{white-space:nowrap}"
-)
+def _version() -> str:
+    try:
+        return metadata.version("csmetrics")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a source tree not installed
+        return "(source)"
 
 
 def _can_draw() -> bool:
     return installed("matplotlib")
-
-
-def _svg(draw: Callable[[Any], Any]) -> str:
-    """Draw a chart on a fresh figure and return it as an inline ``<svg>`` element.
-
-    The figure is made without pyplot, so the user's matplotlib backend and open figures
-    are left alone (a notebook keeps its inline plots).
-    """
-    figure = import_optional("matplotlib.figure", "plot", "charts in the HTML report")
-    fig = figure.Figure(figsize=(8, 3.6))
-    ax = fig.subplots()
-    draw(ax)
-    fig.tight_layout()
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg")
-    text = buffer.getvalue()
-    return text[text.index("<svg"):]
 
 
 def json_safe(value: Any) -> Any:
