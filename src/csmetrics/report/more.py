@@ -92,7 +92,8 @@ def health_scores(p: Portfolio, at: Period) -> Any:
 
     if p.usage is None and p.tickets is None:
         return None
-    signals = account_signals(p.subscriptions, p.usage, p.surveys, p.tickets, at=at, fx=p.fx)
+    signals = account_signals(p.subscriptions, at, usage=p.usage, surveys=p.surveys,
+                              tickets=p.tickets, fx=p.fx)
     cols = dict(signals.columns)
     if "mrr" in cols:   # score paying accounts
         paying = np.asarray(cols["mrr"]) > 0
