@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from csmetrics.plotting.axes import axes
+from csmetrics.plotting.axes import axes, legend_outside, percent_axis
 
 if TYPE_CHECKING:
     from csmetrics.value.cohorts import CohortTable
@@ -58,20 +58,24 @@ def plot_cohort_table(table: CohortTable, *, ax: Any = None, cmap: str = "viridi
     seg_name = table.column_names[1]
     if seg_name != "customers":  # split by segment: the segment column follows "cohort"
         labels = [f"{s} {c}" for s, c in zip(table[seg_name], labels, strict=True)]
-    step = max(1, n_rows // 24)
-    ax.set_yticks(range(0, n_rows, step))
-    ax.set_yticklabels(labels[::step])
-    ax.set_xticks(range(0, n_ages, max(1, n_ages // 24)))
+    # Label at most ~12 rows and ~16 ages, so tick labels never run into each other.
+    step = max(1, -(-n_rows // 12))
+    ax.set_yticks(range(0, n_rows, step), labels[::step])
+    ax.set_xticks(range(0, n_ages, max(1, -(-n_ages // 16))))
+    ax.tick_params(labelsize="small")
     unit = table.freq.name.split("-")[0]
     ax.set_xlabel(f"age ({unit}s)")
     ax.set_ylabel("cohort")
-    ax.set_title(table.title)
+    ax.set_title(table.title, fontsize="medium")
     if annotate if annotate is not None else n_ages <= 24:
+        # Text small enough for the cell it sits in; a censored cell (NaN) stays blank.
+        size = max(4.0, min(8.0, 90.0 / max(n_ages, n_rows, 1)))
         for i, j in zip(*np.nonzero(~np.isnan(table.values)), strict=True):
             v = table.values[i, j]
-            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7,
+            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=size,
                     color="white" if v < 0.6 * vmax else "black")
-    ax.figure.colorbar(image, ax=ax, label="share of age 0")
+    bar = ax.figure.colorbar(image, ax=ax, label="share of age 0", fraction=0.05, pad=0.02)
+    percent_axis(bar.ax)
     return ax
 
 
@@ -112,12 +116,14 @@ def plot_survival_curve(curve: SurvivalCurve, *, ax: Any = None, band: bool = Tr
             upper = np.nan_to_num(curve["upper"][rows], nan=0.0)
             ax.fill_between(time[rows], lower, upper, step="post", alpha=0.2,
                             color=line.get_color(), linewidth=0)
-    ax.set_ylim(0, 1.02)
+    ax.set_ylim(0, 1.04)
+    percent_axis(ax)
     ax.set_xlabel(curve.time_name)
     ax.set_ylabel("survival")
-    ax.set_title(f"{curve.title}, {curve.confidence:.0%} band" if band else curve.title)
+    ax.set_title(f"{curve.title}, {curve.confidence:.0%} band" if band else curve.title,
+                 fontsize="medium")
     if curve.segment_name is not None:
-        ax.legend(title=curve.segment_name)
+        legend_outside(ax, title=curve.segment_name)
     return ax
 
 
@@ -156,9 +162,10 @@ def plot_sbg_projection(model: ShiftedBetaGeometric, *, periods: int | None = No
     ax.plot(t, proj["survival"], "-", label="sBG projection")
     seen = ~np.isnan(proj["observed_survival"])
     ax.plot(t[seen], proj["observed_survival"][seen], "o", label="observed")
-    ax.set_ylim(0, 1.02)
+    ax.set_ylim(0, 1.04)
+    percent_axis(ax)
     ax.set_xlabel("period")
     ax.set_ylabel("share still active")
-    ax.set_title(proj.title)
-    ax.legend()
+    ax.set_title(proj.title, fontsize="medium")
+    legend_outside(ax)
     return ax
