@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import csmetrics as cm
 from csmetrics._core.compact import compact_money, currency_prefix, money_ticks, percent_ticks
@@ -310,6 +312,19 @@ def test_ticks_share_one_unit_and_stay_distinct() -> None:
     assert percent_ticks([0.9, 0.925, 0.95]) == ["90%", "92.5%", "95%"]
 
 
+@given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+       st.sampled_from(["USD", "EUR", "CHF", "JPY"]))
+def test_compact_money_reads_back_within_its_three_digits(value: float, currency: str) -> None:
+    text = compact_money(value, currency)
+    sign = -1.0 if text.startswith("-") else 1.0
+    body = text.lstrip("-").removeprefix(currency_prefix(currency))
+    scale = {"k": 1e3, "M": 1e6, "B": 1e9}.get(body[-1], 1.0)
+    number = float(body[:-1] if body[-1] in "kMB" else body)
+    assert number < 1000 or body[-1] == "B"      # never "1000k": that is "1M"
+    # 3 significant digits: off by at most half a unit of the third digit.
+    assert sign * number * scale == pytest.approx(value, rel=5e-3, abs=5e-3)
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_tick_labels_are_distinct_for_distinct_nice_ticks(seed: int) -> None:
     rng = np.random.default_rng(seed)
@@ -349,6 +364,23 @@ def test_the_plot_namespace_has_every_chart_under_a_short_name() -> None:
     fig = Figure(figsize=(8, 3.6), layout="constrained")
     ax = cm.plot.mrr_bridge(cm.mrr_movements(_subs(), *W), ax=fig.subplots())
     assert ax.get_xticklabels()[0].get_text() == "start"
+
+
+def test_the_chart_table_of_the_docs_names_real_charts() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "gen_api.py"
+    spec = importlib.util.spec_from_file_location("gen_api", path)
+    assert spec is not None
+    assert spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    with_plot = {n for n in cm.__all__ if isinstance(getattr(cm, n), type)
+                 and callable(getattr(getattr(cm, n), "plot", None))}
+    assert set(gen.CHART_NAMES) == with_plot
+    for names in gen.CHART_NAMES.values():
+        assert all(n in cm.plot.__all__ for n in names.split(", "))
 
 
 def test_importing_csmetrics_and_its_plot_namespace_does_not_import_matplotlib() -> None:
