@@ -261,6 +261,42 @@ def test_chart_reads_well_in_the_report_setup(name: str, size: tuple[float, floa
     assert check_chart(fig, ax, CASES[name][2]) == []
 
 
+_ONE = [cm.Subscription(customer_id="a", start="2024-03-01", amount=10)]
+_GONE = [cm.Subscription(customer_id="a", start="2020-01-01", end="2020-02-01", amount=10)]
+_CARD = cm.HealthScorecard(measures=[cm.Measure(name="x", rule=cm.Linear(low=0, high=1))])
+_GREEN = _CARD.score({"customer_id": ["a", "b"], "x": [0.9, 0.8]}, mrr={"a": 1, "b": 2})
+
+EDGES: dict[str, tuple[Callable[[], Any], dict[str, Any]]] = {
+    "bridge of one period": (lambda: cm.mrr_movements(_ONE, "2024-03", "2024-03"), {}),
+    "bridge of no MRR": (lambda: cm.mrr_movements(_GONE, "2024-01", "2024-03"), {}),
+    "movements of no MRR": (lambda: cm.mrr_movements(_GONE, "2024-01", "2024-03"),
+                            {"kind": "movements"}),
+    "series of no MRR": (lambda: cm.mrr_series(_GONE, "2024-01", "2024-03"), {}),
+    "retention undefined": (lambda: cm.nrr_series(_GONE, "2024-01", "2024-03"), {}),
+    "empty cohorts": (lambda: cm.cohort_table(_GONE, start="2024-01", end="2024-03"), {}),
+    "NPS of no answers": (lambda: cm.net_promoter_score([]), {}),
+    "CSAT of no answers": (lambda: cm.customer_satisfaction_score([]), {}),
+    "CES of one answer": (lambda: cm.customer_effort_score([5]), {}),
+    "trend with empty periods": (lambda: cm.survey_trend(cm.datasets.synthetic_surveys(
+        30, months=6, start="2024-01", seed=1), "2023-10", "2024-09"), {}),
+    "no account at risk": (lambda: cm.at_risk(_GREEN), {}),
+    "roll-up without scores": (lambda: cm.health_rollup(_CARD.score(
+        {"customer_id": ["a"], "x": [float("nan")]})), {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGES))
+def test_degenerate_results_still_draw(name: str) -> None:
+    make, options = EDGES[name]
+    result = _quiet(make)
+    fig = Figure(figsize=(6, 3.2), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = _quiet(lambda: result.plot(ax=fig.subplots(), **options))
+    _quiet(fig.canvas.draw)
+    assert np.isfinite(ax.get_ylim()).all()
+    assert np.isfinite(ax.get_xlim()).all()
+
+
 # --- the checks can fail -------------------------------------------------------------------
 
 
