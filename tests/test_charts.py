@@ -99,6 +99,12 @@ CASES: dict[str, tuple[Callable[[], Any], dict[str, Any], str | None]] = {
     "retention_12": (lambda: cm.nrr_series(_subs(), *W), {}, None),
     "retention_36": (lambda: cm.nrr_series(_eur(), "2022-01", "2024-12"), {}, None),
     "cohorts": (lambda: cm.cohort_table(_subs(), start="2024-01", end="2024-12"), {}, None),
+    "cohorts_24": (lambda: cm.cohort_table(_eur(), start="2023-01", end="2024-12"), {}, None),
+    "cohorts_revenue_by": (lambda: cm.cohort_table(_subs(), start="2024-07", end="2024-12",
+                                                   kind="revenue", by="interval"), {}, None),
+    "mrr_series_12_segments": (lambda: cm.mrr_series(
+        _subs(), *W, by={c: f"segment {i % 12}" for i, c in enumerate(
+            _subs().customer_ids.tolist())}), {}, "USD"),
     "survival": (lambda: _quiet(lambda: cm.survival_curve(_subs(), at="2024-12",
                                                           by="interval")), {}, None),
     "sbg": (lambda: cm.ShiftedBetaGeometric.fit([1000, 631, 468, 382, 326, 289, 262, 241]),
@@ -425,6 +431,14 @@ def test_importing_csmetrics_and_its_plot_namespace_does_not_import_matplotlib()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.split() == ["False", "False", "True"]
+
+
+def test_new_charts_without_matplotlib_name_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(cm.MissingDependencyError, match=r"pip install 'csmetrics\[plot\]'"):
+        cm.plot.at_risk(cm.at_risk(_scores()))
+    with pytest.raises(cm.MissingDependencyError, match="plot_mrr_series"):
+        cm.mrr_series(_subs(), *W).plot()
 
 
 def test_charts_of_a_split_result_say_what_to_do() -> None:

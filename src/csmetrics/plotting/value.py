@@ -32,7 +32,8 @@ def plot_cohort_table(table: CohortTable, *, ax: Any = None, cmap: str = "viridi
     cmap : str, default "viridis"
         Colour map of the shares.
     annotate : bool, optional
-        Write each share in its cell (default: when the table has at most 24 ages).
+        Write each share in its cell (default: when the table has at most 24 ages and the
+        text fits its cell at 4.5 points or more).
 
     Returns
     -------
@@ -67,9 +68,10 @@ def plot_cohort_table(table: CohortTable, *, ax: Any = None, cmap: str = "viridi
     ax.set_xlabel(f"age ({unit}s)")
     ax.set_ylabel("cohort")
     ax.set_title(table.title, fontsize="medium")
-    if annotate if annotate is not None else n_ages <= 24:
-        # Text small enough for the cell it sits in; a censored cell (NaN) stays blank.
-        size = max(4.0, min(8.0, 90.0 / max(n_ages, n_rows, 1)))
+    size = _cell_font(ax, n_rows, n_ages)
+    if annotate if annotate is not None else (n_ages <= 24 and size >= 4.5):
+        # Text that fits the cell it sits in; a censored cell (NaN) stays blank.
+        size = max(size, 3.0)
         for i, j in zip(*np.nonzero(~np.isnan(table.values)), strict=True):
             v = table.values[i, j]
             ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=size,
@@ -77,6 +79,21 @@ def plot_cohort_table(table: CohortTable, *, ax: Any = None, cmap: str = "viridi
     bar = ax.figure.colorbar(image, ax=ax, label="share of age 0", fraction=0.05, pad=0.02)
     percent_axis(bar.ax)
     return ax
+
+
+def _cell_font(ax: Any, n_rows: int, n_ages: int) -> float:
+    """The font size (points) at which "100%" fits a cell of the heat map: its width less a
+    margin (the text is ~2.9 em wide) and three quarters of its height."""
+    fig = ax.get_figure()
+    if fig.get_layout_engine() is not None and len(fig.axes) == 1:
+        # Constrained or tight: the axes span the figure less the labels and the colour bar.
+        width, height = fig.get_figwidth() - 1.6, fig.get_figheight() - 1.0
+    else:
+        box = ax.get_position()
+        width, height = fig.get_figwidth() * box.width, fig.get_figheight() * box.height
+    cell_w = 72 * width / max(n_ages, 1)
+    cell_h = 72 * height / max(n_rows, 1)
+    return float(min(8.0, 0.9 * cell_w / 2.9, 0.75 * cell_h))
 
 
 def plot_survival_curve(curve: SurvivalCurve, *, ax: Any = None, band: bool = True) -> Any:
