@@ -499,3 +499,15 @@ def test_wide_without_by_is_refused_with_the_reason() -> None:
         cm.mrr_series(_subs(), *W, wide=True)
     with pytest.raises(cm.InvalidParameterError, match="wide"):
         cm.mrr_series(_subs(), *W, by="plan", wide="yes")  # type: ignore[arg-type]
+
+
+def test_wide_series_of_the_cluster_engine_is_the_local_one() -> None:
+    pa = pytest.importorskip("pyarrow")
+    from csmetrics.cluster import LocalEngine, metric
+
+    cols = cm.datasets.synthetic_columns(300, months=12, seed=1)
+    fn = metric("mrr_series", lambda d, k, p: LocalEngine(d, k, 3), "local")
+    got = fn(pa.table(cols), "2024-01", "2024-06", by="plan", wide=True)
+    want = cm.mrr_series(cols, "2024-01", "2024-06", by="plan", wide=True)
+    assert type(got) is cm.MRRSeries
+    assert got.to_dict() == want.to_dict()
