@@ -38,7 +38,7 @@ GROUPS = [
     ("results", "Results", "What every metric returns (see [Result types](results.md))."),
     ("exceptions", "Errors and warnings", "See [Errors](errors.md)."),
 ]
-MODULES = ["datasets", "plotting"]
+MODULES = ["datasets", "plot", "plotting"]
 
 
 def _home(obj: object) -> str:
@@ -139,9 +139,44 @@ def results() -> str:
     classes = sorted((n for n in csmetrics.__all__ if inspect.isclass(getattr(csmetrics, n))
                       and issubclass(getattr(csmetrics, n), TableResult)), key=str.lower)
     out.append("")
+    out += _charts()
     out += [f"::: csmetrics.{cls}" for cls in classes]
     out.append("")
     return "\n".join(out)
+
+
+# The csmetrics.plot functions drawing each result's chart (tests/test_charts.py checks that
+# every result with a .plot() is here and that every name is in csmetrics.plot).
+CHART_NAMES: dict[str, str] = {
+    "AtRiskAccounts": "at_risk", "CohortTable": "cohorts", "CustomerEffortScore": "ces",
+    "CustomerSatisfactionScore": "csat", "HealthRollup": "health_bands",
+    "HealthTrend": "health_transitions", "MRRMovements": "mrr_bridge, movements",
+    "MRRSeries": "mrr_series", "NetPromoterScore": "nps", "RetentionSeries": "retention",
+    "ShiftedBetaGeometric": "sbg", "SurveyTrend": "survey_trend", "SurvivalCurve": "survival",
+}
+
+
+def _charts() -> list[str]:
+    """The chart section: every result with a ``.plot()`` and what it draws."""
+    out = ["## Charts", "",
+           "A result with a natural chart draws it with `.plot(ax=None, ...)` (the `plot` "
+           "extra: `pip install 'csmetrics[plot]'`) and returns the matplotlib `Axes`; the "
+           "same charts are functions of `csmetrics.plot` (short names) and "
+           "`csmetrics.plotting`. Money axes carry the currency (`$160k`), ratios read as "
+           "percentages, legends sit beside the data; see [Charts](charts.md).", "",
+           "| result | `.plot()` draws | `csmetrics.plot` |", "|---|---|---|"]
+    for name in sorted(csmetrics.__all__, key=str.lower):
+        cls = getattr(csmetrics, name)
+        plot = getattr(cls, "plot", None) if inspect.isclass(cls) else None
+        if plot is None:
+            continue
+        summary = " ".join((inspect.getdoc(plot) or "").split("\n\n")[0].split())
+        if name not in CHART_NAMES:
+            raise SystemExit(f"csmetrics.{name} has a .plot(): name its chart in CHART_NAMES")
+        short = ", ".join(f"`{n}`" for n in CHART_NAMES[name].split(", "))
+        out.append(f"| [`{name}`](#csmetrics.{name}) | {summary} | {short} |")
+    out.append("")
+    return out
 
 
 def errors() -> str:

@@ -57,6 +57,7 @@ from csmetrics.results import MetricResult, SkippedRows, TableResult
 from csmetrics.revenue import (
     MovementDetails,
     MRRMovements,
+    MRRSeries,
     RetentionSeries,
     TrialConversion,
     arpa,
@@ -173,6 +174,7 @@ __all__ = [
     "LifetimeValue",
     "Linear",
     "MRRMovements",
+    "MRRSeries",
     "Measure",
     "MetricPolicy",
     "MetricResult",
@@ -277,9 +279,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """``csmetrics.spark`` and ``csmetrics.dask`` (the engine adapters), imported on first
-    use: ``cm.spark.mrr(df, ...)`` works after ``import csmetrics as cm`` alone."""
-    if name in ("spark", "dask"):
+    """``csmetrics.spark`` and ``csmetrics.dask`` (the engine adapters) and ``csmetrics.plot``
+    (the charts), imported on first use: ``cm.spark.mrr(df, ...)`` and
+    ``cm.plot.mrr_bridge(movements)`` work after ``import csmetrics as cm`` alone."""
+    if name in ("spark", "dask", "plot"):
         import importlib
 
         return importlib.import_module(f"csmetrics.{name}")

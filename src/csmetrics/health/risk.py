@@ -32,6 +32,14 @@ class AtRiskAccounts(TableResult):
     mrr_at_risk: float
     share_of_mrr: float
 
+    def plot(self, *, ax: Any = None, top: int = 10, currency: str | None = None) -> Any:
+        """Horizontal bars of the MRR of the ``top`` accounts at risk, labelled by id
+        (needs the ``plot`` extra; ``currency`` puts its symbol on the axis; see
+        ``csmetrics.plotting.plot_at_risk``)."""
+        from csmetrics.plotting import plot_at_risk
+
+        return plot_at_risk(self, ax=ax, top=top, currency=currency)
+
     def __repr__(self) -> str:
         return (f"AtRiskAccounts({len(self):,} accounts, MRR at risk {self.mrr_at_risk:,.2f}, "
                 f"{format_number(100 * self.share_of_mrr)}% of MRR)")

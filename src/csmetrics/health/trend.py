@@ -43,6 +43,13 @@ class HealthTrend(TableResult):
         parts = ", ".join(f"{int((moves == m).sum()):,} {m}" for m in ("up", "down", "same"))
         return f"HealthTrend({len(self):,} accounts: {parts})"
 
+    def plot(self, *, ax: Any = None, weight: Literal["accounts", "mrr"] = "accounts") -> Any:
+        """Heat map of the band-to-band movements (``transitions``), each cell's count in
+        it (needs the ``plot`` extra; see ``csmetrics.plotting.plot_health_transitions``)."""
+        from csmetrics.plotting import plot_health_transitions
+
+        return plot_health_transitions(self, ax=ax, weight=weight)
+
     def transitions(self, *, weight: Literal["accounts", "mrr"] = "accounts") -> TableResult:
         """Band-to-band movements: rows are ``band_before``, columns ``band_after``.
 

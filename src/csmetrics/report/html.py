@@ -15,7 +15,8 @@ import io
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from csmetrics._core.formatting import compact_money, format_percent
+from csmetrics._core.compact import compact_money
+from csmetrics._core.formatting import format_percent
 from csmetrics._core.optional import import_optional
 from csmetrics.report.labels import DASH, blocks, humanize, numeric_columns, table_cells
 
@@ -64,7 +65,7 @@ def figure_value(figure: Figure, currency: str | None) -> str:
     if v != v:
         return DASH
     if figure.kind == "money":
-        return compact_money(v, currency)
+        return compact_money(v, currency or "")
     if figure.kind == "percent":
         return format_percent(v)
     return f"{v:.1f}"

@@ -12,7 +12,13 @@ from csmetrics.revenue.churn import (
     quick_ratio,
     revenue_churn_rate,
 )
-from csmetrics.revenue.movements import MovementDetails, MRRMovements, mrr_movements, mrr_series
+from csmetrics.revenue.movements import (
+    MovementDetails,
+    MRRMovements,
+    MRRSeries,
+    mrr_movements,
+    mrr_series,
+)
 from csmetrics.revenue.mrr import arpa, mrr
 from csmetrics.revenue.retention import (
     RetentionSeries,
@@ -24,6 +30,7 @@ from csmetrics.revenue.trials import TrialConversion, trial_conversion_rate
 
 __all__ = [
     "MRRMovements",
+    "MRRSeries",
     "MovementDetails",
     "RetentionSeries",
     "TrialConversion",

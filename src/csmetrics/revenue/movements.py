@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
-from csmetrics._core.options import OneOf, check_option, validate_params
+from csmetrics._core.options import BOOL, OneOf, check_option, validate_params
 from csmetrics._core.partials import Job, Partials, staged
 from csmetrics._core.segments import segment_columns
 from csmetrics._kernels import revenue as kr
@@ -90,14 +90,25 @@ class MRRMovements(TableResult):
                          digits=digits, value="ending_mrr", segment=segment)
         self._set(periods=periods, currency=currency, _detail=detail)
 
-    def plot(self, kind: str = "bridge", *, ax: Any = None) -> Any:
+    def plot(self, kind: str = "bridge", *, ax: Any = None, segment: Any = None) -> Any:
         """Draw the bridge (``kind="bridge"``: a waterfall from starting to ending MRR) or the
-        movements per period (``"movements"``); needs the ``plot`` extra."""
+        movements per period (``"movements"``); needs the ``plot`` extra. Split ``by=``,
+        draw one segment: ``segment="EU"``.
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from csmetrics.datasets import demo_portfolio
+        >>> bridge = mrr_movements(demo_portfolio(), "2024-01", "2024-12", by="plan")
+        >>> bridge.plot(segment="pro").get_ylabel()
+        'MRR (USD)'
+        """
         from csmetrics.plotting import plot_mrr_bridge, plot_mrr_movements
 
         check_option("MRRMovements.plot", "kind", kind, OneOf("bridge", "movements"))
         draw = plot_mrr_bridge if kind == "bridge" else plot_mrr_movements
-        return draw(self, ax=ax)
+        return draw(self, ax=ax, segment=segment)
 
     def details(self) -> MovementDetails:
         """Every per-customer change behind the bridge (see ``MovementDetails``).
@@ -124,6 +135,44 @@ class MRRMovements(TableResult):
         if len(self) != n and n:
             seg = f" x {len(self) // n} segments"
         return f"MRRMovements({n} period{'s' * (n != 1)}{seg}, {span}, {self.currency})"
+
+
+class MRRSeries(MetricResult):
+    """MRR at the end of every period (see ``mrr_series``): a ``MetricResult`` with a chart.
+
+    Long (the default): columns ``period``, the segment column when split, ``mrr`` (the value
+    column) and ``customers``, one row per period and segment. Wide (``wide=True`` with
+    ``by=``): ``period`` and one money column per segment, one row per period, and no value
+    column. Attributes ``periods``, ``currency`` and ``wide``.
+    """
+
+    periods: tuple[str, ...]
+    currency: str
+    wide: bool
+
+    def __init__(self, columns: Mapping[str, Any], *, periods: tuple[str, ...], currency: str,
+                 money: Sequence[str], digits: NDArray[np.int64] | int = 2,
+                 segment: str | None = None, wide: bool = False) -> None:
+        # A wide series has no one value column: MetricResult's is set only when long.
+        TableResult.__init__(self, columns, title=f"MRR ({currency})", money=money,
+                             digits=digits, value=None if wide else "mrr", segment=segment)
+        self._set(periods=periods, currency=currency, wide=wide)
+
+    def plot(self, *, ax: Any = None) -> Any:
+        """Draw MRR over the periods, one line per segment (needs the ``plot`` extra).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from csmetrics.datasets import demo_portfolio
+        >>> ax = mrr_series(demo_portfolio(), "2024-01", "2024-06").plot()
+        >>> ax.get_ylabel()
+        'MRR (USD)'
+        """
+        from csmetrics.plotting import plot_mrr_series
+
+        return plot_mrr_series(self, ax=ax)
 
 
 @staged(MRRMovements)
@@ -317,8 +366,8 @@ def _details(r: Run) -> dict[str, NDArray[Any]]:
     return detail
 
 
-@staged(MetricResult)
-@validate_params({"freq": FREQ, "fx": FX})
+@staged(MRRSeries)
+@validate_params({"freq": FREQ, "fx": FX, "wide": BOOL})
 def mrr_series(
     subscriptions: Any,
     start: PeriodLike,
@@ -327,7 +376,8 @@ def mrr_series(
     freq: str | Frequency = "month",
     by: By = None,
     fx: FxRates | None = None,
-) -> Job[MetricResult]:
+    wide: bool = False,
+) -> Job[MRRSeries]:
     """MRR at the end of every period from ``start`` to ``end``.
 
     Parameters
@@ -343,12 +393,23 @@ def mrr_series(
         ``mrr()``.
     fx : FxRates, optional
         Exchange rates; each period's MRR is converted at the rates of its last day.
+    wide : bool, default False
+        With ``by=``: one row per period and one money column per segment (named after the
+        segment label; the customer counts are left out), for a spreadsheet or a plot of
+        one line per column. Needs ``by=``: without it the series is one column already, so
+        ``wide=True`` alone is refused.
 
     Returns
     -------
-    MetricResult
-        Columns ``period``, the segment column when split, ``mrr`` (the value column) and
-        ``customers`` (customers with MRR > 0).
+    MRRSeries
+        Long: columns ``period``, the segment column when split, ``mrr`` (the value column)
+        and ``customers`` (customers with MRR > 0). Wide: ``period`` and one MRR column per
+        segment. ``.plot()`` draws one line per segment.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``wide=True`` without ``by=``, or a segment label that is ``"period"``.
 
     Notes
     -----
@@ -367,17 +428,47 @@ def mrr_series(
     2024-Q1  100.00          1
     2024-Q2    0.00          0
     2024-Q3    0.00          0
+    >>> subs.append(Subscription(customer_id="b", start="2024-04-01", amount=30, plan="pro"))
+    >>> print(mrr_series(subs, "2024-Q1", "2024-Q2", freq="quarter", by="plan", wide=True))
+    MRR (USD)
+    period     pro  (none)
+    2024-Q1   0.00  100.00
+    2024-Q2  30.00    0.00
     """
+    if wide and by is None:
+        raise InvalidParameterError(
+            "mrr_series: wide=True makes one column per segment and needs by= (a column or "
+            "a mapping); without by= the series is one column already.")
     return window_job(subscriptions, start, end, freq=freq, by=by, policy=None, fx=fx,
-                      context="mrr_movements", finish=_series)
+                      context="mrr_movements", finish=partial(_series, wide=wide))
 
 
-def _series(partials: Partials, plan: Plan) -> MetricResult:
+def _series(partials: Partials, plan: Plan, wide: bool = False) -> MRRSeries:
     bridge = _movements(partials, plan)
     seg = bridge.segment_column
+    if wide and seg is not None:
+        return _wide(bridge, seg)
     cols = segment_columns(seg, None if seg is None else bridge[seg], "mrr_series",
                            {"period": bridge["period"]})
     cols["mrr"] = bridge["ending_mrr"]
     cols["customers"] = bridge["ending_customers"]
-    return MetricResult(cols, value="mrr", title=f"MRR ({bridge.currency})", money=("mrr",),
-                        digits=bridge.digits, segment=bridge.segment_column)
+    return MRRSeries(cols, periods=bridge.periods, currency=bridge.currency, money=("mrr",),
+                     digits=bridge.digits, segment=seg)
+
+
+def _wide(bridge: MRRMovements, seg: str) -> MRRSeries:
+    """One row per period, one MRR column per segment (rows are period-major)."""
+    n = len(bridge.periods)
+    labels = np.asarray(bridge[seg], dtype=object).reshape(n, -1)[0]
+    names = [str(v) for v in labels.tolist()]
+    if "period" in names or len(set(names)) != len(names):
+        raise InvalidParameterError(
+            f"mrr_series: wide=True names a column after each segment of {seg!r}, and its "
+            f"labels {names[:10]} hold 'period' or repeat as text; use the long form.")
+    grid = np.asarray(bridge["ending_mrr"], dtype=float).reshape(n, -1)
+    cols: dict[str, Any] = {"period": np.asarray(bridge.periods, dtype=object)}
+    cols.update({name: grid[:, j] for j, name in enumerate(names)})
+    # One currency per result, so every row's digits are the first segment's.
+    digits = int(np.asarray(bridge.digits).reshape(n, -1)[0].max(initial=2))
+    return MRRSeries(cols, periods=bridge.periods, currency=bridge.currency, money=names,
+                     digits=digits, wide=True)

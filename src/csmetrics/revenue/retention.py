@@ -65,11 +65,12 @@ class RetentionSeries(MetricResult):
     ``starting_mrr`` and ``retained_mrr`` (net).
     """
 
-    def plot(self, *, ax: Any = None) -> Any:
-        """Draw NRR and GRR over the periods (needs the ``plot`` extra)."""
+    def plot(self, *, ax: Any = None, segment: Any = None) -> Any:
+        """Draw NRR and GRR over the periods (needs the ``plot`` extra); split ``by=``, draw
+        one segment's (``segment="EU"``)."""
         from csmetrics.plotting import plot_retention_trend
 
-        return plot_retention_trend(self, ax=ax)
+        return plot_retention_trend(self, ax=ax, segment=segment)
 
 
 @staged(MetricResult)

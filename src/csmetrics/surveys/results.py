@@ -122,6 +122,22 @@ class CustomerSatisfactionScore(SurveyEstimate):
     scale: SurveyScale
     satisfied_at: float
 
+    def plot(self, *, ax: Any = None) -> Any:
+        """The share satisfied with its interval, one point per segment (needs the ``plot``
+        extra; see ``csmetrics.plotting.plot_survey_estimate``).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from csmetrics.surveys import customer_satisfaction_score
+        >>> customer_satisfaction_score([5, 4, 2, 1]).plot().get_xlabel()
+        'share satisfied'
+        """
+        from csmetrics.plotting import plot_survey_estimate
+
+        return plot_survey_estimate(self, ax=ax)
+
 
 class CustomerEffortScore(SurveyEstimate):
     """CES: mean effort score with its t-interval and the share answering on the easy side.
@@ -137,6 +153,22 @@ class CustomerEffortScore(SurveyEstimate):
     higher_is_easier: bool
     easy_at: float
     polarity: str
+
+    def plot(self, *, ax: Any = None) -> Any:
+        """The mean effort score with its interval on the scale, one point per segment
+        (needs the ``plot`` extra; see ``csmetrics.plotting.plot_survey_estimate``).
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from csmetrics.surveys import customer_effort_score
+        >>> [float(x) for x in customer_effort_score([7, 6, 5, 2]).plot().get_xlim()]
+        [1.0, 7.0]
+        """
+        from csmetrics.plotting import plot_survey_estimate
+
+        return plot_survey_estimate(self, ax=ax)
 
 
 class Comparison(MetricResult):
@@ -228,6 +260,14 @@ class SurveyTrend(MetricResult):
         super().__init__(columns, value=metric, title=title, segment=segment)
         self._set(metric=metric, freq=freq, periods=periods, confidence=confidence,
                   account_weighting=account_weighting)
+
+    def plot(self, *, ax: Any = None, band: bool = True) -> Any:
+        """The metric per period with its interval band and its significant changes ringed,
+        one line per segment (needs the ``plot`` extra; see
+        ``csmetrics.plotting.plot_survey_trend``)."""
+        from csmetrics.plotting import plot_survey_trend
+
+        return plot_survey_trend(self, ax=ax, band=band)
 
     def __repr__(self) -> str:
         n = len(self.periods)

@@ -1,0 +1,73 @@
+"""Every chart of csmetrics under a short name: ``cm.plot.mrr_bridge(movements)``.
+
+The same functions as ``csmetrics.plotting`` (and as the results' own ``.plot()``), named
+after what they draw. Each takes the result first and ``ax=`` (a matplotlib Axes; a new
+figure's by default) and returns the Axes. matplotlib is imported when a chart is drawn,
+not when this module is: ``import csmetrics as cm`` then ``cm.plot`` loads this module on
+first use.
+
+========================  =====================================  ==========================
+name                      draws                                  result
+========================  =====================================  ==========================
+``mrr_bridge``            waterfall from starting to ending MRR  ``mrr_movements``
+``movements``             movements per period, net line         ``mrr_movements``
+``mrr_series``            MRR per period, a line per segment     ``mrr_series``
+``retention``             NRR and GRR per period                 ``nrr_series``
+``cohorts``               cohort heat map                        ``cohort_table``
+``survival``              Kaplan-Meier steps with their band     ``survival_curve``
+``sbg``                   sBG projection against observed        ``ShiftedBetaGeometric``
+``nps``                   shares of the NPS bands                ``net_promoter_score``
+``survey_estimate``       CSAT or CES with its interval          ``customer_*_score``
+``csat``, ``ces``         the same, by the metric's name         ``customer_*_score``
+``survey_trend``          a survey metric per period, its band   ``survey_trend``
+``health_bands``          accounts and MRR in each band          ``health_rollup``
+``at_risk``               MRR of the top accounts at risk        ``at_risk``
+``health_transitions``    band-to-band movements                 ``health_trend``
+========================  =====================================  ==========================
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import csmetrics as cm
+>>> movements = cm.mrr_movements(cm.datasets.demo_portfolio(), "2024-01", "2024-12")
+>>> cm.plot.mrr_bridge(movements).get_ylabel()
+'MRR (USD)'
+"""
+
+from csmetrics import plotting as _plotting
+
+at_risk = _plotting.plot_at_risk
+cohorts = _plotting.plot_cohort_table
+health_bands = _plotting.plot_health_bands
+health_transitions = _plotting.plot_health_transitions
+movements = _plotting.plot_mrr_movements
+mrr_bridge = _plotting.plot_mrr_bridge
+mrr_series = _plotting.plot_mrr_series
+nps = _plotting.plot_nps
+retention = _plotting.plot_retention_trend
+sbg = _plotting.plot_sbg_projection
+survey_estimate = _plotting.plot_survey_estimate
+survey_trend = _plotting.plot_survey_trend
+survival = _plotting.plot_survival_curve
+
+csat = survey_estimate
+ces = survey_estimate
+
+__all__ = [
+    "at_risk",
+    "ces",
+    "cohorts",
+    "csat",
+    "health_bands",
+    "health_transitions",
+    "movements",
+    "mrr_bridge",
+    "mrr_series",
+    "nps",
+    "retention",
+    "sbg",
+    "survey_estimate",
+    "survey_trend",
+    "survival",
+]
