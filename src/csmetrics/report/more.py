@@ -186,7 +186,8 @@ def _at_risk(risky: Any, scores: Any, currency: str | None = None) -> ReportSect
         lost = np.asarray(e["used_weight"], dtype=float) * 100 - np.asarray(
             e["contribution"], dtype=float)
         order = np.argsort(-lost, kind="stable")
-        top = [f"{label_lower(str(e['measure'][i]))} (-{lost[i]:.0f} pts)"
+        # no-break spaces: "(-4 pts)" never splits over two lines
+        top = [f"{label_lower(str(e['measure'][i]))} (-{lost[i]:.0f}\u00a0pts)"
                for i in order[:3] if lost[i] >= 0.5]
         reasons.append("; ".join(top))
     table = TableResult({"customer_id": ids, "mrr": risky["mrr"][:shown],
