@@ -730,7 +730,7 @@ def test_model_copy_validates_its_update() -> None:
 def test_a_report_draws_charts_on_a_yes_or_no() -> None:
     report = cm.Portfolio(subscriptions=SUBS).report("2024-03", months=2)
     with pytest.raises(cm.InvalidParameterError,
-                       match=r"^PortfolioReport\.to_html: charts must be True or False, got "
+                       match=r"^PortfolioReport\.to_html: charts must be True, False or None, got "
                              r"'yes'\.$"):
         report.to_html(charts="yes")  # type: ignore[arg-type]
 

@@ -165,7 +165,7 @@ class TestAtRisk:
         assert section.table is not None
         assert section.table["customer_id"].tolist() == ["x"]
         assert section.table["score"].tolist() == [15.0]
-        assert section.table["top_reasons"].tolist() == ["usage (-60 pts); NPS (-25 pts)"]
+        assert section.table["top_reasons"].tolist() == ["usage (-60\u00a0pts); NPS (-25\u00a0pts)"]
 
 
 class TestHtml:

@@ -81,10 +81,14 @@ def test_report_with_every_table_has_health_and_at_risk() -> None:
     keys = [s.key for s in report.sections]
     assert keys[-3:] == ["utilization", "health", "at_risk"]
     health = report["health"].table
-    shares = [health[f"share_{b}"][0] for b in ("red", "yellow", "green", "unscored")]
-    assert sum(shares) == pytest.approx(1.0)
+    assert health is not None
+    assert health["band"].tolist() == ["red", "yellow", "green", "unscored"]
+    assert float(health["share_of_accounts"].sum()) == pytest.approx(1.0)
     # Only paying accounts are scored: as many as paying customers on 31 December.
-    assert health["accounts"][0] == int(cm.customer_count(cm.datasets.demo_portfolio(), "2024-12"))
+    paying = int(cm.customer_count(cm.datasets.demo_portfolio(), "2024-12"))
+    assert int(health["accounts"].sum()) == paying
+    # the at-risk list counts the red band's accounts
+    assert f"({health['accounts'][0]} in the red band" in report["at_risk"].title
 
 
 def test_needs_a_table() -> None:

@@ -32,7 +32,7 @@ _TABLE_WIDTH = 660.0
 703 px) and an 800 px window's content, less a margin for the estimate."""
 _CHAR = 7.4    # px per character of a 13 px table cell (tabular digits)
 _PAD = 18.0    # px of padding and border per cell
-_TEXT_CAP = 30  # characters: longer text wraps
+_TEXT_CAP = 48  # characters: longer text wraps (a cell is at most 420 px wide)
 
 
 def esc(value: Any) -> str:
@@ -127,7 +127,7 @@ def _short(title: str) -> str:
 
 def _section(section: ReportSection, charts: bool, missing: bool) -> str:
     out = [f'<section id="{esc(section.key)}"><h2>{esc(humanize(section.title))}</h2>']
-    out += [f"<p>{esc(line)}</p>" for line in section.lines]
+    out += [f"<p>{esc(humanize(line))}</p>" for line in section.lines]
     if section.chart is not None:
         if charts:
             out.append(f'<figure class="chart">{svg(section.chart)}</figure>')
@@ -145,7 +145,8 @@ def _section(section: ReportSection, charts: bool, missing: bool) -> str:
         notes.append(f'<a href="{esc(DOCS + section.doc)}">Definitions in the documentation'
                      "</a>")
     if notes:
-        items = "".join(f"<li>{n if n.startswith('<a ') else esc(n)}</li>" for n in notes)
+        items = "".join(f"<li>{n if n.startswith('<a ') else esc(humanize(n))}</li>"
+                        for n in notes)
         out.append(f'<ul class="foot">{items}</ul>')
     out.append("</section>")
     return "\n".join(out)
@@ -230,7 +231,7 @@ CSS = (
     "vertical-align:top}"
     "table.csmetrics th{background:#f6f8fa;font-weight:600;text-align:center}"
     "table.csmetrics td.num{text-align:right;white-space:nowrap}"
-    "table.csmetrics td.txt{text-align:left;overflow-wrap:anywhere;max-width:260px}"
+    "table.csmetrics td.txt{text-align:left;overflow-wrap:anywhere;max-width:420px}"
     "ul.foot,p.foot{font-size:.8em;color:var(--muted);padding-left:1.2em}"
     "p.foot{padding-left:0}footer{margin-top:2.5em}"
     ".visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;"

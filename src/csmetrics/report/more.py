@@ -139,8 +139,20 @@ def extra_sections(p: Portfolio, first: Period, last: Period, by: By,
     sections.append(_bands(rollup, last, "mrr" in scores.column_names))
     if "mrr" not in scores.column_names:   # the at-risk list ranks MRR: it needs subscriptions
         return sections
-    sections.append(_at_risk(at_risk(scores), scores))
+    sections.append(_at_risk(at_risk(scores), scores, _currency(p)))
     return sections
+
+
+def _currency(p: Portfolio) -> str | None:
+    """The currency of the accounts' MRR: the rates' reporting currency, or the one currency
+    the subscriptions bill in."""
+    if p.fx is not None:
+        return p.fx.reporting_currency
+    subs = p.subscriptions
+    if subs is None or not len(subs):
+        return None
+    codes = np.unique(subs.currency_codes)
+    return str(subs.currencies[codes[0]]) if codes.size == 1 else None
 
 
 def _bands(rollup: Any, last: Period, paying: bool) -> ReportSection:
@@ -164,7 +176,7 @@ def _bands(rollup: Any, last: Period, paying: bool) -> ReportSection:
         undefined="not defined: no MRR in the portfolio.", doc="health.md")
 
 
-def _at_risk(risky: Any, scores: Any) -> ReportSection:
+def _at_risk(risky: Any, scores: Any, currency: str | None = None) -> ReportSection:
     """The red accounts with the most MRR, each with the measures that cost it most points
     (from ``explain``: a measure's share of the weight x 100 less what it contributed)."""
     shown = min(len(risky), AT_RISK_SHOWN)
@@ -175,7 +187,8 @@ def _at_risk(risky: Any, scores: Any) -> ReportSection:
         lost = np.asarray(e["used_weight"], dtype=float) * 100 - np.asarray(
             e["contribution"], dtype=float)
         order = np.argsort(-lost, kind="stable")
-        top = [f"{label_lower(str(e['measure'][i]))} (-{lost[i]:.0f} pts)"
+        # no-break spaces: "(-4 pts)" never splits over two lines
+        top = [f"{label_lower(str(e['measure'][i]))} (-{lost[i]:.0f}\u00a0pts)"
                for i in order[:3] if lost[i] >= 0.5]
         reasons.append("; ".join(top))
     table = TableResult({"customer_id": ids, "mrr": risky["mrr"][:shown],
@@ -185,7 +198,7 @@ def _at_risk(risky: Any, scores: Any) -> ReportSection:
     more = (f"The {shown} with the most MRR are shown; " if len(risky) > shown else "")
     return ReportSection(
         "at_risk", f"Accounts at risk ({len(risky)} in the red band, by MRR)", table,
-        chart=chart_of(risky), formats={"score": "number"},
+        chart=chart_of(risky, currency=currency), formats={"score": "number"},
         lines=(f"{more}MRR at risk in the red band: {total}.",),
         notes=("Top reasons: the measures that cost the score most points (each measure's "
                "share of the weight x 100, less the points it contributed). Renewal dates "

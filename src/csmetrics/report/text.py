@@ -29,11 +29,11 @@ def render_text(report: PortfolioReport) -> str:
         title = humanize(section.title)
         out += ["", *_wrap(title), "-" * min(len(title), WIDTH)]
         for line in section.lines:
-            out += _wrap(line)
+            out += _wrap(humanize(line))
         if section.table is not None:
             out += _table(section)
         for note in section.notes:
-            out += _wrap(f"* {note}")
+            out += _wrap(f"* {humanize(note)}")
     out += ["", *_footer(report)]
     return "\n".join(out)
 
