@@ -108,12 +108,13 @@ def percent_axis(ax: Any, which: str = "y", *, nbins: int = 5) -> None:
 
 
 def nps_axis(ax: Any, low: float, high: float, which: str = "y") -> None:
-    """An axis of NPS points: whole-number ticks, limits inside -100..100 with headroom
-    around ``low`` .. ``high`` (the data and their intervals)."""
+    """An axis of NPS points: whole-number ticks, headroom around ``low`` .. ``high`` (the
+    data and their intervals), limits no further than 6 points past -100..100 (so that a
+    marker on -100 is drawn whole, not cut by the axes)."""
     ticker = import_optional("matplotlib.ticker", "plot", "charts")
     lo, hi = (low, high) if math.isfinite(low) and math.isfinite(high) else (-100.0, 100.0)
     pad = max(5.0, 0.1 * (hi - lo))
-    limits = (max(-100.0, lo - pad), min(100.0, hi + pad))
+    limits = (max(-106.0, lo - pad), min(106.0, hi + pad))
     (ax.set_ylim if which == "y" else ax.set_xlim)(*limits)
     axis = _axis(ax, which)
     axis.set_major_locator(ticker.MaxNLocator(nbins=5, integer=True, steps=[1, 2, 2.5, 5, 10]))

@@ -30,7 +30,9 @@ DOCS = "https://github.com/csmetrics/csmetrics/blob/main/docs/"
 _TABLE_WIDTH = 660.0
 """Widest a table block may be, in CSS px: an A4 page's printable width (186 mm at 96 dpi,
 703 px) and an 800 px window's content, less a margin for the estimate."""
-_CHAR = 7.4    # px per character of a 13 px table cell (tabular digits)
+NB_HYPHEN = "\u2011"
+"""A hyphen the browser does not break a line at."""
+_CHAR = 7.8    # px per character of a 13 px table cell (tabular digits)
 _PAD = 18.0    # px of padding and border per cell
 _TEXT_CAP = 48  # characters: longer text wraps (a cell is at most 420 px wide)
 
@@ -163,14 +165,23 @@ def _table(section: ReportSection) -> tuple[str, int]:
         widths.append(max(longest_word, cells) * _CHAR + _PAD)
     out = []
     for block in blocks(widths, _TABLE_WIDTH, keys=section.keys):
-        head = "".join(f'<th class="{"num" if numeric[j] else "txt"}">{esc(headers[j])}</th>'
-                       for j in block)
+        # a header wraps between words, never at a hyphen ("p-value")
+        head = "".join(f'<th class="{"num" if numeric[j] else "txt"}">'
+                       f'{esc(headers[j]).replace("-", NB_HYPHEN)}</th>' for j in block)
         body = "".join("<tr>" + "".join(
-            f'<td class="{"num" if numeric[j] else "txt"}">{esc(r[j])}</td>' for j in block)
+            f'<td class="{_cell_class(r[j], numeric[j])}">{esc(r[j])}</td>' for j in block)
             + "</tr>" for r in rows)
         out.append(f'<div class="table"><table class="csmetrics"><thead><tr>{head}</tr>'
                    f"</thead><tbody>{body}</tbody></table></div>")
     return "\n".join(out), dashes
+
+
+def _cell_class(text: str, numeric: bool) -> str:
+    """Numbers align right and never wrap; a short word (a period, an id) never breaks at its
+    hyphen; longer text wraps."""
+    if numeric:
+        return "num"
+    return "txt nb" if len(text) <= 24 and " " not in text else "txt"
 
 
 def _footer(report: PortfolioReport) -> str:
@@ -231,7 +242,8 @@ CSS = (
     "vertical-align:top}"
     "table.csmetrics th{background:#f6f8fa;font-weight:600;text-align:center}"
     "table.csmetrics td.num{text-align:right;white-space:nowrap}"
-    "table.csmetrics td.txt{text-align:left;overflow-wrap:anywhere;max-width:420px}"
+    "table.csmetrics td.txt{text-align:left;overflow-wrap:break-word;max-width:420px}"
+    "table.csmetrics td.nb{white-space:nowrap}"
     "ul.foot,p.foot{font-size:.8em;color:var(--muted);padding-left:1.2em}"
     "p.foot{padding-left:0}footer{margin-top:2.5em}"
     ".visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;"

@@ -189,7 +189,7 @@ class PortfolioReport:
         if has_charts and not draw:
             missing = ("Charts are not shown: matplotlib is not installed (pip install "
                        "'csmetrics[plot]')." if charts is None else
-                       "Charts are left out of this page (to_html(charts=False)).")
+                       "Charts are left out of this page (charts=False).")
         return render_html(self, draw, missing)
 
     def _repr_html_(self) -> str:
