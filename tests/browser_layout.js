@@ -87,8 +87,11 @@
     for (const el of svg.querySelectorAll(drawn)) {
       if (el.closest(hiddenParts)) continue;
       if (!shown(el)) continue;
-      const r = el.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) continue;
+      const whole = el.getBoundingClientRect();
+      if (whole.width === 0 && whole.height === 0) continue;
+      // What a clip path hides is not drawn (a bar cut off by its axes: see clipped()).
+      const r = visibleBox(el);
+      if (r.right <= r.left || r.bottom <= r.top) continue;
       if (r.left < box.left - tol || r.top < box.top - tol ||
           r.right > box.right + tol || r.bottom > box.bottom + tol) {
         count += 1;
@@ -136,7 +139,7 @@
     problems.push(`visible text shows "${word}" ${f.count} time${f.count > 1 ? 's' : ''}` +
                   `${where ? ' in ' + where : ''}, first: "…${context}…"`);
   }
-  // 5. No code names (snake_case) in headings, table headers, captions or chart text.
+  // 5. No code names (snake_case) in headings, table headers, captions or chart text ...
   const snake = /\b[a-z0-9]+_[a-z0-9_]+\b/g;
   const labels = 'h1, h2, h3, h4, th, caption, figcaption, legend, label';
   const seenLabel = new Set();
@@ -155,6 +158,14 @@
   svgRoots.forEach((svg, i) => {
     codeNames(`chart ${i + 1} ("${sectionOf(svg) || 'no heading'}") label`, svgText(svg));
   });
+  // ... nor in the report's sentences, outside code, links and file names.
+  for (const el of document.body.querySelectorAll('p, li, dt, dd')) {
+    if (!shown(el) || el.closest('svg')) continue;
+    const prose = el.cloneNode(true);
+    for (const c of prose.querySelectorAll('code, kbd, samp, var, a, p, li, dt, dd')) c.remove();
+    const text = prose.textContent.replace(/\b[\w.-]+\.[a-z]{2,5}\b/g, ' ');   // file.csv
+    codeNames(`${el.tagName.toLowerCase()} "${words(el.innerText, 6)}"`, text);
+  }
   // 6. No text running out of its table cell.
   for (const cell of document.body.querySelectorAll('td, th')) {
     if (!shown(cell)) continue;
@@ -166,29 +177,47 @@
   window.scrollTo({left: 0, top: 0, behavior: 'instant'});
   return problems;
 
+  // The box, in viewport pixels, of the clip path (a rectangle: matplotlib clips to its axes)
+  // set on an element, or null.
+  function clipBox(el) {
+    const ref = /url\(["']?#([^"')]+)["']?\)/.exec(el.getAttribute('clip-path') || '');
+    const clip = ref && document.getElementById(ref[1]);
+    const shape = clip && clip.querySelector('rect');
+    if (!shape || !el.getScreenCTM) return null;
+    const m = el.getScreenCTM();
+    const b = shape.getBBox();
+    const pts = [[b.x, b.y], [b.x + b.width, b.y], [b.x, b.y + b.height],
+                 [b.x + b.width, b.y + b.height]].map(([x, y]) =>
+                 new DOMPoint(x, y).matrixTransform(m));
+    return {left: Math.min(...pts.map((p) => p.x)), right: Math.max(...pts.map((p) => p.x)),
+            top: Math.min(...pts.map((p) => p.y)), bottom: Math.max(...pts.map((p) => p.y))};
+  }
+
+  // What is visible of an element: its box cut to the clip paths on it and its ancestors.
+  function visibleBox(el) {
+    let r = el.getBoundingClientRect();
+    r = {left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+    for (let a = el; a && a.tagName.toLowerCase() !== 'svg'; a = a.parentElement) {
+      const c = a.hasAttribute('clip-path') && clipBox(a);
+      if (!c) continue;
+      r = {left: Math.max(r.left, c.left), right: Math.min(r.right, c.right),
+           top: Math.max(r.top, c.top), bottom: Math.min(r.bottom, c.bottom)};
+    }
+    return r;
+  }
+
   // A clipped drawing (matplotlib clips data to its axes) must not reach past its clip:
   // a bar cut off at the top of the plot area is drawn, just not all of it.
   function clipped(svg, chart) {
     const seen = new Set();
     for (const el of svg.querySelectorAll('[clip-path]')) {
       if (el.closest(hiddenParts) || !shown(el)) continue;
-      const ref = /url\(["']?#([^"')]+)["']?\)/.exec(el.getAttribute('clip-path'));
-      const clip = ref && document.getElementById(ref[1]);
-      const shape = clip && clip.querySelector('rect');
-      if (!shape || !el.getScreenCTM) continue;
-      const m = el.getScreenCTM();
-      const b = shape.getBBox();
-      const pts = [[b.x, b.y], [b.x + b.width, b.y], [b.x, b.y + b.height],
-                   [b.x + b.width, b.y + b.height]].map(([x, y]) =>
-                   new DOMPoint(x, y).matrixTransform(m));
-      const c = {left: Math.min(...pts.map((p) => p.x)), right: Math.max(...pts.map((p) => p.x)),
-                 top: Math.min(...pts.map((p) => p.y)), bottom: Math.max(...pts.map((p) => p.y))};
+      const c = clipBox(el);
+      if (!c) continue;
       const parts = el.matches(drawn) ? [el] : [...el.querySelectorAll(drawn)];
       for (const part of parts) {
         const r = part.getBoundingClientRect();
         if (r.width === 0 && r.height === 0) continue;
-        // Only what overlaps the plot area and runs past it is cut off; a line drawn wholly
-        // outside (none in practice) would be a different fault.
         const cut = [];
         if (r.top < c.top - tol) cut.push('top');
         if (r.bottom > c.bottom + tol) cut.push('bottom');
@@ -208,6 +237,36 @@
       }
     }
     if (seen.size > 5) problems.push(`${chart}: ${seen.size - 5} more cut off`);
+    headroom(svg, chart);
+  }
+
+  // A bar whose end meets the plot area's top reads as cut off, even when it fits to the
+  // pixel (no headroom); unless every column does (a 100% stacked chart, by design).
+  function headroom(svg, chart) {
+    const byClip = new Map();
+    for (const g of svg.querySelectorAll('g[id^="patch_"]')) {
+      if (g.closest(hiddenParts + ', [id^="legend"]')) continue;
+      for (const bar of g.querySelectorAll('path, rect')) {
+        const holder = bar.closest('[clip-path]');
+        if (!holder || !svg.contains(holder) || !shown(bar)) continue;
+        const c = clipBox(holder), r = bar.getBoundingClientRect();
+        if (!c || r.height <= 2 || r.width <= 2) continue;
+        const key = holder.getAttribute('clip-path');
+        if (!byClip.has(key)) byClip.set(key, {c, columns: new Map()});
+        const column = Math.round((r.left + r.right) / 2);
+        const col = byClip.get(key).columns.get(column) || [];
+        col.push({id: g.id, touches: Math.abs(r.top - c.top) <= tol});
+        byClip.get(key).columns.set(column, col);
+      }
+    }
+    for (const {columns} of byClip.values()) {
+      const cols = [...columns.values()];
+      const touching = cols.filter((col) => col.some((b) => b.touches));
+      if (!touching.length || touching.length === cols.length) continue;
+      const ids = touching.map((col) => col.find((b) => b.touches).id);
+      problems.push(`${chart}: ${ids.slice(0, 5).join(', ')} reach${ids.length > 1 ? '' : 'es'}` +
+                    ' the top of the plot area with no room above: read as cut off');
+    }
   }
 
   // A legend must not hide data: sample its box every 3 px and ask the browser what is drawn

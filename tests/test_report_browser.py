@@ -295,3 +295,75 @@ class TestTheChecks:
         seen = visit(page)
         assert sorted(seen.external) == ["http://example.com/s.css", "https://example.com/x.png"]
         assert seen.dialogs == ["alert: hi"]
+
+
+def matplotlib_svg(*, top: float | None = None, legend: str = "upper left",
+                   labels: int = 6, width: float = 6, shares: bool = False) -> str:
+    """A bar chart drawn by matplotlib as the report draws (a Figure without pyplot, SVG):
+    bars of 10, 20 ... with a line 5 below, or (``shares``) two stacked shares making 1."""
+    import io
+
+    figure = pytest.importorskip("matplotlib.figure")
+    fig = figure.Figure(figsize=(width, 3))
+    ax = fig.subplots()
+    months = [f"2024-{m:02d}" for m in range(1, labels + 1)]
+    if shares:
+        low = [0.2 + 0.1 * i for i in range(labels)]
+        ax.bar(months, low, label="red")
+        ax.bar(months, [1 - x for x in low], bottom=low, label="green")
+        ax.set_ylim(0, 1)
+        ax.legend(loc=legend, bbox_to_anchor=(1, 1, 0.3, 0))   # outside, to the right
+    else:
+        ax.bar(months, [10 + 10 * i for i in range(labels)], label="new MRR")
+        ax.plot(months, [5 + 10 * i for i in range(labels)], marker="o", label="net MRR")
+        ax.legend(loc=legend)
+    if top is not None:
+        ax.set_ylim(0, top)
+    ax.set_title("New MRR by month")
+    fig.tight_layout()
+    out = io.StringIO()
+    fig.savefig(out, format="svg")
+    text = out.getvalue()
+    return text[text.index("<svg"):]
+
+
+class TestTheChecksOnMatplotlib:
+    """The chart checks read matplotlib's SVG (its ids for axes, patches, legends, texts)."""
+
+    def test_a_clean_chart(self, pages: ReportBrowser) -> None:
+        # The legend in the empty upper left: the bars grow to the right.
+        page = pages.load(page_with(f"<figure>{matplotlib_svg()}</figure>"), 800)
+        assert layout_problems(page) == []
+
+    def test_bars_cut_off_by_the_axes(self, pages: ReportBrowser) -> None:
+        page = pages.load(page_with(f"<figure>{matplotlib_svg(top=40)}</figure>"), 800)
+        problems = layout_problems(page)
+        assert problems, "bars of 50 and 60 under a limit of 40 are cut off"
+        assert all("cut off" in p for p in problems), problems
+        assert any("is cut off at the top of its plot area" in p for p in problems)
+
+    def test_bars_without_headroom(self, pages: ReportBrowser) -> None:
+        # The tallest bar (60) fits to the pixel under a limit of 60, and reads as cut off.
+        page = pages.load(page_with(f"<figure>{matplotlib_svg(top=60)}</figure>"), 800)
+        assert layout_problems(page) == [
+            'chart 1 ("Churn"): patch_8 reaches the top of the plot area with no room above: '
+            "read as cut off"]
+
+    def test_shares_to_the_top_by_design(self, pages: ReportBrowser) -> None:
+        page = pages.load(page_with(f"<figure>{matplotlib_svg(shares=True)}</figure>"), 800)
+        assert layout_problems(page) == []
+
+    def test_a_legend_over_the_bars(self, pages: ReportBrowser) -> None:
+        page = pages.load(page_with(f"<figure>{matplotlib_svg(legend='lower right')}"
+                                    "</figure>"), 800)
+        problems = layout_problems(page)
+        assert len(problems) == 1
+        assert 'chart 1 ("Churn"): the legend covers data (patch_' in problems[0]
+
+    def test_crowded_tick_labels(self, pages: ReportBrowser) -> None:
+        page = pages.load(page_with(f"<figure>{matplotlib_svg(labels=12, width=3)}</figure>"),
+                          800)
+        problems = layout_problems(page)
+        assert problems
+        assert all("overlap" in p for p in problems), problems
+        assert 'labels "2024-01" and "2024-02" overlap' in problems[0]
