@@ -206,6 +206,24 @@
     return r;
   }
 
+  // A drawn part named for a reader: its group's id and the x tick label under it
+  // ("patch_4 at \"new\"").
+  function partName(svg, part) {
+    const g = part.closest('g[id]');
+    const r = part.getBoundingClientRect();
+    const x = (r.left + r.right) / 2;
+    let best = null, gap = Infinity;
+    for (const tick of svg.querySelectorAll('g[id^="xtick_"]')) {
+      // The tick mark says where the label belongs (a rotated label's box is off to a side).
+      const mark = tick.querySelector('g[id^="line2d_"]') || tick;
+      const b = mark.getBoundingClientRect();
+      const d = Math.abs((b.left + b.right) / 2 - x);
+      if (b.width + b.height > 0 && d < gap) { gap = d; best = tick; }
+    }
+    const at = best && gap <= Math.max(r.width / 2, 4) ? ` at "${svgText(best)}"` : '';
+    return (g ? g.id : part.tagName.toLowerCase()) + at;
+  }
+
   // A clipped drawing (matplotlib clips data to its axes) must not reach past its clip:
   // a bar cut off at the top of the plot area is drawn, just not all of it.
   function clipped(svg, chart) {
@@ -229,7 +247,7 @@
         if (seen.has(key)) continue;
         seen.add(key);
         if (seen.size <= 5)
-          problems.push(`${chart}: ${g ? g.id : part.tagName} is cut off at the ` +
+          problems.push(`${chart}: ${partName(svg, part)} is cut off at the ` +
                         `${cut.join(' and ')} of its plot area (drawn ${px(r.top)}..` +
                         `${px(r.bottom)} px down, ${px(r.left)}..${px(r.right)} across; the ` +
                         `plot area ${px(c.top)}..${px(c.bottom)} and ` +
@@ -255,7 +273,7 @@
         if (!byClip.has(key)) byClip.set(key, {c, columns: new Map()});
         const column = Math.round((r.left + r.right) / 2);
         const col = byClip.get(key).columns.get(column) || [];
-        col.push({id: g.id, touches: Math.abs(r.top - c.top) <= tol});
+        col.push({id: partName(svg, bar), touches: Math.abs(r.top - c.top) <= tol});
         byClip.get(key).columns.set(column, col);
       }
     }
@@ -299,7 +317,7 @@
       for (let y = r.top + 2; y < r.bottom - 1; y += 3) {
         for (let x = r.left + 2; x < r.right - 1; x += 3) {
           for (const el of document.elementsFromPoint(x, y)) {
-            if (isData(el)) hit.add(el.closest('g[id]').id);
+            if (isData(el)) hit.add(partName(svg, el));
           }
         }
       }

@@ -346,7 +346,8 @@ class TestTheChecksOnMatplotlib:
         # The tallest bar (60) fits to the pixel under a limit of 60, and reads as cut off.
         page = pages.load(page_with(f"<figure>{matplotlib_svg(top=60)}</figure>"), 800)
         assert layout_problems(page) == [
-            'chart 1 ("Churn"): patch_8 reaches the top of the plot area with no room above: '
+            'chart 1 ("Churn"): patch_8 at "2024-06" reaches the top of the plot area with no '
+            'room above: '
             "read as cut off"]
 
     def test_shares_to_the_top_by_design(self, pages: ReportBrowser) -> None:
