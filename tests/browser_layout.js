@@ -44,7 +44,9 @@
     if (el.matches('td, th')) continue;   // a cell's own overflow: check 6
     const ox = getComputedStyle(el).overflowX;
     if (!['auto', 'scroll', 'hidden', 'clip'].includes(ox)) continue;
-    if (el.scrollWidth > el.clientWidth + tol && el.clientWidth > 0) {
+    // A box of a pixel is the visually-hidden pattern (text for screen readers only).
+    if (el.clientWidth <= 1 || el.clientHeight <= 1) continue;
+    if (el.scrollWidth > el.clientWidth + tol) {
       const how = ox === 'hidden' || ox === 'clip' ? 'cuts off' : 'scrolls sideways';
       problems.push(`${name(el)} ${how}: ${el.scrollWidth} px of content in ` +
                     `${el.clientWidth} px`);

@@ -204,6 +204,8 @@ body{font-family:sans-serif;margin:16px;max-width:700px}
 <g id="text_1"><text x="205" y="22" font-size="12">New MRR</text></g></g>
 <g id="text_2"><text x="20" y="118" font-size="10">2024-01</text></g>
 <g id="text_3"><text x="70" y="118" font-size="10">2024-02</text></g></g></svg>
+<h3 style="position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
+white-space:nowrap">Headline figures for screen readers</h3>
 <table><thead><tr><th>Plan</th><th>MRR</th></tr></thead>
 <tbody><tr><td>cus_0001 growth_plan</td><td>$1.2k</td></tr><tr><td>pro</td><td>—</td></tr>
 </tbody></table><p>All of these are on time.</p></section></body></html>"""
