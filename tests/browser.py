@@ -125,14 +125,55 @@ def layout_problems(page: Page) -> list[str]:
     return problems
 
 
-# Paper sizes in millimetres, and the margins given to page.pdf.
+# Paper sizes in millimetres, and the margins printed with when the page sets none (a page's
+# own @page margins are what a person printing it gets, so they are used when set).
 PAPERS = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 MARGIN_MM = 15.0
+PX_PER_MM = 96 / 25.4
+
+# The left, right, top and bottom margins of the page's @page rules, in CSS pixels (each
+# null where unset), measured by the browser so that any unit works.
+_PAGE_MARGINS_JS = """
+() => {
+  const found = {left: null, right: null, top: null, bottom: null};
+  const rules = [];
+  const gather = (list) => {
+    for (const r of list) { rules.push(r); if (r.cssRules) gather(r.cssRules); }   // @media
+  };
+  for (const sheet of document.styleSheets) {
+    try { gather(sheet.cssRules); } catch (e) { /* another origin: none here */ }
+  }
+  for (const rule of rules) {
+    if (!(rule instanceof CSSPageRule) || rule.selectorText) continue;   // @page, no :first
+    for (const side of Object.keys(found)) {
+      const value = rule.style.getPropertyValue('margin-' + side);
+      if (!value) continue;
+      const probe = document.createElement('div');
+      probe.style.cssText = 'position:absolute;visibility:hidden;width:' + value;
+      document.body.append(probe);
+      found[side] = probe.getBoundingClientRect().width;
+      probe.remove();
+    }
+  }
+  return [found.left, found.right, found.top, found.bottom];
+}
+"""
 
 
-def printable_width(paper: str) -> int:
-    """The width inside the margins of ``paper``, in CSS pixels (96 per inch)."""
-    return int((PAPERS[paper][0] - 2 * MARGIN_MM) / 25.4 * 96)
+def page_margins(page: Page) -> tuple[float, float, float, float]:
+    """The page's print margins in CSS pixels (left, right, top, bottom): its ``@page``
+    rules' where set, else ``MARGIN_MM``."""
+    sides: list[float | None] = page.evaluate(_PAGE_MARGINS_JS)
+    left, right, top, bottom = (MARGIN_MM * PX_PER_MM if v is None else float(v)
+                                for v in sides)
+    return left, right, top, bottom
+
+
+def printable_width(paper: str, margins: tuple[float, float] | None = None) -> int:
+    """The width inside the left and right ``margins`` (CSS pixels; default ``MARGIN_MM``
+    each) of ``paper``, in CSS pixels (96 per inch)."""
+    left, right = margins or (MARGIN_MM * PX_PER_MM,) * 2
+    return int(PAPERS[paper][0] * PX_PER_MM - left - right)
 
 
 def pdf_pages(data: bytes) -> int:
@@ -141,17 +182,19 @@ def pdf_pages(data: bytes) -> int:
 
 
 def print_problems(page: Page, paper: str, pdf: Path) -> list[str]:
-    """``layout_problems`` in print layout on ``paper`` ("A4" or "Letter"), and the page
-    printed to ``pdf``; the page is left in screen media at its former viewport."""
+    """``layout_problems`` in print layout on ``paper`` ("A4" or "Letter") at the width
+    inside the page's print margins (``page_margins``), and the page printed to ``pdf`` with
+    them; the page is left in screen media at its former viewport."""
     size = page.viewport_size
     page.emulate_media(media="print")
     try:
-        page.set_viewport_size({"width": printable_width(paper),
+        left, right, top, bottom = page_margins(page)
+        page.set_viewport_size({"width": printable_width(paper, (left, right)),
                                 "height": size["height"] if size else 900})
         problems = [f"{paper}: {p}" for p in layout_problems(page)]
-        margin = f"{MARGIN_MM}mm"
         page.pdf(path=str(pdf), format=paper, print_background=True,
-                 margin={"top": margin, "bottom": margin, "left": margin, "right": margin})
+                 margin={"top": f"{top}px", "bottom": f"{bottom}px", "left": f"{left}px",
+                         "right": f"{right}px"})
     finally:
         page.emulate_media(media="screen")
         if size:

@@ -32,8 +32,10 @@ from browser import (
     hostile_portfolio,
     launch,
     layout_problems,
+    page_margins,
     pdf_pages,
     print_problems,
+    printable_width,
     screenshot,
     stripe_portfolio,
     visit,
@@ -286,6 +288,14 @@ class TestTheChecks:
             assert data.startswith(b"%PDF-")
             assert pdf_pages(data) == 1
         assert layout_problems(page) == []   # back on screen at 800 px
+
+    def test_print_at_the_pages_own_margins(self, pages: ReportBrowser, tmp_path: Path) -> None:
+        # @page margins of 5 mm leave (210 - 10) mm = 755.9 px of A4: the 720 px box fits.
+        page = pages.load(page_with('<div style="width:720px">fixed</div>',
+                                    "<style>@media print{@page{margin:5mm}}</style>"), 800)
+        assert page_margins(page) == pytest.approx((5 * 96 / 25.4,) * 4, abs=0.01)
+        assert print_problems(page, "A4", tmp_path / "a4.pdf") == []
+        assert printable_width("A4", page_margins(page)[:2]) == 755
 
     def test_requests_and_dialogs_are_recorded(self, pages: ReportBrowser) -> None:
         dot = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42"
