@@ -168,14 +168,33 @@
     const text = prose.textContent.replace(/\b[\w.-]+\.[a-z]{2,5}\b/g, ' ');   // file.csv
     codeNames(`${el.tagName.toLowerCase()} "${words(el.innerText, 6)}"`, text);
   }
-  // 6. No text running out of its table cell.
+  // 6. No text running out of its table cell, and no value broken across lines inside one
+  // ("2024-" over "01"): a word of a cell on two lines.
+  let broken = 0;
   for (const cell of document.body.querySelectorAll('td, th')) {
     if (!shown(cell)) continue;
     if (cell.scrollWidth > cell.clientWidth + tol) {
       problems.push(`${name(cell)} overflows its cell: ${cell.scrollWidth} px of text in ` +
                     `${cell.clientWidth} px`);
     }
+    const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    while (walk.nextNode()) {
+      const node = walk.currentNode;
+      for (const m of node.nodeValue.matchAll(/\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0)
+                               .map((r) => Math.round(r.top)));
+        if (tops.size > 1) {
+          broken += 1;
+          if (broken <= 5)
+            problems.push(`${name(cell)} breaks "${m[0]}" across ${tops.size} lines`);
+        }
+      }
+    }
   }
+  if (broken > 5) problems.push(`${broken - 5} more values broken across lines in cells`);
   window.scrollTo({left: 0, top: 0, behavior: 'instant'});
   return problems;
 

@@ -252,6 +252,9 @@ class TestTheChecks:
          ['chart 1 ("Churn") label reads as code: "ending_mrr"']),
         ('<table><tr><td style="max-width:30px;overflow:hidden;white-space:nowrap">'
          "a cell too narrow for its text</td></tr></table>", ["overflows its cell"]),
+        ('<table><tr><th style="width:30px">Customers at end</th><td style="width:30px">'
+         '2024-01</td><td>1,234.00</td></tr></table>',
+         ['td "2024-01" (in "Churn") breaks "2024-01" across 2 lines']),
         (svg('<g id="patch_2"><rect x="150" y="10" width="80" height="20"/></g>'),
          ["chart 1 (\"Churn\"): patch_2 is drawn outside the chart (150,10 to 230,30 in a "
           "200 x 100 box)"]),
