@@ -115,11 +115,20 @@ _LAYOUT_JS = (Path(__file__).parent / "browser_layout.js").read_text(encoding="u
 def layout_problems(page: Page) -> list[str]:
     """What a reader would see wrong on the page, in words (empty: nothing found).
 
-    Checked at the page's current viewport and media: the page or an element wider than the
-    viewport or scrolling sideways; an element past the viewport's edges; a chart's drawing
-    outside its ``<svg>`` box; ``NaN``, ``nan``, ``None``, ``inf`` or ``null`` in the visible
-    text; snake_case words in headings, table headers, captions and chart text; table cells
-    whose text overflows them.
+    Checked at the page's current viewport and media (tests/browser_layout.js):
+
+    - the page wider than the viewport; an element scrolling sideways or cutting off its
+      content (a one-pixel visually-hidden box aside); an element past the viewport's edges
+      (outside any scrolling box);
+    - each chart (a top-level ``<svg>``): a drawn part outside its box, clip paths counted;
+      a part cut off by its plot area (matplotlib's axes clip), or a bar meeting the plot
+      area's top with no room above unless every column does (a 100% chart); a legend over
+      data (the browser's hit testing, every 3 px of the legend); two labels overlapping;
+    - ``NaN``, ``nan``, ``None``, ``inf`` or ``null`` as words of the visible text;
+    - snake_case words in headings, table headers, captions, legends, labels, chart text
+      and sentences (``p``, ``li``, ``dt``, ``dd`` outside ``code`` and links, file names
+      aside); ids with a number part (``cus_0323``) are data, not code names;
+    - table cells whose text overflows them, or that break a value across lines.
     """
     problems: list[str] = page.evaluate(_LAYOUT_JS)
     return problems

@@ -147,6 +147,8 @@
   const seenLabel = new Set();
   const codeNames = (where, text) => {
     for (const m of (text || '').matchAll(snake)) {
+      // An id with a number part (cus_0323) is a customer's name, data; not a code name.
+      if (m[0].split('_').some((part) => /^[0-9]+$/.test(part))) continue;
       const key = where + m[0];
       if (seenLabel.has(key)) continue;
       seenLabel.add(key);

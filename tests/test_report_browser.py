@@ -205,7 +205,7 @@ body{font-family:sans-serif;margin:16px;max-width:700px}
 <g id="legend_1"><g id="patch_3"><rect x="200" y="5" width="90" height="25" fill="#eee"/></g>
 <g id="text_1"><text x="205" y="22" font-size="12">New MRR</text></g></g>
 <g id="text_2"><text x="20" y="118" font-size="10">2024-01</text></g>
-<g id="text_3"><text x="70" y="118" font-size="10">2024-02</text></g></g></svg>
+<g id="text_3"><text x="70" y="118" font-size="10">cus_0002</text></g></g></svg>
 <h3 style="position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
 white-space:nowrap">Headline figures for screen readers</h3>
 <table><thead><tr><th>Plan</th><th>MRR</th></tr></thead>
@@ -248,7 +248,8 @@ class TestTheChecks:
         ("<table><thead><tr><th>starting_mrr</th><th>customer</th></tr></thead>"
          "<tbody><tr><td>cus_0001</td><td>x</td></tr></tbody></table>",
          ['th "starting_mrr" reads as code: "starting_mrr"']),
-        (svg('<g id="text_1"><text x="5" y="50">ending_mrr</text></g>'),
+        (svg('<g id="text_1"><text x="5" y="50">ending_mrr</text></g>'
+             '<g id="text_2"><text x="5" y="80">cus_0001</text></g>'),
          ['chart 1 ("Churn") label reads as code: "ending_mrr"']),
         ('<table><tr><td style="max-width:30px;overflow:hidden;white-space:nowrap">'
          "a cell too narrow for its text</td></tr></table>", ["overflows its cell"]),
