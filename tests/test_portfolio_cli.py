@@ -1,10 +1,10 @@
-"""Portfolio reports, CSV loading, the command line, and the HTML report in a real browser."""
+"""Portfolio reports, CSV loading and the command line (the HTML report in a real browser:
+tests/test_report_browser.py)."""
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -482,37 +482,6 @@ class TestCLI:
         assert main(["nps", "--surveys", str(path), "--columns", "customer_id=account",
                      "submitted_at=date", "--survey-name", "nps", "--trend", "month"]) == 0
         assert "2024-02" in capsys.readouterr().out
-
-
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.mark.skipif(_chromium() is None, reason="needs Debian's chromium (installed by .ci/run)")
-def test_html_report_renders_its_charts_in_a_browser(tmp_path: Path) -> None:
-    pytest.importorskip("matplotlib")
-    page = tmp_path / "report.html"
-    report = Portfolio(subscriptions=cm.datasets.demo_portfolio(),
-                       surveys=cm.datasets.demo_surveys(), usage=cm.datasets.demo_usage(),
-                       tickets=cm.datasets.demo_tickets()).report()
-    page.write_text(report.to_html(charts=True))
-    assert "health" in [s.key for s in report.sections]
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update",
-             "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
-    chromium = _chromium()
-    assert chromium is not None
-    dom = subprocess.run([chromium, *flags, "--dump-dom", page.as_uri()], capture_output=True,
-                         text=True, timeout=120, check=True).stdout
-    # Every chart-bearing section holds a rendered SVG with drawn paths.
-    assert dom.count("<svg") == sum(s.chart is not None for s in report.sections) >= 6
-    assert dom.count("<path") > 50
-    shot = tmp_path / "shot.png"
-    subprocess.run([chromium, *flags, "--window-size=1200,3000", f"--screenshot={shot}",
-                    page.as_uri()], capture_output=True, timeout=120, check=True)
-    png = shot.read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert len(png) > 20_000  # a blank page compresses to a few kilobytes
 
 
 def test_usage_and_tickets_readers_map_columns_and_name_lines(tmp_path: Path) -> None:
