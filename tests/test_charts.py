@@ -511,3 +511,26 @@ def test_wide_series_of_the_cluster_engine_is_the_local_one() -> None:
     want = cm.mrr_series(cols, "2024-01", "2024-06", by="plan", wide=True)
     assert type(got) is cm.MRRSeries
     assert got.to_dict() == want.to_dict()
+
+
+def test_a_survey_trend_month_without_neighbours_shows_its_interval() -> None:
+    """A band joins neighbouring months; a month alone (answers in March and May only) gets
+    its interval as a bar, or it would show as a bare point (seen in the Stripe report)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.collections import LineCollection
+    from matplotlib.figure import Figure
+
+    table = cm.SurveyTable.from_columns({
+        "customer_id": ["a", "b", "c", "d"], "survey": ["nps"] * 4, "score": [10, 3, 9, 6],
+        "submitted_at": ["2024-03-05", "2024-03-09", "2024-05-02", "2024-05-20"]})
+    trend = cm.survey_trend(table, "2024-03", "2024-05", metric="nps")
+    ax = Figure(figsize=(8, 3.6), layout="constrained").subplots()
+    trend.plot(ax=ax)
+    bars = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert len(bars) == 1
+    segments = bars[0].get_segments()
+    assert [round(float(s[0][0])) for s in segments] == [0, 2]     # March and May, not April
+    lows = [float(v) for v in np.asarray(trend["ci_low"])[[0, 2]]]
+    assert sorted(round(float(s[0][1]), 6) for s in segments) == sorted(round(v, 6) for v in lows)

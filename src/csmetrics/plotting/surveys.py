@@ -229,6 +229,14 @@ def plot_survey_trend(trend: SurveyTrend, *, ax: Any = None, band: bool = True) 
                 markersize=4, linewidth=1.8, label=labels[j])
         if band:
             ax.fill_between(x, low[:, j], high[:, j], color=colour, alpha=0.15, linewidth=0)
+            # A period with no neighbour has no band to fill: its interval is a bar.
+            known = ~np.isnan(value[:, j])
+            before = np.concatenate([[False], known[:-1]])
+            after = np.concatenate([known[1:], [False]])
+            alone = known & ~before & ~after
+            if alone.any():
+                ax.vlines(x[alone], low[alone, j], high[alone, j], color=colour, alpha=0.45,
+                          linewidth=6)
         hits = significant[:, j]
         if hits.any():
             ax.plot(x[hits], value[hits, j], linestyle="none", marker="o", markersize=10,
