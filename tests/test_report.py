@@ -100,6 +100,11 @@ class TestHeadline:
         assert data["sources"] == [{"name": "subscriptions", "rows": 4, "rejected": 0,
                                     "origin": "subs.csv"}]
 
+    @pytest.mark.parametrize("sources", [5, {"subscriptions": 3}, ["subs.csv"]])
+    def test_bad_sources_are_a_clear_error(self, sources: object) -> None:
+        with pytest.raises(cm.InvalidParameterError, match="sources must map table names"):
+            cm.Portfolio(subscriptions=_tiny(), sources=sources)  # type: ignore[arg-type]
+
     def test_figure_changes_are_points_for_rates(self) -> None:
         rate = Figure("x", "X", "percent", (0.25, 0.2, NAN), higher_is_better=False)
         assert rate.change(1) == pytest.approx(5.0)

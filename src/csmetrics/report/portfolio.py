@@ -82,6 +82,11 @@ class Portfolio:
         check_option("Portfolio", "policy", policy, POLICY)
         self.fx = fx
         self.policy = policy
+        if sources is not None and not (isinstance(sources, Mapping) and all(
+                isinstance(k, str) and isinstance(v, str) for k, v in sources.items())):
+            raise InvalidParameterError(
+                "Portfolio: sources must map table names to where they came from, such as "
+                f"{{'subscriptions': 'subs.csv'}}; got {sources!r:.80}.")
         self.origins = dict(sources or {})
         if all(t is None for t in (self.subscriptions, self.surveys, usage, tickets)):
             raise InvalidParameterError(
