@@ -409,15 +409,9 @@ def test_the_plot_namespace_has_every_chart_under_a_short_name() -> None:
 
 
 def test_the_chart_table_of_the_docs_names_real_charts() -> None:
-    import importlib.util
-    from pathlib import Path
+    from tools_loader import gen_api
 
-    path = Path(__file__).resolve().parents[1] / "tools" / "gen_api.py"
-    spec = importlib.util.spec_from_file_location("gen_api", path)
-    assert spec is not None
-    assert spec.loader is not None
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
+    gen = gen_api()
     with_plot = {n for n in cm.__all__ if isinstance(getattr(cm, n), type)
                  and callable(getattr(getattr(cm, n), "plot", None))}
     assert set(gen.CHART_NAMES) == with_plot

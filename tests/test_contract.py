@@ -485,15 +485,9 @@ def test_kaplan_meier_keeps_the_contract_on_arrays() -> None:
 
 def test_the_documented_value_columns_are_the_results_own() -> None:
     # docs/results.md lists each metric's value column (tools/gen_api.py): check every one.
-    import importlib.util
-    from pathlib import Path
+    from tools_loader import gen_api
 
-    path = Path(__file__).resolve().parents[1] / "tools" / "gen_api.py"
-    spec = importlib.util.spec_from_file_location("gen_api", path)
-    assert spec is not None
-    assert spec.loader is not None
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
+    gen = gen_api()
     for s in REGISTRY:
         documented = gen.VALUE_COLUMNS[s.name]
         actual = _quiet(lambda s=s: s(_data(s.data))).value_column

@@ -8,7 +8,6 @@ Sphinx role (``:class:`X```), which would show on the built page as it is writte
 from __future__ import annotations
 
 import ast
-import importlib.util
 import inspect
 import re
 from pathlib import Path
@@ -17,18 +16,14 @@ import pytest
 
 import csmetrics
 from csmetrics.results import TableResult
+from tools_loader import gen_api
 
 ROOT = Path(__file__).resolve().parents[1]
 ROLE = re.compile(r":(class|func|meth|mod|attr|data|exc|obj|ref|py:\w+):`")
 
 
 def _generator():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("gen_api", ROOT / "tools" / "gen_api.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return gen_api()
 
 
 @pytest.mark.parametrize("page", ["api.md", "results.md", "errors.md"])
