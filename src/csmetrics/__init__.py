@@ -20,6 +20,14 @@ from csmetrics.exceptions import (
     SimilarIdsWarning,
     UndefinedMetricWarning,
 )
+from csmetrics.feedback import (
+    CommentSentiment,
+    CommentThemes,
+    DistinctiveTerms,
+    comment_sentiment,
+    comment_themes,
+    distinctive_terms,
+)
 from csmetrics.fx import FxRates
 from csmetrics.health import (
     AtRiskAccounts,
@@ -157,11 +165,14 @@ __all__ = [
     "CSMetricsError",
     "CohortTable",
     "ColumnNotFoundError",
+    "CommentSentiment",
+    "CommentThemes",
     "Comparison",
     "CurrencyMismatchError",
     "CustomerEffortScore",
     "CustomerSatisfactionScore",
     "DataValidationError",
+    "DistinctiveTerms",
     "EngineError",
     "FirstContactResolution",
     "Frequency",
@@ -225,6 +236,8 @@ __all__ = [
     "average_order_value",
     "cac_payback_months",
     "cohort_table",
+    "comment_sentiment",
+    "comment_themes",
     "compare_means",
     "compare_nps",
     "compare_proportions",
@@ -236,6 +249,7 @@ __all__ = [
     "customer_retention_rate",
     "customer_satisfaction_score",
     "datasets",
+    "distinctive_terms",
     "engagement",
     "feature_adoption",
     "first_contact_resolution_rate",
