@@ -20,6 +20,7 @@ from csmetrics.exceptions import (
     SimilarIdsWarning,
     UndefinedMetricWarning,
 )
+from csmetrics.feedback import DetractorFollowups, detractor_followups
 from csmetrics.fx import FxRates
 from csmetrics.health import (
     AtRiskAccounts,
@@ -162,6 +163,7 @@ __all__ = [
     "CustomerEffortScore",
     "CustomerSatisfactionScore",
     "DataValidationError",
+    "DetractorFollowups",
     "EngineError",
     "FirstContactResolution",
     "Frequency",
@@ -236,6 +238,7 @@ __all__ = [
     "customer_retention_rate",
     "customer_satisfaction_score",
     "datasets",
+    "detractor_followups",
     "engagement",
     "feature_adoption",
     "first_contact_resolution_rate",
