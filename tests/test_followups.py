@@ -140,3 +140,26 @@ def test_empty_and_hostile_text_shown_escaped() -> None:
     long = {**ANSWERS, "comment": ["x" * 10_000 + " \u0645\u0631\u062d\u0628\u0627 \U0001f600"] * 7}
     g = cm.detractor_followups(long)
     assert g["comment"][0].endswith("\U0001f600")
+
+
+def test_in_the_report_hostile_comments_escaped_and_cut() -> None:
+    hostile = ["<img src=x onerror=alert(1)>", "=cmd|' /C calc'!A0", "x" * 10_000,
+               "\u062e\u062f\u0645\u0629 \u0633\u064a\u0626\u0629 \U0001f621", "\u592a\u8d35\u4e86",
+               "a\x00b\x07c", "ok"]
+    answers = {**ANSWERS, "comment": hostile}
+    report = cm.Portfolio(subscriptions=SUBS, surveys=answers).report("2024-03")
+    section = report["followups"]
+    assert section.table is not None
+    shown = section.table["comment"].tolist()
+    # r1's latest comment is the 7th ("ok"), r2's the 2nd, r5's the 6th: cut and flattened.
+    assert shown == ["ok", "=cmd|' /C calc'!A0", "a\ufffdb\ufffdc"]
+    html = report.to_html()
+    assert "<img src=x" not in html
+    assert "\x00" not in html
+    assert "\x00" not in str(report)
+    many = {**ANSWERS, "comment": ["y" * 10_000] * 7}
+    long = cm.Portfolio(surveys=many).report("2024-03")["followups"].table
+    assert long is not None
+    assert len(long["comment"][0]) == 160
+    assert long["comment"][0].endswith("\u2026")
+    assert "\u2026" in str(cm.Portfolio(surveys=many).report("2024-03"))
