@@ -256,7 +256,7 @@ class TestPortfolio:
 
     def test_surveys_only(self) -> None:
         report = Portfolio(surveys=cm.datasets.demo_surveys()).report("2024-Q4", months=3)
-        assert [s.key for s in report.sections] == ["surveys", "nps_trend"]
+        assert [s.key for s in report.sections] == ["surveys", "nps_trend", "followups"]
         assert report.first == "2024-10"
         assert report["surveys"].table["metric"].tolist() == ["NPS", "CSAT", "CES"]
 

@@ -23,9 +23,11 @@ from csmetrics.exceptions import (
 from csmetrics.feedback import (
     CommentSentiment,
     CommentThemes,
+    DetractorFollowups,
     DistinctiveTerms,
     comment_sentiment,
     comment_themes,
+    detractor_followups,
     distinctive_terms,
 )
 from csmetrics.fx import FxRates
@@ -172,6 +174,7 @@ __all__ = [
     "CustomerEffortScore",
     "CustomerSatisfactionScore",
     "DataValidationError",
+    "DetractorFollowups",
     "DistinctiveTerms",
     "EngineError",
     "FirstContactResolution",
@@ -249,6 +252,7 @@ __all__ = [
     "customer_retention_rate",
     "customer_satisfaction_score",
     "datasets",
+    "detractor_followups",
     "distinctive_terms",
     "engagement",
     "feature_adoption",

@@ -1,0 +1,95 @@
+"""The voice-of-the-customer sections of a portfolio report: the detractors to follow up."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from csmetrics._core.formatting import format_money
+from csmetrics.periods.calendar import Period
+from csmetrics.report.render import ReportSection
+from csmetrics.results import TableResult
+
+if TYPE_CHECKING:
+    from csmetrics.report.portfolio import Portfolio
+
+RECENT_DAYS = 90
+"""Days of answers the report's follow-up list looks back from the period's last day: an
+answer older than a quarter is past the point of a call back."""
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+FOLLOWUPS_SHOWN = 25
+"""Detractors listed in the report (those with the most MRR at risk)."""
+
+COMMENT_SHOWN = 160
+"""Characters of a comment shown in the report; longer ones end with an ellipsis."""
+
+
+def shorten(text: Any, limit: int = COMMENT_SHOWN) -> str:
+    """A comment for a table cell: whitespace runs collapsed, control characters shown as
+    U+FFFD (a NUL breaks HTML and terminals), cut at ``limit`` characters.
+
+    Examples
+    --------
+    >>> shorten("  too\\n slow  "), shorten(None), shorten("abcdef", 4)
+    ('too slow', '(no comment)', 'abc\u2026')
+    """
+    if text is None:
+        return "(no comment)"
+    flat = _CONTROL.sub("\ufffd", " ".join(str(text).split()))
+    return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + "\u2026"
+
+
+def followup_section(p: Portfolio, first: Period, last: Period) -> ReportSection | None:
+    """The detractors of the window whose latest answer is a detractor's, by MRR at risk;
+    None when the surveys have no NPS answers."""
+    from csmetrics.feedback import detractor_followups
+
+    assert p.surveys is not None
+    end = np.datetime64(last.end, "D")
+    start = max(np.datetime64(first.start, "D"), end - np.timedelta64(RECENT_DAYS - 1, "D"))
+    table = p.surveys.between(start.astype(object), end.astype(object))
+    if not len(table) or "nps" not in set(np.asarray(table.surveys).tolist()):
+        return None
+    f = detractor_followups(table, subscriptions=p.subscriptions, at=end.astype(object),
+                            fx=p.fx)
+    title = f"Detractors to follow up, {start} to {end}"
+    if not f.detractors:
+        return ReportSection("followups", title,
+                             lines=("No detractor is waiting for a follow-up.",),
+                             doc="feedback.md#closing-the-loop")
+    shown = min(len(f), FOLLOWUPS_SHOWN)
+    cols: dict[str, Any] = {"customer_id": f["customer_id"][:shown]}
+    if table.respondent_ids.size:
+        cols["respondent_id"] = f["respondent_id"][:shown]
+    cols |= {"score": f["score"][:shown],
+                            "days_since": f["days_since"][:shown]}
+    money = p.subscriptions is not None
+    if money:
+        cols["mrr"] = f["mrr"][:shown]
+    if "followed_up" in f.column_names:
+        cols["followed_up"] = f["followed_up"][:shown]
+    if table.has_comments:
+        cols["comment"] = [shorten(c) for c in f["comment"][:shown].tolist()]
+    lines = [f"{f.detractors:,} detractor{'s' * (f.detractors != 1)} at {f.accounts:,} "
+             f"account{'s' * (f.accounts != 1)}"]
+    if money:
+        lines[0] += f", {format_money(f.mrr_at_risk, 2)} MRR at risk"
+    if not np.isnan(f.followed_up_share):
+        lines[0] += f"; {100 * f.followed_up_share:.0f}% followed up"
+    lines[0] += "."
+    if len(f) > shown:
+        lines.append(f"The {shown} with the most MRR at risk are shown.")
+    return ReportSection(
+        "followups", title, TableResult(cols, title="", money=("mrr",) if money else ()),
+        formats={"score": "number", "days_since": "count", "comment": "text"},
+        lines=tuple(lines),
+        notes=(f"A respondent is listed when their latest answer in the {RECENT_DAYS} days to "
+               f"{end} is 0 to 6; "
+               f"{f.superseded:,} earlier detractor answer{'s' * (f.superseded != 1)} "
+               "superseded by a later one. Days since: to that day. Comments "
+               f"are cut at {COMMENT_SHOWN} characters.",),
+        doc="feedback.md#closing-the-loop")
