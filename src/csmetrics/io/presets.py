@@ -260,7 +260,9 @@ def _stripe(raw: Mapping[str, Sequence[str | None]], cols: Mapping[str, str]) ->
               "cancel_at": _first(s.days("cancel_at"), np.where(
                   at_period_end, period_end, np.datetime64("NaT")))}
     if s.get("cancel_at_period_end") is not None:
-        extras["auto_renew"] = np.where(unreadable | ~live, None, ~at_period_end).astype(object)
+        renews = (~at_period_end).astype(object)
+        renews[unreadable | ~live] = None
+        extras["auto_renew"] = renews
     return s.build(status, STRIPE_STATUSES, start=start, trial_start=trial_start,
                    trial_end=trial_end, end=end, pending=status == "trialing",
                    no_paid=status == "paused", never=never,
