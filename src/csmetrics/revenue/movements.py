@@ -43,6 +43,7 @@ from csmetrics.periods.calendar import FREQ, Frequency, PeriodLike
 from csmetrics.policies import POLICY, MetricPolicy
 from csmetrics.results import MetricResult, TableResult
 from csmetrics.revenue.engine import Plan, Run, part_run, totals, window_job
+from csmetrics.revenue.scheduled import SCHEDULED, scheduled_columns, with_scheduled
 from csmetrics.revenue.segments import By
 
 _MONEY = ("starting_mrr", "new", "expansion", "contraction", "churn", "reactivation",
@@ -73,7 +74,9 @@ class MRRMovements(TableResult):
     ``expansion``, ``contraction``, ``churn``, ``reactivation``, ``ending_mrr`` (money, all
     amounts positive) and the customer counts ``starting_customers``, ``new_customers``,
     ``expansion_customers``, ``contraction_customers``, ``churned_customers``,
-    ``reactivated_customers``, ``ending_customers``.
+    ``reactivated_customers``, ``ending_customers``; then ``scheduled_churn`` (ending MRR
+    whose subscription has a ``cancel_at`` after the period end) and
+    ``scheduled_churned_customers``, outside the bridge (``csmetrics.revenue.scheduled``).
 
     ``starting_mrr + new + expansion + reactivation - contraction - churn == ending_mrr`` in
     every row, exactly in cents.
@@ -217,6 +220,8 @@ def mrr_movements(
     -------
     MRRMovements
         One row per period and segment; ``.details()`` lists every per-customer change.
+        ``scheduled_churn`` and ``scheduled_churned_customers`` come last, outside the
+        bridge: MRR still paying whose ``cancel_at`` is after the period end.
 
     Raises
     ------
@@ -257,7 +262,7 @@ def mrr_movements(
     2024-02       150.00   0.00  50.00         40.00      140.00
     """
     job = window_job(subscriptions, start, end, freq=freq, by=by, policy=policy, fx=fx,
-                     context="mrr_movements", finish=_movements)
+                     context="mrr_movements", finish=_movements, gather=with_scheduled)
     # Details list customers: they are read from the whole table, on request only.
     return replace(job, finalize=partial(_movements, table=job.table))
 
@@ -288,8 +293,9 @@ def _movements(partials: Partials, plan: Plan, table: Any = None) -> MRRMovement
     for i, name in enumerate(kr.MOVEMENT_NAMES):
         cols[count_names[name]] = b.counts[i][sg, per]
     cols["ending_customers"] = b.ending_count[sg, per]
+    cols.update(scheduled_columns(partials, plan, sg, per, scale))
     ordered = {k: cols[k] for k in ("period", *(() if seg.name is None else (seg.name,)),
-                                    *money, *_COUNTS)}
+                                    *money, *_COUNTS, *SCHEDULED)}
     return MRRMovements(ordered, periods=r.grid.labels, currency=r.currency, money=money,
                         detail=partial(_details_of, table, plan), digits=r.digits[sg],
                         segment=seg.name)
