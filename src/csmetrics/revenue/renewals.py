@@ -150,7 +150,9 @@ def renewals(
         A column (``"plan"``, ``"product"``) or a customer-to-segment mapping.
     health : HealthScores or mapping, optional
         Split each month by health band: a ``HealthScores`` result (its ``band`` column) or
-        a mapping of customer id to band; customers without a band are in ``"(none)"``.
+        a mapping of customer id to band; customers without a band are in ``"(none)"``
+        (there only when some customer has none). Every band of a ``HealthScores`` is
+        listed, in its order.
     grace_days : int, default 30
         Days after a renewal date at which its outcome is read.
     as_of : date, optional
@@ -241,8 +243,13 @@ def _bands(table: SubscriptionTable, health: Any, context: str
         order = list(health.band_names)
     found = lookup(table.customer_ids, mapping, context, "customers", missing=NONE_LABEL,
                    some=bool(len(table)))
-    present = [b for b in dict.fromkeys(found.tolist()) if b != NONE_LABEL]
-    names = [*order, *sorted((b for b in present if b not in order), key=str), NONE_LABEL]
+    used = np.zeros(table.customer_ids.size, dtype=bool)
+    used[table.customer_codes] = True
+    seen = dict.fromkeys(found[used].tolist())
+    present = [b for b in seen if b != NONE_LABEL]
+    # "(none)" only when some customer has no band, as for a by= mapping.
+    names = [*order, *sorted((b for b in present if b not in order), key=str),
+             *([NONE_LABEL] if NONE_LABEL in seen or not len(table) else [])]
     index = {b: i for i, b in enumerate(names)}
     return tuple(names), np.array([index[b] for b in found.tolist()], dtype=np.int64)
 
