@@ -262,6 +262,15 @@ def test_scheduled_churn_by_hand() -> None:
     assert r["scheduled_churn"] == [100, 130, 30, 30]
     assert r["scheduled_churned_customers"] == [1, 2, 1, 1]
     assert r["churn"] == [0, 0, 100, 0]          # the churn itself, when it happens
+    # The details list each scheduled customer apart from the churn, with no change.
+    d = cm.mrr_movements(subs, "2024-01", "2024-04").details().to_dict()
+    scheduled = [(p, c, m, x) for p, c, m, x in zip(d["period"], d["customer_id"],
+                                                    d["movement"], d["change"], strict=True)
+                 if m == "scheduled_churn"]
+    assert [(p, c) for p, c, _, _ in scheduled] == [
+        ("2024-01", "a"), ("2024-02", "a"), ("2024-02", "b"), ("2024-03", "b"),
+        ("2024-04", "b")]
+    assert all(x == 0 for *_, x in scheduled)
     before = cm.mrr_movements([S(**{**s.model_dump(), "cancel_at": None}) for s in subs],
                               "2024-01", "2024-04").to_dict()
     for name, values in before.items():          # every other column is unchanged

@@ -43,7 +43,12 @@ from csmetrics.periods.calendar import FREQ, Frequency, PeriodLike
 from csmetrics.policies import POLICY, MetricPolicy
 from csmetrics.results import MetricResult, TableResult
 from csmetrics.revenue.engine import Plan, Run, part_run, totals, window_job
-from csmetrics.revenue.scheduled import SCHEDULED, scheduled_columns, with_scheduled
+from csmetrics.revenue.scheduled import (
+    SCHEDULED,
+    scheduled_columns,
+    scheduled_details,
+    with_scheduled,
+)
 from csmetrics.revenue.segments import By
 
 _MONEY = ("starting_mrr", "new", "expansion", "contraction", "churn", "reactivation",
@@ -60,7 +65,9 @@ class MovementDetails(TableResult):
     """Per-customer MRR changes behind an ``MRRMovements`` bridge.
 
     One row per customer (and segment) and period in which the customer's MRR changed, with
-    ``movement``, ``previous_mrr``, ``mrr`` and the signed ``change``.
+    ``movement``, ``previous_mrr``, ``mrr`` and the signed ``change``; and one of movement
+    ``"scheduled_churn"`` per customer still paying whose ``cancel_at`` is after the period
+    end (``previous_mrr == mrr``, the MRR scheduled to leave; ``change`` 0).
     """
 
     def __repr__(self) -> str:
@@ -344,6 +351,11 @@ def _details(r: Run) -> dict[str, NDArray[Any]]:
         cur = np.concatenate([cur, x_peak, zeros])
         kind = np.concatenate([kind, np.where(x.returning, kr.REACTIVATION, kr.NEW),
                                np.full(x_ent.size, kr.CHURN)]).astype(np.int8)
+    # Customers scheduled to churn: still paying, so no change (csmetrics.revenue.scheduled).
+    s_ent, s_period, s_mrr = scheduled_details(r, r.currency_factor if converted else None)
+    ent, period = np.concatenate([ent, s_ent]), np.concatenate([period, s_period])
+    prev, cur = np.concatenate([prev, s_mrr]), np.concatenate([cur, s_mrr])
+    kind = np.concatenate([kind, np.full(s_ent.size, len(kr.MOVEMENT_NAMES), np.int8)])
     order = np.lexsort((np.arange(ent.size), ent, period))
     ent, period, prev, cur, kind = ent[order], period[order], prev[order], cur[order], kind[order]
     if converted:   # user entities, in the reporting currency
@@ -364,7 +376,7 @@ def _details(r: Run) -> dict[str, NDArray[Any]]:
     if r.seg.name is not None:
         detail[r.seg.name] = r.seg.labels[segment]
     detail["customer_id"] = r.table.customer_ids[customer]
-    detail["movement"] = np.asarray(kr.MOVEMENT_NAMES, dtype=object)[kind]
+    detail["movement"] = np.asarray((*kr.MOVEMENT_NAMES, SCHEDULED[0]), dtype=object)[kind]
     detail["previous_mrr"] = prev / scale
     detail["mrr"] = cur / scale
     detail["change"] = (cur - prev) / scale
