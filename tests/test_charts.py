@@ -122,6 +122,11 @@ CASES: dict[str, tuple[Callable[[], Any], dict[str, Any], str | None]] = {
     "health_bands": (lambda: cm.health_rollup(_scores()), {}, None),
     "at_risk": (lambda: cm.at_risk(_scores()), {"currency": "USD"}, "USD"),
     "health_transitions": (_health_trend, {}, None),
+    "renewals": (lambda: _quiet(lambda: cm.renewals(_subs(), *W)), {}, "USD"),
+    "renewals_by_health": (lambda: _quiet(lambda: cm.renewals(
+        _subs(), "2023-01", "2024-12", health={c: ("red" if i % 3 else "green") for i, c in
+                                                enumerate(_subs().customer_ids.tolist())})),
+        {}, "USD"),
 }
 
 
@@ -398,7 +403,7 @@ def test_the_plot_namespace_has_every_chart_under_a_short_name() -> None:
              "survey_estimate": "plot_survey_estimate", "csat": "plot_survey_estimate",
              "ces": "plot_survey_estimate", "survey_trend": "plot_survey_trend",
              "health_bands": "plot_health_bands", "at_risk": "plot_at_risk",
-             "health_transitions": "plot_health_transitions"}
+             "health_transitions": "plot_health_transitions", "renewals": "plot_renewals"}
     assert sorted(cm.plot.__all__) == sorted(names)
     for short, long in names.items():
         assert getattr(cm.plot, short) is getattr(plotting, long)

@@ -1,10 +1,12 @@
-"""Revenue metrics: MRR and its movements, churn, retention (NRR, GRR) and trial conversion.
+"""Revenue metrics: MRR and its movements, ARR, churn, retention (NRR, GRR), renewals and trial
+conversion.
 
 Every metric here reads subscription spans and shares one bridge engine
 (``csmetrics.revenue.engine``): the change points of each customer's MRR between
 consecutive snapshots.
 """
 
+from csmetrics.revenue.arr import arr, average_selling_price
 from csmetrics.revenue.churn import (
     customer_count,
     customer_retention_rate,
@@ -20,6 +22,7 @@ from csmetrics.revenue.movements import (
     mrr_series,
 )
 from csmetrics.revenue.mrr import arpa, mrr
+from csmetrics.revenue.renewals import RenewalCalendar, renewals
 from csmetrics.revenue.retention import (
     RetentionSeries,
     gross_revenue_retention,
@@ -32,9 +35,12 @@ __all__ = [
     "MRRMovements",
     "MRRSeries",
     "MovementDetails",
+    "RenewalCalendar",
     "RetentionSeries",
     "TrialConversion",
     "arpa",
+    "arr",
+    "average_selling_price",
     "customer_count",
     "customer_retention_rate",
     "gross_revenue_retention",
@@ -45,6 +51,7 @@ __all__ = [
     "net_revenue_retention",
     "nrr_series",
     "quick_ratio",
+    "renewals",
     "revenue_churn_rate",
     "trial_conversion_rate",
 ]
