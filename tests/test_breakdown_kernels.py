@@ -179,9 +179,9 @@ def test_the_reason_is_the_last_subscription_to_end() -> None:
 
 
 def test_a_tie_on_the_end_day_goes_to_the_larger_mrr_then_the_smaller_rank() -> None:
-    events, rows = _ending([0, 0], [-5, -5], [40, 40], [1000, 500], [1, 0])
+    _, rows = _ending([0, 0], [-5, -5], [40, 40], [1000, 500], [1, 0])
     assert rows.tolist() == [0]                     # $10 beats $5
-    events, rows = _ending([0, 0], [-5, -5], [40, 40], [500, 500], [1, 0])
+    _, rows = _ending([0, 0], [-5, -5], [40, 40], [500, 500], [1, 0])
     assert rows.tolist() == [1]                     # same MRR: rank 0 first
 
 
