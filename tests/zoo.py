@@ -97,7 +97,9 @@ BASE_ROWS: dict[str, dict[str, Any]] = {
     "subscriptions": {
         "customer_id": "c0", "subscription_id": "s0", "plan": "pro", "start": "2024-01-01",
         "end": "2024-06-01", "amount": 10, "currency": "USD", "interval": "month",
-        "interval_count": 1, "quantity": 1, "discount": 0,
+        "interval_count": 1, "quantity": 1, "discount": 0, "renews_at": "2025-01-01",
+        "auto_renew": True, "cancel_at": "2024-06-01", "churn_reason": "price",
+        "churn_type": "voluntary", "product": "core",
     },
     "usage": {
         "customer_id": "c0", "user_id": "u0", "at": "2024-01-01T10:00:00",

@@ -4,7 +4,7 @@ Import the same names from ``csmetrics`` or from ``csmetrics.tables``.
 """
 
 from csmetrics._core.warnings import warn_deprecated
-from csmetrics.tables.subscriptions import INTERVALS, Interval, Subscription
+from csmetrics.tables.subscription_record import INTERVALS, Interval, Subscription
 
 __all__ = [
     "INTERVALS",

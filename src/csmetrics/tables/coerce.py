@@ -39,7 +39,7 @@ def coerce(kind: type[_T], data: Any, context: str, *, by: object = None,
 
 _FIELD_SEGMENTS: dict[type, frozenset[str]] = {
     SubscriptionTable: frozenset(("customer_id", "subscription_id", "plan", "currency",
-                                  "interval")),
+                                  "interval", "churn_reason", "churn_type", "product")),
     SurveyTable: frozenset(SurveyTable._CODED),
     UsageTable: frozenset(UsageTable._CODED),
     SupportTicketTable: frozenset(SupportTicketTable._CODED),

@@ -10,42 +10,25 @@ applies the same rules to whole columns. Both paths build the same table."""
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from csmetrics._core.amounts import (
     check_amount_format,
     parse_amounts,
     suggest_amount_format,
 )
-from csmetrics._core.arrow import Kind
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
-from csmetrics._core.convert import (
-    one_date,
-    to_codes,
-    to_dates,
-)
+from csmetrics._core.convert import to_codes, to_dates
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._kernels import revenue as kr
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable, constant, uniform
-from csmetrics.tables.records import (
-    RecordModel,
-    iso_currency,
-    money_amount,
-    record_count,
-    record_label,
-    record_missing_text,
-    record_number,
-)
 from csmetrics.tables.rules import (
     categorical_codes,
     check_mrr_bound,
@@ -53,126 +36,22 @@ from csmetrics.tables.rules import (
     currency_codes,
     required_number,
 )
+from csmetrics.tables.subscription_extras import (
+    CHURN_TYPES,
+    decode_churn_types,
+    decode_flags,
+    read_extras,
+)
+from csmetrics.tables.subscription_record import (
+    ARROW_KINDS,
+    INTERVALS,
+    OPTIONAL_DEFAULTS,
+    SUBSCRIPTION_FIELDS,
+    Interval,
+    Subscription,
+)
 
-Interval = Literal["day", "week", "month", "quarter", "year"]
-
-
-INTERVALS: tuple[Interval, ...] = ("day", "week", "month", "quarter", "year")
-"""Billing intervals, in the order of their integer codes in a table."""
-
-
-class Subscription(RecordModel):
-    """One span of a subscription during which its price is constant.
-
-    A price, plan, seat or discount change ends one span and starts the next (the new row's
-    ``start`` equals the old row's ``end``), so a subscription's history is a run of rows.
-
-    Parameters
-    ----------
-    customer_id : str or int
-        The paying account. MRR and its movements are per customer.
-    subscription_id : str or int, optional
-        Identifies the subscription across its spans; with it, spans of one subscription are
-        checked not to overlap.
-    plan : str, optional
-        Plan name, usable as a segment (``by="plan"``).
-    start : date
-        First day the span is active.
-    end : date or None
-        First day it is no longer active (exclusive); ``None`` while it is still running.
-        ``end == start`` is an empty span that never counts.
-    amount : Decimal, int or float
-        Recurring charge per unit per billing interval, excluding tax; >= 0.
-    currency : str, default "USD"
-        ISO 4217 code (case-insensitive; stored upper-case).
-    interval : {"day", "week", "month", "quarter", "year"}, default "month"
-        Billing interval.
-    interval_count : int, default 1
-        Intervals per billing period (2 with ``"year"`` is a two-year term); 1 to 10,000.
-    quantity : float, default 1
-        Units (seats) billed; >= 0. The charge is ``amount * quantity``.
-    discount : float, default 0
-        Fraction taken off the charge, 0 to 1 (1 is free).
-
-    Examples
-    --------
-    >>> Subscription(customer_id="acme", start="2024-01-15", amount=1200, interval="year")
-    Subscription(customer_id='acme', subscription_id=None, plan=None, start=datetime.date(2024, 1, 15), end=None, amount=1200, currency='USD', interval='year', interval_count=1, quantity=1.0, discount=0.0)
-    """  # noqa: E501
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    customer_id: str | int
-    subscription_id: str | int | None = None
-    plan: str | int | None = None
-    start: _dt.date
-    end: _dt.date | None = None
-    amount: Decimal | int | float
-    currency: str = "USD"
-    interval: Interval = "month"
-    interval_count: int = Field(default=1, ge=1, le=10_000)
-    quantity: float = Field(default=1.0, ge=0, allow_inf_nan=False)
-    discount: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
-
-    _labels_as_the_columns_read_them = field_validator(
-        "customer_id", "subscription_id", "plan", mode="before")(record_label)
-
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _dates_as_the_columns_read_them(cls, v: Any) -> Any:
-        # The same reading as SubscriptionTable.from_columns: ISO 8601 strings, dates,
-        # datetimes (tz-aware ones in UTC) and datetime64, any time of day dropped.
-        if v is None or (isinstance(v, _dt.date) and not isinstance(v, _dt.datetime)):
-            return v
-        try:
-            return one_date(v).astype(_dt.date)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                "must be a date (ISO 8601 such as '2024-03-15', a date, or a datetime64)"
-            ) from exc
-
-    @field_validator("interval", mode="before")
-    @classmethod
-    def _interval_case_insensitive(cls, v: Any) -> Any:
-        return v.strip().lower() if isinstance(v, str) else v
-
-    _amount_is_finite_and_not_negative = field_validator("amount")(money_amount)
-    _currency_is_iso_4217 = field_validator("currency")(iso_currency)
-    _numbers_as_the_columns_read_them = field_validator(
-        "quantity", "discount", mode="before")(record_number)
-    _count_as_the_columns_read_it = field_validator("interval_count", mode="before")(
-        record_count)
-    _missing_text_is_no_date = field_validator("start", "end", mode="before")(
-        record_missing_text)
-
-    @model_validator(mode="after")
-    def _end_not_before_start(self) -> Subscription:
-        if self.end is not None and self.end < self.start:
-            raise ValueError("must not end before it starts")
-        return self
-
-
-_OPTIONAL_DEFAULTS: dict[str, Any] = {
-    "subscription_id": None,
-    "plan": None,
-    "end": None,
-    "currency": "USD",
-    "interval": "month",
-    "interval_count": 1,
-    "quantity": 1.0,
-    "discount": 0.0,
-}
-
-
-_KINDS: dict[str, Kind] = {
-    "customer_id": "codes", "subscription_id": "codes", "plan": "codes", "start": "date",
-    "end": "date", "amount": "number", "currency": "category", "interval": "category",
-    "interval_count": "number", "quantity": "number", "discount": "number"}
-"""How each field reads an Arrow column (fast casts; see csmetrics._core.arrow)."""
-
-
-_COLUMNS = ("customer_id", "subscription_id", "plan", "start", "end", "amount", "currency",
-            "interval", "interval_count", "quantity", "discount")
+__all__ = ["INTERVALS", "Interval", "Subscription", "SubscriptionTable"]
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -197,6 +76,14 @@ class SubscriptionTable(ColumnTable):
     interval_count : ndarray of int64
     currency_codes : ndarray of int64
         Codes into ``currencies`` (upper-case ISO 4217).
+    renews_at, cancel_at : ndarray of datetime64[D]
+        Renewal (term end) and scheduled cancellation dates, NaT where not given.
+    auto_renew : ndarray of int8
+        1 renews by itself, 0 does not, -1 not given (``column("auto_renew")`` decodes).
+    churn_reason_codes, product_codes : ndarray of int64
+        Codes into ``churn_reasons`` and ``products``; -1 where not given.
+    churn_type : ndarray of int8
+        Codes into ``csmetrics.tables.subscription_extras.CHURN_TYPES``; -1 where not given.
     mrr_units : ndarray of int64
         Each row's MRR in 1/100 of its currency's minor unit.
     source_rows : ndarray of int64
@@ -219,12 +106,14 @@ class SubscriptionTable(ColumnTable):
     (3, ['a', 'b'])
     """
 
-    _FIELDS: ClassVar[tuple[str, ...]] = tuple(_COLUMNS)
+    _FIELDS: ClassVar[tuple[str, ...]] = tuple(SUBSCRIPTION_FIELDS)
     _CODED: ClassVar[Mapping[str, tuple[str, str]]] = {
         "customer_id": ("customer_codes", "customer_ids"),
         "subscription_id": ("subscription_codes", "subscription_ids"),
         "plan": ("plan_codes", "plans"),
         "currency": ("currency_codes", "currencies"),
+        "churn_reason": ("churn_reason_codes", "churn_reasons"),
+        "product": ("product_codes", "products"),
     }
     _RECORD: ClassVar[Any] = Subscription
     _RECORD_CONVERT: ClassVar[Mapping[str, Any]] = {"amount": float}
@@ -245,6 +134,14 @@ class SubscriptionTable(ColumnTable):
     interval_count: NDArray[np.int64]
     quantity: NDArray[np.float64]
     discount: NDArray[np.float64]
+    renews_at: NDArray[np.datetime64]
+    auto_renew: NDArray[np.int8]
+    cancel_at: NDArray[np.datetime64]
+    churn_reason_codes: NDArray[np.int64]
+    churn_reasons: NDArray[Any]
+    churn_type: NDArray[np.int8]
+    product_codes: NDArray[np.int64]
+    products: NDArray[Any]
     mrr_units: NDArray[np.int64]
     source_rows: NDArray[np.int64]
     skipped: SkippedRows = field(default_factory=lambda: SkippedRows.empty())
@@ -290,6 +187,12 @@ class SubscriptionTable(ColumnTable):
         interval_count: str = "interval_count",
         quantity: str = "quantity",
         discount: str = "discount",
+        renews_at: str = "renews_at",
+        auto_renew: str = "auto_renew",
+        cancel_at: str = "cancel_at",
+        churn_reason: str = "churn_reason",
+        churn_type: str = "churn_type",
+        product: str = "product",
         segments: Sequence[str] = (),
         errors: ErrorMode = "raise",
         amount_format: str | None = None,
@@ -302,10 +205,12 @@ class SubscriptionTable(ColumnTable):
         data : mapping, pandas.DataFrame, polars.DataFrame or pyarrow.Table
             The input. DataFrame libraries are recognised, not imported.
         customer_id, subscription_id, plan, start, end, amount, currency, interval, \
-interval_count, quantity, discount : str
+interval_count, quantity, discount, renews_at, auto_renew, cancel_at, churn_reason, \
+churn_type, product : str
             Name of the column holding each field, when it differs from the field name.
             ``customer_id``, ``start`` and ``amount`` are required. An optional column that
-            is absent takes its default (no id, no plan, open-ended, "USD", "month", 1, 1, 0);
+            is absent takes its default (no id, no plan, open-ended, "USD", "month", 1, 1, 0;
+            the renewal, cancellation, churn and product fields not given);
             an optional column *renamed* here must exist.
         segments : sequence of str, optional
             Other columns of the input to keep as segments, so that ``by=`` can name them
@@ -327,9 +232,11 @@ interval_count, quantity, discount : str
             ``amount_format`` names no known format.
         DataValidationError
             A value breaks a rule: missing value, not a number or date, negative amount or
-            quantity, discount outside 0..1, interval_count not a whole number >= 1, end
-            before start, unknown interval, malformed or unknown currency, duplicate
-            ``(subscription_id, start)``, or overlapping spans of one subscription.
+            quantity, discount outside 0..1, interval_count not a whole number >= 1, end,
+            renews_at or cancel_at before start, unknown interval, churn_type neither
+            'voluntary' nor 'delinquent', auto_renew not true or false, malformed or
+            unknown currency, duplicate ``(subscription_id, start)``, or overlapping spans
+            of one subscription.
 
         Notes
         -----
@@ -355,14 +262,16 @@ interval_count, quantity, discount : str
         renamed = {"customer_id": customer_id, "subscription_id": subscription_id, "plan": plan,
                    "start": start, "end": end, "amount": amount, "currency": currency,
                    "interval": interval, "interval_count": interval_count, "quantity": quantity,
-                   "discount": discount}
-        raw, n, renamed = read_columns(data, renamed, _OPTIONAL_DEFAULTS, ctx, kinds=_KINDS)
+                   "discount": discount, "renews_at": renews_at, "auto_renew": auto_renew,
+                   "cancel_at": cancel_at, "churn_reason": churn_reason,
+                   "churn_type": churn_type, "product": product}
+        raw, n, renamed = read_columns(data, renamed, OPTIONAL_DEFAULTS, ctx, kinds=ARROW_KINDS)
         chk = Checker(n, ctx, errors, collect=True).show({renamed[f]: v for f, v in raw.items()})
 
         def col(field_name: str) -> NDArray[Any]:
             v = raw[field_name]
             if v is None:  # typed defaults ("USD" as text, 1 as an integer): no objects
-                default = _OPTIONAL_DEFAULTS[field_name]
+                default = OPTIONAL_DEFAULTS[field_name]
                 return np.full(n, default, dtype=object if default is None else None)
             return v
 
@@ -383,6 +292,7 @@ interval_count, quantity, discount : str
         end_d = (np.full(n, np.datetime64("NaT"), dtype="datetime64[D]") if raw["end"] is None
                  else to_dates(col("end"), renamed["end"], chk))
         chk.check(end_d < start_d, renamed["end"], f"must not be before '{renamed['start']}'")
+        extras = read_extras(raw, renamed, chk, n, start_d)
 
         amt_raw = col("amount")
         if amount_format is not None:
@@ -448,6 +358,10 @@ interval_count, quantity, discount : str
             end=end_d, amount=amt, currency_codes=cur_codes, currencies=currencies,
             interval=interval_codes, interval_count=count, quantity=qty, discount=disc,
             mrr_units=units, source_rows=np.arange(n, dtype=np.int64),
+            renews_at=extras["renews_at"], auto_renew=extras["auto_renew"],
+            cancel_at=extras["cancel_at"], churn_reason_codes=extras["churn_reason_codes"],
+            churn_reasons=extras["churn_reasons"], churn_type=extras["churn_type"],
+            product_codes=extras["product_codes"], products=extras["products"],
         )
         return table._keep_segments(data, segments, chk)._finish(chk)
 
@@ -465,14 +379,20 @@ interval_count, quantity, discount : str
         """
         if name == "interval":
             return np.asarray(INTERVALS, dtype=object)[self.interval]
+        if name == "auto_renew":
+            return decode_flags(self.auto_renew)
+        if name == "churn_type":
+            return decode_churn_types(self.churn_type)
         return None
 
     def _extra_segments(self) -> Mapping[str, Coded]:
-        return {"interval": (self.interval.astype(np.int64), np.asarray(INTERVALS, dtype=object))}
+        return {"interval": (self.interval.astype(np.int64), np.asarray(INTERVALS, dtype=object)),
+                "churn_type": (self.churn_type.astype(np.int64),
+                               np.asarray(CHURN_TYPES, dtype=object))}
 
     def to_dict(self) -> dict[str, list[Any]]:
         """Columns as lists of Python values (dates as ``datetime.date``), in field order."""
-        return {name: self.column(name).tolist() for name in (*_COLUMNS, *self.segments)}
+        return {name: self.column(name).tolist() for name in (*SUBSCRIPTION_FIELDS, *self.segments)}
 
     def __repr__(self) -> str:
         if len(self) == 0:
