@@ -89,6 +89,7 @@ def api() -> str:
 VALUE_COLUMNS: dict[str, str | None] = {
     "mrr": "mrr", "arpa": "arpa", "customer_count": "customers", "mrr_series": "mrr",
     "mrr_movements": "ending_mrr", "logo_churn_rate": "logo_churn_rate",
+    "churn_breakdown": "churned_mrr", "product_movements": "expansion",
     "customer_retention_rate": "customer_retention_rate",
     "revenue_churn_rate": "revenue_churn_rate", "quick_ratio": "quick_ratio",
     "net_revenue_retention": "net_revenue_retention",

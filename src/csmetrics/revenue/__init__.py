@@ -1,10 +1,12 @@
-"""Revenue metrics: MRR and its movements, churn, retention (NRR, GRR) and trial conversion.
+"""Revenue metrics: MRR and its movements (split by product), churn (by reason and type),
+retention (NRR, GRR) and trial conversion.
 
 Every metric here reads subscription spans and shares one bridge engine
 (``csmetrics.revenue.engine``): the change points of each customer's MRR between
 consecutive snapshots.
 """
 
+from csmetrics.revenue.breakdown import ChurnBreakdown, churn_breakdown
 from csmetrics.revenue.churn import (
     customer_count,
     customer_retention_rate,
@@ -20,6 +22,7 @@ from csmetrics.revenue.movements import (
     mrr_series,
 )
 from csmetrics.revenue.mrr import arpa, mrr
+from csmetrics.revenue.products import ProductMovements, product_movements
 from csmetrics.revenue.retention import (
     RetentionSeries,
     gross_revenue_retention,
@@ -29,12 +32,15 @@ from csmetrics.revenue.retention import (
 from csmetrics.revenue.trials import TrialConversion, trial_conversion_rate
 
 __all__ = [
+    "ChurnBreakdown",
     "MRRMovements",
     "MRRSeries",
     "MovementDetails",
+    "ProductMovements",
     "RetentionSeries",
     "TrialConversion",
     "arpa",
+    "churn_breakdown",
     "customer_count",
     "customer_retention_rate",
     "gross_revenue_retention",
@@ -44,6 +50,7 @@ __all__ = [
     "mrr_series",
     "net_revenue_retention",
     "nrr_series",
+    "product_movements",
     "quick_ratio",
     "revenue_churn_rate",
     "trial_conversion_rate",

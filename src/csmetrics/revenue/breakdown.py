@@ -79,7 +79,7 @@ class ChurnBreakdown(TableResult):
         >>> from csmetrics import Subscription
         >>> subs = [Subscription(customer_id="a", start="2024-01-01", end="2024-02-10",
         ...                      amount=80, churn_reason="price")]
-        >>> churn_breakdown(subs, "2024-01", "2024-03").plot().get_ylabel()
+        >>> churn_breakdown(subs, "2024-02", "2024-02").plot().get_ylabel()
         'Churned MRR (USD)'
         """
         from csmetrics.plotting import plot_churn_breakdown
@@ -171,14 +171,14 @@ def churn_breakdown(
     >>> print(churn_breakdown(subs, "2024-01", "2024-01"))
     Churned MRR by reason (USD)
     period   churn_reason  churned_mrr  churned_customers  mrr_share
-    2024-01         price       100.00                  1   0.666667
-    2024-01     (unknown)        50.00                  1   0.333333
+    2024-01  price              100.00                  1     0.6667
+    2024-01  (unknown)           50.00                  1     0.3333
     >>> print(churn_breakdown(subs, "2024-01", "2024-01", split="type"))
     Churned MRR by type (USD)
-    period  churn_type  churned_mrr  churned_customers  mrr_share
-    2024-01   voluntary       100.00                  1   0.666667
-    2024-01  delinquent        50.00                  1   0.333333
-    2024-01   (unknown)         0.00                  0   0.000000
+    period   churn_type  churned_mrr  churned_customers  mrr_share
+    2024-01  voluntary        100.00                  1     0.6667
+    2024-01  delinquent        50.00                  1     0.3333
+    2024-01  (unknown)          0.00                  0          0
     """
     table = as_table(subscriptions, "churn_breakdown", by=by)
     # The reasons are the whole table's categories, which every part shares.
