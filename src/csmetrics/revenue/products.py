@@ -152,11 +152,12 @@ def product_movements(
     """
     table = as_table(subscriptions, "product_movements", by=by)
     _, products = _products(table)
-    if products.size == 0:
+    if products.size == 0 and len(table):
+        # Empty input is an answer (zeros); rows without any product are not.
         raise ColumnNotFoundError(
-            "product", table.segment_columns,
+            "product", [c for c in table.segment_columns if c != "product"],
             context="product_movements (splits expansion and contraction by product, so "
-                    "each subscription needs a 'product')")
+                    "it needs a 'product' on the subscriptions)")
     return window_job(table, start, end, freq=freq, by=by, policy=policy, fx=None,
                       context="product_movements", finish=_finish, gather=_gather)
 
