@@ -149,7 +149,8 @@ def results() -> str:
 # The csmetrics.plot functions drawing each result's chart (tests/test_charts.py checks that
 # every result with a .plot() is here and that every name is in csmetrics.plot).
 CHART_NAMES: dict[str, str] = {
-    "AtRiskAccounts": "at_risk", "CohortTable": "cohorts", "CustomerEffortScore": "ces",
+    "AtRiskAccounts": "at_risk", "ChurnBreakdown": "churn_reasons", "CohortTable": "cohorts",
+    "CustomerEffortScore": "ces",
     "CustomerSatisfactionScore": "csat", "HealthRollup": "health_bands",
     "HealthTrend": "health_transitions", "MRRMovements": "mrr_bridge, movements",
     "MRRSeries": "mrr_series", "NetPromoterScore": "nps", "RetentionSeries": "retention",
