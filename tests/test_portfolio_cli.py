@@ -368,9 +368,10 @@ class TestReportParts:
 
 def test_plotting_exports_every_chart_from_its_domain_module() -> None:
     import csmetrics.plotting as plotting
-    from csmetrics.plotting import health, revenue, surveys, value
+    from csmetrics.plotting import breakdown, health, revenue, surveys, value
 
-    homes = {"plot_mrr_bridge": revenue, "plot_mrr_movements": revenue,
+    homes = {"plot_churn_breakdown": breakdown, "plot_mrr_bridge": revenue,
+             "plot_mrr_movements": revenue,
              "plot_mrr_series": revenue, "plot_retention_trend": revenue,
              "plot_cohort_table": value, "plot_survival_curve": value,
              "plot_sbg_projection": value, "plot_nps": surveys,
