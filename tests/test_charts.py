@@ -135,6 +135,11 @@ CASES: dict[str, tuple[Callable[[], Any], dict[str, Any], str | None]] = {
     "churn_reasons": (lambda: _quiet(lambda: cm.churn_breakdown(_reasons(), *W)), {}, "USD"),
     "churn_reasons_by": (lambda: _quiet(lambda: cm.churn_breakdown(
         _reasons(), "2023-01", "2024-12", by="plan")), {"segment": "pro"}, "USD"),
+    "renewals": (lambda: _quiet(lambda: cm.renewals(_subs(), *W)), {}, "USD"),
+    "renewals_by_health": (lambda: _quiet(lambda: cm.renewals(
+        _subs(), "2023-01", "2024-12", health={c: ("red" if i % 3 else "green") for i, c in
+                                                enumerate(_subs().customer_ids.tolist())})),
+        {}, "USD"),
 }
 
 
@@ -412,7 +417,7 @@ def test_the_plot_namespace_has_every_chart_under_a_short_name() -> None:
              "survey_estimate": "plot_survey_estimate", "csat": "plot_survey_estimate",
              "ces": "plot_survey_estimate", "survey_trend": "plot_survey_trend",
              "health_bands": "plot_health_bands", "at_risk": "plot_at_risk",
-             "health_transitions": "plot_health_transitions",
+             "health_transitions": "plot_health_transitions", "renewals": "plot_renewals",
              "churn_reasons": "plot_churn_breakdown"}
     assert sorted(cm.plot.__all__) == sorted(names)
     for short, long in names.items():

@@ -28,7 +28,9 @@ CALLS: dict[str, tuple[Any, ...]] = {
     "mrr_series": W, "mrr_movements": W, "logo_churn_rate": W,
     "customer_retention_rate": W, "revenue_churn_rate": W, "quick_ratio": W,
     "net_revenue_retention": W, "gross_revenue_retention": W,
-    "nrr_series": ("2024-10", "2024-12"), "churn_breakdown": W, "product_movements": W,
+    "nrr_series": ("2024-10", "2024-12"),
+    "arr": ("2024-06",), "average_selling_price": W, "renewals": W,
+    "churn_breakdown": W, "product_movements": W,
 }
 POLICIES = [None, cm.MetricPolicy(same_period_churn=True),
             cm.MetricPolicy(free_customers="customers", reactivation_window_days=60)]

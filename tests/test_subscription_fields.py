@@ -121,3 +121,30 @@ def test_by_product_and_churn_type_split_mrr() -> None:
     by_type = cm.mrr(t, "2024-03-01", by="churn_type").to_dict()
     got = dict(zip(by_type["churn_type"], by_type["mrr"], strict=True))
     assert got == pytest.approx({"voluntary": 30.0, "delinquent": 50.0, "(none)": 8.33})
+
+
+@pytest.mark.filterwarnings("ignore::csmetrics.io.presets.PresetExclusionWarning")
+def test_vendor_presets_read_renewal_and_cancellation_columns() -> None:
+    from pathlib import Path
+
+    from csmetrics.io import read_subscriptions_csv
+
+    data = Path(__file__).parent / "data"
+    t = read_subscriptions_csv(data / "stripe_subscriptions.csv", preset="stripe",
+                               errors="skip")
+    by_customer = {c: (r, a, x, p) for c, r, a, x, p in zip(
+        *(t.to_dict()[k] for k in ("customer_id", "renews_at", "cancel_at", "auto_renew",
+                                   "product")), strict=True)}
+    # sub_E1: Cancel At Period End true, Current Period End 2024-07-15 10:00 UTC: scheduled
+    # to cancel then and not renewing. sub_C1: yearly, period end 2025-03-10. sub_D1:
+    # canceled, so no renewal date.
+    assert by_customer["cus_E"] == (dt.date(2024, 7, 15), dt.date(2024, 7, 15), False, "Basic")
+    assert by_customer["cus_C"] == (dt.date(2025, 3, 10), None, True, "Pro")
+    assert by_customer["cus_D"][:3] == (None, None, None)
+    cb = read_subscriptions_csv(data / "chargebee_subscriptions.csv", preset="chargebee",
+                                errors="skip").to_dict()
+    rows = dict(zip(cb["customer_id"], zip(cb["renews_at"], cb["cancel_at"], strict=True),
+                    strict=False))
+    # cb_E1 is non_renewing with cancelled_at 2024-07-15: the scheduled cancellation.
+    assert rows["cust_E"] == (dt.date(2024, 7, 15), dt.date(2024, 7, 15))
+    assert rows["cust_C"] == (dt.date(2024, 9, 10), None)

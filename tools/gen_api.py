@@ -90,6 +90,7 @@ VALUE_COLUMNS: dict[str, str | None] = {
     "mrr": "mrr", "arpa": "arpa", "customer_count": "customers", "mrr_series": "mrr",
     "mrr_movements": "ending_mrr", "logo_churn_rate": "logo_churn_rate",
     "churn_breakdown": "churned_mrr", "product_movements": "expansion",
+    "arr": "arr", "average_selling_price": "asp", "renewals": "arr_up",
     "customer_retention_rate": "customer_retention_rate",
     "revenue_churn_rate": "revenue_churn_rate", "quick_ratio": "quick_ratio",
     "net_revenue_retention": "net_revenue_retention",
@@ -153,7 +154,8 @@ CHART_NAMES: dict[str, str] = {
     "CustomerEffortScore": "ces",
     "CustomerSatisfactionScore": "csat", "HealthRollup": "health_bands",
     "HealthTrend": "health_transitions", "MRRMovements": "mrr_bridge, movements",
-    "MRRSeries": "mrr_series", "NetPromoterScore": "nps", "RetentionSeries": "retention",
+    "MRRSeries": "mrr_series", "NetPromoterScore": "nps", "RenewalCalendar": "renewals",
+    "RetentionSeries": "retention",
     "ShiftedBetaGeometric": "sbg", "SurveyTrend": "survey_trend", "SurvivalCurve": "survival",
 }
 

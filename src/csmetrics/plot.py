@@ -14,6 +14,7 @@ name                      draws                                  result
 ``churn_reasons``         churned MRR stacked by reason or type  ``churn_breakdown``
 ``mrr_series``            MRR per period, a line per segment     ``mrr_series``
 ``retention``             NRR and GRR per period                 ``nrr_series``
+``renewals``              ARR up for renewal by outcome          ``renewals``
 ``cohorts``               cohort heat map                        ``cohort_table``
 ``survival``              Kaplan-Meier steps with their band     ``survival_curve``
 ``sbg``                   sBG projection against observed        ``ShiftedBetaGeometric``
@@ -47,6 +48,7 @@ movements = _plotting.plot_mrr_movements
 mrr_bridge = _plotting.plot_mrr_bridge
 mrr_series = _plotting.plot_mrr_series
 nps = _plotting.plot_nps
+renewals = _plotting.plot_renewals
 retention = _plotting.plot_retention_trend
 sbg = _plotting.plot_sbg_projection
 survey_estimate = _plotting.plot_survey_estimate
@@ -68,6 +70,7 @@ __all__ = [
     "mrr_bridge",
     "mrr_series",
     "nps",
+    "renewals",
     "retention",
     "sbg",
     "survey_estimate",

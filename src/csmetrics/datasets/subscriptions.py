@@ -76,7 +76,10 @@ def synthetic_columns(
     dict of str to ndarray
         ``customer_id``, ``plan``, ``currency``, ``interval`` (numpy strings),
         ``subscription_id`` (int), ``start``, ``end`` (``datetime64[D]``, NaT while open),
-        ``amount``, ``interval_count``, ``quantity``, ``discount``.
+        ``amount``, ``interval_count``, ``quantity``, ``discount``; and ``renews_at``,
+        ``cancel_at`` (``datetime64[D]``), ``auto_renew``, ``churn_reason``,
+        ``churn_type``, ``product`` (numpy strings, blank where not given), drawn apart so
+        that the other columns are those of earlier versions.
 
     Raises
     ------
@@ -88,7 +91,8 @@ def synthetic_columns(
     --------
     >>> cols = synthetic_columns(1_000, months=12, seed=1)
     >>> sorted(cols) == sorted(["customer_id", "subscription_id", "plan", "start", "end",
-    ...     "amount", "currency", "interval", "interval_count", "quantity", "discount"])
+    ...     "amount", "currency", "interval", "interval_count", "quantity", "discount",
+    ...     "renews_at", "auto_renew", "cancel_at", "churn_reason", "churn_type", "product"])
     True
     """
     rng = np.random.default_rng(seed)
@@ -166,7 +170,7 @@ def synthetic_columns(
     order = np.argsort(customer, kind="stable")
     ids = np.char.add("cus_", np.char.zfill(np.arange(n).astype(str), len(str(n - 1))))
     sub_main = main_c * 10 + restarts[keep]
-    return {
+    columns = {
         "customer_id": ids[customer][order],
         "subscription_id": np.concatenate([sub_main, a * 10 + 9])[order],
         "plan": np.concatenate([np.asarray(PLANS)[plan[keep]],
@@ -183,6 +187,56 @@ def synthetic_columns(
         .astype(np.float64),
         "discount": np.concatenate([np.broadcast_to(discount[:, None], (n, k))[keep],
                                     discount[a]])[order],
+    }
+    return {**columns, **_renewal_columns(columns, data_end, seed)}
+
+
+CHURN_REASONS = ("price", "switched", "missing features", "no longer needed", "budget")
+"""The synthetic churn reasons, most common first."""
+
+
+def _renewal_columns(cols: dict[str, NDArray[Any]], data_end: np.datetime64, seed: int
+                     ) -> dict[str, NDArray[Any]]:
+    """The renewal, cancellation, churn and product columns of a synthetic portfolio, drawn
+    from a generator of their own so that the other columns stay as they were.
+
+    Annual spans renew on their first anniversary (``renews_at``; 85% by themselves); a
+    span that ends without a next span of its subscription is a cancellation, with a
+    reason and a type (80% voluntary); 5% of the spans still open at the data's end are
+    scheduled to cancel (``cancel_at``) within 90 days after it.
+    """
+    rng = np.random.default_rng([seed, 15])
+    n = cols["start"].size
+    start, end, sub = cols["start"], cols["end"], cols["subscription_id"]
+    annual = cols["interval"] == "year"
+    month = start.astype("datetime64[M]")
+    day = (start - month.astype("datetime64[D]")).astype(np.int64)
+    anniversary = (month + 12).astype("datetime64[D]")
+    last_day = ((month + 13).astype("datetime64[D]") - anniversary).astype(np.int64) - 1
+    anniversary = anniversary + np.minimum(day, last_day).astype("timedelta64[D]")
+    renews_at = np.where(annual, anniversary, np.datetime64("NaT"))
+    auto = np.where(rng.random(n) < 0.85, "true", "false")
+    auto_renew = np.where(annual, auto, "")
+    # A span ends in a cancellation when no span of its subscription starts at its end.
+    days = np.where(np.isnat(end), -1, end.astype(np.int64))
+    key_next = sub.astype(np.int64) * np.int64(1 << 20) + (start.astype(np.int64) & 0xFFFFF)
+    key_end = sub.astype(np.int64) * np.int64(1 << 20) + (days & 0xFFFFF)
+    addon = cols["plan"] == "addon"
+    cancelled = ~np.isnat(end) & ~np.isin(key_end, key_next) & ~addon
+    scheduled = np.isnat(end) & ~addon & (rng.random(n) < 0.05)
+    cancel_at = np.where(scheduled, data_end + rng.integers(0, 90, n).astype("timedelta64[D]"),
+                         np.datetime64("NaT"))
+    churned = cancelled | scheduled
+    reason = np.asarray(CHURN_REASONS)[rng.choice(len(CHURN_REASONS), n,
+                                                  p=[0.3, 0.25, 0.2, 0.15, 0.1])]
+    kind = np.where(scheduled | (rng.random(n) < 0.8), "voluntary", "delinquent")
+    return {
+        "renews_at": renews_at,
+        "auto_renew": auto_renew,
+        "cancel_at": cancel_at,
+        "churn_reason": np.where(churned, reason, ""),
+        "churn_type": np.where(churned, kind, ""),
+        "product": np.where(addon, "addon", "core"),
     }
 
 

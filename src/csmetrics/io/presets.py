@@ -26,6 +26,13 @@ What the subscription presets encode
   ``subscription[cancelled_at]``), then ended. Stripe's ``Canceled At (UTC)`` is the date
   the cancellation was *requested*, so it is the end only of a ``canceled`` row without
   ``Ended At (UTC)``.
+* **Renewal and scheduled cancellation**: ``renews_at`` is Stripe's
+  ``Current Period End (UTC)`` or Chargebee's ``subscription[current_term_end]``, of a
+  subscription not canceled; ``cancel_at`` is Stripe's ``Cancel At (UTC)`` or, with
+  ``Cancel At Period End`` true, the period end (then ``auto_renew`` is false), and
+  Chargebee's ``subscription[cancelled_at]`` of a ``non_renewing`` row. Chargebee's
+  ``subscription[cancel_reason]`` is the ``churn_reason``, Stripe's ``Product`` the
+  ``product``.
 * **Never paid**: Stripe ``incomplete`` and ``incomplete_expired`` (the first invoice was
   never paid) and Chargebee ``future`` (not started) rows are not revenue. They are left
   out by definition, not as errors, and one ``PresetExclusionWarning`` says how many and on
@@ -54,8 +61,6 @@ https://raw.githubusercontent.com/api-evangelist/delighted/refs/heads/main/json-
 
 from __future__ import annotations
 
-import contextlib
-import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -64,9 +69,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._core.convert import is_missing
 from csmetrics._core.warnings import find_stacklevel
 from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
+from csmetrics.io.preset_text import _DATE_RULE, _column, _status, _true, _where, utc_days
 
 I64 = NDArray[np.int64]
 
@@ -134,105 +139,6 @@ class Preset:
 
 # --- shared pieces --------------------------------------------------------------------------
 
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIME = re.compile(r"^(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:UTC|GMT|Z|[+]00:?00)?$",
-                   re.IGNORECASE)
-_DATE_RULE = ("must be a date or timestamp in UTC (such as '2024-03-05', '2024-03-05 14:22' or "
-              "'2024-03-05 14:22:01 UTC')")
-
-
-def _column(raw: Mapping[str, Sequence[str | None]], name: str | None, n: int
-            ) -> NDArray[Any] | None:
-    if name is None or name not in raw:
-        return None
-    out = np.empty(n, dtype=object)
-    out[:] = list(raw[name])
-    return out
-
-
-def _text(values: NDArray[Any], fill: str = "") -> NDArray[np.str_]:
-    """Cells as a fixed-width text array, stripped, ``fill`` where missing."""
-    if values.dtype.kind == "U":
-        return np.char.strip(values)
-    cells = values.tolist()
-    if all(v is None or isinstance(v, str) for v in cells):   # a CSV reader's text cells
-        return np.char.strip(np.array([fill if v is None else v for v in cells], dtype=str))
-    missing = is_missing(values)
-    return np.char.strip(np.where(missing, fill, values).astype(str))
-
-
-def _split(text: NDArray[np.str_], at: int) -> tuple[NDArray[np.str_], NDArray[np.str_]]:
-    """The first ``at`` characters of each text and the rest, without a Python loop (the
-    text's code points viewed as a 2-d array)."""
-    n = text.size
-    width = max(text.dtype.itemsize // 4, at + 1)
-    points = np.ascontiguousarray(text.astype(f"U{width}")).view(np.uint32).reshape(n, width)
-    head = np.ascontiguousarray(points[:, :at]).view(f"U{at}").reshape(n)
-    rest = np.ascontiguousarray(points[:, at:]).view(f"U{width - at}").reshape(n)
-    return head, rest
-
-
-def utc_days(values: NDArray[Any] | None, n: int
-             ) -> tuple[NDArray[np.datetime64], NDArray[np.bool_]]:
-    """The UTC day of each timestamp text (NaT where blank) and where the text is not one.
-
-    The date part and the time part are each read once per distinct value, so a column of
-    a million timestamps costs a few thousand parses.
-
-    Examples
-    --------
-    >>> days, bad = utc_days(np.array(["2024-03-05 14:22:01 UTC", None, "5/3/24",
-    ...                                "2024-03-06T00:10Z"], dtype=object), 4)
-    >>> [str(d) for d in days], bad.tolist()
-    (['2024-03-05', 'NaT', 'NaT', '2024-03-06'], [False, False, True, False])
-    """
-    days = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    bad = np.zeros(n, dtype=bool)
-    if values is None or n == 0:
-        return days, bad
-    text = _text(values)
-    blank = text == ""
-    head, rest = _split(text, 10)
-    heads, h_inv = np.unique(head, return_inverse=True)
-    parsed = np.full(heads.size, np.datetime64("NaT"), dtype="datetime64[D]")
-    for i, h in enumerate(heads.tolist()):  # distinct days only
-        if _DAY.match(h):
-            with contextlib.suppress(ValueError):   # 2024-02-30 stays NaT: not a date
-                parsed[i] = np.datetime64(h, "D")
-    rests, r_inv = np.unique(rest, return_inverse=True)
-    time_ok = np.array([_TIME.match(r) is not None for r in rests.tolist()], dtype=bool)
-    found = parsed[h_inv.reshape(-1)]
-    ok = ~np.isnat(found) & time_ok[r_inv.reshape(-1)]
-    bad = ~blank & ~ok
-    days = np.where(ok, found, np.datetime64("NaT"))
-    return days, bad
-
-
-def _status(values: NDArray[Any] | None, n: int, default: str) -> NDArray[np.str_]:
-    """The status column in lower case; ``default`` when the export has no status column.
-    A blank cell stays blank, so that it is refused as no known status."""
-    if values is None:
-        return np.full(n, default)
-    return np.char.lower(np.char.strip(_text(values)))
-
-
-_TRUE, _FALSE = ("true", "yes", "1", "t", "y"), ("false", "no", "0", "f", "n", "")
-
-
-def _true(values: NDArray[Any] | None, n: int) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """A yes/no column read as booleans (a blank cell is no), and where a cell is neither:
-    those are refused, never read as no."""
-    if values is None:
-        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-    text = np.char.lower(np.char.strip(_text(values)))
-    yes = np.isin(text, _TRUE)
-    return yes, ~yes & ~np.isin(text, _FALSE)
-
-
-def _where(mask: NDArray[np.bool_]) -> I64:
-    return np.flatnonzero(mask).astype(np.int64)
-
-
 @dataclass
 class _Spans:
     """The subscription rows of one export, split into free trial spans and paid spans."""
@@ -265,10 +171,12 @@ class _Spans:
     def build(self, status: NDArray[Any], known: Sequence[str], *, start: NDArray[Any],
               trial_start: NDArray[Any], trial_end: NDArray[Any], end: NDArray[Any],
               pending: NDArray[np.bool_], no_paid: NDArray[np.bool_],
-              never: NDArray[np.bool_], never_reason: str) -> Prepared:
+              never: NDArray[np.bool_], never_reason: str,
+              extras: Mapping[str, NDArray[Any]] | None = None) -> Prepared:
         """Spans of the rows: ``pending`` rows are in a trial at the export (a free span
         until ``end``); ``no_paid`` rows' trial ended unpaid (a free span, no paid span);
-        ``never`` rows are left out."""
+        ``never`` rows are left out. ``extras`` (field -> a value per file row: renewal,
+        cancellation, churn fields) go to every span of their row."""
         unknown = ~np.isin(status, list(known))
         if unknown.any():
             self.problems.append((_where(unknown), self.cols["status"],
@@ -294,11 +202,14 @@ class _Spans:
         data: dict[str, Any] = {starts: start_col, ends: end_col, _DISCOUNT: discount}
         columns = {"start": starts, "end": ends, "discount": _DISCOUNT}
         for fld in ("customer_id", "subscription_id", "plan", "amount", "currency", "interval",
-                    "interval_count", "quantity"):
+                    "interval_count", "quantity", "churn_reason", "product"):
             values = self.get(fld)
             if values is not None:
                 data[self.cols[fld]] = values[origin]
                 columns[fld] = self.cols[fld]
+        for fld, values in (extras or {}).items():
+            data[f"{fld} (from the export)"] = values[origin]
+            columns[fld] = f"{fld} (from the export)"
         # Problems were found on file rows; rows left out by definition are not problems.
         problems = [(rows[~never[rows]], c, r) for rows, c, r in self.problems]
         excluded = {never_reason: _where(never)} if never.any() else {}
@@ -342,10 +253,21 @@ def _stripe(raw: Mapping[str, Sequence[str | None]], cols: Mapping[str, str]) ->
         s.problems.append((_where(lacking), cols["current_period_end"],
                            f"must not be blank when {cols['cancel_at_period_end']!r} is true"))
     never = np.isin(status, ["incomplete", "incomplete_expired"])
+    # The current period ends at the next renewal; a cancellation is scheduled by Cancel At,
+    # or at that period's end when Cancel At Period End is true (then it does not renew).
+    live = ~np.isin(status, ["canceled", "incomplete_expired"])
+    extras = {"renews_at": np.where(live, period_end, np.datetime64("NaT")),
+              "cancel_at": _first(s.days("cancel_at"), np.where(
+                  at_period_end, period_end, np.datetime64("NaT")))}
+    if s.get("cancel_at_period_end") is not None:
+        renews = (~at_period_end).astype(object)
+        renews[unreadable | ~live] = None
+        extras["auto_renew"] = renews
     return s.build(status, STRIPE_STATUSES, start=start, trial_start=trial_start,
                    trial_end=trial_end, end=end, pending=status == "trialing",
                    no_paid=status == "paused", never=never,
-                   never_reason="never paid (status incomplete or incomplete_expired)")
+                   never_reason="never paid (status incomplete or incomplete_expired)",
+                   extras=extras)
 
 
 def _bad_rows(s: _Spans, n: int) -> NDArray[np.bool_]:
@@ -363,7 +285,8 @@ STRIPE = Preset(
              "quantity": "Quantity", "status": "Status", "trial_start": "Trial Start (UTC)",
              "trial_end": "Trial End (UTC)", "canceled_at": "Canceled At (UTC)",
              "cancel_at_period_end": "Cancel At Period End",
-             "current_period_end": "Current Period End (UTC)"},
+             "current_period_end": "Current Period End (UTC)", "cancel_at": "Cancel At (UTC)",
+             "product": "Product"},
     required=("customer_id", "start", "amount"),
     prepare=_stripe,
     sources=("https://docs.stripe.com/api/subscriptions/object",
@@ -386,10 +309,14 @@ def _chargebee(raw: Mapping[str, Sequence[str | None]], cols: Mapping[str, str])
     if lacking.any():
         s.problems.append((_where(lacking), cols["end"],
                            "must not be blank for a cancelled or non_renewing subscription"))
+    # non_renewing: cancelled at the term end (cancelled_at), so it does not renew.
+    extras = {"renews_at": np.where(status == "cancelled", np.datetime64("NaT"), s.days(
+        "renews_at")), "cancel_at": np.where(
+        status == "non_renewing", cancelled, np.datetime64("NaT"))}
     return s.build(status, CHARGEBEE_STATUSES, start=start, trial_start=trial_start,
                    trial_end=trial_end, end=end, pending=status == "in_trial",
                    no_paid=np.zeros(n, dtype=bool), never=status == "future",
-                   never_reason="not started (status future)")
+                   never_reason="not started (status future)", extras=extras)
 
 
 CHARGEBEE = Preset(
@@ -402,7 +329,9 @@ CHARGEBEE = Preset(
              "interval_count": "subscription[billing_period]",
              "quantity": "subscription[plan_quantity]", "status": "subscription[status]",
              "trial_start": "subscription[trial_start]",
-             "trial_end": "subscription[trial_end]"},
+             "trial_end": "subscription[trial_end]",
+             "renews_at": "subscription[current_term_end]",
+             "churn_reason": "subscription[cancel_reason]"},
     required=("customer_id", "start", "amount"),
     prepare=_chargebee,
     sources=("https://apidocs.chargebee.com/docs/api/v1/subscriptions",

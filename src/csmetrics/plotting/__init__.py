@@ -9,6 +9,7 @@ function draws on ``ax`` (or on a new figure's axes) and returns the matplotlib 
 
 from csmetrics.plotting.breakdown import plot_churn_breakdown
 from csmetrics.plotting.health import plot_at_risk, plot_health_bands, plot_health_transitions
+from csmetrics.plotting.renewals import plot_renewals
 from csmetrics.plotting.revenue import (
     plot_mrr_bridge,
     plot_mrr_movements,
@@ -28,6 +29,7 @@ __all__ = [
     "plot_mrr_movements",
     "plot_mrr_series",
     "plot_nps",
+    "plot_renewals",
     "plot_retention_trend",
     "plot_sbg_projection",
     "plot_survey_estimate",

@@ -1,11 +1,12 @@
-"""Revenue metrics: MRR and its movements (split by product), churn (by reason and type),
-retention (NRR, GRR) and trial conversion.
+"""Revenue metrics: MRR and its movements (split by product), ARR, churn (by reason
+and type), retention (NRR, GRR), renewals and trial conversion.
 
 Every metric here reads subscription spans and shares one bridge engine
 (``csmetrics.revenue.engine``): the change points of each customer's MRR between
 consecutive snapshots.
 """
 
+from csmetrics.revenue.arr import arr, average_selling_price
 from csmetrics.revenue.breakdown import ChurnBreakdown, churn_breakdown
 from csmetrics.revenue.churn import (
     customer_count,
@@ -23,6 +24,7 @@ from csmetrics.revenue.movements import (
 )
 from csmetrics.revenue.mrr import arpa, mrr
 from csmetrics.revenue.products import ProductMovements, product_movements
+from csmetrics.revenue.renewals import RenewalCalendar, renewals
 from csmetrics.revenue.retention import (
     RetentionSeries,
     gross_revenue_retention,
@@ -37,9 +39,12 @@ __all__ = [
     "MRRSeries",
     "MovementDetails",
     "ProductMovements",
+    "RenewalCalendar",
     "RetentionSeries",
     "TrialConversion",
     "arpa",
+    "arr",
+    "average_selling_price",
     "churn_breakdown",
     "customer_count",
     "customer_retention_rate",
@@ -52,6 +57,7 @@ __all__ = [
     "nrr_series",
     "product_movements",
     "quick_ratio",
+    "renewals",
     "revenue_churn_rate",
     "trial_conversion_rate",
 ]

@@ -43,6 +43,12 @@ from csmetrics.periods.calendar import FREQ, Frequency, PeriodLike
 from csmetrics.policies import POLICY, MetricPolicy
 from csmetrics.results import MetricResult, TableResult
 from csmetrics.revenue.engine import Plan, Run, part_run, totals, window_job
+from csmetrics.revenue.scheduled import (
+    SCHEDULED,
+    scheduled_columns,
+    scheduled_details,
+    with_scheduled,
+)
 from csmetrics.revenue.segments import By
 
 _MONEY = ("starting_mrr", "new", "expansion", "contraction", "churn", "reactivation",
@@ -59,7 +65,9 @@ class MovementDetails(TableResult):
     """Per-customer MRR changes behind an ``MRRMovements`` bridge.
 
     One row per customer (and segment) and period in which the customer's MRR changed, with
-    ``movement``, ``previous_mrr``, ``mrr`` and the signed ``change``.
+    ``movement``, ``previous_mrr``, ``mrr`` and the signed ``change``; and one of movement
+    ``"scheduled_churn"`` per customer still paying whose ``cancel_at`` is after the period
+    end (``previous_mrr == mrr``, the MRR scheduled to leave; ``change`` 0).
     """
 
     def __repr__(self) -> str:
@@ -73,7 +81,9 @@ class MRRMovements(TableResult):
     ``expansion``, ``contraction``, ``churn``, ``reactivation``, ``ending_mrr`` (money, all
     amounts positive) and the customer counts ``starting_customers``, ``new_customers``,
     ``expansion_customers``, ``contraction_customers``, ``churned_customers``,
-    ``reactivated_customers``, ``ending_customers``.
+    ``reactivated_customers``, ``ending_customers``; then ``scheduled_churn`` (ending MRR
+    whose subscription has a ``cancel_at`` after the period end) and
+    ``scheduled_churned_customers``, outside the bridge (``csmetrics.revenue.scheduled``).
 
     ``starting_mrr + new + expansion + reactivation - contraction - churn == ending_mrr`` in
     every row, exactly in cents.
@@ -217,6 +227,8 @@ def mrr_movements(
     -------
     MRRMovements
         One row per period and segment; ``.details()`` lists every per-customer change.
+        ``scheduled_churn`` and ``scheduled_churned_customers`` come last, outside the
+        bridge: MRR still paying whose ``cancel_at`` is after the period end.
 
     Raises
     ------
@@ -257,7 +269,7 @@ def mrr_movements(
     2024-02       150.00   0.00  50.00         40.00      140.00
     """
     job = window_job(subscriptions, start, end, freq=freq, by=by, policy=policy, fx=fx,
-                     context="mrr_movements", finish=_movements)
+                     context="mrr_movements", finish=_movements, gather=with_scheduled)
     # Details list customers: they are read from the whole table, on request only.
     return replace(job, finalize=partial(_movements, table=job.table))
 
@@ -288,8 +300,9 @@ def _movements(partials: Partials, plan: Plan, table: Any = None) -> MRRMovement
     for i, name in enumerate(kr.MOVEMENT_NAMES):
         cols[count_names[name]] = b.counts[i][sg, per]
     cols["ending_customers"] = b.ending_count[sg, per]
+    cols.update(scheduled_columns(partials, plan, sg, per, scale))
     ordered = {k: cols[k] for k in ("period", *(() if seg.name is None else (seg.name,)),
-                                    *money, *_COUNTS)}
+                                    *money, *_COUNTS, *SCHEDULED)}
     return MRRMovements(ordered, periods=r.grid.labels, currency=r.currency, money=money,
                         detail=partial(_details_of, table, plan), digits=r.digits[sg],
                         segment=seg.name)
@@ -338,6 +351,11 @@ def _details(r: Run) -> dict[str, NDArray[Any]]:
         cur = np.concatenate([cur, x_peak, zeros])
         kind = np.concatenate([kind, np.where(x.returning, kr.REACTIVATION, kr.NEW),
                                np.full(x_ent.size, kr.CHURN)]).astype(np.int8)
+    # Customers scheduled to churn: still paying, so no change (csmetrics.revenue.scheduled).
+    s_ent, s_period, s_mrr = scheduled_details(r, r.currency_factor if converted else None)
+    ent, period = np.concatenate([ent, s_ent]), np.concatenate([period, s_period])
+    prev, cur = np.concatenate([prev, s_mrr]), np.concatenate([cur, s_mrr])
+    kind = np.concatenate([kind, np.full(s_ent.size, len(kr.MOVEMENT_NAMES), np.int8)])
     order = np.lexsort((np.arange(ent.size), ent, period))
     ent, period, prev, cur, kind = ent[order], period[order], prev[order], cur[order], kind[order]
     if converted:   # user entities, in the reporting currency
@@ -358,7 +376,7 @@ def _details(r: Run) -> dict[str, NDArray[Any]]:
     if r.seg.name is not None:
         detail[r.seg.name] = r.seg.labels[segment]
     detail["customer_id"] = r.table.customer_ids[customer]
-    detail["movement"] = np.asarray(kr.MOVEMENT_NAMES, dtype=object)[kind]
+    detail["movement"] = np.asarray((*kr.MOVEMENT_NAMES, SCHEDULED[0]), dtype=object)[kind]
     detail["previous_mrr"] = prev / scale
     detail["mrr"] = cur / scale
     detail["change"] = (cur - prev) / scale

@@ -11,8 +11,11 @@
   downsell and removal cents and customers per segment and period.
 * Cohort NRR and GRR and ``nrr_series``: per window and segment, the cohort's starting MRR
   and its retained MRR, net and gross.
-* ``mrr``, ``arpa``, ``customer_count``: per segment on the day, MRR in minor units (per
-  currency with ``fx``), paying customers and accounts with an active span.
+* ``mrr``, ``arpa``, ``customer_count``, ``arr``: per segment on the day, MRR in minor units
+  (per currency with ``fx``), paying customers and accounts with an active span.
+* ``average_selling_price``: the bridge, as ``mrr_movements``.
+* ``renewals``: per month, segment and health band, the renewals due, their customers, and
+  the ARR before and after by outcome.
 
 The plan holds the snapshot grid with the history before it (from the first start in the
 whole table), the segments' labels and currency digits, the policy and the rates. A
@@ -22,6 +25,7 @@ bridge's ``details()`` lists customers, so it is read from the whole table, on r
 from __future__ import annotations
 
 from csmetrics._core.partials import MetricParts
+from csmetrics.revenue.arr import arr, average_selling_price
 from csmetrics.revenue.breakdown import churn_breakdown
 from csmetrics.revenue.churn import (
     customer_count,
@@ -33,6 +37,7 @@ from csmetrics.revenue.churn import (
 from csmetrics.revenue.movements import mrr_movements, mrr_series
 from csmetrics.revenue.mrr import arpa, mrr
 from csmetrics.revenue.products import product_movements
+from csmetrics.revenue.renewals import renewals
 from csmetrics.revenue.retention import (
     gross_revenue_retention,
     net_revenue_retention,
@@ -43,5 +48,6 @@ PARTS: dict[str, MetricParts] = {
     metric.__name__: MetricParts.of(metric) for metric in (
         mrr, arpa, customer_count, mrr_series, mrr_movements, logo_churn_rate,
         customer_retention_rate, revenue_churn_rate, quick_ratio, net_revenue_retention,
-        gross_revenue_retention, nrr_series, churn_breakdown, product_movements)}
+        gross_revenue_retention, nrr_series, arr, average_selling_price, renewals,
+        churn_breakdown, product_movements)}
 """Each additive revenue metric's prepare, partial and finalize steps, by public name."""
