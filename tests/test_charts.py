@@ -66,6 +66,16 @@ def _surveys() -> Any:
     return cm.datasets.synthetic_surveys(3000, months=12, start="2024-01", seed=5)
 
 
+@functools.cache
+def _reasons() -> Any:
+    cols = cm.datasets.synthetic_columns(800, months=24, seed=3, start="2023-01")
+    rng = np.random.default_rng(3)
+    reasons = np.array(["too expensive", "missing feature", "switched vendor", None],
+                       dtype=object)
+    cols["churn_reason"] = rng.choice(reasons, len(cols["customer_id"]))
+    return cm.SubscriptionTable.from_columns(cols)
+
+
 def _quiet(make: Callable[[], Any]) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", cm.UndefinedMetricWarning)
@@ -122,6 +132,9 @@ CASES: dict[str, tuple[Callable[[], Any], dict[str, Any], str | None]] = {
     "health_bands": (lambda: cm.health_rollup(_scores()), {}, None),
     "at_risk": (lambda: cm.at_risk(_scores()), {"currency": "USD"}, "USD"),
     "health_transitions": (_health_trend, {}, None),
+    "churn_reasons": (lambda: _quiet(lambda: cm.churn_breakdown(_reasons(), *W)), {}, "USD"),
+    "churn_reasons_by": (lambda: _quiet(lambda: cm.churn_breakdown(
+        _reasons(), "2023-01", "2024-12", by="plan")), {"segment": "pro"}, "USD"),
     "renewals": (lambda: _quiet(lambda: cm.renewals(_subs(), *W)), {}, "USD"),
     "renewals_by_health": (lambda: _quiet(lambda: cm.renewals(
         _subs(), "2023-01", "2024-12", health={c: ("red" if i % 3 else "green") for i, c in
@@ -291,6 +304,7 @@ EDGES: dict[str, tuple[Callable[[], Any], dict[str, Any]]] = {
     "trend with empty periods": (lambda: cm.survey_trend(cm.datasets.synthetic_surveys(
         30, months=6, start="2024-01", seed=1), "2023-10", "2024-09"), {}),
     "no account at risk": (lambda: cm.at_risk(_GREEN), {}),
+    "churn of no MRR": (lambda: cm.churn_breakdown(_GONE, "2024-01", "2024-03"), {}),
     "roll-up without scores": (lambda: cm.health_rollup(_CARD.score(
         {"customer_id": ["a"], "x": [float("nan")]})), {}),
 }
@@ -389,7 +403,7 @@ def test_every_result_with_a_natural_chart_has_plot() -> None:
     for cls in (cm.MRRMovements, cm.MRRSeries, cm.RetentionSeries, cm.CohortTable,
                 cm.SurvivalCurve, cm.ShiftedBetaGeometric, cm.NetPromoterScore,
                 cm.CustomerSatisfactionScore, cm.CustomerEffortScore, cm.SurveyTrend,
-                cm.HealthRollup, cm.AtRiskAccounts, cm.HealthTrend):
+                cm.HealthRollup, cm.AtRiskAccounts, cm.HealthTrend, cm.ChurnBreakdown):
         assert callable(getattr(cls, "plot", None)), cls.__name__
 
 
@@ -403,7 +417,8 @@ def test_the_plot_namespace_has_every_chart_under_a_short_name() -> None:
              "survey_estimate": "plot_survey_estimate", "csat": "plot_survey_estimate",
              "ces": "plot_survey_estimate", "survey_trend": "plot_survey_trend",
              "health_bands": "plot_health_bands", "at_risk": "plot_at_risk",
-             "health_transitions": "plot_health_transitions", "renewals": "plot_renewals"}
+             "health_transitions": "plot_health_transitions", "renewals": "plot_renewals",
+             "churn_reasons": "plot_churn_breakdown"}
     assert sorted(cm.plot.__all__) == sorted(names)
     for short, long in names.items():
         assert getattr(cm.plot, short) is getattr(plotting, long)

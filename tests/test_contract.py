@@ -46,6 +46,19 @@ def _subscriptions() -> dict[str, np.ndarray]:
     return {k: v for k, v in cols.items() if k != "currency"}
 
 
+def _products() -> dict[str, np.ndarray]:
+    """Subscriptions with a product, a churn reason and a churn type on each row (some
+    missing): what the churn and product splits read."""
+    cols = _subscriptions()
+    rng = np.random.default_rng(8)
+    n = len(cols["customer_id"])
+    cols["product"] = rng.choice(np.array(["core", "api", "sso"], dtype=object), n)
+    cols["churn_reason"] = rng.choice(np.array(["price", "support", None], dtype=object), n)
+    cols["churn_type"] = rng.choice(np.array(["voluntary", "delinquent", None], dtype=object),
+                                    n)
+    return cols
+
+
 def _usage() -> dict[str, np.ndarray]:
     return synthetic_usage_columns(25, start="2024-01-01", days=90, seed=2)
 
@@ -84,14 +97,15 @@ def _measures() -> dict[str, np.ndarray]:
 
 
 DATA: dict[str, Callable[[], dict[str, np.ndarray]]] = {
-    "subscriptions": _subscriptions, "usage": _usage, "tickets": _tickets,
-    "surveys": _surveys, "payments": _payments, "measures": _measures,
+    "subscriptions": _subscriptions, "products": _products, "usage": _usage,
+    "tickets": _tickets, "surveys": _surveys, "payments": _payments, "measures": _measures,
     "comments": _comments}
-MONEY_FIELDS = {"subscriptions": ("amount",), "payments": ("amount",)}
-RECORD: dict[str, Any] = {"subscriptions": cm.Subscription, "usage": cm.UsageEvent,
-                          "tickets": cm.SupportTicket, "surveys": cm.SurveyResponse,
-                          "payments": cm.Payment, "measures": None,
-                          "comments": cm.SurveyResponse}
+MONEY_FIELDS = {"subscriptions": ("amount",), "products": ("amount",),
+                "payments": ("amount",)}
+RECORD: dict[str, Any] = {"subscriptions": cm.Subscription, "products": cm.Subscription,
+                          "usage": cm.UsageEvent, "tickets": cm.SupportTicket,
+                          "surveys": cm.SurveyResponse, "payments": cm.Payment,
+                          "measures": None, "comments": cm.SurveyResponse}
 SEATS = dict.fromkeys(range(25), 4)                       # seats of the usage accounts
 STARTS = {c: np.datetime64("2024-01-01") for c in range(25)}
 
@@ -177,6 +191,17 @@ REGISTRY: list[Spec] = [
                    "reactivation", "ending_mrr", "new_customers", "churned_customers"),
          money=("starting_mrr", "new", "churn", "ending_mrr"), empty_is_nan=False,
          bad_option=("freq", "weekly")),
+    Spec("churn_breakdown", "products", lambda d, **k: cm.churn_breakdown(d, *W, **k),
+         additive=("churned_mrr", "churned_customers"), money=("churned_mrr",),
+         rates=("mrr_share",), empty_is_nan=False, bad_option=("split", "cause"),
+         single=False),
+    Spec("product_movements", "products", lambda d, **k: cm.product_movements(d, *W, **k),
+         additive=("starting_mrr", "expansion", "upsell", "cross_sell", "contraction",
+                   "downsell", "product_removal", "upsell_customers"),
+         money=("starting_mrr", "expansion", "upsell", "cross_sell", "contraction",
+                "downsell", "product_removal"),
+         rates=("upsell_rate", "cross_sell_rate", "downsell_rate", "product_removal_rate"),
+         empty_is_nan=False, bad_option=("freq", "weekly")),
     Spec("logo_churn_rate", "subscriptions", lambda d, **k: cm.logo_churn_rate(d, *W, **k),
          additive=("churned", "denominator"), rates=("logo_churn_rate",),
          bad_option=("denominator", "end")),

@@ -30,13 +30,15 @@ CALLS: dict[str, tuple[Any, ...]] = {
     "net_revenue_retention": W, "gross_revenue_retention": W,
     "nrr_series": ("2024-10", "2024-12"),
     "arr": ("2024-06",), "average_selling_price": W, "renewals": W,
+    "churn_breakdown": W, "product_movements": W,
 }
 POLICIES = [None, cm.MetricPolicy(same_period_churn=True),
             cm.MetricPolicy(free_customers="customers", reactivation_window_days=60)]
 FX = cm.FxRates.constant({"EUR": 1.1, "GBP": 1.27, "USD": 1.0}, reporting_currency="USD")
 TAKES_POLICY = {"customer_count", "logo_churn_rate", "customer_retention_rate",
                 "revenue_churn_rate", "quick_ratio", "net_revenue_retention",
-                "gross_revenue_retention", "nrr_series", "mrr_movements"}
+                "gross_revenue_retention", "nrr_series", "mrr_movements", "churn_breakdown",
+                "product_movements"}
 TAKES_FX = {"mrr", "arpa", "mrr_series", "mrr_movements", "revenue_churn_rate", "quick_ratio",
             "net_revenue_retention", "gross_revenue_retention", "nrr_series"}
 
@@ -45,6 +47,10 @@ def _portfolio(seed: int, n: int, currencies: tuple[str, ...] = ("USD",)) -> dic
     cols = synthetic_columns(n, months=15, seed=seed, start="2023-10", currencies=currencies)
     rng = np.random.default_rng(seed)
     cols["plan"] = rng.choice(["basic", "pro", "team"], cols["start"].size)
+    # What churn_breakdown and product_movements split by (the others ignore them).
+    cols["product"] = rng.choice(["core", "api"], cols["start"].size)
+    cols["churn_reason"] = rng.choice(np.array(["price", "support", None], dtype=object),
+                                      cols["start"].size)
     return cols
 
 

@@ -91,6 +91,7 @@ def api() -> str:
 VALUE_COLUMNS: dict[str, str | None] = {
     "mrr": "mrr", "arpa": "arpa", "customer_count": "customers", "mrr_series": "mrr",
     "mrr_movements": "ending_mrr", "logo_churn_rate": "logo_churn_rate",
+    "churn_breakdown": "churned_mrr", "product_movements": "expansion",
     "arr": "arr", "average_selling_price": "asp", "renewals": "arr_up",
     "customer_retention_rate": "customer_retention_rate",
     "revenue_churn_rate": "revenue_churn_rate", "quick_ratio": "quick_ratio",
@@ -152,7 +153,8 @@ def results() -> str:
 # The csmetrics.plot functions drawing each result's chart (tests/test_charts.py checks that
 # every result with a .plot() is here and that every name is in csmetrics.plot).
 CHART_NAMES: dict[str, str] = {
-    "AtRiskAccounts": "at_risk", "CohortTable": "cohorts", "CustomerEffortScore": "ces",
+    "AtRiskAccounts": "at_risk", "ChurnBreakdown": "churn_reasons", "CohortTable": "cohorts",
+    "CustomerEffortScore": "ces",
     "CustomerSatisfactionScore": "csat", "HealthRollup": "health_bands",
     "HealthTrend": "health_transitions", "MRRMovements": "mrr_bridge, movements",
     "MRRSeries": "mrr_series", "NetPromoterScore": "nps", "RenewalCalendar": "renewals",

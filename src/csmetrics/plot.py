@@ -11,6 +11,7 @@ name                      draws                                  result
 ========================  =====================================  ==========================
 ``mrr_bridge``            waterfall from starting to ending MRR  ``mrr_movements``
 ``movements``             movements per period, net line         ``mrr_movements``
+``churn_reasons``         churned MRR stacked by reason or type  ``churn_breakdown``
 ``mrr_series``            MRR per period, a line per segment     ``mrr_series``
 ``retention``             NRR and GRR per period                 ``nrr_series``
 ``renewals``              ARR up for renewal by outcome          ``renewals``
@@ -39,6 +40,7 @@ Examples
 from csmetrics import plotting as _plotting
 
 at_risk = _plotting.plot_at_risk
+churn_reasons = _plotting.plot_churn_breakdown
 cohorts = _plotting.plot_cohort_table
 health_bands = _plotting.plot_health_bands
 health_transitions = _plotting.plot_health_transitions
@@ -59,6 +61,7 @@ ces = survey_estimate
 __all__ = [
     "at_risk",
     "ces",
+    "churn_reasons",
     "cohorts",
     "csat",
     "health_bands",

@@ -1,5 +1,5 @@
-"""Revenue metrics: MRR and its movements, ARR, churn, retention (NRR, GRR), renewals and trial
-conversion.
+"""Revenue metrics: MRR and its movements (split by product), ARR, churn (by reason
+and type), retention (NRR, GRR), renewals and trial conversion.
 
 Every metric here reads subscription spans and shares one bridge engine
 (``csmetrics.revenue.engine``): the change points of each customer's MRR between
@@ -7,6 +7,7 @@ consecutive snapshots.
 """
 
 from csmetrics.revenue.arr import arr, average_selling_price
+from csmetrics.revenue.breakdown import ChurnBreakdown, churn_breakdown
 from csmetrics.revenue.churn import (
     customer_count,
     customer_retention_rate,
@@ -22,6 +23,7 @@ from csmetrics.revenue.movements import (
     mrr_series,
 )
 from csmetrics.revenue.mrr import arpa, mrr
+from csmetrics.revenue.products import ProductMovements, product_movements
 from csmetrics.revenue.renewals import RenewalCalendar, renewals
 from csmetrics.revenue.retention import (
     RetentionSeries,
@@ -32,15 +34,18 @@ from csmetrics.revenue.retention import (
 from csmetrics.revenue.trials import TrialConversion, trial_conversion_rate
 
 __all__ = [
+    "ChurnBreakdown",
     "MRRMovements",
     "MRRSeries",
     "MovementDetails",
+    "ProductMovements",
     "RenewalCalendar",
     "RetentionSeries",
     "TrialConversion",
     "arpa",
     "arr",
     "average_selling_price",
+    "churn_breakdown",
     "customer_count",
     "customer_retention_rate",
     "gross_revenue_retention",
@@ -50,6 +55,7 @@ __all__ = [
     "mrr_series",
     "net_revenue_retention",
     "nrr_series",
+    "product_movements",
     "quick_ratio",
     "renewals",
     "revenue_churn_rate",

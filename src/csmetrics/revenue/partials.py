@@ -6,6 +6,9 @@
   movement's cents and customers, starting and ending customers; with ``fx`` also the
   constant-currency bridge of the customers. Rates, the conversion and the fx line are made
   once, from the combined bridge.
+* ``churn_breakdown``: churned cents and churn events per segment, period and churn reason
+  (and per churn type); ``product_movements``: the bridge, and the upsell, cross-sell,
+  downsell and removal cents and customers per segment and period.
 * Cohort NRR and GRR and ``nrr_series``: per window and segment, the cohort's starting MRR
   and its retained MRR, net and gross.
 * ``mrr``, ``arpa``, ``customer_count``, ``arr``: per segment on the day, MRR in minor units
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 from csmetrics._core.partials import MetricParts
 from csmetrics.revenue.arr import arr, average_selling_price
+from csmetrics.revenue.breakdown import churn_breakdown
 from csmetrics.revenue.churn import (
     customer_count,
     customer_retention_rate,
@@ -32,6 +36,7 @@ from csmetrics.revenue.churn import (
 )
 from csmetrics.revenue.movements import mrr_movements, mrr_series
 from csmetrics.revenue.mrr import arpa, mrr
+from csmetrics.revenue.products import product_movements
 from csmetrics.revenue.renewals import renewals
 from csmetrics.revenue.retention import (
     gross_revenue_retention,
@@ -43,5 +48,6 @@ PARTS: dict[str, MetricParts] = {
     metric.__name__: MetricParts.of(metric) for metric in (
         mrr, arpa, customer_count, mrr_series, mrr_movements, logo_churn_rate,
         customer_retention_rate, revenue_churn_rate, quick_ratio, net_revenue_retention,
-        gross_revenue_retention, nrr_series, arr, average_selling_price, renewals)}
+        gross_revenue_retention, nrr_series, arr, average_selling_price, renewals,
+        churn_breakdown, product_movements)}
 """Each additive revenue metric's prepare, partial and finalize steps, by public name."""
