@@ -16,6 +16,10 @@ from test_contract import REGISTRY, Spec, _data, customer_mapping
 
 NOT_PARTIAL = {
     "engagement": "its median session length is a median over rows: no sum of parts gives it",
+    "comment_sentiment": "text metric: partials of its per-group sums are not written yet "
+                         "(issue 16); its t interval reads each group's deviations",
+    "comment_themes": "text metric: partials of its per-group counts are not written yet "
+                      "(issue 16)",
 }
 ADDITIVE = [s for s in REGISTRY if s.additive and s.name not in NOT_PARTIAL]
 

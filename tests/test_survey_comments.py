@@ -68,6 +68,14 @@ def test_a_bad_attributes_option_is_a_parameter_error(bad: object) -> None:
         SurveyTable.from_columns(_columns(["a"], [1]), attributes=bad)  # type: ignore[arg-type]
 
 
+def test_an_attribute_named_like_a_field_is_refused() -> None:
+    with pytest.raises(InvalidParameterError, match="fields of a response"):
+        SurveyTable.from_columns(_columns(["a"], [1]), attributes=["score"])
+    with pytest.raises(InvalidParameterError, match="fields of a response"):
+        SurveyTable.from_records([{"customer_id": "a", "survey": "nps", "score": 9,
+                                   "submitted_at": "2024-01-01", "attributes": {"weight": 2}}])
+
+
 def test_records_build_the_table_the_columns_build() -> None:
     rows = [SurveyResponse(customer_id="c0", survey="nps", score=9, submitted_at="2024-01-05",
                            comment=HOSTILE[0], attributes={"ease": 6}),

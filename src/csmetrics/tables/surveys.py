@@ -275,6 +275,12 @@ class SurveyTable(ColumnTable):
         ctx = _context
         known = resolve_scales(scales)
         rated = resolve_attributes(attributes, ctx)
+        clash = sorted({k.removeprefix(_attribute_prefix) for k in rated}
+                       & {*_COLUMNS, "comment"})
+        if clash:
+            raise InvalidParameterError(
+                f"{ctx}: attributes= names {clash}, which are fields of a response, not "
+                "attribute ratings; rename those columns.")
         renamed = {"customer_id": customer_id, "respondent_id": respondent_id,
                    "survey": survey, "score": score, "submitted_at": submitted_at,
                    "weight": weight, "comment": comment,
