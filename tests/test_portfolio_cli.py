@@ -249,7 +249,8 @@ class TestPortfolio:
         report = Portfolio(subscriptions=cm.datasets.demo_portfolio()).report()
         keys = [s.key for s in report.sections]
         assert keys == ["summary", "mrr_bridge", "retention", "mrr_by_segment", "cohorts",
-                        "lifetime"]
+                        "lifetime", "renewals", "renewals_due", "churn_by_reason",
+                        "churn_by_type"]
         assert report.period == "2024-12"
         assert report["summary"].table["value"][0] == float(cm.mrr(cm.datasets.demo_portfolio(),
                                                               "2024-12"))

@@ -28,7 +28,7 @@ from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import Period, PeriodLike
 from csmetrics.periods.windows import MAX_MONTHS
 from csmetrics.policies import POLICY, MetricPolicy
-from csmetrics.report import more
+from csmetrics.report import contracts, more
 from csmetrics.report import sections as rs
 from csmetrics.report.headline import headline, months_in
 from csmetrics.report.render import PortfolioReport, ReportSection, Source
@@ -207,6 +207,8 @@ class Portfolio:
             step("headline")
             if revenue:
                 sections += rs.revenue_sections(self, first, last, segment, step)
+                sections += contracts.contract_sections(
+                    self, first, last, health(last) if scored else None)
             if surveys:
                 sections += more.survey_sections(self, first, last, segment)
                 step("surveys")

@@ -1,0 +1,72 @@
+"""The report's renewal and churn-reason sections, on a portfolio worked by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import csmetrics as cm
+
+# A: annual 1,200 from 2023-03-01, renewed on 2024-03-01 (same subscription id, same price):
+#    a flat renewal in March 2024; next renewal 2025-03-01, ARR 1,200 due in 2025-03.
+# B: annual 2,400 from 2023-05-15, ends on its renewal date 2024-05-15: lost, ARR 2,400,
+#    reason "price", voluntary; churned MRR 200 in May.
+# C: monthly 50 from 2024-01-01 to 2024-06-30: no renewal (month to month); churned MRR 50
+#    in July (the end of June is its last paid day), reason "switched", delinquent.
+SUBS = {
+    "customer_id": ["A", "A", "B", "C"],
+    "subscription_id": ["a", "a", "b", "c"],
+    "start": ["2023-03-01", "2024-03-01", "2023-05-15", "2024-01-01"],
+    "end": ["2024-03-01", None, "2024-05-15", "2024-06-30"],
+    "amount": [1200, 1200, 2400, 50],
+    "currency": ["USD"] * 4,
+    "interval": ["year", "year", "year", "month"],
+    "churn_reason": [None, None, "price", "switched"],
+    "churn_type": [None, None, "voluntary", "delinquent"],
+}
+
+
+def test_renewals_decided_and_due() -> None:
+    rep = cm.Portfolio(subscriptions=SUBS).report("2024")
+    done = rep["renewals"].table
+    assert done is not None
+    month = {p: i for i, p in enumerate(done["period"].tolist())}
+    assert done["renewals"][month["2024-03"]] == 1
+    assert done["renewed_flat"][month["2024-03"]] == 1
+    assert done["lost"][month["2024-05"]] == 1
+    assert done["lost_arr"][month["2024-05"]] == 2400.0
+    assert done["gross_renewal_rate"][month["2024-03"]] == 1.0
+    assert done["gross_renewal_rate"][month["2024-05"]] == 0.0
+    assert np.isnan(done["gross_renewal_rate"][month["2024-01"]])
+    due = rep["renewals_due"].table
+    assert due is not None
+    assert due["period"].tolist() == ["2025-01", "2025-02", "2025-03"]
+    assert due["arr_up"].tolist() == [0.0, 0.0, 1200.0]
+    assert "1,200.00" in rep["renewals_due"].lines[0]
+
+
+def test_churn_by_reason_and_type_reconcile_with_the_bridge() -> None:
+    rep = cm.Portfolio(subscriptions=SUBS).report("2024")
+    reasons = rep["churn_by_reason"].table
+    assert reasons is not None
+    assert reasons["churn_reason"].tolist() == ["price", "switched", "(unknown)"]
+    assert reasons["churned_mrr"].tolist() == [200.0, 50.0, 0.0]
+    assert reasons["mrr_share"].tolist()[:2] == [0.8, 0.2]
+    kinds = rep["churn_by_type"].table
+    assert kinds is not None
+    assert dict(zip(kinds["churn_type"].tolist(), kinds["churned_mrr"].tolist(),
+                    strict=True)) == {"voluntary": 200.0, "delinquent": 50.0, "(unknown)": 0.0}
+    bridge = cm.mrr_movements(SUBS, "2024-01", "2024-12")
+    assert float(np.sum(bridge["churn"])) == float(np.sum(reasons["churned_mrr"]))
+
+
+def test_no_term_plans_and_no_reasons_no_sections() -> None:
+    plain = {"customer_id": ["x"], "start": ["2024-01-01"], "amount": [10],
+             "currency": ["USD"], "interval": ["month"]}
+    keys = [s.key for s in cm.Portfolio(subscriptions=plain).report("2024-06").sections]
+    assert not {"renewals", "renewals_due", "churn_by_reason", "churn_by_type"} & set(keys)
+
+
+def test_html_shows_the_sections() -> None:
+    html = cm.Portfolio(subscriptions=SUBS).report("2024").to_html(charts=False)
+    assert 'id="renewals"' in html
+    assert 'id="churn_by_reason"' in html
