@@ -270,6 +270,8 @@ NOT_METRICS: dict[str, str] = {
     "period_range": "lists periods; no data",
     "account_signals": "assembles per-account signals of other metrics (tests/test_signals.py)",
     "at_risk": "lists accounts of a score table (tests/test_health.py)",
+    "churn_outcomes": "lists each account's outcomes after a date; no value "
+                      "(tests/test_backtest.py)",
     "health_trend": "pairs two score tables account by account (tests/test_health.py)",
     "compare_nps": "a test between two samples (tests/test_surveys*.py)",
     "compare_proportions": "a test between two samples",

@@ -2,6 +2,7 @@
 bands; per-account explanations, roll-ups, trends, at-risk lists and the standard signals."""
 
 from csmetrics.exceptions import AccountNotFoundError
+from csmetrics.health.outcomes import ChurnOutcomes, churn_outcomes
 from csmetrics.health.risk import AtRiskAccounts, at_risk
 from csmetrics.health.rollup import HealthRollup, health_rollup
 from csmetrics.health.rules import Band, Linear, NamedBands, Steps
@@ -14,6 +15,7 @@ __all__ = [
     "AccountNotFoundError",
     "AtRiskAccounts",
     "Band",
+    "ChurnOutcomes",
     "HealthRollup",
     "HealthScorecard",
     "HealthScores",
@@ -26,6 +28,7 @@ __all__ = [
     "Steps",
     "account_signals",
     "at_risk",
+    "churn_outcomes",
     "health_rollup",
     "health_trend",
     "standard_scorecard",
