@@ -278,6 +278,9 @@ NOT_METRICS: dict[str, str] = {
     "compare_means": "a test between two samples",
     "compare_to_benchmark": "a test of one result against a number",
     "kaplan_meier": "a formula of arrays: FORMULAS below",
+    "logrank_test": "a test across the segments of by=, not a value per segment "
+                    "(tests/test_logrank.py)",
+    "logrank": "a test of arrays across groups (tests/test_logrank.py)",
     "customer_lifetime_value": "a formula of arrays: FORMULAS below",
     "ltv_to_cac": "a formula of arrays: FORMULAS below",
     "cac_payback_months": "a formula of arrays: FORMULAS below",

@@ -111,6 +111,7 @@ VALUE_COLUMNS: dict[str, str | None] = {
     "first_contact_resolution_rate": "fcr_rate", "open_tickets": "open_tickets",
     "health_rollup": "mean_score", "health_trend": None, "at_risk": None,
     "account_signals": None, "churn_outcomes": None,
+    "logrank_test": None, "logrank": None,
 }
 
 
