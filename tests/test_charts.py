@@ -384,7 +384,7 @@ def test_every_result_with_a_natural_chart_has_plot() -> None:
     for cls in (cm.MRRMovements, cm.MRRSeries, cm.RetentionSeries, cm.CohortTable,
                 cm.SurvivalCurve, cm.ShiftedBetaGeometric, cm.NetPromoterScore,
                 cm.CustomerSatisfactionScore, cm.CustomerEffortScore, cm.SurveyTrend,
-                cm.HealthRollup, cm.AtRiskAccounts, cm.HealthTrend):
+                cm.HealthRollup, cm.AtRiskAccounts, cm.HealthTrend, cm.HealthBacktest):
         assert callable(getattr(cls, "plot", None)), cls.__name__
 
 
@@ -398,7 +398,8 @@ def test_the_plot_namespace_has_every_chart_under_a_short_name() -> None:
              "survey_estimate": "plot_survey_estimate", "csat": "plot_survey_estimate",
              "ces": "plot_survey_estimate", "survey_trend": "plot_survey_trend",
              "health_bands": "plot_health_bands", "at_risk": "plot_at_risk",
-             "health_transitions": "plot_health_transitions"}
+             "health_transitions": "plot_health_transitions",
+             "backtest": "plot_backtest"}
     assert sorted(cm.plot.__all__) == sorted(names)
     for short, long in names.items():
         assert getattr(cm.plot, short) is getattr(plotting, long)

@@ -23,6 +23,7 @@ name                      draws                                  result
 ``health_bands``          accounts and MRR in each band          ``health_rollup``
 ``at_risk``               MRR of the top accounts at risk        ``at_risk``
 ``health_transitions``    band-to-band movements                 ``health_trend``
+``backtest``              survival by band and the ROC of churn  ``health_backtest``
 ========================  =====================================  ==========================
 
 Examples
@@ -38,6 +39,7 @@ Examples
 from csmetrics import plotting as _plotting
 
 at_risk = _plotting.plot_at_risk
+backtest = _plotting.plot_backtest
 cohorts = _plotting.plot_cohort_table
 health_bands = _plotting.plot_health_bands
 health_transitions = _plotting.plot_health_transitions
@@ -56,6 +58,7 @@ ces = survey_estimate
 
 __all__ = [
     "at_risk",
+    "backtest",
     "ces",
     "cohorts",
     "csat",

@@ -7,6 +7,7 @@ function draws on ``ax`` (or on a new figure's axes) and returns the matplotlib 
 ``csmetrics.plot`` has the same charts under short names.
 """
 
+from csmetrics.plotting.backtest import plot_backtest
 from csmetrics.plotting.health import plot_at_risk, plot_health_bands, plot_health_transitions
 from csmetrics.plotting.revenue import (
     plot_mrr_bridge,
@@ -19,6 +20,7 @@ from csmetrics.plotting.value import plot_cohort_table, plot_sbg_projection, plo
 
 __all__ = [
     "plot_at_risk",
+    "plot_backtest",
     "plot_cohort_table",
     "plot_health_bands",
     "plot_health_transitions",
