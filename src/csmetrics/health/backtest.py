@@ -219,7 +219,6 @@ def _observe(pairs: list[tuple[np.datetime64, HealthScores]], table: Any, horizo
     parts: list[tuple[Any, ...]] = []
     obs = _Observations(np.zeros(0), np.zeros(0, np.int64), np.zeros(0, bool),
                         np.zeros(0, bool), np.zeros(0, np.int64))
-    band_code = {name: i for i, name in enumerate(names)}
     for day, sc in pairs:
         out = churn_outcomes(table, day, horizon=horizon, policy=policy)
         ids = np.asarray(sc[sc.id_column])
@@ -235,8 +234,7 @@ def _observe(pairs: list[tuple[np.datetime64, HealthScores]], table: Any, horizo
         obs.not_scored += len(out) - int(np.count_nonzero(paying))
         keep = paying & scored
         at_row = pos[keep]
-        band = np.array([band_code.get(b, -1) for b in np.asarray(sc["band"])[keep].tolist()],
-                        dtype=np.int64)
+        band = positions(np.asarray(names, dtype=object), np.asarray(sc["band"])[keep])
         full = int((np.datetime64(out.horizon_end) - day).astype(np.int64))
         days = np.asarray(out["days"])[at_row]
         churned = np.asarray(out["churned"])[at_row]
