@@ -30,14 +30,16 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.optional import scipy
-from csmetrics._core.segments import from_labels, segment_columns
+from csmetrics._core.segments import from_labels, resolve, segment_columns
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import logrank as klr
 from csmetrics.periods.calendar import PeriodLike, snapshot_date
 from csmetrics.results import TableResult
 from csmetrics.revenue.segments import By
+from csmetrics.tables.coerce import as_table
 from csmetrics.value.arrays import durations_and_churned
-from csmetrics.value.survival import _partial, _prepare
+from csmetrics.value.plan import plan_segments
+from csmetrics.value.survival import _partial, _Plan, _snapshots
 
 __all__ = ["LogRankTest", "logrank", "logrank_result", "logrank_test"]
 
@@ -179,11 +181,14 @@ def logrank_test(subscriptions: Any, at: PeriodLike, *, by: By) -> LogRankTest:
     >>> round(test.statistic, 4), test.df    # E = 4/8 + 2 x 3/7 + 1/5 for basic
     (2.5445, 1)
     """
-    table, plan = _prepare(subscriptions, at, by=by)
+    ctx = "logrank_test"
+    table = as_table(subscriptions, ctx, by=by)
+    segments = plan_segments(resolve(by, table, ctx), table, by, ctx)
+    plan = _Plan(segments, _snapshots(table, at), 0.95, "")
     partials = _partial(table, plan)
     title = f"Log-rank test of customer lifetimes (months, at {snapshot_date(at)})"
     return logrank_result(partials["churned"], partials["censored"], plan.labels,
-                          plan.segments.name, title, "logrank_test")
+                          plan.segments.name, title, ctx)
 
 
 def logrank(durations: ArrayLike, churned: ArrayLike, *, by: ArrayLike) -> LogRankTest:
