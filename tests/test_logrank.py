@@ -157,7 +157,7 @@ def test_bad_input_is_a_csmetrics_error() -> None:
         cm.logrank([1, 2], [1, 0], by=["a"])
     with pytest.raises(DataValidationError, match="finite"):   # not a RuntimeWarning cast
         cm.logrank([float("inf"), 2], [1, 0], by=["a", "b"])
-    with pytest.raises(InvalidParameterError, match="^logrank_test: by"):
+    with pytest.raises(InvalidParameterError, match=r"^logrank_test: by"):
         cm.logrank_test(cm.datasets.demo_portfolio(), "2024-12", by=3)  # type: ignore[arg-type]
 
 
