@@ -285,7 +285,10 @@ def _backtest(obs: _Observations, names: tuple[str, ...], dates: tuple[str, ...]
     events, censored = klr.counts_by_time(code, obs.days, obs.churned, n_labels)
     test = logrank_result(events, censored, np.asarray((*names, "(none)")[:n_labels],
                                                        dtype=object), "band",
-                          "Log-rank test across bands (days to churn)", context)
+                          "Log-rank test across bands (days to churn)", context, warn=False)
+    if test.df == 0:
+        undefined.append("no churn while two bands have accounts at risk, so the log-rank "
+                         "test is NaN")
     pairs = kd.concordance(obs.days, obs.churned, obs.score)
     if pairs.comparable == 0:
         undefined.append("no comparable pair (no churn), so Harrell's C is NaN")

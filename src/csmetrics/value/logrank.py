@@ -107,15 +107,17 @@ class LogRankTest(TableResult):
 
 def logrank_result(events: NDArray[np.int64], censored: NDArray[np.int64],
                    labels: NDArray[Any], segment_name: str | None, title: str,
-                   context: str) -> LogRankTest:
+                   context: str, *, warn: bool = True) -> LogRankTest:
     """The ``LogRankTest`` of events and censorings per (segment, time index), shaped
-    ``(segments, times)`` with times increasing; warns when the test is undefined."""
+    ``(segments, times)`` with times increasing; warns when the test is undefined (unless
+    ``warn`` is false: a caller that gathers its warnings into one reads ``df == 0``)."""
     test = klr.logrank(events, censored)
     if test.df == 0:
         why = ("fewer than two segments have customers" if np.count_nonzero(test.members) < 2
                else "no churn at a time when two segments have customers at risk")
-        warn_undefined(f"{context}: {why}, so the log-rank test has no degree of freedom; "
-                       "the statistic and p-value are NaN.")
+        if warn:
+            warn_undefined(f"{context}: {why}, so the log-rank test has no degree of "
+                           "freedom; the statistic and p-value are NaN.")
         p_value = np.nan
     else:
         p_value = float(scipy("special").chdtrc(test.df, test.statistic))
