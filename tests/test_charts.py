@@ -403,7 +403,8 @@ def test_every_result_with_a_natural_chart_has_plot() -> None:
     for cls in (cm.MRRMovements, cm.MRRSeries, cm.RetentionSeries, cm.CohortTable,
                 cm.SurvivalCurve, cm.ShiftedBetaGeometric, cm.NetPromoterScore,
                 cm.CustomerSatisfactionScore, cm.CustomerEffortScore, cm.SurveyTrend,
-                cm.HealthRollup, cm.AtRiskAccounts, cm.HealthTrend, cm.ChurnBreakdown):
+                cm.HealthRollup, cm.AtRiskAccounts, cm.HealthTrend, cm.ChurnBreakdown,
+                cm.HealthBacktest):
         assert callable(getattr(cls, "plot", None)), cls.__name__
 
 
@@ -418,7 +419,7 @@ def test_the_plot_namespace_has_every_chart_under_a_short_name() -> None:
              "ces": "plot_survey_estimate", "survey_trend": "plot_survey_trend",
              "health_bands": "plot_health_bands", "at_risk": "plot_at_risk",
              "health_transitions": "plot_health_transitions", "renewals": "plot_renewals",
-             "churn_reasons": "plot_churn_breakdown"}
+             "churn_reasons": "plot_churn_breakdown", "backtest": "plot_backtest"}
     assert sorted(cm.plot.__all__) == sorted(names)
     for short, long in names.items():
         assert getattr(cm.plot, short) is getattr(plotting, long)

@@ -369,7 +369,15 @@ class TestReportParts:
 
 def test_plotting_exports_every_chart_from_its_domain_module() -> None:
     import csmetrics.plotting as plotting
-    from csmetrics.plotting import breakdown, health, renewals, revenue, surveys, value
+    from csmetrics.plotting import (
+        backtest,
+        breakdown,
+        health,
+        renewals,
+        revenue,
+        surveys,
+        value,
+    )
 
     homes = {"plot_churn_breakdown": breakdown, "plot_mrr_bridge": revenue,
              "plot_mrr_movements": revenue,
@@ -378,7 +386,8 @@ def test_plotting_exports_every_chart_from_its_domain_module() -> None:
              "plot_sbg_projection": value, "plot_nps": surveys,
              "plot_survey_estimate": surveys, "plot_survey_trend": surveys,
              "plot_health_bands": health, "plot_at_risk": health,
-             "plot_health_transitions": health, "plot_renewals": renewals}
+             "plot_health_transitions": health, "plot_renewals": renewals,
+             "plot_backtest": backtest}
     assert sorted(plotting.__all__) == sorted(homes)
     for name, module in homes.items():
         assert getattr(plotting, name) is getattr(module, name)

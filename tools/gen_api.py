@@ -115,7 +115,8 @@ VALUE_COLUMNS: dict[str, str | None] = {
     "first_contact_resolution_rate": "fcr_rate", "open_tickets": "open_tickets",
     "health_rollup": "mean_score", "health_trend": None, "at_risk": None,
     "account_signals": None, "comment_sentiment": "mean_compound", "distinctive_terms": "z",
-    "comment_themes": "share",
+    "comment_themes": "share", "churn_outcomes": None, "detractor_followups": None,
+    "logrank_test": None, "logrank": None, "health_backtest": None,
 }
 
 
@@ -155,7 +156,8 @@ def results() -> str:
 CHART_NAMES: dict[str, str] = {
     "AtRiskAccounts": "at_risk", "ChurnBreakdown": "churn_reasons", "CohortTable": "cohorts",
     "CustomerEffortScore": "ces",
-    "CustomerSatisfactionScore": "csat", "HealthRollup": "health_bands",
+    "CustomerSatisfactionScore": "csat", "HealthBacktest": "backtest",
+    "HealthRollup": "health_bands",
     "HealthTrend": "health_transitions", "MRRMovements": "mrr_bridge, movements",
     "MRRSeries": "mrr_series", "NetPromoterScore": "nps", "RenewalCalendar": "renewals",
     "RetentionSeries": "retention",

@@ -25,6 +25,7 @@ name                      draws                                  result
 ``health_bands``          accounts and MRR in each band          ``health_rollup``
 ``at_risk``               MRR of the top accounts at risk        ``at_risk``
 ``health_transitions``    band-to-band movements                 ``health_trend``
+``backtest``              survival by band and the ROC of churn  ``health_backtest``
 ========================  =====================================  ==========================
 
 Examples
@@ -41,6 +42,7 @@ from csmetrics import plotting as _plotting
 
 at_risk = _plotting.plot_at_risk
 churn_reasons = _plotting.plot_churn_breakdown
+backtest = _plotting.plot_backtest
 cohorts = _plotting.plot_cohort_table
 health_bands = _plotting.plot_health_bands
 health_transitions = _plotting.plot_health_transitions
@@ -60,6 +62,7 @@ ces = survey_estimate
 
 __all__ = [
     "at_risk",
+    "backtest",
     "ces",
     "churn_reasons",
     "cohorts",

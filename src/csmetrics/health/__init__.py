@@ -2,6 +2,9 @@
 bands; per-account explanations, roll-ups, trends, at-risk lists and the standard signals."""
 
 from csmetrics.exceptions import AccountNotFoundError
+from csmetrics.health.backtest import health_backtest
+from csmetrics.health.backtest_result import HealthBacktest
+from csmetrics.health.outcomes import ChurnOutcomes, churn_outcomes
 from csmetrics.health.risk import AtRiskAccounts, at_risk
 from csmetrics.health.rollup import HealthRollup, health_rollup
 from csmetrics.health.rules import Band, Linear, NamedBands, Steps
@@ -14,6 +17,8 @@ __all__ = [
     "AccountNotFoundError",
     "AtRiskAccounts",
     "Band",
+    "ChurnOutcomes",
+    "HealthBacktest",
     "HealthRollup",
     "HealthScorecard",
     "HealthScores",
@@ -26,6 +31,8 @@ __all__ = [
     "Steps",
     "account_signals",
     "at_risk",
+    "churn_outcomes",
+    "health_backtest",
     "health_rollup",
     "health_trend",
     "standard_scorecard",

@@ -7,6 +7,7 @@ function draws on ``ax`` (or on a new figure's axes) and returns the matplotlib 
 ``csmetrics.plot`` has the same charts under short names.
 """
 
+from csmetrics.plotting.backtest import plot_backtest
 from csmetrics.plotting.breakdown import plot_churn_breakdown
 from csmetrics.plotting.health import plot_at_risk, plot_health_bands, plot_health_transitions
 from csmetrics.plotting.renewals import plot_renewals
@@ -21,6 +22,7 @@ from csmetrics.plotting.value import plot_cohort_table, plot_sbg_projection, plo
 
 __all__ = [
     "plot_at_risk",
+    "plot_backtest",
     "plot_churn_breakdown",
     "plot_cohort_table",
     "plot_health_bands",

@@ -141,6 +141,8 @@ def durations_and_churned(durations: ArrayLike, churned: ArrayLike, context: str
     except InvalidParameterError:
         raise InvalidParameterError(f"{context}: durations must be numbers.") from None
     fail("durations", "must not be missing (NaN)", np.isnan(v), context)
+    # inf and numbers past int64 would not survive the cast to whole periods
+    fail("durations", "must be finite, below 2**62 periods", ~(np.abs(v) < 2.0 ** 62), context)
     fail("durations", "must be a whole number >= 0", (v < 0) | (v != np.floor(v)), context)
     return v.astype(np.int64), _booleans(e, "churned", context)
 
