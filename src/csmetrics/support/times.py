@@ -1,0 +1,248 @@
+"""Time to first response and time to resolution: Kaplan-Meier distributions in hours.
+
+**First response time** is the time from a ticket's opening to the first agent reply
+(Zendesk's *first reply time*: creation to the first public agent comment; Freshdesk's
+*first response time*). **Resolution time** is the time from opening to resolution
+(Zendesk's *full resolution time*, Freshdesk's *resolution time*: ``resolved_at`` is the last
+resolution, so a reopened ticket counts until it was resolved again).
+
+As of ``at`` (the end of that UTC day) every ticket opened by then counts: one answered
+(resolved) by then is an event at its time; one not yet answered (resolved) is
+right-censored at ``at``: its time is known to be at least its age, so it is never dropped,
+and the estimate is not the optimistic average of the closed tickets only. A ticket resolved
+without any reply stays unanswered, as in Zendesk, where only an agent comment ends first reply
+time. The distribution is the Kaplan-Meier estimate ``S(t) = prod over s <= t of
+(1 - d_s / n_s)`` over the distinct durations ``s``; the ``p`` percentile is the smallest
+``t`` with ``S(t) <= 1 - p/100`` (the median: ``S(t) <= 0.5``), NaN with a warning when the
+curve does not fall that far (too many tickets still waiting); its confidence limits are the
+first times the log-log band of ``S`` falls that far (Brookmeyer and Crowley 1982).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from csmetrics._core.options import CONFIDENCE, validate_params
+from csmetrics._core.scope import whole_checks
+from csmetrics._core.segments import By
+from csmetrics._core.warnings import warn_undefined
+from csmetrics._kernels import support as ks
+from csmetrics.exceptions import InvalidParameterError
+from csmetrics.periods.calendar import PeriodLike
+from csmetrics.support.common import (
+    NAT,
+    PERCENTILES,
+    OpenedWindow,
+    as_of,
+    hours,
+    opened_bounds,
+    ticket_rows,
+)
+from csmetrics.tables.account_result import AccountResult
+from csmetrics.tables.accounts import BY, Pooling
+
+_KIND = {"first_response": ("first_response_at", "responded", "First response time"),
+         "resolution": ("resolved_at", "resolved", "Resolution time")}
+
+
+class TicketTimes(AccountResult):
+    """A time-to-event distribution of tickets in hours, pooled or per segment.
+
+    Columns: the segment column, ``accounts``, ``tickets`` (opened by ``at``), the events
+    (``responded`` or ``resolved`` by ``at``), ``censored`` (still waiting at ``at``), then
+    ``median_hours`` (value column) with ``median_lower`` and ``median_upper``, and for each
+    other percentile ``p``: ``p{p}_hours``, ``p{p}_lower``, ``p{p}_upper``.
+
+    Attributes
+    ----------
+    kind : str
+        ``"first_response"`` or ``"resolution"``.
+    confidence : float
+        Level of the limits.
+    percentiles : tuple of float
+        The percentiles given, the median first.
+    """
+
+    kind: str
+    confidence: float
+    percentiles: tuple[float, ...]
+
+    def __repr__(self) -> str:
+        if len(self) == 1:
+            return (f"TicketTimes({self.kind}, median {float(self['median_hours'][0]):.4g} "
+                    "hours)")
+        return f"TicketTimes({self.kind}, {len(self):,} rows)"
+
+
+def _name(p: float) -> str:
+    return "median" if p == 50 else f"p{p:g}".replace(".", "_")
+
+
+def _times(kind: str, tickets: Any, at: PeriodLike | _dt.datetime, by: By,
+           percentiles: Sequence[float], confidence: float, opened: OpenedWindow,
+           customers: ArrayLike | None) -> TicketTimes:
+    ctx = f"{kind}_time"
+    field, event_name, title = _KIND[kind]
+    tr = ticket_rows(tickets, by, customers, ctx)
+    table = tr.table
+    hi, day = as_of(at, ctx)
+    lo, top, window = opened_bounds(opened, hi, ctx)
+    t_open = table.opened_at.view(np.int64)
+    t_event = getattr(table, field).view(np.int64)
+    if (kind == "first_response" and len(table) and whole_checks()
+            and bool((t_event == NAT).all())):
+        raise InvalidParameterError(f"{ctx}: the tickets carry no first responses (give a "
+                                    "'first_response_at' column: each ticket's first agent "
+                                    "reply).")
+    counted = (t_open >= lo) & (t_open < top) & (tr.row >= 0)
+    done = counted & (t_event != NAT) & (t_event < hi)
+    elapsed = np.where(done, t_event - t_open, hi - t_open)[counted]
+    probs = sorted({50.0, *(float(p) for p in percentiles)}, key=lambda p: (p != 50, p))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    q = ks.km_quantiles(tr.row[counted], elapsed, done[counted], tr.n_rows,
+                        np.asarray(probs) / 100.0, z)
+    empty = q.tickets == 0
+    if empty.any():
+        which = "" if tr.sp.name is None else f" in {int(empty.sum()):,} of {empty.size:,} rows"
+        warn_undefined(f"{ctx}: no tickets opened{which}; their times are undefined (NaN).")
+    unreached = np.isnan(q.value) & ~empty           # (percentiles, rows)
+    if unreached.any():  # one warning, naming each percentile not reached
+        which = ", ".join(_name(p) + ("" if tr.sp.name is None else
+                                      f" in {int(unreached[i].sum()):,} rows")
+                          for i, p in enumerate(probs) if unreached[i].any())
+        warn_undefined(f"{ctx}: too many tickets still waiting at {day}: the share done never "
+                       f"reaches the percentile, so these are not reached (NaN): {which}.")
+    cols = tr.sp.segment_columns()
+    cols.update(accounts=tr.accounts, tickets=q.tickets, **{event_name: q.events},
+                censored=q.censored)
+    for i, p in enumerate(probs):
+        name = _name(p)
+        cols[f"{name}_hours"] = hours(q.value[i])
+        cols[f"{name}_lower"] = hours(q.lower[i])
+        cols[f"{name}_upper"] = hours(q.upper[i])
+    how = Pooling(sums=("tickets", event_name, "censored"))
+    result = TicketTimes(cols, value="median_hours", segment=tr.sp.name, pooling=how,
+                         title=f"{title} (hours, Kaplan-Meier, as of {day}{window})")
+    result._set(kind=kind, confidence=confidence, percentiles=tuple(probs))
+    return result
+
+
+_OPTIONS = {"by": BY, "percentiles": PERCENTILES, "confidence": CONFIDENCE}
+
+
+@validate_params(_OPTIONS)
+def first_response_time(tickets: Any, at: PeriodLike | _dt.datetime, *, by: By = None,
+                        percentiles: Sequence[float] = (75, 90), confidence: float = 0.95,
+                        opened: OpenedWindow = None, customers: ArrayLike | None = None
+                        ) -> TicketTimes:
+    """Time from opening to the first agent reply, in hours: median and percentiles.
+
+    Parameters
+    ----------
+    tickets : SupportTicketTable, list of SupportTicket, or columns
+        Needs ``first_response_at``.
+    at : date, period or timestamp
+        As of the end of this UTC day: tickets opened by then; replies after it are unknown.
+    by : None, str or mapping, optional
+        ``None``: one row. ``"customer_id"``: one row per account; ``"priority"`` or any kept
+        column; a mapping from customer id to segment (unmapped ids in ``"(none)"``).
+    percentiles : sequence of float, default (75, 90)
+        Percentiles beside the median (strictly between 0 and 100).
+    confidence : float, default 0.95
+        Level of the limits.
+    opened : (start, end), optional
+        Only tickets opened in these days (inclusive; periods or dates).
+    customers : array-like, optional
+        The accounts counted (default: every account with a ticket).
+
+    Returns
+    -------
+    TicketTimes
+        ``median_hours`` (value column) with its limits, the other percentiles, and the counts
+        ``tickets``, ``responded`` and ``censored`` (these add up over segments).
+
+    Raises
+    ------
+    InvalidParameterError
+        A bad option, or tickets without any ``first_response_at``.
+
+    Warns
+    -----
+    UndefinedMetricWarning
+        A row without tickets, or a percentile the curve does not reach.
+
+    Notes
+    -----
+    See the module documentation: Kaplan-Meier with tickets still unanswered at ``at``
+    right-censored there; the ``p`` percentile is the smallest ``t`` with
+    ``S(t) <= 1 - p/100``. Calendar hours (no business-hours calendar).
+
+    References
+    ----------
+    Zendesk, "Calculating first reply time". Freshdesk, "Understanding first response time".
+    Kaplan and Meier (1958), JASA 53. Brookmeyer and Crowley (1982), Biometrics 38, 29-41.
+
+    Examples
+    --------
+    Four tickets opened at 09:00: replies after 1, 2 and 4 hours, one still unanswered at the
+    end of the day (15 hours):
+
+    >>> t = {"customer_id": ["a", "a", "b", "b"],
+    ...      "opened_at": ["2024-03-01T09:00Z"] * 4,
+    ...      "first_response_at": ["2024-03-01T10:00Z", "2024-03-01T11:00Z",
+    ...                            "2024-03-01T13:00Z", None]}
+    >>> r = first_response_time(t, "2024-03-01", percentiles=[75])
+    >>> float(r), r["responded"].tolist(), r["censored"].tolist(), r["p75_hours"].tolist()
+    (2.0, [3], [1], [4.0])
+    """
+    return _times("first_response", tickets, at, by, percentiles, confidence, opened,
+                  customers)
+
+
+@validate_params(_OPTIONS)
+def resolution_time(tickets: Any, at: PeriodLike | _dt.datetime, *, by: By = None,
+                    percentiles: Sequence[float] = (75, 90), confidence: float = 0.95,
+                    opened: OpenedWindow = None, customers: ArrayLike | None = None
+                    ) -> TicketTimes:
+    """Time from opening to resolution, in hours: median and percentiles (Kaplan-Meier).
+
+    Parameters
+    ----------
+    tickets : SupportTicketTable, list of SupportTicket, or columns
+    at : date, period or timestamp
+        As of the end of this UTC day: tickets opened by then; resolutions after it are
+        unknown (those tickets are still open, right-censored at ``at``).
+    by, percentiles, confidence, opened, customers
+        As in ``first_response_time``.
+
+    Returns
+    -------
+    TicketTimes
+        As ``first_response_time``, with ``resolved`` for the events.
+
+    Notes
+    -----
+    ``resolved_at`` is the last resolution: a reopened ticket's time runs to its final
+    resolution (Zendesk's full resolution time). See the module documentation.
+
+    References
+    ----------
+    Zendesk, "Understanding resolution time metrics". Freshdesk, "Resolution time".
+    Kaplan and Meier (1958). Brookmeyer and Crowley (1982).
+
+    Examples
+    --------
+    >>> t = {"customer_id": ["a", "b", "c"],
+    ...      "opened_at": ["2024-03-01T00:00Z", "2024-03-01T00:00Z", "2024-03-02T00:00Z"],
+    ...      "resolved_at": ["2024-03-01T06:00Z", "2024-03-02T12:00Z", None]}
+    >>> r = resolution_time(t, "2024-03-02", percentiles=[90])
+    >>> r["median_hours"].tolist(), r["resolved"].tolist(), r["censored"].tolist()
+    ([36.0], [2], [1])
+    """
+    return _times("resolution", tickets, at, by, percentiles, confidence, opened, customers)
