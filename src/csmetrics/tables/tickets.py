@@ -255,10 +255,11 @@ class SupportTicketTable(ColumnTable):
         chk.check(np.isnat(opened) & ~chk.flagged(opened_at), opened_at, "must not be missing")
         later: dict[str, NDArray[Any]] = {}
         for name in _LATER:  # each optional, each NaT where not (yet) happened
-            if raw[name] is None:
+            given = raw[name]
+            if given is None:
                 later[name] = np.full(n, np.datetime64("NaT", "us"))
             else:
-                later[name] = to_timestamps(raw[name], renamed[name], chk)
+                later[name] = to_timestamps(given, renamed[name], chk)
                 chk.check(later[name] < opened, renamed[name],
                           f"must not be before '{opened_at}'")
         resolved, responded, reopened = (later[k] for k in _LATER)
