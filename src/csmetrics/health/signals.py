@@ -4,35 +4,39 @@
 standard customer-success measures as one table that a ``HealthScorecard``
 scores directly:
 
-=====================  ===============================================================
-column                 definition (all at ``at``)
-=====================  ===============================================================
-``mrr``                MRR on ``at`` (subscriptions)
-``mrr_change``         ``(MRR at at - MRR ``mrr_window`` earlier) / the earlier
-                       MRR`` (NaN where there was none)
-``utilization``        active users in the last ``window`` over seats bought (usage and
-                       subscriptions; unclamped: 1.4 is 40% overage)
-``active_users_trend`` active users in the last ``window`` over the ``window`` before
-``stickiness``         mean daily active users over active users in the last 30 days
-``adoption_breadth``   share of ``key_features`` used in the last ``window``
-``nps``                the account's NPS over the ``survey_window`` to ``at`` (-100..100)
-``open_tickets``       tickets open at ``at`` (the open backlog)
-``tickets_per_month``  tickets opened per calendar month over the ``ticket_window``
-``median_first_        median hours from opening to the first agent reply of the
-response_hours``       tickets opened in the ``ticket_window`` (Kaplan-Meier, tickets
-                       unanswered at ``at`` censored; when tickets carry
-                       ``first_response_at``)
-``sla_attainment``     share of those tickets that met their ``sla_targets`` (met over met
-                       plus breached; when ``sla_targets`` is given)
-``reopen_rate``        share of the tickets resolved in the ``ticket_window`` reopened by
-                       ``at`` (when tickets carry ``reopened_at``)
-=====================  ===============================================================
+===============================  =====================================================
+column                           definition (all at ``at``)
+===============================  =====================================================
+``mrr``                          MRR on ``at`` (subscriptions)
+``mrr_change``                   ``(MRR at at - MRR mrr_window earlier) / the earlier
+                                 MRR`` (NaN where there was none)
+``utilization``                  active users in the last ``window`` over seats bought
+                                 (usage and subscriptions; unclamped: 1.4 is 40% overage)
+``active_users_trend``           active users in the last ``window`` over the
+                                 ``window`` before
+``stickiness``                   mean daily active users over active users in the last
+                                 30 days
+``adoption_breadth``             share of ``key_features`` used in the last ``window``
+``nps``                          the account's NPS over the ``survey_window`` to ``at``
+                                 (-100..100)
+``open_tickets``                 tickets open at ``at`` (the open backlog)
+``tickets_per_month``            tickets opened per calendar month over the
+                                 ``ticket_window``
+``median_first_response_hours``  median hours from opening to the first agent reply of
+                                 the tickets opened in the ``ticket_window``
+                                 (Kaplan-Meier, tickets unanswered at ``at`` censored;
+                                 when tickets carry ``first_response_at``)
+``sla_attainment``               share of those tickets that met their ``sla_targets``
+                                 (met over met plus breached; with ``sla_targets``)
+``reopen_rate``                  share of the tickets resolved in the ``ticket_window``
+                                 reopened by ``at`` (when tickets carry ``reopened_at``)
+===============================  =====================================================
 
-A column is present when its table is given (the support signals after ``open_tickets``:
-when the tickets carry an SLA field, ``first_response_at``, ``priority`` or ``reopened_at``,
-or ``sla_targets`` is given; each field-based one when its field is there); a value is NaN where it is undefined for that
-account (no seats, no answers, no earlier MRR), never 0: the scorecard's missing policy
-decides what NaN means.
+A column is present when its table is given; the support signals after ``open_tickets``
+when the tickets carry an SLA field (``first_response_at``, ``priority`` or
+``reopened_at``) or ``sla_targets`` is given, each field-based one when its field is there.
+A value is NaN where it is undefined for that account (no seats, no answers, no earlier MRR,
+no ticket), never 0: the scorecard's missing policy decides what NaN means.
 """
 
 from __future__ import annotations
@@ -222,7 +226,8 @@ def account_signals(
 
 
 def _support_signals(tickets: Any, day: np.datetime64, ids: NDArray[Any], days: int,
-                     sla_targets: Any, sla_kind: str) -> dict[str, NDArray[np.float64]]:
+                     sla_targets: Any, sla_kind: Literal["first_response", "resolution"]
+                     ) -> dict[str, NDArray[np.float64]]:
     """The support columns (see the module documentation), one value per account of ``ids``;
     the field-based ones only where the tickets carry that field."""
     from csmetrics.support import (
@@ -251,7 +256,7 @@ def _support_signals(tickets: Any, day: np.datetime64, ids: NDArray[Any], days: 
             by=acc), "median_hours")
     if sla_targets is not None:
         out["sla_attainment"] = _metric(sla_attainment(
-            tickets, at_day, targets=sla_targets, kind=sla_kind,  # type: ignore[arg-type]
+            tickets, at_day, targets=sla_targets, kind=sla_kind,
             opened=(first, at_day), customers=ids, by=acc), "attainment")
     if reopened:
         out["reopen_rate"] = _metric(reopen_rate(tickets, first, at_day, customers=ids,
