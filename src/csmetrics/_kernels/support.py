@@ -112,15 +112,57 @@ class Quantiles:
     censored: I64
 
 
-def km_quantiles(group: I64, time: I64, event: B, n_groups: int, probs: F64,
-                 z: float) -> Quantiles:
-    """Kaplan-Meier quantiles of ``time`` per group, with Brookmeyer-Crowley style limits.
+def grid_counts(times: I64, group: I64, time: I64, event: B) -> tuple[I64, I64]:
+    """Events and censorings of members on a grid made by ``ranked_counts`` (from these
+    members or more: a part of the customers counts on the whole's grid, so that parts add
+    up). Every ``(group, time)`` must be a cell of the grid.
+
+    Examples
+    --------
+    >>> grid = ranked_counts(np.array([0, 0, 1]), np.array([5, 2, 7]),
+    ...                      np.ones(3, dtype=bool), 2).times
+    >>> e, c = grid_counts(grid, np.array([0, 1]), np.array([5, 7]), np.array([True, False]))
+    >>> e.tolist(), c.tolist()
+    ([[0, 1], [0, 0]], [[0, 0], [1, 0]])
+    """
+    n_groups, width = times.shape
+    flat = times.ravel()
+    values = np.unique(flat)                   # dense ranks keep the keys inside int64
+    keys = np.repeat(np.arange(n_groups, dtype=np.int64), width) * values.size + (
+        np.searchsorted(values, flat))
+    cell = np.searchsorted(keys, group * values.size + np.searchsorted(values, time))
+    size = n_groups * width
+    events = np.bincount(cell[event], minlength=size).astype(np.int64).reshape(times.shape)
+    censored = np.bincount(cell[~event], minlength=size).astype(np.int64).reshape(times.shape)
+    return events, censored
+
+
+def km_quantiles_of_counts(events: I64, censored: I64, times: I64, probs: F64,
+                           z: float) -> Quantiles:
+    """Kaplan-Meier quantiles per group, with Brookmeyer-Crowley style limits, from the
+    counts on a grid (``ranked_counts`` or ``grid_counts``).
 
     The ``p`` quantile is the smallest ``t`` with ``S(t) <= 1 - p``; its limits are the first
     times the log-log pointwise band (``cohorts.estimate``) falls to ``1 - p``: the lower band
     gives the lower limit, the upper band the upper one (Brookmeyer and Crowley, 1982, with
     the log-log transform; lifelines' ``median_survival_times`` of the confidence interval).
     Where every member left, ``S = 0`` and both bands are taken as 0.
+    """
+    km = kc.estimate(events, censored, z)
+    gone = km.survival <= 0
+    lower_band = np.where(gone, 0.0, km.lower)
+    upper_band = np.where(gone, 0.0, km.upper)
+    value = np.stack([first_crossing(km.survival, times, 1 - p) for p in probs])
+    lower = np.stack([first_crossing(lower_band, times, 1 - p) for p in probs])
+    upper = np.stack([first_crossing(upper_band, times, 1 - p) for p in probs])
+    n_events = events.sum(axis=1).astype(np.int64)
+    n_censored = censored.sum(axis=1).astype(np.int64)
+    return Quantiles(value, lower, upper, n_events + n_censored, n_events, n_censored)
+
+
+def km_quantiles(group: I64, time: I64, event: B, n_groups: int, probs: F64,
+                 z: float) -> Quantiles:
+    """Kaplan-Meier quantiles of ``time`` per group (see ``km_quantiles_of_counts``).
 
     Examples
     --------
@@ -130,16 +172,27 @@ def km_quantiles(group: I64, time: I64, event: B, n_groups: int, probs: F64,
     ([[2.0]], [3], [1])
     """
     rc = ranked_counts(group, time, event, n_groups)
-    km = kc.estimate(rc.events, rc.censored, z)
-    gone = km.survival <= 0
-    lower_band = np.where(gone, 0.0, km.lower)
-    upper_band = np.where(gone, 0.0, km.upper)
-    value = np.stack([first_crossing(km.survival, rc.times, 1 - p) for p in probs])
-    lower = np.stack([first_crossing(lower_band, rc.times, 1 - p) for p in probs])
-    upper = np.stack([first_crossing(upper_band, rc.times, 1 - p) for p in probs])
-    events = np.bincount(group[event], minlength=n_groups).astype(np.int64)
-    tickets = np.bincount(group, minlength=n_groups).astype(np.int64)
-    return Quantiles(value, lower, upper, tickets, events, tickets - events)
+    return km_quantiles_of_counts(rc.events, rc.censored, rc.times, probs, z)
+
+
+def empirical_quantile(counts: I64, times: I64, p: float) -> F64:
+    """Per group, the smallest time with at least a share ``p`` of the group's members at
+    or below it (the inverse of the empirical distribution; NaN for an empty group), from
+    the members per grid cell.
+
+    Examples
+    --------
+    >>> empirical_quantile(np.array([[1, 1, 1], [0, 0, 0]]), np.array([[2, 5, 9], [1, 2, 3]]),
+    ...                    0.5).tolist()
+    [5.0, nan]
+    """
+    cum = np.cumsum(counts, axis=1)
+    n = cum[:, -1]
+    need = np.maximum(np.ceil(p * n - 1e-9), 1)[:, None]
+    hit = cum >= need
+    first = hit.argmax(axis=1)
+    at = np.take_along_axis(times, first[:, None], axis=1)[:, 0].astype(np.float64)
+    return np.where(n > 0, at, np.nan)
 
 
 def sla_outcomes(elapsed: I64, done: B, target: I64) -> tuple[B, B, B]:

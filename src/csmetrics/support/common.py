@@ -9,7 +9,6 @@ known (a reply or resolution after ``at`` is not yet there).
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import numbers
 import re
 from collections.abc import Mapping
@@ -24,7 +23,7 @@ from csmetrics._core.segments import By
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.days import day_bounds_us, day_number, span_days, utc_day
-from csmetrics.support.steps import _entities
+from csmetrics.support.steps import _Entities, _entities
 from csmetrics.tables.accounts import Split
 from csmetrics.tables.tickets import SupportTicketTable
 
@@ -36,31 +35,63 @@ OpenedWindow = tuple[PeriodLike, PeriodLike] | None
 
 
 @dataclass(frozen=True)
-class TicketRows:
-    """Validated tickets, the ``Split`` of ``by=`` and the result row of each ticket (-1:
-    counted nowhere), with the accounts each row pools."""
+class RowMap:
+    """The ``Split`` of ``by=`` over the whole table and how any part of it (the whole, or
+    the tickets of some of its customers) finds the result row of each ticket."""
 
-    table: SupportTicketTable
-    sp: Split
-    row: I64
-    accounts: I64
+    entities: _Entities
+    accounts: I64      # accounts pooled by each row
+
+    @property
+    def sp(self) -> Split:
+        """The split of the whole table."""
+        return self.entities.sp
 
     @property
     def n_rows(self) -> int:
         """Rows of the result."""
-        return self.sp.n_segments
+        return self.entities.sp.n_segments
+
+    def rows_of(self, part: SupportTicketTable) -> I64:
+        """The result row of each of ``part``'s tickets (-1: counted nowhere)."""
+        entity = self.entities.of_rows(part)
+        of_entity = self.entities.sp.segment_of_entity()
+        row = np.full(entity.size, -1, dtype=np.int64)
+        has = entity >= 0
+        row[has] = of_entity[entity[has]]
+        return row
+
+
+@dataclass(frozen=True)
+class TicketRows:
+    """Validated tickets, their ``RowMap`` and the result row of each ticket."""
+
+    table: SupportTicketTable
+    rows: RowMap
+    row: I64
+
+    @property
+    def sp(self) -> Split:
+        """The split of ``by=``."""
+        return self.rows.sp
+
+    @property
+    def accounts(self) -> I64:
+        """Accounts pooled by each result row."""
+        return self.rows.accounts
+
+    @property
+    def n_rows(self) -> int:
+        """Rows of the result."""
+        return self.rows.n_rows
 
 
 def ticket_rows(tickets: Any, by: By, customers: ArrayLike | None, context: str) -> TicketRows:
     """The tickets and the result row of each for ``by`` (see ``tables.accounts.split``)."""
     table, ent = _entities(tickets, by, customers, context)
-    entity = ent.of_rows(table)
-    of_entity = ent.sp.segment_of_entity()
-    row = np.full(entity.size, -1, dtype=np.int64)
-    has = entity >= 0
-    row[has] = of_entity[entity[has]]
     accounts = np.bincount(ent.sp.segment, minlength=ent.sp.n_segments).astype(np.int64)
-    return TicketRows(table, ent.sp, row, accounts)
+    rows = RowMap(ent, accounts)
+    return TicketRows(table, rows, rows.rows_of(table))
 
 
 def as_of(at: PeriodLike | _dt.datetime, context: str) -> tuple[int, str]:
@@ -94,6 +125,7 @@ def hours(us: ArrayLike) -> NDArray[np.float64]:
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(m|min|h|d)\s*$")
 _UNIT_HOURS = {"m": 1 / 60, "min": 1 / 60, "h": 1.0, "d": 24.0}
+_LONGEST_HOURS = 100 * 366 * 24.0  # beyond any SLA; keeps microseconds far inside int64
 
 
 def target_hours(value: Any) -> float:
@@ -114,8 +146,9 @@ def target_hours(value: Any) -> float:
         raise TypeError(f"not a duration: {value!r}")
     else:
         out = float(value)
-    if not (out > 0 and math.isfinite(out)):
-        raise ValueError(f"a target must be a positive finite duration, got {value!r}")
+    if not (0 < out <= _LONGEST_HOURS):
+        raise ValueError(f"a target must be a positive duration of at most 100 years, got "
+                         f"{value!r}")
     return out
 
 
@@ -137,20 +170,21 @@ PERCENTILES: Constraint = Satisfies(
 """``percentiles`` of the time-to-event metrics."""
 
 
-def target_of_rows(table: SupportTicketTable, targets: Any, rows: NDArray[np.bool_],
-                   context: str) -> I64:
-    """Each ticket's target in microseconds from its priority (``rows``: the tickets that
-    need one). A mapping keyed by priority may hold ``None`` for the tickets without one."""
-    if not isinstance(targets, Mapping):
-        return np.full(len(table), round(target_hours(targets) * US_PER_HOUR), dtype=np.int64)
+def target_lookup(table: SupportTicketTable, targets: Any, rows: NDArray[np.bool_],
+                  context: str) -> I64:
+    """The target in microseconds of each priority code of ``table``, the last entry for the
+    tickets without a priority (-1: no target), checked over the tickets ``rows`` that need
+    one. A mapping keyed by priority may hold ``None`` for the tickets without one."""
     cats = [str(c) for c in np.asarray(table.priorities).tolist()]
+    if not isinstance(targets, Mapping):
+        return np.full(len(cats) + 1, round(target_hours(targets) * US_PER_HOUR),
+                       dtype=np.int64)
     by_name = {(None if k is None else str(k)): round(target_hours(v) * US_PER_HOUR)
                for k, v in targets.items()}
     lookup = np.array([by_name.get(c, -1) for c in cats] + [by_name.get(None, -1)],
-                      dtype=np.int64)  # the last entry: tickets without a priority
+                      dtype=np.int64)
     codes = np.asarray(table.priority_codes, dtype=np.int64)
-    out = lookup[np.where(codes >= 0, codes, len(cats))]
-    lacking = rows & (out < 0)
+    lacking = rows & (target_of_rows(table, lookup) < 0)
     if lacking.any():
         missing = sorted({("(no priority)" if c < 0 else cats[c]) for c in
                           np.unique(codes[lacking]).tolist()})
@@ -158,4 +192,10 @@ def target_of_rows(table: SupportTicketTable, targets: Any, rows: NDArray[np.boo
             f"{context}: {int(lacking.sum()):,} tickets have a priority without a target "
             f"({', '.join(missing)}); give each a target in targets= (the key None for "
             "tickets without a priority), or one duration for every ticket.")
-    return out
+    return lookup
+
+
+def target_of_rows(table: SupportTicketTable, lookup: I64) -> I64:
+    """Each ticket's target in microseconds (``lookup`` from ``target_lookup``)."""
+    codes = np.asarray(table.priority_codes, dtype=np.int64)
+    return lookup[np.where(codes >= 0, codes, lookup.size - 1)]

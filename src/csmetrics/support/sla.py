@@ -21,13 +21,16 @@ Both intervals are Wilson (1927) score intervals; NaN with a warning where nothi
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.options import CONFIDENCE, OneOf, validate_params
+from csmetrics._core.partials import MetricParts, Partials
 from csmetrics._core.ratios import divide
 from csmetrics._core.segments import By
 from csmetrics._kernels import support as ks
@@ -40,13 +43,18 @@ from csmetrics.support.common import (
     NAT,
     TARGETS,
     OpenedWindow,
+    RowMap,
     as_of,
     opened_bounds,
+    target_lookup,
     target_of_rows,
     ticket_rows,
 )
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import BY, Pooling
+from csmetrics.tables.tickets import SupportTicketTable
+
+I64 = NDArray[np.int64]
 
 _EVENT = {"first_response": "first_response_at", "resolution": "resolved_at"}
 
@@ -146,39 +154,78 @@ def sla_attainment(tickets: Any, at: PeriodLike | _dt.datetime, *, targets: Any,
     >>> r["met"].tolist(), r["breached"].tolist(), r["pending"].tolist(), round(float(r), 4)
     ([1], [2], [1], 0.3333)
     """
+    table, plan = _sla_prepare(tickets, at, targets=targets, kind=kind, by=by, opened=opened,
+                               confidence=confidence, customers=customers)
+    return _sla_finalize(_sla_partial(table, plan), plan)
+
+
+@dataclass(frozen=True)
+class _SlaPlan:
+    rows: RowMap
+    hi: int
+    lo: int
+    top: int
+    day: str
+    window: str
+    lookup: I64            # target (microseconds) of each priority code; last: no priority
+    kind: str
+    targets: Any
+    confidence: float
+
+
+def _sla_prepare(tickets: Any, at: PeriodLike | _dt.datetime, *, targets: Any,
+                 kind: str = "first_response", by: By = None, opened: OpenedWindow = None,
+                 confidence: float = 0.95, customers: ArrayLike | None = None
+                 ) -> tuple[SupportTicketTable, _SlaPlan]:
     ctx = "sla_attainment"
     tr = ticket_rows(tickets, by, customers, ctx)
-    table = tr.table
     hi, day = as_of(at, ctx)
     lo, top, window = opened_bounds(opened, hi, ctx)
-    t_open = table.opened_at.view(np.int64)
-    t_event = getattr(table, _EVENT[kind]).view(np.int64)
+    t_open = tr.table.opened_at.view(np.int64)
     counted = (t_open >= lo) & (t_open < top) & (tr.row >= 0)
-    target = target_of_rows(table, targets, counted, ctx)
-    done = (t_event != NAT) & (t_event < hi)
-    elapsed = np.where(done, t_event - t_open, hi - t_open)
-    met, breached, pending = ks.sla_outcomes(elapsed, done, target)
-    row = tr.row
-    n = tr.n_rows
-    cols = tr.sp.segment_columns()
-    counts = {name: count(row[counted & mask], n) for name, mask in
-              (("tickets", counted), ("met", met), ("breached", breached),
-               ("pending", pending))}
-    cols.update(accounts=tr.accounts, **counts)
+    lookup = target_lookup(tr.table, targets, counted, ctx)
+    read = ({("(none)" if k is None else str(k)): v for k, v in targets.items()}
+            if isinstance(targets, Mapping) else targets)
+    return tr.table, _SlaPlan(tr.rows, hi, lo, top, day, window, lookup, kind, read,
+                              confidence)
+
+
+def _sla_partial(part: SupportTicketTable, plan: _SlaPlan) -> Partials:
+    """Tickets counted, met, breached and pending per result row."""
+    row = plan.rows.rows_of(part)
+    t_open = part.opened_at.view(np.int64)
+    t_event = getattr(part, _EVENT[plan.kind]).view(np.int64)
+    counted = (t_open >= plan.lo) & (t_open < plan.top) & (row >= 0)
+    done = (t_event != NAT) & (t_event < plan.hi)
+    elapsed = np.where(done, t_event - t_open, plan.hi - t_open)
+    met, breached, pending = ks.sla_outcomes(elapsed, done, target_of_rows(part, plan.lookup))
+    n = plan.rows.n_rows
+    return Partials("sla_attainment", {
+        name: count(row[counted & mask], n) for name, mask in
+        (("tickets", counted), ("met", met), ("breached", breached), ("pending", pending))})
+
+
+def _sla_finalize(parts: Partials, plan: _SlaPlan) -> SlaAttainment:
+    ctx = "sla_attainment"
+    counts = {name: np.asarray(parts[name]) for name in ("tickets", "met", "breached",
+                                                          "pending")}
     decided = (counts["met"] + counts["breached"]).astype(np.float64)
     rate = divide(counts["met"], decided, context=ctx,
-                  what=f"the number of tickets met or breached by {day}")
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    lower, upper = wilson(rate, decided, z)
+                  what=f"the number of tickets met or breached by {plan.day}")
+    lower, upper = wilson(rate, decided, _z(plan.confidence))
+    cols = plan.rows.sp.segment_columns()
+    cols.update(accounts=plan.rows.accounts, **counts)
     cols.update(attainment=rate, lower=lower, upper=upper)
-    how = Pooling(sums=("tickets", "met", "breached", "pending"))
-    label = "first response" if kind == "first_response" else "resolution"
-    result = SlaAttainment(cols, value="attainment", segment=tr.sp.name, pooling=how,
-                           title=f"SLA attainment ({label}, as of {day}{window})")
-    read = ({("(none)" if k is None else str(k)): v for k, v in targets.items()}
-            if isinstance(targets, dict) else targets)
-    result._set(kind=kind, targets=read, confidence=confidence)
+    label = "first response" if plan.kind == "first_response" else "resolution"
+    result = SlaAttainment(cols, value="attainment", segment=plan.rows.sp.name,
+                           pooling=Pooling(sums=("tickets", "met", "breached", "pending")),
+                           title=f"SLA attainment ({label}, as of {plan.day}{plan.window})")
+    result._set(kind=plan.kind, targets=plan.targets, confidence=plan.confidence)
     return result
+
+
+def _z(confidence: float) -> float:
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 @validate_params({"by": BY, "confidence": CONFIDENCE})
@@ -231,6 +278,23 @@ def reopen_rate(tickets: Any, start: PeriodLike, end: PeriodLike, *, by: By = No
     >>> r["resolved"].tolist(), r["reopened"].tolist(), round(float(r), 4)
     ([3], [1], 0.3333)
     """
+    table, plan = _reopen_prepare(tickets, start, end, by=by, confidence=confidence,
+                                  customers=customers)
+    return _reopen_finalize(_reopen_partial(table, plan), plan)
+
+
+@dataclass(frozen=True)
+class _ReopenPlan:
+    rows: RowMap
+    lo: int
+    hi: int
+    where: str
+    confidence: float
+
+
+def _reopen_prepare(tickets: Any, start: PeriodLike, end: PeriodLike, *, by: By = None,
+                    confidence: float = 0.95, customers: ArrayLike | None = None
+                    ) -> tuple[SupportTicketTable, _ReopenPlan]:
     ctx = "reopen_rate"
     first, _ = span_days(start, ctx)
     _, last = span_days(end, ctx)
@@ -238,21 +302,38 @@ def reopen_rate(tickets: Any, start: PeriodLike, end: PeriodLike, *, by: By = No
         raise InvalidParameterError(f"{ctx}: end {end!r} is before start {start!r}.")
     lo, hi = day_bounds_us(first, last)
     tr = ticket_rows(tickets, by, customers, ctx)
-    resolved = tr.table.resolved_at.view(np.int64)
-    reopened = tr.table.reopened_at.view(np.int64)
-    counted = (resolved != NAT) & (resolved >= lo) & (resolved < hi) & (tr.row >= 0)
-    again = counted & (reopened != NAT) & (reopened < hi)
-    n = tr.n_rows
-    den = count(tr.row[counted], n)
-    num = count(tr.row[again], n)
     where = f"{np.datetime64(first, 'D')} to {np.datetime64(last, 'D')}"
-    rate = divide(num, den, context=ctx, what=f"the number of tickets resolved ({where})")
-    lower, upper = wilson(rate, den.astype(np.float64), NormalDist().inv_cdf(
-        0.5 + confidence / 2))
-    cols = tr.sp.segment_columns()
-    cols.update(accounts=tr.accounts, resolved=den, reopened=num, reopen_rate=rate,
+    return tr.table, _ReopenPlan(tr.rows, int(lo), int(hi), where, confidence)
+
+
+def _reopen_partial(part: SupportTicketTable, plan: _ReopenPlan) -> Partials:
+    """Tickets resolved in the window, and those of them reopened by its end, per row."""
+    row = plan.rows.rows_of(part)
+    resolved = part.resolved_at.view(np.int64)
+    reopened = part.reopened_at.view(np.int64)
+    counted = (resolved != NAT) & (resolved >= plan.lo) & (resolved < plan.hi) & (row >= 0)
+    again = counted & (reopened != NAT) & (reopened < plan.hi)
+    n = plan.rows.n_rows
+    return Partials("reopen_rate", {"resolved": count(row[counted], n),
+                                    "reopened": count(row[again], n)})
+
+
+def _reopen_finalize(parts: Partials, plan: _ReopenPlan) -> AccountResult:
+    den, num = np.asarray(parts["resolved"]), np.asarray(parts["reopened"])
+    rate = divide(num, den, context="reopen_rate",
+                  what=f"the number of tickets resolved ({plan.where})")
+    lower, upper = wilson(rate, den.astype(np.float64), _z(plan.confidence))
+    cols = plan.rows.sp.segment_columns()
+    cols.update(accounts=plan.rows.accounts, resolved=den, reopened=num, reopen_rate=rate,
                 lower=lower, upper=upper)
     how = Pooling(sums=("resolved", "reopened"),
                   ratios={"reopen_rate": ("reopened", "resolved", "tickets resolved")})
-    return AccountResult(cols, value="reopen_rate", segment=tr.sp.name, pooling=how,
-                         title=f"Reopen rate (of tickets resolved {where})")
+    return AccountResult(cols, value="reopen_rate", segment=plan.rows.sp.name, pooling=how,
+                         title=f"Reopen rate (of tickets resolved {plan.where})")
+
+
+SLA_PARTS: dict[str, MetricParts] = {
+    "sla_attainment": MetricParts(_sla_prepare, _sla_partial, _sla_finalize),
+    "reopen_rate": MetricParts(_reopen_prepare, _reopen_partial, _reopen_finalize),
+}
+"""The SLA count metrics as their three steps (``csmetrics.support.partials``)."""

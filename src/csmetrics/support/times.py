@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.options import CONFIDENCE, validate_params
+from csmetrics._core.partials import MetricParts, Partials
 from csmetrics._core.scope import whole_checks
 from csmetrics._core.segments import By
 from csmetrics._core.warnings import warn_undefined
@@ -39,6 +41,7 @@ from csmetrics.support.common import (
     NAT,
     PERCENTILES,
     OpenedWindow,
+    RowMap,
     as_of,
     hours,
     opened_bounds,
@@ -46,6 +49,9 @@ from csmetrics.support.common import (
 )
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import BY, Pooling
+from csmetrics.tables.tickets import SupportTicketTable
+
+I64 = NDArray[np.int64]
 
 _KIND = {"first_response": ("first_response_at", "responded", "First response time"),
          "resolution": ("resolved_at", "resolved", "Resolution time")}
@@ -84,42 +90,84 @@ def _name(p: float) -> str:
     return "median" if p == 50 else f"p{p:g}".replace(".", "_")
 
 
-def _times(kind: str, tickets: Any, at: PeriodLike | _dt.datetime, by: By,
-           percentiles: Sequence[float], confidence: float, opened: OpenedWindow,
-           customers: ArrayLike | None) -> TicketTimes:
+@dataclass(frozen=True)
+class _TimesPlan:
+    """What the parts agree on: the rows, the as-of end, the opening window and the grid of
+    distinct durations per row (from the whole table), so that parts' counts add up."""
+
+    kind: str
+    rows: RowMap
+    hi: int
+    lo: int
+    top: int
+    day: str
+    window: str
+    grid: I64
+    probs: tuple[float, ...]
+    confidence: float
+
+
+def _durations(part: SupportTicketTable, plan_rows: RowMap, kind: str, hi: int, lo: int,
+               top: int) -> tuple[I64, I64, NDArray[np.bool_]]:
+    """Row, duration (microseconds) and whether done, of each counted ticket of ``part``."""
+    row = plan_rows.rows_of(part)
+    t_open = part.opened_at.view(np.int64)
+    t_event = getattr(part, _KIND[kind][0]).view(np.int64)
+    counted = (t_open >= lo) & (t_open < top) & (row >= 0)
+    done = counted & (t_event != NAT) & (t_event < hi)
+    elapsed = np.where(done, t_event - t_open, hi - t_open)
+    return row[counted], elapsed[counted], done[counted]
+
+
+def _times_prepare(kind: str, tickets: Any, at: PeriodLike | _dt.datetime, *, by: By = None,
+                   percentiles: Sequence[float] = (75, 90), confidence: float = 0.95,
+                   opened: OpenedWindow = None, customers: ArrayLike | None = None
+                   ) -> tuple[SupportTicketTable, _TimesPlan]:
     ctx = f"{kind}_time"
-    field, event_name, title = _KIND[kind]
     tr = ticket_rows(tickets, by, customers, ctx)
     table = tr.table
     hi, day = as_of(at, ctx)
     lo, top, window = opened_bounds(opened, hi, ctx)
-    t_open = table.opened_at.view(np.int64)
-    t_event = getattr(table, field).view(np.int64)
     if (kind == "first_response" and len(table) and whole_checks()
-            and bool((t_event == NAT).all())):
+            and bool(np.isnat(table.first_response_at).all())):
         raise InvalidParameterError(f"{ctx}: the tickets carry no first responses (give a "
                                     "'first_response_at' column: each ticket's first agent "
                                     "reply).")
-    counted = (t_open >= lo) & (t_open < top) & (tr.row >= 0)
-    done = counted & (t_event != NAT) & (t_event < hi)
-    elapsed = np.where(done, t_event - t_open, hi - t_open)[counted]
-    probs = sorted({50.0, *(float(p) for p in percentiles)}, key=lambda p: (p != 50, p))
-    z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    q = ks.km_quantiles(tr.row[counted], elapsed, done[counted], tr.n_rows,
-                        np.asarray(probs) / 100.0, z)
+    row, elapsed, done = _durations(table, tr.rows, kind, hi, lo, top)
+    grid = ks.ranked_counts(row, elapsed, done, tr.n_rows).times
+    probs = tuple(sorted({50.0, *(float(p) for p in percentiles)},
+                         key=lambda p: (p != 50, p)))
+    return table, _TimesPlan(kind, tr.rows, hi, lo, top, day, window, grid, probs, confidence)
+
+
+def _times_partial(part: SupportTicketTable, plan: _TimesPlan) -> Partials:
+    """Events and censorings per (row, distinct duration of the row)."""
+    row, elapsed, done = _durations(part, plan.rows, plan.kind, plan.hi, plan.lo, plan.top)
+    events, censored = ks.grid_counts(plan.grid, row, elapsed, done)
+    return Partials(f"{plan.kind}_time", {"events": events, "censored": censored})
+
+
+def _times_finalize(parts: Partials, plan: _TimesPlan) -> TicketTimes:
+    ctx = f"{plan.kind}_time"
+    _, event_name, title = _KIND[plan.kind]
+    probs = plan.probs
+    z = NormalDist().inv_cdf(0.5 + plan.confidence / 2)
+    q = ks.km_quantiles_of_counts(np.asarray(parts["events"]), np.asarray(parts["censored"]),
+                                  plan.grid, np.asarray(probs) / 100.0, z)
+    named = plan.rows.sp.name is not None
     empty = q.tickets == 0
     if empty.any():
-        which = "" if tr.sp.name is None else f" in {int(empty.sum()):,} of {empty.size:,} rows"
+        which = f" in {int(empty.sum()):,} of {empty.size:,} rows" if named else ""
         warn_undefined(f"{ctx}: no tickets opened{which}; their times are undefined (NaN).")
     unreached = np.isnan(q.value) & ~empty           # (percentiles, rows)
     if unreached.any():  # one warning, naming each percentile not reached
-        which = ", ".join(_name(p) + ("" if tr.sp.name is None else
-                                      f" in {int(unreached[i].sum()):,} rows")
+        which = ", ".join(_name(p) + (f" in {int(unreached[i].sum()):,} rows" if named else "")
                           for i, p in enumerate(probs) if unreached[i].any())
-        warn_undefined(f"{ctx}: too many tickets still waiting at {day}: the share done never "
-                       f"reaches the percentile, so these are not reached (NaN): {which}.")
-    cols = tr.sp.segment_columns()
-    cols.update(accounts=tr.accounts, tickets=q.tickets, **{event_name: q.events},
+        warn_undefined(f"{ctx}: too many tickets still waiting at {plan.day}: the share done "
+                       f"never reaches the percentile, so these are not reached (NaN): "
+                       f"{which}.")
+    cols = plan.rows.sp.segment_columns()
+    cols.update(accounts=plan.rows.accounts, tickets=q.tickets, **{event_name: q.events},
                 censored=q.censored)
     for i, p in enumerate(probs):
         name = _name(p)
@@ -127,10 +175,28 @@ def _times(kind: str, tickets: Any, at: PeriodLike | _dt.datetime, by: By,
         cols[f"{name}_lower"] = hours(q.lower[i])
         cols[f"{name}_upper"] = hours(q.upper[i])
     how = Pooling(sums=("tickets", event_name, "censored"))
-    result = TicketTimes(cols, value="median_hours", segment=tr.sp.name, pooling=how,
-                         title=f"{title} (hours, Kaplan-Meier, as of {day}{window})")
-    result._set(kind=kind, confidence=confidence, percentiles=tuple(probs))
+    result = TicketTimes(cols, value="median_hours", segment=plan.rows.sp.name, pooling=how,
+                         title=f"{title} (hours, Kaplan-Meier, as of {plan.day}{plan.window})")
+    result._set(kind=plan.kind, confidence=plan.confidence, percentiles=probs)
     return result
+
+
+def _first_response_prepare(tickets: Any, at: PeriodLike | _dt.datetime, **options: Any
+                            ) -> tuple[SupportTicketTable, _TimesPlan]:
+    return _times_prepare("first_response", tickets, at, **options)
+
+
+def _resolution_prepare(tickets: Any, at: PeriodLike | _dt.datetime, **options: Any
+                        ) -> tuple[SupportTicketTable, _TimesPlan]:
+    return _times_prepare("resolution", tickets, at, **options)
+
+
+TIMES_PARTS: dict[str, MetricParts] = {
+    "first_response_time": MetricParts(_first_response_prepare, _times_partial,
+                                       _times_finalize),
+    "resolution_time": MetricParts(_resolution_prepare, _times_partial, _times_finalize),
+}
+"""The time-to-event metrics as their three steps (``csmetrics.support.partials``)."""
 
 
 _OPTIONS = {"by": BY, "percentiles": PERCENTILES, "confidence": CONFIDENCE}
@@ -201,8 +267,10 @@ def first_response_time(tickets: Any, at: PeriodLike | _dt.datetime, *, by: By =
     >>> float(r), r["responded"].tolist(), r["censored"].tolist(), r["p75_hours"].tolist()
     (2.0, [3], [1], [4.0])
     """
-    return _times("first_response", tickets, at, by, percentiles, confidence, opened,
-                  customers)
+    table, plan = _first_response_prepare(tickets, at, by=by, percentiles=percentiles,
+                                          confidence=confidence, opened=opened,
+                                          customers=customers)
+    return _times_finalize(_times_partial(table, plan), plan)
 
 
 @validate_params(_OPTIONS)
@@ -245,4 +313,7 @@ def resolution_time(tickets: Any, at: PeriodLike | _dt.datetime, *, by: By = Non
     >>> r["median_hours"].tolist(), r["resolved"].tolist(), r["censored"].tolist()
     ([36.0], [2], [1])
     """
-    return _times("resolution", tickets, at, by, percentiles, confidence, opened, customers)
+    table, plan = _resolution_prepare(tickets, at, by=by, percentiles=percentiles,
+                                      confidence=confidence, opened=opened,
+                                      customers=customers)
+    return _times_finalize(_times_partial(table, plan), plan)

@@ -18,22 +18,26 @@ percentiles of ``first_response_time`` reduce to without censoring.
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from csmetrics._core.options import validate_params
+from csmetrics._core.partials import MetricParts, Partials
 from csmetrics._core.ratios import divide
 from csmetrics._core.segments import By
 from csmetrics._core.warnings import warn_undefined
+from csmetrics._kernels import support as ks
 from csmetrics._kernels.usage import US_PER_DAY, count
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.days import day_bounds_us, span_days
-from csmetrics.support.common import NAT, as_of, ticket_rows
+from csmetrics.support.common import NAT, RowMap, as_of, ticket_rows
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import BY, Pooling
+from csmetrics.tables.tickets import SupportTicketTable
 
 I64 = NDArray[np.int64]
 
@@ -101,6 +105,22 @@ def tickets_per_account(tickets: Any, start: PeriodLike, end: PeriodLike, *, by:
     >>> r["tickets"].tolist(), r["months"].tolist(), round(float(r), 4)    # 4 / 2 / 3
     ([4], [3.0], 0.6667)
     """
+    table, plan = _per_account_prepare(tickets, start, end, by=by, customers=customers)
+    return _per_account_finalize(_per_account_partial(table, plan), plan)
+
+
+@dataclass(frozen=True)
+class _PerAccountPlan:
+    rows: RowMap
+    lo: int
+    hi: int
+    months: float
+    where: str
+
+
+def _per_account_prepare(tickets: Any, start: PeriodLike, end: PeriodLike, *, by: By = None,
+                         customers: ArrayLike | None = None
+                         ) -> tuple[SupportTicketTable, _PerAccountPlan]:
     ctx = "tickets_per_account"
     first, _ = span_days(start, ctx)
     _, last = span_days(end, ctx)
@@ -108,31 +128,32 @@ def tickets_per_account(tickets: Any, start: PeriodLike, end: PeriodLike, *, by:
         raise InvalidParameterError(f"{ctx}: end {end!r} is before start {start!r}.")
     lo, hi = day_bounds_us(first, last)
     tr = ticket_rows(tickets, by, customers, ctx)
-    t_open = tr.table.opened_at.view(np.int64)
-    inside = (t_open >= lo) & (t_open < hi) & (tr.row >= 0)
-    n = count(tr.row[inside], tr.n_rows)
-    months = calendar_months(first, last)
-    rate = divide(n / months, tr.accounts, context=ctx, what="the number of accounts")
-    cols = tr.sp.segment_columns()
-    cols.update(accounts=tr.accounts, tickets=n, months=np.full(tr.n_rows, months),
-                tickets_per_month=rate)
     where = f"{np.datetime64(first, 'D')} to {np.datetime64(last, 'D')}"
-    return AccountResult(cols, value="tickets_per_month", segment=tr.sp.name,
+    return tr.table, _PerAccountPlan(tr.rows, int(lo), int(hi), calendar_months(first, last),
+                                     where)
+
+
+def _per_account_partial(part: SupportTicketTable, plan: _PerAccountPlan) -> Partials:
+    """Tickets opened in the window per result row."""
+    row = plan.rows.rows_of(part)
+    t_open = part.opened_at.view(np.int64)
+    inside = (t_open >= plan.lo) & (t_open < plan.hi) & (row >= 0)
+    return Partials("tickets_per_account", {"tickets": count(row[inside], plan.rows.n_rows)})
+
+
+def _per_account_finalize(parts: Partials, plan: _PerAccountPlan) -> AccountResult:
+    n = np.asarray(parts["tickets"])
+    accounts = plan.rows.accounts
+    rate = divide(n / plan.months, accounts, context="tickets_per_account",
+                  what="the number of accounts")
+    cols = plan.rows.sp.segment_columns()
+    cols.update(accounts=accounts, tickets=n, months=np.full(n.size, plan.months),
+                tickets_per_month=rate)
+    return AccountResult(cols, value="tickets_per_month", segment=plan.rows.sp.name,
                          pooling=Pooling(sums=("tickets",)),
-                         title=f"Tickets per account per month (opened {where})")
+                         title=f"Tickets per account per month (opened {plan.where})")
 
 
-def _empirical_quantile(group: I64, values: I64, n_groups: int, p: float) -> NDArray[Any]:
-    """Per group, the smallest value with at least a share ``p`` of the group at or below
-    it (NaN for an empty group); all groups at once."""
-    order = np.lexsort((values, group))
-    sizes = np.bincount(group, minlength=n_groups)
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-    k = np.maximum(np.ceil(p * sizes - 1e-9).astype(np.int64) - 1, 0)
-    out = np.full(n_groups, np.nan)
-    has = sizes > 0
-    out[has] = values[order][starts[has] + k[has]]
-    return out
 
 
 @validate_params({"by": BY})
@@ -173,24 +194,68 @@ def backlog_age(tickets: Any, at: PeriodLike | _dt.datetime, *, by: By = None,
     >>> r["open_tickets"].tolist(), float(r), r["oldest_age_days"].tolist()
     ([3], 11.0, [21.0])
     """
+    table, plan = _backlog_prepare(tickets, at, by=by, customers=customers)
+    return _backlog_finalize(_backlog_partial(table, plan), plan)
+
+
+@dataclass(frozen=True)
+class _BacklogPlan:
+    rows: RowMap
+    hi: int
+    day: str
+    grid: I64          # the distinct ages of each row's open tickets (whole table)
+
+
+def _open_ages(part: SupportTicketTable, rows: RowMap, hi: int) -> tuple[I64, I64]:
+    """Row and age (microseconds) of each of ``part``'s tickets open at ``hi``."""
+    row = rows.rows_of(part)
+    t_open = part.opened_at.view(np.int64)
+    t_done = part.resolved_at.view(np.int64)
+    is_open = (t_open < hi) & ((t_done == NAT) | (t_done >= hi)) & (row >= 0)
+    return row[is_open], hi - t_open[is_open]
+
+
+def _backlog_prepare(tickets: Any, at: PeriodLike | _dt.datetime, *, by: By = None,
+                     customers: ArrayLike | None = None
+                     ) -> tuple[SupportTicketTable, _BacklogPlan]:
     ctx = "backlog_age"
     hi, day = as_of(at, ctx)
     tr = ticket_rows(tickets, by, customers, ctx)
-    t_open = tr.table.opened_at.view(np.int64)
-    t_done = tr.table.resolved_at.view(np.int64)
-    is_open = (t_open < hi) & ((t_done == NAT) | (t_done >= hi)) & (tr.row >= 0)
-    group, age = tr.row[is_open], hi - t_open[is_open]
-    n = count(group, tr.n_rows)
+    row, age = _open_ages(tr.table, tr.rows, hi)
+    grid = ks.ranked_counts(row, age, np.ones(age.size, dtype=bool), tr.n_rows).times
+    return tr.table, _BacklogPlan(tr.rows, hi, day, grid)
+
+
+def _backlog_partial(part: SupportTicketTable, plan: _BacklogPlan) -> Partials:
+    """Open tickets per (row, distinct age of the row)."""
+    row, age = _open_ages(part, plan.rows, plan.hi)
+    per_cell, _ = ks.grid_counts(plan.grid, row, age, np.ones(age.size, dtype=bool))
+    return Partials("backlog_age", {"open": per_cell})
+
+
+def _backlog_finalize(parts: Partials, plan: _BacklogPlan) -> AccountResult:
+    per_cell = np.asarray(parts["open"])
+    n = per_cell.sum(axis=1).astype(np.int64)
     none = n == 0
     if none.any():
-        which = "" if tr.sp.name is None else f" in {int(none.sum()):,} of {none.size:,} rows"
-        warn_undefined(f"{ctx}: no open tickets at the end of {day}{which}; their ages are "
-                       "undefined (NaN).")
-    cols = tr.sp.segment_columns()
-    cols.update(accounts=tr.accounts, open_tickets=n)
+        which = ("" if plan.rows.sp.name is None else
+                 f" in {int(none.sum()):,} of {none.size:,} rows")
+        warn_undefined(f"backlog_age: no open tickets at the end of {plan.day}{which}; their "
+                       "ages are undefined (NaN).")
+    cols = plan.rows.sp.segment_columns()
+    cols.update(accounts=plan.rows.accounts, open_tickets=n)
     for name, p in (("median_age_days", 0.5), ("p90_age_days", 0.9),
                     ("oldest_age_days", 1.0)):
-        cols[name] = _empirical_quantile(group, age, tr.n_rows, p) / US_PER_DAY
-    return AccountResult(cols, value="median_age_days", segment=tr.sp.name,
+        cols[name] = ks.empirical_quantile(per_cell, plan.grid, p) / US_PER_DAY
+    return AccountResult(cols, value="median_age_days", segment=plan.rows.sp.name,
                          pooling=Pooling(sums=("open_tickets",)),
-                         title=f"Backlog age (days, open at the end of {day})")
+                         title=f"Backlog age (days, open at the end of {plan.day})")
+
+
+VOLUME_PARTS: dict[str, MetricParts] = {
+    "tickets_per_account": MetricParts(_per_account_prepare, _per_account_partial,
+                                       _per_account_finalize),
+    "backlog_age": MetricParts(_backlog_prepare, _backlog_partial, _backlog_finalize),
+}
+"""``tickets_per_account`` and ``backlog_age`` as their three steps
+(``csmetrics.support.partials``)."""
