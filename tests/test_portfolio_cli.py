@@ -230,7 +230,8 @@ def test_bad_options_get_the_shared_message(tmp_path: Path) -> None:
 def test_the_fields_of_each_adapter_are_its_records() -> None:
     assert FIELDS["subscriptions"] == tuple(cm.Subscription.model_fields)
     assert set(FIELDS["tickets"]) == {"customer_id", "ticket_id", "opened_at", "resolved_at",
-                                      "contacts"}
+                                      "contacts", "first_response_at", "priority",
+                                      "reopened_at"}
     assert FIELDS["usage"] == ("customer_id", "user_id", "at", "feature", "duration_s")
 
 
