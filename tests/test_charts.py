@@ -82,6 +82,13 @@ def _health_trend() -> Any:
 
 # name -> (result maker, drawing options, the currency of its money axis or None)
 CASES: dict[str, tuple[Callable[[], Any], dict[str, Any], str | None]] = {
+    "sla_by_priority": (lambda: cm.sla_attainment(
+        cm.datasets.demo_tickets(), "2024-12-31", by="priority",
+        targets={"urgent": "30m", "high": "1h", "normal": "2h", "low": "4h"}), {}, None),
+    "first_response_by_priority": (lambda: cm.first_response_time(
+        cm.datasets.demo_tickets(), "2024-12-31", by="priority"), {}, None),
+    "resolution_time": (lambda: cm.resolution_time(cm.datasets.demo_tickets(), "2024-12-31"),
+                        {}, None),
     "bridge": (lambda: cm.mrr_movements(_subs(), *W), {"kind": "bridge"}, "USD"),
     "bridge_eur_36": (lambda: cm.mrr_movements(_eur(), "2022-01", "2024-12"),
                       {"kind": "bridge"}, "EUR"),
@@ -286,6 +293,11 @@ EDGES: dict[str, tuple[Callable[[], Any], dict[str, Any]]] = {
     "trend with empty periods": (lambda: cm.survey_trend(cm.datasets.synthetic_surveys(
         30, months=6, start="2024-01", seed=1), "2023-10", "2024-09"), {}),
     "no account at risk": (lambda: cm.at_risk(_GREEN), {}),
+    "SLA with nothing decided": (lambda: cm.sla_attainment(
+        {"customer_id": ["a"], "opened_at": ["2024-03-01T23:00Z"],
+         "first_response_at": [None]}, "2024-03-01", targets="4h"), {}),
+    "times never reached": (lambda: cm.resolution_time(
+        {"customer_id": ["a"], "opened_at": ["2024-03-01"]}, "2024-03-01"), {}),
     "roll-up without scores": (lambda: cm.health_rollup(_CARD.score(
         {"customer_id": ["a"], "x": [float("nan")]})), {}),
 }
@@ -384,7 +396,8 @@ def test_every_result_with_a_natural_chart_has_plot() -> None:
     for cls in (cm.MRRMovements, cm.MRRSeries, cm.RetentionSeries, cm.CohortTable,
                 cm.SurvivalCurve, cm.ShiftedBetaGeometric, cm.NetPromoterScore,
                 cm.CustomerSatisfactionScore, cm.CustomerEffortScore, cm.SurveyTrend,
-                cm.HealthRollup, cm.AtRiskAccounts, cm.HealthTrend):
+                cm.HealthRollup, cm.AtRiskAccounts, cm.HealthTrend, cm.SlaAttainment,
+                cm.TicketTimes):
         assert callable(getattr(cls, "plot", None)), cls.__name__
 
 
@@ -398,7 +411,8 @@ def test_the_plot_namespace_has_every_chart_under_a_short_name() -> None:
              "survey_estimate": "plot_survey_estimate", "csat": "plot_survey_estimate",
              "ces": "plot_survey_estimate", "survey_trend": "plot_survey_trend",
              "health_bands": "plot_health_bands", "at_risk": "plot_at_risk",
-             "health_transitions": "plot_health_transitions"}
+             "health_transitions": "plot_health_transitions",
+             "sla_attainment": "plot_sla_attainment", "ticket_times": "plot_ticket_times"}
     assert sorted(cm.plot.__all__) == sorted(names)
     for short, long in names.items():
         assert getattr(cm.plot, short) is getattr(plotting, long)

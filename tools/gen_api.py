@@ -156,7 +156,8 @@ CHART_NAMES: dict[str, str] = {
     "CustomerSatisfactionScore": "csat", "HealthRollup": "health_bands",
     "HealthTrend": "health_transitions", "MRRMovements": "mrr_bridge, movements",
     "MRRSeries": "mrr_series", "NetPromoterScore": "nps", "RetentionSeries": "retention",
-    "ShiftedBetaGeometric": "sbg", "SurveyTrend": "survey_trend", "SurvivalCurve": "survival",
+    "ShiftedBetaGeometric": "sbg", "SlaAttainment": "sla_attainment",
+    "SurveyTrend": "survey_trend", "SurvivalCurve": "survival", "TicketTimes": "ticket_times",
 }
 
 

@@ -23,6 +23,8 @@ name                      draws                                  result
 ``health_bands``          accounts and MRR in each band          ``health_rollup``
 ``at_risk``               MRR of the top accounts at risk        ``at_risk``
 ``health_transitions``    band-to-band movements                 ``health_trend``
+``sla_attainment``        SLA attainment with its interval       ``sla_attainment``
+``ticket_times``          median and percentiles in hours        ``*_time``
 ========================  =====================================  ==========================
 
 Examples
@@ -50,6 +52,8 @@ sbg = _plotting.plot_sbg_projection
 survey_estimate = _plotting.plot_survey_estimate
 survey_trend = _plotting.plot_survey_trend
 survival = _plotting.plot_survival_curve
+sla_attainment = _plotting.plot_sla_attainment
+ticket_times = _plotting.plot_ticket_times
 
 csat = survey_estimate
 ces = survey_estimate
@@ -67,7 +71,9 @@ __all__ = [
     "nps",
     "retention",
     "sbg",
+    "sla_attainment",
     "survey_estimate",
     "survey_trend",
     "survival",
+    "ticket_times",
 ]

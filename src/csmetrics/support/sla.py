@@ -79,6 +79,12 @@ class SlaAttainment(AccountResult):
     targets: Any
     confidence: float
 
+    def plot(self, ax: Any = None) -> Any:
+        """Attainment per row with its Wilson interval (needs the ``plot`` extra)."""
+        from csmetrics.plotting import plot_sla_attainment
+
+        return plot_sla_attainment(self, ax=ax)
+
     def __repr__(self) -> str:
         if len(self) == 1:
             return f"SlaAttainment({self.kind}, {float(self['attainment'][0]):.4g})"

@@ -79,6 +79,13 @@ class TicketTimes(AccountResult):
     confidence: float
     percentiles: tuple[float, ...]
 
+    def plot(self, ax: Any = None) -> Any:
+        """The median per row with its interval, and the other percentiles (needs the
+        ``plot`` extra)."""
+        from csmetrics.plotting import plot_ticket_times
+
+        return plot_ticket_times(self, ax=ax)
+
     def __repr__(self) -> str:
         if len(self) == 1:
             return (f"TicketTimes({self.kind}, median {float(self['median_hours'][0]):.4g} "
