@@ -2,9 +2,9 @@
 
 One module per domain's charts (``revenue``, ``value``, ``surveys``, ``support``,
 ``health``) on a small shared module (``axes``: money, percentage and NPS axes, period ticks
-that never overlap, legends outside the data). Results call these from their ``.plot()`` methods; every
-function draws on ``ax`` (or on a new figure's axes) and returns the matplotlib ``Axes``.
-``csmetrics.plot`` has the same charts under short names.
+that never overlap, legends outside the data). Results call these from their ``.plot()``
+methods; every function draws on ``ax`` (or on a new figure's axes) and returns the
+matplotlib ``Axes``. ``csmetrics.plot`` has the same charts under short names.
 """
 
 from csmetrics.plotting.health import plot_at_risk, plot_health_bands, plot_health_transitions
