@@ -6,12 +6,12 @@ or resolution) came within the target; it is a *breach* if the event came later,
 still waiting and already older than its target; it is *pending* if it is still waiting but
 within its target: not yet decided, so it is counted apart and left out of the denominator.
 Attainment is ``met / (met + breached)`` (Zendesk's SLA achievement: achieved targets over
-achieved plus breached; Freshdesk's "within SLA" share). A reply (resolution) exactly at the
+achieved plus breached). A reply (resolution) exactly at the
 target meets it.
 
 **Reopen rate.** Of the tickets resolved in ``start..end`` (their last resolution in those
 UTC days), the share reopened by the end of the window (``reopened_at`` known by then).
-Zendesk Explore's reopened share of solved tickets. A ticket reopened and still unresolved at
+The share of resolved tickets that came back. A ticket reopened and still unresolved at
 the end of the window has no resolution in it, so it is in the backlog (``backlog_age``), not
 here.
 
@@ -144,8 +144,8 @@ def sla_attainment(tickets: Any, at: PeriodLike | _dt.datetime, *, targets: Any,
 
     References
     ----------
-    Zendesk, "Defining SLA policies" (targets per priority; achieved and breached).
-    Freshdesk, "Understanding SLA policies". Wilson, E. B. (1927). JASA 22, 209-212.
+    Zendesk help center, "Defining SLA policies" (targets per priority: low, normal, high,
+    urgent; achieved and breached targets). Wilson, E. B. (1927). JASA 22, 209-212.
 
     Examples
     --------
@@ -272,7 +272,8 @@ def reopen_rate(tickets: Any, start: PeriodLike, end: PeriodLike, *, by: By = No
 
     References
     ----------
-    Zendesk Explore, "Reopened tickets" (tickets solved, then reopened). Wilson (1927).
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+    inference. JASA 22, 209-212.
 
     Examples
     --------

@@ -2,9 +2,10 @@
 
 **First response time** is the time from a ticket's opening to the first agent reply
 (Zendesk's *first reply time*: creation to the first public agent comment; Freshdesk's
-*first response time*). **Resolution time** is the time from opening to resolution
-(Zendesk's *full resolution time*, Freshdesk's *resolution time*: ``resolved_at`` is the last
-resolution, so a reopened ticket counts until it was resolved again).
+*first response time*: the very first reply an agent sends the requester, not a private
+note). **Resolution time** is the time from opening to resolution (Zendesk's *full
+resolution time*: ``resolved_at`` is the last resolution, so a reopened ticket counts until
+it was resolved again).
 
 As of ``at`` (the end of that UTC day) every ticket opened by then counts: one answered
 (resolved) by then is an event at its time; one not yet answered (resolved) is
@@ -258,7 +259,8 @@ def first_response_time(tickets: Any, at: PeriodLike | _dt.datetime, *, by: By =
 
     References
     ----------
-    Zendesk, "Calculating first reply time". Freshdesk, "Understanding first response time".
+    Zendesk help center, "Calculating first reply time". Freshworks community, "How are
+    'First Contact Resolution' and 'Average First Response Time' defined?".
     Kaplan and Meier (1958), JASA 53. Brookmeyer and Crowley (1982), Biometrics 38, 29-41.
 
     Examples
@@ -308,7 +310,7 @@ def resolution_time(tickets: Any, at: PeriodLike | _dt.datetime, *, by: By = Non
 
     References
     ----------
-    Zendesk, "Understanding resolution time metrics". Freshdesk, "Resolution time".
+    Zendesk help center, resolution time metrics (first and full resolution time).
     Kaplan and Meier (1958). Brookmeyer and Crowley (1982).
 
     Examples
