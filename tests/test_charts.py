@@ -92,6 +92,13 @@ def _health_trend() -> Any:
 
 # name -> (result maker, drawing options, the currency of its money axis or None)
 CASES: dict[str, tuple[Callable[[], Any], dict[str, Any], str | None]] = {
+    "sla_by_priority": (lambda: cm.sla_attainment(
+        cm.datasets.demo_tickets(), "2024-12-31", by="priority",
+        targets={"urgent": "30m", "high": "1h", "normal": "2h", "low": "4h"}), {}, None),
+    "first_response_by_priority": (lambda: cm.first_response_time(
+        cm.datasets.demo_tickets(), "2024-12-31", by="priority"), {}, None),
+    "resolution_time": (lambda: cm.resolution_time(cm.datasets.demo_tickets(), "2024-12-31"),
+                        {}, None),
     "bridge": (lambda: cm.mrr_movements(_subs(), *W), {"kind": "bridge"}, "USD"),
     "bridge_eur_36": (lambda: cm.mrr_movements(_eur(), "2022-01", "2024-12"),
                       {"kind": "bridge"}, "EUR"),
@@ -305,6 +312,11 @@ EDGES: dict[str, tuple[Callable[[], Any], dict[str, Any]]] = {
         30, months=6, start="2024-01", seed=1), "2023-10", "2024-09"), {}),
     "no account at risk": (lambda: cm.at_risk(_GREEN), {}),
     "churn of no MRR": (lambda: cm.churn_breakdown(_GONE, "2024-01", "2024-03"), {}),
+    "SLA with nothing decided": (lambda: cm.sla_attainment(
+        {"customer_id": ["a"], "opened_at": ["2024-03-01T23:00Z"],
+         "first_response_at": [None]}, "2024-03-01", targets="4h"), {}),
+    "times never reached": (lambda: cm.resolution_time(
+        {"customer_id": ["a"], "opened_at": ["2024-03-01"]}, "2024-03-01"), {}),
     "roll-up without scores": (lambda: cm.health_rollup(_CARD.score(
         {"customer_id": ["a"], "x": [float("nan")]})), {}),
 }
@@ -404,7 +416,7 @@ def test_every_result_with_a_natural_chart_has_plot() -> None:
                 cm.SurvivalCurve, cm.ShiftedBetaGeometric, cm.NetPromoterScore,
                 cm.CustomerSatisfactionScore, cm.CustomerEffortScore, cm.SurveyTrend,
                 cm.HealthRollup, cm.AtRiskAccounts, cm.HealthTrend, cm.ChurnBreakdown,
-                cm.HealthBacktest):
+                cm.HealthBacktest, cm.SlaAttainment, cm.TicketTimes):
         assert callable(getattr(cls, "plot", None)), cls.__name__
 
 
@@ -419,7 +431,8 @@ def test_the_plot_namespace_has_every_chart_under_a_short_name() -> None:
              "ces": "plot_survey_estimate", "survey_trend": "plot_survey_trend",
              "health_bands": "plot_health_bands", "at_risk": "plot_at_risk",
              "health_transitions": "plot_health_transitions", "renewals": "plot_renewals",
-             "churn_reasons": "plot_churn_breakdown", "backtest": "plot_backtest"}
+             "churn_reasons": "plot_churn_breakdown", "backtest": "plot_backtest",
+             "sla_attainment": "plot_sla_attainment", "ticket_times": "plot_ticket_times"}
     assert sorted(cm.plot.__all__) == sorted(names)
     for short, long in names.items():
         assert getattr(cm.plot, short) is getattr(plotting, long)

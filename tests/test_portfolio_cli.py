@@ -230,7 +230,8 @@ def test_bad_options_get_the_shared_message(tmp_path: Path) -> None:
 def test_the_fields_of_each_adapter_are_its_records() -> None:
     assert FIELDS["subscriptions"] == tuple(cm.Subscription.model_fields)
     assert set(FIELDS["tickets"]) == {"customer_id", "ticket_id", "opened_at", "resolved_at",
-                                      "contacts"}
+                                      "contacts", "first_response_at", "priority",
+                                      "reopened_at"}
     assert FIELDS["usage"] == ("customer_id", "user_id", "at", "feature", "duration_s")
 
 
@@ -375,6 +376,7 @@ def test_plotting_exports_every_chart_from_its_domain_module() -> None:
         health,
         renewals,
         revenue,
+        support,
         surveys,
         value,
     )
@@ -387,7 +389,8 @@ def test_plotting_exports_every_chart_from_its_domain_module() -> None:
              "plot_survey_estimate": surveys, "plot_survey_trend": surveys,
              "plot_health_bands": health, "plot_at_risk": health,
              "plot_health_transitions": health, "plot_renewals": renewals,
-             "plot_backtest": backtest}
+             "plot_backtest": backtest, "plot_sla_attainment": support,
+             "plot_ticket_times": support}
     assert sorted(plotting.__all__) == sorted(homes)
     for name, module in homes.items():
         assert getattr(plotting, name) is getattr(module, name)

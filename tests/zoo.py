@@ -108,6 +108,8 @@ BASE_ROWS: dict[str, dict[str, Any]] = {
     "tickets": {
         "customer_id": "c0", "ticket_id": "t0", "opened_at": "2024-01-01T10:00:00",
         "resolved_at": "2024-01-02T10:00:00", "contacts": 2,
+        "first_response_at": "2024-01-01T11:00:00", "priority": "high",
+        "reopened_at": "2024-01-01T20:00:00",
     },
     "payments": {"customer_id": "c0", "date": "2024-01-01", "amount": 10, "currency": "USD"},
     "surveys": {

@@ -28,7 +28,8 @@ GROUPS = [
      "Cohort tables, Kaplan-Meier lifetimes, CLV formulas and models, transactional value."),
     ("surveys", "Surveys: NPS, CSAT, CES", "Scores with intervals, comparisons and trends."),
     ("usage", "Usage", "Active users, stickiness, adoption, licence utilization, time to value."),
-    ("support", "Support", "First contact resolution and open tickets."),
+    ("support", "Support", "First contact resolution, open tickets, response and resolution "
+     "times, SLA attainment, reopen rate, ticket volume and backlog age."),
     ("health", "Health", "Scorecards, explanations, roll-ups, trends and the standard signals."),
     ("feedback", "Voice of the customer",
      "Comment sentiment, distinctive terms and themes (see [Feedback](feedback.md))."),
@@ -113,6 +114,9 @@ VALUE_COLUMNS: dict[str, str | None] = {
     "feature_adoption": "adoption", "license_utilization": "utilization",
     "time_to_value": "median_days", "seats_at": "seats",
     "first_contact_resolution_rate": "fcr_rate", "open_tickets": "open_tickets",
+    "first_response_time": "median_hours", "resolution_time": "median_hours",
+    "sla_attainment": "attainment", "reopen_rate": "reopen_rate",
+    "tickets_per_account": "tickets_per_month", "backlog_age": "median_age_days",
     "health_rollup": "mean_score", "health_trend": None, "at_risk": None,
     "account_signals": None, "comment_sentiment": "mean_compound", "distinctive_terms": "z",
     "comment_themes": "share", "churn_outcomes": None, "detractor_followups": None,
@@ -161,7 +165,8 @@ CHART_NAMES: dict[str, str] = {
     "HealthTrend": "health_transitions", "MRRMovements": "mrr_bridge, movements",
     "MRRSeries": "mrr_series", "NetPromoterScore": "nps", "RenewalCalendar": "renewals",
     "RetentionSeries": "retention",
-    "ShiftedBetaGeometric": "sbg", "SurveyTrend": "survey_trend", "SurvivalCurve": "survival",
+    "ShiftedBetaGeometric": "sbg", "SlaAttainment": "sla_attainment",
+    "SurveyTrend": "survey_trend", "SurvivalCurve": "survival", "TicketTimes": "ticket_times",
 }
 
 

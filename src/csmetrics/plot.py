@@ -26,6 +26,8 @@ name                      draws                                  result
 ``at_risk``               MRR of the top accounts at risk        ``at_risk``
 ``health_transitions``    band-to-band movements                 ``health_trend``
 ``backtest``              survival by band and the ROC of churn  ``health_backtest``
+``sla_attainment``        SLA attainment with its interval       ``sla_attainment``
+``ticket_times``          median and percentiles in hours        ``*_time``
 ========================  =====================================  ==========================
 
 Examples
@@ -56,6 +58,8 @@ sbg = _plotting.plot_sbg_projection
 survey_estimate = _plotting.plot_survey_estimate
 survey_trend = _plotting.plot_survey_trend
 survival = _plotting.plot_survival_curve
+sla_attainment = _plotting.plot_sla_attainment
+ticket_times = _plotting.plot_ticket_times
 
 csat = survey_estimate
 ces = survey_estimate
@@ -76,7 +80,9 @@ __all__ = [
     "renewals",
     "retention",
     "sbg",
+    "sla_attainment",
     "survey_estimate",
     "survey_trend",
     "survival",
+    "ticket_times",
 ]

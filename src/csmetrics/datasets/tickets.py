@@ -30,13 +30,20 @@ def synthetic_ticket_columns(customers: int | Sequence[Any] | NDArray[Any] = 200
     ``tickets_per_account``; a tenth of accounts raise four times as many), opened at
     uniform moments of the window; a ticket takes a lognormal time to resolve (median
     about 9 hours) and is open if that runs past the end of the window; contacts are 0
-    (5%), 1 (about 60%) or more. Vectorized and seeded.
+    (5%), 1 (about 60%) or more. Each ticket also has a priority (urgent 5%, high 20%, normal
+    55%, low 20%), a first agent reply after a lognormal time (median about 1 hour, faster
+    for urgent tickets; never after the resolution; none if it runs past the end of the
+    window) and, for about 8% of the resolved ones, a reopening between opening and the final
+    resolution. Vectorized and seeded; the new fields come from their own random stream, so
+    the older columns are what they were before the fields existed.
 
     Examples
     --------
     >>> cols = synthetic_ticket_columns(30, days=30, seed=1)
-    >>> sorted(cols)
-    ['contacts', 'customer_id', 'opened_at', 'resolved_at', 'ticket_id']
+    >>> sorted(cols)[:4]
+    ['contacts', 'customer_id', 'first_response_at', 'opened_at']
+    >>> sorted(cols)[4:]
+    ['priority', 'reopened_at', 'resolved_at', 'ticket_id']
     >>> SupportTicketTable.from_columns(cols).n_customers <= 30
     True
     """
@@ -56,12 +63,23 @@ def synthetic_ticket_columns(customers: int | Sequence[Any] | NDArray[Any] = 200
     resolved = opened + delay
     still_open = resolved >= end
     contacts = np.where(rng.random(n) < 0.05, 0, 1 + rng.geometric(0.62, n) - 1)
+    sla = np.random.default_rng([seed, 31])  # the SLA fields' own stream (see above)
+    level = np.searchsorted(np.array([0.05, 0.25, 0.80]), sla.random(n), side="right")
+    priority = np.array(["urgent", "high", "normal", "low"], dtype=object)[level]
+    speed = np.array([0.25, 0.6, 1.0, 1.5])[level]
+    reply = opened + (sla.lognormal(np.log(3600.0), 1.0, n) * speed * 1e6).astype(np.int64)
+    reply = np.where(still_open, reply, np.minimum(reply, resolved))
+    reopened = opened + (sla.random(n) * (resolved - opened)).astype(np.int64)
+    reopened = np.where(~still_open & (sla.random(n) < 0.08), reopened, _NAT)
     return {
         "ticket_id": np.arange(n, dtype=np.int64),
         "customer_id": ids[acc],
         "opened_at": opened.view("datetime64[us]"),
         "resolved_at": np.where(still_open, _NAT, resolved).view("datetime64[us]"),
         "contacts": np.where(still_open, np.nan, contacts.astype(np.float64)),
+        "first_response_at": np.where(reply >= end, _NAT, reply).view("datetime64[us]"),
+        "priority": priority,
+        "reopened_at": reopened.view("datetime64[us]"),
     }
 
 

@@ -4,24 +4,39 @@
 standard customer-success measures as one table that a ``HealthScorecard``
 scores directly:
 
-=====================  ===============================================================
-column                 definition (all at ``at``)
-=====================  ===============================================================
-``mrr``                MRR on ``at`` (subscriptions)
-``mrr_change``         ``(MRR at at - MRR ``mrr_window`` earlier) / the earlier
-                       MRR`` (NaN where there was none)
-``utilization``        active users in the last ``window`` over seats bought (usage and
-                       subscriptions; unclamped: 1.4 is 40% overage)
-``active_users_trend`` active users in the last ``window`` over the ``window`` before
-``stickiness``         mean daily active users over active users in the last 30 days
-``adoption_breadth``   share of ``key_features`` used in the last ``window``
-``nps``                the account's NPS over the ``survey_window`` to ``at`` (-100..100)
-``open_tickets``       tickets open at ``at``
-=====================  ===============================================================
+===============================  =====================================================
+column                           definition (all at ``at``)
+===============================  =====================================================
+``mrr``                          MRR on ``at`` (subscriptions)
+``mrr_change``                   ``(MRR at at - MRR mrr_window earlier) / the earlier
+                                 MRR`` (NaN where there was none)
+``utilization``                  active users in the last ``window`` over seats bought
+                                 (usage and subscriptions; unclamped: 1.4 is 40% overage)
+``active_users_trend``           active users in the last ``window`` over the
+                                 ``window`` before
+``stickiness``                   mean daily active users over active users in the last
+                                 30 days
+``adoption_breadth``             share of ``key_features`` used in the last ``window``
+``nps``                          the account's NPS over the ``survey_window`` to ``at``
+                                 (-100..100)
+``open_tickets``                 tickets open at ``at`` (the open backlog)
+``tickets_per_month``            tickets opened per calendar month over the
+                                 ``ticket_window``
+``median_first_response_hours``  median hours from opening to the first agent reply of
+                                 the tickets opened in the ``ticket_window``
+                                 (Kaplan-Meier, tickets unanswered at ``at`` censored;
+                                 when tickets carry ``first_response_at``)
+``sla_attainment``               share of those tickets that met their ``sla_targets``
+                                 (met over met plus breached; with ``sla_targets``)
+``reopen_rate``                  share of the tickets resolved in the ``ticket_window``
+                                 reopened by ``at`` (when tickets carry ``reopened_at``)
+===============================  =====================================================
 
-A column is present when its table is given; a value is NaN where it is undefined for that
-account (no seats, no answers, no earlier MRR), never 0: the scorecard's missing policy
-decides what NaN means.
+A column is present when its table is given; the support signals after ``open_tickets``
+when the tickets carry an SLA field (``first_response_at``, ``priority`` or
+``reopened_at``) or ``sla_targets`` is given, each field-based one when its field is there.
+A value is NaN where it is undefined for that account (no seats, no answers, no earlier MRR,
+no ticket), never 0: the scorecard's missing policy decides what NaN means.
 """
 
 from __future__ import annotations
@@ -29,7 +44,7 @@ from __future__ import annotations
 import datetime as _dt
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from dateutil.relativedelta import relativedelta
@@ -37,7 +52,7 @@ from numpy.typing import NDArray
 
 from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.ids import positions
-from csmetrics._core.options import Satisfies, is_names, validate_params
+from csmetrics._core.options import OneOf, Satisfies, is_names, validate_params
 from csmetrics._kernels import revenue as kr
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
 from csmetrics.fx import FX, FxRates
@@ -47,6 +62,7 @@ from csmetrics.periods.calendar import Period, PeriodLike
 from csmetrics.periods.days import utc_day
 from csmetrics.periods.windows import WindowLike, window_days, window_months
 from csmetrics.results import TableResult
+from csmetrics.support.common import TARGETS
 from csmetrics.tables.coerce import as_surveys, as_table, as_tickets, as_usage
 
 
@@ -61,7 +77,10 @@ def _old_account_signals(subscriptions: Any = None, usage: Any = None, surveys: 
 
 @validate_params({"fx": FX, "key_features": Satisfies(
                      lambda v: v is None or is_names(v, one=False, empty=True),
-                     "a list of feature names, or None")},
+                     "a list of feature names, or None"),
+                  "sla_targets": Satisfies(lambda v: v is None or TARGETS.accepts(v),
+                                           f"None or {TARGETS.description}"),
+                  "sla_kind": OneOf("first_response", "resolution")},
                  renamed={"survey_days": "survey_window", "mrr_months": "mrr_window"},
                  legacy=_old_account_signals)
 def account_signals(
@@ -76,6 +95,9 @@ def account_signals(
     survey_window: WindowLike = "180D",
     mrr_window: WindowLike = "3M",
     fx: FxRates | None = None,
+    ticket_window: WindowLike = "90D",
+    sla_targets: Any = None,
+    sla_kind: Literal["first_response", "resolution"] = "first_response",
 ) -> TableResult:
     """The standard per-account measures (see the module documentation) in one table.
 
@@ -106,6 +128,15 @@ def account_signals(
     fx : FxRates, optional
         Exchange rates: each account's MRR in the reporting currency. Without them, MRR is
         in each account's own currency, and NaN for an account billed in several.
+    ticket_window : str, default "90D"
+        The tickets behind the support signals other than ``open_tickets``: those opened
+        (``tickets_per_month``, response hours, SLA attainment) or resolved
+        (``reopen_rate``) in the window ending at ``at``.
+    sla_targets : number, str or mapping, optional
+        SLA targets as ``sla_attainment`` takes them (``{"urgent": "1h", "high": "4h",
+        "normal": "24h", "low": "3d"}``); adds ``sla_attainment``.
+    sla_kind : {"first_response", "resolution"}, default "first_response"
+        The clock of ``sla_targets``.
 
     Returns
     -------
@@ -123,8 +154,10 @@ def account_signals(
     >>> from csmetrics.datasets import demo_portfolio, demo_usage, demo_tickets
     >>> signals = account_signals(demo_portfolio(), "2024-12", usage=demo_usage(),
     ...                           tickets=demo_tickets())
-    >>> signals.column_names
+    >>> signals.column_names[:8]
     ('customer_id', 'mrr', 'mrr_change', 'utilization', 'active_users_trend', 'stickiness', 'adoption_breadth', 'open_tickets')
+    >>> signals.column_names[8:]
+    ('tickets_per_month', 'median_first_response_hours', 'reopen_rate')
     """  # noqa: E501
     ctx = "account_signals"
     if all(t is None for t in (subscriptions, usage, surveys, tickets)):
@@ -186,12 +219,49 @@ def account_signals(
         if surveys is not None:
             cols["nps"] = _account_nps(surveys, day, survey_days, ids)
         if tickets is not None:
-            from csmetrics.support import open_tickets
-
-            cols["open_tickets"] = _metric(open_tickets(
-                tickets, day.astype(_dt.date), customers=ids, by=per_account), "open_tickets")
+            cols.update(_support_signals(tickets, day, ids, window_days(
+                ticket_window, ctx, name="ticket_window"), sla_targets, sla_kind))
     return TableResult(cols, title=f"Account signals on {day}", money=("mrr",),
                        segment="customer_id")
+
+
+def _support_signals(tickets: Any, day: np.datetime64, ids: NDArray[Any], days: int,
+                     sla_targets: Any, sla_kind: Literal["first_response", "resolution"]
+                     ) -> dict[str, NDArray[np.float64]]:
+    """The support columns (see the module documentation), one value per account of ``ids``;
+    the field-based ones only where the tickets carry that field."""
+    from csmetrics.support import (
+        first_response_time,
+        open_tickets,
+        reopen_rate,
+        sla_attainment,
+        tickets_per_account,
+    )
+
+    at_day = day.astype(_dt.date)
+    first = (day - np.timedelta64(days - 1, "D")).astype(_dt.date)
+    acc = "customer_id"
+    out = {"open_tickets": _metric(open_tickets(tickets, at_day, customers=ids, by=acc),
+                                   "open_tickets")}
+    responded = not np.isnat(tickets.first_response_at).all()
+    reopened = not np.isnat(tickets.reopened_at).all()
+    if not (responded or reopened or (tickets.priority_codes >= 0).any()
+            or sla_targets is not None):
+        return out  # tickets without SLA fields: the one signal they always gave
+    out["tickets_per_month"] = _metric(tickets_per_account(
+        tickets, first, at_day, customers=ids, by=acc), "tickets_per_month")
+    if responded:
+        out["median_first_response_hours"] = _metric(first_response_time(
+            tickets, at_day, opened=(first, at_day), percentiles=(50,), customers=ids,
+            by=acc), "median_hours")
+    if sla_targets is not None:
+        out["sla_attainment"] = _metric(sla_attainment(
+            tickets, at_day, targets=sla_targets, kind=sla_kind,
+            opened=(first, at_day), customers=ids, by=acc), "attainment")
+    if reopened:
+        out["reopen_rate"] = _metric(reopen_rate(tickets, first, at_day, customers=ids,
+                                                 by=acc), "reopen_rate")
+    return out
 
 
 def standard_scorecard() -> HealthScorecard:

@@ -1,10 +1,10 @@
 """Charts of results (matplotlib, imported only when a chart is drawn).
 
-One module per domain's charts (``revenue``, ``value``, ``surveys``, ``health``) on a small
-shared module (``axes``: money, percentage and NPS axes, period ticks that never overlap,
-legends outside the data). Results call these from their ``.plot()`` methods; every
-function draws on ``ax`` (or on a new figure's axes) and returns the matplotlib ``Axes``.
-``csmetrics.plot`` has the same charts under short names.
+One module per domain's charts (``revenue``, ``value``, ``surveys``, ``support``,
+``health``) on a small shared module (``axes``: money, percentage and NPS axes, period ticks
+that never overlap, legends outside the data). Results call these from their ``.plot()``
+methods; every function draws on ``ax`` (or on a new figure's axes) and returns the
+matplotlib ``Axes``. ``csmetrics.plot`` has the same charts under short names.
 """
 
 from csmetrics.plotting.backtest import plot_backtest
@@ -17,6 +17,7 @@ from csmetrics.plotting.revenue import (
     plot_mrr_series,
     plot_retention_trend,
 )
+from csmetrics.plotting.support import plot_sla_attainment, plot_ticket_times
 from csmetrics.plotting.surveys import plot_nps, plot_survey_estimate, plot_survey_trend
 from csmetrics.plotting.value import plot_cohort_table, plot_sbg_projection, plot_survival_curve
 
@@ -34,7 +35,9 @@ __all__ = [
     "plot_renewals",
     "plot_retention_trend",
     "plot_sbg_projection",
+    "plot_sla_attainment",
     "plot_survey_estimate",
     "plot_survey_trend",
     "plot_survival_curve",
+    "plot_ticket_times",
 ]

@@ -1,18 +1,30 @@
-"""Support signals: first contact resolution and open tickets."""
+"""Support signals: first contact resolution, open tickets, response and resolution times,
+SLA attainment, reopen rate, ticket volume and backlog age."""
 
 from typing import Any
 
 from csmetrics._core.warnings import warn_deprecated
 from csmetrics.support.metrics import first_contact_resolution_rate, open_tickets
+from csmetrics.support.sla import SlaAttainment, reopen_rate, sla_attainment
 from csmetrics.support.steps import FirstContactResolution
+from csmetrics.support.times import TicketTimes, first_response_time, resolution_time
+from csmetrics.support.volume import backlog_age, tickets_per_account
 from csmetrics.tables.tickets import SupportTicket, SupportTicketTable
 
 __all__ = [
     "FirstContactResolution",
+    "SlaAttainment",
     "SupportTicket",
     "SupportTicketTable",
+    "TicketTimes",
+    "backlog_age",
     "first_contact_resolution_rate",
+    "first_response_time",
     "open_tickets",
+    "reopen_rate",
+    "resolution_time",
+    "sla_attainment",
+    "tickets_per_account",
 ]
 
 _MOVED = {

@@ -48,12 +48,22 @@ class SupportTicket(RecordModel):
         without one). Required for a resolved ticket when the column is given.
     ticket_id : str or int, optional
         Identifies the ticket; must be unique in a table.
+    first_response_at : datetime or None
+        When an agent first replied (Zendesk's first reply, Freshdesk's first response);
+        ``None`` while unanswered. Must not be before ``opened_at``.
+    priority : str or int, optional
+        Its priority, a category such as ``"urgent"``, ``"high"``, ``"normal"``, ``"low"``:
+        the key of SLA targets and a segment (``by="priority"``).
+    reopened_at : datetime or None
+        When it was last reopened after a resolution; ``None`` if never. Must not be before
+        ``opened_at``. A timestamp rather than a count of reopenings, so that a metric as of
+        a date counts only the reopenings known by then.
 
     Examples
     --------
     >>> SupportTicket(customer_id="acme", opened_at="2024-03-01T09:00:00Z",
     ...               resolved_at="2024-03-01T11:30:00Z", contacts=1)
-    SupportTicket(customer_id='acme', opened_at=datetime.datetime(2024, 3, 1, 9, 0, tzinfo=tzutc()), resolved_at=datetime.datetime(2024, 3, 1, 11, 30, tzinfo=tzutc()), contacts=1, ticket_id=None)
+    SupportTicket(customer_id='acme', opened_at=datetime.datetime(2024, 3, 1, 9, 0, tzinfo=tzutc()), resolved_at=datetime.datetime(2024, 3, 1, 11, 30, tzinfo=tzutc()), contacts=1, ticket_id=None, first_response_at=None, priority=None, reopened_at=None)
     """  # noqa: E501
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -63,21 +73,28 @@ class SupportTicket(RecordModel):
     resolved_at: _dt.datetime | None = None
     contacts: int | None = Field(default=None, ge=0)
     ticket_id: str | int | None = None
+    first_response_at: _dt.datetime | None = None
+    priority: str | int | None = None
+    reopened_at: _dt.datetime | None = None
 
     _labels_as_the_columns_read_them = field_validator(
-        "customer_id", "ticket_id", mode="before")(record_label)
+        "customer_id", "ticket_id", "priority", mode="before")(record_label)
 
-    @field_validator("opened_at", "resolved_at", mode="before")
+    @field_validator("opened_at", "resolved_at", "first_response_at", "reopened_at",
+                     mode="before")
     @classmethod
     def _timestamps(cls, v: Any) -> Any:
         return None if v is None else as_datetime(v)
 
     _count_as_the_columns_read_it = field_validator("contacts", mode="before")(record_count)
-    _missing_text_is_no_time = field_validator("opened_at", "resolved_at", mode="before")(
+    _missing_text_is_no_time = field_validator(
+        "opened_at", "resolved_at", "first_response_at", "reopened_at", mode="before")(
         record_missing_text)
 
 
-_COLUMNS = ("customer_id", "ticket_id", "opened_at", "resolved_at", "contacts")
+_COLUMNS = ("customer_id", "ticket_id", "opened_at", "resolved_at", "contacts",
+            "first_response_at", "priority", "reopened_at")
+_LATER = ("resolved_at", "first_response_at", "reopened_at")  # none may precede opened_at
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -96,6 +113,10 @@ class SupportTicketTable(ColumnTable):
         UTC; ``resolved_at`` is NaT while open.
     contacts : ndarray of int64
         Contacts taken; -1 where unknown (an open ticket, or no ``contacts`` column).
+    first_response_at, reopened_at : ndarray of datetime64[us]
+        UTC; NaT where not answered / never reopened (or the column is absent).
+    priority_codes : ndarray of int64
+        Index into ``priorities`` (sorted distinct priorities); -1 where not given.
     source_rows : ndarray of int64
     skipped : SkippedRows
 
@@ -114,6 +135,7 @@ class SupportTicketTable(ColumnTable):
     _CODED: ClassVar[Mapping[str, tuple[str, str]]] = {
         "customer_id": ("customer_codes", "customer_ids"),
         "ticket_id": ("ticket_codes", "ticket_ids"),
+        "priority": ("priority_codes", "priorities"),
     }
     _COMPACT: ClassVar[tuple[str, ...]] = ()  # from_columns compacts; take() keeps accounts
     _RECORD: ClassVar[Any] = SupportTicket
@@ -126,6 +148,10 @@ class SupportTicketTable(ColumnTable):
     opened_at: NDArray[np.datetime64]
     resolved_at: NDArray[np.datetime64]
     contacts: I64
+    first_response_at: NDArray[np.datetime64]
+    priority_codes: I64
+    priorities: NDArray[Any]
+    reopened_at: NDArray[np.datetime64]
     source_rows: I64
     skipped: SkippedRows = field(default_factory=lambda: SkippedRows.empty())
     segments: Mapping[str, Coded] = field(default_factory=dict)
@@ -159,6 +185,9 @@ class SupportTicketTable(ColumnTable):
         opened_at: str = "opened_at",
         resolved_at: str = "resolved_at",
         contacts: str = "contacts",
+        first_response_at: str = "first_response_at",
+        priority: str = "priority",
+        reopened_at: str = "reopened_at",
         segments: Sequence[str] = (),
         errors: ErrorMode = "raise",
         _context: str = "SupportTicketTable.from_columns",
@@ -171,6 +200,9 @@ class SupportTicketTable(ColumnTable):
         customer_id, ticket_id, opened_at, resolved_at, contacts : str
             Column names. ``customer_id`` and ``opened_at`` are required; ``ticket_id``,
             ``resolved_at`` (all open) and ``contacts`` (unknown) are optional.
+        first_response_at, priority, reopened_at : str
+            Optional column names: the first agent reply (absent: unknown), the priority
+            (absent: none) and the last reopening (absent: never reopened).
         segments : sequence of str, optional
             Other columns of the input to keep as segments, so that ``by=`` can name them
             (a channel, a priority; a metric given raw columns keeps its ``by=`` column by
@@ -183,7 +215,8 @@ class SupportTicketTable(ColumnTable):
             A required (or explicitly named) column is missing.
         DataValidationError
             A missing account or opening time; an unreadable timestamp or one in a column
-            mixing aware and naive values; ``resolved_at`` before ``opened_at``; contacts
+            mixing aware and naive values; ``resolved_at``, ``first_response_at`` or
+            ``reopened_at`` before ``opened_at``; contacts
             that are not whole numbers >= 0, or missing on a resolved ticket; a repeated
             ``ticket_id``.
 
@@ -200,9 +233,12 @@ class SupportTicketTable(ColumnTable):
         """
         ctx = _context
         renamed = {"customer_id": customer_id, "ticket_id": ticket_id, "opened_at": opened_at,
-                   "resolved_at": resolved_at, "contacts": contacts}
-        raw, n, renamed = read_columns(data, renamed, ("ticket_id", "resolved_at", "contacts"),
-                                       ctx)
+                   "resolved_at": resolved_at, "contacts": contacts,
+                   "first_response_at": first_response_at, "priority": priority,
+                   "reopened_at": reopened_at}
+        raw, n, renamed = read_columns(
+            data, renamed, ("ticket_id", "resolved_at", "contacts", "first_response_at",
+                            "priority", "reopened_at"), ctx)
         chk = Checker(n, ctx, errors, collect=True).show({renamed[f]: v for f, v in raw.items()})
         cust_raw, opened_raw = _present(raw["customer_id"]), _present(raw["opened_at"])
         cust, cust_ids = to_codes(cust_raw, customer_id, chk, required=True)
@@ -217,12 +253,20 @@ class SupportTicketTable(ColumnTable):
             chk.check(dup, ticket_id, "must be unique (repeated ticket id)")
         opened = to_timestamps(opened_raw, opened_at, chk)
         chk.check(np.isnat(opened) & ~chk.flagged(opened_at), opened_at, "must not be missing")
-        resolved: NDArray[Any]
-        if raw["resolved_at"] is None:
-            resolved = np.full(n, np.datetime64("NaT", "us"))
+        later: dict[str, NDArray[Any]] = {}
+        for name in _LATER:  # each optional, each NaT where not (yet) happened
+            given = raw[name]
+            if given is None:
+                later[name] = np.full(n, np.datetime64("NaT", "us"))
+            else:
+                later[name] = to_timestamps(given, renamed[name], chk)
+                chk.check(later[name] < opened, renamed[name],
+                          f"must not be before '{opened_at}'")
+        resolved, responded, reopened = (later[k] for k in _LATER)
+        if raw["priority"] is None:
+            prio, prios = np.full(n, -1, dtype=np.int64), np.empty(0, dtype=object)
         else:
-            resolved = to_timestamps(raw["resolved_at"], resolved_at, chk)
-            chk.check(resolved < opened, resolved_at, f"must not be before '{opened_at}'")
+            prio, prios = to_codes(raw["priority"], priority, chk, required=False)
         if raw["contacts"] is None:
             touches = np.full(n, -1, dtype=np.int64)
         else:
@@ -243,10 +287,14 @@ class SupportTicketTable(ColumnTable):
             rows_kept = np.flatnonzero(~chk.bad).astype(np.int64)
             cust, cust_ids = recode(cust[rows_kept], cust_ids)
             tick, tick_ids = recode(tick[rows_kept], tick_ids)
+            prio, prios = recode(prio[rows_kept], prios)
             opened, resolved, touches = opened[rows_kept], resolved[rows_kept], touches[rows_kept]
+            responded, reopened = responded[rows_kept], reopened[rows_kept]
         table = cls(customer_codes=cust, customer_ids=cust_ids, ticket_codes=tick,
                     ticket_ids=tick_ids, opened_at=opened, resolved_at=resolved,
-                    contacts=touches, source_rows=rows_kept, skipped=skipped)
+                    contacts=touches, first_response_at=responded, priority_codes=prio,
+                    priorities=prios, reopened_at=reopened, source_rows=rows_kept,
+                    skipped=skipped)
         return replace(table, segments={k: recode(codes[rows_kept], cats)
                                        for k, (codes, cats) in kept.items()})
 
