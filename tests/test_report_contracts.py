@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import csmetrics as cm
 
@@ -70,3 +71,42 @@ def test_html_shows_the_sections() -> None:
     html = cm.Portfolio(subscriptions=SUBS).report("2024").to_html(charts=False)
     assert 'id="renewals"' in html
     assert 'id="churn_by_reason"' in html
+
+
+# Tickets worked by hand: urgent t1 answered after 1 h, resolved after 2 h; urgent t2 answered
+# after 3 h, resolved after 10 h; high t3 answered after 2 h and never resolved (open on
+# 2024-03-31: censored at the end of that day, 15 days 22 h after opening).
+TICKETS = {
+    "customer_id": ["A", "B", "C"],
+    "ticket_id": ["t1", "t2", "t3"],
+    "priority": ["urgent", "urgent", "high"],
+    "opened_at": ["2024-03-01T08:00Z", "2024-03-02T08:00Z", "2024-03-16T02:00Z"],
+    "first_response_at": ["2024-03-01T09:00Z", "2024-03-02T11:00Z", "2024-03-16T04:00Z"],
+    "resolved_at": ["2024-03-01T10:00Z", "2024-03-02T18:00Z", None],
+}
+
+
+def test_support_section_by_priority_with_sla_targets() -> None:
+    p = cm.Portfolio(tickets=TICKETS, sla_targets={"urgent": "2h", "high": "4h"})
+    section = p.report("2024-03", months=1)["support"]
+    t = section.table
+    assert t is not None
+    row = {v: i for i, v in enumerate(t["priority"].tolist())}
+    assert t["tickets"][row["urgent"]] == 2
+    # Kaplan-Meier median of {1 h, 3 h}: the smallest t with S(t) <= 0.5 is 1 h.
+    assert t["first_response_median_hours"][row["urgent"]] == 1.0
+    assert t["first_response_median_hours"][row["high"]] == 2.0
+    # t3 is unresolved: its only observation is censored, so its median is undefined.
+    assert np.isnan(t["resolution_median_hours"][row["high"]])
+    # Urgent within 2 h: t1 (1 h) met, t2 (3 h) breached; high t3 (2 h of 4) met.
+    assert t["sla_attainment"][row["urgent"]] == 0.5
+    assert t["sla_attainment"][row["high"]] == 1.0
+    assert "Open on 2024-03-31: 1" in section.lines[0]
+    with pytest.raises(cm.InvalidParameterError):
+        cm.Portfolio(tickets=TICKETS, sla_targets={"urgent": "soon"})
+
+
+def test_old_style_tickets_have_no_support_section() -> None:
+    plain = {k: v for k, v in TICKETS.items() if k not in ("priority", "first_response_at")}
+    keys = [s.key for s in cm.Portfolio(tickets=plain).report("2024-03").sections]
+    assert "support" not in keys

@@ -12,6 +12,7 @@ from csmetrics._core.segments import By
 from csmetrics.periods.calendar import Period
 from csmetrics.report.labels import label_lower
 from csmetrics.report.render import ReportSection, chart_of
+from csmetrics.report.service import support_sections
 from csmetrics.report.voice import followup_section
 from csmetrics.results import TableResult
 
@@ -133,6 +134,8 @@ def extra_sections(p: Portfolio, first: Period, last: Period, by: By,
             lines=("Active users over seats bought, not clamped: overage counts as use and "
                    "is flagged (over limit: accounts using more seats than they bought).",),
             undefined="not defined: no seats bought.", doc="usage_and_support.md"))
+    if p.tickets is not None:
+        sections += support_sections(p, first, last)
     scores = health_scores(p, last) if scores is None else scores
     if scores is None:
         if p.subscriptions is not None:

@@ -32,6 +32,7 @@ from csmetrics.report import contracts, more
 from csmetrics.report import sections as rs
 from csmetrics.report.headline import headline, months_in
 from csmetrics.report.render import PortfolioReport, ReportSection, Source
+from csmetrics.support.common import TARGETS
 from csmetrics.tables.coerce import as_surveys, as_table, as_tickets, as_usage
 
 # PortfolioReport and ReportSection live in report.render; they are named here too, so that
@@ -57,13 +58,17 @@ class Portfolio:
     sources : mapping of str to str, optional
         Where each table came from (``{"subscriptions": "subs.csv"}``), named in the
         report's footer.
+    sla_targets : mapping, optional
+        Support SLA targets by ticket priority (``{"urgent": "1h", "high": "4h",
+        "normal": "24h"}``, as ``sla_attainment``): the support section then shows each
+        priority's attainment.
 
     Examples
     --------
     >>> from csmetrics.datasets import demo_portfolio
     >>> report = Portfolio(subscriptions=demo_portfolio()).report("2024-Q4")
     >>> report
-    PortfolioReport(2024-10 to 2024-12: summary, mrr_bridge, retention, mrr_by_segment, cohorts, lifetime)
+    PortfolioReport(2024-10 to 2024-12: summary, mrr_bridge, retention, mrr_by_segment, cohorts, lifetime, renewals, renewals_due, churn_by_reason, churn_by_type)
     >>> float(report["summary"].table["value"][0])   # MRR on 31 Dec 2024
     68700.49
     """  # noqa: E501
@@ -71,7 +76,8 @@ class Portfolio:
     def __init__(self, *, subscriptions: Any = None, surveys: Any = None, usage: Any = None,
                  tickets: Any = None, customers: Any = None, fx: FxRates | None = None,
                  policy: MetricPolicy | None = None,
-                 sources: Mapping[str, str] | None = None) -> None:
+                 sources: Mapping[str, str] | None = None,
+                 sla_targets: Mapping[Any, Any] | None = None) -> None:
         self.subscriptions = (None if subscriptions is None
                               else as_table(subscriptions, "Portfolio(subscriptions=)"))
         self.surveys = None if surveys is None else as_surveys(surveys)
@@ -88,6 +94,9 @@ class Portfolio:
                 "Portfolio: sources must map table names to where they came from, such as "
                 f"{{'subscriptions': 'subs.csv'}}; got {sources!r:.80}.")
         self.origins = dict(sources or {})
+        if sla_targets is not None:
+            check_option("Portfolio", "sla_targets", sla_targets, TARGETS)
+        self.sla_targets = None if sla_targets is None else dict(sla_targets)
         if all(t is None for t in (self.subscriptions, self.surveys, usage, tickets)):
             raise InvalidParameterError(
                 "Portfolio: give at least one of subscriptions=, surveys=, usage=, tickets=.")
