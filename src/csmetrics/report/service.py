@@ -3,7 +3,7 @@ SLA attainment against the portfolio's targets, reopenings and the open backlog.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -53,7 +53,8 @@ def support_sections(p: Portfolio, first: Period, last: Period) -> list[ReportSe
              f"resolved on {at} is censored there, never dropped. p90: 90% answered or "
              "resolved by then."]
     if p.sla_targets:
-        kind = "first_response" if responded else "resolution"
+        kind: Literal["first_response", "resolution"] = (
+            "first_response" if responded else "resolution")
         sla = sla_attainment(t, at, targets=p.sla_targets, kind=kind, by=by, opened=window)
         cols["sla_attainment"] = sla["attainment"]
         targets = ", ".join(f"{k}: {v}" for k, v in p.sla_targets.items())
@@ -62,17 +63,20 @@ def support_sections(p: Portfolio, first: Period, last: Period) -> list[ReportSe
                      "the target are pending, left out.")
     reopened = reopen_rate(t, first, last)
     backlog = backlog_age(t, at)
-    lines = (f"Reopened: {100 * float(reopened['reopen_rate'][0]):.1f}% of the "
+    rate = float(reopened["reopen_rate"][0])
+    lines = (f"Reopened: {_shown(100 * rate, '.1f')}% of the "
              f"{int(reopened['resolved'][0]):,} tickets resolved in the window. Open on {at}: "
              f"{int(backlog['open_tickets'][0]):,}, median age "
-             f"{float(backlog['median_age_days'][0]):.1f} days, oldest "
-             f"{float(backlog['oldest_age_days'][0]):.1f}.",)
-    if np.isnan(float(reopened["reopen_rate"][0])) or np.isnan(
-            float(backlog["median_age_days"][0])):
-        lines = tuple(line.replace("nan%", "\u2014").replace("nan", "\u2014") for line in lines)
+             f"{_shown(float(backlog['median_age_days'][0]), '.1f')} days, oldest "
+             f"{_shown(float(backlog['oldest_age_days'][0]), '.1f')}.",)
     hours = {c: "number" for c in cols if c.endswith("_hours")}
     return [ReportSection(
         "support", f"Support, tickets opened {first} to {last}", TableResult(cols, title=""),
         formats={**hours, "sla_attainment": "percent"}, lines=lines, notes=tuple(notes),
         undefined="not defined: too few tickets answered or resolved to reach it.",
         doc="support.md")]
+
+
+def _shown(value: float, spec: str) -> str:
+    """A number for a sentence; an em dash when undefined."""
+    return "\u2014" if np.isnan(value) else format(value, spec)
