@@ -2,8 +2,8 @@
 
 References: statsmodels' ``Logit`` and ``GLM(family=Binomial())`` (test-only, independent
 implementations) on one fixed simulated dataset; for the L2 fit, statsmodels'
-``GLM(...).fit_regularized(alpha=..., L1_wt=0)`` and the closed first-order condition of the penalized
-likelihood; a hand computation of log-odds for a 2x2 table.
+``GLM(...).fit_regularized(alpha=..., L1_wt=0)`` and the closed first-order condition of the
+penalized likelihood; a hand computation of log-odds for a 2x2 table.
 """
 
 from __future__ import annotations
