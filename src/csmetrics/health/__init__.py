@@ -2,6 +2,8 @@
 bands; per-account explanations, roll-ups, trends, at-risk lists and the standard signals."""
 
 from csmetrics.exceptions import AccountNotFoundError
+from csmetrics.health.drivers import ChurnDrivers, churn_drivers
+from csmetrics.health.fit import FittedScorecard, fit_scorecard
 from csmetrics.health.risk import AtRiskAccounts, at_risk
 from csmetrics.health.rollup import HealthRollup, health_rollup
 from csmetrics.health.rules import Band, Linear, NamedBands, Steps
@@ -14,6 +16,8 @@ __all__ = [
     "AccountNotFoundError",
     "AtRiskAccounts",
     "Band",
+    "ChurnDrivers",
+    "FittedScorecard",
     "HealthRollup",
     "HealthScorecard",
     "HealthScores",
@@ -26,6 +30,8 @@ __all__ = [
     "Steps",
     "account_signals",
     "at_risk",
+    "churn_drivers",
+    "fit_scorecard",
     "health_rollup",
     "health_trend",
     "standard_scorecard",
