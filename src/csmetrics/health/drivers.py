@@ -323,7 +323,7 @@ def churn_drivers(signals_by_month: Any, subscriptions: Any, *, horizon: int,
     out = ChurnDrivers(table, title=f"Churn drivers (churn within {horizon} month(s))",
                        segment="term")
     excluded = TableResult({"reason": np.asarray(_REASONS, dtype=object), "rows": counts},
-                           title="Account-months excluded")
+                           title="Account-months excluded", segment="reason")
     out._set(months=tuple(str(m) for m, _ in pairs), horizon=horizon, rows=int(y.size),
              events=int(y.sum()), excluded=excluded,
              log_likelihood=fit.loglik if fit else float("nan"),

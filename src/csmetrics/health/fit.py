@@ -297,7 +297,8 @@ def fit_scorecard(signals: Any, subscriptions: Any, *, at: Any, horizon: int, me
              log_likelihood=fit.loglik, null_log_likelihood=fit.null_loglik,
              accounts=int(y.size), churned=events,
              excluded=TableResult({"reason": np.asarray(_REASONS, dtype=object),
-                                   "accounts": counts}, title="Accounts left out of the fit"),
+                                   "accounts": counts}, title="Accounts left out of the fit",
+                                  segment="reason"),
              penalty=float(penalty), confidence=float(confidence), at=str(at),
              horizon=int(horizon))
     return out
