@@ -270,12 +270,17 @@ NOT_METRICS: dict[str, str] = {
     "period_range": "lists periods; no data",
     "account_signals": "assembles per-account signals of other metrics (tests/test_signals.py)",
     "at_risk": "lists accounts of a score table (tests/test_health.py)",
+    "churn_outcomes": "lists each account's outcomes after a date; no value "
+                      "(tests/test_backtest.py)",
     "health_trend": "pairs two score tables account by account (tests/test_health.py)",
     "compare_nps": "a test between two samples (tests/test_surveys*.py)",
     "compare_proportions": "a test between two samples",
     "compare_means": "a test between two samples",
     "compare_to_benchmark": "a test of one result against a number",
     "kaplan_meier": "a formula of arrays: FORMULAS below",
+    "logrank_test": "a test across the segments of by=, not a value per segment "
+                    "(tests/test_logrank.py)",
+    "logrank": "a test of arrays across groups (tests/test_logrank.py)",
     "customer_lifetime_value": "a formula of arrays: FORMULAS below",
     "ltv_to_cac": "a formula of arrays: FORMULAS below",
     "cac_payback_months": "a formula of arrays: FORMULAS below",

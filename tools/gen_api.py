@@ -110,7 +110,8 @@ VALUE_COLUMNS: dict[str, str | None] = {
     "time_to_value": "median_days", "seats_at": "seats",
     "first_contact_resolution_rate": "fcr_rate", "open_tickets": "open_tickets",
     "health_rollup": "mean_score", "health_trend": None, "at_risk": None,
-    "account_signals": None,
+    "account_signals": None, "churn_outcomes": None,
+    "logrank_test": None, "logrank": None,
 }
 
 

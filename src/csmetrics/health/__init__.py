@@ -4,6 +4,7 @@ bands; per-account explanations, roll-ups, trends, at-risk lists and the standar
 from csmetrics.exceptions import AccountNotFoundError
 from csmetrics.health.drivers import ChurnDrivers, churn_drivers
 from csmetrics.health.fit import FittedScorecard, fit_scorecard
+from csmetrics.health.outcomes import ChurnOutcomes, churn_outcomes
 from csmetrics.health.risk import AtRiskAccounts, at_risk
 from csmetrics.health.rollup import HealthRollup, health_rollup
 from csmetrics.health.rules import Band, Linear, NamedBands, Steps
@@ -17,6 +18,7 @@ __all__ = [
     "AtRiskAccounts",
     "Band",
     "ChurnDrivers",
+    "ChurnOutcomes",
     "FittedScorecard",
     "HealthRollup",
     "HealthScorecard",
@@ -31,6 +33,7 @@ __all__ = [
     "account_signals",
     "at_risk",
     "churn_drivers",
+    "churn_outcomes",
     "fit_scorecard",
     "health_rollup",
     "health_trend",

@@ -3,6 +3,7 @@
 from csmetrics.value.cohorts import CohortTable, cohort_table
 from csmetrics.value.formulas import cac_payback_months, customer_lifetime_value, ltv_to_cac
 from csmetrics.value.lifetime import LifetimeValue, lifetime_value
+from csmetrics.value.logrank import LogRankTest, logrank, logrank_test
 from csmetrics.value.sbg import ShiftedBetaGeometric
 from csmetrics.value.survival import SurvivalCurve, customer_lifetimes, kaplan_meier, survival_curve
 from csmetrics.value.transactional import (
@@ -14,6 +15,7 @@ from csmetrics.value.transactional import (
 __all__ = [
     "CohortTable",
     "LifetimeValue",
+    "LogRankTest",
     "ShiftedBetaGeometric",
     "SurvivalCurve",
     "average_order_value",
@@ -23,6 +25,8 @@ __all__ = [
     "customer_lifetimes",
     "kaplan_meier",
     "lifetime_value",
+    "logrank",
+    "logrank_test",
     "ltv_to_cac",
     "purchase_frequency",
     "survival_curve",
