@@ -77,7 +77,8 @@ class TestAgainstStatsmodels:
     def test_coefficients_errors_intervals_match_logit_on_the_stacked_rows(
             self, sim: dict[str, Any], drivers: ChurnDrivers) -> None:
         ref = sm.Logit(sim["y"], sm.add_constant(sim["x"])).fit(disp=0)
-        assert drivers.rows == sim["y"].size and drivers.events == int(sim["y"].sum())
+        assert drivers.rows == sim["y"].size
+        assert drivers.events == int(sim["y"].sum())
         np.testing.assert_allclose(drivers["coefficient"], ref.params, rtol=1e-7, atol=1e-9)
         np.testing.assert_allclose(drivers["std_error"], ref.bse, rtol=1e-6)
         np.testing.assert_allclose(drivers["p_value"], ref.pvalues, rtol=1e-4, atol=1e-12)
@@ -95,7 +96,8 @@ class TestAgainstStatsmodels:
         d = churn_drivers(sim["snaps"], sim["subs"], horizon=1, signals=["usage", *NOISE],
                           standardize=True)
         np.testing.assert_allclose(d["coefficient"], ref.params, rtol=1e-7, atol=1e-9)
-        assert d.standardized and d.scales["usage"][1] == pytest.approx(x[:, 0].std(ddof=1))
+        assert d.standardized
+        assert d.scales["usage"][1] == pytest.approx(x[:, 0].std(ddof=1))
 
 
 class TestKnownDriver:
@@ -177,7 +179,9 @@ class TestUndefinedAndBad:
         snaps = {"2024-01": {"customer_id": ["a", "b"], "x": [1.0, 2.0]}}
         with pytest.warns(UndefinedMetricWarning, match="NaN"):
             d = churn_drivers(snaps, subs, horizon=1)
-        assert np.isnan(d["coefficient"]).all() and d.rows == 2 and d.events == 0
+        assert np.isnan(d["coefficient"]).all()
+        assert d.rows == 2
+        assert d.events == 0
 
     @pytest.mark.parametrize("kwargs", [{"horizon": 0}, {"horizon": 1.5},
                                         {"horizon": 1, "standardize": "yes"},
@@ -201,7 +205,8 @@ class TestUndefinedAndBad:
 
 class TestResult:
     def test_views(self, drivers: ChurnDrivers) -> None:
-        assert "\n" not in repr(drivers) and repr(drivers).startswith("ChurnDrivers(5 signals")
+        assert "\n" not in repr(drivers)
+        assert repr(drivers).startswith("ChurnDrivers(5 signals")
         assert "account-months" in str(drivers)
         assert drivers.to_dict()["term"][0] == "(intercept)"
         assert list(drivers.to_pandas().index) == ["(intercept)", "usage", *NOISE]
@@ -213,7 +218,8 @@ class TestResult:
         snaps = {m: {"customer_id": v["customer_id"], "<b>use</b>": v["usage"]}
                  for m, v in s["snaps"].items()}
         html = churn_drivers(snaps, s["subs"], horizon=1)._repr_html_()
-        assert "&lt;b&gt;use&lt;/b&gt;" in html and "<b>use" not in html
+        assert "&lt;b&gt;use&lt;/b&gt;" in html
+        assert "<b>use" not in html
 
     def test_plot_odds_ratios(self, drivers: ChurnDrivers) -> None:
         matplotlib = pytest.importorskip("matplotlib")
@@ -232,8 +238,11 @@ class TestResult:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UndefinedMetricWarning)
             d = churn_drivers(snaps, subs, horizon=3, standardize=True)
-        assert isinstance(d, ChurnDrivers) and d.months == ("2024-06", "2024-07", "2024-08")
-        assert d.rows > 0 and d.events > 0 and np.isfinite(d["coefficient"]).all()
+        assert isinstance(d, ChurnDrivers)
+        assert d.months == ("2024-06", "2024-07", "2024-08")
+        assert d.rows > 0
+        assert d.events > 0
+        assert np.isfinite(d["coefficient"]).all()
         assert d["term"].tolist() == ["(intercept)", "mrr", "mrr_change"]
         # mrr_change is NaN without MRR three months before: those rows are counted.
         assert int(d.excluded.row("a signal missing")["rows"][0]) > 0

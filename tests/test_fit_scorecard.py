@@ -221,7 +221,8 @@ class TestFitScorecard:
         card = HealthScorecard(measures=ms, groups={"product": 5}, bands={
             "at risk": "[0, 40]", "ok": "(40, 100]"}, name="mine")
         f = _fit(port, measures=card, name="refit")
-        assert f.scorecard.bands == card.bands and f.scorecard.name == "refit"
+        assert f.scorecard.bands == card.bands
+        assert f.scorecard.name == "refit"
         np.testing.assert_allclose(list(f.scorecard.effective_weights.values()),
                                    f["weight"][1:], rtol=1e-9)
         assert card.effective_weights["usage"] == pytest.approx(5 / 6 / 2)  # unchanged
@@ -259,7 +260,8 @@ class TestFitScorecard:
                    str(w.message) for w in caught)
         counts = dict(zip(f.excluded["reason"].tolist(), f.excluded["accounts"].tolist(),
                           strict=True))
-        assert counts["a measure missing"] == 11 and counts["not paying at at"] == 1
+        assert counts["a measure missing"] == 11
+        assert counts["not paying at at"] == 1
         assert counts["paying but without signals"] == 2  # the replaced account and 'edge'
         assert f.accounts == port["2024-01"]["y"].size - 12
 
@@ -289,9 +291,11 @@ class TestFitScorecard:
             f = cm.fit_scorecard(sig, subs, at="2024-06", horizon=6, measures=[
                 Measure(name="mrr_change", rule=Linear(low=-0.5, high=0.5)),
                 Measure(name="size", column="mrr", rule=Linear(low=0, high=1000))])
-        assert isinstance(f, cm.FittedScorecard) and f.accounts > 0
+        assert isinstance(f, cm.FittedScorecard)
+        assert f.accounts > 0
         assert np.isfinite(f["coefficient"]).all()
-        assert "\n" not in repr(f) and "Fitted scorecard" in str(f)
+        assert "\n" not in repr(f)
+        assert "Fitted scorecard" in str(f)
         assert f.to_pandas().index.tolist() == ["(intercept)", "mrr_change", "size"]
         assert "weight" not in f.coefficients.column_names
 

@@ -133,7 +133,7 @@ def fit_logistic(x: Floats, y: Floats, *, penalty: float = 0.0) -> LogisticFit:
         beta = beta - step
     info = hessian(beta)
     try:
-        cov: Floats = np.linalg.inv(info)
+        cov: Floats = np.asarray(np.linalg.inv(info), dtype=np.float64)
         if not np.all(np.isfinite(cov)):
             raise np.linalg.LinAlgError
     except np.linalg.LinAlgError:

@@ -34,7 +34,14 @@ from numpy.typing import NDArray
 from csmetrics._core.checks import Checker
 from csmetrics._core.columns import as_column, column_getter
 from csmetrics._core.convert import is_missing, to_float
-from csmetrics._core.options import CONFIDENCE, Interval, OneOf, Satisfies, is_names, validate_params
+from csmetrics._core.options import (
+    CONFIDENCE,
+    Interval,
+    OneOf,
+    Satisfies,
+    is_names,
+    validate_params,
+)
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels.logistic import LogisticFit, fit_logistic, wald
 from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError

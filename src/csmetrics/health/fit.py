@@ -229,7 +229,7 @@ def fit_scorecard(signals: Any, subscriptions: Any, *, at: Any, horizon: int, me
     (8, 3)
     >>> round(sum(fitted.scorecard.effective_weights.values()), 6)
     1.0
-    """  # noqa: E501
+    """
     card = measures if isinstance(measures, HealthScorecard) else None
     ms = tuple(card.measures if card is not None else measures)
     scale = card.scale if card is not None else (0.0, 100.0)
