@@ -111,6 +111,7 @@ VALUE_COLUMNS: dict[str, str | None] = {
     "first_contact_resolution_rate": "fcr_rate", "open_tickets": "open_tickets",
     "health_rollup": "mean_score", "health_trend": None, "at_risk": None,
     "account_signals": None, "churn_outcomes": None,
+    "churn_drivers": None, "fit_scorecard": None,
     "logrank_test": None, "logrank": None,
 }
 
@@ -154,6 +155,7 @@ CHART_NAMES: dict[str, str] = {
     "HealthTrend": "health_transitions", "MRRMovements": "mrr_bridge, movements",
     "MRRSeries": "mrr_series", "NetPromoterScore": "nps", "RetentionSeries": "retention",
     "ShiftedBetaGeometric": "sbg", "SurveyTrend": "survey_trend", "SurvivalCurve": "survival",
+    "ChurnDrivers": "churn_drivers",
 }
 
 

@@ -23,6 +23,7 @@ name                      draws                                  result
 ``health_bands``          accounts and MRR in each band          ``health_rollup``
 ``at_risk``               MRR of the top accounts at risk        ``at_risk``
 ``health_transitions``    band-to-band movements                 ``health_trend``
+``churn_drivers``         odds ratios with their intervals       ``churn_drivers``
 ========================  =====================================  ==========================
 
 Examples
@@ -38,6 +39,7 @@ Examples
 from csmetrics import plotting as _plotting
 
 at_risk = _plotting.plot_at_risk
+churn_drivers = _plotting.plot_churn_drivers
 cohorts = _plotting.plot_cohort_table
 health_bands = _plotting.plot_health_bands
 health_transitions = _plotting.plot_health_transitions
@@ -57,6 +59,7 @@ ces = survey_estimate
 __all__ = [
     "at_risk",
     "ces",
+    "churn_drivers",
     "cohorts",
     "csat",
     "health_bands",

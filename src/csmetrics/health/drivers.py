@@ -199,8 +199,8 @@ class ChurnDrivers(TableResult):
 
     def plot(self, *, ax: Any = None) -> Any:
         """Odds ratios with their intervals on a log axis, one line per signal (needs the
-        ``plot`` extra; see ``csmetrics.plotting.drivers_health.plot_churn_drivers``)."""
-        from csmetrics.plotting.drivers_health import plot_churn_drivers
+        ``plot`` extra; see ``csmetrics.plotting.plot_churn_drivers``)."""
+        from csmetrics.plotting import plot_churn_drivers
 
         return plot_churn_drivers(self, ax=ax)
 

@@ -1,12 +1,14 @@
 """Charts of results (matplotlib, imported only when a chart is drawn).
 
-One module per domain's charts (``revenue``, ``value``, ``surveys``, ``health``) on a small
+One module per domain's charts (``revenue``, ``value``, ``surveys``, ``health``,
+``drivers_health``) on a small
 shared module (``axes``: money, percentage and NPS axes, period ticks that never overlap,
 legends outside the data). Results call these from their ``.plot()`` methods; every
 function draws on ``ax`` (or on a new figure's axes) and returns the matplotlib ``Axes``.
 ``csmetrics.plot`` has the same charts under short names.
 """
 
+from csmetrics.plotting.drivers_health import plot_churn_drivers
 from csmetrics.plotting.health import plot_at_risk, plot_health_bands, plot_health_transitions
 from csmetrics.plotting.revenue import (
     plot_mrr_bridge,
@@ -19,6 +21,7 @@ from csmetrics.plotting.value import plot_cohort_table, plot_sbg_projection, plo
 
 __all__ = [
     "plot_at_risk",
+    "plot_churn_drivers",
     "plot_cohort_table",
     "plot_health_bands",
     "plot_health_transitions",
