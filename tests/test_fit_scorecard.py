@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from csmetrics._kernels.logistic import fit_logistic, wald
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
@@ -318,3 +320,20 @@ class TestFitScorecard:
             fit_scorecard({"customer_id": ["a", "b"], "usage": [0.1, 0.9], "tickets": [1, 2],
                            "noise": [0.5, 0.5]}, subs, at="2024-01", horizon=1,
                           measures=_measures())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(8, 60), st.floats(0.5, 20.0))
+def test_ridge_fit_is_the_penalized_optimum_whatever_the_row_order(
+        seed: int, n: int, lam: float) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 2))
+    y = (rng.uniform(size=n) < 0.4).astype(float)
+    fit = fit_logistic(x, y, penalty=lam)
+    design = np.column_stack([np.ones(n), x])
+    p = 1 / (1 + np.exp(-design @ fit.coef))
+    # The penalized score equation: X'(y - p) = lam * b (0 for the intercept).
+    np.testing.assert_allclose(design.T @ (y - p), lam * np.r_[0.0, fit.coef[1:]], atol=1e-6)
+    order = rng.permutation(n)
+    np.testing.assert_allclose(fit_logistic(x[order], y[order], penalty=lam).coef, fit.coef,
+                               rtol=1e-7, atol=1e-9)

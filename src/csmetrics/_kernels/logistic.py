@@ -118,8 +118,14 @@ def fit_logistic(x: Floats, y: Floats, *, penalty: float = 0.0) -> LogisticFit:
     events = int(y.sum())
     if 0 < events < n:  # start at the intercept-only fit: the base rate's log-odds
         start[0] = np.log(events / (n - events))
-    res = optimize.minimize(objective, start, jac=gradient, hess=hessian, method="trust-exact",
-                            options={"gtol": _GTOL, "maxiter": _MAX_ITER})
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            res = optimize.minimize(objective, start, jac=gradient, hess=hessian,
+                                    method="trust-exact",
+                                    options={"gtol": _GTOL, "maxiter": _MAX_ITER})
+        except (ValueError, np.linalg.LinAlgError):  # overflow: values beyond any scale
+            return LogisticFit(np.full(k, np.nan), np.full((k, k), np.nan), float("nan"),
+                               _null_loglik(y), n, events, False, 0)
     beta = np.asarray(res.x, dtype=np.float64)
     for _ in range(3):  # Newton polish: the trust region stops a little short of machine accuracy
         try:

@@ -36,7 +36,6 @@ from csmetrics._core.columns import as_column, column_getter
 from csmetrics._core.convert import is_missing, to_float
 from csmetrics._core.options import (
     CONFIDENCE,
-    Interval,
     OneOf,
     Satisfies,
     is_names,
@@ -46,13 +45,12 @@ from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels.logistic import LogisticFit, fit_logistic, wald
 from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 from csmetrics.health.compute import _repeated
-from csmetrics.health.outcomes import churn_outcomes
+from csmetrics.health.outcomes import HORIZON_MONTHS, churn_outcomes
 from csmetrics.results import TableResult
 
 Floats = NDArray[np.float64]
 INTERCEPT = "(intercept)"
 _CTX = "churn_drivers"
-_HORIZON = Interval(1, integer=True)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -80,11 +78,21 @@ def read_signals(data: Any, id_column: str, wanted: Sequence[str] | None, contex
     for c in wanted:
         if c not in names:
             raise ColumnNotFoundError(c, names, context=context)
-        values = as_column(get(c)).reshape(-1)
+        values = column_of(get, c, ids.size, id_column, context)
         x = to_float(values, c, chk)
         chk.check(np.isinf(x), c, "must be a finite number or missing (None/NaN)")
         out[c] = x
     return ids, out
+
+
+def column_of(get: Any, name: str, n: int, id_column: str, context: str) -> NDArray[Any]:
+    """One column of a per-account table, checked to have one value per id."""
+    values = as_column(get(name)).reshape(-1)
+    if values.size != n:
+        raise InvalidParameterError(f"{context}: column {name!r} has {values.size:,} values but "
+                                    f"{id_column!r} has {n:,}; a signals table has one row "
+                                    f"per account.")
+    return values
 
 
 def _numeric(values: NDArray[Any]) -> bool:
@@ -225,7 +233,7 @@ _REASONS = ("not paying at the month's end", "paying but without signals",
             "outcome window cut by the data's edge", "a signal missing")
 
 
-@validate_params({"horizon": _HORIZON, "standardize": OneOf(True, False),
+@validate_params({"horizon": HORIZON_MONTHS, "standardize": OneOf(True, False),
                   "confidence": CONFIDENCE, "missing": OneOf("drop", "error"),
                   "signals": Satisfies(lambda v: v is None or is_names(v, one=False),
                                        "a list of column names, or None")})

@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.checks import Checker
-from csmetrics._core.columns import as_column, column_getter
+from csmetrics._core.columns import column_getter
 from csmetrics._core.optional import scipy
 from csmetrics._core.options import CONFIDENCE, Interval, Satisfies, validate_params
 from csmetrics._core.warnings import find_stacklevel, warn_undefined
@@ -50,9 +50,11 @@ from csmetrics.health.drivers import (
     INTERCEPT,
     account_outcomes,
     coefficient_columns,
+    column_of,
     match,
     read_signals,
 )
+from csmetrics.health.outcomes import HORIZON_MONTHS
 from csmetrics.health.scorecard import HealthScorecard, Measure
 from csmetrics.results import TableResult
 
@@ -147,7 +149,7 @@ def _points_matrix(measures: Sequence[Measure], data: Any, id_column: str,
     for j, m in enumerate(measures):
         if m.source not in names:
             raise ColumnNotFoundError(m.source, names, context=f"{_CTX}: measure {m.name!r}")
-        values = as_column(get(m.source)).reshape(-1)
+        values = column_of(get, m.source, ids.size, id_column, _CTX)
         pts[:, j], _ = _points(m, values, scale, chk)
     lo, hi = scale
     return ids, (pts - lo) / (hi - lo)
@@ -157,10 +159,10 @@ _REASONS = ("not paying at at", "paying but without signals",
             "outcome window cut by the data's edge", "a measure missing")
 
 
-@validate_params({"horizon": Interval(1, integer=True),
+@validate_params({"horizon": HORIZON_MONTHS,
                   "measures": Satisfies(_is_measures, "a HealthScorecard or a non-empty "
                                         "sequence of Measure"),
-                  "penalty": Interval(0), "confidence": CONFIDENCE})
+                  "penalty": Interval(0, closed="left"), "confidence": CONFIDENCE})
 def fit_scorecard(signals: Any, subscriptions: Any, *, at: Any, horizon: int, measures: Any,
                   penalty: float = 1.0, validate_at: Any = None,
                   validation_signals: Any = None, confidence: float = 0.95,
