@@ -186,7 +186,9 @@ class TestUndefinedAndBad:
     @pytest.mark.parametrize("kwargs", [{"horizon": 0}, {"horizon": 1.5},
                                         {"horizon": 1, "standardize": "yes"},
                                         {"horizon": 1, "confidence": 95},
-                                        {"horizon": 1, "missing": "fill"}])
+                                        {"horizon": 1, "missing": "fill"},
+                                        {"horizon": 1, "baseline": "tenure"},
+                                        {"horizon": 1, "policy": "stripe"}])
     def test_bad_options_are_invalid_parameters(self, kwargs: dict[str, Any]) -> None:
         snaps = {"2024-01": {"customer_id": ["a"], "x": [1.0]}}
         subs = {"customer_id": ["a"], "amount": [1], "start": ["2024-01-01"], "end": [None]}
@@ -246,3 +248,14 @@ class TestResult:
         assert d["term"].tolist() == ["(intercept)", "mrr", "mrr_change"]
         # mrr_change is NaN without MRR three months before: those rows are counted.
         assert int(d.excluded.row("a signal missing")["rows"][0]) > 0
+
+
+def test_monthly_baseline_matches_logit_with_month_dummies(sim: dict[str, Any]) -> None:
+    dummies = (sim["month"][:, None] == np.array(MONTHS[1:])[None, :]).astype(float)
+    ref = sm.Logit(sim["y"], sm.add_constant(np.column_stack([sim["x"], dummies]))).fit(disp=0)
+    d = churn_drivers(sim["snaps"], sim["subs"], horizon=1, signals=["usage", *NOISE],
+                      baseline="monthly")
+    assert d["term"].tolist()[-1] == "(month 2024-06)" and d.signals == ("usage", *NOISE)
+    np.testing.assert_allclose(d["coefficient"], ref.params, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(d["std_error"], ref.bse, rtol=1e-6)
+    assert repr(d).startswith("ChurnDrivers(5 signals")

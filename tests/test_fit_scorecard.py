@@ -303,7 +303,7 @@ class TestFitScorecard:
 
     @pytest.mark.parametrize("kw", [{"penalty": -1}, {"horizon": 0}, {"measures": []},
                                     {"measures": ["usage"]}, {"confidence": 2},
-                                    {"validate_at": "2024-06"}])
+                                    {"validate_at": "2024-06"}, {"policy": 3}])
     def test_bad_options(self, port: dict[str, Any], kw: dict[str, Any]) -> None:
         from csmetrics.health import fit_scorecard
 

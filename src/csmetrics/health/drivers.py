@@ -46,6 +46,7 @@ from csmetrics._kernels.logistic import LogisticFit, fit_logistic, wald
 from csmetrics.exceptions import ColumnNotFoundError, InvalidParameterError
 from csmetrics.health.compute import _repeated
 from csmetrics.health.outcomes import HORIZON_MONTHS, churn_outcomes
+from csmetrics.policies import POLICY, MetricPolicy
 from csmetrics.results import TableResult
 
 Floats = NDArray[np.float64]
@@ -106,14 +107,15 @@ def _numeric(values: NDArray[Any]) -> bool:
     return bool(numbers) and kinds <= numbers | {type(None)}
 
 
-def account_outcomes(subscriptions: Any, at: Any, horizon: int
+def account_outcomes(subscriptions: Any, at: Any, horizon: int,
+                     policy: MetricPolicy | None = None
                      ) -> tuple[NDArray[Any], NDArray[np.bool_], NDArray[np.bool_]]:
     """Accounts paying at ``at``: ids, churned within ``horizon`` months, outcome observed.
 
     From ``churn_outcomes``. An account that did not churn but was followed for less than
     the whole horizon (the data end first) has no observed outcome (``observed`` False).
     """
-    o = churn_outcomes(subscriptions, at, horizon=horizon)
+    o = churn_outcomes(subscriptions, at, horizon=horizon, policy=policy)
     ids = np.asarray(o["customer_id"])
     churned = np.asarray(o["churned"], dtype=bool)
     full = int((np.datetime64(o.horizon_end, "D") - np.datetime64(o.at, "D")).astype(np.int64))
@@ -155,12 +157,15 @@ def coefficient_columns(terms: Sequence[str], fit: LogisticFit | None, confidenc
 class ChurnDrivers(TableResult):
     """Coefficients of a discrete-time churn hazard model, one row per term.
 
-    Columns: ``term`` (``"(intercept)"`` first, then each signal), ``coefficient`` (log-odds),
+    Columns: ``term`` (``"(intercept)"`` first, then each signal, then with
+    ``baseline="monthly"`` each later month's ``"(month <label>)"``), ``coefficient`` (log-odds),
     ``std_error``, ``odds_ratio``, ``or_low`` and ``or_high`` (its Wald interval at
     ``confidence``), ``z`` and ``p_value`` (two-sided Wald test of b = 0).
 
     Attributes
     ----------
+    signals : tuple of str
+        The predictors, in order (the table also has the baseline terms).
     months : tuple of str
         The snapshot months, in order.
     horizon : int
@@ -179,6 +184,7 @@ class ChurnDrivers(TableResult):
     converged : bool
     """
 
+    signals: tuple[str, ...]
     months: tuple[str, ...]
     horizon: int
     rows: int
@@ -192,7 +198,8 @@ class ChurnDrivers(TableResult):
     converged: bool
 
     def __repr__(self) -> str:
-        return (f"ChurnDrivers({len(self) - 1} signal{'s' * (len(self) != 2)}, "
+        k = len(self.signals)
+        return (f"ChurnDrivers({k} signal{'s' * (k != 1)}, "
                 f"{self.rows:,} account-months, {self.events:,} churned, "
                 f"horizon {self.horizon}M)")
 
@@ -235,11 +242,13 @@ _REASONS = ("not paying at the month's end", "paying but without signals",
 
 @validate_params({"horizon": HORIZON_MONTHS, "standardize": OneOf(True, False),
                   "confidence": CONFIDENCE, "missing": OneOf("drop", "error"),
+                  "baseline": OneOf("pooled", "monthly"), "policy": POLICY,
                   "signals": Satisfies(lambda v: v is None or is_names(v, one=False),
                                        "a list of column names, or None")})
 def churn_drivers(signals_by_month: Any, subscriptions: Any, *, horizon: int,
                   signals: Sequence[str] | None = None, standardize: bool = False,
                   confidence: float = 0.95, missing: str = "drop",
+                  baseline: str = "pooled", policy: MetricPolicy | None = None,
                   id_column: str = "customer_id") -> ChurnDrivers:
     """Which signals predict churn: a discrete-time logistic hazard model over snapshots.
 
@@ -263,6 +272,13 @@ def churn_drivers(signals_by_month: Any, subscriptions: Any, *, horizon: int,
     missing : {"drop", "error"}, default "drop"
         An at-risk account-month with a missing signal: left out and counted in
         ``excluded`` (and a warning), or an error.
+    baseline : {"pooled", "monthly"}, default "pooled"
+        ``"pooled"``: one baseline log-odds for every month. ``"monthly"``: one per month
+        (Allison's period dummies: ``"(intercept)"`` is the first month's, each later
+        month adds a ``"(month <label>)"`` term), so a seasonal churn rate does not bias
+        the signals' odds ratios.
+    policy : MetricPolicy, optional
+        Passed to ``churn_outcomes``: the free-customer and reactivation rules of churn.
     id_column : str, default "customer_id"
 
     Returns
@@ -297,12 +313,13 @@ def churn_drivers(signals_by_month: Any, subscriptions: Any, *, horizon: int,
     counts = np.zeros(len(_REASONS), dtype=np.int64)
     blocks: list[Floats] = []
     ys: list[NDArray[np.bool_]] = []
+    month_of: list[NDArray[np.int64]] = []
     names: list[str] | None = list(signals) if signals is not None else None
     for month, table in pairs:
         ids, cols = read_signals(table, id_column, names, _CTX)
         if names is None:
             names = list(cols)
-        keys, churned, observed = account_outcomes(subscriptions, month, horizon)
+        keys, churned, observed = account_outcomes(subscriptions, month, horizon, policy)
         at = match(ids, keys)
         seen = match(keys, ids) >= 0
         counts[0] += int(np.count_nonzero(at < 0))
@@ -321,6 +338,7 @@ def churn_drivers(signals_by_month: Any, subscriptions: Any, *, horizon: int,
         counts[3] += int(np.count_nonzero(gap))
         blocks.append(x[~gap])
         ys.append(churned[at[rows[~gap]]])
+        month_of.append(np.full(int(np.count_nonzero(~gap)), len(month_of), dtype=np.int64))
     if not names:
         raise InvalidParameterError(f"{_CTX}: no numeric signal to fit; name them with "
                                     f"signals=.")
@@ -333,13 +351,19 @@ def churn_drivers(signals_by_month: Any, subscriptions: Any, *, horizon: int,
     sd = x.std(axis=0, ddof=1) if standardize and y.size > 1 else np.ones(len(names))
     sd = np.where(sd > 0, sd, np.nan) if standardize else sd
     z = (x - mean) / sd
+    terms = [INTERCEPT, *names]
+    if baseline == "monthly" and len(pairs) > 1:
+        codes = np.concatenate(month_of)
+        dummies = (codes[:, None] == np.arange(1, len(pairs))[None, :]).astype(np.float64)
+        z = np.column_stack([z, dummies])
+        terms += [f"(month {m})" for m, _ in pairs[1:]]
     fit = _fit(z, y)
-    table = coefficient_columns([INTERCEPT, *names], fit, confidence, len(names) + 1)
+    table = coefficient_columns(terms, fit, confidence, len(terms))
     out = ChurnDrivers(table, title=f"Churn drivers (churn within {horizon} month(s))",
                        segment="term")
     excluded = TableResult({"reason": np.asarray(_REASONS, dtype=object), "rows": counts},
                            title="Account-months excluded", segment="reason")
-    out._set(months=tuple(str(m) for m, _ in pairs), horizon=horizon, rows=int(y.size),
+    out._set(signals=tuple(names), months=tuple(str(m) for m, _ in pairs), horizon=horizon, rows=int(y.size),
              events=int(y.sum()), excluded=excluded,
              log_likelihood=fit.loglik if fit else float("nan"),
              null_log_likelihood=fit.null_loglik if fit else float("nan"),

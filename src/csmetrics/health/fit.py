@@ -56,6 +56,7 @@ from csmetrics.health.drivers import (
 )
 from csmetrics.health.outcomes import HORIZON_MONTHS
 from csmetrics.health.scorecard import HealthScorecard, Measure
+from csmetrics.policies import POLICY, MetricPolicy
 from csmetrics.results import TableResult
 
 Floats = NDArray[np.float64]
@@ -116,6 +117,18 @@ class FittedScorecard(TableResult):
         return self.select(*(c for c in self.column_names if c != "weight"),
                            title=self.title)
 
+    def to_text(self, *, max_rows: int | None = None) -> str:
+        """The coefficients and weights, the sample, the exclusions and the validation."""
+        dropped = ", ".join(f"{r}: {c:,}" for r, c in zip(
+            self.excluded["reason"].tolist(), self.excluded["accounts"].tolist(), strict=True)
+                            if c) or "none"
+        aucs = "; ".join(f"{s} AUC {a:.3f} ({n:,} accounts at {at})" for s, a, n, at in zip(
+            self.validation["sample"].tolist(), self.validation["auc"].tolist(),
+            self.validation["accounts"].tolist(), self.validation["at"].tolist(), strict=True))
+        return (f"{super().to_text(max_rows=max_rows)}\n{self.accounts:,} accounts, "
+                f"{self.churned:,} churned; penalty {self.penalty:g}; excluded: {dropped}\n"
+                f"{aucs}")
+
     def __repr__(self) -> str:
         return (f"FittedScorecard({len(self) - 1} measures, {self.accounts:,} accounts, "
                 f"{self.churned:,} churned within {self.horizon}M of {self.at})")
@@ -162,11 +175,13 @@ _REASONS = ("not paying at at", "paying but without signals",
 @validate_params({"horizon": HORIZON_MONTHS,
                   "measures": Satisfies(_is_measures, "a HealthScorecard or a non-empty "
                                         "sequence of Measure"),
-                  "penalty": Interval(0, closed="left"), "confidence": CONFIDENCE})
+                  "penalty": Interval(0, closed="left"), "confidence": CONFIDENCE,
+                  "policy": POLICY})
 def fit_scorecard(signals: Any, subscriptions: Any, *, at: Any, horizon: int, measures: Any,
                   penalty: float = 1.0, validate_at: Any = None,
                   validation_signals: Any = None, confidence: float = 0.95,
-                  id_column: str = "customer_id", name: str = "fitted") -> FittedScorecard:
+                  policy: MetricPolicy | None = None, id_column: str = "customer_id",
+                  name: str = "fitted") -> FittedScorecard:
     """Fit a scorecard's weights to churn within ``horizon`` months after ``at``.
 
     Parameters
@@ -193,6 +208,8 @@ def fit_scorecard(signals: Any, subscriptions: Any, *, at: Any, horizon: int, me
         Required with ``validate_at``.
     confidence : float, default 0.95
         Level of the Wald intervals.
+    policy : MetricPolicy, optional
+        Passed to ``churn_outcomes``: the free-customer and reactivation rules of churn.
     id_column : str, default "customer_id"
     name : str, default "fitted"
         The fitted scorecard's name.
@@ -239,7 +256,7 @@ def fit_scorecard(signals: Any, subscriptions: Any, *, at: Any, horizon: int, me
         raise InvalidParameterError(f"{_CTX}: validate_at= needs validation_signals=, the "
                                     f"signals read at that day.")
     ids, x = _points_matrix(ms, signals, id_column, scale)
-    keys, churned, observed = account_outcomes(subscriptions, at, horizon)
+    keys, churned, observed = account_outcomes(subscriptions, at, horizon, policy)
     pos = match(ids, keys)
     counts = np.zeros(len(_REASONS), dtype=np.int64)
     counts[0] = np.count_nonzero(pos < 0)
@@ -287,7 +304,7 @@ def fit_scorecard(signals: Any, subscriptions: Any, *, at: Any, horizon: int, me
     validation = [_validate(fitted, signals, ids[rows], y.astype(bool), id_column,
                             "in sample", at)]
     if validate_at is not None:
-        vk, vc, vo = account_outcomes(subscriptions, validate_at, horizon)
+        vk, vc, vo = account_outcomes(subscriptions, validate_at, horizon, policy)
         keep = vo
         validation.append(_validate(fitted, validation_signals, vk[keep], vc[keep], id_column,
                                     "out of time", validate_at))

@@ -25,7 +25,7 @@ def plot_churn_drivers(drivers: ChurnDrivers, *, ax: Any = None) -> Any:
     Returns
     -------
     matplotlib.axes.Axes
-        One line per signal (top to bottom in the table's order, the intercept left out) on
+        One line per signal (top to bottom in the table's order, the baseline terms left out) on
         a log x axis with a reference line at 1: red where the interval lies above 1 (more
         churn), green below 1, grey when it includes 1. Signals without an estimate are
         listed without a mark.
@@ -46,10 +46,12 @@ def plot_churn_drivers(drivers: ChurnDrivers, *, ax: Any = None) -> Any:
     (['logins'], 'log')
     """
     ax = axes(ax, "plot_churn_drivers")
-    terms = [str(t) for t in drivers["term"].tolist()[1:]]
-    ratio = np.asarray(drivers["odds_ratio"], dtype=np.float64)[1:]
-    low = np.asarray(drivers["or_low"], dtype=np.float64)[1:]
-    high = np.asarray(drivers["or_high"], dtype=np.float64)[1:]
+    every = [str(t) for t in drivers["term"].tolist()]
+    signal = np.array([not t.startswith("(") for t in every])  # not the baseline terms
+    terms = [t for t, keep in zip(every, signal, strict=True) if keep]
+    ratio = np.asarray(drivers["odds_ratio"], dtype=np.float64)[signal]
+    low = np.asarray(drivers["or_low"], dtype=np.float64)[signal]
+    high = np.asarray(drivers["or_high"], dtype=np.float64)[signal]
     y = np.arange(len(terms))[::-1]
     colours = np.where(low > 1, LOSS, np.where(high < 1, GAIN, NEUTRAL))
     ok = np.isfinite(ratio) & np.isfinite(low) & np.isfinite(high) & (low > 0)
