@@ -255,7 +255,8 @@ def test_monthly_baseline_matches_logit_with_month_dummies(sim: dict[str, Any]) 
     ref = sm.Logit(sim["y"], sm.add_constant(np.column_stack([sim["x"], dummies]))).fit(disp=0)
     d = churn_drivers(sim["snaps"], sim["subs"], horizon=1, signals=["usage", *NOISE],
                       baseline="monthly")
-    assert d["term"].tolist()[-1] == "(month 2024-06)" and d.signals == ("usage", *NOISE)
+    assert d["term"].tolist()[-1] == "(month 2024-06)"
+    assert d.signals == ("usage", *NOISE)
     np.testing.assert_allclose(d["coefficient"], ref.params, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(d["std_error"], ref.bse, rtol=1e-6)
     assert repr(d).startswith("ChurnDrivers(5 signals")

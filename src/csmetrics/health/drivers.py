@@ -363,7 +363,8 @@ def churn_drivers(signals_by_month: Any, subscriptions: Any, *, horizon: int,
                        segment="term")
     excluded = TableResult({"reason": np.asarray(_REASONS, dtype=object), "rows": counts},
                            title="Account-months excluded", segment="reason")
-    out._set(signals=tuple(names), months=tuple(str(m) for m, _ in pairs), horizon=horizon, rows=int(y.size),
+    out._set(signals=tuple(names), months=tuple(str(m) for m, _ in pairs), horizon=horizon,
+             rows=int(y.size),
              events=int(y.sum()), excluded=excluded,
              log_likelihood=fit.loglik if fit else float("nan"),
              null_log_likelihood=fit.null_loglik if fit else float("nan"),
