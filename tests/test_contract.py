@@ -270,6 +270,8 @@ NOT_METRICS: dict[str, str] = {
     "period_range": "lists periods; no data",
     "account_signals": "assembles per-account signals of other metrics (tests/test_signals.py)",
     "at_risk": "lists accounts of a score table (tests/test_health.py)",
+    "health_backtest": "a backtest of score tables against outcomes, not a value per segment "
+                       "(tests/test_backtest.py)",
     "churn_outcomes": "lists each account's outcomes after a date; no value "
                       "(tests/test_backtest.py)",
     "health_trend": "pairs two score tables account by account (tests/test_health.py)",

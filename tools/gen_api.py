@@ -112,7 +112,7 @@ VALUE_COLUMNS: dict[str, str | None] = {
     "health_rollup": "mean_score", "health_trend": None, "at_risk": None,
     "account_signals": None, "churn_outcomes": None,
     "churn_drivers": None, "fit_scorecard": None,
-    "logrank_test": None, "logrank": None,
+    "logrank_test": None, "logrank": None, "health_backtest": None,
 }
 
 
@@ -151,7 +151,8 @@ def results() -> str:
 # every result with a .plot() is here and that every name is in csmetrics.plot).
 CHART_NAMES: dict[str, str] = {
     "AtRiskAccounts": "at_risk", "CohortTable": "cohorts", "CustomerEffortScore": "ces",
-    "CustomerSatisfactionScore": "csat", "HealthRollup": "health_bands",
+    "CustomerSatisfactionScore": "csat", "HealthBacktest": "backtest",
+    "HealthRollup": "health_bands",
     "HealthTrend": "health_transitions", "MRRMovements": "mrr_bridge, movements",
     "MRRSeries": "mrr_series", "NetPromoterScore": "nps", "RetentionSeries": "retention",
     "ShiftedBetaGeometric": "sbg", "SurveyTrend": "survey_trend", "SurvivalCurve": "survival",

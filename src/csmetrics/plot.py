@@ -23,7 +23,11 @@ name                      draws                                  result
 ``health_bands``          accounts and MRR in each band          ``health_rollup``
 ``at_risk``               MRR of the top accounts at risk        ``at_risk``
 ``health_transitions``    band-to-band movements                 ``health_trend``
+<<<<<<< HEAD
 ``churn_drivers``         odds ratios with their intervals       ``churn_drivers``
+=======
+``backtest``              survival by band and the ROC of churn  ``health_backtest``
+>>>>>>> health-a
 ========================  =====================================  ==========================
 
 Examples
@@ -39,7 +43,11 @@ Examples
 from csmetrics import plotting as _plotting
 
 at_risk = _plotting.plot_at_risk
+<<<<<<< HEAD
 churn_drivers = _plotting.plot_churn_drivers
+=======
+backtest = _plotting.plot_backtest
+>>>>>>> health-a
 cohorts = _plotting.plot_cohort_table
 health_bands = _plotting.plot_health_bands
 health_transitions = _plotting.plot_health_transitions
@@ -58,6 +66,7 @@ ces = survey_estimate
 
 __all__ = [
     "at_risk",
+    "backtest",
     "ces",
     "churn_drivers",
     "cohorts",

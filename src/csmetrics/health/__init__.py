@@ -2,6 +2,8 @@
 bands; per-account explanations, roll-ups, trends, at-risk lists and the standard signals."""
 
 from csmetrics.exceptions import AccountNotFoundError
+from csmetrics.health.backtest import health_backtest
+from csmetrics.health.backtest_result import HealthBacktest
 from csmetrics.health.drivers import ChurnDrivers, churn_drivers
 from csmetrics.health.fit import FittedScorecard, fit_scorecard
 from csmetrics.health.outcomes import ChurnOutcomes, churn_outcomes
@@ -20,6 +22,7 @@ __all__ = [
     "ChurnDrivers",
     "ChurnOutcomes",
     "FittedScorecard",
+    "HealthBacktest",
     "HealthRollup",
     "HealthScorecard",
     "HealthScores",
@@ -35,6 +38,7 @@ __all__ = [
     "churn_drivers",
     "churn_outcomes",
     "fit_scorecard",
+    "health_backtest",
     "health_rollup",
     "health_trend",
     "standard_scorecard",
