@@ -399,11 +399,8 @@ def test_the_plot_namespace_has_every_chart_under_a_short_name() -> None:
              "ces": "plot_survey_estimate", "survey_trend": "plot_survey_trend",
              "health_bands": "plot_health_bands", "at_risk": "plot_at_risk",
              "health_transitions": "plot_health_transitions",
-<<<<<<< HEAD
-             "churn_drivers": "plot_churn_drivers"}
-=======
+             "churn_drivers": "plot_churn_drivers",
              "backtest": "plot_backtest"}
->>>>>>> health-a
     assert sorted(cm.plot.__all__) == sorted(names)
     for short, long in names.items():
         assert getattr(cm.plot, short) is getattr(plotting, long)

@@ -23,11 +23,8 @@ name                      draws                                  result
 ``health_bands``          accounts and MRR in each band          ``health_rollup``
 ``at_risk``               MRR of the top accounts at risk        ``at_risk``
 ``health_transitions``    band-to-band movements                 ``health_trend``
-<<<<<<< HEAD
-``churn_drivers``         odds ratios with their intervals       ``churn_drivers``
-=======
 ``backtest``              survival by band and the ROC of churn  ``health_backtest``
->>>>>>> health-a
+``churn_drivers``         odds ratios with their intervals       ``churn_drivers``
 ========================  =====================================  ==========================
 
 Examples
@@ -43,11 +40,8 @@ Examples
 from csmetrics import plotting as _plotting
 
 at_risk = _plotting.plot_at_risk
-<<<<<<< HEAD
-churn_drivers = _plotting.plot_churn_drivers
-=======
 backtest = _plotting.plot_backtest
->>>>>>> health-a
+churn_drivers = _plotting.plot_churn_drivers
 cohorts = _plotting.plot_cohort_table
 health_bands = _plotting.plot_health_bands
 health_transitions = _plotting.plot_health_transitions

@@ -8,11 +8,8 @@ function draws on ``ax`` (or on a new figure's axes) and returns the matplotlib 
 ``csmetrics.plot`` has the same charts under short names.
 """
 
-<<<<<<< HEAD
-from csmetrics.plotting.drivers_health import plot_churn_drivers
-=======
 from csmetrics.plotting.backtest import plot_backtest
->>>>>>> health-a
+from csmetrics.plotting.drivers_health import plot_churn_drivers
 from csmetrics.plotting.health import plot_at_risk, plot_health_bands, plot_health_transitions
 from csmetrics.plotting.revenue import (
     plot_mrr_bridge,
@@ -25,11 +22,8 @@ from csmetrics.plotting.value import plot_cohort_table, plot_sbg_projection, plo
 
 __all__ = [
     "plot_at_risk",
-<<<<<<< HEAD
-    "plot_churn_drivers",
-=======
     "plot_backtest",
->>>>>>> health-a
+    "plot_churn_drivers",
     "plot_cohort_table",
     "plot_health_bands",
     "plot_health_transitions",
