@@ -245,6 +245,8 @@ class TestFitScorecard:
         ref = (np.count_nonzero(diff < 0) + 0.5 * np.count_nonzero(diff == 0)) / diff.size
         assert float(row["auc"][0]) == pytest.approx(ref, rel=1e-9)
         assert ref > 0.65
+        assert 0.6 < float(row["c_index"][0]) < 1
+        assert f.backtests["out of time"].auc == float(row["auc"][0])
 
     def test_missing_measures_are_left_out_and_counted(self, port: dict[str, Any]) -> None:
         from csmetrics.health import fit_scorecard

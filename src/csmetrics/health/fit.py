@@ -22,7 +22,8 @@ model's churn risk, so ranking by the score is ranking by the model.
 Accounts paying at ``at`` without signals, with a missing measure (complete cases only) or
 whose outcome window is cut by the data's edge are left out of the fit and counted. An
 out-of-time validation (``validate_at=``) scores the later signals with the fitted scorecard
-and reports the AUC of the score for churn within the horizon after that date.
+and backtests them (``health_backtest``: Harrell's C and the AUC of the score for churn
+within the horizon after that date), next to the same backtest in sample.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from numpy.typing import NDArray
 
 from csmetrics._core.checks import Checker
 from csmetrics._core.columns import column_getter
-from csmetrics._core.optional import scipy
 from csmetrics._core.options import CONFIDENCE, Interval, Satisfies, validate_params
 from csmetrics._core.warnings import find_stacklevel, warn_undefined
 from csmetrics._kernels.logistic import fit_logistic
@@ -45,6 +45,8 @@ from csmetrics.exceptions import (
     InvalidParameterError,
     UndefinedMetricWarning,
 )
+from csmetrics.health.backtest import health_backtest
+from csmetrics.health.backtest_result import HealthBacktest
 from csmetrics.health.compute import _points
 from csmetrics.health.drivers import (
     INTERCEPT,
@@ -86,8 +88,11 @@ class FittedScorecard(TableResult):
     coefficients : TableResult
         The table above.
     validation : TableResult
-        AUC of the fitted score for churn within the horizon: in sample (at ``at``) and, with
-        ``validate_at=``, out of time.
+        The fitted score backtested with ``health_backtest``: one row in sample (the
+        signals at ``at``) and, with ``validate_at=``, one out of time: ``accounts``,
+        ``churned``, ``churn_rate``, ``c_index`` (Harrell's C) and ``auc``.
+    backtests : dict of str to HealthBacktest
+        Those backtests in full (rates by band, Kaplan-Meier, ROC, lift), by sample.
     log_likelihood, null_log_likelihood : float
         At the fit (without the penalty) and for the intercept-only model.
     accounts, churned : int
@@ -101,6 +106,7 @@ class FittedScorecard(TableResult):
 
     scorecard: HealthScorecard
     validation: TableResult
+    backtests: dict[str, HealthBacktest]
     log_likelihood: float
     null_log_likelihood: float
     accounts: int
@@ -122,9 +128,11 @@ class FittedScorecard(TableResult):
         dropped = ", ".join(f"{r}: {c:,}" for r, c in zip(
             self.excluded["reason"].tolist(), self.excluded["accounts"].tolist(), strict=True)
                             if c) or "none"
-        aucs = "; ".join(f"{s} AUC {a:.3f} ({n:,} accounts at {at})" for s, a, n, at in zip(
-            self.validation["sample"].tolist(), self.validation["auc"].tolist(),
-            self.validation["accounts"].tolist(), self.validation["at"].tolist(), strict=True))
+        v = self.validation
+        aucs = "; ".join(f"{s}: AUC {a:.3f}, C {c:.3f} ({n:,} accounts at {at})"
+                         for s, a, c, n, at in zip(v["sample"].tolist(), v["auc"].tolist(),
+                                                   v["c_index"].tolist(), v["accounts"].tolist(),
+                                                   v["at"].tolist(), strict=True))
         return (f"{super().to_text(max_rows=max_rows)}\n{self.accounts:,} accounts, "
                 f"{self.churned:,} churned; penalty {self.penalty:g}; excluded: {dropped}\n"
                 f"{aucs}")
@@ -132,25 +140,6 @@ class FittedScorecard(TableResult):
     def __repr__(self) -> str:
         return (f"FittedScorecard({len(self) - 1} measures, {self.accounts:,} accounts, "
                 f"{self.churned:,} churned within {self.horizon}M of {self.at})")
-
-
-def auc(score: Floats, churned: NDArray[np.bool_]) -> float:
-    """AUC of a health score for churn: P(a churner scores below a retained account),
-    ties counted 1/2 (the Mann-Whitney form); NaN without both kinds of account.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> auc(np.array([10.0, 20.0, 20.0, 90.0]), np.array([True, True, False, False]))
-    0.875
-    """
-    n1 = int(np.count_nonzero(churned))
-    n0 = churned.size - n1
-    if n1 == 0 or n0 == 0:
-        return float("nan")
-    ranks = scipy("stats").rankdata(score)
-    u = float(ranks[~churned].sum()) - n0 * (n0 + 1) / 2.0
-    return u / (n0 * n1)
 
 
 def _points_matrix(measures: Sequence[Measure], data: Any, id_column: str,
@@ -301,16 +290,17 @@ def fit_scorecard(signals: Any, subscriptions: Any, *, at: Any, horizon: int, me
     table["weight"] = np.r_[np.nan, weights]
     out = FittedScorecard(table, title=f"Fitted scorecard weights (churn within {horizon} "
                                        f"month(s) of {at})", segment="term")
-    validation = [_validate(fitted, signals, ids[rows], y.astype(bool), id_column,
-                            "in sample", at)]
+    checks = [("in sample", signals, at)]
     if validate_at is not None:
-        vk, vc, vo = account_outcomes(subscriptions, validate_at, horizon, policy)
-        keep = vo
-        validation.append(_validate(fitted, validation_signals, vk[keep], vc[keep], id_column,
-                                    "out of time", validate_at))
+        checks.append(("out of time", validation_signals, validate_at))
+    validation, backtests = [], {}
+    for sample, table_at, day in checks:
+        row, backtests[sample] = _validate(fitted, table_at, subscriptions, day, horizon,
+                                           policy, id_column, sample)
+        validation.append(row)
     cols = {k: np.asarray([v[k] for v in validation], dtype=object if k in ("sample", "at")
                           else None) for k in validation[0]}
-    out._set(scorecard=fitted,
+    out._set(scorecard=fitted, backtests=backtests,
              validation=TableResult(cols, title="Validation of the fitted score",
                                     segment="sample"),
              log_likelihood=fit.loglik, null_log_likelihood=fit.null_loglik,
@@ -339,22 +329,17 @@ def _card(card: HealthScorecard | None, ms: Sequence[Measure], weights: Floats,
     return card.model_copy(update={"measures": new, "groups": (), "name": name})
 
 
-def _validate(card: HealthScorecard, signals: Any, keys: NDArray[Any],
-              churned: NDArray[np.bool_], id_column: str, sample: str, at: Any
-              ) -> dict[str, Any]:
-    """AUC of the fitted score over the accounts with a score and an observed outcome."""
+def _validate(card: HealthScorecard, signals: Any, subscriptions: Any, at: Any,
+              horizon: int, policy: MetricPolicy | None, id_column: str, sample: str
+              ) -> tuple[dict[str, Any], HealthBacktest]:
+    """Backtest of the fitted score (``health_backtest``): its C-index and AUC at ``at``."""
     with warnings.catch_warnings():
+        # Empty bands and the like are the backtest's detail; the headline is checked below.
         warnings.simplefilter("ignore", UndefinedMetricWarning)
         scores = card.score(signals, id_column=id_column)
-    pos = match(keys, np.asarray(scores[id_column]))
-    s = np.asarray(scores["score"], dtype=np.float64)
-    ok = pos >= 0
-    ok[ok] = ~np.isnan(s[pos[ok]])
-    value = auc(s[pos[ok]], churned[ok])
-    n = int(ok.sum())
-    c = int(churned[ok].sum())
-    if np.isnan(value):
-        warn_undefined(f"{_CTX}: the {sample} AUC at {at} is NaN: {n:,} accounts, {c:,} "
-                       f"churned; it needs both.")
-    return {"sample": sample, "at": str(at), "accounts": n, "churned": c,
-            "churn_rate": c / n if n else float("nan"), "auc": value}
+        bt = health_backtest(scores, subscriptions, at, horizon=horizon, policy=policy)
+    if np.isnan(bt.auc) or np.isnan(bt.concordance):
+        warn_undefined(f"{_CTX}: the {sample} validation at {at} has {bt.accounts:,} "
+                       f"accounts and {bt.churned:,} churned; its AUC or C-index is NaN.")
+    return ({"sample": sample, "at": str(at), "accounts": bt.accounts, "churned": bt.churned,
+             "churn_rate": bt.churn_rate, "c_index": bt.concordance, "auc": bt.auc}, bt)
