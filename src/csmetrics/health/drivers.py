@@ -48,6 +48,7 @@ from csmetrics.health.compute import _repeated
 from csmetrics.health.outcomes import HORIZON_MONTHS, churn_outcomes
 from csmetrics.policies import POLICY, MetricPolicy
 from csmetrics.results import TableResult
+from csmetrics.tables.coerce import as_table
 
 Floats = NDArray[np.float64]
 INTERCEPT = "(intercept)"
@@ -125,8 +126,8 @@ def account_outcomes(subscriptions: Any, at: Any, horizon: int,
 
 def match(ids: NDArray[Any], keys: NDArray[Any]) -> NDArray[np.int64]:
     """Position of each of ``ids`` in ``keys`` (-1 where absent), ids compared as text."""
-    a = np.asarray([str(v) for v in ids.tolist()], dtype=object)
-    b = np.asarray([str(v) for v in keys.tolist()], dtype=object)
+    a = np.asarray(ids).astype(str)
+    b = np.asarray(keys).astype(str)
     if b.size == 0:
         return np.full(a.size, -1, dtype=np.int64)
     order = np.argsort(b, kind="stable")
@@ -310,6 +311,7 @@ def churn_drivers(signals_by_month: Any, subscriptions: Any, *, horizon: int,
     11 account-months over 3 month(s), 2 churned within 1 month(s); excluded: none
     """
     pairs = _snapshots(signals_by_month)
+    subs = as_table(subscriptions, _CTX)  # validated once, read for every month
     counts = np.zeros(len(_REASONS), dtype=np.int64)
     blocks: list[Floats] = []
     ys: list[NDArray[np.bool_]] = []
@@ -319,7 +321,7 @@ def churn_drivers(signals_by_month: Any, subscriptions: Any, *, horizon: int,
         ids, cols = read_signals(table, id_column, names, _CTX)
         if names is None:
             names = list(cols)
-        keys, churned, observed = account_outcomes(subscriptions, month, horizon, policy)
+        keys, churned, observed = account_outcomes(subs, month, horizon, policy)
         at = match(ids, keys)
         seen = match(keys, ids) >= 0
         counts[0] += int(np.count_nonzero(at < 0))

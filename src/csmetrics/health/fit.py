@@ -60,6 +60,7 @@ from csmetrics.health.outcomes import HORIZON_MONTHS
 from csmetrics.health.scorecard import HealthScorecard, Measure
 from csmetrics.policies import POLICY, MetricPolicy
 from csmetrics.results import TableResult
+from csmetrics.tables.coerce import as_table
 
 Floats = NDArray[np.float64]
 _CTX = "fit_scorecard"
@@ -244,6 +245,7 @@ def fit_scorecard(signals: Any, subscriptions: Any, *, at: Any, horizon: int, me
     if validate_at is not None and validation_signals is None:
         raise InvalidParameterError(f"{_CTX}: validate_at= needs validation_signals=, the "
                                     f"signals read at that day.")
+    subscriptions = as_table(subscriptions, _CTX)  # validated once: fit and validation
     ids, x = _points_matrix(ms, signals, id_column, scale)
     keys, churned, observed = account_outcomes(subscriptions, at, horizon, policy)
     pos = match(ids, keys)
