@@ -368,6 +368,10 @@ NOT_METRICS: dict[str, str] = {
     "read_tickets_parquet": "a reader",
     "nps_sample_size": "a planning calculator of numbers, returning a whole number of answers",
     "standard_scorecard": "builds a HealthScorecard; no data",
+    "fit_scorecard": "fits a scorecard's weights; returns a scorecard and its fit, not a metric "
+                     "by segment (tests/test_fit_scorecard.py)",
+    "churn_drivers": "a model fit over stacked account-months: one row per signal, not per "
+                     "segment (tests/test_churn_drivers.py)",
 }
 SPECS = {s.name: s for s in REGISTRY}
 

@@ -120,6 +120,7 @@ VALUE_COLUMNS: dict[str, str | None] = {
     "health_rollup": "mean_score", "health_trend": None, "at_risk": None,
     "account_signals": None, "comment_sentiment": "mean_compound", "distinctive_terms": "z",
     "comment_themes": "share", "churn_outcomes": None, "detractor_followups": None,
+    "churn_drivers": None, "fit_scorecard": None,
     "logrank_test": None, "logrank": None, "health_backtest": None,
 }
 
@@ -167,6 +168,7 @@ CHART_NAMES: dict[str, str] = {
     "RetentionSeries": "retention",
     "ShiftedBetaGeometric": "sbg", "SlaAttainment": "sla_attainment",
     "SurveyTrend": "survey_trend", "SurvivalCurve": "survival", "TicketTimes": "ticket_times",
+    "ChurnDrivers": "churn_drivers",
 }
 
 

@@ -28,6 +28,7 @@ name                      draws                                  result
 ``backtest``              survival by band and the ROC of churn  ``health_backtest``
 ``sla_attainment``        SLA attainment with its interval       ``sla_attainment``
 ``ticket_times``          median and percentiles in hours        ``*_time``
+``churn_drivers``         odds ratios with their intervals       ``churn_drivers``
 ========================  =====================================  ==========================
 
 Examples
@@ -45,6 +46,7 @@ from csmetrics import plotting as _plotting
 at_risk = _plotting.plot_at_risk
 churn_reasons = _plotting.plot_churn_breakdown
 backtest = _plotting.plot_backtest
+churn_drivers = _plotting.plot_churn_drivers
 cohorts = _plotting.plot_cohort_table
 health_bands = _plotting.plot_health_bands
 health_transitions = _plotting.plot_health_transitions
@@ -68,6 +70,7 @@ __all__ = [
     "at_risk",
     "backtest",
     "ces",
+    "churn_drivers",
     "churn_reasons",
     "cohorts",
     "csat",

@@ -4,6 +4,8 @@ bands; per-account explanations, roll-ups, trends, at-risk lists and the standar
 from csmetrics.exceptions import AccountNotFoundError
 from csmetrics.health.backtest import health_backtest
 from csmetrics.health.backtest_result import HealthBacktest
+from csmetrics.health.drivers import ChurnDrivers, churn_drivers
+from csmetrics.health.fit import FittedScorecard, fit_scorecard
 from csmetrics.health.outcomes import ChurnOutcomes, churn_outcomes
 from csmetrics.health.risk import AtRiskAccounts, at_risk
 from csmetrics.health.rollup import HealthRollup, health_rollup
@@ -17,7 +19,9 @@ __all__ = [
     "AccountNotFoundError",
     "AtRiskAccounts",
     "Band",
+    "ChurnDrivers",
     "ChurnOutcomes",
+    "FittedScorecard",
     "HealthBacktest",
     "HealthRollup",
     "HealthScorecard",
@@ -31,7 +35,9 @@ __all__ = [
     "Steps",
     "account_signals",
     "at_risk",
+    "churn_drivers",
     "churn_outcomes",
+    "fit_scorecard",
     "health_backtest",
     "health_rollup",
     "health_trend",

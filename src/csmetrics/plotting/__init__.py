@@ -1,14 +1,16 @@
 """Charts of results (matplotlib, imported only when a chart is drawn).
 
 One module per domain's charts (``revenue``, ``value``, ``surveys``, ``support``,
-``health``) on a small shared module (``axes``: money, percentage and NPS axes, period ticks
-that never overlap, legends outside the data). Results call these from their ``.plot()``
-methods; every function draws on ``ax`` (or on a new figure's axes) and returns the
-matplotlib ``Axes``. ``csmetrics.plot`` has the same charts under short names.
+``health``, ``backtest``, ``drivers_health``, ...) on a small shared module (``axes``: money,
+percentage and NPS axes, period ticks that never overlap, legends outside the data). Results
+call these from their ``.plot()`` methods; every function draws on ``ax`` (or on a new
+figure's axes) and returns the matplotlib ``Axes``. ``csmetrics.plot`` has the same charts
+under short names.
 """
 
 from csmetrics.plotting.backtest import plot_backtest
 from csmetrics.plotting.breakdown import plot_churn_breakdown
+from csmetrics.plotting.drivers_health import plot_churn_drivers
 from csmetrics.plotting.health import plot_at_risk, plot_health_bands, plot_health_transitions
 from csmetrics.plotting.renewals import plot_renewals
 from csmetrics.plotting.revenue import (
@@ -25,6 +27,7 @@ __all__ = [
     "plot_at_risk",
     "plot_backtest",
     "plot_churn_breakdown",
+    "plot_churn_drivers",
     "plot_cohort_table",
     "plot_health_bands",
     "plot_health_transitions",
