@@ -163,3 +163,30 @@ def test_in_the_report_hostile_comments_escaped_and_cut() -> None:
     assert len(long["comment"][0]) == 160
     assert long["comment"][0].endswith("\u2026")
     assert "\u2026" in str(cm.Portfolio(surveys=many).report("2024-03"))
+
+
+def test_the_report_says_what_comments_say() -> None:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    comments = ["Terrible support, slow and expensive", "Too expensive for what it does",
+                "Great product, love it", "Excellent support team, fast", "ok I guess",
+                "Slow and expensive", "Love the new dashboard"]
+    scores = [2, 4, 10, 9, 7, 3, 10]
+    answers = {"customer_id": list("abcdefg"), "survey": ["nps"] * 7, "score": scores,
+               "submitted_at": [f"2024-03-0{i + 1}" for i in range(7)],
+               "comment": comments}
+    report = cm.Portfolio(surveys=answers).report("2024-03", months=1)
+    mood = report["sentiment"].table
+    assert mood is not None
+    # The package's own analyzer on the detractors' comments (scores 0-6), averaged here.
+    vader = SentimentIntensityAnalyzer()
+    detractors = [vader.polarity_scores(c)["compound"] for c, s in zip(comments, scores,
+                                                                       strict=True) if s <= 6]
+    row = mood["category"].tolist().index("detractor")
+    assert mood["mean_compound"][row] == pytest.approx(np.mean(detractors), abs=1e-12)
+    terms = report["distinctive_terms"].table
+    assert terms is not None
+    # "expensive" appears three times in detractors' comments and never in promoters'.
+    at = terms["term"].tolist().index("expensive")
+    assert (terms["detractor_mentions"][at], terms["promoter_mentions"][at]) == (3, 0)
+    assert terms["favours"][at] == "detractor"

@@ -1,4 +1,5 @@
-"""The voice-of-the-customer sections of a portfolio report: the detractors to follow up."""
+"""The voice-of-the-customer sections of a portfolio report: what the comments say (sentiment
+by NPS category, the terms that set detractors apart) and the detractors to follow up."""
 
 from __future__ import annotations
 
@@ -82,7 +83,8 @@ def followup_section(p: Portfolio, first: Period, last: Period) -> ReportSection
         lines[0] += f"; {100 * f.followed_up_share:.0f}% followed up"
     lines[0] += "."
     if len(f) > shown:
-        lines.append(f"The {shown} with the most MRR at risk are shown.")
+        lines.append(f"The {shown} with the most MRR at risk are shown." if money else
+                     f"The {shown} most recent are shown.")
     return ReportSection(
         "followups", title, TableResult(cols, title="", money=("mrr",) if money else ()),
         formats={"score": "number", "days_since": "count", "comment": "text"},
@@ -93,3 +95,59 @@ def followup_section(p: Portfolio, first: Period, last: Period) -> ReportSection
                "superseded by a later one. Days since: to that day. Comments "
                f"are cut at {COMMENT_SHOWN} characters.",),
         doc="feedback.md#closing-the-loop")
+
+
+TERMS_SHOWN = 8
+"""Distinctive terms shown for each side (detractors, promoters)."""
+
+
+def comment_sections(p: Portfolio, first: Period, last: Period) -> list[ReportSection]:
+    """Sentiment by NPS category and the terms that set detractors apart from promoters,
+    for NPS answers of the window with comments; nothing when none has a comment."""
+    from csmetrics.exceptions import MissingDependencyError
+    from csmetrics.feedback import comment_sentiment, distinctive_terms
+
+    assert p.surveys is not None
+    table = p.surveys.between(first, last)
+    if not table.has_comments or not len(table) or "nps" not in set(
+            np.asarray(table.surveys).tolist()):
+        return []
+    rows = table.survey_rows("nps")
+    said = table.comments if rows is None else table.comments[rows]
+    if not any(c is not None for c in said.tolist()):
+        return []
+    sections: list[ReportSection] = []
+    try:
+        mood = comment_sentiment(table)
+    except MissingDependencyError:
+        sections.append(ReportSection(
+            "sentiment", f"Comment sentiment, {first} to {last}",
+            lines=("Sentiment needs the text extra: pip install 'csmetrics[text]'.",),
+            doc="feedback.md"))
+    else:
+        keep = [c for c in ("category", "comments", "mean_compound", "ci_low", "ci_high",
+                            "share_positive", "share_negative") if c in mood.column_names]
+        sections.append(ReportSection(
+            "sentiment", f"Comment sentiment by NPS category, {first} to {last}",
+            mood.select(*keep, title=""),
+            formats={"mean_compound": "number", "ci_low": "number", "ci_high": "number",
+                     "share_positive": "percent", "share_negative": "percent"},
+            notes=("VADER compound score (-1 to 1; English only) of each comment, with a 95% "
+                   "t interval of the mean. Positive: compound >= 0.05, negative: <= -0.05 "
+                   "(Hutto and Gilbert 2014).",),
+            undefined="not defined: too few comments.", doc="feedback.md"))
+    terms = distinctive_terms(table, top=TERMS_SHOWN)
+    if len(terms):
+        shown = TableResult({"term": terms["term"], "favours": terms["favours"],
+                             "detractor_mentions": terms["count_a"],
+                             "promoter_mentions": terms["count_b"], "z": terms["z"]},
+                            title="")
+        sections.append(ReportSection(
+            "distinctive_terms", "What detractors say that promoters don't", shown,
+            formats={"z": "number", "term": "text"},
+            notes=("Weighted log-odds of each word or two-word phrase between detractors' and "
+                   "promoters' comments, with an informative Dirichlet prior (Monroe, "
+                   "Colaresi and Quinn 2008); |z| above 1.96: distinctive at about the 5% "
+                   "level. Mentions: times the term is used in each group's comments.",),
+            doc="feedback.md"))
+    return sections
