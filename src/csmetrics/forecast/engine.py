@@ -21,7 +21,8 @@ from csmetrics.revenue.segments import Segmentation
 from csmetrics.tables.subscriptions import SubscriptionTable
 from csmetrics.value.survival import customer_lifetimes
 
-__all__ = ["FITS", "Forecast", "forecast_at", "month_end", "month_label"]
+__all__ = ["FITS", "Forecast", "forecast_at", "month_end", "month_index", "month_label",
+           "month_text"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -38,6 +39,19 @@ def month_end(months: Any) -> NDArray[np.datetime64]:
     """Last day of each month index (months since 1970-01)."""
     m = np.asarray(months, dtype=np.int64).astype("datetime64[M]")
     return np.asarray((m + 1).astype("datetime64[D]") - 1)
+
+
+def month_index(period: Any) -> int:
+    """Months since 1970-01 of the month holding a period's last day."""
+    from csmetrics.periods.calendar import snapshot_date
+
+    day = snapshot_date(period)
+    return int(day.astype("datetime64[M]").astype(np.int64))
+
+
+def month_text(month: int) -> str:
+    """``"YYYY-MM"`` of one month index."""
+    return str(np.datetime64(int(month), "M"))
 
 
 def month_label(months: Any) -> NDArray[Any]:
@@ -67,7 +81,7 @@ def forecast_at(table: SubscriptionTable, seg: Segmentation, by: Any, origin_mon
     ``known_future=False`` (a backtest) hides what the table knows after the origin: spans
     starting later are left out and later ends are treated as open."""
     n_seg, n_ent = seg.n_segments, seg.n_entities
-    origin = month_end(origin_month)[()]
+    origin: np.datetime64 = month_end([origin_month])[0]
     end = table.end
     cancel = getattr(table, "cancel_at", None)  # optional column of a newer table
     if cancel is not None:
@@ -143,7 +157,7 @@ def _flows(table: SubscriptionTable, seg: Segmentation, by: Any, origin_month: i
         return empty, list(empty)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mv = mrr_movements(table, month_label(first)[()], month_label(origin_month)[()], by=by)
+        mv = mrr_movements(table, month_text(first), month_text(origin_month), by=by)
     digits = 10.0 ** np.asarray(mv.digits, dtype=np.float64)
     new = (np.asarray(mv["new"]) + np.asarray(mv["reactivation"])) * digits
     net = (np.asarray(mv["expansion"]) - np.asarray(mv["contraction"])) * digits

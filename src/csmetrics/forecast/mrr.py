@@ -36,8 +36,8 @@ from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.options import CONFIDENCE, SEED, Interval, OneOf, Satisfies, validate_params
 from csmetrics._core.segments import segment_columns
 from csmetrics._core.warnings import warn_if_undefined
-from csmetrics.forecast.engine import forecast_at, month_end, month_label
-from csmetrics.periods.calendar import PeriodLike, snapshot_date
+from csmetrics.forecast.engine import forecast_at, month_end, month_index, month_label, month_text
+from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.windows import window_months
 from csmetrics.results import MetricResult, TableResult
 from csmetrics.revenue.segments import By, segment
@@ -82,7 +82,7 @@ class MRRForecast(MetricResult):
 
     def plot(self, *, segment: Any = None, ax: Any = None) -> Any:
         """The history, the point forecast and its interval as a fan (needs ``plot``)."""
-        from csmetrics.plotting.forecast import plot_mrr_forecast
+        from csmetrics.plotting import plot_mrr_forecast
 
         return plot_mrr_forecast(self, segment=segment, ax=ax)
 
@@ -168,7 +168,7 @@ def mrr_forecast(subscriptions: Any, start: PeriodLike, horizon: int = 12, *,
     months = window_months(window, ctx)
     table = as_table(subscriptions, ctx, by=by)
     seg = segment(table, by, ctx)
-    first = int(np.datetime64(snapshot_date(start), "M").astype(np.int64))
+    first = month_index(start)
     origin_month = first - 1
     rng = np.random.default_rng(seed)
     fc = forecast_at(table, seg, by, origin_month, int(horizon), method=method, window=months,
@@ -201,7 +201,6 @@ def _history(table: Any, by: By, origin_month: int, months: int) -> TableResult:
 
     if len(table) == 0:
         return TableResult({"period": np.zeros(0, dtype=object), "mrr": np.zeros(0)})
-    lo = month_label(origin_month - months + 1)[()]
-    hi = month_label(origin_month)[()]
-    series = mrr_series(table, lo, hi, by=by)
-    return series.select([c for c in series.column_names if c != "customers"])
+    series = mrr_series(table, month_text(origin_month - months + 1), month_text(origin_month),
+                        by=by)
+    return series.select(*[c for c in series.column_names if c != "customers"])

@@ -34,7 +34,7 @@ from csmetrics.exceptions import InvalidParameterError
 from csmetrics.value.sbg import ShiftedBetaGeometric
 from csmetrics.value.sbg_fit import GEOMETRIC
 
-__all__ = ["MIN_EXPOSURE", "RetentionModel", "Lifetimes", "fit_retention"]
+__all__ = ["MIN_EXPOSURE", "Lifetimes", "RetentionModel", "fit_retention"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -77,11 +77,11 @@ def fit_retention(method: str, lt: Lifetimes, origin_month: int, window: int,
     t = np.arange(max_tenure + 1, dtype=np.float64)
     if method == "cohort":
         point, pooled = _life_table(lt, np.ones(n), origin_month, window, max_tenure)
-        curves = [point]
+        boots = [point]
         for _ in range(fits if n else 0):  # one pass per resample, not per customer
             w = rng.multinomial(n, np.full(n, 1.0 / n)).astype(np.float64)
-            curves.append(_life_table(lt, w, origin_month, window, max_tenure)[0])
-        return RetentionModel("cohort", np.vstack(curves), {"pooled_churn_rate": pooled})
+            boots.append(_life_table(lt, w, origin_month, window, max_tenure)[0])
+        return RetentionModel("cohort", np.vstack(boots), {"pooled_churn_rate": pooled})
     fitted = _sbg(lt.lifetime, lt.churned)
     if fitted is None:
         nan = np.full((1, max_tenure + 1), np.nan)
@@ -127,7 +127,7 @@ def _count_bootstrap(model: ShiftedBetaGeometric, counts: ks.SurvivalCounts, fit
     """(alpha, beta) refitted on multinomial resamples of the fit's churn and censoring
     counts (a resample of customers; one with no churn keeps the point fit)."""
     cells = np.concatenate([counts.churned, counts.censored])
-    n = int(round(float(cells.sum())))
+    n = round(float(cells.sum()))
     size = counts.churned.size
     out = np.empty((fits, 2))
     for i in range(fits):  # one fit per resample

@@ -1,12 +1,13 @@
 """Charts of results (matplotlib, imported only when a chart is drawn).
 
-One module per domain's charts (``revenue``, ``value``, ``surveys``, ``health``) on a small
-shared module (``axes``: money, percentage and NPS axes, period ticks that never overlap,
-legends outside the data). Results call these from their ``.plot()`` methods; every
+One module per domain's charts (``revenue``, ``value``, ``surveys``, ``health``,
+``forecast``) on a small shared module (``axes``: money, percentage and NPS axes, period
+ticks that never overlap, legends outside the data). Results call these from their ``.plot()`` methods; every
 function draws on ``ax`` (or on a new figure's axes) and returns the matplotlib ``Axes``.
 ``csmetrics.plot`` has the same charts under short names.
 """
 
+from csmetrics.plotting.forecast import plot_mrr_forecast
 from csmetrics.plotting.health import plot_at_risk, plot_health_bands, plot_health_transitions
 from csmetrics.plotting.revenue import (
     plot_mrr_bridge,
@@ -23,6 +24,7 @@ __all__ = [
     "plot_health_bands",
     "plot_health_transitions",
     "plot_mrr_bridge",
+    "plot_mrr_forecast",
     "plot_mrr_movements",
     "plot_mrr_series",
     "plot_nps",
