@@ -260,6 +260,11 @@ REGISTRY: list[Spec] = [
          additive=("tickets", "first_contact"), bad_option=("denominator", "opened")),
     Spec("open_tickets", "tickets", lambda d, **k: cm.open_tickets(d, "2024-02-15", **k),
          additive=("open_tickets",), empty_is_nan=False, bad_option=("window", "week")),
+    # forecast
+    Spec("mrr_forecast", "subscriptions",
+         lambda d, **k: cm.mrr_forecast(d, "2025-01", 3, **k),
+         additive=("committed",), money=("mrr", "committed", "new"),  # bounds: quantiles
+         bad_option=("method", "arima"), options={"simulations": 200}, single=False),
     # health
     Spec("health_rollup", "measures",
          lambda d, **k: cm.health_rollup(cm.standard_scorecard().score(d), **k),
@@ -289,6 +294,8 @@ NOT_METRICS: dict[str, str] = {
     "read_tickets_parquet": "a reader",
     "nps_sample_size": "a planning calculator of numbers, returning a whole number of answers",
     "standard_scorecard": "builds a HealthScorecard; no data",
+    "forecast_backtest": "scores a forecast method against the past, not a metric of the data "
+                         "(tests/test_forecast.py)",
 }
 SPECS = {s.name: s for s in REGISTRY}
 

@@ -87,6 +87,7 @@ def api() -> str:
 # The value column of each metric's result (None: a grid, a curve or a list, with no single
 # value). tests/test_contract.py checks the entries against the results themselves.
 VALUE_COLUMNS: dict[str, str | None] = {
+    "mrr_forecast": "mrr", "forecast_backtest": "coverage",
     "mrr": "mrr", "arpa": "arpa", "customer_count": "customers", "mrr_series": "mrr",
     "mrr_movements": "ending_mrr", "logo_churn_rate": "logo_churn_rate",
     "customer_retention_rate": "customer_retention_rate",

@@ -20,6 +20,14 @@ from csmetrics.exceptions import (
     SimilarIdsWarning,
     UndefinedMetricWarning,
 )
+from csmetrics.forecast import (
+    ForecastBacktest,
+    Goal,
+    GoalProgress,
+    MRRForecast,
+    forecast_backtest,
+    mrr_forecast,
+)
 from csmetrics.fx import FxRates
 from csmetrics.health import (
     AtRiskAccounts,

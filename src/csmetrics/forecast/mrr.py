@@ -186,8 +186,8 @@ def mrr_forecast(subscriptions: Any, start: PeriodLike, horizon: int = 12, *,
     cols = segment_columns(seg.name, seg_labels, ctx)
     cols["period"] = labels
     for name in ("point", "lower", "upper", "committed", "retained", "new"):
-        cols["mrr" if name == "point" else name] = np.round(getattr(fc, name).ravel() / scale,
-                                                            digits)
+        # Expected values, not amounts billed: not rounded to the cent.
+        cols["mrr" if name == "point" else name] = getattr(fc, name).ravel() / scale
     return MRRForecast(cols, origin=str(month_end(origin_month)[()]), method=method,
                        confidence=float(confidence), parameters=fc.model.parameters,
                        currency=str(currency), history=_history(table, by, origin_month,

@@ -2,8 +2,9 @@
 
 One module per domain's charts (``revenue``, ``value``, ``surveys``, ``health``,
 ``forecast``) on a small shared module (``axes``: money, percentage and NPS axes, period
-ticks that never overlap, legends outside the data). Results call these from their ``.plot()`` methods; every
-function draws on ``ax`` (or on a new figure's axes) and returns the matplotlib ``Axes``.
+ticks that never overlap, legends outside the data). Results call these from their
+``.plot()`` methods; every function draws on ``ax`` (or on a new figure's axes) and returns
+the matplotlib ``Axes``.
 ``csmetrics.plot`` has the same charts under short names.
 """
 
