@@ -67,7 +67,7 @@ def plot_mrr_forecast(forecast: MRRForecast, *, segment: Any = None, ax: Any = N
     >>> from csmetrics import mrr_forecast
     >>> from csmetrics.datasets import demo_portfolio
     >>> ax = plot_mrr_forecast(mrr_forecast(demo_portfolio(), "2025-01", 6))
-    >>> sorted(line.get_label() for line in ax.get_lines())
+    >>> sorted(line.get_label() for line in ax.get_lines() if not line.get_label()[0] == "_")
     ['forecast', 'history']
     """
     purpose = "MRRForecast.plot"
