@@ -30,6 +30,8 @@ GROUPS = [
     ("usage", "Usage", "Active users, stickiness, adoption, licence utilization, time to value."),
     ("support", "Support", "First contact resolution and open tickets."),
     ("health", "Health", "Scorecards, explanations, roll-ups, trends and the standard signals."),
+    ("forecast", "Forecasts and goals",
+     "MRR forecasts with intervals, their backtest, and goals with their uncertainty."),
     ("report", "Reports", "A portfolio of tables and one report of every metric."),
     ("io", "Reading and writing files", "CSV and Parquet readers with file and line errors."),
     ("periods", "Periods", "Calendar and fiscal periods."),
@@ -152,7 +154,7 @@ CHART_NAMES: dict[str, str] = {
     "AtRiskAccounts": "at_risk", "CohortTable": "cohorts", "CustomerEffortScore": "ces",
     "CustomerSatisfactionScore": "csat", "HealthRollup": "health_bands",
     "HealthTrend": "health_transitions", "MRRMovements": "mrr_bridge, movements",
-    "MRRSeries": "mrr_series", "NetPromoterScore": "nps", "RetentionSeries": "retention",
+    "MRRForecast": "mrr_forecast", "MRRSeries": "mrr_series", "NetPromoterScore": "nps", "RetentionSeries": "retention",
     "ShiftedBetaGeometric": "sbg", "SurveyTrend": "survey_trend", "SurvivalCurve": "survival",
 }
 

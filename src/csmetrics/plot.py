@@ -23,6 +23,7 @@ name                      draws                                  result
 ``health_bands``          accounts and MRR in each band          ``health_rollup``
 ``at_risk``               MRR of the top accounts at risk        ``at_risk``
 ``health_transitions``    band-to-band movements                 ``health_trend``
+``mrr_forecast``          MRR history, forecast and its fan      ``mrr_forecast``
 ========================  =====================================  ==========================
 
 Examples
@@ -43,6 +44,7 @@ health_bands = _plotting.plot_health_bands
 health_transitions = _plotting.plot_health_transitions
 movements = _plotting.plot_mrr_movements
 mrr_bridge = _plotting.plot_mrr_bridge
+mrr_forecast = _plotting.plot_mrr_forecast
 mrr_series = _plotting.plot_mrr_series
 nps = _plotting.plot_nps
 retention = _plotting.plot_retention_trend
@@ -63,6 +65,7 @@ __all__ = [
     "health_transitions",
     "movements",
     "mrr_bridge",
+    "mrr_forecast",
     "mrr_series",
     "nps",
     "retention",
