@@ -101,7 +101,8 @@ def test_interval_brackets_the_point_and_is_reproducible() -> None:
     a = cm.mrr_forecast(subs, "2025-01", 6, seed=3)
     b = cm.mrr_forecast(subs, "2025-01", 6, seed=3)
     assert a["lower"].tolist() == b["lower"].tolist()
-    assert (a["lower"] <= a["mrr"]).all() and (a["mrr"] <= a["upper"]).all()
+    assert (a["lower"] <= a["mrr"]).all()
+    assert (a["mrr"] <= a["upper"]).all()
     wide = cm.mrr_forecast(subs, "2025-01", 6, seed=3, confidence=0.9)
     assert (wide["upper"] - wide["lower"] >= a["upper"] - a["lower"]).all()
     # The interval widens with the horizon.
@@ -127,9 +128,9 @@ def test_no_history_is_nan_with_a_warning() -> None:
 
 
 def test_bad_options_are_refused() -> None:
-    with pytest.raises(cm.InvalidParameterError, match="^mrr_forecast: horizon must be"):
+    with pytest.raises(cm.InvalidParameterError, match=r"^mrr_forecast: horizon must be"):
         cm.mrr_forecast(_book(), "2025-01", 0)
-    with pytest.raises(cm.InvalidParameterError, match="^mrr_forecast: method must be"):
+    with pytest.raises(cm.InvalidParameterError, match=r"^mrr_forecast: method must be"):
         cm.mrr_forecast(_book(), "2025-01", 2, method="arima")
     with pytest.raises(cm.InvalidParameterError, match="window"):
         cm.mrr_forecast(_book(), "2025-01", 2, window="30D")
@@ -139,8 +140,10 @@ def test_bad_options_are_refused() -> None:
 
 def test_result_displays_and_converts() -> None:
     fc = cm.mrr_forecast(_book(), "2025-01", 2, by={"a": "<b>x</b>", "c": "y"})
-    assert "&lt;b&gt;" in fc._repr_html_() and "<b>x" not in fc._repr_html_()
-    assert repr(fc).startswith("MRRForecast(") and "\n" not in repr(fc)
+    assert "&lt;b&gt;" in fc._repr_html_()
+    assert "<b>x" not in fc._repr_html_()
+    assert repr(fc).startswith("MRRForecast(")
+    assert "\n" not in repr(fc)
     assert list(fc.to_dict())[:3] == ["segment", "period", "mrr"]
     assert fc.to_pandas().index.names == ["segment", "period"]
     assert fc.to_polars().shape == (len(fc), len(fc.column_names))

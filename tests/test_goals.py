@@ -66,7 +66,8 @@ def test_money_goal_has_no_interval_and_says_so() -> None:
     assert p["baseline"][0] == pytest.approx(base)
     assert p["target"][0] == pytest.approx(base * 1.2)
     assert float(p) == pytest.approx((now - base) / (0.2 * base))
-    assert np.isnan(p["lower"][0]) and np.isnan(p["probability_on_track"][0])
+    assert np.isnan(p["lower"][0])
+    assert np.isnan(p["probability_on_track"][0])
     assert p.interval.startswith("none")
     assert "P(on track)" not in p.summary()
 
@@ -122,7 +123,8 @@ def test_progress_is_a_frozen_result_for_a_report() -> None:
     assert set(p.to_dict()) == {"current", "baseline", "target", "achieved", "lower", "upper",
                                 "probability_on_track"}
     line = p.summary()
-    assert "\n" not in line and line.startswith("logo_churn_rate: 5.0% (baseline 8.0%")
+    assert "\n" not in line
+    assert line.startswith("logo_churn_rate: 5.0% (baseline 8.0%")
     assert repr(p) == "GoalProgress(achieved=0.75)"
     with pytest.raises(AttributeError):
         p.goal = None  # type: ignore[misc]

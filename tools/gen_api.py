@@ -154,7 +154,8 @@ CHART_NAMES: dict[str, str] = {
     "AtRiskAccounts": "at_risk", "CohortTable": "cohorts", "CustomerEffortScore": "ces",
     "CustomerSatisfactionScore": "csat", "HealthRollup": "health_bands",
     "HealthTrend": "health_transitions", "MRRMovements": "mrr_bridge, movements",
-    "MRRForecast": "mrr_forecast", "MRRSeries": "mrr_series", "NetPromoterScore": "nps", "RetentionSeries": "retention",
+    "MRRForecast": "mrr_forecast", "MRRSeries": "mrr_series", "NetPromoterScore": "nps",
+    "RetentionSeries": "retention",
     "ShiftedBetaGeometric": "sbg", "SurveyTrend": "survey_trend", "SurvivalCurve": "survival",
 }
 
