@@ -214,6 +214,20 @@ def _one_segment(fixed: F64, open_: F64, tenure: I64, new_months: F64, growth_mo
             "committed": committed, "retained": retained, "new": new}
 
 
+def _months_alive(u: F64, curves: F64, fit: I64, tenure: I64, horizon: int) -> I64:
+    """Months (0..horizon) each customer stays on each path: alive at month k while
+    ``u < S(a + k) / S(a)``. S does not increase, so that holds for a prefix of the months,
+    found by one binary search per fitted curve instead of a comparison per month."""
+    out = np.empty(u.shape, dtype=np.int64)
+    for b in np.unique(fit):  # one search per fitted curve, over all its paths
+        rows = fit == b
+        curve = curves[np.argmax(rows)]
+        v = u[rows] * curve[tenure]
+        found = np.searchsorted(-curve, -v, side="left")  # tenures with S(t) > v
+        out[rows] = np.clip(found - 1 - tenure, 0, horizon)
+    return out
+
+
 def _simulate(open_: F64, tenure: I64, new_months: F64, growth_months: F64, booked: F64,
               model: RetentionModel, simulations: int, rng: np.random.Generator) -> F64:
     """Simulated retained + new MRR, shape (simulations, horizon).
@@ -236,13 +250,22 @@ def _simulate(open_: F64, tenure: I64, new_months: F64, growth_months: F64, book
         out[:, j:] += new[:, j:j + 1] * curves[:, age] * lift[:, j + 1:] / lift[:, j + 1:j + 2]
     if n_ent == 0:
         return out
+    steady = (open_ == open_[:, :1]).all(axis=1)  # open MRR the same every month (most)
     step = max(1, _CHUNK // n_ent)
     for lo in range(0, simulations, step):
         hi = min(simulations, lo + step)
-        u = rng.random((hi - lo, n_ent))
-        base = curves[lo:hi][:, tenure]
-        for k in range(horizon):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                alive = u < curves[lo:hi][:, tenure + k + 1] / base
-            out[lo:hi, k] += (alive @ open_[:, k]) * lift[lo:hi, k + 1]
+        months = _months_alive(rng.random((hi - lo, n_ent)), curves[lo:hi], fit[lo:hi],
+                               tenure, horizon)
+        # Steady customers: their MRR summed by the month they are lost, then kept for the
+        # months before it (a reversed cumulative sum); the others month by month.
+        paths = np.arange(hi - lo)[:, None] * (horizon + 1)
+        lost = np.bincount((paths + months)[:, steady].ravel(),
+                           np.broadcast_to(open_[steady, 0], (hi - lo, int(steady.sum()))
+                                           ).ravel(), (hi - lo) * (horizon + 1))
+        kept = np.cumsum(lost.reshape(hi - lo, horizon + 1)[:, ::-1], axis=1)[:, ::-1][:, 1:]
+        if not steady.all():
+            varying = months[:, ~steady]
+            for k in range(horizon):
+                kept[:, k] += (varying > k) @ open_[~steady, k]
+        out[lo:hi] += kept * lift[lo:hi, 1:]
     return out

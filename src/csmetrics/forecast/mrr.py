@@ -148,7 +148,9 @@ def mrr_forecast(subscriptions: Any, start: PeriodLike, horizon: int = 12, *,
     and net expansion rate from the window's months (a bootstrap of monthly movements). The
     bounds are the paths' ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles.
     Committed MRR is certain. Customers are whole: a reactivated customer keeps the tenure
-    of their first paying month.
+    of their first paying month. The simulation costs about ``simulations x customers``
+    steps (a few seconds for 50,000 customers and 1,000 paths): lower ``simulations`` for a
+    quick look at a large book.
 
     References
     ----------
