@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.optional import scipy
 from csmetrics._core.options import CONFIDENCE, SEED, validate_params
 from csmetrics._core.segments import segment_columns
@@ -42,7 +41,7 @@ from csmetrics.forecast.mrr import HORIZON, METHOD, SIMULATIONS, WINDOW
 from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.windows import window_months
 from csmetrics.results import MetricResult, TableResult
-from csmetrics.revenue.segments import By, Segmentation, segment
+from csmetrics.revenue.segments import By, Segmentation, currency_digits, segment
 from csmetrics.tables.coerce import as_table
 from csmetrics.tables.subscriptions import SubscriptionTable
 
@@ -136,6 +135,7 @@ def forecast_backtest(subscriptions: Any, start: PeriodLike, end: PeriodLike, ho
     months = window_months(window, ctx)
     table = as_table(subscriptions, ctx, by=by)
     seg = segment(table, by, ctx)
+    digits, _ = currency_digits(table, seg, table.mrr_units != 0, ctx)
     first = month_index(start)
     last = month_index(end)
     if last < first:
@@ -164,13 +164,13 @@ def forecast_backtest(subscriptions: Any, start: PeriodLike, end: PeriodLike, ho
                 values = fc.point if k == "mrr" else getattr(fc, k)
                 rows[k].extend(values[s, steps - 1].tolist())
     d = {k: np.asarray(v) for k, v in rows.items()}
-    currency = table.currencies[0] if table.currencies.size else "USD"
-    digits = MINOR_UNITS.get(str(currency), 2)
-    scale = 10.0 ** digits
+    seg_scale = 10.0 ** digits
+    scale = seg_scale[d["seg"].astype(np.int64)]
     hist = actual[:, :months + 1]
     naive_scale = np.abs(np.diff(hist, axis=1)).mean(axis=1) if months else np.full(
         seg.n_segments, np.nan)
-    cols = _score(d, seg, h, naive_scale, float(coverage_confidence), scale, ctx)
+    cols = _score(d, seg, h, naive_scale, float(coverage_confidence),
+                  np.repeat(seg_scale, h), ctx)
     covered = (d["actual"] >= d["lower"]) & (d["actual"] <= d["upper"])
     seg_labels = None if seg.name is None else seg.labels[d["seg"].astype(np.int64)]
     details = TableResult({**segment_columns(seg.name, seg_labels, ctx),
@@ -181,9 +181,9 @@ def forecast_backtest(subscriptions: Any, start: PeriodLike, end: PeriodLike, ho
                            "lower": d["lower"] / scale, "upper": d["upper"] / scale,
                            "covered": covered},
                           title="Backtest forecasts", money=("actual", "mrr", "lower", "upper"),
-                          digits=digits, segment=seg.name)
+                          digits=digits[d["seg"].astype(np.int64)], segment=seg.name)
     return ForecastBacktest(cols, confidence=float(confidence), method=method, details=details,
-                            digits=digits, segment=seg.name)
+                            digits=np.repeat(digits, h), segment=seg.name)
 
 
 def _actuals(table: SubscriptionTable, seg: Segmentation, months: NDArray[np.int64]) -> F64:
@@ -198,7 +198,7 @@ def _actuals(table: SubscriptionTable, seg: Segmentation, months: NDArray[np.int
 
 
 def _score(d: Mapping[str, NDArray[Any]], seg: Segmentation, horizon: int, naive_scale: F64,
-           level: float, scale: float, ctx: str) -> dict[str, Any]:
+           level: float, scale: F64, ctx: str) -> dict[str, Any]:
     n_seg = seg.n_segments
     key = d["seg"].astype(np.int64) * horizon + d["step"].astype(np.int64) - 1
     size = n_seg * horizon

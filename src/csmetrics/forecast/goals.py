@@ -166,6 +166,11 @@ class Goal:
             raise InvalidParameterError(f"{ctx}: target must be a finite number, got "
                                         f"{target!r}.")
         check_option(ctx, "relative", relative, BOOL)
+        if options is not None and not isinstance(options, Mapping):
+            raise InvalidParameterError(f"{ctx}: options must be a mapping of the metric's "
+                                        f"keyword options, got {options!r}.")
+        if name is not None and not isinstance(name, str):
+            raise InvalidParameterError(f"{ctx}: name must be a string or None, got {name!r}.")
         if _is_number(baseline) and relative and float(baseline) == 0:
             raise InvalidParameterError(f"{ctx}: a relative target needs a baseline other "
                                         "than 0.")

@@ -32,7 +32,6 @@ from typing import Any
 
 import numpy as np
 
-from csmetrics._core.currency import MINOR_UNITS
 from csmetrics._core.options import CONFIDENCE, SEED, Interval, OneOf, Satisfies, validate_params
 from csmetrics._core.segments import segment_columns
 from csmetrics._core.warnings import warn_if_undefined
@@ -40,7 +39,7 @@ from csmetrics.forecast.engine import forecast_at, month_end, month_index, month
 from csmetrics.periods.calendar import PeriodLike
 from csmetrics.periods.windows import window_months
 from csmetrics.results import MetricResult, TableResult
-from csmetrics.revenue.segments import By, segment
+from csmetrics.revenue.segments import By, currency_digits, segment
 from csmetrics.tables.coerce import as_table
 
 __all__ = ["MRRForecast", "mrr_forecast"]
@@ -170,6 +169,9 @@ def mrr_forecast(subscriptions: Any, start: PeriodLike, horizon: int = 12, *,
     months = window_months(window, ctx)
     table = as_table(subscriptions, ctx, by=by)
     seg = segment(table, by, ctx)
+    digits, names = currency_digits(table, seg, table.mrr_units != 0, ctx)
+    # One currency per segment (by="currency" splits them); the title names them all.
+    currency = ", ".join(sorted({c for c in names if c})) or "USD"
     first = month_index(start)
     origin_month = first - 1
     rng = np.random.default_rng(seed)
@@ -179,10 +181,8 @@ def mrr_forecast(subscriptions: Any, start: PeriodLike, horizon: int = 12, *,
     warn_if_undefined(np.isnan(fc.point).any(axis=1), context=ctx,
                       because="there is no history before the origin or the retention model "
                       "cannot be fitted", what="segment forecasts")
-    currency = table.currencies[0] if table.currencies.size else "USD"
-    digits = MINOR_UNITS.get(str(currency), 2)
-    scale = 10.0 ** digits
     n_seg, h = fc.point.shape
+    scale = np.repeat(10.0 ** digits, h)
     labels = np.tile(month_label(first + np.arange(h)), n_seg)
     seg_labels = None if seg.name is None else np.repeat(seg.labels, h)
     cols = segment_columns(seg.name, seg_labels, ctx)
@@ -194,7 +194,7 @@ def mrr_forecast(subscriptions: Any, start: PeriodLike, horizon: int = 12, *,
                        confidence=float(confidence), parameters=fc.model.parameters,
                        currency=str(currency), history=_history(table, by, origin_month,
                                                                 months),
-                       digits=digits, segment=seg.name)
+                       digits=np.repeat(digits, h), segment=seg.name)
 
 
 def _history(table: Any, by: By, origin_month: int, months: int) -> TableResult:
