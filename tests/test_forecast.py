@@ -241,3 +241,15 @@ def test_backtest_coverage_is_a_fraction_per_step() -> None:
     assert bt["forecasts"].tolist() == [3, 2]
     assert all(0 <= c <= 1 for c in bt["coverage"].tolist())
     assert not math.isnan(bt["mase"][0])
+
+
+def test_each_currency_is_its_own_forecast() -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    cols = cm.datasets.synthetic_columns(60, months=24, seed=1, currencies=("USD", "JPY"))
+    with pytest.raises(cm.CurrencyMismatchError, match="^mrr_forecast: "):
+        cm.mrr_forecast(cols, "2024-01", 2)
+    fc = _quiet(cm.mrr_forecast, cols, "2024-01", 2, by="currency", simulations=200)
+    assert fc.segment_currencies == {"JPY": "JPY", "USD": "USD"}
+    assert fc.digits.tolist() == [0, 0, 2, 2]   # yen have no minor unit
+    assert fc.plot(segment="JPY").get_ylabel() == "MRR (JPY)"

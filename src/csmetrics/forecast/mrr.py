@@ -58,6 +58,7 @@ class MRRForecast(MetricResult):
     value column), ``lower`` and ``upper`` (the prediction interval), and the point's parts
     ``committed``, ``retained`` and ``new``. Attributes ``origin`` (the day the forecast is
     made), ``method``, ``confidence``, ``parameters`` (of the retention model), ``currency``
+    (every segment's, comma-separated), ``segment_currencies`` (segment label -> currency)
     and ``history`` (MRR at the window's month ends, for the chart).
     """
 
@@ -66,18 +67,21 @@ class MRRForecast(MetricResult):
     confidence: float
     parameters: Mapping[str, float]
     currency: str
+    segment_currencies: Mapping[str, str]
     history: TableResult
 
     def __init__(self, columns: Mapping[str, Any], *, origin: str, method: str,
                  confidence: float, parameters: Mapping[str, float], currency: str,
-                 history: TableResult, digits: Any = 2, segment: str | None = None) -> None:
+                 history: TableResult, digits: Any = 2, segment: str | None = None,
+                 segment_currencies: Mapping[str, str] | None = None) -> None:
         super().__init__(columns, value="mrr", money=("mrr", "lower", "upper", "committed",
                                                        "retained", "new"),
                          title=(f"MRR forecast from {origin} ({method}, "
                                 f"{confidence:.0%} interval, {currency})"),
                          digits=digits, segment=segment)
         self._set(origin=origin, method=method, confidence=confidence,
-                  parameters=dict(parameters), currency=currency, history=history)
+                  parameters=dict(parameters), currency=currency, history=history,
+                  segment_currencies=dict(segment_currencies or {}))
 
     def plot(self, *, segment: Any = None, ax: Any = None) -> Any:
         """The history, the point forecast and its interval as a fan (needs ``plot``)."""
@@ -194,7 +198,9 @@ def mrr_forecast(subscriptions: Any, start: PeriodLike, horizon: int = 12, *,
                        confidence=float(confidence), parameters=fc.model.parameters,
                        currency=str(currency), history=_history(table, by, origin_month,
                                                                 months),
-                       digits=np.repeat(digits, h), segment=seg.name)
+                       digits=np.repeat(digits, h), segment=seg.name,
+                       segment_currencies={str(k): c or currency for k, c in
+                                           zip(seg.labels.tolist(), names, strict=True)})
 
 
 def _history(table: Any, by: By, origin_month: int, months: int) -> TableResult:

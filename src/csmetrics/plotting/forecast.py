@@ -95,8 +95,10 @@ def plot_mrr_forecast(forecast: MRRForecast, *, segment: Any = None, ax: Any = N
     ax.plot(xs, point, color=LEVEL, linestyle="--", label="forecast")
     ax.axvline(len(past) - 0.5, color=NEUTRAL, linewidth=0.8)
     period_ticks(ax, past + ahead, reserve=LEGEND_WIDTH)
-    money_axis(ax, forecast.currency)
-    ax.set_ylabel(f"MRR ({forecast.currency})")
+    currency = (forecast.currency if segment is None else
+                forecast.segment_currencies.get(str(segment), forecast.currency))
+    money_axis(ax, currency)
+    ax.set_ylabel(f"MRR ({currency})")
     ax.set_title(f"MRR forecast from {forecast.origin} ({forecast.method})")
     legend_outside(ax)
     return ax
