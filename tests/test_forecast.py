@@ -247,7 +247,7 @@ def test_each_currency_is_its_own_forecast() -> None:
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     cols = cm.datasets.synthetic_columns(60, months=24, seed=1, currencies=("USD", "JPY"))
-    with pytest.raises(cm.CurrencyMismatchError, match="^mrr_forecast: "):
+    with pytest.raises(cm.CurrencyMismatchError, match=r"^mrr_forecast: "):
         cm.mrr_forecast(cols, "2024-01", 2)
     fc = _quiet(cm.mrr_forecast, cols, "2024-01", 2, by="currency", simulations=200)
     assert fc.segment_currencies == {"JPY": "JPY", "USD": "USD"}
