@@ -26,20 +26,24 @@ def _book() -> list[cm.Subscription]:
         S(customer_id="b", start="2024-06-01", end="2025-06-01", amount=1200, interval="year"),
         S(customer_id="c", start="2023-06-01", amount=50),                      # open-ended
         S(customer_id="d", start="2025-02-01", end="2025-04-01", amount=30),    # booked
+        S(customer_id="e", start="2025-02-01", amount=90, interval="quarter"),  # booked, open
     ]
 
 
 def test_committed_mrr_follows_the_known_spans_by_hand() -> None:
-    fc = cm.mrr_forecast(_book(), "2025-01", 4)
-    # Jan: a 100 + b 1200/12; Feb: + d 30; Mar: a ended on 1 March; Apr: d ended on 1 April.
-    assert fc["committed"].tolist() == pytest.approx([200, 230, 130, 100])
-    # No churn in the history: c's open-ended 50 is retained whole, with no expansion.
-    assert fc["retained"].tolist() == pytest.approx([50, 50, 50, 50])
+    fc = cm.mrr_forecast(_book(), "2025-01", 5)
+    # Jan: a 100 + b 1200/12; Feb: + d 30 + e 90/3 (its first quarter, to 1 May, is
+    # contracted); Mar: a ended on 1 March; Apr: d ended on 1 April; May: e's first term is
+    # over, b runs to 1 June.
+    assert fc["committed"].tolist() == pytest.approx([200, 260, 160, 130, 100])
+    # No churn in the history: c's open-ended 50 is retained whole, with no expansion, and
+    # e's 30 from May.
+    assert fc["retained"].tolist() == pytest.approx([50, 50, 50, 50, 80])
     # New MRR in the window (2024-01..2024-12): a 100 in January, b 100 in June: 200 / 12 a
-    # month; d's booked 30 in February covers that month's rate; S = 1, so the new MRR
-    # accumulates.
+    # month; the bookings of February (d and e, 60) cover that month's rate; S = 1, so the
+    # new MRR accumulates.
     rate = 200 / 12
-    assert fc["new"].tolist() == pytest.approx([rate, rate, 2 * rate, 3 * rate])
+    assert fc["new"].tolist() == pytest.approx([rate, rate, 2 * rate, 3 * rate, 4 * rate])
     assert fc["mrr"].tolist() == pytest.approx(
         (fc["committed"] + fc["retained"] + fc["new"]).tolist())
     assert fc.origin == "2024-12-31"
@@ -52,7 +56,7 @@ def test_cancel_at_makes_an_open_span_committed_until_it() -> None:
     cancel[table.customer_codes == 2] = np.datetime64("2025-03-01")   # customer c
     object.__setattr__(table, "cancel_at", cancel)  # the optional column of a newer table
     fc = cm.mrr_forecast(table, "2025-01", 3)
-    assert fc["committed"].tolist() == pytest.approx([250, 280, 130])
+    assert fc["committed"].tolist() == pytest.approx([250, 310, 160])
     assert fc["retained"].tolist() == pytest.approx([0, 0, 0])
 
 

@@ -95,11 +95,16 @@ def forecast_at(table: SubscriptionTable, seg: Segmentation, by: Any, origin_mon
     ent, units = seg.entity_of_row, table.mrr_units
     fixed = np.zeros((n_ent, horizon + 1))
     open_ = np.zeros((n_ent, horizon + 1))
-    known_end = ~np.isnat(end)
+    # Committed until: a known end; for a booking (a start after the origin) with no end,
+    # the end of its first billing term; nothing else is contracted.
+    until = np.where(~np.isnat(end), end,
+                     np.where(table.start > origin, first_term_end(table),
+                              np.datetime64("NaT")))
     for h, day in enumerate(days):  # one pass over the rows per forecast month
         active = keep & kr.active_on(table.start, end, day)
-        fixed[:, h] = kr.entity_minor_at(ent, units, active & known_end, n_ent)
-        open_[:, h] = kr.entity_minor_at(ent, units, active & ~known_end, n_ent)
+        held = ~np.isnat(until) & (day < until)
+        fixed[:, h] = kr.entity_minor_at(ent, units, active & held, n_ent)
+        open_[:, h] = kr.entity_minor_at(ent, units, active & ~held, n_ent)
     tenure = _tenure(table, seg, keep, end, origin_month)
     lt = _lifetimes(table, origin)
     rng_fit = np.random.default_rng(rng.integers(2**63))
@@ -116,6 +121,25 @@ def forecast_at(table: SubscriptionTable, seg: Segmentation, by: Any, origin_mon
         for k, v in parts.items():
             out[k][s] = v
     return Forecast(model=model, **out)
+
+
+def first_term_end(table: SubscriptionTable) -> NDArray[np.datetime64]:
+    """The day each span's first billing term ends: ``interval_count`` days, weeks, months,
+    quarters or years after its start (a month after 31 January is the last day of
+    February)."""
+    count = np.broadcast_to(table.interval_count, table.start.shape)
+    months = np.select([table.interval == 2, table.interval == 3, table.interval == 4],
+                       [count, 3 * count, 12 * count], 0)
+    days = np.where(table.interval == 0, count, np.where(table.interval == 1, 7 * count, 0))
+    start_month = table.start.astype("datetime64[M]")
+    day_of_month = (table.start - start_month.astype("datetime64[D]")).astype(np.int64)
+    target = start_month + months.astype("timedelta64[M]")
+    month_days = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")
+                  ).astype(np.int64)
+    by_month = target.astype("datetime64[D]") + np.minimum(day_of_month, month_days - 1)
+    out: NDArray[np.datetime64] = np.where(months > 0, by_month,
+                                           table.start + days.astype("timedelta64[D]"))
+    return out
 
 
 def _tenure(table: SubscriptionTable, seg: Segmentation, keep: NDArray[np.bool_],

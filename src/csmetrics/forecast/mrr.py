@@ -9,7 +9,9 @@ table says then: the book on that day, the lifetimes and movements up to it, and
 ``cancel_at`` column when the table has one). ``forecast_backtest`` hides those.
 
 **Committed MRR** of a month: the MRR at its last day of spans with a known end (or
-``cancel_at``): contracted, so they do not churn before it, and they stop at it.
+``cancel_at``): contracted, so they do not churn before it, and they stop at it; and of
+bookings (spans starting after the origin) with no end, for their first billing term (a
+quarter for a quarterly plan), after which they are open like the rest of the book.
 
 **Retained MRR**: each customer's open-ended MRR in the month (as the table has it) times the
 probability ``S(a + h) / S(a)`` that a customer of tenure ``a`` months at the origin is still
