@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import csmetrics as cm
 from csmetrics.datasets import demo_portfolio
@@ -257,3 +260,36 @@ def test_each_currency_is_its_own_forecast() -> None:
     assert fc.segment_currencies == {"JPY": "JPY", "USD": "USD"}
     assert fc.digits.tolist() == [0, 0, 2, 2]   # yen have no minor unit
     assert fc.plot(segment="JPY").get_ylabel() == "MRR (JPY)"
+
+
+@st.composite
+def _portfolios(draw: st.DrawFn) -> dict[str, np.ndarray]:
+    n = draw(st.integers(3, 25))
+    start = np.array(draw(st.lists(st.integers(0, 20), min_size=n, max_size=n)))
+    length = np.array(draw(st.lists(st.integers(1, 30), min_size=n, max_size=n)))
+    base = np.datetime64("2023-01", "M")
+    end = (base + start + length).astype("datetime64[D]")
+    return {"customer_id": np.arange(n) % max(2, n // 2),
+            "subscription_id": np.arange(n),
+            "start": (base + start).astype("datetime64[D]"),
+            "end": np.where(start + length > 26, np.datetime64("NaT"), end),
+            "amount": np.array(draw(st.lists(st.integers(1, 500), min_size=n, max_size=n)),
+                               dtype=float)}
+
+
+@settings(max_examples=15, deadline=None)
+@given(_portfolios(), st.randoms(use_true_random=False))
+def test_parts_add_up_and_row_order_does_not_matter(cols: dict[str, np.ndarray],
+                                                    shuffle: Any) -> None:
+    order = list(range(len(cols["start"])))
+    shuffle.shuffle(order)
+    a = _quiet(cm.mrr_forecast, cols, "2024-10", 3, simulations=100)
+    b = _quiet(cm.mrr_forecast, {k: v[order] for k, v in cols.items()}, "2024-10", 3,
+               simulations=100)
+    assert a["period"].tolist() == b["period"].tolist()
+    for name in ("mrr", "lower", "upper", "committed", "retained", "new"):
+        assert np.allclose(a[name], b[name], equal_nan=True), name
+    finite = np.isfinite(a["mrr"])
+    total = a["committed"] + a["retained"] + a["new"]
+    assert np.allclose(a["mrr"][finite], total[finite])
+    assert (a["lower"][finite] <= a["upper"][finite]).all()
