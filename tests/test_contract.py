@@ -263,7 +263,8 @@ REGISTRY: list[Spec] = [
     # forecast
     Spec("mrr_forecast", "subscriptions",
          lambda d, **k: cm.mrr_forecast(d, "2025-01", 3, **k),
-         additive=("committed",), money=("mrr", "committed", "new"),  # bounds: quantiles
+         money=("mrr", "committed", "new"),  # the bounds are quantiles of paths
+         # (not partials: a simulation; tests/test_forecast.py adds up committed MRR)
          bad_option=("method", "arima"), options={"simulations": 200}, single=False),
     # health
     Spec("health_rollup", "measures",

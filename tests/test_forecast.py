@@ -293,3 +293,14 @@ def test_parts_add_up_and_row_order_does_not_matter(cols: dict[str, np.ndarray],
     total = a["committed"] + a["retained"] + a["new"]
     assert np.allclose(a["mrr"][finite], total[finite])
     assert (a["lower"][finite] <= a["upper"][finite]).all()
+
+
+def test_committed_mrr_of_a_customer_mappings_segments_adds_up() -> None:
+    subs = _book()
+    whole = cm.mrr_forecast(subs, "2025-01", 5)
+    split = cm.mrr_forecast(subs, "2025-01", 5, by={"a": "x", "b": "y", "d": "x"})
+    assert sorted(set(split["segment"].tolist())) == ["(none)", "x", "y"]   # c, e unmapped
+    summed = np.zeros(5)
+    for label in ("(none)", "x", "y"):
+        summed += split["committed"][split["segment"] == label]
+    assert summed.tolist() == pytest.approx(whole["committed"].tolist())

@@ -80,7 +80,9 @@ def fit_retention(method: str, lt: Lifetimes, origin_month: int, window: int,
         boots = [point]
         for _ in range(fits if n else 0):  # one pass per resample, not per customer
             w = rng.multinomial(n, np.full(n, 1.0 / n)).astype(np.float64)
-            boots.append(_life_table(lt, w, origin_month, window, max_tenure)[0])
+            boot = _life_table(lt, w, origin_month, window, max_tenure)[0]
+            # A resample with nobody at risk in the window says nothing: the point fit.
+            boots.append(boot if bool(np.isfinite(boot).all()) else point)
         return RetentionModel("cohort", np.vstack(boots), {"pooled_churn_rate": pooled})
     fitted = _sbg(lt.lifetime, lt.churned)
     if fitted is None:
