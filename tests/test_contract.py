@@ -331,6 +331,12 @@ REGISTRY: list[Spec] = [
          additive=("tickets", "accounts"), bad_option=("by", 3)),
     Spec("backlog_age", "tickets", lambda d, **k: cm.backlog_age(d, "2024-02-15", **k),
          additive=("open_tickets",), bad_option=("by", 2.5)),
+    # forecast
+    Spec("mrr_forecast", "subscriptions",
+         lambda d, **k: cm.mrr_forecast(d, "2025-01", 3, **k),
+         money=("mrr", "committed", "new"),  # the bounds are quantiles of paths
+         # (not partials: a simulation; tests/test_forecast.py adds up committed MRR)
+         bad_option=("method", "arima"), options={"simulations": 200}, single=False),
     # health
     Spec("health_rollup", "measures",
          lambda d, **k: cm.health_rollup(cm.standard_scorecard().score(d), **k),
@@ -372,6 +378,8 @@ NOT_METRICS: dict[str, str] = {
                      "by segment (tests/test_fit_scorecard.py)",
     "churn_drivers": "a model fit over stacked account-months: one row per signal, not per "
                      "segment (tests/test_churn_drivers.py)",
+    "forecast_backtest": "scores a forecast method against the past, not a metric of the data "
+                         "(tests/test_forecast.py)",
 }
 SPECS = {s.name: s for s in REGISTRY}
 

@@ -374,6 +374,7 @@ def test_plotting_exports_every_chart_from_its_domain_module() -> None:
         backtest,
         breakdown,
         drivers_health,
+        forecast,
         health,
         renewals,
         revenue,
@@ -391,7 +392,8 @@ def test_plotting_exports_every_chart_from_its_domain_module() -> None:
              "plot_health_bands": health, "plot_at_risk": health,
              "plot_health_transitions": health, "plot_renewals": renewals,
              "plot_backtest": backtest, "plot_sla_attainment": support,
-             "plot_ticket_times": support, "plot_churn_drivers": drivers_health}
+             "plot_ticket_times": support, "plot_churn_drivers": drivers_health,
+             "plot_mrr_forecast": forecast}
     assert sorted(plotting.__all__) == sorted(homes)
     for name, module in homes.items():
         assert getattr(plotting, name) is getattr(module, name)

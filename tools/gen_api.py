@@ -33,6 +33,8 @@ GROUPS = [
     ("health", "Health", "Scorecards, explanations, roll-ups, trends and the standard signals."),
     ("feedback", "Voice of the customer",
      "Comment sentiment, distinctive terms and themes (see [Feedback](feedback.md))."),
+    ("forecast", "Forecasts and goals",
+     "MRR forecasts with intervals, their backtest, and goals with their uncertainty."),
     ("report", "Reports", "A portfolio of tables and one report of every metric."),
     ("io", "Reading and writing files", "CSV and Parquet readers with file and line errors."),
     ("periods", "Periods", "Calendar and fiscal periods."),
@@ -90,6 +92,7 @@ def api() -> str:
 # The value column of each metric's result (None: a grid, a curve or a list, with no single
 # value). tests/test_contract.py checks the entries against the results themselves.
 VALUE_COLUMNS: dict[str, str | None] = {
+    "mrr_forecast": "mrr", "forecast_backtest": "coverage",
     "mrr": "mrr", "arpa": "arpa", "customer_count": "customers", "mrr_series": "mrr",
     "mrr_movements": "ending_mrr", "logo_churn_rate": "logo_churn_rate",
     "churn_breakdown": "churned_mrr", "product_movements": "expansion",
@@ -165,7 +168,7 @@ CHART_NAMES: dict[str, str] = {
     "HealthRollup": "health_bands",
     "HealthTrend": "health_transitions", "MRRMovements": "mrr_bridge, movements",
     "MRRSeries": "mrr_series", "NetPromoterScore": "nps", "RenewalCalendar": "renewals",
-    "RetentionSeries": "retention",
+    "RetentionSeries": "retention", "MRRForecast": "mrr_forecast",
     "ShiftedBetaGeometric": "sbg", "SlaAttainment": "sla_attainment",
     "SurveyTrend": "survey_trend", "SurvivalCurve": "survival", "TicketTimes": "ticket_times",
     "ChurnDrivers": "churn_drivers",

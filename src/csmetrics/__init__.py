@@ -30,6 +30,14 @@ from csmetrics.feedback import (
     detractor_followups,
     distinctive_terms,
 )
+from csmetrics.forecast import (
+    ForecastBacktest,
+    Goal,
+    GoalProgress,
+    MRRForecast,
+    forecast_backtest,
+    mrr_forecast,
+)
 from csmetrics.fx import FxRates
 from csmetrics.health import (
     AtRiskAccounts,
@@ -209,8 +217,11 @@ __all__ = [
     "EngineError",
     "FirstContactResolution",
     "FittedScorecard",
+    "ForecastBacktest",
     "Frequency",
     "FxRates",
+    "Goal",
+    "GoalProgress",
     "HealthBacktest",
     "HealthRollup",
     "HealthScorecard",
@@ -220,6 +231,7 @@ __all__ = [
     "LifetimeValue",
     "Linear",
     "LogRankTest",
+    "MRRForecast",
     "MRRMovements",
     "MRRSeries",
     "Measure",
@@ -302,6 +314,7 @@ __all__ = [
     "first_contact_resolution_rate",
     "first_response_time",
     "fit_scorecard",
+    "forecast_backtest",
     "gross_revenue_retention",
     "health_backtest",
     "health_rollup",
@@ -314,6 +327,7 @@ __all__ = [
     "logrank_test",
     "ltv_to_cac",
     "mrr",
+    "mrr_forecast",
     "mrr_movements",
     "mrr_series",
     "net_promoter_score",

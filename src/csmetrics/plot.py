@@ -29,6 +29,7 @@ name                      draws                                  result
 ``sla_attainment``        SLA attainment with its interval       ``sla_attainment``
 ``ticket_times``          median and percentiles in hours        ``*_time``
 ``churn_drivers``         odds ratios with their intervals       ``churn_drivers``
+``mrr_forecast``          MRR history, forecast and its fan      ``mrr_forecast``
 ========================  =====================================  ==========================
 
 Examples
@@ -52,6 +53,7 @@ health_bands = _plotting.plot_health_bands
 health_transitions = _plotting.plot_health_transitions
 movements = _plotting.plot_mrr_movements
 mrr_bridge = _plotting.plot_mrr_bridge
+mrr_forecast = _plotting.plot_mrr_forecast
 mrr_series = _plotting.plot_mrr_series
 nps = _plotting.plot_nps
 renewals = _plotting.plot_renewals
@@ -78,6 +80,7 @@ __all__ = [
     "health_transitions",
     "movements",
     "mrr_bridge",
+    "mrr_forecast",
     "mrr_series",
     "nps",
     "renewals",

@@ -1,16 +1,17 @@
 """Charts of results (matplotlib, imported only when a chart is drawn).
 
 One module per domain's charts (``revenue``, ``value``, ``surveys``, ``support``,
-``health``, ``backtest``, ``drivers_health``, ...) on a small shared module (``axes``: money,
-percentage and NPS axes, period ticks that never overlap, legends outside the data). Results
-call these from their ``.plot()`` methods; every function draws on ``ax`` (or on a new
-figure's axes) and returns the matplotlib ``Axes``. ``csmetrics.plot`` has the same charts
-under short names.
+``health``, ``backtest``, ``drivers_health``, ``forecast``, ...) on a small shared module
+(``axes``: money, percentage and NPS axes, period ticks that never overlap, legends outside
+the data). Results call these from their ``.plot()`` methods; every function draws on ``ax``
+(or on a new figure's axes) and returns the matplotlib ``Axes``. ``csmetrics.plot`` has the
+same charts under short names.
 """
 
 from csmetrics.plotting.backtest import plot_backtest
 from csmetrics.plotting.breakdown import plot_churn_breakdown
 from csmetrics.plotting.drivers_health import plot_churn_drivers
+from csmetrics.plotting.forecast import plot_mrr_forecast
 from csmetrics.plotting.health import plot_at_risk, plot_health_bands, plot_health_transitions
 from csmetrics.plotting.renewals import plot_renewals
 from csmetrics.plotting.revenue import (
@@ -32,6 +33,7 @@ __all__ = [
     "plot_health_bands",
     "plot_health_transitions",
     "plot_mrr_bridge",
+    "plot_mrr_forecast",
     "plot_mrr_movements",
     "plot_mrr_series",
     "plot_nps",
