@@ -368,7 +368,7 @@ class TestReportParts:
 
 def test_plotting_exports_every_chart_from_its_domain_module() -> None:
     import csmetrics.plotting as plotting
-    from csmetrics.plotting import health, revenue, surveys, value
+    from csmetrics.plotting import health, renewals, revenue, surveys, value
 
     homes = {"plot_mrr_bridge": revenue, "plot_mrr_movements": revenue,
              "plot_mrr_series": revenue, "plot_retention_trend": revenue,
@@ -376,7 +376,7 @@ def test_plotting_exports_every_chart_from_its_domain_module() -> None:
              "plot_sbg_projection": value, "plot_nps": surveys,
              "plot_survey_estimate": surveys, "plot_survey_trend": surveys,
              "plot_health_bands": health, "plot_at_risk": health,
-             "plot_health_transitions": health}
+             "plot_health_transitions": health, "plot_renewals": renewals}
     assert sorted(plotting.__all__) == sorted(homes)
     for name, module in homes.items():
         assert getattr(plotting, name) is getattr(module, name)
