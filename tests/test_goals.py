@@ -130,3 +130,24 @@ def test_progress_is_a_frozen_result_for_a_report() -> None:
         p.goal = None  # type: ignore[misc]
     with pytest.raises(AttributeError):
         p.goal.target = 1.0  # type: ignore[misc]
+
+
+def test_a_survey_goal_reads_the_answers_of_its_windows() -> None:
+    # Q1: 2 promoters, 1 detractor of 4 -> NPS 25; Q4: 3 promoters, 0 detractors of 4 -> 75.
+    answers = {"customer_id": list("abcdefgh"), "survey": ["nps"] * 8,
+               "score": [10, 9, 3, 7, 10, 9, 9, 8],
+               "submitted_at": ["2024-01-05", "2024-02-05", "2024-03-05", "2024-03-06",
+                                "2024-10-05", "2024-11-05", "2024-12-05", "2024-12-06"]}
+    goal = cm.Goal("net_promoter_score", 50, baseline="2024-Q1")
+    p = goal.progress(answers, "2024-Q4")
+    assert float(p["baseline"][0]) == pytest.approx(25.0)
+    assert float(p["current"][0]) == pytest.approx(75.0)
+    assert float(p["achieved"][0]) == pytest.approx((75 - 25) / (50 - 25))
+    # Probability on track: Phi((current - target) / se) with the NPS result's own se.
+    se = float(cm.net_promoter_score({k: v[4:] for k, v in answers.items()})["se"][0])
+    phi = 0.5 * (1 + math.erf((75 - 50) / se / math.sqrt(2)))
+    assert float(p["probability_on_track"][0]) == pytest.approx(phi)
+    both = cm.Goal("net_promoter_score", 50, baseline=("2024-01", "2024-03"))
+    assert float(both.progress(answers, "2024-10", "2024-12")["current"][0]) == pytest.approx(75)
+    with pytest.raises(cm.InvalidParameterError):
+        goal.progress(answers, "2024-10", "2024-11", "2024-12")

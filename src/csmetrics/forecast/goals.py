@@ -17,6 +17,10 @@ approximation, that the metric's true value already meets the target:
 ``Phi((current - target value) / se)`` for a goal that raises the metric,
 ``Phi((target value - current) / se)`` for one that lowers it. Per metric:
 
+**Survey metrics** (``net_promoter_score``, ``customer_satisfaction_score``) have no window
+of their own: a baseline or ``progress`` window (a period, or ``(start, end)``) selects the
+answers submitted in it.
+
 * ``net_promoter_score``: the NPS interval and standard error of ``net_promoter_score``
   (adjusted Wald by default);
 * ``customer_satisfaction_score``, ``logo_churn_rate``, ``customer_retention_rate``: a
@@ -60,6 +64,7 @@ from csmetrics.revenue import (
     revenue_churn_rate,
 )
 from csmetrics.surveys import customer_satisfaction_score, net_promoter_score
+from csmetrics.tables.coerce import as_surveys
 from csmetrics.usage import active_users
 
 __all__ = ["SUPPORTED_METRICS", "Goal", "GoalProgress"]
@@ -76,12 +81,13 @@ class _Kind:
     function: Callable[..., TableResult]
     unit: str
     interval: str | tuple[str, str] | None
+    answers: bool = False   # a survey metric: a window selects the answers submitted in it
 
 
 _KINDS: dict[str, _Kind] = {
-    "net_promoter_score": _Kind(net_promoter_score, "score", "score"),
+    "net_promoter_score": _Kind(net_promoter_score, "score", "score", answers=True),
     "customer_satisfaction_score": _Kind(customer_satisfaction_score, "rate",
-                                         ("satisfied", "n")),
+                                         ("satisfied", "n"), answers=True),
     "logo_churn_rate": _Kind(logo_churn_rate, "rate", ("churned", "denominator")),
     "customer_retention_rate": _Kind(customer_retention_rate, "rate",
                                      ("retained", "starting_customers")),
@@ -216,7 +222,7 @@ class Goal:
         extra = dict(self.options)
         if kind is not None and kind.interval == "score":
             extra.setdefault("confidence", confidence)
-        current = _evaluate(call, data, window, self.by, extra)
+        current = _evaluate(call, data, window, self.by, extra, kind)
         values = _values(current)
         z = float(scipy("special").ndtri(0.5 + confidence / 2))
         lower, upper, se, method = _interval(current, values, kind, z)
@@ -225,7 +231,7 @@ class Goal:
         else:
             win = self.baseline if isinstance(self.baseline, tuple) else (self.baseline,)
             before = _evaluate(call, data if baseline_data is None else baseline_data, win,
-                               self.by, extra)
+                               self.by, extra, kind)
             base = _match(current, before)
         target = base * (1.0 + self.target) if self.relative else np.full(values.size,
                                                                           self.target)
@@ -255,10 +261,18 @@ def _is_number(v: Any) -> bool:
 
 
 def _evaluate(call: Callable[..., Any], data: Any, window: Any, by: Any,
-              options: Mapping[str, Any]) -> Any:
+              options: Mapping[str, Any], kind: _Kind | None = None) -> Any:
     kwargs = dict(options)
     if by is not None:
         kwargs["by"] = by
+    if kind is not None and kind.answers and window:
+        # A survey metric has no window of its own: a period (or start, end) selects the
+        # answers submitted in it, so a goal can compare this quarter's NPS with last year's.
+        if len(window) > 2:
+            raise InvalidParameterError(
+                f"Goal: a survey metric's window is a period or (start, end), got {window!r}.")
+        data = as_surveys(data, "Goal").between(*window)
+        window = ()
     result = call(data, *window, **kwargs)
     if isinstance(result, TableResult):
         if result.value_column is None:
