@@ -110,3 +110,24 @@ def test_old_style_tickets_have_no_support_section() -> None:
     plain = {k: v for k, v in TICKETS.items() if k not in ("priority", "first_response_at")}
     keys = [s.key for s in cm.Portfolio(tickets=plain).report("2024-03").sections]
     assert "support" not in keys
+
+
+def test_goals_in_the_report() -> None:
+    # MRR on 2024-12-31: A 100 (1,200 a year); on 2024-05-31: A 100 + C 50 = 150 (B's end,
+    # 05-15, is its first unpaid day; C's, 06-30, is after May).
+    goals = [cm.Goal("mrr", 200, baseline="2024-05"),
+             cm.Goal("net_promoter_score", 40, baseline="2024-Q1")]
+    rep = cm.Portfolio(subscriptions=SUBS, goals=goals).report("2024-12")
+    section = rep["goals"]
+    assert rep.sections[0].key == "goals"
+    t = section.table
+    assert t is not None
+    assert t["goal"].tolist() == ["mrr"]
+    assert t["current"].tolist() == [100.0]
+    assert t["baseline"].tolist() == [150.0]
+    assert t["achieved"][0] == pytest.approx((100 - 150) / (200 - 150))
+    assert np.isnan(t["probability_on_track"][0])
+    # The portfolio has no surveys: the NPS goal is listed with the reason, not a failure.
+    assert "net_promoter_score: the portfolio has no data for it." in section.lines
+    with pytest.raises(cm.InvalidParameterError, match="goals"):
+        cm.Portfolio(subscriptions=SUBS, goals=["mrr"])

@@ -190,6 +190,24 @@ class Goal:
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Goal is read-only")
 
+    @property
+    def function(self) -> Callable[..., Any]:
+        """The metric's function (the csmetrics function of a named metric, or the callable).
+
+        Examples
+        --------
+        >>> Goal("mrr", 1e5, baseline=5e4).function.__name__
+        'mrr'
+        """
+        kind = _KINDS.get(self.metric) if isinstance(self.metric, str) else None
+        return kind.function if kind is not None else self.metric  # type: ignore[return-value]
+
+    @property
+    def answers(self) -> bool:
+        """Whether the metric reads survey answers, which a window selects by date."""
+        kind = _KINDS.get(self.metric) if isinstance(self.metric, str) else None
+        return kind is not None and kind.answers
+
     def __repr__(self) -> str:
         kind = "relative" if self.relative else "absolute"
         return f"Goal({self.name}, target={self.target:g} {kind}, baseline={self.baseline!r})"

@@ -12,7 +12,7 @@ Jupyter (``_repr_html_``) or as a self-contained file (``to_html``), and ``to_di
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,12 +24,14 @@ from csmetrics._core.options import OPTIONAL_BOOL, Interval, check_option
 from csmetrics._core.progress import progress_bar
 from csmetrics._core.segments import NamedSegments
 from csmetrics.exceptions import InvalidParameterError, UndefinedMetricWarning
+from csmetrics.forecast import Goal
 from csmetrics.fx import FX, FxRates
 from csmetrics.periods.calendar import Period, PeriodLike
 from csmetrics.periods.windows import MAX_MONTHS
 from csmetrics.policies import POLICY, MetricPolicy
 from csmetrics.report import contracts, more
 from csmetrics.report import sections as rs
+from csmetrics.report.goals import goal_section
 from csmetrics.report.headline import headline, months_in
 from csmetrics.report.render import PortfolioReport, ReportSection, Source
 from csmetrics.support.common import TARGETS
@@ -62,6 +64,10 @@ class Portfolio:
         Support SLA targets by ticket priority (``{"urgent": "1h", "high": "4h",
         "normal": "24h"}``, as ``sla_attainment``): the support section then shows each
         priority's attainment.
+    goals : list of Goal, optional
+        Targets to track (``Goal("logo_churn_rate", -0.10, relative=True,
+        baseline=("2024-01", "2024-03"))``): the report's first section measures each on its
+        period (a rate on the period's months, MRR on its last day, NPS on its answers).
 
     Examples
     --------
@@ -77,7 +83,8 @@ class Portfolio:
                  tickets: Any = None, customers: Any = None, fx: FxRates | None = None,
                  policy: MetricPolicy | None = None,
                  sources: Mapping[str, str] | None = None,
-                 sla_targets: Mapping[Any, Any] | None = None) -> None:
+                 sla_targets: Mapping[Any, Any] | None = None,
+                 goals: Sequence[Goal] | None = None) -> None:
         self.subscriptions = (None if subscriptions is None
                               else as_table(subscriptions, "Portfolio(subscriptions=)"))
         self.surveys = None if surveys is None else as_surveys(surveys)
@@ -97,6 +104,12 @@ class Portfolio:
         if sla_targets is not None:
             check_option("Portfolio", "sla_targets", sla_targets, TARGETS)
         self.sla_targets = None if sla_targets is None else dict(sla_targets)
+        held_goals = [] if goals is None else (list(goals) if isinstance(goals, Sequence)
+                                               and not isinstance(goals, str) else None)
+        if held_goals is None or not all(isinstance(g, Goal) for g in held_goals):
+            raise InvalidParameterError(
+                f"Portfolio: goals must be a list of csmetrics.Goal, got {goals!r:.80}.")
+        self.goals = held_goals
         if all(t is None for t in (self.subscriptions, self.surveys, usage, tickets)):
             raise InvalidParameterError(
                 "Portfolio: give at least one of subscriptions=, surveys=, usage=, tickets=.")
@@ -214,6 +227,9 @@ class Portfolio:
             scored = extra and (self.subscriptions is not None or self.usage is not None)
             head = headline(self, chosen, health if scored else None)
             step("headline")
+            tracked = goal_section(self, chosen, self.goals)
+            if tracked is not None:
+                sections.append(tracked)
             if revenue:
                 sections += rs.revenue_sections(self, first, last, segment, step)
                 sections += contracts.contract_sections(
