@@ -131,3 +131,16 @@ def test_goals_in_the_report() -> None:
     assert "net_promoter_score: the portfolio has no data for it." in section.lines
     with pytest.raises(cm.InvalidParameterError, match="goals"):
         cm.Portfolio(subscriptions=SUBS, goals=["mrr"])
+
+
+def test_next_renewal_of_each_account() -> None:
+    import datetime as dt
+
+    from csmetrics.periods import Period
+    from csmetrics.report.more import next_renewals
+
+    table = cm.SubscriptionTable.from_columns(SUBS)
+    # A renews every 1 March; B ended; C is month to month.
+    assert next_renewals(table, Period.parse("2024-12")) == {"A": dt.date(2025, 3, 1)}
+    assert next_renewals(table, Period.parse("2023-12")) == {
+        "A": dt.date(2024, 3, 1), "B": dt.date(2024, 5, 15)}

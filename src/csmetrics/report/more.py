@@ -147,7 +147,8 @@ def extra_sections(p: Portfolio, first: Period, last: Period, by: By,
     sections.append(_bands(rollup, last, "mrr" in scores.column_names))
     if "mrr" not in scores.column_names:   # the at-risk list ranks MRR: it needs subscriptions
         return sections
-    sections.append(_at_risk(at_risk(scores), scores, _currency(p)))
+    sections.append(_at_risk(at_risk(scores), scores, _currency(p),
+                             next_renewals(p.subscriptions, last)))
     return sections
 
 
@@ -184,7 +185,8 @@ def _bands(rollup: Any, last: Period, paying: bool) -> ReportSection:
         undefined="not defined: no MRR in the portfolio.", doc="health.md")
 
 
-def _at_risk(risky: Any, scores: Any, currency: str | None = None) -> ReportSection:
+def _at_risk(risky: Any, scores: Any, currency: str | None = None,
+             renewals: dict[Any, Any] | None = None) -> ReportSection:
     """The red accounts with the most MRR, each with the measures that cost it most points
     (from ``explain``: a measure's share of the weight x 100 less what it contributed)."""
     shown = min(len(risky), AT_RISK_SHOWN)
@@ -199,9 +201,12 @@ def _at_risk(risky: Any, scores: Any, currency: str | None = None) -> ReportSect
         top = [f"{label_lower(str(e['measure'][i]))} (-{lost[i]:.0f}\u00a0pts)"
                for i in order[:3] if lost[i] >= 0.5]
         reasons.append("; ".join(top))
-    table = TableResult({"customer_id": ids, "mrr": risky["mrr"][:shown],
-                         "score": risky["score"][:shown], "top_reasons": reasons},
-                        title="", money=("mrr",), digits=risky.digits[:shown])
+    cols: dict[str, Any] = {"customer_id": ids, "mrr": risky["mrr"][:shown],
+                            "score": risky["score"][:shown]}
+    if renewals:
+        cols["next_renewal"] = np.array([renewals.get(c) for c in ids.tolist()], dtype=object)
+    cols["top_reasons"] = reasons
+    table = TableResult(cols, title="", money=("mrr",), digits=risky.digits[:shown])
     total = format_money(float(risky.mrr_at_risk), int(risky.digits[0]) if len(risky) else 2)
     more = (f"The {shown} with the most MRR are shown; " if len(risky) > shown else "")
     return ReportSection(
@@ -209,6 +214,27 @@ def _at_risk(risky: Any, scores: Any, currency: str | None = None) -> ReportSect
         chart=chart_of(risky, currency=currency), formats={"score": "number"},
         lines=(f"{more}MRR at risk in the red band: {total}.",),
         notes=("Top reasons: the measures that cost the score most points (each measure's "
-               "share of the weight x 100, less the points it contributed). Renewal dates "
-               "are not shown: subscriptions carry no renewal date yet.",),
+               "share of the weight x 100, less the points it contributed).",
+               *(("Next renewal: the account's first term-plan renewal in the 12 months "
+                  "after the period.",) if renewals else ())),
+        undefined="no renewal due in the next 12 months (month-to-month plans).",
         doc="health.md#trend-and-accounts-at-risk")
+
+
+def next_renewals(subscriptions: Any, last: Period) -> dict[Any, Any]:
+    """Each account's first renewal date (term plans) in the 12 months after ``last``."""
+    from csmetrics.revenue.renewals import renewal_events
+
+    if subscriptions is None or not len(subscriptions):
+        return {}
+    first = (np.datetime64(last.end, "M") + np.timedelta64(1, "M")).astype(np.int64)
+    rows, days = renewal_events(subscriptions, int(first), 12)
+    if not rows.size:
+        return {}
+    codes = subscriptions.customer_codes[rows]
+    order = np.lexsort((days, codes))
+    keep = np.ones(order.size, dtype=bool)
+    keep[1:] = codes[order][1:] != codes[order][:-1]
+    picked = order[keep]
+    ids = np.asarray(subscriptions.customer_ids, dtype=object)[codes[picked]]
+    return dict(zip(ids.tolist(), days[picked].astype(object).tolist(), strict=True))
