@@ -144,3 +144,22 @@ def test_next_renewal_of_each_account() -> None:
     assert next_renewals(table, Period.parse("2024-12")) == {"A": dt.date(2025, 3, 1)}
     assert next_renewals(table, Period.parse("2023-12")) == {
         "A": dt.date(2024, 3, 1), "B": dt.date(2024, 5, 15)}
+
+
+def test_several_currencies_get_sections_per_currency() -> None:
+    # D: an annual EUR plan from 2023-04-01, renewed flat on 2024-04-01 (same subscription).
+    two = {k: [*v] for k, v in SUBS.items()}
+    for k, v in {"customer_id": "D", "subscription_id": "d", "start": "2023-04-01",
+                 "end": None, "amount": 600, "currency": "EUR", "interval": "year",
+                 "churn_reason": None, "churn_type": None}.items():
+        two[k].append(v)
+    fx = cm.FxRates.constant({"EUR": 1.1}, reporting_currency="USD")
+    rep = cm.Portfolio(subscriptions=two, fx=fx).report("2024")
+    keys = [s.key for s in rep.sections]
+    assert {"renewals_eur", "renewals_usd", "churn_by_reason_usd"} <= set(keys)
+    eur = rep["renewals_eur"]
+    assert eur.title.endswith("(EUR)")
+    assert eur.table is not None
+    month = eur.table["period"].tolist().index("2024-04")
+    assert eur.table["arr_up"][month] == 600.0
+    assert eur.table["renewed_flat"][month] == 1

@@ -79,7 +79,7 @@ def test_report_with_every_table_has_health_and_at_risk() -> None:
                        surveys=cm.datasets.demo_surveys(), usage=cm.datasets.demo_usage(),
                        tickets=cm.datasets.demo_tickets()).report()
     keys = [s.key for s in report.sections]
-    assert keys[-3:] == ["utilization", "health", "at_risk"]
+    assert keys[-4:] == ["utilization", "support", "health", "at_risk"]
     health = report["health"].table
     assert health is not None
     assert health["band"].tolist() == ["red", "yellow", "green", "unscored"]

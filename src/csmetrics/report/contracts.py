@@ -3,6 +3,7 @@ next (by health band), and churned MRR by reason and by type."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,11 +26,28 @@ DUE_MONTHS = 3
 def contract_sections(p: Portfolio, first: Period, last: Period, scores: Any = None
                       ) -> list[ReportSection]:
     """Renewals (when the portfolio has term plans) and churn by reason and type (when the
-    subscriptions say why customers left); ``scores`` split the renewals due by band."""
-    from csmetrics.revenue import renewals
-
+    subscriptions say why customers left); ``scores`` split the renewals due by band. A
+    portfolio billed in several currencies gets these sections once per currency: ARR is
+    never summed across currencies (the renewal and churn figures take no rates)."""
     subs = p.subscriptions
     assert subs is not None
+    codes = np.unique(subs.currency_codes)
+    if codes.size <= 1:
+        return _sections(subs, first, last, scores, "")
+    out: list[ReportSection] = []
+    for code in codes.tolist():
+        currency = str(subs.currencies[code])
+        out += _sections(subs.take(subs.currency_codes == code), first, last, scores,
+                         currency)
+    return out
+
+
+def _sections(subs: Any, first: Period, last: Period, scores: Any, currency: str
+              ) -> list[ReportSection]:
+    """The contract sections of one currency's subscriptions (``currency`` names them when
+    the portfolio has several)."""
+    from csmetrics.revenue import renewals
+
     sections: list[ReportSection] = []
     done = renewals(subs, first, last, grace_days=GRACE_DAYS)
     if int(np.sum(done["renewals"])):
@@ -41,9 +59,12 @@ def contract_sections(p: Portfolio, first: Period, last: Period, scores: Any = N
     if int(np.sum(due["renewals"])):
         sections.append(_due(due, nxt, last + DUE_MONTHS, banded))
     if subs.churn_reason_codes.size and (subs.churn_reason_codes >= 0).any():
-        sections.append(_churn_by(p, first, last, "reason"))
+        sections.append(_churn_by(subs, first, last, "reason"))
     if subs.churn_type.size and (subs.churn_type >= 0).any():
-        sections.append(_churn_by(p, first, last, "type"))
+        sections.append(_churn_by(subs, first, last, "type"))
+    if currency:
+        sections = [replace(s, key=f"{s.key}_{currency.lower()}",
+                            title=f"{s.title} ({currency})") for s in sections]
     return sections
 
 
@@ -87,12 +108,11 @@ def _due(due: Any, first: Period, last: Period, banded: bool) -> ReportSection:
         doc="arr_and_renewals.md", keys=2 if banded else 1)
 
 
-def _churn_by(p: Portfolio, first: Period, last: Period, split: str) -> ReportSection:
+def _churn_by(subs: Any, first: Period, last: Period, split: str) -> ReportSection:
     """Churned MRR and customers over the whole window, by reason or by type."""
     from csmetrics.revenue import churn_breakdown
 
-    assert p.subscriptions is not None
-    per = churn_breakdown(p.subscriptions, first, last, split=split)
+    per = churn_breakdown(subs, first, last, split=split)
     column = f"churn_{split}"
     labels = np.asarray(per[column], dtype=object)
     names = list(dict.fromkeys(labels.tolist()))
