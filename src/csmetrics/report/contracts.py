@@ -31,25 +31,30 @@ def contract_sections(p: Portfolio, first: Period, last: Period, scores: Any = N
     never summed across currencies (the renewal and churn figures take no rates)."""
     subs = p.subscriptions
     assert subs is not None
+    # Outcomes are known up to the report's period end, or the data's edge when earlier (the
+    # whole portfolio's: one currency's table alone may end sooner).
+    ends = subs.end[~np.isnat(subs.end)]
+    edge = max(subs.start.max(), ends.max()) if ends.size else subs.start.max()
+    as_of = min(np.datetime64(last.end, "D"), edge).astype(object) if len(subs) else last.end
     codes = np.unique(subs.currency_codes)
     if codes.size <= 1:
-        return _sections(subs, first, last, scores, "")
+        return _sections(subs, first, last, scores, "", as_of)
     out: list[ReportSection] = []
     for code in codes.tolist():
         currency = str(subs.currencies[code])
         out += _sections(subs.take(subs.currency_codes == code), first, last, scores,
-                         currency)
+                         currency, as_of)
     return out
 
 
-def _sections(subs: Any, first: Period, last: Period, scores: Any, currency: str
-              ) -> list[ReportSection]:
+def _sections(subs: Any, first: Period, last: Period, scores: Any, currency: str,
+              as_of: Any) -> list[ReportSection]:
     """The contract sections of one currency's subscriptions (``currency`` names them when
     the portfolio has several)."""
     from csmetrics.revenue import renewals
 
     sections: list[ReportSection] = []
-    done = renewals(subs, first, last, grace_days=GRACE_DAYS)
+    done = renewals(subs, first, last, grace_days=GRACE_DAYS, as_of=as_of)
     if int(np.sum(done["renewals"])):
         sections.append(_decided(done, first, last))
     nxt = last + 1
