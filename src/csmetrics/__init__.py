@@ -20,6 +20,7 @@ from csmetrics.exceptions import (
     SimilarIdsWarning,
     UndefinedMetricWarning,
 )
+from csmetrics.feedback import KeyDrivers, key_drivers
 from csmetrics.fx import FxRates
 from csmetrics.health import (
     AtRiskAccounts,
@@ -171,6 +172,7 @@ __all__ = [
     "HealthScores",
     "HealthTrend",
     "InvalidParameterError",
+    "KeyDrivers",
     "LifetimeValue",
     "Linear",
     "MRRMovements",
@@ -243,6 +245,7 @@ __all__ = [
     "health_rollup",
     "health_trend",
     "kaplan_meier",
+    "key_drivers",
     "license_utilization",
     "lifetime_value",
     "logo_churn_rate",

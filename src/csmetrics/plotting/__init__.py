@@ -7,6 +7,7 @@ function draws on ``ax`` (or on a new figure's axes) and returns the matplotlib 
 ``csmetrics.plot`` has the same charts under short names.
 """
 
+from csmetrics.plotting.drivers import plot_key_drivers
 from csmetrics.plotting.health import plot_at_risk, plot_health_bands, plot_health_transitions
 from csmetrics.plotting.revenue import (
     plot_mrr_bridge,
@@ -22,6 +23,7 @@ __all__ = [
     "plot_cohort_table",
     "plot_health_bands",
     "plot_health_transitions",
+    "plot_key_drivers",
     "plot_mrr_bridge",
     "plot_mrr_movements",
     "plot_mrr_series",

@@ -1,0 +1,190 @@
+"""Key-driver kernels: moments of distinct answer patterns, correlations, Johnson's relative
+weights, the Shapley (LMG) decomposition of R-squared and their bootstrap.
+
+Pure numpy over whole columns. A block of answers is an ``(n, p)`` array whose column 0 is
+the outcome and columns 1..k the drivers. Survey ratings repeat: rows are reduced once to
+their distinct *patterns* with a count each, and everything else (the point estimate and every
+bootstrap replicate) needs only the weighted cross-products of the patterns, ``W @ P``, where
+``P`` holds each pattern's products of pairs of columns. A bootstrap replicate is a
+multinomial draw of ``n`` over the patterns with probabilities ``count / n``: exactly the
+resampling of rows with replacement, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from math import factorial
+
+import numpy as np
+from numpy.typing import NDArray
+
+Floats = NDArray[np.float64]
+Ints = NDArray[np.int64]
+
+SINGULAR = 1e-10
+"""Smallest eigenvalue of the drivers' correlation matrix below which they are collinear."""
+
+
+def patterns(block: Floats) -> tuple[Floats, Ints]:
+    """The distinct rows of ``block`` in lexicographic order, and how often each occurs.
+
+    The order depends only on the values, so row order of the input never matters.
+
+    Examples
+    --------
+    >>> u, c = patterns(np.array([[2.0, 1.0], [1.0, 3.0], [2.0, 1.0]]))
+    >>> u.tolist(), c.tolist()
+    ([[1.0, 3.0], [2.0, 1.0]], [1, 2])
+    """
+    if block.shape[0] == 0:
+        return block.copy(), np.zeros(0, dtype=np.int64)
+    order = np.lexsort(block.T[::-1])
+    rows = block[order]
+    new = np.ones(rows.shape[0], dtype=bool)
+    new[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+    starts = np.flatnonzero(new)
+    counts = np.diff(np.append(starts, rows.shape[0])).astype(np.int64)
+    return rows[starts], counts
+
+
+def standardised(unique: Floats, counts: Ints) -> Floats:
+    """Columns centred on their (count-weighted) mean and divided by their largest absolute
+    deviation, so that products neither overflow nor cancel (correlations are unchanged)."""
+    top = np.abs(unique).max(axis=0) if unique.size else np.ones(unique.shape[1])
+    x = unique / np.where(top > 0, top, 1.0)
+    w = counts / max(int(counts.sum()), 1)
+    x = x - w @ x
+    spread = np.abs(x).max(axis=0) if x.size else np.ones(x.shape[1])
+    return np.asarray(x / np.where(spread > 0, spread, 1.0), dtype=np.float64)
+
+
+def products(x: Floats) -> Floats:
+    """Each row's products of pairs of ``[1, x]`` (upper triangle, row-major): ``(u, q)``."""
+    aug = np.column_stack([np.ones(x.shape[0]), x])
+    i, j = np.triu_indices(aug.shape[1])
+    return np.asarray(aug[:, i] * aug[:, j], dtype=np.float64)
+
+
+def correlations(moments: Floats, p: int) -> tuple[Floats, Floats]:
+    """Correlation matrices ``(m, p, p)`` from weighted cross-products ``(m, q)`` of
+    ``[1, x]``, and each column's variance ``(m, p)`` (NaN where a weight total is 0)."""
+    m = moments.shape[0]
+    full = np.zeros((m, p + 1, p + 1))
+    i, j = np.triu_indices(p + 1)
+    full[:, i, j] = moments
+    full[:, j, i] = moments
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = full[:, 0, 0]
+        mean = full[:, 0, 1:] / n[:, None]
+        cov = full[:, 1:, 1:] / n[:, None, None] - mean[:, :, None] * mean[:, None, :]
+        var = np.diagonal(cov, axis1=1, axis2=2).copy()
+        sd = np.sqrt(np.maximum(var, 0.0))
+        corr = cov / (sd[:, :, None] * sd[:, None, :])
+    return corr, var
+
+
+def relative_weights(corr: Floats) -> Floats:
+    """Johnson's (2000) raw relative weights ``(m, k)`` from correlations ``(m, p, p)``
+    (outcome first); each row sums to the model's R-squared.
+
+    ``R_xx = V diag(l) V'``; ``L = V diag(sqrt l) V'`` correlates each driver with its
+    orthogonal counterpart; ``b = V diag(1/sqrt l) V' r_xy`` regresses the outcome on the
+    counterparts; the weight of driver j is ``sum_k L_jk^2 b_k^2``. Rows whose drivers are
+    collinear are NaN.
+
+    Examples
+    --------
+    >>> r = np.array([[[1.0, 0.5, 0.3], [0.5, 1.0, 0.0], [0.3, 0.0, 1.0]]])
+    >>> relative_weights(r).round(2).tolist()   # uncorrelated drivers: r_xy squared
+    [[0.25, 0.09]]
+    """
+    rxx, rxy = _split(corr)
+    ok = _regular(rxx)
+    rxx = np.where(ok[:, None, None], rxx, np.eye(rxx.shape[1]))
+    lam, vec = np.linalg.eigh(rxx)
+    lam = np.maximum(lam, SINGULAR)
+    root = (vec * np.sqrt(lam)[:, None, :]) @ np.swapaxes(vec, 1, 2)
+    inv_root = (vec / np.sqrt(lam)[:, None, :]) @ np.swapaxes(vec, 1, 2)
+    beta = (inv_root @ rxy[:, :, None])[:, :, 0]
+    raw = (root ** 2) @ (beta ** 2)[:, :, None]
+    return np.where(ok[:, None], raw[:, :, 0], np.nan)
+
+
+def subset_r_squared(corr: Floats) -> Floats:
+    """R-squared ``(m, 2^k)`` of the regression on every subset of drivers, indexed by the
+    bit mask of the subset (bit j: driver j); ``R2(S) = r_S' R_SS^-1 r_S``."""
+    rxx, rxy = _split(corr)
+    m, k = rxy.shape
+    ok = _regular(rxx)
+    rxx = np.where(ok[:, None, None], rxx, np.eye(k))
+    rxy = np.where(ok[:, None], rxy, 0.0)
+    out = np.zeros((m, 1 << k))
+    for mask in range(1, 1 << k):  # one batched solve per subset (2^k <= 4,096)
+        idx = np.flatnonzero((mask >> np.arange(k)) & 1)
+        r = rxy[:, idx]
+        sol = np.linalg.solve(rxx[:, idx[:, None], idx[None, :]], r[:, :, None])[:, :, 0]
+        out[:, mask] = (r * sol).sum(axis=1)
+    out[~ok] = np.nan
+    return out
+
+
+def shapley(r2: Floats, k: int) -> Floats:
+    """Shapley values ``(m, k)`` of R-squared over subsets (LMG; Lindeman, Merenda and Gold
+    1980; dominance analysis): driver j's average gain in R-squared when it joins a subset,
+    weighted ``|S|! (k - |S| - 1)! / k!``; each row sums to the full model's R-squared.
+
+    Examples
+    --------
+    >>> r2 = np.array([[0.0, 0.25, 0.09, 0.34]])   # two uncorrelated drivers
+    >>> shapley(r2, 2).round(2).tolist()
+    [[0.25, 0.09]]
+    """
+    masks = np.arange(1 << k)
+    size = ((masks[:, None] >> np.arange(k)) & 1).sum(axis=1)
+    fact = np.array([factorial(s) for s in range(k + 1)], dtype=np.float64)
+    out = np.empty((r2.shape[0], k))
+    for j in range(k):  # one pass per driver
+        without = masks[(masks >> j) & 1 == 0]
+        s = size[without]
+        weight = fact[s] * fact[k - s - 1] / fact[k]
+        out[:, j] = (r2[:, without | (1 << j)] - r2[:, without]) @ weight
+    return out
+
+
+def resample_counts(counts: Ints, n_resamples: int, rng: np.random.Generator,
+                    max_elements: int = 1 << 22) -> Iterator[Floats]:
+    """Bootstrap weights of the patterns, ``(m, u)`` per block of replicates.
+
+    Each replicate is a multinomial draw of ``n = counts.sum()`` over the patterns with
+    probabilities ``counts / n`` (rows drawn with replacement). With few patterns the draw is
+    direct; with many (continuous answers), ``n`` row indices are drawn and counted per
+    pattern, in blocks that bound the memory used.
+    """
+    u, n = counts.size, int(counts.sum())
+    if n_resamples <= 0 or n == 0:
+        return
+    if 16 * u <= n:
+        step = max(1, max_elements // max(u, 1))
+        p = counts / n
+        for b in range(0, n_resamples, step):
+            m = min(step, n_resamples - b)
+            yield rng.multinomial(n, p, size=m).astype(np.float64)
+        return
+    of_row = np.repeat(np.arange(u, dtype=np.int64), counts)
+    step = max(1, max_elements // n)
+    for b in range(0, n_resamples, step):
+        m = min(step, n_resamples - b)
+        drawn = of_row[rng.integers(0, n, size=(m, n))]
+        drawn += (np.arange(m, dtype=np.int64) * u)[:, None]
+        yield np.bincount(drawn.ravel(), minlength=m * u).reshape(m, u).astype(np.float64)
+
+
+def _split(corr: Floats) -> tuple[Floats, Floats]:
+    return corr[:, 1:, 1:], corr[:, 1:, 0]
+
+
+def _regular(rxx: Floats) -> NDArray[np.bool_]:
+    """Which matrices are finite and not (numerically) singular."""
+    finite: NDArray[np.bool_] = np.asarray(np.isfinite(rxx).all(axis=(1, 2)), dtype=bool)
+    safe = np.where(finite[:, None, None], rxx, np.eye(rxx.shape[1]))
+    return np.asarray(finite & (np.linalg.eigvalsh(safe)[:, 0] > SINGULAR), dtype=bool)
