@@ -50,11 +50,19 @@ def patterns(block: Floats) -> tuple[Floats, Ints]:
 def standardised(unique: Floats, counts: Ints) -> Floats:
     """Columns centred on their (count-weighted) mean and divided by their largest absolute
     deviation, so that products neither overflow nor cancel (correlations are unchanged)."""
-    top = np.abs(unique).max(axis=0) if unique.size else np.ones(unique.shape[1])
-    x = unique / np.where(top > 0, top, 1.0)
+    if unique.shape[0] == 0:
+        return unique.copy()
+    # Shifting by one answer first keeps the digits of values far from 0 (1e9 + a rating);
+    # values so large that the shift overflows are scaled down first.
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = unique - unique[0]
+    if not np.isfinite(x).all():
+        top = np.abs(unique).max(axis=0)
+        scaled = unique / np.where(top > 0, top, 1.0)
+        x = scaled - scaled[0]
     w = counts / max(int(counts.sum()), 1)
     x = x - w @ x
-    spread = np.abs(x).max(axis=0) if x.size else np.ones(x.shape[1])
+    spread = np.abs(x).max(axis=0)
     return np.asarray(x / np.where(spread > 0, spread, 1.0), dtype=np.float64)
 
 
