@@ -78,13 +78,24 @@ def _measures() -> dict[str, np.ndarray]:
             "mrr_change": rng.uniform(-0.3, 0.3, n)}
 
 
+def _ratings() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(8)
+    n = 90
+    ease = rng.integers(1, 8, n).astype(float)
+    price = rng.integers(1, 8, n).astype(float)
+    score = np.clip(np.round(ease + 0.5 * price + rng.normal(0, 1.5, n)), 0, 10)
+    score[[5, 40]] = np.nan                              # left out, and counted
+    return {"customer_id": np.array([f"c{i % 30:02d}" for i in range(n)], dtype=object),
+            "score": score, "ease": ease, "price": price}
+
+
 DATA: dict[str, Callable[[], dict[str, np.ndarray]]] = {
     "subscriptions": _subscriptions, "usage": _usage, "tickets": _tickets,
-    "surveys": _surveys, "payments": _payments, "measures": _measures}
+    "surveys": _surveys, "payments": _payments, "measures": _measures, "ratings": _ratings}
 MONEY_FIELDS = {"subscriptions": ("amount",), "payments": ("amount",)}
 RECORD: dict[str, Any] = {"subscriptions": cm.Subscription, "usage": cm.UsageEvent,
                           "tickets": cm.SupportTicket, "surveys": cm.SurveyResponse,
-                          "payments": cm.Payment, "measures": None}
+                          "payments": cm.Payment, "measures": None, "ratings": None}
 SEATS = dict.fromkeys(range(25), 4)                       # seats of the usage accounts
 STARTS = {c: np.datetime64("2024-01-01") for c in range(25)}
 
@@ -260,6 +271,12 @@ REGISTRY: list[Spec] = [
          additive=("tickets", "first_contact"), bad_option=("denominator", "opened")),
     Spec("open_tickets", "tickets", lambda d, **k: cm.open_tickets(d, "2024-02-15", **k),
          additive=("open_tickets",), empty_is_nan=False, bad_option=("window", "week")),
+    # feedback
+    Spec("key_drivers", "ratings",
+         lambda d, **k: cm.key_drivers(d, outcome="score", drivers=["ease", "price"],
+                                       scales={"ease": (1, 7), "price": (1, 7)}, **k),
+         bad_option=("method", "ols"), single=False,
+         options={"n_resamples": 50}),
     # health
     Spec("health_rollup", "measures",
          lambda d, **k: cm.health_rollup(cm.standard_scorecard().score(d), **k),

@@ -199,7 +199,8 @@ def test_bootstrap_intervals_cover_the_population_shares() -> None:
         r = key_drivers({"y": y, "a": x[:, 0], "b": x[:, 1], "c": x[:, 2]}, outcome="y",
                         drivers=["a", "b", "c"], n_resamples=300, seed=rep)
         low, high = r["importance_low"], r["importance_high"]
-        assert (low <= r["importance"]).all() and (r["importance"] <= high).all()
+        assert (low <= r["importance"]).all()
+        assert (r["importance"] <= high).all()
         hits.extend(((low <= truth) & (truth <= high)).tolist())
     coverage = float(np.mean(hits))
     assert 0.91 <= coverage <= 1.0
@@ -346,7 +347,8 @@ def test_too_few_answers_is_nan_with_a_warning() -> None:
     cols = {k: v[:4] for k, v in ratings().items()}   # 3 drivers need 5 answers
     with pytest.warns(UndefinedMetricWarning, match="fewer complete answers than drivers"):
         r = key_drivers(cols, outcome="score", drivers=DRIVERS)
-    assert np.isnan(r["importance"]).all() and r["n"].tolist() == [4] * 3
+    assert np.isnan(r["importance"]).all()
+    assert r["n"].tolist() == [4] * 3
 
 
 def test_collinear_drivers_are_nan_with_a_warning() -> None:
@@ -370,7 +372,8 @@ def test_empty_input_is_nan_with_a_warning() -> None:
     empty = {k: v[:0] for k, v in ratings().items()}
     with pytest.warns(UndefinedMetricWarning):
         r = key_drivers(empty, outcome="score", drivers=DRIVERS)
-    assert len(r) == 3 and np.isnan(r["importance"]).all()
+    assert len(r) == 3
+    assert np.isnan(r["importance"]).all()
 
 
 # --- bad input ------------------------------------------------------------------------------------
@@ -470,7 +473,8 @@ def test_the_result_prints_escapes_and_converts() -> None:
     names = ["<b>ease</b>", "support", "price"]
     r = quiet(data=cols, outcome="score", drivers=names, n_resamples=20)
     assert repr(r).startswith("KeyDrivers(3 rows: driver, importance")
-    assert "&lt;b&gt;ease&lt;/b&gt;" in r._repr_html_() and "<b>ease" not in r._repr_html_()
+    assert "&lt;b&gt;ease&lt;/b&gt;" in r._repr_html_()
+    assert "<b>ease" not in r._repr_html_()
     assert r.to_dict()["driver"] == names
     assert list(r.to_pandas()["importance"]) == pytest.approx(r["importance"].tolist())
     assert r.to_polars()["driver"].to_list() == names

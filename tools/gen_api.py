@@ -108,6 +108,7 @@ VALUE_COLUMNS: dict[str, str | None] = {
     "adoption_rate": "adoption_rate", "adoption_breadth": "breadth",
     "feature_adoption": "adoption", "license_utilization": "utilization",
     "time_to_value": "median_days", "seats_at": "seats",
+    "key_drivers": "importance",
     "first_contact_resolution_rate": "fcr_rate", "open_tickets": "open_tickets",
     "health_rollup": "mean_score", "health_trend": None, "at_risk": None,
     "account_signals": None,

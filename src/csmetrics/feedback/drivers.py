@@ -306,7 +306,7 @@ def _block(values: Floats, excluded: int, method: str, n_resamples: int, confide
     n, p = complete.shape
     k = p - 1
     nan = np.full(k, np.nan)
-    mean = complete[:, 1:].mean(axis=0) if n else nan
+    mean = _mean(complete[:, 1:]) if n else nan
     if n < k + 2:
         return _Block(nan, nan, nan, nan, np.nan, n, excluded, mean, "few")
     if (complete.min(axis=0) == complete.max(axis=0)).any():
@@ -335,6 +335,13 @@ def _block(values: Floats, excluded: int, method: str, n_resamples: int, confide
         alpha = 1.0 - confidence
         low, high = np.quantile(kept, [alpha / 2, 1.0 - alpha / 2], axis=0)
     return _Block(weight, weight / r2, low, high, r2, n, excluded, mean)
+
+
+def _mean(values: Floats) -> Floats:
+    """Column means that do not overflow (ratings near the float64 limit)."""
+    top = np.abs(values).max(axis=0)
+    top = np.where(top > 0, top, 1.0)
+    return np.asarray((values / top).mean(axis=0) * top, dtype=np.float64)
 
 
 def _weights(corr: Floats, method: str) -> Floats:
