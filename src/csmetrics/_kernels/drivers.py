@@ -51,7 +51,7 @@ def standardised(unique: Floats, counts: Ints) -> Floats:
     """Columns centred on their (count-weighted) mean and divided by their largest absolute
     deviation, so that products neither overflow nor cancel (correlations are unchanged)."""
     if unique.shape[0] == 0:
-        return unique.copy()
+        return np.zeros(unique.shape, dtype=np.float64)
     # Shifting by one answer first keeps the digits of values far from 0 (1e9 + a rating);
     # values so large that the shift overflows are scaled down first.
     with np.errstate(over="ignore", invalid="ignore"):

@@ -72,6 +72,7 @@ def plot_key_drivers(result: KeyDrivers, *, ax: Any = None) -> Any:
         for name, (cx, cy, ha, va) in corners.items():
             ax.text(cx, cy, name, transform=ax.transAxes, ha=ha, va=va, fontsize=9,
                     color=_COLOURS[name], fontweight="bold")
+    ax.margins(x=0.12, y=0.18)  # room for the quadrant names in the corners
     ax.set_xlabel("importance (share of R²)")
     ax.set_ylabel("performance (0-100)" if scaled else "mean rating")
     percent_axis(ax, "x")
