@@ -206,8 +206,8 @@ def key_drivers(
             f"takes at most {MAX_SHAPLEY_DRIVERS} drivers, got {k}; use "
             "method='relative_weights'.")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    blocks = [_block(columns.values[rows], columns.excluded_in(rows), method, n_resamples,
-                     confidence, rng) for rows in columns.rows_of_segments()]
+    blocks = [_block(columns.complete_rows(rows), columns.excluded_in(rows), method,
+                     n_resamples, confidence, rng) for rows in columns.rows_of_segments()]
     return _result(columns, blocks, method, confidence, n_resamples)
 
 
@@ -227,6 +227,12 @@ class _Columns:
         order = np.argsort(self.segments.of_row, kind="stable")
         bounds = np.searchsorted(self.segments.of_row[order], np.arange(self.segments.n + 1))
         return [order[bounds[g]:bounds[g + 1]] for g in range(self.segments.n)]
+
+    def complete_rows(self, rows: NDArray[np.int64]) -> Floats:
+        """The complete answers among ``rows`` (the values themselves when that is all)."""
+        if rows.size == self.values.shape[0] and bool(self.complete.all()):
+            return self.values   # the whole portfolio, nothing missing: no copy
+        return self.values[rows[self.complete[rows]]]
 
     def excluded_in(self, rows: NDArray[np.int64]) -> int:
         return int(rows.size - self.complete[rows].sum())
@@ -300,18 +306,17 @@ class _Block:
     reason: str = ""
 
 
-def _block(values: Floats, excluded: int, method: str, n_resamples: int, confidence: float,
+def _block(complete: Floats, excluded: int, method: str, n_resamples: int, confidence: float,
            rng: np.random.Generator) -> _Block:
-    complete = values[~np.isnan(values).any(axis=1)]
     n, p = complete.shape
     k = p - 1
     nan = np.full(k, np.nan)
-    mean = _mean(complete[:, 1:]) if n else nan
+    unique, counts = kd.patterns(complete)
+    mean = _mean(unique[:, 1:], counts) if n else nan
     if n < k + 2:
         return _Block(nan, nan, nan, nan, np.nan, n, excluded, mean, "few")
-    if (complete.min(axis=0) == complete.max(axis=0)).any():
+    if (unique.min(axis=0) == unique.max(axis=0)).any():
         return _Block(nan, nan, nan, nan, np.nan, n, excluded, mean, "constant")
-    unique, counts = kd.patterns(complete)
     prods = kd.products(kd.standardised(unique, counts))
     corr, var = kd.correlations((counts @ prods)[None, :], p)
     weight = _weights(corr, method)[0]
@@ -337,11 +342,12 @@ def _block(values: Floats, excluded: int, method: str, n_resamples: int, confide
     return _Block(weight, weight / r2, low, high, r2, n, excluded, mean)
 
 
-def _mean(values: Floats) -> Floats:
-    """Column means that do not overflow (ratings near the float64 limit)."""
-    top = np.abs(values).max(axis=0)
+def _mean(unique: Floats, counts: NDArray[np.int64]) -> Floats:
+    """Column means of the answers from their patterns, without overflow (ratings near the
+    float64 limit)."""
+    top = np.abs(unique).max(axis=0)
     top = np.where(top > 0, top, 1.0)
-    return np.asarray((values / top).mean(axis=0) * top, dtype=np.float64)
+    return np.asarray(counts @ (unique / top) / counts.sum() * top, dtype=np.float64)
 
 
 def _weights(corr: Floats, method: str) -> Floats:
