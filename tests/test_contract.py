@@ -59,6 +59,11 @@ def _surveys() -> dict[str, np.ndarray]:
     return {k: v for k, v in cols.items() if k not in ("segment", "arr")}
 
 
+def _comments() -> dict[str, np.ndarray]:
+    cols = synthetic_survey_columns(30, months=6, start="2024-01", seed=2, comments=True)
+    return {k: v for k, v in cols.items() if k not in ("segment", "arr")}
+
+
 def _payments() -> dict[str, np.ndarray]:
     rng = np.random.default_rng(4)
     n = 120
@@ -91,11 +96,13 @@ def _ratings() -> dict[str, np.ndarray]:
 
 DATA: dict[str, Callable[[], dict[str, np.ndarray]]] = {
     "subscriptions": _subscriptions, "usage": _usage, "tickets": _tickets,
-    "surveys": _surveys, "payments": _payments, "measures": _measures, "ratings": _ratings}
+    "surveys": _surveys, "payments": _payments, "measures": _measures,
+    "comments": _comments, "ratings": _ratings}
 MONEY_FIELDS = {"subscriptions": ("amount",), "payments": ("amount",)}
 RECORD: dict[str, Any] = {"subscriptions": cm.Subscription, "usage": cm.UsageEvent,
                           "tickets": cm.SupportTicket, "surveys": cm.SurveyResponse,
-                          "payments": cm.Payment, "measures": None, "ratings": None}
+                          "payments": cm.Payment, "measures": None,
+                          "comments": cm.SurveyResponse, "ratings": None}
 SEATS = dict.fromkeys(range(25), 4)                       # seats of the usage accounts
 STARTS = {c: np.datetime64("2024-01-01") for c in range(25)}
 
@@ -232,6 +239,15 @@ REGISTRY: list[Spec] = [
     Spec("survey_trend", "surveys",
          lambda d, **k: cm.survey_trend(d, "2024-01", "2024-06", **k),
          additive=("n",), empty_is_nan=False, bad_option=("metric", "ltv")),
+    # feedback (survey comments)
+    Spec("comment_sentiment", "comments", lambda d, **k: cm.comment_sentiment(d, **k),
+         additive=("responses", "comments"), single=False, bad_option=("freq", "decade")),
+    Spec("distinctive_terms", "comments", lambda d, **k: cm.distinctive_terms(d, **k),
+         single=False, empty_is_nan=False, bad_option=("alpha_0", -1)),
+    Spec("comment_themes", "comments",
+         lambda d, **k: cm.comment_themes(d, {"pricing": ["expensive", "price", "pricey"],
+                                               "support": ["support", "team"]}, **k),
+         additive=("comments", "mentions"), single=False, bad_option=("compare", 5)),
     # usage
     Spec("active_users", "usage", lambda d, **k: cm.active_users(d, "2024-03-31", **k),
          additive=("active_users", "accounts"), empty_is_nan=False,

@@ -110,7 +110,7 @@ BASE_ROWS: dict[str, dict[str, Any]] = {
     "payments": {"customer_id": "c0", "date": "2024-01-01", "amount": 10, "currency": "USD"},
     "surveys": {
         "customer_id": "c0", "respondent_id": "r0", "survey": "nps", "score": 9,
-        "submitted_at": "2024-01-01", "weight": 1,
+        "submitted_at": "2024-01-01", "weight": 1, "comment": "Great support, <b>fast</b>",
     },
 }
 """A valid row of each table, every field given; the zoo replaces one field at a time."""

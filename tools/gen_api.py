@@ -111,7 +111,8 @@ VALUE_COLUMNS: dict[str, str | None] = {
     "key_drivers": "importance",
     "first_contact_resolution_rate": "fcr_rate", "open_tickets": "open_tickets",
     "health_rollup": "mean_score", "health_trend": None, "at_risk": None,
-    "account_signals": None,
+    "account_signals": None, "comment_sentiment": "mean_compound", "distinctive_terms": "z",
+    "comment_themes": "share",
 }
 
 

@@ -20,7 +20,16 @@ from csmetrics.exceptions import (
     SimilarIdsWarning,
     UndefinedMetricWarning,
 )
-from csmetrics.feedback import KeyDrivers, key_drivers
+from csmetrics.feedback import (
+    CommentSentiment,
+    CommentThemes,
+    DistinctiveTerms,
+    KeyDrivers,
+    comment_sentiment,
+    comment_themes,
+    distinctive_terms,
+    key_drivers,
+)
 from csmetrics.fx import FxRates
 from csmetrics.health import (
     AtRiskAccounts,
@@ -158,11 +167,14 @@ __all__ = [
     "CSMetricsError",
     "CohortTable",
     "ColumnNotFoundError",
+    "CommentSentiment",
+    "CommentThemes",
     "Comparison",
     "CurrencyMismatchError",
     "CustomerEffortScore",
     "CustomerSatisfactionScore",
     "DataValidationError",
+    "DistinctiveTerms",
     "EngineError",
     "FirstContactResolution",
     "Frequency",
@@ -227,6 +239,8 @@ __all__ = [
     "average_order_value",
     "cac_payback_months",
     "cohort_table",
+    "comment_sentiment",
+    "comment_themes",
     "compare_means",
     "compare_nps",
     "compare_proportions",
@@ -238,6 +252,7 @@ __all__ = [
     "customer_retention_rate",
     "customer_satisfaction_score",
     "datasets",
+    "distinctive_terms",
     "engagement",
     "feature_adoption",
     "first_contact_resolution_rate",

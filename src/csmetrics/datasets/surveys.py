@@ -36,12 +36,29 @@ _SEGMENT_CONTACTS = np.array([2, 5, 12])
 _SURVEY_MIX = {"nps": 0.4, "csat": 0.4, "ces": 0.2}
 
 
+# Comments plausible for each NPS category (detractor, passive, promoter); a comment is one
+# or two of them, so short texts repeat as they do in real exports.
+_COMMENTS = (
+    ("Too expensive for what we get", "Support takes days to reply", "The app is slow and buggy",
+     "Onboarding was confusing", "Missing the integrations we need", "Billing errors again",
+     "Hard to use", "The price went up again", "Not worth the money",
+     "We lost data after the last update"),
+    ("It does the job", "Good product but pricey", "Support is ok, could be faster",
+     "Fine overall", "Some features are missing", "Decent, a few bugs",
+     "Reporting could be better", "Works, but the setup took a while"),
+    ("Great support team", "Love the new dashboard", "Easy to use and fast", "Excellent value",
+     "The team is very helpful", "Saves us hours every week", "Reliable and simple",
+     "Best tool we use, highly recommend"),
+)
+_COMMENT_RATE = np.array([0.7, 0.4, 0.5])       # share of each category who comment
+
 _SURVEYS = Satisfies(lambda v: is_names(v, one=False), "a list of survey names (some of "
                      "'nps', 'csat', 'ces')")
 
 
 @validate_params({"customers": CUSTOMERS, "months": MONTHS, "start": MONTH,
-                  "responses_per_customer": RATE, "surveys": _SURVEYS, "seed": SEED})
+                  "responses_per_customer": RATE, "surveys": _SURVEYS, "seed": SEED,
+                  "comments": Satisfies(lambda v: isinstance(v, bool), "True or False")})
 def synthetic_survey_columns(
     customers: int | Sequence[Any] | NDArray[Any] = 1_000,
     *,
@@ -50,6 +67,7 @@ def synthetic_survey_columns(
     responses_per_customer: float = 6.0,
     surveys: Sequence[str] = ("nps", "csat", "ces"),
     seed: int = 0,
+    comments: bool = False,
 ) -> dict[str, NDArray[Any]]:
     """Columns of synthetic NPS, CSAT and CES responses, for ``SurveyTable.from_columns``.
 
@@ -75,6 +93,11 @@ def synthetic_survey_columns(
         Surveys to generate, mixed 40 / 40 / 20 (renormalised to those asked for).
     seed : int, default 0
         Seed of the random generator: the same arguments give the same responses.
+    comments : bool, default False
+        Add a ``comment`` column: short English comments plausible for the response's NPS
+        category (for CSAT and CES, the matching third of the scale), drawn from a few
+        dozen phrases, one or two per comment; 70% of detractors, 40% of passives and 50%
+        of promoters comment (``None`` otherwise). The other columns do not change.
 
     Returns
     -------
@@ -82,7 +105,7 @@ def synthetic_survey_columns(
         ``customer_id``, ``respondent_id``, ``survey``, ``score`` (int64),
         ``submitted_at`` (datetime64[D]), and two columns the table ignores but ``by=`` and
         ``revenue=`` can use: ``segment`` (the customer's segment) and ``arr`` (its annual
-        recurring revenue).
+        recurring revenue); with ``comments=True``, ``comment`` too.
 
     Examples
     --------
@@ -132,7 +155,7 @@ def synthetic_survey_columns(
             score[rows] = np.clip(np.rint(5.0 + 1.2 * (0.8 * x)), 1, 7)
     contacts = _SEGMENT_CONTACTS[segment[cust]]
     respondent = cust.astype(np.int64) * 16 + rng.integers(0, contacts)
-    return {
+    out = {
         "customer_id": ids[cust],
         "respondent_id": respondent,
         "survey": names,
@@ -141,6 +164,32 @@ def synthetic_survey_columns(
         "segment": np.asarray(_SEGMENTS, dtype=object)[segment[cust]],
         "arr": arr[cust],
     }
+    if comments:
+        out["comment"] = _comments(score, names, seed)
+    return out
+
+
+def _comments(score: NDArray[np.int64], names: NDArray[Any], seed: int) -> NDArray[Any]:
+    """Comments by category, from a generator of their own (the other columns do not
+    depend on whether comments are asked for)."""
+    rng = np.random.default_rng([seed, 16])
+    n = score.size
+    # NPS categories; CSAT 1-5 and CES 1-7 cut into thirds of their scales the same way.
+    cat = np.where(score <= 6, 0, np.where(score <= 8, 1, 2))
+    cat = np.where(names == "csat", np.where(score <= 2, 0, np.where(score == 3, 1, 2)), cat)
+    cat = np.where(names == "ces", np.where(score <= 3, 0, np.where(score <= 5, 1, 2)), cat)
+    out = np.empty(n, dtype=object)
+    out[:] = None
+    for k, phrases in enumerate(_COMMENTS):  # three categories, not rows
+        rows = np.flatnonzero((cat == k) & (rng.random(n) < _COMMENT_RATE[k]))
+        pool = np.asarray(phrases, dtype=object)
+        first = pool[rng.integers(0, pool.size, rows.size)]
+        second = pool[rng.integers(0, pool.size, rows.size)]
+        two = rng.random(rows.size) < 0.3
+        text = first.copy()
+        text[two] = first[two] + ". " + second[two]
+        out[rows] = text
+    return out
 
 
 def synthetic_surveys(
@@ -151,6 +200,7 @@ def synthetic_surveys(
     responses_per_customer: float = 6.0,
     surveys: Sequence[str] = ("nps", "csat", "ces"),
     seed: int = 0,
+    comments: bool = False,
 ) -> SurveyTable:
     """A ``SurveyTable`` of synthetic responses (see ``synthetic_survey_columns``).
 
@@ -162,4 +212,4 @@ def synthetic_surveys(
     """
     return SurveyTable.from_columns(synthetic_survey_columns(
         customers, months=months, start=start, responses_per_customer=responses_per_customer,
-        surveys=surveys, seed=seed))
+        surveys=surveys, seed=seed, comments=comments))

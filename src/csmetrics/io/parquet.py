@@ -31,6 +31,7 @@ from csmetrics.io.csv.adapters import FIELDS
 from csmetrics.io.csv.reader import CSV_OPTIONS
 from csmetrics.results import SkippedRows
 from csmetrics.tables.subscriptions import SubscriptionTable
+from csmetrics.tables.survey_extras import resolve_attributes
 from csmetrics.tables.surveys import SurveyTable
 from csmetrics.tables.tickets import SupportTicketTable
 from csmetrics.tables.usage import UsageTable
@@ -200,6 +201,7 @@ def read_table_parquet(
     columns: Mapping[str, str] | None = None,
     errors: ErrorMode = "raise",
     progress: bool | None = None,
+    keep: Sequence[str] = (),
     **options: Any,
 ) -> _T:
     """Read a Parquet file or dataset into a validated table of type ``kind``.
@@ -220,6 +222,8 @@ def read_table_parquet(
         order, and in a dataset each rule names the file and its row.
     progress : bool, optional
         A progress bar of rows read on standard error; default: only when it is a terminal.
+    keep : sequence of str, optional
+        Other columns to read as they are named (a survey's attribute ratings).
     **options
         Passed on to ``kind.from_columns`` (``survey_name=`` for survey answers).
 
@@ -258,7 +262,7 @@ def read_table_parquet(
     if unknown:
         raise InvalidParameterError(
             f"{name}: columns= maps unknown fields {unknown}; the fields are {list(fields)}.")
-    table, offsets = _read(path, name, fields, mapping, progress)
+    table, offsets = _read(path, name, (*fields, *keep), mapping, progress)
     for field_name, source in mapping.items():
         if source not in table.column_names:
             raise ColumnNotFoundError(source, list(table.column_names),
@@ -320,7 +324,9 @@ def read_subscriptions_parquet(path: str | Path, *, columns: Mapping[str, str] |
 @validate_params(PARQUET_OPTIONS)
 def read_surveys_parquet(path: str | Path, *, columns: Mapping[str, str] | None = None,
                          survey_name: str | None = None, errors: ErrorMode = "raise",
-                         progress: bool | None = None) -> SurveyTable:
+                         progress: bool | None = None,
+                         attributes: Mapping[str, tuple[float, float] | None] | Sequence[str]
+                         | None = None) -> SurveyTable:
     """Read survey answers from a Parquet file or dataset into a ``SurveyTable``.
 
     Parameters
@@ -329,9 +335,11 @@ def read_surveys_parquet(path: str | Path, *, columns: Mapping[str, str] | None 
         A Parquet file or a directory of them.
     columns : mapping, optional
         Field name -> column name for ``customer_id``, ``respondent_id``, ``survey``,
-        ``score``, ``submitted_at`` and ``weight``.
+        ``score``, ``submitted_at``, ``weight`` and ``comment`` (free text, optional).
     survey_name : str, optional
         The survey of every row, for data without a survey column (``"nps"``).
+    attributes : mapping of str to (low, high) or None, or sequence of str, optional
+        Columns of attribute ratings and their scales, as in ``SurveyTable.from_columns``.
     errors, progress
         As in ``read_subscriptions_parquet``.
 
@@ -353,8 +361,10 @@ def read_surveys_parquet(path: str | Path, *, columns: Mapping[str, str] | None 
     >>> read_surveys_parquet(path, survey_name="nps")
     SurveyTable(2 responses, 2 customers, nps 2, 2024-01-05 to 2024-01-09)
     """
+    rated = resolve_attributes(attributes, os.fspath(path))
     return read_table_parquet(SurveyTable, path, fields=FIELDS["surveys"], columns=columns,
-                              errors=errors, progress=progress, survey_name=survey_name)
+                              errors=errors, progress=progress, survey_name=survey_name,
+                              attributes=rated, keep=tuple(rated))
 
 
 @validate_params(PARQUET_OPTIONS)

@@ -158,7 +158,7 @@ class ColumnTable:
                       whole_record: str = "record", **options: Any) -> _T:
         """Records validated one by one, then through ``from_columns`` like any columns."""
         batch = validate_records(records, cls._RECORD, context, whole_record=whole_record)
-        columns = batch.columns(cls._FIELDS, convert=cls._RECORD_CONVERT)
+        columns, options = cls._record_columns(batch, options)
         try:
             table = cls.from_columns(columns, errors=errors,  # type: ignore[attr-defined]
                                      _context=context, **options)
@@ -170,6 +170,13 @@ class ColumnTable:
             raise batch.error(context)
         merged: _T = batch.merge(table)
         return merged
+
+    @classmethod
+    def _record_columns(cls, batch: Any, options: dict[str, Any]
+                        ) -> tuple[dict[str, NDArray[Any]], dict[str, Any]]:
+        """The valid records as the columns (and options) ``from_columns`` is given; a
+        table whose records hold more than one column per field overrides it."""
+        return batch.columns(cls._FIELDS, convert=cls._RECORD_CONVERT), options
 
     def _keep_segments(self: _T, data: Any, names: Sequence[str], checker: Checker,
                        rows: I64 | None = None) -> _T:

@@ -10,7 +10,6 @@ table.skipped. Nothing is counted that was not checked."""
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -18,13 +17,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field, field_validator
 
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
 from csmetrics._core.convert import (
     is_missing,
-    missing_one,
     to_codes,
     to_dates,
     to_float,
@@ -33,7 +30,6 @@ from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.days import day_bounds
 from csmetrics.results import SkippedRows
 from csmetrics.tables.base import Coded, ColumnTable
-from csmetrics.tables.records import RecordModel, record_date, record_label, record_number
 from csmetrics.tables.scales import (
     SCALES,
     SurveyScale,
@@ -43,67 +39,18 @@ from csmetrics.tables.scales import (
     survey_codes,
     survey_name_lookup,
 )
+from csmetrics.tables.survey_extras import (
+    AttributeScales,
+    attribute_matrix,
+    read_attributes,
+    read_comments,
+    record_columns,
+    resolve_attributes,
+)
+from csmetrics.tables.survey_record import SurveyResponse
 
 __all__ = ["SCALES", "SurveyResponse", "SurveyScale", "SurveyScaleLike", "SurveyTable",
            "canonical_survey", "resolve_scales"]
-
-
-class SurveyResponse(RecordModel):
-    """One answer of one respondent to one survey question.
-
-    Parameters
-    ----------
-    customer_id : str or int
-        The account the respondent belongs to (B2B) or the customer (B2C).
-    respondent_id : str or int, optional
-        The person who answered, when known.
-    survey : str
-        ``"nps"``, ``"csat"``, ``"ces"`` or the name of a survey of your own whose scale
-        is given to the table with ``scales=``. Case and surrounding spaces are ignored.
-    score : int, float or None
-        The answer; checked against the survey's scale when the table is built. ``None``
-        (or NaN) is a non-response: the question was skipped; the table counts it in
-        ``non_responses`` and leaves it out of every metric.
-    submitted_at : date or datetime
-        When the answer was given. Timezone-aware times are taken in UTC; the table keeps
-        the date.
-    weight : float, default 1
-        Sampling (or, if asked, frequency) weight of the response; finite and >= 0.
-
-    Examples
-    --------
-    >>> SurveyResponse(customer_id="acme", survey="NPS", score=9, submitted_at="2024-03-01")
-    SurveyResponse(customer_id='acme', respondent_id=None, survey='nps', score=9, submitted_at=datetime.date(2024, 3, 1), weight=1.0)
-    """  # noqa: E501
-
-    customer_id: str | int
-    respondent_id: str | int | None = None
-    survey: str
-    score: int | float | None = Field(allow_inf_nan=False)
-    submitted_at: _dt.date | _dt.datetime
-    weight: float = Field(default=1.0, ge=0, allow_inf_nan=False)
-
-    _labels_as_the_columns_read_them = field_validator(
-        "customer_id", "respondent_id", mode="before")(record_label)
-    _numbers_as_the_columns_read_them = field_validator(
-        "score", "weight", mode="before")(record_number)
-
-    @field_validator("score", mode="before")
-    @classmethod
-    def _blank_is_a_non_response(cls, v: Any) -> Any:
-        # As the columns read it: a missing score (None, NaN, NaT, pd.NA, blank text) is
-        # no answer.
-        return None if missing_one(v) or (isinstance(v, str) and not v.strip()) else v
-
-    @field_validator("survey")
-    @classmethod
-    def _survey_is_named(cls, v: str) -> str:
-        name = canonical_survey(v)
-        if not name:
-            raise ValueError("must not be empty")
-        return name
-
-    _date_as_the_columns_read_it = field_validator("submitted_at", mode="before")(record_date)
 
 
 _COLUMNS = ("customer_id", "respondent_id", "survey", "score", "submitted_at", "weight")
@@ -138,6 +85,14 @@ class SurveyTable(ColumnTable):
     weighted : bool
         Whether some weight differs from 1 (then metrics use the weights and Kish's
         effective sample size).
+    comments : ndarray of object
+        Each response's comment (``str``) or ``None``; kept as given, shown escaped.
+    attributes : mapping of str to ndarray of float64
+        Each attribute's ratings (NaN where not answered), in the order given.
+    attribute_scales : mapping of str to (low, high) or None
+        Each attribute's scale (``None``: unbounded).
+    has_comments : bool
+        Whether the input had a comment column (then ``to_dict`` and the frames show it).
 
     Examples
     --------
@@ -157,7 +112,8 @@ class SurveyTable(ColumnTable):
         "respondent_id": ("respondent_codes", "respondent_ids"),
         "survey": ("survey_codes", "surveys"),
     }
-    _SHARED: ClassVar[tuple[str, ...]] = ("scales", "weighted", "non_responses")
+    _SHARED: ClassVar[tuple[str, ...]] = ("scales", "weighted", "non_responses",
+                                          "attribute_scales", "has_comments")
     _COMPACT: ClassVar[tuple[str, ...]] = ("customer_id", "survey")
     _RECORD: ClassVar[Any] = SurveyResponse
     _NOUN: ClassVar[str] = "survey responses"
@@ -177,6 +133,12 @@ class SurveyTable(ColumnTable):
     weighted: bool = False
     segments: Mapping[str, Coded] = field(default_factory=dict)
     non_responses: int = 0
+    comments: NDArray[Any] = field(default_factory=lambda: np.empty(0, dtype=object))
+    attribute_values: NDArray[np.float64] = field(
+        default_factory=lambda: np.empty((0, 0), dtype=np.float64))
+    attribute_scales: AttributeScales = field(
+        default_factory=lambda: MappingProxyType({}))
+    has_comments: bool = False
 
     # --- construction ---------------------------------------------------------------------
 
@@ -186,9 +148,15 @@ class SurveyTable(ColumnTable):
         records: Iterable[SurveyResponse | Mapping[str, Any]],
         *,
         scales: Mapping[str, SurveyScaleLike] | None = None,
+        attributes: Mapping[str, tuple[float, float] | None] | Sequence[str] | None = None,
         errors: ErrorMode = "raise",
     ) -> SurveyTable:
         """Build a table from ``SurveyResponse`` records or dicts of their fields.
+
+        ``attributes`` gives the scales of the records' attribute ratings, as in
+        ``from_columns``; without it, the attribute names the records use are taken as
+        unbounded ratings. A record rating an attribute not in ``attributes`` is an
+        ``InvalidParameterError`` (the table would have no column for it).
 
         Dicts are validated as records (a failure names the field, the rule and the rows);
         the records then pass the same vectorized checks as ``from_columns``, including
@@ -203,7 +171,14 @@ class SurveyTable(ColumnTable):
         {'row': [1], 'column': ['score'], 'rule': ["must be on its survey's scale (nps: 0-10)"]}
         """
         return cls._from_records(records, errors=errors, context="SurveyTable.from_records",
-                                 scales=scales)
+                                 scales=scales, attributes=attributes)
+
+    @classmethod
+    def _record_columns(cls, batch: Any, options: dict[str, Any]
+                        ) -> tuple[dict[str, NDArray[Any]], dict[str, Any]]:
+        """The records' fields as columns, the attribute ratings one column per attribute
+        (named ``attributes.<name>``, so no rating takes the place of another field)."""
+        return record_columns(batch, cls._FIELDS, options)
 
     @classmethod
     def from_columns(
@@ -221,7 +196,10 @@ class SurveyTable(ColumnTable):
         segments: Sequence[str] = (),
         errors: ErrorMode = "raise",
         survey_names: Mapping[str, str] | None = None,
+        comment: str = "comment",
+        attributes: Mapping[str, tuple[float, float] | None] | Sequence[str] | None = None,
         _context: str = "SurveyTable.from_columns",
+        _attribute_prefix: str = "",
     ) -> SurveyTable:
         """Build a table from columns: a mapping of arrays or lists, or a DataFrame.
 
@@ -249,6 +227,15 @@ class SurveyTable(ColumnTable):
         errors : {"raise", "skip"}, default "raise"
             ``"raise"`` reports every rule broken at once. ``"skip"`` leaves bad rows out and
             lists them, with the rule each broke, in the table's ``skipped``.
+        comment : str, default "comment"
+            The column of free-text comments, optional (an explicitly renamed one must
+            exist). Text of any length and script is kept as given; blank or
+            whitespace-only text, None and NaN are no comment; other values break a rule.
+        attributes : mapping of str to (low, high) or None, or sequence of str, optional
+            Columns of attribute ratings, each with its scale (``{"ease": (1, 7)}``) or
+            ``None`` (or given as a list of names) for an unbounded numeric rating. A blank
+            rating is not answered (NaN); a rating that is not a number, not finite or off
+            its scale breaks a rule of its column.
 
         Notes
         -----
@@ -268,7 +255,8 @@ class SurveyTable(ColumnTable):
             A value breaks a rule: a missing customer id, survey or date; a survey
             with no known scale; a score that is not a number, not finite, off its survey's
             scale or not a whole number on an integer scale; a date that cannot be read; a
-            weight that is missing, not finite or negative.
+            weight that is missing, not finite or negative; a comment that is not text; an
+            attribute rating that is not a number, not finite or off its scale.
 
         Examples
         --------
@@ -286,12 +274,15 @@ class SurveyTable(ColumnTable):
         """  # noqa: E501
         ctx = _context
         known = resolve_scales(scales)
+        rated = resolve_attributes(attributes, ctx)
         renamed = {"customer_id": customer_id, "respondent_id": respondent_id,
                    "survey": survey, "score": score, "submitted_at": submitted_at,
-                   "weight": weight}
+                   "weight": weight, "comment": comment,
+                   **{f"\0{name}": name for name in rated}}
         if survey_name is not None:   # one survey for every row: a survey column is ignored
             del renamed["survey"]
-        raw, n, renamed = read_columns(data, renamed, {"respondent_id", "weight"}, ctx)
+        raw, n, renamed = read_columns(data, renamed, {"respondent_id", "weight", "comment"},
+                                       ctx)
         if survey_name is not None:
             raw["survey"], renamed["survey"] = None, survey
         chk = Checker(n, ctx, errors, collect=True).show({renamed[f]: v for f, v in raw.items()})
@@ -361,6 +352,12 @@ class SurveyTable(ColumnTable):
             chk.check(np.isinf(w), weight, "must be finite")
             with np.errstate(invalid="ignore"):
                 chk.check(w < 0, weight, "must be >= 0")
+        notes = read_comments(raw["comment"], renamed["comment"], chk, n)
+        ratings = read_attributes({name: required(f"\0{name}") for name in rated}, rated, chk,
+                                  n) if rated else attribute_matrix(n, 0)
+        if _attribute_prefix:  # records: "attributes.ease" is the rating "ease"
+            rated = MappingProxyType({k.removeprefix(_attribute_prefix): v
+                                      for k, v in rated.items()})
 
         table = cls(
             customer_codes=cust_codes, customer_ids=cust_ids, respondent_codes=resp_codes,
@@ -368,6 +365,8 @@ class SurveyTable(ColumnTable):
             score=values, submitted_at=dates, weight=w,
             scales=MappingProxyType(known), source_rows=np.arange(n, dtype=np.int64),
             weighted=raw["weight"] is not None and bool((w[~chk.bad & ~blank] != 1.0).any()),
+            comments=notes, attribute_values=ratings, attribute_scales=rated,
+            has_comments=raw["comment"] is not None,
         )
         table = table._keep_segments(data, segments, chk)._finish(chk)
         # Non-responses: rows valid but for their blank score leave the table, counted.
@@ -378,6 +377,27 @@ class SurveyTable(ColumnTable):
                        non_responses=int(skipped_blank.sum()))
 
     # --- access -------------------------------------------------------------------------------
+
+    @property
+    def attributes(self) -> Mapping[str, NDArray[np.float64]]:
+        """Each attribute's ratings (float64, NaN where not answered), read-only."""
+        return MappingProxyType({name: self.attribute_values[:, j]
+                                 for j, name in enumerate(self.attribute_scales)})
+
+    def _decoded(self) -> dict[str, NDArray[Any]]:
+        out = super()._decoded()
+        if self.has_comments:
+            out["comment"] = self.comments
+        out.update(self.attributes)
+        return out
+
+    def _column(self, name: str) -> NDArray[Any] | None:
+        """``comment`` and the attribute ratings."""
+        if name == "comment":
+            return self.comments
+        if name in self.attribute_scales:
+            return self.attributes[name]
+        return None
 
     def scale_of(self, survey: str) -> SurveyScale:
         """The scale of ``survey`` (case-insensitive)."""
@@ -439,4 +459,11 @@ class SurveyTable(ColumnTable):
         cust = self.n_customers
         return (f"SurveyTable({n:,} response{'s' * (n != 1)}, {cust:,} "
                 f"customer{'s' * (cust != 1)}, {mix}, {self.submitted_at.min()} to "
-                f"{self.submitted_at.max()}{self._skipped_text()}{blank_text})")
+                f"{self.submitted_at.max()}{self._comment_text()}{self._skipped_text()}"
+                f"{blank_text})")
+
+    def _comment_text(self) -> str:
+        if not self.has_comments:
+            return ""
+        k = int(np.count_nonzero(self.comments != None))  # noqa: E711 (elementwise)
+        return f", {k:,} comment{'s' * (k != 1)}"

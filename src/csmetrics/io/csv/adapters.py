@@ -28,7 +28,7 @@ price period (Stripe's subscription *items* or *schedules*, or a warehouse histo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,8 @@ from csmetrics.tables.usage import UsageEvent, UsageTable
 
 FIELDS: Mapping[str, tuple[str, ...]] = {
     "subscriptions": tuple(Subscription.model_fields),
-    "surveys": tuple(SurveyResponse.model_fields),
+    # A response's attribute ratings are columns of their own, named with attributes=.
+    "surveys": tuple(f for f in SurveyResponse.model_fields if f != "attributes"),
     "usage": tuple(UsageEvent.model_fields),
     "tickets": tuple(SupportTicket.model_fields),
 }
@@ -152,6 +153,7 @@ def read_surveys_csv(
     progress: bool | None = None,
     preset: str | None = None,
     survey_names: Mapping[str, str] | None = None,
+    attributes: Mapping[str, tuple[float, float] | None] | Sequence[str] | None = None,
 ) -> SurveyTable:
     """Read survey answers from a CSV export into a validated ``SurveyTable``.
 
@@ -161,9 +163,12 @@ def read_surveys_csv(
         The CSV file.
     columns : mapping, optional
         Field name -> column name for the fields ``customer_id``, ``respondent_id``,
-        ``survey``, ``score``, ``submitted_at`` and ``weight``.
+        ``survey``, ``score``, ``submitted_at``, ``weight`` and ``comment`` (free text,
+        optional).
     survey_name : str, optional
         The survey of every row, for an export without a survey column (``"nps"``).
+    attributes : mapping of str to (low, high) or None, or sequence of str, optional
+        Columns of attribute ratings and their scales, as in ``SurveyTable.from_columns``.
     errors, encoding, progress
         As in ``read_subscriptions_csv``.
     preset : {"delighted"}, optional
@@ -198,6 +203,8 @@ def read_surveys_csv(
         options["survey_name"] = survey_name
     if survey_names is not None:
         options["survey_names"] = survey_names
+    if attributes is not None:
+        options["attributes"] = attributes
     return read_table_csv(SurveyTable, path, fields=FIELDS["surveys"], columns=columns,
                           errors=errors, encoding=encoding, progress=progress, preset=preset,
                           **options)
