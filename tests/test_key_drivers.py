@@ -497,3 +497,58 @@ def test_the_quadrant_chart() -> None:
     texts = {t.get_text() for t in ax.texts}
     assert {"fix first", "keep", "maintain", "low priority", *DRIVERS} <= texts
     assert len(ax.collections) == 3            # one point per driver
+
+
+# --- a SurveyTable with attribute ratings ---------------------------------------------------------
+
+
+def survey_columns(n: int = 240) -> dict[str, Any]:
+    cols = ratings(n)
+    return {"customer_id": cols["customer_id"], "region": cols["region"],
+            "survey": np.where(np.arange(n) % 4 == 0, "csat", "nps"),
+            "score": np.where(np.arange(n) % 4 == 0, np.clip(cols["score"] // 2, 1, 5),
+                              cols["score"]),
+            "submitted_at": np.full(n, "2024-03-01"), "ease": cols["ease"],
+            "support": cols["support"], "price": cols["price"]}
+
+
+def test_a_survey_table_gives_its_score_as_outcome_and_its_ratings_as_drivers() -> None:
+    from csmetrics.tables.surveys import SurveyTable
+
+    cols = survey_columns()
+    cols["price"] = cols["price"].copy()
+    cols["price"][[1, 2]] = np.nan                     # not answered
+    table = SurveyTable.from_columns(cols, attributes=dict.fromkeys(DRIVERS, (1, 7)),
+                                     segments=["region"])
+    with pytest.raises(InvalidParameterError, match="several surveys"):
+        key_drivers(table)
+    r = key_drivers(table, survey="nps", by="region", n_resamples=100)
+    nps = cols["survey"] == "nps"
+    same(r, call({k: v[nps] for k, v in cols.items() if k != "survey"}, by="region",
+                 n_resamples=100))
+    assert r["driver"].tolist()[:3] == DRIVERS         # drivers=None: every attribute
+    assert int(r["excluded"].sum()) == 2 * 3
+    one = key_drivers(table, survey="nps", drivers=["support", "ease"], n_resamples=0)
+    assert one["driver"].tolist() == ["support", "ease"]
+    np.testing.assert_allclose(one["performance"],
+                               100 * (np.array([cols[d][nps].mean() for d in ("support", "ease")])
+                                      - 1) / 6)    # the table's scales give performance
+
+
+def test_a_survey_table_refuses_what_it_does_not_have() -> None:
+    from csmetrics.tables.surveys import SurveyTable
+
+    cols = survey_columns()
+    table = SurveyTable.from_columns(cols, attributes={"ease": (1, 7)})
+    with pytest.raises(ColumnNotFoundError, match="'price'"):
+        key_drivers(table, survey="nps", drivers=["price"])
+    with pytest.raises(InvalidParameterError, match="outcome is the score"):
+        key_drivers(table, survey="nps", outcome="ease")
+    with pytest.raises(InvalidParameterError, match="'ces' is not in the table"):
+        key_drivers(table, survey="ces")
+    bare = SurveyTable.from_columns({k: cols[k] for k in ("customer_id", "survey", "score",
+                                                          "submitted_at")})
+    with pytest.raises(InvalidParameterError, match="no attribute ratings"):
+        key_drivers(bare, survey="nps")
+    with pytest.raises(InvalidParameterError, match="columns have no surveys"):
+        key_drivers(ratings(), outcome="score", drivers=DRIVERS, survey="nps")

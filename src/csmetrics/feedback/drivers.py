@@ -17,9 +17,6 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._core.checks import Checker
-from csmetrics._core.columns import column_getter, match_columns
-from csmetrics._core.convert import factorize, is_missing, to_float
 from csmetrics._core.options import (
     CONFIDENCE,
     SEED,
@@ -29,20 +26,14 @@ from csmetrics._core.options import (
     is_names,
     validate_params,
 )
-from csmetrics._core.segments import (
-    By,
-    Segments,
-    from_labels,
-    from_mapping,
-    is_mapping,
-    segment_columns,
-    whole,
-)
+from csmetrics._core.segments import By, segment_columns
 from csmetrics._core.warnings import warn_if_undefined
 from csmetrics._kernels import drivers as kd
 from csmetrics.exceptions import InvalidParameterError
+from csmetrics.feedback.driver_inputs import DriverColumns, read_columns, read_table
 from csmetrics.feedback.driver_results import KeyDrivers, quadrants
 from csmetrics.tables.accounts import BY
+from csmetrics.tables.surveys import SurveyTable
 
 __all__ = ["MAX_SHAPLEY_DRIVERS", "key_drivers"]
 
@@ -52,7 +43,6 @@ MAX_SHAPLEY_DRIVERS = 12
 Floats = NDArray[np.float64]
 Method = Literal["relative_weights", "shapley"]
 _CONTEXT = "key_drivers"
-_ID = "customer_id"
 
 
 def _is_scales(value: Any) -> bool:
@@ -81,6 +71,7 @@ _OPTIONS = {
     "n_resamples": Interval(0, 100_000, integer=True),
     "seed": SEED,
     "missing": OneOf("exclude", "raise"),
+    "survey": Satisfies(lambda v: v is None or isinstance(v, str), "a survey name or None"),
 }
 
 
@@ -97,18 +88,23 @@ def key_drivers(
     n_resamples: int = 1_000,
     seed: int | np.random.Generator | None = 0,
     missing: Literal["exclude", "raise"] = "exclude",
+    survey: str | None = None,
 ) -> KeyDrivers:
     """Relative importance of each driver (attribute rating) for an outcome (0-1 shares).
 
     Parameters
     ----------
-    data : columns
+    data : columns or SurveyTable
         One row per respondent: a mapping of columns, a pandas or polars DataFrame, a pyarrow
-        Table or any Arrow stream (``__arrow_c_stream__``).
+        Table or any Arrow stream (``__arrow_c_stream__``); or a ``SurveyTable`` with
+        attribute ratings, one response per row: its score is the outcome and its
+        attributes the drivers.
     outcome : str
-        The outcome's column (an NPS or satisfaction score).
+        The outcome's column (an NPS or satisfaction score); with a ``SurveyTable``, None
+        (or ``"score"``): the score.
     drivers : list of str
-        The drivers' columns (ratings of attributes: ease, support, price ...).
+        The drivers' columns (ratings of attributes: ease, support, price ...); with a
+        ``SurveyTable``, attribute names, None for all of them.
     method : {"relative_weights", "shapley"}, default "relative_weights"
         Johnson's relative weights, or the Shapley decomposition of R-squared (LMG), which
         takes at most ``MAX_SHAPLEY_DRIVERS`` (12) drivers.
@@ -127,6 +123,9 @@ def key_drivers(
     missing : {"exclude", "raise"}, default "exclude"
         Leave out answers with a missing outcome or driver (counted in ``excluded``), or
         raise a ``DataValidationError`` naming them.
+    survey : str, optional
+        With a ``SurveyTable`` holding several surveys, the survey whose responses are read
+        (``"nps"``). Response weights are not used: every response counts once.
 
     Returns
     -------
@@ -198,7 +197,13 @@ def key_drivers(
     >>> r["performance"].tolist(), r["quadrant"].tolist()   # both at the mean: high
     ([50.0, 50.0], ['keep', 'maintain'])
     """
-    columns = _read(data, outcome, drivers, by, missing, scales)
+    if isinstance(data, SurveyTable):
+        columns = read_table(data, outcome, drivers, by, missing, scales, survey)
+    else:
+        if survey is not None:
+            raise InvalidParameterError(f"{_CONTEXT}: survey= selects the responses of a "
+                                        "SurveyTable; columns have no surveys.")
+        columns = read_columns(data, outcome, drivers, by, missing, scales)
     k = len(columns.drivers)
     if method == "shapley" and k > MAX_SHAPLEY_DRIVERS:
         raise InvalidParameterError(
@@ -209,86 +214,6 @@ def key_drivers(
     blocks = [_block(columns.complete_rows(rows), columns.excluded_in(rows), method,
                      n_resamples, confidence, rng) for rows in columns.rows_of_segments()]
     return _result(columns, blocks, method, confidence, n_resamples)
-
-
-@dataclass(frozen=True)
-class _Columns:
-    """The outcome (column 0) and drivers of every answer, and their segments."""
-
-    outcome: str
-    drivers: tuple[str, ...]
-    values: Floats
-    complete: NDArray[np.bool_]
-    segments: Segments
-    scales: Mapping[str, tuple[float, float] | None]
-
-    def rows_of_segments(self) -> list[NDArray[np.int64]]:
-        """The rows of each segment, in segment order (one sort, not a scan per segment)."""
-        order = np.argsort(self.segments.of_row, kind="stable")
-        bounds = np.searchsorted(self.segments.of_row[order], np.arange(self.segments.n + 1))
-        return [order[bounds[g]:bounds[g + 1]] for g in range(self.segments.n)]
-
-    def complete_rows(self, rows: NDArray[np.int64]) -> Floats:
-        """The complete answers among ``rows`` (the values themselves when that is all)."""
-        if rows.size == self.values.shape[0] and bool(self.complete.all()):
-            return self.values   # the whole portfolio, nothing missing: no copy
-        return self.values[rows[self.complete[rows]]]
-
-    def excluded_in(self, rows: NDArray[np.int64]) -> int:
-        return int(rows.size - self.complete[rows].sum())
-
-
-def _read(data: Any, outcome: str | None, drivers: Sequence[str] | None, by: By,
-          missing: str, scales: Mapping[str, tuple[float, float] | None] | None) -> _Columns:
-    """The columns as float64, checked: numbers, finite, missing only where allowed."""
-    if outcome is None or drivers is None:
-        raise InvalidParameterError(
-            f"{_CONTEXT}: give the outcome column and the driver columns "
-            "(outcome='nps', drivers=['ease', 'support', ...]).")
-    drivers = list(drivers)
-    repeated = sorted({d for d in drivers if drivers.count(d) > 1})
-    if repeated:
-        raise InvalidParameterError(f"{_CONTEXT}: drivers name {repeated} more than once.")
-    if outcome in drivers:
-        raise InvalidParameterError(f"{_CONTEXT}: the outcome {outcome!r} is also a driver.")
-    if isinstance(by, str) and by in (outcome, *drivers):
-        raise InvalidParameterError(
-            f"{_CONTEXT}: by={by!r} is the outcome or a driver; split by another column.")
-    unknown = sorted(set(scales or {}) - set(drivers))
-    if unknown:
-        raise InvalidParameterError(f"{_CONTEXT}: scales names columns that are not drivers: "
-                                    f"{unknown}.")
-    names, get = column_getter(data, _CONTEXT)
-    wanted = [outcome, *drivers] + ([by] if isinstance(by, str) else []) + (
-        [_ID] if is_mapping(by) else [])
-    source = match_columns(names, wanted, _CONTEXT)
-    raw = {name: get(source[name]) for name in [outcome, *drivers]}
-    n = len(raw[outcome])
-    if any(len(v) != n for v in raw.values()):
-        raise InvalidParameterError(f"{_CONTEXT}: columns must all have one length.")
-    chk = Checker(n, _CONTEXT, collect=True).show(raw)
-    values = np.empty((n, len(drivers) + 1))
-    for j, name in enumerate(raw):
-        values[:, j] = to_float(raw[name], name, chk)
-        chk.check(np.isinf(values[:, j]), name, "must be finite")
-        if missing == "raise":
-            chk.check(np.isnan(values[:, j]) & ~chk.flagged(name), name, "must not be missing")
-    chk.raise_collected()
-    complete = np.asarray(~np.isnan(values).any(axis=1), dtype=bool)
-    segments = _segments(by, get, source, n)
-    return _Columns(outcome, tuple(drivers), values, complete, segments, dict(scales or {}))
-
-
-def _segments(by: By, get: Any, source: Mapping[str, str], n: int) -> Segments:
-    if by is None:
-        return whole(n)
-    if isinstance(by, str):
-        return from_labels(get(source[by]), n, _CONTEXT, name=by)
-    ids = get(source[_ID])
-    gone = is_missing(ids)
-    Checker(n, _CONTEXT).show({_ID: ids}).check(gone, _ID, "must not be missing")
-    categories, codes = factorize(ids)
-    return from_mapping(by, np.asarray(categories), codes, _CONTEXT, n_rows=n)
 
 
 @dataclass(frozen=True)
@@ -363,7 +288,7 @@ _BECAUSE = {
 }
 
 
-def _result(columns: _Columns, blocks: list[_Block], method: str, confidence: float,
+def _result(columns: DriverColumns, blocks: list[_Block], method: str, confidence: float,
             n_resamples: int) -> KeyDrivers:
     k = len(columns.drivers)
     g = len(blocks)
