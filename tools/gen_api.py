@@ -30,6 +30,8 @@ GROUPS = [
     ("usage", "Usage", "Active users, stickiness, adoption, licence utilization, time to value."),
     ("support", "Support", "First contact resolution and open tickets."),
     ("health", "Health", "Scorecards, explanations, roll-ups, trends and the standard signals."),
+    ("feedback", "Voice of the customer",
+     "Comment sentiment, distinctive terms and themes (see [Feedback](feedback.md))."),
     ("report", "Reports", "A portfolio of tables and one report of every metric."),
     ("io", "Reading and writing files", "CSV and Parquet readers with file and line errors."),
     ("periods", "Periods", "Calendar and fiscal periods."),

@@ -14,6 +14,7 @@ scripts mostly scores 0 (neutral) and is counted so.
 
 from __future__ import annotations
 
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -206,11 +207,12 @@ def _group_columns(rows: CommentRows, compound: NDArray[np.float64], confidence:
                               minlength=n_cells)
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(ss / (n - 1))
-        t = scipy("stats").t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+        # scipy.special's t quantile: scipy.stats would cost a second to import.
+        t = scipy("special").stdtrit(np.maximum(n - 1, 1), 0.5 + confidence / 2)
         half = np.where(n >= 2, t * sd / np.sqrt(n), np.nan)
         pos = group_counts(rows, has & (compound >= POSITIVE_AT)) / n
         neg = group_counts(rows, has & (compound <= NEGATIVE_AT)) / n
-    z = float(scipy("stats").norm.ppf(0.5 + confidence / 2))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
     pos_lo, pos_hi = ks.wilson(pos, n, z)
     neg_lo, neg_hi = ks.wilson(neg, n, z)
     warn_if_undefined(n == 0, context=context, because="a group has no comments")

@@ -18,12 +18,12 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Mapping, Sequence
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._core.optional import scipy
 from csmetrics._core.options import CONFIDENCE, Satisfies, validate_params
 from csmetrics._core.segments import By
 from csmetrics._core.warnings import warn_if_undefined
@@ -177,7 +177,7 @@ def comment_themes(
         before = every.take(window_mask(every.table, first, last, ctx))
     names = tuple(themes)
     parts: list[dict[str, Any]] = []
-    z = float(scipy("stats").norm.ppf(0.5 + confidence / 2))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
     undefined = []
     for name in names:
         listed = themes[name]
