@@ -398,7 +398,8 @@ def test_the_plot_namespace_has_every_chart_under_a_short_name() -> None:
              "survey_estimate": "plot_survey_estimate", "csat": "plot_survey_estimate",
              "ces": "plot_survey_estimate", "survey_trend": "plot_survey_trend",
              "health_bands": "plot_health_bands", "at_risk": "plot_at_risk",
-             "health_transitions": "plot_health_transitions"}
+             "health_transitions": "plot_health_transitions",
+             "key_drivers": "plot_key_drivers"}
     assert sorted(cm.plot.__all__) == sorted(names)
     for short, long in names.items():
         assert getattr(cm.plot, short) is getattr(plotting, long)

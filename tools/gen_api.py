@@ -31,7 +31,8 @@ GROUPS = [
     ("support", "Support", "First contact resolution and open tickets."),
     ("health", "Health", "Scorecards, explanations, roll-ups, trends and the standard signals."),
     ("feedback", "Voice of the customer",
-     "Comment sentiment, distinctive terms and themes (see [Feedback](feedback.md))."),
+     "Comment sentiment, distinctive terms and themes (see [Feedback](feedback.md)); key "
+     "drivers of a score (see [Key drivers](key_drivers.md))."),
     ("report", "Reports", "A portfolio of tables and one report of every metric."),
     ("io", "Reading and writing files", "CSV and Parquet readers with file and line errors."),
     ("periods", "Periods", "Calendar and fiscal periods."),
@@ -154,7 +155,8 @@ def results() -> str:
 CHART_NAMES: dict[str, str] = {
     "AtRiskAccounts": "at_risk", "CohortTable": "cohorts", "CustomerEffortScore": "ces",
     "CustomerSatisfactionScore": "csat", "HealthRollup": "health_bands",
-    "HealthTrend": "health_transitions", "MRRMovements": "mrr_bridge, movements",
+    "HealthTrend": "health_transitions", "KeyDrivers": "key_drivers",
+    "MRRMovements": "mrr_bridge, movements",
     "MRRSeries": "mrr_series", "NetPromoterScore": "nps", "RetentionSeries": "retention",
     "ShiftedBetaGeometric": "sbg", "SurveyTrend": "survey_trend", "SurvivalCurve": "survival",
 }

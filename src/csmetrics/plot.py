@@ -23,6 +23,7 @@ name                      draws                                  result
 ``health_bands``          accounts and MRR in each band          ``health_rollup``
 ``at_risk``               MRR of the top accounts at risk        ``at_risk``
 ``health_transitions``    band-to-band movements                 ``health_trend``
+``key_drivers``           importance-performance quadrants       ``key_drivers``
 ========================  =====================================  ==========================
 
 Examples
@@ -41,6 +42,7 @@ at_risk = _plotting.plot_at_risk
 cohorts = _plotting.plot_cohort_table
 health_bands = _plotting.plot_health_bands
 health_transitions = _plotting.plot_health_transitions
+key_drivers = _plotting.plot_key_drivers
 movements = _plotting.plot_mrr_movements
 mrr_bridge = _plotting.plot_mrr_bridge
 mrr_series = _plotting.plot_mrr_series
@@ -61,6 +63,7 @@ __all__ = [
     "csat",
     "health_bands",
     "health_transitions",
+    "key_drivers",
     "movements",
     "mrr_bridge",
     "mrr_series",
