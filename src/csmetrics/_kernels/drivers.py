@@ -4,8 +4,8 @@ weights, the Shapley (LMG) decomposition of R-squared and their bootstrap.
 Pure numpy over whole columns. A block of answers is an ``(n, p)`` array whose column 0 is
 the outcome and columns 1..k the drivers. Survey ratings repeat: rows are reduced once to
 their distinct *patterns* with a count each, and everything else (the point estimate and every
-bootstrap replicate) needs only the weighted cross-products of the patterns, ``W @ P``, where
-``P`` holds each pattern's products of pairs of columns. A bootstrap replicate is a
+bootstrap replicate) needs only the weighted cross-products of the patterns,
+``[1, x]' diag(w) [1, x]``. A bootstrap replicate is a
 multinomial draw of ``n`` over the patterns with probabilities ``count / n``: exactly the
 resampling of rows with replacement, whatever the number of rows.
 """
@@ -45,20 +45,23 @@ def patterns(block: Floats) -> tuple[Floats, Ints]:
     low = block.min(axis=0)
     with np.errstate(over="ignore"):
         span = block.max(axis=0) - low + 1.0   # inf beyond the float64 range: not ratings
-    if np.prod(span) <= _RADIX_LIMIT and bool((block == np.round(block)).all()):
+    if np.prod(span) <= _RADIX_LIMIT and all(
+            bool((block[:, j] == np.floor(block[:, j])).all()) for j in range(p)):
         radix = np.cumprod(np.concatenate([[1.0], span[:-1]]))
         key = ((block - low) @ radix).astype(np.int64)   # exact: below 2^22
         counts = np.bincount(key, minlength=int(np.prod(span)))
         present = np.flatnonzero(counts)
         digits = (present[:, None] // radix.astype(np.int64)) % span.astype(np.int64)
-        return digits + low, counts[present].astype(np.int64)
+        return np.asfortranarray(digits + low), counts[present].astype(np.int64)
     order = np.argsort(_row_hash(block), kind="stable")
-    rows = block[order]
+    rows = np.empty((n, p), order="F")
+    for j in range(p):  # a gather per column reads each column once
+        rows[:, j] = block[:, j][order]
     new = np.ones(n, dtype=bool)
     new[1:] = (rows[1:] != rows[:-1]).any(axis=1)
     starts = np.flatnonzero(new)
     counts_ = np.diff(np.append(starts, n)).astype(np.int64)
-    return rows[starts], counts_
+    return np.asfortranarray(rows[starts]), counts_
 
 
 _RADIX_LIMIT = float(1 << 22)
@@ -67,11 +70,11 @@ _RADIX_LIMIT = float(1 << 22)
 
 def _row_hash(block: Floats) -> NDArray[np.uint64]:
     """A 64-bit hash of each row's values (splitmix64 finaliser over the bit patterns)."""
-    bits = np.ascontiguousarray(block + 0.0).view(np.uint64)  # + 0.0: -0.0 hashes as 0.0
     h = np.zeros(block.shape[0], dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for j in range(block.shape[1]):  # one pass per column
-            h ^= bits[:, j] + np.uint64(0x9E3779B97F4A7C15)
+        for j in range(block.shape[1]):  # one pass per column; + 0.0: -0.0 hashes as 0.0
+            bits = np.ascontiguousarray(block[:, j] + 0.0).view(np.uint64)
+            h ^= bits + np.uint64(0x9E3779B97F4A7C15)
             h ^= h >> np.uint64(30)
             h *= np.uint64(0xBF58476D1CE4E5B9)
             h ^= h >> np.uint64(27)
@@ -99,25 +102,27 @@ def standardised(unique: Floats, counts: Ints) -> Floats:
     return np.asarray(x / np.where(spread > 0, spread, 1.0), dtype=np.float64)
 
 
-def products(x: Floats) -> Floats:
-    """Each row's products of pairs of ``[1, x]`` (upper triangle, row-major): ``(u, q)``."""
-    aug = np.column_stack([np.ones(x.shape[0]), x])
-    i, j = np.triu_indices(aug.shape[1])
-    return np.asarray(aug[:, i] * aug[:, j], dtype=np.float64)
+def augmented(x: Floats) -> Floats:
+    """``[1, x]``, column-major: the design whose weighted cross-products give every
+    moment a correlation needs."""
+    aug = np.empty((x.shape[0], x.shape[1] + 1), order="F")
+    aug[:, 0] = 1.0
+    aug[:, 1:] = x
+    return aug
 
 
-def correlations(moments: Floats, p: int) -> tuple[Floats, Floats]:
-    """Correlation matrices ``(m, p, p)`` from weighted cross-products ``(m, q)`` of
-    ``[1, x]``, and each column's variance ``(m, p)`` (NaN where a weight total is 0)."""
-    m = moments.shape[0]
-    full = np.zeros((m, p + 1, p + 1))
-    i, j = np.triu_indices(p + 1)
-    full[:, i, j] = moments
-    full[:, j, i] = moments
+def gram(aug: Floats, weights: Floats) -> Floats:
+    """The weighted cross-products ``aug' diag(weights) aug``: ``(p + 1, p + 1)``."""
+    return np.asarray((aug * weights[:, None]).T @ aug, dtype=np.float64)
+
+
+def correlations(grams: Floats) -> tuple[Floats, Floats]:
+    """Correlation matrices ``(m, p, p)`` from weighted cross-products ``(m, p + 1, p + 1)``
+    of ``[1, x]``, and each column's variance ``(m, p)`` (NaN where a weight total is 0)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        n = full[:, 0, 0]
-        mean = full[:, 0, 1:] / n[:, None]
-        cov = full[:, 1:, 1:] / n[:, None, None] - mean[:, :, None] * mean[:, None, :]
+        n = grams[:, 0, 0]
+        mean = grams[:, 0, 1:] / n[:, None]
+        cov = grams[:, 1:, 1:] / n[:, None, None] - mean[:, :, None] * mean[:, None, :]
         var = np.diagonal(cov, axis1=1, axis2=2).copy()
         sd = np.sqrt(np.maximum(var, 0.0))
         corr = cov / (sd[:, :, None] * sd[:, None, :])

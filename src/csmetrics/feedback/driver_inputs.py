@@ -46,6 +46,8 @@ class DriverColumns:
 
     def rows_of_segments(self) -> list[NDArray[np.int64]]:
         """The rows of each segment, in segment order (one sort, not a scan per segment)."""
+        if self.segments.n == 1:
+            return [np.arange(self.values.shape[0])]
         order = np.argsort(self.segments.of_row, kind="stable")
         bounds = np.searchsorted(self.segments.of_row[order], np.arange(self.segments.n + 1))
         return [order[bounds[g]:bounds[g + 1]] for g in range(self.segments.n)]
@@ -94,14 +96,19 @@ def read_columns(data: Any, outcome: str | None, drivers: Sequence[str] | None, 
     if any(len(v) != n for v in raw.values()):
         raise InvalidParameterError(f"{_CONTEXT}: columns must all have one length.")
     chk = Checker(n, _CONTEXT, collect=True).show(raw)
-    values = np.empty((n, len(drivers) + 1))
+    # Column-major: every pass over one column reads contiguous memory.
+    values = np.empty((n, len(drivers) + 1), order="F")
+    complete = np.ones(n, dtype=bool)
     for j, name in enumerate(raw):
-        values[:, j] = to_float(raw[name], name, chk)
+        column = raw[name]
+        numeric = column.dtype.kind in "iuf"
+        values[:, j] = column if numeric else to_float(column, name, chk)
         chk.check(np.isinf(values[:, j]), name, "must be finite")
+        gone = np.isnan(values[:, j])
         if missing == "raise":
-            chk.check(np.isnan(values[:, j]) & ~chk.flagged(name), name, "must not be missing")
+            chk.check(gone & ~chk.flagged(name), name, "must not be missing")
+        complete &= ~gone
     chk.raise_collected()
-    complete = np.asarray(~np.isnan(values).any(axis=1), dtype=bool)
     segments = _segments(by, get, source, n)
     return DriverColumns(outcome, tuple(drivers), values, complete, segments, dict(scales or {}))
 
@@ -142,7 +149,7 @@ def read_table(table: SurveyTable, outcome: str | None, drivers: Sequence[str] |
             chk.check(np.isnan(values[:, j + 1]), name, "must not be missing")
         chk.raise_collected()
     known = {d: table.attribute_scales[d] for d in drivers}
-    return DriverColumns("score", tuple(drivers), np.ascontiguousarray(values, dtype=np.float64),
+    return DriverColumns("score", tuple(drivers), np.asfortranarray(values, dtype=np.float64),
                     np.asarray(~np.isnan(values).any(axis=1), dtype=bool),
                     resolve(by, table, _CONTEXT), {**known, **(scales or {})})
 

@@ -242,8 +242,8 @@ def _block(complete: Floats, excluded: int, method: str, n_resamples: int, confi
         return _Block(nan, nan, nan, nan, np.nan, n, excluded, mean, "few")
     if (unique.min(axis=0) == unique.max(axis=0)).any():
         return _Block(nan, nan, nan, nan, np.nan, n, excluded, mean, "constant")
-    prods = kd.products(kd.standardised(unique, counts))
-    corr, var = kd.correlations((counts @ prods)[None, :], p)
+    aug = kd.augmented(kd.standardised(unique, counts))
+    corr, var = kd.correlations(kd.gram(aug, counts.astype(np.float64))[None])
     weight = _weights(corr, method)[0]
     if np.isnan(weight).any():
         return _Block(nan, nan, nan, nan, np.nan, n, excluded, mean, "collinear")
@@ -251,7 +251,7 @@ def _block(complete: Floats, excluded: int, method: str, n_resamples: int, confi
     shares = np.empty((0, k))
     parts = []
     for draws in kd.resample_counts(counts, n_resamples, rng):
-        c, v = kd.correlations(draws @ prods, p)
+        c, v = kd.correlations(np.stack([kd.gram(aug, w) for w in draws]))
         flat = (v <= 1e-12 * var).any(axis=1)  # a resample in which something does not vary
         c[flat] = np.nan
         w = _weights(c, method)
