@@ -138,8 +138,9 @@ def key_drivers(
     ------
     InvalidParameterError
         A bad option: no outcome or drivers, a driver given twice or equal to the outcome,
-        ``by`` naming the outcome or a driver, a scale for a column that is not a driver, or
-        more than 12 drivers for ``"shapley"``.
+        ``by`` naming the outcome or a driver, a scale for a column that is not a driver,
+        more than 12 drivers for ``"shapley"``; with a ``SurveyTable``, an outcome other
+        than the score, no attribute ratings, or several surveys and no ``survey=``.
     ColumnNotFoundError
         A column is not in the data.
     DataValidationError
