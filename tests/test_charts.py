@@ -433,7 +433,8 @@ def test_the_plot_namespace_has_every_chart_under_a_short_name() -> None:
              "health_transitions": "plot_health_transitions", "renewals": "plot_renewals",
              "churn_reasons": "plot_churn_breakdown", "backtest": "plot_backtest",
              "sla_attainment": "plot_sla_attainment", "ticket_times": "plot_ticket_times",
-             "churn_drivers": "plot_churn_drivers", "mrr_forecast": "plot_mrr_forecast"}
+             "churn_drivers": "plot_churn_drivers", "mrr_forecast": "plot_mrr_forecast",
+             "key_drivers": "plot_key_drivers"}
     assert sorted(cm.plot.__all__) == sorted(names)
     for short, long in names.items():
         assert getattr(cm.plot, short) is getattr(plotting, long)

@@ -96,16 +96,27 @@ def _measures() -> dict[str, np.ndarray]:
             "mrr_change": rng.uniform(-0.3, 0.3, n)}
 
 
+def _ratings() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(8)
+    n = 90
+    ease = rng.integers(1, 8, n).astype(float)
+    price = rng.integers(1, 8, n).astype(float)
+    score = np.clip(np.round(ease + 0.5 * price + rng.normal(0, 1.5, n)), 0, 10)
+    score[[5, 40]] = np.nan                              # left out, and counted
+    return {"customer_id": np.array([f"c{i % 30:02d}" for i in range(n)], dtype=object),
+            "score": score, "ease": ease, "price": price}
+
+
 DATA: dict[str, Callable[[], dict[str, np.ndarray]]] = {
     "subscriptions": _subscriptions, "products": _products, "usage": _usage,
     "tickets": _tickets, "surveys": _surveys, "payments": _payments, "measures": _measures,
-    "comments": _comments}
+    "comments": _comments, "ratings": _ratings}
 MONEY_FIELDS = {"subscriptions": ("amount",), "products": ("amount",),
                 "payments": ("amount",)}
 RECORD: dict[str, Any] = {"subscriptions": cm.Subscription, "products": cm.Subscription,
                           "usage": cm.UsageEvent, "tickets": cm.SupportTicket,
                           "surveys": cm.SurveyResponse, "payments": cm.Payment,
-                          "measures": None, "comments": cm.SurveyResponse}
+                          "measures": None, "comments": cm.SurveyResponse, "ratings": None}
 SEATS = dict.fromkeys(range(25), 4)                       # seats of the usage accounts
 STARTS = {c: np.datetime64("2024-01-01") for c in range(25)}
 
@@ -337,6 +348,12 @@ REGISTRY: list[Spec] = [
          money=("mrr", "committed", "new"),  # the bounds are quantiles of paths
          # (not partials: a simulation; tests/test_forecast.py adds up committed MRR)
          bad_option=("method", "arima"), options={"simulations": 200}, single=False),
+    # feedback
+    Spec("key_drivers", "ratings",
+         lambda d, **k: cm.key_drivers(d, outcome="score", drivers=["ease", "price"],
+                                       scales={"ease": (1, 7), "price": (1, 7)}, **k),
+         bad_option=("method", "ols"), single=False,
+         options={"n_resamples": 50}),
     # health
     Spec("health_rollup", "measures",
          lambda d, **k: cm.health_rollup(cm.standard_scorecard().score(d), **k),

@@ -25,10 +25,12 @@ from csmetrics.feedback import (
     CommentThemes,
     DetractorFollowups,
     DistinctiveTerms,
+    KeyDrivers,
     comment_sentiment,
     comment_themes,
     detractor_followups,
     distinctive_terms,
+    key_drivers,
 )
 from csmetrics.forecast import (
     ForecastBacktest,
@@ -228,6 +230,7 @@ __all__ = [
     "HealthScores",
     "HealthTrend",
     "InvalidParameterError",
+    "KeyDrivers",
     "LifetimeValue",
     "Linear",
     "LogRankTest",
@@ -320,6 +323,7 @@ __all__ = [
     "health_rollup",
     "health_trend",
     "kaplan_meier",
+    "key_drivers",
     "license_utilization",
     "lifetime_value",
     "logo_churn_rate",

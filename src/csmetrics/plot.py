@@ -30,6 +30,7 @@ name                      draws                                  result
 ``ticket_times``          median and percentiles in hours        ``*_time``
 ``churn_drivers``         odds ratios with their intervals       ``churn_drivers``
 ``mrr_forecast``          MRR history, forecast and its fan      ``mrr_forecast``
+``key_drivers``           importance-performance quadrants       ``key_drivers``
 ========================  =====================================  ==========================
 
 Examples
@@ -51,6 +52,7 @@ churn_drivers = _plotting.plot_churn_drivers
 cohorts = _plotting.plot_cohort_table
 health_bands = _plotting.plot_health_bands
 health_transitions = _plotting.plot_health_transitions
+key_drivers = _plotting.plot_key_drivers
 movements = _plotting.plot_mrr_movements
 mrr_bridge = _plotting.plot_mrr_bridge
 mrr_forecast = _plotting.plot_mrr_forecast
@@ -78,6 +80,7 @@ __all__ = [
     "csat",
     "health_bands",
     "health_transitions",
+    "key_drivers",
     "movements",
     "mrr_bridge",
     "mrr_forecast",

@@ -10,6 +10,7 @@ same charts under short names.
 
 from csmetrics.plotting.backtest import plot_backtest
 from csmetrics.plotting.breakdown import plot_churn_breakdown
+from csmetrics.plotting.drivers import plot_key_drivers
 from csmetrics.plotting.drivers_health import plot_churn_drivers
 from csmetrics.plotting.forecast import plot_mrr_forecast
 from csmetrics.plotting.health import plot_at_risk, plot_health_bands, plot_health_transitions
@@ -32,6 +33,7 @@ __all__ = [
     "plot_cohort_table",
     "plot_health_bands",
     "plot_health_transitions",
+    "plot_key_drivers",
     "plot_mrr_bridge",
     "plot_mrr_forecast",
     "plot_mrr_movements",
