@@ -190,3 +190,24 @@ def test_the_report_says_what_comments_say() -> None:
     at = terms["term"].tolist().index("expensive")
     assert (terms["detractor_mentions"][at], terms["promoter_mentions"][at]) == (3, 0)
     assert terms["favours"][at] == "detractor"
+
+
+def test_the_report_shows_key_drivers_of_nps_from_attribute_ratings() -> None:
+    rng = np.random.default_rng(1)
+    n = 400
+    ease, value, support = rng.integers(1, 8, n), rng.integers(1, 8, n), rng.integers(1, 6, n)
+    # The score is driven by ease (0.8) and value (0.5); support is noise.
+    score = np.clip(np.round(0.8 * ease + 0.5 * value + rng.normal(0, 1.5, n)), 0, 10)
+    table = cm.SurveyTable.from_columns(
+        {"customer_id": [f"c{i}" for i in range(n)], "survey": ["nps"] * n, "score": score,
+         "submitted_at": ["2024-03-01"] * n, "ease": ease, "value": value, "support": support},
+        attributes={"ease": (1, 7), "value": (1, 7), "support": (1, 5)})
+    report = cm.Portfolio(surveys=table).report("2024-03", months=1)
+    drivers = report["key_drivers"].table
+    assert drivers is not None
+    assert drivers["driver"].tolist() == ["ease", "value", "support"]
+    assert float(np.sum(drivers["importance"])) == pytest.approx(1.0)
+    assert drivers["importance_high"][2] < drivers["importance_low"][1]
+    # Performance: the mean rating on 0-100 of its scale, worked here from the ratings.
+    assert drivers["performance"][0] == pytest.approx((ease.mean() - 1) / 6 * 100)
+    assert "-0" not in str(report["followups"].table)

@@ -226,7 +226,7 @@ def _result(table: SurveyTable, picked: NDArray[np.int64], day: np.datetime64, s
     columns: dict[str, Any] = {
         "customer_id": np.asarray(customers, dtype=object),
         "respondent_id": np.asarray(respondents, dtype=object),
-        "score": table.score[picked], "submitted_at": dates,
+        "score": table.score[picked] + 0.0, "submitted_at": dates,   # no -0
         "days_since": (day - dates).astype(np.int64), "comment": comments, "mrr": mrr}
     share = float("nan")
     if has_flag and followed_up is not None:

@@ -13,7 +13,7 @@ from csmetrics.periods.calendar import Period
 from csmetrics.report.labels import label_lower
 from csmetrics.report.render import ReportSection, chart_of
 from csmetrics.report.service import support_sections
-from csmetrics.report.voice import comment_sections, followup_section
+from csmetrics.report.voice import comment_sections, driver_section, followup_section
 from csmetrics.results import TableResult
 
 if TYPE_CHECKING:
@@ -79,6 +79,9 @@ def survey_sections(p: Portfolio, first: Period, last: Period, by: By) -> list[R
             undefined="not defined: no answers that month, or no month before to compare.",
             doc="surveys.md#trends"))
         sections += comment_sections(p, first, last)
+        drivers = driver_section(p, first, last)
+        if drivers is not None:
+            sections.append(drivers)
         followups = followup_section(p, first, last)
         if followups is not None:
             sections.append(followups)

@@ -151,3 +151,45 @@ def comment_sections(p: Portfolio, first: Period, last: Period) -> list[ReportSe
                    "level. Mentions: times the term is used in each group's comments.",),
             doc="feedback.md"))
     return sections
+
+
+DRIVER_RESAMPLES = 500
+"""Bootstrap resamples of the report's key-driver intervals."""
+
+
+def driver_section(p: Portfolio, first: Period, last: Period) -> ReportSection | None:
+    """Key drivers of the NPS answer (or the one survey's score) among the attribute ratings
+    of the window's answers; None when the answers carry no ratings."""
+    from csmetrics.exceptions import CSMetricsError
+    from csmetrics.feedback import key_drivers
+    from csmetrics.report.render import chart_of
+
+    assert p.surveys is not None
+    table = p.surveys.between(first, last)
+    if not len(table) or not table.attributes:
+        return None
+    present = np.asarray(table.surveys)[np.unique(table.survey_codes)].tolist()
+    survey = "nps" if "nps" in present else (present[0] if len(present) == 1 else None)
+    if survey is None:
+        return None
+    title = f"Key drivers of {survey.upper() if survey == 'nps' else survey}, {first} to {last}"
+    try:
+        drivers = key_drivers(table, survey=survey, n_resamples=DRIVER_RESAMPLES)
+    except CSMetricsError as exc:   # too few complete answers, a constant rating, ...
+        return ReportSection("key_drivers", title, lines=(f"Not computed: {exc}",),
+                             doc="key_drivers.md")
+    keep = [c for c in ("driver", "importance", "importance_low", "importance_high",
+                        "performance", "quadrant") if c in drivers.column_names]
+    r2 = float(drivers["r_squared"][0]) if len(drivers) else float("nan")
+    n = int(drivers["n"][0]) if len(drivers) else 0
+    return ReportSection(
+        "key_drivers", title, drivers.select(*keep, title=""), chart=chart_of(drivers),
+        formats={"importance": "percent", "importance_low": "percent",
+                 "importance_high": "percent", "performance": "number", "quadrant": "text"},
+        lines=(f"The ratings explain {100 * r2:.0f}% of the variance of the score "
+               f"(R-squared, {n:,} complete answers).",),
+        notes=("Importance: each rating's share of R-squared by Johnson's relative weights "
+               f"(2000), with a 95% bootstrap interval ({DRIVER_RESAMPLES} resamples). "
+               "Performance: the rating's mean on 0-100 of its scale. Quadrants split at the "
+               "mean importance and performance.",),
+        undefined="not defined: too few answers.", doc="key_drivers.md")
