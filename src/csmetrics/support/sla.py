@@ -36,9 +36,7 @@ from csmetrics._core.segments import By
 from csmetrics._kernels import support as ks
 from csmetrics._kernels.surveys import wilson
 from csmetrics._kernels.usage import count
-from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
-from csmetrics.periods.days import day_bounds_us, span_days
 from csmetrics.support.common import (
     NAT,
     TARGETS,
@@ -50,6 +48,7 @@ from csmetrics.support.common import (
     target_of_rows,
     ticket_rows,
 )
+from csmetrics.support.steps import day_window
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import BY, Pooling
 from csmetrics.tables.tickets import SupportTicketTable
@@ -303,14 +302,9 @@ def _reopen_prepare(tickets: Any, start: PeriodLike, end: PeriodLike, *, by: By 
                     confidence: float = 0.95, customers: ArrayLike | None = None
                     ) -> tuple[SupportTicketTable, _ReopenPlan]:
     ctx = "reopen_rate"
-    first, _ = span_days(start, ctx)
-    _, last = span_days(end, ctx)
-    if last < first:
-        raise InvalidParameterError(f"{ctx}: end {end!r} is before start {start!r}.")
-    lo, hi = day_bounds_us(first, last)
+    w = day_window(start, end, ctx)
     tr = ticket_rows(tickets, by, customers, ctx)
-    where = f"{np.datetime64(first, 'D')} to {np.datetime64(last, 'D')}"
-    return tr.table, _ReopenPlan(tr.rows, int(lo), int(hi), where, confidence)
+    return tr.table, _ReopenPlan(tr.rows, w.lo, w.hi, w.text, confidence)
 
 
 def _reopen_partial(part: SupportTicketTable, plan: _ReopenPlan) -> Partials:

@@ -55,6 +55,31 @@ class FirstContactResolution(AccountResult):
         return f"FirstContactResolution(rate={self.rate:.4g}, denominator={self.denominator!r})"
 
 
+
+@dataclass(frozen=True)
+class DayWindow:
+    """A ``start..end`` window of whole UTC days: day numbers, ``[lo, hi)`` in UTC
+    microseconds, and the window as text."""
+
+    first: int
+    last: int
+    lo: int
+    hi: int
+    text: str
+
+
+def day_window(start: PeriodLike, end: PeriodLike, context: str) -> DayWindow:
+    """The days from the first of ``start`` to the last of ``end``; an end before the start
+    is an ``InvalidParameterError``."""
+    first, _ = span_days(start, context)
+    _, last = span_days(end, context)
+    if last < first:
+        raise InvalidParameterError(f"{context}: end {end!r} is before start {start!r}.")
+    lo, hi = day_bounds_us(first, last)
+    return DayWindow(int(first), int(last), int(lo), int(hi),
+                     f"{np.datetime64(first, 'D')} to {np.datetime64(last, 'D')}")
+
+
 @dataclass(frozen=True)
 class _Entities:
     """The entities a ticket metric counts (its ``Split`` over the whole table, without the
@@ -139,12 +164,8 @@ def _fcr_prepare(tickets: Any, start: PeriodLike | None = None, end: PeriodLike 
         lo, hi = np.iinfo(np.int64).min + 1, np.iinfo(np.int64).max
         where = "all tickets"
     else:
-        first, _ = span_days(start, ctx)
-        _, last = span_days(end, ctx)  # type: ignore[arg-type]
-        if last < first:
-            raise InvalidParameterError(f"{ctx}: end {end!r} is before start {start!r}.")
-        lo, hi = day_bounds_us(first, last)
-        where = f"{np.datetime64(first, 'D')} to {np.datetime64(last, 'D')}"
+        w = day_window(start, end, ctx)  # type: ignore[arg-type]
+        lo, hi, where = w.lo, w.hi, w.text
     return table, _FcrPlan(ent, int(lo), int(hi), where, denominator, zero_contacts)
 
 

@@ -31,10 +31,9 @@ from csmetrics._core.segments import By
 from csmetrics._core.warnings import warn_undefined
 from csmetrics._kernels import support as ks
 from csmetrics._kernels.usage import US_PER_DAY, count
-from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import PeriodLike
-from csmetrics.periods.days import day_bounds_us, span_days
 from csmetrics.support.common import NAT, RowMap, as_of, ticket_rows
+from csmetrics.support.steps import day_window
 from csmetrics.tables.account_result import AccountResult
 from csmetrics.tables.accounts import BY, Pooling
 from csmetrics.tables.tickets import SupportTicketTable
@@ -122,13 +121,9 @@ def _per_account_prepare(tickets: Any, start: PeriodLike, end: PeriodLike, *, by
                          customers: ArrayLike | None = None
                          ) -> tuple[SupportTicketTable, _PerAccountPlan]:
     ctx = "tickets_per_account"
-    first, _ = span_days(start, ctx)
-    _, last = span_days(end, ctx)
-    if last < first:
-        raise InvalidParameterError(f"{ctx}: end {end!r} is before start {start!r}.")
-    lo, hi = day_bounds_us(first, last)
+    w = day_window(start, end, ctx)
+    first, last, lo, hi, where = w.first, w.last, w.lo, w.hi, w.text
     tr = ticket_rows(tickets, by, customers, ctx)
-    where = f"{np.datetime64(first, 'D')} to {np.datetime64(last, 'D')}"
     return tr.table, _PerAccountPlan(tr.rows, int(lo), int(hi), calendar_months(first, last),
                                      where)
 
