@@ -57,7 +57,8 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By,
         notes=("ARPA: MRR over paying customers (MRR > 0) on the day.",),
         doc="definitions.md#mrr")]
 
-    money = [c for c in bridge.column_names if c in bridge.money]
+    # The bridge's own lines: scheduled churn is money, but outside the bridge (still paid).
+    money = [c for c in bridge.column_names if c in bridge.money and c != "scheduled_churn"]
     sections.append(ReportSection(
         "mrr_bridge", f"MRR movements by month ({bridge.currency})",
         bridge.select("period", *money, "new_customers", "churned_customers",

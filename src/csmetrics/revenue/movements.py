@@ -303,7 +303,8 @@ def _movements(partials: Partials, plan: Plan, table: Any = None) -> MRRMovement
     cols.update(scheduled_columns(partials, plan, sg, per, scale))
     ordered = {k: cols[k] for k in ("period", *(() if seg.name is None else (seg.name,)),
                                     *money, *_COUNTS, *SCHEDULED)}
-    return MRRMovements(ordered, periods=r.grid.labels, currency=r.currency, money=money,
+    shown = [*money, *(c for c in SCHEDULED if c == "scheduled_churn")]  # cents, not bridge
+    return MRRMovements(ordered, periods=r.grid.labels, currency=r.currency, money=shown,
                         detail=partial(_details_of, table, plan), digits=r.digits[sg],
                         segment=seg.name)
 
