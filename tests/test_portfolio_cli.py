@@ -373,6 +373,7 @@ def test_plotting_exports_every_chart_from_its_domain_module() -> None:
     from csmetrics.plotting import (
         backtest,
         breakdown,
+        drivers,
         drivers_health,
         forecast,
         health,
@@ -393,7 +394,7 @@ def test_plotting_exports_every_chart_from_its_domain_module() -> None:
              "plot_health_transitions": health, "plot_renewals": renewals,
              "plot_backtest": backtest, "plot_sla_attainment": support,
              "plot_ticket_times": support, "plot_churn_drivers": drivers_health,
-             "plot_mrr_forecast": forecast}
+             "plot_mrr_forecast": forecast, "plot_key_drivers": drivers}
     assert sorted(plotting.__all__) == sorted(homes)
     for name, module in homes.items():
         assert getattr(plotting, name) is getattr(module, name)
