@@ -54,3 +54,15 @@ with warnings.catch_warnings():  # small segments may leave a category without c
                                compare=("2024-01", "2024-06"))
 print(change.select("theme", "category", "comments", "share", "previous_share", "change",
                     "p_value"))
+print()
+
+# 4. Closing the loop: the detractors to call back this quarter, largest MRR at risk first.
+# Subscriptions of the same accounts (the synthetic portfolio names them cus_0000, ...; the
+# survey export by number).
+book = cm.datasets.synthetic_portfolio(1_500, months=12, start="2024-01", seed=1).to_dict()
+book["customer_id"] = [int(c.removeprefix("cus_")) for c in book["customer_id"]]
+subs = cm.SubscriptionTable.from_columns(book)
+followups = cm.detractor_followups(responses, subscriptions=subs, since="2024-10",
+                                   at="2024-12")
+print(repr(followups))
+print(followups.select("customer_id", "score", "days_since", "mrr", "comment"))
