@@ -1045,3 +1045,25 @@ class TestIssue11SimilarIds:
             warnings.simplefilter("error", cm.SimilarIdsWarning)
             cm.SubscriptionTable.from_columns(subs(customer_id=["c0", "C0", "c 0"]))
             cm.SubscriptionTable.from_columns(subs(customer_id=["café", "cafe", "cafe!"]))
+
+
+def test_integers_beyond_float_range_are_refused_options_not_overflow_errors() -> None:
+    subs, tickets = cm.datasets.demo_portfolio(), cm.datasets.demo_tickets()
+    huge = 10**400
+    with pytest.raises(cm.InvalidParameterError):
+        cm.mrr_forecast(subs, "2025-01", huge)
+    with pytest.raises(cm.InvalidParameterError):
+        cm.Goal("mrr", huge, baseline=1)
+    with pytest.raises(cm.InvalidParameterError):
+        cm.sla_attainment(tickets, "2024-12-31", targets=huge)
+    with pytest.raises(cm.InvalidParameterError):
+        cm.Portfolio(tickets=tickets, sla_targets={"urgent": -huge})
+
+
+def test_one_sla_target_for_every_priority_in_the_report() -> None:
+    # 48 hours for every ticket: the demo's p90 first responses are under 5 hours.
+    report = cm.Portfolio(tickets=cm.datasets.demo_tickets(), sla_targets=48).report("2024-12")
+    section = report["support"]
+    assert section.table is not None
+    assert all(v > 0.9 for v in section.table["sla_attainment"].tolist())
+    assert any("every ticket: 48" in note for note in section.notes)

@@ -89,7 +89,12 @@ class Interval(Constraint):
             return self.optional
         if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
             return False
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:  # an integer beyond float range is beyond any finite bound
+            if not isinstance(value, numbers.Integral):
+                return False
+            v = math.inf if int(value) > 0 else -math.inf
         if v != v or (self.integer and (math.isinf(v) or v != round(v))):
             return False
         lo_ok = v >= self.low if self.closed in ("both", "left") else v > self.low
@@ -129,7 +134,7 @@ class Satisfies(Constraint):
     def accepts(self, value: Any) -> bool:
         try:
             return self.check(value) is not False
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return False
 
 

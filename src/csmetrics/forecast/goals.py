@@ -168,7 +168,7 @@ class Goal:
             raise InvalidParameterError(f"{ctx}: metric must be a metric name or a callable, "
                                         f"got {metric!r}.")
         if (isinstance(target, bool) or not isinstance(target, numbers.Real)
-                or not math.isfinite(float(target))):
+                or not _finite(target)):
             raise InvalidParameterError(f"{ctx}: target must be a finite number, got "
                                         f"{target!r}.")
         check_option(ctx, "relative", relative, BOOL)
@@ -272,6 +272,14 @@ class Goal:
         return GoalProgress(cols, goal=self, unit=unit, interval=_INTERVALS[method],
                             confidence=float(confidence), segment=seg,
                             digits=current.digits if isinstance(current, TableResult) else 2)
+
+
+def _finite(v: numbers.Real) -> bool:
+    """Whether a real number is finite as a float (an integer beyond float range is not)."""
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
 
 
 def _is_number(v: Any) -> bool:

@@ -83,7 +83,7 @@ class Portfolio:
                  tickets: Any = None, customers: Any = None, fx: FxRates | None = None,
                  policy: MetricPolicy | None = None,
                  sources: Mapping[str, str] | None = None,
-                 sla_targets: Mapping[Any, Any] | None = None,
+                 sla_targets: Mapping[Any, Any] | float | str | None = None,
                  goals: Sequence[Goal] | None = None) -> None:
         self.subscriptions = (None if subscriptions is None
                               else as_table(subscriptions, "Portfolio(subscriptions=)"))
@@ -103,7 +103,9 @@ class Portfolio:
         self.origins = dict(sources or {})
         if sla_targets is not None:
             check_option("Portfolio", "sla_targets", sla_targets, TARGETS)
-        self.sla_targets = None if sla_targets is None else dict(sla_targets)
+        # One duration for every priority, or a mapping priority -> duration.
+        self.sla_targets = (dict(sla_targets) if isinstance(sla_targets, Mapping)
+                            else sla_targets)
         held_goals = [] if goals is None else (list(goals) if isinstance(goals, Sequence)
                                                and not isinstance(goals, str) else None)
         if held_goals is None or not all(isinstance(g, Goal) for g in held_goals):

@@ -3,6 +3,7 @@ SLA attainment against the portfolio's targets, reopenings and the open backlog.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -57,7 +58,8 @@ def support_sections(p: Portfolio, first: Period, last: Period) -> list[ReportSe
             "first_response" if responded else "resolution")
         sla = sla_attainment(t, at, targets=p.sla_targets, kind=kind, by=by, opened=window)
         cols["sla_attainment"] = sla["attainment"]
-        targets = ", ".join(f"{k}: {v}" for k, v in p.sla_targets.items())
+        targets = (", ".join(f"{k}: {v}" for k, v in p.sla_targets.items())
+                   if isinstance(p.sla_targets, Mapping) else f"every ticket: {p.sla_targets}")
         notes.append(f"SLA attainment ({kind.replace('_', ' ')}): the share of tickets that "
                      f"met their priority's target ({targets}); tickets still open within "
                      "the target are pending, left out.")
