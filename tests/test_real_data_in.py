@@ -504,3 +504,17 @@ def test_data_error_hints_are_flags(text: str, argv: list[str], flag: str, pytho
     assert code == 1
     assert flag in err
     assert python not in err
+
+
+def test_the_delighted_preset_keeps_comments_when_the_export_has_them(tmp_path: Path) -> None:
+    names = {f"NPS Q{i}": "nps" for i in range(1, 5)}
+    table = read_surveys_csv(DELIGHTED, preset="delighted", survey_names=names)
+    # tests/data/delighted_nps.csv, read by eye: r1 "Love it", r2 blank, r3 "Slow support".
+    assert table.comments[:3].tolist() == ["Love it", None, "Slow support"]
+    lines = DELIGHTED.read_text().splitlines()
+    header = lines[0].split(",")
+    at = header.index("Comment")
+    plain = tmp_path / "no_comment.csv"
+    plain.write_text("\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != at)
+                               for line in lines) + "\n")
+    assert not read_surveys_csv(plain, preset="delighted", survey_names=names).has_comments

@@ -347,7 +347,7 @@ def _delighted(raw: Mapping[str, Sequence[str | None]], cols: Mapping[str, str])
     data: dict[str, Any] = {}
     columns: dict[str, str] = {}
     problems: list[tuple[I64, str, str]] = []
-    for fld in ("customer_id", "respondent_id", "score", "survey", "weight"):
+    for fld in ("customer_id", "respondent_id", "score", "survey", "weight", "comment"):
         values = _column(raw, cols.get(fld), n)
         if values is not None:
             data[cols[fld]] = values
@@ -366,7 +366,7 @@ def _delighted(raw: Mapping[str, Sequence[str | None]], cols: Mapping[str, str])
 DELIGHTED = Preset(
     name="delighted", kind="surveys",
     columns={"customer_id": "Email", "respondent_id": "Email", "score": "Score",
-             "submitted_at": "Created at", "survey": "Survey"},
+             "submitted_at": "Created at", "survey": "Survey", "comment": "Comment"},
     required=("customer_id", "score", "submitted_at"),
     prepare=_delighted,
     sources=("https://delighted.com/docs/api",),
