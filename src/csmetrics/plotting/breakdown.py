@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from csmetrics.exceptions import InvalidParameterError
 from csmetrics.plotting.axes import (
     LEGEND_WIDTH,
     NEUTRAL,
@@ -17,6 +16,7 @@ from csmetrics.plotting.axes import (
     money_axis,
     period_ticks,
 )
+from csmetrics.plotting.revenue import segment_rows
 
 if TYPE_CHECKING:
     from csmetrics.revenue.breakdown import ChurnBreakdown
@@ -59,27 +59,12 @@ def plot_churn_breakdown(breakdown: ChurnBreakdown, *, ax: Any = None, segment: 
     >>> len(ax.patches)          # 2 periods x 2 labels ("price", "(unknown)")
     4
     """
-    seg = breakdown.segment_column
-    keep = np.ones(len(breakdown), dtype=bool)
-    if seg is not None:
-        labels = np.asarray(breakdown[seg], dtype=object)
-        shown = list(dict.fromkeys(labels.tolist()))
-        if segment is None:
-            raise InvalidParameterError(
-                f"plot_churn_breakdown: the breakdown is split by {seg!r}; pass "
-                f"segment=<one of {', '.join(repr(v) for v in shown[:10])}>.")
-        keep = np.array([v == segment or str(v) == str(segment) for v in labels.tolist()],
-                        dtype=bool)
-        if not keep.any():
-            raise InvalidParameterError(
-                f"plot_churn_breakdown: no segment {segment!r} of {seg!r}; the segments are "
-                f"{', '.join(repr(v) for v in shown[:10])}.")
-    elif segment is not None:
-        raise InvalidParameterError(f"plot_churn_breakdown: segment={segment!r} given, but "
-                                    "the breakdown is not split by segment.")
     periods = list(breakdown.periods)
-    names = np.asarray(breakdown[breakdown.label_column], dtype=object)[keep]
-    lost = np.asarray(breakdown["churned_mrr"], dtype=float)[keep]
+    # Every period has one row per label: a segment's rows are periods x labels.
+    labels = dict.fromkeys(np.asarray(breakdown[breakdown.label_column], dtype=object).tolist())
+    rows = segment_rows(breakdown, segment, len(periods) * len(labels), "plot_churn_breakdown")
+    names = np.asarray(rows[breakdown.label_column], dtype=object)
+    lost = np.asarray(rows["churned_mrr"], dtype=float)
     order = list(dict.fromkeys(names.tolist()))
     grid = lost.reshape(len(periods), len(order)) if periods else lost.reshape(0, len(order))
     ax = axes(ax, "plot_churn_breakdown")
