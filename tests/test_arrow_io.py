@@ -509,3 +509,33 @@ class TestReportProgress:
 
         with pytest.raises(cm.InvalidParameterError, match="progress"):
             cm.Portfolio(subscriptions=demo_portfolio()).report("2024-12", progress="yes")
+
+
+@pytest.mark.parametrize("layout", ["plain", "dictionary", "large"])
+def test_arrow_flags_and_churn_types_read_as_the_lists_do(layout: str) -> None:
+    # auto_renew and churn_type from Arrow text are read once per distinct value (the
+    # column is dictionary-encoded by pyarrow); the table, and the problems of bad values,
+    # must equal those of the same values as Python lists.
+    flags = [" Yes", "no", None, "1", "", "maybe", "NO"]
+    types = ["Voluntary", "", "delinquent", None, " x ", "voluntary", "DELINQUENT"]
+    base = {"customer_id": list("abcdefg"), "start": ["2024-01-01"] * 7,
+            "amount": [1, 2, 3, 4, 5, 6, 7]}
+
+    def column(values: list[str | None]) -> pa.Array:
+        array = pa.array(values, pa.large_string() if layout == "large" else pa.string())
+        return array.dictionary_encode() if layout == "dictionary" else array
+
+    arrow = pa.table({**{k: pa.array(v) for k, v in base.items()},
+                      "auto_renew": column(flags), "churn_type": column(types)})
+    lists = {**base, "auto_renew": flags, "churn_type": types}
+    errors = []
+    for data in (arrow, lists):
+        with pytest.raises(cm.DataValidationError) as caught:
+            cm.SubscriptionTable.from_columns(data)
+        errors.append(str(caught.value))
+    assert errors[0] == errors[1]
+    assert "value 'maybe'" in errors[0] and "value ' x '" in errors[0]
+    skipped = [cm.SubscriptionTable.from_columns(d, errors="skip") for d in (arrow, lists)]
+    # rows 4 (' x ') and 5 ('maybe') are left out; blank and missing are "not given" (-1)
+    assert skipped[0].auto_renew.tolist() == skipped[1].auto_renew.tolist() == [1, 0, -1, 1, 0]
+    assert skipped[0].churn_type.tolist() == skipped[1].churn_type.tolist() == [0, -1, 1, -1, 1]

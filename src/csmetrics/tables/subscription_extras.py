@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._core.arrow import Kind
+from csmetrics._core.arrow import Encoded, Kind
 from csmetrics._core.checks import Checker
 from csmetrics._core.convert import (
     MISSING_TEXT,
@@ -57,8 +57,8 @@ EXTRA_DEFAULTS: dict[str, Any] = dict.fromkeys(EXTRA_FIELDS)
 """Each field's default: not given."""
 
 EXTRA_KINDS: dict[str, Kind] = {
-    "renews_at": "date", "auto_renew": "any", "cancel_at": "date", "churn_reason": "codes",
-    "churn_type": "any", "product": "codes"}
+    "renews_at": "date", "auto_renew": "codes", "cancel_at": "date", "churn_reason": "codes",
+    "churn_type": "codes", "product": "codes"}
 """How each field reads an Arrow column."""
 
 
@@ -129,10 +129,15 @@ def churn_type_of(v: Any) -> str | None:
     raise ValueError(CHURN_TYPE_RULE)
 
 
-def _read_each(values: NDArray[Any], read: Any, lut: Mapping[Any, int], column: str,
-               chk: Checker, rule: str) -> NDArray[np.int8]:
+def _read_each(values: NDArray[Any] | Encoded, read: Any, lut: Mapping[Any, int],
+               column: str, chk: Checker, rule: str) -> NDArray[np.int8]:
     """Codes of ``values`` read by ``read`` (``lut`` maps its result to a code, None -1):
     text is read once per distinct value, other objects one by one (odd inputs only)."""
+    if isinstance(values, Encoded):  # Arrow text, already encoded: read each category
+        codes, bad = _read_items(values.categories.tolist(), read, lut)
+        codes, bad = np.append(codes, np.int8(-1)), np.append(bad, False)  # (-1: missing)
+        chk.check(bad[values.codes], column, rule)
+        return codes[values.codes]
     out = np.full(values.size, -1, dtype=np.int8)
     missing = is_missing(values)
     present = np.flatnonzero(~missing)
@@ -144,13 +149,7 @@ def _read_each(values: NDArray[Any], read: Any, lut: Mapping[Any, int], column: 
         items = cats.tolist()
     else:
         items, inv = rest.tolist(), np.arange(rest.size)
-    codes = np.empty(len(items), dtype=np.int8)
-    bad = np.zeros(len(items), dtype=bool)
-    for i, item in enumerate(items):  # distinct values (or odd objects), not rows
-        try:
-            codes[i] = lut[read(item)]
-        except ValueError:
-            codes[i], bad[i] = -1, True
+    codes, bad = _read_items(items, read, lut)
     flagged = np.zeros(values.size, dtype=bool)
     flagged[present] = bad[inv]
     chk.check(flagged, column, rule)
@@ -158,8 +157,25 @@ def _read_each(values: NDArray[Any], read: Any, lut: Mapping[Any, int], column: 
     return out
 
 
-def auto_renew_flags(values: NDArray[Any], column: str, chk: Checker) -> NDArray[np.int8]:
+def _read_items(items: list[Any], read: Any, lut: Mapping[Any, int]
+                ) -> tuple[NDArray[np.int8], NDArray[np.bool_]]:
+    """The code of each item and whether ``read`` refused it."""
+    codes = np.empty(len(items), dtype=np.int8)
+    bad = np.zeros(len(items), dtype=bool)
+    for i, item in enumerate(items):  # distinct values (or odd objects), not rows
+        try:
+            codes[i] = lut[read(item)]
+        except ValueError:
+            codes[i], bad[i] = -1, True
+    return codes, bad
+
+
+def auto_renew_flags(values: NDArray[Any] | Encoded, column: str, chk: Checker
+                     ) -> NDArray[np.int8]:
     """The ``auto_renew`` column as int8: 1 true, 0 false, -1 not given."""
+    if isinstance(values, Encoded):
+        return _read_each(values, bool_of, {True: 1, False: 0, None: -1}, column, chk,
+                          BOOL_RULE)
     kind = values.dtype.kind
     if kind == "b":
         return values.astype(np.int8)
@@ -177,9 +193,10 @@ def auto_renew_flags(values: NDArray[Any], column: str, chk: Checker) -> NDArray
     return np.full(values.size, -1, dtype=np.int8)
 
 
-def churn_type_codes(values: NDArray[Any], column: str, chk: Checker) -> NDArray[np.int8]:
+def churn_type_codes(values: NDArray[Any] | Encoded, column: str, chk: Checker
+                     ) -> NDArray[np.int8]:
     """The ``churn_type`` column as codes into ``CHURN_TYPES`` (-1 not given)."""
-    if values.dtype.kind not in "OU":
+    if not isinstance(values, Encoded) and values.dtype.kind not in "OU":
         values = values.astype(object)
     return _read_each(values, churn_type_of, {"voluntary": 0, "delinquent": 1, None: -1},
                       column, chk, CHURN_TYPE_RULE)
@@ -213,9 +230,11 @@ def read_extras(raw: Mapping[str, Any], renamed: Mapping[str, str], chk: Checker
     return out
 
 
-def _numpy(values: Any) -> NDArray[Any]:
+def _numpy(values: Any) -> NDArray[Any] | Encoded:
     from csmetrics._core.arrow import arrow_to_numpy, is_arrow
 
+    if isinstance(values, Encoded):
+        return values
     return arrow_to_numpy(values) if is_arrow(values) else np.asarray(values)
 
 
