@@ -152,3 +152,37 @@ def test_import_stays_light() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_import_loads_nothing_until_a_name_is_used() -> None:
+    # `import csmetrics` is lazy (PEP 562): reading a CSV file pays for the tables and the
+    # reader, not for health scores, forecasts or the report.
+    code = ("import sys, csmetrics as cm; a = 'numpy' in sys.modules; cm.read_subscriptions_csv; "
+            "print(a, 'csmetrics.tables.subscriptions' in sys.modules, "
+            "'csmetrics.report' in sys.modules, 'csmetrics.health' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["False", "True", "False", "False"]
+
+
+def test_the_lazy_names_are_the_imported_names() -> None:
+    # The TYPE_CHECKING imports (what mypy and editors see) and _LAZY (what runs) must name
+    # the same object for every public name.
+    import ast
+    import importlib
+    from pathlib import Path
+
+    tree = ast.parse(Path(cm.__file__).read_text(encoding="utf-8"))
+    imported = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(
+                "csmetrics"):
+            for alias in node.names:
+                imported[alias.asname or alias.name] = (node.module, alias.name)
+    assert set(imported) == set(cm._LAZY) == set(cm.__all__) - {"__version__"}
+    for name, (module, attr) in imported.items():
+        expected = getattr(importlib.import_module(module), attr)
+        assert getattr(cm, name) is expected, name
+    assert "mrr" in dir(cm)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        cm.nope  # noqa: B018
