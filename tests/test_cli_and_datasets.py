@@ -186,3 +186,29 @@ def test_the_lazy_names_are_the_imported_names() -> None:
     assert "mrr" in dir(cm)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         cm.nope  # noqa: B018
+
+
+def test_reading_files_does_not_import_pandas(tmp_path: Path) -> None:
+    # pyarrow's pa.array(numpy), to_numpy() and dataset import pandas when it is installed
+    # (0.3 s a process); the readers go around them. Text ids that need a sort, categories
+    # with blanks and a Parquet file with dictionaries are the paths that used them.
+    csv_path = tmp_path / "subs.csv"
+    csv_path.write_text("customer_id,start,amount,plan,auto_renew,churn_type\n"
+                        "cus_2,2024-01-01,5,pro, ,voluntary\ncus_10,2024-02-01,7,,yes,\n"
+                        "cus_1,2024-03-01,9,basic,no,delinquent\n", encoding="utf-8")
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    text = {"customer_id": ["cus_2", "cus_10", "cus_1"], "plan": ["pro", None, "basic"],
+            "auto_renew": [" ", "yes", "no"]}
+    pq.write_table(pa.table({**{k: pa.array(v).dictionary_encode() for k, v in text.items()},
+                             "start": pa.array([19723, 19754, 19783], pa.date32()),
+                             "amount": pa.array([5.0, 7.0, 9.0])}), tmp_path / "subs.parquet")
+    code = (f"import sys, csmetrics as cm; t = cm.read_subscriptions_csv({str(csv_path)!r}); "
+            f"p = cm.read_subscriptions_parquet({str(tmp_path / 'subs.parquet')!r}); "
+            "assert p.customer_ids.tolist() == t.customer_ids.tolist(); "
+            "print(t.customer_ids.tolist(), 'pandas' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split("] ")[-1].strip() == "False", done.stdout
+    assert "['cus_1', 'cus_10', 'cus_2']" in done.stdout

@@ -163,7 +163,8 @@ def _stripped(column: Any) -> Any:
     before = pc.sum(pc.binary_length(column)).as_py() or 0
     if (pc.sum(pc.binary_length(trimmed)).as_py() or 0) == before:
         return column  # nothing to strip
-    empty = pc.equal(pc.binary_length(trimmed), 0)
+    # (a length cast to bool: comparing with a Python 0 makes pyarrow import pandas)
+    empty = pc.invert(pc.cast(pc.binary_length(trimmed), pa.bool_()))
     return pc.if_else(empty, pa.nulls(1, pa.string())[0], trimmed)
 
 
