@@ -212,24 +212,33 @@ def arrow_column(values: Any, kind: Kind) -> Any:
         targets = (pa.date32(), pa.timestamp("us"), pa.timestamp("us", "UTC"))
     elif kind == "timestamp":
         targets = (pa.timestamp("us"), pa.timestamp("us", "UTC"))
-    if kind in ("date", "timestamp") and len(plain):
-        # "2024-03-05 14:22:01 UTC": the zone as a word reads as "...14:22:01Z".
-        worded = pc.replace_substring_regex(plain, r"(\d)\s*(?i:UTC|GMT)$", r"\1Z")
-        if not pc.all(pc.equal(worded, plain)).as_py():
-            plain = worded
-    elif kind == "category" and plain.null_count == 0 and len(plain):
+    if kind == "category" and plain.null_count == 0 and len(plain):
         encoded = _dictionary(values)
         return _text(encoded.dictionary)[arrow_to_numpy(encoded.indices)]
+    out = _cast(plain, targets, kind)
+    if out is None and kind in ("date", "timestamp") and len(plain):
+        # "2024-03-05 14:22:01 UTC": the zone as a word reads as "...14:22:01Z" (tried only
+        # when the text does not cast as it is: a regex over every cell is not free).
+        worded = pc.replace_substring_regex(plain, r"(\d)\s*(?i:UTC|GMT)$", r"\1Z")
+        if not pc.all(pc.equal(worded, plain)).as_py():
+            out = _cast(worded, targets, kind)
+    return arrow_to_numpy(values) if out is None else out
+
+
+def _cast(plain: Any, targets: tuple[Any, ...], kind: Kind) -> NDArray[Any] | None:
+    """The column cast by pyarrow to the first of ``targets`` it accepts whole, as numpy;
+    ``None`` when it accepts none."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     for target in targets:
         try:
             cast = pc.cast(plain, target)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             continue
         out = arrow_to_numpy(cast)
-        if kind == "date":
-            out = out.astype("datetime64[D]")
-        return out
-    return arrow_to_numpy(values)
+        return out.astype("datetime64[D]") if kind == "date" else out
+    return None
 
 
 @dataclass(frozen=True)
