@@ -67,13 +67,14 @@ def bincount_int(codes: I64, values: NDArray[np.integer[Any]], size: int) -> I64
     return np.rint(np.bincount(codes, weights=values, minlength=size)).astype(np.int64)
 
 
-def round_half_even(x: F64) -> I64:
+def round_half_even(x: F64, *, overwrite: bool = False) -> I64:
     """``x`` rounded to whole numbers, ties to even, where a tie is judged before float noise.
 
     Amounts are decimal (``499.95``), and arithmetic in binary floats lands an exact tie such as
     ``684306562.5`` a few ulps above or below the half. A fractional part within float noise of
     one half (1e-6, or 1e-14 of the largest value when larger) is taken as the tie it is in
     decimal, so the result is what exact arithmetic gives; elsewhere this is ``np.rint``.
+    ``overwrite=True`` lets the result take the memory of ``x`` (a temporary of the caller's).
 
     Examples
     --------
@@ -86,9 +87,15 @@ def round_half_even(x: F64) -> I64:
     scale = max(float(x.max()), -float(x.min()), 0.0)
     tolerance = max(1e-6, scale * 1e-14)
     # Ties are rare: only values about half a unit from their rint are looked at again.
-    near = np.flatnonzero(np.abs(x - rounded) >= 0.5 - tolerance)
+    diff = np.subtract(x, rounded, out=x if overwrite else None)
+    near = np.flatnonzero((diff >= 0.5 - tolerance) | (diff <= tolerance - 0.5))
     if near.size:
-        lower = np.floor(x[near])
+        # floor(x) is rint(x) when x rounded down, rint(x) - 1 when it rounded up.
+        lower = rounded[near] - (diff[near] < 0)
         rounded[near] = lower + (np.remainder(lower, 2.0) == 1.0)
-    out: I64 = rounded.astype(np.int64)
-    return out
+    if overwrite and x.dtype == np.float64 and x.flags.c_contiguous:
+        out: I64 = x.view(np.int64)
+        np.copyto(out, rounded, casting="unsafe")  # (x is spent: its memory holds the result)
+        return out
+    whole: I64 = rounded.astype(np.int64)
+    return whole

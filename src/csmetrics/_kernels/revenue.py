@@ -55,8 +55,14 @@ def row_mrr(
 def row_mrr_units(mrr: F64, minor_digits: I64) -> I64:
     """Row MRR as integer units of 1/100 minor unit, rounded half to even (a tie is judged
     as in decimal arithmetic, see ``round_half_even``)."""
-    scale = np.power(10.0, minor_digits) * UNITS_PER_MINOR
-    return round_half_even(np.multiply(mrr, scale))
+    if np.ndim(minor_digits) and np.size(minor_digits) == mrr.size:
+        # One array, scaled in place: (10 ** digits * units) * mrr, the same products.
+        scaled = np.power(10.0, minor_digits)
+        scaled *= UNITS_PER_MINOR
+        scaled *= mrr
+    else:
+        scaled = np.multiply(mrr, np.power(10.0, minor_digits) * UNITS_PER_MINOR)
+    return round_half_even(scaled, overwrite=True)
 
 
 def units_to_minor(units: I64) -> I64:

@@ -74,31 +74,61 @@ def check_spans(sub_codes: NDArray[np.int64], start: NDArray[np.datetime64],
     span is compared with the latest end of all earlier spans of its subscription, so an
     open span overlaps everything after it.
     """
-    has = np.flatnonzero((sub_codes >= 0) & ~np.isnat(start) & ~chk.bad & ~(end == start))
-    if has.size < 2:
+    counted = (sub_codes >= 0) & ~np.isnat(start) & ~chk.bad & ~(end == start)
+    n_counted = int(np.count_nonzero(counted))
+    if n_counted < 2:
         return
-    days = start[has].astype(np.int64)
-    lo = int(days.min())
-    key = sub_codes[has] * np.int64(1 << 32) + (days - lo)
-    # Exports usually come sorted by subscription and start: then no sort is needed.
-    order = has if bool((key[1:] >= key[:-1]).all()) else has[np.argsort(key, kind="stable")]
-    s, e, c = start[order], end[order], sub_codes[order]
-    same = c[1:] == c[:-1]
-    dup = np.zeros(start.size, dtype=bool)
-    dup[order[1:][same & (s[1:] == s[:-1])]] = True
-    chk.check(dup, f"{names['subscription_id']}, {names['start']}",
-              "must be unique per subscription (duplicate span)")
+    codes, days = sub_codes, start.view(np.int64)
+    if n_counted == start.size and _sorted_spans(codes, days):
+        order: NDArray[np.int64] | None = None  # exports usually come sorted: no copies
+    else:
+        has = np.flatnonzero(counted)
+        lo = int(days[has].min())
+        key = sub_codes[has] * np.int64(1 << 32) + (days[has] - lo)
+        order = has if bool((key[1:] >= key[:-1]).all()) else has[np.argsort(key,
+                                                                            kind="stable")]
+        del key, has
+        codes, days = sub_codes[order], days[order]
+    del counted
+    same = codes[1:] == codes[:-1]
+    del codes
     # Running latest end per subscription: groups are contiguous and offset so that the
-    # running maximum restarts at each new subscription.
-    end_rel = np.where(np.isnat(e), np.int64(1 << 31), e.astype(np.int64) - lo)
-    group = np.cumsum(np.concatenate([[True], ~same])) - 1
-    latest = np.maximum.accumulate(group * np.int64(1 << 32) + end_rel) - group * np.int64(1 << 32)
-    start_rel = s.astype(np.int64) - lo
-    overlap = same & (s[1:] != s[:-1]) & (latest[:-1] > start_rel[1:])
-    bad = np.zeros(start.size, dtype=bool)
-    bad[order[1:][overlap]] = True
-    chk.check(bad, names["start"],
-              "must not fall inside an earlier span of the same subscription (overlap)")
+    # running maximum restarts at each new subscription (in place: one array at a time).
+    ends = end.view(np.int64) if order is None else end.view(np.int64)[order]
+    lo = int(days.min())
+    latest = ends - lo
+    latest[ends == np.iinfo(np.int64).min] = np.int64(1 << 31)  # (NaT: open, ends last)
+    del ends
+    group = np.zeros(latest.size, dtype=np.int64)
+    group[1:] = ~same
+    np.cumsum(group, out=group)  # (in place: a cumsum of the bools would buffer a copy)
+    group <<= 32
+    latest += group
+    np.maximum.accumulate(latest, out=latest)
+    latest -= group
+    del group
+    latest += lo  # (back to days, to compare with starts without a temporary)
+    repeat = same & (days[1:] == days[:-1])
+    overlap = same & ~repeat & (latest[:-1] > days[1:])
+    del latest, same
+    for flagged, column, rule in (
+            (repeat, f"{names['subscription_id']}, {names['start']}",
+             "must be unique per subscription (duplicate span)"),
+            (overlap, names["start"],
+             "must not fall inside an earlier span of the same subscription (overlap)")):
+        rows = np.zeros(start.size, dtype=bool)
+        later = np.flatnonzero(flagged) + 1  # (the later span of each pair)
+        rows[later if order is None else order[later]] = True
+        chk.check(rows, column, rule)
+
+
+def _sorted_spans(codes: NDArray[np.int64], days: NDArray[np.int64]) -> bool:
+    """Whether rows are in order of subscription, then start (without a sort key)."""
+    up = codes[1:] >= codes[:-1]
+    if not bool(up.all()):
+        return False
+    tie = codes[1:] == codes[:-1]
+    return not bool((tie & (days[1:] < days[:-1])).any())
 
 
 def check_mrr_bound(mrr: NDArray[np.float64], amt: NDArray[np.float64],

@@ -138,21 +138,26 @@ def _read_each(values: NDArray[Any] | Encoded, read: Any, lut: Mapping[Any, int]
         codes, bad = np.append(codes, np.int8(-1)), np.append(bad, False)  # (-1: missing)
         chk.check(bad[values.codes], column, rule)
         return codes[values.codes]
-    out = np.full(values.size, -1, dtype=np.int8)
     missing = is_missing(values)
+    whole = not bool(missing.any())  # (then no copy of the present rows)
     present = np.flatnonzero(~missing)
     if present.size == 0:
-        return out
-    rest = values[present]
+        return np.full(values.size, -1, dtype=np.int8)
+    rest = values if whole else values[present]
     if rest.dtype.kind == "U" or (rest.dtype.kind == "O" and set(map(type, rest)) <= {str}):
-        cats, inv = factorize_scalars(rest.astype(str), column, chk, fill="")
+        cats, inv = factorize_scalars(rest.astype(str, copy=False), column, chk, fill="")
         items = cats.tolist()
     else:
         items, inv = rest.tolist(), np.arange(rest.size)
+    del rest
     codes, bad = _read_items(items, read, lut)
+    if whole:
+        chk.check(bad[inv], column, rule)
+        return codes[inv]
     flagged = np.zeros(values.size, dtype=bool)
     flagged[present] = bad[inv]
     chk.check(flagged, column, rule)
+    out = np.full(values.size, -1, dtype=np.int8)
     out[present] = codes[inv]
     return out
 
