@@ -71,3 +71,32 @@ def test_codes_are_numpys_factorization(values: list[str | None], cut: int) -> N
     assert cats.tolist() == expected_cats.tolist()
     assert codes[~missing].tolist() == inverse.tolist()
     assert missing.tolist() == [v is None for v in values]
+
+
+@given(st.lists(st.lists(st.one_of(st.none(), st.sampled_from(["c2", "c10", "c1", "é", "d"])),
+                         max_size=12), min_size=1, max_size=4),
+       st.lists(st.sampled_from(["zz", "c1", "unused"]), max_size=3))
+def test_chunked_dictionaries_give_numpys_factorization(chunks: list[list[str | None]],
+                                                        spare: list[str]) -> None:
+    # A Parquet file's text: one dictionary per row group, which may repeat values, hold
+    # values no row uses (``spare``), and differ from chunk to chunk.
+    parts = []
+    for values in chunks:
+        present = sorted({v for v in values if v is not None}) + spare
+        dictionary = pa.array(present or ["x"], pa.string())
+        index = pa.array([None if v is None else present.index(v) for v in values], pa.int32())
+        parts.append(pa.DictionaryArray.from_arrays(index, dictionary))
+    column = pa.chunked_array(parts, pa.dictionary(pa.int32(), pa.string()))
+    flat = [v for values in chunks for v in values]
+    got = arrow_codes(column)
+    if all(v is None for v in flat):
+        assert got is None
+        return
+    assert got is not None
+    codes, cats, missing = got
+    expected_cats, inverse = np.unique(np.array([v for v in flat if v is not None], dtype=str),
+                                       return_inverse=True)
+    assert cats.tolist() == expected_cats.tolist()
+    assert codes[~missing].tolist() == inverse.tolist()
+    assert missing.tolist() == [v is None for v in flat]
+    assert codes[missing].tolist() == [-1] * int(missing.sum())

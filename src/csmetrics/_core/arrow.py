@@ -293,12 +293,17 @@ def arrow_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[Any],
         if fast is not None:
             codes, where = fast
             return codes, _text(plain.take(int64_array(where))), codes < 0
+    if pa.types.is_dictionary(kind) and str(kind.value_type) != "string_view":
+        found = _chunked_dictionary_codes(values)
+        if found is not None:
+            return found
     encoded = _dictionary(values)
     dictionary = encoded.dictionary
     indices = encoded.indices
     missing = arrow_to_numpy(indices.is_null())
     raw = arrow_to_numpy(indices)  # (float64 with NaN where missing)
-    raw = (np.where(missing, 0, raw) if missing.any() else raw).astype(np.int64, copy=False)
+    if missing.any():  # (indices with nulls come as float64 with NaN)
+        raw = np.where(missing, 0, raw).astype(np.int64)
     order = text_order(dictionary)  # (integer sorts of short ids; pyarrow sorts the rest)
     if order is None:
         order = arrow_to_numpy(pc.array_sort_indices(dictionary)).astype(np.int64)
@@ -323,6 +328,44 @@ def arrow_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[Any],
     keep = first & group_used[group]
     cats = _text(ordered if bool(keep.all()) else ordered.take(int64_array(np.flatnonzero(keep))))
     return codes, cats, missing
+
+
+def _chunked_dictionary_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[Any],
+                                                    NDArray[np.bool_]] | None:
+    """``arrow_codes`` of a dictionary column (a Parquet file's text, one dictionary per row
+    group) from integer sorts of its dictionaries' bytes, without unifying them by hashing;
+    ``None`` when the dictionaries are not short text without nulls."""
+    import pyarrow as pa
+
+    chunks = [c for c in (values.chunks if hasattr(values, "chunks") else [values]) if len(c)]
+    if not chunks or any(c.dictionary.null_count for c in chunks):
+        return None
+    dictionaries = [c.dictionary for c in chunks]
+    if len({str(d.type) for d in dictionaries}) > 1:
+        return None
+    both = pa.concat_arrays(dictionaries) if len(dictionaries) > 1 else dictionaries[0]
+    found = sorted_codes(both)
+    if found is None:
+        return None
+    entry_codes, where = found
+    starts = np.cumsum([0] + [len(d) for d in dictionaries])
+    parts, gaps = [], []
+    for chunk, start in zip(chunks, starts[:-1].tolist(), strict=True):
+        indices = arrow_to_numpy(chunk.indices)  # (float64 with NaN where missing)
+        gap = np.isnan(indices) if indices.dtype.kind == "f" else np.zeros(len(chunk), bool)
+        index = np.where(gap, 0, indices).astype(np.int64) if gap.any() else indices
+        parts.append(entry_codes[start + index])
+        gaps.append(gap)
+    codes = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    missing = np.concatenate(gaps) if len(gaps) > 1 else gaps[0]
+    # A dictionary may hold values no row uses: the categories are those used.
+    used = np.zeros(where.size, dtype=bool)
+    used[codes[~missing]] = True
+    if not used.all():
+        rank = np.cumsum(used) - 1
+        codes, where = rank[codes], where[used]
+    codes[missing] = -1
+    return codes, _text(both.take(int64_array(where))), missing
 
 
 def _many(values: Any) -> bool:
