@@ -259,6 +259,24 @@ def test_the_fast_reading_is_the_csv_module_reading(pieces: list[str]) -> None:
         assert list(lines) == slow_lines
 
 
+@pytest.mark.parametrize("late", ['"x\ny"', '"x\r\ny"', 'a"b', '"he said ""hi""\nbye"'])
+def test_a_large_file_with_a_cell_over_two_lines_reads_as_the_csv_module_reads_it(
+        tmp_path: Path, late: str) -> None:
+    # pyarrow splits files at line breaks to parse blocks in threads; whether a file may have
+    # line breaks inside quoted cells is found by counting quotes block by block (8 MiB), so
+    # a cell far into a large file, after a stray quote or escaped quotes, must still read.
+    row = '"cus_{:07d}","2024-01-01",12.5\n'
+    head = "customer_id,start,amount\n" + "".join(row.format(i) for i in range(300_000))
+    text = head + f'{late},"2024-02-01",1\n' + "".join(row.format(i) for i in range(30_000))
+    assert len(text) > 9 << 20
+    fast, source = both(tmp_path, text.encode("utf-8"))
+    slow_columns, slow_lines = _read_python(source, encoding="utf-8-sig", progress=False)
+    if fast is not None:  # (None: the csv module's reading is the one used)
+        columns, lines = fast
+        assert {k: v.to_pylist() for k, v in columns.items()} == slow_columns
+        assert list(lines) == slow_lines
+
+
 class TestCSVReading:
     def test_a_cell_over_several_lines_keeps_exact_line_numbers(self, tmp_path: Path) -> None:
         path = tmp_path / "multi.csv"
