@@ -5,11 +5,12 @@ them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._kernels.primitives import heads, shift_within
+from csmetrics._kernels.primitives import heads
 
 I64 = NDArray[np.int64]
 
@@ -77,13 +78,13 @@ class ChangePoints:
         prev, was = self.stored_previous, self.stored_was_customer
         if prev is not None and was is not None:
             return prev, was
-        first = heads(self.entity)
+        # Positions of the runs' first points: a store there by index is several times
+        # quicker than one through a boolean mask.
+        first = np.flatnonzero(heads(self.entity))
         if prev is None:
-            prev = shift_within(self.current, first, 0)
-            prev[:1] = self.lead[0]
+            prev = _shifted(self.current, first, 0, self.lead[0])
         if was is None:
-            was = shift_within(self.is_customer, first, False)
-            was[:1] = self.lead[1]
+            was = _shifted(self.is_customer, first, False, self.lead[1])
         return prev, was
 
     def movement(self) -> NDArray[np.int8]:
@@ -107,6 +108,15 @@ class ChangePoints:
         safe = np.maximum(idx, 0)
         return (np.where(has, self.current[safe], 0),
                 np.where(has, self.is_customer[safe], False))
+
+
+def _shifted(values: NDArray[Any], first: I64, fill: Any, lead: Any) -> NDArray[Any]:
+    """Each value's predecessor: ``fill`` at the positions ``first``, ``lead`` at 0."""
+    out = np.empty_like(values)
+    out[1:] = values[:-1]
+    out[first] = fill
+    out[:1] = lead
+    return out
 
 
 def _movement(points: ChangePoints, previous: I64, was_customer: NDArray[np.bool_]
