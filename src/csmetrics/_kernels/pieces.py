@@ -21,7 +21,7 @@ def slice_points(points: ChangePoints, part: slice) -> ChangePoints:
     lo, _, step = part.indices(points.entity.size)
     if step != 1:
         raise ValueError("slice_points: a slice of step 1 is needed")
-    lead = points.lead
+    lead = points.lead if lo == 0 else (0, False)
     if 0 < lo < points.entity.size and points.entity[lo - 1] == points.entity[lo]:
         lead = (int(points.current[lo - 1]), bool(points.is_customer[lo - 1]))
     stored_prev, stored_was = points.stored_previous, points.stored_was_customer
