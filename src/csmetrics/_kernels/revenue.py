@@ -13,6 +13,16 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+# Change points and the movement names live in their own module; re-exported here, where
+# every revenue metric reads them.
+from csmetrics._kernels.points import CHURN as CHURN
+from csmetrics._kernels.points import CONTRACTION as CONTRACTION
+from csmetrics._kernels.points import EXPANSION as EXPANSION
+from csmetrics._kernels.points import MOVEMENT_NAMES as MOVEMENT_NAMES
+from csmetrics._kernels.points import NEW as NEW
+from csmetrics._kernels.points import REACTIVATION as REACTIVATION
+from csmetrics._kernels.points import ChangePoints as ChangePoints
+from csmetrics._kernels.points import _movement
 from csmetrics._kernels.primitives import (
     bincount_int,
     heads,
@@ -33,9 +43,6 @@ MONTHS_PER_INTERVAL = np.array([12 / 365, 12 / 52, 1.0, 3.0, 12.0])
 
 MAX_ROW_MRR = 1e12
 """Largest row MRR (in currency units) that the integer arithmetic holds with room to sum."""
-
-NEW, EXPANSION, CONTRACTION, CHURN, REACTIVATION = range(5)
-MOVEMENT_NAMES = ("new", "expansion", "contraction", "churn", "reactivation")
 
 
 def row_mrr(
@@ -83,74 +90,6 @@ def entity_minor_at(
     # float64 bincount is exact here: per-entity sums stay far below 2**53 units.
     summed = np.bincount(entity[active], weights=units[active], minlength=n_entities)
     return units_to_minor(np.rint(summed).astype(np.int64))
-
-
-def _movement_table() -> NDArray[np.int8]:
-    table = np.full(32, -1, dtype=np.int8)
-    for code in range(32):
-        was, now, up, down, back = (bool(code >> bit & 1) for bit in (4, 3, 2, 1, 0))
-        if not was and now:
-            table[code] = REACTIVATION if back else NEW
-        elif was and not now:
-            table[code] = CHURN
-        elif was and now and up:
-            table[code] = EXPANSION
-        elif was and now and down:
-            table[code] = CONTRACTION
-    return table
-
-
-_MOVEMENT_OF_CODE = _movement_table()
-
-
-@dataclass(frozen=True)
-class ChangePoints:
-    """Where an entity's state changes between consecutive snapshots.
-
-    One row per (entity, snapshot) at which the entity's MRR (in minor units) or its being a
-    customer differs from the previous snapshot, sorted by entity then snapshot. ``previous``
-    is 0 and ``was_customer`` false before an entity's first snapshot. ``returning`` marks a
-    start that follows an earlier churn (within the reactivation window, if one is set):
-    such a start is a reactivation rather than new.
-    """
-
-    entity: I64
-    snapshot: I64
-    previous: I64
-    current: I64
-    was_customer: NDArray[np.bool_]
-    is_customer: NDArray[np.bool_]
-    returning: NDArray[np.bool_]
-    width: int
-
-    def movement(self) -> NDArray[np.int8]:
-        """Movement code of each change point (``MOVEMENT_NAMES``), -1 for none."""
-        # One small integer per point (was, now, up, down, returning) read from a table.
-        code = self.was_customer.view(np.int8) << 4
-        code |= self.is_customer.view(np.int8) << 3
-        code |= (self.current > self.previous).view(np.int8) << 2
-        code |= (self.current < self.previous).view(np.int8) << 1
-        code |= self.returning.view(np.int8)
-        out: NDArray[np.int8] = _MOVEMENT_OF_CODE[code]
-        return out
-
-    def lookup(self, entity: I64, snapshot: I64) -> I64:
-        """Index of each entity's last change point at or before ``snapshot``; -1 if none."""
-        keys = self.entity * self.width + self.snapshot
-        idx = np.searchsorted(keys, entity * self.width + snapshot, side="right") - 1
-        ok = idx >= 0
-        ok[ok] = self.entity[idx[ok]] == entity[ok]
-        return np.where(ok, idx, -1)
-
-    def state_at(self, entity: I64, snapshot: I64) -> tuple[I64, NDArray[np.bool_]]:
-        """MRR (minor units) and customer flag of each entity at ``snapshot``."""
-        if self.entity.size == 0:
-            return np.zeros(entity.size, np.int64), np.zeros(entity.size, bool)
-        idx = self.lookup(entity, snapshot)
-        has = idx >= 0
-        safe = np.maximum(idx, 0)
-        return (np.where(has, self.current[safe], 0),
-                np.where(has, self.is_customer[safe], False))
 
 
 def snapshot_index(snapshots: I64, days: I64) -> I64:
@@ -266,8 +205,8 @@ def change_points(
         gap = snapshots[np.minimum(snap, n_snap - 1)] - snapshots[np.maximum(
             shift_within(snap, new_entity, 0), 0)]
         returning &= gap <= reactivation_window
-    return ChangePoints(ent, snap, previous, current, was_customer, is_customer, returning,
-                        width)
+    # previous and was_customer are the last point's state: derived when read, not kept.
+    return ChangePoints(ent, snap, None, current, None, is_customer, returning, width)
 
 
 @dataclass(frozen=True)
@@ -374,12 +313,13 @@ def bridge(points: ChangePoints, segment_of_entity: I64, n_segments: int, base: 
     n_cells = n_segments * width
     cell = (points.snapshot if n_segments == 1 else
             segment_of_entity[points.entity] * width + points.snapshot)
-    delta = points.current - points.previous
-    joins = points.is_customer.view(np.int8) - points.was_customer.view(np.int8)
+    previous, was_customer = points.before()
+    delta = points.current - previous
+    joins = points.is_customer.view(np.int8) - was_customer.view(np.int8)
     net = bincount_int(cell, delta, n_cells).reshape(n_segments, width)
     net_count = bincount_int(cell, joins, n_cells).reshape(n_segments, width)
     # Kind -1 (no movement) goes to bin 0, which is dropped.
-    flat = cell + (points.movement().astype(np.int64) + 1) * n_cells
+    flat = cell + (_movement(points, previous, was_customer).astype(np.int64) + 1) * n_cells
     shape = (n_kinds + 1, n_segments, width)
     amounts = bincount_int(flat, np.abs(delta), (n_kinds + 1) * n_cells).reshape(shape)[1:]
     counts = np.bincount(flat, minlength=(n_kinds + 1) * n_cells).reshape(shape)[1:]
@@ -405,14 +345,15 @@ def _sparse_bridge(points: ChangePoints, segment_of_entity: I64, n_segments: int
                    n_periods: int, extra: Transients | None = None) -> Bridge:
     """``bridge()`` for many segments (one per customer): bins only for window periods."""
     seg = segment_of_entity[points.entity]
-    delta = points.current - points.previous
-    joins = points.is_customer.astype(np.int64) - points.was_customer.astype(np.int64)
+    previous, was_customer = points.before()
+    delta = points.current - previous
+    joins = points.is_customer.astype(np.int64) - was_customer.astype(np.int64)
     before = points.snapshot <= base
     starting = bincount_int(seg[before], delta[before], n_segments)
     starting_count = bincount_int(seg[before], joins[before], n_segments)
 
     inside = ~before & (points.snapshot <= base + n_periods)
-    kind = points.movement()
+    kind = _movement(points, previous, was_customer)
     moved = inside & (kind >= 0)
     size = n_segments * n_periods
     cell = seg * n_periods + (points.snapshot - base - 1)
