@@ -207,12 +207,9 @@ Values = dict[str, list[float]]
 def _revenue(p: Portfolio, compared: list[Period | None]) -> tuple[list[Figure], str, str]:
     """The revenue figures, and a note when exchange rates do not reach back to a compared
     period (its figures are then left undefined rather than failing the report)."""
-    from csmetrics.revenue.churn import logo_churn_rate
-
     money, currency, note_a = _tolerant(lambda c: _money(p, c), compared)
     ratios, _, note_b = _tolerant(lambda c: _ratios(p, c), compared)
-    churn = [float("nan") if x is None else float(logo_churn_rate(
-        p.subscriptions, _month(x.start), _month(x.end), policy=p.policy)) for x in compared]
+    churn = _churn(p, compared)
     figures = [
         Figure("mrr", "MRR", "money", _three(money["mrr"])),
         Figure("arr", "ARR", "money", _three([12 * v for v in money["mrr"]])),
@@ -222,6 +219,29 @@ def _revenue(p: Portfolio, compared: list[Period | None]) -> tuple[list[Figure],
         Figure("logo_churn", "Logo churn", "percent", _three(churn), higher_is_better=False),
     ]
     return figures, currency, note_a or note_b
+
+
+def _churn(p: Portfolio, compared: list[Period | None]) -> list[float]:
+    """Logo churn of each compared period, as ``logo_churn_rate`` of its months gives it,
+    read off one run over all of them: one set of change points rather than one per
+    period (each ends in a different month)."""
+    from csmetrics.revenue.churn import logo_churn_rate
+    from csmetrics.revenue.windows import bridge_periods
+
+    present = [x for x in compared if x is not None]
+    first = min(_month(x.start) for x in present)
+    job = logo_churn_rate.job(p.subscriptions, first, max(_month(x.end) for x in present),
+                              policy=p.policy)
+    whole = job.partial(job.table, job.plan)
+    out = []
+    for x in compared:
+        if x is None:
+            out.append(float("nan"))
+            continue
+        i = _month(x.start).first_month - first.first_month
+        j = _month(x.end).first_month - first.first_month
+        out.append(float(job.finalize(bridge_periods(whole, i, j + 1), job.plan)))
+    return out
 
 
 def _tolerant(compute: Callable[[list[Period | None]], tuple[Values, str]],
