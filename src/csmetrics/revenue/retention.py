@@ -27,6 +27,9 @@ values use the converted movements and leave the ``fx`` line out.
 from __future__ import annotations
 
 import warnings
+import weakref
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
@@ -204,9 +207,7 @@ def _cohort_partials(n_window: int | None, r: Run) -> Partials:
     n_out = r.n_periods - n_window + 1
     windows = [(r.base + j, r.base + j + n_window) for j in range(n_out)]
     if r.entity_points is None:  # one sweep over the snapshots for every window
-        sums = kret.cohort_sums(r.points, windows, r.inner.n_entities,
-                                r.outer_of_inner[r.inner.segment_of_entity], r.seg.n_segments,
-                                returning_counts=r.policy.returning_revenue_in_nrr)
+        sums = _window_sums(r, windows)
     else:
         sums = np.zeros((3, n_out, r.seg.n_segments), dtype=np.int64)
         cohorts = _Cohorts(r)
@@ -215,6 +216,45 @@ def _cohort_partials(n_window: int | None, r: Run) -> Partials:
     found = r.memo[memo_key] = Partials("cohort retention", {
         "starting": sums[0], "net": sums[1], "gross": sums[2]})
     return found
+
+
+_SUMS: weakref.WeakKeyDictionary[Any, OrderedDict[Hashable, tuple[Any, dict[Any, I64]]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _window_sums(r: Run, windows: list[tuple[int, int]]) -> I64:
+    """``kret.cohort_sums`` of a run's windows (snapshot pairs), shaped ``(3, windows,
+    segments)``. Runs of one table whose windows end in the same period share their change
+    points (a report's NRR, GRR, its trailing series and its headline's): each window's sums
+    are kept with those points, and only the windows not yet summed are swept. A window's
+    sums are exact integers whatever the windows swept with it, so what is kept is what
+    would be computed."""
+    args = (r.inner.n_entities, r.outer_of_inner[r.inner.segment_of_entity], r.seg.n_segments)
+    returning = r.policy.returning_revenue_in_nrr
+    kept: dict[Any, I64] | None = None
+    if r.plan.key is not None and r.table is not None:   # segments named by None or a column
+        entries = _SUMS.setdefault(r.table, OrderedDict())
+        key = (r.plan.by, returning, id(r.points))
+        found = entries.get(key)
+        if found is not None and found[0]() is r.points:
+            kept = found[1]
+        else:
+            try:   # the points are held weakly: their own cache decides how long they live
+                entries[key] = (weakref.ref(r.points), kept := {})
+            except TypeError:
+                kept = None
+            while len(entries) > 4:
+                entries.popitem(last=False)
+    if kept is None:
+        return kret.cohort_sums(r.points, windows, *args, returning_counts=returning)
+    missing = [w for w in dict.fromkeys(windows) if w not in kept]
+    if missing:
+        sums = kret.cohort_sums(r.points, missing, *args, returning_counts=returning)
+        kept.update({w: sums[:, j] for j, w in enumerate(missing)})
+    out = np.zeros((3, len(windows), r.seg.n_segments), dtype=np.int64)
+    for j, w in enumerate(windows):
+        out[:, j] = kept[w]
+    return out
 
 
 @dataclass
