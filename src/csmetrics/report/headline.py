@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from csmetrics.periods.calendar import Period
+from csmetrics.report.shared import Shared
 
 if TYPE_CHECKING:
     from csmetrics.report.portfolio import Portfolio
@@ -169,12 +170,13 @@ def _month(day: Any) -> Period:
     return Period.parse(day, "month")
 
 
-def headline(p: Portfolio, period: Period, health: Callable[[Period], Any] | None
-             ) -> Headline:
+def headline(p: Portfolio, period: Period, health: Callable[[Period], Any] | None,
+             shared: Shared | None = None) -> Headline:
     """The headline figures of ``p`` for ``period`` (see the module documentation).
 
     ``health(at)`` returns the standard health scores of the paying accounts at a period's
     end (or None); it is the report's own, so that the figures and the health section agree.
+    ``shared`` is the report's shared work (its bridge runs).
     """
     now, before, year_ago = compared_periods(period)
     compared = [now, before, year_ago]
@@ -182,7 +184,7 @@ def headline(p: Portfolio, period: Period, health: Callable[[Period], Any] | Non
     currency = None
     notes: list[str] = []
     if p.subscriptions is not None and len(p.subscriptions):
-        money, currency, note = _revenue(p, compared)
+        money, currency, note = _revenue(p, compared, shared or Shared())
         figures += money
         notes += [note] if note else []
     if p.surveys is not None and len(p.surveys):
@@ -204,10 +206,11 @@ def _three(values: list[float]) -> tuple[float, float, float]:
 Values = dict[str, list[float]]
 
 
-def _revenue(p: Portfolio, compared: list[Period | None]) -> tuple[list[Figure], str, str]:
+def _revenue(p: Portfolio, compared: list[Period | None], shared: Shared
+             ) -> tuple[list[Figure], str, str]:
     """The revenue figures, and a note when exchange rates do not reach back to a compared
     period (its figures are then left undefined rather than failing the report)."""
-    money, currency, note_a = _tolerant(lambda c: _money(p, c), compared)
+    money, currency, note_a = _tolerant(lambda c: _money(p, c, shared), compared)
     ratios, _, note_b = _tolerant(lambda c: _ratios(p, c), compared)
     churn = _churn(p, compared)
     figures = [
@@ -269,13 +272,12 @@ def _tolerant(compute: Callable[[list[Period | None]], tuple[Values, str]],
             "Revenue figures not shown: the exchange rates do not cover the period.")
 
 
-def _money(p: Portfolio, compared: list[Period | None]) -> tuple[Values, str]:
-    from csmetrics.revenue import mrr_movements
-
+def _money(p: Portfolio, compared: list[Period | None], shared: Shared
+           ) -> tuple[Values, str]:
     present = [x for x in compared if x is not None]
     first = min(_month(x.start) for x in present)
     last = max(_month(x.end) for x in present)
-    bridge = mrr_movements(p.subscriptions, first, last, policy=p.policy, fx=p.fx)
+    bridge = shared.movements(p.subscriptions, first, last, p.policy, p.fx)
     months = [str(m) for m in bridge.periods]
     col = {k: np.asarray(bridge[k], dtype=float) for k in
            ("ending_mrr", "new", "expansion", "reactivation", "contraction", "churn")}

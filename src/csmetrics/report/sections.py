@@ -12,6 +12,7 @@ from csmetrics._core.segments import By
 from csmetrics.periods.calendar import Period
 from csmetrics.policies import MetricPolicy
 from csmetrics.report.render import ReportSection, chart_of
+from csmetrics.report.shared import Shared
 from csmetrics.results import TableResult
 
 if TYPE_CHECKING:
@@ -28,15 +29,17 @@ def _no_step(what: str) -> None:
 
 
 def revenue_sections(p: Portfolio, first: Period, last: Period, by: By,
-                     step: Step = _no_step) -> list[ReportSection]:
+                     step: Step = _no_step, shared: Shared | None = None
+                     ) -> list[ReportSection]:
     """Summary, MRR bridge, churn and retention, MRR by segment, cohorts, lifetime;
-    ``step(name)`` is called as each part is done."""
-    from csmetrics.revenue import arpa, mrr, mrr_movements
+    ``step(name)`` is called as each part is done; ``shared`` is the report's shared work
+    (the headline's bridge run)."""
+    from csmetrics.revenue import arpa, mrr
     from csmetrics.revenue.churn import customer_count
 
     subs, pol, fx = p.subscriptions, p.policy, p.fx
     assert subs is not None  # checked by the caller
-    bridge = mrr_movements(subs, first, last, policy=pol, fx=fx)
+    bridge = (shared or Shared()).movements(subs, first, last, pol, fx)
     start_mrr = float(bridge["starting_mrr"][0])
     end_mrr = float(bridge["ending_mrr"][-1])
     growth = end_mrr / start_mrr - 1 if start_mrr else float("nan")

@@ -32,7 +32,7 @@ retention likewise, capped and uncapped at the prior revenue).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -255,18 +255,55 @@ def _bands(table: SubscriptionTable, health: Any, context: str
 
 
 def _month(days: NDArray[np.datetime64] | np.datetime64) -> Any:
-    return np.asarray(days).astype("datetime64[M]").astype(np.int64)
+    """Months since 1970 of each day."""
+    d = np.asarray(days)
+    if d.ndim == 0 or d.dtype != np.dtype("datetime64[D]"):
+        return d.astype("datetime64[M]").astype(np.int64)
+    return _lookup(d.view(np.int64), _month_of_days)
+
+
+def _month_of_days(days: I64) -> I64:
+    out: I64 = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return out
+
+
+def _first_days(months: I64) -> I64:
+    """The first day (days since 1970) of each month (months since 1970)."""
+    return _lookup(months, _first_day_of_months)
+
+
+def _first_day_of_months(months: I64) -> I64:
+    out: I64 = months.astype("datetime64[M]").astype("datetime64[D]").view(np.int64)
+    return out
+
+
+_LOOKUP_SPAN = 1 << 17
+"""Widest range of values read from a lookup table (about 360 years of days)."""
+
+
+def _lookup(values: I64, convert: Callable[[I64], I64]) -> I64:
+    """``convert(values)`` (a calendar conversion) as a gather from a table of the
+    conversion of every value in their range: the same numbers, at the cost of a gather
+    rather than a calendar conversion per element."""
+    if values.size < 64:
+        return convert(values)
+    lo, hi = int(values.min()), int(values.max())
+    if hi - lo >= _LOOKUP_SPAN:   # far-apart values (or NaT): convert them one by one
+        return convert(values)
+    found: I64 = convert(np.arange(lo, hi + 1, dtype=np.int64))[values - lo]
+    return found
 
 
 def _add_months(day: NDArray[np.datetime64], months: I64) -> NDArray[np.datetime64]:
     """``day`` plus ``months`` calendar months, the day clipped to the month's last."""
-    month = day.astype("datetime64[M]")
-    offset = (day - month.astype("datetime64[D]")).astype(np.int64)
-    target = month + months.astype("timedelta64[M]")
-    length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")
-              ).astype(np.int64)
-    out: NDArray[np.datetime64] = target.astype("datetime64[D]") + np.minimum(
-        offset, length - 1).astype("timedelta64[D]")
+    days = day.astype("datetime64[D]").view(np.int64)
+    month = _month(day)
+    offset = days - _first_days(month)
+    target = month + months
+    first = _first_days(target)
+    length = _first_days(target + 1) - first
+    out: NDArray[np.datetime64] = (first + np.minimum(offset, length - 1)).view(
+        "datetime64[D]")
     return out
 
 
@@ -307,9 +344,9 @@ def _keys(table: SubscriptionTable) -> I64:
     return out
 
 
-def _arr_on(table: SubscriptionTable, keys: I64, event_key: I64, day: NDArray[np.datetime64]
-            ) -> I64:
-    """12 x the MRR (minor units) of each event's subscription on its ``day``."""
+def _event_rows(keys: I64, event_key: I64) -> tuple[I64, I64]:
+    """The rows of each event's subscription (``keys`` of the rows, ``event_key`` of the
+    events): pairs (event, row), found once for the days either side of a renewal."""
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     lo = np.searchsorted(sorted_keys, event_key, side="left")
@@ -317,10 +354,19 @@ def _arr_on(table: SubscriptionTable, keys: I64, event_key: I64, day: NDArray[np
     n = hi - lo
     event = np.repeat(np.arange(event_key.size), n)
     row = order[np.repeat(lo, n) + (np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n))]
+    return event, row
+
+
+def _arr_on(table: SubscriptionTable, pairs: tuple[I64, I64], n_events: int,
+            day: NDArray[np.datetime64]) -> I64:
+    """12 x the MRR (minor units) of each event's subscription on its ``day`` (``pairs``
+    from ``_event_rows``)."""
+    event, row = pairs
     d = day[event]
-    active = (table.start[row] <= d) & (np.isnat(table.end[row]) | (table.end[row] > d))
+    start, end = table.start[row], table.end[row]
+    active = (start <= d) & (np.isnat(end) | (end > d))
     units = np.bincount(event[active], weights=table.mrr_units[row][active],
-                        minlength=event_key.size)
+                        minlength=n_events)
     return 12 * kr.units_to_minor(np.rint(units).astype(np.int64))
 
 
@@ -330,8 +376,9 @@ def _partials(table: SubscriptionTable, plan: RenewalPlan) -> Partials:
     keys = _keys(table)
     pair = np.unique(np.stack([keys[row], day.astype(np.int64)]), axis=1, return_index=True)[1]
     row, day = row[pair], day[pair]  # one event per subscription and date
-    before = _arr_on(table, keys, keys[row], day - np.timedelta64(1, "D"))
-    after = _arr_on(table, keys, keys[row], day + np.timedelta64(plan.grace, "D"))
+    pairs = _event_rows(keys, keys[row])
+    before = _arr_on(table, pairs, row.size, day - np.timedelta64(1, "D"))
+    after = _arr_on(table, pairs, row.size, day + np.timedelta64(plan.grace, "D"))
     seg = segment_as(table, plan.by, plan.labels, plan.seg_name, "renewals", plan.of_customer)
     cust = table.customer_codes[row]
     band = (np.zeros(row.size, dtype=np.int64) if plan.band_of_customer is None
