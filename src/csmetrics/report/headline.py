@@ -211,7 +211,7 @@ def _revenue(p: Portfolio, compared: list[Period | None], shared: Shared
     """The revenue figures, and a note when exchange rates do not reach back to a compared
     period (its figures are then left undefined rather than failing the report)."""
     money, currency, note_a = _tolerant(lambda c: _money(p, c, shared), compared)
-    ratios, _, note_b = _tolerant(lambda c: _ratios(p, c), compared)
+    ratios, _, note_b = _tolerant(lambda c: _ratios(p, c, shared), compared)
     churn = _churn(p, compared)
     figures = [
         Figure("mrr", "MRR", "money", _three(money["mrr"])),
@@ -294,15 +294,22 @@ def _money(p: Portfolio, compared: list[Period | None], shared: Shared
     return out, bridge.currency
 
 
-def _ratios(p: Portfolio, compared: list[Period | None]) -> tuple[Values, str]:
-    from csmetrics.revenue.retention import nrr_series
+def _ratios(p: Portfolio, compared: list[Period | None], shared: Shared
+            ) -> tuple[Values, str]:
+    from csmetrics.revenue.retention import nrr_series, series_rows
 
     ends = [_month(x.end) for x in compared if x is not None]
-    series = nrr_series(p.subscriptions, min(ends), max(ends), window="12M", policy=p.policy,
-                        fx=p.fx)
-    found = {str(k): (float(n), float(g)) for k, n, g in zip(
-        series["period"].tolist(), series["nrr"].tolist(), series["grr"].tolist(),
-        strict=True)}
+    job = nrr_series.job(p.subscriptions, min(ends), max(ends), window="12M", policy=p.policy,
+                         fx=p.fx)
+    # Only the compared periods' windows are read (the series' others are not shown).
+    found = series_rows(job, 12, sorted({str(e) for e in ends}))
+    if found is None:
+        series = job.result()
+        found = {str(k): (float(n), float(g)) for k, n, g in zip(
+            series["period"].tolist(), series["nrr"].tolist(), series["grr"].tolist(),
+            strict=True)}
+    if p.fx is None:   # without rates, a window inside this one refuses nothing it did not
+        shared.series_window = (min(ends) - 11, max(ends))
     nan = (float("nan"), float("nan"))
     pairs = [nan if x is None else found.get(str(_month(x.end)), nan) for x in compared]
     return {"nrr": [a for a, _ in pairs], "grr": [b for _, b in pairs]}, ""

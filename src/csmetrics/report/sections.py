@@ -3,12 +3,15 @@ lifetime); surveys, usage and health are in ``report.more``."""
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from csmetrics._core.segments import By
+from csmetrics.exceptions import UndefinedMetricWarning
 from csmetrics.periods.calendar import Period
 from csmetrics.policies import MetricPolicy
 from csmetrics.report.render import ReportSection, chart_of
@@ -73,7 +76,7 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By,
         doc="definitions.md#mrr-movements"))
     step("MRR movements")
 
-    sections.append(_retention(p, first, last, by, len(bridge.periods)))
+    sections.append(_retention(p, first, last, by, len(bridge.periods), shared or Shared()))
     step("churn and retention")
 
     by_segment = mrr(subs, last, by=by if by is not None else "plan", fx=fx)
@@ -91,8 +94,8 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By,
     return sections
 
 
-def _retention(p: Portfolio, first: Period, last: Period, by: By, months: int
-               ) -> ReportSection:
+def _retention(p: Portfolio, first: Period, last: Period, by: By, months: int,
+               shared: Shared) -> ReportSection:
     from csmetrics.revenue.churn import logo_churn_rate, quick_ratio, revenue_churn_rate
     from csmetrics.revenue.retention import (
         gross_revenue_retention,
@@ -142,10 +145,21 @@ def _retention(p: Portfolio, first: Period, last: Period, by: By, months: int
             "starting_mrr": nrr_t["starting_mrr"]}, title="", money=("starting_mrr",),
             digits=nrr_t.digits)
         formats = {"logo_churn_rate": "percent", "nrr": "percent", "grr": "percent"}
-    trend = nrr_series(subs, first, last, window=f"{min(12, months)}M", policy=pol, fx=fx)
+    n_window = min(12, months)
+
+    @functools.cache
+    def trend() -> Any:
+        with warnings.catch_warnings():   # as while the report is made
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            return nrr_series(subs, first, last, window=f"{n_window}M", policy=pol, fx=fx)
+
+    # The series is only drawn: made when the chart is, once the headline's series has
+    # shown that it can refuse nothing (no rates, a window inside the headline's).
+    drawn = trend if shared.covers(first - (n_window - 1), last) else (lambda t: lambda: t)(
+        trend())
     return ReportSection(
         "retention", f"Churn and retention, {first} to {last}", table,
-        chart=lambda ax: trend.plot(ax=ax), formats=formats,
+        chart=lambda ax: drawn().plot(ax=ax), formats=formats,
         undefined="not defined: no customers (or no MRR) at the start of the window, or "
                   "no losses for the quick ratio.",
         notes=(f"The chart shows NRR and GRR over the trailing {min(12, months)} months "

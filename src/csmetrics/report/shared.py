@@ -15,10 +15,20 @@ from csmetrics.policies import MetricPolicy
 class Shared:
     """A report's shared work: the bridge runs its headline and sections read.
 
-    ``bridges`` maps a window (first and last month) to the bridge partials of its run.
+    ``bridges`` maps a window (first and last month) to the bridge partials of its run;
+    ``series_window`` is the window of the headline's NRR series, once its plan (which
+    refuses mixed currencies) has passed without ``fx``.
     """
 
     bridges: dict[tuple[Period, Period], Partials] = field(default_factory=dict)
+    series_window: tuple[Period, Period] | None = None
+
+    def covers(self, first: Period, last: Period) -> bool:
+        """Whether an NRR series of the window ``first..last`` (without ``fx``) is inside
+        the headline's, which it then can refuse nothing the headline's did not."""
+        window = self.series_window
+        return (window is not None and window[0].first_month <= first.first_month
+                and window[1].first_month == last.first_month)
 
     def movements(self, subscriptions: Any, first: Period, last: Period,
                   policy: MetricPolicy | None, fx: FxRates | None) -> Any:

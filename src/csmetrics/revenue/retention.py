@@ -50,7 +50,7 @@ from csmetrics.periods.calendar import FREQ, Frequency, Period, PeriodLike, pars
 from csmetrics.periods.windows import WindowLike, window_months
 from csmetrics.policies import POLICY, MetricPolicy, resolve
 from csmetrics.results import MetricResult
-from csmetrics.revenue.engine import Plan, Run, Totals, totals, window_job
+from csmetrics.revenue.engine import Plan, Run, Totals, part_run, totals, window_job
 from csmetrics.revenue.ratios import rate_result
 from csmetrics.revenue.segments import By
 
@@ -413,3 +413,28 @@ def _series(n_window: int, cohort: bool, partials: Partials, plan: Plan) -> Rete
     return RetentionSeries(cols, value="nrr",
                            title=f"Trailing {n_window}-period NRR and GRR ({method})",
                            money=money, digits=plan.digits[sg], segment=plan.seg_name)
+
+
+def series_rows(job: Job[RetentionSeries], n_window: int, periods: list[str]
+                ) -> dict[str, tuple[float, float]] | None:
+    """NRR and GRR of the rows of ``job`` (an unsplit ``nrr_series`` job of windows of
+    ``n_window`` periods, cohort method) for ``periods`` only: the same numbers as those
+    rows of ``job.result()``, summing only their windows rather than every window. None
+    when the job is split, converted with ``fx`` or by the bridge method (then compute the
+    series)."""
+    plan: Plan = job.plan
+    fin = job.finalize
+    if (plan.fx is not None or plan.n_segments != 1 or not isinstance(fin, partial)
+            or fin.func is not _series or fin.args != (n_window, True)):
+        return None
+    labels = list(plan.grid.labels)
+    ends = [labels.index(p) for p in periods]
+    if min(ends) < n_window - 1:
+        return None
+    r = part_run(job.table, plan)
+    sums = _window_sums(r, [(r.base + k - n_window + 1, r.base + k + 1) for k in ends])
+    what = "the cohort's starting MRR"
+    nrr = divide(sums[1, :, 0], sums[0, :, 0], context="nrr_series", what=what)
+    grr = divide(sums[2, :, 0], sums[0, :, 0], context="nrr_series", what=what)
+    return {p: (float(n), float(g)) for p, n, g in zip(periods, nrr.tolist(), grr.tolist(),
+                                                       strict=True)}
