@@ -154,12 +154,13 @@ def _retention(p: Portfolio, first: Period, last: Period, by: By, months: int,
             return nrr_series(subs, first, last, window=f"{n_window}M", policy=pol, fx=fx)
 
     # The series is only drawn: made when the chart is, once the headline's series has
-    # shown that it can refuse nothing (no rates, a window inside the headline's).
-    drawn = trend if shared.covers(first - (n_window - 1), last) else (lambda t: lambda: t)(
-        trend())
+    # shown that it can refuse nothing (no rates, a window inside the headline's); else now,
+    # so that the report raises what it raises.
+    if not shared.covers(first - (n_window - 1), last):
+        trend()
     return ReportSection(
         "retention", f"Churn and retention, {first} to {last}", table,
-        chart=lambda ax: drawn().plot(ax=ax), formats=formats,
+        chart=lambda ax: trend().plot(ax=ax), formats=formats,
         undefined="not defined: no customers (or no MRR) at the start of the window, or "
                   "no losses for the quick ratio.",
         notes=(f"The chart shows NRR and GRR over the trailing {min(12, months)} months "

@@ -32,6 +32,7 @@ retention likewise, capped and uncapped at the prior revenue).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -209,8 +210,7 @@ def renewals(
         periods.append(str(p))
         p = p + 1
     seg = segment(table, by, context)
-    digits, names = currency_digits(table, seg, term_rows(table) & (table.mrr_units > 0),
-                                    context)
+    digits, names = currency_digits(table, seg, _terms(table).paying, context)
     band_names, band_of_customer = _bands(table, health, context)
     if as_of is not None:
         edge = snapshot_date(as_of)
@@ -307,29 +307,64 @@ def _add_months(day: NDArray[np.datetime64], months: I64) -> NDArray[np.datetime
     return out
 
 
+@dataclass(frozen=True)
+class _Terms:
+    """A table's term spans with money: what every renewal window reads (rows, term in
+    months, given renewal dates, first renewal anchor and its month)."""
+
+    paying: NDArray[np.bool_]
+    rows: I64
+    term: I64
+    given: NDArray[np.bool_]   # a renews_at is given
+    start: NDArray[np.datetime64]
+    anchor: NDArray[np.datetime64]
+    anchor_month: I64
+
+
+_TERMS: weakref.WeakKeyDictionary[SubscriptionTable, _Terms] = weakref.WeakKeyDictionary()
+
+
+def _terms(table: SubscriptionTable) -> _Terms:
+    """The table's ``_Terms``, made once per table (a report reads the renewals of its
+    window, of the months after, and each account's next renewal)."""
+    found = _TERMS.get(table)
+    if found is not None:
+        return found
+    paying = term_rows(table) & (table.mrr_units > 0)
+    rows = np.flatnonzero(paying)
+    code = table.interval[rows]
+    count = np.asarray(table.interval_count)[rows]
+    billed = np.select([code == 4, code == 3, code == 2], [12 * count, 3 * count, count], 0)
+    term = np.where(billed >= 12, billed, 12).astype(np.int64)
+    renews = table.renews_at[rows]
+    start = table.start[rows]
+    given = ~np.isnat(renews)
+    anchor = np.where(given, renews, _add_months(start, term))
+    found = _Terms(paying, rows, term, given, start, anchor, _month(anchor))
+    for array in vars(found).values():
+        array.flags.writeable = False
+    _TERMS[table] = found
+    return found
+
+
 def renewal_events(table: SubscriptionTable, first_month: int, n_months: int
                    ) -> tuple[I64, NDArray[np.datetime64]]:
     """Every renewal date inside the months ``first_month`` (months since 1970) to
     ``first_month + n_months - 1`` of the term spans still running up to it: the row
     each comes from and the date (see the module documentation)."""
-    rows = np.flatnonzero(term_rows(table) & (table.mrr_units > 0))
-    code = table.interval[rows]
-    count = np.asarray(table.interval_count)[rows]
-    billed = np.select([code == 4, code == 3, code == 2], [12 * count, 3 * count, count], 0)
-    term = np.where(billed >= 12, billed, 12).astype(np.int64)
-    given = table.renews_at[rows]
-    anchor = np.where(np.isnat(given), _add_months(table.start[rows], term), given)
-    lag = first_month - _month(anchor)
+    t = _terms(table)
+    rows, term, anchor = t.rows, t.term, t.anchor
+    lag = first_month - t.anchor_month
     k_lo = np.maximum(0, -(-lag // term))
-    k_hi = (first_month + n_months - 1 - _month(anchor)) // term
+    k_hi = (first_month + n_months - 1 - t.anchor_month) // term
     n = np.maximum(k_hi - k_lo + 1, 0)
     row = np.repeat(rows, n)
     k = np.repeat(k_lo, n) + (np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n))
-    start_of = np.repeat(anchor, n)
     step = np.repeat(term, n)
-    day = np.where(np.repeat(np.isnat(given), n),
-                   _add_months(np.repeat(table.start[rows], n), step * (k + 1)),
-                   _add_months(start_of, step * k))
+    given = np.repeat(t.given, n)
+    # A given renewal date repeats every term from itself; else from the start.
+    day = _add_months(np.where(given, np.repeat(anchor, n), np.repeat(t.start, n)),
+                      step * np.where(given, k, k + 1))
     end = table.end[row]
     due = (table.start[row] < day) & (np.isnat(end) | (end >= day))
     return row[due], day[due]
