@@ -89,7 +89,7 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By,
 
     sections.append(_cohorts(p, last))
     step("cohorts")
-    sections.append(_lifetime(p, last))
+    sections.append(_lifetime(p, last, shared or Shared()))
     step("lifetime")
     return sections
 
@@ -113,13 +113,14 @@ def _retention(p: Portfolio, first: Period, last: Period, by: By, months: int,
     react_quick = " + reactivation" if policy.quick_ratio_includes_reactivation else ""
     formats: dict[str, str | tuple[str, ...]]
     if by is None:
+        # The rates read off the bridge take it from the report's run (Shared.result).
         rows = [
-            ("Logo churn rate", logo_churn_rate(subs, *window, policy=pol),
+            ("Logo churn rate", shared.result(logo_churn_rate.job(subs, *window, policy=pol)),
              denominators[policy.churn_denominator]),
-            ("Gross revenue churn", revenue_churn_rate(subs, *window, policy=pol, fx=fx),
-             "(churn + contraction) / start MRR"),
-            ("Net revenue churn", revenue_churn_rate(subs, *window, net=True, policy=pol,
-                                                     fx=fx),
+            ("Gross revenue churn", shared.result(revenue_churn_rate.job(
+                subs, *window, policy=pol, fx=fx)), "(churn + contraction) / start MRR"),
+            ("Net revenue churn", shared.result(revenue_churn_rate.job(
+                subs, *window, net=True, policy=pol, fx=fx)),
              f"(churn + contraction - expansion{react_net}) / start MRR"),
             ("Net revenue retention (cohort)",
              net_revenue_retention(subs, *window, policy=pol, fx=fx),
@@ -127,7 +128,7 @@ def _retention(p: Portfolio, first: Period, last: Period, by: By, months: int,
             ("Gross revenue retention (cohort)",
              gross_revenue_retention(subs, *window, policy=pol, fx=fx),
              "as NRR, each customer capped at its start MRR"),
-            ("Quick ratio", quick_ratio(subs, *window, policy=pol, fx=fx),
+            ("Quick ratio", shared.result(quick_ratio.job(subs, *window, policy=pol, fx=fx)),
              f"(new + expansion{react_quick}) / (churn + contraction)"),
         ]
         table = TableResult({"metric": [r[0] for r in rows],
@@ -182,12 +183,18 @@ def _cohorts(p: Portfolio, last: Period) -> ReportSection:
         doc="cohorts_and_value.md")
 
 
-def _lifetime(p: Portfolio, last: Period) -> ReportSection:
-    from csmetrics.value.lifetime import lifetime_value
+def _lifetime(p: Portfolio, last: Period, shared: Shared) -> ReportSection:
+    from csmetrics.periods.calendar import snapshot_date
+    from csmetrics.revenue import mrr_movements
+    from csmetrics.value.lifetime import value_of_bridge, value_window
     from csmetrics.value.survival import survival_curve
 
     curve = survival_curve(p.subscriptions, at=last)
-    ltv = lifetime_value(p.subscriptions, at=last, fx=p.fx)
+    # lifetime_value(p.subscriptions, at=last, fx=p.fx), its bridge read off the report's run
+    at_day = snapshot_date(last)
+    bridge = shared.result(mrr_movements.job(p.subscriptions, *value_window(at_day, 6),
+                                             freq="month", fx=p.fx), movements=True)
+    ltv = value_of_bridge(bridge, 6, at_day)
     median = curve.median
     line = (f"Median customer lifetime (Kaplan-Meier, censored at {last.end}): "
             f"{median:g} months" if median == median else

@@ -5,22 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from csmetrics._core.partials import Partials
-from csmetrics.fx import FxRates
+import numpy as np
+
+from csmetrics._core.partials import Job, Partials
 from csmetrics.periods.calendar import Period
-from csmetrics.policies import MetricPolicy
 
 
 @dataclass
 class Shared:
     """A report's shared work: the bridge runs its headline and sections read.
 
-    ``bridges`` maps a window (first and last month) to the bridge partials of its run;
-    ``series_window`` is the window of the headline's NRR series, once its plan (which
-    refuses mixed currencies) has passed without ``fx``.
+    ``bridges`` holds the plan and bridge partials (with scheduled churn) of each
+    ``mrr_movements`` run made; ``series_window`` is the window of the headline's NRR
+    series, once its plan (which refuses mixed currencies) has passed without ``fx``.
     """
 
-    bridges: dict[tuple[Period, Period], Partials] = field(default_factory=dict)
+    bridges: list[tuple[Any, Partials]] = field(default_factory=list)
     series_window: tuple[Period, Period] | None = None
 
     def covers(self, first: Period, last: Period) -> bool:
@@ -30,25 +30,37 @@ class Shared:
         return (window is not None and window[0].first_month <= first.first_month
                 and window[1].first_month == last.first_month)
 
-    def movements(self, subscriptions: Any, first: Period, last: Period,
-                  policy: MetricPolicy | None, fx: FxRates | None) -> Any:
-        """``mrr_movements(subscriptions, first, last, policy=policy, fx=fx)``.
+    def result(self, job: Job[Any], *, movements: bool = False) -> Any:
+        """``job.result()`` of a metric whose partials are its run's bridge
+        (``mrr_movements`` with ``movements``, or a churn rate read off the bridge).
 
-        Without ``fx``, a window inside one already run that ends in the same month is read
-        off that run's partials (``revenue.windows.bridge_periods``): the same numbers,
-        without a second bridge. Its plan is still made, so that it refuses what the call
-        refuses, when the call would.
+        A bridge is causal: a window's periods are a slice of the bridge of a longer window
+        with the same snapshots (the same end) and options, bit for bit
+        (``revenue.windows.bridge_periods``). Such a window, unsplit and without ``fx``, is
+        read off a run already made; its plan is still made (by the job), so that it
+        refuses what the call refuses, when the call would.
         """
-        from csmetrics.revenue import mrr_movements
         from csmetrics.revenue.windows import bridge_periods
 
-        job = mrr_movements.job(subscriptions, first, last, policy=policy, fx=fx)
-        if fx is not None:   # converted bridges are not sliced: computed as asked
+        plan = job.plan
+        if plan.fx is not None or plan.by is not None:
             return job.result()
-        for (start, end), whole in self.bridges.items():
-            if end == last and start <= first:
-                i = first.first_month - start.first_month
-                n = last.first_month - first.first_month + 1
-                return job.finalize(bridge_periods(whole, i, i + n), job.plan)
-        whole = self.bridges[(first, last)] = job.partial(job.table, job.plan)
-        return job.finalize(whole, job.plan)
+        for cover, whole in self.bridges:
+            if (cover.policy == plan.policy and cover.base <= plan.base
+                    and np.array_equal(cover.snapshots, plan.snapshots)):
+                i = plan.base - cover.base
+                return job.finalize(bridge_periods(whole, i, i + plan.n_periods), plan)
+        if not movements:
+            return job.result()
+        whole = job.partial(job.table, plan)
+        self.bridges.append((plan, whole))
+        return job.finalize(whole, plan)
+
+    def movements(self, subscriptions: Any, first: Period, last: Period, policy: Any,
+                  fx: Any) -> Any:
+        """``mrr_movements(subscriptions, first, last, policy=policy, fx=fx)``, read off a
+        run already made where it can be (see ``result``)."""
+        from csmetrics.revenue import mrr_movements
+
+        return self.result(mrr_movements.job(subscriptions, first, last, policy=policy,
+                                             fx=fx), movements=True)
