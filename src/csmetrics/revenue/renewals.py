@@ -319,6 +319,8 @@ class _Terms:
     start: NDArray[np.datetime64]
     anchor: NDArray[np.datetime64]
     anchor_month: I64
+    keys: I64                  # each row's subscription key (``_keys``)
+    by_key: I64                # rows of the subscriptions with a term span, by key
 
 
 _TERMS: weakref.WeakKeyDictionary[SubscriptionTable, _Terms] = weakref.WeakKeyDictionary()
@@ -340,7 +342,18 @@ def _terms(table: SubscriptionTable) -> _Terms:
     start = table.start[rows]
     given = ~np.isnat(renews)
     anchor = np.where(given, renews, _add_months(start, term))
-    found = _Terms(paying, rows, term, given, start, anchor, _month(anchor))
+    keys = _keys(table)
+    # Only the rows of subscriptions with a term span are ever looked up (their MRR either
+    # side of a renewal), in row order within each subscription.
+    n_keys = int(keys.max()) + 1 if keys.size else 0
+    if n_keys > 8 * keys.size + 1024:   # sparse keys: a set lookup rather than a mark each
+        candidates = np.flatnonzero(np.isin(keys, keys[rows]))
+    else:
+        wanted = np.zeros(n_keys, dtype=bool)
+        wanted[keys[rows]] = True
+        candidates = np.flatnonzero(wanted[keys])
+    by_key = candidates[np.argsort(keys[candidates], kind="stable")]
+    found = _Terms(paying, rows, term, given, start, anchor, _month(anchor), keys, by_key)
     for array in vars(found).values():
         array.flags.writeable = False
     _TERMS[table] = found
@@ -379,11 +392,12 @@ def _keys(table: SubscriptionTable) -> I64:
     return out
 
 
-def _event_rows(keys: I64, event_key: I64) -> tuple[I64, I64]:
-    """The rows of each event's subscription (``keys`` of the rows, ``event_key`` of the
-    events): pairs (event, row), found once for the days either side of a renewal."""
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
+def _event_rows(table: SubscriptionTable, event_key: I64) -> tuple[I64, I64]:
+    """The rows of each event's subscription (``event_key``, a ``_keys`` value): pairs
+    (event, row), found once for the days either side of a renewal."""
+    t = _terms(table)
+    order = t.by_key
+    sorted_keys = t.keys[order]
     lo = np.searchsorted(sorted_keys, event_key, side="left")
     hi = np.searchsorted(sorted_keys, event_key, side="right")
     n = hi - lo
@@ -408,10 +422,10 @@ def _arr_on(table: SubscriptionTable, pairs: tuple[I64, I64], n_events: int,
 def _partials(table: SubscriptionTable, plan: RenewalPlan) -> Partials:
     n_months, n_seg, n_band = len(plan.periods), plan.labels.size, plan.n_bands
     row, day = renewal_events(table, plan.first_month, n_months)
-    keys = _keys(table)
+    keys = _terms(table).keys
     pair = np.unique(np.stack([keys[row], day.astype(np.int64)]), axis=1, return_index=True)[1]
     row, day = row[pair], day[pair]  # one event per subscription and date
-    pairs = _event_rows(keys, keys[row])
+    pairs = _event_rows(table, keys[row])
     before = _arr_on(table, pairs, row.size, day - np.timedelta64(1, "D"))
     after = _arr_on(table, pairs, row.size, day + np.timedelta64(plan.grace, "D"))
     seg = segment_as(table, plan.by, plan.labels, plan.seg_name, "renewals", plan.of_customer)
