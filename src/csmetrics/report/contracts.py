@@ -36,7 +36,8 @@ def contract_sections(p: Portfolio, first: Period, last: Period, scores: Any = N
     ends = subs.end[~np.isnat(subs.end)]
     edge = max(subs.start.max(), ends.max()) if ends.size else subs.start.max()
     as_of = min(np.datetime64(last.end, "D"), edge).astype(object) if len(subs) else last.end
-    codes = np.unique(subs.currency_codes)
+    # The currencies used, in code order: a count of the small codes, not a sort of every row.
+    codes = np.flatnonzero(np.bincount(subs.currency_codes, minlength=subs.currencies.size))
     if codes.size <= 1:
         return _sections(subs, first, last, scores, "", as_of)
     out: list[ReportSection] = []

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from csmetrics.periods.calendar import Period
+from csmetrics.report.shared import Shared
 
 if TYPE_CHECKING:
     from csmetrics.report.portfolio import Portfolio
@@ -169,12 +170,13 @@ def _month(day: Any) -> Period:
     return Period.parse(day, "month")
 
 
-def headline(p: Portfolio, period: Period, health: Callable[[Period], Any] | None
-             ) -> Headline:
+def headline(p: Portfolio, period: Period, health: Callable[[Period], Any] | None,
+             shared: Shared | None = None) -> Headline:
     """The headline figures of ``p`` for ``period`` (see the module documentation).
 
     ``health(at)`` returns the standard health scores of the paying accounts at a period's
     end (or None); it is the report's own, so that the figures and the health section agree.
+    ``shared`` is the report's shared work (its bridge runs).
     """
     now, before, year_ago = compared_periods(period)
     compared = [now, before, year_ago]
@@ -182,7 +184,7 @@ def headline(p: Portfolio, period: Period, health: Callable[[Period], Any] | Non
     currency = None
     notes: list[str] = []
     if p.subscriptions is not None and len(p.subscriptions):
-        money, currency, note = _revenue(p, compared)
+        money, currency, note = _revenue(p, compared, shared or Shared())
         figures += money
         notes += [note] if note else []
     if p.surveys is not None and len(p.surveys):
@@ -204,15 +206,13 @@ def _three(values: list[float]) -> tuple[float, float, float]:
 Values = dict[str, list[float]]
 
 
-def _revenue(p: Portfolio, compared: list[Period | None]) -> tuple[list[Figure], str, str]:
+def _revenue(p: Portfolio, compared: list[Period | None], shared: Shared
+             ) -> tuple[list[Figure], str, str]:
     """The revenue figures, and a note when exchange rates do not reach back to a compared
     period (its figures are then left undefined rather than failing the report)."""
-    from csmetrics.revenue.churn import logo_churn_rate
-
-    money, currency, note_a = _tolerant(lambda c: _money(p, c), compared)
-    ratios, _, note_b = _tolerant(lambda c: _ratios(p, c), compared)
-    churn = [float("nan") if x is None else float(logo_churn_rate(
-        p.subscriptions, _month(x.start), _month(x.end), policy=p.policy)) for x in compared]
+    money, currency, note_a = _tolerant(lambda c: _money(p, c, shared), compared)
+    ratios, _, note_b = _tolerant(lambda c: _ratios(p, c, shared), compared)
+    churn = _churn(p, compared)
     figures = [
         Figure("mrr", "MRR", "money", _three(money["mrr"])),
         Figure("arr", "ARR", "money", _three([12 * v for v in money["mrr"]])),
@@ -222,6 +222,29 @@ def _revenue(p: Portfolio, compared: list[Period | None]) -> tuple[list[Figure],
         Figure("logo_churn", "Logo churn", "percent", _three(churn), higher_is_better=False),
     ]
     return figures, currency, note_a or note_b
+
+
+def _churn(p: Portfolio, compared: list[Period | None]) -> list[float]:
+    """Logo churn of each compared period, as ``logo_churn_rate`` of its months gives it,
+    read off one run over all of them: one set of change points rather than one per
+    period (each ends in a different month)."""
+    from csmetrics.revenue.churn import logo_churn_rate
+    from csmetrics.revenue.windows import bridge_periods
+
+    present = [x for x in compared if x is not None]
+    first = min(_month(x.start) for x in present)
+    job = logo_churn_rate.job(p.subscriptions, first, max(_month(x.end) for x in present),
+                              policy=p.policy)
+    whole = job.partial(job.table, job.plan)
+    out = []
+    for x in compared:
+        if x is None:
+            out.append(float("nan"))
+            continue
+        i = _month(x.start).first_month - first.first_month
+        j = _month(x.end).first_month - first.first_month
+        out.append(float(job.finalize(bridge_periods(whole, i, j + 1), job.plan)))
+    return out
 
 
 def _tolerant(compute: Callable[[list[Period | None]], tuple[Values, str]],
@@ -249,13 +272,12 @@ def _tolerant(compute: Callable[[list[Period | None]], tuple[Values, str]],
             "Revenue figures not shown: the exchange rates do not cover the period.")
 
 
-def _money(p: Portfolio, compared: list[Period | None]) -> tuple[Values, str]:
-    from csmetrics.revenue import mrr_movements
-
+def _money(p: Portfolio, compared: list[Period | None], shared: Shared
+           ) -> tuple[Values, str]:
     present = [x for x in compared if x is not None]
     first = min(_month(x.start) for x in present)
     last = max(_month(x.end) for x in present)
-    bridge = mrr_movements(p.subscriptions, first, last, policy=p.policy, fx=p.fx)
+    bridge = shared.movements(p.subscriptions, first, last, p.policy, p.fx)
     months = [str(m) for m in bridge.periods]
     col = {k: np.asarray(bridge[k], dtype=float) for k in
            ("ending_mrr", "new", "expansion", "reactivation", "contraction", "churn")}
@@ -272,15 +294,22 @@ def _money(p: Portfolio, compared: list[Period | None]) -> tuple[Values, str]:
     return out, bridge.currency
 
 
-def _ratios(p: Portfolio, compared: list[Period | None]) -> tuple[Values, str]:
-    from csmetrics.revenue.retention import nrr_series
+def _ratios(p: Portfolio, compared: list[Period | None], shared: Shared
+            ) -> tuple[Values, str]:
+    from csmetrics.revenue.retention import nrr_series, series_rows
 
     ends = [_month(x.end) for x in compared if x is not None]
-    series = nrr_series(p.subscriptions, min(ends), max(ends), window="12M", policy=p.policy,
-                        fx=p.fx)
-    found = {str(k): (float(n), float(g)) for k, n, g in zip(
-        series["period"].tolist(), series["nrr"].tolist(), series["grr"].tolist(),
-        strict=True)}
+    job = nrr_series.job(p.subscriptions, min(ends), max(ends), window="12M", policy=p.policy,
+                         fx=p.fx)
+    # Only the compared periods' windows are read (the series' others are not shown).
+    found = series_rows(job, 12, sorted({str(e) for e in ends}))
+    if found is None:
+        series = job.result()
+        found = {str(k): (float(n), float(g)) for k, n, g in zip(
+            series["period"].tolist(), series["nrr"].tolist(), series["grr"].tolist(),
+            strict=True)}
+    if p.fx is None:   # without rates, a window inside this one refuses nothing it did not
+        shared.series_window = (min(ends) - 11, max(ends))
     nan = (float("nan"), float("nan"))
     pairs = [nan if x is None else found.get(str(_month(x.end)), nan) for x in compared]
     return {"nrr": [a for a, _ in pairs], "grr": [b for _, b in pairs]}, ""

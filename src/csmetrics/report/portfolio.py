@@ -34,6 +34,7 @@ from csmetrics.report import sections as rs
 from csmetrics.report.goals import goal_section
 from csmetrics.report.headline import headline, months_in
 from csmetrics.report.render import PortfolioReport, ReportSection, Source
+from csmetrics.report.shared import Shared
 from csmetrics.support.common import TARGETS
 from csmetrics.tables.coerce import as_surveys, as_table, as_tickets, as_usage
 
@@ -227,13 +228,14 @@ class Portfolio:
                 return cache[str(at)]
 
             scored = extra and (self.subscriptions is not None or self.usage is not None)
-            head = headline(self, chosen, health if scored else None)
+            shared = Shared()   # what the headline and the sections both read
+            head = headline(self, chosen, health if scored else None, shared)
             step("headline")
             tracked = goal_section(self, chosen, self.goals)
             if tracked is not None:
                 sections.append(tracked)
             if revenue:
-                sections += rs.revenue_sections(self, first, last, segment, step)
+                sections += rs.revenue_sections(self, first, last, segment, step, shared)
                 sections += contracts.contract_sections(
                     self, first, last, health(last) if scored else None)
             if surveys:

@@ -3,15 +3,19 @@ lifetime); surveys, usage and health are in ``report.more``."""
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from csmetrics._core.segments import By
+from csmetrics.exceptions import UndefinedMetricWarning
 from csmetrics.periods.calendar import Period
 from csmetrics.policies import MetricPolicy
 from csmetrics.report.render import ReportSection, chart_of
+from csmetrics.report.shared import Shared
 from csmetrics.results import TableResult
 
 if TYPE_CHECKING:
@@ -28,15 +32,17 @@ def _no_step(what: str) -> None:
 
 
 def revenue_sections(p: Portfolio, first: Period, last: Period, by: By,
-                     step: Step = _no_step) -> list[ReportSection]:
+                     step: Step = _no_step, shared: Shared | None = None
+                     ) -> list[ReportSection]:
     """Summary, MRR bridge, churn and retention, MRR by segment, cohorts, lifetime;
-    ``step(name)`` is called as each part is done."""
-    from csmetrics.revenue import arpa, mrr, mrr_movements
+    ``step(name)`` is called as each part is done; ``shared`` is the report's shared work
+    (the headline's bridge run)."""
+    from csmetrics.revenue import arpa, mrr
     from csmetrics.revenue.churn import customer_count
 
     subs, pol, fx = p.subscriptions, p.policy, p.fx
     assert subs is not None  # checked by the caller
-    bridge = mrr_movements(subs, first, last, policy=pol, fx=fx)
+    bridge = (shared or Shared()).movements(subs, first, last, pol, fx)
     start_mrr = float(bridge["starting_mrr"][0])
     end_mrr = float(bridge["ending_mrr"][-1])
     growth = end_mrr / start_mrr - 1 if start_mrr else float("nan")
@@ -70,7 +76,7 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By,
         doc="definitions.md#mrr-movements"))
     step("MRR movements")
 
-    sections.append(_retention(p, first, last, by, len(bridge.periods)))
+    sections.append(_retention(p, first, last, by, len(bridge.periods), shared or Shared()))
     step("churn and retention")
 
     by_segment = mrr(subs, last, by=by if by is not None else "plan", fx=fx)
@@ -83,13 +89,13 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By,
 
     sections.append(_cohorts(p, last))
     step("cohorts")
-    sections.append(_lifetime(p, last))
+    sections.append(_lifetime(p, last, shared or Shared()))
     step("lifetime")
     return sections
 
 
-def _retention(p: Portfolio, first: Period, last: Period, by: By, months: int
-               ) -> ReportSection:
+def _retention(p: Portfolio, first: Period, last: Period, by: By, months: int,
+               shared: Shared) -> ReportSection:
     from csmetrics.revenue.churn import logo_churn_rate, quick_ratio, revenue_churn_rate
     from csmetrics.revenue.retention import (
         gross_revenue_retention,
@@ -107,13 +113,14 @@ def _retention(p: Portfolio, first: Period, last: Period, by: By, months: int
     react_quick = " + reactivation" if policy.quick_ratio_includes_reactivation else ""
     formats: dict[str, str | tuple[str, ...]]
     if by is None:
+        # The rates read off the bridge take it from the report's run (Shared.result).
         rows = [
-            ("Logo churn rate", logo_churn_rate(subs, *window, policy=pol),
+            ("Logo churn rate", shared.result(logo_churn_rate.job(subs, *window, policy=pol)),
              denominators[policy.churn_denominator]),
-            ("Gross revenue churn", revenue_churn_rate(subs, *window, policy=pol, fx=fx),
-             "(churn + contraction) / start MRR"),
-            ("Net revenue churn", revenue_churn_rate(subs, *window, net=True, policy=pol,
-                                                     fx=fx),
+            ("Gross revenue churn", shared.result(revenue_churn_rate.job(
+                subs, *window, policy=pol, fx=fx)), "(churn + contraction) / start MRR"),
+            ("Net revenue churn", shared.result(revenue_churn_rate.job(
+                subs, *window, net=True, policy=pol, fx=fx)),
              f"(churn + contraction - expansion{react_net}) / start MRR"),
             ("Net revenue retention (cohort)",
              net_revenue_retention(subs, *window, policy=pol, fx=fx),
@@ -121,7 +128,7 @@ def _retention(p: Portfolio, first: Period, last: Period, by: By, months: int
             ("Gross revenue retention (cohort)",
              gross_revenue_retention(subs, *window, policy=pol, fx=fx),
              "as NRR, each customer capped at its start MRR"),
-            ("Quick ratio", quick_ratio(subs, *window, policy=pol, fx=fx),
+            ("Quick ratio", shared.result(quick_ratio.job(subs, *window, policy=pol, fx=fx)),
              f"(new + expansion{react_quick}) / (churn + contraction)"),
         ]
         table = TableResult({"metric": [r[0] for r in rows],
@@ -139,10 +146,22 @@ def _retention(p: Portfolio, first: Period, last: Period, by: By, months: int
             "starting_mrr": nrr_t["starting_mrr"]}, title="", money=("starting_mrr",),
             digits=nrr_t.digits)
         formats = {"logo_churn_rate": "percent", "nrr": "percent", "grr": "percent"}
-    trend = nrr_series(subs, first, last, window=f"{min(12, months)}M", policy=pol, fx=fx)
+    n_window = min(12, months)
+
+    @functools.cache
+    def trend() -> Any:
+        with warnings.catch_warnings():   # as while the report is made
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            return nrr_series(subs, first, last, window=f"{n_window}M", policy=pol, fx=fx)
+
+    # The series is only drawn: made when the chart is, once the headline's series has
+    # shown that it can refuse nothing (no rates, a window inside the headline's); else now,
+    # so that the report raises what it raises.
+    if not shared.covers(first - (n_window - 1), last):
+        trend()
     return ReportSection(
         "retention", f"Churn and retention, {first} to {last}", table,
-        chart=lambda ax: trend.plot(ax=ax), formats=formats,
+        chart=lambda ax: trend().plot(ax=ax), formats=formats,
         undefined="not defined: no customers (or no MRR) at the start of the window, or "
                   "no losses for the quick ratio.",
         notes=(f"The chart shows NRR and GRR over the trailing {min(12, months)} months "
@@ -164,12 +183,18 @@ def _cohorts(p: Portfolio, last: Period) -> ReportSection:
         doc="cohorts_and_value.md")
 
 
-def _lifetime(p: Portfolio, last: Period) -> ReportSection:
-    from csmetrics.value.lifetime import lifetime_value
+def _lifetime(p: Portfolio, last: Period, shared: Shared) -> ReportSection:
+    from csmetrics.periods.calendar import snapshot_date
+    from csmetrics.revenue import mrr_movements
+    from csmetrics.value.lifetime import value_of_bridge, value_window
     from csmetrics.value.survival import survival_curve
 
     curve = survival_curve(p.subscriptions, at=last)
-    ltv = lifetime_value(p.subscriptions, at=last, fx=p.fx)
+    # lifetime_value(p.subscriptions, at=last, fx=p.fx), its bridge read off the report's run
+    at_day = snapshot_date(last)
+    bridge = shared.result(mrr_movements.job(p.subscriptions, *value_window(at_day, 6),
+                                             freq="month", fx=p.fx), movements=True)
+    ltv = value_of_bridge(bridge, 6, at_day)
     median = curve.median
     line = (f"Median customer lifetime (Kaplan-Meier, censored at {last.end}): "
             f"{median:g} months" if median == median else

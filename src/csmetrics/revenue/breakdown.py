@@ -221,7 +221,17 @@ def _codes(table: Any) -> tuple[NDArray[np.int64], NDArray[np.int64], int, int]:
 
 
 def _gather(r: Run) -> Partials:
-    """A part's churn events by (segment, period, reason) and (segment, period, type)."""
+    """A part's churn events by (segment, period, reason) and (segment, period, type).
+
+    Both splits are made at once and kept with the run: the breakdown by reason and the
+    one by type of a window (as a report shows them) find the churn events once."""
+    found: Partials | None = r.memo.get("churn breakdown")
+    if found is None:
+        found = r.memo["churn breakdown"] = _both_splits(r)
+    return found
+
+
+def _both_splits(r: Run) -> Partials:
     table, plan = r.table, r.plan
     reason, kind, n_reasons, n_types = _codes(table)
     events = kb.churn_events(r.points, r.extra, plan.base, plan.n_periods)

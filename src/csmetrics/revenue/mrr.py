@@ -138,7 +138,7 @@ def day_job(subscriptions: Any, at: PeriodLike, by: By, fx: FxRates | None, cont
     if not money:
         digits = np.full(seg.n_segments, 2, dtype=np.int64)
     elif fx is None:
-        active = kr.active_on(table.start, table.end, day)
+        active = active_rows(table, day)
         digits, _ = currency_digits(table, seg, active & (table.mrr_units != 0), context)
     else:
         check_convertible(table, fx, np.array([day]))
@@ -147,6 +147,23 @@ def day_job(subscriptions: Any, at: PeriodLike, by: By, fx: FxRates | None, cont
     plan = DayPlan(by, seg.name, seg.labels, day, digits, currencies, fx, context,
                    customer_segments(table, seg))
     return Job(table, plan, day_partials, finish)
+
+
+_ACTIVE: weakref.WeakKeyDictionary[SubscriptionTable, tuple[str, NDArray[np.bool_]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def active_rows(table: SubscriptionTable, day: np.datetime64) -> NDArray[np.bool_]:
+    """``kr.active_on`` of the table's rows on ``day``, read-only and kept for the table's
+    last day asked: a day's plans and partials (MRR, ARPA, the customer count, each split)
+    all read it."""
+    found = _ACTIVE.get(table)
+    if found is not None and found[0] == str(day):
+        return found[1]
+    active = kr.active_on(table.start, table.end, day)
+    active.flags.writeable = False
+    _ACTIVE[table] = (str(day), active)
+    return active
 
 
 _DAY: weakref.WeakKeyDictionary[SubscriptionTable, dict[Hashable, Partials]] = (
@@ -180,7 +197,7 @@ def _day_partials(table: SubscriptionTable, plan: DayPlan) -> Partials:
     seg = segment_as(table, plan.by, plan.labels, plan.seg_name, plan.context,
                      plan.of_customer)
     n_seg = seg.n_segments
-    active = kr.active_on(table.start, table.end, plan.day)
+    active = active_rows(table, plan.day)
     minor = kr.entity_minor_at(seg.entity_of_row, table.mrr_units, active, seg.n_entities)
     if plan.fx is None:
         money = bincount_int(seg.segment_of_entity, minor, n_seg)

@@ -27,6 +27,9 @@ values use the converted movements and leave the ``fx`` line out.
 from __future__ import annotations
 
 import warnings
+import weakref
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
@@ -47,7 +50,7 @@ from csmetrics.periods.calendar import FREQ, Frequency, Period, PeriodLike, pars
 from csmetrics.periods.windows import WindowLike, window_months
 from csmetrics.policies import POLICY, MetricPolicy, resolve
 from csmetrics.results import MetricResult
-from csmetrics.revenue.engine import Plan, Run, Totals, totals, window_job
+from csmetrics.revenue.engine import Plan, Run, Totals, part_run, totals, window_job
 from csmetrics.revenue.ratios import rate_result
 from csmetrics.revenue.segments import By
 
@@ -204,9 +207,7 @@ def _cohort_partials(n_window: int | None, r: Run) -> Partials:
     n_out = r.n_periods - n_window + 1
     windows = [(r.base + j, r.base + j + n_window) for j in range(n_out)]
     if r.entity_points is None:  # one sweep over the snapshots for every window
-        sums = kret.cohort_sums(r.points, windows, r.inner.n_entities,
-                                r.outer_of_inner[r.inner.segment_of_entity], r.seg.n_segments,
-                                returning_counts=r.policy.returning_revenue_in_nrr)
+        sums = _window_sums(r, windows)
     else:
         sums = np.zeros((3, n_out, r.seg.n_segments), dtype=np.int64)
         cohorts = _Cohorts(r)
@@ -215,6 +216,45 @@ def _cohort_partials(n_window: int | None, r: Run) -> Partials:
     found = r.memo[memo_key] = Partials("cohort retention", {
         "starting": sums[0], "net": sums[1], "gross": sums[2]})
     return found
+
+
+_SUMS: weakref.WeakKeyDictionary[Any, OrderedDict[Hashable, tuple[Any, dict[Any, I64]]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _window_sums(r: Run, windows: list[tuple[int, int]]) -> I64:
+    """``kret.cohort_sums`` of a run's windows (snapshot pairs), shaped ``(3, windows,
+    segments)``. Runs of one table whose windows end in the same period share their change
+    points (a report's NRR, GRR, its trailing series and its headline's): each window's sums
+    are kept with those points, and only the windows not yet summed are swept. A window's
+    sums are exact integers whatever the windows swept with it, so what is kept is what
+    would be computed."""
+    args = (r.inner.n_entities, r.outer_of_inner[r.inner.segment_of_entity], r.seg.n_segments)
+    returning = r.policy.returning_revenue_in_nrr
+    kept: dict[Any, I64] | None = None
+    if r.plan.key is not None and r.table is not None:   # segments named by None or a column
+        entries = _SUMS.setdefault(r.table, OrderedDict())
+        key = (r.plan.by, returning, id(r.points))
+        found = entries.get(key)
+        if found is not None and found[0]() is r.points:
+            kept = found[1]
+        else:
+            try:   # the points are held weakly: their own cache decides how long they live
+                entries[key] = (weakref.ref(r.points), kept := {})
+            except TypeError:
+                kept = None
+            while len(entries) > 4:
+                entries.popitem(last=False)
+    if kept is None:
+        return kret.cohort_sums(r.points, windows, *args, returning_counts=returning)
+    missing = [w for w in dict.fromkeys(windows) if w not in kept]
+    if missing:
+        sums = kret.cohort_sums(r.points, missing, *args, returning_counts=returning)
+        kept.update({w: sums[:, j] for j, w in enumerate(missing)})
+    out = np.zeros((3, len(windows), r.seg.n_segments), dtype=np.int64)
+    for j, w in enumerate(windows):
+        out[:, j] = kept[w]
+    return out
 
 
 @dataclass
@@ -373,3 +413,28 @@ def _series(n_window: int, cohort: bool, partials: Partials, plan: Plan) -> Rete
     return RetentionSeries(cols, value="nrr",
                            title=f"Trailing {n_window}-period NRR and GRR ({method})",
                            money=money, digits=plan.digits[sg], segment=plan.seg_name)
+
+
+def series_rows(job: Job[RetentionSeries], n_window: int, periods: list[str]
+                ) -> dict[str, tuple[float, float]] | None:
+    """NRR and GRR of the rows of ``job`` (an unsplit ``nrr_series`` job of windows of
+    ``n_window`` periods, cohort method) for ``periods`` only: the same numbers as those
+    rows of ``job.result()``, summing only their windows rather than every window. None
+    when the job is split, converted with ``fx`` or by the bridge method (then compute the
+    series)."""
+    plan: Plan = job.plan
+    fin = job.finalize
+    if (plan.fx is not None or plan.n_segments != 1 or not isinstance(fin, partial)
+            or fin.func is not _series or fin.args != (n_window, True)):
+        return None
+    labels = list(plan.grid.labels)
+    ends = [labels.index(p) for p in periods]
+    if min(ends) < n_window - 1:
+        return None
+    r = part_run(job.table, plan)
+    sums = _window_sums(r, [(r.base + k - n_window + 1, r.base + k + 1) for k in ends])
+    what = "the cohort's starting MRR"
+    nrr = divide(sums[1, :, 0], sums[0, :, 0], context="nrr_series", what=what)
+    grr = divide(sums[2, :, 0], sums[0, :, 0], context="nrr_series", what=what)
+    return {p: (float(n), float(g)) for p, n, g in zip(periods, nrr.tolist(), grr.tolist(),
+                                                       strict=True)}

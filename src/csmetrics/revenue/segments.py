@@ -23,8 +23,8 @@ from csmetrics._core.segments import By, resolve, segment_columns
 from csmetrics.exceptions import CurrencyMismatchError
 from csmetrics.tables.subscriptions import SubscriptionTable
 
-__all__ = ["By", "Segmentation", "currency_digits", "customer_segments", "segment",
-           "segment_as"]
+__all__ = ["By", "Segmentation", "currency_digits", "customer_segments", "dense_unique",
+           "segment", "segment_as"]
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,31 @@ def segment(table: SubscriptionTable, by: By, context: str) -> Segmentation:
         return Segmentation(segs.name, segs.labels, table.customer_codes, of_customer,
                             customers, context)
     width = np.int64(max(segs.n, 1))
-    pairs, entity = np.unique(table.customer_codes * width + segs.of_row, return_inverse=True)
-    return Segmentation(segs.name, segs.labels, entity.reshape(-1).astype(np.int64),
-                        pairs % width, pairs // width, context)
+    pairs, entity = dense_unique(table.customer_codes * width + segs.of_row, n_cust * width)
+    return Segmentation(segs.name, segs.labels, entity, pairs % width, pairs // width, context)
+
+
+def dense_unique(keys: NDArray[np.int64], n_keys: int) -> tuple[NDArray[np.int64],
+                                                                 NDArray[np.int64]]:
+    """``np.unique(keys, return_inverse=True)`` of keys from 0 to ``n_keys - 1``: the sorted
+    distinct keys and each key's index among them.
+
+    When the keys' range is not much wider than the keys, a mark per possible key and a
+    running count give the same two arrays without sorting the keys.
+
+    Examples
+    --------
+    >>> found, index = dense_unique(np.array([7, 2, 7, 4]), 8)
+    >>> found.tolist(), index.tolist()
+    ([2, 4, 7], [2, 0, 2, 1])
+    """
+    if n_keys > 4 * keys.size + 1024:
+        found, index = np.unique(keys, return_inverse=True)
+        return found.astype(np.int64), index.reshape(-1).astype(np.int64)
+    seen = np.zeros(n_keys, dtype=bool)
+    seen[keys] = True
+    rank = np.cumsum(seen, dtype=np.int64) - 1
+    return np.flatnonzero(seen).astype(np.int64), rank[keys]
 
 
 def customer_segments(table: SubscriptionTable, seg: Segmentation) -> NDArray[np.int64] | None:

@@ -168,11 +168,26 @@ def lifetime_value(
     >>> float(round(ltv.value / ltv["arpa"][0] * ltv["churn_rate"][0], 12))  # ARPA / churn
     1.0
     """
-    ctx = "lifetime_value"
-    months = window_months(window, ctx)
+    months = window_months(window, "lifetime_value")
     at_day = snapshot_date(at)
-    first = Period.parse(at_day, "month") - months
-    bridge = mrr_movements(subscriptions, first, at_day, freq="month", by=by, fx=fx)
+    bridge = mrr_movements(subscriptions, *value_window(at_day, months), freq="month", by=by,
+                           fx=fx)
+    return value_of_bridge(bridge, months, at_day, gross_margin=gross_margin,
+                           discount_rate=discount_rate, timing=timing, horizon=horizon)
+
+
+def value_window(at_day: np.datetime64, months: int) -> tuple[Period, np.datetime64]:
+    """The window of the bridge ``lifetime_value`` reads: the ``months`` whole months
+    before the month of ``at_day``, then that month up to ``at_day``."""
+    return Period.parse(at_day, "month") - months, at_day
+
+
+def value_of_bridge(bridge: Any, months: int, at_day: np.datetime64, *,
+                    gross_margin: float = 1.0, discount_rate: float = 0.0,
+                    timing: Timing = "start", horizon: float | None = None) -> LifetimeValue:
+    """``lifetime_value`` of the bridge it reads (``mrr_movements`` of ``value_window``):
+    for a caller that has that bridge already (a report)."""
+    ctx = "lifetime_value"
     seg_name = bridge.segment_column
     periods = list(bridge.periods)  # the grid, also when a split has no segments (no rows)
     n_per = len(periods)
