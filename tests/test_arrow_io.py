@@ -262,9 +262,8 @@ def test_the_fast_reading_is_the_csv_module_reading(pieces: list[str]) -> None:
 @pytest.mark.parametrize("late", ['"x\ny"', '"x\r\ny"', 'a"b', '"he said ""hi""\nbye"'])
 def test_a_large_file_with_a_cell_over_two_lines_reads_as_the_csv_module_reads_it(
         tmp_path: Path, late: str) -> None:
-    # pyarrow splits files at line breaks to parse blocks in threads; whether a file may have
-    # line breaks inside quoted cells is found by counting quotes block by block (8 MiB), so
-    # a cell far into a large file, after a stray quote or escaped quotes, must still read.
+    # pyarrow splits files at line breaks to parse blocks in threads (4 MiB): a cell over
+    # two lines far into a large file, after a stray quote or escaped quotes, must still read.
     row = '"cus_{:07d}","2024-01-01",12.5\n'
     head = "customer_id,start,amount\n" + "".join(row.format(i) for i in range(300_000))
     text = head + f'{late},"2024-02-01",1\n' + "".join(row.format(i) for i in range(30_000))
