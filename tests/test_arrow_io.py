@@ -557,3 +557,37 @@ def test_arrow_flags_and_churn_types_read_as_the_lists_do(layout: str) -> None:
     # rows 4 (' x ') and 5 ('maybe') are left out; blank and missing are "not given" (-1)
     assert skipped[0].auto_renew.tolist() == skipped[1].auto_renew.tolist() == [1, 0, -1, 1, 0]
     assert skipped[0].churn_type.tolist() == skipped[1].churn_type.tolist() == [0, -1, 1, -1, 1]
+
+
+def test_reading_swaps_pyarrows_default_pool_only_while_it_reads(tmp_path: Path,
+                                                                 monkeypatch: Any) -> None:
+    # Reading allocates from jemalloc (or the system allocator) rather than the wheels'
+    # mimalloc, which hands pages back at once; a pool the user chose is kept.
+    from csmetrics._core.arrowpool import reading_pool
+
+    path = tmp_path / "s.csv"
+    path.write_text("customer_id,start,amount\na,2024-01-01,5\n", encoding="utf-8")
+    before = pa.default_memory_pool()
+    if before.backend_name != "mimalloc":
+        pytest.skip("pyarrow's default pool here is not the wheels' mimalloc")
+    swaps: list[str] = []
+    real_set = pa.set_memory_pool
+    monkeypatch.setattr(pa, "set_memory_pool",
+                        lambda pool: (swaps.append(pool.backend_name), real_set(pool))[1])
+    assert len(cm.read_subscriptions_csv(path)) == 1
+    assert swaps[0] in ("jemalloc", "system")
+    assert swaps[1:] == ["mimalloc"]  # put back when the reading is done
+    assert pa.default_memory_pool().backend_name == "mimalloc"
+    swaps.clear()
+    with reading_pool():
+        inner = pa.default_memory_pool().backend_name
+        with reading_pool():  # re-entrant: the inner one changes nothing
+            assert pa.default_memory_pool().backend_name == inner
+    assert len(swaps) == 2
+    real_set(pa.system_memory_pool())  # the user's own choice is kept
+    try:
+        swaps.clear()
+        assert len(cm.read_subscriptions_csv(path)) == 1
+        assert swaps == []
+    finally:
+        real_set(before)

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.arrow import Kind, arrow_column, arrow_to_numpy, is_arrow
+from csmetrics._core.arrowpool import reading_pool
 from csmetrics._core.convert import not_scalar
 from csmetrics.exceptions import ColumnNotFoundError, DataValidationError, InvalidParameterError
 
@@ -285,7 +286,8 @@ def read_columns(data: Any, renamed: Mapping[str, str], optional: Iterable[str],
     if kinds and len(jobs) > 1 and (hasattr(arrow_input(data, context), "column_names") or (
             isinstance(data, Mapping) and all(is_arrow(data.get(s)) for s, _ in jobs.values()))):
         # Arrow columns convert in pyarrow and numpy, which release the GIL: in threads.
-        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        with reading_pool(), ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)
+                                                ) as pool:
             futures = {f: pool.submit(get, *job) for f, job in jobs.items()}
             raw.update({f: future.result() for f, future in futures.items()})
     else:

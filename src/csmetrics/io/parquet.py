@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from csmetrics._core.arrowpool import reading_pool
 from csmetrics._core.checks import ErrorMode
 from csmetrics._core.options import ERRORS, Satisfies, validate_params
 from csmetrics._core.progress import progress_bar
@@ -256,29 +257,30 @@ def read_table_parquet(
     ...                    columns={"customer_id": "account"}).n_customers
     1
     """
-    name = os.fspath(path)
-    mapping: dict[str, Any] = dict(columns or {})
-    unknown = sorted(set(mapping) - set(fields))
-    if unknown:
-        raise InvalidParameterError(
-            f"{name}: columns= maps unknown fields {unknown}; the fields are {list(fields)}.")
-    table, offsets = _read(path, name, (*fields, *keep), mapping, progress)
-    for field_name, source in mapping.items():
-        if source not in table.column_names:
-            raise ColumnNotFoundError(source, list(table.column_names),
-                                      context=f"{name} (for {field_name})")
-    try:
-        result = kind.from_columns(table, errors=errors, _context=name, **mapping, **options)
-    except DataValidationError as exc:
-        raise ParquetDataError(name, exc, offsets.locate(exc.positions)) from None
-    if len(result.skipped) and len(offsets.files) > 1:
-        rows = np.asarray(result.skipped["row"], dtype=np.int64)
-        where = offsets.locate(rows.tolist())
-        rules = [f"{r} ({os.path.relpath(f, name)} row {n})" for r, (f, n) in zip(
-            result.skipped["rule"].tolist(), where, strict=True)]
-        result = replace(result, skipped=SkippedRows(result.skipped["row"],
-                                                     result.skipped["column"], rules))
-    return result
+    with reading_pool():  # (pyarrow allocates from jemalloc while it reads: see arrowpool)
+        name = os.fspath(path)
+        mapping: dict[str, Any] = dict(columns or {})
+        unknown = sorted(set(mapping) - set(fields))
+        if unknown:
+            raise InvalidParameterError(
+                f"{name}: columns= maps unknown fields {unknown}; the fields are {list(fields)}.")
+        table, offsets = _read(path, name, (*fields, *keep), mapping, progress)
+        for field_name, source in mapping.items():
+            if source not in table.column_names:
+                raise ColumnNotFoundError(source, list(table.column_names),
+                                          context=f"{name} (for {field_name})")
+        try:
+            result = kind.from_columns(table, errors=errors, _context=name, **mapping, **options)
+        except DataValidationError as exc:
+            raise ParquetDataError(name, exc, offsets.locate(exc.positions)) from None
+        if len(result.skipped) and len(offsets.files) > 1:
+            rows = np.asarray(result.skipped["row"], dtype=np.int64)
+            where = offsets.locate(rows.tolist())
+            rules = [f"{r} ({os.path.relpath(f, name)} row {n})" for r, (f, n) in zip(
+                result.skipped["rule"].tolist(), where, strict=True)]
+            result = replace(result, skipped=SkippedRows(result.skipped["row"],
+                                                         result.skipped["column"], rules))
+        return result
 
 
 @validate_params(PARQUET_OPTIONS)

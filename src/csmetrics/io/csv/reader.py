@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from csmetrics._core.amounts import AMOUNT_FORMATS
+from csmetrics._core.arrowpool import reading_pool
 from csmetrics._core.checks import ErrorMode
 from csmetrics._core.options import ERRORS, Satisfies, validate_params
 from csmetrics.exceptions import (
@@ -182,46 +183,47 @@ def read_table_csv(
     ...                columns={"customer_id": "account", "opened_at": "opened"}).n_customers
     1
     """
-    name = str(path)
-    vendor: Preset | None = None
-    if preset is not None:
-        if kind not in _PRESET_KIND:
-            raise InvalidParameterError(f"{name}: preset= reads subscriptions and survey "
-                                        f"answers, not {kind.__name__}.")
-        chosen: Preset = get_preset(preset, _PRESET_KIND[kind])
-        vendor = chosen
-        if date_format is not None:
-            raise InvalidParameterError(f"{name}: date_format= and preset= do not go together "
-                                        f"(preset {preset!r} reads the export's timestamps).")
-        fields = (*fields, *(k for k in chosen.columns if k not in fields))
-    mapping: dict[str, Any] = dict(columns or {})
-    # Id columns keep their cells as written: ' c1' and 'c1' stay apart, with a warning.
-    ids = {**(vendor.columns if vendor is not None else {}), **mapping}
-    keep = frozenset(ids.get(f, f) for f in _ID_FIELDS if f in fields)
-    raw, lines = _read_csv(path, encoding=encoding, progress=progress, keep=keep)
-    unknown = sorted(set(mapping) - set(fields))
-    if unknown:
-        raise InvalidParameterError(
-            f"{name}: columns= maps unknown fields {unknown}; the fields are {list(fields)}.")
-    if vendor is not None:
-        # A preset's transform reads cells as Python text (the reader may give Arrow arrays).
-        cells = {k: v.to_pylist() if hasattr(v, "to_pylist") else v for k, v in raw.items()}
-        return _read_preset(kind, name, cells, lines, apply_preset(vendor, cells, mapping, name,
-                                                                    lines), errors, options)
-    for field_name, source in mapping.items():
-        if source not in raw:
-            raise ColumnNotFoundError(source, list(raw), context=f"{name} (for {field_name})")
-    data: dict[str, Any] = dict(raw)
-    try:
-        if date_format is not None:
-            for field_name in date_fields:
-                source = mapping.get(field_name, field_name)
-                if source in data:
-                    data[source] = _parse_dates(source, data[source], date_format, errors)
-        table = kind.from_columns(data, errors=errors, _context=name, **mapping, **options)
-    except DataValidationError as exc:
-        raise CSVDataError(name, exc, lines, cells=raw) from None
-    return _with_lines(table, lines)
+    with reading_pool():  # (pyarrow allocates from jemalloc while it reads: see arrowpool)
+        name = str(path)
+        vendor: Preset | None = None
+        if preset is not None:
+            if kind not in _PRESET_KIND:
+                raise InvalidParameterError(f"{name}: preset= reads subscriptions and survey "
+                                            f"answers, not {kind.__name__}.")
+            chosen: Preset = get_preset(preset, _PRESET_KIND[kind])
+            vendor = chosen
+            if date_format is not None:
+                raise InvalidParameterError(f"{name}: date_format= and preset= do not go together "
+                                            f"(preset {preset!r} reads the export's timestamps).")
+            fields = (*fields, *(k for k in chosen.columns if k not in fields))
+        mapping: dict[str, Any] = dict(columns or {})
+        # Id columns keep their cells as written: ' c1' and 'c1' stay apart, with a warning.
+        ids = {**(vendor.columns if vendor is not None else {}), **mapping}
+        keep = frozenset(ids.get(f, f) for f in _ID_FIELDS if f in fields)
+        raw, lines = _read_csv(path, encoding=encoding, progress=progress, keep=keep)
+        unknown = sorted(set(mapping) - set(fields))
+        if unknown:
+            raise InvalidParameterError(
+                f"{name}: columns= maps unknown fields {unknown}; the fields are {list(fields)}.")
+        if vendor is not None:
+            # A preset's transform reads cells as Python text (the reader may give Arrow arrays).
+            cells = {k: v.to_pylist() if hasattr(v, "to_pylist") else v for k, v in raw.items()}
+            return _read_preset(kind, name, cells, lines, apply_preset(vendor, cells, mapping, name,
+                                                                        lines), errors, options)
+        for field_name, source in mapping.items():
+            if source not in raw:
+                raise ColumnNotFoundError(source, list(raw), context=f"{name} (for {field_name})")
+        data: dict[str, Any] = dict(raw)
+        try:
+            if date_format is not None:
+                for field_name in date_fields:
+                    source = mapping.get(field_name, field_name)
+                    if source in data:
+                        data[source] = _parse_dates(source, data[source], date_format, errors)
+            table = kind.from_columns(data, errors=errors, _context=name, **mapping, **options)
+        except DataValidationError as exc:
+            raise CSVDataError(name, exc, lines, cells=raw) from None
+        return _with_lines(table, lines)
 
 
 def _read_preset(kind: type[_T], name: str, raw: Mapping[str, Sequence[str | None]],
