@@ -1,5 +1,6 @@
-"""Import cost of csmetrics: wall time of ``import csmetrics`` in a fresh interpreter, and
-which heavy optional modules it loads (none should be).
+"""Import cost of csmetrics: wall time of ``import csmetrics`` in a fresh interpreter (its
+subpackages load on first use), of its first use by a script that reads a file, computes a
+metric or builds the report, and which heavy optional modules it loads (none should be).
 
 Run: python benchmarks/bench_import.py
 """
@@ -27,6 +28,12 @@ def main() -> None:
     bare = wall("pass")
     numpy = wall("import numpy")
     ours = wall("import csmetrics")
+    first_use = {
+        "a reader (read_subscriptions_csv)": wall(
+            "import csmetrics as cm; cm.read_subscriptions_csv"),
+        "a metric (mrr_movements)": wall("import csmetrics as cm; cm.mrr_movements"),
+        "everything (Portfolio)": wall("import csmetrics as cm; cm.Portfolio"),
+    }
     loaded = subprocess.run(
         [sys.executable, "-c", "import sys, csmetrics; print(' '.join(m for m in "
          f"{HEAVY!r} if m in sys.modules))"], capture_output=True, text=True, check=True)
@@ -34,6 +41,9 @@ def main() -> None:
     print(f"import numpy:               {numpy * 1000:6.0f} ms (+{(numpy - bare) * 1000:.0f})")
     print(f"import csmetrics:           {ours * 1000:6.0f} ms (+{(ours - bare) * 1000:.0f}; "
           f"{(ours - bare) / (numpy - bare):.1f}x numpy's own cost)")
+    for what, seconds in first_use.items():
+        print(f"  + first use of {what:<34} {seconds * 1000:6.0f} ms "
+              f"(+{(seconds - bare) * 1000:.0f})")
     print(f"heavy modules loaded:       {loaded.stdout.strip() or 'none'}")
 
 
