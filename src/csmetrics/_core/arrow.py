@@ -301,9 +301,7 @@ def arrow_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[Any],
     dictionary = encoded.dictionary
     indices = encoded.indices
     missing = arrow_to_numpy(indices.is_null())
-    raw = arrow_to_numpy(indices)  # (float64 with NaN where missing)
-    if missing.any():  # (indices with nulls come as float64 with NaN)
-        raw = np.where(missing, 0, raw).astype(np.int64)
+    raw = _indices(indices, missing)
     order = text_order(dictionary)  # (integer sorts of short ids; pyarrow sorts the rest)
     if order is None:
         order = arrow_to_numpy(pc.array_sort_indices(dictionary)).astype(np.int64)
@@ -330,6 +328,18 @@ def arrow_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[Any],
     return codes, cats, missing
 
 
+def _indices(indices: Any, missing: NDArray[np.bool_]) -> NDArray[np.integer[Any]]:
+    """A dictionary's indices as integers read from their buffer (0 where missing: a null
+    slot may hold anything), not through float64 with NaN."""
+    one = _one_chunk(indices)
+    kind = one.type
+    code = f"{'i' if str(kind).startswith('int') else 'u'}{kind.bit_width // 8}"
+    if len(one) == 0:
+        return np.zeros(0, dtype=np.int64)
+    raw = np.frombuffer(one.buffers()[1], dtype=code)[one.offset:one.offset + len(one)]
+    return np.where(missing, 0, raw) if bool(missing.any()) else raw
+
+
 def _chunked_dictionary_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[Any],
                                                     NDArray[np.bool_]] | None:
     """``arrow_codes`` of a dictionary column (a Parquet file's text, one dictionary per row
@@ -351,9 +361,8 @@ def _chunked_dictionary_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[A
     starts = np.cumsum([0] + [len(d) for d in dictionaries])
     parts, gaps = [], []
     for chunk, start in zip(chunks, starts[:-1].tolist(), strict=True):
-        indices = arrow_to_numpy(chunk.indices)  # (float64 with NaN where missing)
-        gap = np.isnan(indices) if indices.dtype.kind == "f" else np.zeros(len(chunk), bool)
-        index = np.where(gap, 0, indices).astype(np.int64) if gap.any() else indices
+        gap = arrow_to_numpy(chunk.indices.is_null())
+        index = _indices(chunk.indices, gap)
         parts.append(entry_codes[start + index])
         gaps.append(gap)
     codes = np.concatenate(parts) if len(parts) > 1 else parts[0]

@@ -188,6 +188,11 @@ def _may_need_strip(chunk: Any) -> bool:
     data = np.frombuffer(data_buf, dtype=np.uint8)
     if data.size == 0:
         return False
+    # Most columns (ids, numbers, dates, codes) hold no space, control or non-ASCII byte at
+    # all: two vectorized passes over the text settle them without looking at cells.
+    used = data[int(offsets[0]):int(offsets[-1])]
+    if not (bool((used <= 32).any()) or bool((used >= 0x80).any())):
+        return False
     # The first and last byte of every cell; an empty cell reads a neighbour's byte instead,
     # which at worst sends a clean column to the exact trim (no mask, no copies).
     first = data[np.minimum(offsets[:-1], data.size - 1)]
