@@ -218,11 +218,41 @@ class TestFastConversions:
             "start": ["2024-01-01"] * 7, "amount": [1] * 7}))
         assert subs.customer_ids.tolist() == ["a", "b", "c", "q"]
 
-    def test_low_cardinality_text_becomes_numpy_text(self) -> None:
+    def test_low_cardinality_text_is_encoded(self) -> None:
         out = arrow_column(pa.array(["USD", "EUR", "USD"]).dictionary_encode(), "category")
-        assert out.dtype.kind == "U"
-        assert out.tolist() == ["USD", "EUR", "USD"]
-        assert arrow_column(pa.array(["USD", None]), "category").tolist() == ["USD", None]
+        assert (out.codes.tolist(), out.categories.tolist()) == ([1, 0, 1], ["EUR", "USD"])
+        assert arrow_column(pa.array(["USD", None]), "category").decoded().tolist() == [
+            "USD", None]
+
+    @pytest.mark.parametrize("errors", ["skip", "raise"])
+    def test_messy_categories_read_as_the_lists_read_them(self, errors: str) -> None:
+        # Currencies and intervals in odd case and spacing, blanks, nulls, unknown codes:
+        # the Arrow columns (read once per category) give the table and the problems that
+        # Python lists (read per row) give.
+        currency = ["usd", " EUR", "USD", None, "", "XYZ", "US", "eur", "usd", "JPY"]
+        interval = ["Month", " year ", None, "month", "", "fortnight", "MONTH", "week",
+                    "quarter", "day"]
+        n = len(currency)
+        cols: dict[str, Any] = {"customer_id": [f"c{i % 4}" for i in range(n)],
+                                "start": ["2024-01-01"] * n, "amount": [10.0 * i for i in range(n)],
+                                "currency": currency, "interval": interval}
+        tables = []
+        for text in (list, pa.array, lambda v: pa.array(v).dictionary_encode()):
+            data = {**cols, "currency": text(currency), "interval": text(interval)}
+            try:
+                tables.append(cm.SubscriptionTable.from_columns(
+                    data if text is list else pa.table(data), errors=errors))
+            except cm.DataValidationError as exc:
+                tables.append(str(exc))
+        if errors == "raise":
+            assert "XYZ" in tables[0]
+            assert "fortnight" in tables[0]
+            assert tables[1:] == tables[:1] * 2
+        else:
+            # Rows 3-6 break a currency rule (null, blank, XYZ, US), 2, 4 and 5 an interval rule.
+            assert tables[0].skipped["row"].tolist() == [2, 3, 4, 5, 6]
+            for table in tables[1:]:
+                same_table(table, tables[0])
 
 
 # --- the pyarrow CSV reading against the csv-module reading ---------------------------------

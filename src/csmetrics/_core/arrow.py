@@ -179,7 +179,7 @@ def arrow_column(values: Any, kind: Kind) -> Any:
     Text is cast by pyarrow when it accepts the whole column: numbers to float64, ISO dates
     to ``datetime64[D]``, ISO timestamps that are all naive or all with an offset (``Z``,
     ``+02:00``, or the word ``UTC``) to ``datetime64[us]`` in UTC (dates: the UTC day);
-    categories without nulls become fixed-width numpy text. Anything else goes through
+    categories, like ids, become an ``Encoded`` column. Anything else goes through
     ``arrow_to_numpy``.
 
     Examples
@@ -189,8 +189,8 @@ def arrow_column(values: Any, kind: Kind) -> Any:
     [1.5, nan]
     >>> arrow_column(pa.array(["2024-03-05", "x"]), "date").tolist()
     ['2024-03-05', 'x']
-    >>> arrow_column(pa.array(["USD", "EUR"]), "category").dtype.kind
-    'U'
+    >>> arrow_column(pa.array(["USD", None, "EUR"]), "category").codes.tolist()
+    [1, -1, 0]
     >>> arrow_column(pa.array(["b", "a", "b"]), "codes").codes.tolist()
     [1, 0, 1]
     """
@@ -212,9 +212,10 @@ def arrow_column(values: Any, kind: Kind) -> Any:
         targets = (pa.date32(), pa.timestamp("us"), pa.timestamp("us", "UTC"))
     elif kind == "timestamp":
         targets = (pa.timestamp("us"), pa.timestamp("us", "UTC"))
-    if kind == "category" and plain.null_count == 0 and len(plain):
-        encoded = _dictionary(values)
-        return _text(encoded.dictionary)[arrow_to_numpy(encoded.indices)]
+    if kind == "category":  # a few values: the rules read each category once, not each row
+        found = arrow_codes(values)
+        if found is not None:
+            return Encoded(*found)
     out = _cast(plain, targets, kind)
     if out is None and kind in ("date", "timestamp") and len(plain):
         # "2024-03-05 14:22:01 UTC": the zone as a word reads as "...14:22:01Z" (tried only
@@ -252,6 +253,19 @@ class Encoded:
 
     def __len__(self) -> int:
         return int(self.codes.size)
+
+    def decoded(self) -> NDArray[Any]:
+        """The column's values again, as objects (``None`` where missing).
+
+        Examples
+        --------
+        >>> import pyarrow as pa
+        >>> arrow_column(pa.array(["b", None, "a"]), "codes").decoded().tolist()
+        ['b', None, 'a']
+        """
+        out = self.categories.astype(object)[self.codes]
+        out[self.missing] = None
+        return np.asarray(out)
 
 
 def _one_chunk(values: Any) -> Any:

@@ -6,12 +6,13 @@ converted column; no rule loops over rows in Python.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from csmetrics._core.arrow import Encoded
 from csmetrics._core.checks import Checker
 from csmetrics._core.convert import (
     factorize_scalars,
@@ -35,24 +36,42 @@ def required_number(values: NDArray[Any], column: str, chk: Checker, *, required
 def categorical_codes(values: NDArray[Any], column: str, chk: Checker,
                       allowed: Sequence[str], rule: str) -> NDArray[np.int8]:
     """Codes into ``allowed`` (case and spaces ignored); other values break ``rule``."""
+    if isinstance(values, Encoded):  # Arrow text, encoded when read: each category once
+        chk.check(values.missing, column, "must not be missing (None/NaN)")
+        known = _lookup(values.categories, lambda c: allowed.index(c) if c in allowed else -1)
+        coded = np.append(known, 0)[values.codes]  # (missing reads as allowed[0], as below)
+        chk.check(coded < 0, column, rule)
+        return np.where(coded < 0, 0, coded).astype(np.int8)
     missing = is_missing(values)
     chk.check(missing, column, "must not be missing (None/NaN)")
     cats, inv = factorize_scalars(np.where(missing, allowed[0], values) if missing.any()
                                   else values, column, chk, fill=allowed[0])
-    lowered = [str(c).strip().lower() for c in cats.tolist()]
-    lut = np.array([allowed.index(c) if c in allowed else -1 for c in lowered], dtype=np.int64)
+    lut = _lookup(cats, lambda c: allowed.index(c) if c in allowed else -1)
     codes = lut[inv]
     chk.check(codes < 0, column, rule)
     return np.where(codes < 0, 0, codes).astype(np.int8)
 
 
+def _lookup(categories: NDArray[Any], code_of: Callable[[str], int]) -> NDArray[np.int64]:
+    """``code_of`` each category, read without case or surrounding spaces."""
+    return np.array([code_of(str(c).strip().lower()) for c in categories.tolist()],
+                    dtype=np.int64)
+
+
 def currency_codes(values: NDArray[Any], column: str, chk: Checker
                    ) -> tuple[NDArray[np.int64], NDArray[np.str_]]:
     """Codes into upper-case ISO 4217 currencies; malformed and unknown codes break rules."""
-    missing = is_missing(values)
-    chk.check(missing, column, "must not be missing (None/NaN)")
-    cats, codes = factorize_scalars(np.where(missing, "USD", values) if missing.any() else
-                                    values, column, chk, fill="USD")
+    if isinstance(values, Encoded):  # Arrow text, encoded when read
+        missing = values.missing
+        chk.check(missing, column, "must not be missing (None/NaN)")
+        cats, codes = values.categories, values.codes
+        if missing.any():  # (read as USD, as below: code -1 is the last category)
+            cats = np.append(cats.astype(object), "USD")
+    else:
+        missing = is_missing(values)
+        chk.check(missing, column, "must not be missing (None/NaN)")
+        cats, codes = factorize_scalars(np.where(missing, "USD", values) if missing.any()
+                                        else values, column, chk, fill="USD")
     upper = np.array([str(c).strip().upper() for c in cats.tolist()], dtype=str)
     malformed = np.array([not (len(c) == 3 and c.isascii() and c.isalpha())
                           for c in upper.tolist()], dtype=bool)

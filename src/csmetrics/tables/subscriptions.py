@@ -22,6 +22,7 @@ from csmetrics._core.amounts import (
     parse_amounts,
     suggest_amount_format,
 )
+from csmetrics._core.arrow import Encoded
 from csmetrics._core.checks import Checker, ErrorMode
 from csmetrics._core.columns import read_columns
 from csmetrics._core.convert import to_codes, to_dates
@@ -296,8 +297,10 @@ churn_type, product : str
 
         amt_raw = col("amount")
         if amount_format is not None:
+            cur = raw["currency"]
             amt_raw = parse_amounts(amt_raw, amount_format, renamed["amount"], chk,
-                                    raw["currency"], renamed["currency"])
+                                    cur.decoded() if isinstance(cur, Encoded) else cur,
+                                    renamed["currency"])
         amt = required_number(amt_raw, renamed["amount"], chk, required=True)
         if amount_format is None:
             suggest_amount_format(chk, renamed["amount"])
