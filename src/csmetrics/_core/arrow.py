@@ -201,9 +201,12 @@ def arrow_column(values: Any, kind: Kind) -> Any:
                                      and _is_text(values.type.value_type))
     if not text:
         return arrow_to_numpy(values)
-    if kind == "codes":
+    if kind in ("codes", "category"):  # (a few categories: the rules read each one once)
         encoded = arrow_codes(values)
-        return values if encoded is None else Encoded(*encoded)
+        if encoded is not None:
+            return Encoded(*encoded)
+        if kind == "codes":
+            return values
     plain = _plain(values)
     targets: tuple[Any, ...] = ()
     if kind == "number":
@@ -212,10 +215,6 @@ def arrow_column(values: Any, kind: Kind) -> Any:
         targets = (pa.date32(), pa.timestamp("us"), pa.timestamp("us", "UTC"))
     elif kind == "timestamp":
         targets = (pa.timestamp("us"), pa.timestamp("us", "UTC"))
-    if kind == "category":  # a few values: the rules read each category once, not each row
-        found = arrow_codes(values)
-        if found is not None:
-            return Encoded(*found)
     out = _cast(plain, targets, kind)
     if out is None and kind in ("date", "timestamp") and len(plain):
         # "2024-03-05 14:22:01 UTC": the zone as a word reads as "...14:22:01Z" (tried only
@@ -372,22 +371,27 @@ def _chunked_dictionary_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[A
     if found is None:
         return None
     entry_codes, where = found
-    starts = np.cumsum([0] + [len(d) for d in dictionaries])
-    parts, gaps = [], []
-    for chunk, start in zip(chunks, starts[:-1].tolist(), strict=True):
-        gap = arrow_to_numpy(chunk.indices.is_null())
-        index = _indices(chunk.indices, gap)
-        parts.append(entry_codes[start + index])
-        gaps.append(gap)
-    codes = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    missing = np.concatenate(gaps) if len(gaps) > 1 else gaps[0]
+    # Each chunk's indices gathered straight into one array: no per-chunk copies to join.
+    codes = np.empty(sum(len(c) for c in chunks), dtype=np.int64)
+    missing = np.zeros(codes.size, dtype=bool)
+    at = start = 0
+    for chunk, dictionary in zip(chunks, dictionaries, strict=True):
+        rows = slice(at, at + len(chunk))
+        gap = missing[rows]
+        if chunk.null_count:
+            gap[:] = arrow_to_numpy(chunk.indices.is_null())
+        np.take(entry_codes[start:start + len(dictionary)], _indices(chunk.indices, gap),
+                out=codes[rows], mode="clip")  # (Arrow checked the indices)
+        at, start = at + len(chunk), start + len(dictionary)
+    absent = bool(missing.any())
     # A dictionary may hold values no row uses: the categories are those used.
     used = np.zeros(where.size, dtype=bool)
-    used[codes[~missing]] = True
+    used[codes[~missing] if absent else codes] = True
     if not used.all():
         rank = np.cumsum(used) - 1
         codes, where = rank[codes], where[used]
-    codes[missing] = -1
+    if absent:
+        codes[missing] = -1
     return codes, _text(both.take(int64_array(where))), missing
 
 
