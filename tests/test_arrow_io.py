@@ -621,3 +621,37 @@ def test_reading_swaps_pyarrows_default_pool_only_while_it_reads(tmp_path: Path,
         assert swaps == []
     finally:
         real_set(before)
+
+
+def test_numpy_huge_pages_are_off_only_while_reading(tmp_path: Path, monkeypatch: Any) -> None:
+    # New arrays get no transparent huge pages while csmetrics reads (their first touch is
+    # what costs), and numpy's setting is back afterwards; a setting the user made by
+    # NUMPY_MADVISE_HUGEPAGE is left alone.
+    from csmetrics._core import arrowpool
+
+    switch = arrowpool._hugepage_switch()
+    if switch is None:
+        pytest.skip("this numpy has no huge-page switch, or NUMPY_MADVISE_HUGEPAGE is set")
+    path = tmp_path / "s.csv"
+    path.write_text("customer_id,start,amount\na,2024-01-01,5\n", encoding="utf-8")
+    calls: list[bool] = []
+
+    def spy(on: bool) -> bool:
+        calls.append(on)
+        return bool(switch(on))
+
+    monkeypatch.setattr(arrowpool, "_hugepage_switch", lambda: spy)
+    before = bool(switch(True))
+    try:
+        with arrowpool.reading_pool(), arrowpool.reading_pool():
+            pass
+        assert calls == [False, True]   # off once on entry, back on when the last one leaves
+        assert bool(switch(True)) is True
+        calls.clear()
+        assert len(cm.read_subscriptions_csv(path)) == 1
+        assert calls == [False, True]
+    finally:
+        switch(before)
+    monkeypatch.undo()  # (the real switch again)
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+    assert arrowpool._hugepage_switch() is None
