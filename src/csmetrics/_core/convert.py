@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import numpy as np
-from dateutil.parser import isoparse
 from numpy.typing import NDArray
 
 from csmetrics._core.arrow import Encoded, arrow_codes, arrow_to_numpy, is_arrow
@@ -297,7 +296,7 @@ def one_date(v: object) -> np.datetime64:
         text = utc_word_as_z(v.strip())
         if not _ISO_DATE.match(text):
             raise ValueError(f"not an ISO 8601 date: {v!r}")
-        v = isoparse(text)
+        v = _isoparse(text)
     if isinstance(v, _dt.datetime):
         if v.tzinfo is not None:
             v = v.astimezone(_dt.timezone.utc)
@@ -487,3 +486,11 @@ def factorize(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.int64]]:
             text = np.array([str(v) for v in values.tolist()])
         cats, inv = np.unique(text, return_inverse=True)
     return cats, inv.astype(np.int64, copy=False).reshape(-1)
+
+
+def _isoparse(text: str) -> Any:
+    """dateutil's ISO 8601 parser, imported at first use (only odd text gets here; the
+    import costs 20 ms)."""
+    from dateutil.parser import isoparse
+
+    return isoparse(text)

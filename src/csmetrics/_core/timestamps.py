@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from dateutil.parser import isoparse
 from numpy.typing import NDArray
 
 from csmetrics._core.checks import Checker
@@ -188,7 +187,7 @@ def one_timestamp(v: object) -> tuple[int, bool]:
         text = utc_word_as_z(v.strip())
         if not _ISO.match(text):
             raise ValueError(f"not an ISO 8601 timestamp: {v!r}")
-        v = isoparse(text)
+        v = _isoparse(text)
     if isinstance(v, _dt.datetime):
         offset = v.utcoffset()
         naive = v.replace(tzinfo=None)
@@ -214,10 +213,18 @@ def as_datetime(v: Any) -> Any:
         text = utc_word_as_z(v.strip())
         if not _ISO.match(text):
             raise ValueError("must be an ISO 8601 timestamp such as '2024-03-15T09:30:00Z'")
-        return isoparse(text)
+        return _isoparse(text)
     if isinstance(v, _dt.date):
         return _dt.datetime(v.year, v.month, v.day)
     if isinstance(v, np.datetime64):
         return _EPOCH + _dt.timedelta(microseconds=int(v.astype("datetime64[us]")
                                                        .astype(np.int64)))
     raise ValueError("must be a timestamp (a datetime, a date or an ISO 8601 string)")
+
+
+def _isoparse(text: str) -> Any:
+    """dateutil's ISO 8601 parser, imported at first use (only odd text gets here; the
+    import costs 20 ms)."""
+    from dateutil.parser import isoparse
+
+    return isoparse(text)
