@@ -41,6 +41,22 @@ def test_ascii_text_reads_as_numpy_reads_the_list(values: list[str]) -> None:
     assert fast.tolist() == expected.tolist()
 
 
+@given(_ids, st.data())
+def test_ascii_text_at_positions_reads_those_values(values: list[str], data: st.DataObject
+                                                    ) -> None:
+    positions = np.array(data.draw(st.lists(st.integers(0, len(values) - 1), max_size=20)),
+                         dtype=np.int64)
+    array = pa.array(["zz", *values]).slice(1)   # (an offset into the buffers too)
+    fast = ascii_text(array, positions)
+    if fast is None:
+        assert any(not v.isascii() for v in values)
+        return
+    expected = np.array([values[i] for i in positions.tolist()], dtype=str)
+    assert fast.tolist() == expected.tolist()
+    if positions.size:
+        assert fast.dtype == expected.dtype
+
+
 def test_a_slice_reads_its_own_values() -> None:
     array = pa.array(["zz", "cus_3", "cus_1", "cus_2", "aa"]).slice(1, 3)
     assert text_order(array).tolist() == [1, 2, 0]

@@ -195,7 +195,6 @@ def arrow_column(values: Any, kind: Kind) -> Any:
     [1, 0, 1]
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     text = _is_text(values.type) or (pa.types.is_dictionary(values.type)
                                      and _is_text(values.type.value_type))
@@ -219,6 +218,8 @@ def arrow_column(values: Any, kind: Kind) -> Any:
     if out is None and kind in ("date", "timestamp") and len(plain):
         # "2024-03-05 14:22:01 UTC": the zone as a word reads as "...14:22:01Z" (tried only
         # when the text does not cast as it is: a regex over every cell is not free).
+        import pyarrow.compute as pc
+
         worded = pc.replace_substring_regex(plain, r"(\d)\s*(?i:UTC|GMT)$", r"\1Z")
         if not pc.all(pc.equal(worded, plain)).as_py():
             out = _cast(worded, targets, kind)
@@ -290,7 +291,6 @@ def arrow_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[Any],
     ([1, -1, 0, 1], ['a', 'b'], [False, True, False, False])
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if not is_arrow(values):
         return None
@@ -310,6 +310,8 @@ def arrow_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[Any],
         found = _chunked_dictionary_codes(values)
         if found is not None:
             return found
+    import pyarrow.compute as pc  # (only here: its import costs 60 ms)
+
     encoded = _dictionary(values)
     dictionary = encoded.dictionary
     indices = encoded.indices
@@ -379,7 +381,8 @@ def _chunked_dictionary_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[A
         rows = slice(at, at + len(chunk))
         gap = missing[rows]
         if chunk.null_count:
-            gap[:] = arrow_to_numpy(chunk.indices.is_null())
+            indices = chunk.indices
+            gap[:] = ~_bits(indices.buffers()[0], indices.offset, len(indices))
         np.take(entry_codes[start:start + len(dictionary)], _indices(chunk.indices, gap),
                 out=codes[rows], mode="clip")  # (Arrow checked the indices)
         at, start = at + len(chunk), start + len(dictionary)
@@ -392,7 +395,9 @@ def _chunked_dictionary_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[A
         codes, where = rank[codes], where[used]
     if absent:
         codes[missing] = -1
-    return codes, _text(both.take(int64_array(where))), missing
+    found_text = ascii_text(both, where) if str(both.type) in ("string", "large_string") else None
+    return codes, (found_text if found_text is not None
+                   else _text(both.take(int64_array(where)))), missing
 
 
 def _many(values: Any) -> bool:

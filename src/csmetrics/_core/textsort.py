@@ -146,15 +146,19 @@ def sorted_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[np.int64]] | N
     return codes, present[where]
 
 
-def ascii_text(values: Any) -> NDArray[np.str_] | None:
-    """A text Array without nulls as fixed-width numpy text, read from its bytes when every
-    byte is ASCII (``None`` otherwise, or when a value holds a NUL byte).
+def ascii_text(values: Any, positions: NDArray[np.int64] | None = None
+               ) -> NDArray[np.str_] | None:
+    """A text Array without nulls (or its values at ``positions``) as fixed-width numpy
+    text, read from its bytes when every byte is ASCII (``None`` otherwise, or when a value
+    holds a NUL byte).
 
     Examples
     --------
     >>> import pyarrow as pa
     >>> ascii_text(pa.array(["b", "abc", ""])).tolist()
     ['b', 'abc', '']
+    >>> ascii_text(pa.array(["b", "abc", ""]), np.array([1, 0])).tolist()
+    ['abc', 'b']
     >>> ascii_text(pa.array(["é"])) is None
     True
     """
@@ -162,9 +166,13 @@ def ascii_text(values: Any) -> NDArray[np.str_] | None:
     if n == 0 or values.null_count:
         return None
     begin, end, data = _bytes(values)
-    used = data[int(begin[0]):int(end[-1])] if n else data[:0]
+    used = data[int(begin[0]):int(end[-1])]
     if used.size and bool(((used >= 0x80) | (used == 0)).any()):
         return None
+    if positions is not None:
+        begin, end, n = begin[positions], end[positions], int(positions.size)
+        if n == 0:
+            return np.zeros(0, dtype="U1")
     lengths = end - begin
     width = max(1, int(lengths.max()))
     if width > 64:
