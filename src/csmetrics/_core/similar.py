@@ -130,9 +130,10 @@ def without_blank_text(codes: NDArray[np.int64], cats: NDArray[Any], column: str
     blank[look] = [isinstance(c, str) and not c.strip() for c in cats[look].tolist()]
     if not blank.any():
         return codes, cats
-    is_blank = (codes >= 0) & blank[np.maximum(codes, 0)]
+    # One gather through a lookup: blank categories and code -1 (missing, the last entry)
+    # read as -1, the others as their rank among the kept categories.
+    lut = np.append(np.where(blank, -1, np.cumsum(~blank) - 1), -1)
+    kept = lut[codes]
     if required:
-        checker.check(is_blank, column, "must not be missing (None/NaN)")
-    new = np.cumsum(~blank) - 1
-    kept = np.where((codes >= 0) & ~is_blank, new[np.maximum(codes, 0)], -1)
-    return kept.astype(np.int64), cats[~blank]
+        checker.check((kept < 0) & (codes >= 0), column, "must not be missing (None/NaN)")
+    return kept.astype(np.int64, copy=False), cats[~blank]
