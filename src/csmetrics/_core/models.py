@@ -48,7 +48,10 @@ class OptionModel(BaseModel):
     csmetrics.exceptions.InvalidParameterError: Demo: days must be a valid integer, got 'many'.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Validators are built at first use, not at import (every subclass inherits this): a
+    # script that reads a file builds none, and importing csmetrics skips pydantic's plugin
+    # discovery (importlib.metadata) and a schema build per model.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     def __init__(self, /, *args: Any, **data: Any) -> None:
         if args:

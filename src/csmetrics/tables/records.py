@@ -43,7 +43,10 @@ class RecordModel(BaseModel):
     csmetrics.exceptions.InvalidParameterError: Row: amount must be a valid number, got 'lots'.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Validators are built at first use, not at import (every subclass inherits this): a
+    # script that reads a file builds none, and importing csmetrics skips pydantic's plugin
+    # discovery (importlib.metadata) and a schema build per model.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     @model_validator(mode="before")
     @classmethod
