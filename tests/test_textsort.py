@@ -116,3 +116,15 @@ def test_chunked_dictionaries_give_numpys_factorization(chunks: list[list[str | 
     assert codes[~missing].tolist() == inverse.tolist()
     assert missing.tolist() == [v is None for v in flat]
     assert codes[missing].tolist() == [-1] * int(missing.sum())
+
+
+def test_a_row_group_of_nulls_with_an_empty_dictionary() -> None:
+    empty = pa.DictionaryArray.from_arrays(pa.array([None, None], pa.int32()),
+                                           pa.array([], pa.string()))
+    some = pa.DictionaryArray.from_arrays(pa.array([0, None], pa.int32()), pa.array(["x"]))
+    for parts in ([empty, some], [some, empty]):
+        codes, cats, missing = arrow_codes(pa.chunked_array(parts))
+        flat = [v for part in parts for v in part.to_pylist()]
+        assert cats.tolist() == ["x"]
+        assert codes.tolist() == [-1 if v is None else 0 for v in flat]
+        assert missing.tolist() == [v is None for v in flat]

@@ -383,8 +383,11 @@ def _chunked_dictionary_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[A
         if chunk.null_count:
             indices = chunk.indices
             gap[:] = ~_bits(indices.buffers()[0], indices.offset, len(indices))
-        np.take(entry_codes[start:start + len(dictionary)], _indices(chunk.indices, gap),
-                out=codes[rows], mode="clip")  # (Arrow checked the indices)
+        if len(dictionary):
+            np.take(entry_codes[start:start + len(dictionary)], _indices(chunk.indices, gap),
+                    out=codes[rows], mode="clip")  # (Arrow checked the indices)
+        else:  # a row group of nulls only (its codes are set to -1 below)
+            codes[rows] = 0
         at, start = at + len(chunk), start + len(dictionary)
     absent = bool(missing.any())
     # A dictionary may hold values no row uses: the categories are those used.
