@@ -31,6 +31,7 @@ from csmetrics.periods.windows import MAX_MONTHS
 from csmetrics.policies import POLICY, MetricPolicy
 from csmetrics.report import contracts, more
 from csmetrics.report import sections as rs
+from csmetrics.report.ahead import Ahead, worth_ahead
 from csmetrics.report.goals import goal_section
 from csmetrics.report.headline import headline, months_in
 from csmetrics.report.render import PortfolioReport, ReportSection, Source
@@ -211,8 +212,13 @@ class Portfolio:
         extra = self.usage is not None or self.tickets is not None
         total = 1 + rs.REVENUE_STEPS * revenue + surveys + extra
         sections: list[ReportSection] = []
+        # Large tables: the parts that need nothing from one another start ahead on the
+        # second core (read in order all the same).
+        early = (revenue and self.subscriptions is not None
+                 and worth_ahead(len(self.subscriptions)))
         with warnings.catch_warnings(), progress_bar(total, desc="report", unit="section",
-                                                      enabled=progress) as bar:
+                                                      enabled=progress) as bar, \
+                Ahead(early) as ahead:
             # Undefined values show as an em dash with a footnote saying why.
             warnings.simplefilter("ignore", UndefinedMetricWarning)
 
@@ -228,6 +234,11 @@ class Portfolio:
                 return cache[str(at)]
 
             scored = extra and (self.subscriptions is not None or self.usage is not None)
+            if revenue:
+                day = rs.start_day(ahead, self, last, segment)
+                # Scored, the contract sections wait for the health scores (below).
+                deals = None if scored else ahead.start(contracts.contract_sections, self,
+                                                        first, last, None)
             shared = Shared()   # what the headline and the sections both read
             head = headline(self, chosen, health if scored else None, shared)
             step("headline")
@@ -235,9 +246,15 @@ class Portfolio:
             if tracked is not None:
                 sections.append(tracked)
             if revenue:
-                sections += rs.revenue_sections(self, first, last, segment, step, shared)
-                sections += contracts.contract_sections(
-                    self, first, last, health(last) if scored else None)
+                # After the headline's bridge: they read its change points.
+                started = rs.Started(*day, *rs.start_value(ahead, self, last))
+                if deals is None and str(last) in cache:   # the headline scored that day
+                    deals = ahead.start(contracts.contract_sections, self, first, last,
+                                        cache[str(last)])
+                sections += rs.revenue_sections(self, first, last, segment, step, shared,
+                                                started)
+                sections += (deals.get() if deals is not None else contracts.contract_sections(
+                    self, first, last, health(last) if scored else None))
             if surveys:
                 sections += more.survey_sections(self, first, last, segment)
                 step("surveys")
