@@ -239,15 +239,23 @@ class Portfolio:
                 # Scored, the contract sections wait for the health scores (below).
                 deals = None if scored else ahead.start(contracts.contract_sections, self,
                                                         first, last, None)
-            shared = Shared()   # what the headline and the sections both read
+            value: list[Any] = []   # the cohorts and survival, once the bridge has run
+
+            def start_value() -> None:
+                value.extend(rs.start_value(ahead, self, last))
+
+            # What the headline and the sections both read; the cohorts and the survival
+            # curve start as soon as the headline's bridge has made the change points.
+            shared = Shared(after_bridge=start_value if early else None)
             head = headline(self, chosen, health if scored else None, shared)
             step("headline")
             tracked = goal_section(self, chosen, self.goals)
             if tracked is not None:
                 sections.append(tracked)
             if revenue:
-                # After the headline's bridge: they read its change points.
-                started = rs.Started(*day, *rs.start_value(ahead, self, last))
+                if not value:   # in order, or the headline made no bridge
+                    start_value()
+                started = rs.Started(*day, *value)
                 if deals is None and str(last) in cache:   # the headline scored that day
                     deals = ahead.start(contracts.contract_sections, self, first, last,
                                         cache[str(last)])
