@@ -194,3 +194,32 @@ def test_warnings_ignored_by_the_report_stay_ignored_in_the_worker() -> None:
             with Ahead(True) as ahead:
                 ahead.start(warn_undefined, "undefined here").get()
     assert not [w for w in caught if issubclass(w.category, UndefinedMetricWarning)]
+
+
+# --- segmentations kept per table ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("by", [None, "plan", "customer_id", "currency"])
+def test_kept_segmentation_equals_a_fresh_one(by: str | None) -> None:
+    from csmetrics.revenue import segments
+
+    table = cm.SubscriptionTable.from_columns(synthetic_columns(300, seed=7))
+    kept = segments.segment(table, by, "first")
+    again = segments.segment(table, by, "second")
+    fresh = segments._segment(table, by, "second")
+    assert again.context == "second"
+    assert kept.context == "first"
+    for name in ("labels", "entity_of_row", "segment_of_entity", "customer_of_entity"):
+        assert np.array_equal(getattr(again, name), getattr(fresh, name))
+        assert not getattr(kept, name).flags.writeable   # shared: never written in place
+    assert again.name == fresh.name
+
+
+def test_segmentation_of_a_mapping_is_not_kept() -> None:
+    from csmetrics.revenue import segments
+
+    table = cm.SubscriptionTable.from_columns(synthetic_columns(50, seed=1))
+    first_id = str(table.customer_ids[0])
+    one = segments.segment(table, {first_id: "A"}, "m")
+    other = segments.segment(table, {first_id: "B"}, "m")
+    assert one.labels.tolist() != other.labels.tolist()
