@@ -29,7 +29,7 @@ def first_snapshot(points: ChangePoints, n_entities: int) -> I64:
     An entity's first change point always starts from 0 MRR, so it is the first positive one.
     """
     out = np.full(n_entities, -1, dtype=np.int64)
-    first = heads(points.entity)
+    first = np.flatnonzero(heads(points.entity))   # positions: a gather, not a mask pass
     out[points.entity[first]] = points.snapshot[first]
     return out
 
@@ -56,9 +56,11 @@ def cohort_levels(points: ChangePoints, cohort_of_entity: I64, row_of_entity: I6
     keep = (row >= 0) & (age < n_ages)
     flat = (row * n_ages + age)[keep]
     size = n_rows * n_ages
-    joins = ((points.current > 0).astype(np.int64) - (points.previous > 0).astype(np.int64))
+    previous = points.previous   # derived on each read: read once
+    current = points.current
+    joins = (current > 0).view(np.int8) - (previous > 0).view(np.int8)
     d_active = bincount_int(flat, joins[keep], size).reshape(n_rows, n_ages)
-    d_mrr = bincount_int(flat, (points.current - points.previous)[keep], size)
+    d_mrr = bincount_int(flat, (current - previous)[keep], size)
     return CohortLevels(np.cumsum(d_active, axis=1),
                         np.cumsum(d_mrr.reshape(n_rows, n_ages), axis=1))
 

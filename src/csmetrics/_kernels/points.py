@@ -66,7 +66,10 @@ class ChangePoints:
     @property
     def previous(self) -> I64:
         """Each point's MRR at the snapshot before it (minor units)."""
-        return self.before()[0]
+        if self.stored_previous is not None:
+            return self.stored_previous
+        # (alone, without ``was_customer``: a read of MRR only derives MRR)
+        return _shifted(self.current, np.flatnonzero(heads(self.entity)), 0, self.lead[0])
 
     @property
     def was_customer(self) -> NDArray[np.bool_]:

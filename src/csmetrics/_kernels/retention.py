@@ -100,19 +100,35 @@ def _direct(points: ChangePoints, windows: Sequence[tuple[int, int]], n_entities
             segment_of_entity: I64, n_segments: int, returning_counts: bool, out: I64) -> I64:
     """``cohort_sums`` window by window: a point is an entity's state at ``t`` when it is at
     or before ``t`` and its entity's next point is after ``t``."""
-    entity, snap, current = points.entity, points.snapshot, points.current
+    entity, current = points.entity, points.current
+    # Snapshot indices in the narrowest integers that hold them: the scans per snapshot
+    # read a quarter of the bytes of int64.
+    small = np.int16 if points.width < 1 << 15 else (
+        np.int32 if points.width < 1 << 31 else np.int64)
+    snap = points.snapshot.astype(small)
     last = np.empty(entity.size, dtype=bool)
     last[-1:] = True
     np.not_equal(entity[1:], entity[:-1], out=last[:-1])
     following = np.empty_like(snap)
     following[:-1] = snap[1:]
-    following[last] = np.iinfo(np.int64).max
+    # (one pass choosing, several times quicker than a store through the mask)
+    following = np.where(last, np.iinfo(small).max, following)
     lapses = None if returning_counts else np.cumsum(~points.is_customer)
+    states: dict[int, I64] = {}
+
+    def state_at(t: int) -> I64:
+        """Positions of every entity's point in force at snapshot ``t`` (windows share
+        snapshots: a report's year-ago window ends where this year's starts)."""
+        found = states.get(t)
+        if found is None:
+            found = states[t] = np.flatnonzero((snap <= t) & (following > t))
+        return found
+
     for j, (base, final) in enumerate(windows):
-        at_base = np.flatnonzero((snap <= base) & (following > base))
+        at_base = state_at(base)
         at_base = at_base[current[at_base] > 0]          # the cohort: MRR > 0 at base
         members = entity[at_base]
-        at_final = np.flatnonzero((snap <= final) & (following > final))
+        at_final = state_at(final)
         point_at_final = np.full(n_entities, -1, dtype=np.int64)
         point_at_final[entity[at_final]] = at_final
         # Every cohort member has a point at or before final (its point at base, or later).

@@ -84,11 +84,14 @@ def active_on(start: NDArray[np.datetime64], end: NDArray[np.datetime64], day: n
 
 
 def entity_minor_at(
-    entity: I64, units: I64, active: NDArray[np.bool_], n_entities: int
+    entity: I64, units: I64, active: NDArray[np.bool_] | None, n_entities: int
 ) -> I64:
-    """MRR in minor units of every entity from its active rows."""
+    """MRR in minor units of every entity from its active rows (``active`` None: the rows
+    given are the active ones)."""
+    if active is not None:
+        entity, units = entity[active], units[active]
     # float64 bincount is exact here: per-entity sums stay far below 2**53 units.
-    summed = np.bincount(entity[active], weights=units[active], minlength=n_entities)
+    summed = np.bincount(entity, weights=units, minlength=n_entities)
     return units_to_minor(np.rint(summed).astype(np.int64))
 
 

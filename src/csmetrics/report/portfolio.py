@@ -31,6 +31,7 @@ from csmetrics.periods.windows import MAX_MONTHS
 from csmetrics.policies import POLICY, MetricPolicy
 from csmetrics.report import contracts, more
 from csmetrics.report import sections as rs
+from csmetrics.report.ahead import Ahead, worth_ahead
 from csmetrics.report.goals import goal_section
 from csmetrics.report.headline import headline, months_in
 from csmetrics.report.render import PortfolioReport, ReportSection, Source
@@ -211,8 +212,13 @@ class Portfolio:
         extra = self.usage is not None or self.tickets is not None
         total = 1 + rs.REVENUE_STEPS * revenue + surveys + extra
         sections: list[ReportSection] = []
+        # Large tables: the parts that need nothing from one another start ahead on the
+        # second core (read in order all the same).
+        early = (revenue and self.subscriptions is not None
+                 and worth_ahead(len(self.subscriptions)))
         with warnings.catch_warnings(), progress_bar(total, desc="report", unit="section",
-                                                      enabled=progress) as bar:
+                                                      enabled=progress) as bar, \
+                Ahead(early) as ahead:
             # Undefined values show as an em dash with a footnote saying why.
             warnings.simplefilter("ignore", UndefinedMetricWarning)
 
@@ -228,16 +234,35 @@ class Portfolio:
                 return cache[str(at)]
 
             scored = extra and (self.subscriptions is not None or self.usage is not None)
-            shared = Shared()   # what the headline and the sections both read
+            if revenue:
+                day = rs.start_day(ahead, self, last, segment)
+                # Scored, the contract sections wait for the health scores (below).
+                deals = None if scored else ahead.start(contracts.contract_sections, self,
+                                                        first, last, None)
+            value: list[Any] = []   # the cohorts and survival, once the bridge has run
+
+            def start_value() -> None:
+                value.extend(rs.start_value(ahead, self, last))
+
+            # What the headline and the sections both read; the cohorts and the survival
+            # curve start as soon as the headline's bridge has made the change points.
+            shared = Shared(after_bridge=start_value if early else None)
             head = headline(self, chosen, health if scored else None, shared)
             step("headline")
             tracked = goal_section(self, chosen, self.goals)
             if tracked is not None:
                 sections.append(tracked)
             if revenue:
-                sections += rs.revenue_sections(self, first, last, segment, step, shared)
-                sections += contracts.contract_sections(
-                    self, first, last, health(last) if scored else None)
+                if not value:   # in order, or the headline made no bridge
+                    start_value()
+                started = rs.Started(*day, *value)
+                if deals is None and str(last) in cache:   # the headline scored that day
+                    deals = ahead.start(contracts.contract_sections, self, first, last,
+                                        cache[str(last)])
+                sections += rs.revenue_sections(self, first, last, segment, step, shared,
+                                                started)
+                sections += (deals.get() if deals is not None else contracts.contract_sections(
+                    self, first, last, health(last) if scored else None))
             if surveys:
                 sections += more.survey_sections(self, first, last, segment)
                 step("surveys")

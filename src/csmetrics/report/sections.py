@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from csmetrics._core.segments import By
 from csmetrics.exceptions import UndefinedMetricWarning
 from csmetrics.periods.calendar import Period
 from csmetrics.policies import MetricPolicy
+from csmetrics.report.ahead import Ahead, Pending
 from csmetrics.report.render import ReportSection, chart_of
 from csmetrics.report.shared import Shared
 from csmetrics.results import TableResult
@@ -31,18 +33,56 @@ def _no_step(what: str) -> None:
     """Progress is not followed."""
 
 
-def revenue_sections(p: Portfolio, first: Period, last: Period, by: By,
-                     step: Step = _no_step, shared: Shared | None = None
-                     ) -> list[ReportSection]:
-    """Summary, MRR bridge, churn and retention, MRR by segment, cohorts, lifetime;
-    ``step(name)`` is called as each part is done; ``shared`` is the report's shared work
-    (the headline's bridge run)."""
+@dataclass(frozen=True)
+class Started:
+    """The calls of the revenue sections that need no bridge: the day's paying customers,
+    ARPA and MRR by segment (``start_day``), and those that read the bridge's change points,
+    the cohorts and the survival curve (``start_value``, once the bridge has run, so that
+    they read its points rather than make their own)."""
+
+    customers: Pending[Any]
+    arpa: Pending[Any]
+    by_segment: Pending[Any]
+    cohorts: Pending[Any]
+    curve: Pending[Any]
+
+
+def start_day(ahead: Ahead, p: Portfolio, last: Period, by: By
+              ) -> tuple[Pending[Any], Pending[Any], Pending[Any]]:
+    """The summary's customer count and ARPA, and MRR by segment, started in ``ahead``."""
     from csmetrics.revenue import arpa, mrr
     from csmetrics.revenue.churn import customer_count
 
+    subs, fx = p.subscriptions, p.fx
+    return (ahead.start(customer_count, subs, last),   # paying: MRR > 0, whatever the policy
+            ahead.start(functools.partial(arpa, fx=fx), subs, last),
+            ahead.start(functools.partial(mrr, by=by if by is not None else "plan", fx=fx),
+                        subs, last))
+
+
+def start_value(ahead: Ahead, p: Portfolio, last: Period) -> tuple[Pending[Any], Pending[Any]]:
+    """The cohort table and the survival curve of the sections, started in ``ahead``."""
+    from csmetrics.value.cohorts import cohort_table
+    from csmetrics.value.survival import survival_curve
+
+    return (ahead.start(functools.partial(cohort_table, start=last - 11, end=last),
+                        p.subscriptions),
+            ahead.start(functools.partial(survival_curve, at=last), p.subscriptions))
+
+
+def revenue_sections(p: Portfolio, first: Period, last: Period, by: By,
+                     step: Step = _no_step, shared: Shared | None = None,
+                     started: Started | None = None) -> list[ReportSection]:
+    """Summary, MRR bridge, churn and retention, MRR by segment, cohorts, lifetime;
+    ``step(name)`` is called as each part is done; ``shared`` is the report's shared work
+    (the headline's bridge run); ``started`` the calls started ahead (by default each is
+    made where it is read)."""
     subs, pol, fx = p.subscriptions, p.policy, p.fx
     assert subs is not None  # checked by the caller
     bridge = (shared or Shared()).movements(subs, first, last, pol, fx)
+    if started is None:
+        in_place = Ahead(False)
+        started = Started(*start_day(in_place, p, last, by), *start_value(in_place, p, last))
     start_mrr = float(bridge["starting_mrr"][0])
     end_mrr = float(bridge["ending_mrr"][-1])
     growth = end_mrr / start_mrr - 1 if start_mrr else float("nan")
@@ -52,8 +92,8 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By,
                    f"Paying customers on {last.end}", f"ARPA on {last.end}",
                    "Net change in MRR"],
         "value": [end_mrr, start_mrr, growth,
-                  float(customer_count(subs, last)),   # paying: MRR > 0, whatever the policy
-                  float(arpa(subs, last, fx=fx)), end_mrr - start_mrr],
+                  float(started.customers.get()), float(started.arpa.get()),
+                  end_mrr - start_mrr],
     }, title="", digits=bridge.digits[:1].repeat(6) if len(bridge) else 2)
     sections = [ReportSection(
         "summary", f"Summary ({bridge.currency})", summary,
@@ -79,7 +119,7 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By,
     sections.append(_retention(p, first, last, by, len(bridge.periods), shared or Shared()))
     step("churn and retention")
 
-    by_segment = mrr(subs, last, by=by if by is not None else "plan", fx=fx)
+    by_segment = started.by_segment.get()
     name = by_segment.column_names[0]
     sections.append(ReportSection(
         "mrr_by_segment", f"MRR on {last.end} by {name}",
@@ -87,9 +127,9 @@ def revenue_sections(p: Portfolio, first: Period, last: Period, by: By,
         doc="definitions.md#segments-by"))
     step("MRR by segment")
 
-    sections.append(_cohorts(p, last))
+    sections.append(_cohorts(started.cohorts.get(), last))
     step("cohorts")
-    sections.append(_lifetime(p, last, shared or Shared()))
+    sections.append(_lifetime(p, last, shared or Shared(), started.curve))
     step("lifetime")
     return sections
 
@@ -169,10 +209,7 @@ def _retention(p: Portfolio, first: Period, last: Period, by: By, months: int,
         doc="definitions.md#customers-churn-and-retention")
 
 
-def _cohorts(p: Portfolio, last: Period) -> ReportSection:
-    from csmetrics.value.cohorts import cohort_table
-
-    cohorts = cohort_table(p.subscriptions, start=last - 11, end=last)
+def _cohorts(cohorts: Any, last: Period) -> ReportSection:
     ages = [str(a) for a in cohorts.ages]
     return ReportSection(
         "cohorts", "Logo cohorts: share of each month's new customers still paying, by "
@@ -183,13 +220,13 @@ def _cohorts(p: Portfolio, last: Period) -> ReportSection:
         doc="cohorts_and_value.md")
 
 
-def _lifetime(p: Portfolio, last: Period, shared: Shared) -> ReportSection:
+def _lifetime(p: Portfolio, last: Period, shared: Shared, survival: Pending[Any]
+              ) -> ReportSection:
     from csmetrics.periods.calendar import snapshot_date
     from csmetrics.revenue import mrr_movements
     from csmetrics.value.lifetime import value_of_bridge, value_window
-    from csmetrics.value.survival import survival_curve
 
-    curve = survival_curve(p.subscriptions, at=last)
+    curve = survival.get()   # survival_curve(p.subscriptions, at=last)
     # lifetime_value(p.subscriptions, at=last, fx=p.fx), its bridge read off the report's run
     at_day = snapshot_date(last)
     bridge = shared.result(mrr_movements.job(p.subscriptions, *value_window(at_day, 6),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +19,13 @@ class Shared:
     ``bridges`` holds the plan and bridge partials (with scheduled churn) of each
     ``mrr_movements`` run made; ``series_window`` is the window of the headline's NRR
     series, once its plan (which refuses mixed currencies) has passed without ``fx``.
+    ``after_bridge`` is called once, when the first run is made (its change points are
+    then there for what reads them).
     """
 
     bridges: list[tuple[Any, Partials]] = field(default_factory=list)
     series_window: tuple[Period, Period] | None = None
+    after_bridge: Callable[[], None] | None = None
 
     def covers(self, first: Period, last: Period) -> bool:
         """Whether an NRR series of the window ``first..last`` (without ``fx``) is inside
@@ -54,6 +58,9 @@ class Shared:
             return job.result()
         whole = job.partial(job.table, plan)
         self.bridges.append((plan, whole))
+        if self.after_bridge is not None:
+            then, self.after_bridge = self.after_bridge, None
+            then()
         return job.finalize(whole, plan)
 
     def movements(self, subscriptions: Any, first: Period, last: Period, policy: Any,

@@ -198,7 +198,9 @@ def _day_partials(table: SubscriptionTable, plan: DayPlan) -> Partials:
                      plan.of_customer)
     n_seg = seg.n_segments
     active = active_rows(table, plan.day)
-    minor = kr.entity_minor_at(seg.entity_of_row, table.mrr_units, active, seg.n_entities)
+    rows = np.flatnonzero(active)   # the active rows, gathered once for MRR and accounts
+    entity = seg.entity_of_row[rows]
+    minor = kr.entity_minor_at(entity, table.mrr_units[rows], None, seg.n_entities)
     if plan.fx is None:
         money = bincount_int(seg.segment_of_entity, minor, n_seg)
     else:
@@ -209,7 +211,7 @@ def _day_partials(table: SubscriptionTable, plan: DayPlan) -> Partials:
                                    pairs.size)
         cell = seg.segment_of_entity[pairs // n_cur] * n_cur + pairs % n_cur
         money = bincount_int(cell, local, n_seg * n_cur).reshape(n_seg, n_cur)
-    alive = np.bincount(seg.entity_of_row[active], minlength=seg.n_entities) > 0
+    alive = np.bincount(entity, minlength=seg.n_entities) > 0
     return Partials("day", {
         "mrr": money,
         "customers": np.bincount(seg.segment_of_entity[minor > 0], minlength=n_seg),

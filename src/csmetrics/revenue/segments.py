@@ -10,6 +10,7 @@ joins B.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -52,8 +53,32 @@ class Segmentation:
         return int(self.labels.size)
 
 
+_SEGMENTATIONS: weakref.WeakKeyDictionary[SubscriptionTable, dict[str | None, Segmentation]] = (
+    weakref.WeakKeyDictionary())
+
+
 def segment(table: SubscriptionTable, by: By, context: str) -> Segmentation:
-    """Entities and segments of ``table`` for ``by`` (see the module documentation)."""
+    """Entities and segments of ``table`` for ``by`` (see the module documentation).
+
+    Tables are immutable, so the segmentation of ``by`` None or a column is made once per
+    table and kept, read-only (a report's plans, day metrics and renewals each ask for it);
+    a mapping is resolved on each call."""
+    if by is not None and not isinstance(by, str):
+        return _segment(table, by, context)
+    found = _SEGMENTATIONS.get(table, {}).get(by)
+    if found is None:
+        found = _segment(table, by, context)
+        for array in (found.labels, found.entity_of_row, found.segment_of_entity,
+                      found.customer_of_entity):
+            array.flags.writeable = False
+        entries = _SEGMENTATIONS.setdefault(table, {})
+        if len(entries) >= 8:
+            entries.clear()
+        entries[by] = found
+    return found if found.context == context else replace(found, context=context)
+
+
+def _segment(table: SubscriptionTable, by: By, context: str) -> Segmentation:
     segs = resolve(by, table, context)
     n_cust = int(table.customer_ids.size)
     customers = np.arange(n_cust, dtype=np.int64)
