@@ -128,3 +128,13 @@ def test_a_row_group_of_nulls_with_an_empty_dictionary() -> None:
         assert cats.tolist() == ["x"]
         assert codes.tolist() == [-1 if v is None else 0 for v in flat]
         assert missing.tolist() == [v is None for v in flat]
+
+
+def test_an_index_outside_its_dictionary_is_an_error_not_a_value() -> None:
+    # Arrow checks dictionary indices only when asked (safe=False, buffers, C streams).
+    import csmetrics as cm
+
+    bad = pa.DictionaryArray.from_arrays(pa.array([0, 1, 5], pa.int8()),
+                                         pa.array(["USD", "EUR"]), safe=False)
+    with pytest.raises(cm.InvalidParameterError, match="outside its dictionary"):
+        arrow_codes(pa.chunked_array([bad]))

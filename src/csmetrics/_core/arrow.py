@@ -384,8 +384,14 @@ def _chunked_dictionary_codes(values: Any) -> tuple[NDArray[np.int64], NDArray[A
             indices = chunk.indices
             gap[:] = ~_bits(indices.buffers()[0], indices.offset, len(indices))
         if len(dictionary):
-            np.take(entry_codes[start:start + len(dictionary)], _indices(chunk.indices, gap),
-                    out=codes[rows], mode="clip")  # (Arrow checked the indices)
+            index = _indices(chunk.indices, gap)
+            if index.size and (int(index.min()) < 0 or int(index.max()) >= len(dictionary)):
+                # (Arrow checks indices only when asked: arrays from buffers or C streams)
+                raise InvalidParameterError(
+                    f"a dictionary column has an index outside its dictionary of "
+                    f"{len(dictionary):,} values; the Arrow array is invalid.")
+            np.take(entry_codes[start:start + len(dictionary)], index, out=codes[rows],
+                    mode="clip")  # (in bounds: checked above)
         else:  # a row group of nulls only (its codes are set to -1 below)
             codes[rows] = 0
         at, start = at + len(chunk), start + len(dictionary)
