@@ -28,8 +28,6 @@ U = TypeVar("U")
 MIN_ROWS_PER_THREAD = 250_000
 """Below this many rows a part is not worth a thread."""
 
-_POOL: ThreadPoolExecutor | None = None
-_LOCK = threading.Lock()
 
 
 def n_threads() -> int:
@@ -82,21 +80,31 @@ def iter_parts(fn: Callable[[T], U], parts: Iterable[T]) -> Iterator[U]:
         yield pending.popleft().result()
 
 
+class LazyPool:
+    """A thread pool made at first use and made again in a forked child (whose copy of the
+    pool's threads is gone); ``get()`` is thread-safe."""
+
+    def __init__(self, workers: Callable[[], int], prefix: str) -> None:
+        self._workers, self._prefix = workers, prefix
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._forget)
+
+    def get(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self._workers(),
+                                                thread_name_prefix=self._prefix)
+            return self._pool
+
+    def _forget(self) -> None:
+        self._pool = None
+        self._lock = threading.Lock()
+
+
+_SHARED = LazyPool(lambda: max(n_threads(), 2), "csmetrics")
+
+
 def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    with _LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=max(n_threads(), 2),
-                                       thread_name_prefix="csmetrics")
-        return _POOL
-
-
-def _forget_pool() -> None:
-    """In a forked child the pool's threads are gone: make a new one when needed."""
-    global _POOL, _LOCK
-    _POOL = None
-    _LOCK = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
+    return _SHARED.get()

@@ -9,40 +9,24 @@ its progress and the exception it raises (the first in that order) are unchanged
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from csmetrics._core.threads import parts_for
+from csmetrics._core.threads import LazyPool, parts_for
 
 T = TypeVar("T")
 
-_POOL: ThreadPoolExecutor | None = None
-_LOCK = threading.Lock()
+
+
+_REPORT = LazyPool(lambda: 1, "csmetrics-report")
+"""One worker: with the report's thread, two cores (the bridge's own threads are in
+``_core.threads``' pool, so neither waits on the other's workers)."""
 
 
 def _pool() -> ThreadPoolExecutor:
-    """One worker: with the report's thread, two cores (the bridge's own threads are in
-    ``_core.threads``' pool, so neither waits on the other's workers)."""
-    global _POOL
-    with _LOCK:
-        if _POOL is None:
-            _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csmetrics-report")
-        return _POOL
-
-
-def _forget_pool() -> None:
-    """In a forked child the worker is gone: make a new one when needed."""
-    global _POOL, _LOCK
-    _POOL = None
-    _LOCK = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
+    return _REPORT.get()
 
 
 def worth_ahead(n_rows: int) -> bool:
