@@ -83,6 +83,17 @@ def active_on(start: NDArray[np.datetime64], end: NDArray[np.datetime64], day: n
     return np.asarray((start <= day) & ((end > day) | np.isnat(end)))
 
 
+def last_day(start: NDArray[np.datetime64], end: NDArray[np.datetime64]) -> np.datetime64:
+    """The latest date of non-empty spans: the latest start or end (NaT ends ignored).
+
+    Read as integers, NaT is the smallest value, so one ``max`` of each column skips it
+    without a mask of the ends."""
+    latest = max(int(start.view(np.int64).max()),
+                 int(end.view(np.int64).max()) if end.size else np.iinfo(np.int64).min)
+    out: np.datetime64 = np.int64(latest).view(start.dtype)
+    return out
+
+
 def entity_minor_at(
     entity: I64, units: I64, active: NDArray[np.bool_] | None, n_entities: int
 ) -> I64:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from csmetrics._core.segments import NONE_LABEL
+from csmetrics._kernels import revenue as kr
 from csmetrics.periods.calendar import Period
 from csmetrics.report.render import ReportSection
 from csmetrics.results import TableResult
@@ -33,9 +34,8 @@ def contract_sections(p: Portfolio, first: Period, last: Period, scores: Any = N
     assert subs is not None
     # Outcomes are known up to the report's period end, or the data's edge when earlier (the
     # whole portfolio's: one currency's table alone may end sooner).
-    ends = subs.end[~np.isnat(subs.end)]
-    edge = max(subs.start.max(), ends.max()) if ends.size else subs.start.max()
-    as_of = min(np.datetime64(last.end, "D"), edge).astype(object) if len(subs) else last.end
+    as_of = (min(np.datetime64(last.end, "D"), kr.last_day(subs.start, subs.end)).astype(object)
+             if len(subs) else last.end)
     # The currencies used, in code order: a count of the small codes, not a sort of every row.
     codes = np.flatnonzero(np.bincount(subs.currency_codes, minlength=subs.currencies.size))
     if codes.size <= 1:

@@ -226,7 +226,7 @@ def _at_risk(risky: Any, scores: Any, currency: str | None = None,
 
 def next_renewals(subscriptions: Any, last: Period) -> dict[Any, Any]:
     """Each account's first renewal date (term plans) in the 12 months after ``last``."""
-    from csmetrics.revenue.renewals import renewal_events
+    from csmetrics.revenue.renewal_dates import renewal_events
 
     if subscriptions is None or not len(subscriptions):
         return {}

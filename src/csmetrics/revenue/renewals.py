@@ -32,8 +32,7 @@ retention likewise, capped and uncapped at the prior revenue).
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +48,14 @@ from csmetrics._kernels import revenue as kr
 from csmetrics.exceptions import InvalidParameterError
 from csmetrics.periods.calendar import Period, PeriodLike, snapshot_date
 from csmetrics.results import MetricResult
-from csmetrics.revenue.arr import term_rows
+from csmetrics.revenue.renewal_dates import (
+    arr_on,
+    event_rows,
+    month_of,
+    one_per_date,
+    renewal_events,
+    terms,
+)
 from csmetrics.revenue.segments import (
     By,
     currency_digits,
@@ -210,18 +216,17 @@ def renewals(
         periods.append(str(p))
         p = p + 1
     seg = segment(table, by, context)
-    digits, names = currency_digits(table, seg, _terms(table).paying, context)
+    digits, names = currency_digits(table, seg, terms(table).paying, context)
     band_names, band_of_customer = _bands(table, health, context)
     if as_of is not None:
         edge = snapshot_date(as_of)
     elif len(table):
-        ends = table.end[~np.isnat(table.end)]
-        edge = max(table.start.max(), ends.max()) if ends.size else table.start.max()
+        edge = kr.last_day(table.start, table.end)
     else:
         edge = np.datetime64("NaT", "D")
     used = sorted({n for n in names if n})
     plan = RenewalPlan(by, seg.name, seg.labels, customer_segments(table, seg), band_names,
-                       band_of_customer, _month(np.datetime64(first.start, "D")),
+                       band_of_customer, month_of(np.datetime64(first.start, "D")),
                        tuple(periods), edge.astype("datetime64[D]"), grace_days, digits,
                        ", ".join(used) if used else "USD")
     return Job(table, plan, _partials, _result)
@@ -254,185 +259,19 @@ def _bands(table: SubscriptionTable, health: Any, context: str
     return tuple(names), np.array([index[b] for b in found.tolist()], dtype=np.int64)
 
 
-def _month(days: NDArray[np.datetime64] | np.datetime64) -> Any:
-    """Months since 1970 of each day."""
-    d = np.asarray(days)
-    if d.ndim == 0 or d.dtype != np.dtype("datetime64[D]"):
-        return d.astype("datetime64[M]").astype(np.int64)
-    return _lookup(d.view(np.int64), _month_of_days)
-
-
-def _month_of_days(days: I64) -> I64:
-    out: I64 = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    return out
-
-
-def _first_days(months: I64) -> I64:
-    """The first day (days since 1970) of each month (months since 1970)."""
-    return _lookup(months, _first_day_of_months)
-
-
-def _first_day_of_months(months: I64) -> I64:
-    out: I64 = months.astype("datetime64[M]").astype("datetime64[D]").view(np.int64)
-    return out
-
-
-_LOOKUP_SPAN = 1 << 17
-"""Widest range of values read from a lookup table (about 360 years of days)."""
-
-
-def _lookup(values: I64, convert: Callable[[I64], I64]) -> I64:
-    """``convert(values)`` (a calendar conversion) as a gather from a table of the
-    conversion of every value in their range: the same numbers, at the cost of a gather
-    rather than a calendar conversion per element."""
-    if values.size < 64:
-        return convert(values)
-    lo, hi = int(values.min()), int(values.max())
-    if hi - lo >= _LOOKUP_SPAN:   # far-apart values (or NaT): convert them one by one
-        return convert(values)
-    found: I64 = convert(np.arange(lo, hi + 1, dtype=np.int64))[values - lo]
-    return found
-
-
-def _add_months(day: NDArray[np.datetime64], months: I64) -> NDArray[np.datetime64]:
-    """``day`` plus ``months`` calendar months, the day clipped to the month's last."""
-    days = day.astype("datetime64[D]").view(np.int64)
-    month = _month(day)
-    offset = days - _first_days(month)
-    target = month + months
-    first = _first_days(target)
-    length = _first_days(target + 1) - first
-    out: NDArray[np.datetime64] = (first + np.minimum(offset, length - 1)).view(
-        "datetime64[D]")
-    return out
-
-
-@dataclass(frozen=True)
-class _Terms:
-    """A table's term spans with money: what every renewal window reads (rows, term in
-    months, given renewal dates, first renewal anchor and its month)."""
-
-    paying: NDArray[np.bool_]
-    rows: I64
-    term: I64
-    given: NDArray[np.bool_]   # a renews_at is given
-    start: NDArray[np.datetime64]
-    anchor: NDArray[np.datetime64]
-    anchor_month: I64
-    keys: I64                  # each row's subscription key (``_keys``)
-    by_key: I64                # rows of the subscriptions with a term span, by key
-
-
-_TERMS: weakref.WeakKeyDictionary[SubscriptionTable, _Terms] = weakref.WeakKeyDictionary()
-
-
-def _terms(table: SubscriptionTable) -> _Terms:
-    """The table's ``_Terms``, made once per table (a report reads the renewals of its
-    window, of the months after, and each account's next renewal)."""
-    found = _TERMS.get(table)
-    if found is not None:
-        return found
-    paying = term_rows(table) & (table.mrr_units > 0)
-    rows = np.flatnonzero(paying)
-    code = table.interval[rows]
-    count = np.asarray(table.interval_count)[rows]
-    billed = np.select([code == 4, code == 3, code == 2], [12 * count, 3 * count, count], 0)
-    term = np.where(billed >= 12, billed, 12).astype(np.int64)
-    renews = table.renews_at[rows]
-    start = table.start[rows]
-    given = ~np.isnat(renews)
-    anchor = np.where(given, renews, _add_months(start, term))
-    keys = _keys(table)
-    # Only the rows of subscriptions with a term span are ever looked up (their MRR either
-    # side of a renewal), in row order within each subscription.
-    n_keys = int(keys.max()) + 1 if keys.size else 0
-    if n_keys > 8 * keys.size + 1024:   # sparse keys: a set lookup rather than a mark each
-        candidates = np.flatnonzero(np.isin(keys, keys[rows]))
-    else:
-        wanted = np.zeros(n_keys, dtype=bool)
-        wanted[keys[rows]] = True
-        candidates = np.flatnonzero(wanted[keys])
-    by_key = candidates[np.argsort(keys[candidates], kind="stable")]
-    found = _Terms(paying, rows, term, given, start, anchor, _month(anchor), keys, by_key)
-    for array in vars(found).values():
-        array.flags.writeable = False
-    _TERMS[table] = found
-    return found
-
-
-def renewal_events(table: SubscriptionTable, first_month: int, n_months: int
-                   ) -> tuple[I64, NDArray[np.datetime64]]:
-    """Every renewal date inside the months ``first_month`` (months since 1970) to
-    ``first_month + n_months - 1`` of the term spans still running up to it: the row
-    each comes from and the date (see the module documentation)."""
-    t = _terms(table)
-    rows, term, anchor = t.rows, t.term, t.anchor
-    lag = first_month - t.anchor_month
-    k_lo = np.maximum(0, -(-lag // term))
-    k_hi = (first_month + n_months - 1 - t.anchor_month) // term
-    n = np.maximum(k_hi - k_lo + 1, 0)
-    row = np.repeat(rows, n)
-    k = np.repeat(k_lo, n) + (np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n))
-    step = np.repeat(term, n)
-    given = np.repeat(t.given, n)
-    # A given renewal date repeats every term from itself; else from the start.
-    day = _add_months(np.where(given, np.repeat(anchor, n), np.repeat(t.start, n)),
-                      step * np.where(given, k, k + 1))
-    end = table.end[row]
-    due = (table.start[row] < day) & (np.isnat(end) | (end >= day))
-    return row[due], day[due]
-
-
-def _keys(table: SubscriptionTable) -> I64:
-    """Each row's subscription: its id, or (customer, product) without one."""
-    n_sub = np.int64(table.subscription_ids.size)
-    n_prod = np.int64(table.products.size + 1)
-    fallback = n_sub + table.customer_codes * n_prod + (table.product_codes + 1)
-    out: I64 = np.where(table.subscription_codes >= 0, table.subscription_codes, fallback)
-    return out
-
-
-def _event_rows(table: SubscriptionTable, event_key: I64) -> tuple[I64, I64]:
-    """The rows of each event's subscription (``event_key``, a ``_keys`` value): pairs
-    (event, row), found once for the days either side of a renewal."""
-    t = _terms(table)
-    order = t.by_key
-    sorted_keys = t.keys[order]
-    lo = np.searchsorted(sorted_keys, event_key, side="left")
-    hi = np.searchsorted(sorted_keys, event_key, side="right")
-    n = hi - lo
-    event = np.repeat(np.arange(event_key.size), n)
-    row = order[np.repeat(lo, n) + (np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n))]
-    return event, row
-
-
-def _arr_on(table: SubscriptionTable, pairs: tuple[I64, I64], n_events: int,
-            day: NDArray[np.datetime64]) -> I64:
-    """12 x the MRR (minor units) of each event's subscription on its ``day`` (``pairs``
-    from ``_event_rows``)."""
-    event, row = pairs
-    d = day[event]
-    start, end = table.start[row], table.end[row]
-    active = (start <= d) & (np.isnat(end) | (end > d))
-    units = np.bincount(event[active], weights=table.mrr_units[row][active],
-                        minlength=n_events)
-    return 12 * kr.units_to_minor(np.rint(units).astype(np.int64))
-
-
 def _partials(table: SubscriptionTable, plan: RenewalPlan) -> Partials:
     n_months, n_seg, n_band = len(plan.periods), plan.labels.size, plan.n_bands
     row, day = renewal_events(table, plan.first_month, n_months)
-    keys = _terms(table).keys
-    pair = np.unique(np.stack([keys[row], day.astype(np.int64)]), axis=1, return_index=True)[1]
-    row, day = row[pair], day[pair]  # one event per subscription and date
-    pairs = _event_rows(table, keys[row])
-    before = _arr_on(table, pairs, row.size, day - np.timedelta64(1, "D"))
-    after = _arr_on(table, pairs, row.size, day + np.timedelta64(plan.grace, "D"))
+    keys = terms(table).keys
+    row, day = one_per_date(keys[row], row, day)
+    pairs = event_rows(table, keys[row])
+    before = arr_on(table, pairs, row.size, day - np.timedelta64(1, "D"))
+    after = arr_on(table, pairs, row.size, day + np.timedelta64(plan.grace, "D"))
     seg = segment_as(table, plan.by, plan.labels, plan.seg_name, "renewals", plan.of_customer)
     cust = table.customer_codes[row]
     band = (np.zeros(row.size, dtype=np.int64) if plan.band_of_customer is None
             else plan.band_of_customer[cust])
-    cell = ((_month(day) - plan.first_month) * n_seg
+    cell = ((month_of(day) - plan.first_month) * n_seg
             + seg.segment_of_entity[seg.entity_of_row[row]]) * n_band + band
     pending = ~(day + np.timedelta64(plan.grace, "D") <= plan.edge)
     outcome = np.select([pending, after == 0, after == before, after > before],

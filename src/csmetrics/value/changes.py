@@ -36,6 +36,4 @@ def period_labels(snaps: NDArray[np.datetime64], freq: Frequency) -> NDArray[Any
 
 def last_data_day(table: SubscriptionTable) -> np.datetime64:
     """The latest date in a non-empty table: its latest start or end."""
-    ends = table.end[~np.isnat(table.end)]
-    last = table.start.max()
-    return max(last, ends.max()) if ends.size else last
+    return kr.last_day(table.start, table.end)
