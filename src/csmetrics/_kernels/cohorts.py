@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from csmetrics._kernels.primitives import bincount_int, heads
+from csmetrics._kernels.primitives import bincount_int
 from csmetrics._kernels.revenue import ChangePoints
 
 I64 = NDArray[np.int64]
@@ -29,7 +29,7 @@ def first_snapshot(points: ChangePoints, n_entities: int) -> I64:
     An entity's first change point always starts from 0 MRR, so it is the first positive one.
     """
     out = np.full(n_entities, -1, dtype=np.int64)
-    first = np.flatnonzero(heads(points.entity))   # positions: a gather, not a mask pass
+    first = points.starts   # positions: a gather, not a mask pass
     out[points.entity[first]] = points.snapshot[first]
     return out
 
@@ -85,7 +85,7 @@ def lifetimes(points: ChangePoints, last: int) -> Lifetimes:
     if points.entity.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Lifetimes(empty, empty, empty, np.zeros(0, dtype=bool))
-    starts = np.flatnonzero(heads(points.entity))
+    starts = points.starts
     entity = points.entity[starts]
     cohort = points.snapshot[starts]
     zero_at = np.where((points.current == 0) & (points.snapshot <= last), points.snapshot,

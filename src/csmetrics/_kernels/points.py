@@ -64,12 +64,23 @@ class ChangePoints:
     lead: tuple[int, bool] = (0, False)
 
     @property
+    def starts(self) -> I64:
+        """Positions of each entity's first point (its run's start), found once: the
+        derived state, cohorts and lifetimes all read them."""
+        found: I64 | None = self.__dict__.get("_starts")
+        if found is None:   # (threads racing here compute the same array)
+            found = np.flatnonzero(heads(self.entity))
+            found.flags.writeable = False
+            object.__setattr__(self, "_starts", found)
+        return found
+
+    @property
     def previous(self) -> I64:
         """Each point's MRR at the snapshot before it (minor units)."""
         if self.stored_previous is not None:
             return self.stored_previous
         # (alone, without ``was_customer``: a read of MRR only derives MRR)
-        return _shifted(self.current, np.flatnonzero(heads(self.entity)), 0, self.lead[0])
+        return _shifted(self.current, self.starts, 0, self.lead[0])
 
     @property
     def was_customer(self) -> NDArray[np.bool_]:
@@ -83,7 +94,7 @@ class ChangePoints:
             return prev, was
         # Positions of the runs' first points: a store there by index is several times
         # quicker than one through a boolean mask.
-        first = np.flatnonzero(heads(self.entity))
+        first = self.starts
         if prev is None:
             prev = _shifted(self.current, first, 0, self.lead[0])
         if was is None:

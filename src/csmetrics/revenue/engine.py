@@ -50,6 +50,7 @@ from csmetrics.tables.coerce import as_table
 from csmetrics.tables.subscriptions import SubscriptionTable
 
 I64 = NDArray[np.int64]
+_NAT = np.iinfo(np.int64).min   # NaT, read as an integer
 R = TypeVar("R")
 
 
@@ -311,9 +312,14 @@ def make_plan(table: SubscriptionTable, start: PeriodLike, end: PeriodLike, *,
         if money:
             # Rows with money inside the window; history only tells new from returning.
             start_days, end_days = table.start.view(np.int64), table.end.view(np.int64)
-            counted = ((start_days <= snaps[-1])
-                       & ((end_days > snaps[base]) | np.isnat(table.end))
-                       & (table.mrr_units != 0))
+            first, last = snaps[base], snaps[-1]
+
+            def counted(lo: int, hi: int) -> NDArray[np.bool_]:
+                end = end_days[lo:hi]
+                return np.asarray((start_days[lo:hi] <= last)
+                                  & ((end > first) | (end == _NAT))
+                                  & (table.mrr_units[lo:hi] != 0))
+
             digits, names = currency_digits(table, seg, counted, context)
             currency_of_segment = np.array([_index(table, n) for n in names], dtype=np.int64)
         else:

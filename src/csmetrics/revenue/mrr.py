@@ -139,7 +139,8 @@ def day_job(subscriptions: Any, at: PeriodLike, by: By, fx: FxRates | None, cont
         digits = np.full(seg.n_segments, 2, dtype=np.int64)
     elif fx is None:
         active = active_rows(table, day)
-        digits, _ = currency_digits(table, seg, active & (table.mrr_units != 0), context)
+        digits, _ = currency_digits(
+            table, seg, lambda lo, hi: active[lo:hi] & (table.mrr_units[lo:hi] != 0), context)
     else:
         check_convertible(table, fx, np.array([day]))
         digits = np.full(seg.n_segments, MINOR_UNITS[fx.reporting_currency], dtype=np.int64)

@@ -11,6 +11,7 @@ joins B.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -121,7 +122,8 @@ def customer_segments(table: SubscriptionTable, seg: Segmentation) -> NDArray[np
     """The segment of every customer code of ``table``, when ``seg``'s entities are its
     customers (``by`` None, a mapping, the id column); else ``None``."""
     n_cust = int(table.customer_ids.size)
-    if seg.n_entities != n_cust or not np.array_equal(seg.entity_of_row, table.customer_codes):
+    if seg.n_entities != n_cust or not (seg.entity_of_row is table.customer_codes or np.array_equal(
+            seg.entity_of_row, table.customer_codes)):
         return None
     return seg.segment_of_entity
 
@@ -144,14 +146,32 @@ def segment_as(table: SubscriptionTable, by: By, labels: NDArray[Any], name: str
         own.labels, labels, context)[own.segment_of_entity])
 
 
-def currency_digits(table: SubscriptionTable, seg: Segmentation, rows: NDArray[np.bool_],
-                    context: str) -> tuple[NDArray[np.int64], list[str]]:
-    """Minor-unit digits of each segment's one currency, from the rows that count.
+RowTest = Callable[[int, int], NDArray[np.bool_]]
+"""Which of the rows ``lo`` to ``hi - 1`` count (a mask of ``hi - lo``)."""
+
+_BLOCK = 1 << 16
+
+
+def _any_row(test: RowTest, n: int) -> bool:
+    """Whether ``test`` holds for some row, block by block (the first block usually has one)."""
+    return any(bool(test(lo, min(lo + _BLOCK, n)).any()) for lo in range(0, n, _BLOCK))
+
+
+def currency_digits(table: SubscriptionTable, seg: Segmentation,
+                    rows: NDArray[np.bool_] | RowTest, context: str
+                    ) -> tuple[NDArray[np.int64], list[str]]:
+    """Minor-unit digits of each segment's one currency, from the rows that count (a mask,
+    or a ``RowTest``: then one currency and one segment need only find one such row).
 
     Money in two currencies is never summed: a segment whose rows mix currencies is an error.
     """
     n_seg = seg.n_segments
     n_cur = table.currencies.size
+    if callable(rows):
+        if n_cur == 1 and n_seg == 1 and not scope_active():
+            code = str(table.currencies[0]) if _any_row(rows, len(table)) else ""
+            return np.array([MINOR_UNITS.get(code, 2)], dtype=np.int64), [code]
+        rows = rows(0, len(table))
     _note_witnesses(table, seg, rows)
     if n_cur == 1:  # one currency: nothing can mix; segments with money hold it
         has = (np.array([bool(rows.any())]) if n_seg == 1 else np.bincount(
